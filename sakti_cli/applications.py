@@ -1,0 +1,271 @@
+"""Applications (permohonan) and their states.
+
+DITERIMA -(periksa)-> LENGKAP | BELUM_LENGKAP -(terbitkan)-> TERBIT; lengkapi/ubah go back to
+DITERIMA; tolak ends in DITOLAK. Requirement files are copied into the workspace (private), named
+by requirement code, and recorded with their SHA-256 so a later check can tell they are unchanged.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import secrets
+import shutil
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from tinydb import Query
+from tinydb.table import Document
+
+from sakti_cli.clock import iso
+from sakti_cli.errors import FileUnreadable, InputError, NotFound, StateConflict
+from sakti_cli.forms import clean_application_data
+from sakti_cli.office import Workspace, make_private
+from sakti_cli.registry import Register, Transaction
+from sakti_cli.sop import Service
+
+STATES = ("DITERIMA", "LENGKAP", "BELUM_LENGKAP", "TERBIT", "DITOLAK")
+FINAL_STATES = ("TERBIT", "DITOLAK")
+REG_RE = re.compile(r"^(?:REG-?)?(\d{6})-?(\d{1,6})$")
+EXTENSIONS = {"pdf": "pdf", "jpeg": "jpg", "png": "png", "webp": "webp", "heic": "heic", "docx": "docx"}
+
+
+@dataclass(frozen=True)
+class FileArg:
+    kode: str
+    path: Path
+
+
+def parse_file_args(items: list[str], service: Service) -> list[FileArg]:
+    """``kode=path`` pairs from the command line; the code must be a requirement of the service."""
+    out = []
+    for item in items:
+        code, sep, raw = item.partition("=")
+        code = code.strip().lower()
+        if not sep or not code or not raw.strip():
+            raise InputError(
+                f"Format --berkas '{item}' salah.", saran="Tulis sebagai KODE=BERKAS, mis. --berkas ktp=ktp.pdf."
+            )
+        if service.requirement(code) is None:
+            known = ", ".join(r.kode for r in service.persyaratan)
+            raise InputError(f"Kode berkas '{code}' bukan persyaratan layanan {service.kode}.",
+                             saran=f"Kode yang ada: {known}.")
+        path = Path(raw.strip()).expanduser()
+        if not path.is_file():
+            raise FileUnreadable(f"Berkas {path} (untuk '{code}') tidak ada atau bukan berkas.",
+                                 saran="Periksa nama dan letak berkasnya.")
+        try:
+            with path.open("rb") as handle:
+                handle.read(1)
+        except OSError as exc:
+            raise FileUnreadable(f"Berkas {path} tidak dapat dibaca: {exc.strerror}.") from None
+        out.append(FileArg(code, path))
+    return out
+
+
+def normalise_reg(value: str) -> str:
+    match = REG_RE.match(value.strip().upper())
+    if not match:
+        raise NotFound(f"Nomor registrasi '{value}' tidak dikenal.",
+                       saran="Nomor registrasi berbentuk REG-202611-0001; lihat 'sakti permohonan'.")
+    return f"REG-{match.group(1)}-{int(match.group(2)):04d}"
+
+
+def month_of_reg(reg: str) -> str:
+    digits = reg.split("-")[1]
+    return f"{digits[:4]}-{digits[4:]}"
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for chunk in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def _stage_files(ws: Workspace, files: list[FileArg]) -> tuple[Path, dict[str, list[dict[str, Any]]]]:
+    """Copy files into a private staging folder before the register step (no lock held)."""
+    from sakti_cli.rules.berkas import detect_kind
+
+    staging = ws.files_dir / f".baru-{secrets.token_hex(6)}"
+    staging.mkdir(parents=True)
+    make_private(staging)
+    recorded: dict[str, list[dict[str, Any]]] = {}
+    for item in files:
+        entries = recorded.setdefault(item.kode, [])
+        kind = detect_kind(item.path)
+        ext = EXTENSIONS.get(kind or "", "bin")
+        name = f"{item.kode}-{len(entries) + 1}.{ext}"
+        shutil.copyfile(item.path, staging / name)
+        make_private(staging / name)
+        entries.append({"nama_asli": item.path.name, "berkas": name, "jenis": kind,
+                        "ukuran": item.path.stat().st_size, "sha256": _sha256(staging / name)})
+    return staging, recorded
+
+
+def _place_files(ws: Workspace, staging: Path, reg: str) -> Path:
+    target = ws.files_dir / reg
+    target.mkdir(exist_ok=True)
+    make_private(target)
+    for item in staging.iterdir():
+        item.replace(target / item.name)
+    staging.rmdir()
+    return target
+
+
+def _history(txn: Transaction, before: str | None, after: str, note: str | None = None) -> dict[str, Any]:
+    return {"waktu": iso(txn.moment), "petugas": txn.actor, "dari": before, "ke": after, "catatan": note}
+
+
+def application_dir(ws: Workspace, reg: str) -> Path:
+    return ws.files_dir / reg
+
+
+def register_application(
+    ws: Workspace, register: Register, service: Service, data: Any, files: list[FileArg], today: date
+) -> dict[str, Any]:
+    clean = clean_application_data(service, data, ws.config.kantor.desa, today)
+    staging, recorded = _stage_files(ws, files)
+    try:
+        with register.transaction() as txn:
+            month = txn.moment.strftime("%Y%m")
+            reg = f"REG-{month}-{txn.next_counter(f'registrasi|{month}'):04d}"
+            stale = ws.files_dir / reg
+            if stale.exists():  # left by a process that died before its commit
+                shutil.rmtree(stale)
+            record = {
+                "nomor_registrasi": reg,
+                "layanan": service.kode,
+                "status": "DITERIMA",
+                "data": clean,
+                "berkas": recorded,
+                "dibuat": iso(txn.moment),
+                "diubah": iso(txn.moment),
+                "petugas": txn.actor,
+                "riwayat": [_history(txn, None, "DITERIMA", "permohonan didaftarkan")],
+                "periksa": None,
+                "surat": None,
+                "nomor_batal": [],
+            }
+            txn.applications(month_of_reg(reg)).insert(record)
+            txn.audit("daftar", reg, None, "DITERIMA", layanan=service.kode,
+                      berkas={k: len(v) for k, v in recorded.items()})
+            _place_files(ws, staging, reg)
+    finally:
+        if staging.exists():
+            shutil.rmtree(staging, ignore_errors=True)
+    return record
+
+
+def find_application(txn: Transaction, reg: str) -> dict[str, Any]:
+    reg = normalise_reg(reg)
+    found = txn.applications(month_of_reg(reg)).get(Query().nomor_registrasi == reg)
+    if not isinstance(found, Document):
+        raise NotFound(f"Permohonan {reg} tidak ada di register.", saran="Lihat daftarnya dengan 'sakti permohonan'.")
+    return dict(found)
+
+
+def save_application(txn: Transaction, record: dict[str, Any]) -> None:
+    reg = record["nomor_registrasi"]
+    record["diubah"] = iso(txn.moment)
+    txn.applications(month_of_reg(reg)).update(record, Query().nomor_registrasi == reg)
+
+
+def change_state(txn: Transaction, record: dict[str, Any], new: str, note: str | None = None,
+                 allowed_from: tuple[str, ...] | None = None) -> None:
+    """Move an application to ``new``, refusing (exit 5) from a state that does not allow it."""
+    old = record["status"]
+    allowed = allowed_from or tuple(s for s in STATES if s not in FINAL_STATES)
+    if old not in allowed:
+        raise StateConflict(
+            f"Permohonan {record['nomor_registrasi']} berstatus {old}; tindakan ini butuh status "
+            f"{' atau '.join(allowed)}.",
+            saran=f"Lihat riwayatnya dengan 'sakti status {record['nomor_registrasi']}'.",
+        )
+    record["status"] = new
+    record["riwayat"].append(_history(txn, old, new, note))
+
+
+def load(ws: Workspace, register: Register, reg: str) -> dict[str, Any]:
+    with register.transaction() as txn:
+        return find_application(txn, reg)
+
+
+def list_applications(register: Register, status: str | None = None, service: str | None = None
+                      ) -> list[dict[str, Any]]:
+    wanted = status.upper() if status else None
+    if wanted and wanted not in STATES:
+        raise InputError(f"Status '{status}' tidak dikenal.", saran=f"Pilih salah satu: {', '.join(STATES)}.")
+    out = []
+    with register.transaction() as txn:
+        for month in txn.partitions("permohonan"):
+            for doc in txn.applications(month).all():
+                if (wanted is None or doc["status"] == wanted) and (service is None or doc["layanan"] == service):
+                    out.append(dict(doc))
+    return sorted(out, key=lambda r: r["nomor_registrasi"])
+
+
+def update_files(ws: Workspace, register: Register, service: Service, reg: str, files: list[FileArg]
+                 ) -> dict[str, Any]:
+    """``lengkapi``: the files given replace that requirement's files; back to DITERIMA."""
+    if not files:
+        raise InputError("Tidak ada berkas yang diberikan.", saran="Pakai --berkas KODE=BERKAS.")
+    staging, recorded = _stage_files(ws, files)
+    try:
+        with register.transaction() as txn:
+            record = find_application(txn, reg)
+            if record["layanan"] != service.kode:
+                raise InputError("Layanan permohonan berbeda dari SOP yang dimuat.")
+            before = record["status"]
+            change_state(txn, record, "DITERIMA", f"berkas diganti: {', '.join(sorted(recorded))}")
+            target = application_dir(ws, record["nomor_registrasi"])
+            old_files = {code: record["berkas"].get(code, []) for code in recorded}
+            for code, entries in recorded.items():
+                record["berkas"][code] = entries
+            record["periksa"] = None
+            save_application(txn, record)
+            txn.audit("lengkapi", record["nomor_registrasi"], before, "DITERIMA",
+                      berkas={k: len(v) for k, v in recorded.items()})
+            for entries in old_files.values():
+                for entry in entries:
+                    (target / entry["berkas"]).unlink(missing_ok=True)
+            _place_files(ws, staging, record["nomor_registrasi"])
+    finally:
+        if staging.exists():
+            shutil.rmtree(staging, ignore_errors=True)
+    return record
+
+
+def update_data(ws: Workspace, register: Register, service: Service, reg: str, data: Any, today: date
+                ) -> dict[str, Any]:
+    """``ubah``: corrected fields are merged over the stored data, re-checked, back to DITERIMA."""
+    if not isinstance(data, dict) or not data:
+        raise InputError("Data perubahan harus berupa objek JSON yang tidak kosong.")
+    with register.transaction() as txn:
+        record = find_application(txn, reg)
+        merged = {**record["data"], **data}
+        clean = clean_application_data(service, merged, ws.config.kantor.desa, today)
+        before = record["status"]
+        changed = sorted(k for k in clean if clean.get(k) != record["data"].get(k))
+        change_state(txn, record, "DITERIMA", f"data diubah: {', '.join(changed) or '-'}")
+        record["data"] = clean
+        record["periksa"] = None
+        save_application(txn, record)
+        txn.audit("ubah", record["nomor_registrasi"], before, "DITERIMA", kolom=changed)
+    return record
+
+
+def reject(register: Register, reg: str, reason: str) -> dict[str, Any]:
+    if not reason.strip():
+        raise InputError("Alasan penolakan wajib diisi.", saran="Pakai --alasan \"...\".")
+    with register.transaction() as txn:
+        record = find_application(txn, reg)
+        before = record["status"]
+        change_state(txn, record, "DITOLAK", reason.strip())
+        record["alasan_tolak"] = reason.strip()
+        save_application(txn, record)
+        txn.audit("tolak", record["nomor_registrasi"], before, "DITOLAK", alasan=reason.strip())
+    return record

@@ -1,0 +1,1 @@
+"""Data shipped in the wheel: sop/, templat/, contoh/ (see pyproject)."""

@@ -1,0 +1,51 @@
+"""The ``sakti`` command: global options, then one module per command group."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from sakti_cli import __version__
+from sakti_cli.cli import demo, kantor, layanan, permohonan, surat
+from sakti_cli.cli.state import GLOBALS
+
+app = typer.Typer(
+    name="sakti",
+    help="SAKTI: surat kecamatan dari permohonan sampai PDF bertanda tangan elektronik.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+    rich_markup_mode=None,
+)
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"sakti {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def main_options(
+    kantor_dir: Annotated[Path | None, typer.Option(
+        "--kantor", help="Folder kantor (bawaan: SAKTI_KANTOR, lalu sakti.toml terdekat).")] = None,
+    petugas: Annotated[str | None, typer.Option(
+        "--petugas", help="Nama petugas untuk jejak audit (bawaan: pengguna sistem).")] = None,
+    debug: Annotated[bool, typer.Option("--debug", help="Tampilkan traceback bila ada galat.")] = False,
+    version: Annotated[bool, typer.Option("--version", callback=_version, is_eager=True,
+                                          help="Tampilkan versi.")] = False,
+) -> None:
+    """Opsi global ditulis sebelum perintah: sakti --kantor DIR periksa REG."""
+    GLOBALS.kantor = kantor_dir
+    GLOBALS.petugas = petugas
+    GLOBALS.debug = debug
+
+
+for module in (kantor, layanan, permohonan, surat, demo):
+    module.register(app)
+
+
+def main() -> None:
+    app()

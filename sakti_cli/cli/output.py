@@ -1,0 +1,75 @@
+"""One output object per command: a person's view (Rich, people's text on stderr) or ``--json``.
+
+With ``--json`` stdout holds exactly one JSON object and nothing else; every message for people,
+progress and warning goes to stderr in both modes.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from collections.abc import Callable
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+
+from rich.console import Console
+
+from sakti_cli.errors import SaktiError
+
+
+def _width() -> int | None:
+    value = os.environ.get("SAKTI_LEBAR") or os.environ.get("COLUMNS")
+    return int(value) if value and value.isdigit() else None
+
+
+def _default(value: Any) -> Any:
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    if isinstance(value, Path):
+        return str(value)
+    if hasattr(value, "to_dict"):
+        return value.to_dict()
+    raise TypeError(f"tidak dapat dijadikan JSON: {type(value).__name__}")
+
+
+class Output:
+    def __init__(self, json_mode: bool) -> None:
+        self.json_mode = json_mode
+        self.out = Console(width=_width(), highlight=False, soft_wrap=False)
+        self.err = Console(stderr=True, width=_width(), highlight=False)
+
+    # --- for people, always on stderr -------------------------------------------------------------
+    def info(self, text: str) -> None:
+        self.err.print(text)
+
+    def step(self, text: str) -> None:
+        if not self.json_mode:
+            self.err.print(f"[dim]… {text}[/dim]")
+
+    def warn(self, text: str) -> None:
+        self.err.print(f"[yellow]Peringatan:[/yellow] {text}")
+
+    # --- the result ---------------------------------------------------------------------------
+    def result(self, payload: dict[str, Any], human: Callable[[Console], None] | None = None, *,
+               ok: bool = True) -> None:
+        if self.json_mode:
+            sys.stdout.write(json.dumps({"ok": ok, **payload}, ensure_ascii=False, indent=2,
+                                        default=_default) + "\n")
+            sys.stdout.flush()
+        elif human is not None:
+            human(self.out)
+
+    def error(self, exc: SaktiError, debug: bool = False) -> None:
+        if self.json_mode:
+            body = {"kode": exc.kode, "pesan": exc.pesan}
+            if exc.saran:
+                body["saran"] = exc.saran
+            if exc.detail:
+                body["detail"] = exc.detail
+            sys.stdout.write(json.dumps({"ok": False, "error": body}, ensure_ascii=False, indent=2,
+                                        default=_default) + "\n")
+        self.err.print(f"[bold red]Galat:[/bold red] {exc.pesan}", markup=True, highlight=False)
+        if exc.saran:
+            self.err.print(f"[cyan]Saran:[/cyan] {exc.saran}")

@@ -1,0 +1,108 @@
+"""Letters: terbitkan (issue) and verifikasi (verify)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from sakti_cli.cli.output import Output
+from sakti_cli.cli.state import JSON_OPT, Negative, command, passphrase_prompt, register_for, workspace
+from sakti_cli.errors import InputError
+
+
+def register(app: typer.Typer) -> None:
+    app.command("terbitkan")(terbitkan)
+    app.command("verifikasi")(verifikasi)
+
+
+def issue_payload(ws: Any, result: dict[str, Any]) -> dict[str, Any]:
+    letter = result["surat"]
+    return {
+        "nomor_registrasi": letter["nomor_registrasi"],
+        "status": "TERBIT",
+        "nomor_surat": letter["nomor_surat"],
+        "kode_verifikasi": letter["kode_verifikasi"],
+        "pdf": str(result["pdf"]),
+        "sha256": letter["sha256"],
+        "penandatangan": letter["penandatangan"],
+        "terbit": letter["terbit"],
+        "peringatan": result["peringatan"],
+    }
+
+
+def issue_one(out: Output, ws: Any, reg: str, signatory: str | None, prompt: Any = passphrase_prompt
+              ) -> dict[str, Any]:
+    from sakti_cli.issue import issue_letter
+    from sakti_cli.sop import load_service
+
+    result = issue_letter(ws, register_for(ws), lambda code: load_service(ws.sop_dir, code), reg,
+                          signatory_id=signatory, prompt=prompt, progress=out.step)
+    for warning in result["peringatan"]:
+        out.warn(warning)
+    return issue_payload(ws, result)
+
+
+@command
+def terbitkan(out: Output, reg: Annotated[str, typer.Argument(help="Nomor registrasi yang LENGKAP.")],
+              penandatangan: Annotated[str | None, typer.Option(
+                  "--penandatangan", help="id penandatangan dari sakti.toml (bawaan: yang pertama).")] = None,
+              json_out: JSON_OPT = False) -> None:
+    """Terbitkan surat: nomor, templat, PDF, tanda tangan elektronik, catat di register."""
+    ws = workspace()
+    payload = issue_one(out, ws, reg, penandatangan)
+
+    def human(console: Console) -> None:
+        console.print(f"[green]Surat terbit:[/green] [bold]{payload['nomor_surat']}[/bold]")
+        console.print(f"PDF: {payload['pdf']}")
+        console.print(f"Kode verifikasi: {payload['kode_verifikasi']}")
+
+    out.result(payload, human)
+
+
+def _verification_table(console: Console, result: dict[str, Any]) -> None:
+    verdict = "[green]SAH[/green]" if result["sah"] else "[red]TIDAK SAH[/red]"
+    console.print(f"{verdict}  {result.get('berkas') or ''}")
+    letter = result.get("surat")
+    if letter:
+        console.print(f"Register: {result['register']}  nomor {letter['nomor_surat']}  "
+                      f"({letter['layanan']}, terbit {letter.get('terbit') or '-'})")
+    else:
+        console.print(f"Register: {result['register']}")
+    signatures = result.get("tanda_tangan") or []
+    if signatures:
+        table = Table(title="Tanda tangan")
+        for col in ("Ruas", "Penanda tangan", "Waktu", "Utuh", "Sah", "Tepercaya", "Revisi sesudahnya"):
+            table.add_column(col)
+        for sig in signatures:
+            table.add_row(sig["field"], sig["signer"] or "-", sig["signing_time"] or "-",
+                          "ya" if sig["intact"] else "TIDAK", "ya" if sig["valid"] else "TIDAK",
+                          "ya" if sig["trusted"] else "TIDAK", str(sig["later_revisions"]))
+        console.print(table)
+    for reason in result.get("alasan", []):
+        console.print(f"[red]-[/red] {reason}")
+
+
+@command
+def verifikasi(out: Output,
+               berkas: Annotated[Path | None, typer.Argument(help="PDF surat yang diperiksa.")] = None,
+               kode: Annotated[str | None, typer.Option("--kode", help="Kode verifikasi dari QR.")] = None,
+               json_out: JSON_OPT = False) -> None:
+    """Periksa tanda tangan PDF dan kecocokannya dengan register (keluar 0 hanya bila sah)."""
+    from sakti_cli.verification import lookup_code, verify_file
+
+    if (berkas is None) == (kode is None):
+        raise InputError("Berikan satu: berkas PDF atau --kode KODE.",
+                         saran="Contoh: sakti verifikasi surat.pdf  atau  sakti verifikasi --kode ABCD...")
+    ws = workspace()
+    if kode is not None:
+        result = lookup_code(register_for(ws), kode)
+    else:
+        assert berkas is not None
+        result = verify_file(ws, register_for(ws), berkas)
+    out.result(result, lambda c: _verification_table(c, result), ok=result["sah"])
+    if not result["sah"]:
+        raise Negative

@@ -1,0 +1,92 @@
+"""Typed exceptions of the core.
+
+Each carries an Indonesian message (``pesan``) and, where we know one, what to do about it
+(``saran``). The CLI maps the class to an exit code in one table (``sakti_cli.cli.errors``);
+the core never decides how an error is shown.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+class SaktiError(Exception):
+    """Base of every error a user may see. Never raised directly."""
+
+    kode = "GALAT"
+
+    def __init__(self, pesan: str, saran: str | None = None, **detail: Any) -> None:
+        super().__init__(pesan)
+        self.pesan = pesan
+        self.saran = saran
+        self.detail = detail
+
+    def __str__(self) -> str:
+        return self.pesan
+
+
+# --- exit 3: bad input -----------------------------------------------------------------------
+class InputError(SaktiError):
+    """The user's data or files are wrong: fix the input and try again."""
+
+    kode = "INPUT_TIDAK_VALID"
+
+
+class DataInvalid(InputError):
+    """Application data failed its form check; ``detail['masalah']`` lists each field."""
+
+    kode = "DATA_TIDAK_VALID"
+
+
+class NotFound(InputError):
+    """An unknown registration number, service code, letter number or file."""
+
+    kode = "TIDAK_DITEMUKAN"
+
+
+class FileUnreadable(InputError):
+    """A file the user named is missing, unreadable or not of the expected kind."""
+
+    kode = "BERKAS_TIDAK_TERBACA"
+
+
+# --- exit 4: environment or configuration ------------------------------------------------------
+class ConfigError(SaktiError):
+    """sakti.toml, an SOP file or a template is wrong."""
+
+    kode = "KONFIGURASI"
+
+
+class WorkspaceNotFound(ConfigError):
+    kode = "KANTOR_TIDAK_DITEMUKAN"
+
+
+class EnvironmentProblem(SaktiError):
+    """Something outside our files: LibreOffice missing, no terminal for a passphrase."""
+
+    kode = "LINGKUNGAN"
+
+
+class SigningKeyError(SaktiError):
+    """The signing key cannot be used: unreadable, wrong passphrase, certificate expired."""
+
+    kode = "KUNCI_TTE"
+
+
+class RegisterCorrupt(SaktiError):
+    """A register file does not load or is from a newer version of sakti."""
+
+    kode = "REGISTER_RUSAK"
+
+
+# --- exit 5: state conflict ------------------------------------------------------------------
+class StateConflict(SaktiError):
+    """The action does not fit the current state (wrong status, already issued)."""
+
+    kode = "STATUS_TIDAK_SESUAI"
+
+
+class RegisterBusy(StateConflict):
+    """Another process held the register lock for too long."""
+
+    kode = "REGISTER_SIBUK"

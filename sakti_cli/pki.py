@@ -1,0 +1,249 @@
+"""A throw-away certificate authority for demos and tests.
+
+Real offices sign with a key issued by BSrE; until they have one, ``sakti`` can run end to end
+with this demo PKI: one self-signed root and one signer certificate. Nothing here is meant to be
+trusted outside the demo, hence "(DEMO)" in every name.
+
+The files are the ones a real deployment has too (a PKCS#12 key file and the root certificate to
+trust), so the signing and verification code paths are the same as in production.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from cryptography import x509
+    from cryptography.hazmat.primitives.asymmetric import rsa
+
+ORGANISASI = "Kecamatan Arut Selatan (DEMO)"
+ROOT_CN = "SAKTI Demo Root CA"
+SIGNER_CN = "Camat Arut Selatan (DEMO)"
+ROOT_KEY_SIZE = 3072
+"""RSA 3072 for the root: it is made once per demo and costs well under a second."""
+SIGNER_KEY_SIZE = 2048
+ROOT_VALID_YEARS = 10
+
+OID_DOCUMENT_SIGNING = "1.3.6.1.5.5.7.3.36"
+"""id-kp-documentSigning (RFC 9336). emailProtection is added too: NSS/poppler require it."""
+
+
+@dataclass(frozen=True)
+class DemoPki:
+    """Where :func:`make_demo_pki` wrote its files."""
+
+    root_cert: Path
+    """Root certificate (PEM): the trust anchor given to ``verify_pdf`` or imported into a reader."""
+    signer_p12: Path
+    """Signer key + certificate + root (PKCS#12, encrypted with the passphrase)."""
+    signer_cert: Path
+    """Signer certificate (PEM), handy for inspection."""
+    crl: Path
+    """Empty CRL (DER) issued by the root, for long-term-validation (B-LT) work."""
+
+
+@dataclass(frozen=True)
+class CertificatePair:
+    """A root and a signer certificate with their keys, in memory (``cryptography`` objects)."""
+
+    root_key: rsa.RSAPrivateKey
+    root_cert: x509.Certificate
+    signer_key: rsa.RSAPrivateKey
+    signer_cert: x509.Certificate
+
+
+def _name(common_name: str) -> Any:
+    from cryptography import x509
+    from cryptography.x509.oid import NameOID
+
+    return x509.Name(
+        [
+            x509.NameAttribute(NameOID.COMMON_NAME, common_name),
+            x509.NameAttribute(NameOID.ORGANIZATION_NAME, ORGANISASI),
+            x509.NameAttribute(NameOID.COUNTRY_NAME, "ID"),
+        ]
+    )
+
+
+def _key_usage(*, signing: bool) -> Any:
+    from cryptography import x509
+
+    return x509.KeyUsage(
+        digital_signature=signing,
+        content_commitment=signing,
+        key_encipherment=False,
+        data_encipherment=False,
+        key_agreement=False,
+        key_cert_sign=not signing,
+        crl_sign=not signing,
+        encipher_only=False,
+        decipher_only=False,
+    )
+
+
+def make_certificate_pair(
+    *,
+    now: datetime | None = None,
+    signer_name: str = SIGNER_CN,
+    valid_days: int = 730,
+    not_before: datetime | None = None,
+    not_after: datetime | None = None,
+    root: CertificatePair | None = None,
+    crl_url: str | None = None,
+    root_key_size: int = ROOT_KEY_SIZE,
+) -> CertificatePair:
+    """Make a root CA and a signer certificate issued by it.
+
+    ``not_before``/``not_after`` override the signer's validity (tests use them for an expired or
+    not-yet-valid signer); the root always covers the signer's period. ``root`` reuses the root of
+    an earlier pair, so a second signer chains to the same trust anchor. ``crl_url`` adds a CRL
+    distribution point; it is only a name, verification never fetches it.
+    """
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes
+    from cryptography.hazmat.primitives.asymmetric import rsa
+    from cryptography.x509.oid import ExtendedKeyUsageOID, ObjectIdentifier
+
+    now = (now or datetime.now(UTC)).astimezone(UTC)
+    start = not_before or now - timedelta(minutes=5)
+    end = not_after or now + timedelta(days=valid_days)
+
+    if root is None:
+        root_key = rsa.generate_private_key(public_exponent=65537, key_size=root_key_size)
+        root_start = min(start, now) - timedelta(days=1)
+        root_end = max(end, now + timedelta(days=365 * ROOT_VALID_YEARS))
+        root_ski = x509.SubjectKeyIdentifier.from_public_key(root_key.public_key())
+        root_cert = (
+            x509.CertificateBuilder()
+            .subject_name(_name(ROOT_CN))
+            .issuer_name(_name(ROOT_CN))
+            .public_key(root_key.public_key())
+            .serial_number(x509.random_serial_number())
+            .not_valid_before(root_start)
+            .not_valid_after(root_end)
+            .add_extension(x509.BasicConstraints(ca=True, path_length=0), critical=True)
+            .add_extension(_key_usage(signing=False), critical=True)
+            .add_extension(root_ski, critical=False)
+            .sign(root_key, hashes.SHA256())
+        )
+    else:
+        root_key, root_cert = root.root_key, root.root_cert
+
+    signer_key = rsa.generate_private_key(public_exponent=65537, key_size=SIGNER_KEY_SIZE)
+    builder = (
+        x509.CertificateBuilder()
+        .subject_name(_name(signer_name))
+        .issuer_name(root_cert.subject)
+        .public_key(signer_key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(start)
+        .not_valid_after(end)
+        .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
+        .add_extension(_key_usage(signing=True), critical=True)
+        .add_extension(
+            x509.ExtendedKeyUsage(
+                [ExtendedKeyUsageOID.EMAIL_PROTECTION, ObjectIdentifier(OID_DOCUMENT_SIGNING)]
+            ),
+            critical=False,
+        )
+        .add_extension(x509.SubjectKeyIdentifier.from_public_key(signer_key.public_key()), critical=False)
+        .add_extension(
+            x509.AuthorityKeyIdentifier.from_issuer_public_key(root_key.public_key()), critical=False
+        )
+    )
+    if crl_url:
+        point = x509.DistributionPoint([x509.UniformResourceIdentifier(crl_url)], None, None, None)
+        builder = builder.add_extension(x509.CRLDistributionPoints([point]), critical=False)
+    signer_cert = builder.sign(root_key, hashes.SHA256())
+    return CertificatePair(root_key, root_cert, signer_key, signer_cert)
+
+
+def _write_private(path: Path, data: bytes) -> None:
+    """Write ``data`` readable by the owner only (0600), also when the file already existed."""
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    try:
+        os.fchmod(fd, 0o600)
+        os.write(fd, data)
+    finally:
+        os.close(fd)
+
+
+def _pkcs12(pair: CertificatePair, passphrase: str) -> bytes:
+    """PKCS#12 with PBES2/AES-256 and a SHA-256 MAC: readable by OpenSSL 3, NSS and Windows."""
+    from cryptography.hazmat.primitives import hashes
+    from cryptography.hazmat.primitives.serialization import PrivateFormat, pkcs12
+
+    encryption = (
+        PrivateFormat.PKCS12.encryption_builder()
+        .kdf_rounds(50_000)
+        .key_cert_algorithm(pkcs12.PBES.PBESv2SHA256AndAES256CBC)
+        .hmac_hash(hashes.SHA256())
+        .build(passphrase.encode("utf-8"))
+    )
+    return pkcs12.serialize_key_and_certificates(
+        b"sakti-demo", pair.signer_key, pair.signer_cert, [pair.root_cert], encryption
+    )
+
+
+def _empty_crl(pair: CertificatePair, now: datetime) -> bytes:
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes
+    from cryptography.hazmat.primitives.serialization import Encoding
+
+    crl = (
+        x509.CertificateRevocationListBuilder()
+        .issuer_name(pair.root_cert.subject)
+        .last_update(now - timedelta(minutes=5))
+        .next_update(now + timedelta(days=30))
+        .add_extension(x509.CRLNumber(1), critical=False)
+        .add_extension(
+            x509.AuthorityKeyIdentifier.from_issuer_public_key(pair.root_key.public_key()), critical=False
+        )
+        .sign(pair.root_key, hashes.SHA256())
+    )
+    return crl.public_bytes(Encoding.DER)
+
+
+def make_demo_pki(
+    folder: Path,
+    passphrase: str = "demo",
+    *,
+    now: datetime | None = None,
+    signer_name: str = SIGNER_CN,
+    valid_days: int = 730,
+    not_before: datetime | None = None,
+    not_after: datetime | None = None,
+    crl_url: str | None = None,
+) -> DemoPki:
+    """Create a demo root and signer and write them to ``folder`` (files 0600).
+
+    Writes ``demo-root.pem``, ``demo-signer.p12``, ``demo-signer.pem`` and ``demo-root.crl``;
+    existing files of those names are replaced.
+    """
+    from cryptography.hazmat.primitives.serialization import Encoding
+
+    now = (now or datetime.now(UTC)).astimezone(UTC)
+    pair = make_certificate_pair(
+        now=now,
+        signer_name=signer_name,
+        valid_days=valid_days,
+        not_before=not_before,
+        not_after=not_after,
+        crl_url=crl_url,
+    )
+    folder.mkdir(parents=True, exist_ok=True)
+    pki = DemoPki(
+        root_cert=folder / "demo-root.pem",
+        signer_p12=folder / "demo-signer.p12",
+        signer_cert=folder / "demo-signer.pem",
+        crl=folder / "demo-root.crl",
+    )
+    _write_private(pki.root_cert, pair.root_cert.public_bytes(Encoding.PEM))
+    _write_private(pki.signer_p12, _pkcs12(pair, passphrase))
+    _write_private(pki.signer_cert, pair.signer_cert.public_bytes(Encoding.PEM))
+    _write_private(pki.crl, _empty_crl(pair, now))
+    return pki

@@ -1,0 +1,99 @@
+"""``verifikasi``: is this PDF a letter this office issued, signed and unchanged?
+
+Two independent questions, both must be yes for exit 0: every signature is valid, intact and
+trusted by the roots in sakti.toml; and the register knows the letter (by the verification code the
+PDF carries, or by its SHA-256) as TERBIT. Later incremental updates (another signature) are listed,
+not failed, as long as the revision the office signed is byte-for-byte what it recorded.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+from typing import Any
+
+from sakti_cli.errors import ConfigError, NotFound
+from sakti_cli.letters import find_letter, normalise_code
+from sakti_cli.office import Workspace
+from sakti_cli.registry import Register
+
+CODE_KEY = "/SaktiKodeVerifikasi"
+
+
+def trust_roots(ws: Workspace) -> list[Path]:
+    roots = [ws.path(p) for p in ws.config.verifikasi.akar_tepercaya]
+    missing = [str(p) for p in roots if not p.is_file()]
+    if missing:
+        raise ConfigError(f"Sertifikat akar tepercaya tidak ada: {', '.join(missing)}.",
+                          saran="Periksa [verifikasi].akar_tepercaya di sakti.toml.")
+    return roots
+
+
+def _prefix_sha256(path: Path, size: int) -> str:
+    with path.open("rb") as handle:
+        return hashlib.sha256(handle.read(size)).hexdigest()
+
+
+def letter_summary(letter: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "nomor_surat": letter["nomor_surat"],
+        "status": letter["status"],
+        "layanan": letter["layanan"],
+        "nomor_registrasi": letter["nomor_registrasi"],
+        "terbit": letter.get("terbit"),
+        "penandatangan": letter.get("penandatangan", {}).get("nama"),
+        "sha256": letter.get("sha256"),
+        "kode_verifikasi": letter["kode_verifikasi"],
+        "alasan_batal": letter.get("alasan_batal"),
+    }
+
+
+def verify_file(ws: Workspace, register: Register, pdf: Path) -> dict[str, Any]:
+    from sakti_cli.verify import verify_pdf
+
+    found = verify_pdf(pdf, trust_roots(ws))
+    reasons: list[str] = []
+    if not found.signatures:
+        reasons.append("PDF ini tidak bertanda tangan elektronik")
+    for sig in found.signatures:
+        if not sig.ok:
+            reasons.append(f"tanda tangan {sig.field}: {sig.pesan}")
+    code = found.info.get(CODE_KEY)
+    with register.transaction() as txn:
+        letter = find_letter(txn, code=code) if code else None
+        if letter is None:
+            letter = find_letter(txn, sha256=found.sha256)
+    register_state = "TIDAK_TERDAFTAR"
+    if letter is None:
+        reasons.append("surat tidak tercatat di register kantor ini")
+    else:
+        register_state = letter["status"]
+        if letter["status"] == "BATAL":
+            reasons.append(f"surat {letter['nomor_surat']} telah dibatalkan: {letter.get('alasan_batal')}")
+        elif letter["status"] != "TERBIT":
+            reasons.append(f"surat {letter['nomor_surat']} belum terbit (status {letter['status']})")
+        elif letter.get("sha256") and letter.get("ukuran"):
+            size = int(letter["ukuran"])
+            if pdf.stat().st_size < size or _prefix_sha256(pdf, size) != letter["sha256"]:
+                reasons.append("isi PDF tidak sama dengan surat yang diterbitkan kantor ini")
+    later = max((s.later_revisions for s in found.signatures), default=0)
+    return {
+        "sah": not reasons,
+        "alasan": reasons,
+        "berkas": str(pdf),
+        "sha256": found.sha256,
+        "kode_verifikasi": code,
+        "register": register_state,
+        "surat": letter_summary(letter) if letter else None,
+        "revisi_setelah_ttd": later,
+        "tanda_tangan": [s.to_dict() for s in found.signatures],
+    }
+
+
+def lookup_code(register: Register, code: str) -> dict[str, Any]:
+    with register.transaction() as txn:
+        letter = find_letter(txn, code=code)
+    if letter is None:
+        raise NotFound(f"Kode verifikasi '{normalise_code(code)}' tidak dikenal di register ini.",
+                       saran="Periksa penulisan kodenya; surat dari kantor lain tidak tercatat di sini.")
+    return {"sah": letter["status"] == "TERBIT", "register": letter["status"], "surat": letter_summary(letter)}

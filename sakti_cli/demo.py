@@ -9,10 +9,12 @@ from __future__ import annotations
 import json
 import shutil
 import tempfile
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 from sakti_cli.applications import FileArg
+from sakti_cli.clock import now
 from sakti_cli.errors import NotFound
 from sakti_cli.office import CONFIG_NAME, Workspace, find_workspace, init_workspace, make_private
 from sakti_cli.resources import bundled_dir
@@ -46,7 +48,7 @@ def install_demo_keys(ws: Workspace) -> Path:
     if key.exists():
         return key
     made = make_demo_pki(Path(tempfile.mkdtemp(dir=pki_dir)), DEMO_PASSPHRASE,
-                         signer_name="Camat Arut Selatan (DEMO)")
+                         signer_name="Camat Arut Selatan (DEMO)", now=now(ws.zone) - timedelta(days=1))
     shutil.move(str(made.root_cert), pki_dir / "demo-root.pem")
     shutil.move(str(made.signer_p12), key)
     shutil.move(str(made.crl), pki_dir / "demo-root.crl")

@@ -51,8 +51,9 @@ def _looks_like_pkcs12(data: bytes) -> bool:
 def load_pkcs12_signer(p12: Path, passphrase: bytes) -> Signer:
     """Load the signing key and certificate chain from a PKCS#12 (.p12/.pfx) file.
 
-    pyHanko's own loader only logs and returns ``None`` on failure; we need to tell the user
-    whether the passphrase or the file is wrong, hence the PFX structure check.
+    Uses pyHanko's ``SimpleSigner.load_pkcs12_data`` (``load_pkcs12`` only logs and returns
+    ``None``); on failure :func:`_why_unusable` tells the user whether the passphrase or the file
+    is wrong.
     """
     from pyhanko.sign.signers import SimpleSigner
 
@@ -65,17 +66,30 @@ def load_pkcs12_signer(p12: Path, passphrase: bytes) -> Signer:
     try:
         signer = SimpleSigner.load_pkcs12_data(data, other_certs=[], passphrase=passphrase or None)
     except Exception as exc:
-        if _looks_like_pkcs12(data):
-            raise SigningKeyError(
-                f"Sandi (passphrase) salah untuk berkas kunci {p12}", "Ketik ulang sandi berkas kunci."
-            ) from exc
-        raise SigningKeyError(
-            f"Berkas kunci {p12} bukan berkas PKCS#12 (.p12/.pfx) yang berisi kunci dan sertifikat",
-            SARAN_KUNCI,
-        ) from exc
+        raise _why_unusable(p12, data, passphrase) from exc
     if signer.signing_cert is None or signer.signing_key is None:
         raise SigningKeyError(f"Berkas kunci {p12} tidak berisi kunci privat dan sertifikat", SARAN_KUNCI)
     return signer
+
+
+def _why_unusable(p12: Path, data: bytes, passphrase: bytes) -> SigningKeyError:
+    """Diagnose a PKCS#12 file pyHanko could not load (only runs on the failure path)."""
+    from cryptography.hazmat.primitives.serialization import pkcs12
+
+    try:
+        key, cert, _ = pkcs12.load_key_and_certificates(data, passphrase or None)
+    except Exception:
+        if _looks_like_pkcs12(data):
+            return SigningKeyError(
+                f"Sandi (passphrase) salah untuk berkas kunci {p12}", "Ketik ulang sandi berkas kunci."
+            )
+        return SigningKeyError(
+            f"Berkas kunci {p12} bukan berkas PKCS#12 (.p12/.pfx) yang berisi kunci dan sertifikat",
+            SARAN_KUNCI,
+        )
+    if key is None or cert is None:
+        return SigningKeyError(f"Berkas kunci {p12} tidak berisi kunci privat dan sertifikat", SARAN_KUNCI)
+    return SigningKeyError(f"Kunci dalam berkas {p12} tidak dapat dipakai untuk tanda tangan", SARAN_KUNCI)
 
 
 def _as_cryptography_cert(signer_or_cert: Any) -> x509.Certificate:
@@ -167,11 +181,13 @@ def sign_pdf(
 ) -> None:
     """Sign ``src`` into ``dst`` (PAdES B-B, ETSI.CAdES.detached, SHA-256; B-T with a TSA URL).
 
-    ``dst`` may equal ``src``. The certificate is checked first, so an expired key never produces
-    a signature that readers reject. An invisible signature field ``field_name`` is created; if a
+    ``dst`` may equal ``src``. The certificate is checked first against the real clock (pyHanko
+    records the real signing time, whatever the office clock says), so an expired key never
+    produces a signature that readers reject. An invisible signature field ``field_name`` is created; if a
     field of that name is already signed, :class:`StateConflict` is raised.
     """
     from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
+    from pyhanko.pdf_utils.misc import PdfError
     from pyhanko.sign import fields, signers
     from pyhanko.sign.general import SigningError
     from pyhanko.sign.timestamps import TimestampRequestError
@@ -211,6 +227,8 @@ def sign_pdf(
         ) from exc
     except SigningError as exc:
         raise SigningKeyError(f"Penandatanganan {src} gagal: {exc}", SARAN_KUNCI) from exc
+    except PdfError as exc:  # structure pyHanko cannot update (found only while writing)
+        raise FileUnreadable(f"Berkas {src} tidak dapat ditandatangani: {exc}") from exc
     try:
         _write_atomic(dst, out.getvalue(), mode=src.stat().st_mode & 0o777)
     except OSError as exc:

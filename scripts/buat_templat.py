@@ -296,7 +296,7 @@ def _atur_halaman(dok: Any) -> None:
     s = dok.sections[0]
     s.page_width = Cm(21.0)
     s.page_height = Cm(29.7)
-    s.top_margin = Cm(1.5)
+    s.top_margin = Cm(1.25)
     s.bottom_margin = Cm(2.0)
     s.left_margin = Cm(2.5)
     s.right_margin = Cm(2.0)
@@ -318,7 +318,7 @@ _ISIAN_DATA = (
     ("Pekerjaan", "{{ data.pekerjaan }}", False),
     (
         "Alamat",
-        "{{ data.alamat }}, Desa/Kelurahan {{ data.desa }}, Kecamatan {{ kantor.kecamatan }}",
+        "{{ data.alamat }}, Desa/Kelurahan {{ data.desa }}",
         False,
     ),
 )
@@ -349,8 +349,8 @@ def _kop(dok: Any) -> None:
 
 
 def _isi(dok: Any) -> None:
-    _paragraf(dok, "SURAT KETERANGAN TIDAK MAMPU", tebal=True, garis=True, rata="tengah", spasi_sebelum=12)
-    _paragraf(dok, "Nomor: {{ surat.nomor }}", rata="tengah", spasi_sesudah=14)
+    _paragraf(dok, "SURAT KETERANGAN TIDAK MAMPU", tebal=True, garis=True, rata="tengah", spasi_sebelum=10)
+    _paragraf(dok, "Nomor: {{ surat.nomor }}", rata="tengah", spasi_sesudah=12)
     _paragraf(
         dok,
         "Yang bertanda tangan di bawah ini, {{ ttd.jabatan }}, Kabupaten {{ kantor.kabupaten }}, "
@@ -366,9 +366,9 @@ def _isi(dok: Any) -> None:
     for baris, (label, nilai, tebal) in zip(tabel.rows, _ISIAN_DATA, strict=True):
         _baris_utuh(baris)
         a, b, c = baris.cells
-        _paragraf(a, label, pakai_yang_ada=True, spasi_sesudah=1)
-        _paragraf(b, ":", pakai_yang_ada=True, spasi_sesudah=1)
-        _paragraf(c, nilai, tebal=tebal, pakai_yang_ada=True, spasi_sesudah=1)
+        _paragraf(a, label, pakai_yang_ada=True)
+        _paragraf(b, ":", pakai_yang_ada=True)
+        _paragraf(c, nilai, tebal=tebal, pakai_yang_ada=True)
 
     _paragraf(
         dok,
@@ -395,7 +395,7 @@ def _isi(dok: Any) -> None:
         "sebagaimana mestinya.",
         rata="rata",
         inden_pertama_cm=1.25,
-        spasi_sesudah=12,
+        spasi_sesudah=10,
         bersama_berikut=True,  # never separated from the signature block
     )
 
@@ -419,13 +419,19 @@ def _tanda_tangan(dok: Any) -> None:
     p("{{ ttd.baris_an }}")
     p("{%p endif %}")
     p("{{ ttd.jabatan }},")
-    p("{{ qr }}", spasi_sebelum=4, spasi_sesudah=4, gambar=True)
+    p("{{ qr }}", spasi_sebelum=3, spasi_sesudah=3, gambar=True)
     p("{{ ttd.nama }}", tebal=True, garis=True)
     p("{%p if ttd.pangkat %}")
     p("{{ ttd.pangkat }}")
     p("{%p endif %}")
-    last = _paragraf(kanan, "{{ ttd.nip }}", rata="tengah")
-    last.paragraph_format.space_after = Pt(0)
+    p("{%p if ttd.nip %}")
+    _paragraf(kanan, "{{ ttd.nip }}", rata="tengah")
+    p("{%p endif %}")
+
+    # Word needs a paragraph after a final table; make it 1 pt high so it never pushes the
+    # signature block onto a new page.
+    akhir = _paragraf(dok, "", ukuran=1)
+    akhir.paragraph_format.line_spacing = Pt(1)
 
 
 def _kaki(dok: Any) -> None:

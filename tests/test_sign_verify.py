@@ -19,7 +19,7 @@ from pki_helpers import (
     run_pdfsig,
 )
 
-from sakti_cli.errors import ConfigError, FileUnreadable, SigningKeyError, StateConflict
+from sakti_cli.errors import ConfigError, EnvironmentProblem, FileUnreadable, SigningKeyError, StateConflict
 from sakti_cli.pki import DemoPki, make_demo_pki
 from sakti_cli.sign import check_certificate, load_pkcs12_signer, sign_pdf
 from sakti_cli.verify import signed_revision_intact, verify_pdf
@@ -244,3 +244,31 @@ def test_unsigned_pdf(work: Path, pki: DemoPki) -> None:
     assert result.signatures == []
     assert result.info["/SaktiKodeVerifikasi"] == KODE
     assert len(result.sha256) == 64 and result.revisions == 1
+
+
+def test_p12_without_key(work: Path, pki: DemoPki) -> None:
+    from cryptography import x509
+    from cryptography.hazmat.primitives.serialization import BestAvailableEncryption, pkcs12
+
+    cert = x509.load_pem_x509_certificate(pki.signer_cert.read_bytes())
+    only_cert = work / "hanya-sertifikat.p12"
+    only_cert.write_bytes(
+        pkcs12.serialize_key_and_certificates(b"x", None, None, [cert], BestAvailableEncryption(b"pw"))
+    )
+    with pytest.raises(SigningKeyError, match="tidak berisi kunci privat"):
+        load_pkcs12_signer(only_cert, b"pw")
+
+
+def test_unreachable_timestamp_server(work: Path, signer) -> None:
+    """Port 9 on localhost refuses at once: no real network is involved."""
+    with pytest.raises(EnvironmentProblem, match="TSA"):
+        sign_pdf(
+            make_pdf(work / "untuk-tsa.pdf"),
+            work / "tsa.pdf",
+            signer,
+            reason="Uji",
+            location="PB",
+            signer_name=None,
+            timestamp_url="http://127.0.0.1:9/tsa",
+        )
+    assert not (work / "tsa.pdf").exists()

@@ -1,0 +1,50 @@
+#!/usr/bin/env bash
+# Install what sakti needs on this machine, only what is missing:
+#  1. system packages (LibreOffice, fonts, poppler-utils, NSS tools, SoftHSM2) via apt-get when root;
+#  2. a virtualenv in .venv with sakti and its test tools (re-installed when pyproject.toml changes).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+APT_PACKAGES="libreoffice-writer-nogui fonts-liberation fonts-crosextra-carlito fonts-crosextra-caladea fonts-texgyre poppler-utils libnss3-tools softhsm2"
+VENV="${VENV:-.venv}"
+PYTHON="${PYTHON:-python3}"
+
+missing=()
+command -v soffice >/dev/null 2>&1 || missing+=(soffice)
+command -v pdfsig >/dev/null 2>&1 || missing+=(pdfsig)
+command -v certutil >/dev/null 2>&1 || missing+=(certutil)
+command -v softhsm2-util >/dev/null 2>&1 || missing+=(softhsm2-util)
+fc-list 2>/dev/null | grep -qi "Liberation Serif" || missing+=(fonts-liberation)
+fc-list 2>/dev/null | grep -qi "TeX Gyre Bonum" || missing+=(fonts-texgyre)
+fc-list 2>/dev/null | grep -qi "Carlito" || missing+=(fonts-crosextra-carlito)
+
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "Memasang paket sistem yang belum ada (${missing[*]})..." >&2
+  if [ "$(id -u)" = "0" ]; then
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get update -qq
+    # shellcheck disable=SC2086
+    apt-get install -y -qq --no-install-recommends $APT_PACKAGES >/dev/null
+  elif command -v sudo >/dev/null 2>&1 && sudo -n true 2>/dev/null; then
+    sudo apt-get update -qq
+    # shellcheck disable=SC2086
+    sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $APT_PACKAGES >/dev/null
+  else
+    echo "Paket sistem belum terpasang: ${missing[*]}." >&2
+    echo "Jalankan sebagai root:  apt-get install -y $APT_PACKAGES" >&2
+    exit 4
+  fi
+fi
+
+if [ ! -x "$VENV/bin/python" ]; then
+  echo "Membuat virtualenv $VENV..." >&2
+  "$PYTHON" -m venv "$VENV"
+fi
+stamp="$VENV/.sakti-terpasang"
+want="$(sha256sum pyproject.toml | cut -d' ' -f1)"
+if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
+  echo "Memasang sakti dan perangkat uji ke $VENV..." >&2
+  "$VENV/bin/python" -m pip install -q --upgrade pip >/dev/null 2>&1 || true
+  "$VENV/bin/python" -m pip install -q -e ".[dev]"
+  echo "$want" > "$stamp"
+fi

@@ -1,0 +1,127 @@
+"""Shared fixtures: one demo PKI and one warm LibreOffice profile per test run (shared by the
+xdist workers through a file lock), a fresh workspace per test, a fixed clock, a pinned width."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+from datetime import datetime, timedelta
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from filelock import FileLock
+from typer.testing import CliRunner, Result
+
+from sakti_cli.cli.app import app
+
+FIXED_TIME = "2026-11-22T09:30:00+07:00"
+REPO = Path(__file__).resolve().parent.parent
+
+
+def _shared_root(factory: pytest.TempPathFactory) -> Path:
+    """A folder shared by every xdist worker of this run (its base temp's parent when distributed)."""
+    base = factory.getbasetemp()
+    return base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base
+
+
+@dataclass(frozen=True)
+class Pki:
+    root_cert: Path
+    signer_p12: Path
+    crl: Path
+    passphrase: str = "demo"
+
+
+@pytest.fixture(scope="session")
+def demo_pki(tmp_path_factory: pytest.TempPathFactory) -> Pki:
+    from sakti_cli.pki import make_demo_pki
+
+    root = _shared_root(tmp_path_factory) / "pki-demo"
+    with FileLock(str(root) + ".lock"):
+        if not (root / "demo-signer.p12").exists():
+            # valid well before the fixed clock of the tests, as a real office key would be
+            made = make_demo_pki(root, "demo", now=datetime.fromisoformat(FIXED_TIME) - timedelta(days=30))
+            assert made.signer_p12.exists()
+    return Pki(root / "demo-root.pem", root / "demo-signer.p12", root / "demo-root.crl")
+
+
+@pytest.fixture(scope="session")
+def lo_profile(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    from lo_fixtures import warm_profile
+
+    root = _shared_root(tmp_path_factory) / "libreoffice"
+    with FileLock(str(root) + ".lock"):
+        return warm_profile(root)
+
+
+@pytest.fixture(autouse=True)
+def _isolated(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every test in its own folder, with a fixed clock and no workspace inherited from the caller."""
+    for name in ("SAKTI_KANTOR", "SAKTI_SANDI", "SAKTI_UJI_MATI", "SAKTI_SOFFICE"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("SAKTI_WAKTU", FIXED_TIME)
+    monkeypatch.setenv("SAKTI_LEBAR", "200")
+    monkeypatch.setenv("COLUMNS", "200")
+    monkeypatch.chdir(tmp_path)
+
+
+@pytest.fixture
+def kantor(tmp_path: Path, demo_pki: Pki, lo_profile: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A workspace made by ``sakti init`` with the run's demo key installed as the camat's."""
+    from sakti_cli.office import init_workspace
+
+    monkeypatch.setenv("SAKTI_LO_PROFIL", str(lo_profile))
+    ws = init_workspace(tmp_path / "kantor")
+    shutil.copy(demo_pki.signer_p12, ws.root / "pki" / "camat.p12")
+    shutil.copy(demo_pki.root_cert, ws.root / "pki" / "demo-root.pem")
+    monkeypatch.setenv("SAKTI_KANTOR", str(ws.root))
+    return ws.root
+
+
+class Cli:
+    """Runs ``sakti`` in-process as a user would; stdout and stderr stay apart."""
+
+    def __init__(self) -> None:
+        self.runner = CliRunner()
+
+    def __call__(self, *args: str, input: str | None = None, env: dict[str, str] | None = None) -> Result:
+        return self.runner.invoke(app, [str(a) for a in args], input=input, env=env, catch_exceptions=False)
+
+    def json(self, *args: str, code: int = 0, **kwargs: object) -> dict:
+        result = self(*args, "--json", **kwargs)  # type: ignore[arg-type]
+        assert result.exit_code == code, (result.exit_code, result.stdout, result.stderr)
+        payload = json.loads(result.stdout)
+        assert isinstance(payload, dict)
+        return payload
+
+
+@pytest.fixture
+def cli() -> Cli:
+    return Cli()
+
+
+def example(name: str) -> Path:
+    return REPO / "contoh" / name / "pemohon.json"
+
+
+@pytest.fixture
+def registered(kantor: Path, cli: Cli) -> Callable[..., str]:
+    """Register a bundled example and return its registration number."""
+
+    def make(name: str = "sktm", service: str = "sktm") -> str:
+        payload = cli.json("daftar", service, "--data", str(example(name)))
+        return str(payload["nomor_registrasi"])
+
+    return make
+
+
+@pytest.fixture
+def issued(registered: Callable[..., str], cli: Cli, monkeypatch: pytest.MonkeyPatch) -> Iterator[dict]:
+    """A real SKTM letter: registered, checked, issued (LibreOffice + PAdES)."""
+    reg = registered()
+    cli.json("periksa", reg)
+    monkeypatch.setenv("SAKTI_SANDI", "demo")
+    yield cli.json("terbitkan", reg)

@@ -44,7 +44,7 @@ def reserve_number(txn: Transaction, ws: Workspace, service: Service, reg: str,
         raise ConfigError(f"Nomor {number} sudah pernah dipakai; pola nomor harus membuat nomor yang unik.",
                           saran="Pastikan pola nomor memuat {urut} dan {tahun}.")
     month = f"{moment:%Y-%m}"
-    letter = {
+    letter: dict[str, Any] = {
         "id": secrets.token_hex(8),
         "nomor_surat": number,
         "urut": sequence,
@@ -62,7 +62,7 @@ def reserve_number(txn: Transaction, ws: Workspace, service: Service, reg: str,
     txn.letters(month).insert(letter)
     pointer = {"bulan": month, "id": letter["id"]}
     txn.index_put("nomor", number, pointer)
-    txn.index_put("kode", letter["kode_verifikasi"], pointer)
+    txn.index_put("kode", str(letter["kode_verifikasi"]), pointer)
     txn.audit("pesan_nomor", number, None, "DIPESAN", nomor_registrasi=reg, lingkup=key, urut=sequence)
     return letter
 

@@ -101,7 +101,7 @@ class Numbering(_Strict):
 
 
 class RegisterSettings(_Strict):
-    batas_tunggu_kunci: float = Field(30.0, gt=0, description="detik menunggu kunci register")
+    batas_tunggu_kunci: float = Field(default=30.0, gt=0, description="detik menunggu kunci register")
 
 
 class OfficeConfig(_Strict):
@@ -260,7 +260,7 @@ url = "https://sakti.arutselatan.example/cek/{{kode}}"
 akar_tepercaya = ["{trust_root}"]
 
 [tte]
-catatan = "Dokumen ini telah ditandatangani secara elektronik menggunakan sertifikat elektronik yang diterbitkan oleh Balai Besar Sertifikasi Elektronik (BSrE), Badan Siber dan Sandi Negara"
+catatan = "{Tte().catatan}"
 # nama variabel lingkungan yang memuat sandi kunci (tidak pernah lewat argumen perintah)
 variabel_sandi = "SAKTI_SANDI"
 

@@ -19,6 +19,8 @@ from sakti_cli.validation import describe_validation_error
 FileKind = Literal["pdf", "jpeg", "png", "webp", "heic", "docx"]
 FieldKind = Literal["teks", "nik", "kk", "tanggal", "angka", "pilihan", "desa", "telepon"]
 SignerRole = Literal["definitif", "a.n.", "Plt.", "Plh."]
+DEFAULT_KINDS: tuple[FileKind, ...] = ("pdf", "jpeg", "png")
+ALL_ROLES: tuple[SignerRole, ...] = ("definitif", "a.n.", "Plt.", "Plh.")
 PATTERN_KEYS = {"kode", "urut", "unit", "bulan", "bulan_romawi", "tahun", "layanan"}
 CODE_RE = re.compile(r"^[a-z][a-z0-9_-]*$")
 
@@ -66,7 +68,7 @@ class Requirement(_Strict):
     kode: str
     nama: str
     wajib: bool = True
-    jenis_berkas: list[FileKind] = Field(default_factory=lambda: ["pdf", "jpeg", "png"])
+    jenis_berkas: list[FileKind] = Field(default_factory=lambda: list(DEFAULT_KINDS))
     ukuran_maks_kb: int = Field(2048, gt=0)
     jumlah_min: int = Field(1, ge=0)
     jumlah_maks: int = Field(1, ge=1)
@@ -119,7 +121,7 @@ class Service(_Strict):
     templat: str
     pola_nomor: str | None = Field(None, description="kosong: pakai [penomoran].pola di sakti.toml")
     halaman_maks: int = Field(1, gt=0)
-    penandatangan: list[SignerRole] = Field(default_factory=lambda: ["definitif", "a.n.", "Plt.", "Plh."])
+    penandatangan: list[SignerRole] = Field(default_factory=lambda: list(ALL_ROLES))
     standar_pelayanan: ServiceStandard
     isian: list[FieldSpec] = Field(min_length=1)
     persyaratan: list[Requirement] = Field(min_length=1)

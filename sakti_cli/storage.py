@@ -145,7 +145,7 @@ class _Factory:
         self.make = make
 
     def __call__(self, *args: Any, **kwargs: Any) -> StagedStorage:
-        return self.make()  # type: ignore[no-any-return]
+        return self.make()
 
 
 def _line_present(path: Path, line_id: str) -> bool:

@@ -6,9 +6,9 @@ from __future__ import annotations
 import json
 import os
 import shutil
-from datetime import datetime, timedelta
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest

@@ -63,7 +63,7 @@ class Output:
 
     def error(self, exc: SaktiError, debug: bool = False) -> None:
         if self.json_mode:
-            body = {"kode": exc.kode, "pesan": exc.pesan}
+            body: dict[str, Any] = {"kode": exc.kode, "pesan": exc.pesan}
             if exc.saran:
                 body["saran"] = exc.saran
             if exc.detail:

@@ -90,7 +90,7 @@ def command(func: F) -> F:
     hints = typing.get_type_hints(func, include_extras=True)
     signature = inspect.signature(func)
     params = [p.replace(annotation=hints.get(p.name, p.annotation)) for p in list(signature.parameters.values())[1:]]
-    wrapper.__signature__ = signature.replace(parameters=params, return_annotation=None)  # type: ignore[attr-defined]
+    setattr(wrapper, "__signature__", signature.replace(parameters=params, return_annotation=None))  # noqa: B010
     wrapper.__annotations__ = {p.name: p.annotation for p in params}
-    del wrapper.__wrapped__  # type: ignore[attr-defined]
+    delattr(wrapper, "__wrapped__")
     return wrapper  # type: ignore[return-value]

@@ -59,6 +59,7 @@ MODES = ("auto", "uno", "soffice")
 _IN_FILTER = "MS Word 2007 XML"
 _OUT_FILTER = "writer_pdf_Export"
 _BATCH_SIZE = 50  # files per soffice run, so one run stays well inside the time-out
+_RECYCLE_AFTER = 200  # documents per listener; its memory grows ~0.15 MB per letter
 _STDERR_TAIL = 2000
 _DEFAULT_UNO_PYTHON = "/usr/bin/python3"
 
@@ -139,10 +140,7 @@ def _check_docx(docx: Path) -> Path:
     if "word/document.xml" not in names:
         raise ConfigError(
             f"Berkas {path.name} bukan dokumen DOCX yang sah (rusak atau bukan berkas Word).",
-            saran=(
-                "Buka templat itu di LibreOffice Writer atau Word, simpan ulang sebagai .docx, "
-                "lalu coba lagi."
-            ),
+            saran=("Buka templat itu di LibreOffice Writer atau Word, simpan ulang sebagai .docx, lalu coba lagi."),
             berkas=str(path),
             alasan=reason,
         )
@@ -221,6 +219,7 @@ class _UnoBridge:
         self.helper: subprocess.Popen[bytes] | None = None
         self.office: subprocess.Popen[bytes] | None = None
         self.ready = False  # the helper reads requests (and "quit") only once connected
+        self.converted = 0
         self._buffer = b""
 
     def start(self, resources: _Resources) -> bool:
@@ -280,6 +279,7 @@ class _UnoBridge:
         answer = self._read(time.monotonic() + self.timeout)
         if answer is None:
             raise _BridgeBroken("no answer")
+        self.converted += 1
         if answer.get("ok"):
             if not _is_pdf(dst):
                 raise _BridgeBroken("reported success but no PDF")
@@ -475,12 +475,14 @@ class Converter:
 
     def _use_uno(self) -> bool:
         """Start the listener on first use; False means: convert with plain soffice runs."""
+        if self._bridge is not None and self._bridge.converted >= _RECYCLE_AFTER:
+            self._bridge.close()
+            self._bridge = None
         if self._bridge is not None:
             return True
         if self.mode == "uno" and self._uno_python in _NO_UNO:
             raise EnvironmentProblem(
-                f"Mode uno diminta (SAKTI_LO_MODE=uno), tetapi {self._uno_python} tidak dapat "
-                "mengimpor modul uno.",
+                f"Mode uno diminta (SAKTI_LO_MODE=uno), tetapi {self._uno_python} tidak dapat mengimpor modul uno.",
                 saran="Pasang python3-uno (apt-get install -y python3-uno) atau pakai SAKTI_LO_MODE=auto.",
             )
         if self._uno_failed or self._uno_python in _NO_UNO:
@@ -520,7 +522,11 @@ class Converter:
             except _BridgeBroken:
                 # Let a plain soffice run give the final word on the remaining files.
                 self._drop_bridge()
-                self._convert_soffice(sources[index:], stage)
+                try:
+                    self._convert_soffice(sources[index:], stage)
+                except ConfigError as exc:
+                    failed.extend(Path(b) for b in exc.detail.get("berkas", []))
+                    errors.append(str(exc.detail.get("stderr", "")))
                 break
             if problem is not None:
                 failed.append(src)

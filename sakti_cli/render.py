@@ -34,8 +34,8 @@ _QR_BORDER = 2  # modules; the white page around the image adds to the quiet zon
 _QR_DPI_MAKS = 300
 
 _SARAN_TEMPLAT = (
-    "Periksa templat: placeholder yang tersedia dijelaskan di docs/KONTRAK.md. "
-    "Templat bawaan dapat dibuat ulang dengan scripts/buat_templat.py."
+    "Placeholder yang tersedia dijelaskan di docs/KONTRAK.md; templat bawaan dapat dibuat ulang "
+    "dengan scripts/buat_templat.py."
 )
 
 # Characters that are illegal in XML 1.0 (tab, newline and CR are allowed; docxtpl turns \t, \n,
@@ -84,7 +84,8 @@ def _kelas_undefined() -> tuple[type, type[Exception]]:
     from jinja2.utils import missing
 
     class PlaceholderHilang(UndefinedError):
-        """The message is the placeholder path (plus jinja's hint, if any)."""
+        """The message is the placeholder path, then a newline and jinja's hint if there is one
+        (the sandbox's "access to attribute ... is unsafe")."""
 
     class UndefinedBerjalur(StrictUndefined):
         __slots__ = ()
@@ -101,7 +102,7 @@ def _kelas_undefined() -> tuple[type, type[Exception]]:
             else:
                 dasar = getattr(obj, "_sakti_jalur", None) or type(obj).__name__
                 jalur = f"{dasar}.{nama}" if isinstance(nama, str) else f"{dasar}[{nama!r}]"
-            return f"{jalur} ({self._undefined_hint})" if self._undefined_hint else jalur
+            return f"{jalur}\n{self._undefined_hint}" if self._undefined_hint else jalur
 
     return UndefinedBerjalur, PlaceholderHilang
 
@@ -180,13 +181,14 @@ def _teks_sekitar(xml: str, baris: int | None) -> str:
 
 
 def _periksa_sintaks(tpl: Any, env: Any, template: Path) -> list[tuple[str, str]]:
+    from jinja2 import nodes
     from jinja2.exceptions import TemplateSyntaxError
 
     sumber = _sumber_xml(tpl)
     for nama, xml in sumber:
         per_paragraf = re.sub(r"<w:p([ >])", r"\n<w:p\1", xml)
         try:
-            env.parse(per_paragraf)
+            ast = env.parse(per_paragraf)
         except TemplateSyntaxError as exc:
             sekitar = _teks_sekitar(per_paragraf, exc.lineno)
             raise ConfigError(
@@ -197,6 +199,15 @@ def _periksa_sintaks(tpl: Any, env: Any, template: Path) -> list[tuple[str, str]
                 "mengubah format di tengahnya. " + _SARAN_TEMPLAT,
                 templat=str(template),
             ) from exc
+        rujukan = ast.find((nodes.Include, nodes.Import, nodes.FromImport, nodes.Extends))
+        if rujukan is not None:
+            tag = {"Include": "include", "Import": "import", "FromImport": "from", "Extends": "extends"}
+            raise ConfigError(
+                f"Templat {template.name} memakai {{% {tag[type(rujukan).__name__]} %}} di {nama}; "
+                "templat tidak boleh memuat berkas lain.",
+                saran="Tulis seluruh isi surat di templat itu sendiri. " + _SARAN_TEMPLAT,
+                templat=str(template),
+            )
     return sumber
 
 
@@ -308,13 +319,20 @@ def render_docx(
         buf = io.BytesIO()
         tpl.save(buf)
     except PlaceholderHilang as exc:
-        jalur = str(exc)
+        jalur, _, petunjuk = str(exc).partition("\n")
+        if petunjuk:
+            raise ConfigError(
+                f"Templat {template.name} memakai atribut yang tidak diizinkan: {{{{ {jalur} }}}}.",
+                saran="Templat hanya boleh memakai placeholder data surat. " + _SARAN_TEMPLAT,
+                templat=str(template),
+                placeholder=jalur,
+            ) from exc
         raise ConfigError(
             f"Templat {template.name}: placeholder {{{{ {jalur} }}}} tidak ada dalam data surat.",
-            saran="Periksa ejaan placeholder di templat, atau lengkapi data/konfigurasi yang mengisinya. "
+            saran="Periksa ejaan placeholder di templat atau lengkapi data/konfigurasi yang mengisinya. "
             + _SARAN_TEMPLAT,
             templat=str(template),
-            placeholder=jalur.split(" (", 1)[0],
+            placeholder=jalur,
         ) from exc
     except SecurityError as exc:
         raise ConfigError(

@@ -48,9 +48,7 @@ def warm_profile(dir: Path) -> Path:
         str(sample),
     ]
     for _ in range(2):  # a first start may exit 81 ("restart") without converting
-        subprocess.run(
-            cmd, env=env, capture_output=True, timeout=WARM_TIMEOUT, check=False, start_new_session=True
-        )
+        subprocess.run(cmd, env=env, capture_output=True, timeout=WARM_TIMEOUT, check=False, start_new_session=True)
         if (work / "pemanasan.pdf").is_file():
             break
     if not (profile / "user").is_dir():

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import signal
 import subprocess
 import zipfile
 from pathlib import Path
@@ -183,3 +184,29 @@ def test_falls_back_without_uno(warm: Path, monkeypatch: pytest.MonkeyPatch, tmp
         assert converter.active_mode == "soffice"
     with Converter(mode="uno") as converter, pytest.raises(EnvironmentProblem):
         converter.convert(src, tmp_path / "keluar")
+
+
+@pytest.mark.skipif(not HAS_UNO, reason="python3-uno absent")
+def test_uno_survives_a_dead_listener(warm: Path, tmp_path: Path) -> None:
+    sources = [make_docx(tmp_path / f"s{i}.docx", f"Surat {i}") for i in range(2)]
+    with Converter(mode="uno") as converter:
+        converter.convert(sources[0], tmp_path / "keluar")
+        assert converter._bridge is not None and converter._bridge.office is not None
+        os.killpg(converter._bridge.office.pid, signal.SIGKILL)
+        pdf = converter.convert(sources[1], tmp_path / "keluar")
+        assert "Surat 1" in pdf_text(pdf)
+        assert converter.active_mode == "soffice"
+
+
+@pytest.mark.skipif(not HAS_UNO, reason="python3-uno absent")
+def test_uno_listener_is_recycled(warm: Path, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.setattr(convert, "_RECYCLE_AFTER", 1)
+    src = make_docx(tmp_path / "a.docx", "Surat")
+    with Converter(mode="uno") as converter:
+        pids = []
+        for _ in range(2):
+            converter.convert(src, tmp_path / "keluar")
+            assert converter._bridge is not None and converter._bridge.office is not None
+            pids.append(converter._bridge.office.pid)
+    assert pids[0] != pids[1]
+    assert _live_in_group(pids[0]) == []

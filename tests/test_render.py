@@ -214,7 +214,9 @@ def test_render_gambar_qr_dan_logo(tmp_path: Path) -> None:
     skala = gambar.size[0] / (n + 4)  # border of 2 modules
     for y in range(n):
         for x in range(n):
-            gelap = gambar.getpixel((int((x + 2.5) * skala), int((y + 2.5) * skala))) < 128
+            piksel = gambar.getpixel((int((x + 2.5) * skala), int((y + 2.5) * skala)))
+            assert isinstance(piksel, int)
+            gelap = piksel < 128
             assert gelap == bool(matriks[y][x])
 
 
@@ -260,15 +262,15 @@ def test_kunci_hilang(tmp_path: Path, hapus: tuple[str, ...], jalur: str) -> Non
 def test_templat_rusak(tmp_path: Path) -> None:
     rusak = tmp_path / "rusak.docx"
     rusak.write_bytes(b"ini bukan docx")
-    with pytest.raises(ConfigError, match="rusak.docx"):
+    with pytest.raises(ConfigError, match=r"rusak\.docx"):
         render_docx(rusak, konteks(), tmp_path / "o.docx", qr_payload=URL, logo=LOGO)
-    with pytest.raises(ConfigError, match="rusak.docx"):
+    with pytest.raises(ConfigError, match=r"rusak\.docx"):
         template_placeholders(rusak)
 
     zip_lain = tmp_path / "zip_lain.docx"
     with zipfile.ZipFile(zip_lain, "w") as z:
         z.writestr("isi.txt", "halo")
-    with pytest.raises(ConfigError, match="zip_lain.docx"):
+    with pytest.raises(ConfigError, match=r"zip_lain\.docx"):
         render_docx(zip_lain, konteks(), tmp_path / "o.docx", qr_payload=URL, logo=LOGO)
 
     # a DOCX whose document.xml is truncated
@@ -277,13 +279,13 @@ def test_templat_rusak(tmp_path: Path) -> None:
         for item in zin.infolist():
             data = zin.read(item.filename)
             zout.writestr(item, data[: len(data) // 2] if item.filename == "word/document.xml" else data)
-    with pytest.raises(ConfigError, match="terpotong.docx"):
+    with pytest.raises(ConfigError, match=r"terpotong\.docx"):
         render_docx(terpotong, konteks(), tmp_path / "o.docx", qr_payload=URL, logo=LOGO)
     assert not (tmp_path / "o.docx").exists()
 
 
 def test_templat_tidak_ada(tmp_path: Path) -> None:
-    with pytest.raises(ConfigError, match="tidak_ada.docx"):
+    with pytest.raises(ConfigError, match=r"tidak_ada\.docx"):
         render_docx(tmp_path / "tidak_ada.docx", konteks(), tmp_path / "o.docx", qr_payload=URL, logo=LOGO)
 
 
@@ -312,9 +314,22 @@ def _templat_dengan(tmp_path: Path, teks: str) -> Path:
 )
 def test_templat_tidak_sah(tmp_path: Path, teks: str) -> None:
     templat = _templat_dengan(tmp_path, teks)
-    with pytest.raises(ConfigError, match="coba.docx"):
+    with pytest.raises(ConfigError, match=r"coba\.docx"):
         render_docx(templat, konteks(), tmp_path / "o.docx", qr_payload=URL, logo=None)
     assert not (tmp_path / "o.docx").exists()
+
+
+def test_templat_include_ditolak_dengan_pesan_jelas(tmp_path: Path) -> None:
+    templat = _templat_dengan(tmp_path, "{% include 'lain.docx' %}")
+    with pytest.raises(ConfigError, match="include"):
+        render_docx(templat, konteks(), tmp_path / "o.docx", qr_payload=URL, logo=None)
+
+
+def test_atribut_terlarang(tmp_path: Path) -> None:
+    templat = _templat_dengan(tmp_path, "{{ data.__class__ }}")
+    with pytest.raises(ConfigError, match="tidak diizinkan") as info:
+        render_docx(templat, konteks(), tmp_path / "o.docx", qr_payload=URL, logo=None)
+    assert info.value.detail["placeholder"] == "data.__class__"
 
 
 def test_templat_gambar_tertaut_ditolak(tmp_path: Path) -> None:
@@ -326,16 +341,16 @@ def test_templat_gambar_tertaut_ditolak(tmp_path: Path) -> None:
     dok.part.relate_to("http://contoh.invalid/gambar.png", RT.IMAGE, is_external=True)
     path = tmp_path / "tertaut.docx"
     dok.save(str(path))
-    with pytest.raises(ConfigError, match="tertaut.docx"):
+    with pytest.raises(ConfigError, match=r"tertaut\.docx"):
         render_docx(path, konteks(), tmp_path / "o.docx", qr_payload=URL, logo=None)
 
 
 def test_logo_tidak_sah(tmp_path: Path) -> None:
-    with pytest.raises(ConfigError, match="tidak_ada.png"):
+    with pytest.raises(ConfigError, match=r"tidak_ada\.png"):
         render(tmp_path, logo=tmp_path / "tidak_ada.png")
     palsu = tmp_path / "palsu.png"
     palsu.write_bytes(b"bukan gambar")
-    with pytest.raises(ConfigError, match="palsu.png"):
+    with pytest.raises(ConfigError, match=r"palsu\.png"):
         render(tmp_path, logo=palsu)
 
 

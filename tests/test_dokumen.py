@@ -1,0 +1,70 @@
+"""The documentation stays true: the CLI reference matches --help, every command is documented."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from conftest import REPO
+
+from sakti_cli.cli.reference import command_names, render_reference
+
+
+def test_reference_is_current() -> None:
+    committed = (REPO / "docs" / "referensi-cli.md").read_text(encoding="utf-8")
+    assert committed == render_reference(), "jalankan 'make docs' lalu commit docs/referensi-cli.md"
+
+
+def test_every_command_documented_in_readme_or_reference() -> None:
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    reference = (REPO / "docs" / "referensi-cli.md").read_text(encoding="utf-8")
+    for name in command_names():
+        assert f"## sakti {name}" in reference
+    for code in range(6):
+        assert f"| {code} |" in readme
+
+
+def test_readme_first_screen_has_the_two_commands() -> None:
+    first_screen = (REPO / "README.md").read_text(encoding="utf-8").splitlines()[:20]
+    commands = [line for line in first_screen if line.startswith("make ")]
+    assert [c.split()[1] for c in commands] == ["demo", "test"]
+    assert "make test" in (REPO / ".ci" / "run").read_text()
+
+
+def test_help_starts_without_heavy_imports() -> None:
+    code = ("import sys; from sakti_cli.cli.app import app; "
+            "heavy = [m for m in ('pyhanko', 'docxtpl', 'pypdf', 'docx', 'PIL', 'tinydb') if m in sys.modules]; "
+            "print(','.join(heavy))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
+                         env={**os.environ, "PYTHONPATH": str(REPO)})
+    assert out.stdout.strip() == ""
+
+
+def test_installed_entry_point_runs(tmp_path: Path) -> None:
+    exe = Path(sys.executable).parent / "sakti"
+    result = subprocess.run([str(exe), "--help"], capture_output=True, text=True)
+    assert result.returncode == 0 and "terbitkan" in result.stdout
+    module = subprocess.run([sys.executable, "-m", "sakti_cli", "--version"], capture_output=True, text=True)
+    assert module.returncode == 0 and module.stdout.startswith("sakti ")
+
+
+def test_demo_in_a_real_process(tmp_path: Path, lo_profile: Path, demo_pki) -> None:
+    """`sakti demo` as the README's first command runs it: a fresh process, no terminal, no stdin."""
+    import json
+
+    from pki_helpers import make_nss_db, run_pdfsig
+
+    exe = Path(sys.executable).parent / "sakti"
+    env = {**os.environ, "SAKTI_LO_PROFIL": str(lo_profile)}
+    env.pop("SAKTI_WAKTU", None)
+    result = subprocess.run([str(exe), "--kantor", str(tmp_path / "demo"), "demo", "--json"],
+                            capture_output=True, text=True, stdin=subprocess.DEVNULL, env=env, timeout=300)
+    assert result.returncode == 0, result.stderr
+    payload = json.loads(result.stdout)
+    assert payload["sah"] is True and payload["kantor"] == str(tmp_path / "demo")
+    pdf = Path(payload["pdf"])
+    output = run_pdfsig(pdf, make_nss_db(tmp_path / "nss", tmp_path / "demo" / "pki" / "demo-root.pem"))
+    assert "Signature is Valid" in output and "Certificate is Trusted" in output
+    assert "sandi" in result.stderr.lower() or payload["sandi_demo"] == "demo"

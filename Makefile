@@ -11,12 +11,12 @@ demo: pasang
 	$(BIN)/sakti demo
 
 test: pasang
-	$(BIN)/ruff check sakti_cli tests scripts bench
+	$(BIN)/ruff check .
 	$(BIN)/mypy
 	$(BIN)/python -m pytest -n 2 -q
 
 lint: pasang
-	$(BIN)/ruff check sakti_cli tests scripts bench
+	$(BIN)/ruff check .
 	$(BIN)/mypy
 
 docs: pasang

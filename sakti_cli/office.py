@@ -285,7 +285,7 @@ kunci = {{ jenis = "pkcs12", berkas = "{signatory_key}" }}
 [[penandatangan]]
 id = "sekcam"
 peran = "a.n."
-jabatan = "Sekretaris Kecamatan"
+jabatan = "Sekretaris Kecamatan Arut Selatan"
 nama = "SITI AMINAH, S.STP"
 pangkat = "Penata Tingkat I (III/d)"
 nip = "198503122006042002"

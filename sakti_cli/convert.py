@@ -210,7 +210,16 @@ class _BridgeBroken(Exception):
 class _UnoBridge:
     """A LibreOffice listener plus the system-Python helper that talks to it over a local pipe."""
 
-    def __init__(self, soffice: str, profile: Path, env: dict[str, str], python: str, timeout: float) -> None:
+    def __init__(
+        self,
+        soffice: str,
+        profile: Path,
+        env: dict[str, str],
+        python: str,
+        timeout: float,
+        resources: _Resources,
+    ) -> None:
+        self._resources = resources
         self.soffice = soffice
         self.profile = profile
         self.env = env
@@ -222,8 +231,9 @@ class _UnoBridge:
         self.converted = 0
         self._buffer = b""
 
-    def start(self, resources: _Resources) -> bool:
+    def start(self) -> bool:
         """Start helper and listener; False when the helper's Python has no ``uno`` module."""
+        resources = self._resources
         script = resources.workdir / "uno_helper.py"
         script.write_text(_UNO_HELPER, encoding="utf-8")
         accept = f"pipe,name=sakti_{uuid.uuid4().hex};urp;StarOffice.ComponentContext"
@@ -234,7 +244,7 @@ class _UnoBridge:
                 stdout=subprocess.PIPE,
                 stderr=subprocess.DEVNULL,
                 env=self.env,
-                start_new_session=True,
+                start_new_session=True,  # Ctrl-C reaches us only; we stop LibreOffice cleanly
             )
         except OSError:
             return False
@@ -299,8 +309,16 @@ class _UnoBridge:
             with contextlib.suppress(subprocess.TimeoutExpired):
                 self.office.wait(timeout=10)
         self.ready = False
-        _kill_group(self.helper)
-        _kill_group(self.office)
+        for proc in (self.helper, self.office):
+            if proc is None:
+                continue
+            _kill_group(proc)
+            for stream in (proc.stdin, proc.stdout):
+                if stream is not None:
+                    with contextlib.suppress(OSError):
+                        stream.close()
+            with contextlib.suppress(ValueError):
+                self._resources.procs.remove(proc)
         self.helper = self.office = None
 
     def _send(self, message: dict[str, str]) -> None:
@@ -386,8 +404,8 @@ class Converter:
     def convert_many(self, docxs: list[Path], out_dir: Path) -> list[Path]:
         """Convert several DOCX files with one LibreOffice; all or nothing lands in ``out_dir``.
 
-        Returns the PDF paths in the order of ``docxs``. Files with the same name from different
-        folders are allowed only if their stems differ, since the PDFs share ``out_dir``.
+        Returns the PDF paths in the order of ``docxs``. Two sources with the same stem are refused:
+        their PDFs would overwrite each other in ``out_dir``.
         """
         self._check_open()
         if not docxs:
@@ -402,10 +420,17 @@ class Converter:
                 berkas=[str(s) for s in sources],
             )
         out_dir = Path(out_dir).expanduser().resolve()
-        out_dir.mkdir(parents=True, exist_ok=True)
         # A private staging folder in out_dir: no stale PDF is mistaken for a fresh one, and the
         # final os.replace is atomic (same file system).
-        stage = Path(tempfile.mkdtemp(prefix=".sakti-konversi-", dir=out_dir))
+        try:
+            out_dir.mkdir(parents=True, exist_ok=True)
+            stage = Path(tempfile.mkdtemp(prefix=".sakti-konversi-", dir=out_dir))
+        except OSError as exc:
+            raise EnvironmentProblem(
+                f"Folder {out_dir} tidak dapat ditulisi: {exc.strerror or exc}.",
+                saran="Periksa izin dan ruang kosong folder keluaran.",
+                folder=str(out_dir),
+            ) from exc
         try:
             if self._use_uno():
                 self._convert_uno(sources, stage)
@@ -487,9 +512,11 @@ class Converter:
             )
         if self._uno_failed or self._uno_python in _NO_UNO:
             return False
-        bridge = _UnoBridge(self.soffice, self._current_profile(), self._env, self._uno_python, self.timeout)
+        bridge = _UnoBridge(
+            self.soffice, self._current_profile(), self._env, self._uno_python, self.timeout, self._resources
+        )
         try:
-            started = bridge.start(self._resources)
+            started = bridge.start()
         except (_BridgeBroken, TimeoutError, OSError):
             # The listener did not come up; plain soffice runs may still work.
             bridge.close()

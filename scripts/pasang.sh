@@ -5,7 +5,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-APT_PACKAGES="libreoffice-writer-nogui fonts-liberation fonts-crosextra-carlito fonts-crosextra-caladea fonts-texgyre poppler-utils libnss3-tools softhsm2"
+APT_PACKAGES="libreoffice-writer-nogui fonts-liberation fonts-crosextra-carlito fonts-crosextra-caladea fonts-texgyre poppler-utils libnss3-tools softhsm2 python3-uno"
 VENV="${VENV:-.venv}"
 PYTHON="${PYTHON:-python3}"
 
@@ -17,6 +17,8 @@ command -v softhsm2-util >/dev/null 2>&1 || missing+=(softhsm2-util)
 fc-list 2>/dev/null | grep -qi "Liberation Serif" || missing+=(fonts-liberation)
 fc-list 2>/dev/null | grep -qi "TeX Gyre Bonum" || missing+=(fonts-texgyre)
 fc-list 2>/dev/null | grep -qi "Carlito" || missing+=(fonts-crosextra-carlito)
+# python3-uno lets one LibreOffice process convert many letters (sakti_cli/convert.py, mode uno)
+/usr/bin/python3 -I -c "import uno" >/dev/null 2>&1 || missing+=(python3-uno)
 
 if [ ${#missing[@]} -gt 0 ]; then
   echo "Memasang paket sistem yang belum ada (${missing[*]})..." >&2

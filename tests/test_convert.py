@@ -14,11 +14,6 @@ from sakti_cli import convert
 from sakti_cli.convert import Converter, find_soffice
 from sakti_cli.errors import ConfigError, EnvironmentProblem
 
-try:
-    from lo_fixtures import warm_profile
-except ImportError:  # tests/ became a package
-    from tests.lo_fixtures import warm_profile
-
 pytestmark = pytest.mark.slow
 
 
@@ -33,11 +28,6 @@ def _has_uno() -> bool:
 
 HAS_UNO = _has_uno()
 MODES = ["soffice", pytest.param("uno", marks=pytest.mark.skipif(not HAS_UNO, reason="python3-uno absent"))]
-
-
-@pytest.fixture(scope="session")
-def lo_profile(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return warm_profile(tmp_path_factory.mktemp("lo"))
 
 
 @pytest.fixture

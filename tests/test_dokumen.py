@@ -68,3 +68,24 @@ def test_demo_in_a_real_process(tmp_path: Path, lo_profile: Path, demo_pki) -> N
     output = run_pdfsig(pdf, make_nss_db(tmp_path / "nss", tmp_path / "demo" / "pki" / "demo-root.pem"))
     assert "Signature is Valid" in output and "Certificate is Trusted" in output
     assert "sandi" in result.stderr.lower() or payload["sandi_demo"] == "demo"
+
+
+def test_wheel_ships_sop_templates_and_examples(tmp_path: Path) -> None:
+    """An installed sakti (not a checkout) finds its bundled sop/, templat/ and contoh/."""
+    build = subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "-q",
+                            str(REPO), "-w", str(tmp_path / "whl")], capture_output=True, text=True)
+    assert build.returncode == 0, build.stderr
+    wheel = next((tmp_path / "whl").glob("sakti_cli-*.whl"))
+    target = tmp_path / "site"
+    subprocess.run([sys.executable, "-m", "pip", "install", "--no-deps", "-q", "--target", str(target),
+                    str(wheel)], check=True, capture_output=True)
+    env = {**os.environ, "PYTHONPATH": str(target)}
+    code = ("from sakti_cli.resources import bundled_dir; "
+            "print(*(bundled_dir(n) for n in ('sop', 'templat', 'contoh')), sep='\\n')")
+    found = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env,
+                           cwd=tmp_path, check=True).stdout.split()
+    assert all(p.startswith(str(target)) for p in found), found
+    init = subprocess.run([sys.executable, "-m", "sakti_cli", "init", str(tmp_path / "k")], capture_output=True,
+                          text=True, env=env, cwd=tmp_path)
+    assert init.returncode == 0, init.stderr
+    assert (tmp_path / "k" / "sop" / "sktm.yaml").is_file() and (tmp_path / "k" / "templat" / "sktm.docx").is_file()

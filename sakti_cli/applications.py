@@ -23,11 +23,14 @@ from sakti_cli.clock import iso
 from sakti_cli.errors import FileUnreadable, InputError, NotFound, StateConflict
 from sakti_cli.forms import clean_application_data
 from sakti_cli.office import Workspace, make_private
-from sakti_cli.registry import Register, Transaction
+from sakti_cli.registry import APPLICATION_BLOCK, Register, Transaction, block_key
 from sakti_cli.sop import Service
 
-STATES = ("DITERIMA", "LENGKAP", "BELUM_LENGKAP", "TERBIT", "DITOLAK")
+STATES = ("DITERIMA", "LENGKAP", "BELUM_LENGKAP", "MENUNGGU_TTD", "TERBIT", "DITOLAK")
 FINAL_STATES = ("TERBIT", "DITOLAK")
+# While the signatory reviews a prepared letter nothing may change the application (only the queue
+# commands move it on: setujui -> TERBIT, kembalikan -> LENGKAP).
+LOCKED_STATES = (*FINAL_STATES, "MENUNGGU_TTD")
 REG_RE = re.compile(r"^(?:REG-?)?(\d{6})-?(\d{1,6})$")
 EXTENSIONS = {"pdf": "pdf", "jpeg": "jpg", "png": "png", "webp": "webp", "heic": "heic", "docx": "docx"}
 
@@ -76,6 +79,12 @@ def normalise_reg(value: str) -> str:
 def month_of_reg(reg: str) -> str:
     digits = reg.split("-")[1]
     return f"{digits[:4]}-{digits[4:]}"
+
+
+def partition_of_reg(reg: str) -> str:
+    """The register partition holding an application: its month and the block of its sequence
+    (REG-202611-0001 -> 2026-11-00, REG-202611-0026 -> 2026-11-01), read from the number alone."""
+    return block_key(month_of_reg(reg), max(1, int(reg.split("-")[2])), APPLICATION_BLOCK)  # 0000: never issued
 
 
 def _sha256(path: Path) -> str:
@@ -150,7 +159,7 @@ def register_application(
                 "surat": None,
                 "nomor_batal": [],
             }
-            txn.applications(month_of_reg(reg)).insert(record)
+            txn.applications(partition_of_reg(reg)).insert(record)
             txn.audit("daftar", reg, None, "DITERIMA", layanan=service.kode,
                       berkas={k: len(v) for k, v in recorded.items()})
             _place_files(ws, staging, reg)
@@ -162,7 +171,7 @@ def register_application(
 
 def find_application(txn: Transaction, reg: str) -> dict[str, Any]:
     reg = normalise_reg(reg)
-    found = txn.applications(month_of_reg(reg)).get(Query().nomor_registrasi == reg)
+    found = txn.applications(partition_of_reg(reg)).get(Query().nomor_registrasi == reg)
     if not isinstance(found, Document):
         raise NotFound(f"Permohonan {reg} tidak ada di register.", saran="Lihat daftarnya dengan 'sakti permohonan'.")
     return dict(found)
@@ -171,14 +180,14 @@ def find_application(txn: Transaction, reg: str) -> dict[str, Any]:
 def save_application(txn: Transaction, record: dict[str, Any]) -> None:
     reg = record["nomor_registrasi"]
     record["diubah"] = iso(txn.moment)
-    txn.applications(month_of_reg(reg)).update(record, Query().nomor_registrasi == reg)
+    txn.applications(partition_of_reg(reg)).update(record, Query().nomor_registrasi == reg)
 
 
 def change_state(txn: Transaction, record: dict[str, Any], new: str, note: str | None = None,
                  allowed_from: tuple[str, ...] | None = None) -> None:
     """Move an application to ``new``, refusing (exit 5) from a state that does not allow it."""
     old = record["status"]
-    allowed = allowed_from or tuple(s for s in STATES if s not in FINAL_STATES)
+    allowed = allowed_from or tuple(s for s in STATES if s not in LOCKED_STATES)
     if old not in allowed:
         raise StateConflict(
             f"Permohonan {record['nomor_registrasi']} berstatus {old}; tindakan ini butuh status "
@@ -201,8 +210,8 @@ def list_applications(register: Register, status: str | None = None, service: st
         raise InputError(f"Status '{status}' tidak dikenal.", saran=f"Pilih salah satu: {', '.join(STATES)}.")
     out = []
     with register.transaction() as txn:
-        for month in txn.partitions("permohonan"):
-            for doc in txn.applications(month).all():
+        for partition in txn.partitions("permohonan"):
+            for doc in txn.applications(partition).all():
                 if (wanted is None or doc["status"] == wanted) and (service is None or doc["layanan"] == service):
                     out.append(dict(doc))
     return sorted(out, key=lambda r: r["nomor_registrasi"])

@@ -1,13 +1,15 @@
-"""``periksa``: the SOP's requirements applied to one application.
+"""``periksa``: the SOP's requirements and rules applied to one application.
 
-Every requirement gives one line (OK / KURANG / TIDAK_VALID) with a reason in Indonesian and what to
-bring; the application becomes LENGKAP only when no line is KURANG or TIDAK_VALID.
+Every requirement, every per-item requirement of a list (``ahli_waris.ktp``) and every data rule
+(``aturan``) gives one line (OK / KURANG / TIDAK_VALID) with a reason in Indonesian and what to bring
+or fix; the application becomes LENGKAP only when no line is KURANG or TIDAK_VALID. Rules run first:
+one may make an optional requirement required (parents' consent under 21).
 """
 
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -15,7 +17,7 @@ from sakti_cli.applications import application_dir, change_state, find_applicati
 from sakti_cli.clock import iso
 from sakti_cli.office import Workspace
 from sakti_cli.registry import Register
-from sakti_cli.sop import Requirement, Service
+from sakti_cli.sop import FieldSpec, Requirement, Service
 
 OK, MISSING, INVALID = "OK", "KURANG", "TIDAK_VALID"
 
@@ -46,13 +48,37 @@ def _age_line(req: Requirement, data: dict[str, Any], today: date) -> CheckLine 
     return None
 
 
-def check_requirement(req: Requirement, entries: list[dict[str, Any]], folder: Path, data: dict[str, Any],
-                      today: date) -> CheckLine:
+def _original_line(req: Requirement, data: dict[str, Any], required: bool) -> CheckLine:
+    if req.kode in (data.get("asli") or []):
+        return CheckLine(req.kode, req.nama, OK, "asli sudah diperlihatkan di loket")
+    if required:
+        return CheckLine(req.kode, req.nama, MISSING,
+                         f"bawa {req.nama} (asli) ke loket; petugas mencatatnya sebagai 'asli: [{req.kode}]'")
+    return CheckLine(req.kode, req.nama, OK, "tidak diperlihatkan (tidak wajib)")
+
+
+def _one_file(req: Requirement, entry: dict[str, Any], folder: Path) -> str | None:
     from sakti_cli.rules.berkas import check_file
 
+    path = folder / entry["berkas"]
+    if not path.exists():
+        return f"berkas {entry['nama_asli']} hilang dari folder kantor: lampirkan ulang"
+    result = check_file(path, list(req.jenis_berkas), req.ukuran_maks_kb, max_pages=req.halaman_maks,
+                        min_pages=req.halaman_min)
+    return None if result.ok else result.pesan.replace(path.name, entry["nama_asli"])
+
+
+def check_requirement(req: Requirement, entries: list[dict[str, Any]], folder: Path, data: dict[str, Any],
+                      today: date, required: bool | None = None, because: str | None = None) -> CheckLine:
+    """One requirement's line; ``required`` overrides the SOP's ``wajib`` (a rule made it required,
+    ``because`` names that rule)."""
+    required = req.wajib if required is None else required
+    if req.asli:
+        return _original_line(req, data, required)
     if not entries:
-        if req.wajib and req.jumlah_min > 0:
-            return CheckLine(req.kode, req.nama, MISSING, f"belum dilampirkan: bawa/unggah {req.nama}")
+        if required and req.jumlah_min > 0:
+            why = f" (wajib karena: {lower_first(because)})" if because else ""
+            return CheckLine(req.kode, req.nama, MISSING, f"belum dilampirkan: bawa/unggah {req.nama}{why}")
         return CheckLine(req.kode, req.nama, OK, "tidak dilampirkan (tidak wajib)")
     if len(entries) < req.jumlah_min:
         return CheckLine(req.kode, req.nama, MISSING,
@@ -61,14 +87,10 @@ def check_requirement(req: Requirement, entries: list[dict[str, Any]], folder: P
         return CheckLine(req.kode, req.nama, INVALID,
                          f"{len(entries)} berkas, paling banyak {req.jumlah_maks}")
     for entry in entries:
-        path = folder / entry["berkas"]
-        if not path.exists():
-            return CheckLine(req.kode, req.nama, MISSING,
-                             f"berkas {entry['nama_asli']} hilang dari folder kantor: lampirkan ulang")
-        result = check_file(path, list(req.jenis_berkas), req.ukuran_maks_kb, max_pages=req.halaman_maks)
-        if not result.ok:
-            message = result.pesan.replace(path.name, entry["nama_asli"])
-            return CheckLine(req.kode, req.nama, INVALID, message)
+        problem = _one_file(req, entry, folder)
+        if problem is not None:
+            status = MISSING if "hilang dari folder" in problem else INVALID
+            return CheckLine(req.kode, req.nama, status, problem)
     aged = _age_line(req, data, today)
     if aged is not None:
         return aged
@@ -76,12 +98,79 @@ def check_requirement(req: Requirement, entries: list[dict[str, Any]], folder: P
     return CheckLine(req.kode, req.nama, OK, f"sesuai ({count})")
 
 
+def lower_first(text: str) -> str:
+    from sakti_cli.rules.engine import lower_first as lower
+
+    return lower(text)
+
+
+def check_item_requirement(spec: FieldSpec, req: Requirement, items: list[dict[str, Any]],
+                           entries: list[dict[str, Any]], folder: Path) -> CheckLine:
+    """A per-item requirement (the KTP of every heir): each item's file, found by the name given next
+    to the item; an item that names no file takes the next file not claimed by another item."""
+    code, name = f"{spec.kode}.{req.kode}", f"{req.nama} (setiap {lower_first(spec.label)})"
+    if not items:
+        return CheckLine(code, name, OK, f"tidak berlaku: daftar {lower_first(spec.label)} kosong")
+    by_name: dict[str, dict[str, Any]] = {}
+    for entry in entries:
+        by_name.setdefault(entry["nama_asli"], entry)
+    claimed = {(item.get("berkas") or {}).get(req.kode) for item in items} - {None}
+    spare = [e for e in entries if e["nama_asli"] not in claimed]
+    missing: list[str] = []
+    invalid: list[str] = []
+    for index, item in enumerate(items):
+        who = f"{lower_first(spec.label)} ke-{index + 1}" + (f" ({item['nama']})" if item.get("nama") else "")
+        wanted = (item.get("berkas") or {}).get(req.kode)
+        found: dict[str, Any] | None = by_name.get(wanted) if wanted else (spare.pop(0) if spare else None)
+        if found is None:
+            if req.wajib:
+                missing.append(f"{who}: {'berkas ' + wanted + ' belum dilampirkan' if wanted else 'belum ada'}")
+            continue
+        problem = _one_file(req, found, folder)
+        if problem is not None:
+            (missing if "hilang dari folder" in problem else invalid).append(f"{who}: {problem}")
+    if invalid:
+        return CheckLine(code, name, INVALID, "; ".join(invalid + missing))
+    if missing:
+        return CheckLine(code, name, MISSING, f"bawa/unggah {req.nama}: " + "; ".join(missing))
+    return CheckLine(code, name, OK, f"sesuai ({len(items)} {lower_first(spec.label)})")
+
+
+def registration_date(ws: Workspace, record: dict[str, Any]) -> date:
+    return datetime.fromisoformat(record["dibuat"]).astimezone(ws.zone).date()
+
+
 def evaluate(ws: Workspace, service: Service, record: dict[str, Any], today: date) -> list[CheckLine]:
+    from sakti_cli.rules.engine import Context, evaluate_rules
+    from sakti_cli.rules.kalender import Calendar, load_calendar
+
     folder = application_dir(ws, record["nomor_registrasi"])
-    return [
-        check_requirement(req, record["berkas"].get(req.kode, []), folder, record["data"], today)
+    data = record["data"]
+    loaded: list[Calendar] = []
+
+    def calendar() -> Calendar:
+        if not loaded:
+            loaded.append(load_calendar(ws.sop_dir))
+        return loaded[0]
+
+    context = Context(service=service, data=data, registered=registration_date(ws, record), today=today,
+                      desa=list(ws.config.kantor.desa), kecamatan=ws.config.kantor.kecamatan, calendar=calendar,
+                      reg=record["nomor_registrasi"])
+    rule_results = evaluate_rules(context)
+    because: dict[str, str] = {}
+    for result in rule_results:
+        for code in result.wajibkan:
+            because.setdefault(code, result.syarat)
+    lines = [
+        check_requirement(req, record["berkas"].get(req.kode, []), folder, data, today,
+                          required=req.wajib or req.kode in because, because=because.get(req.kode))
         for req in service.persyaratan
     ]
+    for spec, req in service.item_requirements():
+        lines.append(check_item_requirement(spec, req, data.get(spec.kode) or [],
+                                            record["berkas"].get(f"{spec.kode}.{req.kode}", []), folder))
+    lines += [CheckLine(r.kode, r.syarat, r.status, r.pesan) for r in rule_results]
+    return lines
 
 
 def check_application(ws: Workspace, register: Register, service: Service, reg: str, today: date
@@ -107,3 +196,32 @@ def check_application(ws: Workspace, register: Register, service: Service, reg: 
         save_application(txn, record)
         txn.audit("periksa", record["nomor_registrasi"], before, new, kurang=failed)
     return record, lines
+
+
+def service_clock(ws: Workspace, service: Service, record: dict[str, Any], moment: datetime) -> dict[str, Any]:
+    """``waktu_layanan``: working time from registration to issue (or to ``moment`` while not issued,
+    or to the refusal), counted in office hours on working days of the holiday calendar, against the
+    SOP's jangka_waktu."""
+    from sakti_cli.errors import ConfigError
+    from sakti_cli.rules.kalender import duration_text, load_calendar
+
+    limit = service.standar_pelayanan.jangka_waktu
+    start = datetime.fromisoformat(record["dibuat"]).astimezone(ws.zone)
+    letter = record.get("surat") or {}
+    if letter.get("terbit"):
+        end, until = datetime.fromisoformat(letter["terbit"]), "terbit"
+    elif record.get("status") == "DITOLAK":
+        end, until = datetime.fromisoformat(record["riwayat"][-1]["waktu"]), "ditolak"
+    else:
+        end, until = moment, "sekarang"
+    out: dict[str, Any] = {"dari": record["dibuat"], "sampai": until, "batas": limit.teks}
+    try:
+        calendar = load_calendar(ws.sop_dir)
+        minutes = calendar.working_minutes(start, end.astimezone(ws.zone))
+        limit_minutes = limit.menit if limit.menit is not None else (limit.hari_kerja or 0) * calendar.minutes_per_day()
+    except ConfigError as exc:
+        out.update(menit_kerja=None, catatan=exc.pesan)
+        return out
+    out.update(menit_kerja=minutes, teks=f"{duration_text(minutes)} kerja", batas_menit=limit_minutes,
+               dalam_batas=minutes <= limit_minutes)
+    return out

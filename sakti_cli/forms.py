@@ -46,6 +46,12 @@ def _clean_field(spec: FieldSpec, value: Any, desa: list[str], today: date) -> A
         kk = normalise_nik(text)
         parse_kk(kk)
         return kk
+    if spec.jenis == "uang":
+        digits = re.sub(r"^rp\.?\s*", "", text.lower()).replace(".", "").replace(" ", "")
+        digits = digits.removesuffix(",00").removesuffix(",-")
+        if not digits.isdigit():
+            raise ValueError(f"'{text}' bukan jumlah rupiah (tulis 5000000 atau Rp5.000.000)")
+        return int(digits)
     if spec.jenis == "angka":
         try:
             return int(text.replace(".", "")) if text.replace(".", "").lstrip("-").isdigit() else float(text)
@@ -71,26 +77,90 @@ def _clean_field(spec: FieldSpec, value: Any, desa: list[str], today: date) -> A
     return text
 
 
-def clean_application_data(service: Service, data: Any, desa: list[str], today: date) -> dict[str, Any]:
-    """Normalise ``data`` against the service's fields, or raise DataInvalid listing every problem."""
-    if not isinstance(data, dict):
-        raise DataInvalid("Data permohonan harus berupa objek JSON {\"kolom\": nilai, ...}.")
-    problems: list[dict[str, str]] = []
+def _empty(value: Any) -> bool:
+    return value is None or (isinstance(value, str) and not value.strip()) or value == []
+
+
+def _clean_fields(specs: list[FieldSpec], data: dict[str, Any], desa: list[str], today: date, prefix: str,
+                  problems: list[dict[str, str]], extra: frozenset[str] = frozenset()) -> dict[str, Any]:
     clean: dict[str, Any] = {}
-    known = {spec.kode for spec in service.isian}
+    known = {spec.kode for spec in specs} | extra
     for key in data:
         if key not in known:
-            problems.append({"kolom": key, "pesan": "kolom tidak dikenal untuk layanan ini"})
-    for spec in service.isian:
+            problems.append({"kolom": f"{prefix}{key}", "pesan": "kolom tidak dikenal untuk layanan ini"})
+    for spec in specs:
         value = data.get(spec.kode)
-        if value is None or (isinstance(value, str) and not value.strip()):
+        path = f"{prefix}{spec.kode}"
+        if _empty(value):
             if spec.wajib:
-                problems.append({"kolom": spec.kode, "pesan": f"{spec.label} wajib diisi"})
+                problems.append({"kolom": path, "pesan": f"{spec.label} wajib diisi"})
+            continue
+        if spec.jenis == "daftar":
+            clean[spec.kode] = _clean_list(spec, value, desa, today, path, problems)
             continue
         try:
             clean[spec.kode] = _clean_field(spec, value, desa, today)
         except ValueError as exc:
-            problems.append({"kolom": spec.kode, "pesan": f"{spec.label}: {exc}"})
+            problems.append({"kolom": path, "pesan": f"{spec.label}: {exc}"})
+    return clean
+
+
+def _clean_list(spec: FieldSpec, value: Any, desa: list[str], today: date, path: str,
+                problems: list[dict[str, str]]) -> list[dict[str, Any]]:
+    """A list of people: each item an object of the item fields, plus ``berkas`` {kode: nama berkas}."""
+    if not isinstance(value, list) or not all(isinstance(item, dict) for item in value):
+        problems.append({"kolom": path, "pesan": f"{spec.label}: harus berupa daftar objek [{{...}}, ...]"})
+        return []
+    item_codes = {r.kode for r in spec.persyaratan}
+    out = []
+    for index, item in enumerate(value):
+        prefix = f"{path}[{index}]."
+        clean = _clean_fields(spec.butir, item, desa, today, prefix, problems, extra=frozenset({"berkas"}))
+        files = item.get("berkas")
+        if files is not None:
+            if not isinstance(files, dict):
+                problems.append({"kolom": f"{prefix}berkas", "pesan": "harus berupa objek {kode: nama berkas}"})
+            else:
+                for code in files:
+                    if code not in item_codes:
+                        problems.append({"kolom": f"{prefix}berkas.{code}",
+                                         "pesan": f"bukan persyaratan butir {spec.kode} "
+                                         f"(yang ada: {', '.join(sorted(item_codes)) or '-'})"})
+                clean["berkas"] = {str(k): Path(str(v)).name for k, v in files.items() if k in item_codes}
+        out.append(clean)
+    return out
+
+
+def _clean_originals(service: Service, value: Any, problems: list[dict[str, str]]) -> list[str]:
+    """``asli``: the requirement codes whose original the clerk saw at the desk."""
+    codes = value.split(",") if isinstance(value, str) else value
+    if not isinstance(codes, list):
+        problems.append({"kolom": "asli", "pesan": "harus berupa daftar kode persyaratan"})
+        return []
+    allowed = {r.kode for r in service.persyaratan if r.asli}
+    out = []
+    for code in codes:
+        code = str(code).strip().lower()
+        if code not in allowed:
+            problems.append({"kolom": "asli", "pesan": f"'{code}' bukan persyaratan yang diperlihatkan aslinya "
+                             f"(yang ada: {', '.join(sorted(allowed)) or '-'})"})
+        elif code not in out:
+            out.append(code)
+    return sorted(out)
+
+
+def clean_application_data(service: Service, data: Any, desa: list[str], today: date) -> dict[str, Any]:
+    """Normalise ``data`` against the service's fields, or raise DataInvalid listing every problem.
+
+    Lists (``jenis: daftar``) are checked item by item (``ahli_waris[1].nik``); the reserved key
+    ``asli`` records which originals the clerk has seen.
+    """
+    if not isinstance(data, dict):
+        raise DataInvalid("Data permohonan harus berupa objek JSON {\"kolom\": nilai, ...}.")
+    problems: list[dict[str, str]] = []
+    clean = _clean_fields(service.isian, data, desa, today, "", problems, extra=frozenset({"asli"}))
+    if not _empty(data.get("asli")):
+        clean["asli"] = _clean_originals(service, data["asli"], problems)
     if problems:
         listing = "\n".join(f"  - {p['kolom']}: {p['pesan']}" for p in problems)
         raise DataInvalid(
@@ -126,12 +196,55 @@ def split_envelope(raw: Any, service_code: str, base: Path) -> tuple[Any, list[t
     if declared and str(declared).lower() != service_code:
         raise DataInvalid(f"Data ini untuk layanan '{declared}', bukan '{service_code}'.",
                           saran=f"Pakai 'sakti daftar {declared} ...' atau perbaiki kolom 'layanan'.")
-    unknown = set(raw) - {"layanan", "isian", "berkas"}
+    unknown = set(raw) - {"layanan", "isian", "berkas", "asli"}
     if unknown:
         raise DataInvalid(f"Kunci tidak dikenal di data: {', '.join(sorted(unknown))}.",
-                          saran="Yang dikenal: layanan, isian, berkas.")
+                          saran="Yang dikenal: layanan, isian, berkas, asli.")
     files: list[tuple[str, Path]] = []
     for code, names in (raw.get("berkas") or {}).items():
         for name in names if isinstance(names, list) else [names]:
             files.append((str(code), base / str(name)))
-    return raw["isian"], files
+    fields = raw["isian"]
+    if isinstance(fields, dict):
+        fields = dict(fields)
+        if raw.get("asli") is not None:
+            fields["asli"] = raw["asli"]
+        files += _item_files(fields, base)
+    return fields, files
+
+
+def _item_files(fields: dict[str, Any], base: Path) -> list[tuple[str, Path]]:
+    """Files named next to the items of a list (``{"nama": ..., "berkas": {"ktp": "ktp-ahmad.jpg"}}``).
+
+    They are registered under ``daftar.kode`` (``ahli_waris.ktp``); the item keeps the file's name,
+    which is how ``periksa`` finds each item's file again. A file named by several items (two heirs
+    in one KK) is registered once and serves each of them.
+    """
+    files: list[tuple[str, Path]] = []
+    seen: set[tuple[str, str]] = set()
+    for key, value in fields.items():
+        if not isinstance(value, list):
+            continue
+        for item in value:
+            if not isinstance(item, dict) or not isinstance(item.get("berkas"), dict):
+                continue
+            for code, name in item["berkas"].items():
+                full = f"{key}.{code}"
+                if (full, Path(str(name)).name) in seen:
+                    continue
+                seen.add((full, Path(str(name)).name))
+                files.append((full, base / str(name)))
+    return files
+
+
+def add_originals(fields: Any, codes: list[str], stored: dict[str, Any] | None = None) -> Any:
+    """``--asli KODE`` at the desk: the requirement codes whose original the clerk has seen, merged with
+    those already in ``fields`` (and in the stored data, for ``lengkapi``). Validated by
+    ``clean_application_data`` like the rest of the data."""
+    if not isinstance(fields, dict):
+        return fields
+    seen: list[str] = []
+    for source in ((stored or {}).get("asli"), fields.get("asli"), codes):
+        items = source.split(",") if isinstance(source, str) else (source or [])
+        seen += [str(c).strip().lower() for c in items if str(c).strip()]
+    return {**fields, "asli": sorted(set(seen))}

@@ -1,5 +1,9 @@
 """The issuance pipeline: check -> reserve number -> render -> convert -> sign -> record.
 
+Or, for the signing queue: ... -> convert -> wait as MENUNGGU_TTD; later the signatory signs the
+waiting letters with one passphrase (:func:`approve_queue`). Both paths sign and record through the
+same :func:`sign_and_record`.
+
 Everything that can fail without a number (template, key, passphrase, certificate, LibreOffice) is
 checked first. The register lock is held only for the two short register steps, never while
 rendering, converting or signing. A failure after the reservation closes the number as BATAL with
@@ -10,7 +14,6 @@ from __future__ import annotations
 
 import hashlib
 import shutil
-import tempfile
 from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
@@ -18,12 +21,23 @@ from typing import Any
 
 from sakti_cli.applications import find_application, month_of_reg, save_application
 from sakti_cli.clock import iso
-from sakti_cli.errors import ConfigError, InputError, SaktiError, StateConflict
+from sakti_cli.errors import ConfigError, InputError, RegisterCorrupt, SaktiError, StateConflict
 from sakti_cli.id_format import format_nip, jenis_kelamin_label, tanggal_indonesia
 from sakti_cli.keys import PassphrasePrompt, open_signer
-from sakti_cli.letters import get_letter, reserve_number, save_letter, void_reserved
+from sakti_cli.letters import (
+    WAITING,
+    find_letter,
+    get_letter,
+    letter_by_number,
+    reserve_number,
+    save_letter,
+    void_reserved,
+    waiting_letters,
+    without_nik,
+)
 from sakti_cli.office import Signatory, Workspace
-from sakti_cli.registry import Register
+from sakti_cli.recovery import make_work_dir, queued_pdf, remove_dead_work_dirs
+from sakti_cli.registry import Register, Transaction, letter_month
 from sakti_cli.sop import Service
 from sakti_cli.testhooks import crash_point
 
@@ -45,16 +59,30 @@ def signatory_block(ws: Workspace, person: Signatory) -> dict[str, str]:
 
 
 def printable_data(service: Service, data: dict[str, Any]) -> dict[str, Any]:
-    """The application's fields as they are printed: Indonesian dates, sex spelled out."""
-    out: dict[str, Any] = {}
-    for spec in service.isian:
-        value = data.get(spec.kode, "")
-        if spec.jenis == "tanggal" and value:
-            value = tanggal_indonesia(value)
-        elif spec.kode == "jenis_kelamin" and value in ("L", "P"):
-            value = jenis_kelamin_label(value)
-        out[spec.kode] = value
-    return out
+    """The application's fields as they are printed: Indonesian dates, sex spelled out, money as
+    ``Rp5.000.000,00`` with ``<kode>_terbilang``; a list (heirs, witnesses) stays a list of dicts,
+    each item formatted the same way and numbered (``no``), so a template prints it as a table."""
+    from sakti_cli.id_format import rupiah, terbilang
+
+    def fields(specs: list[Any], values: dict[str, Any]) -> dict[str, Any]:
+        out: dict[str, Any] = {}
+        for spec in specs:
+            value = values.get(spec.kode, "")
+            if spec.jenis == "daftar":
+                items = value if isinstance(value, list) else []
+                value = [{"no": index, **fields(spec.butir, item)} for index, item in enumerate(items, 1)]
+            elif spec.jenis == "tanggal" and value:
+                value = tanggal_indonesia(value)
+            elif spec.kode == "jenis_kelamin" and value in ("L", "P"):
+                value = jenis_kelamin_label(value)
+            elif spec.jenis == "uang":
+                amount = value if isinstance(value, int) else 0
+                out[f"{spec.kode}_terbilang"] = f"{terbilang(amount)} rupiah" if value != "" else ""
+                value = rupiah(amount) if value != "" else ""
+            out[spec.kode] = value
+        return out
+
+    return fields(service.isian, data)
 
 
 def letter_context(ws: Workspace, service: Service, record: dict[str, Any], person: Signatory,
@@ -110,26 +138,283 @@ def _stamp_metadata(pdf: Path, letter: dict[str, Any], service: Service) -> None
         writer.write(handle)
 
 
+STAMP_MARKER = "[[TTE]]"
+"""Text a template writes where the visible signature stamp goes (leave about 1.6 cm free below it);
+without it the signature is invisible. The marker is whitened in the rendered letter (invisible on
+paper), found again in the PDF, and an empty signature field of STAMP_SIZE is added there before
+signing, so pyHanko draws the stamp (signer, time) in it."""
+STAMP_SIZE = (170.0, 45.0)  # points (about 6 x 1.6 cm): the stamp box below the marker's top
+
+
+def _paragraphs(document: Any) -> Any:
+    """Every paragraph of a python-docx document: body, tables (nested), headers and footers."""
+    def walk(container: Any) -> Any:
+        yield from container.paragraphs
+        for table in getattr(container, "tables", []):
+            for row in table.rows:
+                for cell in row.cells:
+                    yield from walk(cell)
+
+    yield from walk(document)
+    for section in document.sections:
+        for part in (section.header, section.footer):
+            yield from walk(part)
+
+
+def hide_stamp_marker(docx: Path) -> bool:
+    """Colour the stamp marker white in a rendered letter (it stays in the PDF's text, invisible on
+    paper, so its place can be found). True when the letter has a marker."""
+    from docx import Document
+    from docx.shared import RGBColor
+
+    document = Document(str(docx))
+    found = False
+    for paragraph in _paragraphs(document):
+        runs = list(paragraph.runs)
+        text = "".join(run.text for run in runs)
+        start = text.find(STAMP_MARKER)
+        spans = []
+        while start != -1:
+            spans.append((start, start + len(STAMP_MARKER)))
+            start = text.find(STAMP_MARKER, start + 1)
+        if not spans:
+            continue
+        found = True
+        offset = 0
+        for run in runs:  # a marker may be split over runs by the word processor
+            end = offset + len(run.text)
+            if any(offset < stop and begin < end for begin, stop in spans):
+                run.font.color.rgb = RGBColor(0xFF, 0xFF, 0xFF)
+            offset = end
+    if found:
+        document.save(str(docx))
+    return found
+
+
+def stamp_box(pdf: Path) -> tuple[int, tuple[int, int, int, int]] | None:
+    """The page (0-based) and box of the visible stamp: centred on the marker, from its top down."""
+    from pypdf import PdfReader
+
+    reader = PdfReader(pdf)
+    for index, page in enumerate(reader.pages):
+        hits: list[tuple[float, float, float, float]] = []
+
+        def visit(text: str, cm: Any, tm: Any, _font: Any, size: Any, hits: list = hits) -> None:
+            if STAMP_MARKER in text and not hits:
+                x = tm[4] * cm[0] + tm[5] * cm[2] + cm[4]
+                y = tm[4] * cm[1] + tm[5] * cm[3] + cm[5]
+                scale = abs(float(tm[3]) * float(cm[3])) or 1.0
+                height = float(size or 12) * scale
+                before = text.index(STAMP_MARKER)  # text of the same chunk before the marker
+                hits.append((x + before * height * 0.5, y, height, len(STAMP_MARKER) * height * 0.5))
+
+        page.extract_text(visitor_text=visit)
+        if hits:
+            x, y, height, width = hits[0]
+            box_w, box_h = STAMP_SIZE
+            left = x + width / 2 - box_w / 2
+            page_w, page_h = float(page.mediabox.width), float(page.mediabox.height)
+            left = min(max(left, 10.0), page_w - box_w - 10.0)
+            top = min(y + height, page_h - 10.0)
+            bottom = max(top - box_h, 10.0)
+            return index, (round(left), round(bottom), round(left + box_w), round(bottom + box_h))
+    return None
+
+
+def add_stamp_field(pdf: Path, page: int, box: tuple[int, int, int, int], name: str = "TTE") -> None:
+    """An empty visible signature field at ``box``; signing it draws the stamp there (pyHanko)."""
+    import io
+
+    from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
+    from pyhanko.sign.fields import SigFieldSpec, append_signature_field
+
+    writer = IncrementalPdfFileWriter(io.BytesIO(pdf.read_bytes()))
+    append_signature_field(writer, SigFieldSpec(sig_field_name=name, on_page=page, box=box))
+    buffer = io.BytesIO()
+    writer.write(buffer)
+    pdf.write_bytes(buffer.getvalue())
+
+
 def _sha256(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
 def letter_pdf_path(ws: Workspace, letter: dict[str, Any]) -> Path:
     safe = letter["nomor_surat"].replace("/", "_").replace(" ", "")
-    return ws.letters_dir / str(letter["tahun"]) / letter["bulan"][5:] / f"{safe}.pdf"
+    return ws.letters_dir / str(letter["tahun"]) / letter_month(letter)[5:] / f"{safe}.pdf"
+
+
+def _recordable(txn: Transaction, ws: Workspace, reserved: dict[str, Any], reg: str,
+                stored: Path | None) -> tuple[dict[str, Any], dict[str, Any] | None, str | None]:
+    """Is the letter still where its caller left it (DIPESAN, or MENUNGGU_TTD for the queue) and its
+    application still waiting for it? Returns the fresh letter, the application, and a problem or None.
+
+    A reservation whose application changed meanwhile is closed BATAL here, in the same step (``stored``:
+    a PDF already at its final place, noted as left behind).
+    """
+    letter = get_letter(txn, {"bulan": reserved["bulan"], "id": reserved["id"]})
+    expected = reserved["status"]
+    if letter["status"] != expected:
+        if letter["status"] == "TERBIT":
+            return letter, None, f"Surat {letter['nomor_surat']} sudah TERBIT (ditandatangani di proses lain)."
+        return letter, None, (f"Nomor {letter['nomor_surat']} sudah ditutup {letter['status']} "
+                              f"({letter.get('alasan_batal') or '-'}) sebelum dicatat.")
+    current = find_application(txn, reg)
+    wanted = "LENGKAP" if expected == "DIPESAN" else WAITING
+    if current["status"] != wanted:
+        problem = f"Permohonan {reg} berubah menjadi {current['status']} selama penerbitan."
+        if expected == "DIPESAN":
+            detail = {"pdf_tertinggal": str(stored.relative_to(ws.root))} if stored is not None else {}
+            letter = void_reserved(txn, letter["id"], letter["bulan"], f"gagal diterbitkan: {problem}", **detail)
+            if letter["nomor_surat"] not in current.setdefault("nomor_batal", []):
+                current["nomor_batal"].append(letter["nomor_surat"])
+                save_application(txn, current)
+        return letter, current, problem
+    return letter, current, None
+
+
+def _place(source: Path, target: Path) -> None:
+    target.parent.mkdir(parents=True, exist_ok=True)
+    shutil.move(str(source), target)
+    target.chmod(0o600)
+
+
+def record_issued(txn: Transaction, ws: Workspace, reserved: dict[str, Any], reg: str, final: Path, digest: str,
+                  signatory_id: str, *, signed: Path | None = None) -> tuple[dict[str, Any], str | None]:
+    """The last register step of every signature: DIPESAN (``terbitkan``) or MENUNGGU_TTD (``ttd
+    setujui``) -> TERBIT, the application TERBIT, a replacement linked both ways.
+
+    ``signed``: the signed PDF, moved to ``final`` here, once the state is checked (under the lock, so
+    two signatories approving the same letter never overwrite each other's file); without it the PDF
+    is already at ``final``. Returns the letter and None, or the letter and a problem when it cannot
+    be recorded: the letter was closed or signed meanwhile, or the application changed during issuance
+    (a reservation is then closed BATAL in this same step). The caller raises the problem after the
+    step is committed.
+    """
+    expected = reserved["status"]
+    letter, current, problem = _recordable(txn, ws, reserved, reg, final if signed is None else None)
+    if problem or current is None:
+        return letter, problem
+    if signed is not None:
+        _place(signed, final)
+    letter.update(status="TERBIT", terbit=iso(txn.moment), sha256=digest, ukuran=final.stat().st_size,
+                  pdf=str(final.relative_to(ws.root)))
+    letter.pop("pdf_belum_ttd", None)
+    replaced_number = current.pop("menunggu_pengganti", None)
+    replaced = find_letter(txn, number=replaced_number) if replaced_number else None
+    if replaced is not None:
+        letter["mengganti"] = replaced["nomor_surat"]
+        replaced["diganti_oleh"] = letter["nomor_surat"]
+        save_letter(txn, replaced)
+    save_letter(txn, letter)
+    txn.index_put("sha256", digest, {"bulan": letter["bulan"], "id": letter["id"]})
+    before = current["status"]
+    current["status"] = "TERBIT"
+    current.pop("antrean", None)
+    note = f"surat {letter['nomor_surat']}"
+    if replaced is not None:
+        note += f" (pengganti {replaced['nomor_surat']})"
+    if expected == WAITING:
+        note += " ditandatangani dari antrean"
+    current["riwayat"].append({"waktu": iso(txn.moment), "petugas": txn.actor, "dari": before,
+                               "ke": "TERBIT", "catatan": note})
+    current["surat"] = {"nomor_surat": letter["nomor_surat"], "kode_verifikasi": letter["kode_verifikasi"],
+                        "pdf": letter["pdf"], "sha256": digest, "terbit": letter["terbit"]}
+    if replaced is not None:
+        current["surat"]["mengganti"] = replaced["nomor_surat"]
+    save_application(txn, current)
+    detail: dict[str, Any] = {"nomor_registrasi": reg, "sha256": digest, "penandatangan": signatory_id}
+    if replaced is not None:
+        detail["mengganti"] = replaced["nomor_surat"]
+    txn.audit("terbit", letter["nomor_surat"], expected, "TERBIT", **detail)
+    if replaced is not None:
+        txn.audit("diganti", replaced["nomor_surat"], "BATAL", "BATAL", diganti_oleh=letter["nomor_surat"])
+    return letter, None
+
+
+def record_waiting(txn: Transaction, ws: Workspace, reserved: dict[str, Any], reg: str, pdf: Path, digest: str,
+                   service: Service) -> tuple[dict[str, Any], str | None]:
+    """``terbitkan --tanpa-ttd``: DIPESAN -> MENUNGGU_TTD, the unsigned PDF moved into the private queue
+    folder, the application MENUNGGU_TTD. The letter leaves the open list (a later process's recovery
+    does not close it) and enters the signing queue (see letters.save_letter)."""
+    letter, current, problem = _recordable(txn, ws, reserved, reg, None)
+    if problem or current is None:
+        return letter, problem
+    target = queued_pdf(ws.register_dir, letter)
+    _place(pdf, target)
+    relative = str(target.relative_to(ws.root))
+    letter.update(status=WAITING, disiapkan=iso(txn.moment), disiapkan_oleh=txn.actor, pdf_belum_ttd=relative,
+                  sha256_belum_ttd=digest, judul=service.judul_surat, nama_layanan=service.nama)
+    save_letter(txn, letter)
+    before = current["status"]
+    signer = letter.get("penandatangan") or {}
+    current["status"] = WAITING
+    current["riwayat"].append({"waktu": iso(txn.moment), "petugas": txn.actor, "dari": before, "ke": WAITING,
+                               "catatan": f"surat {letter['nomor_surat']} disiapkan, menunggu tanda tangan "
+                                          f"{signer.get('jabatan') or signer.get('id') or ''}".rstrip()})
+    current["antrean"] = {"nomor_surat": letter["nomor_surat"], "kode_verifikasi": letter["kode_verifikasi"],
+                          "pdf_belum_ttd": relative, "disiapkan": letter["disiapkan"],
+                          "penandatangan": signer.get("id")}
+    save_application(txn, current)
+    txn.audit("siapkan", letter["nomor_surat"], "DIPESAN", WAITING, nomor_registrasi=reg, sha256=digest,
+              penandatangan=signer.get("id"))
+    return letter, None
+
+
+def sign_and_record(ws: Workspace, register: Register, letter: dict[str, Any], unsigned: Path, signer: Any,
+                    person: Signatory, *, work: Path, reason: str, timestamp_url: str | None = None,
+                    progress: Progress | None = None) -> tuple[dict[str, Any], Path]:
+    """The one signing step of ``terbitkan`` and of ``ttd setujui``: sign ``unsigned`` (PAdES) outside
+    the lock, then record it TERBIT (SHA-256, index, application TERBIT, audit) in one register step.
+
+    ``letter`` is as the caller read it (DIPESAN or MENUNGGU_TTD). Raises StateConflict when the
+    letter or its application changed meanwhile (nothing is recorded as signed then).
+    """
+    from sakti_cli.sign import sign_pdf
+
+    say = progress or (lambda _step: None)
+    number = letter["nomor_surat"]
+    say(f"menandatangani (PAdES) {number}")
+    signed = work / f"{letter['id']}-ttd.pdf"
+    sign_pdf(unsigned, signed, signer, field_name="TTE", reason=reason, location=ws.config.kantor.tempat,
+             signer_name=person.nama, timestamp_url=timestamp_url)
+    crash_point("setelah_ttd")
+    digest = _sha256(signed)
+    final = letter_pdf_path(ws, letter)
+    say("mencatat di register")
+    reg = letter["nomor_registrasi"]
+    try:
+        with register.transaction() as txn:
+            recorded, problem = record_issued(txn, ws, letter, reg, final, digest, person.id, signed=signed)
+    finally:
+        signed.unlink(missing_ok=True)
+    if problem:
+        raise StateConflict(problem, saran=f"Lihat 'sakti status {reg}'; terbitkan lagi bila perlu (nomor baru).")
+    unsigned.unlink(missing_ok=True)  # the queued copy (or the scratch file) is no longer needed
+    return recorded, final
 
 
 def issue_letter(ws: Workspace, register: Register, service_loader: Callable[[str], Service], reg: str, *,
                  signatory_id: str | None, prompt: PassphrasePrompt | None,
-                 progress: Progress | None = None) -> dict[str, Any]:
+                 progress: Progress | None = None, timestamp_url: str | None = None,
+                 sign: bool = True) -> dict[str, Any]:
+    """``terbitkan``: the whole pipeline. With ``sign=False`` (``--tanpa-ttd``) no key is opened: the
+    letter is numbered, rendered and converted and waits as MENUNGGU_TTD for its signatory."""
     from sakti_cli.convert import Converter, find_soffice
     from sakti_cli.render import render_docx
-    from sakti_cli.sign import sign_pdf
+    from sakti_cli.sign import close_signer
 
     say = progress or (lambda _step: None)
     with register.transaction() as txn:
         record = find_application(txn, reg)
     reg = record["nomor_registrasi"]
+    if record["status"] == WAITING:
+        waiting = (record.get("antrean") or {}).get("nomor_surat") or "-"
+        raise StateConflict(
+            f"Permohonan {reg} sudah punya surat {waiting} yang menunggu tanda tangan (MENUNGGU_TTD).",
+            saran=f"Penandatangan: 'sakti ttd setujui {waiting}', atau 'sakti ttd kembalikan {waiting} "
+                  "--alasan \"...\"'.",
+        )
     if record["status"] != "LENGKAP":
         raise StateConflict(
             f"Permohonan {reg} berstatus {record['status']}, belum LENGKAP: surat tidak dapat diterbitkan.",
@@ -144,11 +429,16 @@ def issue_letter(ws: Workspace, register: Register, service_loader: Callable[[st
         )
     template = template_path(ws, service)
     logo = logo_path(ws)
-    say("memeriksa kunci penandatangan")
-    signer, warnings = open_signer(ws, person, prompt, register.moment())
-    find_soffice()
-    work = Path(tempfile.mkdtemp(prefix="kerja-", dir=ws.data_dir))
+    signer: Any = None
+    warnings: list[str] = []
+    if sign:
+        say("memeriksa kunci penandatangan")
+        signer, warnings = open_signer(ws, person, prompt, register.moment())
+    work: Path | None = None
     try:
+        find_soffice()
+        remove_dead_work_dirs(ws.data_dir)
+        work = make_work_dir(ws.data_dir)
         say("mencoba templat")
         trial = letter_context(ws, service, record, person, "000/000/CONTOH", "CONTOH", register.moment())
         render_docx(template, trial, work / "uji.docx", qr_payload=verification_url(ws, "CONTOH"), logo=logo)
@@ -169,48 +459,160 @@ def issue_letter(ws: Workspace, register: Register, service_loader: Callable[[st
             docx = work / "surat.docx"
             render_docx(template, context, docx, qr_payload=verification_url(ws, letter["kode_verifikasi"]),
                         logo=logo)
+            visible = hide_stamp_marker(docx)
             say("mengubah ke PDF (LibreOffice)")
             with Converter() as converter:
                 pdf = converter.convert(docx, work)
             _stamp_metadata(pdf, letter, service)
-            say("menandatangani (PAdES)")
-            signed = work / "surat-ttd.pdf"
-            sign_pdf(pdf, signed, signer, field_name="TTE", reason=f"{service.judul_surat} {letter['nomor_surat']}",
-                     location=ws.config.kantor.tempat, signer_name=person.nama)
-            crash_point("setelah_ttd")
-            final = letter_pdf_path(ws, letter)
-            final.parent.mkdir(parents=True, exist_ok=True)
-            shutil.move(str(signed), final)
-            final.chmod(0o600)
-            digest = _sha256(final)
+            if visible:
+                place = stamp_box(pdf)
+                if place is None:
+                    warnings.append(f"Penanda {STAMP_MARKER} di templat {template.name} tidak ditemukan di PDF; "
+                                    "tanda tangan dibuat tanpa tampilan.")
+                else:
+                    add_stamp_field(pdf, *place)
+            if not sign:
+                say("menyimpan ke antrean tanda tangan")
+                digest = _sha256(pdf)
+                with register.transaction() as txn:
+                    letter, problem = record_waiting(txn, ws, letter, reg, pdf, digest, service)
+                if problem:
+                    raise StateConflict(problem, saran=f"Lihat 'sakti status {reg}'.")
+                return {"surat": letter, "pdf": ws.root / letter["pdf_belum_ttd"], "peringatan": warnings,
+                        "permohonan": month_of_reg(reg), "menunggu_ttd": True}
+            letter, final = sign_and_record(ws, register, letter, pdf, signer, person, work=work,
+                                            reason=f"{service.judul_surat} {letter['nomor_surat']}",
+                                            timestamp_url=timestamp_url, progress=say)
         except BaseException as exc:
-            reason = exc.pesan if isinstance(exc, SaktiError) else f"{type(exc).__name__}: {exc}"
-            if isinstance(exc, KeyboardInterrupt):
-                reason = "dihentikan pengguna"
-            with register.transaction() as txn:
-                void_reserved(txn, letter["id"], letter["bulan"], f"gagal diterbitkan: {reason}")
-                current = find_application(txn, reg)
-                current.setdefault("nomor_batal", []).append(letter["nomor_surat"])
-                save_application(txn, current)
+            _close_failed(register, letter, reg, exc)
             raise
-
-        say("mencatat di register")
-        with register.transaction() as txn:
-            letter = get_letter(txn, {"bulan": letter["bulan"], "id": letter["id"]})
-            letter.update(status="TERBIT", terbit=iso(txn.moment), sha256=digest, ukuran=final.stat().st_size,
-                          pdf=str(final.relative_to(ws.root)))
-            save_letter(txn, letter)
-            txn.index_put("sha256", digest, {"bulan": letter["bulan"], "id": letter["id"]})
-            current = find_application(txn, reg)
-            before = current["status"]
-            current["status"] = "TERBIT"
-            current["riwayat"].append({"waktu": iso(txn.moment), "petugas": txn.actor, "dari": before,
-                                       "ke": "TERBIT", "catatan": f"surat {letter['nomor_surat']}"})
-            current["surat"] = {"nomor_surat": letter["nomor_surat"], "kode_verifikasi": letter["kode_verifikasi"],
-                                "pdf": letter["pdf"], "sha256": digest, "terbit": letter["terbit"]}
-            save_application(txn, current)
-            txn.audit("terbit", letter["nomor_surat"], "DIPESAN", "TERBIT", nomor_registrasi=reg,
-                      sha256=digest, penandatangan=person.id)
         return {"surat": letter, "pdf": final, "peringatan": warnings, "permohonan": month_of_reg(reg)}
     finally:
-        shutil.rmtree(work, ignore_errors=True)
+        if signer is not None:
+            close_signer(signer)
+        if work is not None:
+            shutil.rmtree(work, ignore_errors=True)
+
+
+def _close_failed(register: Register, letter: dict[str, Any], reg: str, exc: BaseException) -> None:
+    """A failure after the reservation: the number is closed BATAL with the reason (never reused)."""
+    reason = exc.pesan if isinstance(exc, SaktiError) else f"{type(exc).__name__}: {exc}"
+    if isinstance(exc, KeyboardInterrupt):
+        reason = "dihentikan pengguna"
+    try:
+        with register.transaction() as txn:
+            closed = void_reserved(txn, letter["id"], letter["bulan"], f"gagal diterbitkan: {reason}")
+            if closed["status"] != "BATAL":
+                return  # recorded meanwhile (TERBIT or MENUNGGU_TTD): nothing to close
+            current = find_application(txn, reg)
+            if closed["nomor_surat"] not in current.setdefault("nomor_batal", []):
+                current["nomor_batal"].append(closed["nomor_surat"])
+                save_application(txn, current)
+        queued_pdf(register.root, closed).unlink(missing_ok=True)  # moved to the queue, never recorded
+    except SaktiError:
+        # The register is busy or unreadable: the reservation stays open and is closed as
+        # BATAL ("proses terhenti") by the first register step after this process ends.
+        pass
+
+
+# --- the signing queue (``sakti ttd ...``) ------------------------------------------------------------
+def choose_waiting(register: Register, person: Signatory, numbers: list[str], all_waiting: bool
+                   ) -> list[dict[str, Any]]:
+    """The letters ``ttd setujui`` signs, checked before any passphrase is asked: every named number
+    exists (else exit 3), waits for a signature (else exit 5) and was prepared for this signatory."""
+    if bool(numbers) == all_waiting:
+        raise InputError("Sebutkan nomor surat yang ditandatangani, atau --semua (tidak keduanya).",
+                         saran="Lihat antreannya dengan 'sakti ttd antrean'.")
+    with register.transaction() as txn:
+        if all_waiting:
+            return waiting_letters(txn, person.id)
+        chosen: dict[str, dict[str, Any]] = {}
+        for value in numbers:
+            letter = letter_by_number(txn, value)
+            number = letter["nomor_surat"]
+            if letter["status"] != WAITING:
+                raise StateConflict(f"Surat {number} berstatus {letter['status']}, tidak menunggu tanda tangan.",
+                                    saran="Lihat antreannya dengan 'sakti ttd antrean'.")
+            owner = (letter.get("penandatangan") or {}).get("id")
+            if owner != person.id:
+                raise InputError(f"Surat {number} disiapkan untuk penandatangan '{owner}', bukan '{person.id}'.",
+                                 saran=f"Pakai --penandatangan {owner}, atau kembalikan suratnya agar disiapkan "
+                                       "ulang untuk penandatangan lain.")
+            chosen.setdefault(letter["id"], letter)
+    return list(chosen.values())
+
+
+def _queued_unsigned(ws: Workspace, letter: dict[str, Any]) -> Path:
+    """The unsigned PDF the signatory reviewed, unchanged since it was prepared (else exit 4 for this letter)."""
+    number = letter["nomor_surat"]
+    path = ws.root / str(letter.get("pdf_belum_ttd") or "")
+    if not letter.get("pdf_belum_ttd") or not path.is_file():
+        raise RegisterCorrupt(f"PDF surat {number} yang menunggu tanda tangan tidak ada ({path}).",
+                              saran=f"Kembalikan suratnya ('sakti ttd kembalikan {number} --alasan ...') lalu "
+                                    "terbitkan ulang.")
+    if _sha256(path) != letter.get("sha256_belum_ttd"):
+        raise RegisterCorrupt(f"PDF surat {number} di {path} berubah sejak disiapkan; tidak ditandatangani.",
+                              saran=f"Kembalikan suratnya ('sakti ttd kembalikan {number} --alasan ...') lalu "
+                                    "terbitkan ulang.")
+    return path
+
+
+def _note_failure(register: Register, letter: dict[str, Any], exc: SaktiError) -> None:
+    try:
+        with register.transaction() as txn:
+            txn.audit("ttd_gagal", letter["nomor_surat"], WAITING, WAITING,
+                      nomor_registrasi=letter["nomor_registrasi"], galat=exc.kode, pesan=without_nik(exc.pesan))
+    except SaktiError:
+        pass  # the failure is still reported to the signatory
+
+
+LetterCallback = Callable[[dict[str, Any]], None]
+
+
+def approve_queue(ws: Workspace, register: Register, numbers: list[str], *, all_waiting: bool,
+                  signatory_id: str | None, prompt: PassphrasePrompt | None, timestamp_url: str | None = None,
+                  on_chosen: Callable[[int], None] | None = None, on_start: LetterCallback | None = None,
+                  on_done: LetterCallback | None = None) -> dict[str, Any]:
+    """``ttd setujui``: the signatory signs the chosen waiting letters with ONE opening of the key
+    (one passphrase for the run). A wrong passphrase or unusable certificate fails before anything is
+    signed. A letter that fails stays MENUNGGU_TTD and is reported in ``gagal``; the rest go on.
+    ``on_chosen(count)`` is called once the key is open (a progress display starts after the prompt)."""
+    from sakti_cli.sign import close_signer
+
+    person = ws.signatory(signatory_id)
+    chosen = choose_waiting(register, person, numbers, all_waiting)
+    result: dict[str, Any] = {"penandatangan": person.id, "ditandatangani": [], "gagal": [], "peringatan": []}
+    if not chosen:
+        return result
+    signer, warnings = open_signer(ws, person, prompt, register.moment())
+    result["peringatan"] = warnings
+    work: Path | None = None
+    try:
+        if on_chosen:
+            on_chosen(len(chosen))
+        remove_dead_work_dirs(ws.data_dir)
+        work = make_work_dir(ws.data_dir)
+        for letter in chosen:
+            if on_start:
+                on_start(letter)
+            row = {"nomor_surat": letter["nomor_surat"], "nomor_registrasi": letter["nomor_registrasi"]}
+            try:
+                unsigned = _queued_unsigned(ws, letter)
+                reason = f"{letter.get('judul') or letter['layanan']} {letter['nomor_surat']}"
+                recorded, final = sign_and_record(ws, register, letter, unsigned, signer, person, work=work,
+                                                  reason=reason, timestamp_url=timestamp_url)
+            except SaktiError as exc:
+                result["gagal"].append({**row, "status": WAITING,
+                                        "error": {"kode": exc.kode, "pesan": exc.pesan, "saran": exc.saran}})
+                _note_failure(register, letter, exc)
+            else:
+                result["ditandatangani"].append({
+                    **row, "status": "TERBIT", "pdf": str(final), "sha256": recorded["sha256"],
+                    "kode_verifikasi": recorded["kode_verifikasi"], "terbit": recorded["terbit"]})
+            if on_done:
+                on_done(letter)
+    finally:
+        close_signer(signer)
+        if work is not None:
+            shutil.rmtree(work, ignore_errors=True)
+    return result

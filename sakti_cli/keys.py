@@ -1,63 +1,196 @@
-"""Opening the signatory's key. The passphrase comes from the environment variable the config
-names or from a prompt the CLI supplies: never from argv, never logged (UU ITE Pasal 11: the
-signing data stays under the signatory's control)."""
+"""Opening the signatory's key: a PKCS#12 file or a PKCS#11 token.
+
+The passphrase (PKCS#12) or PIN (token) comes from a file readable by its owner only, from the
+environment variable the config names, or from a prompt the CLI supplies: never from argv, never
+logged (UU ITE Pasal 11: the signing data stays under the signatory's control).
+"""
 
 from __future__ import annotations
 
 import os
+import stat
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from sakti_cli.errors import ConfigError, EnvironmentProblem, SigningKeyError
 from sakti_cli.office import Signatory, Workspace
 
 PassphrasePrompt = Callable[[str], str | None]
+PIN_VARIABLE = "SAKTI_PIN"
+"""Environment variable for a token PIN when the key source names none."""
+MODULE_VARIABLE = "SAKTI_PKCS11_MODUL"
+"""Environment variable for the PKCS#11 module when neither sakti.toml nor the command line names one."""
+
+
+@dataclass(frozen=True)
+class KeySpec:
+    """A key source resolved to paths, independent of where it was described (sakti.toml or argv)."""
+
+    jenis: Literal["pkcs12", "pkcs11"]
+    owner: str
+    """Who the key belongs to, for prompts and messages (e.g. "Camat Arut Selatan (Drs. ...)")."""
+    variable: str
+    """Environment variable that may hold the passphrase/PIN."""
+    secret_file: Path | None = None
+    p12: Path | None = None
+    module: str | None = None
+    token: str | None = None
+    slot: int | None = None
+    key_label: str | None = None
+    cert_label: str | None = None
+    key_id: bytes | None = None
+
+    @property
+    def secret_name(self) -> str:
+        return "PIN token" if self.jenis == "pkcs11" else "Sandi kunci"
 
 
 def passphrase_variable(ws: Workspace, signatory: Signatory) -> str:
+    if signatory.kunci.jenis == "pkcs11":
+        return signatory.kunci.variabel_pin or signatory.kunci.variabel_sandi or PIN_VARIABLE
     return signatory.kunci.variabel_sandi or ws.config.tte.variabel_sandi
 
 
-def get_passphrase(ws: Workspace, signatory: Signatory, prompt: PassphrasePrompt | None) -> bytes:
-    variable = passphrase_variable(ws, signatory)
-    value = os.environ.get(variable)
+def read_secret_file(path: Path) -> bytes:
+    """The first line of a passphrase/PIN file that only its owner can read (else exit 4)."""
+    try:
+        info = path.stat()
+    except OSError as exc:
+        raise SigningKeyError(f"Berkas sandi {path} tidak dapat dibaca: {exc.strerror or exc}",
+                              saran="Periksa jalur berkas_sandi.") from None
+    if not stat.S_ISREG(info.st_mode):
+        raise SigningKeyError(f"Berkas sandi {path} bukan berkas biasa.", saran="Periksa jalur berkas_sandi.")
+    if info.st_mode & 0o077:
+        raise SigningKeyError(
+            f"Berkas sandi {path} dapat dibaca pengguna lain (izin {stat.S_IMODE(info.st_mode):04o}); sandi tidak "
+            "dipakai.",
+            saran=f"Batasi untuk pemiliknya saja: chmod 600 {path}",
+        )
+    if hasattr(os, "getuid") and info.st_uid != os.getuid():
+        raise SigningKeyError(f"Berkas sandi {path} bukan milik pengguna ini; sandi tidak dipakai.",
+                              saran="Berkas sandi harus milik akun yang menandatangani.")
+    try:
+        text = path.read_bytes()
+    except OSError as exc:
+        raise SigningKeyError(f"Berkas sandi {path} tidak dapat dibaca: {exc.strerror or exc}") from None
+    return text.split(b"\n", 1)[0].rstrip(b"\r")
+
+
+def get_secret(spec: KeySpec, prompt: PassphrasePrompt | None) -> bytes:
+    """Passphrase or PIN: from the owner-only file, else the environment variable, else the prompt."""
+    if spec.secret_file is not None:
+        return read_secret_file(spec.secret_file)
+    value = os.environ.get(spec.variable)
     if value:
         return value.encode()
-    typed = prompt(f"Sandi kunci {signatory.jabatan} ({signatory.nama})") if prompt else None
+    typed = prompt(f"{spec.secret_name} {spec.owner}") if prompt else None
     if typed is None:
         raise EnvironmentProblem(
-            f"Sandi kunci penandatangan '{signatory.id}' dibutuhkan, tetapi tidak ada terminal untuk "
-            f"mengetiknya dan variabel {variable} tidak diisi.",
-            saran=f"Jalankan di terminal agar penandatangan mengetik sandinya, atau isi variabel {variable}.",
+            f"{spec.secret_name} {spec.owner} dibutuhkan, tetapi tidak ada terminal untuk mengetiknya dan "
+            f"variabel {spec.variable} tidak diisi.",
+            saran=f"Jalankan di terminal agar penandatangan mengetiknya, isi variabel {spec.variable}, atau "
+            "pakai berkas sandi yang hanya dapat dibaca pemiliknya.",
         )
     return typed.encode()
 
 
+def get_passphrase(ws: Workspace, signatory: Signatory, prompt: PassphrasePrompt | None) -> bytes:
+    return get_secret(key_spec(ws, signatory), prompt)
+
+
 def key_file(ws: Workspace, signatory: Signatory) -> Path:
     if signatory.kunci.jenis != "pkcs12":
-        raise ConfigError(
-            f"Sumber kunci '{signatory.kunci.jenis}' untuk penandatangan '{signatory.id}' belum didukung.",
-            saran="Pakai kunci = { jenis = \"pkcs12\", berkas = \"...\" }.",
-        )
+        raise ConfigError(f"Penandatangan '{signatory.id}' memakai token PKCS#11, bukan berkas kunci.")
     if not signatory.kunci.berkas:
-        raise ConfigError(f"Penandatangan '{signatory.id}' belum punya berkas kunci di sakti.toml.")
+        raise ConfigError(f"Penandatangan '{signatory.id}' belum punya berkas kunci di sakti.toml.",
+                          saran="Isi penandatangan.kunci.berkas, mis. \"pki/camat.p12\".")
     path = ws.path(signatory.kunci.berkas)
     if not path.is_file():
         raise SigningKeyError(
             f"Berkas kunci {path} untuk penandatangan '{signatory.id}' tidak ada.",
-            saran="Periksa [[penandatangan]].kunci.berkas di sakti.toml.",
+            saran="Periksa penandatangan.kunci.berkas di sakti.toml.",
         )
     return path
 
 
+def key_spec(ws: Workspace, signatory: Signatory) -> KeySpec:
+    """The key source of a signatory from sakti.toml, with paths resolved against the workspace."""
+    source = signatory.kunci
+    owner = f"{signatory.jabatan} ({signatory.nama})"
+    secret_file = ws.path(source.berkas_sandi) if source.berkas_sandi else None
+    variable = passphrase_variable(ws, signatory)
+    if source.jenis == "pkcs12":
+        return KeySpec("pkcs12", owner, variable, secret_file, p12=key_file(ws, signatory))
+    module = source.modul or os.environ.get(MODULE_VARIABLE)
+    if not module:
+        raise ConfigError(
+            f"Penandatangan '{signatory.id}' memakai token PKCS#11 tetapi modulnya tidak disebut.",
+            saran="Isi kunci.modul di sakti.toml, mis. \"/usr/lib/softhsm/libsofthsm2.so\" atau driver token BSrE.",
+        )
+    if not (source.label_kunci or source.label_sertifikat or source.id_kunci):
+        raise ConfigError(f"Penandatangan '{signatory.id}': sebutkan label_kunci atau id_kunci di sakti.toml.")
+    return KeySpec(
+        "pkcs11", owner, variable, secret_file, module=str(ws.path(module)), token=source.token, slot=source.slot,
+        key_label=source.label_kunci, cert_label=source.label_sertifikat,
+        key_id=bytes.fromhex(source.id_kunci) if source.id_kunci else None,
+    )
+
+
+def open_key(spec: KeySpec, prompt: PassphrasePrompt | None) -> Any:
+    """Load the signer (PKCS#12) or open a token session (PKCS#11)."""
+    from sakti_cli.sign import load_pkcs11_signer, load_pkcs12_signer
+
+    if spec.jenis == "pkcs12":
+        assert spec.p12 is not None
+        if not spec.p12.is_file():
+            raise SigningKeyError(f"Berkas kunci {spec.p12} tidak ada.", saran="Periksa jalur berkas kunci.")
+        return load_pkcs12_signer(spec.p12, get_secret(spec, prompt))
+    assert spec.module is not None
+    return load_pkcs11_signer(spec.module, get_secret(spec, prompt), token_label=spec.token, slot=spec.slot,
+                              key_label=spec.key_label, cert_label=spec.cert_label, key_id=spec.key_id)
+
+
+def validation_data(ws: Workspace) -> Any:
+    """The office's stored validation data for B-LT, or None when sakti.toml stores none.
+
+    Trust roots from ``verifikasi.akar_tepercaya``, CA certificates and CRLs from ``[tte]``.
+    """
+    from sakti_cli.sign import ValidationData
+
+    tte = ws.config.tte
+    if not (tte.crl or tte.sertifikat_ca):
+        return None
+    files = {"akar_tepercaya": [ws.path(p) for p in ws.config.verifikasi.akar_tepercaya],
+             "sertifikat_ca": [ws.path(p) for p in tte.sertifikat_ca], "crl": [ws.path(p) for p in tte.crl]}
+    missing = [str(p) for paths in files.values() for p in paths if not p.is_file()]
+    if missing:
+        raise ConfigError(f"Berkas data validasi tidak ada: {', '.join(missing)}.",
+                          saran="Periksa tte.crl, tte.sertifikat_ca dan verifikasi.akar_tepercaya di sakti.toml.")
+    return ValidationData(trust_roots=files["akar_tepercaya"], certificates=files["sertifikat_ca"],
+                          crls=files["crl"])
+
+
 def open_signer(ws: Workspace, signatory: Signatory, prompt: PassphrasePrompt | None, at: datetime
                 ) -> tuple[Any, list[str]]:
-    """Load the key and check its certificate now, before any number is reserved."""
-    from sakti_cli.sign import check_certificate, load_pkcs12_signer
+    """Load the key and check its certificate now, before any number is reserved.
 
-    path = key_file(ws, signatory)
-    signer = load_pkcs12_signer(path, get_passphrase(ws, signatory, prompt))
-    warnings = check_certificate(signer, at)
+    When sakti.toml stores CRLs/CA certificates, a certificate they list as revoked is refused here
+    too, and the data travels with the signer, so a signature made with a TSA is B-LT.
+    """
+    from sakti_cli.sign import check_certificate, check_office_revocation, close_signer, remember_validation_data
+
+    spec = key_spec(ws, signatory)
+    data = validation_data(ws)
+    signer = open_key(spec, prompt)
+    try:
+        warnings = check_certificate(signer, at)
+        if data is not None:
+            warnings += check_office_revocation(signer, data)
+    except BaseException:
+        close_signer(signer)
+        raise
+    remember_validation_data(signer, data)
     return signer, warnings

@@ -7,10 +7,13 @@ pattern later does not rewrite old numbers. The year is the office's local year 
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
-from sakti_cli.errors import ConfigError
+from sakti_cli.clock import iso
+from sakti_cli.errors import ConfigError, InputError, StateConflict
 from sakti_cli.id_format import bulan_romawi
 from sakti_cli.office import Workspace
+from sakti_cli.registry import Transaction
 from sakti_cli.sop import Service, check_number_pattern
 
 
@@ -41,3 +44,57 @@ def format_number(pattern: str, *, service: Service, unit: str, sequence: int, m
         )
     except (ValueError, KeyError, IndexError) as exc:
         raise ConfigError(f"Pola nomor '{pattern}' tidak dapat dipakai: {exc}") from None
+
+
+START_TABLE = "mulai"  # in urutan.json: where each scope's electronic sequence began (paper before it)
+MIN_YEAR, MAX_YEAR = 2000, 2100
+
+
+def start_number(txn: Transaction, ws: Workspace, service: Service, first: int, year: int | None = None
+                 ) -> dict[str, Any]:
+    """``nomor mulai``: the next number issued in this scope and year is ``first``.
+
+    Numbers below it that the register does not hold were issued on the office's paper book; the
+    start is kept as a record of its own (and in the audit trail) so the register check accounts
+    for them. Refused (exit 5) when the scope already reached ``first``: numbers are never reused.
+    """
+    year = year if year is not None else txn.moment.year
+    if not MIN_YEAR <= year <= MAX_YEAR:
+        raise InputError(f"Tahun {year} tidak masuk akal untuk nomor surat.",
+                         saran=f"Pakai --tahun antara {MIN_YEAR} dan {MAX_YEAR}, atau tanpa --tahun (tahun ini).")
+    if first < 1:
+        raise InputError(f"Nomor awal {first} tidak sah.", saran="--dari harus bilangan bulat 1 atau lebih.")
+    key = sequence_key(ws, service, year)
+    last = txn.counter(key)
+    earlier = [s for s in starts(txn) if s.get("lingkup") == key]
+    # A start not yet followed by any reservation may be corrected (a typo in --dari): then only the
+    # numbers used before it count. Otherwise every number up to the counter is taken.
+    used = last
+    if earlier and last == int(earlier[-1]["dari"]) - 1:
+        used = int(earlier[-1].get("terpakai", earlier[-1].get("sebelumnya", last)))
+    if used >= first:
+        raise StateConflict(
+            f"Lingkup {scope_label(key)} sudah memakai nomor urut sampai {used}; "
+            f"urutan tidak dapat dimulai dari {first}.",
+            saran=f"Nomor tidak pernah dipakai ulang: pilih --dari lebih besar dari {used}.",
+        )
+    record = {"lingkup": key, "tahun": year, "dari": first, "sebelumnya": last, "terpakai": used,
+              "layanan": service.kode, "waktu": iso(txn.moment), "petugas": txn.actor}
+    txn.table("urutan.json", START_TABLE).insert(record)
+    txn.set_counter(key, first - 1)
+    txn.audit("nomor_mulai", key, last, first - 1, dari=first, tahun=year, layanan=service.kode)
+    return record
+
+
+def starts(txn: Transaction) -> list[dict[str, Any]]:
+    """Every ``nomor mulai`` record, oldest first."""
+    return [dict(doc) for doc in sorted(txn.table("urutan.json", START_TABLE).all(), key=lambda d: d.doc_id)]
+
+
+def scope_label(key: str) -> str:
+    """``nomor|layanan:sktm|2026`` -> ``layanan sktm tahun 2026``."""
+    parts = key.split("|")
+    if len(parts) != 3:
+        return key
+    scope = parts[1].replace(":", " ")
+    return f"{scope} tahun {parts[2]}"

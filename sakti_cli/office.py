@@ -51,9 +51,33 @@ class OfficeIdentity(_Strict):
 
 
 class KeySource(_Strict):
+    """Where a signatory's key lives: a PKCS#12 file or a PKCS#11 token (``jenis``).
+
+    The passphrase/PIN is typed by the signatory, or read from the environment variable named here,
+    or from ``berkas_sandi`` (a file readable by its owner only); never from the command line.
+    """
+
     jenis: Literal["pkcs12", "pkcs11"] = "pkcs12"
-    berkas: str | None = None
-    variabel_sandi: str | None = None
+    berkas: str | None = Field(default=None, description="pkcs12: berkas .p12/.pfx")
+    variabel_sandi: str | None = Field(default=None, description="pkcs12: variabel lingkungan berisi sandi")
+    berkas_sandi: str | None = Field(default=None, description="berkas berisi sandi/PIN (hanya pemilik, 0600)")
+    modul: str | None = Field(default=None, description="pkcs11: pustaka modul, mis. /usr/lib/softhsm/libsofthsm2.so")
+    token: str | None = Field(default=None, description="pkcs11: label token")
+    slot: int | None = Field(default=None, description="pkcs11: nomor slot (bila tanpa label token)")
+    label_kunci: str | None = Field(default=None, description="pkcs11: label kunci privat")
+    label_sertifikat: str | None = Field(default=None, description="pkcs11: label sertifikat (bawaan: label_kunci)")
+    id_kunci: str | None = Field(default=None, description="pkcs11: CKA_ID kunci dalam heksadesimal")
+    variabel_pin: str | None = Field(default=None, description="pkcs11: variabel lingkungan berisi PIN")
+
+    @field_validator("id_kunci")
+    @classmethod
+    def _hex_id(cls, value: str | None) -> str | None:
+        if value is not None:
+            try:
+                bytes.fromhex(value)
+            except ValueError:
+                raise ValueError("id_kunci harus heksadesimal, mis. \"01\"") from None
+        return value
 
 
 class Signatory(_Strict):
@@ -93,6 +117,9 @@ class Tte(_Strict):
     )
     variabel_sandi: str = "SAKTI_SANDI"
     penandatangan_bawaan: str | None = None
+    tsa: str | None = Field(default=None, description="URL server cap waktu RFC 3161 (PAdES B-T/B-LT)")
+    sertifikat_ca: list[str] = Field(default_factory=list, description="sertifikat CA yang disematkan (B-LT)")
+    crl: list[str] = Field(default_factory=list, description="CRL dari penerbit sertifikat, disematkan (B-LT)")
 
 
 class Numbering(_Strict):
@@ -263,6 +290,12 @@ akar_tepercaya = ["{trust_root}"]
 catatan = "{Tte().catatan}"
 # nama variabel lingkungan yang memuat sandi kunci (tidak pernah lewat argumen perintah)
 variabel_sandi = "SAKTI_SANDI"
+# server cap waktu RFC 3161 (PAdES B-T); tanpa ini tanda tangan B-B luring (atau pakai --tsa URL)
+# tsa = "http://tsa.kantor.lan/tsr"
+# sertifikat CA dan CRL dari penerbit sertifikat: disematkan agar tanda tangan ber-cap waktu menjadi
+# B-LT (dapat divalidasi kelak tanpa internet); kunci yang dicabut menurut CRL ini tidak dipakai
+# sertifikat_ca = ["pki/ca-perantara.pem"]
+# crl = ["pki/demo-root.crl"]
 
 [penomoran]
 # lingkup nomor urut: kantor (satu urutan), layanan (per layanan) atau klasifikasi (per kode)

@@ -23,6 +23,7 @@ if TYPE_CHECKING:
 ORGANISASI = "Kecamatan Arut Selatan (DEMO)"
 ROOT_CN = "SAKTI Demo Root CA"
 SIGNER_CN = "Camat Arut Selatan (DEMO)"
+TSA_CN = "SAKTI Demo TSA"
 ROOT_KEY_SIZE = 3072
 """RSA 3072 for the root: it is made once per demo and costs well under a second."""
 SIGNER_KEY_SIZE = 2048
@@ -162,7 +163,7 @@ def make_certificate_pair(
     return CertificatePair(root_key, root_cert, signer_key, signer_cert)
 
 
-def _write_private(path: Path, data: bytes) -> None:
+def write_private(path: Path, data: bytes) -> None:
     """Write ``data`` readable by the owner only (0600), also when the file already existed."""
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     try:
@@ -172,7 +173,7 @@ def _write_private(path: Path, data: bytes) -> None:
         os.close(fd)
 
 
-def _pkcs12(pair: CertificatePair, passphrase: str) -> bytes:
+def pkcs12_bytes(pair: CertificatePair, passphrase: str) -> bytes:
     """PKCS#12 with PBES2/AES-256 and a SHA-256 MAC: readable by OpenSSL 3, NSS and Windows."""
     from cryptography.hazmat.primitives import hashes
     from cryptography.hazmat.primitives.serialization import PrivateFormat, pkcs12
@@ -189,23 +190,77 @@ def _pkcs12(pair: CertificatePair, passphrase: str) -> bytes:
     )
 
 
-def _empty_crl(pair: CertificatePair, now: datetime) -> bytes:
+def make_crl(
+    pair: CertificatePair,
+    now: datetime,
+    *,
+    revoked: list[x509.Certificate] | None = None,
+    number: int = 1,
+    valid_days: int = 30,
+) -> bytes:
+    """A CRL (DER) issued by ``pair``'s root, listing ``revoked`` certificates (empty by default)."""
     from cryptography import x509
     from cryptography.hazmat.primitives import hashes
     from cryptography.hazmat.primitives.serialization import Encoding
 
-    crl = (
+    builder = (
         x509.CertificateRevocationListBuilder()
         .issuer_name(pair.root_cert.subject)
         .last_update(now - timedelta(minutes=5))
-        .next_update(now + timedelta(days=30))
-        .add_extension(x509.CRLNumber(1), critical=False)
+        .next_update(now + timedelta(days=valid_days))
+        .add_extension(x509.CRLNumber(number), critical=False)
         .add_extension(
             x509.AuthorityKeyIdentifier.from_issuer_public_key(pair.root_key.public_key()), critical=False
         )
-        .sign(pair.root_key, hashes.SHA256())
     )
-    return crl.public_bytes(Encoding.DER)
+    for cert in revoked or []:
+        builder = builder.add_revoked_certificate(
+            x509.RevokedCertificateBuilder()
+            .serial_number(cert.serial_number)
+            .revocation_date(now - timedelta(minutes=1))
+            .build()
+        )
+    return builder.sign(pair.root_key, hashes.SHA256()).public_bytes(Encoding.DER)
+
+
+def _empty_crl(pair: CertificatePair, now: datetime) -> bytes:
+    return make_crl(pair, now)
+
+
+def make_tsa_certificate(
+    root: CertificatePair, *, now: datetime | None = None, name: str = TSA_CN, crl_url: str | None = None
+) -> tuple[rsa.RSAPrivateKey, x509.Certificate]:
+    """A time-stamping authority certificate (EKU timeStamping, critical) issued by ``root``'s CA.
+
+    For a TSA on the office network or in tests; the key stays with whoever runs the TSA.
+    """
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes
+    from cryptography.hazmat.primitives.asymmetric import rsa
+    from cryptography.x509.oid import ExtendedKeyUsageOID
+
+    now = (now or datetime.now(UTC)).astimezone(UTC)
+    key = rsa.generate_private_key(public_exponent=65537, key_size=SIGNER_KEY_SIZE)
+    builder = (
+        x509.CertificateBuilder()
+        .subject_name(_name(name))
+        .issuer_name(root.root_cert.subject)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - timedelta(minutes=5))
+        .not_valid_after(min(now + timedelta(days=365 * 5), root.root_cert.not_valid_after_utc))
+        .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
+        .add_extension(_key_usage(signing=True), critical=True)
+        .add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.TIME_STAMPING]), critical=True)
+        .add_extension(x509.SubjectKeyIdentifier.from_public_key(key.public_key()), critical=False)
+        .add_extension(
+            x509.AuthorityKeyIdentifier.from_issuer_public_key(root.root_key.public_key()), critical=False
+        )
+    )
+    if crl_url:
+        point = x509.DistributionPoint([x509.UniformResourceIdentifier(crl_url)], None, None, None)
+        builder = builder.add_extension(x509.CRLDistributionPoints([point]), critical=False)
+    return key, builder.sign(root.root_key, hashes.SHA256())
 
 
 def make_demo_pki(
@@ -224,8 +279,6 @@ def make_demo_pki(
     Writes ``demo-root.pem``, ``demo-signer.p12``, ``demo-signer.pem`` and ``demo-root.crl``;
     existing files of those names are replaced.
     """
-    from cryptography.hazmat.primitives.serialization import Encoding
-
     now = (now or datetime.now(UTC)).astimezone(UTC)
     pair = make_certificate_pair(
         now=now,
@@ -235,6 +288,13 @@ def make_demo_pki(
         not_after=not_after,
         crl_url=crl_url,
     )
+    return write_demo_pki(folder, pair, passphrase, now=now)
+
+
+def write_demo_pki(folder: Path, pair: CertificatePair, passphrase: str, *, now: datetime) -> DemoPki:
+    """Write ``pair`` as the demo files (see :func:`make_demo_pki`), with an empty CRL issued at ``now``."""
+    from cryptography.hazmat.primitives.serialization import Encoding
+
     folder.mkdir(parents=True, exist_ok=True)
     pki = DemoPki(
         root_cert=folder / "demo-root.pem",
@@ -242,8 +302,70 @@ def make_demo_pki(
         signer_cert=folder / "demo-signer.pem",
         crl=folder / "demo-root.crl",
     )
-    _write_private(pki.root_cert, pair.root_cert.public_bytes(Encoding.PEM))
-    _write_private(pki.signer_p12, _pkcs12(pair, passphrase))
-    _write_private(pki.signer_cert, pair.signer_cert.public_bytes(Encoding.PEM))
-    _write_private(pki.crl, _empty_crl(pair, now))
+    write_private(pki.root_cert, pair.root_cert.public_bytes(Encoding.PEM))
+    write_private(pki.signer_p12, pkcs12_bytes(pair, passphrase))
+    write_private(pki.signer_cert, pair.signer_cert.public_bytes(Encoding.PEM))
+    write_private(pki.crl, _empty_crl(pair, now))
     return pki
+
+
+class DemoTsa:
+    """A tiny RFC 3161 time-stamping server on 127.0.0.1 for demos and tests (``with DemoTsa(...) as url``).
+
+    Answers ``application/timestamp-query`` POSTs with pyHanko's ``DummyTimeStamper`` signing as the
+    given TSA certificate (see :func:`make_tsa_certificate`). Never for production: it stamps anything.
+    """
+
+    def __init__(self, key: rsa.RSAPrivateKey, cert: x509.Certificate, chain: list[x509.Certificate] | None = None
+                 ) -> None:
+        self.key, self.cert, self.chain = key, cert, list(chain or [])
+        self.requests = 0
+        self._server: Any = None
+        self._thread: Any = None
+
+    def __enter__(self) -> str:
+        import http.server
+        import threading
+
+        from asn1crypto import keys, tsp
+        from asn1crypto import x509 as asn1_x509
+        from cryptography.hazmat.primitives.serialization import Encoding, NoEncryption, PrivateFormat
+        from pyhanko.sign.timestamps.dummy_client import DummyTimeStamper
+
+        stamper = DummyTimeStamper(
+            tsa_cert=asn1_x509.Certificate.load(self.cert.public_bytes(Encoding.DER)),
+            tsa_key=keys.PrivateKeyInfo.load(
+                self.key.private_bytes(Encoding.DER, PrivateFormat.PKCS8, NoEncryption())
+            ),
+            certs_to_embed=[asn1_x509.Certificate.load(c.public_bytes(Encoding.DER)) for c in self.chain],  # type: ignore[arg-type]
+        )
+        owner = self
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def do_POST(self) -> None:
+                length = int(self.headers.get("Content-Length") or 0)
+                try:
+                    request = tsp.TimeStampReq.load(self.rfile.read(length))
+                    body = stamper.request_tsa_response(request).dump()
+                except Exception:
+                    self.send_error(400, "bukan permintaan RFC 3161")
+                    return
+                owner.requests += 1
+                self.send_response(200)
+                self.send_header("Content-Type", "application/timestamp-reply")
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+            def log_message(self, format: str, *args: Any) -> None:
+                pass
+
+        self._server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+        self._thread.start()
+        return f"http://127.0.0.1:{self._server.server_address[1]}/tsa"
+
+    def __exit__(self, *exc: object) -> None:
+        self._server.shutdown()
+        self._server.server_close()
+        self._thread.join(timeout=5)

@@ -1,12 +1,24 @@
 """The register: applications, letters, number sequences, indexes and the audit trail.
 
-Layout under ``data/register`` (partitioned so that no write rewrites five years of letters):
-  meta.json                 format version
-  urutan.json               counters (registration numbers per month, letter numbers per scope/year)
-  permohonan/YYYY-MM.json   applications, by month of registration (the number says which month)
-  surat/YYYY-MM.json        letters, by month of reservation
-  indeks/XX.json            lookups (letter number, verification code, SHA-256) sharded by hash prefix
-  audit/YYYY-MM.jsonl       append-only, hash-chained events
+Layout under ``data/register`` (format 2; partitioned so that the files one step reads and writes
+stay the same size however large the register grows, issue 4 item 9):
+  meta.json                    format version
+  urutan.json                  counters (registration numbers per month, letter numbers per scope/year,
+                               letters per month), the open reservations, the signing queue, the
+                               audit chain's anchor
+  permohonan/YYYY-MM-BB.json   applications in blocks of APPLICATION_BLOCK: month of registration and
+                               block of its sequence, both read from the registration number
+                               (REG-202611-0001 -> 2026-11-00, REG-202611-0026 -> 2026-11-01)
+  surat/YYYY-MM-BB.json        letters in blocks of LETTER_BLOCK: month of reservation and block of the
+                               month's letter counter (``surat|YYYY-MM`` in urutan.json)
+  indeks/XXX.json              lookups (letter number, verification code, SHA-256) sharded by the first
+                               SHARD_CHARS hex characters of the key's SHA-256 (4,096 shards)
+  audit/YYYY-MM.jsonl          append-only, hash-chained events; the chain head is read from the
+                               anchor in urutan.json, not from the file
+A letter stores its partition key in ``bulan`` (and so do its index pointers, the open list and the
+signing queue: ``{"bulan": "2026-11-00", "id": ...}``); the month itself is ``bulan_pesan``
+(see :func:`letter_month`). Format 1 (the foundation's) partitioned by month only and sharded indexes
+by 2 characters; migrations.py rewrites it.
 Every change goes through :meth:`Register.transaction`: the lock, fresh reads, one atomic commit
 carrying the audit events of the change.
 """
@@ -30,8 +42,17 @@ from sakti_cli.clock import iso, now
 from sakti_cli.errors import RegisterCorrupt
 from sakti_cli.storage import FileSet, locked, read_json
 
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
 GENESIS = "0" * 64
+AUDIT_TABLE = "audit"  # in urutan.json: the chain anchor
+# Records per partition file. Sized so that a full block stays small (~35-60 KB) whatever the register's
+# size (an application with its history, checks and file list is ~2.3 KB, a letter ~0.7 KB): issuing a
+# letter reads its application's block three times and its own block twice (three locked steps), and a
+# lookup reads one letter block; measured with bench/register_growth.py (issue 4, item 9).
+APPLICATION_BLOCK = 25
+LETTER_BLOCK = 50
+SHARD_CHARS = 3  # hex characters of the SHA-256 prefix naming an index shard (16**3 = 4,096 shards)
+LETTER_COUNTER = "surat|{month}"  # in urutan.json: letters reserved in a month (picks their block)
 
 
 def default_actor() -> str:
@@ -47,7 +68,36 @@ def event_hash(event: dict[str, Any]) -> str:
 
 
 def shard_of(key: str) -> str:
-    return hashlib.sha256(key.encode()).hexdigest()[:2]
+    return hashlib.sha256(key.encode()).hexdigest()[:SHARD_CHARS]
+
+
+def block_key(month: str, sequence: int, size: int) -> str:
+    """The partition of the ``sequence``-th record (from 1) of ``month`` (YYYY-MM) in blocks of ``size``:
+    ``YYYY-MM-BB`` (two digits or more)."""
+    if sequence < 1:
+        raise ValueError(f"urutan {sequence} harus mulai dari 1")
+    return f"{month}-{(sequence - 1) // size:02d}"
+
+
+def letter_partition(month: str, sequence: int) -> str:
+    """The partition of the ``sequence``-th letter reserved in ``month``."""
+    return block_key(month, sequence, LETTER_BLOCK)
+
+
+def month_of_partition(key: str) -> str:
+    """``2026-11-03`` -> ``2026-11`` (a format-1 key is the month already)."""
+    return key[:7]
+
+
+def partition_order(key: str) -> tuple[str, int]:
+    """Sort key of partitions: by month, then block as a number (block 100 after block 99)."""
+    block = key[8:]
+    return key[:7], int(block) if block.isdigit() else -1
+
+
+def letter_month(letter: dict[str, Any]) -> str:
+    """The month (YYYY-MM) a letter was reserved in: its PDF folder is data/surat/YYYY/MM."""
+    return str(letter.get("bulan_pesan") or month_of_partition(str(letter["bulan"])))
 
 
 class Transaction:
@@ -65,15 +115,22 @@ class Transaction:
     def table(self, relative: str, name: str = "_default") -> Table:
         return self.files.db(relative).table(name)
 
-    def applications(self, month: str) -> Table:
-        return self.table(f"permohonan/{month}.json", "permohonan")
+    def applications(self, partition: str) -> Table:
+        """Applications of one partition (``YYYY-MM-BB``, see applications.partition_of_reg)."""
+        return self.table(f"permohonan/{partition}.json", "permohonan")
 
-    def letters(self, month: str) -> Table:
-        return self.table(f"surat/{month}.json", "surat")
+    def letters(self, partition: str) -> Table:
+        """Letters of one partition (``YYYY-MM-BB``, the letter's ``bulan``)."""
+        return self.table(f"surat/{partition}.json", "surat")
 
     def partitions(self, kind: str) -> list[str]:
+        """Partition keys of ``permohonan`` or ``surat`` present on disk, in order (month, block)."""
         folder = self.root / kind
-        return sorted(p.stem for p in folder.glob("*.json")) if folder.is_dir() else []
+        return sorted((p.stem for p in folder.glob("*.json")), key=partition_order) if folder.is_dir() else []
+
+    def next_letter_partition(self, month: str) -> str:
+        """The partition of the next letter reserved in ``month``: counts the month's letters."""
+        return letter_partition(month, self.next_counter(LETTER_COUNTER.format(month=month)))
 
     # --- counters -----------------------------------------------------------------------------
     def counter(self, key: str) -> int:
@@ -101,8 +158,13 @@ class Transaction:
 
     # --- audit --------------------------------------------------------------------------------
     def _chain_head(self) -> str:
+        """The last event's hash: from the anchor in urutan.json (already read by most steps), so the
+        cost does not grow with the month's trail; from the trail itself only for a register written
+        before the anchor existed."""
         if self._head is None:
-            self._head = last_event_hash(self.root / "audit")
+            anchor = self.audit_anchor()
+            head = anchor.get("hash") if anchor else None
+            self._head = head if isinstance(head, str) and head else last_event_hash(self.root / "audit")
         return self._head
 
     def audit(self, aksi: str, objek: str, sebelum: Any = None, sesudah: Any = None, **detail: Any) -> None:
@@ -122,6 +184,28 @@ class Transaction:
         self._head = event["hash"]
         line = json.dumps(event, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
         self.files.append(f"audit/{self.moment:%Y-%m}.jsonl", event["id"], line)
+        self._anchor(event["hash"])
+
+    # --- the chain's anchor: the last event's hash and the number of events, kept in urutan.json --
+    def audit_anchor(self) -> dict[str, Any] | None:
+        found = self.table("urutan.json", AUDIT_TABLE).get(Query().kunci == "kepala")
+        return dict(found) if isinstance(found, Document) else None
+
+    def _anchor(self, head: str) -> None:
+        """Committed with the event (same journal), so deleting the last events is detected too."""
+        anchor = self.audit_anchor()
+        count = anchor.get("jumlah") if anchor else count_events(self.root / "audit")
+        count = int(count) + 1 if isinstance(count, int) else None
+        self.table("urutan.json", AUDIT_TABLE).upsert({"kunci": "kepala", "hash": head, "jumlah": count},
+                                                       Query().kunci == "kepala")
+
+
+def count_events(audit_dir: Path) -> int:
+    """Events already in the trail (once, for a register written before the anchor existed)."""
+    total = 0
+    for path in sorted(audit_dir.glob("*.jsonl")) if audit_dir.is_dir() else []:
+        total += sum(1 for line in path.read_text(encoding="utf-8").splitlines() if line.strip())
+    return total
 
 
 def last_event_hash(audit_dir: Path) -> str:
@@ -149,6 +233,19 @@ def read_events(audit_dir: Path) -> Iterator[dict[str, Any]]:
                     raise RegisterCorrupt(f"Jejak audit {path} rusak pada baris {number}.") from None
 
 
+def read_format_version(root: Path) -> int | None:
+    """``versi_format`` from meta.json; None when the register does not exist yet."""
+    meta = read_json(root / "meta.json")
+    if meta is None:
+        return None
+    docs = list(meta.get("meta", {}).values()) if isinstance(meta, dict) else []
+    version = docs[0].get("versi_format") if docs and isinstance(docs[0], dict) else None
+    if not isinstance(version, int) or isinstance(version, bool):
+        raise RegisterCorrupt(f"Berkas {root / 'meta.json'} rusak (versi_format tidak ada).",
+                              saran="Pulihkan register dari cadangan ('sakti pulihkan').")
+    return version
+
+
 class Register:
     """Entry point to the register of one workspace."""
 
@@ -157,31 +254,79 @@ class Register:
         self.zone = zone
         self.actor = actor or default_actor()
         self.lock_timeout = lock_timeout
+        # Close numbers reserved by processes that died (O(open reservations), see recovery.py).
+        self.recover = True
 
-    def _check_version(self) -> None:
-        meta = read_json(self.root / "meta.json")
-        if meta is None:
-            return
-        docs = list(meta.get("meta", {}).values()) if isinstance(meta, dict) else []
-        version = docs[0].get("versi_format") if docs and isinstance(docs[0], dict) else None
-        if not isinstance(version, int):
-            raise RegisterCorrupt(f"Berkas {self.root / 'meta.json'} rusak (versi_format tidak ada).")
-        if version > FORMAT_VERSION:
+    def _check_version(self) -> int | None:
+        """The register's format version (None for a new register); refuse one from a newer sakti (exit 4)."""
+        version = read_format_version(self.root)
+        if version is not None and version > FORMAT_VERSION:
             raise RegisterCorrupt(
-                f"Register ini dibuat oleh sakti yang lebih baru (format {version}, sakti ini {FORMAT_VERSION}).",
-                saran="Perbarui sakti sebelum memakai register ini.",
+                f"Register {self.root} dibuat oleh sakti yang lebih baru (format {version}, sakti ini "
+                f"{FORMAT_VERSION}).",
+                saran="Perbarui sakti sebelum memakai register ini; register tidak diubah.",
             )
+        return version
 
     @contextlib.contextmanager
     def transaction(self) -> Iterator[Transaction]:
         """Lock, read fresh, yield, commit atomically. Nothing is written if the body raises."""
         with locked(self.root, self.lock_timeout):
-            self._check_version()
+            version = self._check_version()
+            if version is not None and version < FORMAT_VERSION:
+                from sakti_cli.migrations import migrate
+
+                migrate(self, version)  # once, under this lock, after an automatic backup
             txn = Transaction(self.root, self.actor, self.zone)
             if not (self.root / "meta.json").exists():
                 txn.table("meta.json", "meta").insert({"versi_format": FORMAT_VERSION, "dibuat": iso(txn.moment)})
+            if self.recover:
+                from sakti_cli.recovery import close_dead_reservations
+
+                if close_dead_reservations(txn):
+                    txn.files.commit()  # the recovery stands even if the step below fails
             yield txn
             txn.files.commit()
 
     def moment(self) -> datetime:
         return now(self.zone)
+
+
+def recent_events(register: Register, *, objek: str | None = None, petugas: str | None = None,
+                  limit: int = 50) -> list[dict[str, Any]]:
+    """The last ``limit`` audit events (oldest first) about ``objek`` and/or by ``petugas``.
+
+    ``objek`` matches the event's object or the registration/letter numbers in its detail, so the
+    history of an application includes its letters. Read under the lock (no half-appended line),
+    newest file first, stopping as soon as enough events are found.
+    """
+    from sakti_cli.storage import locked
+
+    wanted_object = " ".join(objek.split()).upper() if objek else None
+    wanted_actor = petugas.strip().lower() if petugas else None
+    linked = ("nomor_registrasi", "nomor_surat", "mengganti", "diganti_oleh")
+    found: list[dict[str, Any]] = []
+    folder = register.root / "audit"
+    with locked(register.root, register.lock_timeout):
+        for path in sorted(folder.glob("*.jsonl"), reverse=True) if folder.is_dir() else []:
+            lines = path.read_text(encoding="utf-8").splitlines()
+            for number in range(len(lines), 0, -1):
+                line = lines[number - 1]
+                if not line.strip():
+                    continue
+                try:
+                    event = json.loads(line)
+                except json.JSONDecodeError:
+                    raise RegisterCorrupt(f"Jejak audit {path} rusak pada baris {number}.",
+                                          saran="Jalankan 'sakti register periksa'.") from None
+                if wanted_actor and str(event.get("petugas", "")).lower() != wanted_actor:
+                    continue
+                if wanted_object:
+                    detail = event.get("detail") or {}
+                    names = [event.get("objek")] + [detail.get(k) for k in linked if isinstance(detail, dict)]
+                    if wanted_object not in {str(n).upper() for n in names if n}:
+                        continue
+                found.append(event)
+                if len(found) >= limit:
+                    return list(reversed(found))
+    return list(reversed(found))

@@ -1,4 +1,9 @@
-"""Electronic signature (TTE) of a finished letter: PAdES baseline B-B with pyHanko.
+"""Electronic signature (TTE) of a finished letter: PAdES baseline with pyHanko.
+
+Levels: B-B offline by default; B-T with an RFC 3161 timestamp from a TSA; B-LT when, besides the
+timestamp, the office's stored CA certificates and CRLs are embedded in the document security store
+(DSS), so the signature can be validated later without any network. The key comes from a PKCS#12
+file or a PKCS#11 token (:func:`load_pkcs12_signer`, :func:`load_pkcs11_signer`).
 
 The signature is added as an incremental update, so the bytes of the unsigned PDF stay exactly as
 they were and any later signature (a second official, a timestamp for B-T/B-LTA) can be appended
@@ -8,14 +13,17 @@ never leaves a half-written PDF under the final name.
 
 from __future__ import annotations
 
+import contextlib
 import io
 import os
 import tempfile
+import weakref
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from sakti_cli.errors import EnvironmentProblem, FileUnreadable, SigningKeyError, StateConflict
+from sakti_cli.errors import ConfigError, EnvironmentProblem, FileUnreadable, SigningKeyError, StateConflict
 from sakti_cli.verify import quiet_library_logs
 
 if TYPE_CHECKING:
@@ -26,6 +34,31 @@ WARN_DAYS = 30
 """Warn this many days before the signer certificate expires (renewal at BSrE takes time)."""
 
 SARAN_KUNCI = "Periksa berkas kunci (.p12) dan sandinya, atau minta sertifikat baru."
+SARAN_TOKEN = "Periksa token (terpasang, label token dan label kunci di sakti.toml) dan PIN-nya."
+
+
+@dataclass(frozen=True)
+class ValidationData:
+    """What the office stores to make B-LT signatures offline (``[tte]`` and ``[verifikasi]`` of sakti.toml).
+
+    ``trust_roots`` anchor the chain; ``certificates`` are further CA certificates (intermediates);
+    ``crls`` the CA's revocation lists. All are files (PEM or DER).
+    """
+
+    trust_roots: list[Path] = field(default_factory=list)
+    certificates: list[Path] = field(default_factory=list)
+    crls: list[Path] = field(default_factory=list)
+
+
+_OFFICE_DATA: weakref.WeakKeyDictionary[Any, ValidationData] = weakref.WeakKeyDictionary()
+"""Validation data of the office a signer was opened for (see :func:`remember_validation_data`)."""
+
+
+def remember_validation_data(signer: Any, data: ValidationData | None) -> None:
+    """Attach the office's stored validation data to a signer opened for that office, so every
+    later :func:`sign_pdf` with a TSA makes B-LT without each caller passing it along."""
+    if data is not None:
+        _OFFICE_DATA[signer] = data
 
 # Extended key usages under which PDF readers (Adobe, poppler/NSS) accept a document signature.
 _EKU_PENANDATANGANAN = {
@@ -92,6 +125,81 @@ def _why_unusable(p12: Path, data: bytes, passphrase: bytes) -> SigningKeyError:
     return SigningKeyError(f"Kunci dalam berkas {p12} tidak dapat dipakai untuk tanda tangan", SARAN_KUNCI)
 
 
+def load_pkcs11_signer(
+    module: str,
+    pin: bytes | None,
+    *,
+    token_label: str | None = None,
+    slot: int | None = None,
+    key_label: str | None = None,
+    cert_label: str | None = None,
+    key_id: bytes | None = None,
+) -> Signer:
+    """Open a session on a PKCS#11 token (e.g. BSrE's USB token, SoftHSM2) and find the signing key.
+
+    The session stays open for the signer's lifetime (close with :func:`close_signer`). A wrong or
+    locked PIN, a missing token or key all raise :class:`SigningKeyError`; a module that cannot be
+    loaded raises :class:`ConfigError`. The PIN is never put in a message.
+    """
+    from pkcs11 import exceptions as p11_exc
+    from pyhanko.config.pkcs11 import TokenCriteria
+    from pyhanko.sign.pkcs11 import PKCS11Signer, open_pkcs11_session
+
+    quiet_library_logs()
+    where = f"token '{token_label}'" if token_label else (f"slot {slot}" if slot is not None else "token PKCS#11")
+    if not Path(module).is_file():
+        raise ConfigError(
+            f"Modul PKCS#11 {module} tidak ada.",
+            "Pasang driver token (mis. libsofthsm2.so, driver token BSrE) dan periksa 'modul' di sakti.toml.",
+        )
+    try:
+        session = open_pkcs11_session(
+            module,
+            slot_no=slot,
+            token_criteria=TokenCriteria(label=token_label) if token_label else None,
+            user_pin=pin.decode("utf-8") if pin is not None else None,
+        )
+    except p11_exc.PinIncorrect:
+        raise SigningKeyError(f"PIN {where} salah.",
+                              "Ketik ulang PIN token; token terkunci setelah beberapa kali salah.") from None
+    except p11_exc.PinLocked:
+        raise SigningKeyError(f"PIN {where} terkunci.", "Buka kunci token dengan SO-PIN atau hubungi penerbitnya."
+                              ) from None
+    except (p11_exc.PinLenRange, p11_exc.PinInvalid):
+        raise SigningKeyError(f"PIN {where} tidak sah (panjang atau karakternya salah).", SARAN_TOKEN) from None
+    except p11_exc.PKCS11Error as exc:
+        if type(exc) is p11_exc.PKCS11Error:  # raised by pyHanko itself: no token matches
+            raise SigningKeyError(f"{where[0].upper()}{where[1:]} tidak ditemukan di modul {module}.",
+                                  SARAN_TOKEN) from None
+        raise SigningKeyError(f"Tidak dapat membuka {where}: {type(exc).__name__} {exc}", SARAN_TOKEN) from None
+    except (OSError, RuntimeError) as exc:  # the library itself does not load
+        raise ConfigError(f"Modul PKCS#11 {module} tidak dapat dimuat: {exc}", SARAN_TOKEN) from None
+    if key_label is None and cert_label is None and key_id is None:
+        key_label = "signer"
+    signer = PKCS11Signer(session, cert_label=cert_label, key_label=key_label, key_id=key_id,
+                          other_certs_to_pull=None)
+    try:
+        cert = signer.signing_cert  # loads the key and certificate now, not halfway through signing
+    except Exception as exc:
+        session.close()
+        wanted = key_label or cert_label or (key_id.hex() if key_id else "")
+        raise SigningKeyError(
+            f"Kunci atau sertifikat '{wanted}' tidak ditemukan di {where}: {exc}", SARAN_TOKEN
+        ) from None
+    if cert is None:
+        session.close()
+        raise SigningKeyError(f"Sertifikat penanda tangan tidak ditemukan di {where}", SARAN_TOKEN)
+    return signer
+
+
+def close_signer(signer: Any) -> None:
+    """Release what a signer holds (the PKCS#11 session); harmless for PKCS#12 signers."""
+    session = getattr(signer, "pkcs11_session", None)
+    if session is not None:
+        with contextlib.suppress(Exception):
+            session.close()
+
+
 def _as_cryptography_cert(signer_or_cert: Any) -> x509.Certificate:
     """Accept a pyHanko signer, an asn1crypto or a ``cryptography`` certificate."""
     from cryptography import x509
@@ -109,6 +217,11 @@ def _common_name(cert: x509.Certificate) -> str:
 
     names = cert.subject.get_attributes_for_oid(NameOID.COMMON_NAME)
     return str(names[0].value) if names else cert.subject.rfc4514_string()
+
+
+def signer_common_name(signer_or_cert: Any) -> str:
+    """The CN of a signer's (or certificate's) subject, for messages and reports."""
+    return _common_name(_as_cryptography_cert(signer_or_cert))
 
 
 def check_certificate(signer_or_cert: Any, at: datetime) -> list[str]:
@@ -162,10 +275,209 @@ def check_certificate(signer_or_cert: Any, at: datetime) -> list[str]:
     return warnings
 
 
+_KU_NAMES = {
+    "digital_signature": "digitalSignature", "content_commitment": "nonRepudiation",
+    "key_encipherment": "keyEncipherment", "data_encipherment": "dataEncipherment",
+    "key_agreement": "keyAgreement", "key_cert_sign": "keyCertSign", "crl_sign": "cRLSign",
+}
+_EKU_NAMES = {
+    "1.3.6.1.5.5.7.3.4": "emailProtection", "1.3.6.1.5.5.7.3.36": "documentSigning",
+    "1.3.6.1.5.5.7.3.8": "timeStamping", "1.3.6.1.5.5.7.3.2": "clientAuth", "1.3.6.1.5.5.7.3.1": "serverAuth",
+    "1.2.840.113583.1.1.5": "Adobe Authentic Documents", "1.3.6.1.4.1.311.10.3.12": "Microsoft Document Signing",
+    "2.5.29.37.0": "anyExtendedKeyUsage",
+}
+
+
+def certificate_summary(cert_or_signer: Any, at: datetime) -> dict[str, Any]:
+    """What ``sakti sertifikat lihat`` shows: names, validity, key usage, days left, and whether the
+    certificate may sign documents now (with the reason when not, and warnings)."""
+    from cryptography import x509
+
+    cert = _as_cryptography_cert(cert_or_signer)
+    at = at if at.tzinfo else at.replace(tzinfo=UTC)
+    start, end = cert.not_valid_before_utc, cert.not_valid_after_utc
+    usages: list[str] = []
+    try:
+        ku = cert.extensions.get_extension_for_class(x509.KeyUsage).value
+        for attr, name in _KU_NAMES.items():
+            if getattr(ku, attr):
+                usages.append(name)
+    except x509.ExtensionNotFound:
+        pass
+    extended: list[str] = []
+    try:
+        eku = cert.extensions.get_extension_for_class(x509.ExtendedKeyUsage).value
+        extended = [_EKU_NAMES.get(oid.dotted_string, oid.dotted_string) for oid in eku]
+    except x509.ExtensionNotFound:
+        pass
+    is_ca = False
+    with contextlib.suppress(x509.ExtensionNotFound):
+        is_ca = cert.extensions.get_extension_for_class(x509.BasicConstraints).value.ca
+    crl_points: list[str] = []
+    try:
+        for point in cert.extensions.get_extension_for_class(x509.CRLDistributionPoints).value:
+            crl_points.extend(str(name.value) for name in point.full_name or [])
+    except x509.ExtensionNotFound:
+        pass
+    status = "BERLAKU" if start <= at <= end else ("BELUM_BERLAKU" if at < start else "KEDALUWARSA")
+    may_sign, reason, warnings = True, None, []
+    if is_ca:
+        may_sign, reason = False, "sertifikat CA, bukan sertifikat penanda tangan"
+    else:
+        try:
+            warnings = check_certificate(cert, at)
+        except SigningKeyError as exc:
+            may_sign, reason = False, exc.pesan
+    return {
+        "subjek": cert.subject.rfc4514_string(),
+        "nama": _common_name(cert),
+        "penerbit": cert.issuer.rfc4514_string(),
+        "nomor_seri": format(cert.serial_number, "x"),
+        "berlaku_mulai": start.isoformat(),
+        "berlaku_sampai": end.isoformat(),
+        "sisa_hari": (end - at).days,
+        "status": status,
+        "ca": is_ca,
+        "penggunaan_kunci": usages,
+        "penggunaan_kunci_lanjutan": extended,
+        "titik_distribusi_crl": crl_points,
+        "sidik_jari_sha256": cert.fingerprint(_sha256()).hex(),
+        "boleh_menandatangani": may_sign,
+        "alasan": reason,
+        "peringatan": warnings,
+    }
+
+
+def _sha256() -> Any:
+    from cryptography.hazmat.primitives import hashes
+
+    return hashes.SHA256()
+
+
+def read_certificates(path: Path) -> list[x509.Certificate]:
+    """Certificates from a PEM (one or several) or DER file; anything else is :class:`FileUnreadable`."""
+    from cryptography import x509
+
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise FileUnreadable(f"Berkas {path} tidak dapat dibaca: {exc.strerror or exc}") from exc
+    try:
+        if b"-----BEGIN" in data:
+            return list(x509.load_pem_x509_certificates(data))
+        return [x509.load_der_x509_certificate(data)]
+    except ValueError:
+        raise FileUnreadable(f"Berkas {path} bukan sertifikat X.509 (PEM/DER) atau berkas .p12.",
+                             saran="Berikan berkas .pem/.crt/.cer, atau .p12/.pfx beserta sandinya.") from None
+
+
+STAMP_TEXT = "Ditandatangani secara elektronik oleh:\n%(signer)s\nWaktu: %(ts)s"
+
+
 def _timestamper(url: str) -> Any:
     from pyhanko.sign.timestamps import HTTPTimeStamper
 
-    return HTTPTimeStamper(url)
+    return HTTPTimeStamper(url, timeout=20)
+
+
+def _load_certificates(paths: list[Path], what: str) -> list[Any]:
+    """asn1crypto certificates from PEM (one or several) or DER files; a bad file is a ConfigError."""
+    from asn1crypto import pem
+    from asn1crypto import x509 as asn1_x509
+
+    certs: list[Any] = []
+    for path in paths:
+        try:
+            data = path.read_bytes()
+            blobs = [der for _, _, der in pem.unarmor(data, multiple=True)] if pem.detect(data) else [data]
+            for der in blobs:
+                cert = asn1_x509.Certificate.load(der)
+                _ = cert.subject  # parse now, so a broken file is reported here and not while signing
+                certs.append(cert)
+        except Exception as exc:
+            raise ConfigError(f"{what} {path} tidak dapat dibaca: {exc}",
+                              "Periksa jalur berkas di sakti.toml (sertifikat PEM atau DER).") from exc
+    return certs
+
+
+def _load_crls(paths: list[Path]) -> list[Any]:
+    from asn1crypto import crl as asn1_crl
+    from asn1crypto import pem
+
+    crls: list[Any] = []
+    for path in paths:
+        try:
+            data = path.read_bytes()
+            blobs = [der for _, _, der in pem.unarmor(data, multiple=True)] if pem.detect(data) else [data]
+            for der in blobs:
+                item = asn1_crl.CertificateList.load(der)
+                _ = item.issuer  # parse now
+                crls.append(item)
+        except Exception as exc:
+            raise ConfigError(f"Daftar pencabutan (CRL) {path} tidak dapat dibaca: {exc}",
+                              "Periksa tte.crl di sakti.toml (berkas CRL DER atau PEM).") from exc
+    return crls
+
+
+def _ltv_context(data: ValidationData) -> Any:
+    """A strict, offline validation context from the office's stored data: every certificate in the
+    chain (signer's and TSA's) needs revocation information from the stored CRLs."""
+    from pyhanko_certvalidator import ValidationContext
+
+    return ValidationContext(
+        trust_roots=_load_certificates(data.trust_roots, "Sertifikat akar tepercaya"),
+        other_certs=_load_certificates(data.certificates, "Sertifikat CA"),
+        crls=_load_crls(data.crls),
+        allow_fetching=False,
+        revocation_mode="require",
+    )
+
+
+def check_office_revocation(signer: Any, data: ValidationData) -> list[str]:
+    """Before anything is reserved or signed: check the signer's certificate offline against the
+    office's trust roots and stored CRLs.
+
+    A certificate the office's CRL lists as revoked raises :class:`SigningKeyError` (no signature at
+    any level). A chain that does not reach the roots, or CRLs that do not cover the certificate or
+    are out of date, only give a warning: B-B still works, B-LT will be refused.
+    """
+    import asyncio
+
+    from pyhanko_certvalidator import CertificateValidator
+    from pyhanko_certvalidator.errors import InsufficientRevinfoError, PathBuildingError, RevokedError
+
+    quiet_library_logs()
+    cert = getattr(signer, "signing_cert", signer)
+    name = signer_common_name(signer)
+    vc = _ltv_context(data)
+    others = [c for c in getattr(signer, "cert_registry", []) if c != cert]
+    validator = CertificateValidator(cert, intermediate_certs=others, validation_context=vc)
+    try:
+        asyncio.run(validator.async_validate_usage(set()))
+    except RevokedError as exc:
+        raise SigningKeyError(f"Sertifikat {name} telah dicabut menurut CRL kantor ({exc}).",
+                              "Jangan menandatangani dengan kunci ini; minta sertifikat baru ke penerbitnya.") from None
+    except InsufficientRevinfoError:
+        return [f"CRL yang disimpan kantor tidak mencakup sertifikat {name} atau sudah kedaluwarsa; tanda tangan "
+                "B-LT akan ditolak. Perbarui CRL dari penerbit sertifikat."]
+    except PathBuildingError:
+        return [f"Sertifikat {name} tidak berantai ke akar tepercaya kantor; tanda tangan B-LT akan ditolak."]
+    except Exception as exc:
+        return [f"Sertifikat {name} tidak dapat diperiksa dengan data validasi kantor: {exc}"]
+    return []
+
+
+def _explain_ltv_failure(exc: BaseException) -> str:
+    text = str(exc)
+    lower = text.lower()
+    if "revoked" in lower:
+        return f"sertifikat telah dicabut menurut CRL kantor ({text})"
+    if "revocation" in lower or "revinfo" in lower:
+        return ("data pencabutan (CRL) yang disimpan kantor tidak mencakup sertifikat penanda tangan atau "
+                f"TSA, atau sudah kedaluwarsa ({text})")
+    if "path" in lower or "trust" in lower:
+        return f"sertifikat tidak berantai ke akar tepercaya kantor ({text})"
+    return text
 
 
 def sign_pdf(
@@ -178,22 +490,33 @@ def sign_pdf(
     location: str,
     signer_name: str | None,
     timestamp_url: str | None = None,
-) -> None:
-    """Sign ``src`` into ``dst`` (PAdES B-B, ETSI.CAdES.detached, SHA-256; B-T with a TSA URL).
+    validation_data: ValidationData | None = None,
+) -> str:
+    """Sign ``src`` into ``dst``; return the PAdES level made: ``B-B``, ``B-T`` or ``B-LT``.
+
+    ETSI.CAdES.detached, SHA-256. With ``timestamp_url`` the signature gets an RFC 3161 timestamp
+    (B-T); with validation data too (``validation_data``, or what :func:`remember_validation_data`
+    attached to ``signer``) the office's CA certificates and CRLs are checked strictly and offline
+    before signing and embedded in the DSS (B-LT). Without a TSA the validation data is not used.
 
     ``dst`` may equal ``src``. The certificate is checked first against the real clock (pyHanko
     records the real signing time, whatever the office clock says), so an expired key never
-    produces a signature that readers reject. An invisible signature field ``field_name`` is created; if a
-    field of that name is already signed, :class:`StateConflict` is raised.
+    produces a signature that readers reject. An invisible signature field ``field_name`` is created
+    (a second signature is a new field in a new incremental update); if a field of that name is
+    already signed, :class:`StateConflict` is raised.
     """
     from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
     from pyhanko.pdf_utils.misc import PdfError
     from pyhanko.sign import fields, signers
     from pyhanko.sign.general import SigningError
     from pyhanko.sign.timestamps import TimestampRequestError
+    from pyhanko_certvalidator.errors import PathBuildingError, PathValidationError, ValidationError
 
     quiet_library_logs()
     check_certificate(signer, datetime.now(UTC))
+    if validation_data is None:
+        validation_data = _OFFICE_DATA.get(signer)
+    ltv = bool(timestamp_url and validation_data is not None)
     try:
         data = src.read_bytes()
     except OSError as exc:
@@ -214,25 +537,43 @@ def sign_pdf(
         reason=reason,
         location=location,
         name=signer_name,
+        embed_validation_info=ltv,
+        validation_context=_ltv_context(validation_data) if ltv and validation_data else None,
     )
+    from pyhanko import stamp
+
     pdf_signer = signers.PdfSigner(
-        meta, signer, timestamper=_timestamper(timestamp_url) if timestamp_url else None
+        meta, signer, timestamper=_timestamper(timestamp_url) if timestamp_url else None,
+        # drawn only where the field is visible (a template's [[TTE]] marker)
+        stamp_style=stamp.TextStampStyle(stamp_text=STAMP_TEXT),
     )
     try:
         out = pdf_signer.sign_pdf(writer)
     except TimestampRequestError as exc:
         raise EnvironmentProblem(
-            f"Server cap waktu (TSA) {timestamp_url} tidak dapat dihubungi: {exc}",
-            "Periksa koneksi internet atau alamat TSA di sakti.toml.",
+            f"Server cap waktu (TSA) {timestamp_url} tidak dapat dihubungi atau menolak: {exc}",
+            "Periksa jaringan dan alamat TSA (--tsa atau tte.tsa di sakti.toml), atau tanda tangani tanpa TSA.",
         ) from exc
-    except SigningError as exc:
-        raise SigningKeyError(f"Penandatanganan {src} gagal: {exc}", SARAN_KUNCI) from exc
+    except (PathBuildingError, PathValidationError, ValidationError, SigningError) as exc:
+        if not ltv or not isinstance(exc.__cause__ or exc, PathBuildingError | PathValidationError | ValidationError):
+            raise SigningKeyError(f"Penandatanganan {src} gagal: {exc}", SARAN_KUNCI) from exc
+        why = _explain_ltv_failure(exc.__cause__ or exc)
+        saran = ("Minta sertifikat baru ke penerbitnya." if "dicabut" in why else
+                 "Perbarui CRL dan sertifikat CA di bagian tte sakti.toml (dari penerbit sertifikat), lalu ulangi.")
+        raise SigningKeyError(f"Tanda tangan B-LT untuk {src} tidak dibuat: {why}", saran) from exc
     except PdfError as exc:  # structure pyHanko cannot update (found only while writing)
         raise FileUnreadable(f"Berkas {src} tidak dapat ditandatangani: {exc}") from exc
+    except Exception as exc:
+        from pkcs11 import exceptions as p11_exc
+
+        if isinstance(exc, p11_exc.PKCS11Error):
+            raise SigningKeyError(f"Token menolak menandatangani: {type(exc).__name__} {exc}", SARAN_TOKEN) from exc
+        raise
     try:
         _write_atomic(dst, out.getvalue(), mode=src.stat().st_mode & 0o777)
     except OSError as exc:
         raise FileUnreadable(f"Berkas tujuan {dst} tidak dapat ditulis: {exc.strerror or exc}") from exc
+    return "B-LT" if ltv else ("B-T" if timestamp_url else "B-B")
 
 
 def _write_atomic(dst: Path, data: bytes, mode: int) -> None:

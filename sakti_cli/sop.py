@@ -14,10 +14,10 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from sakti_cli.errors import ConfigError, NotFound
-from sakti_cli.validation import describe_validation_error
+from sakti_cli.rules.aturan import RESERVED_FIELDS, RULE_KINDS, SYSTEM_DATES, Rule, split_ref
 
 FileKind = Literal["pdf", "jpeg", "png", "webp", "heic", "docx"]
-FieldKind = Literal["teks", "nik", "kk", "tanggal", "angka", "pilihan", "desa", "telepon"]
+FieldKind = Literal["teks", "nik", "kk", "tanggal", "angka", "uang", "pilihan", "desa", "telepon", "daftar"]
 SignerRole = Literal["definitif", "a.n.", "Plt.", "Plh."]
 DEFAULT_KINDS: tuple[FileKind, ...] = ("pdf", "jpeg", "png")
 ALL_ROLES: tuple[SignerRole, ...] = ("definitif", "a.n.", "Plt.", "Plh.")
@@ -27,32 +27,6 @@ CODE_RE = re.compile(r"^[a-z][a-z0-9_-]*$")
 
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-class FieldSpec(_Strict):
-    """One item of the applicant's data (``isian``)."""
-
-    kode: str
-    label: str
-    jenis: FieldKind = "teks"
-    wajib: bool = True
-    pilihan: list[str] = Field(default_factory=list, description="nilai yang boleh, untuk jenis 'pilihan'")
-    panjang_maks: int | None = Field(None, gt=0)
-    contoh: str | None = None
-    keterangan: str | None = None
-
-    @field_validator("kode")
-    @classmethod
-    def _code(cls, value: str) -> str:
-        if not CODE_RE.match(value):
-            raise ValueError("kode isian hanya huruf kecil, angka, _ atau -, diawali huruf")
-        return value
-
-    @model_validator(mode="after")
-    def _choices(self) -> FieldSpec:
-        if self.jenis == "pilihan" and not self.pilihan:
-            raise ValueError(f"isian '{self.kode}' berjenis pilihan tetapi daftar 'pilihan' kosong")
-        return self
 
 
 class DocumentAge(_Strict):
@@ -72,8 +46,10 @@ class Requirement(_Strict):
     ukuran_maks_kb: int = Field(2048, gt=0)
     jumlah_min: int = Field(1, ge=0)
     jumlah_maks: int = Field(1, ge=1)
+    halaman_min: int | None = Field(None, gt=0)
     halaman_maks: int | None = Field(None, gt=0)
     umur: DocumentAge | None = None
+    asli: bool = Field(False, description="dokumen asli diperlihatkan di loket (dicatat petugas), tidak diunggah")
     keterangan: str | None = None
 
     @field_validator("kode")
@@ -87,12 +63,60 @@ class Requirement(_Strict):
     def _counts(self) -> Requirement:
         if self.jumlah_min > self.jumlah_maks:
             raise ValueError("jumlah_min lebih besar dari jumlah_maks")
+        if self.halaman_min and self.halaman_maks and self.halaman_min > self.halaman_maks:
+            raise ValueError("halaman_min lebih besar dari halaman_maks")
         return self
 
 
+class FieldSpec(_Strict):
+    """One item of the applicant's data (``isian``)."""
+
+    kode: str
+    label: str
+    jenis: FieldKind = "teks"
+    wajib: bool = True
+    pilihan: list[str] = Field(default_factory=list, description="nilai yang boleh, untuk jenis 'pilihan'")
+    panjang_maks: int | None = Field(None, gt=0)
+    contoh: str | None = None
+    keterangan: str | None = None
+    butir: list[FieldSpec] = Field(
+        default_factory=list, description="untuk jenis 'daftar': isian setiap butir (mis. nama, nik ahli waris)")
+    persyaratan: list[Requirement] = Field(
+        default_factory=list,
+        description="untuk jenis 'daftar': berkas setiap butir, disebut di data di samping butirnya "
+        "({\"nama\": ..., \"berkas\": {\"ktp\": \"ktp-ahmad.jpg\"}})")
+
+    @field_validator("kode")
+    @classmethod
+    def _code(cls, value: str) -> str:
+        if not CODE_RE.match(value):
+            raise ValueError("kode isian hanya huruf kecil, angka, _ atau -, diawali huruf")
+        return value
+
+    @model_validator(mode="after")
+    def _choices(self) -> FieldSpec:
+        if self.jenis == "pilihan" and not self.pilihan:
+            raise ValueError(f"isian '{self.kode}' berjenis pilihan tetapi daftar 'pilihan' kosong")
+        if self.jenis == "daftar" and not self.butir:
+            raise ValueError(f"isian '{self.kode}' berjenis daftar tetapi 'butir' kosong")
+        if self.jenis != "daftar" and (self.butir or self.persyaratan):
+            raise ValueError(f"isian '{self.kode}': 'butir' dan 'persyaratan' hanya untuk jenis daftar")
+        return self
+
+    def item(self, code: str) -> FieldSpec | None:
+        return next((f for f in self.butir if f.kode == code), None)
+
+
 class ServiceTime(_Strict):
-    menit: int = Field(gt=0, description="batas waktu penyelesaian dalam menit kerja")
+    menit: int | None = Field(None, gt=0, description="batas waktu penyelesaian dalam menit kerja")
+    hari_kerja: int | None = Field(None, gt=0, description="atau: batas dalam hari kerja")
     teks: str
+
+    @model_validator(mode="after")
+    def _one_limit(self) -> ServiceTime:
+        if (self.menit is None) == (self.hari_kerja is None):
+            raise ValueError("isi salah satu: menit atau hari_kerja")
+        return self
 
 
 class ServiceStandard(_Strict):
@@ -125,6 +149,7 @@ class Service(_Strict):
     standar_pelayanan: ServiceStandard
     isian: list[FieldSpec] = Field(min_length=1)
     persyaratan: list[Requirement] = Field(min_length=1)
+    aturan: list[Rule] = Field(default_factory=list, description="aturan data yang diperiksa 'sakti periksa'")
 
     @field_validator("kode")
     @classmethod
@@ -148,19 +173,24 @@ class Service(_Strict):
         reqs = [r.kode for r in self.persyaratan]
         if len(set(reqs)) != len(reqs):
             raise ValueError("kode persyaratan ganda")
-        kinds = {f.kode: f.jenis for f in self.isian}
-        for req in self.persyaratan:
-            if req.umur and kinds.get(req.umur.kolom) != "tanggal":
-                raise ValueError(
-                    f"persyaratan '{req.kode}': umur.kolom '{req.umur.kolom}' bukan isian berjenis tanggal"
-                )
         return self
 
     def field(self, code: str) -> FieldSpec | None:
         return next((f for f in self.isian if f.kode == code), None)
 
     def requirement(self, code: str) -> Requirement | None:
+        """A requirement by code; ``daftar.kode`` names a per-item requirement of a list field."""
+        if "." in code:
+            list_code, _, item_code = code.partition(".")
+            spec = self.field(list_code)
+            if spec is None or spec.jenis != "daftar":
+                return None
+            found = next((r for r in spec.persyaratan if r.kode == item_code), None)
+            return found.model_copy(update={"kode": code}) if found else None
         return next((r for r in self.persyaratan if r.kode == code), None)
+
+    def item_requirements(self) -> list[tuple[FieldSpec, Requirement]]:
+        return [(spec, req) for spec in self.isian if spec.jenis == "daftar" for req in spec.persyaratan]
 
 
 def check_number_pattern(pattern: str) -> None:
@@ -179,29 +209,197 @@ def check_number_pattern(pattern: str) -> None:
         raise ValueError("pola nomor harus memuat {urut}")
 
 
-def load_service_file(path: Path) -> Service:
+Problem = dict[str, str]
+_DATE_KINDS = {"tanggal"}
+
+
+def _loc_path(loc: tuple[int | str, ...]) -> str:
+    """A pydantic error location as staff read it: ``aturan[2].pada`` (the rule's jenis tag dropped)."""
+    out = ""
+    previous: int | str | None = None
+    for part in loc:
+        if isinstance(part, str) and isinstance(previous, int) and part in RULE_KINDS:
+            previous = part
+            continue
+        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
+        previous = part
+    return out or "(akar)"
+
+
+def problems_from(exc: ValidationError) -> list[Problem]:
+    from sakti_cli.validation import _MESSAGES
+
+    problems = []
+    for err in exc.errors():
+        kind = err["type"]
+        if kind == "union_tag_invalid":
+            tag = (err.get("ctx") or {}).get("tag", "?")
+            message = f"jenis aturan '{tag}' tidak dikenal (yang dikenal: {', '.join(RULE_KINDS)})"
+        elif kind == "union_tag_not_found":
+            message = f"aturan tanpa 'jenis' (yang dikenal: {', '.join(RULE_KINDS)})"
+        elif kind.startswith(("date_", "datetime_")):
+            message = "bukan tanggal yang sah (tulis TTTT-BB-HH, mis. 2026-12-25)"
+        elif kind in _MESSAGES and kind != "literal_error":
+            message = _MESSAGES[kind]
+        else:
+            message = err["msg"].removeprefix("Value error, ")
+            if kind == "literal_error":
+                message = f"nilai tidak termasuk pilihan ({message})"
+        problems.append({"kolom": _loc_path(tuple(err["loc"])), "pesan": message})
+    return problems
+
+
+def _resolve(service: Service, ref: str) -> tuple[FieldSpec | None, FieldSpec | str | None]:
+    """(list field or None, field) for a reference; the field is a system name or None when unknown."""
+    list_code, code = split_ref(ref)
+    if list_code is None:
+        if code in SYSTEM_DATES:
+            return None, code
+        return None, service.field(code)
+    spec = service.field(list_code)
+    if spec is None or spec.jenis != "daftar":
+        return spec, None
+    return spec, spec.item(code)
+
+
+def reference_problems(service: Service) -> list[Problem]:
+    """What pydantic cannot see: names that must exist, kinds that must fit, codes that must be unique."""
+    problems: list[Problem] = []
+
+    def add(path: str, message: str) -> None:
+        problems.append({"kolom": path, "pesan": message})
+
+    for index, spec in enumerate(service.isian):
+        if spec.kode in RESERVED_FIELDS:
+            add(f"isian[{index}].kode", f"'{spec.kode}' dipakai sistem, pilih kode lain")
+        for sub_index, sub in enumerate(spec.butir):
+            if sub.jenis == "daftar":
+                add(f"isian[{index}].butir[{sub_index}].jenis", "daftar di dalam daftar tidak didukung")
+        codes = [r.kode for r in spec.persyaratan]
+        if len(set(codes)) != len(codes):
+            add(f"isian[{index}].persyaratan", "kode persyaratan butir ganda")
+        for req_index, req in enumerate(spec.persyaratan):
+            if req.umur is not None:
+                add(f"isian[{index}].persyaratan[{req_index}].umur", "umur dokumen belum didukung untuk berkas butir")
+    kinds = {f.kode: f.jenis for f in service.isian}
+    for index, req in enumerate(service.persyaratan):
+        if req.umur and kinds.get(req.umur.kolom) != "tanggal":
+            add(f"persyaratan[{index}].umur.kolom", f"'{req.umur.kolom}' bukan isian berjenis tanggal")
+
+    taken = {r.kode for r in service.persyaratan} | {f"{s.kode}.{r.kode}" for s, r in service.item_requirements()}
+    top_codes = {r.kode: r for r in service.persyaratan}
+    for index, rule in enumerate(service.aturan):
+        base = f"aturan[{index}]"
+        if rule.kode in taken:
+            add(f"{base}.kode", f"kode '{rule.kode}' sudah dipakai persyaratan atau aturan lain")
+        taken.add(rule.kode)
+        for req_index, code in enumerate(rule.wajibkan):
+            target_req = top_codes.get(code)
+            if target_req is None:
+                add(f"{base}.wajibkan[{req_index}]", f"persyaratan '{code}' tidak ada di 'persyaratan'")
+            elif target_req.wajib:
+                add(f"{base}.wajibkan[{req_index}]",
+                    f"persyaratan '{code}' sudah wajib; tulis 'wajib: false' agar aturan ini berarti")
+        lists: set[str] = set()
+        if rule.bila is not None:
+            container, target = _resolve(service, rule.bila.kolom)
+            if target is None or container is not None or isinstance(target, str):
+                add(f"{base}.bila.kolom", f"'{rule.bila.kolom}' bukan isian (di luar daftar) layanan ini")
+            elif target.jenis == "pilihan":
+                unknown = [v for v in rule.bila.salah_satu if v not in target.pilihan]
+                if unknown:
+                    add(f"{base}.bila.salah_satu", f"nilai {', '.join(unknown)} tidak ada di pilihan isian "
+                        f"'{target.kode}'")
+        for param, ref in rule.references():
+            path = f"{base}.{param}"
+            if rule.jenis == "jumlah":
+                counted = service.field(ref)
+                if counted is None or counted.jenis != "daftar":
+                    add(path, f"'{ref}' bukan isian berjenis daftar")
+                continue
+            container, target = _resolve(service, ref)
+            if target is None:
+                where = f"butir daftar '{container.kode}'" if container is not None else "isian"
+                add(path, f"'{ref}' tidak ada di {where}")
+                continue
+            if container is not None:
+                lists.add(container.kode)
+            problem = _kind_problem(rule.jenis, param, target, rule)
+            if problem:
+                add(path, problem)
+        if rule.jenis != "berbeda" and len(lists) > 1:
+            add(base, f"aturan ini merujuk lebih dari satu daftar ({', '.join(sorted(lists))})")
+    return problems
+
+
+def _kind_problem(rule_kind: str, param: str, target: FieldSpec | str, rule: Any) -> str | None:
+    system = isinstance(target, str)
+    kind = "tanggal" if system else target.jenis  # type: ignore[union-attr]
+    name = target if system else target.kode  # type: ignore[union-attr]
+    if system and not (rule_kind in ("umur", "hari_kerja", "hari") and param in ("pada", "dari", "sampai")):
+        return f"'{name}' adalah tanggal sistem, tidak dapat dipakai di sini"
+    wanted: set[str] | None = None
+    if rule_kind == "nik_cocok":
+        wanted = {"nik": {"nik"}, "tanggal_lahir": _DATE_KINDS, "jenis_kelamin": {"pilihan"}}[param]
+    elif rule_kind == "umur":
+        wanted = {"tanggal", "nik"} if param == "tanggal_lahir" else _DATE_KINDS
+    elif rule_kind in ("hari_kerja", "hari"):
+        wanted = _DATE_KINDS
+    elif rule_kind == "dalam_kecamatan":
+        wanted = {"teks", "desa", "pilihan"}
+    elif rule_kind in ("berbeda", "wajib_bila"):
+        wanted = {"teks", "nik", "kk", "tanggal", "angka", "uang", "pilihan", "desa", "telepon"}
+    if wanted is not None and kind not in wanted:
+        return f"isian '{name}' berjenis {kind}; di sini dibutuhkan jenis {' atau '.join(sorted(wanted))}"
+    if rule_kind == "nik_cocok" and param == "jenis_kelamin" and not system:
+        choices = set(target.pilihan)  # type: ignore[union-attr]
+        if choices != {"L", "P"}:
+            return f"isian '{name}' harus pilihan [L, P]"
+    if rule_kind == "wajib_bila" and not system and target.jenis == "pilihan":  # type: ignore[union-attr]
+        unknown = [v for v in rule.salah_satu if v not in target.pilihan]  # type: ignore[union-attr]
+        if unknown:
+            return f"nilai {', '.join(unknown)} tidak ada di pilihan isian '{name}'"
+    return None
+
+
+def _read_yaml(path: Path) -> Any:
     import yaml
 
+    from sakti_cli.rules.kalender import load_yaml_text
+
     try:
-        raw: Any = yaml.safe_load(path.read_text(encoding="utf-8"))
+        raw: Any = load_yaml_text(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
         raise NotFound(f"Berkas SOP {path} tidak ada.") from None
     except (yaml.YAMLError, UnicodeDecodeError) as exc:
-        raise ConfigError(f"SOP {path} bukan YAML yang sah: {exc}", saran="Perbaiki penulisan berkas itu.") from None
+        raise ConfigError(f"SOP {path} bukan YAML yang sah: {exc}", saran="Perbaiki penulisan berkas itu.",
+                          berkas=str(path),
+                          masalah=[{"kolom": "(akar)", "pesan": f"bukan YAML yang sah: {exc}"}]) from None
     if not isinstance(raw, dict):
-        raise ConfigError(f"SOP {path} harus berupa pemetaan kunci: nilai.")
+        raise ConfigError(f"SOP {path} harus berupa pemetaan kunci: nilai.", berkas=str(path),
+                          masalah=[{"kolom": "(akar)", "pesan": "harus berupa pemetaan kunci: nilai"}])
+    return raw
+
+
+def load_service_file(path: Path) -> Service:
+    """Load and cross-check one SOP file; ConfigError (exit 4) naming the file and every field path."""
+    raw = _read_yaml(path)
     try:
         service = Service.model_validate(raw)
     except ValidationError as exc:
+        problems = problems_from(exc)
+    else:
+        problems = reference_problems(service)
+        if not problems and service.kode != path.stem:
+            problems = [{"kolom": "kode", "pesan": f"kode '{service.kode}' tidak sama dengan nama berkas "
+                         f"'{path.stem}': samakan keduanya"}]
+    if problems:
+        listing = "\n".join(f"  - {p['kolom']}: {p['pesan']}" for p in problems)
         raise ConfigError(
-            f"SOP {path} tidak valid:\n{describe_validation_error(exc)}",
-            saran="Perbaiki kolom yang disebut; 'sakti layanan' membaca ulang berkasnya.",
+            f"SOP {path} tidak valid:\n{listing}",
+            saran="Perbaiki kolom yang disebut; 'sakti sop periksa' memeriksa semua berkas SOP.",
             berkas=str(path),
-        ) from None
-    if service.kode != path.stem:
-        raise ConfigError(
-            f"SOP {path}: kode '{service.kode}' tidak sama dengan nama berkas '{path.stem}'.",
-            saran=f"Samakan: ganti kode menjadi '{path.stem}' atau ganti nama berkas.",
+            masalah=problems,
         )
     return service
 
@@ -225,4 +423,105 @@ def load_service(sop_dir: Path, code: str) -> Service:
 
 def service_schema() -> dict[str, Any]:
     """JSON Schema of an SOP file, for editors that validate YAML."""
-    return Service.model_json_schema()
+    schema = Service.model_json_schema()
+    schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
+    schema["title"] = "SOP layanan SAKTI (sop/*.yaml)"
+    return schema
+
+
+# --- lint of a whole sop/ folder (``sakti sop periksa``) ------------------------------------------------
+
+TEMPLATE_ROOTS = {
+    "kantor": {"kabupaten", "kecamatan", "alamat", "email", "telepon", "tempat", "kode_unit", "kabupaten_upper",
+               "kecamatan_upper"},
+    "surat": {"nomor", "tanggal", "tempat_tanggal", "kode_verifikasi", "url_verifikasi", "judul"},
+    "ttd": {"baris_an", "jabatan", "nama", "pangkat", "nip", "peran"},
+    "data": set(),
+    "logo": set(),
+    "qr": set(),
+    "catatan_tte": set(),
+}
+_ATTR = re.compile(r"\b(kantor|surat|ttd|data)\.([A-Za-z_][A-Za-z0-9_]*)")
+_LOOP = re.compile(r"\bfor\s+([A-Za-z_][A-Za-z0-9_]*)\s+in\s+data\.([A-Za-z_][A-Za-z0-9_]*)")
+
+
+def _template_text(template: Path) -> str:
+    import zipfile
+
+    parts = []
+    with zipfile.ZipFile(template) as archive:
+        for name in archive.namelist():
+            if re.fullmatch(r"word/(document|header\d*|footer\d*)\.xml", name):
+                xml = archive.read(name).decode("utf-8", "replace")
+                parts.append(re.sub(r"<[^>]+>", "", re.sub(r"</w:p>", "\n", xml)))
+    return "\n".join(parts)
+
+
+def template_problems(service: Service, template: Path) -> list[Problem]:
+    """A basic check: the template exists, opens, and every placeholder is a known field."""
+    from sakti_cli.render import template_placeholders
+
+    if not template.is_file():
+        return [{"kolom": "templat", "pesan": f"templat {template} tidak ada"}]
+    try:
+        roots = template_placeholders(template)
+    except ConfigError as exc:
+        return [{"kolom": "templat", "pesan": exc.pesan}]
+    problems = [{"kolom": "templat", "pesan": f"{template.name}: placeholder '{{{{ {name} }}}}' tidak dikenal "
+                 f"(yang ada: {', '.join(sorted(TEMPLATE_ROOTS))})"} for name in sorted(roots - set(TEMPLATE_ROOTS))]
+    fields = {f.kode: f for f in service.isian}
+    data_keys = set(fields) | {f"{f.kode}_terbilang" for f in service.isian if f.jenis == "uang"}
+    text = _template_text(template)
+    seen: set[str] = set()
+    for root, attr in _ATTR.findall(text):
+        known = data_keys if root == "data" else TEMPLATE_ROOTS[root]
+        if attr not in known and f"{root}.{attr}" not in seen:
+            seen.add(f"{root}.{attr}")
+            problems.append({"kolom": "templat", "pesan": f"{template.name}: '{root}.{attr}' tidak dikenal"
+                             + (" (bukan isian layanan ini)" if root == "data" else "")})
+    for loop in _LOOP.finditer(text):
+        var, list_code = loop.groups()
+        spec = fields.get(list_code)
+        if spec is None or spec.jenis != "daftar":
+            continue  # already reported above when unknown
+        end = text.find("endfor", loop.end())
+        body = text[loop.end(): end if end >= 0 else len(text)]
+        item_keys = {f.kode for f in spec.butir} | {"no"}
+        for attr in sorted(set(re.findall(rf"\b{re.escape(var)}\.([A-Za-z_][A-Za-z0-9_]*)", body))):
+            if attr not in item_keys:
+                problems.append({"kolom": "templat", "pesan": f"{template.name}: '{var}.{attr}' bukan isian butir "
+                                 f"{list_code} (yang ada: {', '.join(sorted(item_keys))})"})
+    return problems
+
+
+def lint_sop_dir(sop_dir: Path, template_dir: Path) -> tuple[list[str], list[dict[str, str]]]:
+    """Every SOP file, its template and the holiday calendar: (files checked, problems)."""
+    from sakti_cli.rules.kalender import CALENDAR_NAME, parse_calendar
+
+    checked: list[str] = []
+    problems: list[dict[str, str]] = []
+
+    def shown(path: Path) -> str:
+        return f"{path.parent.name}/{path.name}"
+
+    for path in list_service_files(sop_dir):
+        checked.append(shown(path))
+        try:
+            service = load_service_file(path)
+        except ConfigError as exc:
+            found = exc.detail.get("masalah") or [{"kolom": "(akar)", "pesan": exc.pesan}]
+            problems += [{"berkas": shown(path), **p} for p in found]
+            continue
+        problems += [{"berkas": shown(path), **p} for p in template_problems(service, template_dir / service.templat)]
+    calendar = sop_dir / CALENDAR_NAME
+    if calendar.is_file():
+        checked.append(shown(calendar))
+        try:
+            parse_calendar(calendar)
+        except ConfigError as exc:
+            found = exc.detail.get("masalah") or [{"kolom": "(akar)", "pesan": exc.pesan}]
+            problems += [{"berkas": shown(calendar), **p} for p in found]
+    else:
+        problems.append({"berkas": shown(calendar), "kolom": "(akar)",
+                         "pesan": "kalender libur tidak ada: aturan hari kerja memakai kalender bawaan paket"})
+    return checked, problems

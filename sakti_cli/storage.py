@@ -5,7 +5,9 @@ seen) and rewrites in place (a crash leaves half a file). Here every transaction
 reads the files it needs fresh, and commits all changed files together: each is written to a temp
 file and fsynced, a journal naming them is fsynced, then they are renamed into place. A crash before
 the journal leaves the old state; after it, the next transaction completes the renames. Audit
-events ride in the same journal, so a change and its audit event land together or not at all.
+events ride in the same journal, so a change and its audit event land together or not at all. A
+transaction may also remove files (a format migration replacing old partitions): the removals are
+listed in the journal and done after the renames, so they too land with the rest or not at all.
 """
 
 from __future__ import annotations
@@ -101,6 +103,8 @@ class FileSet:
         self.root = root
         self._dbs: dict[Path, tuple[TinyDB, StagedStorage]] = {}
         self.appends: list[tuple[Path, str, str]] = []  # (file, line id, line)
+        self.removals: list[Path] = []
+        self.spilled: list[tuple[Path, Path]] = []  # (temp file already written and fsynced, final path)
 
     def db(self, relative: str) -> TinyDB:
         path = self.root / relative
@@ -118,16 +122,39 @@ class FileSet:
     def append(self, relative: str, line_id: str, line: str) -> None:
         self.appends.append((self.root / relative, line_id, line))
 
+    def remove(self, relative: str) -> None:
+        """Delete a file at commit, after the new files are in place (same journal)."""
+        path = self.root / relative
+        if path not in self.removals:
+            self.removals.append(path)
+        if path in self._dbs:
+            del self._dbs[path]
+
+    def spill(self, relative: str) -> None:
+        """Write a changed file's temp copy now and forget its contents (a migration rewriting a large
+        register keeps one month in memory, not all of it). It is still renamed into place only by
+        :meth:`commit`, with everything else. The file must not be read again in this transaction."""
+        path = self.root / relative
+        entry = self._dbs.pop(path, None)
+        if entry is None or not entry[1].dirty:
+            return
+        self.spilled.append((_write_temp(path, entry[1].payload()), path))
+
+    def discard(self) -> None:
+        """Give up the transaction: remove the temp files already spilled (nothing was renamed)."""
+        for tmp, _ in self.spilled:
+            tmp.unlink(missing_ok=True)
+        self.spilled.clear()
+
     def commit(self) -> None:
         changed = [(path, store) for path, (_, store) in self._dbs.items() if store.dirty]
-        if not changed and not self.appends:
+        if not changed and not self.appends and not self.removals and not self.spilled:
             return
-        plan = {"ganti": [], "tambah": [[str(p), i, line] for p, i, line in self.appends]}
+        plan: dict[str, list[Any]] = {"ganti": [[str(t), str(p)] for t, p in self.spilled],
+                                      "tambah": [[str(p), i, line] for p, i, line in self.appends],
+                                      "hapus": [str(p) for p in self.removals]}
         for path, store in changed:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            tmp = path.with_name(path.name + TMP_SUFFIX)
-            write_private(tmp, store.payload())
-            plan["ganti"].append([str(tmp), str(path)])
+            plan["ganti"].append([str(_write_temp(path, store.payload())), str(path)])
         journal = self.root / JOURNAL
         crash_point("tengah_tulis_register")
         write_private(journal, json.dumps(plan, ensure_ascii=False).encode())
@@ -136,6 +163,15 @@ class FileSet:
         for _, store in changed:
             store.dirty = False
         self.appends.clear()
+        self.removals.clear()
+        self.spilled.clear()
+
+
+def _write_temp(path: Path, payload: bytes) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(path.name + TMP_SUFFIX)
+    write_private(tmp, payload)
+    return tmp
 
 
 class _Factory:
@@ -186,6 +222,9 @@ def apply_journal(root: Path) -> bool:
             finally:
                 os.close(fd)
         folders.add(path.parent)
+    for path_text in plan.get("hapus", []):
+        Path(path_text).unlink(missing_ok=True)
+        folders.add(Path(path_text).parent)
     for folder in folders:
         fsync_dir(folder)
     journal.unlink()

@@ -70,6 +70,8 @@ def verify_file(ws: Workspace, register: Register, pdf: Path) -> dict[str, Any]:
         register_state = letter["status"]
         if letter["status"] == "BATAL":
             reasons.append(f"surat {letter['nomor_surat']} telah dibatalkan: {letter.get('alasan_batal')}")
+        elif letter["status"] == "MENUNGGU_TTD":
+            reasons.append(f"surat {letter['nomor_surat']} belum ditandatangani penandatangannya (MENUNGGU_TTD)")
         elif letter["status"] != "TERBIT":
             reasons.append(f"surat {letter['nomor_surat']} belum terbit (status {letter['status']})")
         elif letter.get("sha256") and letter.get("ukuran"):

@@ -13,6 +13,7 @@ import hashlib
 import io
 import logging
 from dataclasses import asdict, dataclass, field
+from dataclasses import field as _field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -70,6 +71,24 @@ class SignatureReport:
     subfilter: str | None
     pesan: str | None = None
     """Indonesian explanation when something is wrong; ``None`` when the signature is fine."""
+    kind: str = "tanda_tangan"
+    """``tanda_tangan`` (a signature) or ``cap_waktu_dokumen`` (a PAdES document timestamp)."""
+    timestamp_time: datetime | None = None
+    """Time in the RFC 3161 timestamp over the signature (or of the document timestamp itself)."""
+    tsa: str | None = None
+    """Common name of the time-stamping authority that issued that timestamp."""
+    timestamp_ok: bool | None = None
+    """The timestamp token is intact, valid and its TSA chains to a trust root (None: no timestamp)."""
+    level: str | None = None
+    """PAdES baseline level as far as the file shows it: ``B-B``, ``B-T``, ``B-LT`` or ``B-LTA``;
+    ``None`` for a plain ``adbe.pkcs7.detached`` signature (not PAdES) or a document timestamp."""
+    level_note: str | None = None
+    """Why the level is lower than it looks (e.g. validation data embedded but not sufficient)."""
+    trust_root: str | None = None
+    """Subject of the configured trust root the signer's chain ends at (None when untrusted)."""
+    later: list[str] = _field(default_factory=list)
+    """What each later incremental update added: another signature, validation data (DSS), a
+    document timestamp, or other changes."""
 
     @property
     def ok(self) -> bool:
@@ -78,6 +97,7 @@ class SignatureReport:
     def to_dict(self) -> dict[str, Any]:
         data = asdict(self)
         data["signing_time"] = self.signing_time.isoformat() if self.signing_time else None
+        data["timestamp_time"] = self.timestamp_time.isoformat() if self.timestamp_time else None
         data["ok"] = self.ok
         return data
 
@@ -215,6 +235,16 @@ def _explain(status: Any, report: SignatureReport) -> str | None:
     return teks[0].upper() + teks[1:]
 
 
+def _trust_root_name(status: Any) -> str | None:
+    path = getattr(status, "validation_path", None)
+    if path is None or not getattr(status, "trusted", False):
+        return None
+    try:
+        return str(path[0].subject.human_friendly)
+    except Exception:
+        return None
+
+
 def _check_one(emb: Any, vc: ValidationContext, total_revisions: int) -> SignatureReport:
     """Validate one embedded signature (or document timestamp) into a report."""
     from pyhanko.sign.diff_analysis import ModificationLevel
@@ -222,15 +252,21 @@ def _check_one(emb: Any, vc: ValidationContext, total_revisions: int) -> Signatu
     from pyhanko.sign.validation.settings import KeyUsageConstraints
 
     subfilter = str(emb.sig_object.get("/SubFilter", "")).lstrip("/") or None
+    timestamp_time = tsa = timestamp_ok = None
     if emb.sig_object_type == "/DocTimeStamp":
         status: Any = validate_pdf_timestamp(emb, validation_context=vc)
-        signing_time = status.timestamp
+        signing_time = timestamp_time = status.timestamp
+        tsa = _common_name(status.signing_cert)
+        timestamp_ok = bool(status.intact and status.valid and status.trusted)
     else:
         # Like Adobe and NSS, accept digitalSignature as well as nonRepudiation.
         usage = KeyUsageConstraints(key_usage={"digital_signature", "non_repudiation"})
         status = validate_pdf_signature(emb, vc, key_usage_settings=usage)
         ts = status.timestamp_validity
         signing_time = ts.timestamp if ts is not None else status.signer_reported_dt
+        if ts is not None:
+            timestamp_time, tsa = ts.timestamp, _common_name(ts.signing_cert)
+            timestamp_ok = bool(ts.intact and ts.valid and ts.trusted)
     coverage = status.coverage.name if status.coverage is not None else "UNCLEAR"
     modified = status.docmdp_ok is False or status.modification_level == ModificationLevel.OTHER
     report = SignatureReport(
@@ -244,6 +280,11 @@ def _check_one(emb: Any, vc: ValidationContext, total_revisions: int) -> Signatu
         modified_after=bool(modified),
         later_revisions=total_revisions - 1 - emb.signed_revision,
         subfilter=subfilter,
+        kind="cap_waktu_dokumen" if emb.sig_object_type == "/DocTimeStamp" else "tanda_tangan",
+        timestamp_time=_aware(timestamp_time),
+        tsa=tsa,
+        timestamp_ok=timestamp_ok,
+        trust_root=_trust_root_name(status),
     )
     report.pesan = _explain(status, report)
     return report
@@ -266,12 +307,114 @@ def _broken(fq_name: str, sig_obj: Any, revision: int, total: int, pesan: str) -
     )
 
 
+def signature_field_names(path: Path) -> list[str]:
+    """Names of the signature fields in ``path``, signed or not (to pick a free one)."""
+    from pyhanko.sign.fields import enumerate_sig_fields
+
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise FileUnreadable(f"Berkas {path} tidak dapat dibaca: {exc.strerror or exc}") from exc
+    reader = _open_reader(data, path)
+    try:
+        return [name for name, _, _ in enumerate_sig_fields(reader)]
+    except Exception as exc:
+        raise FileUnreadable(f"Kolom tanda tangan dalam {path} tidak dapat dibaca: {exc}") from exc
+
+
+def _read_dss(reader: Any) -> Any | None:
+    from pyhanko.sign.validation.dss import DocumentSecurityStore
+
+    try:
+        return DocumentSecurityStore.read_dss(reader)
+    except Exception:  # NoDSSFoundError, or a DSS too broken to use: validate without it
+        return None
+
+
+def _dss_revisions(reader: Any, total: int) -> set[int]:
+    """Revisions in which the document security store (validation data) was created or updated."""
+    from pyhanko.pdf_utils.generic import IndirectObject
+
+    found: set[int] = set()
+    for revision in range(total):
+        try:
+            root = reader.get_historical_root(revision)
+            if "/DSS" not in root:
+                continue
+            raw = root.raw_get("/DSS")
+            changed = reader.xrefs.explicit_refs_in_revision(revision)
+            root_ref = reader.trailer.raw_get("/Root")
+            if (isinstance(raw, IndirectObject) and raw.reference in changed) or (
+                not isinstance(raw, IndirectObject) and getattr(root_ref, "reference", None) in changed
+            ):
+                found.add(revision)
+        except Exception:
+            continue
+    return found
+
+
+def _describe_revisions(found: list[tuple[int, SignatureReport]], dss_revisions: set[int], total: int
+                        ) -> dict[int, str]:
+    """What each revision added, in words (revision 0 is the original document)."""
+    words: dict[int, list[str]] = {}
+    for revision, report in found:
+        what = "cap waktu dokumen" if report.kind == "cap_waktu_dokumen" else "tanda tangan"
+        words.setdefault(revision, []).append(f"{what} {report.field}")
+    for revision in dss_revisions:
+        words.setdefault(revision, []).append("data validasi (DSS)")
+    return {r: " + ".join(words.get(r, ["perubahan lain"])) for r in range(total)}
+
+
+def _ltv_sufficient(emb: Any, dss: Any, roots: list[Any], moment: datetime | None) -> bool:
+    """The embedded validation data alone (no network) proves the chain and non-revocation of the
+    signer's and the TSA's certificates at the time of the timestamp (strict: ``require``)."""
+    from pyhanko.sign.validation import validate_pdf_signature
+    from pyhanko.sign.validation.settings import KeyUsageConstraints
+
+    try:
+        vc = dss.as_validation_context({
+            "trust_roots": roots, "allow_fetching": False, "revocation_mode": "require",
+            "moment": moment, "retroactive_revinfo": True,
+        })
+        usage = KeyUsageConstraints(key_usage={"digital_signature", "non_repudiation"})
+        status = validate_pdf_signature(emb, vc, key_usage_settings=usage)
+        ts = status.timestamp_validity
+        return bool(status.intact and status.valid and status.trusted and ts is not None and ts.trusted)
+    except Exception:
+        return False
+
+
+def _assign_levels(found: list[tuple[int, SignatureReport, Any]], dss: Any, dss_revisions: set[int],
+                   roots: list[Any]) -> None:
+    """PAdES baseline level of each signature, as far as the file shows it."""
+    doc_ts = [rev for rev, report, _ in found if report.kind == "cap_waktu_dokumen" and report.timestamp_ok]
+    for revision, report, emb in found:
+        if report.kind != "tanda_tangan" or report.subfilter != "ETSI.CAdES.detached" or emb is None:
+            continue
+        level = "B-B"
+        stamped_later = any(r > revision for r in doc_ts)
+        if report.timestamp_time is not None or stamped_later:
+            level = "B-T"
+            dss_after = sorted(r for r in dss_revisions if r > revision)
+            if dss_after and dss is not None:
+                moment = report.timestamp_time or report.signing_time
+                if _ltv_sufficient(emb, dss, roots, moment):
+                    level = "B-LTA" if any(r > dss_after[0] for r in doc_ts) else "B-LT"
+                else:
+                    report.level_note = ("data validasi tersemat (DSS) tidak cukup untuk memvalidasi tanpa "
+                                         "jaringan; dianggap B-T")
+        report.level = level
+
+
 def verify_pdf(path: Path, trust_roots: list[Path]) -> PdfVerification:
     """Verify every signature in ``path`` against ``trust_roots`` (offline).
 
     A file that is not a readable PDF raises :class:`FileUnreadable`; unreadable trust roots raise
     :class:`ConfigError`. An unsigned PDF gives ``signatures == []``. A signature that cannot even
-    be parsed, or of an unsupported kind, is reported as failed rather than skipped.
+    be parsed, or of an unsupported kind, is reported as failed rather than skipped. Validation data
+    embedded in the document security store (certificates, CRLs, OCSP responses) is used, so a
+    certificate revoked according to it is caught; each signature's PAdES level, timestamp, trust
+    root and the later revisions are reported.
     """
     from pyhanko.sign.fields import enumerate_sig_fields
     from pyhanko.sign.validation import EmbeddedPdfSignature
@@ -288,9 +431,17 @@ def verify_pdf(path: Path, trust_roots: list[Path]) -> PdfVerification:
     result = PdfVerification(
         path=str(path), sha256=hashlib.sha256(data).hexdigest(), revisions=total, info=_read_info(data)
     )
-    vc = ValidationContext(trust_roots=roots, allow_fetching=False, revocation_mode="soft-fail")
+    dss = _read_dss(reader)
+    vc: ValidationContext | None = None
+    if dss is not None:
+        with contextlib.suppress(Exception):
+            vc = dss.as_validation_context(
+                {"trust_roots": roots, "allow_fetching": False, "revocation_mode": "soft-fail"}
+            )
+    if vc is None:
+        vc = ValidationContext(trust_roots=roots, allow_fetching=False, revocation_mode="soft-fail")
 
-    found: list[tuple[int, SignatureReport]] = []
+    found: list[tuple[int, SignatureReport, Any]] = []
     try:
         sig_fields = list(enumerate_sig_fields(reader, filled_status=True))
     except Exception as exc:
@@ -302,13 +453,19 @@ def verify_pdf(path: Path, trust_roots: list[Path]) -> PdfVerification:
             revision = reader.xrefs.get_last_change(sig_ref.reference)
         if str(sig_obj.get("/SubFilter", "")) not in SUBFILTER_DIDUKUNG:
             pesan = f"Jenis tanda tangan {sig_obj.get('/SubFilter')} tidak didukung"
-            found.append((revision, _broken(fq_name, sig_obj, revision, total, pesan)))
+            found.append((revision, _broken(fq_name, sig_obj, revision, total, pesan), None))
             continue
         try:
             emb = EmbeddedPdfSignature(reader, sig_field, fq_name)
-            found.append((emb.signed_revision, _check_one(emb, vc, total)))
+            found.append((emb.signed_revision, _check_one(emb, vc, total), emb))
         except Exception as exc:  # malformed third-party signature: report, do not crash
             pesan = f"Tanda tangan tidak dapat diperiksa: {exc}"
-            found.append((revision, _broken(fq_name, sig_obj, revision, total, pesan)))
-    result.signatures = [report for _, report in sorted(found, key=lambda item: item[0])]
+            found.append((revision, _broken(fq_name, sig_obj, revision, total, pesan), None))
+    found.sort(key=lambda item: item[0])
+    dss_revisions = _dss_revisions(reader, total) if dss is not None else set()
+    _assign_levels(found, dss, dss_revisions, roots)
+    described = _describe_revisions([(r, rep) for r, rep, _ in found], dss_revisions, total)
+    for revision, report, _ in found:
+        report.later = [f"revisi {r}: {described[r]}" for r in range(revision + 1, total)]
+    result.signatures = [report for _, report, _ in found]
     return result

@@ -1,6 +1,9 @@
 """Regenerate the example applications in contoh/ (fictitious people, every image marked CONTOH).
 
-    python scripts/buat_contoh.py            # writes contoh/sktm/ and contoh/sktm-gagal/
+    python scripts/buat_contoh.py            # writes contoh/<layanan>/ and contoh/<layanan>-gagal/
+
+For each of the seven services, contoh/<layanan>/ is a complete application and contoh/<layanan>-gagal/
+one that fails for a realistic reason (see its README.md and tests/test_layanan_contoh.py).
 
 contoh/sktm/        a complete SKTM application: pemohon.json, pengantar.pdf, ktp.jpg, kk.jpg
 contoh/sktm-gagal/  an incomplete one: no KK, and "ktp.pdf" is really a JPEG photo of the card
@@ -200,9 +203,6 @@ class PdfText:
 
 
 def write_pengantar(person: dict[str, Any], target: Path) -> None:
-    from pypdf import PdfWriter
-    from pypdf.generic import ContentStream, DictionaryObject, NameObject
-
     isian = person["isian"]
     desa = isian["desa"]
     lurah, nip = person["lurah"]
@@ -289,24 +289,33 @@ def write_pengantar(person: dict[str, Any], target: Path) -> None:
 
     pdf.center(40, "CONTOH / SPESIMEN - data fiktif untuk demonstrasi SAKTI, bukan dokumen resmi", 8)
 
+    save_pdf([pdf], f"Surat Pengantar Kelurahan {desa} (CONTOH)", target)
+
+
+def save_pdf(pages: list[PdfText], title: str, target: Path) -> None:
+    """One A4 page per PdfText, base-14 Times fonts, compressed, deterministic."""
+    from pypdf import PdfWriter
+    from pypdf.generic import ContentStream, DictionaryObject, NameObject
+
     writer = PdfWriter()
-    page = writer.add_blank_page(595.2, 841.8)
-    fonts = DictionaryObject()
-    for key, base in (("/F1", "/Times-Roman"), ("/F2", "/Times-Bold")):
-        fonts[NameObject(key)] = DictionaryObject(
-            {
-                NameObject("/Type"): NameObject("/Font"),
-                NameObject("/Subtype"): NameObject("/Type1"),
-                NameObject("/BaseFont"): NameObject(base),
-                NameObject("/Encoding"): NameObject("/WinAnsiEncoding"),
-            }
-        )
-    page[NameObject("/Resources")] = DictionaryObject({NameObject("/Font"): fonts})
-    content = ContentStream(None, writer)
-    content.set_data("\n".join(pdf.ops).encode("cp1252"))
-    page.replace_contents(content)
-    page.compress_content_streams()
-    writer.add_metadata({"/Title": f"Surat Pengantar Kelurahan {desa} (CONTOH)", "/Producer": "sakti contoh"})
+    for pdf in pages:
+        page = writer.add_blank_page(595.2, 841.8)
+        fonts = DictionaryObject()
+        for key, base in (("/F1", "/Times-Roman"), ("/F2", "/Times-Bold")):
+            fonts[NameObject(key)] = DictionaryObject(
+                {
+                    NameObject("/Type"): NameObject("/Font"),
+                    NameObject("/Subtype"): NameObject("/Type1"),
+                    NameObject("/BaseFont"): NameObject(base),
+                    NameObject("/Encoding"): NameObject("/WinAnsiEncoding"),
+                }
+            )
+        page[NameObject("/Resources")] = DictionaryObject({NameObject("/Font"): fonts})
+        content = ContentStream(None, writer)
+        content.set_data("\n".join(pdf.ops).encode("cp1252"))
+        page.replace_contents(content)
+        page.compress_content_streams()
+    writer.add_metadata({"/Title": title, "/Producer": "sakti contoh"})
     with open(target, "wb") as handle:
         writer.write(handle)
 
@@ -540,6 +549,477 @@ def phone_photo(card: Any) -> Any:
     return canvas.filter(ImageFilter.GaussianBlur(0.8))
 
 
+# --- the other six services: generic specimen documents --------------------------------------------------
+
+
+def write_document(title: str, lines: Sequence[str], target: Path, pages: int = 1, *,
+                   kop: Sequence[str] = ("PEMERINTAH KABUPATEN KOTAWARINGIN BARAT", "KECAMATAN ARUT SELATAN"),
+                   date_line: str | None = None, signer: str | None = None) -> None:
+    """A specimen letter or form: kop, title, body lines, signature, CONTOH watermark; ``pages`` pages."""
+    out = []
+    for number in range(1, pages + 1):
+        pdf = PdfText()
+        left = 72.0
+        angle = math.radians(35)
+        cos, sin = math.cos(angle), math.sin(angle)
+        pdf.raw(f"q 0.88 g BT /F2 96 Tf {cos:.4f} {sin:.4f} {-sin:.4f} {cos:.4f} 120 250 Tm (CONTOH) Tj ET Q")
+        y = 790.0
+        for index, row in enumerate(kop):
+            pdf.center(y, row, 13 if index < 2 else 11, bold=True)
+            y -= 16
+        pdf.line(left, y + 4, 595.2 - left, y + 4, 2)
+        y -= 26
+        pdf.center(y, title if number == 1 else f"{title} (lanjutan)", 13, bold=True)
+        y -= 28
+        for row in lines if number == 1 else ("Lampiran: rincian sebagaimana tersebut pada halaman 1.",):
+            pdf.text(left, y, row)
+            y -= 16
+        if number == pages and (date_line or signer):
+            y -= 20
+            if date_line:
+                pdf.text(340, y, date_line)
+            if signer:
+                pdf.line(360, y - 46, 470, y - 30, 0.7)
+                pdf.text(340, y - 70, signer, bold=True)
+        pdf.center(40, f"CONTOH / SPESIMEN - data fiktif untuk demonstrasi SAKTI - halaman {number} dari {pages}", 8)
+        out.append(pdf)
+    save_pdf(out, f"{title} (CONTOH)", target)
+
+
+def draw_document_image(title: str, lines: Sequence[str], size: tuple[int, int] = (760, 520)) -> Any:
+    """A photographed paper document (KK, SK, letter): title, text rows, CONTOH stamp."""
+    from PIL import Image, ImageDraw
+
+    width, height = size
+    card = Image.new("RGB", size, (250, 250, 244))
+    draw = ImageDraw.Draw(card)
+    head = pil_font(20, bold=True)
+    draw.text(((width - head.getlength(title)) / 2, 16), title, font=head, fill=(20, 20, 20))
+    body = pil_font(13, condensed=True)
+    y = 60
+    for row in lines:
+        draw.text((28, y), row, font=body, fill=(25, 25, 25))
+        y += 22
+    draw.rectangle([8, 8, width - 8, height - 8], outline=(120, 120, 120), width=2)
+    card = stamp_contoh(card, 110, 14, alpha=90)
+    draw = ImageDraw.Draw(card)
+    band = pil_font(12, bold=True)
+    note = "SPESIMEN - DATA FIKTIF"
+    draw.rectangle([0, height - 24, width, height], fill=(200, 20, 20))
+    draw.text(((width - band.getlength(note)) / 2, height - 20), note, font=band, fill=(255, 255, 255))
+    return card
+
+
+def draw_pasfoto(background: tuple[int, int, int]) -> Any:
+    """A 4x6 pas foto at 200 x 300 px: coloured background, grey silhouette, CONTOH."""
+    from PIL import Image, ImageDraw
+
+    photo = Image.new("RGB", (200, 300), background)
+    draw = ImageDraw.Draw(photo)
+    draw.ellipse([62, 50, 138, 140], fill=(150, 150, 150))
+    draw.pieslice([22, 130, 178, 360], 180, 360, fill=(110, 110, 110))
+    return stamp_contoh(photo, 46, 30, alpha=140)
+
+
+def ktp_person(isian: dict[str, Any], jalan: str, rt: str, rw: str, status: str = "KAWIN") -> dict[str, Any]:
+    """The fields draw_ktp reads, from one person's data (the keys SKTM uses)."""
+    return {"isian": isian, "jalan": jalan.upper(), "rt": rt, "rw": rw, "status_kawin": status,
+            "gol_darah": "-", "ktp_terbit": "10-02-2019"}
+
+
+def save_ktp(isian: dict[str, Any], target: Path, alamat: tuple[str, str, str] = ("JL. PAKUNEGARA", "001", "002"),
+             status: str = "KAWIN") -> None:
+    draw_ktp(ktp_person(isian, *alamat, status=status)).save(target, "JPEG", quality=62, optimize=True)
+
+
+def save_kk(nomor: str, kepala: str, anggota: Sequence[str], desa: str, target: Path) -> None:
+    lines = [f"No. {nomor}", f"Nama Kepala Keluarga : {kepala.upper()}", f"Desa/Kelurahan : {desa.upper()}",
+             "Kecamatan : ARUT SELATAN    Kabupaten : KOTAWARINGIN BARAT", "", "Anggota keluarga:"]
+    lines += [f"  {i}. {name.upper()}" for i, name in enumerate(anggota, 1)]
+    draw_document_image("KARTU KELUARGA", lines).save(target, "JPEG", quality=60, optimize=True)
+
+
+def save_image_doc(title: str, lines: Sequence[str], target: Path) -> None:
+    draw_document_image(title, lines).save(target, "JPEG", quality=60, optimize=True)
+
+
+def write_example(folder: Path, layanan: str, isian: dict[str, Any], berkas: dict[str, Any],
+                  asli: list[str] | None = None) -> None:
+    folder.mkdir(parents=True, exist_ok=True)
+    data: dict[str, Any] = {"layanan": layanan, "isian": isian, "berkas": berkas}
+    if asli:
+        data["asli"] = asli
+    (folder / "pemohon.json").write_text(json.dumps(data, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+
+
+def pengantar_desa(desa: str, nomor: str, tanggal_iso: str, lines: Sequence[str], target: Path) -> None:
+    kop = ("PEMERINTAH KABUPATEN KOTAWARINGIN BARAT", "KECAMATAN ARUT SELATAN", f"DESA/KELURAHAN {desa.upper()}")
+    write_document("SURAT PENGANTAR", [f"Nomor: {nomor}", "", *lines], target, kop=kop,
+                   date_line=f"{desa}, {tanggal(tanggal_iso)}", signer=f"Kepala Desa/Lurah {desa}")
+
+
+# SKCK ------------------------------------------------------------------------------------------------------
+
+SKCK = {
+    "nama": "Ahmad Fauzi", "nik": "6201020907010005", "nomor_kk": "6201021203150007",
+    "tempat_lahir": "Pangkalan Bun", "tanggal_lahir": "2001-07-09", "jenis_kelamin": "L", "agama": "Islam",
+    "status_perkawinan": "Belum kawin", "pekerjaan": "Belum/Tidak Bekerja",
+    "alamat": "Jl. Pangeran Antasari Gg. Melati No. 8 RT 005 RW 002", "desa": "Sidorejo",
+    "keperluan": "melamar pekerjaan di PT Sawit Sumbermas Sarana", "nomor_pengantar": "300/045/KEL-SDJ/XI/2026",
+    "tanggal_pengantar": "2026-11-18",
+}  # fmt: skip
+SKCK_GAGAL = {
+    "nama": "Dewi Lestari", "nik": "6201026502980011", "nomor_kk": "6201020406200003",
+    "tempat_lahir": "Kumai", "tanggal_lahir": "1998-02-25", "jenis_kelamin": "P", "agama": "Kristen",
+    "status_perkawinan": "Kawin", "pekerjaan": "Karyawan Swasta",
+    "alamat": "Jl. Iskandar No. 21 RT 003 RW 001", "desa": "Baru",
+    "keperluan": "persyaratan melamar CPNS", "nomor_pengantar": "300/112/KEL-BR/XI/2026",
+    "tanggal_pengantar": "2026-11-17",
+}  # fmt: skip
+
+
+def make_skck(folder: Path, isian: dict[str, Any], photos: int) -> None:
+    fotos = [f"foto-{i}.jpg" for i in range(1, photos + 1)]
+    write_example(folder, "skck", isian, {"pengantar": "pengantar.pdf", "ktp": "ktp.jpg", "kk": "kk.jpg",
+                                          "ijazah": "ijazah.pdf", "foto": fotos if photos > 1 else fotos[0]})
+    pengantar_desa(isian["desa"], isian["nomor_pengantar"], isian["tanggal_pengantar"], [
+        f"Nama : {isian['nama']}", f"NIK : {isian['nik']}", f"Alamat : {isian['alamat']}", "",
+        "Orang tersebut benar warga kami dan berkelakuan baik.",
+        "Pengantar ini untuk mengurus SKCK melalui Kecamatan Arut Selatan."], folder / "pengantar.pdf")
+    single = isian["status_perkawinan"] == "Belum kawin"
+    save_ktp(isian, folder / "ktp.jpg", status="BELUM KAWIN" if single else "KAWIN")
+    save_kk(isian["nomor_kk"], isian["nama"], [isian["nama"]], isian["desa"], folder / "kk.jpg")
+    write_document("IJAZAH", [f"Diberikan kepada: {isian['nama']}", f"Lahir: {isian['tempat_lahir']}, "
+                              f"{tanggal(isian['tanggal_lahir'])}", "Sekolah Menengah Kejuruan Negeri 1 Pangkalan Bun",
+                              "Dinyatakan LULUS."], folder / "ijazah.pdf", kop=("KEMENTERIAN PENDIDIKAN",))
+    for index, name in enumerate(fotos):
+        draw_pasfoto((196, 52, 52) if index % 2 == 0 else (190, 50, 50)).save(folder / name, "JPEG", quality=70)
+
+
+# Dispensasi nikah --------------------------------------------------------------------------------------------
+
+DISPENSASI = {
+    "nama_suami": "Rizky Pratama", "nik_suami": "6201021708010003", "tempat_lahir_suami": "Pangkalan Bun",
+    "tanggal_lahir_suami": "2001-08-17", "agama_suami": "Islam", "pekerjaan_suami": "Wiraswasta",
+    "alamat_suami": "Jl. HM Rafi'i No. 12 RT 002 RW 001, Kelurahan Madurejo",
+    "nama_istri": "Nurul Hidayah", "nik_istri": "6201025005060004", "tempat_lahir_istri": "Pangkalan Bun",
+    "tanggal_lahir_istri": "2006-05-10", "agama_istri": "Islam", "pekerjaan_istri": "Belum/Tidak Bekerja",
+    "alamat_istri": "Jl. Ahmad Yani Gg. Kenanga No. 3 RT 007 RW 002", "desa": "Mendawai",
+    "kua": "KUA Kecamatan Arut Selatan", "tanggal_daftar_kua": "2026-11-19", "tanggal_akad": "2026-12-01",
+    "tempat_akad": "kediaman mempelai perempuan, Jl. Ahmad Yani Gg. Kenanga No. 3, Pangkalan Bun",
+}  # fmt: skip
+DISPENSASI_GAGAL = {
+    "nama_suami": "Hendra Gunawan", "nik_suami": "6201020303950008", "tempat_lahir_suami": "Sampit",
+    "tanggal_lahir_suami": "1995-03-03", "agama_suami": "Islam", "pekerjaan_suami": "Karyawan Swasta",
+    "alamat_suami": "Jl. Malijo No. 5 RT 004 RW 003, Kelurahan Baru",
+    "nama_istri": "Siti Aisyah", "nik_istri": "6201026109970006", "tempat_lahir_istri": "Pangkalan Bun",
+    "tanggal_lahir_istri": "1997-09-21", "agama_istri": "Islam", "pekerjaan_istri": "Guru Honorer",
+    "alamat_istri": "Jl. Kawitan No. 9 RT 001 RW 001", "desa": "Raja",
+    "kua": "KUA Kecamatan Arut Selatan", "tanggal_daftar_kua": "2026-11-13", "tanggal_akad": "2026-11-28",
+    "tempat_akad": "Masjid Agung Pangkalan Bun",
+}  # fmt: skip
+
+
+def make_dispensasi(folder: Path, isian: dict[str, Any], izin: bool) -> None:
+    berkas = {"rekomendasi": "rekomendasi.pdf", "pemberitahuan_kua": "pemberitahuan_kua.pdf",
+              "ktp_suami": "ktp_suami.jpg", "ktp_istri": "ktp_istri.jpg", "kk_suami": "kk_suami.jpg",
+              "kk_istri": "kk_istri.jpg", "formulir_n": ["n1.pdf", "n2.pdf"],
+              "status_perkawinan": "status_perkawinan.pdf"}
+    if izin:
+        berkas["izin_orang_tua"] = "izin_orang_tua.pdf"
+    write_example(folder, "dispensasi-nikah", isian, berkas)
+    pengantar_desa(isian["desa"], "474.2/031/KEL/XI/2026", isian["tanggal_daftar_kua"], [
+        f"Merekomendasikan pernikahan {isian['nama_suami']} dengan {isian['nama_istri']}",
+        f"yang akan dilaksanakan pada {tanggal(isian['tanggal_akad'])}."], folder / "rekomendasi.pdf")
+    write_document("PEMBERITAHUAN KEKURANGAN WAKTU", [
+        f"Pemberitahuan kehendak nikah {isian['nama_suami']} dan {isian['nama_istri']}",
+        f"diterima tanggal {tanggal(isian['tanggal_daftar_kua'])}, akad {tanggal(isian['tanggal_akad'])}:",
+        "kurang dari 10 hari kerja. Diperlukan dispensasi dari Camat."], folder / "pemberitahuan_kua.pdf",
+        kop=("KEMENTERIAN AGAMA KABUPATEN KOTAWARINGIN BARAT", "KANTOR URUSAN AGAMA KECAMATAN ARUT SELATAN"),
+        date_line=f"Pangkalan Bun, {tanggal(isian['tanggal_daftar_kua'])}", signer="Kepala KUA")
+    for role, sex in (("suami", "L"), ("istri", "P")):
+        person = {"nama": isian[f"nama_{role}"], "nik": isian[f"nik_{role}"],
+                  "tempat_lahir": isian[f"tempat_lahir_{role}"], "tanggal_lahir": isian[f"tanggal_lahir_{role}"],
+                  "jenis_kelamin": sex, "agama": isian[f"agama_{role}"], "pekerjaan": isian[f"pekerjaan_{role}"],
+                  "desa": isian["desa"]}
+        save_ktp(person, folder / f"ktp_{role}.jpg", status="BELUM KAWIN")
+        save_kk(f"620102{'10' if sex == 'L' else '20'}10150001", f"Orang tua {isian[f'nama_{role}']}",
+                [isian[f"nama_{role}"]], isian["desa"], folder / f"kk_{role}.jpg")
+    for form in ("n1", "n2"):
+        write_document(f"FORMULIR {form.upper()}", [f"Calon suami: {isian['nama_suami']}",
+                                                    f"Calon istri: {isian['nama_istri']}"], folder / f"{form}.pdf")
+    write_document("SURAT PERNYATAAN STATUS", [f"{isian['nama_suami']}: jejaka", f"{isian['nama_istri']}: perawan",
+                                                "Dibuat dengan sebenarnya di atas meterai."],
+                   folder / "status_perkawinan.pdf", signer="Yang menyatakan")
+    if izin:
+        write_document("SURAT IZIN ORANG TUA", [f"Kami orang tua dari {isian['nama_istri']} memberi izin",
+                                                f"untuk menikah dengan {isian['nama_suami']}."],
+                       folder / "izin_orang_tua.pdf", signer="Orang tua/wali")
+
+
+# Pindah ----------------------------------------------------------------------------------------------------
+
+PINDAH = {
+    "nama": "Bambang Sutrisno", "nik": "6201021204800002", "nomor_kk": "6201020510120003",
+    "tanggal_lahir": "1980-04-12", "jenis_kelamin": "L", "nama_kepala_keluarga": "Bambang Sutrisno",
+    "alamat": "Jl. Diponegoro No. 44 RT 006 RW 002", "desa": "Madurejo",
+    "alamat_tujuan": "Jl. Jenderal Sudirman No. 45 RT 003 RW 001", "desa_tujuan": "Palangka",
+    "kecamatan_tujuan": "Jekan Raya", "kabupaten_tujuan": "Kota Palangka Raya",
+    "provinsi_tujuan": "Kalimantan Tengah", "alasan_pindah": "Pekerjaan", "status_tempat_tujuan": "Milik sendiri",
+    "anggota": [
+        {"nama": "Bambang Sutrisno", "nik": "6201021204800002", "tanggal_lahir": "1980-04-12",
+         "jenis_kelamin": "L", "hubungan": "Kepala keluarga"},
+        {"nama": "Sri Wahyuni", "nik": "6201024510830004", "tanggal_lahir": "1983-10-05",
+         "jenis_kelamin": "P", "hubungan": "Istri"},
+        {"nama": "Dimas Sutrisno", "nik": "6201022006140001", "tanggal_lahir": "2014-06-20",
+         "jenis_kelamin": "L", "hubungan": "Anak"},
+    ],
+}  # fmt: skip
+PINDAH_GAGAL = {
+    "nama": "Yohanes Kurniawan", "nik": "6201020112900005", "nomor_kk": "6201021811160008",
+    "tanggal_lahir": "1990-12-01", "jenis_kelamin": "L", "nama_kepala_keluarga": "Yohanes Kurniawan",
+    "alamat": "Jl. Pakunegara No. 17 RT 002 RW 001", "desa": "Raja Seberang",
+    "alamat_tujuan": "Jl. Tjilik Riwut Km 2 No. 8 RT 010 RW 003", "desa_tujuan": "Mentawa Baru Hulu",
+    "kecamatan_tujuan": "Mentawa Baru Ketapang", "kabupaten_tujuan": "Kotawaringin Timur",
+    "provinsi_tujuan": "Kalimantan Tengah", "alasan_pindah": "Pekerjaan", "status_tempat_tujuan": "Sewa/kontrak",
+    "anggota": [
+        {"nama": "Yohanes Kurniawan", "nik": "6201020112900005", "tanggal_lahir": "1990-12-01",
+         "jenis_kelamin": "L", "hubungan": "Kepala keluarga"},
+    ],
+}  # fmt: skip
+
+
+def make_pindah(folder: Path, isian: dict[str, Any], izin: bool) -> None:
+    berkas = {"f103": "f103.pdf", "kk": "kk.jpg", "ktp": "ktp.jpg"}
+    if izin:
+        berkas["izin_kepala_keluarga"] = "izin_kepala_keluarga.pdf"
+    write_example(folder, "pindah", isian, berkas)
+    rows = [f"Nama: {isian['nama']}   NIK: {isian['nik']}", f"Asal: {isian['alamat']}, {isian['desa']}",
+            f"Tujuan: {isian['alamat_tujuan']}, {isian['desa_tujuan']}", f"Alasan: {isian['alasan_pindah']}",
+            "Anggota yang pindah:"]
+    rows += [f"  {i}. {a['nama']} ({a['hubungan']})" for i, a in enumerate(isian["anggota"], 1)]
+    write_document("FORMULIR F-1.03 PENDAFTARAN PERPINDAHAN PENDUDUK", rows, folder / "f103.pdf", pages=2,
+                   kop=("DINAS KEPENDUDUKAN DAN PENCATATAN SIPIL",))
+    save_kk(isian["nomor_kk"], isian["nama_kepala_keluarga"], [a["nama"] for a in isian["anggota"]], isian["desa"],
+            folder / "kk.jpg")
+    person = {**{k: isian[k] for k in ("nama", "nik", "tanggal_lahir", "jenis_kelamin", "desa")},
+              "tempat_lahir": "Pangkalan Bun", "agama": "Islam", "pekerjaan": "Karyawan Swasta"}
+    save_ktp(person, folder / "ktp.jpg")
+    if izin:
+        write_document("SURAT PERSETUJUAN KEPALA KELUARGA", [
+            f"Saya {isian['nama_kepala_keluarga']}, kepala keluarga, menyetujui kepindahan",
+            "anggota keluarga yang belum berumur 17 tahun bersama saya."], folder / "izin_kepala_keluarga.pdf",
+            signer=isian["nama_kepala_keluarga"])
+
+
+# Ahli waris ------------------------------------------------------------------------------------------------
+
+AHLI_WARIS = {
+    "nama_pewaris": "H. Abdul Muis", "nik_pewaris": "6201021506550001", "nomor_kk_pewaris": "6201020807080009",
+    "tempat_meninggal": "RSUD Sultan Imanuddin Pangkalan Bun", "tanggal_meninggal": "2026-09-14",
+    "nomor_akta_kematian": "6201-KM-21092026-0012", "alamat_pewaris": "Jl. Kawitan Gg. Sederhana No. 4 RT 003 RW 002",
+    "desa": "Raja", "keperluan": "balik nama sertifikat hak milik tanah dan bangunan",
+    "tanggal_pernyataan": "2026-11-10",
+    "ahli_waris": [
+        {"nama": "Hj. Siti Rahmah", "nik": "6201024203580002", "nomor_kk": "6201020807080009",
+         "tanggal_lahir": "1958-03-02", "jenis_kelamin": "P", "hubungan": "Istri",
+         "berkas": {"ktp": "ktp-siti-rahmah.jpg", "kk": "kk-siti-rahmah.jpg"}},
+        {"nama": "Ahmad Muis", "nik": "6201022001820003", "nomor_kk": "6201021003110004",
+         "tanggal_lahir": "1982-01-20", "jenis_kelamin": "L", "hubungan": "Anak kandung",
+         "berkas": {"ktp": "ktp-ahmad-muis.jpg", "kk": "kk-ahmad-muis.jpg"}},
+        {"nama": "Fatimah", "nik": "6201027011860005", "nomor_kk": "6201022204140006",
+         "tanggal_lahir": "1986-11-30", "jenis_kelamin": "P", "hubungan": "Anak kandung",
+         "berkas": {"ktp": "ktp-fatimah.jpg", "kk": "kk-fatimah.jpg"}},
+    ],
+    "saksi": [
+        {"nama": "Sugianto", "nik": "6201021209700007", "nomor_kk": "6201021909050011", "pekerjaan": "Wiraswasta",
+         "alamat": "Jl. Kawitan No. 10, Kelurahan Raja", "berkas": {"ktp": "ktp-sugianto.jpg"}},
+        {"nama": "Rahmadi", "nik": "6201020505750009", "nomor_kk": "6201022511100013",
+         "pekerjaan": "Pegawai Negeri Sipil", "alamat": "Jl. Pra Bujang No. 2, Kelurahan Raja",
+         "berkas": {"ktp": "ktp-rahmadi.jpg"}},
+    ],
+}  # fmt: skip
+AHLI_WARIS_GAGAL = {
+    "nama_pewaris": "Salim", "nik_pewaris": "6201020202600004", "nomor_kk_pewaris": "6201021407070002",
+    "tempat_meninggal": "Pangkalan Bun", "tanggal_meninggal": "2026-08-03",
+    "nomor_akta_kematian": "6201-KM-10082026-0031", "alamat_pewaris": "Jl. Sulawesi No. 6 RT 001 RW 004",
+    "desa": "Sidorejo", "keperluan": "pencairan tabungan almarhum di bank", "tanggal_pernyataan": "2026-11-12",
+    "ahli_waris": [
+        {"nama": "Juleha", "nik": "6201025106640001", "nomor_kk": "6201021407070002", "tanggal_lahir": "1964-06-11",
+         "jenis_kelamin": "P", "hubungan": "Istri", "berkas": {"ktp": "ktp-juleha.jpg", "kk": "kk-juleha.jpg"}},
+        {"nama": "Arif Salim", "nik": "6201020909880002", "nomor_kk": "6201023001150005",
+         "tanggal_lahir": "1988-09-09", "jenis_kelamin": "L", "hubungan": "Anak kandung",
+         "berkas": {"ktp": "ktp-arif.jpg", "kk": "kk-arif.jpg"}},
+    ],
+    "saksi": [
+        {"nama": "Mulyadi", "nik": "6201021111690003", "nomor_kk": "6201020303030010", "pekerjaan": "Petani",
+         "alamat": "Jl. Sulawesi No. 9, Kelurahan Sidorejo", "berkas": {"ktp": "ktp-mulyadi.jpg"}},
+        {"nama": "Nurhasanah", "nik": "6201024712900006", "nomor_kk": "6201023001150005",
+         "pekerjaan": "Mengurus Rumah Tangga", "alamat": "Jl. Sulawesi No. 6A, Kelurahan Sidorejo",
+         "berkas": {"ktp": "ktp-nurhasanah.jpg"}},
+    ],
+}  # fmt: skip
+
+
+def _birth_from_nik(nik: str) -> tuple[str, str]:
+    day, month, year = int(nik[6:8]), int(nik[8:10]), int(nik[10:12])
+    sex = "P" if day > 40 else "L"
+    return f"{1900 + year if year > 30 else 2000 + year}-{month:02d}-{day - 40 if day > 40 else day:02d}", sex
+
+
+def make_ahli_waris(folder: Path, isian: dict[str, Any]) -> None:
+    write_example(folder, "ahli-waris", isian, {"akta_kematian": "akta_kematian.pdf", "pernyataan": "pernyataan.pdf",
+                                                "kk_pewaris": "kk_pewaris.jpg"}, asli=["akta_kematian_asli"])
+    write_document("KUTIPAN AKTA KEMATIAN", [f"Nomor: {isian['nomor_akta_kematian']}",
+                                             f"Telah meninggal dunia: {isian['nama_pewaris']}",
+                                             f"pada tanggal {tanggal(isian['tanggal_meninggal'])}",
+                                             f"di {isian['tempat_meninggal']}."], folder / "akta_kematian.pdf",
+                   kop=("DINAS KEPENDUDUKAN DAN PENCATATAN SIPIL", "KABUPATEN KOTAWARINGIN BARAT"))
+    rows = [f"Kami ahli waris dari almarhum {isian['nama_pewaris']}:"]
+    rows += [f"  {i}. {a['nama']} ({a['hubungan']})" for i, a in enumerate(isian["ahli_waris"], 1)]
+    rows += ["Saksi-saksi:"] + [f"  {i}. {s['nama']}" for i, s in enumerate(isian["saksi"], 1)]
+    rows += ["Bermeterai Rp10.000, diketahui Lurah."]
+    write_document("SURAT PERNYATAAN AHLI WARIS", rows, folder / "pernyataan.pdf", pages=2,
+                   date_line=f"Pangkalan Bun, {tanggal(isian['tanggal_pernyataan'])}", signer="Para ahli waris")
+    save_kk(isian["nomor_kk_pewaris"], isian["nama_pewaris"], [isian["nama_pewaris"]], isian["desa"],
+            folder / "kk_pewaris.jpg")
+    for person in isian["ahli_waris"] + isian["saksi"]:
+        born, sex = (person["tanggal_lahir"], person["jenis_kelamin"]) if "tanggal_lahir" in person else \
+            _birth_from_nik(person["nik"])
+        data = {"nama": person["nama"], "nik": person["nik"], "tempat_lahir": "Pangkalan Bun", "tanggal_lahir": born,
+                "jenis_kelamin": sex, "agama": "Islam", "pekerjaan": person.get("pekerjaan", "-"),
+                "desa": isian["desa"]}
+        save_ktp(data, folder / person["berkas"]["ktp"])
+        if "kk" in person["berkas"]:
+            save_kk(person["nomor_kk"], person["nama"], [person["nama"]], isian["desa"],
+                    folder / person["berkas"]["kk"])
+
+
+# Izin keramaian --------------------------------------------------------------------------------------------
+
+KERAMAIAN = {
+    "nama": "Supardi", "nik": "6201020808750010", "tanggal_lahir": "1975-08-08",
+    "jenis_kelamin": "L", "pekerjaan": "Wiraswasta", "alamat": "Jl. Padat Karya No. 30 RT 004 RW 002",
+    "desa": "Mendawai", "telepon": "081234567890", "penyelenggara": "Karang Taruna Kelurahan Mendawai",
+    "nama_kegiatan": "Festival Musik Remaja Mendawai", "jenis_kegiatan": "Hiburan/pertunjukan", "skala": "Lokal",
+    "tanggal_acara": "2026-12-19", "waktu_acara": "19.00 - 23.00 WIB",
+    "tempat_acara": "Lapangan Sepak Bola Mendawai", "desa_acara": "Mendawai", "jumlah_peserta": 500,
+}  # fmt: skip
+KERAMAIAN_GAGAL = {
+    "nama": "Rina Marlina", "nik": "6201025404920003", "tanggal_lahir": "1992-04-14",
+    "jenis_kelamin": "P", "pekerjaan": "Pedagang", "alamat": "Jl. Rangda No. 3 RT 001 RW 001", "desa": "Rangda",
+    "telepon": "085245678901", "penyelenggara": "Keluarga Rina Marlina",
+    "nama_kegiatan": "Resepsi pernikahan dengan hiburan orkes", "jenis_kegiatan": "Pesta pernikahan/hajatan",
+    "skala": "Lokal", "tanggal_acara": "2026-12-05", "waktu_acara": "10.00 - 22.00 WIB",
+    "tempat_acara": "Halaman rumah, Jl. Rangda No. 3", "desa_acara": "Rangda", "jumlah_peserta": 300,
+}  # fmt: skip
+
+
+def make_keramaian(folder: Path, isian: dict[str, Any]) -> None:
+    write_example(folder, "izin-keramaian", isian, {
+        "permohonan": "permohonan.pdf", "proposal": "proposal.pdf", "ktp": "ktp.jpg", "kk": "kk.jpg",
+        "izin_tempat": "izin_tempat.jpg", "keterangan_desa": "keterangan_desa.pdf"})
+    write_document("SURAT PERMOHONAN", ["Kepada Yth. Camat Arut Selatan", f"Perihal: {isian['nama_kegiatan']}",
+                                        f"Tanggal: {tanggal(isian['tanggal_acara'])}, {isian['waktu_acara']}",
+                                        f"Tempat: {isian['tempat_acara']}"], folder / "permohonan.pdf",
+                   kop=(isian["penyelenggara"].upper(),), signer=isian["nama"])
+    write_document("PROPOSAL KEGIATAN", [isian["nama_kegiatan"], f"Penyelenggara: {isian['penyelenggara']}",
+                                         f"Perkiraan peserta: {isian['jumlah_peserta']} orang",
+                                         "Susunan acara, panitia dan rencana pengamanan terlampir."],
+                   folder / "proposal.pdf", pages=3, kop=(isian["penyelenggara"].upper(),))
+    person = {**{k: isian[k] for k in ("nama", "nik", "tanggal_lahir", "jenis_kelamin", "pekerjaan", "desa")},
+              "tempat_lahir": "Pangkalan Bun", "agama": "Islam"}
+    save_ktp(person, folder / "ktp.jpg")
+    save_kk("6201021711090002", isian["nama"], [isian["nama"]], isian["desa"], folder / "kk.jpg")
+    save_image_doc("SURAT IZIN PENGGUNAAN TEMPAT", [f"Tempat: {isian['tempat_acara']}",
+                                                    f"Untuk: {isian['nama_kegiatan']}",
+                                                    f"Tanggal: {tanggal(isian['tanggal_acara'])}",
+                                                    "Pemilik/pengelola tempat mengizinkan."],
+                   folder / "izin_tempat.jpg")
+    pengantar_desa(isian["desa_acara"], "300/077/KEL/XI/2026", "2026-11-20", [
+        f"Menerangkan bahwa {isian['penyelenggara']} akan menyelenggarakan",
+        f"{isian['nama_kegiatan']} pada {tanggal(isian['tanggal_acara'])} di wilayah kami."],
+        folder / "keterangan_desa.pdf")
+
+
+# Hibah -----------------------------------------------------------------------------------------------------
+
+HIBAH = {
+    "nama_lembaga": "Masjid Al-Ikhlas Kumpai Batu Atas", "jenis_lembaga": "Rumah ibadah",
+    "alamat_lembaga": "Jl. Padat Karya RT 002 RW 001", "desa_lembaga": "Kumpai Batu Atas",
+    "nomor_sk": "01/SK/DKM-AI/I/2025", "tanggal_sk": "2025-01-15", "nama_ketua": "H. Syahrani",
+    "nik_ketua": "6201021010650004", "telepon": "081349876543",
+    "peruntukan": "rehabilitasi atap dan tempat wudu masjid", "jumlah_dana": 75000000,
+    "ditujukan": "Bupati Kotawaringin Barat",
+}  # fmt: skip
+HIBAH_GAGAL = {
+    "nama_lembaga": "Musala Nurul Iman", "jenis_lembaga": "Rumah ibadah",
+    "alamat_lembaga": "Jl. Natai Baru RT 005", "desa_lembaga": "Natai Baru",
+    "nomor_sk": "03/SK/MNI/VI/2024", "tanggal_sk": "2024-06-02", "nama_ketua": "Abdul Hamid",
+    "nik_ketua": "6201021403720006", "telepon": "082155443322",
+    "peruntukan": "pembangunan pagar dan pengeras suara", "jumlah_dana": 25000000,
+    "ditujukan": "Bupati Kotawaringin Barat",
+}  # fmt: skip
+
+
+def make_hibah(folder: Path, isian: dict[str, Any], kua: bool) -> None:
+    berkas = {"pengantar": "pengantar.pdf", "proposal": "proposal.pdf", "ktp": "ktp.jpg", "kk": "kk.jpg",
+              "sk_kepengurusan": "sk_kepengurusan.pdf"}
+    if kua:
+        berkas["rekomendasi_kua"] = "rekomendasi_kua.pdf"
+    write_example(folder, "hibah", isian, berkas)
+    pengantar_desa(isian["desa_lembaga"], "900/019/DS/XI/2026", "2026-11-16", [
+        f"Menerangkan bahwa {isian['nama_lembaga']} berkedudukan di desa kami", "dan layak menerima dana hibah."],
+        folder / "pengantar.pdf")
+    write_document("PROPOSAL PERMOHONAN DANA HIBAH", [isian["nama_lembaga"], f"Peruntukan: {isian['peruntukan']}",
+                                                      f"Jumlah: Rp{isian['jumlah_dana']:,}".replace(",", "."),
+                                                      "Rencana anggaran biaya dan foto lokasi terlampir."],
+                   folder / "proposal.pdf", pages=4, kop=(isian["nama_lembaga"].upper(),))
+    born, sex = _birth_from_nik(isian["nik_ketua"])
+    person = {"nama": isian["nama_ketua"], "nik": isian["nik_ketua"], "tempat_lahir": "Pangkalan Bun",
+              "tanggal_lahir": born, "jenis_kelamin": sex, "agama": "Islam", "pekerjaan": "Wiraswasta",
+              "desa": isian["desa_lembaga"]}
+    save_ktp(person, folder / "ktp.jpg")
+    save_kk("6201021502100007", isian["nama_ketua"], [isian["nama_ketua"]], isian["desa_lembaga"], folder / "kk.jpg")
+    write_document("SURAT KEPUTUSAN KEPENGURUSAN", [f"Nomor: {isian['nomor_sk']}",
+                                                    f"tanggal {tanggal(isian['tanggal_sk'])}",
+                                                    f"Ketua: {isian['nama_ketua']}"], folder / "sk_kepengurusan.pdf",
+                   kop=(isian["nama_lembaga"].upper(),))
+    if kua:
+        write_document("REKOMENDASI", [f"Kepala KUA Kecamatan Arut Selatan merekomendasikan {isian['nama_lembaga']}",
+                                       "sebagai rumah ibadah yang aktif dan layak dibantu."],
+                       folder / "rekomendasi_kua.pdf",
+                       kop=("KEMENTERIAN AGAMA KABUPATEN KOTAWARINGIN BARAT", "KANTOR URUSAN AGAMA ARUT SELATAN"),
+                       signer="Kepala KUA")
+
+
+def make_services() -> list[Path]:
+    """The complete and the failing example of each of the six services besides SKTM."""
+    made = []
+    for name, build in (
+        ("skck", lambda d: make_skck(d, SKCK, photos=2)),
+        ("skck-gagal", lambda d: make_skck(d, SKCK_GAGAL, photos=1)),
+        ("dispensasi-nikah", lambda d: make_dispensasi(d, DISPENSASI, izin=True)),
+        ("dispensasi-nikah-gagal", lambda d: make_dispensasi(d, DISPENSASI_GAGAL, izin=False)),
+        ("pindah", lambda d: make_pindah(d, PINDAH, izin=True)),
+        ("pindah-gagal", lambda d: make_pindah(d, PINDAH_GAGAL, izin=False)),
+        ("ahli-waris", lambda d: make_ahli_waris(d, AHLI_WARIS)),
+        ("ahli-waris-gagal", lambda d: make_ahli_waris(d, AHLI_WARIS_GAGAL)),
+        ("izin-keramaian", lambda d: make_keramaian(d, KERAMAIAN)),
+        ("izin-keramaian-gagal", lambda d: make_keramaian(d, KERAMAIAN_GAGAL)),
+        ("hibah", lambda d: make_hibah(d, HIBAH, kua=True)),
+        ("hibah-gagal", lambda d: make_hibah(d, HIBAH_GAGAL, kua=False)),
+    ):
+        folder = CONTOH / name
+        if folder.exists():
+            for old in folder.iterdir():
+                if old.name != "README.md":
+                    old.unlink()
+        build(folder)
+        made.append(folder)
+    return made
+
+
 # --- main -------------------------------------------------------------------------------------------------
 
 
@@ -564,7 +1044,7 @@ def main() -> None:
     # A JPEG photo saved under a .pdf name: the check must catch it by content.
     phone_photo(draw_ktp(SKTM_GAGAL)).save(bad_dir / "ktp.pdf", "JPEG", quality=70, optimize=True)
 
-    for folder in (ok_dir, bad_dir):
+    for folder in (ok_dir, bad_dir, *make_services()):
         for path in sorted(folder.iterdir()):
             print(f"{path.relative_to(ROOT)}  {path.stat().st_size / 1024:.1f} KB")
 

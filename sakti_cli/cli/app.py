@@ -8,7 +8,19 @@ from typing import Annotated
 import typer
 
 from sakti_cli import __version__
-from sakti_cli.cli import demo, kantor, layanan, permohonan, surat
+from sakti_cli.cli import (
+    antrean,
+    cadangan,
+    demo,
+    kantor,
+    layanan,
+    permohonan,
+    sop,
+    surat,
+    surat_register,
+    templat,
+    ttd,
+)
 from sakti_cli.cli.state import GLOBALS
 
 app = typer.Typer(
@@ -34,6 +46,8 @@ def main_options(
     petugas: Annotated[str | None, typer.Option(
         "--petugas", help="Nama petugas untuk jejak audit (bawaan: pengguna sistem).")] = None,
     debug: Annotated[bool, typer.Option("--debug", help="Tampilkan traceback bila ada galat.")] = False,
+    tampilkan_nik: Annotated[bool, typer.Option(
+        "--tampilkan-nik", help="Tampilkan NIK dan nomor KK utuh (dicatat di jejak audit).")] = False,
     version: Annotated[bool, typer.Option("--version", callback=_version, is_eager=True,
                                           help="Tampilkan versi.")] = False,
 ) -> None:
@@ -41,9 +55,10 @@ def main_options(
     GLOBALS.kantor = kantor_dir
     GLOBALS.petugas = petugas
     GLOBALS.debug = debug
+    GLOBALS.tampilkan_nik = tampilkan_nik
 
 
-for module in (kantor, layanan, permohonan, surat, demo):
+for module in (kantor, layanan, permohonan, surat, surat_register, ttd, antrean, sop, templat, cadangan, demo):
     module.register(app)
 
 

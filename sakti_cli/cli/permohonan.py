@@ -11,7 +11,7 @@ from rich.console import Console
 from rich.table import Table
 
 from sakti_cli.cli.output import Output
-from sakti_cli.cli.state import JSON_OPT, Negative, command, register_for, workspace
+from sakti_cli.cli.state import GLOBALS, JSON_OPT, Negative, command, register_for, workspace
 from sakti_cli.errors import FileUnreadable
 
 STATUS_STYLE = {"OK": "green", "KURANG": "yellow", "TIDAK_VALID": "red"}
@@ -19,6 +19,8 @@ BerkasOpt = Annotated[list[str] | None, typer.Option(
     "--berkas", help="Berkas persyaratan KODE=BERKAS; boleh diulang (mis. --berkas foto_rumah=a.jpg ...).")]
 DataOpt = Annotated[str, typer.Option("--data", help="Berkas JSON data pemohon, atau - untuk stdin.")]
 RegArg = Annotated[str, typer.Argument(help="Nomor registrasi, mis. REG-202611-0001.")]
+AsliOpt = Annotated[list[str] | None, typer.Option(
+    "--asli", help="Kode persyaratan yang dokumen aslinya sudah diperlihatkan di loket; boleh diulang.")]
 
 
 def register(app: typer.Typer) -> None:
@@ -53,10 +55,11 @@ def _services(ws: Any) -> Any:
     return lambda code: load_service(ws.sop_dir, code)
 
 
-def application_payload(record: dict[str, Any], service: Any, reveal: bool = False) -> dict[str, Any]:
+def application_payload(record: dict[str, Any], service: Any, reveal: bool | None = None) -> dict[str, Any]:
+    """An application as shown: NIK/KK masked unless the global --tampilkan-nik was given."""
     from sakti_cli.privacy import mask_application
 
-    shown = mask_application(record, service, reveal)
+    shown = mask_application(record, service, GLOBALS.tampilkan_nik if reveal is None else reveal)
     return {
         "nomor_registrasi": shown["nomor_registrasi"],
         "layanan": shown["layanan"],
@@ -68,6 +71,7 @@ def application_payload(record: dict[str, Any], service: Any, reveal: bool = Fal
         "riwayat": shown["riwayat"],
         "periksa": shown.get("periksa"),
         "surat": shown.get("surat"),
+        "antrean": shown.get("antrean") if shown["status"] == "MENUNGGU_TTD" else None,
         "nomor_batal": shown.get("nomor_batal", []),
     }
 
@@ -80,14 +84,16 @@ def _today(ws: Any) -> Any:
 
 @command
 def daftar(out: Output, layanan: Annotated[str, typer.Argument(help="Kode layanan, mis. sktm.")],
-           data: DataOpt, berkas: BerkasOpt = None, json_out: JSON_OPT = False) -> None:
+           data: DataOpt, berkas: BerkasOpt = None, asli: AsliOpt = None, json_out: JSON_OPT = False) -> None:
     """Daftarkan permohonan baru (status DITERIMA) dengan data dan berkasnya."""
     from sakti_cli.applications import parse_file_args, register_application
-    from sakti_cli.forms import split_envelope
+    from sakti_cli.forms import add_originals, split_envelope
 
     ws = workspace()
     service = _services(ws)(layanan)
     fields, listed = split_envelope(read_data(data), service.kode, data_base(data))
+    if asli:
+        fields = add_originals(fields, asli)
     given = parse_file_args(berkas or [], service)
     overridden = {item.kode for item in given}
     files = parse_file_args([f"{code}={path}" for code, path in listed if code not in overridden], service) + given
@@ -135,14 +141,21 @@ def periksa(out: Output, reg: RegArg, json_out: JSON_OPT = False) -> None:
 
 
 @command
-def lengkapi(out: Output, reg: RegArg, berkas: BerkasOpt = None, json_out: JSON_OPT = False) -> None:
-    """Tambah atau ganti berkas persyaratan; permohonan kembali ke DITERIMA."""
-    from sakti_cli.applications import load, parse_file_args, update_files
+def lengkapi(out: Output, reg: RegArg, berkas: BerkasOpt = None, asli: AsliOpt = None,
+             json_out: JSON_OPT = False) -> None:
+    """Tambah atau ganti berkas persyaratan, atau catat dokumen asli yang diperlihatkan (--asli);
+    permohonan kembali ke DITERIMA."""
+    from sakti_cli.applications import load, parse_file_args, update_data, update_files
+    from sakti_cli.forms import add_originals
 
     ws = workspace()
     reg_store = register_for(ws)
-    service = _services(ws)(load(ws, reg_store, reg)["layanan"])
-    record = update_files(ws, reg_store, service, reg, parse_file_args(berkas or [], service))
+    stored = load(ws, reg_store, reg)
+    service = _services(ws)(stored["layanan"])
+    if berkas or not asli:
+        record = update_files(ws, reg_store, service, reg, parse_file_args(berkas or [], service))
+    if asli:
+        record = update_data(ws, reg_store, service, reg, add_originals({}, asli, stored["data"]), _today(ws))
     out.result(application_payload(record, service),
                lambda c: c.print(f"Berkas {record['nomor_registrasi']} diperbarui; status DITERIMA. "
                                  f"Periksa lagi: sakti periksa {record['nomor_registrasi']}"))
@@ -185,8 +198,10 @@ def permohonan(out: Output,
 
     ws = workspace()
     records = list_applications(register_for(ws), status_filter, layanan)
+    reveal = GLOBALS.tampilkan_nik
     rows = [{"nomor_registrasi": r["nomor_registrasi"], "layanan": r["layanan"], "status": r["status"],
-             "nama": r["data"].get("nama"), "nik": mask_data({"nik": r["data"].get("nik")}, set())["nik"],
+             "nama": r["data"].get("nama"),
+             "nik": r["data"].get("nik") if reveal else mask_data({"nik": r["data"].get("nik")}, set())["nik"],
              "diubah": r["diubah"], "nomor_surat": (r.get("surat") or {}).get("nomor_surat")} for r in records]
 
     def human(console: Console) -> None:
@@ -213,10 +228,19 @@ def status(out: Output, reg: RegArg, json_out: JSON_OPT = False) -> None:
     except Exception:
         service = None
     payload = application_payload(record, service)
+    if service is not None:
+        from sakti_cli.checks import service_clock
+        from sakti_cli.clock import now
+
+        payload["waktu_layanan"] = service_clock(ws, service, record, now(ws.zone))
 
     def human(console: Console) -> None:
         console.print(f"[bold]{payload['nomor_registrasi']}[/bold]  {payload['layanan']}  "
                       f"status [bold]{payload['status']}[/bold]")
+        clock = payload.get("waktu_layanan") or {}
+        if clock.get("menit_kerja") is not None:
+            late = "" if clock["dalam_batas"] else " [red]melewati batas[/red]"
+            console.print(f"Waktu layanan: {clock['teks']} (batas: {clock['batas']}){late}")
         data = Table(show_header=False, box=None)
         for key, value in payload["data"].items():
             data.add_row(key, str(value))
@@ -233,5 +257,9 @@ def status(out: Output, reg: RegArg, json_out: JSON_OPT = False) -> None:
             letter = payload["surat"]
             console.print(f"Surat: [bold]{letter['nomor_surat']}[/bold]  kode verifikasi {letter['kode_verifikasi']}")
             console.print(f"PDF: {ws.root / letter['pdf']}")
+        if payload["antrean"]:
+            pending = payload["antrean"]
+            console.print(f"Menunggu tanda tangan ({pending.get('penandatangan') or '-'}): "
+                          f"[bold]{pending['nomor_surat']}[/bold]  PDF: {ws.root / pending['pdf_belum_ttd']}")
 
     out.result(payload, human)

@@ -6,12 +6,29 @@ A test compares the committed file with a fresh rendering, so the reference neve
 from __future__ import annotations
 
 import os
+from typing import Any
+
+
+def _commands(group: Any, prefix: list[str]) -> list[list[str]]:
+    """Every leaf command and group as argv paths, in registration order."""
+    found: list[list[str]] = []
+    for info in group.registered_commands:
+        found.append([*prefix, info.name or info.callback.__name__])
+    for sub in group.registered_groups:
+        name = sub.name or sub.typer_instance.info.name
+        found.append([*prefix, name])
+        found.extend(_commands(sub.typer_instance, [*prefix, name]))
+    return found
+
+
+def command_paths() -> list[list[str]]:
+    from sakti_cli.cli.app import app
+
+    return _commands(app, [])
 
 
 def command_names() -> list[str]:
-    from sakti_cli.cli.app import app
-
-    return [info.name or "" for info in app.registered_commands]
+    return [" ".join(path) for path in command_paths()]
 
 
 def _help(args: list[str]) -> str:
@@ -34,6 +51,6 @@ def render_reference() -> str:
         _help([]),
         "```",
     ]
-    for name in command_names():
-        parts += ["", f"## sakti {name}", "", "```", _help([name]), "```"]
+    for path in command_paths():
+        parts += ["", f"## sakti {' '.join(path)}", "", "```", _help(path), "```"]
     return "\n".join(parts) + "\n"

@@ -3,18 +3,19 @@
 from __future__ import annotations
 
 import functools
+import os
 import sys
 import traceback
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Annotated, Any, TypeVar
+from typing import IO, Annotated, Any, TypeVar, cast
 
 import typer
 
 from sakti_cli.cli.errors import NEGATIVE, exit_code_for
 from sakti_cli.cli.output import Output
-from sakti_cli.errors import SaktiError
+from sakti_cli.errors import ConfigError, SaktiError
 
 F = TypeVar("F", bound=Callable[..., Any])
 JSON_OPT = Annotated[bool, typer.Option("--json", help="Keluaran JSON untuk skrip (stdout hanya JSON).")]
@@ -25,6 +26,7 @@ class Globals:
     kantor: Path | None = None
     petugas: str | None = None
     debug: bool = False
+    tampilkan_nik: bool = False
 
 
 GLOBALS = Globals()
@@ -37,7 +39,10 @@ def workspace() -> Any:
 
 
 def register_for(ws: Any) -> Any:
+    from sakti_cli.privacy import tighten_workspace_folders
     from sakti_cli.registry import Register
+
+    tighten_workspace_folders(ws.data_dir)
 
     return Register(ws.register_dir, zone=ws.zone, actor=GLOBALS.petugas,
                     lock_timeout=ws.config.register_settings.batas_tunggu_kunci)
@@ -51,6 +56,67 @@ def passphrase_prompt(label: str) -> str | None:
     return value
 
 
+class _MaskingFile:
+    """A stream that masks NIK/KK numbers in everything written through it (a safety net)."""
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+
+    def _target(self) -> Any:
+        return getattr(sys, self.name)
+
+    def write(self, text: str) -> int:
+        from sakti_cli.privacy import mask_text
+
+        return int(self._target().write(mask_text(text)) or 0)
+
+    def __getattr__(self, attr: str) -> Any:
+        return getattr(self._target(), attr)
+
+
+class PrivateOutput(Output):
+    """Output that masks NIK and KK numbers in every result, message and error unless revealed."""
+
+    def __init__(self, json_mode: bool, reveal: bool) -> None:
+        super().__init__(json_mode)
+        self.reveal = reveal
+        if not reveal:
+            self.out.file = cast(IO[str], _MaskingFile("stdout"))
+            self.err.file = cast(IO[str], _MaskingFile("stderr"))
+
+    def result(self, payload: dict[str, Any], human: Callable[[Any], None] | None = None, *,
+               ok: bool = True) -> None:
+        from sakti_cli.privacy import mask_payload
+
+        super().result(payload if self.reveal else mask_payload(payload), human, ok=ok)
+
+    def error(self, exc: SaktiError, debug: bool = False) -> None:
+        if not self.reveal:
+            from sakti_cli.privacy import mask_payload, mask_text
+
+            exc.pesan = mask_text(exc.pesan)
+            exc.saran = mask_text(exc.saran) if exc.saran else exc.saran
+            exc.detail = mask_payload(exc.detail)
+        super().error(exc, debug)
+
+
+def _reveal_target(kwargs: dict[str, Any]) -> tuple[str, dict[str, str]]:
+    """What a ``--tampilkan-nik`` command is about: its first argument, and all it was given."""
+    given = {k: str(v) for k, v in kwargs.items() if k != "json_out" and v not in (None, False, [], ())}
+    return (next(iter(given.values()), "-"), given)
+
+
+def _record_reveal(name: str, kwargs: dict[str, Any]) -> None:
+    from sakti_cli.privacy import record_reveal
+
+    try:
+        ws = workspace()
+    except ConfigError:
+        return  # no workspace (e.g. 'init'): there is no personal data to show
+    objek, given = _reveal_target(kwargs)
+    record_reveal(register_for(ws), name, objek, given)
+
+
 class Negative(Exception):
     """A command's negative answer (exit 1) after its result was printed."""
 
@@ -60,8 +126,11 @@ def command(func: F) -> F:
 
     @functools.wraps(func)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
-        out = Output(bool(kwargs.get("json_out")))
+        out = PrivateOutput(bool(kwargs.get("json_out")), GLOBALS.tampilkan_nik)
+        previous_umask = os.umask(0o077)  # every file a command writes is private to the office account
         try:
+            if GLOBALS.tampilkan_nik:
+                _record_reveal(func.__name__, kwargs)
             return func(out, *args, **kwargs)
         except Negative:
             raise typer.Exit(NEGATIVE) from None
@@ -81,6 +150,8 @@ def command(func: F) -> F:
             out.error(SaktiError(f"Kesalahan tak terduga: {type(exc).__name__}: {exc}",
                                  saran="Ulangi dengan 'sakti --debug ...' dan laporkan keluarannya."))
             raise typer.Exit(4) from None
+        finally:
+            os.umask(previous_umask)
 
     # Typer reads the signature: hide the injected ``out`` parameter and hand it resolved annotations
     # (the command modules use ``from __future__ import annotations``; their names are not ours).

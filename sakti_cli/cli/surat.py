@@ -34,28 +34,61 @@ def issue_payload(ws: Any, result: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def issue_one(out: Output, ws: Any, reg: str, signatory: str | None, prompt: Any = passphrase_prompt
-              ) -> dict[str, Any]:
+def waiting_payload(result: dict[str, Any]) -> dict[str, Any]:
+    letter = result["surat"]
+    return {
+        "nomor_registrasi": letter["nomor_registrasi"],
+        "status": letter["status"],
+        "nomor_surat": letter["nomor_surat"],
+        "kode_verifikasi": letter["kode_verifikasi"],
+        "pdf": str(result["pdf"]),
+        "sha256_belum_ttd": letter["sha256_belum_ttd"],
+        "penandatangan": letter["penandatangan"],
+        "disiapkan": letter["disiapkan"],
+        "disiapkan_oleh": letter["disiapkan_oleh"],
+        "peringatan": result["peringatan"],
+    }
+
+
+def issue_one(out: Output, ws: Any, reg: str, signatory: str | None, prompt: Any = passphrase_prompt,
+              tsa: str | None = None, sign: bool = True) -> dict[str, Any]:
     from sakti_cli.issue import issue_letter
     from sakti_cli.sop import load_service
 
     result = issue_letter(ws, register_for(ws), lambda code: load_service(ws.sop_dir, code), reg,
-                          signatory_id=signatory, prompt=prompt, progress=out.step)
+                          signatory_id=signatory, prompt=prompt, progress=out.step,
+                          timestamp_url=tsa or ws.config.tte.tsa, sign=sign)
     for warning in result["peringatan"]:
         out.warn(warning)
-    return issue_payload(ws, result)
+    return issue_payload(ws, result) if sign else waiting_payload(result)
 
 
 @command
 def terbitkan(out: Output, reg: Annotated[str, typer.Argument(help="Nomor registrasi yang LENGKAP.")],
               penandatangan: Annotated[str | None, typer.Option(
                   "--penandatangan", help="id penandatangan dari sakti.toml (bawaan: yang pertama).")] = None,
+              tsa: Annotated[str | None, typer.Option(
+                  "--tsa", help="URL server cap waktu RFC 3161: PAdES B-T, atau B-LT bila sakti.toml menyimpan "
+                  "CRL/sertifikat CA (bawaan: [tte].tsa; tanpa keduanya B-B luring).")] = None,
+              tanpa_ttd: Annotated[bool, typer.Option(
+                  "--tanpa-ttd", help="Siapkan tanpa kunci: nomor, templat, PDF; surat menunggu (MENUNGGU_TTD) "
+                  "sampai penandatangan menyetujuinya dengan 'sakti ttd setujui'.")] = False,
               json_out: JSON_OPT = False) -> None:
     """Terbitkan surat: nomor, templat, PDF, tanda tangan elektronik, catat di register."""
+    if tanpa_ttd and tsa:
+        raise InputError("--tsa dipakai saat menandatangani, bukan saat menyiapkan (--tanpa-ttd).",
+                         saran="Penandatangan memakainya di 'sakti ttd setujui --tsa URL'.")
     ws = workspace()
-    payload = issue_one(out, ws, reg, penandatangan)
+    payload = issue_one(out, ws, reg, penandatangan, tsa=tsa, sign=not tanpa_ttd)
 
     def human(console: Console) -> None:
+        if tanpa_ttd:
+            signer = payload["penandatangan"]
+            console.print(f"[yellow]Menunggu tanda tangan:[/yellow] [bold]{payload['nomor_surat']}[/bold] "
+                          f"({signer.get('jabatan') or signer.get('id')})")
+            console.print(f"PDF belum bertanda tangan: {payload['pdf']}")
+            console.print("Penandatangan: 'sakti ttd antrean', lalu 'sakti ttd setujui NOMOR'.", markup=False)
+            return
         console.print(f"[green]Surat terbit:[/green] [bold]{payload['nomor_surat']}[/bold]")
         console.print(f"PDF: {payload['pdf']}")
         console.print(f"Kode verifikasi: {payload['kode_verifikasi']}")
@@ -75,13 +108,23 @@ def _verification_table(console: Console, result: dict[str, Any]) -> None:
     signatures = result.get("tanda_tangan") or []
     if signatures:
         table = Table(title="Tanda tangan")
-        for col in ("Ruas", "Penanda tangan", "Waktu", "Utuh", "Sah", "Tepercaya", "Revisi sesudahnya"):
+        for col in ("Ruas", "Penanda tangan", "Waktu", "Tingkat", "Cap waktu", "Utuh", "Sah", "Tepercaya"):
             table.add_column(col)
         for sig in signatures:
-            table.add_row(sig["field"], sig["signer"] or "-", sig["signing_time"] or "-",
-                          "ya" if sig["intact"] else "TIDAK", "ya" if sig["valid"] else "TIDAK",
-                          "ya" if sig["trusted"] else "TIDAK", str(sig["later_revisions"]))
+            stamp = "-"
+            if sig.get("timestamp_time"):
+                stamp = f"{sig['timestamp_time']} ({sig.get('tsa') or 'TSA'})"
+            table.add_row(sig["field"], sig["signer"] or "-", sig["signing_time"] or "-", sig.get("level") or "-",
+                          stamp, "ya" if sig["intact"] else "TIDAK", "ya" if sig["valid"] else "TIDAK",
+                          "ya" if sig["trusted"] else "TIDAK")
         console.print(table)
+        for sig in signatures:
+            if sig.get("trust_root"):
+                console.print(f"{sig['field']}: berantai ke akar {sig['trust_root']}")
+            if sig.get("level_note"):
+                console.print(f"{sig['field']}: {sig['level_note']}")
+            for later in sig.get("later") or []:
+                console.print(f"{sig['field']}: sesudahnya {later}")
     for reason in result.get("alasan", []):
         console.print(f"[red]-[/red] {reason}")
 

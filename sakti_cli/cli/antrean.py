@@ -1,0 +1,177 @@
+"""The signing queue: ``sakti ttd antrean``, ``ttd setujui``, ``ttd kembalikan``.
+
+Staff prepare letters without the key (``sakti terbitkan REG --tanpa-ttd``); the signatory reviews
+them here and signs all or some of them, typing the passphrase once for the run (UU ITE Pasal 11:
+the signing data stays under the signatory's control), or sends one back with a reason.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from sakti_cli.cli.output import Output
+from sakti_cli.cli.state import GLOBALS, JSON_OPT, Negative, command, passphrase_prompt, register_for, workspace
+
+ttd_app = typer.Typer(help="Antrean tanda tangan: surat yang disiapkan petugas, ditandatangani penandatangan.",
+                      no_args_is_help=True, rich_markup_mode=None)
+
+PenandatanganOpt = Annotated[str | None, typer.Option(
+    "--penandatangan", help="id penandatangan dari sakti.toml (bawaan: yang pertama).")]
+
+
+def register(app: typer.Typer) -> None:
+    ttd_app.command("antrean")(antrean)
+    ttd_app.command("setujui")(setujui)
+    ttd_app.command("kembalikan")(kembalikan)
+    app.add_typer(ttd_app, name="ttd")
+
+
+@command
+def antrean(out: Output, penandatangan: Annotated[str | None, typer.Option(
+                "--penandatangan", help="Hanya surat untuk penandatangan ini (id dari sakti.toml).")] = None,
+            json_out: JSON_OPT = False) -> None:
+    """Surat yang menunggu tanda tangan: nomor, pemohon, layanan, disiapkan oleh, PDF untuk dibaca."""
+    from sakti_cli.id_format import mask_nik
+    from sakti_cli.letters import queue_rows
+
+    ws = workspace()
+    if penandatangan is not None:
+        ws.signatory(penandatangan)  # an unknown id is an error (exit 3), not an empty queue
+    rows = queue_rows(ws, register_for(ws), penandatangan)
+    if not GLOBALS.tampilkan_nik:  # masked before any table can cut a number short of the output's mask
+        rows = [{**row, "nik": mask_nik(str(row["nik"])) if row["nik"] else row["nik"]} for row in rows]
+    payload = {"jumlah": len(rows), "surat": rows}
+
+    def human(console: Console) -> None:
+        if not rows:
+            console.print("Tidak ada surat yang menunggu tanda tangan.")
+            return
+        table = Table(title=f"Menunggu tanda tangan ({len(rows)})")
+        signers = {row["penandatangan"] for row in rows}
+        columns = ["Nomor surat / registrasi, layanan", "Pemohon (NIK)", "Disiapkan"]
+        if len(signers) > 1:
+            columns.append("Penandatangan")
+        for col in columns:
+            table.add_column(col, overflow="fold", min_width=16 if col.startswith("Pemohon") else None)
+        for row in rows:
+            cells = [f"{row['nomor_surat']}\n{row['nomor_registrasi']}, {row['layanan']}",
+                     f"{row['nama'] or '-'}\n{row['nik'] or '-'}",
+                     f"{row['disiapkan_oleh'] or '-'}\n{_short_time(row['disiapkan'])}"]
+            table.add_row(*cells, *([row["penandatangan"] or "-"] if len(signers) > 1 else []))
+        console.print(table)
+        console.print("PDF untuk dibaca sebelum ditandatangani:")
+        for row in rows:
+            console.print(f"  {row['nomor_surat']}  {row['pdf']}", markup=False, soft_wrap=True)
+
+    out.result(payload, human)
+
+
+def _short_time(value: str | None) -> str:
+    """``2026-11-22T09:30:00+07:00`` -> ``22-11-2026 09:30``."""
+    if not value or len(value) < 16:
+        return value or "-"
+    return f"{value[8:10]}-{value[5:7]}-{value[:4]} {value[11:16]}"
+
+
+class _Bar:
+    """A Rich progress bar on stderr while many letters are signed (none for one letter or --json)."""
+
+    def __init__(self, out: Output) -> None:
+        self.out = out
+        self.progress: Any = None
+        self.task: Any = None
+
+    def chosen(self, count: int) -> None:
+        if count < 2 or self.out.json_mode:
+            return
+        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+        self.progress = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+                                 TimeElapsedColumn(), console=self.out.err, transient=True)
+        self.progress.start()
+        self.task = self.progress.add_task("menandatangani", total=count)
+
+    def start(self, letter: dict[str, Any]) -> None:
+        if self.progress is not None:
+            self.progress.update(self.task, description=f"menandatangani {letter['nomor_surat']}")
+        else:
+            self.out.step(f"menandatangani {letter['nomor_surat']}")
+
+    def done(self, letter: dict[str, Any]) -> None:
+        if self.progress is not None:
+            self.progress.advance(self.task)
+
+    def stop(self) -> None:
+        if self.progress is not None:
+            self.progress.stop()
+
+
+@command
+def setujui(out: Output,
+            nomor: Annotated[list[str] | None, typer.Argument(
+                metavar="NOMOR", help="Nomor surat yang ditandatangani (boleh beberapa); atau --semua.")] = None,
+            semua: Annotated[bool, typer.Option(
+                "--semua", help="Tandatangani semua surat dalam antrean penandatangan ini.")] = False,
+            penandatangan: PenandatanganOpt = None,
+            tsa: Annotated[str | None, typer.Option(
+                "--tsa", help="URL server cap waktu RFC 3161: PAdES B-T, atau B-LT bila sakti.toml menyimpan "
+                "CRL/sertifikat CA (bawaan: [tte].tsa; tanpa keduanya B-B luring).")] = None,
+            json_out: JSON_OPT = False) -> None:
+    """Tandatangani surat yang menunggu: sandi diketik sekali untuk semua; yang gagal tetap menunggu (keluar 1)."""
+    from sakti_cli.issue import approve_queue
+
+    ws = workspace()
+    bar = _Bar(out)
+    try:
+        result = approve_queue(ws, register_for(ws), list(nomor or []), all_waiting=semua,
+                               signatory_id=penandatangan, prompt=passphrase_prompt,
+                               timestamp_url=tsa or ws.config.tte.tsa,
+                               on_chosen=bar.chosen, on_start=bar.start, on_done=bar.done)
+    finally:
+        bar.stop()
+    for warning in result["peringatan"]:
+        out.warn(warning)
+    signed, failed = result["ditandatangani"], result["gagal"]
+    payload = {**result, "jumlah_ditandatangani": len(signed), "jumlah_gagal": len(failed)}
+
+    def human(console: Console) -> None:
+        if not signed and not failed:
+            console.print("Tidak ada surat yang menunggu tanda tangan.")
+            return
+        for row in signed:
+            console.print(f"[green]TERBIT[/green] [bold]{row['nomor_surat']}[/bold]  {row['pdf']}")
+        for row in failed:
+            console.print(f"[red]GAGAL[/red]  [bold]{row['nomor_surat']}[/bold]  {row['error']['pesan']}")
+            if row["error"].get("saran"):
+                console.print(f"        [cyan]Saran:[/cyan] {row['error']['saran']}")
+        tail = f", {len(failed)} gagal (tetap menunggu tanda tangan)" if failed else ""
+        console.print(f"{len(signed)} ditandatangani{tail}.")
+
+    out.result(payload, human, ok=not failed)
+    if failed:
+        raise Negative
+
+
+@command
+def kembalikan(out: Output,
+               nomor: Annotated[str, typer.Argument(help="Nomor surat yang menunggu tanda tangan.")],
+               alasan: Annotated[str, typer.Option(
+                   "--alasan", help="Mengapa dikembalikan (tercatat di riwayat permohonan).")],
+               json_out: JSON_OPT = False) -> None:
+    """Kembalikan surat ke petugas: nomor ditutup BATAL (tidak dipakai ulang), permohonan kembali LENGKAP."""
+    from sakti_cli.letters import send_back
+
+    ws = workspace()
+    payload = send_back(ws, register_for(ws), nomor, alasan)
+
+    def human(console: Console) -> None:
+        console.print(f"[yellow]Dikembalikan:[/yellow] [bold]{payload['nomor_surat']}[/bold] ditutup BATAL "
+                      f"({payload['alasan_batal']})")
+        console.print(f"Permohonan {payload['nomor_registrasi']} kembali {payload['status_permohonan']}: "
+                      "perbaiki ('sakti ubah' / 'sakti lengkapi') lalu terbitkan lagi (nomor baru).", markup=False)
+
+    out.result(payload, human)

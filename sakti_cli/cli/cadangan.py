@@ -1,0 +1,106 @@
+"""Backup, restore and retention: cadangkan, pulihkan, bersihkan."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from sakti_cli.cli.output import Output
+from sakti_cli.cli.state import GLOBALS, JSON_OPT, command, register_for, workspace
+
+
+def register(app: typer.Typer) -> None:
+    app.command("cadangkan")(cadangkan)
+    app.command("pulihkan")(pulihkan)
+    app.command("bersihkan")(bersihkan)
+
+
+def _size(value: int) -> str:
+    for unit in ("B", "KB", "MB", "GB"):
+        if value < 1024 or unit == "GB":
+            return f"{value:.0f} {unit}" if unit == "B" else f"{value:.1f} {unit}"
+        value = value / 1024  # type: ignore[assignment]
+    return str(value)
+
+
+@command
+def cadangkan(out: Output,
+              berkas: Annotated[Path, typer.Argument(help="Berkas cadangan baru: .tar.gz, .tgz atau .zip.")],
+              dengan_kunci: Annotated[bool, typer.Option(
+                  "--dengan-kunci", help="Sertakan pki/ (kunci penandatangan): simpan cadangan ini dengan aman.")
+              ] = False,
+              json_out: JSON_OPT = False) -> None:
+    """Cadangkan kantor (sakti.toml, sop, templat, register, surat, berkas) ke satu arsip bermanifes."""
+    from sakti_cli.backup import create_backup
+
+    ws = workspace()
+    out.step("mengambil salinan di bawah kunci register")
+    result = create_backup(ws, register_for(ws), berkas, with_keys=dengan_kunci)
+
+    def human(console: Console) -> None:
+        console.print(f"Cadangan ditulis: [bold]{result['berkas']}[/bold] ({result['jumlah_berkas']} berkas, "
+                      f"{_size(result['ukuran'])}, format register {result['versi_format_register']}).")
+        console.print(f"SHA-256: {result['sha256']}")
+        if dengan_kunci:
+            console.print("[yellow]Cadangan ini memuat kunci penandatangan (pki/): simpan di tempat aman.[/yellow]")
+
+    out.result(result, human)
+
+
+@command
+def pulihkan(out: Output,
+             berkas: Annotated[Path, typer.Argument(help="Berkas cadangan dari 'sakti cadangkan'.")],
+             ke: Annotated[Path, typer.Option(
+                 "--ke", metavar="FOLDER", help="Folder tujuan: baru atau kosong (tidak pernah ditimpa).")],
+             json_out: JSON_OPT = False) -> None:
+    """Periksa cadangan (hash manifes, register, versi format) lalu pulihkan ke folder baru atau kosong."""
+    from sakti_cli.backup import restore_backup
+
+    out.step("memeriksa cadangan")
+    result = restore_backup(berkas, ke, actor=GLOBALS.petugas)
+
+    def human(console: Console) -> None:
+        console.print(f"Cadangan {result['arsip']} (dibuat {result['dibuat']}) dipulihkan ke "
+                      f"[bold]{result['ke']}[/bold]: {result['jumlah_berkas']} berkas diperiksa.")
+        if result["versi_format_register"] != result["versi_format_sekarang"]:
+            console.print(f"Register dimigrasi dari format {result['versi_format_register']} ke "
+                          f"{result['versi_format_sekarang']} (cadangan otomatis di data/cadangan/).")
+        console.print(f"Pakai dengan: sakti --kantor {result['ke']} status ...")
+
+    out.result(result, human)
+
+
+@command
+def bersihkan(out: Output,
+              lebih_dari: Annotated[str, typer.Option(
+                  "--lebih-dari", metavar="HARI",
+                  help="Masa simpan dalam hari sejak perubahan terakhir permohonan, mis. 365.")],
+              uji: Annotated[bool, typer.Option("--uji", help="Hanya tampilkan yang akan dihapus.")] = False,
+              json_out: JSON_OPT = False) -> None:
+    """Hapus pindaian persyaratan permohonan selesai (TERBIT/DITOLAK) yang lewat masa simpan; register tetap."""
+    from sakti_cli.retention import purge_scans
+
+    ws = workspace()
+    result = purge_scans(ws, register_for(ws), lebih_dari, dry_run=uji)
+
+    def human(console: Console) -> None:
+        verb = "Akan dihapus" if uji else "Dihapus"
+        table = Table(title=f"{verb}: pindaian permohonan selesai yang tidak berubah sejak sebelum {result['batas']}")
+        for col in ("Registrasi", "Status", "Perubahan terakhir", "Berkas", "Ukuran"):
+            table.add_column(col)
+        for item in result["permohonan"]:
+            table.add_row(item["nomor_registrasi"], item["status"], item["diubah"] or "-",
+                          ", ".join(item["berkas"]) or "(sisa berkas)", _size(int(item["ukuran"])))
+        console.print(table)
+        if uji:
+            console.print(f"Uji saja: tidak ada yang dihapus ({result['jumlah']} permohonan). "
+                          f"Jalankan tanpa --uji untuk menghapus.")
+        else:
+            console.print(f"{result['jumlah']} permohonan, {result['jumlah_berkas']} berkas dihapus; "
+                          "catatan register tetap, penghapusan tercatat di jejak audit.")
+
+    out.result(result, human)

@@ -1,0 +1,206 @@
+"""The register as a record: nomor mulai, batalkan, cetak, riwayat, register periksa."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+
+from sakti_cli.cli.output import Output
+from sakti_cli.cli.state import JSON_OPT, Negative, command, register_for, workspace
+
+NomorArg = Annotated[str, typer.Argument(help="Nomor surat lengkap, mis. 400.9.14.1/001/ARSEL/XI/2026.")]
+SIXTEEN_DIGITS = re.compile(r"(?<![0-9A-Za-z])\d{16}(?![0-9A-Za-z])")  # not inside a hex digest
+
+nomor_app = typer.Typer(help="Penomoran surat.", no_args_is_help=True, rich_markup_mode=None)
+register_app = typer.Typer(help="Register kantor: pemeriksaan keutuhan.", no_args_is_help=True,
+                           rich_markup_mode=None)
+
+
+def register(app: typer.Typer) -> None:
+    app.command("batalkan")(batalkan)
+    app.command("cetak")(cetak)
+    app.command("riwayat")(riwayat)
+    nomor_app.command("mulai")(mulai)
+    register_app.command("periksa")(periksa_register)
+    app.add_typer(nomor_app, name="nomor")
+    app.add_typer(register_app, name="register")
+
+
+# --- nomor mulai ---------------------------------------------------------------------------------
+@command
+def mulai(out: Output,
+          layanan: Annotated[str, typer.Option("--layanan", help="Kode layanan yang urutannya dimulai.")],
+          dari: Annotated[int, typer.Option("--dari", min=1, help="Nomor urut berikutnya yang akan diterbitkan.")],
+          tahun: Annotated[int | None, typer.Option("--tahun", help="Tahun urutan (bawaan: tahun ini).")] = None,
+          json_out: JSON_OPT = False) -> None:
+    """Mulai urutan nomor dari buku agenda kertas: nomor berikutnya DARI, nomor di bawahnya tercatat di kertas."""
+    from sakti_cli.numbering import scope_label, start_number
+    from sakti_cli.sop import load_service
+
+    ws = workspace()
+    service = load_service(ws.sop_dir, layanan)
+    with register_for(ws).transaction() as txn:
+        record = start_number(txn, ws, service, dari, tahun)
+    payload = {"lingkup": record["lingkup"], "tahun": record["tahun"], "dari": record["dari"],
+               "sebelumnya": record["sebelumnya"], "layanan": record["layanan"]}
+
+    def human(console: Console) -> None:
+        paper = f"; nomor 1-{dari - 1} dianggap terbit di buku agenda kertas" if dari > 1 else ""
+        console.print(f"Urutan {scope_label(record['lingkup'])} dimulai: nomor berikutnya [bold]{dari}[/bold]"
+                      f"{paper}.")
+
+    out.result(payload, human)
+
+
+# --- batalkan ------------------------------------------------------------------------------------
+@command
+def batalkan(out: Output, nomor: NomorArg,
+             alasan: Annotated[str, typer.Option("--alasan", help="Alasan pembatalan (wajib).")],
+             json_out: JSON_OPT = False) -> None:
+    """Batalkan surat yang sudah TERBIT: tetap di register, verifikasi menyatakannya batal, nomornya tidak dipakai lagi.
+
+    Permohonannya kembali LENGKAP; 'sakti terbitkan REG' lalu menerbitkan surat pengganti bernomor baru.
+    """
+    from sakti_cli.letters import void_issued
+
+    ws = workspace()
+    with register_for(ws).transaction() as txn:
+        letter = void_issued(txn, nomor, alasan)
+    payload = {"nomor_surat": letter["nomor_surat"], "status": letter["status"],
+               "alasan_batal": letter["alasan_batal"], "dibatalkan": letter["dibatalkan"],
+               "dibatalkan_oleh": letter["dibatalkan_oleh"], "nomor_registrasi": letter["nomor_registrasi"]}
+
+    def human(console: Console) -> None:
+        console.print(f"[red]Surat {letter['nomor_surat']} dibatalkan[/red]: {letter['alasan_batal']}")
+        console.print(f"Permohonan {letter['nomor_registrasi']} kembali LENGKAP; surat pengganti: "
+                      f"sakti terbitkan {letter['nomor_registrasi']}")
+
+    out.result(payload, human)
+
+
+# --- cetak ---------------------------------------------------------------------------------------
+@command
+def cetak(out: Output, nomor: NomorArg,
+          ke: Annotated[Path | None, typer.Option("--ke", help="Salin PDF ke berkas atau folder ini.")] = None,
+          timpa: Annotated[bool, typer.Option("--timpa", help="Timpa berkas --ke yang sudah ada.")] = False,
+          json_out: JSON_OPT = False) -> None:
+    """Berikan lagi PDF surat yang tersimpan, setelah SHA-256-nya dicocokkan dengan register."""
+    from sakti_cli.letters import reprint
+
+    ws = workspace()
+    result = reprint(ws, register_for(ws), nomor, ke, timpa)
+
+    def human(console: Console) -> None:
+        console.print(f"Surat {result['nomor_surat']}: PDF cocok dengan register (SHA-256).")
+        console.print(f"Disalin ke: {result['ke']}" if result["ke"] else f"PDF: {result['pdf']}")
+
+    out.result(result, human)
+
+
+# --- riwayat -------------------------------------------------------------------------------------
+def _mask(value: Any) -> Any:
+    from sakti_cli.id_format import mask_nik
+
+    if isinstance(value, str):
+        return SIXTEEN_DIGITS.sub(lambda m: mask_nik(m.group(0)), value)
+    if isinstance(value, dict):
+        return {k: _mask(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_mask(v) for v in value]
+    return value
+
+
+def _describe(detail: Any) -> str:
+    def show(value: Any) -> str:
+        if isinstance(value, dict):
+            return ",".join(f"{k}:{v}" for k, v in value.items())
+        if isinstance(value, list):
+            return ",".join(str(v) for v in value)
+        return str(value)
+
+    if not isinstance(detail, dict):
+        return ""
+    return "; ".join(f"{k}={show(v)}" for k, v in detail.items() if v not in (None, "", [], {}))
+
+
+@command
+def riwayat(out: Output,
+            objek: Annotated[str | None, typer.Option(
+                "--objek", help="Nomor registrasi, nomor surat atau lingkup nomor.")] = None,
+            petugas: Annotated[str | None, typer.Option("--petugas", help="Hanya peristiwa oleh petugas ini.")] = None,
+            batas: Annotated[int, typer.Option("--batas", min=1, help="Jumlah peristiwa terakhir.")] = 50,
+            json_out: JSON_OPT = False) -> None:
+    """Jejak audit: siapa melakukan apa, kapan, status sebelum dan sesudah (NIK disamarkan)."""
+    from sakti_cli.applications import REG_RE, normalise_reg
+    from sakti_cli.registry import recent_events
+
+    ws = workspace()
+    wanted = objek
+    if wanted and REG_RE.match(wanted.strip().upper()):
+        wanted = normalise_reg(wanted)
+    events = [_mask(e) for e in recent_events(register_for(ws), objek=wanted, petugas=petugas, limit=batas)]
+    rows = [{k: e.get(k) for k in ("waktu", "petugas", "aksi", "objek", "sebelum", "sesudah", "detail", "id")}
+            for e in events]
+
+    def human(console: Console) -> None:
+        if not rows:
+            console.print("Tidak ada peristiwa yang cocok.")
+            return
+        for row in rows:  # one line per event: readable at any width, easy to grep
+            when = str(row["waktu"])[:16].replace("T", " ")
+            change = f"{row['sebelum'] if row['sebelum'] is not None else '-'} → " \
+                     f"{row['sesudah'] if row['sesudah'] is not None else '-'}"
+            detail = _describe(row["detail"])
+            console.print(f"{when}  {row['petugas']}  [bold]{row['aksi']}[/bold]  {row['objek']}  {change}"
+                          + (f"  [dim]{detail}[/dim]" if detail else ""), markup=True, highlight=False,
+                          soft_wrap=True)
+
+    out.result({"peristiwa": rows, "jumlah": len(rows)}, human)
+
+
+# --- register periksa ----------------------------------------------------------------------------
+@command
+def periksa_register(out: Output,
+                     perbaiki: Annotated[bool, typer.Option(
+                         "--perbaiki", help="Tutup nomor yang menggantung (proses mati) sebagai BATAL.")] = False,
+                     json_out: JSON_OPT = False) -> None:
+    """Periksa keutuhan register: berkas, nomor, PDF, permohonan, jejak audit (keluar 1 bila ada masalah)."""
+    from sakti_cli.register_check import check_register, close_dangling
+
+    ws = workspace()
+    register = register_for(ws)
+    result = check_register(ws, register)
+    closed: list[str] = []
+    if perbaiki and result["menggantung"]:
+        closed = close_dangling(register, result["menggantung"])
+        result = check_register(ws, register)
+    payload = {k: v for k, v in result.items() if k != "menggantung"}
+    if perbaiki:
+        payload["diperbaiki"] = closed
+
+    def human(console: Console) -> None:
+        summary = result["ringkasan"]
+        console.print(f"Permohonan {summary['permohonan']}, surat {summary['surat']} (TERBIT {summary['terbit']}, "
+                      f"BATAL {summary['batal']}, DIPESAN {summary['dipesan']}), peristiwa audit "
+                      f"{summary['peristiwa']}.")
+        for scope in summary["lingkup"]:
+            paper = f", {scope['kertas']} di kertas" if scope["kertas"] else ""
+            console.print(f"  {scope['lingkup']}: sampai urut {scope['terakhir']}{paper}")
+        for number in closed:
+            console.print(f"[yellow]Ditutup BATAL (proses terhenti):[/yellow] {number}")
+        for note in result["catatan"]:
+            console.print(f"[cyan]Catatan:[/cyan] {note['pesan']}")
+        for problem in result["masalah"]:
+            console.print(f"[red]Masalah[/red] [{problem['berkas']}] {problem['pesan']}")
+        if result["bersih"]:
+            console.print("[green]Register utuh: tidak ada masalah.[/green]")
+        else:
+            console.print(f"[red]{len(result['masalah'])} masalah ditemukan.[/red]")
+
+    out.result(payload, human, ok=result["bersih"])
+    if not result["bersih"]:
+        raise Negative

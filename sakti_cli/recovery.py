@@ -1,0 +1,171 @@
+"""Numbers reserved by a process that died are closed as BATAL ("proses terhenti"), never reused.
+
+A reservation records its process (pid, host and the kernel's start time of that pid, so a pid reused
+by another program is not mistaken for the owner). Open reservations are also listed in a small
+table of ``urutan.json`` (see letters.OPEN_TABLE); every register transaction reads that list and
+closes the entries whose process is gone. That costs O(open reservations), not a scan of letters.
+
+A process on another host cannot be checked from here: its reservation is left open and reported as
+"sedang diproses" by ``sakti register periksa``.
+
+A letter prepared without its signature (``terbitkan --tanpa-ttd``) leaves the open list when it
+reaches MENUNGGU_TTD: it then waits for its signatory, not for a process, and is never closed here.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from sakti_cli.registry import Transaction
+
+REASON = "proses terhenti"
+
+
+def _proc_stat(pid: int) -> list[str] | None:
+    """Fields of /proc/PID/stat after the command name (state first), or None if unavailable."""
+    try:
+        raw = Path(f"/proc/{pid}/stat").read_text(encoding="ascii", errors="replace")
+    except OSError:
+        return None
+    return raw[raw.rfind(")") + 2:].split()
+
+
+def process_start(pid: int) -> str | None:
+    fields = _proc_stat(pid)
+    return fields[19] if fields and len(fields) > 19 else None
+
+
+def own_process() -> dict[str, Any]:
+    pid = os.getpid()
+    return {"pid": pid, "host": socket.gethostname(), "mulai": process_start(pid)}
+
+
+def process_state(proses: dict[str, Any] | None) -> str:
+    """``hidup``, ``mati``, or ``tidak_diketahui`` (another host, or nothing recorded)."""
+    if not isinstance(proses, dict) or not isinstance(proses.get("pid"), int):
+        return "tidak_diketahui"
+    if proses.get("host") != socket.gethostname():
+        return "tidak_diketahui"
+    pid = int(proses["pid"])
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return "mati"
+    except PermissionError:
+        pass  # exists, owned by someone else
+    fields = _proc_stat(pid)
+    if fields is not None:
+        if fields[0] in ("Z", "X"):  # killed, not yet reaped by its parent
+            return "mati"
+        started = proses.get("mulai")
+        if started and len(fields) > 19 and fields[19] != started:
+            return "mati"  # the pid now belongs to another program
+    return "hidup"
+
+
+def leftover_pdf(register_root: Path, letter: dict[str, Any]) -> Path:
+    """Where issue.py would have stored this letter's PDF (data/surat/YYYY/MM/NOMOR.pdf)."""
+    safe = str(letter["nomor_surat"]).replace("/", "_").replace(" ", "")
+    from sakti_cli.registry import letter_month
+
+    return register_root.parent / "surat" / str(letter["tahun"]) / letter_month(letter)[5:] / f"{safe}.pdf"
+
+
+QUEUE_DIR = "antrean"
+"""Under data/: unsigned letters waiting for their signatory (``terbitkan --tanpa-ttd``), private."""
+
+
+def queued_pdf(register_root: Path, letter: dict[str, Any]) -> Path:
+    """Where a letter waiting for its signature keeps its unsigned PDF (data/antrean/NOMOR.pdf)."""
+    safe = str(letter["nomor_surat"]).replace("/", "_").replace(" ", "")
+    return register_root.parent / QUEUE_DIR / f"{safe}.pdf"
+
+
+def close_reservation(txn: Transaction, entry: dict[str, Any], reason: str = REASON) -> dict[str, Any] | None:
+    """Close one reservation as BATAL and note the number on its application. None if already closed."""
+    from tinydb import Query
+
+    from sakti_cli.applications import find_application, save_application
+    from sakti_cli.errors import NotFound
+    from sakti_cli.letters import OPEN_TABLE, get_letter, void_reserved
+
+    try:
+        letter = get_letter(txn, {"bulan": entry["bulan"], "id": entry["id"]})
+    except NotFound:
+        letter = None
+    if letter is None or letter["status"] != "DIPESAN":  # a stale entry of the open list: drop it
+        open_table = txn.table("urutan.json", OPEN_TABLE)
+        if open_table.contains(Query().id == entry["id"]):
+            open_table.remove(Query().id == entry["id"])
+        return None
+    detail: dict[str, Any] = {"pid": (letter.get("proses") or {}).get("pid")}
+    pdf = leftover_pdf(txn.root, letter)
+    if pdf.is_file():  # signed and stored, the process died before recording it
+        detail["pdf_tertinggal"] = str(pdf.relative_to(txn.root.parent.parent))
+    letter = void_reserved(txn, letter["id"], letter["bulan"], reason, **detail)
+    # prepared for the queue, the process died before recording it: the unsigned copy holds personal data
+    queued_pdf(txn.root, letter).unlink(missing_ok=True)
+    if "pdf_tertinggal" in detail:
+        from sakti_cli.letters import save_letter
+
+        letter["pdf_tertinggal"] = detail["pdf_tertinggal"]
+        save_letter(txn, letter)
+    try:
+        record = find_application(txn, letter["nomor_registrasi"])
+    except NotFound:
+        return letter
+    if letter["nomor_surat"] not in record.setdefault("nomor_batal", []):
+        record["nomor_batal"].append(letter["nomor_surat"])
+        save_application(txn, record)
+    return letter
+
+
+def close_dead_reservations(txn: Transaction) -> bool:
+    """Run at the start of every register transaction: close the open reservations of dead processes.
+
+    True when something changed (the caller then commits it at once)."""
+    from sakti_cli.errors import RegisterCorrupt
+    from sakti_cli.letters import open_reservations
+
+    try:
+        entries = open_reservations(txn)
+    except RegisterCorrupt:
+        return False  # urutan.json is damaged: steps that only read (status, verifikasi) still work
+    changed = False
+    for entry in entries:
+        if process_state(entry.get("proses")) == "mati":
+            close_reservation(txn, entry)
+            changed = True
+    return changed
+
+
+WORK_PREFIX = "kerja-"
+
+
+def make_work_dir(data_dir: Path) -> Path:
+    """A private scratch folder for one issuance, named by its process so a crash can be cleaned up:
+    a rendered letter holds personal data and must not linger after a killed process."""
+    import tempfile
+
+    me = own_process()
+    return Path(tempfile.mkdtemp(prefix=f"{WORK_PREFIX}{me['pid']}-{me['mulai'] or 0}-", dir=data_dir))
+
+
+def remove_dead_work_dirs(data_dir: Path) -> list[Path]:
+    """Delete the scratch folders of processes that are no longer alive on this host."""
+    import shutil
+
+    removed = []
+    for folder in data_dir.glob(f"{WORK_PREFIX}*"):
+        parts = folder.name[len(WORK_PREFIX):].split("-")
+        if len(parts) < 3 or not parts[0].isdigit():
+            continue
+        owner = {"pid": int(parts[0]), "host": socket.gethostname(), "mulai": None if parts[1] == "0" else parts[1]}
+        if process_state(owner) == "mati":
+            shutil.rmtree(folder, ignore_errors=True)
+            removed.append(folder)
+    return removed

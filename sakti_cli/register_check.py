@@ -1,0 +1,473 @@
+"""``register periksa``: can the register be trusted as a record?
+
+Read under the register lock, file by file (a damaged file is reported, not fatal):
+  - every register file loads (JSON tables, audit lines);
+  - every letter number is accounted for per scope and year: from the first to the last, each number
+    is exactly one letter TERBIT or BATAL; numbers below a ``nomor mulai`` start that the register
+    does not hold were issued on paper; a reservation of a live process is "sedang diproses";
+  - the lookups (number, verification code, SHA-256) point at their letters;
+  - every TERBIT letter's PDF is present with its recorded SHA-256;
+  - every letter waiting for its signature (MENUNGGU_TTD) is in the signing queue with its unsigned PDF
+    unchanged, its application MENUNGGU_TTD and pointing at it; no unsigned PDF is left in data/antrean
+    without a waiting letter (it holds personal data);
+  - every application is in a legal state and consistent with its letter;
+  - the audit trail is unbroken: each event's ``prev`` is the previous event's ``hash``, each ``hash``
+    recomputes, the last one and the count match the anchor kept in urutan.json, and no event holds a
+    16-digit number (a NIK or KK number must never be written to the trail).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from collections import defaultdict
+from pathlib import Path
+from typing import Any
+
+from sakti_cli.errors import RegisterCorrupt
+from sakti_cli.id_format import mask_nik
+from sakti_cli.numbering import scope_label
+from sakti_cli.office import Workspace
+from sakti_cli.recovery import process_state
+from sakti_cli.registry import AUDIT_TABLE, FORMAT_VERSION, GENESIS, Register, event_hash
+from sakti_cli.storage import locked, read_json
+
+LETTER_STATES = ("DIPESAN", "MENUNGGU_TTD", "TERBIT", "BATAL")
+WAITING = "MENUNGGU_TTD"  # letters.WAITING: a letter (and its application) waiting for the signatory
+SIXTEEN_DIGITS = re.compile(r"(?<![0-9A-Za-z])\d{16}(?![0-9A-Za-z])")  # not inside a hex digest
+
+
+class Report:
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self.problems: list[dict[str, Any]] = []
+        self.notes: list[dict[str, Any]] = []
+        self.dangling: list[dict[str, Any]] = []
+        self.damaged: set[str] = set()
+
+    def name(self, path: Path) -> str:
+        try:
+            return str(path.relative_to(self.root))
+        except ValueError:
+            return str(path)
+
+    def problem(self, kind: str, where: str, message: str, **detail: Any) -> None:
+        if kind == "berkas_rusak":
+            self.damaged.add(where)
+        self.problems.append({"jenis": kind, "berkas": where, "pesan": message, **detail})
+
+    def note(self, kind: str, where: str, message: str, **detail: Any) -> None:
+        self.notes.append({"jenis": kind, "berkas": where, "pesan": message, **detail})
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for chunk in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def _table(report: Report, path: Path, name: str) -> list[dict[str, Any]] | None:
+    """The documents of one TinyDB table in one file; None (and one problem per file) if it is damaged."""
+    where = report.name(path)
+    if where in report.damaged:
+        return None
+    try:
+        data = read_json(path)
+    except RegisterCorrupt as exc:
+        report.problem("berkas_rusak", where, exc.pesan)
+        return None
+    except OSError as exc:
+        report.problem("berkas_rusak", where, f"Berkas {where} tidak dapat dibaca: {exc.strerror}.")
+        return None
+    if data is None:
+        return []
+    if not isinstance(data, dict) or not all(isinstance(t, dict) for t in data.values()):
+        report.problem("berkas_rusak", where, f"Berkas {where} rusak: isinya bukan tabel register.")
+        return None
+    docs = data.get(name, {})
+    if not all(isinstance(doc, dict) for doc in docs.values()):
+        report.problem("berkas_rusak", where, f"Berkas {where} rusak: tabel '{name}' berisi data yang bukan catatan.")
+        return None
+    return [docs[k] for k in sorted(docs, key=lambda k: int(k) if str(k).isdigit() else 0)]  # by doc id
+
+
+def _partition(report: Report, kind: str, table: str) -> list[tuple[Path, dict[str, Any]]]:
+    folder = report.root / kind
+    out = []
+    for path in sorted(folder.glob("*.json")) if folder.is_dir() else []:
+        for doc in _table(report, path, table) or []:
+            out.append((path, doc))
+    return out
+
+
+def _check_meta(report: Report) -> None:
+    path = report.root / "meta.json"
+    docs = _table(report, path, "meta")
+    if docs is None:
+        return
+    if not docs:
+        if path.exists():
+            report.problem("berkas_rusak", "meta.json", "meta.json tidak memuat versi_format.")
+        return
+    version = docs[0].get("versi_format")
+    if not isinstance(version, int):
+        report.problem("berkas_rusak", "meta.json", "meta.json tidak memuat versi_format yang sah.")
+    elif version > FORMAT_VERSION:
+        report.problem("versi", "meta.json", f"Register berformat {version}, lebih baru dari sakti ini "
+                                             f"({FORMAT_VERSION}): perbarui sakti sebelum memeriksanya.")
+
+
+def _check_numbers(report: Report, letters: list[tuple[Path, dict[str, Any]]], urutan: dict[str, list[dict]],
+                   open_ids: set[str]) -> dict[str, Any]:
+    counters = {str(d.get("kunci")): d.get("nilai") for d in urutan.get("urutan", [])}
+    starts: dict[str, int] = {}
+    for start in urutan.get("mulai", []):  # oldest first: the latest start of a scope counts
+        key, first = start.get("lingkup"), start.get("dari")
+        if isinstance(key, str) and isinstance(first, int):
+            starts[key] = first
+    by_scope: dict[str, dict[int, list[dict[str, Any]]]] = defaultdict(lambda: defaultdict(list))
+    numbers: dict[str, list[str]] = defaultdict(list)
+    for path, letter in letters:
+        where = report.name(path)
+        number = letter.get("nomor_surat")
+        if not isinstance(number, str) or not isinstance(letter.get("urut"), int) or not letter.get("lingkup"):
+            report.problem("surat_rusak", where, f"Catatan surat {letter.get('id') or '?'} di {where} tidak lengkap "
+                                                 "(nomor_surat, urut atau lingkup hilang).")
+            continue
+        numbers[number].append(where)
+        if path.stem != letter.get("bulan"):
+            report.problem("surat_salah_tempat", where, f"Surat {number} tercatat di {where}, bukan di bulan "
+                                                       f"{letter.get('bulan')}.")
+        status = letter.get("status")
+        if status not in LETTER_STATES:
+            report.problem("status_surat", where, f"Surat {number} berstatus tidak sah: {status!r}.")
+        elif status == "BATAL" and not letter.get("alasan_batal"):
+            report.problem("status_surat", where, f"Surat {number} BATAL tanpa alasan.")
+        elif status == "DIPESAN":
+            state = process_state(letter.get("proses"))
+            pid = (letter.get("proses") or {}).get("pid")
+            if state == "mati":
+                report.problem("nomor_menggantung", where,
+                               f"Nomor {number} dipesan oleh proses {pid} yang sudah berhenti dan belum ditutup.",
+                               saran="Jalankan 'sakti register periksa --perbaiki' untuk menutupnya sebagai BATAL.")
+                report.dangling.append({"id": letter["id"], "bulan": letter.get("bulan"), "nomor_surat": number})
+            else:
+                host = (letter.get("proses") or {}).get("host")
+                extra = "" if state == "hidup" else f" di komputer {host}"
+                report.note("sedang_diproses", where, f"Nomor {number} sedang diproses (proses {pid}{extra}).")
+                if letter.get("id") not in open_ids:
+                    report.problem("nomor_menggantung", where,
+                                   f"Nomor {number} berstatus DIPESAN tetapi tidak ada di daftar pesanan terbuka "
+                                   "(urutan.json): tidak akan ditutup otomatis bila prosesnya berhenti.")
+        by_scope[str(letter["lingkup"])][int(letter["urut"])].append(letter)
+    for number, places in numbers.items():
+        if len(places) > 1:
+            report.problem("nomor_ganda", ", ".join(sorted(set(places))),
+                           f"Nomor surat {number} tercatat {len(places)} kali.")
+    summary = []
+    for key in sorted(set(by_scope) | {k for k in counters if k.startswith("nomor|")} | set(starts)):
+        label = scope_label(key)
+        entries = by_scope.get(key, {})
+        counter = counters.get(key)
+        highest = max(entries, default=0)
+        if not isinstance(counter, int):
+            if entries:
+                report.problem("penghitung", "urutan.json", f"Penghitung nomor untuk {label} hilang "
+                                                            f"(surat tercatat sampai urut {highest}).")
+            counter = 0
+        elif highest > counter:
+            report.problem("penghitung", "urutan.json",
+                           f"Penghitung nomor {label} berhenti di {counter}, padahal urut {highest} sudah "
+                           "tercatat: nomor dapat terpakai dua kali.")
+        first_electronic = starts.get(key, 1)
+        paper = missing = 0
+        for urut in range(1, max(counter, highest) + 1):
+            found = entries.get(urut, [])
+            if len(found) > 1:
+                report.problem("nomor_ganda", "surat/", f"Urut {urut} pada {label} dipakai {len(found)} surat: "
+                                                        f"{', '.join(str(f.get('nomor_surat')) for f in found)}.")
+            if found:
+                continue
+            if urut < first_electronic:
+                paper += 1
+                continue
+            missing += 1
+            report.problem("nomor_hilang", "surat/", f"Nomor urut {urut} pada {label} tidak tercatat "
+                                                     "(tidak TERBIT dan tidak BATAL).")
+        counts = {s: sum(1 for items in entries.values() for i in items if i.get("status") == s)
+                  for s in LETTER_STATES if s != WAITING}  # waiting letters: counted once, in the summary
+        summary.append({"lingkup": key, "terakhir": max(counter, highest), "mulai": first_electronic,
+                        "kertas": paper, "hilang": missing, **{s.lower(): n for s, n in counts.items()}})
+    return {"lingkup": summary}
+
+
+def _check_indexes(report: Report, letters: list[tuple[Path, dict[str, Any]]]) -> None:
+    index: dict[str, dict[str, Any]] = {}
+    for _, doc in _partition(report, "indeks", "indeks"):
+        if isinstance(doc.get("kunci"), str):
+            index[doc["kunci"]] = doc
+    for _, letter in letters:
+        number = letter.get("nomor_surat")
+        if not isinstance(number, str):
+            continue
+        keys = [("nomor", number), ("kode", letter.get("kode_verifikasi"))]
+        if letter.get("status") == "TERBIT":
+            keys.append(("sha256", letter.get("sha256")))
+        for kind, value in keys:
+            entry = index.get(f"{kind}:{value}")
+            if entry is None or entry.get("id") != letter.get("id") or entry.get("bulan") != letter.get("bulan"):
+                report.problem("indeks", "indeks/", f"Indeks {kind} untuk surat {number} hilang atau menunjuk "
+                                                    "catatan lain: verifikasi dan pencarian akan gagal.")
+
+
+def _check_pdfs(report: Report, ws: Workspace, letters: list[tuple[Path, dict[str, Any]]]) -> None:
+    for _, letter in letters:
+        if letter.get("status") != "TERBIT":
+            continue
+        number = letter.get("nomor_surat")
+        relative = letter.get("pdf")
+        if not relative or not letter.get("sha256"):
+            report.problem("pdf", "surat/", f"Surat {number} TERBIT tanpa catatan PDF atau SHA-256.")
+            continue
+        path = ws.root / str(relative)
+        if not path.is_file():
+            report.problem("pdf_hilang", str(relative), f"PDF surat {number} tidak ada: {relative}.")
+            continue
+        try:
+            digest = _sha256(path)
+        except OSError as exc:
+            report.problem("pdf_hilang", str(relative), f"PDF surat {number} tidak dapat dibaca: {exc.strerror}.")
+            continue
+        if digest != letter["sha256"]:
+            report.problem("pdf_berubah", str(relative), f"PDF surat {number} ({relative}) berubah: SHA-256 "
+                                                         f"{digest[:12]}… tidak sama dengan yang tercatat "
+                                                         f"{str(letter['sha256'])[:12]}….")
+
+
+def _check_queue(report: Report, ws: Workspace, letters: list[tuple[Path, dict[str, Any]]],
+                 queue: list[dict[str, Any]]) -> None:
+    """Letters MENUNGGU_TTD against the queue table and the unsigned PDFs in data/antrean."""
+    from sakti_cli.recovery import queued_pdf
+
+    listed = {str(entry.get("id")): entry for entry in queue}
+    by_id = {str(letter.get("id")): letter for _, letter in letters}
+    expected_files: set[Path] = set()
+    for _, letter in letters:
+        if letter.get("status") != WAITING:
+            continue
+        number = letter.get("nomor_surat")
+        if str(letter.get("id")) not in listed:
+            report.problem("antrean", "urutan.json", f"Surat {number} MENUNGGU_TTD tidak ada di antrean tanda tangan "
+                                                     "(urutan.json): penandatangan tidak akan melihatnya.")
+        relative = letter.get("pdf_belum_ttd")
+        path = ws.root / str(relative) if relative else None
+        if path is not None:
+            expected_files.add(path)
+        if path is None or not path.is_file():
+            report.problem("pdf_hilang", str(relative or "antrean/"), f"PDF surat {number} yang menunggu tanda "
+                                                                       f"tangan tidak ada: {relative or '-'}.")
+        elif _sha256(path) != letter.get("sha256_belum_ttd"):
+            report.problem("pdf_berubah", str(relative), f"PDF surat {number} yang menunggu tanda tangan "
+                                                         f"({relative}) berubah sejak disiapkan.")
+    for key, entry in listed.items():
+        found = by_id.get(key)
+        if found is None or found.get("status") != WAITING:
+            report.problem("antrean", "urutan.json", f"Antrean tanda tangan memuat surat {entry.get('nomor_surat')} "
+                                                     "yang tidak menunggu tanda tangan.")
+    folder = queued_pdf(report.root, {"nomor_surat": "-"}).parent
+    for path in sorted(folder.glob("*.pdf")) if folder.is_dir() else []:
+        if path not in expected_files:
+            report.problem("antrean_tertinggal", report.name(path),
+                           f"PDF belum bertanda tangan {path.name} di antrean tanpa surat yang menunggu; berisi "
+                           "data pribadi.", saran="Hapus berkas itu bila suratnya memang sudah BATAL atau TERBIT.")
+
+
+def _check_applications(report: Report, letters: list[tuple[Path, dict[str, Any]]],
+                        counters: dict[str, Any]) -> int:
+    from sakti_cli.applications import STATES, partition_of_reg
+
+    by_number = {str(letter.get("nomor_surat")): letter for _, letter in letters}
+    issued_by_reg: dict[str, list[str]] = defaultdict(list)
+    for _, letter in letters:
+        if letter.get("status") == "TERBIT":
+            issued_by_reg[str(letter.get("nomor_registrasi"))].append(str(letter.get("nomor_surat")))
+    seen: set[str] = set()
+    waiting_for: dict[str, str] = {}  # application MENUNGGU_TTD -> the number it waits for
+    apps = _partition(report, "permohonan", "permohonan")
+    for path, record in apps:
+        where = report.name(path)
+        reg = record.get("nomor_registrasi")
+        status = record.get("status")
+        if not isinstance(reg, str) or not re.fullmatch(r"REG-\d{6}-\d{4,6}", reg):
+            report.problem("permohonan_rusak", where, f"Catatan permohonan di {where} tanpa nomor registrasi yang sah.")
+            continue
+        if reg in seen:
+            report.problem("permohonan_ganda", where, f"Permohonan {reg} tercatat lebih dari sekali.")
+        seen.add(reg)
+        month = f"{reg[4:8]}-{reg[8:10]}"
+        partition = partition_of_reg(reg)
+        if path.stem != partition:
+            report.problem("permohonan_salah_tempat", where, f"Permohonan {reg} tercatat di {where}, "
+                                                             f"bukan {partition}.")
+        counter = counters.get(f"registrasi|{reg[4:10]}")
+        if not isinstance(counter, int) or int(reg.split("-")[2]) > counter:
+            report.problem("penghitung", "urutan.json", f"Penghitung registrasi bulan {month} di bawah {reg}: "
+                                                        "nomor registrasi dapat terpakai dua kali.")
+        if status not in (*STATES, WAITING):
+            report.problem("status_permohonan", where, f"Permohonan {reg} berstatus tidak sah: {status!r}.")
+            continue
+        history = record.get("riwayat") or []
+        if not history or not isinstance(history[-1], dict) or history[-1].get("ke") != status:
+            report.problem("status_permohonan", where, f"Riwayat permohonan {reg} tidak berakhir di status {status}.")
+        letter_ref = record.get("surat")
+        ref: dict[str, Any] = letter_ref if isinstance(letter_ref, dict) else {}
+        issued = issued_by_reg.get(reg, [])
+        if status == "TERBIT":
+            number = ref.get("nomor_surat")
+            linked = by_number.get(str(number))
+            if linked is None:
+                report.problem("permohonan_surat", where, f"Permohonan {reg} TERBIT tetapi suratnya "
+                                                          f"({number or 'tidak ada'}) tidak ada di register.")
+            elif linked.get("status") != "TERBIT":
+                report.problem("permohonan_surat", where, f"Permohonan {reg} TERBIT tetapi surat {number} "
+                                                          f"berstatus {linked.get('status')}.")
+            elif linked.get("nomor_registrasi") != reg or linked.get("sha256") != ref.get("sha256"):
+                report.problem("permohonan_surat", where, f"Surat {number} tidak cocok dengan permohonan {reg} "
+                                                          "(nomor registrasi atau SHA-256 berbeda).")
+        elif status == WAITING:
+            waiting = (record.get("antrean") or {}).get("nomor_surat")
+            waiting_for[reg] = str(waiting)
+            linked = by_number.get(str(waiting))
+            if linked is None or linked.get("status") != WAITING or linked.get("nomor_registrasi") != reg:
+                report.problem("permohonan_surat", where, f"Permohonan {reg} MENUNGGU_TTD tetapi suratnya "
+                                                          f"({waiting or 'tidak ada'}) tidak menunggu tanda tangan.")
+        if letter_ref and status != "TERBIT":
+            report.problem("permohonan_surat", where, f"Permohonan {reg} berstatus {status} tetapi mencatat surat "
+                                                      f"{letter_ref.get('nomor_surat')}.")
+        current = ref.get("nomor_surat")
+        for number in issued:
+            if number != current:
+                report.problem("permohonan_surat", where, f"Surat {number} TERBIT untuk {reg}, tetapi permohonan itu "
+                                                          f"tidak mencatatnya (status {status}).")
+    for _, letter in letters:
+        reg = letter.get("nomor_registrasi")
+        if letter.get("status") == WAITING and reg in seen and waiting_for.get(str(reg)) != letter.get("nomor_surat"):
+            report.problem("permohonan_surat", "surat/", f"Surat {letter.get('nomor_surat')} menunggu tanda tangan, "
+                                                         f"tetapi permohonan {reg} tidak MENUNGGU_TTD untuknya.")
+        if reg not in seen and not any(p["jenis"] == "berkas_rusak" for p in report.problems):
+            report.problem("permohonan_surat", "surat/", f"Surat {letter.get('nomor_surat')} menyebut permohonan "
+                                                         f"{reg} yang tidak ada di register.")
+        replaced_by = letter.get("diganti_oleh")
+        if replaced_by:
+            other = by_number.get(str(replaced_by))
+            if other is None or other.get("mengganti") != letter.get("nomor_surat"):
+                report.problem("pengganti", "surat/", f"Surat {letter.get('nomor_surat')} diganti oleh {replaced_by}, "
+                                                      "tetapi surat pengganti itu tidak menunjuk baliknya.")
+        replaces = letter.get("mengganti")
+        if replaces:
+            other = by_number.get(str(replaces))
+            if other is None or other.get("diganti_oleh") != letter.get("nomor_surat") \
+                    or other.get("status") != "BATAL":
+                report.problem("pengganti", "surat/", f"Surat {letter.get('nomor_surat')} mengganti {replaces}, "
+                                                      "tetapi surat lama itu tidak BATAL atau tidak menunjuk baliknya.")
+    return len(apps)
+
+
+def _check_audit(report: Report, anchor: dict[str, Any] | None) -> int:
+    folder = report.root / "audit"
+    previous = GENESIS
+    count = 0
+    for path in sorted(folder.glob("*.jsonl")) if folder.is_dir() else []:
+        where = report.name(path)
+        try:
+            lines = path.read_text(encoding="utf-8").splitlines()
+        except (OSError, UnicodeDecodeError) as exc:
+            report.problem("audit_rusak", where, f"Jejak audit {where} tidak dapat dibaca: {exc}.")
+            continue
+        for number, line in enumerate(lines, 1):
+            if not line.strip():
+                continue
+            try:
+                event = json.loads(line)
+            except json.JSONDecodeError:
+                report.problem("audit_rusak", where, f"Jejak audit {where} baris {number} bukan JSON yang utuh.")
+                continue
+            if not isinstance(event, dict):
+                report.problem("audit_rusak", where, f"Jejak audit {where} baris {number} bukan peristiwa.")
+                continue
+            count += 1
+            label = f"{where} baris {number} ({event.get('aksi')} {event.get('objek')})"
+            if event.get("prev") != previous:
+                report.problem("audit_putus", where, f"Rantai jejak audit putus di {label}: peristiwa sebelumnya "
+                                                     "dihapus, disisipkan atau diubah.")
+            if event_hash(event) != event.get("hash"):
+                report.problem("audit_diubah", where, f"Peristiwa di {label} telah diubah (hash tidak cocok).")
+            content = {k: v for k, v in event.items() if k not in ("id", "hash", "prev", "waktu")}
+            for found in SIXTEEN_DIGITS.findall(json.dumps(content, ensure_ascii=False)):
+                report.problem("audit_data_pribadi", where, f"Peristiwa di {label} memuat angka 16 digit "
+                                                            f"({mask_nik(found)}): NIK/KK tidak boleh dicatat.")
+            previous = str(event.get("hash"))
+    if anchor is not None:
+        if anchor.get("hash") != previous:
+            report.problem("audit_putus", "audit/", "Peristiwa terakhir jejak audit tidak sama dengan yang tercatat "
+                                                    "di urutan.json: peristiwa terakhir dihapus atau diubah.")
+        if isinstance(anchor.get("jumlah"), int) and anchor["jumlah"] != count:
+            report.problem("audit_putus", "audit/", f"Jejak audit berisi {count} peristiwa, padahal tercatat "
+                                                    f"{anchor['jumlah']}: ada peristiwa yang hilang atau ditambah.")
+    elif count:
+        report.note("audit_tanpa_jangkar", "urutan.json", "Jangkar jejak audit belum ada (register lama); "
+                                                          "dibuat pada perubahan berikutnya.")
+    return count
+
+
+def check_register(ws: Workspace, register: Register) -> dict[str, Any]:
+    """Check everything under the lock (reads only). Returns ``bersih``, ``masalah``, ``catatan``, ``ringkasan``."""
+    report = Report(register.root)
+    with locked(register.root, register.lock_timeout):
+        _check_meta(report)
+        urutan_path = register.root / "urutan.json"
+        urutan = {name: _table(report, urutan_path, name) or [] for name in ("urutan", "terbuka", "mulai",
+                                                                             "antrean", AUDIT_TABLE)}
+        counters = {str(d.get("kunci")): d.get("nilai") for d in urutan["urutan"]}
+        open_ids = {str(d.get("id")) for d in urutan["terbuka"]}
+        anchors = [d for d in urutan[AUDIT_TABLE] if d.get("kunci") == "kepala"]
+        letters = _partition(report, "surat", "surat")
+        numbers = _check_numbers(report, letters, urutan, open_ids)
+        _check_indexes(report, letters)
+        _check_pdfs(report, ws, letters)
+        _check_queue(report, ws, letters, urutan["antrean"])
+        applications = _check_applications(report, letters, counters)
+        events = _check_audit(report, anchors[0] if anchors else None)
+    statuses = [letter.get("status") for _, letter in letters]
+    return {
+        "bersih": not report.problems,
+        "masalah": report.problems,
+        "catatan": report.notes,
+        "ringkasan": {
+            "permohonan": applications, "surat": len(letters), "terbit": statuses.count("TERBIT"),
+            "batal": statuses.count("BATAL"), "dipesan": statuses.count("DIPESAN"),
+            "menunggu_ttd": statuses.count(WAITING), "peristiwa": events,
+            **numbers,
+        },
+        "menggantung": report.dangling,
+    }
+
+
+def close_dangling(register: Register, dangling: list[dict[str, Any]]) -> list[str]:
+    """``--perbaiki``: close reservations of dead processes as BATAL ("proses terhenti")."""
+    from sakti_cli.recovery import close_reservation, process_state
+
+    closed = []
+    with register.transaction() as txn:
+        from sakti_cli.letters import get_letter
+
+        for entry in dangling:
+            letter = get_letter(txn, {"bulan": entry["bulan"], "id": entry["id"]})
+            if letter["status"] == "DIPESAN" and process_state(letter.get("proses")) == "mati":
+                done = close_reservation(txn, {"bulan": entry["bulan"], "id": entry["id"]})
+                if done is not None:
+                    closed.append(done["nomor_surat"])
+    return closed

@@ -1,0 +1,224 @@
+"""The holiday calendar (``sop/_kalender.yaml``): working days, working hours, the service clock.
+
+The calendar is data in the workspace, edited by staff each year from the SKB 3 Menteri on national
+holidays and cuti bersama. Every working-day rule and the service-time clock read it. A window that
+touches a year the calendar does not hold is refused (ConfigError), never silently counted as if that
+year had no holidays.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from sakti_cli.errors import ConfigError
+
+CALENDAR_NAME = "_kalender.yaml"
+DAY_NAMES = ("senin", "selasa", "rabu", "kamis", "jumat", "sabtu", "minggu")
+DayName = Literal["senin", "selasa", "rabu", "kamis", "jumat", "sabtu", "minggu"]
+_WEEKDAYS: tuple[DayName, ...] = ("senin", "selasa", "rabu", "kamis", "jumat")
+_HOURS = re.compile(r"^([01]\d|2[0-3]):([0-5]\d)-([01]\d|2[0-3]):([0-5]\d)$")
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Holiday(_Strict):
+    tanggal: date
+    nama: str
+
+
+class CalendarYear(_Strict):
+    sumber: str = Field(description="dasar penetapan, mis. SKB 3 Menteri nomor ...")
+    status: Literal["resmi", "perkiraan"] = Field(
+        description="resmi: sudah dicocokkan dengan SKB; perkiraan: SKB belum terbit, tanggal diperkirakan")
+    libur: list[Holiday] = Field(default_factory=list, description="hari libur nasional")
+    cuti_bersama: list[Holiday] = Field(default_factory=list)
+
+
+class CalendarFile(_Strict):
+    """The schema of ``sop/_kalender.yaml``."""
+
+    hari_kerja: list[DayName] = Field(default_factory=lambda: list(_WEEKDAYS))
+    jam_kerja: dict[DayName, str] = Field(
+        default_factory=lambda: {d: "07:30-16:00" for d in ("senin", "selasa", "rabu", "kamis")} | {
+            "jumat": "07:30-16:30"},
+        description="jam layanan per hari kerja, 'JJ:MM-JJ:MM'")
+    tahun: dict[int, CalendarYear]
+
+    @field_validator("jam_kerja")
+    @classmethod
+    def _hours(cls, value: dict[str, str]) -> dict[str, str]:
+        for day, text in value.items():
+            match = _HOURS.match(text)
+            if not match or match.group(1, 2) >= match.group(3, 4):
+                raise ValueError(f"jam_kerja.{day}: '{text}' harus berbentuk JJ:MM-JJ:MM, mulai sebelum selesai")
+        return value
+
+    @model_validator(mode="after")
+    def _dates_in_their_year(self) -> CalendarFile:
+        for year, entry in self.tahun.items():
+            for group in ("libur", "cuti_bersama"):
+                for index, day in enumerate(getattr(entry, group)):
+                    if day.tanggal.year != year:
+                        raise ValueError(f"tahun.{year}.{group}[{index}]: tanggal {day.tanggal} bukan tahun {year}")
+        for day in self.jam_kerja:
+            if day not in self.hari_kerja:
+                raise ValueError(f"jam_kerja.{day}: '{day}' bukan hari kerja (lihat hari_kerja)")
+        return self
+
+
+@dataclass(frozen=True)
+class Calendar:
+    source: Path
+    spec: CalendarFile
+
+    @property
+    def years(self) -> list[int]:
+        return sorted(self.spec.tahun)
+
+    def holiday(self, day: date) -> str | None:
+        """The name of the holiday or cuti bersama on ``day``, or None."""
+        entry = self._year(day)
+        for item in entry.libur:
+            if item.tanggal == day:
+                return item.nama
+        for item in entry.cuti_bersama:
+            if item.tanggal == day:
+                return f"cuti bersama {item.nama}"
+        return None
+
+    def _year(self, day: date) -> CalendarYear:
+        entry = self.spec.tahun.get(day.year)
+        if entry is None:
+            held = ", ".join(str(y) for y in self.years) or "(tidak ada)"
+            raise ConfigError(
+                f"Kalender libur {self.source} belum memuat tahun {day.year} (yang ada: {held}).",
+                saran=f"Tambahkan tahun {day.year} (hari libur nasional dan cuti bersama dari SKB 3 Menteri) "
+                f"di {self.source.name}.",
+                berkas=str(self.source),
+            )
+        return entry
+
+    def is_workday(self, day: date) -> bool:
+        if DAY_NAMES[day.weekday()] not in self.spec.hari_kerja:
+            return False
+        return self.holiday(day) is None
+
+    def workdays_between(self, start: date, end: date) -> int:
+        """Working days strictly between ``start`` and ``end`` (both excluded); 0 when end <= start + 1."""
+        count = 0
+        day = start + timedelta(days=1)
+        while day < end:
+            if self.is_workday(day):
+                count += 1
+            day += timedelta(days=1)
+        return count
+
+    def hours(self, day: date) -> tuple[time, time] | None:
+        if not self.is_workday(day):
+            return None
+        text = self.spec.jam_kerja.get(DAY_NAMES[day.weekday()])  # type: ignore[call-overload]
+        if text is None:
+            return None
+        match = _HOURS.match(text)
+        assert match is not None
+        h1, m1, h2, m2 = (int(g) for g in match.groups())
+        return time(h1, m1), time(h2, m2)
+
+    def working_minutes(self, start: datetime, end: datetime) -> int:
+        """Minutes of office hours on working days between two aware moments (0 when end <= start)."""
+        if end <= start:
+            return 0
+        total = 0
+        day = start.date()
+        while day <= end.date():
+            span = self.hours(day)
+            if span is not None:
+                opens = datetime.combine(day, span[0], tzinfo=start.tzinfo)
+                closes = datetime.combine(day, span[1], tzinfo=start.tzinfo)
+                lo, hi = max(opens, start), min(closes, end)
+                if hi > lo:
+                    total += int((hi - lo).total_seconds() // 60)
+            day += timedelta(days=1)
+        return total
+
+    def minutes_per_day(self) -> int:
+        """Length of the first working day's office hours, to turn 'N hari kerja' into minutes."""
+        for name in self.spec.hari_kerja:
+            text = self.spec.jam_kerja.get(name)
+            if text:
+                match = _HOURS.match(text)
+                assert match is not None
+                h1, m1, h2, m2 = (int(g) for g in match.groups())
+                return (h2 * 60 + m2) - (h1 * 60 + m1)
+        return 8 * 60
+
+
+def calendar_path(sop_dir: Path) -> Path:
+    """The workspace's calendar; the bundled one when an older workspace has none."""
+    path = sop_dir / CALENDAR_NAME
+    if path.is_file():
+        return path
+    from sakti_cli.resources import bundled_dir
+
+    return bundled_dir("sop") / CALENDAR_NAME
+
+
+def load_yaml_text(text: str) -> Any:
+    """YAML as staff write it, with dates kept as text so that pydantic names a wrong one by its path
+    (PyYAML's own date conversion fails on 2026-12-32 without saying where)."""
+    import yaml
+
+    class Loader(yaml.SafeLoader):
+        pass
+
+    Loader.yaml_implicit_resolvers = {
+        key: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:timestamp"]
+        for key, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+    }
+    return yaml.load(text, Loader=Loader)
+
+
+def parse_calendar(path: Path) -> CalendarFile:
+    import yaml
+
+    try:
+        raw: Any = load_yaml_text(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ConfigError(f"Kalender libur {path} tidak ada.",
+                          saran="Salin sop/_kalender.yaml dari paket sakti ke folder sop/ kantor.") from None
+    except (yaml.YAMLError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"Kalender libur {path} bukan YAML yang sah: {exc}",
+                          saran="Perbaiki penulisan berkas itu.", berkas=str(path)) from None
+    if not isinstance(raw, dict):
+        raise ConfigError(f"Kalender libur {path} harus berupa pemetaan kunci: nilai.", berkas=str(path))
+    try:
+        return CalendarFile.model_validate(raw)
+    except ValidationError as exc:
+        from sakti_cli.sop import problems_from
+
+        problems = problems_from(exc)
+        listing = "\n".join(f"  - {p['kolom']}: {p['pesan']}" for p in problems)
+        raise ConfigError(f"Kalender libur {path} tidak valid:\n{listing}",
+                          saran="Perbaiki kolom yang disebut.", berkas=str(path), masalah=problems) from None
+
+
+def load_calendar(sop_dir: Path) -> Calendar:
+    path = calendar_path(sop_dir)
+    return Calendar(path, parse_calendar(path))
+
+
+def duration_text(minutes: int) -> str:
+    hours, rest = divmod(minutes, 60)
+    if hours and rest:
+        return f"{hours} jam {rest} menit"
+    if hours:
+        return f"{hours} jam"
+    return f"{rest} menit"

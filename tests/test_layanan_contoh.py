@@ -1,0 +1,96 @@
+"""The fourteen bundled examples through the CLI: each complete one is LENGKAP and becomes a signed
+letter, each failing one is refused for its own, realistic reason."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from conftest import REPO, Cli, example
+
+SERVICES = ("sktm", "skck", "dispensasi-nikah", "pindah", "ahli-waris", "izin-keramaian", "hibah")
+
+# example -> (service, {code: status} of every line that is not OK, code whose message is checked, needle)
+FAILING = {
+    "sktm-gagal": ("sktm", {"kk": "KURANG"}, "kk", "Kartu Keluarga"),
+    "skck-gagal": ("skck", {"foto": "KURANG"}, "foto", "paling sedikit 2"),
+    "dispensasi-nikah-gagal": ("dispensasi-nikah", {"kurang_10_hari_kerja": "TIDAK_VALID"}, "kurang_10_hari_kerja",
+                               "10 hari kerja di antara"),
+    "pindah-gagal": ("pindah", {"pernyataan_pemilik": "KURANG"}, "pernyataan_pemilik", "wajib karena"),
+    "ahli-waris-gagal": ("ahli-waris", {"saksi_bukan_keluarga": "TIDAK_VALID"}, "saksi_bukan_keluarga",
+                         "saksi ke-2 (Nurhasanah)"),
+    "izin-keramaian-gagal": ("izin-keramaian", {"waktu_lokal": "TIDAK_VALID"}, "waktu_lokal",
+                             "10 hari kerja di antara"),
+    "hibah-gagal": ("hibah", {"rekomendasi_kua": "KURANG"}, "rekomendasi_kua", "rumah ibadah"),
+}
+
+
+def test_every_service_has_both_examples() -> None:
+    names = {p.name for p in (REPO / "contoh").iterdir() if (p / "pemohon.json").is_file()}
+    assert names == set(SERVICES) | {f"{s}-gagal" for s in SERVICES}
+    for name in names:
+        service = json.loads((REPO / "contoh" / name / "pemohon.json").read_text())["layanan"]
+        assert name.removesuffix("-gagal") == service
+        assert (REPO / "contoh" / name / "README.md").is_file(), name
+
+
+@pytest.mark.parametrize("service", SERVICES)
+def test_complete_example_is_lengkap(kantor: Path, cli: Cli, service: str) -> None:
+    reg = cli.json("daftar", service, "--data", str(example(service)))["nomor_registrasi"]
+    checked = cli.json("periksa", reg)
+    assert checked["status"] == "LENGKAP" and checked["lengkap"] is True
+    assert all(set(line) == {"kode", "syarat", "status", "pesan"} for line in checked["hasil"])
+    assert all(line["status"] == "OK" for line in checked["hasil"]), checked["hasil"]
+
+
+@pytest.mark.parametrize("name", sorted(FAILING))
+def test_failing_example_refused_for_its_reason(kantor: Path, cli: Cli, name: str) -> None:
+    service, expected, code, needle = FAILING[name]
+    reg = cli.json("daftar", service, "--data", str(example(name)))["nomor_registrasi"]
+    human = cli("periksa", reg)
+    assert human.exit_code == 1 and "BELUM_LENGKAP" in human.stdout and code in human.stdout
+    checked = cli.json("periksa", reg, code=1)
+    assert checked["status"] == "BELUM_LENGKAP" and checked["lengkap"] is False
+    failed = {line["kode"]: line["status"] for line in checked["hasil"] if line["status"] != "OK"}
+    assert failed == expected
+    message = next(line["pesan"] for line in checked["hasil"] if line["kode"] == code)
+    assert needle in message
+    assert "6201" not in message  # reasons never repeat a NIK or KK number
+
+
+# What each letter must show (beyond its number and title): the people and amounts of the example.
+LETTER_TEXT = {
+    "sktm": ["Rusmini", "Mendawai"],
+    "skck": ["Ahmad Fauzi", "SKCK", "melamar pekerjaan"],
+    "dispensasi-nikah": ["Rizky Pratama", "Nurul Hidayah", "1 Desember 2026", "19 November 2026"],
+    "pindah": ["Bambang Sutrisno", "Sri Wahyuni", "Dimas Sutrisno", "Jekan Raya"],
+    "ahli-waris": ["H. Abdul Muis", "Hj. Siti Rahmah", "Ahmad Muis", "Fatimah", "Sugianto", "Rahmadi",
+                   "14 September 2026"],
+    "izin-keramaian": ["Festival Musik Remaja Mendawai", "19 Desember 2026", "Kapolres"],
+    "hibah": ["Masjid Al-Ikhlas", "Rp75.000.000,00", "tujuh puluh lima juta rupiah"],
+}
+
+
+def test_every_complete_example_becomes_a_signed_letter(kantor: Path, cli: Cli,
+                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    """All seven services from daftar to a signed PDF (one test: LibreOffice takes ~1.5 s a letter)."""
+    from pypdf import PdfReader
+
+    from sakti_cli.sop import load_service
+
+    monkeypatch.setenv("SAKTI_SANDI", "demo")
+    for service_code in SERVICES:
+        service = load_service(kantor / "sop", service_code)
+        reg = cli.json("daftar", service_code, "--data", str(example(service_code)))["nomor_registrasi"]
+        assert cli.json("periksa", reg)["status"] == "LENGKAP"
+        issued = cli.json("terbitkan", reg)
+        assert issued["nomor_surat"] == f"{service.klasifikasi}/001/ARSEL/XI/2026", service_code
+        reader = PdfReader(issued["pdf"])
+        assert len(reader.pages) <= service.halaman_maks, service_code
+        text = " ".join(" ".join(page.extract_text().split()) for page in reader.pages)
+        for needle in [service.judul_surat, issued["nomor_surat"], "NIP. 19800723 199810 1 001",
+                       issued["kode_verifikasi"], *LETTER_TEXT[service_code]]:
+            assert needle in text, (service_code, needle)
+        assert "{{" not in text and "{%" not in text
+        assert cli.json("verifikasi", issued["pdf"])["sah"] is True, service_code

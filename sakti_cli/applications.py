@@ -7,7 +7,6 @@ by requirement code, and recorded with their SHA-256 so a later check can tell t
 
 from __future__ import annotations
 
-import hashlib
 import re
 import secrets
 import shutil
@@ -25,6 +24,7 @@ from sakti_cli.forms import clean_application_data
 from sakti_cli.office import Workspace, make_private
 from sakti_cli.registry import APPLICATION_BLOCK, Register, Transaction, block_key
 from sakti_cli.sop import Service
+from sakti_cli.storage import sha256_file
 
 STATES = ("DITERIMA", "LENGKAP", "BELUM_LENGKAP", "MENUNGGU_TTD", "TERBIT", "DITOLAK")
 FINAL_STATES = ("TERBIT", "DITOLAK")
@@ -87,14 +87,6 @@ def partition_of_reg(reg: str) -> str:
     return block_key(month_of_reg(reg), max(1, int(reg.split("-")[2])), APPLICATION_BLOCK)  # 0000: never issued
 
 
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        for chunk in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
-
-
 def _stage_files(ws: Workspace, files: list[FileArg]) -> tuple[Path, dict[str, list[dict[str, Any]]]]:
     """Copy files into a private staging folder before the register step (no lock held)."""
     from sakti_cli.rules.berkas import detect_kind
@@ -111,7 +103,7 @@ def _stage_files(ws: Workspace, files: list[FileArg]) -> tuple[Path, dict[str, l
         shutil.copyfile(item.path, staging / name)
         make_private(staging / name)
         entries.append({"nama_asli": item.path.name, "berkas": name, "jenis": kind,
-                        "ukuran": item.path.stat().st_size, "sha256": _sha256(staging / name)})
+                        "ukuran": item.path.stat().st_size, "sha256": sha256_file(staging / name)})
     return staging, recorded
 
 

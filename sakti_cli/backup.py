@@ -37,7 +37,7 @@ from typing import IO, Any
 from sakti_cli import __version__
 from sakti_cli.clock import iso, now
 from sakti_cli.errors import FileUnreadable, InputError, RegisterCorrupt, StateConflict
-from sakti_cli.storage import JOURNAL, LOCK, TMP_SUFFIX, locked
+from sakti_cli.storage import JOURNAL, LOCK, TMP_SUFFIX, locked, sha256_file
 
 MANIFEST_NAME = "MANIFEST-SAKTI.json"
 MANIFEST_KIND = "cadangan-sakti"
@@ -68,14 +68,6 @@ def archive_format(path: Path) -> str:
             return kind
     raise InputError(f"Nama berkas cadangan {path} harus berakhiran .tar.gz, .tgz atau .zip.",
                      saran="Contoh: sakti cadangkan cadangan-2026-11-22.tar.gz")
-
-
-def _sha256_file(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        for chunk in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
 
 
 def _skipped(relative: PurePosixPath) -> bool:
@@ -175,7 +167,7 @@ def _manifest(staging: Path, files: list[PurePosixPath], *, version: int | None,
         "isi": list(parts),
         "dengan_kunci": with_keys,
         "berkas": [{"path": str(rel), "ukuran": (staging / rel).stat().st_size,
-                    "sha256": _sha256_file(staging / rel)} for rel in files],
+                    "sha256": sha256_file(staging / rel)} for rel in files],
     }
 
 
@@ -245,7 +237,7 @@ def create_backup(ws: Any, register: Any, target: Path, *, with_keys: bool = Fal
         _write_archive(target, kind, staging, manifest)
     finally:
         shutil.rmtree(staging, ignore_errors=True)
-    digest = _sha256_file(target)
+    digest = sha256_file(target)
     size = target.stat().st_size
     with register.transaction() as txn:
         txn.audit("cadangkan", str(target), None, None, sha256=digest, jumlah_berkas=len(files),

@@ -12,7 +12,6 @@ the reason and leaves the application LENGKAP for a retry: numbers are never reu
 
 from __future__ import annotations
 
-import hashlib
 import shutil
 from collections.abc import Callable
 from datetime import datetime
@@ -39,6 +38,7 @@ from sakti_cli.office import Signatory, Workspace
 from sakti_cli.recovery import make_work_dir, queued_pdf, remove_dead_work_dirs
 from sakti_cli.registry import Register, Transaction, letter_month
 from sakti_cli.sop import Service
+from sakti_cli.storage import sha256_file
 from sakti_cli.testhooks import crash_point
 
 Progress = Callable[[str], None]
@@ -235,10 +235,6 @@ def add_stamp_field(pdf: Path, page: int, box: tuple[int, int, int, int], name: 
     pdf.write_bytes(buffer.getvalue())
 
 
-def _sha256(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
-
-
 def letter_pdf_path(ws: Workspace, letter: dict[str, Any]) -> Path:
     safe = letter["nomor_surat"].replace("/", "_").replace(" ", "")
     return ws.letters_dir / str(letter["tahun"]) / letter_month(letter)[5:] / f"{safe}.pdf"
@@ -379,7 +375,7 @@ def sign_and_record(ws: Workspace, register: Register, letter: dict[str, Any], u
     sign_pdf(unsigned, signed, signer, field_name="TTE", reason=reason, location=ws.config.kantor.tempat,
              signer_name=person.nama, timestamp_url=timestamp_url)
     crash_point("setelah_ttd")
-    digest = _sha256(signed)
+    digest = sha256_file(signed)
     final = letter_pdf_path(ws, letter)
     say("mencatat di register")
     reg = letter["nomor_registrasi"]
@@ -473,7 +469,7 @@ def issue_letter(ws: Workspace, register: Register, service_loader: Callable[[st
                     add_stamp_field(pdf, *place)
             if not sign:
                 say("menyimpan ke antrean tanda tangan")
-                digest = _sha256(pdf)
+                digest = sha256_file(pdf)
                 with register.transaction() as txn:
                     letter, problem = record_waiting(txn, ws, letter, reg, pdf, digest, service)
                 if problem:
@@ -550,7 +546,7 @@ def _queued_unsigned(ws: Workspace, letter: dict[str, Any]) -> Path:
         raise RegisterCorrupt(f"PDF surat {number} yang menunggu tanda tangan tidak ada ({path}).",
                               saran=f"Kembalikan suratnya ('sakti ttd kembalikan {number} --alasan ...') lalu "
                                     "terbitkan ulang.")
-    if _sha256(path) != letter.get("sha256_belum_ttd"):
+    if sha256_file(path) != letter.get("sha256_belum_ttd"):
         raise RegisterCorrupt(f"PDF surat {number} di {path} berubah sejak disiapkan; tidak ditandatangani.",
                               saran=f"Kembalikan suratnya ('sakti ttd kembalikan {number} --alasan ...') lalu "
                                     "terbitkan ulang.")

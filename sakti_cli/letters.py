@@ -9,7 +9,6 @@ kembalikan``: BATAL "dikembalikan: ..."). Waiting letters are listed in a small 
 
 from __future__ import annotations
 
-import hashlib
 import os
 import re
 import secrets
@@ -28,6 +27,7 @@ from sakti_cli.office import Workspace
 from sakti_cli.recovery import own_process
 from sakti_cli.registry import Register, Transaction
 from sakti_cli.sop import Service
+from sakti_cli.storage import sha256_file
 
 CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I/L: read aloud over the phone
 CODE_LENGTH = 16  # ~79 bits: not enumerable
@@ -270,14 +270,6 @@ def find_letter(txn: Transaction, *, number: str | None = None, code: str | None
     return None
 
 
-def _file_sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        for chunk in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
-
-
 def stored_pdf(ws: Workspace, letter: dict[str, Any]) -> Path:
     """The stored PDF of a TERBIT letter, checked against the SHA-256 in the register (exit 4 if not)."""
     number = letter["nomor_surat"]
@@ -297,7 +289,7 @@ def stored_pdf(ws: Workspace, letter: dict[str, Any]) -> Path:
         raise RegisterCorrupt(f"PDF surat {number} tidak ada di {path}.",
                               saran="Pulihkan folder data/surat dari cadangan; periksa dengan "
                                     "'sakti register periksa'.")
-    digest = _file_sha256(path)
+    digest = sha256_file(path)
     if digest != letter.get("sha256"):
         raise RegisterCorrupt(
             f"PDF surat {number} di {path} tidak sama dengan yang diterbitkan: SHA-256 {digest[:16]}… "
@@ -332,7 +324,7 @@ def reprint(ws: Workspace, register: Register, value: str, target: Path | None =
         try:
             shutil.copyfile(path, temporary)
             temporary.chmod(0o600)
-            if _file_sha256(temporary) != letter["sha256"]:
+            if sha256_file(temporary) != letter["sha256"]:
                 raise FileUnreadable(f"Salinan {copied} tidak sama dengan PDF tersimpan (penyimpanan bermasalah?).")
             os.replace(temporary, copied)
         except OSError as exc:

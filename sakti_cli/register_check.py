@@ -18,7 +18,6 @@ Read under the register lock, file by file (a damaged file is reported, not fata
 
 from __future__ import annotations
 
-import hashlib
 import json
 import re
 from collections import defaultdict
@@ -31,7 +30,7 @@ from sakti_cli.numbering import scope_label
 from sakti_cli.office import Workspace
 from sakti_cli.recovery import process_state
 from sakti_cli.registry import AUDIT_TABLE, FORMAT_VERSION, GENESIS, Register, event_hash
-from sakti_cli.storage import locked, read_json
+from sakti_cli.storage import locked, read_json, sha256_file
 
 LETTER_STATES = ("DIPESAN", "MENUNGGU_TTD", "TERBIT", "BATAL")
 WAITING = "MENUNGGU_TTD"  # letters.WAITING: a letter (and its application) waiting for the signatory
@@ -59,14 +58,6 @@ class Report:
 
     def note(self, kind: str, where: str, message: str, **detail: Any) -> None:
         self.notes.append({"jenis": kind, "berkas": where, "pesan": message, **detail})
-
-
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        for chunk in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
 
 
 def _table(report: Report, path: Path, name: str) -> list[dict[str, Any]] | None:
@@ -237,7 +228,7 @@ def _check_pdfs(report: Report, ws: Workspace, letters: list[tuple[Path, dict[st
             report.problem("pdf_hilang", str(relative), f"PDF surat {number} tidak ada: {relative}.")
             continue
         try:
-            digest = _sha256(path)
+            digest = sha256_file(path)
         except OSError as exc:
             report.problem("pdf_hilang", str(relative), f"PDF surat {number} tidak dapat dibaca: {exc.strerror}.")
             continue
@@ -269,7 +260,7 @@ def _check_queue(report: Report, ws: Workspace, letters: list[tuple[Path, dict[s
         if path is None or not path.is_file():
             report.problem("pdf_hilang", str(relative or "antrean/"), f"PDF surat {number} yang menunggu tanda "
                                                                        f"tangan tidak ada: {relative or '-'}.")
-        elif _sha256(path) != letter.get("sha256_belum_ttd"):
+        elif sha256_file(path) != letter.get("sha256_belum_ttd"):
             report.problem("pdf_berubah", str(relative), f"PDF surat {number} yang menunggu tanda tangan "
                                                          f"({relative}) berubah sejak disiapkan.")
     for key, entry in listed.items():

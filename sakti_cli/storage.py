@@ -252,3 +252,14 @@ def locked(root: Path, timeout: float) -> Iterator[None]:
         yield
     finally:
         lock.release()
+
+
+def sha256_file(path: Path) -> str:
+    """SHA-256 of a file, read in chunks (scans and letters can be large)."""
+    import hashlib
+
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for chunk in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()

@@ -393,9 +393,12 @@ def sign_and_record(ws: Workspace, register: Register, letter: dict[str, Any], u
 def issue_letter(ws: Workspace, register: Register, service_loader: Callable[[str], Service], reg: str, *,
                  signatory_id: str | None, prompt: PassphrasePrompt | None,
                  progress: Progress | None = None, timestamp_url: str | None = None,
-                 sign: bool = True) -> dict[str, Any]:
+                 sign: bool = True, converter: Any = None) -> dict[str, Any]:
     """``terbitkan``: the whole pipeline. With ``sign=False`` (``--tanpa-ttd``) no key is opened: the
-    letter is numbered, rendered and converted and waits as MENUNGGU_TTD for its signatory."""
+    letter is numbered, rendered and converted and waits as MENUNGGU_TTD for its signatory.
+
+    ``converter``: an open :class:`~sakti_cli.convert.Converter` to reuse, so a run of many letters
+    starts LibreOffice once (per worker) instead of once per letter."""
     from sakti_cli.convert import Converter, find_soffice
     from sakti_cli.render import render_docx
     from sakti_cli.sign import close_signer
@@ -457,8 +460,11 @@ def issue_letter(ws: Workspace, register: Register, service_loader: Callable[[st
                         logo=logo)
             visible = hide_stamp_marker(docx)
             say("mengubah ke PDF (LibreOffice)")
-            with Converter() as converter:
+            if converter is not None:
                 pdf = converter.convert(docx, work)
+            else:
+                with Converter() as own:
+                    pdf = own.convert(docx, work)
             _stamp_metadata(pdf, letter, service)
             if visible:
                 place = stamp_box(pdf)

@@ -1,8 +1,4 @@
-"""``sakti templat periksa [KODE]``: placeholders, required fields and the page layout of templates.
-
-Also holds the output of ``sakti layanan KODE --lembar FILE`` (the citizens' information sheet),
-kept here so the service listing command only needs a small hook.
-"""
+"""``sakti templat periksa [KODE]``: placeholders, required fields and the page layout of templates."""
 
 from __future__ import annotations
 
@@ -86,22 +82,3 @@ def periksa(
         raise typer.Exit(ENVIRONMENT)
     if problems:
         raise Negative
-
-
-def write_sheet_for(out: Output, ws: Any, kode: str | None, target: Path) -> None:
-    """The ``--lembar FILE`` option of ``sakti layanan KODE``: write the sheet, then report it."""
-    from sakti_cli.errors import InputError
-    from sakti_cli.info_sheet import sheet_format, write_sheet
-    from sakti_cli.sop import load_service
-
-    if kode is None:
-        raise InputError("--lembar membutuhkan kode layanan.", saran="Contoh: sakti layanan sktm --lembar sktm.pdf")
-    sheet_format(target)  # an unknown extension is refused before anything else
-    service = load_service(ws.sop_dir, kode)
-    out.step(f"menulis lembar informasi {service.kode}")
-    written = write_sheet(ws, service, target)
-
-    def human(console: Console) -> None:
-        console.print(f"Lembar informasi {service.nama} ditulis: {written['lembar']}", markup=False)
-
-    out.result(written, human)

@@ -431,72 +431,13 @@ def service_schema() -> dict[str, Any]:
 
 # --- lint of a whole sop/ folder (``sakti sop periksa``) ------------------------------------------------
 
-TEMPLATE_ROOTS = {
-    "kantor": {"kabupaten", "kecamatan", "alamat", "email", "telepon", "tempat", "kode_unit", "kabupaten_upper",
-               "kecamatan_upper"},
-    "surat": {"nomor", "tanggal", "tempat_tanggal", "kode_verifikasi", "url_verifikasi", "judul"},
-    "ttd": {"baris_an", "jabatan", "nama", "pangkat", "nip", "peran"},
-    "data": set(),
-    "logo": set(),
-    "qr": set(),
-    "catatan_tte": set(),
-}
-_ATTR = re.compile(r"\b(kantor|surat|ttd|data)\.([A-Za-z_][A-Za-z0-9_]*)")
-_LOOP = re.compile(r"\bfor\s+([A-Za-z_][A-Za-z0-9_]*)\s+in\s+data\.([A-Za-z_][A-Za-z0-9_]*)")
-
-
-def _template_text(template: Path) -> str:
-    import zipfile
-
-    parts = []
-    with zipfile.ZipFile(template) as archive:
-        for name in archive.namelist():
-            if re.fullmatch(r"word/(document|header\d*|footer\d*)\.xml", name):
-                xml = archive.read(name).decode("utf-8", "replace")
-                parts.append(re.sub(r"<[^>]+>", "", re.sub(r"</w:p>", "\n", xml)))
-    return "\n".join(parts)
-
-
-def template_problems(service: Service, template: Path) -> list[Problem]:
-    """A basic check: the template exists, opens, and every placeholder is a known field."""
-    from sakti_cli.render import template_placeholders
-
-    if not template.is_file():
-        return [{"kolom": "templat", "pesan": f"templat {template} tidak ada"}]
-    try:
-        roots = template_placeholders(template)
-    except ConfigError as exc:
-        return [{"kolom": "templat", "pesan": exc.pesan}]
-    problems = [{"kolom": "templat", "pesan": f"{template.name}: placeholder '{{{{ {name} }}}}' tidak dikenal "
-                 f"(yang ada: {', '.join(sorted(TEMPLATE_ROOTS))})"} for name in sorted(roots - set(TEMPLATE_ROOTS))]
-    fields = {f.kode: f for f in service.isian}
-    data_keys = set(fields) | {f"{f.kode}_terbilang" for f in service.isian if f.jenis == "uang"}
-    text = _template_text(template)
-    seen: set[str] = set()
-    for root, attr in _ATTR.findall(text):
-        known = data_keys if root == "data" else TEMPLATE_ROOTS[root]
-        if attr not in known and f"{root}.{attr}" not in seen:
-            seen.add(f"{root}.{attr}")
-            problems.append({"kolom": "templat", "pesan": f"{template.name}: '{root}.{attr}' tidak dikenal"
-                             + (" (bukan isian layanan ini)" if root == "data" else "")})
-    for loop in _LOOP.finditer(text):
-        var, list_code = loop.groups()
-        spec = fields.get(list_code)
-        if spec is None or spec.jenis != "daftar":
-            continue  # already reported above when unknown
-        end = text.find("endfor", loop.end())
-        body = text[loop.end(): end if end >= 0 else len(text)]
-        item_keys = {f.kode for f in spec.butir} | {"no"}
-        for attr in sorted(set(re.findall(rf"\b{re.escape(var)}\.([A-Za-z_][A-Za-z0-9_]*)", body))):
-            if attr not in item_keys:
-                problems.append({"kolom": "templat", "pesan": f"{template.name}: '{var}.{attr}' bukan isian butir "
-                                 f"{list_code} (yang ada: {', '.join(sorted(item_keys))})"})
-    return problems
-
-
-def lint_sop_dir(sop_dir: Path, template_dir: Path) -> tuple[list[str], list[dict[str, str]]]:
-    """Every SOP file, its template and the holiday calendar: (files checked, problems)."""
+def lint_sop_dir(ws: Any) -> tuple[list[str], list[dict[str, str]]]:
+    """Every SOP file of a workspace, its template's placeholders (the same check as ``sakti templat
+    periksa``, without the PDF) and the holiday calendar: (files checked, problems)."""
     from sakti_cli.rules.kalender import CALENDAR_NAME, parse_calendar
+    from sakti_cli.template_lint import lint_templates
+
+    sop_dir = ws.sop_dir
 
     checked: list[str] = []
     problems: list[dict[str, str]] = []
@@ -512,7 +453,8 @@ def lint_sop_dir(sop_dir: Path, template_dir: Path) -> tuple[list[str], list[dic
             found = exc.detail.get("masalah") or [{"kolom": "(akar)", "pesan": exc.pesan}]
             problems += [{"berkas": shown(path), **p} for p in found]
             continue
-        problems += [{"berkas": shown(path), **p} for p in template_problems(service, template_dir / service.templat)]
+        report = lint_templates(ws, [service], layout=False)[0]
+        problems += [{"berkas": shown(path), "kolom": "templat", "pesan": p["pesan"]} for p in report.masalah]
     calendar = sop_dir / CALENDAR_NAME
     if calendar.is_file():
         checked.append(shown(calendar))

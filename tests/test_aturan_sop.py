@@ -103,8 +103,9 @@ def test_lint_names_template_problems_and_calendar(kantor: Path, cli: Cli) -> No
     assert result.exit_code == 1
     problems = json.loads(result.stdout)["masalah"]
     text = "\n".join(f"{p['berkas']} {p['kolom']} {p['pesan']}" for p in problems)
-    for needle in ("sop/skck.yaml templat skck.docx: 'data.hobi' tidak dikenal", "'surat.nomer' tidak dikenal",
-                   "'{{ rahasia }}' tidak dikenal", "sop/hibah.yaml templat templat", "hibah.docx tidak ada",
+    for needle in ("sop/skck.yaml templat skck.docx: placeholder {{ data.hobi }} tidak dikenal",
+                   "{{ surat.nomer }} tidak dikenal", "{{ rahasia }} tidak dikenal", "sop/hibah.yaml templat",
+                   "hibah.docx", "isian wajib 'nik'",
                    "sop/_kalender.yaml tahun[2026].libur[16].tanggal bukan tanggal yang sah"):
         assert needle in text, (needle, text)
     human = cli("sop", "periksa")

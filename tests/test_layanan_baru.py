@@ -65,7 +65,8 @@ def make_template(path: Path) -> None:
     for text in ("PEMERINTAH KABUPATEN {{ kantor.kabupaten_upper }}", "KECAMATAN {{ kantor.kecamatan_upper }}",
                  "{{ surat.judul }}", "Nomor: {{ surat.nomor }}",
                  "Yang bertanda tangan di bawah ini, {{ ttd.jabatan }}, menerangkan bahwa {{ data.nama }} "
-                 "(NIK {{ data.nik }}), warga Desa/Kelurahan {{ data.desa }}, memiliki usaha {{ data.nama_usaha }} "
+                 "(NIK {{ data.nik }}), lahir {{ data.tanggal_lahir }}, {{ data.jenis_kelamin }}, "
+                 "warga Desa/Kelurahan {{ data.desa }}, memiliki usaha {{ data.nama_usaha }} "
                  "sejak {{ data.mulai_usaha }} dengan modal {{ data.modal }} ({{ data.modal_terbilang }}).",
                  "Karyawan:"):
         doc.add_paragraph(text)

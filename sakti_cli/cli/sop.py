@@ -39,7 +39,7 @@ def periksa(out: Output, json_out: JSON_OPT = False) -> None:
     from sakti_cli.sop import lint_sop_dir
 
     ws = workspace()
-    checked, problems = lint_sop_dir(ws.sop_dir, ws.template_dir)
+    checked, problems = lint_sop_dir(ws)
     payload = {"berkas": checked, "masalah": problems, "jumlah_masalah": len(problems)}
 
     def human(console: Console) -> None:

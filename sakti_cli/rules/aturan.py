@@ -148,37 +148,32 @@ class AgeRule(_Rule, _Bounds):
         return [("tanggal_lahir", self.tanggal_lahir), ("pada", self.pada)]
 
 
-class WorkdayRule(_Rule, _Bounds):
+class _DateSpan(_Rule, _Bounds):
+    """A span between two date references: the shared shape of ``hari_kerja`` and ``hari``."""
+
+    dari: str
+    sampai: str
+
+    @field_validator("dari", "sampai")
+    @classmethod
+    def _refs(cls, value: str | None) -> str | None:
+        return value if value is None else _check_ref(value)
+
+    def references(self) -> list[tuple[str, str]]:
+        return [("dari", self.dari), ("sampai", self.sampai)]
+
+
+class WorkdayRule(_DateSpan):
     """hari_kerja: hari kerja di antara dua tanggal (keduanya tidak dihitung; Sabtu, Minggu, libur
     nasional dan cuti bersama dari sop/_kalender.yaml tidak dihitung)."""
 
     jenis: Literal["hari_kerja"]
-    dari: str
-    sampai: str
-
-    @field_validator("dari", "sampai")
-    @classmethod
-    def _refs(cls, value: str | None) -> str | None:
-        return value if value is None else _check_ref(value)
-
-    def references(self) -> list[tuple[str, str]]:
-        return [("dari", self.dari), ("sampai", self.sampai)]
 
 
-class DayRule(_Rule, _Bounds):
+class DayRule(_DateSpan):
     """hari: selisih hari kalender dari tanggal 'dari' sampai tanggal 'sampai'."""
 
     jenis: Literal["hari"]
-    dari: str
-    sampai: str
-
-    @field_validator("dari", "sampai")
-    @classmethod
-    def _refs(cls, value: str | None) -> str | None:
-        return value if value is None else _check_ref(value)
-
-    def references(self) -> list[tuple[str, str]]:
-        return [("dari", self.dari), ("sampai", self.sampai)]
 
 
 class CountRule(_Rule, _Bounds):

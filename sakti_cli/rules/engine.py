@@ -217,38 +217,31 @@ def _count_text(bounds: _Bounds) -> str:
     return bounds.bound_text()
 
 
-def _hari_kerja(ctx: Context, rule: WorkdayRule) -> RuleResult:
+def _span(ctx: Context, rule: WorkdayRule | DayRule, count: Callable[[date, date], int], unit: str,
+          between: tuple[str, str]) -> RuleResult:
+    """Days between two dates (working days or calendar days), per item where the dates are per item."""
     facts: list[str] = []
 
     def check(item: dict[str, Any]) -> str | None:
         start, end = _date(ctx, rule.dari, item), _date(ctx, rule.sampai, item)
-        days = ctx.calendar().workdays_between(start, end)
-        fact = (f"{days} hari kerja di antara {_label(ctx, rule.dari)} {tanggal_indonesia(start)} dan "
+        days = count(start, end)
+        fact = (f"{days} {unit} {between[0]} {_label(ctx, rule.dari)} {tanggal_indonesia(start)} {between[1]} "
                 f"{_label(ctx, rule.sampai)} {tanggal_indonesia(end)}")
         facts.append(fact)
-        return None if rule.within(days) else f"{fact}, syarat {_count_text(rule)} hari kerja"
+        return None if rule.within(days) else f"{fact}, syarat {_count_text(rule)} {unit}"
 
     result = _per_item(ctx, rule, check, "")
     if result.status == OK and not result.pesan:
         result.pesan = f"{'; '.join(facts)} (syarat {_count_text(rule)})"
     return result
+
+
+def _hari_kerja(ctx: Context, rule: WorkdayRule) -> RuleResult:
+    return _span(ctx, rule, ctx.calendar().workdays_between, "hari kerja", ("di antara", "dan"))
 
 
 def _hari(ctx: Context, rule: DayRule) -> RuleResult:
-    facts: list[str] = []
-
-    def check(item: dict[str, Any]) -> str | None:
-        start, end = _date(ctx, rule.dari, item), _date(ctx, rule.sampai, item)
-        days = (end - start).days
-        fact = (f"{days} hari dari {_label(ctx, rule.dari)} {tanggal_indonesia(start)} sampai "
-                f"{_label(ctx, rule.sampai)} {tanggal_indonesia(end)}")
-        facts.append(fact)
-        return None if rule.within(days) else f"{fact}, syarat {_count_text(rule)} hari"
-
-    result = _per_item(ctx, rule, check, "")
-    if result.status == OK and not result.pesan:
-        result.pesan = f"{'; '.join(facts)} (syarat {_count_text(rule)})"
-    return result
+    return _span(ctx, rule, lambda start, end: (end - start).days, "hari", ("dari", "sampai"))
 
 
 def _jumlah(ctx: Context, rule: CountRule) -> RuleResult:

@@ -1013,7 +1013,7 @@ def make_services() -> list[Path]:
         folder = CONTOH / name
         if folder.exists():
             for old in folder.iterdir():
-                if old.name != "README.md":
+                if old.name not in ("README.md", "tanggal.json"):  # both hand-written
                     old.unlink()
         build(folder)
         made.append(folder)

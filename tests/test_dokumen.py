@@ -89,3 +89,11 @@ def test_wheel_ships_sop_templates_and_examples(tmp_path: Path) -> None:
                           text=True, env=env, cwd=tmp_path)
     assert init.returncode == 0, init.stderr
     assert (tmp_path / "k" / "sop" / "sktm.yaml").is_file() and (tmp_path / "k" / "templat" / "sktm.docx").is_file()
+
+
+def test_demo_works_on_a_later_day(tmp_path: Path, lo_profile: Path, cli, monkeypatch) -> None:
+    """The issue's case: from 17 December 2026 the static example's pengantar was older than 30 days."""
+    monkeypatch.setenv("SAKTI_LO_PROFIL", str(lo_profile))
+    monkeypatch.setenv("SAKTI_WAKTU", "2027-01-10T09:00:00+07:00")
+    payload = cli.json("--kantor", tmp_path / "demo", "demo")
+    assert payload["sah"] is True and payload["nomor_surat"].endswith("/I/2027")

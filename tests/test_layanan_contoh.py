@@ -94,3 +94,33 @@ def test_every_complete_example_becomes_a_signed_letter(kantor: Path, cli: Cli,
             assert needle in text, (service_code, needle)
         assert "{{" not in text and "{%" not in text
         assert cli.json("verifikasi", issued["pdf"])["sah"] is True, service_code
+
+
+@pytest.mark.parametrize("clock", ["2027-01-10T09:00:00+07:00", "2027-08-18T15:30:00+07:00"])
+def test_examples_written_for_today_pass_and_fail_on_any_day(kantor: Path, cli: Cli, tmp_path: Path,
+                                                             monkeypatch: pytest.MonkeyPatch, clock: str) -> None:
+    """`sakti contoh` dates each example for the day it runs: the bundled pemohon.json files are for the
+    tests' fixed clock, and on other days the complete ones would expire and the failing ones fail for
+    another reason (the demo broke on 17 December 2026 that way)."""
+    monkeypatch.setenv("SAKTI_WAKTU", clock)
+    for service in SERVICES:
+        data = cli.json("contoh", service, tmp_path / clock / service)["data"]
+        reg = cli.json("daftar", service, "--data", data)["nomor_registrasi"]
+        checked = cli.json("periksa", reg)
+        assert checked["status"] == "LENGKAP", (service, [x for x in checked["hasil"] if x["status"] != "OK"])
+    for name, (service, expected, code, needle) in FAILING.items():
+        data = cli.json("contoh", name, tmp_path / clock / name)["data"]
+        reg = cli.json("daftar", service, "--data", data)["nomor_registrasi"]
+        checked = cli.json("periksa", reg, code=1)
+        failed = {line["kode"]: line["status"] for line in checked["hasil"] if line["status"] != "OK"}
+        assert failed == expected, (name, checked["hasil"])
+        assert needle in next(line["pesan"] for line in checked["hasil"] if line["kode"] == code)
+
+
+def test_contoh_refuses_unknown_names_and_full_folders(kantor: Path, cli: Cli, tmp_path: Path) -> None:
+    unknown = cli.json("contoh", "sktm-lain", tmp_path / "x", code=3)
+    assert "sktm-gagal" in unknown["error"]["saran"]
+    (tmp_path / "penuh").mkdir()
+    (tmp_path / "penuh" / "milik-warga.txt").write_text("jangan ditimpa")
+    cli.json("contoh", "sktm", tmp_path / "penuh", code=5)
+    assert sorted(p.name for p in (tmp_path / "penuh").iterdir()) == ["milik-warga.txt"]

@@ -11,6 +11,7 @@ from sakti_cli import __version__
 from sakti_cli.cli import (
     antrean,
     cadangan,
+    contoh,
     demo,
     kantor,
     layanan,
@@ -58,7 +59,7 @@ def main_options(
     GLOBALS.tampilkan_nik = tampilkan_nik
 
 
-for module in (kantor, layanan, permohonan, surat, surat_register, ttd, antrean, sop, templat, cadangan, demo):
+for module in (kantor, layanan, permohonan, surat, surat_register, ttd, antrean, sop, templat, cadangan, demo, contoh):
     module.register(app)
 
 

@@ -24,6 +24,7 @@ def demo(out: Output, json_out: JSON_OPT = False) -> None:
     from sakti_cli.clock import now
     from sakti_cli.demo import DEMO_PASSPHRASE, demo_workspace, example_application
     from sakti_cli.issue import issue_letter
+    from sakti_cli.rules.kalender import load_calendar
     from sakti_cli.sop import load_service
     from sakti_cli.verification import verify_file
 
@@ -32,9 +33,9 @@ def demo(out: Output, json_out: JSON_OPT = False) -> None:
     out.step(f"kantor demo: {ws.root}")
     reg_store = register_for(ws)
     service = load_service(ws.sop_dir, "sktm")
-    data, files = example_application(service)
-    fields = data.get("isian", data)
     today = now(ws.zone).date()
+    data, files = example_application(service, today=today, calendar=load_calendar(ws.sop_dir))
+    fields = data.get("isian", data)
     record = register_application(ws, reg_store, service, fields, files, today)
     reg = record["nomor_registrasi"]
     out.step(f"permohonan {reg} didaftarkan")

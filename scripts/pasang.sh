@@ -14,9 +14,12 @@ command -v soffice >/dev/null 2>&1 || missing+=(soffice)
 command -v pdfsig >/dev/null 2>&1 || missing+=(pdfsig)
 command -v certutil >/dev/null 2>&1 || missing+=(certutil)
 command -v softhsm2-util >/dev/null 2>&1 || missing+=(softhsm2-util)
-fc-list 2>/dev/null | grep -qi "Liberation Serif" || missing+=(fonts-liberation)
-fc-list 2>/dev/null | grep -qi "TeX Gyre Bonum" || missing+=(fonts-texgyre)
-fc-list 2>/dev/null | grep -qi "Carlito" || missing+=(fonts-crosextra-carlito)
+# fc-list is read once into a variable: piped into `grep -q` under pipefail it dies of SIGPIPE (141) when
+# grep stops early, and the fonts then looked missing at random (apt-get ran, and failed offline).
+fonts="$(fc-list 2>/dev/null || true)"
+grep -qi "Liberation Serif" <<<"$fonts" || missing+=(fonts-liberation)
+grep -qi "TeX Gyre Bonum" <<<"$fonts" || missing+=(fonts-texgyre)
+grep -qi "Carlito" <<<"$fonts" || missing+=(fonts-crosextra-carlito)
 # python3-uno lets one LibreOffice process convert many letters (sakti_cli/convert.py, mode uno)
 /usr/bin/python3 -I -c "import uno" >/dev/null 2>&1 || missing+=(python3-uno)
 
@@ -46,7 +49,13 @@ stamp="$VENV/.sakti-terpasang"
 want="$(sha256sum pyproject.toml | cut -d' ' -f1)"
 if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
   echo "Memasang sakti dan perangkat uji ke $VENV..." >&2
-  "$VENV/bin/python" -m pip install -q --upgrade pip >/dev/null 2>&1 || true
-  "$VENV/bin/python" -m pip install -q -e ".[dev]"
+  log="$VENV/pasang.log"
+  "$VENV/bin/python" -m pip install -q --upgrade pip >"$log" 2>&1 || true
+  # the build's own warnings go to the log, shown only when the install fails
+  if ! "$VENV/bin/python" -m pip install -q -e ".[dev]" >>"$log" 2>&1; then
+    cat "$log" >&2
+    echo "Pemasangan gagal; catatan lengkap di $log." >&2
+    exit 4
+  fi
   echo "$want" > "$stamp"
 fi

@@ -10,7 +10,6 @@ from pathlib import Path
 import pytest
 from conftest import REPO, Cli, example
 
-from sakti_cli.errors import ConfigError
 from sakti_cli.rules.kalender import Calendar, load_calendar
 
 
@@ -43,14 +42,40 @@ def test_holiday_names_and_workdays(calendar: Calendar) -> None:
     assert calendar.holiday(date(2026, 8, 17)) == "Proklamasi Kemerdekaan Republik Indonesia"
     assert not calendar.is_workday(date(2026, 11, 22))  # Sunday
     assert calendar.is_workday(date(2026, 11, 23))
-    assert calendar.years == [2025, 2026, 2027]
-    assert calendar.spec.tahun[2027].status == "perkiraan"
+    assert calendar.years == [2025, 2026] and calendar.official(2026) and not calendar.official(2027)
 
 
-def test_year_not_in_calendar_is_an_error_not_a_guess(calendar: Calendar) -> None:
-    with pytest.raises(ConfigError) as caught:
-        calendar.workdays_between(date(2027, 12, 20), date(2028, 1, 10))
-    assert "2028" in caught.value.pesan and "_kalender.yaml" in (caught.value.saran or "")
+def test_official_years_agree_with_the_package() -> None:
+    """2025 and 2026 (SKB) and the holidays package list the same national holidays."""
+    from sakti_cli.rules.kalender import package_holidays
+
+    spec = load_calendar(REPO / "sop").spec
+    for year in (2025, 2026):
+        assert {h.tanggal for h in spec.tahun[year].libur} == set(package_holidays(year)), year
+
+
+def test_years_without_the_skb_come_from_the_package_with_a_warning() -> None:
+    calendar = load_calendar(REPO / "sop")
+    assert calendar.warning() is None
+    assert calendar.holiday(date(2027, 3, 8)) is not None  # Nyepi 2027 (the old hand estimate said 9 March)
+    assert calendar.is_workday(date(2027, 3, 9))
+    assert calendar.holiday(date(2027, 12, 27)) is None and calendar.holiday(date(2027, 12, 26)) is not None
+    assert "perkiraan" in (calendar.holiday(date(2027, 3, 10)) or "")  # Idul Fitri: an estimate, said so
+    # from 1 January 2028 the office keeps counting, and says which year is not official
+    assert calendar.workdays_between(date(2027, 12, 20), date(2028, 1, 10)) == 14  # 1 Jan 2028 is a Saturday
+    assert "2027, 2028" in (calendar.warning() or "") and "_kalender.yaml" in (calendar.warning() or "")
+
+
+def test_official_year_overrides_the_package(tmp_path: Path) -> None:
+    """A year marked resmi is used as written: a package holiday it leaves out is a working day."""
+    import shutil
+
+    shutil.copytree(REPO / "sop", tmp_path / "sop")
+    path = tmp_path / "sop" / "_kalender.yaml"
+    path.write_text(path.read_text().replace("      - {tanggal: 2026-08-17, nama: Proklamasi Kemerdekaan Republik "
+                                             "Indonesia}\n", ""))
+    calendar = load_calendar(tmp_path / "sop")
+    assert calendar.is_workday(date(2026, 8, 17)) and calendar.warning() is None
 
 
 def test_working_minutes(calendar: Calendar) -> None:
@@ -167,13 +192,13 @@ def test_holiday_added_by_staff_changes_the_count(kantor: Path, cli: Cli, tmp_pa
     assert "13 hari kerja" in _lines(cli, reg, 1)["waktu_lokal"]["pesan"]
 
 
-def test_missing_year_stops_periksa_with_exit_4(kantor: Path, cli: Cli, tmp_path: Path,
-                                                monkeypatch: pytest.MonkeyPatch) -> None:
+def test_year_without_the_skb_works_and_warns_in_periksa(kantor: Path, cli: Cli, tmp_path: Path,
+                                                         monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("SAKTI_WAKTU", "2027-12-01T09:00:00+07:00")
     data = _data(tmp_path, "izin-keramaian", tanggal_acara="2028-01-20")
     reg = cli.json("daftar", "izin-keramaian", "--data", str(data))["nomor_registrasi"]
-    result = cli("periksa", reg)
-    assert result.exit_code == 4 and "2028" in result.stderr and "_kalender.yaml" in result.stderr
+    line = _lines(cli, reg, 0)["waktu_lokal"]
+    assert line["status"] == "OK" and "kalender tahun 2027, 2028 belum resmi" in line["pesan"]
 
 
 def test_service_clock(kantor: Path, cli: Cli, monkeypatch: pytest.MonkeyPatch) -> None:

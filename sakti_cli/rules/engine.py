@@ -237,7 +237,13 @@ def _span(ctx: Context, rule: WorkdayRule | DayRule, count: Callable[[date, date
 
 
 def _hari_kerja(ctx: Context, rule: WorkdayRule) -> RuleResult:
-    return _span(ctx, rule, ctx.calendar().workdays_between, "hari kerja", ("di antara", "dan"))
+    calendar = ctx.calendar()
+    calendar.unofficial_used.clear()
+    result = _span(ctx, rule, calendar.workdays_between, "hari kerja", ("di antara", "dan"))
+    note = calendar.warning()
+    if note:
+        result.pesan = f"{result.pesan} (peringatan: {note})"
+    return result
 
 
 def _hari(ctx: Context, rule: DayRule) -> RuleResult:

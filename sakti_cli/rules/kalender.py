@@ -1,15 +1,16 @@
 """The holiday calendar (``sop/_kalender.yaml``): working days, working hours, the service clock.
 
 The calendar is data in the workspace, edited by staff each year from the SKB 3 Menteri on national
-holidays and cuti bersama. Every working-day rule and the service-time clock read it. A window that
-touches a year the calendar does not hold is refused (ConfigError), never silently counted as if that
-year had no holidays.
+holidays and cuti bersama. Every working-day rule and the service-time clock read it. A year marked
+``status: resmi`` is used exactly as written; any other year takes the national holidays of the
+``holidays`` package (plus what the YAML adds), so the office keeps counting on 1 January of a year
+nobody has typed in yet, and the count says so (``Calendar.warning``).
 """
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
 from typing import Any, Literal
@@ -37,7 +38,8 @@ class Holiday(_Strict):
 class CalendarYear(_Strict):
     sumber: str = Field(description="dasar penetapan, mis. SKB 3 Menteri nomor ...")
     status: Literal["resmi", "perkiraan"] = Field(
-        description="resmi: sudah dicocokkan dengan SKB; perkiraan: SKB belum terbit, tanggal diperkirakan")
+        description="resmi: sudah dicocokkan dengan SKB (hanya daftar ini yang dipakai); perkiraan: SKB belum "
+        "terbit, libur nasional dari paket holidays ditambah daftar ini")
     libur: list[Holiday] = Field(default_factory=list, description="hari libur nasional")
     cuti_bersama: list[Holiday] = Field(default_factory=list)
 
@@ -74,37 +76,58 @@ class CalendarFile(_Strict):
         return self
 
 
+def package_holidays(year: int) -> dict[date, str]:
+    """Indonesia's national holidays of ``year`` from the ``holidays`` package, names in Indonesian.
+
+    Dates of Islamic holidays it can only compute are named "(perkiraan)" by the package itself.
+    """
+    import holidays
+
+    return dict(holidays.country_holidays("ID", years=[year], language="id").items())
+
+
 @dataclass(frozen=True)
 class Calendar:
+    """Working days of the office: official years from the YAML, any other year from the package."""
+
     source: Path
     spec: CalendarFile
+    _package: dict[int, dict[date, str]] = field(default_factory=dict, repr=False, compare=False)
+    unofficial_used: set[int] = field(default_factory=set, repr=False, compare=False)
 
     @property
     def years(self) -> list[int]:
+        """The years the YAML holds (official or not)."""
         return sorted(self.spec.tahun)
+
+    def official(self, year: int) -> bool:
+        entry = self.spec.tahun.get(year)
+        return entry is not None and entry.status == "resmi"
 
     def holiday(self, day: date) -> str | None:
         """The name of the holiday or cuti bersama on ``day``, or None."""
-        entry = self._year(day)
-        for item in entry.libur:
-            if item.tanggal == day:
-                return item.nama
-        for item in entry.cuti_bersama:
-            if item.tanggal == day:
-                return f"cuti bersama {item.nama}"
-        return None
-
-    def _year(self, day: date) -> CalendarYear:
         entry = self.spec.tahun.get(day.year)
-        if entry is None:
-            held = ", ".join(str(y) for y in self.years) or "(tidak ada)"
-            raise ConfigError(
-                f"Kalender libur {self.source} belum memuat tahun {day.year} (yang ada: {held}).",
-                saran=f"Tambahkan tahun {day.year} (hari libur nasional dan cuti bersama dari SKB 3 Menteri) "
-                f"di {self.source.name}.",
-                berkas=str(self.source),
-            )
-        return entry
+        if entry is not None:
+            for item in entry.libur:
+                if item.tanggal == day:
+                    return item.nama
+            for item in entry.cuti_bersama:
+                if item.tanggal == day:
+                    return f"cuti bersama {item.nama}"
+            if entry.status == "resmi":
+                return None
+        self.unofficial_used.add(day.year)
+        if day.year not in self._package:
+            self._package[day.year] = package_holidays(day.year)
+        return self._package[day.year].get(day)
+
+    def warning(self) -> str | None:
+        """What to tell staff when a count used a year without the SKB's official dates."""
+        if not self.unofficial_used:
+            return None
+        years = ", ".join(str(y) for y in sorted(self.unofficial_used))
+        return (f"kalender tahun {years} belum resmi di {self.source.name}: hari libur nasional dari paket "
+                "holidays (hari raya Islam perkiraan), cuti bersama belum ada; cocokkan dengan SKB 3 Menteri")
 
     def is_workday(self, day: date) -> bool:
         if DAY_NAMES[day.weekday()] not in self.spec.hari_kerja:

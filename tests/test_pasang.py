@@ -1,0 +1,27 @@
+"""The set-up script on a machine that has everything: it must touch no package manager and print nothing
+(it ran apt-get at random before: `fc-list | grep -q` under pipefail died of SIGPIPE)."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from conftest import REPO
+
+
+def test_installed_machine_needs_no_network(tmp_path: Path) -> None:
+    guard = tmp_path / "bin"
+    guard.mkdir()
+    for name in ("apt-get", "sudo", "pip"):  # any call to these here is a bug: they would reach the network
+        script = guard / name
+        script.write_text(f"#!/bin/sh\necho {name} >> {tmp_path / 'dipanggil'}\nexit 1\n")
+        script.chmod(0o755)
+    env = {**os.environ, "PATH": f"{guard}:{os.environ['PATH']}", "VENV": str(Path(sys.executable).parent.parent)}
+    for _ in range(12):
+        run = subprocess.run(["bash", str(REPO / "scripts" / "pasang.sh")], capture_output=True, text=True,
+                             env=env, stdin=subprocess.DEVNULL, timeout=120)
+        assert run.returncode == 0, run.stderr
+        assert run.stdout == "" and run.stderr == ""
+    assert not (tmp_path / "dipanggil").exists()

@@ -8,7 +8,6 @@ import os
 import shutil
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -37,13 +36,17 @@ class Pki:
 
 @pytest.fixture(scope="session")
 def demo_pki(tmp_path_factory: pytest.TempPathFactory) -> Pki:
+    from pki_helpers import around_both_clocks
+
     from sakti_cli.pki import make_demo_pki
 
     root = _shared_root(tmp_path_factory) / "pki-demo"
     with FileLock(str(root) + ".lock"):
         if not (root / "demo-signer.p12").exists():
-            # valid well before the fixed clock of the tests, as a real office key would be
-            made = make_demo_pki(root, "demo", now=datetime.fromisoformat(FIXED_TIME) - timedelta(days=30))
+            # valid well before the fixed clock of the tests, as a real office key would be, and still at
+            # the machine's clock whatever the date the suite runs on
+            start, end = around_both_clocks(FIXED_TIME)
+            made = make_demo_pki(root, "demo", now=start, not_after=end)
             assert made.signer_p12.exists()
     return Pki(root / "demo-root.pem", root / "demo-signer.p12", root / "demo-root.crl")
 

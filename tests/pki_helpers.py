@@ -9,11 +9,19 @@ from __future__ import annotations
 
 import shutil
 import subprocess
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 PDFSIG = shutil.which("pdfsig")
 CERTUTIL = shutil.which("certutil")
 PK12UTIL = shutil.which("pk12util")
+
+
+def around_both_clocks(fixed: str, days_before: int = 30, valid_days: int = 730) -> tuple[datetime, datetime]:
+    """A key's validity that holds at the office's frozen clock (``SAKTI_WAKTU``) and at the machine's,
+    which signing and validation read: tests built on the frozen clock alone failed from late 2028."""
+    office, machine = datetime.fromisoformat(fixed).astimezone(UTC), datetime.now(UTC)
+    return min(office, machine) - timedelta(days=days_before), max(office, machine) + timedelta(days=valid_days)
 
 
 def make_pdf(

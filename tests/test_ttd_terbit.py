@@ -5,13 +5,13 @@ from __future__ import annotations
 
 import shutil
 from collections.abc import Callable
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 from conftest import FIXED_TIME, Cli
 from cryptography.hazmat.primitives.serialization import Encoding
-from pki_helpers import CERTUTIL, PDFSIG, make_nss_db, pdfsig_verdict_ok, run_pdfsig
+from pki_helpers import CERTUTIL, PDFSIG, around_both_clocks, make_nss_db, pdfsig_verdict_ok, run_pdfsig
 
 from sakti_cli.pki import DemoTsa, make_certificate_pair, make_crl, make_tsa_certificate, pkcs12_bytes, write_private
 from sakti_cli.verify import verify_pdf
@@ -26,7 +26,8 @@ def test_terbitkan_with_tsa_is_b_lt(kantor: Path, cli: Cli, registered: Callable
                                     monkeypatch: pytest.MonkeyPatch) -> None:
     real_now = datetime.now(UTC)
     # the key was issued well before the office's (fixed) clock, as a real one would be
-    pair = make_certificate_pair(now=datetime.fromisoformat(FIXED_TIME) - timedelta(days=30))
+    start, end = around_both_clocks(FIXED_TIME)
+    pair = make_certificate_pair(now=start, not_after=end)
     write_private(kantor / "pki" / "camat.p12", pkcs12_bytes(pair, "demo"))
     write_private(kantor / "pki" / "demo-root.pem", pair.root_cert.public_bytes(Encoding.PEM))
     write_private(kantor / "pki" / "demo-root.crl", make_crl(pair, real_now))

@@ -26,6 +26,8 @@ _BULAN = (
     "Desember",
 )
 
+HARI = ("Senin", "Selasa", "Rabu", "Kamis", "Jumat", "Sabtu", "Minggu")  # date.weekday() order
+
 _ROMAWI = ("I", "II", "III", "IV", "V", "VI", "VII", "VIII", "IX", "X", "XI", "XII")
 
 _SATUAN = (
@@ -86,6 +88,13 @@ def tanggal_indonesia(tanggal: _dt.date | str) -> str:
     if not isinstance(tanggal, _dt.date):
         raise InputError(f"Tanggal tidak valid: {tanggal!r}.")
     return f"{tanggal.day} {_BULAN[tanggal.month - 1]} {tanggal.year}"
+
+
+def hari_tanggal_indonesia(tanggal: _dt.date | str) -> str:
+    """``date(2026, 12, 19)`` -> ``"Sabtu, 19 Desember 2026"`` (the "Hari/Tanggal" of a letter)."""
+    text = tanggal_indonesia(tanggal)
+    day = _dt.date.fromisoformat(tanggal.strip()) if isinstance(tanggal, str) else tanggal
+    return f"{HARI[day.weekday()]}, {text}"
 
 
 def _ratusan(n: int) -> list[str]:

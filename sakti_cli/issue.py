@@ -21,7 +21,7 @@ from typing import Any
 from sakti_cli.applications import find_application, month_of_reg, save_application
 from sakti_cli.clock import iso
 from sakti_cli.errors import ConfigError, InputError, RegisterCorrupt, SaktiError, StateConflict
-from sakti_cli.id_format import format_nip, jenis_kelamin_label, tanggal_indonesia
+from sakti_cli.id_format import format_nip, hari_tanggal_indonesia, jenis_kelamin_label, tanggal_indonesia
 from sakti_cli.keys import PassphrasePrompt, open_signer
 from sakti_cli.letters import (
     WAITING,
@@ -45,11 +45,22 @@ Progress = Callable[[str], None]
 SIGNATORY_LINE = {"a.n.": "a.n. Camat {kecamatan}", "Plt.": "Plt. Camat {kecamatan}", "Plh.": "Plh. Camat {kecamatan}"}
 
 
-def signatory_block(ws: Workspace, person: Signatory) -> dict[str, str]:
-    kecamatan = ws.config.kantor.kecamatan
-    line = SIGNATORY_LINE.get(person.peran, "")
+def signatory_block(ws: Workspace, person: Signatory, service: Service | None = None) -> dict[str, str]:
+    """The signature block. ``baris_an`` holds the lines above the jabatan, one per line: "a.n. Camat"
+    for a delegated signatory, and for a letter the camat issues on behalf of the regent (the SOP's
+    ``atas_nama``) "a.n. Bupati ..." first, with "u.b." when the camat delegated it in turn
+    (Permendagri 1/2023: a.n. one level down, u.b. two)."""
+    office = ws.config.kantor
+    own = SIGNATORY_LINE.get(person.peran, "").format(kecamatan=office.kecamatan)
+    lines = [own] if own else []
+    if service is not None and service.atas_nama:
+        above = "a.n. " + service.atas_nama.format(kabupaten=office.kabupaten, kecamatan=office.kecamatan)
+        if person.peran == "a.n.":
+            lines = [above, f"Camat {office.kecamatan}", "u.b."]
+        else:
+            lines = [above, *([own.removeprefix("a.n. ")] if own else [])]
     return {
-        "baris_an": line.format(kecamatan=kecamatan),
+        "baris_an": "\n".join(lines),
         "jabatan": person.jabatan,
         "nama": person.nama,
         "pangkat": person.pangkat,
@@ -60,7 +71,8 @@ def signatory_block(ws: Workspace, person: Signatory) -> dict[str, str]:
 
 def printable_data(service: Service, data: dict[str, Any]) -> dict[str, Any]:
     """The application's fields as they are printed: Indonesian dates, sex spelled out, money as
-    ``Rp5.000.000,00`` with ``<kode>_terbilang``; a list (heirs, witnesses) stays a list of dicts,
+    ``Rp5.000.000,00`` with ``<kode>_terbilang``, each date also as ``<kode>_hari`` ("Sabtu, 19 Desember
+    2026"), every L/P choice as "Laki-laki"/"Perempuan"; a list (heirs, witnesses) stays a list of dicts,
     each item formatted the same way and numbered (``no``), so a template prints it as a table."""
     from sakti_cli.id_format import rupiah, terbilang
 
@@ -72,8 +84,9 @@ def printable_data(service: Service, data: dict[str, Any]) -> dict[str, Any]:
                 items = value if isinstance(value, list) else []
                 value = [{"no": index, **fields(spec.butir, item)} for index, item in enumerate(items, 1)]
             elif spec.jenis == "tanggal" and value:
+                out[f"{spec.kode}_hari"] = hari_tanggal_indonesia(value)
                 value = tanggal_indonesia(value)
-            elif spec.kode == "jenis_kelamin" and value in ("L", "P"):
+            elif spec.jenis == "pilihan" and set(spec.pilihan) == {"L", "P"} and value in ("L", "P"):
                 value = jenis_kelamin_label(value)
             elif spec.jenis == "uang":
                 amount = value if isinstance(value, int) else 0
@@ -101,7 +114,7 @@ def letter_context(ws: Workspace, service: Service, record: dict[str, Any], pers
             "kode_verifikasi": code, "url_verifikasi": verification_url(ws, code), "judul": service.judul_surat,
         },
         "data": printable_data(service, record["data"]),
-        "ttd": signatory_block(ws, person),
+        "ttd": signatory_block(ws, person, service),
         "catatan_tte": ws.config.tte.catatan,
     }
 

@@ -146,6 +146,9 @@ class Service(_Strict):
     pola_nomor: str | None = Field(None, description="kosong: pakai [penomoran].pola di sakti.toml")
     halaman_maks: int = Field(1, gt=0)
     penandatangan: list[SignerRole] = Field(default_factory=lambda: list(ALL_ROLES))
+    atas_nama: str | None = Field(None, description=(
+        "surat dikeluarkan camat atas nama pejabat lain, mis. 'Bupati {kabupaten}': baris 'a.n. ...' di atas "
+        "jabatan penanda tangan"))
     standar_pelayanan: ServiceStandard
     isian: list[FieldSpec] = Field(min_length=1)
     persyaratan: list[Requirement] = Field(min_length=1)

@@ -478,8 +478,12 @@ def _unknown_reason(service: Service, here: tuple[str, ...], parent: dict[str, A
     return f"'{here[-1]}' tidak ada di {_dotted(here[:-1])}; yang ada: {_known(parent)}"
 
 
+DERIVED_SUFFIXES = ("_hari", "_terbilang")  # printable_data's extra forms of a field: printing one uses it
+
+
 def unused_required(service: Service, refs: list[Reference]) -> list[FieldSpec]:
     used = {ref.resolved[1] for ref in refs if ref.resolved and ref.resolved[0] == "data" and len(ref.resolved) > 1}
+    used |= {name.removesuffix(suffix) for name in used for suffix in DERIVED_SUFFIXES if name.endswith(suffix)}
     return [spec for spec in service.isian if spec.wajib and spec.kode not in used]
 
 

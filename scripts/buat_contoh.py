@@ -815,7 +815,8 @@ def make_pindah(folder: Path, isian: dict[str, Any], izin: bool) -> None:
 # Ahli waris ------------------------------------------------------------------------------------------------
 
 AHLI_WARIS = {
-    "nama_pewaris": "H. Abdul Muis", "nik_pewaris": "6201021506550001", "nomor_kk_pewaris": "6201020807080009",
+    "nama_pewaris": "H. Abdul Muis", "nik_pewaris": "6201021506550001", "jenis_kelamin_pewaris": "L",
+    "nomor_kk_pewaris": "6201020807080009",
     "tempat_meninggal": "RSUD Sultan Imanuddin Pangkalan Bun", "tanggal_meninggal": "2026-09-14",
     "nomor_akta_kematian": "6201-KM-21092026-0012", "alamat_pewaris": "Jl. Kawitan Gg. Sederhana No. 4 RT 003 RW 002",
     "desa": "Raja", "keperluan": "balik nama sertifikat hak milik tanah dan bangunan",
@@ -840,7 +841,8 @@ AHLI_WARIS = {
     ],
 }  # fmt: skip
 AHLI_WARIS_GAGAL = {
-    "nama_pewaris": "Salim", "nik_pewaris": "6201020202600004", "nomor_kk_pewaris": "6201021407070002",
+    "nama_pewaris": "Salim", "nik_pewaris": "6201020202600004", "jenis_kelamin_pewaris": "L",
+    "nomor_kk_pewaris": "6201021407070002",
     "tempat_meninggal": "Pangkalan Bun", "tanggal_meninggal": "2026-08-03",
     "nomor_akta_kematian": "6201-KM-10082026-0031", "alamat_pewaris": "Jl. Sulawesi No. 6 RT 001 RW 004",
     "desa": "Sidorejo", "keperluan": "pencairan tabungan almarhum di bank", "tanggal_pernyataan": "2026-11-12",

@@ -400,7 +400,9 @@ def _isi(dok: Any) -> None:
     )
 
 
-def _tanda_tangan(dok: Any) -> None:
+def _tanda_tangan(dok: Any, sesudah: Any = None) -> None:
+    """The signature block (a two-column table, the block in the right column); ``sesudah(dok)`` adds
+    what follows it on the letter (tembusan)."""
     from docx.shared import Pt
 
     lebar_kanan = 8.0
@@ -428,6 +430,9 @@ def _tanda_tangan(dok: Any) -> None:
     _paragraf(kanan, "{{ ttd.nip }}", rata="tengah")
     p("{%p endif %}")
 
+    if sesudah is not None:
+        sesudah(dok)
+        return
     # Word needs a paragraph after a final table; make it 1 pt high so it never pushes the
     # signature block onto a new page.
     akhir = _paragraf(dok, "", ukuran=1)

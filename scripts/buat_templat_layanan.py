@@ -7,7 +7,7 @@
 Same office layout as templat/sktm.docx (scripts/buat_templat.py, whose helpers are imported): kop with
 logo, title and number, body with the service's fields, people (heirs, witnesses, family members) as
 bordered tables repeated per item with docxtpl's ``{%tr for %}``, signature block with QR, tembusan
-where the letter has one, electronic-signature footer. Every placeholder is one run; the output is
+below it where the letter has one, electronic-signature footer. Every placeholder is one run; the output is
 byte-reproducible. Placeholders follow docs/KONTRAK.md and the service's ``isian`` in sop/<kode>.yaml
 (``sakti sop periksa`` checks that they match).
 """
@@ -57,19 +57,44 @@ def _data(dok: Any, baris: list[Baris], indent_cm: float = INDEN) -> None:
         _paragraf(c, nilai, tebal=label.startswith("Nama") or label == "Penanggung Jawab", pakai_yang_ada=True)
 
 
+SEL_CM = 0.1  # left/right cell margin of bordered tables (Word's default 0.19 cm costs a NIK its line)
+
+# Widths (cm) of content that may never wrap in a 10 pt table cell, measured with TeX Gyre Bonum (the
+# substitute LibreOffice uses for Bookman Old Style) plus both cell margins and a little slack.
+LEBAR_NIK = 3.5 + 2 * SEL_CM + 0.1  # 16 digits
+LEBAR_TANGGAL = 3.37 + 2 * SEL_CM + 0.1  # "30 September 2026"
+LEBAR_KELAMIN = 1.95 + 2 * SEL_CM + 0.1  # "Perempuan"
+LEBAR_NO = 0.9
+
+
 def _tabel_bergaris(tabel: Any, lebar_cm: list[float]) -> None:
-    _tabel_tanpa_garis(tabel, lebar_cm, indent_cm=0.0)
+    """Bordered, narrow cell margins, and indented by the cell margin so the left border stands on the
+    text margin instead of in the page's margin."""
+    _tabel_tanpa_garis(tabel, lebar_cm, indent_cm=SEL_CM)
     borders = _el("w:tblBorders")
     for sisi in ("top", "left", "bottom", "right", "insideH", "insideV"):
         borders.append(_el(f"w:{sisi}", val="single", sz="4", space="0", color="000000"))
     _sisip(tabel._tbl.tblPr, borders)
+    margin = _el("w:tblCellMar")
+    for sisi in ("left", "right"):
+        margin.append(_el(f"w:{sisi}", w=str(int(SEL_CM * 567)), type="dxa"))
+    _sisip(tabel._tbl.tblPr, margin)
+
+
+class Lentur(float):
+    """A column that takes a share of the width left by the fixed ones (its value is its weight)."""
 
 
 def _orang(dok: Any, daftar: str, kolom: list[tuple[str, str, float]]) -> None:
-    """A bordered table: header row, then one row per item of ``data.<daftar>`` ({%tr for %})."""
-    lebar = [w for _, _, w in kolom]
-    skala = LEBAR_TEKS_CM / sum(lebar)
-    lebar = [round(w * skala, 2) for w in lebar]
+    """A bordered table: header row, then one row per item of ``data.<daftar>`` ({%tr for %}).
+
+    A column with a plain width keeps it (numbers, dates and sex never wrap); :class:`Lentur` columns
+    share what is left of the text width by their weights.
+    """
+    tetap = sum(w for _, _, w in kolom if not isinstance(w, Lentur))
+    bobot = sum(w for _, _, w in kolom if isinstance(w, Lentur))
+    sisa = LEBAR_TEKS_CM - tetap - SEL_CM
+    lebar = [round(sisa * w / bobot, 2) if isinstance(w, Lentur) else w for _, _, w in kolom]
     tabel = dok.add_table(rows=4, cols=len(kolom))
     _tabel_bergaris(tabel, lebar)
     kepala, buka, isi, tutup = tabel.rows
@@ -104,14 +129,10 @@ def _penutup(dok: Any, teks: str) -> None:
 
 
 def _tembusan(dok: Any, baris: list[str]) -> None:
-    """Tembusan at the bottom of the signature table's empty left cell: it never costs a line."""
-    from docx.enum.table import WD_CELL_VERTICAL_ALIGNMENT
-
-    kiri = dok.tables[-1].rows[0].cells[0]
-    kiri.vertical_alignment = WD_CELL_VERTICAL_ALIGNMENT.BOTTOM
-    _paragraf(kiri, "Tembusan:", ukuran=10, pakai_yang_ada=True)
+    """Tembusan below the signature block, at the left margin (tata naskah dinas), kept together."""
+    _paragraf(dok, "Tembusan:", ukuran=10, spasi_sebelum=10, bersama_berikut=True)
     for nomor, teks in enumerate(baris, 1):
-        _paragraf(kiri, f"{nomor}. {teks}", ukuran=10)
+        _paragraf(dok, f"{nomor}. {teks}", ukuran=10, bersama_berikut=nomor < len(baris))
 
 
 def _pasangan(dok: Any, baris: list[tuple[str, str, str]]) -> None:
@@ -187,9 +208,11 @@ def _pindah(dok: Any) -> None:
         ("Status di Tujuan", "{{ data.status_tempat_tujuan }}"),
     ])
     _p(dok, "bermaksud pindah bersama anggota keluarga berikut:")
-    _orang(dok, "anggota", [("No", "{{ o.no }}", 1.0), ("Nama", "{{ o.nama }}", 4.5), ("NIK", "{{ o.nik }}", 4.0),
-                            ("Tanggal Lahir", "{{ o.tanggal_lahir }}", 3.2), ("L/P", "{{ o.jenis_kelamin }}", 2.2),
-                            ("Hubungan", "{{ o.hubungan }}", 2.6)])
+    _orang(dok, "anggota", [("No", "{{ o.no }}", LEBAR_NO), ("Nama", "{{ o.nama }}", Lentur(3)),
+                            ("NIK", "{{ o.nik }}", LEBAR_NIK),
+                            ("Tanggal Lahir", "{{ o.tanggal_lahir }}", LEBAR_TANGGAL),
+                            ("Jenis Kelamin", "{{ o.jenis_kelamin }}", LEBAR_KELAMIN),
+                            ("Hubungan", "{{ o.hubungan }}", Lentur(2))])
     _p(dok, "Surat pengantar ini diberikan untuk mengurus Surat Keterangan Pindah pada Dinas Kependudukan dan "
        "Pencatatan Sipil Kabupaten {{ kantor.kabupaten }}.")
     _penutup(dok, "Demikian surat pengantar ini dibuat untuk dapat dipergunakan sebagaimana mestinya.")
@@ -198,7 +221,8 @@ def _pindah(dok: Any) -> None:
 def _ahli_waris(dok: Any) -> None:
     _judul(dok)
     _p(dok, "Yang bertanda tangan di bawah ini, {{ ttd.jabatan }}, Kabupaten {{ kantor.kabupaten }}, "
-       "menguatkan Surat Pernyataan Ahli Waris tanggal {{ data.tanggal_pernyataan }} atas almarhum/almarhumah:",
+       "menguatkan Surat Pernyataan Ahli Waris tanggal {{ data.tanggal_pernyataan }} atas "
+       "{{ 'almarhumah' if data.jenis_kelamin_pewaris == 'Perempuan' else 'almarhum' }}:",
        spasi_sebelum=0)
     _data(dok, [
         ("Nama", "{{ data.nama_pewaris }}"), ("NIK", "{{ data.nik_pewaris }}"),
@@ -208,12 +232,14 @@ def _ahli_waris(dok: Any) -> None:
         ("Alamat Terakhir", "{{ data.alamat_pewaris }}, Desa/Kelurahan {{ data.desa }}"),
     ])
     _p(dok, "bahwa yang bersangkutan meninggalkan ahli waris sebagai berikut:")
-    _orang(dok, "ahli_waris", [("No", "{{ o.no }}", 0.9), ("Nama", "{{ o.nama }}", 4.4), ("NIK", "{{ o.nik }}", 3.9),
-                               ("Tanggal Lahir", "{{ o.tanggal_lahir }}", 3.9),
-                               ("Hubungan", "{{ o.hubungan }}", 3.4)])
+    _orang(dok, "ahli_waris", [("No", "{{ o.no }}", LEBAR_NO), ("Nama", "{{ o.nama }}", Lentur(3)),
+                               ("NIK", "{{ o.nik }}", LEBAR_NIK),
+                               ("Tanggal Lahir", "{{ o.tanggal_lahir }}", LEBAR_TANGGAL),
+                               ("Hubungan", "{{ o.hubungan }}", Lentur(2))])
     _p(dok, "dengan saksi-saksi:")
-    _orang(dok, "saksi", [("No", "{{ o.no }}", 1.0), ("Nama", "{{ o.nama }}", 4.8), ("NIK", "{{ o.nik }}", 4.0),
-                          ("Pekerjaan", "{{ o.pekerjaan }}", 3.0), ("Alamat", "{{ o.alamat }}", 3.7)])
+    _orang(dok, "saksi", [("No", "{{ o.no }}", LEBAR_NO), ("Nama", "{{ o.nama }}", Lentur(3)),
+                          ("NIK", "{{ o.nik }}", LEBAR_NIK), ("Pekerjaan", "{{ o.pekerjaan }}", Lentur(2)),
+                          ("Alamat", "{{ o.alamat }}", Lentur(3))])
     _p(dok, "Surat keterangan ini diberikan untuk keperluan {{ data.keperluan }}. Segala akibat hukum yang "
        "timbul dari kebenaran pernyataan ahli waris menjadi tanggung jawab para ahli waris.")
     _penutup(dok, "Demikian surat keterangan ini dibuat dengan sebenarnya untuk dapat dipergunakan "
@@ -235,7 +261,7 @@ def _izin_keramaian(dok: Any) -> None:
     _data(dok, [
         ("Nama Kegiatan", "{{ data.nama_kegiatan }}"),
         ("Jenis/Skala", "{{ data.jenis_kegiatan }}, skala {{ data.skala }}"),
-        ("Hari/Tanggal", "{{ data.tanggal_acara }}"), ("Waktu", "{{ data.waktu_acara }}"),
+        ("Hari/Tanggal", "{{ data.tanggal_acara_hari }}"), ("Waktu", "{{ data.waktu_acara }}"),
         ("Tempat", "{{ data.tempat_acara }}, Desa/Kelurahan {{ data.desa_acara }}"),
         ("Perkiraan Peserta", "{{ data.jumlah_peserta }} orang"),
     ])
@@ -291,9 +317,7 @@ def buat(kode: str, tujuan: Path) -> None:
         body.remove(p)
     _kop(dok)
     isi(dok)
-    _tanda_tangan(dok)
-    if tembusan:
-        _tembusan(dok, tembusan)
+    _tanda_tangan(dok, sesudah=(lambda d: _tembusan(d, tembusan)) if tembusan else None)
     _kaki(dok)
 
     cp = dok.core_properties

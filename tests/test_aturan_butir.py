@@ -139,4 +139,4 @@ def test_money_and_lists_printable(kantor: Path) -> None:
     pindah = load_service(kantor / "sop", "pindah")
     members = printable_data(pindah, json.loads(example("pindah").read_text())["isian"])["anggota"]
     assert members[2] == {"no": 3, "nama": "Dimas Sutrisno", "nik": "6201022006140001", "tanggal_lahir": "20 Juni 2014",
-                          "jenis_kelamin": "Laki-laki", "hubungan": "Anak"}
+                          "tanggal_lahir_hari": "Jumat, 20 Juni 2014", "jenis_kelamin": "Laki-laki", "hubungan": "Anak"}

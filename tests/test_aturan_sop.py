@@ -68,7 +68,7 @@ BROKEN = [
     ("duplicate code", "skck", lambda r: _rule(r, "domisili").update(kode="foto"), "aturan[1].kode",
      "sudah dipakai"),
     ("item requirement unknown key", "ahli-waris",
-     lambda r: r["isian"][10]["persyaratan"][0].update(warna="merah"), "isian[10].persyaratan[0].warna",
+     lambda r: r["isian"][11]["persyaratan"][0].update(warna="merah"), "isian[11].persyaratan[0].warna",
      "kunci tidak dikenal"),
 ]
 

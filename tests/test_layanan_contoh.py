@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 from conftest import REPO, Cli, example
+from pdf_layout import layout_problems, numbers_in
 
 SERVICES = ("sktm", "skck", "dispensasi-nikah", "pindah", "ahli-waris", "izin-keramaian", "hibah")
 
@@ -63,11 +64,12 @@ def test_failing_example_refused_for_its_reason(kantor: Path, cli: Cli, name: st
 LETTER_TEXT = {
     "sktm": ["Rusmini", "Mendawai"],
     "skck": ["Ahmad Fauzi", "SKCK", "melamar pekerjaan"],
-    "dispensasi-nikah": ["Rizky Pratama", "Nurul Hidayah", "1 Desember 2026", "19 November 2026"],
+    "dispensasi-nikah": ["Rizky Pratama", "Nurul Hidayah", "1 Desember 2026", "19 November 2026",
+                         "a.n. Bupati Kotawaringin Barat Camat Arut Selatan,"],
     "pindah": ["Bambang Sutrisno", "Sri Wahyuni", "Dimas Sutrisno", "Jekan Raya"],
     "ahli-waris": ["H. Abdul Muis", "Hj. Siti Rahmah", "Ahmad Muis", "Fatimah", "Sugianto", "Rahmadi",
-                   "14 September 2026"],
-    "izin-keramaian": ["Festival Musik Remaja Mendawai", "19 Desember 2026", "Kapolres"],
+                   "14 September 2026", "atas almarhum:"],
+    "izin-keramaian": ["Festival Musik Remaja Mendawai", "Hari/Tanggal : Sabtu, 19 Desember 2026", "Kapolres"],
     "hibah": ["Masjid Al-Ikhlas", "Rp75.000.000,00", "tujuh puluh lima juta rupiah"],
 }
 
@@ -93,6 +95,9 @@ def test_every_complete_example_becomes_a_signed_letter(kantor: Path, cli: Cli,
                        issued["kode_verifikasi"], *LETTER_TEXT[service_code]]:
             assert needle in text, (service_code, needle)
         assert "{{" not in text and "{%" not in text
+        assert "almarhum/almarhumah" not in text and "L/P" not in text
+        people = json.loads(example(service_code).read_text())["isian"]
+        assert layout_problems(Path(issued["pdf"]), numbers_in(people)) == [], service_code
         assert cli.json("verifikasi", issued["pdf"])["sah"] is True, service_code
 
 

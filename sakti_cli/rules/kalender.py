@@ -18,9 +18,10 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from sakti_cli.errors import ConfigError
+from sakti_cli.id_format import HARI
 
 CALENDAR_NAME = "_kalender.yaml"
-DAY_NAMES = ("senin", "selasa", "rabu", "kamis", "jumat", "sabtu", "minggu")
+DAY_NAMES = tuple(name.lower() for name in HARI)  # the YAML keys: senin ... minggu
 DayName = Literal["senin", "selasa", "rabu", "kamis", "jumat", "sabtu", "minggu"]
 _WEEKDAYS: tuple[DayName, ...] = ("senin", "selasa", "rabu", "kamis", "jumat")
 _HOURS = re.compile(r"^([01]\d|2[0-3]):([0-5]\d)-([01]\d|2[0-3]):([0-5]\d)$")

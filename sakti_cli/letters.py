@@ -113,6 +113,7 @@ def void_reserved(txn: Transaction, letter_id: str, month: str, reason: str, **d
     before = letter["status"]
     if before != "DIPESAN":  # already closed (e.g. by the recovery of another process)
         return letter
+    reason = mask_text(reason)  # often an error message: it may name a path holding a NIK
     letter.update(status="BATAL", alasan_batal=reason, dibatalkan=iso(txn.moment), dibatalkan_oleh=txn.actor)
     save_letter(txn, letter)
     txn.audit("batal_nomor", letter["nomor_surat"], before, "BATAL", alasan=reason, **detail)

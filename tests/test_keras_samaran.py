@@ -163,13 +163,17 @@ def test_free_text_reaches_the_register_masked(kantor_ringan: Path, cli: Cli, tm
     rejected = cli("--petugas", NIK, "tolak", reg, "--alasan", f"NIK {NIK} ganda", "--json")
     assert rejected.exit_code == 0, rejected.stderr
     assert NIK not in rejected.stdout and MASKED in rejected.stdout
+    target = tmp_path / f"arsip-{NIK}" / "cadangan.tar.gz"  # a path holding a NIK, recorded in the trail
+    target.parent.mkdir()
+    saved = cli("cadangkan", str(target))
+    assert saved.exit_code == 0, saved.stderr
 
     files = _register_files(kantor_ringan)
     assert any(name.startswith("audit/") for name in files)
     leaks = {name: _spellings_in(text) for name, text in files.items() if _spellings_in(text)}
     assert leaks == {}
     audit = "".join(text for name, text in files.items() if name.startswith("audit/"))
-    assert f"NIK {MASKED} ganda" in audit and f'"petugas":"{MASKED}"' in audit
+    assert f"NIK {MASKED} ganda" in audit and f'"petugas":"{MASKED}"' in audit and f"arsip-{MASKED}" in audit
 
     status = cli.json("status", reg)
     assert status["status"] == "DITOLAK"

@@ -201,6 +201,8 @@ def _nik_for(nik: str, birth: str) -> str:
     return f"{nik[:6]}{int(day) + plus:02d}{month}{year[2:]}{nik[12:]}"
 
 
+NEEDLES = {"kelamin": "NIK menunjukkan", "tanggal": "tanggal lahir di NIK", "kk": "sama dengan nomor K",
+           "masa_depan": "sesudah tanggal permohonan"}
 FUTURE = "2026-12-25"  # after the fixed clock's 22 November 2026
 
 
@@ -299,4 +301,8 @@ def test_nik_contradicting_the_person_is_not_lengkap(kantor_bersama: Path, cli: 
     failed = {line["kode"]: line for line in checked["hasil"] if line["status"] != "OK"}
     assert rule in failed, (rule, failed)
     assert failed[rule]["status"] == "TIDAK_VALID"
-    assert not re.search(r"[0-9]{16}", failed[rule]["pesan"])  # the reason never repeats a number
+    message = failed[rule]["pesan"]
+    assert NEEDLES[variant] in message, message
+    if where:  # a person of a list is named
+        assert f"ke-{int(where[-2]) + 1} (" in message, message
+    assert not re.search(r"[0-9]{16}", message)  # the reason never repeats a number

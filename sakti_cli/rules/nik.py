@@ -15,6 +15,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date
 
+from sakti_cli.id_format import mask_nik
+
 # Province codes of Kemendagri (incl. the Papua provinces formed in 2022: 93-96).
 PROVINCE_CODES = frozenset(
     {11, 12, 13, 14, 15, 16, 17, 18, 19, 21, 31, 32, 33, 34, 35, 36, 51, 52, 53,
@@ -78,13 +80,11 @@ def find_id_numbers(text: str) -> Iterator[tuple[int, int, str]]:
         yield start, end, digits
 
 
-def mask_id_numbers(text: str, mask: str = "*" * 8) -> str:
-    """Every NIK/KK number in ``text`` as ``6201********0003`` (first and last four digits kept)."""
-    if not any(ch.isdigit() for ch in text):
-        return text
+def mask_id_numbers(text: str) -> str:
+    """Every NIK/KK number in ``text`` as ``6201********0003`` (id_format.mask_nik), however written."""
     out, last = [], 0
     for start, end, digits in find_id_numbers(text):
-        out += [text[last:start], digits[:4], mask, digits[-4:]]
+        out += [text[last:start], mask_nik(digits)]
         last = end
     return "".join(out) + text[last:] if out else text
 

@@ -172,6 +172,10 @@ def test_free_text_reaches_the_register_masked(kantor_ringan: Path, cli: Cli, tm
     assert any(name.startswith("audit/") for name in files)
     leaks = {name: _spellings_in(text) for name, text in files.items() if _spellings_in(text)}
     assert leaks == {}
+    # nor anywhere else in the workspace: no file holds it, no file or folder is named with it
+    everywhere = [p for p in kantor_ringan.rglob("*")
+                  if NIK in p.name or (p.is_file() and NIK.encode() in p.read_bytes())]
+    assert everywhere == []
     audit = "".join(text for name, text in files.items() if name.startswith("audit/"))
     assert f"NIK {MASKED} ganda" in audit and f'"petugas":"{MASKED}"' in audit and f"arsip-{MASKED}" in audit
 

@@ -22,6 +22,7 @@ from sakti_cli.clock import iso
 from sakti_cli.errors import FileUnreadable, InputError, NotFound, StateConflict
 from sakti_cli.forms import clean_application_data
 from sakti_cli.office import Workspace, make_private
+from sakti_cli.privacy import mask_text
 from sakti_cli.registry import APPLICATION_BLOCK, Register, Transaction, block_key
 from sakti_cli.sop import Service
 from sakti_cli.storage import sha256_file
@@ -102,7 +103,7 @@ def _stage_files(ws: Workspace, files: list[FileArg]) -> tuple[Path, dict[str, l
         name = f"{item.kode}-{len(entries) + 1}.{ext}"
         shutil.copyfile(item.path, staging / name)
         make_private(staging / name)
-        entries.append({"nama_asli": item.path.name, "berkas": name, "jenis": kind,
+        entries.append({"nama_asli": mask_text(item.path.name), "berkas": name, "jenis": kind,
                         "ukuran": item.path.stat().st_size, "sha256": sha256_file(staging / name)})
     return staging, recorded
 
@@ -262,11 +263,12 @@ def update_data(ws: Workspace, register: Register, service: Service, reg: str, d
 def reject(register: Register, reg: str, reason: str) -> dict[str, Any]:
     if not reason.strip():
         raise InputError("Alasan penolakan wajib diisi.", saran="Pakai --alasan \"...\".")
+    reason = mask_text(reason.strip())  # free text typed by staff: stored with any NIK in it masked
     with register.transaction() as txn:
         record = find_application(txn, reg)
         before = record["status"]
-        change_state(txn, record, "DITOLAK", reason.strip())
-        record["alasan_tolak"] = reason.strip()
+        change_state(txn, record, "DITOLAK", reason)
+        record["alasan_tolak"] = reason
         save_application(txn, record)
-        txn.audit("tolak", record["nomor_registrasi"], before, "DITOLAK", alasan=reason.strip())
+        txn.audit("tolak", record["nomor_registrasi"], before, "DITOLAK", alasan=reason)
     return record

@@ -32,7 +32,6 @@ from sakti_cli.letters import (
     save_letter,
     void_reserved,
     waiting_letters,
-    without_nik,
 )
 from sakti_cli.office import Signatory, Workspace
 from sakti_cli.recovery import make_work_dir, queued_pdf, remove_dead_work_dirs
@@ -576,7 +575,7 @@ def _note_failure(register: Register, letter: dict[str, Any], exc: SaktiError) -
     try:
         with register.transaction() as txn:
             txn.audit("ttd_gagal", letter["nomor_surat"], WAITING, WAITING,
-                      nomor_registrasi=letter["nomor_registrasi"], galat=exc.kode, pesan=without_nik(exc.pesan))
+                      nomor_registrasi=letter["nomor_registrasi"], galat=exc.kode, pesan=exc.pesan)
     except SaktiError:
         pass  # the failure is still reported to the signatory
 

@@ -10,7 +10,6 @@ kembalikan``: BATAL "dikembalikan: ..."). Waiting letters are listed in a small 
 from __future__ import annotations
 
 import os
-import re
 import secrets
 import shutil
 from pathlib import Path
@@ -21,9 +20,9 @@ from tinydb.table import Document
 
 from sakti_cli.clock import iso
 from sakti_cli.errors import ConfigError, FileUnreadable, InputError, NotFound, RegisterCorrupt, StateConflict
-from sakti_cli.id_format import mask_nik
 from sakti_cli.numbering import format_number, pattern_for, sequence_key
 from sakti_cli.office import Workspace
+from sakti_cli.privacy import mask_text
 from sakti_cli.recovery import own_process
 from sakti_cli.registry import Register, Transaction
 from sakti_cli.sop import Service
@@ -34,12 +33,6 @@ CODE_LENGTH = 16  # ~79 bits: not enumerable
 OPEN_TABLE = "terbuka"  # in urutan.json: reservations not yet TERBIT or BATAL (small, read every step)
 QUEUE_TABLE = "antrean"  # in urutan.json: letters MENUNGGU_TTD (waiting for their signatory)
 WAITING = "MENUNGGU_TTD"  # the state of such a letter, and of its application
-_SIXTEEN_DIGITS = re.compile(r"(?<![0-9A-Za-z])\d{16}(?![0-9A-Za-z])")
-
-
-def without_nik(text: str) -> str:
-    """Free text typed by staff (a reason, a file name) is masked before it reaches the register."""
-    return _SIXTEEN_DIGITS.sub(lambda m: mask_nik(m.group(0)), text)
 
 
 def new_verification_code() -> str:
@@ -120,6 +113,7 @@ def void_reserved(txn: Transaction, letter_id: str, month: str, reason: str, **d
     before = letter["status"]
     if before != "DIPESAN":  # already closed (e.g. by the recovery of another process)
         return letter
+    reason = mask_text(reason)  # often an error message: it may name a path holding a NIK
     letter.update(status="BATAL", alasan_batal=reason, dibatalkan=iso(txn.moment), dibatalkan_oleh=txn.actor)
     save_letter(txn, letter)
     txn.audit("batal_nomor", letter["nomor_surat"], before, "BATAL", alasan=reason, **detail)
@@ -152,7 +146,7 @@ def void_issued(txn: Transaction, value: str, reason: str) -> dict[str, Any]:
     """
     from sakti_cli.applications import change_state, find_application, save_application
 
-    reason = without_nik(" ".join(reason.split()))
+    reason = mask_text(" ".join(reason.split()))
     if not reason:
         raise InputError("Alasan pembatalan wajib diisi.", saran='Pakai --alasan "...".')
     letter = letter_by_number(txn, value)
@@ -231,7 +225,7 @@ def send_back(ws: Workspace, register: Register, value: str, reason: str) -> dic
     from sakti_cli.applications import change_state, find_application, save_application
     from sakti_cli.recovery import queued_pdf
 
-    reason = without_nik(" ".join(reason.split()))
+    reason = mask_text(" ".join(reason.split()))
     if not reason:
         raise InputError("Alasan pengembalian wajib diisi.", saran='Pakai --alasan "...".')
     with register.transaction() as txn:
@@ -333,7 +327,7 @@ def reprint(ws: Workspace, register: Register, value: str, target: Path | None =
             temporary.unlink(missing_ok=True)
     with register.transaction() as txn:
         txn.audit("cetak", letter["nomor_surat"], letter["status"], letter["status"],
-                  ke=without_nik(str(copied)) if copied else None, sha256=letter["sha256"])
+                  ke=str(copied) if copied else None, sha256=letter["sha256"])
     return {"nomor_surat": letter["nomor_surat"], "status": letter["status"], "pdf": path,
             "ke": copied, "sha256": letter["sha256"], "kode_verifikasi": letter["kode_verifikasi"],
             "nomor_registrasi": letter["nomor_registrasi"]}

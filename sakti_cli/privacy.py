@@ -1,10 +1,13 @@
-"""Personal data (UU 27/2022 PDP): masking in everything shown, private files, recorded reveals.
+"""Personal data (UU 27/2022 PDP): masking in everything shown and recorded, private files, reveals.
 
-Two layers. The payloads built for output mask NIK/KK fields by name (``nik``, ``nomor_kk``,
-``nik_ayah``, fields an SOP declares as ``nik``/``kk``), also inside lists of people. As a safety net
-every text printed by the CLI passes :func:`mask_text`, which masks any free-standing run of 16
-digits (a NIK or KK number that slipped into a message). ``--tampilkan-nik`` turns both off for one
-command and is recorded in the audit trail (:func:`record_reveal`).
+NIK and KK numbers are recognised by their structure (``sakti_cli.rules.nik.find_id_numbers``:
+province code, date digits; plain, glued to letters or grouped 4-4-4-4 / 6-6-4), never by the name of
+the key they sit under, so a scan named ``kk-siti-rahmah.jpg`` under ``kk`` stays readable and a NIK
+typed into a reason or a file name is masked. Two layers: the application payloads mask the fields
+an SOP declares as ``nik``/``kk`` (also inside lists of people) whatever they hold, and structure
+masks the rest; as a safety net every text printed by the CLI passes :func:`mask_text`, and every
+audit event is masked before it is recorded (registry.py). ``--tampilkan-nik`` turns the output
+masking off for one command and is recorded in the audit trail (:func:`record_reveal`).
 """
 
 from __future__ import annotations
@@ -13,41 +16,51 @@ import copy
 import os
 import re
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sakti_cli.id_format import mask_nik
-from sakti_cli.sop import Service
+from sakti_cli.rules.nik import mask_id_numbers
 
-SENSITIVE_HINTS = ("nik", "kk")
-# 16 digits not glued to other letters or digits: a hex digest or an 18-digit NIP is left alone.
-_NIK_RUN = re.compile(r"(?<![0-9A-Za-z])(\d{4})\d{8}(\d{4})(?![0-9A-Za-z])")
+if TYPE_CHECKING:
+    from sakti_cli.sop import Service
+
 PRIVATE_UMASK = 0o077
+_ID_KINDS = ("nik", "kk")
 
 
-def sensitive_fields(service: Service | None) -> set[str]:
+def sensitive_fields(service: Service | None) -> tuple[set[str], dict[str, set[str]]]:
+    """The fields an SOP declares as NIK/KK: top-level codes, and per list the codes of its items."""
     if service is None:
-        return set()
-    return {f.kode for f in service.isian if f.jenis in ("nik", "kk")}
+        return set(), {}
+    top = {f.kode for f in service.isian if f.jenis in _ID_KINDS}
+    lists = {f.kode: {b.kode for b in f.butir if b.jenis in _ID_KINDS} for f in service.isian if f.jenis == "daftar"}
+    return top, lists
 
 
-def _is_sensitive(key: str, declared: set[str]) -> bool:
-    return key in declared or any(part in SENSITIVE_HINTS for part in key.lower().split("_"))
+def _mask_fields(data: dict[str, Any], declared: set[str], lists: dict[str, set[str]]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for key, value in data.items():
+        if key in declared and isinstance(value, str | int) and not isinstance(value, bool):
+            out[key] = mask_nik(str(value))
+        elif key in lists and isinstance(value, list):
+            out[key] = [_mask_fields(item, lists[key], {}) if isinstance(item, dict) else mask_payload(item)
+                        for item in value]
+        else:
+            out[key] = mask_payload(value)
+    return out
 
 
-def mask_data(data: Any, declared: set[str]) -> Any:
-    """Mask NIK/KK values, also inside lists of people (heirs, witnesses)."""
-    if isinstance(data, dict):
-        return {k: (mask_nik(str(v)) if _is_sensitive(k, declared) and isinstance(v, str | int)
-                    and not isinstance(v, bool) else mask_data(v, declared)) for k, v in data.items()}
-    if isinstance(data, list):
-        return [mask_data(item, declared) for item in data]
-    return data
+def mask_data(data: dict[str, Any], service: Service | None) -> dict[str, Any]:
+    """An application's data as shown: declared NIK/KK fields masked whatever they hold, every other
+    value by structure (a NIK typed into ``keperluan``, a file name)."""
+    declared, lists = sensitive_fields(service)
+    return _mask_fields(data, declared, lists)
 
 
 def mask_application(record: dict[str, Any], service: Service | None, reveal: bool = False) -> dict[str, Any]:
     shown = copy.deepcopy(record)
     if not reveal:
-        shown["data"] = mask_data(shown.get("data", {}), sensitive_fields(service))
+        shown["data"] = mask_data(shown.get("data", {}), service)
     return shown
 
 
@@ -55,28 +68,19 @@ _ANSI = re.compile(r"(\x1b\[[0-9;?]*[A-Za-z])")
 
 
 def mask_text(text: str) -> str:
-    """Mask every free-standing 16-digit number in a text (``6201********0003``), also between the
-    colour codes of a terminal."""
+    """Mask every NIK/KK number in a text (``6201********0003``), also between the colour codes of a
+    terminal. 16 digits without a NIK's structure (province 00, month 13) are left alone: the price of
+    never damaging a digest, a NIP or a phone number."""
     if not any(ch.isdigit() for ch in text):
         return text
     pieces = _ANSI.split(text)
-    return "".join(piece if index % 2 else _NIK_RUN.sub(lambda m: f"{m.group(1)}{'*' * 8}{m.group(2)}", piece)
-                   for index, piece in enumerate(pieces))
-
-
-def _looks_like_number(value: Any) -> bool:
-    """A NIK/KK-like value (digits, perhaps with spaces or dots), not e.g. a file name under key ``kk``."""
-    if isinstance(value, bool) or not isinstance(value, str | int):
-        return False
-    digits = "".join(ch for ch in str(value) if ch not in " .-")
-    return len(digits) >= 6 and digits.isdigit()
+    return "".join(piece if index % 2 else mask_id_numbers(piece) for index, piece in enumerate(pieces))
 
 
 def mask_payload(payload: Any) -> Any:
-    """A whole output object: NIK-like values under sensitive keys, and 16-digit runs inside any string."""
+    """A whole output object or audit event: every string masked by structure, keys included."""
     if isinstance(payload, dict):
-        return {k: (mask_nik(str(v)) if _is_sensitive(str(k), set()) and _looks_like_number(v)
-                    else mask_payload(v)) for k, v in payload.items()}
+        return {mask_payload(k) if isinstance(k, str) else k: mask_payload(v) for k, v in payload.items()}
     if isinstance(payload, list | tuple):
         return [mask_payload(item) for item in payload]
     if isinstance(payload, str):
@@ -138,7 +142,6 @@ def tighten_workspace_folders(data_dir: Path) -> int:
 # --- reveals -----------------------------------------------------------------------------------
 def record_reveal(register: Any, command: str, objek: str, arguments: dict[str, Any] | None = None) -> None:
     """Write the ``tampilkan_nik`` event before anything unmasked is shown (no record, no reveal).
-    The trail itself never holds a full NIK, even one typed as an argument."""
+    The trail itself never holds a full NIK, even one typed as an argument (Transaction.audit masks)."""
     with register.transaction() as txn:
-        txn.audit("tampilkan_nik", mask_text(objek), None, None, perintah=command,
-                  argumen=mask_payload(arguments) if arguments else None)
+        txn.audit("tampilkan_nik", objek, None, None, perintah=command, argumen=arguments or None)

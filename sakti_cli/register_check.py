@@ -30,11 +30,11 @@ from sakti_cli.numbering import scope_label
 from sakti_cli.office import Workspace
 from sakti_cli.recovery import process_state
 from sakti_cli.registry import AUDIT_TABLE, FORMAT_VERSION, GENESIS, Register, event_hash
+from sakti_cli.rules.nik import find_id_numbers
 from sakti_cli.storage import locked, read_json, sha256_file
 
 LETTER_STATES = ("DIPESAN", "MENUNGGU_TTD", "TERBIT", "BATAL")
 WAITING = "MENUNGGU_TTD"  # letters.WAITING: a letter (and its application) waiting for the signatory
-SIXTEEN_DIGITS = re.compile(r"(?<![0-9A-Za-z])\d{16}(?![0-9A-Za-z])")  # not inside a hex digest
 
 
 class Report:
@@ -397,7 +397,7 @@ def _check_audit(report: Report, anchor: dict[str, Any] | None) -> int:
             if event_hash(event) != event.get("hash"):
                 report.problem("audit_diubah", where, f"Peristiwa di {label} telah diubah (hash tidak cocok).")
             content = {k: v for k, v in event.items() if k not in ("id", "hash", "prev", "waktu")}
-            for found in SIXTEEN_DIGITS.findall(json.dumps(content, ensure_ascii=False)):
+            for _start, _end, found in find_id_numbers(json.dumps(content, ensure_ascii=False)):
                 report.problem("audit_data_pribadi", where, f"Peristiwa di {label} memuat angka 16 digit "
                                                             f"({mask_nik(found)}): NIK/KK tidak boleh dicatat.")
             previous = str(event.get("hash"))

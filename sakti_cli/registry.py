@@ -40,6 +40,7 @@ from tinydb.table import Document, Table
 
 from sakti_cli.clock import iso, now
 from sakti_cli.errors import RegisterCorrupt
+from sakti_cli.privacy import mask_payload, mask_text
 from sakti_cli.storage import FileSet, locked, read_json
 
 FORMAT_VERSION = 2
@@ -168,16 +169,16 @@ class Transaction:
         return self._head
 
     def audit(self, aksi: str, objek: str, sebelum: Any = None, sesudah: Any = None, **detail: Any) -> None:
-        """Record who did what, with the state before and after; chained to the previous event."""
+        """Record who did what, with the state before and after; chained to the previous event.
+
+        The trail is append-only, so what it holds stays: every text of the event (the clerk's name,
+        the object, reasons, paths) is masked here, before it is recorded. No event carries an
+        applicant's data, so nothing that must stay in full is lost (register periksa flags any)."""
         event: dict[str, Any] = {
             "id": secrets.token_hex(8),
             "waktu": iso(self.moment),
-            "petugas": self.actor,
-            "aksi": aksi,
-            "objek": objek,
-            "sebelum": sebelum,
-            "sesudah": sesudah,
-            "detail": detail or None,
+            **mask_payload({"petugas": self.actor, "aksi": aksi, "objek": objek, "sebelum": sebelum,
+                            "sesudah": sesudah, "detail": detail or None}),
             "prev": self._chain_head(),
         }
         event["hash"] = event_hash(event)
@@ -252,7 +253,8 @@ class Register:
     def __init__(self, root: Path, *, zone: timezone, actor: str | None = None, lock_timeout: float = 30.0):
         self.root = root
         self.zone = zone
-        self.actor = actor or default_actor()
+        # The clerk's name is stored in records, histories and the trail: a NIK typed as it is masked.
+        self.actor = mask_text(actor or default_actor())
         self.lock_timeout = lock_timeout
         # Close numbers reserved by processes that died (O(open reservations), see recovery.py).
         self.recover = True
@@ -303,7 +305,7 @@ def recent_events(register: Register, *, objek: str | None = None, petugas: str 
     from sakti_cli.storage import locked
 
     wanted_object = " ".join(objek.split()).upper() if objek else None
-    wanted_actor = petugas.strip().lower() if petugas else None
+    wanted_actor = mask_text(petugas.strip()).lower() if petugas else None  # stored masked (Register)
     linked = ("nomor_registrasi", "nomor_surat", "mengganti", "diganti_oleh")
     found: list[dict[str, Any]] = []
     folder = register.root / "audit"

@@ -71,7 +71,8 @@ def test_daftar_periksa_complete(kantor: Path, cli: Cli) -> None:
     checked = cli.json("periksa", reg.lower())  # forgiving: case of the number does not matter
     assert checked["lengkap"] is True and checked["status"] == "LENGKAP"
     assert {h["kode"]: h["status"] for h in checked["hasil"]} == {
-        "pengantar": "OK", "ktp": "OK", "kk": "OK", "foto_rumah": "OK", "pernyataan_miskin": "OK"}
+        "pengantar": "OK", "ktp": "OK", "kk": "OK", "foto_rumah": "OK", "pernyataan_miskin": "OK",
+        "nik_pemohon": "OK", "nik_bukan_kk": "OK", "lahir_pemohon": "OK"}  # the SOP's NIK rules (issue 8)
     assert set(checked["hasil"][0]) == {"kode", "syarat", "status", "pesan"}
 
 

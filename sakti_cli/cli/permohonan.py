@@ -194,14 +194,14 @@ def permohonan(out: Output,
                json_out: JSON_OPT = False) -> None:
     """Daftar permohonan."""
     from sakti_cli.applications import list_applications
-    from sakti_cli.privacy import mask_data
+    from sakti_cli.id_format import mask_nik
 
     ws = workspace()
     records = list_applications(register_for(ws), status_filter, layanan)
     reveal = GLOBALS.tampilkan_nik
     rows = [{"nomor_registrasi": r["nomor_registrasi"], "layanan": r["layanan"], "status": r["status"],
              "nama": r["data"].get("nama"),
-             "nik": r["data"].get("nik") if reveal else mask_data({"nik": r["data"].get("nik")}, set())["nik"],
+             "nik": r["data"].get("nik") if reveal or not r["data"].get("nik") else mask_nik(str(r["data"]["nik"])),
              "diubah": r["diubah"], "nomor_surat": (r.get("surat") or {}).get("nomor_surat")} for r in records]
 
     def human(console: Console) -> None:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -13,7 +12,6 @@ from sakti_cli.cli.output import Output
 from sakti_cli.cli.state import JSON_OPT, Negative, command, register_for, workspace
 
 NomorArg = Annotated[str, typer.Argument(help="Nomor surat lengkap, mis. 400.9.14.1/001/ARSEL/XI/2026.")]
-SIXTEEN_DIGITS = re.compile(r"(?<![0-9A-Za-z])\d{16}(?![0-9A-Za-z])")  # not inside a hex digest
 
 nomor_app = typer.Typer(help="Penomoran surat.", no_args_is_help=True, rich_markup_mode=None)
 register_app = typer.Typer(help="Register kantor: pemeriksaan keutuhan.", no_args_is_help=True,
@@ -102,18 +100,6 @@ def cetak(out: Output, nomor: NomorArg,
 
 
 # --- riwayat -------------------------------------------------------------------------------------
-def _mask(value: Any) -> Any:
-    from sakti_cli.id_format import mask_nik
-
-    if isinstance(value, str):
-        return SIXTEEN_DIGITS.sub(lambda m: mask_nik(m.group(0)), value)
-    if isinstance(value, dict):
-        return {k: _mask(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_mask(v) for v in value]
-    return value
-
-
 def _describe(detail: Any) -> str:
     def show(value: Any) -> str:
         if isinstance(value, dict):
@@ -136,13 +122,14 @@ def riwayat(out: Output,
             json_out: JSON_OPT = False) -> None:
     """Jejak audit: siapa melakukan apa, kapan, status sebelum dan sesudah (NIK disamarkan)."""
     from sakti_cli.applications import REG_RE, normalise_reg
+    from sakti_cli.privacy import mask_payload
     from sakti_cli.registry import recent_events
 
     ws = workspace()
     wanted = objek
     if wanted and REG_RE.match(wanted.strip().upper()):
         wanted = normalise_reg(wanted)
-    events = [_mask(e) for e in recent_events(register_for(ws), objek=wanted, petugas=petugas, limit=batas)]
+    events = [mask_payload(e) for e in recent_events(register_for(ws), objek=wanted, petugas=petugas, limit=batas)]
     rows = [{k: e.get(k) for k in ("waktu", "petugas", "aksi", "objek", "sebelum", "sesudah", "detail", "id")}
             for e in events]
 

@@ -261,9 +261,10 @@ def _jumlah(ctx: Context, rule: CountRule) -> RuleResult:
 
 
 def _berbeda(ctx: Context, rule: DistinctRule) -> RuleResult:
-    taken: dict[str, str] = {}  # value -> whose
+    own_code = split_ref(rule.kolom)[1]
+    taken: dict[str, str] = {}  # value -> whose ("milik saksi ke-1 (..)", "nomor KK ahli waris ke-2 (..)")
     for ref in rule.bukan:
-        list_code, _ = split_ref(ref)
+        list_code, code = split_ref(ref)
         sources = ([(i, item) for i, item in enumerate(ctx.data.get(list_code) or []) if isinstance(item, dict)]
                    if list_code else [(0, {})])
         for index, item in sources:
@@ -271,14 +272,18 @@ def _berbeda(ctx: Context, rule: DistinctRule) -> RuleResult:
                 value = str(_value(ctx, ref, item)).strip().casefold()
             except _Skip:
                 continue
-            whose = _item_label(ctx, list_code, index, item) if list_code else _label(ctx, ref)
+            if not list_code:
+                whose = _label(ctx, ref)
+            else:  # the same field of another person, or another field (a NIK against the KK numbers)
+                person = _item_label(ctx, list_code, index, item)
+                whose = f"milik {person}" if code == own_code else f"{_label(ctx, ref)} {person}"
             taken.setdefault(value, whose)
     what = _label(ctx, rule.kolom)
 
     def check(item: dict[str, Any]) -> str | None:
         value = str(_value(ctx, rule.kolom, item)).strip().casefold()
         if value in taken:
-            return f"{what} sama dengan milik {taken[value]}"
+            return f"{what} sama dengan {taken[value]}"
         return None
 
     return _per_item(ctx, rule, check, f"{what} berbeda dari {', '.join(_label(ctx, r) for r in rule.bukan)}")

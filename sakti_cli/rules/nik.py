@@ -1,15 +1,21 @@
-"""NIK and KK numbers: normalising, parsing and checking against the applicant's stated data.
+"""NIK and KK numbers: the one place that knows their shape. Normalising, parsing, checking against
+the applicant's stated data, and finding them in free text (for masking, privacy.py).
 
 NIK structure (16 digits): PP province, KK regency, CC kecamatan, DD birth day (+40 for women),
-MM month, YY two-digit year, NNNN serial from 0001. Messages never repeat the whole number (PDP):
-at most the birth-date digits, which the applicant typed themselves.
+MM month, YY two-digit year, NNNN serial from 0001. A KK (Kartu Keluarga) number has the same
+shape with the date the card was issued (DDMMYY, no +40) in place of the birth date, so every KK
+number also has the shape :func:`has_id_shape` recognises. Messages never repeat the whole number
+(PDP): at most the birth-date digits, which the applicant typed themselves.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date
+
+from sakti_cli.id_format import mask_nik
 
 # Province codes of Kemendagri (incl. the Papua provinces formed in 2022: 93-96).
 PROVINCE_CODES = frozenset(
@@ -19,10 +25,68 @@ PROVINCE_CODES = frozenset(
 
 _SEPARATORS = re.compile(r"[\s.\-\u2010-\u2015]")
 _SIXTEEN = re.compile(r"[0-9]{16}")
+# A NIK or KK number as people write it: 16 digits in one run, or grouped 4-4-4-4 or 6-6-4 by one
+# kind of separator (space, dot, dash). Never part of a longer number: no digit on either side, and
+# a grouped one is neither preceded nor followed by another group of four digits.
+_GAP = r"[ .\-\u00a0\u2010-\u2015]"
+_WRITTEN = re.compile(
+    r"(?<![0-9])(?:"
+    rf"(?<![0-9]{{4}}{_GAP})[0-9]{{4}}(?P<s4>{_GAP})[0-9]{{4}}(?P=s4)[0-9]{{4}}(?P=s4)[0-9]{{4}}(?!{_GAP}[0-9]{{4}})"
+    rf"|(?<![0-9]{{4}}{_GAP})[0-9]{{6}}(?P<s6>{_GAP})[0-9]{{6}}(?P=s6)[0-9]{{4}}(?!{_GAP}[0-9]{{4}})"
+    r"|[0-9]{16}"
+    r")(?![0-9])"
+)
+_HEX = frozenset("0123456789abcdefABCDEF")
+DIGEST_HEX = 32  # a run of this many hex characters or more is a digest (MD5 and up), never a NIK
 _MONTHS = (
     "Januari", "Februari", "Maret", "April", "Mei", "Juni",
     "Juli", "Agustus", "September", "Oktober", "November", "Desember",
 )  # fmt: skip
+
+
+def has_id_shape(digits: str) -> bool:
+    """Whether 16 digits can be a NIK or a KK number: a Kemendagri province code, a day 01-31 (or
+    41-71: a woman's NIK) and a month 01-12. Lenient on purpose (no calendar check, any regency or
+    serial): a mistyped NIK is still personal data. 16 digits without this shape are not masked."""
+    if len(digits) != 16 or not digits.isascii() or not digits.isdigit():
+        return False
+    day, month = int(digits[6:8]), int(digits[8:10])
+    return int(digits[0:2]) in PROVINCE_CODES and (1 <= day <= 31 or 41 <= day <= 71) and 1 <= month <= 12
+
+
+def _hex_run(text: str, start: int, end: int) -> int:
+    """Length of the run of hex characters around ``text[start:end]``."""
+    while start > 0 and text[start - 1] in _HEX:
+        start -= 1
+    while end < len(text) and text[end] in _HEX:
+        end += 1
+    return end - start
+
+
+def find_id_numbers(text: str) -> Iterator[tuple[int, int, str]]:
+    """``(start, end, digits)`` of every NIK/KK number written in ``text``, also glued to letters
+    (``NIK6201...``, ``ktp6201....jpg``); not inside a digest (a run of DIGEST_HEX+ hex characters:
+    a SHA-256 may hold 16 decimal digits in a row), nor inside a longer number (an 18-digit NIP)."""
+    for match in _WRITTEN.finditer(text):
+        start, end = match.span()
+        written = match.group(0)
+        digits = normalise_nik(written)
+        if not has_id_shape(digits):
+            continue
+        groups = _SEPARATORS.split(written)  # the first and last group touch the text around
+        if (_hex_run(text, start, start + len(groups[0])) >= DIGEST_HEX
+                or _hex_run(text, end - len(groups[-1]), end) >= DIGEST_HEX):
+            continue
+        yield start, end, digits
+
+
+def mask_id_numbers(text: str) -> str:
+    """Every NIK/KK number in ``text`` as ``6201********0003`` (id_format.mask_nik), however written."""
+    out, last = [], 0
+    for start, end, digits in find_id_numbers(text):
+        out += [text[last:start], mask_nik(digits)]
+        last = end
+    return "".join(out) + text[last:] if out else text
 
 
 @dataclass(frozen=True)

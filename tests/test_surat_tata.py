@@ -60,3 +60,13 @@ def test_on_behalf_of_the_regent(kantor: Path) -> None:
     sktm = load_service(ws.sop_dir, "sktm")
     assert signatory_block(ws, camat, sktm)["baris_an"] == ""
     assert signatory_block(ws, sekcam, sktm)["baris_an"] == "a.n. Camat Arut Selatan"
+
+
+def test_deceased_sex_must_agree_with_the_nik(kantor: Path, cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    data = Path(cli.json("contoh", "ahli-waris", tmp_path / "aw")["data"])
+    raw = json.loads(data.read_text())
+    raw["isian"]["jenis_kelamin_pewaris"] = "P"  # the NIK 6201021506550001 is a man's (day 15)
+    data.write_text(json.dumps(raw))
+    reg = cli.json("daftar", "ahli-waris", "--data", str(data))["nomor_registrasi"]
+    failed = {line["kode"] for line in cli.json("periksa", reg, code=1)["hasil"] if line["status"] != "OK"}
+    assert failed == {"nik_pewaris"}

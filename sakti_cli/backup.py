@@ -1,8 +1,8 @@
 """Backups of a workspace (``sakti cadangkan``) and their checked restore (``sakti pulihkan``).
 
-A backup is a .tar.gz or .zip holding sakti.toml, sop/, templat/, data/register, data/surat and
-data/berkas (pki/ only when asked: it holds the signing keys), plus ``MANIFEST-SAKTI.json``: every
-file with its size and SHA-256, the register's format version and the time.
+A backup is a .tar.gz or .zip holding sakti.toml, sop/, templat/, data/register, data/surat,
+data/berkas and data/antrean (pki/'s certificates always, its keys only when asked), plus
+``MANIFEST-SAKTI.json``: every file with its size and SHA-256, the register's format version and the time.
 
 Consistency: the register lock is held only while a snapshot is made inside ``data/``: register
 files are copied (the audit trail grows in place), letters and scans are hard-linked (sakti never
@@ -59,7 +59,7 @@ KEYS_MEMBER = "KUNCI-SAKTI.bin"
 MAX_MEMBERS = 500_000  # an office's years of scans are tens of thousands of files
 MAX_MEMBER_SIZE = 4 << 30
 MAX_TOTAL_SIZE = 512 << 30  # and never more than the free space beside the target
-PARTS = ("sakti.toml", "sop", "templat", "data/register", "data/surat", "data/berkas")
+PARTS = ("sakti.toml", "sop", "templat", "data/register", "data/surat", "data/berkas", "data/antrean")
 KEY_PART = "pki"
 REGISTER_PART = "data/register"
 AUTO_BACKUP_DIR = "cadangan"  # under data/: automatic backups before a migration
@@ -108,7 +108,8 @@ def workspace_file(relative: PurePosixPath, *, private_keys: bool) -> bool:
     """Is this one of the file kinds a workspace has (the only ones backed up and restored)?
 
     sakti.toml, sop/*.yaml, templat/*.docx|png|jpg, data/register/**.json (audit/*.jsonl),
-    data/berkas/**, data/surat/**.pdf, pki/ certificates, and the rest of pki/ only with
+    data/berkas/**, data/surat/**.pdf, data/antrean/*.pdf (letters waiting for their signature),
+    pki/ certificates, and the rest of pki/ only with
     ``private_keys``. Never a hidden name (the journal, the lock, staging folders)."""
     parts = relative.parts
     if not parts or any(part.startswith(".") for part in parts) or relative.name.endswith(TMP_SUFFIX):
@@ -123,6 +124,8 @@ def workspace_file(relative: PurePosixPath, *, private_keys: bool) -> bool:
         return False
     if parts[1] == "register":
         return suffix == ".json" or (parts[2] == "audit" and len(parts) == 4 and suffix == ".jsonl")
+    if parts[1] == "antrean":
+        return len(parts) == 3 and suffix == ".pdf"
     return parts[1] == "berkas" or (parts[1] == "surat" and suffix == ".pdf")
 
 

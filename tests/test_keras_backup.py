@@ -376,3 +376,18 @@ def test_no_terminal_or_mismatch_writes_no_archive(keyed: Path, cli: Cli, tmp_pa
     result = cli("cadangkan", str(target), "--dengan-kunci", "--json")
     assert result.exit_code == 3 and "tidak sama" in json.loads(result.stdout)["error"]["pesan"]
     assert not list(tmp_path.glob("kunci.tar.gz*")) and not list((keyed / "data").glob(".cadangan-*"))
+
+
+@pytest.mark.slow
+def test_letter_waiting_for_its_signature_survives_the_round_trip(kantor: Path, cli: Cli, registered: object,
+                                                                  tmp_path: Path) -> None:
+    """The restored copy must pass the register check, so a backup holds data/antrean's unsigned PDFs."""
+    reg = registered()  # type: ignore[operator]
+    cli.json("periksa", reg)
+    waiting = cli.json("terbitkan", reg, "--tanpa-ttd")
+    made = cli.json("cadangkan", str(tmp_path / "c.tar.gz"))
+    target = tmp_path / "pulih"
+    cli.json("pulihkan", made["berkas"], "--ke", str(target))
+    assert cli.json("--kantor", str(target), "register", "periksa")["bersih"] is True
+    queue = cli.json("--kantor", str(target), "ttd", "antrean")
+    assert waiting["nomor_surat"] in json.dumps(queue)

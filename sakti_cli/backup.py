@@ -30,6 +30,7 @@ import errno
 import hashlib
 import io
 import json
+import lzma
 import os
 import secrets
 import shutil
@@ -665,8 +666,13 @@ def check_register_files(register_dir: Path, label: str) -> int | None:
     return version
 
 
+TOLERATED_PROBLEMS = ("audit_data_pribadi",)
+"""Problems of the check a restored copy may keep (returned as warnings): a NIK written into the
+append-only trail by an older sakti is a privacy finding the office can never repair, not damage."""
+
+
 def _register_in_staging(staging: Path, config: Any, actor: str | None, target: Path, archive_path: Path,
-                         manifest: dict[str, Any], count: int) -> None:
+                         manifest: dict[str, Any], count: int) -> list[str]:
     """Open the restored register where it lies (an old format is migrated there), record the restore,
     then check it as 'sakti register periksa' does: a copy with any problem is refused (exit 4)."""
     from sakti_cli.clock import office_zone
@@ -682,7 +688,7 @@ def _register_in_staging(staging: Path, config: Any, actor: str | None, target: 
         txn.audit("pulihkan", str(target), None, None, arsip=str(archive_path.resolve()),
                   dibuat=manifest.get("dibuat"), jumlah_berkas=count)
     result = check_register(Workspace(root=staging, config=config, found_by="pulihkan"), register)
-    problems = result["masalah"]
+    problems = [p for p in result["masalah"] if p["jenis"] not in TOLERATED_PROBLEMS]
     if problems:
         first = problems[0]
         raise RestoredCopyFails(
@@ -690,6 +696,7 @@ def _register_in_staging(staging: Path, config: Any, actor: str | None, target: 
             f"mis. [{first['berkas']}] {first['pesan']} Salinan itu dihapus; {target} tidak dibuat.",
             saran="Periksa kantor asalnya dengan 'sakti register periksa', atau pakai cadangan lain.",
             masalah=problems[:20])
+    return [p["pesan"] for p in result["masalah"] if p["jenis"] in TOLERATED_PROBLEMS]
 
 
 def restore_backup(archive_path: Path, target: Path, *, actor: str | None = None,
@@ -715,7 +722,7 @@ def restore_backup(archive_path: Path, target: Path, *, actor: str | None = None
     try:
         try:
             manifest, count = _unpack(archive, staging, prompt)
-        except (tarfile.TarError, zipfile.BadZipFile, EOFError, zlib.error) as exc:
+        except (tarfile.TarError, zipfile.BadZipFile, EOFError, zlib.error, lzma.LZMAError, NotImplementedError) as exc:
             raise BackupInvalid(f"Cadangan {archive_path} rusak atau terpotong ({type(exc).__name__}: {exc}).",
                                 saran="Pakai cadangan lain; berkas ini tidak dapat dipulihkan utuh.") from None
         archive.close()
@@ -733,7 +740,7 @@ def restore_backup(archive_path: Path, target: Path, *, actor: str | None = None
         for name in ("data/register", "data/berkas", "data/surat"):
             (staging / name).mkdir(parents=True, exist_ok=True)
             make_private(staging / name)
-        _register_in_staging(staging, config, actor, target, archive_path, manifest, count)
+        warnings = _register_in_staging(staging, config, actor, target, archive_path, manifest, count)
         try:
             os.rename(staging, target)  # onto a new name or an empty folder: one step
         except OSError:
@@ -748,4 +755,5 @@ def restore_backup(archive_path: Path, target: Path, *, actor: str | None = None
     return {"arsip": str(archive_path), "ke": str(target), "jumlah_berkas": count,
             "dibuat": manifest.get("dibuat"), "versi_format_register": version,
             "versi_format_sekarang": read_format_version(target / REGISTER_PART),
-            "dengan_kunci": bool(manifest.get("dengan_kunci")), "kunci_tersegel": _sealed_member(manifest) is not None}
+            "dengan_kunci": bool(manifest.get("dengan_kunci")), "kunci_tersegel": _sealed_member(manifest) is not None,
+            "peringatan": warnings}

@@ -297,6 +297,45 @@ def test_restored_copy_failing_the_register_check_is_removed(good: dict[str, byt
     assert_refused(cli, archive, tmp_path, outside, 4, "tidak lolos pemeriksaan register", "urutan.json")
 
 
+@pytest.mark.parametrize(("field", "status"), [("pdf", "TERBIT"), ("pdf_belum_ttd", "MENUNGGU_TTD")])
+def test_records_naming_files_outside_their_folder_fail_the_check(good: dict[str, bytes], cli: Cli, tmp_path: Path,
+                                                                  outside: Path, field: str, status: str) -> None:
+    """A letter whose recorded PDF lies outside data/surat (or data/antrean) would later be read, signed or
+    deleted there (the signing queue deletes its unsigned PDF): the check names it, the copy is refused."""
+    victim = outside / "korban.txt"
+    letter = {"id": "a1", "bulan": "2026-11-00", "nomor_surat": "X/001/2026", "urut": 1, "tahun": 2026,
+              "lingkup": "nomor|layanan:sktm|2026", "status": status, "nomor_registrasi": "REG-202611-0001",
+              field: os.path.relpath(victim, tmp_path / "pulih" / "kantor"),
+              "sha256" if field == "pdf" else "sha256_belum_ttd": hashlib.sha256(victim.read_bytes()).hexdigest()}
+    members = {**good, "data/register/surat/2026-11-00.json": json.dumps({"surat": {"1": letter}}).encode()}
+    archive = tar_with(tmp_path / "jalur.tar.gz", members)
+    before = snapshot(outside)
+    result = cli("pulihkan", str(archive), "--ke", str(tmp_path / "pulih" / "kantor"), "--json")
+    assert result.exit_code == 4, result.stdout
+    problems = json.loads(result.stdout)["error"]["detail"]["masalah"]
+    assert any(p["jenis"] == "jalur_tidak_sah" and "korban.txt" in p["pesan"] for p in problems), problems
+    assert snapshot(outside) == before and not (tmp_path / "pulih" / "kantor").exists()
+
+
+def test_nik_in_an_old_trail_restores_with_a_warning(good: dict[str, bytes], cli: Cli, tmp_path: Path) -> None:
+    """An older sakti wrote free text with a NIK into the append-only trail: the office can never repair
+    that, so the restore keeps it and warns (every other problem of the check refuses the copy)."""
+    from sakti_cli.registry import event_hash
+
+    trail = next(n for n in good if n.startswith("data/register/audit/"))
+    last = json.loads(good[trail].splitlines()[-1])
+    event = {**last, "id": "0123456789abcdef", "aksi": "tolak", "detail": {"alasan": f"NIK {NIK.decode()} salah"},
+             "prev": last["hash"]}
+    event["hash"] = event_hash(event)
+    urutan = json.loads(good["data/register/urutan.json"])
+    for doc in urutan["audit"].values():
+        doc.update(hash=event["hash"], jumlah=doc["jumlah"] + 1)
+    members = {**good, trail: good[trail] + json.dumps(event).encode() + b"\n",
+               "data/register/urutan.json": json.dumps(urutan).encode()}
+    restored = cli.json("pulihkan", str(tar_with(tmp_path / "lama.tar.gz", members)), "--ke", str(tmp_path / "k"))
+    assert len(restored["peringatan"]) == 1 and "6201********0003" in restored["peringatan"][0]
+
+
 def test_good_backup_still_restores_in_both_formats(good: dict[str, bytes], cli: Cli, tmp_path: Path) -> None:
     for name in ("baik.tar.gz", "baik.zip"):
         path = tmp_path / name

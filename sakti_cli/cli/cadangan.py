@@ -73,6 +73,8 @@ def pulihkan(out: Output,
         if result["versi_format_register"] != result["versi_format_sekarang"]:
             console.print(f"Register dimigrasi dari format {result['versi_format_register']} ke "
                           f"{result['versi_format_sekarang']} (cadangan otomatis di data/cadangan/).")
+        for warning in result["peringatan"]:
+            console.print(f"[yellow]Peringatan:[/yellow] {warning}")
         console.print(f"Pakai dengan: sakti --kantor {result['ke']} status ...")
 
     out.result(result, human)

@@ -60,6 +60,7 @@ KEYS_MEMBER = "KUNCI-SAKTI.bin"
 MAX_MEMBERS = 500_000  # an office's years of scans are tens of thousands of files
 MAX_MEMBER_SIZE = 4 << 30
 MAX_TOTAL_SIZE = 512 << 30  # and never more than the free space beside the target
+MAX_MANIFEST = 256 << 20  # read into memory: about 150 bytes per file
 PARTS = ("sakti.toml", "sop", "templat", "data/register", "data/surat", "data/berkas", "data/antrean")
 KEY_PART = "pki"
 REGISTER_PART = "data/register"
@@ -491,7 +492,7 @@ def _read_manifest(archive: _Archive, members: dict[str, _Member]) -> dict[str, 
     if MANIFEST_NAME not in members:
         raise BackupInvalid(f"Cadangan {archive.label} tidak memuat {MANIFEST_NAME}.",
                             saran="Arsip ini bukan buatan 'sakti cadangkan'.")
-    raw = _read_bounded(archive, members[MANIFEST_NAME], 1 << 30)[1]
+    raw = _read_bounded(archive, members[MANIFEST_NAME], MAX_MANIFEST)[1]
     try:
         manifest = json.loads(raw)
     except (json.JSONDecodeError, UnicodeDecodeError, RecursionError) as exc:
@@ -642,19 +643,21 @@ def check_register_files(register_dir: Path, label: str) -> int | None:
     for path in sorted(register_dir.rglob("*.json")):
         try:
             data = read_json(path)
-        except RegisterCorrupt:
+        except (RegisterCorrupt, UnicodeDecodeError, RecursionError):
             data = []
         if data is not None and not isinstance(data, dict):
             raise RegisterCorrupt(f"Register di {label} rusak: data/register/{path.relative_to(register_dir)} "
                                   "bukan tabel JSON yang utuh.", saran="Pakai cadangan lain.")
     previous = GENESIS
     for path in sorted((register_dir / "audit").glob("*.jsonl")):
-        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
-            if not line.strip():
+        for number, raw in enumerate(path.read_bytes().splitlines(), 1):
+            if not raw.strip():
                 continue
             try:
-                event = json.loads(line)
-            except json.JSONDecodeError:
+                event = json.loads(raw.decode("utf-8"))
+                if not isinstance(event, dict):
+                    raise ValueError(event)
+            except (ValueError, RecursionError):  # JSON, UTF-8, or not an event
                 raise RegisterCorrupt(f"Register di {label}: jejak audit {path.name} rusak pada baris {number}.",
                                       saran="Pakai cadangan lain.") from None
             if event.get("prev") != previous or event_hash(event) != event.get("hash"):

@@ -257,6 +257,30 @@ def test_pulihkan_refuses_hostile_zip_members(good: dict[str, bytes], cli: Cli, 
     assert_refused(cli, path, tmp_path, outside, 3, needle)
 
 
+def test_non_utf8_register_file_in_an_archive_is_named(good: dict[str, bytes], cli: Cli, tmp_path: Path,
+                                                       outside: Path) -> None:
+    trail = next(n for n in good if n.startswith("data/register/audit/"))
+    members = {**good, trail: good[trail] + b'{"aksi": "\xff"}\n'}
+    archive = tar_with(tmp_path / "bukan-utf8.tar.gz", members)
+    assert_refused(cli, archive, tmp_path, outside, 4, trail.rsplit("/", 1)[1], "rusak")
+
+
+def test_size_in_the_header_must_match_the_manifest(good: dict[str, bytes], cli: Cli, tmp_path: Path,
+                                                    outside: Path) -> None:
+    members = dict(good)
+    fake = json.loads(manifest_for(members))
+    for entry in fake["berkas"]:
+        if entry["path"] == "sakti.toml":
+            entry["ukuran"] += 1
+    path = tmp_path / "ukuran.tar.gz"
+    with tarfile.open(path, "w:gz") as tar:
+        for name, data in {**members, MANIFEST_NAME: json.dumps(fake).encode()}.items():
+            info = tarfile.TarInfo(name)
+            info.size = len(data)
+            tar.addfile(info, io.BytesIO(data))
+    assert_refused(cli, path, tmp_path, outside, 3, "sakti.toml", "manifesnya mencatat")
+
+
 # --- section 1: bombs ----------------------------------------------------------------------------
 def test_declared_size_is_bounded_before_reading(good: dict[str, bytes], cli: Cli, tmp_path: Path,
                                                  outside: Path) -> None:

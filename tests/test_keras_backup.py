@@ -118,10 +118,23 @@ def assert_refused(cli: Cli, archive: Path, tmp_path: Path, outside: Path, code:
 
 
 # --- section 1: the journal ----------------------------------------------------------------------
+def zip_with(path: Path, members: dict[str, bytes], **changes: object) -> Path:
+    with zipfile.ZipFile(path, "w") as archive:
+        for name, data in {**members, MANIFEST_NAME: manifest_for(members, **changes)}.items():
+            archive.writestr(name, data)
+    return path
+
+
+@pytest.mark.parametrize("form", ["tar.gz manifes 2", "tar.gz manifes 1 dengan kunci", "zip manifes 2"])
 def test_journal_in_an_archive_is_refused_and_never_replayed(good: dict[str, bytes], cli: Cli, tmp_path: Path,
-                                                             outside: Path) -> None:
+                                                             outside: Path, form: str) -> None:
+    """Every backup format sakti has read: tar or zip, manifest 2 (sealed keys) or 1 (plain keys)."""
     members = {**good, "data/register/.jurnal.json": hostile_journal(outside)}
-    archive = tar_with(tmp_path / "jurnal.tar.gz", members)
+    if form.startswith("zip"):
+        archive = zip_with(tmp_path / "jurnal.zip", members)
+    else:
+        old = {"versi_manifest": 1, "dengan_kunci": True} if "1" in form else {}
+        archive = tar_with(tmp_path / "jurnal.tar.gz", members, **old)
     assert_refused(cli, archive, tmp_path, outside, 3, "data/register/.jurnal.json", "jurnal")
     assert (outside / "korban.txt").read_text() == "jangan diganti\n"
     assert (outside / "hapus-aku.txt").exists()
@@ -360,19 +373,16 @@ def test_nik_in_an_old_trail_restores_with_a_warning(good: dict[str, bytes], cli
     assert len(restored["peringatan"]) == 1 and "6201********0003" in restored["peringatan"][0]
 
 
-def test_good_backup_still_restores_in_both_formats(good: dict[str, bytes], cli: Cli, tmp_path: Path) -> None:
-    for name in ("baik.tar.gz", "baik.zip"):
-        path = tmp_path / name
-        if name.endswith(".zip"):
-            with zipfile.ZipFile(path, "w") as archive:
-                for member, data in good.items():
-                    archive.writestr(member, data)
-        else:
-            tar_with(path, {k: v for k, v in good.items() if k != MANIFEST_NAME} | {MANIFEST_NAME: good[MANIFEST_NAME]})
-        target = tmp_path / name.replace(".", "-")
+def test_good_backups_still_restore_in_every_format(good: dict[str, bytes], cli: Cli, tmp_path: Path) -> None:
+    """tar and zip, manifest 2, and manifest 1 made with keys (its private keys were plain files then)."""
+    old_keys = {**good, "pki/camat.p12": b"kunci lama"}
+    for path in (zip_with(tmp_path / "baik.zip", good), tar_with(tmp_path / "baik.tar.gz", good),
+                 tar_with(tmp_path / "lama.tar.gz", old_keys, versi_manifest=1, dengan_kunci=True)):
+        target = tmp_path / path.name.replace(".", "-")
         restored = cli.json("pulihkan", str(path), "--ke", str(target))
         assert restored["ke"] == str(target)
         assert cli.json("--kantor", str(target), "register", "periksa")["bersih"] is True
+    assert (tmp_path / "lama-tar-gz" / "pki" / "camat.p12").read_bytes() == b"kunci lama"
 
 
 # --- section 4: cadangkan --dengan-kunci ----------------------------------------------------------

@@ -70,7 +70,7 @@ def pulihkan(out: Output,
     def human(console: Console) -> None:
         console.print(f"Cadangan {result['arsip']} (dibuat {result['dibuat']}) dipulihkan ke "
                       f"[bold]{result['ke']}[/bold]: {result['jumlah_berkas']} berkas diperiksa.")
-        if result["versi_format_register"] != result["versi_format_sekarang"]:
+        if result["versi_format_register"] not in (None, result["versi_format_sekarang"]):  # None: no register yet
             console.print(f"Register dimigrasi dari format {result['versi_format_register']} ke "
                           f"{result['versi_format_sekarang']} (cadangan otomatis di data/cadangan/).")
         for warning in result["peringatan"]:

@@ -29,17 +29,24 @@ PASSPHRASE = "kalimat sandi cadangan"
 
 # --- a small workspace and its good backup, built once ------------------------------------------
 @pytest.fixture(scope="module")
-def good(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, bytes]]:
-    """The members of a real backup of a workspace with one application (and its scans)."""
+def source(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A small workspace with one application (and its scans), made once; tests copy it."""
     from sakti_cli.office import init_workspace
 
     root = tmp_path_factory.mktemp("sumber")
     with pytest.MonkeyPatch.context() as env:
         env.setenv("SAKTI_WAKTU", FIXED_TIME)
         ws = init_workspace(root / "kantor")
-        cli = Cli()
-        cli.json("--kantor", str(ws.root), "daftar", "sktm", "--data", str(example("sktm")))
-        archive = cli.json("--kantor", str(ws.root), "cadangkan", str(root / "baik.tar.gz"))["berkas"]
+        Cli().json("--kantor", str(ws.root), "daftar", "sktm", "--data", str(example("sktm")))
+    return ws.root
+
+
+@pytest.fixture(scope="module")
+def good(source: Path) -> Iterator[dict[str, bytes]]:
+    """The members of a real backup of that workspace."""
+    with pytest.MonkeyPatch.context() as env:
+        env.setenv("SAKTI_WAKTU", FIXED_TIME)
+        archive = Cli().json("--kantor", str(source), "cadangkan", str(source.parent / "baik.tar.gz"))["berkas"]
     with tarfile.open(archive) as tar:
         yield {m.name: tar.extractfile(m).read() for m in tar.getmembers()}  # type: ignore[union-attr]
 
@@ -140,19 +147,18 @@ def test_journal_in_an_archive_is_refused_and_never_replayed(good: dict[str, byt
     assert (outside / "hapus-aku.txt").exists()
 
 
-def _workspace(tmp_path: Path, cli: Cli, monkeypatch: pytest.MonkeyPatch) -> Path:
-    from sakti_cli.office import init_workspace
-
-    ws = init_workspace(tmp_path / "kantor")
-    monkeypatch.setenv("SAKTI_KANTOR", str(ws.root))
-    cli.json("daftar", "sktm", "--data", str(example("sktm")))
-    return ws.root
+@pytest.fixture
+def live(source: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """This test's own workspace: a copy of the module's (the register names no absolute path)."""
+    kantor = tmp_path / "kantor"
+    shutil.copytree(source, kantor, symlinks=True)
+    monkeypatch.setenv("SAKTI_KANTOR", str(kantor))
+    return kantor
 
 
 @pytest.mark.parametrize("how", ["absolut", "naik", "tautan"])
-def test_live_journal_leaving_the_register_is_not_replayed(cli: Cli, tmp_path: Path, outside: Path,
-                                                           monkeypatch: pytest.MonkeyPatch, how: str) -> None:
-    kantor = _workspace(tmp_path, cli, monkeypatch)
+def test_live_journal_leaving_the_register_is_not_replayed(live: Path, cli: Cli, outside: Path, how: str) -> None:
+    kantor = live
     register = kantor / "data" / "register"
     if how == "absolut":
         journal = hostile_journal(outside)
@@ -176,11 +182,11 @@ def test_live_journal_leaving_the_register_is_not_replayed(cli: Cli, tmp_path: P
     assert (register / ".jurnal.json").read_bytes() == journal  # kept for whoever investigates
 
 
-def test_journal_entries_are_relative(cli: Cli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_journal_entries_are_relative(live: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """A journal sakti writes names files relative to the register (moving the folder keeps it valid)."""
     from sakti_cli.storage import FileSet, read_journal
 
-    kantor = _workspace(tmp_path, cli, monkeypatch)
+    kantor = live
     files = FileSet(kantor / "data" / "register")
     files.db("urutan.json").table("uji").insert({"a": 1})
     files.append("audit/2026-11.jsonl", "idx", '{"id":"idx"}')
@@ -387,9 +393,9 @@ def test_good_backups_still_restore_in_every_format(good: dict[str, bytes], cli:
 
 # --- section 4: cadangkan --dengan-kunci ----------------------------------------------------------
 @pytest.fixture
-def keyed(tmp_path: Path, cli: Cli, monkeypatch: pytest.MonkeyPatch, demo_pki: object) -> Path:
+def keyed(live: Path, demo_pki: object) -> Path:
     """A workspace with the demo key and a passphrase file beside it (the case the issue names)."""
-    kantor = _workspace(tmp_path, cli, monkeypatch)
+    kantor = live
     shutil.copy(demo_pki.signer_p12, kantor / "pki" / "camat.p12")  # type: ignore[attr-defined]
     shutil.copy(demo_pki.root_cert, kantor / "pki" / "demo-root.pem")  # type: ignore[attr-defined]
     secret = kantor / "pki" / "sandi-camat.txt"
@@ -464,3 +470,14 @@ def test_letter_waiting_for_its_signature_survives_the_round_trip(kantor: Path, 
     assert cli.json("--kantor", str(target), "register", "periksa")["bersih"] is True
     queue = cli.json("--kantor", str(target), "ttd", "antrean")
     assert waiting["nomor_surat"] in json.dumps(queue)
+
+
+def test_backup_holds_only_what_a_restore_accepts(live: Path, cli: Cli, tmp_path: Path) -> None:
+    """One list of file kinds for both sides: what cadangkan passes over is named, and its backup restores."""
+    kantor = live
+    (kantor / "sop" / "catatan.md").write_text("catatan staf\n")
+    (kantor / "templat" / "lama.odt").write_bytes(b"odt")
+    made = cli.json("cadangkan", str(tmp_path / "c.zip"))
+    assert made["dilewati"] == ["sop/catatan.md", "templat/lama.odt"]
+    cli.json("pulihkan", made["berkas"], "--ke", str(tmp_path / "pulih"))
+    assert not (tmp_path / "pulih" / "sop" / "catatan.md").exists()

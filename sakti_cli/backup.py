@@ -384,6 +384,50 @@ def _safe_name(label: str, name: str) -> PurePosixPath:
     return path
 
 
+MAX_READ = 64 << 20
+"""The most tarfile may read at once: a header (pax, GNU long name) is read whole into memory, so a
+crafted one declaring gigabytes would be a bomb before any member is seen; members are read in 1 MiB."""
+
+
+class _CappedStream:
+    """The (decompressed) tar stream, refusing any single read larger than MAX_READ."""
+
+    def __init__(self, stream: Any, label: str, raw: IO[bytes] | None = None) -> None:
+        self.stream, self.label, self.raw = stream, label, raw
+
+    def read(self, size: int = -1) -> bytes:
+        if size is None or size < 0 or size > MAX_READ:
+            raise _refuse(self.label, f"memuat kepala tar yang menyatakan lebih dari {MAX_READ} byte")
+        return self.stream.read(size)
+
+    def close(self) -> None:
+        self.stream.close()
+        if self.raw is not None:
+            self.raw.close()
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.stream, name)
+
+
+def _tar_stream(path: Path, label: str) -> _CappedStream:
+    """gzip (what sakti writes), bzip2, xz or plain, by the file's first bytes."""
+    import bz2
+    import gzip
+
+    raw = path.open("rb")
+    magic = raw.read(6)
+    raw.seek(0)
+    if magic[:2] == b"\x1f\x8b":
+        stream: Any = gzip.GzipFile(fileobj=raw)
+    elif magic[:3] == b"BZh":
+        stream = bz2.BZ2File(raw)
+    elif magic == b"\xfd7zXZ\x00":
+        stream = lzma.LZMAFile(raw)  # noqa: SIM115 (closed with the archive)
+    else:
+        stream = raw
+    return _CappedStream(stream, label, raw)
+
+
 class _Archive:
     """Read a .tar.gz or .zip the same way; only regular files (and folders, which are skipped) are
     accepted, and the members are bounded in number and size while they are listed."""
@@ -393,14 +437,16 @@ class _Archive:
         self.label = label or str(path)
         self._tar: tarfile.TarFile | None = None
         self._zip: zipfile.ZipFile | None = None
+        self._stream: Any = None
         try:
-            if fileobj is not None:
-                self._tar = tarfile.open(fileobj=fileobj, mode="r:")  # noqa: SIM115 (closed by close())
-            elif zipfile.is_zipfile(path):
+            if fileobj is None and zipfile.is_zipfile(path):
                 self._zip = zipfile.ZipFile(path)
             else:
-                self._tar = tarfile.open(path, "r:*")  # noqa: SIM115 (closed by close())
-        except (tarfile.TarError, zipfile.BadZipFile, OSError, EOFError, zlib.error) as exc:
+                self._stream = (_CappedStream(fileobj, self.label) if fileobj is not None
+                                else _tar_stream(path, self.label))
+                self._tar = tarfile.open(fileobj=self._stream, mode="r:")  # noqa: SIM115 (closed by close())
+        except (tarfile.TarError, zipfile.BadZipFile, OSError, EOFError, zlib.error, lzma.LZMAError) as exc:
+            self.close()
             raise BackupInvalid(f"Berkas {self.label} bukan arsip cadangan yang dapat dibaca ({exc}).",
                                 saran="Pakai berkas .tar.gz atau .zip buatan 'sakti cadangkan'.") from None
 
@@ -409,6 +455,8 @@ class _Archive:
             self._tar.close()
         if self._zip is not None:
             self._zip.close()
+        if self._stream is not None:
+            self._stream.close()
 
     def _entries(self) -> Iterator[tuple[str, bool, bool, int, Any]]:
         """(name, is a folder, is a regular file, declared size, handle), lazily for a tar."""
@@ -448,7 +496,7 @@ class _Archive:
                 if total > MAX_TOTAL_SIZE:
                     raise _refuse(self.label, f"berisi lebih dari {MAX_TOTAL_SIZE} byte (sampai {relative})")
                 out.append(_Member(relative, size, handle))
-        except (tarfile.TarError, EOFError, OSError, zlib.error) as exc:
+        except (tarfile.TarError, EOFError, OSError, zlib.error, lzma.LZMAError) as exc:
             raise BackupInvalid(f"Cadangan {self.label} rusak atau terpotong ({type(exc).__name__}: {exc}).",
                                 saran="Pakai cadangan lain; berkas ini tidak dapat dipulihkan utuh.") from None
         return out

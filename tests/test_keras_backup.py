@@ -316,6 +316,21 @@ def test_declared_size_is_bounded_before_reading(good: dict[str, bytes], cli: Cl
     assert_refused(cli, path, tmp_path, outside, 3, "data/berkas/REG-202611-0001/raksasa.pdf", "batas")
 
 
+def test_a_huge_tar_header_is_not_read_into_memory(good: dict[str, bytes], cli: Cli, tmp_path: Path,
+                                                   outside: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """tarfile reads a pax header whole: one declaring more than the bound is refused before it is read."""
+    monkeypatch.setattr("sakti_cli.backup.MAX_READ", 1 << 20)
+    path = tmp_path / "pax.tar.gz"
+    with tarfile.open(path, "w:gz", format=tarfile.PAX_FORMAT) as tar:
+        for name, data in {**good, MANIFEST_NAME: manifest_for(good)}.items():
+            info = tarfile.TarInfo(name)
+            info.size = len(data)
+            if name == "sakti.toml":
+                info.pax_headers = {"comment": "x" * (2 << 20)}
+            tar.addfile(info, io.BytesIO(data))
+    assert_refused(cli, path, tmp_path, outside, 3, "kepala tar")
+
+
 def test_member_count_and_total_are_bounded(good: dict[str, bytes], cli: Cli, tmp_path: Path, outside: Path,
                                             monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr("sakti_cli.backup.MAX_MEMBERS", len(good) + 5)

@@ -607,7 +607,12 @@ def _write_member(archive: _Archive, member: _Member, staging: Path, sha256: str
     fd = os.open(destination, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o600)
     with os.fdopen(fd, "wb") as out:
         digest = _read_bounded(archive, member, MAX_MEMBER_SIZE, out)[0]
-    if sha256 is not None and digest != sha256:
+    if sha256 is not None:
+        _same_hash(archive, member, digest, sha256)
+
+
+def _same_hash(archive: _Archive, member: _Member, digest: str, sha256: str) -> None:
+    if digest != sha256:
         raise BackupInvalid(f"Cadangan {archive.label}: isi {member.name} tidak cocok dengan SHA-256 di manifesnya.",
                             saran="Arsip ini rusak atau telah diubah; pakai cadangan lain.")
 
@@ -617,9 +622,7 @@ def _open_sealed(archive: _Archive, member: _Member, sha256: str, prompt: Passph
     from sakti_cli.backup_keys import MAX_SEALED, ask_passphrase, unseal
 
     digest, blob = _read_bounded(archive, member, MAX_SEALED)
-    if digest != sha256:
-        raise BackupInvalid(f"Cadangan {archive.label}: isi {member.name} tidak cocok dengan SHA-256 di manifesnya.",
-                            saran="Arsip ini rusak atau telah diubah; pakai cadangan lain.")
+    _same_hash(archive, member, digest, sha256)
     return unseal(blob, ask_passphrase(prompt, archive.label), archive.label)
 
 

@@ -459,6 +459,32 @@ def test_wrong_passphrase_restores_nothing(keyed: Path, cli: Cli, tmp_path: Path
     assert_refused(cli, archive, tmp_path, outside, 4, "terminal")
 
 
+@pytest.mark.parametrize("inner", ["naik", "tautan", "bukan_pki", "diubah"])
+def test_sealed_part_is_held_to_the_same_rules(good: dict[str, bytes], cli: Cli, tmp_path: Path, outside: Path,
+                                               monkeypatch: pytest.MonkeyPatch, inner: str) -> None:
+    """Whoever made the archive also chose its passphrase: what the seal holds is checked like the rest."""
+    from sakti_cli.backup_keys import seal
+
+    packed = io.BytesIO()
+    with tarfile.open(fileobj=packed, mode="w") as tar:
+        if inner == "tautan":
+            tar.addfile(_link("pki/tautan", tarfile.SYMTYPE, str(outside)))
+        else:
+            name = {"naik": "pki/../../luar/korban.txt", "bukan_pki": "data/register/.jurnal.json",
+                    "diubah": "pki/camat.p12"}[inner]
+            info = tarfile.TarInfo(name)
+            info.size = 7
+            tar.addfile(info, io.BytesIO(b"ditimpa"))
+    blob = seal(packed.getvalue(), PASSPHRASE.encode())
+    if inner == "diubah":  # a changed ciphertext under a manifest made to match it
+        blob = blob[:-1] + bytes([blob[-1] ^ 1])
+    archive = tar_with(tmp_path / "segel.tar.gz", {**good, KEYS_MEMBER: blob}, dengan_kunci=True)
+    monkeypatch.setattr("sakti_cli.cli.cadangan.passphrase_prompt", answers(PASSPHRASE))
+    needle = {"naik": "tidak aman", "tautan": "bukan berkas biasa", "bukan_pki": "di luar pki/",
+              "diubah": "salah (atau bagian kuncinya telah diubah)"}[inner]
+    assert_refused(cli, archive, tmp_path, outside, 4 if inner == "diubah" else 3, needle)
+
+
 def test_no_terminal_or_mismatch_writes_no_archive(keyed: Path, cli: Cli, tmp_path: Path,
                                                    monkeypatch: pytest.MonkeyPatch) -> None:
     target = tmp_path / "kunci.tar.gz"

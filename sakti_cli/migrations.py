@@ -176,12 +176,13 @@ def migrate(register: Any, version: int) -> dict[str, Any]:
     docs = meta.all()
     record = dict(docs[0]) if docs else {}
     history = list(record.get("migrasi") or [])
-    history.append({"dari": version, "ke": goal, "waktu": iso(txn.moment), "cadangan": str(backup)})
+    # relative to the workspace, like the audit event: a restore migrates in a staging folder, then renames it
+    where = str(backup.relative_to(register.root.parent.parent))
+    history.append({"dari": version, "ke": goal, "waktu": iso(txn.moment), "cadangan": where})
     if docs:
         meta.update({"versi_format": goal, "migrasi": history})
     else:
         meta.insert({"versi_format": goal, "migrasi": history, "dibuat": iso(txn.moment)})
-    txn.audit("migrasi_register", "register", version, goal, langkah=done,
-              cadangan=str(backup.relative_to(register.root.parent.parent)))
+    txn.audit("migrasi_register", "register", version, goal, langkah=done, cadangan=where)
     txn.files.commit()
     return {"dari": version, "ke": goal, "langkah": done, "cadangan": str(backup)}

@@ -214,6 +214,19 @@ def _check_indexes(report: Report, letters: list[tuple[Path, dict[str, Any]]]) -
                                                     "catatan lain: verifikasi dan pencarian akan gagal.")
 
 
+def _recorded_path(report: Report, ws: Workspace, relative: Any, folder: str, number: Any) -> Path | None:
+    """A file a record names (later read, signed, or deleted): it must lie in its own folder of the
+    workspace (``data/surat``, ``data/antrean``), never outside, also not through a symlink."""
+    base = (ws.root / folder).resolve()
+    path = ws.root / str(relative)
+    if (Path(str(relative)).is_absolute() or ".." in Path(str(relative)).parts
+            or base not in path.resolve().parents):
+        report.problem("jalur_tidak_sah", str(relative), f"Surat {number} mencatat berkas {relative}, di luar "
+                                                         f"{folder}/: catatan ini bukan buatan sakti.")
+        return None
+    return path
+
+
 def _check_pdfs(report: Report, ws: Workspace, letters: list[tuple[Path, dict[str, Any]]]) -> None:
     for _, letter in letters:
         if letter.get("status") != "TERBIT":
@@ -223,7 +236,9 @@ def _check_pdfs(report: Report, ws: Workspace, letters: list[tuple[Path, dict[st
         if not relative or not letter.get("sha256"):
             report.problem("pdf", "surat/", f"Surat {number} TERBIT tanpa catatan PDF atau SHA-256.")
             continue
-        path = ws.root / str(relative)
+        path = _recorded_path(report, ws, relative, "data/surat", number)
+        if path is None:
+            continue
         if not path.is_file():
             report.problem("pdf_hilang", str(relative), f"PDF surat {number} tidak ada: {relative}.")
             continue
@@ -257,6 +272,8 @@ def _check_queue(report: Report, ws: Workspace, letters: list[tuple[Path, dict[s
         path = ws.root / str(relative) if relative else None
         if path is not None:
             expected_files.add(path)
+            if _recorded_path(report, ws, relative, "data/antrean", number) is None:
+                continue
         if path is None or not path.is_file():
             report.problem("pdf_hilang", str(relative or "antrean/"), f"PDF surat {number} yang menunggu tanda "
                                                                        f"tangan tidak ada: {relative or '-'}.")

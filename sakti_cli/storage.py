@@ -16,7 +16,7 @@ import contextlib
 import json
 import os
 from collections.abc import Iterator
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import Any
 
 from tinydb import TinyDB
@@ -146,15 +146,20 @@ class FileSet:
             tmp.unlink(missing_ok=True)
         self.spilled.clear()
 
+    def _relative(self, path: Path) -> str:
+        """Journal entries name files relative to the register folder (never absolute: see apply_journal)."""
+        return path.relative_to(self.root).as_posix()
+
     def commit(self) -> None:
         changed = [(path, store) for path, (_, store) in self._dbs.items() if store.dirty]
         if not changed and not self.appends and not self.removals and not self.spilled:
             return
-        plan: dict[str, list[Any]] = {"ganti": [[str(t), str(p)] for t, p in self.spilled],
-                                      "tambah": [[str(p), i, line] for p, i, line in self.appends],
-                                      "hapus": [str(p) for p in self.removals]}
+        rel = self._relative
+        plan: dict[str, list[Any]] = {"ganti": [[rel(t), rel(p)] for t, p in self.spilled],
+                                      "tambah": [[rel(p), i, line] for p, i, line in self.appends],
+                                      "hapus": [rel(p) for p in self.removals]}
         for path, store in changed:
-            plan["ganti"].append([str(_write_temp(path, store.payload())), str(path)])
+            plan["ganti"].append([rel(_write_temp(path, store.payload())), rel(path)])
         journal = self.root / JOURNAL
         crash_point("tengah_tulis_register")
         write_private(journal, json.dumps(plan, ensure_ascii=False).encode())
@@ -193,14 +198,67 @@ def _line_present(path: Path, line_id: str) -> bool:
     return f'"id":"{line_id}"' in tail or f'"id": "{line_id}"' in tail
 
 
-def apply_journal(root: Path) -> bool:
-    """Finish a committed transaction (or one a crash interrupted). True if there was one."""
+def _journal_corrupt(journal: Path, what: str) -> RegisterCorrupt:
+    return RegisterCorrupt(
+        f"Jurnal register {journal} rusak: {what}. Jurnal tidak dijalankan; tidak ada berkas yang diubah.",
+        saran="sakti hanya menulis jurnal yang menyebut berkas di dalam folder register: periksa isinya, "
+        "pindahkan berkas itu keluar dari data/register, lalu jalankan 'sakti register periksa'.",
+        berkas=str(journal))
+
+
+def _journal_path(root: Path, base: Path, journal: Path, entry: Any) -> Path:
+    """One path of a journal entry: relative to the register folder (``base``, resolved) and inside it,
+    also through symlinks."""
+    if not isinstance(entry, str) or not entry or "\x00" in entry:
+        raise _journal_corrupt(journal, f"entri {entry!r} bukan nama berkas")
+    relative = PurePosixPath(entry)
+    if relative.is_absolute() or ".." in relative.parts or not relative.parts:
+        raise _journal_corrupt(journal, f"entri {entry!r} keluar dari folder register")
+    path = root / relative
+    if base not in path.resolve().parents:
+        raise _journal_corrupt(journal, f"entri {entry!r} menunjuk ke luar folder register (tautan simbolik)")
+    return path
+
+
+def read_journal(root: Path) -> dict[str, list[Any]] | None:
+    """The journal's plan with every path checked (None when there is none): a journal naming a file
+    outside the register (absolute, ``..``, through a symlink) is corruption, never replayed."""
     journal = root / JOURNAL
     try:
         plan = json.loads(journal.read_text(encoding="utf-8"))
     except FileNotFoundError:
+        return None
+    except (json.JSONDecodeError, UnicodeDecodeError):
+        return {}  # cut while being written (the only way to an empty plan): nothing was renamed yet
+    shape = {"ganti": list, "tambah": list, "hapus": list}
+    if not isinstance(plan, dict) or set(plan) - set(shape) or not {"ganti", "tambah"} <= set(plan) \
+            or not all(isinstance(plan[k], shape[k]) for k in plan):
+        raise _journal_corrupt(journal, "isinya bukan rencana jurnal (ganti, tambah, hapus)")
+    base = root.resolve()
+
+    def path(entry: Any) -> Path:
+        return _journal_path(root, base, journal, entry)
+
+    checked: dict[str, list[Any]] = {"ganti": [], "tambah": [], "hapus": []}
+    for entry in plan["ganti"]:
+        if not isinstance(entry, list) or len(entry) != 2:
+            raise _journal_corrupt(journal, f"entri ganti {entry!r} tidak sah")
+        checked["ganti"].append([path(entry[0]), path(entry[1])])
+    for entry in plan["tambah"]:
+        if not isinstance(entry, list) or len(entry) != 3 or not all(isinstance(e, str) for e in entry[1:]):
+            raise _journal_corrupt(journal, f"entri tambah {entry!r} tidak sah")
+        checked["tambah"].append([path(entry[0]), entry[1], entry[2]])
+    checked["hapus"] = [path(entry) for entry in plan.get("hapus", [])]
+    return checked
+
+
+def apply_journal(root: Path) -> bool:
+    """Finish a committed transaction (or one a crash interrupted). True if there was one."""
+    journal = root / JOURNAL
+    plan = read_journal(root)
+    if plan is None:
         return False
-    except json.JSONDecodeError:
+    if not plan:
         # The crash came while writing the journal: nothing was renamed yet, the old state stands.
         for tmp in root.rglob("*" + TMP_SUFFIX):
             tmp.unlink(missing_ok=True)
@@ -208,23 +266,22 @@ def apply_journal(root: Path) -> bool:
         return True
     folders = set()
     for tmp, final in plan["ganti"]:
-        if Path(tmp).exists():
+        if tmp.exists():
             os.replace(tmp, final)
-        folders.add(Path(final).parent)
-    for path_text, line_id, line in plan["tambah"]:
-        path = Path(path_text)
+        folders.add(final.parent)
+    for path, line_id, line in plan["tambah"]:
         path.parent.mkdir(parents=True, exist_ok=True)
         if not _line_present(path, line_id):
-            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND | os.O_NOFOLLOW, 0o600)
             try:
                 os.write(fd, (line + "\n").encode())
                 os.fsync(fd)
             finally:
                 os.close(fd)
         folders.add(path.parent)
-    for path_text in plan.get("hapus", []):
-        Path(path_text).unlink(missing_ok=True)
-        folders.add(Path(path_text).parent)
+    for path in plan["hapus"]:
+        path.unlink(missing_ok=True)
+        folders.add(path.parent)
     for folder in folders:
         fsync_dir(folder)
     journal.unlink()

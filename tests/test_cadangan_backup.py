@@ -100,11 +100,15 @@ def test_cadangkan_pulihkan_round_trip(kantor: Path, cli: Cli, two_applications:
     assert cli.json("--kantor", str(target), "status", two_applications[1])["status"] == "DITOLAK"
 
 
-def test_zip_with_keys_into_empty_folder(kantor: Path, cli: Cli, two_applications: list[str], tmp_path: Path) -> None:
+def test_zip_with_keys_into_empty_folder(kantor: Path, cli: Cli, two_applications: list[str], tmp_path: Path,
+                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr("sakti_cli.cli.cadangan.passphrase_prompt", lambda _label: "sandi cadangan kantor")
     made = cli.json("cadangkan", str(tmp_path / "kantor.zip"), "--dengan-kunci")
     with zipfile.ZipFile(made["berkas"]) as archive:
         names = archive.namelist()
-    assert "pki/camat.p12" in names and "pki/demo-root.pem" in names and MANIFEST_NAME in names
+    # the key is sealed (issue 8, section 4): only public certificates stay readable
+    assert "pki/camat.p12" not in names and "KUNCI-SAKTI.bin" in names
+    assert "pki/demo-root.pem" in names and MANIFEST_NAME in names
     empty = tmp_path / "kosong"
     empty.mkdir()
     restored = cli.json("pulihkan", made["berkas"], "--ke", str(empty))

@@ -103,7 +103,7 @@ def test_migration_runs_once_after_a_backup(v1_kantor: Path, cli: Cli) -> None:
             assert shard == f"{registry.shard_of(entry['kunci'])}.json"
 
     backups = list((v1_kantor / "data" / "cadangan").glob("*.tar.gz"))
-    assert len(backups) == 1 and info["migrasi"][0]["cadangan"] == str(backups[0])
+    assert len(backups) == 1 and info["migrasi"][0]["cadangan"] == str(backups[0].relative_to(v1_kantor))
     assert (v1_kantor / "data" / "cadangan").stat().st_mode & 0o777 == 0o700
     with tarfile.open(backups[0]) as tar:
         manifest = json.loads(tar.extractfile(MANIFEST_NAME).read())  # type: ignore[union-attr]
@@ -262,20 +262,40 @@ def test_corrupt_meta_refused(v1_kantor: Path, cli: Cli) -> None:
     assert register_snapshot(v1_kantor) == before
 
 
+def _give_the_letter_its_pdf(kantor: Path) -> None:
+    """The fixture keeps no PDF; a restore must pass 'register periksa' (issue 8), so give its letter one:
+    a stand-in PDF, its SHA-256 written where format 1 keeps it (letter, application, index)."""
+    register = kantor / "data" / "register"
+    pdf = kantor / "data" / "surat" / "2026" / "11" / "400.9.14.1_001_ARSEL_XI_2026.pdf"
+    pdf.parent.mkdir(parents=True, exist_ok=True)
+    pdf.write_bytes(b"%PDF-1.4\n% pengganti PDF perlengkapan uji\n%%EOF\n")
+    old = fixture_table("surat/2026-11.json", "surat")[0]["sha256"]
+    new = hashlib.sha256(pdf.read_bytes()).hexdigest()
+    for relative in ("surat/2026-11.json", "permohonan/2026-11.json", "indeks/70.json"):
+        path = register / relative
+        path.write_text(path.read_text().replace(old, new))
+
+
 def test_old_backup_restored_then_migrated(v1_kantor: Path, cli: Cli, tmp_path: Path,
                                            monkeypatch: pytest.MonkeyPatch) -> None:
     with monkeypatch.context() as old_sakti:  # a format-1 sakti makes the backup
         old_sakti.setattr(registry, "FORMAT_VERSION", 1)
         old_sakti.setattr(migrations, "MIGRATIONS", [])
+        incomplete = cli.json("cadangkan", str(tmp_path / "tanpa-pdf.tar.gz"))["berkas"]
+        _give_the_letter_its_pdf(v1_kantor)
         archive = cli.json("cadangkan", str(tmp_path / "lama.tar.gz"))["berkas"]
     assert meta(v1_kantor)["versi_format"] == 1
+    # migrated in the staging folder, then checked: the letter's PDF is missing, so nothing is restored
+    refused = cli("pulihkan", incomplete, "--ke", str(tmp_path / "gagal"))
+    assert refused.exit_code == 4 and "400.9.14.1_001_ARSEL_XI_2026.pdf" in refused.stderr.replace("\n", "")
+    assert not (tmp_path / "gagal").exists() and not list(tmp_path.glob(".pulihkan-*"))
     restored = cli.json("pulihkan", archive, "--ke", str(tmp_path / "baru"))
     assert restored["versi_format_register"] == 1 and restored["versi_format_sekarang"] == 2
     assert layout(tmp_path / "baru")["surat"] == ["2026-11-00.json"]
     assert len(list((tmp_path / "baru" / "data" / "cadangan").glob("*.tar.gz"))) == 1
+    assert meta(tmp_path / "baru")["migrasi"][0]["cadangan"].startswith("data/cadangan/")  # not the staging path
+    assert cli.json("--kantor", str(tmp_path / "baru"), "register", "periksa")["bersih"] is True
     assert meta(v1_kantor)["versi_format"] == 1  # the source workspace was not touched by the restore
-
-
 
 
 def test_concurrent_processes_migrate_once(v1_kantor: Path) -> None:

@@ -10,7 +10,7 @@ from rich.console import Console
 from rich.table import Table
 
 from sakti_cli.cli.output import Output
-from sakti_cli.cli.state import GLOBALS, JSON_OPT, command, register_for, workspace
+from sakti_cli.cli.state import GLOBALS, JSON_OPT, command, passphrase_prompt, register_for, workspace
 
 
 def register(app: typer.Typer) -> None:
@@ -31,22 +31,26 @@ def _size(value: int) -> str:
 def cadangkan(out: Output,
               berkas: Annotated[Path, typer.Argument(help="Berkas cadangan baru: .tar.gz, .tgz atau .zip.")],
               dengan_kunci: Annotated[bool, typer.Option(
-                  "--dengan-kunci", help="Sertakan pki/ (kunci penandatangan): simpan cadangan ini dengan aman.")
-              ] = False,
+                  "--dengan-kunci", help="Sertakan kunci penandatangan (pki/), disegel dengan sandi yang diketik "
+                  "dua kali di terminal (scrypt + AES-256-GCM).")] = False,
               json_out: JSON_OPT = False) -> None:
     """Cadangkan kantor (sakti.toml, sop, templat, register, surat, berkas) ke satu arsip bermanifes."""
     from sakti_cli.backup import create_backup
 
     ws = workspace()
     out.step("mengambil salinan di bawah kunci register")
-    result = create_backup(ws, register_for(ws), berkas, with_keys=dengan_kunci)
+    result = create_backup(ws, register_for(ws), berkas, with_keys=dengan_kunci, prompt=passphrase_prompt)
 
     def human(console: Console) -> None:
         console.print(f"Cadangan ditulis: [bold]{result['berkas']}[/bold] ({result['jumlah_berkas']} berkas, "
                       f"{_size(result['ukuran'])}, format register {result['versi_format_register']}).")
         console.print(f"SHA-256: {result['sha256']}")
         if dengan_kunci:
-            console.print("[yellow]Cadangan ini memuat kunci penandatangan (pki/): simpan di tempat aman.[/yellow]")
+            console.print("[yellow]Kunci penandatangan (pki/) disegel dengan sandi cadangan: tanpa sandi itu "
+                          "kunci tidak dapat dipulihkan. Simpan sandinya terpisah dari berkas cadangan.[/yellow]")
+        if result["dilewati"]:
+            console.print(f"[yellow]{len(result['dilewati'])} berkas bukan jenis berkas kantor, tidak dicadangkan "
+                          f"(mis. {result['dilewati'][0]}).[/yellow]")
 
     out.result(result, human)
 
@@ -57,18 +61,20 @@ def pulihkan(out: Output,
              ke: Annotated[Path, typer.Option(
                  "--ke", metavar="FOLDER", help="Folder tujuan: baru atau kosong (tidak pernah ditimpa).")],
              json_out: JSON_OPT = False) -> None:
-    """Periksa cadangan (hash manifes, register, versi format) lalu pulihkan ke folder baru atau kosong."""
+    """Periksa cadangan (jenis berkas, hash manifes, register periksa) lalu pulihkan ke folder baru atau kosong."""
     from sakti_cli.backup import restore_backup
 
     out.step("memeriksa cadangan")
-    result = restore_backup(berkas, ke, actor=GLOBALS.petugas)
+    result = restore_backup(berkas, ke, actor=GLOBALS.petugas, prompt=passphrase_prompt)
 
     def human(console: Console) -> None:
         console.print(f"Cadangan {result['arsip']} (dibuat {result['dibuat']}) dipulihkan ke "
                       f"[bold]{result['ke']}[/bold]: {result['jumlah_berkas']} berkas diperiksa.")
-        if result["versi_format_register"] != result["versi_format_sekarang"]:
+        if result["versi_format_register"] not in (None, result["versi_format_sekarang"]):  # None: no register yet
             console.print(f"Register dimigrasi dari format {result['versi_format_register']} ke "
                           f"{result['versi_format_sekarang']} (cadangan otomatis di data/cadangan/).")
+        for warning in result["peringatan"]:
+            console.print(f"[yellow]Peringatan:[/yellow] {warning}")
         console.print(f"Pakai dengan: sakti --kantor {result['ke']} status ...")
 
     out.result(result, human)

@@ -203,7 +203,8 @@ def split_envelope(raw: Any, service_code: str, base: Path) -> tuple[Any, list[t
     files: list[tuple[str, Path]] = []
     for code, names in (raw.get("berkas") or {}).items():
         for name in names if isinstance(names, list) else [names]:
-            files.append((str(code), base / str(name)))
+            if str(name).strip():  # a blank form's empty file entry: not given yet
+                files.append((str(code), base / str(name)))
     fields = raw["isian"]
     if isinstance(fields, dict):
         fields = dict(fields)
@@ -229,6 +230,8 @@ def _item_files(fields: dict[str, Any], base: Path) -> list[tuple[str, Path]]:
             if not isinstance(item, dict) or not isinstance(item.get("berkas"), dict):
                 continue
             for code, name in item["berkas"].items():
+                if not str(name).strip():
+                    continue
                 full = f"{key}.{code}"
                 if (full, Path(str(name)).name) in seen:
                     continue

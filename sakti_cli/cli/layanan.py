@@ -22,13 +22,17 @@ def register(app: typer.Typer) -> None:
 def layanan(out: Output, kode: Annotated[str | None, typer.Argument(help="Kode layanan, mis. sktm.")] = None,
             lembar: Annotated[Path | None, typer.Option(
                 "--lembar", help="Tulis lembar informasi warga ke berkas ini (.pdf, .md atau .html).")] = None,
+            formulir: Annotated[Path | None, typer.Option(
+                "--formulir", help="Tulis formulir kosong (.xlsx atau .json) yang diterima 'sakti daftar --data'.")
+            ] = None,
             json_out: JSON_OPT = False) -> None:
     """Daftar layanan, atau persyaratan, waktu, biaya dan isian satu layanan."""
     from sakti_cli.sop import load_service, load_services
 
     ws = workspace()
-    if kode is None and lembar is not None:
-        raise InputError("--lembar butuh kode layanan.", saran="Contoh: sakti layanan sktm --lembar sktm.pdf")
+    if kode is None and (lembar is not None or formulir is not None):
+        raise InputError("--lembar dan --formulir butuh kode layanan.",
+                         saran="Contoh: sakti layanan sktm --formulir sktm.xlsx")
     if kode is None:
         services = load_services(ws.sop_dir)
         rows = [{"kode": s.kode, "nama": s.nama, "jangka_waktu": s.standar_pelayanan.jangka_waktu.teks,
@@ -46,6 +50,15 @@ def layanan(out: Output, kode: Annotated[str | None, typer.Argument(help="Kode l
         return
 
     service = load_service(ws.sop_dir, kode)
+    if formulir is not None:
+        from sakti_cli.form_sheet import columns, write_blank_form
+
+        form = write_blank_form(service, list(ws.config.kantor.desa), formulir)
+        count = len(columns(service, []))
+        out.result({"formulir": str(form.resolve()), "kolom": count},
+                   lambda c: c.print(f"Formulir {service.nama} ({count} kolom) ditulis ke {form}. Isi, lalu: "
+                                     f"sakti daftar {service.kode} --data {form}"))
+        return
     if lembar is not None:
         from sakti_cli.info_sheet import write_sheet
 

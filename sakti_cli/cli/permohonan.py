@@ -12,12 +12,13 @@ from rich.table import Table
 
 from sakti_cli.cli.output import Output
 from sakti_cli.cli.state import GLOBALS, JSON_OPT, Negative, command, register_for, workspace
-from sakti_cli.errors import FileUnreadable
+from sakti_cli.errors import FileUnreadable, InputError
 
 STATUS_STYLE = {"OK": "green", "KURANG": "yellow", "TIDAK_VALID": "red"}
 BerkasOpt = Annotated[list[str] | None, typer.Option(
     "--berkas", help="Berkas persyaratan KODE=BERKAS; boleh diulang (mis. --berkas foto_rumah=a.jpg ...).")]
-DataOpt = Annotated[str, typer.Option("--data", help="Berkas JSON data pemohon, atau - untuk stdin.")]
+DataOpt = Annotated[str, typer.Option("--data", help=(
+    "Data pemohon: berkas JSON, - untuk stdin, atau formulir .xlsx dari 'sakti layanan KODE --formulir'."))]
 RegArg = Annotated[str, typer.Argument(help="Nomor registrasi, mis. REG-202611-0001.")]
 AsliOpt = Annotated[list[str] | None, typer.Option(
     "--asli", help="Kode persyaratan yang dokumen aslinya sudah diperlihatkan di loket; boleh diulang.")]
@@ -47,6 +48,19 @@ def read_data(source: str) -> Any:
     except (OSError, UnicodeDecodeError) as exc:
         raise FileUnreadable(f"Berkas data {path} tidak dapat dibaca: {exc}.") from None
     return parse_json_data(text, f"Berkas data {path}")
+
+
+def _read_application(source: str, service: Any) -> Any:
+    """``--data``: a JSON file (or ``-``), or the XLSX form of ``layanan KODE --formulir`` with one row."""
+    if source != "-" and Path(source).suffix.lower() == ".xlsx":
+        from sakti_cli.form_sheet import read_sheet
+
+        rows = list(read_sheet(Path(source).expanduser(), service))
+        if len(rows) != 1:
+            raise InputError(f"Formulir {source} berisi {len(rows)} baris terisi; 'daftar' mendaftarkan satu "
+                             "permohonan.", saran="Biarkan satu baris terisi (baris 2), atau satu berkas per pemohon.")
+        return rows[0][1]
+    return read_data(source)
 
 
 def _services(ws: Any) -> Any:
@@ -91,7 +105,7 @@ def daftar(out: Output, layanan: Annotated[str, typer.Argument(help="Kode layana
 
     ws = workspace()
     service = _services(ws)(layanan)
-    fields, listed = split_envelope(read_data(data), service.kode, data_base(data))
+    fields, listed = split_envelope(_read_application(data, service), service.kode, data_base(data))
     if asli:
         fields = add_originals(fields, asli)
     given = parse_file_args(berkas or [], service)

@@ -86,7 +86,7 @@ def _today(ws: Any) -> Any:
 def daftar(out: Output, layanan: Annotated[str, typer.Argument(help="Kode layanan, mis. sktm.")],
            data: DataOpt, berkas: BerkasOpt = None, asli: AsliOpt = None, json_out: JSON_OPT = False) -> None:
     """Daftarkan permohonan baru (status DITERIMA) dengan data dan berkasnya."""
-    from sakti_cli.applications import parse_file_args, register_application
+    from sakti_cli.applications import file_arg, parse_file_args, register_application
     from sakti_cli.forms import add_originals, split_envelope
 
     ws = workspace()
@@ -96,7 +96,7 @@ def daftar(out: Output, layanan: Annotated[str, typer.Argument(help="Kode layana
         fields = add_originals(fields, asli)
     given = parse_file_args(berkas or [], service)
     overridden = {item.kode for item in given}
-    files = parse_file_args([f"{code}={path}" for code, path in listed if code not in overridden], service) + given
+    files = [file_arg(code, path, service, name) for code, path, name in listed if code not in overridden] + given
     record = register_application(ws, register_for(ws), service, fields, files, _today(ws))
     payload = application_payload(record, service)
 

@@ -221,7 +221,7 @@ def test_an_image_declaring_10_gigapixels_is_refused_before_copying(
     bomb.write_bytes(png_claiming(100_000, 100_000))
     result = cli("daftar", "sktm", "--data", envelope, "--berkas", f"ktp={bomb}")
     assert result.exit_code == 3, (result.stdout, result.stderr)
-    assert "'ktp'" in result.stderr and "100.000 x 100.000 piksel" in result.stderr
+    assert "'ktp'" in result.stderr and "100.000 x 100.000 piksel" in result.stderr and "terlalu besar" in result.stderr
     assert stored_files(office) == []
 
 
@@ -424,3 +424,12 @@ def test_deep_yaml_in_an_sop_or_the_calendar_is_a_named_config_error(cli: Cli, o
     calendar.write_text(deep, encoding="utf-8")
     with pytest.raises(ConfigError, match=r"_kalender\.yaml.*bersarang"):
         parse_calendar(calendar)
+
+
+def test_markup_in_a_name_is_shown_as_written_not_a_crash(cli: Cli, office: Path, envelope: Path) -> None:
+    data = with_envelope(envelope, envelope.parent / "markup.json", {"isian": {"nama": "Rus [/] [red]mini"}})
+    reg = cli.json("daftar", "sktm", "--data", data)["nomor_registrasi"]
+    for args in (("permohonan",), ("status", reg)):
+        result = cli(*args)
+        assert result.exit_code == 0, (result.stdout, result.stderr)
+        assert "[/]" in result.stdout and "tak terduga" not in result.stderr

@@ -52,6 +52,15 @@ class SafeConsole(Console):
                     segment = Segment(text, segment.style)
             yield segment
 
+    def render_str(self, text: str, **kwargs: Any) -> Any:
+        """Markup that does not parse (a name with ``[/]`` in a table cell) is shown as written, not a crash."""
+        from rich.errors import MarkupError
+
+        try:
+            return super().render_str(text, **kwargs)
+        except MarkupError:
+            return super().render_str(text, **{**kwargs, "markup": False})
+
 
 def _json_text(value: dict[str, Any]) -> str:
     return escape_json_text(json.dumps(value, ensure_ascii=False, indent=2, default=_default)) + "\n"

@@ -8,6 +8,7 @@ from typing import Annotated, Any
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from sakti_cli.cli.output import Output
@@ -113,7 +114,7 @@ def _check_table(console: Console, reg: str, lines: list[Any], complete: bool) -
         table.add_column(col)
     for line in lines:
         table.add_row(line.kode, line.syarat, f"[{STATUS_STYLE.get(line.status, 'white')}]{line.status}[/]",
-                      line.pesan)
+                      escape(line.pesan))
     console.print(table)
     if complete:
         console.print(f"[green]LENGKAP[/green]: surat dapat diterbitkan dengan 'sakti terbitkan {reg}'.")
@@ -209,7 +210,7 @@ def permohonan(out: Output,
         for col in ("Registrasi", "Layanan", "Status", "Nama", "NIK", "Nomor surat"):
             table.add_column(col)
         for row in rows:
-            table.add_row(row["nomor_registrasi"], row["layanan"], row["status"], row["nama"] or "-",
+            table.add_row(row["nomor_registrasi"], row["layanan"], row["status"], escape(row["nama"] or "-"),
                           row["nik"] or "-", row["nomor_surat"] or "-")
         console.print(table)
 
@@ -243,7 +244,7 @@ def status(out: Output, reg: RegArg, json_out: JSON_OPT = False) -> None:
             console.print(f"Waktu layanan: {clock['teks']} (batas: {clock['batas']}){late}")
         data = Table(show_header=False, box=None)
         for key, value in payload["data"].items():
-            data.add_row(key, str(value))
+            data.add_row(escape(key), escape(str(value)))
         console.print(data)
         files = ", ".join(f"{code} ({len(items)})" for code, items in payload["berkas"].items()) or "-"
         console.print(f"Berkas: {files}")
@@ -251,7 +252,8 @@ def status(out: Output, reg: RegArg, json_out: JSON_OPT = False) -> None:
         for col in ("Waktu", "Petugas", "Dari", "Ke", "Catatan"):
             history.add_column(col)
         for step in payload["riwayat"]:
-            history.add_row(step["waktu"], step["petugas"], step["dari"] or "-", step["ke"], step["catatan"] or "")
+            history.add_row(step["waktu"], escape(step["petugas"]), step["dari"] or "-", step["ke"],
+                            escape(step["catatan"] or ""))
         console.print(history)
         if payload["surat"]:
             letter = payload["surat"]

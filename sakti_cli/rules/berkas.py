@@ -283,9 +283,9 @@ def _pixel_problem(path: Path, kind: str) -> str | None:
         Image.MAX_IMAGE_PIXELS = previous
     if width * height <= MAX_IMAGE_PIXELS:
         return None
-    return (f"gambar {_thousands(width)} x {_thousands(height)} piksel melebihi batas "
-            f"{MAX_IMAGE_PIXELS // 1_000_000} juta piksel (dugaan 'bom dekompresi'); "
-            "minta hasil pindai dengan resolusi wajar")
+    return (f"gambar terlalu besar: {_thousands(width)} x {_thousands(height)} piksel, batas "
+            f"{_thousands(MAX_IMAGE_PIXELS)} piksel (dugaan 'bom dekompresi'); minta hasil pindai dengan "
+            "resolusi wajar")
 
 
 def _page_problem(pages: int, max_pages: int | None, min_pages: int | None) -> str | None:

@@ -306,8 +306,15 @@ def update_data(ws: Workspace, register: Register, service: Service, reg: str, d
 
 
 def reject(register: Register, reg: str, reason: str) -> dict[str, Any]:
+    from sakti_cli.text import normalise_text, unsafe_character
+
     if not reason.strip():
         raise InputError("Alasan penolakan wajib diisi.", saran="Pakai --alasan \"...\".")
+    hidden = unsafe_character(reason)
+    if hidden is not None:  # the reason is shown to the citizen and kept in the audit trail
+        raise InputError(f"Alasan penolakan berisi {hidden}, yang tidak boleh ada.",
+                         saran="Ketik ulang alasannya tanpa karakter itu.")
+    reason = normalise_text(reason)
     with register.transaction() as txn:
         record = find_application(txn, reg)
         before = record["status"]

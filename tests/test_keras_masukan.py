@@ -299,6 +299,8 @@ ACTIVE = {
     "launch": (pdf("/OpenAction 4 0 R", "<< /S /Launch /F (cmd.exe) >>"), "Launch"),
     "embedded-file": (embedded_file_pdf(), "berkas tersemat"),
     "uri-on-open": (pdf("/OpenAction 4 0 R", "<< /S /URI /URI (http://contoh.invalid/) >>"), "alamat web otomatis"),
+    "submit-on-close": (pdf("/AA << /WC 4 0 R >>", "<< /S /SubmitForm /F (http://contoh.invalid/) >>"),
+                        "pengiriman formulir otomatis"),
     "zip-appended": (pdf(tail=zip_bytes()), "ZIP"),
     "zip-inside": (pdf("", "<< /Length 60 >>\nstream\n" + zip_bytes()[:60].decode("latin-1") + "\nendstream"),
                    "ZIP"),
@@ -318,8 +320,10 @@ def test_active_or_polyglot_pdf_is_not_valid(tmp_path: Path, case: str) -> None:
 
 
 @pytest.mark.parametrize("content", [pdf(), pdf("/OpenAction [3 0 R /Fit]"),
-                                     pdf("", "<< /Type /Annot /Subtype /Link /A << /S /URI /URI (http://x.id) >> >>")],
-                         ids=["plain", "open-at-page", "clickable-link"])
+                                     pdf("", "<< /Type /Annot /Subtype /Link /A << /S /URI /URI (http://x.id) >> >>"),
+                                     pdf("/AcroForm << /Fields [4 0 R] >>",
+                                         "<< /FT /Btn /T (kirim) /A << /S /SubmitForm /F (http://x.id) >> >>")],
+                         ids=["plain", "open-at-page", "clickable-link", "form-button"])
 def test_ordinary_pdfs_stay_valid(tmp_path: Path, content: bytes) -> None:
     from sakti_cli.rules.berkas import check_file
 
@@ -433,3 +437,13 @@ def test_markup_in_a_name_is_shown_as_written_not_a_crash(cli: Cli, office: Path
         result = cli(*args)
         assert result.exit_code == 0, (result.stdout, result.stderr)
         assert "[/]" in result.stdout and "tak terduga" not in result.stderr
+
+
+def test_clerk_texts_with_hidden_characters_are_refused(cli: Cli, office: Path, envelope: Path) -> None:
+    reg = cli.json("daftar", "sktm", "--data", envelope)["nomor_registrasi"]
+    result = cli("tolak", reg, "--alasan", "pengantar\u202e palsu")
+    assert result.exit_code == 3 and "U+202E" in result.stderr
+    result = cli("--petugas", "loket\x1b[2J", "tolak", reg, "--alasan", "pengantar palsu")
+    assert result.exit_code == 2 and "--petugas" in result.stderr
+    assert_no_raw_controls(result.stdout, result.stderr)
+    assert cli.json("status", reg)["status"] == "DITERIMA"

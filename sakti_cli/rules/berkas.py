@@ -39,16 +39,18 @@ MAX_IMAGE_PIXELS = 50_000_000
 _PDF_MAX_OBJECTS = 100_000  # bounded effort for the active-content walk (a scanned letter has hundreds)
 # Active content (issue 8): what runs or hides something when the file is opened, by the name that marks it.
 # OpenAction/AA themselves are not refused: a Word export opens at page 1 with one; what they run is.
-# A link a reader clicks (URI in a link annotation) is allowed; a URI opened automatically is not.
+# A link or a form button a reader clicks (URI, SubmitForm) is allowed; the same run automatically is not.
 _ACTIVE_NAMES = {
     "JavaScript": "JavaScript", "JS": "JavaScript",
     "Launch": "aksi Launch (dapat menjalankan program)",
     "EmbeddedFile": "berkas tersemat", "EmbeddedFiles": "berkas tersemat", "GoToE": "berkas tersemat",
     "RichMedia": "konten RichMedia (Flash/video)", "RichMediaExecute": "konten RichMedia (Flash/video)",
     "XFA": "formulir XFA",
-    "SubmitForm": "aksi pengiriman formulir", "ImportData": "aksi pengiriman formulir",
 }  # fmt: skip
-_AUTO_URI = "pembukaan alamat web otomatis (URI pada OpenAction/AA)"
+# Sending or fetching over the network is refused only when it happens by itself (OpenAction, AA).
+_AUTOMATIC = {"/URI": "pembukaan alamat web otomatis (OpenAction/AA)",
+              "/SubmitForm": "pengiriman formulir otomatis (OpenAction/AA)",
+              "/ImportData": "pengiriman formulir otomatis (OpenAction/AA)"}
 _PDF_NAME = re.compile(rb"/((?:[A-Za-z0-9_.+-]|#[0-9A-Fa-f]{2}){1,127})")
 _ZIP_LOCAL = b"PK\x03\x04"
 _ZIP_METHODS = {0, 1, 6, 8, 9, 12, 14, 93, 95, 98, 99}
@@ -397,8 +399,10 @@ def _active_in_dict(item: dict[object, object]) -> set[str]:
     additional = resolved(item.get("/AA"))
     if isinstance(additional, dict):
         automatic += [resolved(v) for v in additional.values()]
-    if any(isinstance(a, dict) and str(resolved(a.get("/S"))) == "/URI" for a in automatic):
-        found.add(_AUTO_URI)
+    for action in automatic:
+        kind = str(resolved(action.get("/S"))) if isinstance(action, dict) else ""
+        if kind in _AUTOMATIC:
+            found.add(_AUTOMATIC[kind])
     return found
 
 

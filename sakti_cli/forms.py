@@ -221,9 +221,9 @@ def confined_path(base: Path, name: Any, field: str) -> Path:
     """The file an envelope names, resolved inside ``base`` (the envelope's folder, or the current
     folder for stdin). A data file comes from outside the office: it may not point the desk at
     ``/etc/passwd``, ``../../`` or a symlink that leaves its folder (the clerk can, with --berkas)."""
-    if not isinstance(name, str) or not name.strip():
-        raise DataInvalid(f"Kolom {field} harus berisi nama berkas.", saran="Tulis nama berkas sebagai teks.",
-                          masalah=[{"kolom": field, "pesan": "harus berisi nama berkas"}])
+    if not isinstance(name, str) or not name.strip() or not _encodable_path(name):
+        raise DataInvalid(f"Kolom {field} harus berisi nama berkas yang sah.", saran="Tulis nama berkas sebagai teks.",
+                          masalah=[{"kolom": field, "pesan": "harus berisi nama berkas yang sah"}])
     root = base.resolve()
     lexical = Path(name)
     target = (root / lexical).resolve()
@@ -237,6 +237,16 @@ def confined_path(base: Path, name: Any, field: str) -> Path:
             masalah=[{"kolom": field, "pesan": problem}],
         )
     return target
+
+
+def _encodable_path(name: str) -> bool:
+    """A name the file system can be asked about (no NUL, no lone surrogate from a ``\\ud800`` escape)."""
+    import os
+
+    try:
+        return "\0" not in name and bool(os.fsencode(name))
+    except UnicodeEncodeError:
+        return False
 
 
 EnvelopeFile = tuple[str, Path, str]  # (requirement code, resolved path, name as the envelope gave it)

@@ -36,7 +36,8 @@ def _unsafe(char: str, allowed: frozenset[str] = _ALLOWED_CONTROLS) -> bool:
 def describe_character(char: str) -> str:
     """``U+202E RLO (pembalik arah teks)``: a hidden character named so staff can find it."""
     code = f"U+{ord(char):04X}"
-    name = _NAMES.get(char) or ("karakter kendali" if unicodedata.category(char) == "Cc" else "karakter tak terlihat")
+    kinds = {"Cc": "karakter kendali", "Cs": "surrogate tunggal (teks rusak)"}
+    name = _NAMES.get(char) or kinds.get(unicodedata.category(char), "karakter tak terlihat")
     return f"{code} {name}"
 
 

@@ -419,7 +419,7 @@ def test_deep_yaml_in_an_sop_or_the_calendar_is_a_named_config_error(cli: Cli, o
     from sakti_cli.errors import ConfigError
     from sakti_cli.rules.kalender import parse_calendar
 
-    deep = "kode: " + "[" * 1000 + "]" * 1000 + "\n"  # past the recursion limit of PyYAML's composer
+    deep = "kode: " + "[" * 600 + "]" * 600 + "\n"  # past the recursion limit of PyYAML's composer
     (office / "sop" / "sktm.yaml").write_text(deep, encoding="utf-8")
     result = cli("daftar", "sktm", "--data", "x.json")
     assert result.exit_code == 4, (result.stdout, result.stderr)
@@ -447,3 +447,25 @@ def test_clerk_texts_with_hidden_characters_are_refused(cli: Cli, office: Path, 
     assert result.exit_code == 2 and "--petugas" in result.stderr
     assert_no_raw_controls(result.stdout, result.stderr)
     assert cli.json("status", reg)["status"] == "DITERIMA"
+
+
+@pytest.mark.parametrize("name", ["ktp\x00.jpg", "\ud800.jpg"], ids=["nul", "lone-surrogate"])
+def test_envelope_file_name_the_file_system_cannot_take_is_bad_input(
+    cli: Cli, office: Path, envelope: Path, name: str
+) -> None:
+    data = with_envelope(envelope, envelope.parent / "aneh.json", {"berkas": {"ktp": name}})
+    result = cli("daftar", "sktm", "--data", data)
+    assert result.exit_code == 3, (result.stdout, result.stderr)
+    assert "berkas.ktp" in result.stderr and "tak terduga" not in result.stderr
+    assert stored_files(office) == []
+
+
+def test_envelope_file_with_escapes_in_its_name_is_stored_under_a_clean_name(
+    cli: Cli, office: Path, envelope: Path
+) -> None:
+    shutil.copy(envelope.parent / "ktp.jpg", envelope.parent / "ktp\x1b[2J\u202e.jpg")
+    data = with_envelope(envelope, envelope.parent / "esc.json", {"berkas": {"ktp": "ktp\x1b[2J\u202e.jpg"}})
+    result = cli("daftar", "sktm", "--data", data, "--json")
+    assert result.exit_code == 0, result.stderr
+    assert json.loads(result.stdout)["berkas"]["ktp"][0]["nama_asli"] == "ktp-2J.jpg"
+    assert_no_raw_controls(result.stdout, result.stderr)

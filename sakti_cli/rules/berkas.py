@@ -1,6 +1,9 @@
 """Requirement-file checks: what a file really is (by content) and whether it can be used.
 
-``detect_kind`` looks at magic bytes only; a file's extension is never trusted. ``check_file`` never
+``detect_kind`` looks at magic bytes only; a file's extension is never trusted. Size and an image's
+declared pixel count are checked before any parser reads the file (``intake_problem`` does the same
+before ``daftar``/``lengkapi`` copy it); a PDF with active content (JavaScript, Launch, embedded files,
+RichMedia, XFA, network actions run by themselves) or a ZIP glued to a PDF or image is TIDAK_VALID. ``check_file`` never
 raises for a bad file: it returns ``FileCheck(status="TIDAK_VALID", pesan=...)`` with the reason, so a
 caller can list every problem of an application at once. It raises ``FileUnreadable`` only when the
 path does not exist at all.
@@ -52,6 +55,7 @@ _AUTOMATIC = {"/URI": "pembukaan alamat web otomatis (OpenAction/AA)",
               "/SubmitForm": "pengiriman formulir otomatis (OpenAction/AA)",
               "/ImportData": "pengiriman formulir otomatis (OpenAction/AA)"}
 _PDF_NAME = re.compile(rb"/((?:[A-Za-z0-9_.+-]|#[0-9A-Fa-f]{2}){1,127})")
+_PDF_STREAM_START = re.compile(rb">>\s*stream\r?\n")
 _ZIP_LOCAL = b"PK\x03\x04"
 _ZIP_METHODS = {0, 1, 6, 8, 9, 12, 14, 93, 95, 98, 99}
 _HEAD = 1024  # a PDF header may follow some junk; the spec tolerates it within the first 1024 bytes
@@ -345,11 +349,11 @@ def _raw_active_names(path: Path) -> set[str]:
 
 def _outside_streams(data: bytes) -> bytes:
     """The bytes of a PDF without its stream data (binary: a scan's JPEG would match names by chance).
-    One pass: each ``stream`` keyword is paired with the next ``endstream``; an unclosed one ends it."""
+    One pass: each ``>> stream`` is paired with the next ``endstream``; an unclosed one ends it."""
     parts, at = [], 0
-    while (start := data.find(b"stream", at)) != -1:
-        parts.append(data[at:start])
-        end = data.find(b"endstream", start + 6)
+    while (opened := _PDF_STREAM_START.search(data, at)) is not None:
+        parts.append(data[at : opened.start() + 2])
+        end = data.find(b"endstream", opened.end())
         if end == -1:
             return b"".join(parts)
         at = end + 9
@@ -424,8 +428,6 @@ def _zip_inside(path: Path) -> set[str]:
                 return {"arsip ZIP tersisip (berkas poliglot)"}
         start = data.find(_ZIP_LOCAL, start + 1)
     return set()
-
-
 
 
 def _check_image(path: Path, kind: str) -> str | None:

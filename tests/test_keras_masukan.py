@@ -469,3 +469,12 @@ def test_envelope_file_with_escapes_in_its_name_is_stored_under_a_clean_name(
     assert result.exit_code == 0, result.stderr
     assert json.loads(result.stdout)["berkas"]["ktp"][0]["nama_asli"] == "ktp-2J.jpg"
     assert_no_raw_controls(result.stdout, result.stderr)
+
+
+def test_deep_toml_in_the_office_config_is_a_named_config_error(cli: Cli, office: Path) -> None:
+    config = office / "sakti.toml"
+    config.write_text(config.read_text(encoding="utf-8") + "\n[dalam]\na = " + "[" * 5000 + "]" * 5000 + "\n",
+                      encoding="utf-8")
+    result = cli("kantor")
+    assert result.exit_code == 4, (result.stdout, result.stderr)
+    assert "sakti.toml" in result.stderr and "bersarang" in result.stderr and "tak terduga" not in result.stderr

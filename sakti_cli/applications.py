@@ -39,6 +39,7 @@ class FileArg:
     kode: str
     path: Path
     nama: str = ""  # the name the file was given under (an envelope's, before symlinks are followed)
+    inside: Path | None = None  # the folder an envelope's file must stay in, also while it is copied
 
     @property
     def stored_name(self) -> str:
@@ -62,7 +63,7 @@ def parse_file_args(items: list[str], service: Service) -> list[FileArg]:
     return out
 
 
-def file_arg(code: str, path: Path, service: Service, name: str = "") -> FileArg:
+def file_arg(code: str, path: Path, service: Service, name: str = "", inside: Path | None = None) -> FileArg:
     """One requirement file: its code known to the service, the file a readable regular file."""
     code = code.strip().lower()
     if service.requirement(code) is None:
@@ -77,7 +78,7 @@ def file_arg(code: str, path: Path, service: Service, name: str = "") -> FileArg
             handle.read(1)
     except OSError as exc:
         raise FileUnreadable(f"Berkas {path} tidak dapat dibaca: {exc.strerror}.") from None
-    return FileArg(code, path, name)
+    return FileArg(code, path, name, inside)
 
 
 def normalise_reg(value: str) -> str:
@@ -142,7 +143,7 @@ def _copy_bounded(item: FileArg, target: Path, limit: int | None) -> tuple[int, 
     import hashlib
 
     digest, size = hashlib.sha256(), 0
-    with item.path.open("rb") as source, target.open("xb") as sink:
+    with _open_source(item) as source, target.open("xb") as sink:
         for chunk in iter(lambda: source.read(1 << 20), b""):
             size += len(chunk)
             if limit is not None and size > limit:
@@ -151,6 +152,33 @@ def _copy_bounded(item: FileArg, target: Path, limit: int | None) -> tuple[int, 
             digest.update(chunk)
             sink.write(chunk)
     return size, digest.hexdigest()
+
+
+def _open_source(item: FileArg) -> Any:
+    """Open a file to copy. An envelope's file is opened without following a final symlink and checked,
+    once open, to be still inside its folder: a file swapped for a link after the check is refused."""
+    import errno
+    import os
+
+    if item.inside is None:
+        return item.path.open("rb")
+    swapped = FileUnreadable(f"Berkas {item.path} (untuk '{item.kode}') berubah menjadi tautan ke luar folder data "
+                             f"{item.inside} saat disalin. Tidak ada yang disalin.", berkas=str(item.path))
+    try:
+        handle = os.fdopen(os.open(item.path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0)), "rb")
+    except OSError as exc:
+        if exc.errno == errno.ELOOP:
+            raise swapped from None
+        raise FileUnreadable(f"Berkas {item.path} (untuk '{item.kode}') tidak dapat dibuka: {exc.strerror}. "
+                             "Tidak ada yang disalin.", berkas=str(item.path)) from None
+    try:
+        real = Path(os.readlink(f"/proc/self/fd/{handle.fileno()}"))
+    except OSError:  # no /proc (not Linux): the check before opening stands alone
+        return handle
+    if not real.is_relative_to(item.inside):
+        handle.close()
+        raise swapped
+    return handle
 
 
 def _place_files(ws: Workspace, staging: Path, reg: str) -> Path:

@@ -478,3 +478,26 @@ def test_deep_toml_in_the_office_config_is_a_named_config_error(cli: Cli, office
     result = cli("kantor")
     assert result.exit_code == 4, (result.stdout, result.stderr)
     assert "sakti.toml" in result.stderr and "bersarang" in result.stderr and "tak terduga" not in result.stderr
+
+
+def test_envelope_file_swapped_for_a_link_after_the_check_is_refused(
+    cli: Cli, office: Path, envelope: Path, neighbour: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from sakti_cli.rules import berkas
+
+    checked = berkas.intake_problem
+    ktp = envelope.parent / "ktp.jpg"
+
+    def swap_then_check(path: Path, max_kb: int | None) -> str | None:
+        problem = checked(path, max_kb)
+        if path == ktp.resolve():  # the race: replaced by a link out of the folder after the check
+            ktp.unlink()
+            ktp.symlink_to(neighbour / "ktp-tetangga.jpg")
+        return problem
+
+    monkeypatch.setattr(berkas, "intake_problem", swap_then_check)
+    result = cli("daftar", "sktm", "--data", envelope)
+    assert result.exit_code == 3, (result.stdout, result.stderr)
+    assert "'ktp'" in result.stderr and "tautan ke luar folder" in result.stderr
+    assert stored_files(office) == []
+    assert not list((office / "data" / "berkas").glob(".baru-*"))

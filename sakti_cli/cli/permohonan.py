@@ -92,12 +92,14 @@ def daftar(out: Output, layanan: Annotated[str, typer.Argument(help="Kode layana
 
     ws = workspace()
     service = _services(ws)(layanan)
-    fields, listed = split_envelope(read_data(data), service.kode, data_base(data))
+    base = data_base(data).resolve()
+    fields, listed = split_envelope(read_data(data), service.kode, base)
     if asli:
         fields = add_originals(fields, asli)
     given = parse_file_args(berkas or [], service)
     overridden = {item.kode for item in given}
-    files = [file_arg(code, path, service, name) for code, path, name in listed if code not in overridden] + given
+    files = [file_arg(code, path, service, name, inside=base) for code, path, name in listed
+             if code not in overridden] + given
     record = register_application(ws, register_for(ws), service, fields, files, _today(ws))
     payload = application_payload(record, service)
 

@@ -501,3 +501,12 @@ def test_envelope_file_swapped_for_a_link_after_the_check_is_refused(
     assert "'ktp'" in result.stderr and "tautan ke luar folder" in result.stderr
     assert stored_files(office) == []
     assert not list((office / "data" / "berkas").glob(".baru-*"))
+
+
+def test_a_1_gb_data_file_is_refused_without_reading_it(cli: Cli, office: Path, tmp_path: Path) -> None:
+    huge = tmp_path / "besar.json"
+    huge.write_text("{", encoding="utf-8")
+    os.truncate(huge, GB)
+    result = cli("daftar", "sktm", "--data", huge)
+    assert result.exit_code == 3, (result.stdout, result.stderr)
+    assert "besar.json" in result.stderr and "16 MB" in result.stderr

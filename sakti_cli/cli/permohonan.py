@@ -35,13 +35,24 @@ def data_base(source: str) -> Path:
     return Path.cwd() if source == "-" else Path(source).expanduser().resolve().parent
 
 
+DATA_MAX_BYTES = 16 * 1024 * 1024  # one application's data; scans are separate files
+
+
 def read_data(source: str) -> Any:
     from sakti_cli.forms import parse_json_data
 
+    too_big = FileUnreadable(f"Data {'dari stdin' if source == '-' else source} lebih dari 16 MB: bukan data satu "
+                             "permohonan.",
+                             saran="Berkas pindaian dilampirkan terpisah (amplop 'berkas' atau --berkas).")
     if source == "-":
-        return parse_json_data(sys.stdin.read(), "Data dari stdin")
+        text = sys.stdin.read(DATA_MAX_BYTES + 1)
+        if len(text) > DATA_MAX_BYTES:
+            raise too_big
+        return parse_json_data(text, "Data dari stdin")
     path = Path(source).expanduser()
     try:
+        if path.is_file() and path.stat().st_size > DATA_MAX_BYTES:
+            raise too_big
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
         raise FileUnreadable(f"Berkas data {path} tidak ada.", saran="Periksa nama dan letak berkasnya.") from None

@@ -25,7 +25,6 @@ from sakti_cli.office import Workspace, make_private
 from sakti_cli.privacy import mask_text
 from sakti_cli.registry import APPLICATION_BLOCK, Register, Transaction, block_key
 from sakti_cli.sop import Service
-from sakti_cli.storage import sha256_file
 
 STATES = ("DITERIMA", "LENGKAP", "BELUM_LENGKAP", "MENUNGGU_TTD", "TERBIT", "DITOLAK")
 FINAL_STATES = ("TERBIT", "DITOLAK")
@@ -40,6 +39,15 @@ EXTENSIONS = {"pdf": "pdf", "jpeg": "jpg", "png": "png", "webp": "webp", "heic":
 class FileArg:
     kode: str
     path: Path
+    nama: str = ""  # the name the file was given under (an envelope's, before symlinks are followed)
+    inside: Path | None = None  # the folder an envelope's file must stay in, also while it is copied
+
+    @property
+    def stored_name(self) -> str:
+        """The original name as recorded and shown: cleaned (no folder, no control characters)."""
+        from sakti_cli.text import safe_file_name
+
+        return safe_file_name(self.nama or self.path.name)
 
 
 def parse_file_args(items: list[str], service: Service) -> list[FileArg]:
@@ -52,21 +60,26 @@ def parse_file_args(items: list[str], service: Service) -> list[FileArg]:
             raise InputError(
                 f"Format --berkas '{item}' salah.", saran="Tulis sebagai KODE=BERKAS, mis. --berkas ktp=ktp.pdf."
             )
-        if service.requirement(code) is None:
-            known = ", ".join(r.kode for r in service.persyaratan)
-            raise InputError(f"Kode berkas '{code}' bukan persyaratan layanan {service.kode}.",
-                             saran=f"Kode yang ada: {known}.")
-        path = Path(raw.strip()).expanduser()
-        if not path.is_file():
-            raise FileUnreadable(f"Berkas {path} (untuk '{code}') tidak ada atau bukan berkas.",
-                                 saran="Periksa nama dan letak berkasnya.")
-        try:
-            with path.open("rb") as handle:
-                handle.read(1)
-        except OSError as exc:
-            raise FileUnreadable(f"Berkas {path} tidak dapat dibaca: {exc.strerror}.") from None
-        out.append(FileArg(code, path))
+        out.append(file_arg(code, Path(raw.strip()).expanduser(), service))
     return out
+
+
+def file_arg(code: str, path: Path, service: Service, name: str = "", inside: Path | None = None) -> FileArg:
+    """One requirement file: its code known to the service, the file a readable regular file."""
+    code = code.strip().lower()
+    if service.requirement(code) is None:
+        known = ", ".join(r.kode for r in service.persyaratan)
+        raise InputError(f"Kode berkas '{code}' bukan persyaratan layanan {service.kode}.",
+                         saran=f"Kode yang ada: {known}.")
+    if not path.is_file():
+        raise FileUnreadable(f"Berkas {path} (untuk '{code}') tidak ada atau bukan berkas.",
+                             saran="Periksa nama dan letak berkasnya.")
+    try:
+        with path.open("rb") as handle:
+            handle.read(1)
+    except OSError as exc:
+        raise FileUnreadable(f"Berkas {path} tidak dapat dibaca: {exc.strerror}.") from None
+    return FileArg(code, path, name, inside)
 
 
 def normalise_reg(value: str) -> str:
@@ -88,24 +101,85 @@ def partition_of_reg(reg: str) -> str:
     return block_key(month_of_reg(reg), max(1, int(reg.split("-")[2])), APPLICATION_BLOCK)  # 0000: never issued
 
 
-def _stage_files(ws: Workspace, files: list[FileArg]) -> tuple[Path, dict[str, list[dict[str, Any]]]]:
-    """Copy files into a private staging folder before the register step (no lock held)."""
-    from sakti_cli.rules.berkas import detect_kind
+def _stage_files(ws: Workspace, service: Service, files: list[FileArg]
+                 ) -> tuple[Path, dict[str, list[dict[str, Any]]]]:
+    """Copy files into a private staging folder before the register step (no lock held).
 
+    Each file is measured before a byte is copied: above the SOP's ``ukuran_maks_kb`` (or, for an
+    image, above the pixel limit its header declares) it is refused, nothing kept. The copy is read in
+    chunks and stops at the limit, so a file that grows meanwhile is refused too."""
+    from sakti_cli.rules.berkas import detect_kind, intake_problem
+
+    for item in files:
+        req = service.requirement(item.kode)
+        limit_kb = req.ukuran_maks_kb if req is not None else None
+        problem = intake_problem(item.path, limit_kb)
+        if problem is not None:
+            raise FileUnreadable(f"Berkas {item.path} (untuk '{item.kode}') ditolak: {problem}. Tidak ada yang "
+                                 "disalin.", saran="Minta berkas yang lebih kecil (pindai ulang dengan resolusi "
+                                 "wajar, mis. 150-300 dpi) atau simpan sebagai PDF/JPEG.", berkas=str(item.path))
     staging = ws.files_dir / f".baru-{secrets.token_hex(6)}"
     staging.mkdir(parents=True)
     make_private(staging)
     recorded: dict[str, list[dict[str, Any]]] = {}
-    for item in files:
-        entries = recorded.setdefault(item.kode, [])
-        kind = detect_kind(item.path)
-        ext = EXTENSIONS.get(kind or "", "bin")
-        name = f"{item.kode}-{len(entries) + 1}.{ext}"
-        shutil.copyfile(item.path, staging / name)
-        make_private(staging / name)
-        entries.append({"nama_asli": mask_text(item.path.name), "berkas": name, "jenis": kind,
-                        "ukuran": item.path.stat().st_size, "sha256": sha256_file(staging / name)})
+    try:
+        for item in files:
+            entries = recorded.setdefault(item.kode, [])
+            kind = detect_kind(item.path)
+            ext = EXTENSIONS.get(kind or "", "bin")
+            name = f"{item.kode}-{len(entries) + 1}.{ext}"
+            req = service.requirement(item.kode)
+            size, digest = _copy_bounded(item, staging / name, req.ukuran_maks_kb * 1024 if req else None)
+            make_private(staging / name)
+            entries.append({"nama_asli": mask_text(item.stored_name), "berkas": name, "jenis": kind,
+                            "ukuran": size, "sha256": digest})
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
     return staging, recorded
+
+
+def _copy_bounded(item: FileArg, target: Path, limit: int | None) -> tuple[int, str]:
+    """Copy and hash in one pass, 1 MiB at a time; refuse (and drop the copy) past ``limit`` bytes."""
+    import hashlib
+
+    digest, size = hashlib.sha256(), 0
+    with _open_source(item) as source, target.open("xb") as sink:
+        for chunk in iter(lambda: source.read(1 << 20), b""):
+            size += len(chunk)
+            if limit is not None and size > limit:
+                raise FileUnreadable(f"Berkas {item.path} (untuk '{item.kode}') bertambah besar saat disalin, "
+                                     "melebihi batas SOP. Tidak ada yang disalin.", berkas=str(item.path))
+            digest.update(chunk)
+            sink.write(chunk)
+    return size, digest.hexdigest()
+
+
+def _open_source(item: FileArg) -> Any:
+    """Open a file to copy. An envelope's file is opened without following a final symlink and checked,
+    once open, to be still inside its folder: a file swapped for a link after the check is refused."""
+    import errno
+    import os
+
+    if item.inside is None:
+        return item.path.open("rb")
+    swapped = FileUnreadable(f"Berkas {item.path} (untuk '{item.kode}') berubah menjadi tautan ke luar folder data "
+                             f"{item.inside} saat disalin. Tidak ada yang disalin.", berkas=str(item.path))
+    try:
+        handle = os.fdopen(os.open(item.path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0)), "rb")
+    except OSError as exc:
+        if exc.errno == errno.ELOOP:
+            raise swapped from None
+        raise FileUnreadable(f"Berkas {item.path} (untuk '{item.kode}') tidak dapat dibuka: {exc.strerror}. "
+                             "Tidak ada yang disalin.", berkas=str(item.path)) from None
+    try:
+        real = Path(os.readlink(f"/proc/self/fd/{handle.fileno()}"))
+    except OSError:  # no /proc (not Linux): the check before opening stands alone
+        return handle
+    if not real.is_relative_to(item.inside):
+        handle.close()
+        raise swapped
+    return handle
 
 
 def _place_files(ws: Workspace, staging: Path, reg: str) -> Path:
@@ -130,7 +204,7 @@ def register_application(
     ws: Workspace, register: Register, service: Service, data: Any, files: list[FileArg], today: date
 ) -> dict[str, Any]:
     clean = clean_application_data(service, data, ws.config.kantor.desa, today)
-    staging, recorded = _stage_files(ws, files)
+    staging, recorded = _stage_files(ws, service, files)
     try:
         with register.transaction() as txn:
             month = txn.moment.strftime("%Y%m")
@@ -215,7 +289,7 @@ def update_files(ws: Workspace, register: Register, service: Service, reg: str, 
     """``lengkapi``: the files given replace that requirement's files; back to DITERIMA."""
     if not files:
         raise InputError("Tidak ada berkas yang diberikan.", saran="Pakai --berkas KODE=BERKAS.")
-    staging, recorded = _stage_files(ws, files)
+    staging, recorded = _stage_files(ws, service, files)
     try:
         with register.transaction() as txn:
             record = find_application(txn, reg)
@@ -261,9 +335,15 @@ def update_data(ws: Workspace, register: Register, service: Service, reg: str, d
 
 
 def reject(register: Register, reg: str, reason: str) -> dict[str, Any]:
+    from sakti_cli.text import normalise_text, unsafe_character
+
     if not reason.strip():
         raise InputError("Alasan penolakan wajib diisi.", saran="Pakai --alasan \"...\".")
-    reason = mask_text(reason.strip())  # free text typed by staff: stored with any NIK in it masked
+    hidden = unsafe_character(reason)
+    if hidden is not None:  # the reason is shown to the citizen and kept in the audit trail
+        raise InputError(f"Alasan penolakan berisi {hidden}, yang tidak boleh ada.",
+                         saran="Ketik ulang alasannya tanpa karakter itu.")
+    reason = mask_text(normalise_text(reason))  # free text typed by staff: stored with any NIK masked
     with register.transaction() as txn:
         record = find_application(txn, reg)
         before = record["status"]

@@ -111,17 +111,20 @@ def check_item_requirement(spec: FieldSpec, req: Requirement, items: list[dict[s
     code, name = f"{spec.kode}.{req.kode}", f"{req.nama} (setiap {lower_first(spec.label)})"
     if not items:
         return CheckLine(code, name, OK, f"tidak berlaku: daftar {lower_first(spec.label)} kosong")
+    from sakti_cli.text import safe_file_name
+
     by_name: dict[str, dict[str, Any]] = {}
-    for entry in entries:
-        by_name.setdefault(entry["nama_asli"], entry)
-    claimed = {(item.get("berkas") or {}).get(req.kode) for item in items} - {None}
-    spare = [e for e in entries if e["nama_asli"] not in claimed]
+    for entry in entries:  # names compared cleaned: records from before names were cleaned match too
+        by_name.setdefault(safe_file_name(entry["nama_asli"]), entry)
+    claimed = {safe_file_name(given) for item in items if (given := (item.get("berkas") or {}).get(req.kode))}
+    spare = [e for e in entries if safe_file_name(e["nama_asli"]) not in claimed]
     missing: list[str] = []
     invalid: list[str] = []
     for index, item in enumerate(items):
         who = f"{lower_first(spec.label)} ke-{index + 1}" + (f" ({item['nama']})" if item.get("nama") else "")
         wanted = (item.get("berkas") or {}).get(req.kode)
-        found: dict[str, Any] | None = by_name.get(wanted) if wanted else (spare.pop(0) if spare else None)
+        found: dict[str, Any] | None = (by_name.get(safe_file_name(wanted)) if wanted
+                                        else (spare.pop(0) if spare else None))
         if found is None:
             if req.wajib:
                 missing.append(f"{who}: {'berkas ' + wanted + ' belum dilampirkan' if wanted else 'belum ada'}")

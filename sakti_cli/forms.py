@@ -16,6 +16,7 @@ from typing import Any
 from sakti_cli.errors import DataInvalid
 from sakti_cli.rules.nik import normalise_nik, parse_kk, parse_nik
 from sakti_cli.sop import FieldSpec, Service
+from sakti_cli.text import normalise_text, safe_file_name, unsafe_character
 
 _DMY = re.compile(r"^(\d{1,2})[-/.](\d{1,2})[-/.](\d{4})$")
 
@@ -37,7 +38,7 @@ def parse_date(value: Any) -> date:
 def _clean_field(spec: FieldSpec, value: Any, desa: list[str], today: date) -> Any:
     if spec.jenis == "tanggal":
         return parse_date(value).isoformat()
-    text = str(value).strip()
+    text = normalise_text(str(value).strip())
     if spec.jenis == "nik":
         nik = normalise_nik(text)
         parse_nik(nik, today=today)
@@ -98,6 +99,11 @@ def _clean_fields(specs: list[FieldSpec], data: dict[str, Any], desa: list[str],
         if spec.jenis == "daftar":
             clean[spec.kode] = _clean_list(spec, value, desa, today, path, problems)
             continue
+        hidden = unsafe_character(value) if isinstance(value, str) else None
+        if hidden is not None:
+            problems.append({"kolom": path, "pesan": f"{spec.label}: berisi {hidden}, yang tidak boleh ada di "
+                             "isian (hapus karakter itu; ketik ulang bila disalin dari pesan)"})
+            continue
         try:
             clean[spec.kode] = _clean_field(spec, value, desa, today)
         except ValueError as exc:
@@ -126,7 +132,7 @@ def _clean_list(spec: FieldSpec, value: Any, desa: list[str], today: date, path:
                         problems.append({"kolom": f"{prefix}berkas.{code}",
                                          "pesan": f"bukan persyaratan butir {spec.kode} "
                                          f"(yang ada: {', '.join(sorted(item_codes)) or '-'})"})
-                clean["berkas"] = {str(k): Path(str(v)).name for k, v in files.items() if k in item_codes}
+                clean["berkas"] = {str(k): safe_file_name(str(v)) for k, v in files.items() if k in item_codes}
         out.append(clean)
     return out
 
@@ -171,24 +177,86 @@ def clean_application_data(service: Service, data: Any, desa: list[str], today: 
     return clean
 
 
+_MAX_DEPTH = 32  # a form is an object of fields and lists of people: a few levels, never hundreds
+
+
 def parse_json_data(text: str, origin: str) -> Any:
-    """JSON from a file or stdin, with the place of a syntax error in the message."""
+    """JSON from a file or stdin, with the place of a syntax error in the message. Nesting deeper than
+    a form ever needs is refused like any malformed input (it would exhaust the recursion of every
+    later step)."""
     import json
 
     try:
-        return json.loads(text)
+        data = json.loads(text)
     except json.JSONDecodeError as exc:
         raise DataInvalid(
             f"{origin} bukan JSON yang sah (baris {exc.lineno}, kolom {exc.colno}: {exc.msg}).",
             saran="Periksa tanda kutip, koma dan kurung kurawal.",
         ) from None
+    except RecursionError:
+        data = None
+        deep = True
+    else:
+        deep = _too_deep(data)
+    if deep:
+        raise DataInvalid(f"{origin} bukan data permohonan yang sah: bersarang lebih dari {_MAX_DEPTH} tingkat.",
+                          saran="Data permohonan berupa objek kolom isian; periksa isi berkasnya.")
+    return data
 
 
-def split_envelope(raw: Any, service_code: str, base: Path) -> tuple[Any, list[tuple[str, Path]]]:
+def _too_deep(data: Any) -> bool:
+    stack = [(data, 1)]
+    while stack:
+        value, depth = stack.pop()
+        if depth > _MAX_DEPTH:
+            return True
+        if isinstance(value, dict):
+            stack.extend((v, depth + 1) for v in value.values())
+        elif isinstance(value, list):
+            stack.extend((v, depth + 1) for v in value)
+    return False
+
+
+def confined_path(base: Path, name: Any, field: str) -> Path:
+    """The file an envelope names, resolved inside ``base`` (the envelope's folder, or the current
+    folder for stdin). A data file comes from outside the office: it may not point the desk at
+    ``/etc/passwd``, ``../../`` or a symlink that leaves its folder (the clerk can, with --berkas)."""
+    if not isinstance(name, str) or not name.strip() or not _encodable_path(name):
+        raise DataInvalid(f"Kolom {field} harus berisi nama berkas yang sah.", saran="Tulis nama berkas sebagai teks.",
+                          masalah=[{"kolom": field, "pesan": "harus berisi nama berkas yang sah"}])
+    root = base.resolve()
+    lexical = Path(name)
+    target = (root / lexical).resolve()
+    if lexical.is_absolute() or not target.is_relative_to(root):
+        how = "menunjuk ke luar" if lexical.is_absolute() or ".." in lexical.parts else "adalah tautan ke luar"
+        problem = f"berkas '{name}' {how} folder data {root}"
+        raise DataInvalid(
+            f"Data menyebut berkas di luar foldernya: kolom {field}: {problem}. Tidak ada yang disalin.",
+            saran="Letakkan berkas di folder berkas data (atau di bawahnya) dan tulis namanya saja, atau "
+                  "lampirkan sendiri dengan --berkas KODE=BERKAS.",
+            masalah=[{"kolom": field, "pesan": problem}],
+        )
+    return target
+
+
+def _encodable_path(name: str) -> bool:
+    """A name the file system can be asked about (no NUL, no lone surrogate from a ``\\ud800`` escape)."""
+    import os
+
+    try:
+        return "\0" not in name and bool(os.fsencode(name))
+    except UnicodeEncodeError:
+        return False
+
+
+EnvelopeFile = tuple[str, Path, str]  # (requirement code, resolved path, name as the envelope gave it)
+
+
+def split_envelope(raw: Any, service_code: str, base: Path) -> tuple[Any, list[EnvelopeFile]]:
     """Accept a flat object of fields, or ``{"layanan", "isian": {...}, "berkas": {kode: file}}``.
 
     The envelope is what a Google Form export row or the bundled examples look like; its file
-    names are relative to the JSON file's folder.
+    names are relative to the JSON file's folder and may not leave it (:func:`confined_path`).
     """
     if not isinstance(raw, dict) or "isian" not in raw:
         return raw, []
@@ -200,11 +268,15 @@ def split_envelope(raw: Any, service_code: str, base: Path) -> tuple[Any, list[t
     if unknown:
         raise DataInvalid(f"Kunci tidak dikenal di data: {', '.join(sorted(unknown))}.",
                           saran="Yang dikenal: layanan, isian, berkas, asli.")
-    files: list[tuple[str, Path]] = []
-    for code, names in (raw.get("berkas") or {}).items():
+    listed = raw.get("berkas") or {}
+    if not isinstance(listed, dict):
+        raise DataInvalid("Kolom berkas harus berupa objek {kode: nama berkas}.",
+                          masalah=[{"kolom": "berkas", "pesan": "harus berupa objek {kode: nama berkas}"}])
+    files: list[EnvelopeFile] = []
+    for code, names in listed.items():
         for name in names if isinstance(names, list) else [names]:
             if str(name).strip():  # a blank form's empty file entry: not given yet
-                files.append((str(code), base / str(name)))
+                files.append((str(code), confined_path(base, name, f"berkas.{code}"), str(name)))
     fields = raw["isian"]
     if isinstance(fields, dict):
         fields = dict(fields)
@@ -214,29 +286,30 @@ def split_envelope(raw: Any, service_code: str, base: Path) -> tuple[Any, list[t
     return fields, files
 
 
-def _item_files(fields: dict[str, Any], base: Path) -> list[tuple[str, Path]]:
+def _item_files(fields: dict[str, Any], base: Path) -> list[EnvelopeFile]:
     """Files named next to the items of a list (``{"nama": ..., "berkas": {"ktp": "ktp-ahmad.jpg"}}``).
 
-    They are registered under ``daftar.kode`` (``ahli_waris.ktp``); the item keeps the file's name,
-    which is how ``periksa`` finds each item's file again. A file named by several items (two heirs
-    in one KK) is registered once and serves each of them.
+    They are registered under ``daftar.kode`` (``ahli_waris.ktp``); the item keeps the file's (cleaned)
+    name, which is how ``periksa`` finds each item's file again. A file named by several items (two
+    heirs in one KK) is registered once and serves each of them.
     """
-    files: list[tuple[str, Path]] = []
+    files: list[EnvelopeFile] = []
     seen: set[tuple[str, str]] = set()
     for key, value in fields.items():
         if not isinstance(value, list):
             continue
-        for item in value:
+        for index, item in enumerate(value):
             if not isinstance(item, dict) or not isinstance(item.get("berkas"), dict):
                 continue
             for code, name in item["berkas"].items():
                 if not str(name).strip():
                     continue
                 full = f"{key}.{code}"
-                if (full, Path(str(name)).name) in seen:
+                path = confined_path(base, name, f"{key}[{index}].berkas.{code}")
+                if (full, safe_file_name(name)) in seen:
                     continue
-                seen.add((full, Path(str(name)).name))
-                files.append((full, base / str(name)))
+                seen.add((full, safe_file_name(name)))
+                files.append((full, path, name))
     return files
 
 

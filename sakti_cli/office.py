@@ -204,6 +204,9 @@ def load_config(path: Path) -> OfficeConfig:
         raise WorkspaceNotFound(f"Berkas konfigurasi {path} tidak ada.") from None
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
         raise ConfigError(f"{path} bukan TOML yang sah: {exc}", saran="Perbaiki penulisan berkas itu.") from None
+    except RecursionError:
+        raise ConfigError(f"{path} bukan TOML yang sah: bersarang terlalu dalam.",
+                          saran="Perbaiki penulisan berkas itu.") from None
     version = raw.get("versi_format")
     if isinstance(version, int) and version > FORMAT_VERSION:
         raise ConfigError(

@@ -110,6 +110,15 @@ def example(name: str) -> Path:
     return REPO / "contoh" / name / "pemohon.json"
 
 
+def example_copy(tmp_path: Path, name: str) -> Path:
+    """A copy of a bundled example's folder, to write variants of its envelope next to its files
+    (an envelope's file names may not leave the envelope's folder)."""
+    target = tmp_path / f"contoh-{name}"
+    if not target.exists():
+        shutil.copytree(REPO / "contoh" / name, target)
+    return target
+
+
 @pytest.fixture
 def registered(kantor: Path, cli: Cli) -> Callable[..., str]:
     """Register a bundled example and return its registration number."""

@@ -8,7 +8,7 @@ import shutil
 from pathlib import Path
 
 import pytest
-from conftest import REPO, Cli, example
+from conftest import REPO, Cli, example, example_copy
 from pki_helpers import make_nss_db, run_pdfsig
 
 
@@ -123,8 +123,7 @@ def test_stdin_and_flat_data(kantor: Path, cli: Cli) -> None:
 def test_bad_data_refused_nothing_stored(kantor: Path, cli: Cli, tmp_path: Path, change: dict, field: str) -> None:
     raw = json.loads(example("sktm").read_text())
     raw["isian"].update(change)
-    raw["berkas"] = {k: str(REPO / "contoh" / "sktm" / v) for k, v in raw["berkas"].items()}
-    data = tmp_path / "salah.json"
+    data = example_copy(tmp_path, "sktm") / "salah.json"
     data.write_text(json.dumps(raw))
     cli.json("daftar", "sktm", "--data", str(example("sktm")))  # the register exists and holds one
     before = register_snapshot(kantor)
@@ -237,8 +236,7 @@ def test_autoescape_in_letter(kantor: Path, cli: Cli, tmp_path: Path, monkeypatc
 
     raw = json.loads(example("sktm").read_text())
     raw["isian"]["nama"] = 'Siti & <Anak> "Ayu"'
-    raw["berkas"] = {k: str(REPO / "contoh" / "sktm" / v) for k, v in raw["berkas"].items()}
-    data = tmp_path / "escape.json"
+    data = example_copy(tmp_path, "sktm") / "escape.json"
     data.write_text(json.dumps(raw))
     reg = cli.json("daftar", "sktm", "--data", str(data))["nomor_registrasi"]
     cli.json("periksa", reg)

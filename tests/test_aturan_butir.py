@@ -6,24 +6,16 @@ import json
 from pathlib import Path
 
 import pytest
-from conftest import REPO, Cli, example
+from conftest import REPO, Cli, example, example_copy
 
 AW = REPO / "contoh" / "ahli-waris"
 
 
 def _variant(tmp_path: Path, name: str, change) -> Path:  # type: ignore[no-untyped-def]
-    """A copy of an example's data with absolute file names, changed by ``change(raw)``."""
+    """A copy of an example's data next to a copy of its files, changed by ``change(raw)``."""
     raw = json.loads(example(name).read_text())
-    folder = REPO / "contoh" / name
-    raw["berkas"] = {k: [str(folder / x) for x in v] if isinstance(v, list) else str(folder / v)
-                     for k, v in raw["berkas"].items()}
-    for value in raw["isian"].values():
-        if isinstance(value, list):
-            for item in value:
-                if "berkas" in item:
-                    item["berkas"] = {k: str(folder / v) for k, v in item["berkas"].items()}
     change(raw)
-    target = tmp_path / f"{name}-varian.json"
+    target = example_copy(tmp_path, name) / f"{name}-varian.json"
     target.write_text(json.dumps(raw))
     return target
 

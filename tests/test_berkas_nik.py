@@ -217,14 +217,14 @@ def test_corrupt_png(tmp_path: Path) -> None:
 
 
 def test_decompression_bomb(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from PIL import Image
+    from sakti_cli.rules import berkas
 
     path = write(tmp_path, "foto.png", image_bytes("PNG", (100, 100)))
-    monkeypatch.setattr(Image, "MAX_IMAGE_PIXELS", 1000)  # 10 000 px > 2x limit: Pillow raises
+    monkeypatch.setattr(berkas, "MAX_IMAGE_PIXELS", 1000)  # sakti's limit, read from the header
     result = check_file(path, ["png"], max_kb=None)
     assert result.status == "TIDAK_VALID"
-    assert "terlalu besar" in result.pesan
-    monkeypatch.setattr(Image, "MAX_IMAGE_PIXELS", 6000)  # between 1x and 2x: Pillow only warns
+    assert "terlalu besar" in result.pesan and "100 x 100 piksel" in result.pesan
+    monkeypatch.setattr(berkas, "MAX_IMAGE_PIXELS", 6000)  # between 1x and 2x: Pillow alone would only warn
     assert check_file(path, ["png"], max_kb=None).status == "TIDAK_VALID"
 
 
@@ -232,7 +232,7 @@ def test_too_large(tmp_path: Path) -> None:
     path = write(tmp_path, "kk.pdf", pdf_bytes(padding=6_500_000))
     result = check_file(path, ["pdf"], max_kb=2048)
     assert result.status == "TIDAK_VALID"
-    assert result.pages == 1
+    assert result.pages is None  # refused by its size before any parser reads it
     assert "ukuran 6,2 MB melebihi batas 2 MB" in result.pesan
     assert check_file(path, ["pdf"], max_kb=8 * 1024).status == "OK"
     assert check_file(path, ["pdf"], max_kb=None).status == "OK"

@@ -8,7 +8,7 @@ from datetime import date, datetime
 from pathlib import Path
 
 import pytest
-from conftest import REPO, Cli, example
+from conftest import REPO, Cli, example, example_copy
 
 from sakti_cli.rules.kalender import Calendar, load_calendar
 
@@ -94,10 +94,7 @@ def test_working_minutes(calendar: Calendar) -> None:
 def _data(tmp_path: Path, name: str, **changes: object) -> Path:
     raw = json.loads(example(name).read_text())
     raw["isian"].update(changes)
-    folder = REPO / "contoh" / name
-    for key, value in raw["berkas"].items():
-        raw["berkas"][key] = [str(folder / v) for v in value] if isinstance(value, list) else str(folder / value)
-    target = tmp_path / f"{name}-ubah.json"
+    target = example_copy(tmp_path, name) / f"{name}-ubah.json"
     target.write_text(json.dumps(raw))
     return target
 
@@ -145,7 +142,7 @@ def test_bride_under_19_is_refused_for_the_court(kantor: Path, cli: Cli, tmp_pat
 def test_consent_required_under_21_only(kantor: Path, cli: Cli, tmp_path: Path) -> None:
     raw = json.loads(_data(tmp_path, "dispensasi-nikah").read_text())
     del raw["berkas"]["izin_orang_tua"]
-    without = tmp_path / "tanpa-izin.json"
+    without = example_copy(tmp_path, "dispensasi-nikah") / "tanpa-izin.json"
     without.write_text(json.dumps(raw))
     reg = cli.json("daftar", "dispensasi-nikah", "--data", str(without))["nomor_registrasi"]
     lines = _lines(cli, reg, 1)

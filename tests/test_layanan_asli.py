@@ -5,18 +5,13 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from conftest import REPO, Cli, example
+from conftest import Cli, example, example_copy
 
 
 def test_asli_flags_and_service_clock(kantor: Path, cli: Cli, tmp_path: Path) -> None:
     raw = json.loads(example("ahli-waris").read_text())
     raw.pop("asli")
-    folder = REPO / "contoh" / "ahli-waris"
-    raw["berkas"] = {k: str(folder / v) for k, v in raw["berkas"].items()}
-    for key in ("ahli_waris", "saksi"):
-        for item in raw["isian"][key]:
-            item["berkas"] = {k: str(folder / v) for k, v in item["berkas"].items()}
-    data = tmp_path / "tanpa-asli.json"
+    data = example_copy(tmp_path, "ahli-waris") / "tanpa-asli.json"
     data.write_text(json.dumps(raw))
     reg = cli.json("daftar", "ahli-waris", "--data", str(data))["nomor_registrasi"]
     assert cli.json("periksa", reg, code=1)["status"] == "BELUM_LENGKAP"

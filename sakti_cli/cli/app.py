@@ -53,6 +53,11 @@ def main_options(
                                           help="Tampilkan versi.")] = False,
 ) -> None:
     """Opsi global ditulis sebelum perintah: sakti --kantor DIR periksa REG."""
+    from sakti_cli.text import unsafe_character
+
+    hidden = unsafe_character(petugas) if petugas else None
+    if hidden is not None:  # the name goes into every record and audit event
+        raise typer.BadParameter(f"berisi {hidden}; ketik ulang nama petugas", param_hint="--petugas")
     GLOBALS.kantor = kantor_dir
     GLOBALS.petugas = petugas
     GLOBALS.debug = debug

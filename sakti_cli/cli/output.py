@@ -14,9 +14,12 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
-from rich.console import Console
+from rich.console import Console, ConsoleOptions, RenderableType
+from rich.markup import escape
+from rich.segment import Segment
 
 from sakti_cli.errors import SaktiError
+from sakti_cli.text import escape_json_text, printable
 
 
 def _width() -> int | None:
@@ -34,11 +37,40 @@ def _default(value: Any) -> Any:
     raise TypeError(f"tidak dapat dijadikan JSON: {type(value).__name__}")
 
 
+class SafeConsole(Console):
+    """A Console that never sends a raw control character it was given to the terminal.
+
+    Names, codes and paths come from citizens' files; an ``ESC [2J`` or an RLO in them would clear or
+    reorder the clerk's screen. Every text segment is passed through :func:`printable` after Rich has
+    laid it out and before it adds its own colour codes (control segments are Rich's, and kept)."""
+
+    def render(self, renderable: RenderableType, options: ConsoleOptions | None = None) -> Any:
+        for segment in super().render(renderable, options):
+            if segment.control is None and segment.text:
+                text = printable(segment.text)
+                if text != segment.text:
+                    segment = Segment(text, segment.style)
+            yield segment
+
+    def render_str(self, text: str, **kwargs: Any) -> Any:
+        """Markup that does not parse (a name with ``[/]`` in a table cell) is shown as written, not a crash."""
+        from rich.errors import MarkupError
+
+        try:
+            return super().render_str(text, **kwargs)
+        except MarkupError:
+            return super().render_str(text, **{**kwargs, "markup": False})
+
+
+def _json_text(value: dict[str, Any]) -> str:
+    return escape_json_text(json.dumps(value, ensure_ascii=False, indent=2, default=_default)) + "\n"
+
+
 class Output:
     def __init__(self, json_mode: bool) -> None:
         self.json_mode = json_mode
-        self.out = Console(width=_width(), highlight=False, soft_wrap=False)
-        self.err = Console(stderr=True, width=_width(), highlight=False)
+        self.out = SafeConsole(width=_width(), highlight=False, soft_wrap=False)
+        self.err = SafeConsole(stderr=True, width=_width(), highlight=False)
 
     # --- for people, always on stderr -------------------------------------------------------------
     def info(self, text: str) -> None:
@@ -55,8 +87,7 @@ class Output:
     def result(self, payload: dict[str, Any], human: Callable[[Console], None] | None = None, *,
                ok: bool = True) -> None:
         if self.json_mode:
-            sys.stdout.write(json.dumps({"ok": ok, **payload}, ensure_ascii=False, indent=2,
-                                        default=_default) + "\n")
+            sys.stdout.write(_json_text({"ok": ok, **payload}))
             sys.stdout.flush()
         elif human is not None:
             human(self.out)
@@ -68,8 +99,7 @@ class Output:
                 body["saran"] = exc.saran
             if exc.detail:
                 body["detail"] = exc.detail
-            sys.stdout.write(json.dumps({"ok": False, "error": body}, ensure_ascii=False, indent=2,
-                                        default=_default) + "\n")
-        self.err.print(f"[bold red]Galat:[/bold red] {exc.pesan}", markup=True, highlight=False)
+            sys.stdout.write(_json_text({"ok": False, "error": body}))
+        self.err.print(f"[bold red]Galat:[/bold red] {escape(exc.pesan)}", markup=True, highlight=False)
         if exc.saran:
-            self.err.print(f"[cyan]Saran:[/cyan] {exc.saran}")
+            self.err.print(f"[cyan]Saran:[/cyan] {escape(exc.saran)}")

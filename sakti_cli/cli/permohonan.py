@@ -8,6 +8,7 @@ from typing import Annotated, Any
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from sakti_cli.cli.output import Output
@@ -35,13 +36,24 @@ def data_base(source: str) -> Path:
     return Path.cwd() if source == "-" else Path(source).expanduser().resolve().parent
 
 
+DATA_MAX_BYTES = 16 * 1024 * 1024  # one application's data; scans are separate files
+
+
 def read_data(source: str) -> Any:
     from sakti_cli.forms import parse_json_data
 
+    too_big = FileUnreadable(f"Data {'dari stdin' if source == '-' else source} lebih dari 16 MB: bukan data satu "
+                             "permohonan.",
+                             saran="Berkas pindaian dilampirkan terpisah (amplop 'berkas' atau --berkas).")
     if source == "-":
-        return parse_json_data(sys.stdin.read(), "Data dari stdin")
+        text = sys.stdin.read(DATA_MAX_BYTES + 1)
+        if len(text) > DATA_MAX_BYTES:
+            raise too_big
+        return parse_json_data(text, "Data dari stdin")
     path = Path(source).expanduser()
     try:
+        if path.is_file() and path.stat().st_size > DATA_MAX_BYTES:
+            raise too_big
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
         raise FileUnreadable(f"Berkas data {path} tidak ada.", saran="Periksa nama dan letak berkasnya.") from None
@@ -55,7 +67,11 @@ def _read_application(source: str, service: Any) -> Any:
     if source != "-" and Path(source).suffix.lower() == ".xlsx":
         from sakti_cli.form_sheet import read_sheet
 
-        rows = list(read_sheet(Path(source).expanduser(), service))
+        path = Path(source).expanduser()
+        if path.is_file() and path.stat().st_size > DATA_MAX_BYTES:
+            raise FileUnreadable(f"Formulir {path} lebih dari 16 MB: bukan formulir satu permohonan.",
+                                 saran="Berkas pindaian dilampirkan terpisah, bukan di dalam lembar kerja.")
+        rows = list(read_sheet(path, service))
         if len(rows) != 1:
             raise InputError(f"Formulir {source} berisi {len(rows)} baris terisi; 'daftar' mendaftarkan satu "
                              "permohonan.", saran="Biarkan satu baris terisi (baris 2), atau satu berkas per pemohon.")
@@ -100,17 +116,19 @@ def _today(ws: Any) -> Any:
 def daftar(out: Output, layanan: Annotated[str, typer.Argument(help="Kode layanan, mis. sktm.")],
            data: DataOpt, berkas: BerkasOpt = None, asli: AsliOpt = None, json_out: JSON_OPT = False) -> None:
     """Daftarkan permohonan baru (status DITERIMA) dengan data dan berkasnya."""
-    from sakti_cli.applications import parse_file_args, register_application
+    from sakti_cli.applications import file_arg, parse_file_args, register_application
     from sakti_cli.forms import add_originals, split_envelope
 
     ws = workspace()
     service = _services(ws)(layanan)
-    fields, listed = split_envelope(_read_application(data, service), service.kode, data_base(data))
+    base = data_base(data).resolve()
+    fields, listed = split_envelope(_read_application(data, service), service.kode, base)
     if asli:
         fields = add_originals(fields, asli)
     given = parse_file_args(berkas or [], service)
     overridden = {item.kode for item in given}
-    files = parse_file_args([f"{code}={path}" for code, path in listed if code not in overridden], service) + given
+    files = [file_arg(code, path, service, name, inside=base) for code, path, name in listed
+             if code not in overridden] + given
     record = register_application(ws, register_for(ws), service, fields, files, _today(ws))
     payload = application_payload(record, service)
 
@@ -127,7 +145,7 @@ def _check_table(console: Console, reg: str, lines: list[Any], complete: bool) -
         table.add_column(col)
     for line in lines:
         table.add_row(line.kode, line.syarat, f"[{STATUS_STYLE.get(line.status, 'white')}]{line.status}[/]",
-                      line.pesan)
+                      escape(line.pesan))
     console.print(table)
     if complete:
         console.print(f"[green]LENGKAP[/green]: surat dapat diterbitkan dengan 'sakti terbitkan {reg}'.")
@@ -223,7 +241,7 @@ def permohonan(out: Output,
         for col in ("Registrasi", "Layanan", "Status", "Nama", "NIK", "Nomor surat"):
             table.add_column(col)
         for row in rows:
-            table.add_row(row["nomor_registrasi"], row["layanan"], row["status"], row["nama"] or "-",
+            table.add_row(row["nomor_registrasi"], row["layanan"], row["status"], escape(row["nama"] or "-"),
                           row["nik"] or "-", row["nomor_surat"] or "-")
         console.print(table)
 
@@ -257,7 +275,7 @@ def status(out: Output, reg: RegArg, json_out: JSON_OPT = False) -> None:
             console.print(f"Waktu layanan: {clock['teks']} (batas: {clock['batas']}){late}")
         data = Table(show_header=False, box=None)
         for key, value in payload["data"].items():
-            data.add_row(key, str(value))
+            data.add_row(escape(key), escape(str(value)))
         console.print(data)
         files = ", ".join(f"{code} ({len(items)})" for code, items in payload["berkas"].items()) or "-"
         console.print(f"Berkas: {files}")
@@ -265,7 +283,8 @@ def status(out: Output, reg: RegArg, json_out: JSON_OPT = False) -> None:
         for col in ("Waktu", "Petugas", "Dari", "Ke", "Catatan"):
             history.add_column(col)
         for step in payload["riwayat"]:
-            history.add_row(step["waktu"], step["petugas"], step["dari"] or "-", step["ke"], step["catatan"] or "")
+            history.add_row(step["waktu"], escape(step["petugas"]), step["dari"] or "-", step["ke"],
+                            escape(step["catatan"] or ""))
         console.print(history)
         if payload["surat"]:
             letter = payload["surat"]

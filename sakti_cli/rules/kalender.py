@@ -207,7 +207,10 @@ def load_yaml_text(text: str) -> Any:
         key: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:timestamp"]
         for key, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
     }
-    return yaml.load(text, Loader=Loader)
+    try:
+        return yaml.load(text, Loader=Loader)
+    except RecursionError:  # PyYAML composes recursively: nesting this deep is no SOP a person wrote
+        raise yaml.YAMLError("bersarang terlalu dalam (ratusan tingkat)") from None
 
 
 def parse_calendar(path: Path) -> CalendarFile:

@@ -2,29 +2,29 @@
 
 The bounded sandbox of :mod:`sakti_cli.render` stops a hostile template in-process; this is the
 second wall, for what the sandbox does not foresee: the longest realistic sample letter
-(:func:`sakti_cli.template_lint.sample_context`) is rendered in a child process with ``RLIMIT_AS``
-and ``RLIMIT_CPU`` set, a timer per template, a wall-clock deadline kept by the parent, and an
-environment without the caller's secrets. Pictures inside the package are sized there too (their
-headers only; LibreOffice would decode them). A pass is remembered in ``data/templat-teruji.json``
-by the template file's SHA-256 (with a hash of the sample and of the limits), so ``terbitkan`` and
-``templat periksa`` pay for it once per version of a template, never per letter.
-
-Run as ``python -m sakti_cli.template_guard JOBS.json SECONDS MEGABYTES`` only by this module.
+(:func:`sakti_cli.template_lint.sample_context`) is rendered in a forked child process with
+``RLIMIT_AS`` and ``RLIMIT_CPU`` set, a timer, a wall-clock deadline kept by the parent, and its
+environment emptied (no passphrase or PIN in reach). Pictures inside the package are sized there
+too (from their headers; LibreOffice would decode them). A pass is remembered in
+``data/templat-teruji.json`` by the template file's SHA-256 (with a hash of the sample and of the
+limits), so ``terbitkan`` and ``templat periksa`` pay for it once per version of a template, never
+per letter. The child is a fork, not a fresh Python: it already holds docxtpl and jinja2, so a trial
+costs about the render itself (tens of milliseconds) instead of most of a second of imports.
 """
 
 from __future__ import annotations
 
 import contextlib
+import functools
 import hashlib
 import json
+import math
 import os
 import select
-import shutil
 import signal
-import subprocess
-import sys
-import tempfile
 import time
+import warnings
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -36,9 +36,7 @@ from sakti_cli.sop import Service
 CACHE_NAME = "templat-teruji.json"
 CACHE_ENTRIES = 200  # old versions of templates are forgotten beyond this
 IMAGE_PIXELS_MAX = 40_000_000  # a full A4 page at 600 dpi is 35 million
-_STARTUP_SECONDS = 20.0  # the child's imports, on a slow, busy machine (about 0.7 s here)
-_GRACE_SECONDS = 5.0
-_READY = "siap"
+_GRACE_SECONDS = 5.0  # the parent's deadline over the child's own timer
 
 Verdict = ConfigError | str | None
 """None: the template passed. ConfigError: it exceeded a limit (refuse it). str: an ordinary
@@ -94,7 +92,7 @@ def _remember(ws: Workspace, passed: dict[str, dict[str, Any]]) -> None:
 
 
 def try_templates(ws: Workspace, trials: list[Trial]) -> list[Verdict]:
-    """The verdict of each trial, in order: remembered passes first, then one child for the rest."""
+    """The verdict of each trial, in order: remembered passes, then a child for each of the rest."""
     from sakti_cli.storage import sha256_file
 
     cache = _read_cache(ws)
@@ -135,123 +133,7 @@ def check_template(ws: Workspace, service: Service, template: Path) -> None:
 
 
 # ---------------------------------------------------------------------------------------------
-# The parent side: one child for a list of trials, a deadline per trial
-# ---------------------------------------------------------------------------------------------
-
-
-def child_environment() -> dict[str, str]:
-    """Only what Python needs: no passphrase, PIN or anything else of the caller's environment.
-    (Meant to be replaced by the project's one allow-list helper for children's environments.)"""
-    import sakti_cli
-
-    return {
-        "PATH": os.environ.get("PATH", os.defpath),
-        "LANG": "C.UTF-8",
-        "LC_ALL": "C.UTF-8",
-        "PYTHONDONTWRITEBYTECODE": "1",
-        "PYTHONPATH": str(Path(sakti_cli.__file__).resolve().parent.parent),
-    }
-
-
-def _limit_error(template: Path, what: str) -> ConfigError:
-    from sakti_cli.render import over_limit
-
-    return over_limit(template, what)
-
-
-def _run_children(ws: Workspace, trials: list[Trial]) -> list[Verdict]:
-    seconds = ws.config.templat.batas_detik
-    megabytes = ws.config.templat.batas_memori_mb
-    verdicts: list[Verdict] = []
-    folder = Path(tempfile.mkdtemp(prefix="sakti-uji-templat-"))
-    try:
-        while len(verdicts) < len(trials):
-            rest = trials[len(verdicts):]
-            verdicts += _one_child(folder, rest, seconds, megabytes)
-    finally:
-        shutil.rmtree(folder, ignore_errors=True)
-    return verdicts
-
-
-def _one_child(folder: Path, trials: list[Trial], seconds: float, megabytes: int) -> list[Verdict]:
-    """Verdicts of the leading trials this child finished; a child that dies or overruns gives the
-    trial it was on a limit verdict (the rest are tried again in a fresh child)."""
-    jobs = folder / "uji.json"
-    jobs.write_text(json.dumps([{"templat": str(t.template), "konteks": t.context, "qr": t.qr_payload,
-                                 "logo": str(t.logo) if t.logo else None} for t in trials], default=str))
-    command = [sys.executable, "-m", "sakti_cli.template_guard", str(jobs), repr(seconds), str(megabytes)]
-    try:
-        child = subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                                 env=child_environment(), cwd=folder, text=True, start_new_session=True)
-    except OSError as exc:
-        raise _cannot_run(f"{sys.executable}: {exc.strerror or exc}") from exc
-    verdicts: list[Verdict] = []
-    try:
-        assert child.stdout is not None
-        line = _line(child, _STARTUP_SECONDS)
-        if line != _READY:
-            child.kill()
-            child.wait()
-            err = (child.stderr.read() if child.stderr else "").strip().splitlines()
-            raise _cannot_run(err[-1] if err else f"proses berhenti dengan kode {child.returncode}")
-        for trial in trials:
-            line = _line(child, seconds + _GRACE_SECONDS)
-            if line is None:
-                child.kill()
-                code = child.wait()
-                verdicts.append(_limit_error(trial.template, _death(code, seconds, megabytes)))
-                return verdicts
-            verdicts.append(_verdict(trial.template, json.loads(line), seconds, megabytes))
-        return verdicts
-    finally:
-        if child.poll() is None:
-            child.kill()
-        child.wait()
-        for stream in (child.stdout, child.stderr):
-            if stream is not None:
-                stream.close()
-
-
-def _line(child: subprocess.Popen[str], timeout: float) -> str | None:
-    """The child's next line, or None when it ended or the deadline passed."""
-    assert child.stdout is not None
-    ready, _, _ = select.select([child.stdout], [], [], timeout)
-    if not ready:
-        return None
-    line = child.stdout.readline()
-    return line.strip() or None
-
-
-def _death(code: int | None, seconds: float, megabytes: int) -> str:
-    if code is None or code in (-signal.SIGKILL, -signal.SIGXCPU):
-        return f"lebih dari {seconds:g} detik saat dicoba dengan data contoh terpanjang (proses dihentikan)"
-    return (f"proses percobaan berhenti tidak wajar (kode {code}), kemungkinan melebihi {megabytes} MB "
-            "memori, saat dicoba dengan data contoh terpanjang")
-
-
-def _verdict(template: Path, answer: dict[str, Any], seconds: float, megabytes: int) -> Verdict:
-    kind = answer.get("hasil")
-    if kind == "ok":
-        return None
-    if kind == "waktu":
-        return _limit_error(template, f"lebih dari {seconds:g} detik saat dicoba dengan data contoh terpanjang")
-    if kind == "memori":
-        return _limit_error(template, f"lebih dari {megabytes} MB memori saat dicoba dengan data contoh terpanjang")
-    if kind == "ditolak":
-        return ConfigError(str(answer.get("pesan")), saran=answer.get("saran"), templat=str(template),
-                           ditolak=str(answer.get("ditolak")))
-    return str(answer.get("pesan") or "templat tidak dapat diisi")
-
-
-def _cannot_run(reason: str) -> EnvironmentProblem:
-    return EnvironmentProblem(
-        f"Percobaan templat dalam proses terpisah tidak dapat dijalankan ({reason}).",
-        saran="Periksa instalasi sakti (python -m sakti_cli.template_guard harus dapat dijalankan).",
-    )
-
-
-# ---------------------------------------------------------------------------------------------
-# The child side
+# The child: a fork of this process, limited before it touches the template
 # ---------------------------------------------------------------------------------------------
 
 
@@ -264,40 +146,149 @@ def _alarm(_signum: int, _frame: Any) -> None:
 
 
 def _set_limits(seconds: float, megabytes: int) -> None:
+    """In the child: the address space may grow by ``megabytes`` over what the fork inherited; CPU
+    time ``seconds`` and a little (SIGXCPU ends it); no core file (it would hold the sample letter)."""
     import resource
 
-    size = megabytes * 2**20
+    try:
+        with open("/proc/self/statm") as handle:
+            inherited = int(handle.read().split()[0]) * os.sysconf("SC_PAGE_SIZE")
+    except (OSError, ValueError):
+        inherited = 0
+    size = inherited + megabytes * 2**20
     resource.setrlimit(resource.RLIMIT_AS, (size, size))
     resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
-    _cpu_budget(seconds)
-
-
-def _cpu_budget(seconds: float) -> None:
-    """CPU time from now: ``seconds`` and a little (SIGXCPU ends the child, the parent names it)."""
-    import resource
-
-    used = resource.getrusage(resource.RUSAGE_SELF)
-    soft = int(used.ru_utime + used.ru_stime + seconds) + 2
     _soft, hard = resource.getrlimit(resource.RLIMIT_CPU)
-    if hard != resource.RLIM_INFINITY:
-        soft = min(soft, hard)
-    resource.setrlimit(resource.RLIMIT_CPU, (soft, hard))
+    cpu = math.ceil(seconds) + 1
+    resource.setrlimit(resource.RLIMIT_CPU, (cpu if hard == resource.RLIM_INFINITY else min(cpu, hard), hard))
+
+
+def _child(work: Callable[[], dict[str, Any]], seconds: float, megabytes: int, out: int) -> None:
+    """Runs in the forked child; never returns."""
+    code = 0
+    try:
+        os.environ.clear()  # nothing of the caller's environment (passphrase, PIN) stays in reach
+        for number in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
+            signal.signal(number, signal.SIG_DFL)
+        _set_limits(seconds, megabytes)
+        signal.signal(signal.SIGALRM, _alarm)
+        signal.setitimer(signal.ITIMER_REAL, seconds)
+        try:
+            answer = work()
+        except _TimeUp:
+            answer = {"hasil": "waktu"}
+        except MemoryError:
+            answer = {"hasil": "memori"}
+        finally:
+            signal.setitimer(signal.ITIMER_REAL, 0)
+        data = json.dumps(answer).encode()
+        while data:
+            data = data[os.write(out, data):]
+    except BaseException:  # the parent reports a child that gave no answer
+        code = 70
+    finally:
+        os._exit(code)
+
+
+def run_limited(work: Callable[[], dict[str, Any]], seconds: float, megabytes: int) -> dict[str, Any]:
+    """``work()``'s answer (a JSON-able dict), computed in a forked child with an empty environment,
+    ``megabytes`` more address space and ``seconds`` of time (its timer, the CPU limit, and a deadline
+    kept here); else ``{"hasil": "waktu" | "memori" | "mati", "kode": exit status}``."""
+    read_end, write_end = os.pipe()
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", DeprecationWarning)  # Python >= 3.12 when threads exist
+            pid = os.fork()
+    except OSError as exc:
+        os.close(read_end)
+        os.close(write_end)
+        raise _cannot_run(exc.strerror or str(exc)) from exc
+    if pid == 0:
+        os.close(read_end)
+        _child(work, seconds, megabytes, write_end)
+    os.close(write_end)
+    data: bytes | None = None
+    try:
+        data = _read_answer(read_end, seconds + _GRACE_SECONDS)
+    finally:
+        os.close(read_end)
+        if data is None:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGKILL)
+        _, status = os.waitpid(pid, 0)
+    if data:
+        with contextlib.suppress(ValueError):
+            answer = json.loads(data)
+            if isinstance(answer, dict):
+                return answer
+    code = os.waitstatus_to_exitcode(status)
+    if data is None or code in (-signal.SIGXCPU, -signal.SIGKILL):
+        return {"hasil": "waktu", "kode": code}
+    return {"hasil": "mati", "kode": code}
+
+
+def _read_answer(fd: int, timeout: float) -> bytes | None:
+    """Everything the child writes until it closes the pipe; None when the deadline passes first."""
+    deadline = time.monotonic() + timeout
+    chunks: list[bytes] = []
+    while True:
+        left = deadline - time.monotonic()
+        if left <= 0 or not select.select([fd], [], [], left)[0]:
+            return None
+        chunk = os.read(fd, 65536)
+        if not chunk:
+            return b"".join(chunks)
+        chunks.append(chunk)
+
+
+def _cannot_run(reason: str) -> EnvironmentProblem:
+    return EnvironmentProblem(
+        f"Percobaan templat dalam proses terpisah tidak dapat dimulai ({reason}).",
+        saran="Tutup program lain yang tidak dipakai (memori atau jumlah proses penuh), lalu coba lagi.",
+    )
+
+
+def _run_children(ws: Workspace, trials: list[Trial]) -> list[Verdict]:
+    seconds = ws.config.templat.batas_detik
+    megabytes = ws.config.templat.batas_memori_mb
+    return [_verdict(trial.template, run_limited(functools.partial(_try_one, trial), seconds, megabytes),
+                     seconds, megabytes) for trial in trials]
+
+
+def _verdict(template: Path, answer: dict[str, Any], seconds: float, megabytes: int) -> Verdict:
+    from sakti_cli.render import over_limit
+
+    kind = answer.get("hasil")
+    if kind == "ok":
+        return None
+    sample = "saat dicoba dengan data contoh terpanjang"
+    if kind == "waktu":
+        return over_limit(template, f"lebih dari {seconds:g} detik {sample}")
+    if kind == "memori":
+        return over_limit(template, f"lebih dari {megabytes} MB memori {sample}")
+    if kind == "ditolak":
+        return ConfigError(str(answer.get("pesan")), saran=answer.get("saran"), templat=str(template),
+                           ditolak=str(answer.get("ditolak")))
+    if kind == "galat":
+        return str(answer.get("pesan"))
+    return over_limit(template, f"proses percobaan berhenti tidak wajar (kode {answer.get('kode')}) {sample}")
 
 
 def check_images(template: Path) -> None:
-    """ConfigError when a picture inside the package has more than IMAGE_PIXELS_MAX pixels
-    (read from its header; nothing is decoded)."""
+    """ConfigError when a picture inside the package has IMAGE_PIXELS_MAX pixels or more (read from
+    its header; nothing is decoded)."""
     import io
-    import warnings
     import zipfile
 
     from PIL import Image
+
+    from sakti_cli.render import over_limit
 
     with zipfile.ZipFile(template) as package:
         for info in package.infolist():
             if not info.filename.startswith("word/media/"):
                 continue
-            previous, Image.MAX_IMAGE_PIXELS = Image.MAX_IMAGE_PIXELS, None  # sized here, never decoded
+            previous, Image.MAX_IMAGE_PIXELS = Image.MAX_IMAGE_PIXELS, None  # sized, never decoded
             try:
                 with warnings.catch_warnings():
                     warnings.simplefilter("ignore")
@@ -308,54 +299,19 @@ def check_images(template: Path) -> None:
             finally:
                 Image.MAX_IMAGE_PIXELS = previous
             if width * height >= IMAGE_PIXELS_MAX:
-                raise _limit_error(template, f"gambar {info.filename} berukuran {width} x {height} piksel "
-                                   f"(batas {IMAGE_PIXELS_MAX // 1_000_000} juta piksel)")
+                raise over_limit(template, f"gambar {info.filename} berukuran {width} x {height} piksel "
+                                 f"(batas {IMAGE_PIXELS_MAX // 1_000_000} juta piksel)")
 
 
-def _try_one(job: dict[str, Any], seconds: float) -> dict[str, Any]:
+def _try_one(trial: Trial) -> dict[str, Any]:
+    """In the child: size the pictures, render the sample; what happened, as a JSON-able answer."""
     from sakti_cli.render import render_bytes
 
-    template = Path(job["templat"])
-    _cpu_budget(seconds)
-    signal.setitimer(signal.ITIMER_REAL, seconds)
     try:
-        check_images(template)
-        render_bytes(template, job["konteks"], qr_payload=job["qr"], logo=Path(job["logo"]) if job["logo"] else None)
-    except _TimeUp:
-        return {"hasil": "waktu"}
-    except MemoryError:
-        return {"hasil": "memori"}
+        check_images(trial.template)
+        render_bytes(trial.template, trial.context, qr_payload=trial.qr_payload, logo=trial.logo)
     except ConfigError as exc:
         if "ditolak" in exc.detail:
             return {"hasil": "ditolak", "ditolak": exc.detail["ditolak"], "pesan": exc.pesan, "saran": exc.saran}
         return {"hasil": "galat", "pesan": exc.pesan}
-    finally:
-        signal.setitimer(signal.ITIMER_REAL, 0)
     return {"hasil": "ok"}
-
-
-def _child_main(argv: list[str]) -> int:
-    jobs_file, seconds_text, megabytes_text = argv
-    seconds, megabytes = float(seconds_text), int(megabytes_text)
-    _set_limits(seconds, megabytes)
-    signal.signal(signal.SIGALRM, _alarm)
-    jobs = json.loads(Path(jobs_file).read_text())
-    # imported before "ready": the deadline is for rendering, not for starting Python
-    import docxtpl  # noqa: F401
-    import jinja2.sandbox  # noqa: F401
-    import PIL.Image  # noqa: F401
-    import segno  # noqa: F401
-
-    import sakti_cli.render  # noqa: F401
-
-    print(_READY, flush=True)
-    for job in jobs:
-        started = time.monotonic()
-        answer = _try_one(job, seconds)
-        answer["detik"] = round(time.monotonic() - started, 3)
-        print(json.dumps(answer), flush=True)
-    return 0
-
-
-if __name__ == "__main__":
-    sys.exit(_child_main(sys.argv[1:]))

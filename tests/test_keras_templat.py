@@ -9,6 +9,7 @@ reserved. A good template is tried once per version (the cache), not per letter.
 from __future__ import annotations
 
 import json
+import os
 import re
 import struct
 import time
@@ -88,16 +89,21 @@ def _refused(payload: dict, needle: str) -> str:
 
 
 @pytest.fixture
-def count_trials(monkeypatch: pytest.MonkeyPatch) -> list[int]:
-    """How many templates went to a child process (the trial), across the test."""
-    counts: list[int] = []
-    original = template_guard._run_children
+def count_trials(monkeypatch: pytest.MonkeyPatch) -> dict[str, list[int]]:
+    """How often the check was consulted ("cek") and how many templates it sent to a child ("uji")."""
+    counts: dict[str, list[int]] = {"cek": [], "uji": []}
+    run_children, try_templates = template_guard._run_children, template_guard.try_templates
 
-    def counting(ws: object, trials: list) -> list:
-        counts.append(len(trials))
-        return original(ws, trials)  # type: ignore[arg-type]
+    def counting_children(ws: object, trials: list) -> list:
+        counts["uji"].append(len(trials))
+        return run_children(ws, trials)  # type: ignore[arg-type]
 
-    monkeypatch.setattr(template_guard, "_run_children", counting)
+    def counting_checks(ws: object, trials: list) -> list:
+        counts["cek"].append(len(trials))
+        return try_templates(ws, trials)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(template_guard, "_run_children", counting_children)
+    monkeypatch.setattr(template_guard, "try_templates", counting_checks)
     return counts
 
 
@@ -177,15 +183,24 @@ def test_slow_template_stopped_by_child_time_limit(kantor: Path, cli: Cli, count
     code, payload = _periksa(cli, "--tanpa-pdf")
     assert code == 4, payload
     _refused(payload, "lebih dari 1 detik")
-    assert count_trials == [1] and time.monotonic() - started < 10
+    assert count_trials["uji"] == [1] and time.monotonic() - started < 10
 
 
-def test_child_environment_holds_no_secret(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_child_has_no_secret_and_is_limited(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The trial's child: an empty environment, and a memory and time limit of its own."""
     monkeypatch.setenv("SAKTI_SANDI", "rahasia-sandi")
-    monkeypatch.setenv("SAKTI_PIN", "123456")
-    env = template_guard.child_environment()
-    assert "rahasia-sandi" not in env.values() and "123456" not in env.values()
-    assert set(env) <= {"PATH", "LANG", "LC_ALL", "PYTHONDONTWRITEBYTECODE", "PYTHONPATH"}
+    assert template_guard.run_limited(lambda: {"env": dict(os.environ)}, 5, 128) == {"env": {}}
+    assert os.environ["SAKTI_SANDI"] == "rahasia-sandi"  # the parent keeps its own
+    answer = template_guard.run_limited(lambda: {"n": len(bytearray(600 * 2**20))}, 5, 128)
+    assert answer["hasil"] == "memori"
+    started = time.monotonic()
+    assert template_guard.run_limited(_spin, 0.3, 128)["hasil"] == "waktu"
+    assert time.monotonic() - started < 5
+
+
+def _spin() -> dict:
+    while True:
+        pass
 
 
 def _letter_files(kantor: Path) -> list[str]:
@@ -212,21 +227,27 @@ def test_terbitkan_refuses_before_reserving(kantor: Path, cli: Cli, registered: 
 
 
 def test_good_template_is_tried_once_per_version(kantor: Path, cli: Cli, registered: Callable[..., str],
-                                                 count_trials: list[int], monkeypatch: pytest.MonkeyPatch) -> None:
+                                                 count_trials: dict[str, list[int]],
+                                                 monkeypatch: pytest.MonkeyPatch) -> None:
     first, second = registered(), registered()
     for reg in (first, second):
         cli.json("periksa", reg)
     monkeypatch.setenv("SAKTI_SANDI", "demo")
     cache = kantor / "data" / template_guard.CACHE_NAME
-    assert cli.json("terbitkan", first)["status"] == "TERBIT"
-    assert count_trials == [1] and cache.is_file()
+    assert cli.json("terbitkan", first)["status"] == "TERBIT"  # the good template renders
+    assert count_trials == {"cek": [1], "uji": [1]} and cache.is_file()
     entries = json.loads(cache.read_text())["templat"]
     assert [e["berkas"] for e in entries.values()] == ["sktm.docx"]
     stamp = cache.stat().st_mtime_ns
-    assert cli.json("terbitkan", second)["status"] == "TERBIT"
-    assert count_trials == [1] and cache.stat().st_mtime_ns == stamp  # the second letter: no trial
+    # The second terbitkan consults the check, finds the pass, tries nothing; it then stops at the
+    # missing passphrase (exit 4, before any number), which spares this test a second LibreOffice run.
+    monkeypatch.delenv("SAKTI_SANDI")
+    refused = cli("terbitkan", second, "--json")
+    assert refused.exit_code == 4 and "sandi" in json.loads(refused.stdout)["error"]["pesan"].lower()
+    assert count_trials == {"cek": [1, 1], "uji": [1]} and cache.stat().st_mtime_ns == stamp
+    assert cli.json("status", second)["status"] == "LENGKAP"
     assert cli.json("templat", "periksa", "sktm", "--tanpa-pdf")["jumlah_masalah"] == 0
-    assert count_trials == [1]  # the lint shares the verdict
+    assert count_trials["uji"] == [1]  # the lint shares the verdict
     inject(kantor / "templat" / "sktm.docx", "{{ data.nama }}")  # a new version is tried again
     assert cli.json("templat", "periksa", "sktm", "--tanpa-pdf")["jumlah_masalah"] == 0
-    assert count_trials == [1, 1]
+    assert count_trials["uji"] == [1, 1]

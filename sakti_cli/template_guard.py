@@ -274,33 +274,39 @@ def _verdict(template: Path, answer: dict[str, Any], seconds: float, megabytes: 
     return over_limit(template, f"proses percobaan berhenti tidak wajar (kode {answer.get('kode')}) {sample}")
 
 
-def check_images(template: Path) -> None:
-    """ConfigError when a picture inside the package has IMAGE_PIXELS_MAX pixels or more (read from
-    its header; nothing is decoded)."""
-    import io
+def check_images(template: Path, logo: Path | None = None) -> None:
+    """ConfigError when a picture inside the package (or the office logo) has IMAGE_PIXELS_MAX pixels
+    or more: read from its header, nothing decoded (LibreOffice would decode it, unbounded)."""
     import zipfile
+
+    with zipfile.ZipFile(template) as package:
+        for info in package.infolist():
+            if info.filename.startswith("word/media/"):
+                _check_picture(template, info.filename, package.read(info))
+    if logo is not None:
+        _check_picture(template, f"logo {logo.name}", logo.read_bytes())
+
+
+def _check_picture(template: Path, name: str, data: bytes) -> None:
+    import io
 
     from PIL import Image
 
     from sakti_cli.render import over_limit
 
-    with zipfile.ZipFile(template) as package:
-        for info in package.infolist():
-            if not info.filename.startswith("word/media/"):
-                continue
-            previous, Image.MAX_IMAGE_PIXELS = Image.MAX_IMAGE_PIXELS, None  # sized, never decoded
-            try:
-                with warnings.catch_warnings():
-                    warnings.simplefilter("ignore")
-                    with Image.open(io.BytesIO(package.read(info))) as image:
-                        width, height = image.size
-            except Exception:  # a format Pillow does not know (EMF, SVG): not sized here
-                continue
-            finally:
-                Image.MAX_IMAGE_PIXELS = previous
-            if width * height >= IMAGE_PIXELS_MAX:
-                raise over_limit(template, f"gambar {info.filename} berukuran {width} x {height} piksel "
-                                 f"(batas {IMAGE_PIXELS_MAX // 1_000_000} juta piksel)")
+    previous, Image.MAX_IMAGE_PIXELS = Image.MAX_IMAGE_PIXELS, None  # sized, never decoded
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            with Image.open(io.BytesIO(data)) as image:
+                width, height = image.size
+    except Exception:  # a format Pillow does not know (EMF, SVG): not sized here
+        return
+    finally:
+        Image.MAX_IMAGE_PIXELS = previous
+    if width * height >= IMAGE_PIXELS_MAX:
+        raise over_limit(template, f"gambar {name} berukuran {width} x {height} piksel "
+                         f"(batas {IMAGE_PIXELS_MAX // 1_000_000} juta piksel)")
 
 
 def _try_one(trial: Trial) -> dict[str, Any]:
@@ -308,7 +314,7 @@ def _try_one(trial: Trial) -> dict[str, Any]:
     from sakti_cli.render import render_bytes
 
     try:
-        check_images(trial.template)
+        check_images(trial.template, trial.logo)
         render_bytes(trial.template, trial.context, qr_payload=trial.qr_payload, logo=trial.logo)
     except ConfigError as exc:
         if "ditolak" in exc.detail:

@@ -175,6 +175,13 @@ def test_huge_picture_refused(kantor: Path, cli: Cli) -> None:
     assert "20000 x 20000 piksel" in _refused(payload, "image99.png")
 
 
+def test_huge_logo_refused(kantor: Path, cli: Cli) -> None:
+    (kantor / "templat" / "logo.png").write_bytes(_png_header(30000, 30000))
+    code, payload = _periksa(cli, "--tanpa-pdf")
+    assert code == 4, payload
+    assert "30000 x 30000 piksel" in _refused(payload, "logo logo.png")
+
+
 def test_slow_template_stopped_by_child_time_limit(kantor: Path, cli: Cli, count_trials: list[int]) -> None:
     config = kantor / "sakti.toml"
     config.write_text(config.read_text().replace("batas_detik = 10", "batas_detik = 1"))

@@ -414,6 +414,7 @@ def issue_letter(ws: Workspace, register: Register, service_loader: Callable[[st
     from sakti_cli.convert import Converter, find_soffice
     from sakti_cli.render import render_docx
     from sakti_cli.sign import close_signer
+    from sakti_cli.template_guard import check_template
 
     say = progress or (lambda _step: None)
     with register.transaction() as txn:
@@ -440,6 +441,8 @@ def issue_letter(ws: Workspace, register: Register, service_loader: Callable[[st
         )
     template = template_path(ws, service)
     logo = logo_path(ws)
+    say("mencoba templat dengan batas waktu dan memori")
+    check_template(ws, service, template)  # once per version of the template (cached), before any number
     signer: Any = None
     warnings: list[str] = []
     if sign:

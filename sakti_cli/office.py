@@ -131,6 +131,13 @@ class RegisterSettings(_Strict):
     batas_tunggu_kunci: float = Field(default=30.0, gt=0, description="detik menunggu kunci register")
 
 
+class TemplateLimits(_Strict):
+    """Limits of the one trial of each template (a child process; sakti_cli.template_guard)."""
+
+    batas_detik: float = Field(default=10.0, gt=0, description="detik paling lama untuk mencoba satu templat")
+    batas_memori_mb: int = Field(default=512, ge=128, description="MB memori paling banyak untuk mencoba templat")
+
+
 class OfficeConfig(_Strict):
     versi_format: int
     kantor: OfficeIdentity
@@ -138,6 +145,7 @@ class OfficeConfig(_Strict):
     tte: Tte = Tte()
     penomoran: Numbering = Numbering()
     register_settings: RegisterSettings = Field(RegisterSettings(), alias="register")
+    templat: TemplateLimits = TemplateLimits()
     penandatangan: list[Signatory] = Field(default_factory=list)
 
 
@@ -308,6 +316,12 @@ pola = "{{kode}}/{{urut:03}}/{{unit}}/{{bulan_romawi}}/{{tahun}}"
 [register]
 # detik menunggu bila register sedang dipakai proses lain
 batas_tunggu_kunci = 30
+
+[templat]
+# setiap templat dicoba sekali (per isi berkasnya) dalam proses terpisah sebelum dipakai;
+# templat yang melewati batas ini ditolak
+batas_detik = 10
+batas_memori_mb = 512
 
 [[penandatangan]]
 id = "camat"

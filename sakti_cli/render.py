@@ -7,6 +7,10 @@ jinja2 ``ImmutableSandboxedEnvironment`` without a loader (``{% include %}``, ``
 ``{% extends %}`` cannot reach the filesystem; there is no network access in jinja2 at all), with
 ``StrictUndefined`` (a placeholder missing from the context is an error, never an empty string) and
 autoescaping (values such as ``Siti & <Anak> "Ayu"`` are printed literally and cannot inject XML).
+The sandbox is also bounded (:class:`Batas`): loop iterations and calls, the size of any one value
+(``'x' * 3000000000`` is refused before it is built), the text made and written by one letter; a
+template that exceeds a bound is refused with what it exceeded, in milliseconds, never a hang. The
+package itself is bounded before docxtpl opens it (uncompressed size, number of parts: a zip bomb).
 A template that refers to external resources (linked pictures, attached templates,
 INCLUDEPICTURE/INCLUDETEXT/LINK/DDE fields), which LibreOffice might fetch while making the PDF, is
 rejected.
@@ -23,6 +27,7 @@ import re
 import tempfile
 import zipfile
 from collections.abc import Mapping
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -32,6 +37,9 @@ QR_LEBAR_MM = 25
 LOGO_LEBAR_MM = 22
 _QR_BORDER = 2  # modules; the white page around the image adds to the quiet zone
 _QR_DPI_MAKS = 300
+
+TEMPLAT_UKURAN_MAKS = 50 * 2**20  # bytes of all parts once unpacked (the shipped ones: about 100 KB)
+TEMPLAT_BAGIAN_MAKS = 2000  # parts in the package
 
 _SARAN_TEMPLAT = (
     "Placeholder yang tersedia dijelaskan di docs/KONTRAK.md; templat bawaan dapat dibuat ulang "
@@ -107,12 +115,217 @@ def _kelas_undefined() -> tuple[type, type[Exception]]:
     return UndefinedBerjalur, PlaceholderHilang
 
 
-def _buat_env() -> Any:
-    """A fresh sandboxed jinja2 environment: no loader, strict undefined, autoescape on."""
+@dataclass(frozen=True)
+class Batas:
+    """Bounds of one letter's rendering: far above any real letter (a few hundred steps, some
+    kilobytes of text), small enough that a hostile template stops in well under a second."""
+
+    langkah: int = 100_000  # loop iterations + calls (filters, methods, macros)
+    nilai: int = 1_000_000  # characters (or items) of one value
+    dibuat: int = 50_000_000  # characters made by operators, filters and methods together
+    keluaran: int = 20_000_000  # characters written: {{ }} values and the text of loop bodies
+    bit: int = 100_000  # bits of one integer
+
+
+BATAS = Batas()
+_URUTAN = (str, bytes, list, tuple)
+# %-formatting or str.format with a width or precision (``'%999999999s'``, ``'{:>999999999}'``).
+_LEBAR_FORMAT = re.compile(r"%[#0 +\-]*(\*|\d+)?(?:\.(\*|\d+))?|\{[^{}]*:[^{}]*?(\d+)[^{}]*\}")
+
+
+def _panjang(nilai: Any) -> int:
+    return len(nilai) if isinstance(nilai, _URUTAN) else 0
+
+
+@functools.cache
+def _kelas_sandbox() -> tuple[type, type[Exception]]:
+    """(bounded sandbox environment class, exception raised when a bound is exceeded); lazily built."""
+    from jinja2 import nodes
+    from jinja2.compiler import CodeGenerator
+    from jinja2.exceptions import SecurityError
+    from jinja2.runtime import LoopContext, markup_join
     from jinja2.sandbox import ImmutableSandboxedEnvironment
 
+    class MelampauiBatas(SecurityError):
+        """A bound of :class:`Batas` was exceeded; the message says which, in Indonesian."""
+
+    class Pembangkit(CodeGenerator):
+        def visit_Concat(self, node: Any, frame: Any) -> None:  # ``a ~ b``: sized before joining
+            self.write("environment.sakti_gabung((")
+            for arg in node.nodes:
+                self.visit(arg, frame)
+                self.write(", ")
+            self.write("))")
+
+    class SandboxTerbatas(ImmutableSandboxedEnvironment):
+        intercepted_binops = frozenset({"*", "**", "+", "%"})
+        code_generator_class = Pembangkit
+
+        def __init__(self, batas: Batas = BATAS, **kwargs: Any) -> None:
+            super().__init__(**kwargs)
+            self.batas = batas
+            self.langkah = self.dibuat = self.keluaran = 0
+            self.globals.pop("lipsum", None)  # lipsum(n) writes n paragraphs
+            self.finalize = self._tulis
+            self.filters = {nama: self._filter(nama, f) for nama, f in self.filters.items()}
+
+        # -- the counters ------------------------------------------------------------------
+        def _langkah(self, tambah: int = 1) -> None:
+            self.langkah += tambah
+            if self.langkah > self.batas.langkah:
+                raise MelampauiBatas(f"lebih dari {self.batas.langkah:,} langkah pengulangan dan panggilan "
+                                     "({% for %} bersarang atau terlalu banyak)".replace(",", "."))
+
+        def _nilai(self, ukuran: int, apa: str) -> None:
+            if ukuran > self.batas.nilai:
+                raise MelampauiBatas(f"{apa} menghasilkan nilai {ukuran:,} karakter; batas {self.batas.nilai:,}"
+                                     .replace(",", "."))
+
+        def _buat(self, hasil: Any) -> Any:
+            self.dibuat += _panjang(hasil)
+            if self.dibuat > self.batas.dibuat:
+                raise MelampauiBatas(f"teks yang dibuat lebih dari {self.batas.dibuat:,} karakter".replace(",", "."))
+            return hasil
+
+        def _keluar(self, ukuran: int) -> None:
+            self.keluaran += ukuran
+            if self.keluaran > self.batas.keluaran:
+                raise MelampauiBatas(f"isi surat lebih dari {self.batas.keluaran:,} karakter".replace(",", "."))
+
+        def _tulis(self, nilai: Any) -> Any:
+            self._keluar(len(nilai) if isinstance(nilai, str) else 32)
+            return nilai
+
+        # -- loops, ``~``, operators, calls and filters -------------------------------------
+        def sakti_ulang(self, iterable: Any, bobot: int) -> Any:
+            """Every ``{% for %}`` iterates through here: a step and the loop body's text per item."""
+            for item in iterable:
+                self._langkah()
+                self._keluar(bobot)
+                yield item
+
+        def sakti_gabung(self, bagian: tuple[Any, ...]) -> Any:
+            self._nilai(sum(len(b) if isinstance(b, str) else 32 for b in bagian), "penggabungan ~")
+            return self._buat(markup_join(bagian))
+
+        def _generate(self, source: Any, name: Any, filename: Any, defer_init: bool = False) -> Any:
+            for loop in source.find_all(nodes.For):
+                bobot = sum(len(d.data) for d in loop.find_all(nodes.TemplateData))
+                loop.iter = nodes.Call(nodes.EnvironmentAttribute("sakti_ulang"), [loop.iter, nodes.Const(bobot)],
+                                       [], None, None, lineno=loop.lineno)
+            return super()._generate(source, name, filename, defer_init)
+
+        def call_binop(self, context: Any, operator: str, left: Any, right: Any) -> Any:
+            if operator == "*":
+                if isinstance(left, _URUTAN) and isinstance(right, int):
+                    self._nilai(len(left) * max(right, 0), "perkalian *")
+                elif isinstance(right, _URUTAN) and isinstance(left, int):
+                    self._nilai(len(right) * max(left, 0), "perkalian *")
+                elif isinstance(left, int) and isinstance(right, int) \
+                        and left.bit_length() + right.bit_length() > self.batas.bit:
+                    raise MelampauiBatas(f"perkalian * menghasilkan angka lebih dari {self.batas.bit:,} bit"
+                                         .replace(",", "."))
+            elif operator == "**" and isinstance(left, int) and isinstance(right, int) and abs(left) > 1 \
+                    and right > 0 and left.bit_length() * right > self.batas.bit:
+                raise MelampauiBatas(f"pangkat ** menghasilkan angka lebih dari {self.batas.bit:,} bit"
+                                     .replace(",", "."))
+            elif operator == "+" and isinstance(left, _URUTAN) and isinstance(right, _URUTAN):
+                self._nilai(len(left) + len(right), "penjumlahan +")
+            elif operator == "%" and isinstance(left, str):
+                self._periksa_format(left, "format %")
+            return self._buat(super().call_binop(context, operator, left, right))
+
+        def _periksa_format(self, teks: str, apa: str) -> None:
+            for cocok in _LEBAR_FORMAT.finditer(teks):
+                for angka in cocok.groups():
+                    if angka == "*":
+                        raise MelampauiBatas(f"{apa} dengan lebar '*' tidak diizinkan")
+                    if angka:
+                        self._nilai(int(angka), apa)
+
+        def call(self, context: Any, obj: Any, /, *args: Any, **kwargs: Any) -> Any:
+            self._langkah()
+            for nilai in (*args, *kwargs.values()):
+                self._nilai(_panjang(nilai), "argumen panggilan")
+            if isinstance(obj, LoopContext) and args:  # ``loop(...)`` of a recursive for
+                args = (self.sakti_ulang(args[0], 0), *args[1:])
+            target = getattr(obj, "__wrapped__", obj)
+            diri = getattr(target, "__self__", None)
+            if isinstance(diri, str):
+                self._periksa_metode(diri, getattr(target, "__name__", ""), args)
+            return self._buat(super().call(context, obj, *args, **kwargs))
+
+        def _periksa_metode(self, teks: str, nama: str, args: tuple[Any, ...]) -> None:
+            apa = f"metode .{nama}()"
+            angka = args[0] if args and isinstance(args[0], int) else 0
+            if nama in ("center", "ljust", "rjust", "zfill"):
+                self._nilai(angka, apa)
+            elif nama == "expandtabs":
+                self._nilai(len(teks) * max(angka, 1), apa)
+            elif nama == "replace" and len(args) >= 2:
+                self._nilai(_ukuran_ganti(teks, str(args[0]), str(args[1])), apa)
+            elif nama in ("format", "format_map"):
+                self._periksa_format(teks, apa)
+            elif nama == "join" and args:
+                self._nilai(_ukuran_gabung(args[0], teks), apa)
+
+        def _filter(self, nama: str, fungsi: Any) -> Any:
+            env = self
+
+            @functools.wraps(fungsi)
+            def terbatas(*args: Any, **kwargs: Any) -> Any:
+                env._langkah()
+                env._periksa_filter(nama, list(args[lewati:]), kwargs)
+                return env._buat(fungsi(*args, **kwargs))
+
+            lewati = 1 if getattr(fungsi, "jinja_pass_arg", None) is not None else 0  # context/environment
+
+            return terbatas
+
+        def _periksa_filter(self, nama: str, args: list[Any], kwargs: dict[str, Any]) -> None:
+            apa = f"filter |{nama}"
+            for nilai in (*args[1:], *kwargs.values()):
+                if isinstance(nilai, int):
+                    self._nilai(abs(nilai), apa)  # widths, lengths, counts
+            teks = args[0] if args and isinstance(args[0], str) else ""
+            lain = args[1:]
+            if nama == "replace" and len(lain) >= 2:
+                self._nilai(_ukuran_ganti(teks, str(lain[0]), str(lain[1])), apa)
+            elif nama == "indent":
+                lebar = lain[0] if lain else kwargs.get("width", 4)
+                lebar_teks = len(lebar) if isinstance(lebar, str) else int(lebar)
+                self._nilai(len(teks) + (teks.count("\n") + 1) * lebar_teks, apa)
+            elif nama == "wordwrap":
+                pemisah = kwargs.get("wrapstring") or (lain[2] if len(lain) > 2 else None) or "\n"
+                self._nilai(len(teks) * (1 + len(str(pemisah))), apa)
+            elif nama == "format":
+                self._periksa_format(teks, apa)
+            elif nama == "join" and args:
+                pemisah = lain[0] if lain else kwargs.get("d", "")
+                self._nilai(_ukuran_gabung(args[0], str(pemisah)), apa)
+            elif nama == "slice" and lain and isinstance(lain[0], int) and lain[0] > 1000:
+                self._nilai(self.batas.nilai + 1, apa)
+
+    return SandboxTerbatas, MelampauiBatas
+
+
+def _ukuran_ganti(teks: str, lama: str, baru: str) -> int:
+    kali = teks.count(lama) if lama else len(teks) + 1
+    return len(teks) + kali * max(len(baru) - len(lama), 0)
+
+
+def _ukuran_gabung(isi: Any, pemisah: str) -> int:
+    if not isinstance(isi, list | tuple | str):
+        return 0  # a generator: each item is sized where it was made
+    return sum(_panjang(x) or 32 for x in isi) + max(len(isi) - 1, 0) * len(pemisah)
+
+
+def _buat_env(batas: Batas = BATAS) -> Any:
+    """A fresh bounded sandbox: no loader, strict undefined, autoescape on, fresh counters."""
     undefined, _ = _kelas_undefined()
-    return ImmutableSandboxedEnvironment(
+    env_class, _ = _kelas_sandbox()
+    return env_class(
+        batas,
         loader=None,
         undefined=undefined,
         autoescape=True,
@@ -138,6 +351,7 @@ def _buka_templat(template: Path) -> Any:
         with zipfile.ZipFile(template) as z:
             if "word/document.xml" not in z.namelist():
                 raise zipfile.BadZipFile("word/document.xml tidak ada")
+            _periksa_ukuran_paket(template, z.infolist())
     except (zipfile.BadZipFile, OSError) as exc:
         raise ConfigError(
             f"Templat surat {template} bukan berkas DOCX yang sah ({exc}).",
@@ -159,6 +373,22 @@ def _buka_templat(template: Path) -> Any:
             templat=str(template),
         ) from exc
     return tpl
+
+
+def _periksa_ukuran_paket(template: Path, isi: list[zipfile.ZipInfo]) -> None:
+    """Refuse a zip bomb before anything is unpacked. The sizes are the ones the package declares;
+    zipfile never returns more than the declared size of a part, so they bound what is read."""
+    ukuran = sum(info.file_size for info in isi)
+    if len(isi) > TEMPLAT_BAGIAN_MAKS or ukuran > TEMPLAT_UKURAN_MAKS:
+        raise ConfigError(
+            f"Templat surat {template} terlalu besar setelah dibuka: {len(isi)} bagian, "
+            f"{ukuran / 2**20:,.0f} MB (batas {TEMPLAT_BAGIAN_MAKS} bagian, "
+            f"{TEMPLAT_UKURAN_MAKS // 2**20} MB); templat ditolak.",
+            saran="Templat surat biasanya di bawah 1 MB: kecilkan gambar di dalamnya, atau buat ulang "
+            "dengan scripts/buat_templat.py.",
+            templat=str(template),
+            ditolak="ukuran paket DOCX",
+        )
 
 
 def _sumber_xml(tpl: Any) -> list[tuple[str, str]]:
@@ -293,10 +523,16 @@ def render_docx(
     Adds ``qr`` (a 25 mm QR code of ``qr_payload``, error correction M) and ``logo`` (22 mm wide, or
     ``""`` when ``logo`` is None) to a copy of ``context``. Raises ConfigError naming the template
     and the placeholder when the template is missing, damaged or refers to something not in the
-    context; EnvironmentProblem when ``out`` cannot be written.
+    context; a template refused outright (a bound of :data:`BATAS` exceeded, an attribute or call the
+    sandbox forbids, a zip bomb) has ``detail["ditolak"]`` saying why;
+    EnvironmentProblem when ``out`` cannot be written.
     """
+    _tulis_atomik(Path(out), render_bytes(template, context, qr_payload=qr_payload, logo=logo))
+
+
+def render_bytes(template: Path, context: Mapping[str, Any], *, qr_payload: str, logo: Path | None) -> bytes:
+    """The rendered DOCX of :func:`render_docx`, in memory (the bounded trial keeps no file)."""
     template = Path(template)
-    out = Path(out)
     tpl = _buka_templat(template)
     env = _buat_env()
     sumber = _periksa_sintaks(tpl, env, template)
@@ -309,6 +545,7 @@ def render_docx(
     from jinja2.exceptions import SecurityError, TemplateError
 
     _, PlaceholderHilang = _kelas_undefined()
+    _, MelampauiBatas = _kelas_sandbox()
 
     isi: dict[str, Any] = {str(k): _bungkus(v, str(k)) for k, v in context.items()}
     isi["qr"] = InlineImage(tpl, io.BytesIO(_qr_png(qr_payload)), width=Mm(QR_LEBAR_MM))
@@ -322,10 +559,11 @@ def render_docx(
         jalur, _, petunjuk = str(exc).partition("\n")
         if petunjuk:
             raise ConfigError(
-                f"Templat {template.name} memakai atribut yang tidak diizinkan: {{{{ {jalur} }}}}.",
+                f"Templat {template.name} memakai atribut yang tidak diizinkan: {{{{ {jalur} }}}}; templat ditolak.",
                 saran="Templat hanya boleh memakai placeholder data surat. " + _SARAN_TEMPLAT,
                 templat=str(template),
                 placeholder=jalur,
+                ditolak=f"atribut terlarang {jalur}",
             ) from exc
         raise ConfigError(
             f"Templat {template.name}: placeholder {{{{ {jalur} }}}} tidak ada dalam data surat.",
@@ -334,11 +572,16 @@ def render_docx(
             templat=str(template),
             placeholder=jalur,
         ) from exc
+    except MelampauiBatas as exc:
+        raise over_limit(template, str(exc)) from None
+    except RecursionError:
+        raise over_limit(template, "makro atau {% for ... recursive %} memanggil dirinya terlalu dalam") from None
     except SecurityError as exc:
         raise ConfigError(
-            f"Templat {template.name} memakai ekspresi yang tidak diizinkan ({exc}).",
+            f"Templat {template.name} memakai ekspresi yang tidak diizinkan ({exc}); templat ditolak.",
             saran="Templat hanya boleh memakai placeholder, {% if %} dan {% for %}. " + _SARAN_TEMPLAT,
             templat=str(template),
+            ditolak="ekspresi terlarang",
         ) from exc
     except (TemplateError, TypeError, ValueError, KeyError, SyntaxError) as exc:
         # TypeError: e.g. {% include %} without a loader; SyntaxError: lxml rejects the rendered XML
@@ -349,8 +592,18 @@ def render_docx(
             "untuk satu paragraf penuh). " + _SARAN_TEMPLAT,
             templat=str(template),
         ) from exc
+    return buf.getvalue()
 
-    _tulis_atomik(out, buf.getvalue())
+
+def over_limit(template: Path, what: str) -> ConfigError:
+    """The refusal of a template that exceeded a bound (``detail["ditolak"]``: what it exceeded)."""
+    return ConfigError(
+        f"Templat {template.name} melampaui batas pengisian surat: {what}; templat ditolak.",
+        saran="Periksa {% for %} bersarang, perkalian teks ('x' * N) dan filter yang membesarkan teks di "
+        "templat itu; surat biasa jauh di bawah batas ini. " + _SARAN_TEMPLAT,
+        templat=str(template),
+        ditolak=what,
+    )
 
 
 def template_placeholders(template: Path) -> set[str]:

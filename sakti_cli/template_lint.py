@@ -612,10 +612,11 @@ def lint_templates(ws: Workspace, services: list[Service], *, list_items: int = 
     ``layout=False`` skips the PDF (no LibreOffice). ``keep_dir`` keeps the sample DOCX and PDF.
     """
     from sakti_cli.issue import logo_path, verification_url
+    from sakti_cli.template_guard import Trial, try_templates
 
     say = progress or (lambda _text: None)
     reports: list[TemplateReport] = []
-    to_render: list[tuple[TemplateReport, Service, Path, dict[str, Any], set[str]]] = []
+    checked: list[tuple[TemplateReport, Service, Path, dict[str, Any], set[str], bool]] = []
     for service in services:
         template = ws.template_dir / service.templat
         report = TemplateReport(service.kode, service.templat, halaman_maks=service.halaman_maks)
@@ -645,8 +646,21 @@ def lint_templates(ws: Workspace, services: list[Service], *, list_items: int = 
         if "ttd.nama" not in used:
             report.add("tanda_tangan", f"{service.templat}: templat tidak memuat {{{{ ttd.nama }}}}: "
                        "blok tanda tangan tidak dapat diperiksa.", "ttd.nama")
-        if layout and not unknown:
-            to_render.append((report, service, template, context, used))
+        checked.append((report, service, template, context, used, bool(unknown)))
+    to_render: list[tuple[TemplateReport, Service, Path, dict[str, Any], set[str]]] = []
+    if checked:
+        say("mencoba templat dengan batas waktu dan memori")
+        payload = verification_url(ws, SAMPLE_CODE)
+        trials = [Trial(template, context, payload, logo_path(ws)) for _r, _s, template, context, _u, _k in checked]
+        for (report, service, template, context, used, has_unknown), verdict in zip(
+                checked, try_templates(ws, trials), strict=True):
+            if isinstance(verdict, ConfigError):
+                report.terbaca = False  # refused outright, like an unreadable template (exit 4)
+                report.add("batas", verdict.pesan)
+            elif verdict is not None and not has_unknown and not layout:
+                report.add("isi", verdict)
+            elif layout and not has_unknown:
+                to_render.append((report, service, template, context, used))
     if not to_render:
         return reports
 

@@ -57,19 +57,39 @@ def atomic_write(path: Path, payload: bytes) -> None:
     fsync_dir(path.parent)
 
 
-def read_json(path: Path) -> Any:
+CORRUPT_SARAN = "Jalankan 'sakti register periksa' dan pulihkan dari cadangan bila perlu."
+
+
+def read_text(path: Path) -> str | None:
+    """A register file's text; None if it does not exist. A byte that is not UTF-8 is a named
+    corruption (RegisterCorrupt with the file and the byte's offset), never a UnicodeDecodeError."""
     try:
-        text = path.read_text(encoding="utf-8")
+        raw = path.read_bytes()
     except FileNotFoundError:
         return None
     try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise RegisterCorrupt(f"Berkas register {path} rusak: bukan UTF-8 pada byte {exc.start}.",
+                              saran=CORRUPT_SARAN, berkas=str(path), byte=exc.start) from None
+
+
+def parse_json(path: Path, text: str) -> Any:
+    try:
         return json.loads(text) if text.strip() else None
+    except RecursionError:
+        raise RegisterCorrupt(f"Berkas register {path} rusak: JSON bersarang terlalu dalam.",
+                              saran=CORRUPT_SARAN, berkas=str(path)) from None
     except json.JSONDecodeError as exc:
         raise RegisterCorrupt(
-            f"Berkas register {path} rusak (bukan JSON yang utuh: {exc}).",
-            saran="Jalankan 'sakti register periksa' dan pulihkan dari cadangan bila perlu.",
-            berkas=str(path),
+            f"Berkas register {path} rusak: JSON rusak baris {exc.lineno} kolom {exc.colno} ({exc.msg}).",
+            saran=CORRUPT_SARAN, berkas=str(path), baris=exc.lineno, kolom=exc.colno,
         ) from None
+
+
+def read_json(path: Path) -> Any:
+    text = read_text(path)
+    return None if text is None else parse_json(path, text)
 
 
 class StagedStorage(Storage):
@@ -185,22 +205,73 @@ class _Factory:
 
 
 def _line_present(path: Path, line_id: str) -> bool:
+    """Whether the event ``line_id`` is already a complete line of ``path`` (a line cut short by a
+    crash does not count: the event is appended again, whole, on a fresh line)."""
     if not path.exists():
         return False
     with path.open("rb") as handle:
         handle.seek(max(0, path.stat().st_size - 65536))
         tail = handle.read().decode("utf-8", errors="replace")
-    return f'"id":"{line_id}"' in tail or f'"id": "{line_id}"' in tail
+    complete = tail.split("\n")[:-1]  # the part after the last newline is not a complete line
+    return any(f'"id":"{line_id}"' in line or f'"id": "{line_id}"' in line for line in complete)
+
+
+def _ends_mid_line(path: Path) -> bool:
+    """A trail whose last line was cut (a crash, a full disk): the next event starts on a fresh line."""
+    try:
+        size = path.stat().st_size
+    except FileNotFoundError:
+        return False
+    if size == 0:
+        return False
+    with path.open("rb") as handle:
+        handle.seek(size - 1)
+        return handle.read(1) != b"\n"
+
+
+JOURNAL_KEYS = {"ganti": 2, "tambah": 3}  # key -> length of each entry (``hapus``: paths, optional)
+
+
+def read_plan(root: Path) -> dict[str, Any] | None:
+    """The pending journal, checked entry by entry: None if there is none; RegisterCorrupt naming
+    the journal and what is wrong (``{}``, a missing key, a malformed entry). A journal that is not
+    JSON at all is a crash while it was written: reported as ``{"terputus": True}``."""
+    journal = root / JOURNAL
+    text = read_text(journal)
+    if text is None:
+        return None
+    try:
+        plan = json.loads(text)
+    except json.JSONDecodeError:
+        return {"terputus": True}
+    saran = ("Jangan hapus berkas itu begitu saja: bila ada berkas *.baru di data/register, sebuah perubahan "
+             "belum selesai; pulihkan dari cadangan atau minta bantuan teknisi.")
+    if not isinstance(plan, dict):
+        raise RegisterCorrupt(f"Jurnal register {journal} rusak: isinya bukan objek.", saran=saran,
+                              berkas=str(journal))
+    for key, width in JOURNAL_KEYS.items():
+        if key not in plan:
+            raise RegisterCorrupt(f"Jurnal register {journal} tidak lengkap: kunci '{key}' tidak ada.",
+                                  saran=saran, berkas=str(journal))
+        entries = plan[key]
+        if not isinstance(entries, list) or not all(
+                isinstance(e, list) and len(e) == width and all(isinstance(x, str) for x in e) for e in entries):
+            raise RegisterCorrupt(f"Jurnal register {journal} rusak: isi '{key}' tidak sah.", saran=saran,
+                                  berkas=str(journal))
+    removals = plan.setdefault("hapus", [])
+    if not isinstance(removals, list) or not all(isinstance(p, str) for p in removals):
+        raise RegisterCorrupt(f"Jurnal register {journal} rusak: isi 'hapus' tidak sah.", saran=saran,
+                              berkas=str(journal))
+    return plan
 
 
 def apply_journal(root: Path) -> bool:
     """Finish a committed transaction (or one a crash interrupted). True if there was one."""
     journal = root / JOURNAL
-    try:
-        plan = json.loads(journal.read_text(encoding="utf-8"))
-    except FileNotFoundError:
+    plan = read_plan(root)
+    if plan is None:
         return False
-    except json.JSONDecodeError:
+    if plan.get("terputus"):
         # The crash came while writing the journal: nothing was renamed yet, the old state stands.
         for tmp in root.rglob("*" + TMP_SUFFIX):
             tmp.unlink(missing_ok=True)
@@ -215,14 +286,15 @@ def apply_journal(root: Path) -> bool:
         path = Path(path_text)
         path.parent.mkdir(parents=True, exist_ok=True)
         if not _line_present(path, line_id):
+            fresh = "\n" if _ends_mid_line(path) else ""
             fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
             try:
-                os.write(fd, (line + "\n").encode())
+                os.write(fd, (fresh + line + "\n").encode())
                 os.fsync(fd)
             finally:
                 os.close(fd)
         folders.add(path.parent)
-    for path_text in plan.get("hapus", []):
+    for path_text in plan["hapus"]:
         Path(path_text).unlink(missing_ok=True)
         folders.add(Path(path_text).parent)
     for folder in folders:
@@ -233,8 +305,9 @@ def apply_journal(root: Path) -> bool:
 
 
 @contextlib.contextmanager
-def locked(root: Path, timeout: float) -> Iterator[None]:
-    """Hold the register lock; give up after ``timeout`` seconds with RegisterBusy (exit 5)."""
+def locked(root: Path, timeout: float, *, finish_journal: bool = True) -> Iterator[None]:
+    """Hold the register lock; give up after ``timeout`` seconds with RegisterBusy (exit 5).
+    ``finish_journal=False``: the caller finishes (or reports) a pending journal itself."""
     from filelock import FileLock, Timeout
 
     root.mkdir(parents=True, exist_ok=True)
@@ -242,16 +315,74 @@ def locked(root: Path, timeout: float) -> Iterator[None]:
     try:
         lock.acquire()
     except Timeout:
-        raise RegisterBusy(
-            f"Register sedang dipakai proses lain lebih dari {timeout:g} detik.",
-            saran="Tunggu sebentar lalu ulangi; bila tidak ada proses sakti lain, periksa dengan "
-            "'sakti register periksa'.",
-        ) from None
+        raise _busy(timeout) from None
     try:
-        apply_journal(root)
+        if finish_journal:
+            apply_journal(root)
         yield
     finally:
         lock.release()
+
+
+def _busy(timeout: float) -> RegisterBusy:
+    return RegisterBusy(
+        f"Register sedang dipakai proses lain lebih dari {timeout:g} detik.",
+        saran="Tunggu sebentar lalu ulangi; bila tidak ada proses sakti lain, periksa dengan "
+        "'sakti register periksa'.",
+    )
+
+
+def writable(folder: Path) -> bool:
+    """Whether this process may create files in ``folder`` (a read-only mount, chmod a-w, another owner)."""
+    return os.access(folder, os.W_OK) and not os.statvfs(folder).f_flag & os.ST_RDONLY
+
+
+@contextlib.contextmanager
+def read_locked(root: Path, timeout: float, *, finish_journal: bool = True) -> Iterator[bool]:
+    """Hold the register for reading: a shared lock (writers wait, other readers do not) taken on a
+    read-only handle, so a register on a read-only disk or folder can still be read. A pending
+    journal (a crash mid-commit) is finished first under the write lock when the folder is
+    writable; on a read-only register it is refused (the files on disk are half-way). Yields
+    whether the folder is writable. ``finish_journal=False``: the caller deals with a journal itself."""
+    import fcntl
+    import time
+
+    if not root.is_dir():
+        yield False
+        return
+    can_write = writable(root)
+    if can_write:
+        if finish_journal and (root / JOURNAL).exists():
+            with locked(root, timeout):
+                pass
+        if not (root / LOCK).exists():
+            write_private(root / LOCK, b"")
+    try:
+        fd: int | None = os.open(root / LOCK, os.O_RDONLY)
+    except FileNotFoundError:
+        fd = None  # a read-only register nobody ever locked: no writer can be at work in it
+    try:
+        if fd is not None:
+            deadline = time.monotonic() + timeout
+            while True:
+                try:
+                    fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
+                    break
+                except BlockingIOError:
+                    if time.monotonic() >= deadline:
+                        raise _busy(timeout) from None
+                    time.sleep(0.05)
+        if finish_journal and (root / JOURNAL).exists():
+            raise RegisterCorrupt(
+                f"Register {root} punya perubahan yang belum selesai ({JOURNAL}) dan foldernya tidak dapat "
+                "ditulisi, jadi perubahan itu tidak dapat diselesaikan untuk dibaca.",
+                saran="Jalankan sakti sekali dengan izin tulis pada folder kantor (perintah apa saja), lalu ulangi.",
+                berkas=str(root / JOURNAL),
+            )
+        yield can_write
+    finally:
+        if fd is not None:
+            os.close(fd)  # releases the shared lock
 
 
 def sha256_file(path: Path) -> str:

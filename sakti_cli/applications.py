@@ -95,15 +95,19 @@ def _stage_files(ws: Workspace, files: list[FileArg]) -> tuple[Path, dict[str, l
     staging.mkdir(parents=True)
     make_private(staging)
     recorded: dict[str, list[dict[str, Any]]] = {}
-    for item in files:
-        entries = recorded.setdefault(item.kode, [])
-        kind = detect_kind(item.path)
-        ext = EXTENSIONS.get(kind or "", "bin")
-        name = f"{item.kode}-{len(entries) + 1}.{ext}"
-        shutil.copyfile(item.path, staging / name)
-        make_private(staging / name)
-        entries.append({"nama_asli": item.path.name, "berkas": name, "jenis": kind,
-                        "ukuran": item.path.stat().st_size, "sha256": sha256_file(staging / name)})
+    try:
+        for item in files:
+            entries = recorded.setdefault(item.kode, [])
+            kind = detect_kind(item.path)
+            ext = EXTENSIONS.get(kind or "", "bin")
+            name = f"{item.kode}-{len(entries) + 1}.{ext}"
+            shutil.copyfile(item.path, staging / name)
+            make_private(staging / name)
+            entries.append({"nama_asli": item.path.name, "berkas": name, "jenis": kind,
+                            "ukuran": item.path.stat().st_size, "sha256": sha256_file(staging / name)})
+    except BaseException:  # a full disk mid-copy: no partial scans (personal data) left behind
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
     return staging, recorded
 
 

@@ -20,7 +20,6 @@ from pathlib import Path
 import pytest
 from conftest import FIXED_TIME, REPO, Cli, Pki, example
 
-SAKTI = Path(sys.executable).with_name("sakti")
 NIK = "6201025403850003"  # the SKTM example's applicant
 
 
@@ -249,42 +248,45 @@ def _namespace_ok() -> bool:
 needs_namespace = pytest.mark.skipif(not _namespace_ok(), reason="needs root and unshare -m")
 
 
-def _in_namespace(script: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(["unshare", "-m", "sh", "-ec", script], capture_output=True, text=True, timeout=120,
-                          env={**os.environ, **(env or {})}, check=False)
+# Run in the namespace by one Python: each command through the CLI in-process (one start-up, not one per command).
+RUNNER = """
+import json, os, sys
+from typer.testing import CliRunner
+from sakti_cli.cli.app import app
+for name, args in json.loads(os.environ["PERINTAH"]):
+    result = CliRunner().invoke(app, args, catch_exceptions=False)
+    print(json.dumps({"nama": name, "kode": result.exit_code, "keluaran": result.stdout + result.stderr}))
+"""
 
 
-def _results(proc: subprocess.CompletedProcess[str]) -> dict[str, tuple[int, str]]:
-    """Lines ``@@ name rc`` printed by the script after each command; the output between them."""
-    out: dict[str, tuple[int, str]] = {}
-    chunk: list[str] = []
-    for line in (proc.stdout + "\n").splitlines():
-        if line.startswith("@@ "):
-            _, name, code = line.split()
-            out[name] = (int(code), "\n".join(chunk))
-            chunk = []
-        else:
-            chunk.append(line)
-    assert out, (proc.returncode, proc.stdout, proc.stderr)
-    return out
+def _in_namespace(setup: str, commands: list[tuple[str, list[str]]], after: str = "") -> dict[str, tuple[int, str]]:
+    """Mount what ``setup`` mounts in a private mount namespace, run ``commands`` there, then ``after``
+    (its output under the name ``sesudah``)."""
+    script = f'{setup}\n"{sys.executable}" -c "$RUNNER"\necho "@@sesudah"\n{after}\n'
+    env = {**os.environ, "RUNNER": RUNNER, "PERINTAH": json.dumps(commands)}
+    proc = subprocess.run(["unshare", "-m", "sh", "-ec", script], capture_output=True, text=True, timeout=120,
+                          env=env, check=False)
+    found = {}
+    for line in proc.stdout.splitlines():
+        if line.startswith('{"nama"'):
+            row = json.loads(line)
+            found[row["nama"]] = (row["kode"], row["keluaran"])
+    assert len(found) == len(commands), (proc.returncode, proc.stdout, proc.stderr)
+    found["sesudah"] = (proc.returncode, proc.stdout.split("@@sesudah", 1)[-1])
+    return found
 
 
 @needs_namespace
 def test_reading_commands_work_on_a_read_only_register(ws: Path) -> None:
     before = {p: p.stat().st_mtime_ns for p in ws.rglob("*") if p.is_file()}
     pdf = ws / letter(ws)["pdf"]
-    run = f'"{SAKTI}" --kantor "{ws}"'
-    script = f"""
-mount --bind -o ro "{ws}" "{ws}"
-r() {{ name=$1; shift; set +e; "$@" 2>&1; code=$?; set -e; echo "@@ $name $code"; }}
-r status {run} status {FIRST_REG}
-r verifikasi {run} verifikasi "{pdf}"
-r periksa {run} register periksa
-r permohonan {run} permohonan
-r daftar {run} daftar sktm --data "{example('sktm')}"
-"""
-    found = _results(_in_namespace(script))
-    for name in ("status", "verifikasi", "periksa", "permohonan"):
+    found = _in_namespace(f'mount --bind -o ro "{ws}" "{ws}"', [
+        ("status", ["--kantor", str(ws), "status", FIRST_REG]),
+        ("verifikasi", ["--kantor", str(ws), "verifikasi", str(pdf)]),
+        ("periksa", ["--kantor", str(ws), "register", "periksa"]),
+        ("daftar", ["--kantor", str(ws), "daftar", "sktm", "--data", str(example("sktm"))]),
+    ])
+    for name in ("status", "verifikasi", "periksa"):
         assert found[name][0] == 0, (name, found[name])
     code, text = found["daftar"]
     assert code == 4 and "hanya-baca" in text and "tak terduga" not in text, text
@@ -296,19 +298,21 @@ def test_full_disk_is_a_machine_problem(ws: Path, tmp_path: Path) -> None:
     """The workspace on a tmpfs that is full: daftar says so (exit 4, what to do), nothing recorded."""
     small = tmp_path / "kecil"
     small.mkdir()
-    run = f'"{SAKTI}" --kantor "{small}/kantor"'
-    script = f"""
+    copy = small / "kantor"
+    found = _in_namespace(f"""
 mount -t tmpfs -o size=4m tmpfs "{small}"
-cp -a "{ws}" "{small}/kantor"
+cp -a "{ws}" "{copy}"
 dd if=/dev/zero of="{small}/isi" bs=64k 2>/dev/null || true
-r() {{ name=$1; shift; set +e; "$@" 2>&1; code=$?; set -e; echo "@@ $name $code"; }}
-r daftar {run} daftar sktm --data "{example('sktm')}"
-r periksa {run} register periksa --json
-"""
-    found = _results(_in_namespace(script))
+rm "{small}/isi"
+dd if=/dev/zero of="{small}/isi" bs=1k count=$(( $(df -k --output=avail "{small}" | tail -1) - 60 )) 2>/dev/null""", [
+        ("daftar", ["--kantor", str(copy), "daftar", "sktm", "--data", str(example("sktm"))]),
+        ("periksa", ["--kantor", str(copy), "register", "periksa", "--json"]),
+    ], after=f'find "{copy}/data" -name ".baru*" -printf "SISA %p\\n"')
+    assert "SISA" not in found["sesudah"][1], found["sesudah"]  # no half-copied scans left behind
     code, text = found["daftar"]
     assert code == 4, text
     assert "disk penuh" in text and "Kosongkan ruang disk" in text and "tak terduga" not in text, text
+    assert NIK not in text
     code, text = found["periksa"]
     assert code == 0 and json.loads(text[text.index("{"):])["ringkasan"]["permohonan"] == 1, text
 
@@ -321,12 +325,12 @@ def test_conversion_on_a_full_disk_is_not_a_broken_template(tmp_path: Path, lo_p
     out.mkdir()
     docx = REPO / "templat" / "sktm.docx"
     code = (
-        "import json, sys\n"
+        "import json\n"
         "from pathlib import Path\n"
         "from sakti_cli.convert import Converter\n"
         "from sakti_cli.errors import SaktiError\n"
         "try:\n"
-        f"    Converter().convert(Path({str(docx)!r}), Path({str(out)!r}))\n"
+        f"    Converter(mode='soffice').convert(Path({str(docx)!r}), Path({str(out)!r}))\n"
         "    print(json.dumps({'ok': True}))\n"
         "except SaktiError as exc:\n"
         "    print(json.dumps({'kode': exc.kode, 'pesan': exc.pesan}))\n"
@@ -334,9 +338,10 @@ def test_conversion_on_a_full_disk_is_not_a_broken_template(tmp_path: Path, lo_p
     script = f"""
 mount -t tmpfs -o size=1m tmpfs "{out}"
 dd if=/dev/zero of="{out}/isi" bs=16k 2>/dev/null || true
-"{sys.executable}" -c "$CODE"
+exec "{sys.executable}" -c "$CODE"
 """
-    proc = _in_namespace(script, {"CODE": code, "SAKTI_LO_PROFIL": str(lo_profile)})
+    proc = subprocess.run(["unshare", "-m", "sh", "-ec", script], capture_output=True, text=True, timeout=120,
+                          env={**os.environ, "CODE": code, "SAKTI_LO_PROFIL": str(lo_profile)}, check=False)
     answer = json.loads(proc.stdout.strip().splitlines()[-1])
     assert answer.get("kode") == "MESIN", answer
     assert "templat kemungkinan rusak" not in answer["pesan"] and str(out) in answer["pesan"]

@@ -40,7 +40,7 @@ from tinydb.table import Document, Table
 
 from sakti_cli.clock import iso, now
 from sakti_cli.errors import RegisterCorrupt
-from sakti_cli.storage import FileSet, locked, read_json, read_locked, read_text
+from sakti_cli.storage import FileSet, locked, read_json, read_locked, read_text, writable
 
 FORMAT_VERSION = 2
 GENESIS = "0" * 64
@@ -321,35 +321,46 @@ class Register:
     def transaction(self) -> Iterator[Transaction]:
         """Lock, read fresh, yield, commit atomically. Nothing is written if the body raises."""
         with locked(self.root, self.lock_timeout):
-            version = self._check_version()
-            if self.guard:
-                refuse_damaged(self.root)
-            if version is not None and version < FORMAT_VERSION:
-                from sakti_cli.migrations import migrate
-
-                migrate(self, version)  # once, under this lock, after an automatic backup
-            txn = Transaction(self.root, self.actor, self.zone)
-            if not (self.root / "meta.json").exists():
-                txn.table("meta.json", "meta").insert({"versi_format": FORMAT_VERSION, "dibuat": iso(txn.moment)})
-            if self.recover:
-                from sakti_cli.recovery import close_dead_reservations
-
-                if close_dead_reservations(txn):
-                    txn.files.commit()  # the recovery stands even if the step below fails
+            txn = self._begin(writing=True)
             yield txn
             txn.files.commit()
 
+    def _begin(self, *, writing: bool) -> Transaction:
+        """Under the write lock: refuse a damaged register (writing only), migrate an older format,
+        close the reservations of dead processes (committed at once: it stands whatever follows)."""
+        version = self._check_version()
+        if writing and self.guard:
+            refuse_damaged(self.root)
+        if version is not None and version < FORMAT_VERSION:
+            from sakti_cli.migrations import migrate
+
+            migrate(self, version)  # once, under this lock, after an automatic backup
+        txn = Transaction(self.root, self.actor, self.zone)
+        if writing and not (self.root / "meta.json").exists():
+            txn.table("meta.json", "meta").insert({"versi_format": FORMAT_VERSION, "dibuat": iso(txn.moment)})
+        if self.recover:
+            from sakti_cli.recovery import close_dead_reservations
+
+            if close_dead_reservations(txn):
+                txn.files.commit()
+        return txn
+
     @contextlib.contextmanager
     def reading(self) -> Iterator[Transaction]:
-        """For steps that only read (status, verifikasi, lookups): a shared lock on a read-only handle,
-        so they work on a read-only register and do not wait for each other. Nothing is committed;
-        a register of an older format is migrated first (that needs a writable folder)."""
+        """For steps that only read (status, verifikasi, lookups); nothing but the recovery is committed.
+        On a writable register as a transaction does (the lock, the recovery of dead reservations), but
+        a damaged one is still read. On a read-only one (a read-only disk, chmod a-w) under a shared lock
+        taken on a read-only handle, so reading works where writing cannot."""
+        if writable(self.root):
+            with locked(self.root, self.lock_timeout):
+                yield self._begin(writing=False)
+            return
         with read_locked(self.root, self.lock_timeout):
             version = self._check_version()
             if version is None or version == FORMAT_VERSION:
                 yield Transaction(self.root, self.actor, self.zone)
                 return
-        with self.transaction() as txn:
+        with self.transaction() as txn:  # an older format must be migrated first (and cannot be here)
             yield txn
 
     def moment(self) -> datetime:

@@ -334,7 +334,10 @@ def _busy(timeout: float) -> RegisterBusy:
 
 def writable(folder: Path) -> bool:
     """Whether this process may create files in ``folder`` (a read-only mount, chmod a-w, another owner)."""
-    return os.access(folder, os.W_OK) and not os.statvfs(folder).f_flag & os.ST_RDONLY
+    try:
+        return os.access(folder, os.W_OK) and not os.statvfs(folder).f_flag & os.ST_RDONLY
+    except OSError:  # it does not exist (yet)
+        return False
 
 
 @contextlib.contextmanager

@@ -42,10 +42,18 @@ def write_private(path: Path, payload: bytes) -> None:
     """Write and fsync a file readable by the owner only."""
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     try:
-        os.write(fd, payload)
+        write_all(fd, payload)
         os.fsync(fd)
     finally:
         os.close(fd)
+
+
+def write_all(fd: int, payload: bytes) -> None:
+    """os.write until every byte is written: on a nearly full disk a write may be short without an
+    error (the next one raises ENOSPC); a short write taken for a whole one truncates the file."""
+    view = memoryview(payload)
+    while view:
+        view = view[os.write(fd, view):]
 
 
 def atomic_write(path: Path, payload: bytes) -> None:
@@ -173,11 +181,17 @@ class FileSet:
         plan: dict[str, list[Any]] = {"ganti": [[str(t), str(p)] for t, p in self.spilled],
                                       "tambah": [[str(p), i, line] for p, i, line in self.appends],
                                       "hapus": [str(p) for p in self.removals]}
-        for path, store in changed:
-            plan["ganti"].append([str(_write_temp(path, store.payload())), str(path)])
         journal = self.root / JOURNAL
-        crash_point("tengah_tulis_register")
-        write_private(journal, json.dumps(plan, ensure_ascii=False).encode())
+        try:
+            for path, store in changed:
+                plan["ganti"].append([str(_write_temp(path, store.payload())), str(path)])
+            crash_point("tengah_tulis_register")
+            write_private(journal, json.dumps(plan, ensure_ascii=False).encode())
+        except OSError:  # a full disk: nothing was renamed, the old state stands; no half-written files stay
+            for path, _ in [*changed, *((p, None) for _, p in self.spilled)]:
+                path.with_name(path.name + TMP_SUFFIX).unlink(missing_ok=True)
+            journal.unlink(missing_ok=True)
+            raise
         fsync_dir(self.root)
         apply_journal(self.root)
         for _, store in changed:
@@ -289,7 +303,7 @@ def apply_journal(root: Path) -> bool:
             fresh = "\n" if _ends_mid_line(path) else ""
             fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
             try:
-                os.write(fd, (fresh + line + "\n").encode())
+                write_all(fd, (fresh + line + "\n").encode())
                 os.fsync(fd)
             finally:
                 os.close(fd)

@@ -8,6 +8,7 @@ in a private mount namespace (``unshare -m``, root only; skipped where it is not
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import json
 import os
@@ -347,9 +348,34 @@ exec "{sys.executable}" -c "$CODE"
     assert "templat kemungkinan rusak" not in answer["pesan"] and str(out) in answer["pesan"]
 
 
-def test_machine_errors_are_not_called_bugs() -> None:
-    import errno
+@needs_namespace
+def test_register_write_on_a_full_disk_is_never_short(tmp_path: Path) -> None:
+    """A write that does not fit raises ENOSPC; it never leaves a silently truncated file (a short
+    write taken for a whole one would rename half a register file into place)."""
+    small = tmp_path / "kecil"
+    small.mkdir()
+    code = (
+        "import errno, json\n"
+        "from pathlib import Path\n"
+        "from sakti_cli.storage import atomic_write\n"
+        f"target = Path({str(small)!r}) / 'urutan.json'\n"
+        "target.write_bytes(b'{}')\n"
+        "try:\n"
+        "    atomic_write(target, b'x' * 400_000)\n"
+        "    print(json.dumps({'ok': True}))\n"
+        "except OSError as exc:\n"
+        "    print(json.dumps({'errno': exc.errno, 'isi': target.read_bytes().decode(),\n"
+        "                      'sisa': sorted(p.name for p in target.parent.iterdir())}))\n"
+    )
+    proc = subprocess.run(["unshare", "-m", "sh", "-ec", f'mount -t tmpfs -o size=128k tmpfs "{small}"\n'
+                           f'exec "{sys.executable}" -c "$CODE"'], capture_output=True, text=True, timeout=60,
+                          env={**os.environ, "CODE": code}, check=False)
+    answer = json.loads(proc.stdout.strip().splitlines()[-1])
+    assert answer.get("errno") == errno.ENOSPC, (answer, proc.stderr)
+    assert answer["isi"] == "{}"  # the old file stands
 
+
+def test_machine_errors_are_not_called_bugs() -> None:
     from sakti_cli.errors import machine_problem
 
     full = machine_problem(OSError(errno.ENOSPC, "No space left on device", "/kantor/data/x"))

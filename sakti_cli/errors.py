@@ -109,13 +109,14 @@ def machine_problem(exc: BaseException, path: object = None) -> MachineProblem |
     None for any other error (those stay bugs or are handled where they happen)."""
     if not isinstance(exc, OSError) or exc.errno not in (*DISK_FULL, *READ_ONLY):
         return None
-    where = str(path or exc.filename or "folder kantor")
-    if exc.errno in DISK_FULL:
+    if exc.errno in DISK_FULL:  # a copy names its source first, its target second: the target is full
+        where = str(path or exc.filename2 or exc.filename or "folder kantor")
         what = "kuota disk habis" if exc.errno == errno.EDQUOT else "disk penuh"
         return MachineProblem(f"Tidak dapat menulis {where}: {what} ({exc.strerror}).",
                               saran="Kosongkan ruang disk (hapus berkas yang tidak perlu, pindahkan cadangan lama) "
                                     "lalu ulangi; register tidak diubah oleh langkah yang gagal.",
                               berkas=where, errno=errno.errorcode.get(exc.errno or 0, "?"))
+    where = str(path or exc.filename or "folder kantor")
     what = "sistem berkas hanya-baca" if exc.errno == errno.EROFS else "tidak ada izin"
     return MachineProblem(f"Tidak dapat mengubah {where}: {what} ({exc.strerror}).",
                           saran="Periksa izin folder kantor (pemilik dan chmod) atau apakah disknya dipasang "

@@ -375,14 +375,12 @@ def recent_events(register: Register, *, objek: str | None = None, petugas: str 
     history of an application includes its letters. Read under the lock (no half-appended line),
     newest file first, stopping as soon as enough events are found.
     """
-    from sakti_cli.storage import locked
-
     wanted_object = " ".join(objek.split()).upper() if objek else None
     wanted_actor = petugas.strip().lower() if petugas else None
     linked = ("nomor_registrasi", "nomor_surat", "mengganti", "diganti_oleh")
     found: list[dict[str, Any]] = []
     folder = register.root / "audit"
-    with locked(register.root, register.lock_timeout):
+    with register.reading():  # also on a read-only register
         for path in sorted(folder.glob("*.jsonl"), reverse=True) if folder.is_dir() else []:
             lines = (read_text(path) or "").splitlines()
             for number in range(len(lines), 0, -1):

@@ -44,6 +44,8 @@ def write_private(path: Path, payload: bytes) -> None:
     try:
         write_all(fd, payload)
         os.fsync(fd)
+    except OSError as exc:
+        raise OSError(exc.errno, exc.strerror, str(path)) from exc  # name the file: ENOSPC of a write has none
     finally:
         os.close(fd)
 

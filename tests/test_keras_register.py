@@ -285,9 +285,10 @@ def test_reading_commands_work_on_a_read_only_register(ws: Path) -> None:
         ("status", ["--kantor", str(ws), "status", FIRST_REG]),
         ("verifikasi", ["--kantor", str(ws), "verifikasi", str(pdf)]),
         ("periksa", ["--kantor", str(ws), "register", "periksa"]),
+        ("riwayat", ["--kantor", str(ws), "riwayat"]),
         ("daftar", ["--kantor", str(ws), "daftar", "sktm", "--data", str(example("sktm"))]),
     ])
-    for name in ("status", "verifikasi", "periksa"):
+    for name in ("status", "verifikasi", "periksa", "riwayat"):
         assert found[name][0] == 0, (name, found[name])
     code, text = found["daftar"]
     assert code == 4 and "hanya-baca" in text and "tak terduga" not in text, text
@@ -313,7 +314,7 @@ dd if=/dev/zero of="{small}/isi" bs=1k count=$(( $(df -k --output=avail "{small}
     code, text = found["daftar"]
     assert code == 4, text
     assert "disk penuh" in text and "Kosongkan ruang disk" in text and "tak terduga" not in text, text
-    assert NIK not in text
+    assert NIK not in text and "contoh" not in text  # names the full folder, not the scan being copied
     code, text = found["periksa"]
     assert code == 0 and json.loads(text[text.index("{"):])["ringkasan"]["permohonan"] == 1, text
 
@@ -380,6 +381,8 @@ def test_machine_errors_are_not_called_bugs() -> None:
 
     full = machine_problem(OSError(errno.ENOSPC, "No space left on device", "/kantor/data/x"))
     assert full is not None and "/kantor/data/x" in full.pesan and "disk penuh" in full.pesan
+    copy = machine_problem(OSError(errno.ENOSPC, "No space left on device", "/sumber/kk.jpg", None, "/kantor/b/kk"))
+    assert copy is not None and "/kantor/b/kk" in copy.pesan and "sumber" not in copy.pesan
     quota = machine_problem(OSError(errno.EDQUOT, "Disk quota exceeded", "/kantor"))
     assert quota is not None and "kuota" in quota.pesan
     denied = machine_problem(PermissionError(errno.EACCES, "Permission denied", "/kantor/data"))

@@ -292,6 +292,7 @@ def _check_applications(report: Report, letters: list[tuple[Path, dict[str, Any]
         if letter.get("status") == "TERBIT":
             issued_by_reg[str(letter.get("nomor_registrasi"))].append(str(letter.get("nomor_surat")))
     seen: set[str] = set()
+    behind: set[str] = set()  # months whose registration counter is below a recorded application
     waiting_for: dict[str, str] = {}  # application MENUNGGU_TTD -> the number it waits for
     apps = _partition(report, "permohonan", "permohonan")
     for path, record in apps:
@@ -310,9 +311,11 @@ def _check_applications(report: Report, letters: list[tuple[Path, dict[str, Any]
             report.problem("permohonan_salah_tempat", where, f"Permohonan {reg} tercatat di {where}, "
                                                              f"bukan {partition}.")
         counter = counters.get(f"registrasi|{reg[4:10]}")
-        if not isinstance(counter, int) or int(reg.split("-")[2]) > counter:
-            report.problem("penghitung", "urutan.json", f"Penghitung registrasi bulan {month} di bawah {reg}: "
-                                                        "nomor registrasi dapat terpakai dua kali.")
+        if (not isinstance(counter, int) or int(reg.split("-")[2]) > counter) and month not in behind:
+            behind.add(month)  # once per month; not at all when urutan.json itself is reported missing
+            if "urutan.json" not in report.missing:
+                report.problem("penghitung", "urutan.json", f"Penghitung registrasi bulan {month} di bawah {reg}: "
+                                                            "nomor registrasi dapat terpakai dua kali.")
         if status not in (*STATES, WAITING):
             report.problem("status_permohonan", where, f"Permohonan {reg} berstatus tidak sah: {status!r}.")
             continue

@@ -190,8 +190,8 @@ class FileSet:
             crash_point("tengah_tulis_register")
             write_private(journal, json.dumps(plan, ensure_ascii=False).encode())
         except OSError:  # a full disk: nothing was renamed, the old state stands; no half-written files stay
-            for path, _ in [*changed, *((p, None) for _, p in self.spilled)]:
-                path.with_name(path.name + TMP_SUFFIX).unlink(missing_ok=True)
+            for tmp in [path.with_name(path.name + TMP_SUFFIX) for path, _ in changed] + [t for t, _ in self.spilled]:
+                tmp.unlink(missing_ok=True)
             journal.unlink(missing_ok=True)
             raise
         fsync_dir(self.root)
@@ -253,11 +253,17 @@ def read_plan(root: Path) -> dict[str, Any] | None:
     the journal and what is wrong (``{}``, a missing key, a malformed entry). A journal that is not
     JSON at all is a crash while it was written: reported as ``{"terputus": True}``."""
     journal = root / JOURNAL
-    text = read_text(journal)
-    if text is None:
+    try:
+        raw = journal.read_bytes()
+    except FileNotFoundError:
         return None
     try:
-        plan = json.loads(text)
+        plan = json.loads(raw.decode("utf-8"))
+    except UnicodeDecodeError as exc:
+        if exc.end < len(raw):  # a bad byte inside, not a character cut at the end by a crash
+            raise RegisterCorrupt(f"Jurnal register {journal} rusak: bukan UTF-8 pada byte {exc.start}.",
+                                  saran=CORRUPT_SARAN, berkas=str(journal)) from None
+        return {"terputus": True}
     except json.JSONDecodeError:
         return {"terputus": True}
     saran = ("Jangan hapus berkas itu begitu saja: bila ada berkas *.baru di data/register, sebuah perubahan "

@@ -238,6 +238,25 @@ def test_cut_audit_line_loses_no_later_event(ws: Path, cli: Cli) -> None:
     assert [e["objek"] for e in cli.json("riwayat")["peristiwa"]][-2:] == [second, third]
 
 
+def test_event_cut_by_a_crash_is_appended_again_whole(ws: Path, cli: Cli) -> None:
+    """A crash late in an append left the event's line cut after its id; finishing the commit writes
+    it again, whole, on a fresh line (it is not taken as already present), and the check notes the cut."""
+    from sakti_cli.storage import FileSet
+
+    trail = _one(ws, "audit/*.jsonl")
+    lines = trail.read_bytes().splitlines(keepends=True)
+    last = lines[-1].rstrip(b"\n")
+    cut = last[: last.index(b'"objek"')]  # past the event's id
+    trail.write_bytes(b"".join(lines[:-1]) + cut)
+    files = FileSet(reg_dir(ws))
+    files.append(str(trail.relative_to(reg_dir(ws))), json.loads(last)["id"], last.decode())
+    files.commit()
+    assert trail.read_bytes().splitlines()[-2:] == [cut, last]
+    payload = cli.json("register", "periksa")
+    assert payload["bersih"] is True, payload["masalah"]
+    assert [n["jenis"] for n in payload["catatan"]] == ["audit_terpotong"]
+
+
 # --- section 8: read-only and full disks ------------------------------------------------------------
 def _namespace_ok() -> bool:
     if os.geteuid() != 0 or not shutil.which("unshare"):

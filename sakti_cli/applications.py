@@ -19,7 +19,7 @@ from tinydb import Query
 from tinydb.table import Document
 
 from sakti_cli.clock import iso
-from sakti_cli.errors import FileUnreadable, InputError, NotFound, StateConflict
+from sakti_cli.errors import FileUnreadable, InputError, NotFound, RegisterCorrupt, StateConflict
 from sakti_cli.forms import clean_application_data
 from sakti_cli.office import Workspace, make_private
 from sakti_cli.privacy import mask_text
@@ -133,7 +133,7 @@ def _stage_files(ws: Workspace, service: Service, files: list[FileArg]
             make_private(staging / name)
             entries.append({"nama_asli": mask_text(item.stored_name), "berkas": name, "jenis": kind,
                             "ukuran": size, "sha256": digest})
-    except BaseException:
+    except BaseException:  # a full disk mid-copy: no partial scans (personal data) left behind
         shutil.rmtree(staging, ignore_errors=True)
         raise
     return staging, recorded
@@ -200,6 +200,37 @@ def application_dir(ws: Workspace, reg: str) -> Path:
     return ws.files_dir / reg
 
 
+def _claim_folder(txn: Transaction, ws: Workspace, reg: str) -> None:
+    """Refuse a registration number that is already taken (its record, or its folder with a ``daftar``
+    event in the trail): the counter went backwards, and going on would replace another person's
+    scans. A folder with neither was left by a run that died before its commit: removed."""
+    folder = application_dir(ws, reg)
+    taken = txn.applications(partition_of_reg(reg)).contains(Query().nomor_registrasi == reg)
+    if not taken and folder.exists():
+        taken = _registered_in_trail(txn.root, reg)
+    if taken:
+        raise RegisterCorrupt(
+            f"Nomor registrasi {reg} sudah dipakai (catatan atau folder {folder} sudah ada), tetapi penghitung "
+            f"{txn.root / 'urutan.json'} memberikannya lagi: penghitung mundur. Tidak ada yang ditimpa.",
+            saran="Jangan mendaftar dulu. Jalankan 'sakti register periksa' lalu 'sakti register periksa --perbaiki' "
+                  "(penghitung dibangun ulang dari catatan dan jejak audit), atau pulihkan dari cadangan.",
+            berkas=str(txn.root / "urutan.json"), folder=str(folder),
+        )
+    if folder.exists():
+        shutil.rmtree(folder)
+
+
+def _registered_in_trail(register_root: Path, reg: str) -> bool:
+    """Whether the audit trail of the registration's month records its ``daftar``."""
+    path = register_root / "audit" / f"{month_of_reg(reg)}.jsonl"
+    marker = f'"objek":"{reg}"'.encode()
+    try:
+        with path.open("rb") as handle:
+            return any(marker in line and b'"aksi":"daftar"' in line for line in handle)
+    except FileNotFoundError:
+        return False
+
+
 def register_application(
     ws: Workspace, register: Register, service: Service, data: Any, files: list[FileArg], today: date
 ) -> dict[str, Any]:
@@ -209,9 +240,7 @@ def register_application(
         with register.transaction() as txn:
             month = txn.moment.strftime("%Y%m")
             reg = f"REG-{month}-{txn.next_counter(f'registrasi|{month}'):04d}"
-            stale = ws.files_dir / reg
-            if stale.exists():  # left by a process that died before its commit
-                shutil.rmtree(stale)
+            _claim_folder(txn, ws, reg)
             record = {
                 "nomor_registrasi": reg,
                 "layanan": service.kode,
@@ -266,7 +295,7 @@ def change_state(txn: Transaction, record: dict[str, Any], new: str, note: str |
 
 
 def load(ws: Workspace, register: Register, reg: str) -> dict[str, Any]:
-    with register.transaction() as txn:
+    with register.reading() as txn:
         return find_application(txn, reg)
 
 
@@ -276,7 +305,7 @@ def list_applications(register: Register, status: str | None = None, service: st
     if wanted and wanted not in STATES:
         raise InputError(f"Status '{status}' tidak dikenal.", saran=f"Pilih salah satu: {', '.join(STATES)}.")
     out = []
-    with register.transaction() as txn:
+    with register.reading() as txn:
         for partition in txn.partitions("permohonan"):
             for doc in txn.applications(partition).all():
                 if (wanted is None or doc["status"] == wanted) and (service is None or doc["layanan"] == service):

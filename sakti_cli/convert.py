@@ -45,7 +45,7 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any
 
-from sakti_cli.errors import ConfigError, EnvironmentProblem, FileUnreadable
+from sakti_cli.errors import ConfigError, EnvironmentProblem, FileUnreadable, MachineProblem, machine_problem
 
 INSTALL_COMMAND = (
     "apt-get install -y libreoffice-writer-nogui fonts-liberation fonts-crosextra-carlito "
@@ -62,6 +62,10 @@ _BATCH_SIZE = 50  # files per soffice run, so one run stays well inside the time
 _RECYCLE_AFTER = 200  # documents per listener; its memory grows ~0.15 MB per letter
 _STDERR_TAIL = 2000
 _DEFAULT_UNO_PYTHON = "/usr/bin/python3"
+# Below this much free space a failed conversion is blamed on the disk, not on the template: a letter's PDF
+# is ~100 KB, LibreOffice's temporary files a few MB.
+_LOW_SPACE = 8 << 20
+_WRITE_ERRORS = ("No space left", "Disk quota", "Class:Write", "Read-only file system")
 
 # Python interpreters already found unable to ``import uno`` (no need to ask twice per process).
 _NO_UNO: set[str] = set()
@@ -158,6 +162,31 @@ def _broken_docx(paths: Sequence[Path], **detail: Any) -> ConfigError:
         berkas=[str(p) for p in paths],
         **detail,
     )
+
+
+def _disk_problem(exc: ConfigError, folders: Sequence[Path]) -> MachineProblem | None:
+    """A "template broken" verdict that is really a full disk (or a folder that cannot be written):
+    told apart by the free space where LibreOffice writes, and by what LibreOffice said."""
+    said = str(exc.detail.get("stderr", ""))
+    for folder in folders:
+        try:
+            usage = shutil.disk_usage(folder)
+        except OSError:
+            continue
+        if usage.free < _LOW_SPACE:
+            return MachineProblem(
+                f"LibreOffice gagal menulis PDF: ruang disk di {folder} tinggal {usage.free // 1024} KB "
+                "(templatnya tidak rusak).",
+                saran="Kosongkan ruang disk (hapus berkas yang tidak perlu, pindahkan cadangan lama), lalu ulangi.",
+                folder=str(folder), sisa_byte=usage.free, stderr=said,
+            )
+    if any(mark in said for mark in _WRITE_ERRORS):
+        return MachineProblem(
+            f"LibreOffice gagal menulis PDF di {folders[0]} (galat tulis, bukan templat rusak).",
+            saran="Periksa ruang kosong dan izin tulis folder kantor dan folder sementara (TMPDIR), lalu ulangi.",
+            folder=str(folders[0]), stderr=said,
+        )
+    return None
 
 
 def _timed_out(paths: Sequence[Path], seconds: float) -> EnvironmentProblem:
@@ -432,10 +461,15 @@ class Converter:
                 folder=str(out_dir),
             ) from exc
         try:
-            if self._use_uno():
-                self._convert_uno(sources, stage)
-            else:
-                self._convert_soffice(sources, stage)
+            try:
+                if self._use_uno():
+                    self._convert_uno(sources, stage)
+                else:
+                    self._convert_soffice(sources, stage)
+            except ConfigError as exc:
+                raise _disk_problem(exc, [stage, self._workdir]) or exc from None
+            except OSError as exc:
+                raise machine_problem(exc) or exc from None
             results = []
             for src in sources:
                 final = out_dir / (src.stem + ".pdf")

@@ -7,6 +7,7 @@ the core never decides how an error is shown.
 
 from __future__ import annotations
 
+import errno
 from typing import Any
 
 
@@ -67,6 +68,12 @@ class EnvironmentProblem(SaktiError):
     kode = "LINGKUNGAN"
 
 
+class MachineProblem(EnvironmentProblem):
+    """The computer refused a file operation: disk full, read-only or no permission (not a bug)."""
+
+    kode = "MESIN"
+
+
 class SigningKeyError(SaktiError):
     """The signing key cannot be used: unreadable, wrong passphrase, certificate expired."""
 
@@ -90,3 +97,28 @@ class RegisterBusy(StateConflict):
     """Another process held the register lock for too long."""
 
     kode = "REGISTER_SIBUK"
+
+
+# --- errors of the machine: recognised by errno wherever they surface -----------------------------
+DISK_FULL = (errno.ENOSPC, errno.EDQUOT)
+READ_ONLY = (errno.EROFS, errno.EACCES, errno.EPERM)
+
+
+def machine_problem(exc: BaseException, path: object = None) -> MachineProblem | None:
+    """The staff-facing form of an OSError that says the disk is full or a folder is not writable;
+    None for any other error (those stay bugs or are handled where they happen)."""
+    if not isinstance(exc, OSError) or exc.errno not in (*DISK_FULL, *READ_ONLY):
+        return None
+    if exc.errno in DISK_FULL:  # a copy names its source first, its target second: the target is full
+        where = str(path or exc.filename2 or exc.filename or "folder kantor")
+        what = "kuota disk habis" if exc.errno == errno.EDQUOT else "disk penuh"
+        return MachineProblem(f"Tidak dapat menulis {where}: {what} ({exc.strerror}).",
+                              saran="Kosongkan ruang disk (hapus berkas yang tidak perlu, pindahkan cadangan lama) "
+                                    "lalu ulangi; register tidak diubah oleh langkah yang gagal.",
+                              berkas=where, errno=errno.errorcode.get(exc.errno or 0, "?"))
+    where = str(path or exc.filename or "folder kantor")
+    what = "sistem berkas hanya-baca" if exc.errno == errno.EROFS else "tidak ada izin"
+    return MachineProblem(f"Tidak dapat mengubah {where}: {what} ({exc.strerror}).",
+                          saran="Periksa izin folder kantor (pemilik dan chmod) atau apakah disknya dipasang "
+                                "hanya-baca; jalankan sakti sebagai pengguna pemilik kantor.",
+                          berkas=where, errno=errno.errorcode.get(exc.errno or 0, "?"))

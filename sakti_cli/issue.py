@@ -20,7 +20,7 @@ from typing import Any
 
 from sakti_cli.applications import find_application, month_of_reg, save_application
 from sakti_cli.clock import iso
-from sakti_cli.errors import ConfigError, InputError, RegisterCorrupt, SaktiError, StateConflict
+from sakti_cli.errors import ConfigError, InputError, RegisterCorrupt, SaktiError, StateConflict, machine_problem
 from sakti_cli.id_format import format_nip, hari_tanggal_indonesia, jenis_kelamin_label, tanggal_indonesia
 from sakti_cli.keys import PassphrasePrompt, open_signer
 from sakti_cli.letters import (
@@ -513,7 +513,8 @@ def issue_letter(ws: Workspace, register: Register, service_loader: Callable[[st
 
 def _close_failed(register: Register, letter: dict[str, Any], reg: str, exc: BaseException) -> None:
     """A failure after the reservation: the number is closed BATAL with the reason (never reused)."""
-    reason = exc.pesan if isinstance(exc, SaktiError) else f"{type(exc).__name__}: {exc}"
+    machine = machine_problem(exc)  # a full disk while rendering is recorded as such, not as an OSError
+    reason = exc.pesan if isinstance(exc, SaktiError) else machine.pesan if machine else f"{type(exc).__name__}: {exc}"
     if isinstance(exc, KeyboardInterrupt):
         reason = "dihentikan pengguna"
     try:

@@ -260,7 +260,15 @@ def find_letter(txn: Transaction, *, number: str | None = None, code: str | None
         if key:
             pointer = txn.index_get(kind, key)
             if pointer:
-                return get_letter(txn, pointer)
+                try:
+                    return get_letter(txn, pointer)
+                except NotFound:  # the index knows the letter: its record is gone, not the user's input
+                    where = txn.root / "surat" / f"{pointer.get('bulan')}.json"
+                    raise RegisterCorrupt(
+                        f"Register rusak: indeks {kind} menunjuk surat di {where}, tetapi catatannya tidak ada"
+                        f"{'' if where.exists() else ' (berkas itu hilang)'}.",
+                        saran="Jalankan 'sakti register periksa' dan pulihkan register dari cadangan.",
+                        berkas=str(where)) from None
     return None
 
 

@@ -133,8 +133,12 @@ def tighten_workspace_folders(data_dir: Path) -> int:
     candidates = [data_dir, *data_dir.iterdir(), *(data_dir / "register").glob("*"),
                   *(data_dir / "surat").glob("*"), *(data_dir / "surat").glob("*/*")]
     for path in candidates:
-        if path.is_dir() and not path.is_symlink() and path.stat().st_mode & 0o777 != 0o700:
-            path.chmod(0o700)
+        mode = path.stat().st_mode & 0o777
+        if path.is_dir() and not path.is_symlink() and mode & 0o077:
+            try:  # only take rights away: a folder made read-only (0500) on purpose stays read-only
+                path.chmod(mode & 0o700)
+            except OSError:
+                continue  # a read-only disk: reading still works, writing is refused where it happens
             changed += 1
     return changed
 

@@ -24,6 +24,7 @@ from collections import defaultdict
 from pathlib import Path
 from typing import Any
 
+from sakti_cli.clock import iso
 from sakti_cli.errors import RegisterCorrupt
 from sakti_cli.id_format import mask_nik
 from sakti_cli.numbering import scope_label
@@ -31,7 +32,7 @@ from sakti_cli.office import Workspace
 from sakti_cli.recovery import process_state
 from sakti_cli.registry import AUDIT_TABLE, FORMAT_VERSION, GENESIS, Register, event_hash
 from sakti_cli.rules.nik import find_id_numbers
-from sakti_cli.storage import locked, read_json, sha256_file
+from sakti_cli.storage import locked, read_json, read_locked, sha256_file
 
 LETTER_STATES = ("DIPESAN", "MENUNGGU_TTD", "TERBIT", "BATAL")
 WAITING = "MENUNGGU_TTD"  # letters.WAITING: a letter (and its application) waiting for the signatory
@@ -44,6 +45,11 @@ class Report:
         self.notes: list[dict[str, Any]] = []
         self.dangling: list[dict[str, Any]] = []
         self.damaged: set[str] = set()
+        self.missing: set[str] = set()  # core files missing (meta.json, urutan.json)
+        self.seen_regs: set[str] = set()  # applications found in the partitions
+        self.audit_regs: set[str] = set()  # applications the trail says were registered
+        self.audit_numbers: dict[str, str] = {}  # letter numbers the trail says were reserved -> month
+        self.audit_counters: dict[str, int] = {}  # highest number per scope the trail shows
 
     def name(self, path: Path) -> str:
         try:
@@ -303,6 +309,7 @@ def _check_applications(report: Report, letters: list[tuple[Path, dict[str, Any]
         if letter.get("status") == "TERBIT":
             issued_by_reg[str(letter.get("nomor_registrasi"))].append(str(letter.get("nomor_surat")))
     seen: set[str] = set()
+    behind: set[str] = set()  # months whose registration counter is below a recorded application
     waiting_for: dict[str, str] = {}  # application MENUNGGU_TTD -> the number it waits for
     apps = _partition(report, "permohonan", "permohonan")
     for path, record in apps:
@@ -321,9 +328,11 @@ def _check_applications(report: Report, letters: list[tuple[Path, dict[str, Any]
             report.problem("permohonan_salah_tempat", where, f"Permohonan {reg} tercatat di {where}, "
                                                              f"bukan {partition}.")
         counter = counters.get(f"registrasi|{reg[4:10]}")
-        if not isinstance(counter, int) or int(reg.split("-")[2]) > counter:
-            report.problem("penghitung", "urutan.json", f"Penghitung registrasi bulan {month} di bawah {reg}: "
-                                                        "nomor registrasi dapat terpakai dua kali.")
+        if (not isinstance(counter, int) or int(reg.split("-")[2]) > counter) and month not in behind:
+            behind.add(month)  # once per month; not at all when urutan.json itself is reported missing
+            if "urutan.json" not in report.missing:
+                report.problem("penghitung", "urutan.json", f"Penghitung registrasi bulan {month} di bawah {reg}: "
+                                                            "nomor registrasi dapat terpakai dua kali.")
         if status not in (*STATES, WAITING):
             report.problem("status_permohonan", where, f"Permohonan {reg} berstatus tidak sah: {status!r}.")
             continue
@@ -381,60 +390,198 @@ def _check_applications(report: Report, letters: list[tuple[Path, dict[str, Any]
                     or other.get("status") != "BATAL":
                 report.problem("pengganti", "surat/", f"Surat {letter.get('nomor_surat')} mengganti {replaces}, "
                                                       "tetapi surat lama itu tidak BATAL atau tidak menunjuk baliknya.")
+    report.seen_regs = seen
     return len(apps)
 
 
-def _check_audit(report: Report, anchor: dict[str, Any] | None) -> int:
+def _parse_event(line: str) -> tuple[dict[str, Any] | None, bool]:
+    """An audit line as an event; ``(event, True)`` when the event was found glued after a cut line
+    (older sakti appended to a line a crash had cut short)."""
+    try:
+        event = json.loads(line)
+        return (event if isinstance(event, dict) else None), False
+    except json.JSONDecodeError:
+        pass
+    glued = line.find('{"aksi":', 1)
+    if glued > 0:
+        try:
+            event = json.loads(line[glued:])
+            return (event if isinstance(event, dict) else None), True
+        except json.JSONDecodeError:
+            pass
+    return None, False
+
+
+def read_trail(report: Report) -> list[tuple[str, int, dict[str, Any]]]:
+    """Every readable event as ``(file, line, event)``; each unreadable line is reported (a cut line,
+    bytes that are not UTF-8) and skipped, so one damaged line hides no event after it."""
     folder = report.root / "audit"
-    previous = GENESIS
-    count = 0
+    out = []
     for path in sorted(folder.glob("*.jsonl")) if folder.is_dir() else []:
         where = report.name(path)
         try:
-            lines = path.read_text(encoding="utf-8").splitlines()
-        except (OSError, UnicodeDecodeError) as exc:
-            report.problem("audit_rusak", where, f"Jejak audit {where} tidak dapat dibaca: {exc}.")
+            raw = path.read_bytes()
+        except OSError as exc:
+            report.problem("audit_rusak", where, f"Jejak audit {where} tidak dapat dibaca: {exc.strerror}.")
             continue
-        for number, line in enumerate(lines, 1):
+        lines = raw.split(b"\n")
+        offset = 0
+        for number, chunk in enumerate(lines, 1):
+            start, offset = offset, offset + len(chunk) + 1
+            try:
+                line = chunk.decode("utf-8")
+            except UnicodeDecodeError as exc:
+                report.problem("audit_rusak", where, f"Jejak audit {where} baris {number}: bukan UTF-8 pada byte "
+                                                     f"{start + exc.start}; peristiwa di baris itu tidak terbaca.")
+                out.append((where, number, {"_rusak": True}))
+                continue
             if not line.strip():
                 continue
-            try:
-                event = json.loads(line)
-            except json.JSONDecodeError:
-                report.problem("audit_rusak", where, f"Jejak audit {where} baris {number} bukan JSON yang utuh.")
+            event, glued = _parse_event(line)
+            following = next((c for c in lines[number:] if c.strip()), b"")
+            if event is None and following.startswith(chunk):
+                report.note("audit_terpotong", where, f"Jejak audit {where} baris {number} terpotong (penulisan yang "
+                                                      f"terhenti); peristiwa itu tercatat utuh di baris berikutnya.")
                 continue
-            if not isinstance(event, dict):
-                report.problem("audit_rusak", where, f"Jejak audit {where} baris {number} bukan peristiwa.")
-                continue
-            count += 1
-            label = f"{where} baris {number} ({event.get('aksi')} {event.get('objek')})"
-            if event.get("prev") != previous:
-                report.problem("audit_putus", where, f"Rantai jejak audit putus di {label}: peristiwa sebelumnya "
-                                                     "dihapus, disisipkan atau diubah.")
-            if event_hash(event) != event.get("hash"):
-                report.problem("audit_diubah", where, f"Peristiwa di {label} telah diubah (hash tidak cocok).")
-            content = {k: v for k, v in event.items() if k not in ("id", "hash", "prev", "waktu")}
-            for _start, _end, found in find_id_numbers(json.dumps(content, ensure_ascii=False)):
-                report.problem("audit_data_pribadi", where, f"Peristiwa di {label} memuat angka 16 digit "
-                                                            f"({mask_nik(found)}): NIK/KK tidak boleh dicatat.")
-            previous = str(event.get("hash"))
+            if event is None or glued:
+                lost = "peristiwa di baris itu hilang" + ("; peristiwa yang tertempel di belakangnya dibaca" if glued
+                                                         else "")
+                report.problem("audit_rusak", where, f"Jejak audit {where} baris {number} rusak atau terpotong: "
+                                                     f"{lost}. Rantai diperiksa lagi mulai peristiwa berikutnya.")
+                out.append((where, number, {"_rusak": True}))
+                if event is None:
+                    continue
+            out.append((where, number, event))
+    return out
+
+
+def _check_audit(report: Report, anchor: dict[str, Any] | None) -> int:
+    previous: str | None = GENESIS
+    count = broken = 0
+    for where, number, event in read_trail(report):
+        if event.get("_rusak"):
+            previous = None  # the link across a damaged line cannot be checked: resume after it
+            broken += 1
+            continue
+        count += 1
+        label = f"{where} baris {number} ({event.get('aksi')} {event.get('objek')})"
+        if previous is not None and event.get("prev") != previous:
+            report.problem("audit_putus", where, f"Rantai jejak audit putus di {label}: peristiwa sebelumnya "
+                                                 "dihapus, disisipkan atau diubah.")
+        if event_hash(event) != event.get("hash"):
+            report.problem("audit_diubah", where, f"Peristiwa di {label} telah diubah (hash tidak cocok).")
+        content = {k: v for k, v in event.items() if k not in ("id", "hash", "prev", "waktu")}
+        for _start, _end, found in find_id_numbers(json.dumps(content, ensure_ascii=False)):
+            report.problem("audit_data_pribadi", where, f"Peristiwa di {label} memuat angka 16 digit "
+                                                        f"({mask_nik(found)}): NIK/KK tidak boleh dicatat.")
+        _remember(report, event)
+        previous = str(event.get("hash"))
     if anchor is not None:
-        if anchor.get("hash") != previous:
+        if previous is not None and anchor.get("hash") != previous:
             report.problem("audit_putus", "audit/", "Peristiwa terakhir jejak audit tidak sama dengan yang tercatat "
                                                     "di urutan.json: peristiwa terakhir dihapus atau diubah.")
         if isinstance(anchor.get("jumlah"), int) and anchor["jumlah"] != count:
-            report.problem("audit_putus", "audit/", f"Jejak audit berisi {count} peristiwa, padahal tercatat "
-                                                    f"{anchor['jumlah']}: ada peristiwa yang hilang atau ditambah.")
-    elif count:
+            cause = (f" (termasuk {broken} baris rusak di atas)" if broken and anchor["jumlah"] <= count + broken
+                     else "")
+            report.problem("audit_putus", "audit/", f"Jejak audit berisi {count} peristiwa terbaca, padahal tercatat "
+                                                    f"{anchor['jumlah']}: ada peristiwa yang hilang atau ditambah"
+                                                    f"{cause}.")
+    elif count and "urutan.json" not in report.missing:
         report.note("audit_tanpa_jangkar", "urutan.json", "Jangkar jejak audit belum ada (register lama); "
                                                           "dibuat pada perubahan berikutnya.")
     return count
 
 
+def _remember(report: Report, event: dict[str, Any]) -> None:
+    """What the trail says must exist: applications registered, numbers reserved."""
+    raw = event.get("detail")
+    detail: dict[str, Any] = raw if isinstance(raw, dict) else {}
+    if event.get("aksi") == "daftar" and isinstance(event.get("objek"), str):
+        report.audit_regs.add(event["objek"])
+    elif event.get("aksi") == "pesan_nomor" and isinstance(event.get("objek"), str):
+        report.audit_numbers[event["objek"]] = str(event.get("waktu", ""))[:7]
+        if isinstance(detail.get("lingkup"), str) and isinstance(detail.get("urut"), int):
+            key = detail["lingkup"]
+            report.audit_counters[key] = max(report.audit_counters.get(key, 0), detail["urut"])
+
+
+def _check_missing(report: Report, counters: dict[str, Any], letters: list[tuple[Path, dict[str, Any]]],
+                   regs: set[str]) -> None:
+    """Records that must exist (the counters, the audit trail and the indexes point at them) but do not:
+    a deleted partition is reported by name with what it held."""
+    from sakti_cli.applications import partition_of_reg
+    from sakti_cli.registry import letter_month, letter_partition
+
+    expected = set(report.audit_regs)
+    for key, value in counters.items():
+        if key.startswith("registrasi|") and isinstance(value, int):
+            month = key.split("|", 1)[1]
+            expected.update(f"REG-{month}-{n:04d}" for n in range(1, value + 1))
+    by_partition: dict[str, list[str]] = defaultdict(list)
+    for reg in sorted(expected - regs):
+        by_partition[partition_of_reg(reg)].append(reg)
+    for partition, missing in sorted(by_partition.items()):
+        relative = f"permohonan/{partition}.json"
+        gone = "hilang" if not (report.root / relative).exists() else "tidak memuatnya"
+        shown = ", ".join(missing[:5]) + (f" dan {len(missing) - 5} lainnya" if len(missing) > 5 else "")
+        report.problem("catatan_hilang", relative, f"{len(missing)} permohonan tidak ada di register ({shown}); "
+                                                   f"penghitung dan jejak audit mencatatnya; {relative} {gone}.")
+    numbers = {str(letter.get("nomor_surat")) for _, letter in letters}
+    per_month: dict[str, int] = defaultdict(int)
+    for _, letter in letters:
+        if letter.get("bulan"):
+            per_month[letter_month(letter)] += 1
+    for key, value in counters.items():
+        if key.startswith("surat|") and isinstance(value, int) and value > per_month.get(key[6:], 0):
+            month = key[6:]
+            absent = sorted({letter_partition(month, n) for n in range(1, value + 1)}
+                            - {p.stem for p in (report.root / "surat").glob(f"{month}-*.json")})
+            files = ", ".join(f"surat/{p}.json" for p in absent) or f"surat/{month}-*.json"
+            report.problem("catatan_hilang", files, f"Bulan {month} tercatat {value} surat di urutan.json, tetapi "
+                                                    f"hanya {per_month.get(month, 0)} ada di register"
+                                                    + (f"; hilang: {files}." if absent else "."))
+    lost = sorted(set(report.audit_numbers) - numbers)
+    if lost:
+        shown = ", ".join(lost[:5]) + (f" dan {len(lost) - 5} lainnya" if len(lost) > 5 else "")
+        report.problem("catatan_hilang", "surat/", f"{len(lost)} nomor surat dipesan menurut jejak audit tetapi tidak "
+                                                   f"ada di register: {shown}.")
+
+
+def _check_core_files(report: Report) -> None:
+    from sakti_cli.registry import core_file_damage
+
+    for name, what in core_file_damage(report.root):
+        report.missing.add(name)
+        report.problem("berkas_hilang", name, f"{name} {what}.",
+                       saran="Jalankan 'sakti register periksa --perbaiki' untuk membangunnya ulang dari catatan dan "
+                             "jejak audit, atau pulihkan dari cadangan.")
+
+
+def _check_journal(report: Report, register: Register) -> None:
+    """A pending journal (a crash mid-commit) is finished when the folder is writable; a damaged one
+    (``{}``, a missing key) is reported and left alone."""
+    from sakti_cli.storage import JOURNAL, read_journal, writable
+
+    if not (report.root / JOURNAL).exists():
+        return
+    try:
+        if writable(report.root):
+            with locked(report.root, register.lock_timeout):
+                pass
+            return
+        read_journal(report.root)
+        report.problem("jurnal", JOURNAL, f"Perubahan yang belum selesai ({JOURNAL}) tidak dapat diselesaikan: "
+                                          "folder register tidak dapat ditulisi.")
+    except RegisterCorrupt as exc:
+        report.problem("jurnal", JOURNAL, exc.pesan, saran=exc.saran)
+
+
 def check_register(ws: Workspace, register: Register) -> dict[str, Any]:
     """Check everything under the lock (reads only). Returns ``bersih``, ``masalah``, ``catatan``, ``ringkasan``."""
     report = Report(register.root)
-    with locked(register.root, register.lock_timeout):
+    _check_journal(report, register)
+    with read_locked(register.root, register.lock_timeout, finish_journal=False):
+        _check_core_files(report)
         _check_meta(report)
         urutan_path = register.root / "urutan.json"
         urutan = {name: _table(report, urutan_path, name) or [] for name in ("urutan", "terbuka", "mulai",
@@ -447,8 +594,9 @@ def check_register(ws: Workspace, register: Register) -> dict[str, Any]:
         _check_indexes(report, letters)
         _check_pdfs(report, ws, letters)
         _check_queue(report, ws, letters, urutan["antrean"])
-        applications = _check_applications(report, letters, counters)
         events = _check_audit(report, anchors[0] if anchors else None)
+        applications = _check_applications(report, letters, counters)
+        _check_missing(report, counters, letters, report.seen_regs)
     statuses = [letter.get("status") for _, letter in letters]
     return {
         "bersih": not report.problems,
@@ -479,3 +627,90 @@ def close_dangling(register: Register, dangling: list[dict[str, Any]]) -> list[s
                 if done is not None:
                     closed.append(done["nomor_surat"])
     return closed
+
+
+def rebuild_core_files(register: Register) -> list[str]:
+    """``--perbaiki`` of a register whose ``meta.json`` or ``urutan.json`` is missing or empty: rebuilt
+    from the records and the audit trail, never lower than either shows (counters never go back).
+
+    Counters: the highest registration number per month and letter number per scope that the records or
+    the trail show, and the letters per month; the open reservations and the signing queue from the
+    letters; ``nomor mulai`` starts from the trail; the trail's anchor from its last readable event.
+    Returns the files rebuilt (nothing when neither is missing)."""
+    from sakti_cli.registry import core_file_damage
+
+    damaged = {name for name, _ in core_file_damage(register.root)}
+    if not damaged:
+        return []
+    report = Report(register.root)
+    register.guard, register.recover = False, False
+    try:
+        with register.transaction() as txn:
+            if "meta.json" in damaged:
+                old_format = any(len(p.stem) == 7 for p in (register.root / "permohonan").glob("*.json"))
+                meta = txn.table("meta.json", "meta")
+                meta.truncate()
+                meta.insert({"versi_format": 1 if old_format else FORMAT_VERSION, "dibuat": iso(txn.moment),
+                             "dibangun_ulang": True})
+            if "urutan.json" in damaged:
+                _rebuild_counters(txn, report)
+            txn.audit("bangun_ulang", "register", None, None, berkas=sorted(damaged))
+    finally:
+        register.guard, register.recover = True, True
+    return sorted(damaged)
+
+
+def _rebuild_counters(txn: Any, report: Report) -> None:
+    from tinydb import Query
+
+    from sakti_cli.letters import OPEN_TABLE, QUEUE_TABLE
+    from sakti_cli.numbering import START_TABLE
+    from sakti_cli.registry import LETTER_COUNTER, letter_month
+
+    events = [event for _, _, event in read_trail(report) if not event.get("_rusak")]
+    for event in events:
+        _remember(report, event)
+    counters: dict[str, int] = dict(report.audit_counters)
+
+    def bump(key: str, value: int) -> None:
+        counters[key] = max(counters.get(key, 0), value)
+
+    for _, record in _partition(report, "permohonan", "permohonan"):
+        report.audit_regs.add(str(record.get("nomor_registrasi")))
+    for reg in report.audit_regs:
+        if re.fullmatch(r"REG-\d{6}-\d{4,6}", reg):
+            bump(f"registrasi|{reg[4:10]}", int(reg[11:]))
+    letters = [letter for _, letter in _partition(report, "surat", "surat")]
+    months: dict[str, set[str]] = defaultdict(set)
+    for letter in letters:
+        if isinstance(letter.get("lingkup"), str) and isinstance(letter.get("urut"), int):
+            bump(letter["lingkup"], letter["urut"])
+        if letter.get("bulan"):
+            months[letter_month(letter)].add(str(letter.get("nomor_surat")))
+    for number, month in report.audit_numbers.items():
+        months[month].add(number)
+    for month, numbers in months.items():
+        bump(LETTER_COUNTER.format(month=month), len(numbers))
+    starts = txn.table("urutan.json", START_TABLE)
+    for event in events:
+        raw = event.get("detail")
+        detail: dict[str, Any] = raw if isinstance(raw, dict) else {}
+        if event.get("aksi") == "nomor_mulai" and isinstance(event.get("sesudah"), int):
+            bump(str(event.get("objek")), event["sesudah"])
+            starts.insert({"lingkup": event.get("objek"), "tahun": detail.get("tahun"), "dari": detail.get("dari"),
+                           "sebelumnya": event.get("sebelum"), "terpakai": event.get("sebelum"),
+                           "layanan": detail.get("layanan"), "waktu": event.get("waktu"),
+                           "petugas": event.get("petugas")})
+    for key, value in sorted(counters.items()):
+        txn.set_counter(key, value)
+    for letter in letters:
+        pointer = {"id": letter.get("id"), "bulan": letter.get("bulan"), "nomor_surat": letter.get("nomor_surat")}
+        if letter.get("status") == "DIPESAN":
+            txn.table("urutan.json", OPEN_TABLE).insert({**pointer, "proses": letter.get("proses")})
+        elif letter.get("status") == WAITING:
+            txn.table("urutan.json", QUEUE_TABLE).insert(
+                {**pointer, "penandatangan": (letter.get("penandatangan") or {}).get("id")})
+    last = events[-1] if events else None
+    if last is not None:
+        txn.table("urutan.json", AUDIT_TABLE).upsert({"kunci": "kepala", "hash": last.get("hash"),
+                                                       "jumlah": len(events)}, Query().kunci == "kepala")

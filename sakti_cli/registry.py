@@ -41,7 +41,7 @@ from tinydb.table import Document, Table
 from sakti_cli.clock import iso, now
 from sakti_cli.errors import RegisterCorrupt
 from sakti_cli.privacy import mask_payload, mask_text
-from sakti_cli.storage import FileSet, locked, read_json
+from sakti_cli.storage import FileSet, locked, read_json, read_locked, read_text, writable
 
 FORMAT_VERSION = 2
 GENESIS = "0" * 64
@@ -205,18 +205,18 @@ def count_events(audit_dir: Path) -> int:
     """Events already in the trail (once, for a register written before the anchor existed)."""
     total = 0
     for path in sorted(audit_dir.glob("*.jsonl")) if audit_dir.is_dir() else []:
-        total += sum(1 for line in path.read_text(encoding="utf-8").splitlines() if line.strip())
+        total += sum(1 for line in (read_text(path) or "").splitlines() if line.strip())
     return total
 
 
 def last_event_hash(audit_dir: Path) -> str:
     files = sorted(audit_dir.glob("*.jsonl")) if audit_dir.is_dir() else []
     for path in reversed(files):
-        lines = [line for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+        lines = [line for line in (read_text(path) or "").splitlines() if line.strip()]
         if lines:
             try:
                 return str(json.loads(lines[-1])["hash"])
-            except (json.JSONDecodeError, KeyError):
+            except (json.JSONDecodeError, KeyError, TypeError):
                 raise RegisterCorrupt(
                     f"Jejak audit {path} rusak pada baris terakhir.",
                     saran="Jalankan 'sakti register periksa'.",
@@ -226,7 +226,7 @@ def last_event_hash(audit_dir: Path) -> str:
 
 def read_events(audit_dir: Path) -> Iterator[dict[str, Any]]:
     for path in sorted(audit_dir.glob("*.jsonl")) if audit_dir.is_dir() else []:
-        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+        for number, line in enumerate((read_text(path) or "").splitlines(), 1):
             if line.strip():
                 try:
                     yield json.loads(line)
@@ -247,6 +247,53 @@ def read_format_version(root: Path) -> int | None:
     return version
 
 
+def _blank(path: Path) -> bool:
+    """Missing, empty, or an empty JSON object: a file that says nothing."""
+    try:
+        if path.stat().st_size > 16:
+            return False
+    except FileNotFoundError:
+        return True
+    return (read_text(path) or "").strip() in ("", "{}")
+
+
+def _record_kinds(root: Path) -> set[str]:
+    """Which kinds of records the register holds on disk (permohonan, surat, audit)."""
+    return {kind for kind, pattern in (("permohonan", "*.json"), ("surat", "*.json"), ("audit", "*.jsonl"))
+            if any(path.stat().st_size for path in (root / kind).glob(pattern))}
+
+
+def core_file_damage(root: Path) -> list[tuple[str, str]]:
+    """``meta.json`` or ``urutan.json`` (the counters) missing or empty in a register that holds
+    records: ``(file, what)`` for each. A new register has neither records nor these files; a damaged
+    one must not be silently re-created, or counters would start again and reuse numbers."""
+    meta_blank = _blank(root / "meta.json")
+    counters_blank = _blank(root / "urutan.json")
+    if not meta_blank and not counters_blank:
+        return []
+    kinds = _record_kinds(root)
+    found = []
+    if meta_blank and kinds:
+        found.append(("meta.json", "hilang atau kosong, padahal register sudah berisi catatan"))
+    if counters_blank and kinds:
+        found.append(("urutan.json", "(penghitung nomor) hilang atau kosong, padahal register sudah berisi "
+                                     f"{', '.join(sorted(kinds))}: nomor akan terpakai dua kali"))
+    return found
+
+
+def refuse_damaged(root: Path) -> None:
+    """Raise RegisterCorrupt (exit 4) naming the missing core files; repaired only by
+    ``register periksa --perbaiki`` (rebuilds them from the records and the audit trail)."""
+    damage = core_file_damage(root)
+    if damage:
+        names = "; ".join(f"{root / name}: {what}" for name, what in damage)
+        raise RegisterCorrupt(f"Register rusak: {names}.",
+                              saran="Jangan mendaftar atau menerbitkan dulu. Jalankan 'sakti register periksa "
+                                    "--perbaiki' untuk membangun ulang dari catatan dan jejak audit, atau pulihkan "
+                                    "dari cadangan.",
+                              berkas=[str(root / name) for name, _ in damage])
+
+
 class Register:
     """Entry point to the register of one workspace."""
 
@@ -258,6 +305,8 @@ class Register:
         self.lock_timeout = lock_timeout
         # Close numbers reserved by processes that died (O(open reservations), see recovery.py).
         self.recover = True
+        # Refuse to write when meta.json or the counters are gone (off only for the repair itself).
+        self.guard = True
 
     def _check_version(self) -> int | None:
         """The register's format version (None for a new register); refuse one from a newer sakti (exit 4)."""
@@ -274,21 +323,47 @@ class Register:
     def transaction(self) -> Iterator[Transaction]:
         """Lock, read fresh, yield, commit atomically. Nothing is written if the body raises."""
         with locked(self.root, self.lock_timeout):
-            version = self._check_version()
-            if version is not None and version < FORMAT_VERSION:
-                from sakti_cli.migrations import migrate
-
-                migrate(self, version)  # once, under this lock, after an automatic backup
-            txn = Transaction(self.root, self.actor, self.zone)
-            if not (self.root / "meta.json").exists():
-                txn.table("meta.json", "meta").insert({"versi_format": FORMAT_VERSION, "dibuat": iso(txn.moment)})
-            if self.recover:
-                from sakti_cli.recovery import close_dead_reservations
-
-                if close_dead_reservations(txn):
-                    txn.files.commit()  # the recovery stands even if the step below fails
+            txn = self._begin(writing=True)
             yield txn
             txn.files.commit()
+
+    def _begin(self, *, writing: bool) -> Transaction:
+        """Under the write lock: refuse a damaged register (writing only), migrate an older format,
+        close the reservations of dead processes (committed at once: it stands whatever follows)."""
+        version = self._check_version()
+        if writing and self.guard:
+            refuse_damaged(self.root)
+        if version is not None and version < FORMAT_VERSION:
+            from sakti_cli.migrations import migrate
+
+            migrate(self, version)  # once, under this lock, after an automatic backup
+        txn = Transaction(self.root, self.actor, self.zone)
+        if writing and not (self.root / "meta.json").exists():
+            txn.table("meta.json", "meta").insert({"versi_format": FORMAT_VERSION, "dibuat": iso(txn.moment)})
+        if self.recover:
+            from sakti_cli.recovery import close_dead_reservations
+
+            if close_dead_reservations(txn):
+                txn.files.commit()
+        return txn
+
+    @contextlib.contextmanager
+    def reading(self) -> Iterator[Transaction]:
+        """For steps that only read (status, verifikasi, lookups); nothing but the recovery is committed.
+        On a writable register as a transaction does (the lock, the recovery of dead reservations), but
+        a damaged one is still read. On a read-only one (a read-only disk, chmod a-w) under a shared lock
+        taken on a read-only handle, so reading works where writing cannot."""
+        if writable(self.root):
+            with locked(self.root, self.lock_timeout):
+                yield self._begin(writing=False)
+            return
+        with read_locked(self.root, self.lock_timeout):
+            version = self._check_version()
+            if version is None or version == FORMAT_VERSION:
+                yield Transaction(self.root, self.actor, self.zone)
+                return
+        with self.transaction() as txn:  # an older format must be migrated first (and cannot be here)
+            yield txn
 
     def moment(self) -> datetime:
         return now(self.zone)
@@ -302,16 +377,14 @@ def recent_events(register: Register, *, objek: str | None = None, petugas: str 
     history of an application includes its letters. Read under the lock (no half-appended line),
     newest file first, stopping as soon as enough events are found.
     """
-    from sakti_cli.storage import locked
-
     wanted_object = " ".join(objek.split()).upper() if objek else None
     wanted_actor = mask_text(petugas.strip()).lower() if petugas else None  # stored masked (Register)
     linked = ("nomor_registrasi", "nomor_surat", "mengganti", "diganti_oleh")
     found: list[dict[str, Any]] = []
     folder = register.root / "audit"
-    with locked(register.root, register.lock_timeout):
+    with register.reading():  # also on a read-only register
         for path in sorted(folder.glob("*.jsonl"), reverse=True) if folder.is_dir() else []:
-            lines = path.read_text(encoding="utf-8").splitlines()
+            lines = (read_text(path) or "").splitlines()
             for number in range(len(lines), 0, -1):
                 line = lines[number - 1]
                 if not line.strip():
@@ -319,8 +392,9 @@ def recent_events(register: Register, *, objek: str | None = None, petugas: str 
                 try:
                     event = json.loads(line)
                 except json.JSONDecodeError:
-                    raise RegisterCorrupt(f"Jejak audit {path} rusak pada baris {number}.",
-                                          saran="Jalankan 'sakti register periksa'.") from None
+                    continue  # a cut line: reported by 'register periksa'; the events around it still show
+                if not isinstance(event, dict):
+                    continue
                 if wanted_actor and str(event.get("petugas", "")).lower() != wanted_actor:
                     continue
                 if wanted_object:

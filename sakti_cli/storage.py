@@ -42,10 +42,20 @@ def write_private(path: Path, payload: bytes) -> None:
     """Write and fsync a file readable by the owner only."""
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     try:
-        os.write(fd, payload)
+        write_all(fd, payload)
         os.fsync(fd)
+    except OSError as exc:
+        raise OSError(exc.errno, exc.strerror, str(path)) from exc  # name the file: ENOSPC of a write has none
     finally:
         os.close(fd)
+
+
+def write_all(fd: int, payload: bytes) -> None:
+    """os.write until every byte is written: on a nearly full disk a write may be short without an
+    error (the next one raises ENOSPC); a short write taken for a whole one truncates the file."""
+    view = memoryview(payload)
+    while view:
+        view = view[os.write(fd, view):]
 
 
 def atomic_write(path: Path, payload: bytes) -> None:
@@ -57,19 +67,39 @@ def atomic_write(path: Path, payload: bytes) -> None:
     fsync_dir(path.parent)
 
 
-def read_json(path: Path) -> Any:
+CORRUPT_SARAN = "Jalankan 'sakti register periksa' dan pulihkan dari cadangan bila perlu."
+
+
+def read_text(path: Path) -> str | None:
+    """A register file's text; None if it does not exist. A byte that is not UTF-8 is a named
+    corruption (RegisterCorrupt with the file and the byte's offset), never a UnicodeDecodeError."""
     try:
-        text = path.read_text(encoding="utf-8")
+        raw = path.read_bytes()
     except FileNotFoundError:
         return None
     try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise RegisterCorrupt(f"Berkas register {path} rusak: bukan UTF-8 pada byte {exc.start}.",
+                              saran=CORRUPT_SARAN, berkas=str(path), byte=exc.start) from None
+
+
+def parse_json(path: Path, text: str) -> Any:
+    try:
         return json.loads(text) if text.strip() else None
+    except RecursionError:
+        raise RegisterCorrupt(f"Berkas register {path} rusak: JSON bersarang terlalu dalam.",
+                              saran=CORRUPT_SARAN, berkas=str(path)) from None
     except json.JSONDecodeError as exc:
         raise RegisterCorrupt(
-            f"Berkas register {path} rusak (bukan JSON yang utuh: {exc}).",
-            saran="Jalankan 'sakti register periksa' dan pulihkan dari cadangan bila perlu.",
-            berkas=str(path),
+            f"Berkas register {path} rusak: JSON rusak baris {exc.lineno} kolom {exc.colno} ({exc.msg}).",
+            saran=CORRUPT_SARAN, berkas=str(path), baris=exc.lineno, kolom=exc.colno,
         ) from None
+
+
+def read_json(path: Path) -> Any:
+    text = read_text(path)
+    return None if text is None else parse_json(path, text)
 
 
 class StagedStorage(Storage):
@@ -158,11 +188,17 @@ class FileSet:
         plan: dict[str, list[Any]] = {"ganti": [[rel(t), rel(p)] for t, p in self.spilled],
                                       "tambah": [[rel(p), i, line] for p, i, line in self.appends],
                                       "hapus": [rel(p) for p in self.removals]}
-        for path, store in changed:
-            plan["ganti"].append([rel(_write_temp(path, store.payload())), rel(path)])
         journal = self.root / JOURNAL
-        crash_point("tengah_tulis_register")
-        write_private(journal, json.dumps(plan, ensure_ascii=False).encode())
+        try:
+            for path, store in changed:
+                plan["ganti"].append([rel(_write_temp(path, store.payload())), rel(path)])
+            crash_point("tengah_tulis_register")
+            write_private(journal, json.dumps(plan, ensure_ascii=False).encode())
+        except OSError:  # a full disk: nothing was renamed, the old state stands; no half-written files stay
+            for tmp in [path.with_name(path.name + TMP_SUFFIX) for path, _ in changed] + [t for t, _ in self.spilled]:
+                tmp.unlink(missing_ok=True)
+            journal.unlink(missing_ok=True)
+            raise
         fsync_dir(self.root)
         apply_journal(self.root)
         for _, store in changed:
@@ -190,12 +226,70 @@ class _Factory:
 
 
 def _line_present(path: Path, line_id: str) -> bool:
+    """Whether the event ``line_id`` is already a complete line of ``path`` (a line cut short by a
+    crash does not count: the event is appended again, whole, on a fresh line)."""
     if not path.exists():
         return False
     with path.open("rb") as handle:
         handle.seek(max(0, path.stat().st_size - 65536))
         tail = handle.read().decode("utf-8", errors="replace")
-    return f'"id":"{line_id}"' in tail or f'"id": "{line_id}"' in tail
+    complete = tail.split("\n")[:-1]  # the part after the last newline is not a complete line
+    return any(f'"id":"{line_id}"' in line or f'"id": "{line_id}"' in line for line in complete)
+
+
+def _ends_mid_line(path: Path) -> bool:
+    """A trail whose last line was cut (a crash, a full disk): the next event starts on a fresh line."""
+    try:
+        size = path.stat().st_size
+    except FileNotFoundError:
+        return False
+    if size == 0:
+        return False
+    with path.open("rb") as handle:
+        handle.seek(size - 1)
+        return handle.read(1) != b"\n"
+
+
+JOURNAL_KEYS = {"ganti": 2, "tambah": 3}  # key -> length of each entry (``hapus``: paths, optional)
+
+
+def read_plan(root: Path) -> dict[str, Any] | None:
+    """The pending journal, checked entry by entry: None if there is none; RegisterCorrupt naming
+    the journal and what is wrong (``{}``, a missing key, a malformed entry). A journal that is not
+    JSON at all is a crash while it was written: reported as ``{"terputus": True}``."""
+    journal = root / JOURNAL
+    try:
+        raw = journal.read_bytes()
+    except FileNotFoundError:
+        return None
+    try:
+        plan = json.loads(raw.decode("utf-8"))
+    except UnicodeDecodeError as exc:
+        if exc.end < len(raw):  # a bad byte inside, not a character cut at the end by a crash
+            raise RegisterCorrupt(f"Jurnal register {journal} rusak: bukan UTF-8 pada byte {exc.start}.",
+                                  saran=CORRUPT_SARAN, berkas=str(journal)) from None
+        return {"terputus": True}
+    except json.JSONDecodeError:
+        return {"terputus": True}
+    saran = ("Jangan hapus berkas itu begitu saja: bila ada berkas *.baru di data/register, sebuah perubahan "
+             "belum selesai; pulihkan dari cadangan atau minta bantuan teknisi.")
+    if not isinstance(plan, dict):
+        raise RegisterCorrupt(f"Jurnal register {journal} rusak: isinya bukan objek.", saran=saran,
+                              berkas=str(journal))
+    for key, width in JOURNAL_KEYS.items():
+        if key not in plan:
+            raise RegisterCorrupt(f"Jurnal register {journal} tidak lengkap: kunci '{key}' tidak ada.",
+                                  saran=saran, berkas=str(journal))
+        entries = plan[key]
+        if not isinstance(entries, list) or not all(
+                isinstance(e, list) and len(e) == width and all(isinstance(x, str) for x in e) for e in entries):
+            raise RegisterCorrupt(f"Jurnal register {journal} rusak: isi '{key}' tidak sah.", saran=saran,
+                                  berkas=str(journal))
+    removals = plan.setdefault("hapus", [])
+    if not isinstance(removals, list) or not all(isinstance(p, str) for p in removals):
+        raise RegisterCorrupt(f"Jurnal register {journal} rusak: isi 'hapus' tidak sah.", saran=saran,
+                              berkas=str(journal))
+    return plan
 
 
 def _journal_corrupt(journal: Path, what: str) -> RegisterCorrupt:
@@ -223,33 +317,17 @@ def _journal_path(root: Path, base: Path, journal: Path, entry: Any) -> Path:
 def read_journal(root: Path) -> dict[str, list[Any]] | None:
     """The journal's plan with every path checked (None when there is none): a journal naming a file
     outside the register (absolute, ``..``, through a symlink) is corruption, never replayed."""
-    journal = root / JOURNAL
-    try:
-        plan = json.loads(journal.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        return None
-    except (json.JSONDecodeError, UnicodeDecodeError):
-        return {}  # cut while being written (the only way to an empty plan): nothing was renamed yet
-    shape = {"ganti": list, "tambah": list, "hapus": list}
-    if not isinstance(plan, dict) or set(plan) - set(shape) or not {"ganti", "tambah"} <= set(plan) \
-            or not all(isinstance(plan[k], shape[k]) for k in plan):
-        raise _journal_corrupt(journal, "isinya bukan rencana jurnal (ganti, tambah, hapus)")
-    base = root.resolve()
+    plan = read_plan(root)
+    if plan is None or plan.get("terputus"):
+        return plan
+    journal, base = root / JOURNAL, root.resolve()
 
     def path(entry: Any) -> Path:
         return _journal_path(root, base, journal, entry)
 
-    checked: dict[str, list[Any]] = {"ganti": [], "tambah": [], "hapus": []}
-    for entry in plan["ganti"]:
-        if not isinstance(entry, list) or len(entry) != 2:
-            raise _journal_corrupt(journal, f"entri ganti {entry!r} tidak sah")
-        checked["ganti"].append([path(entry[0]), path(entry[1])])
-    for entry in plan["tambah"]:
-        if not isinstance(entry, list) or len(entry) != 3 or not all(isinstance(e, str) for e in entry[1:]):
-            raise _journal_corrupt(journal, f"entri tambah {entry!r} tidak sah")
-        checked["tambah"].append([path(entry[0]), entry[1], entry[2]])
-    checked["hapus"] = [path(entry) for entry in plan.get("hapus", [])]
-    return checked
+    return {"ganti": [[path(tmp), path(final)] for tmp, final in plan["ganti"]],
+            "tambah": [[path(file), line_id, line] for file, line_id, line in plan["tambah"]],
+            "hapus": [path(file) for file in plan["hapus"]]}
 
 
 def apply_journal(root: Path) -> bool:
@@ -258,7 +336,7 @@ def apply_journal(root: Path) -> bool:
     plan = read_journal(root)
     if plan is None:
         return False
-    if not plan:
+    if plan.get("terputus"):
         # The crash came while writing the journal: nothing was renamed yet, the old state stands.
         for tmp in root.rglob("*" + TMP_SUFFIX):
             tmp.unlink(missing_ok=True)
@@ -272,9 +350,10 @@ def apply_journal(root: Path) -> bool:
     for path, line_id, line in plan["tambah"]:
         path.parent.mkdir(parents=True, exist_ok=True)
         if not _line_present(path, line_id):
+            fresh = "\n" if _ends_mid_line(path) else ""
             fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND | os.O_NOFOLLOW, 0o600)
             try:
-                os.write(fd, (line + "\n").encode())
+                write_all(fd, (fresh + line + "\n").encode())
                 os.fsync(fd)
             finally:
                 os.close(fd)
@@ -290,8 +369,9 @@ def apply_journal(root: Path) -> bool:
 
 
 @contextlib.contextmanager
-def locked(root: Path, timeout: float) -> Iterator[None]:
-    """Hold the register lock; give up after ``timeout`` seconds with RegisterBusy (exit 5)."""
+def locked(root: Path, timeout: float, *, finish_journal: bool = True) -> Iterator[None]:
+    """Hold the register lock; give up after ``timeout`` seconds with RegisterBusy (exit 5).
+    ``finish_journal=False``: the caller finishes (or reports) a pending journal itself."""
     from filelock import FileLock, Timeout
 
     root.mkdir(parents=True, exist_ok=True)
@@ -299,16 +379,77 @@ def locked(root: Path, timeout: float) -> Iterator[None]:
     try:
         lock.acquire()
     except Timeout:
-        raise RegisterBusy(
-            f"Register sedang dipakai proses lain lebih dari {timeout:g} detik.",
-            saran="Tunggu sebentar lalu ulangi; bila tidak ada proses sakti lain, periksa dengan "
-            "'sakti register periksa'.",
-        ) from None
+        raise _busy(timeout) from None
     try:
-        apply_journal(root)
+        if finish_journal:
+            apply_journal(root)
         yield
     finally:
         lock.release()
+
+
+def _busy(timeout: float) -> RegisterBusy:
+    return RegisterBusy(
+        f"Register sedang dipakai proses lain lebih dari {timeout:g} detik.",
+        saran="Tunggu sebentar lalu ulangi; bila tidak ada proses sakti lain, periksa dengan "
+        "'sakti register periksa'.",
+    )
+
+
+def writable(folder: Path) -> bool:
+    """Whether this process may create files in ``folder`` (a read-only mount, chmod a-w, another owner)."""
+    try:
+        return os.access(folder, os.W_OK) and not os.statvfs(folder).f_flag & os.ST_RDONLY
+    except OSError:  # it does not exist (yet)
+        return False
+
+
+@contextlib.contextmanager
+def read_locked(root: Path, timeout: float, *, finish_journal: bool = True) -> Iterator[bool]:
+    """Hold the register for reading: a shared lock (writers wait, other readers do not) taken on a
+    read-only handle, so a register on a read-only disk or folder can still be read. A pending
+    journal (a crash mid-commit) is finished first under the write lock when the folder is
+    writable; on a read-only register it is refused (the files on disk are half-way). Yields
+    whether the folder is writable. ``finish_journal=False``: the caller deals with a journal itself."""
+    import fcntl
+    import time
+
+    if not root.is_dir():
+        yield False
+        return
+    can_write = writable(root)
+    if can_write:
+        if finish_journal and (root / JOURNAL).exists():
+            with locked(root, timeout):
+                pass
+        if not (root / LOCK).exists():
+            write_private(root / LOCK, b"")
+    try:
+        fd: int | None = os.open(root / LOCK, os.O_RDONLY)
+    except FileNotFoundError:
+        fd = None  # a read-only register nobody ever locked: no writer can be at work in it
+    try:
+        if fd is not None:
+            deadline = time.monotonic() + timeout
+            while True:
+                try:
+                    fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
+                    break
+                except BlockingIOError:
+                    if time.monotonic() >= deadline:
+                        raise _busy(timeout) from None
+                    time.sleep(0.05)
+        if finish_journal and (root / JOURNAL).exists():
+            raise RegisterCorrupt(
+                f"Register {root} punya perubahan yang belum selesai ({JOURNAL}) dan foldernya tidak dapat "
+                "ditulisi, jadi perubahan itu tidak dapat diselesaikan untuk dibaca.",
+                saran="Jalankan sakti sekali dengan izin tulis pada folder kantor (perintah apa saja), lalu ulangi.",
+                berkas=str(root / JOURNAL),
+            )
+        yield can_write
+    finally:
+        if fd is not None:
+            os.close(fd)  # releases the shared lock
 
 
 def sha256_file(path: Path) -> str:

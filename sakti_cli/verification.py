@@ -59,7 +59,7 @@ def verify_file(ws: Workspace, register: Register, pdf: Path) -> dict[str, Any]:
         if not sig.ok:
             reasons.append(f"tanda tangan {sig.field}: {sig.pesan}")
     code = found.info.get(CODE_KEY)
-    with register.transaction() as txn:
+    with register.reading() as txn:
         letter = find_letter(txn, code=code) if code else None
         if letter is None:
             letter = find_letter(txn, sha256=found.sha256)
@@ -93,7 +93,7 @@ def verify_file(ws: Workspace, register: Register, pdf: Path) -> dict[str, Any]:
 
 
 def lookup_code(register: Register, code: str) -> dict[str, Any]:
-    with register.transaction() as txn:
+    with register.reading() as txn:
         letter = find_letter(txn, code=code)
     if letter is None:
         raise NotFound(f"Kode verifikasi '{normalise_code(code)}' tidak dikenal di register ini.",

@@ -172,13 +172,19 @@ def test_live_journal_leaving_the_register_is_not_replayed(live: Path, cli: Cli,
                               "hapus": ["tautan/hapus-aku.txt"]}).encode()
     (register / ".jurnal.json").write_bytes(journal)
     before = snapshot(outside)
-    for command in (["permohonan"], ["daftar", "sktm", "--data", str(example("sktm"))], ["register", "periksa"]):
+    for command in (["permohonan"], ["daftar", "sktm", "--data", str(example("sktm"))]):
         result = cli(*command, "--json")
         assert result.exit_code == 4, (command, result.stdout, result.stderr)
         error = json.loads(result.stdout)["error"]
         assert error["kode"] == "REGISTER_RUSAK" and ".jurnal.json" in error["pesan"], error
         assert "luar" in error["pesan"] or "tautan" in error["pesan"]
         assert snapshot(outside) == before
+    # register periksa reports the journal as a problem (exit 1), it does not run it either
+    checked = cli("register", "periksa", "--json")
+    assert checked.exit_code == 1, checked.stdout
+    [problem] = [p for p in json.loads(checked.stdout)["masalah"] if p["jenis"] == "jurnal"]
+    assert "luar" in problem["pesan"] or "tautan" in problem["pesan"]
+    assert snapshot(outside) == before
     assert (register / ".jurnal.json").read_bytes() == journal  # kept for whoever investigates
 
 

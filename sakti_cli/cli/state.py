@@ -15,7 +15,7 @@ import typer
 
 from sakti_cli.cli.errors import NEGATIVE, exit_code_for
 from sakti_cli.cli.output import Output
-from sakti_cli.errors import ConfigError, SaktiError
+from sakti_cli.errors import ConfigError, SaktiError, machine_problem
 
 F = TypeVar("F", bound=Callable[..., Any])
 JSON_OPT = Annotated[bool, typer.Option("--json", help="Keluaran JSON untuk skrip (stdout hanya JSON).")]
@@ -145,6 +145,12 @@ def command(func: F) -> F:
         except (typer.Exit, typer.Abort):
             raise
         except Exception as exc:  # a bug: say so plainly, keep the details for --debug
+            machine = machine_problem(exc)  # disk full, read-only: the machine's problem, not a bug
+            if machine is not None:
+                if GLOBALS.debug:
+                    traceback.print_exc()
+                out.error(machine)
+                raise typer.Exit(exit_code_for(machine)) from None
             if GLOBALS.debug:
                 raise
             out.error(SaktiError(f"Kesalahan tak terduga: {type(exc).__name__}: {exc}",

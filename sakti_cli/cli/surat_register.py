@@ -7,6 +7,7 @@ from typing import Annotated, Any
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 
 from sakti_cli.cli.output import Output
 from sakti_cli.cli.state import JSON_OPT, Negative, command, register_for, workspace
@@ -153,21 +154,28 @@ def riwayat(out: Output,
 @command
 def periksa_register(out: Output,
                      perbaiki: Annotated[bool, typer.Option(
-                         "--perbaiki", help="Tutup nomor yang menggantung (proses mati) sebagai BATAL.")] = False,
+                         "--perbaiki", help="Tutup nomor yang menggantung (proses mati) sebagai BATAL; bangun ulang "
+                         "meta.json dan urutan.json yang hilang dari catatan dan jejak audit.")] = False,
                      json_out: JSON_OPT = False) -> None:
     """Periksa keutuhan register: berkas, nomor, PDF, permohonan, jejak audit (keluar 1 bila ada masalah)."""
-    from sakti_cli.register_check import check_register, close_dangling
+    from sakti_cli.register_check import check_register, close_dangling, rebuild_core_files
 
     ws = workspace()
     register = register_for(ws)
     result = check_register(ws, register)
     closed: list[str] = []
+    rebuilt: list[str] = []
+    if perbaiki:
+        rebuilt = rebuild_core_files(register)  # first: every other repair is a transaction, refused without them
+        if rebuilt:
+            result = check_register(ws, register)
     if perbaiki and result["menggantung"]:
         closed = close_dangling(register, result["menggantung"])
         result = check_register(ws, register)
     payload = {k: v for k, v in result.items() if k != "menggantung"}
     if perbaiki:
         payload["diperbaiki"] = closed
+        payload["dibangun_ulang"] = rebuilt
 
     def human(console: Console) -> None:
         summary = result["ringkasan"]
@@ -177,12 +185,14 @@ def periksa_register(out: Output,
         for scope in summary["lingkup"]:
             paper = f", {scope['kertas']} di kertas" if scope["kertas"] else ""
             console.print(f"  {scope['lingkup']}: sampai urut {scope['terakhir']}{paper}")
+        for name in rebuilt:
+            console.print(f"[yellow]Dibangun ulang dari catatan dan jejak audit:[/yellow] {name}")
         for number in closed:
             console.print(f"[yellow]Ditutup BATAL (proses terhenti):[/yellow] {number}")
         for note in result["catatan"]:
             console.print(f"[cyan]Catatan:[/cyan] {note['pesan']}")
         for problem in result["masalah"]:
-            console.print(f"[red]Masalah[/red] [{problem['berkas']}] {problem['pesan']}")
+            console.print(f"[red]Masalah[/red] {escape('[' + str(problem['berkas']) + ']')} {escape(problem['pesan'])}")
         if result["bersih"]:
             console.print("[green]Register utuh: tidak ada masalah.[/green]")
         else:

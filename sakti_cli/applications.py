@@ -8,7 +8,6 @@ by requirement code, and recorded with their SHA-256 so a later check can tell t
 from __future__ import annotations
 
 import re
-import secrets
 import shutil
 from dataclasses import dataclass
 from datetime import date
@@ -23,6 +22,7 @@ from sakti_cli.errors import FileUnreadable, InputError, NotFound, StateConflict
 from sakti_cli.forms import clean_application_data
 from sakti_cli.office import Workspace, make_private
 from sakti_cli.registry import APPLICATION_BLOCK, Register, Transaction, block_key
+from sakti_cli.scratch import Owned, owned_temp
 from sakti_cli.sop import Service
 from sakti_cli.storage import sha256_file
 
@@ -87,13 +87,15 @@ def partition_of_reg(reg: str) -> str:
     return block_key(month_of_reg(reg), max(1, int(reg.split("-")[2])), APPLICATION_BLOCK)  # 0000: never issued
 
 
-def _stage_files(ws: Workspace, files: list[FileArg]) -> tuple[Path, dict[str, list[dict[str, Any]]]]:
-    """Copy files into a private staging folder before the register step (no lock held)."""
+def _stage_files(ws: Workspace, files: list[FileArg]) -> tuple[Owned, dict[str, list[dict[str, Any]]]]:
+    """Copy files into a private staging folder before the register step (no lock held). The folder
+    is held under its lock until placed (a killed run's copies are swept, see scratch.py)."""
+    from sakti_cli.recovery import STAGING_PREFIX
     from sakti_cli.rules.berkas import detect_kind
 
-    staging = ws.files_dir / f".baru-{secrets.token_hex(6)}"
-    staging.mkdir(parents=True)
-    make_private(staging)
+    ws.files_dir.mkdir(parents=True, exist_ok=True)
+    owned = owned_temp(ws.files_dir, STAGING_PREFIX)
+    staging = owned.path
     recorded: dict[str, list[dict[str, Any]]] = {}
     for item in files:
         entries = recorded.setdefault(item.kode, [])
@@ -104,7 +106,7 @@ def _stage_files(ws: Workspace, files: list[FileArg]) -> tuple[Path, dict[str, l
         make_private(staging / name)
         entries.append({"nama_asli": item.path.name, "berkas": name, "jenis": kind,
                         "ukuran": item.path.stat().st_size, "sha256": sha256_file(staging / name)})
-    return staging, recorded
+    return owned, recorded
 
 
 def _place_files(ws: Workspace, staging: Path, reg: str) -> Path:
@@ -154,10 +156,9 @@ def register_application(
             txn.applications(partition_of_reg(reg)).insert(record)
             txn.audit("daftar", reg, None, "DITERIMA", layanan=service.kode,
                       berkas={k: len(v) for k, v in recorded.items()})
-            _place_files(ws, staging, reg)
+            _place_files(ws, staging.path, reg)
     finally:
-        if staging.exists():
-            shutil.rmtree(staging, ignore_errors=True)
+        staging.remove()
     return record
 
 
@@ -233,10 +234,9 @@ def update_files(ws: Workspace, register: Register, service: Service, reg: str, 
             for entries in old_files.values():
                 for entry in entries:
                     (target / entry["berkas"]).unlink(missing_ok=True)
-            _place_files(ws, staging, record["nomor_registrasi"])
+            _place_files(ws, staging.path, record["nomor_registrasi"])
     finally:
-        if staging.exists():
-            shutil.rmtree(staging, ignore_errors=True)
+        staging.remove()
     return record
 
 

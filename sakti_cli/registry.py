@@ -256,6 +256,8 @@ class Register:
         self.lock_timeout = lock_timeout
         # Close numbers reserved by processes that died (O(open reservations), see recovery.py).
         self.recover = True
+        # What the first transaction removed of dead runs' leftovers (None until it ran; recovery.py).
+        self.swept: list[Path] | None = None
 
     def _check_version(self) -> int | None:
         """The register's format version (None for a new register); refuse one from a newer sakti (exit 4)."""
@@ -285,6 +287,10 @@ class Register:
 
                 if close_dead_reservations(txn):
                     txn.files.commit()  # the recovery stands even if the step below fails
+                if self.swept is None:
+                    from sakti_cli.recovery import sweep_leftovers
+
+                    self.swept = sweep_leftovers(self.root)
             yield txn
             txn.files.commit()
 

@@ -25,6 +25,7 @@ from sakti_cli.registry import APPLICATION_BLOCK, Register, Transaction, block_k
 from sakti_cli.scratch import Owned, owned_temp
 from sakti_cli.sop import Service
 from sakti_cli.storage import sha256_file
+from sakti_cli.testhooks import crash_point
 
 STATES = ("DITERIMA", "LENGKAP", "BELUM_LENGKAP", "MENUNGGU_TTD", "TERBIT", "DITOLAK")
 FINAL_STATES = ("TERBIT", "DITOLAK")
@@ -132,6 +133,7 @@ def register_application(
 ) -> dict[str, Any]:
     clean = clean_application_data(service, data, ws.config.kantor.desa, today)
     staging, recorded = _stage_files(ws, files)
+    crash_point("setelah_salin_berkas")
     try:
         with register.transaction() as txn:
             month = txn.moment.strftime("%Y%m")

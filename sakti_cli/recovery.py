@@ -149,7 +149,9 @@ WORK_PREFIX = "kerja-"
 STAGING_PREFIX = ".baru-"  # data/berkas: scans copied in before the register step of ``daftar``
 SNAPSHOT_PREFIX = ".cadangan-"  # data/ and data/cadangan: a backup's snapshot (hard links to scans)
 RESTORE_PREFIX = ".pulihkan-"  # beside a restore target: a whole restored workspace, full NIKs
-LO_PREFIX = "sakti-lo-"  # in the system temp folder: a Converter's LibreOffice profiles and helper
+LO_PREFIX = "sakti-libreoffice-"
+"""In the system temp folder: a Converter's LibreOffice profiles and helper. Not the older versions'
+"sakti-lo-": those were never locked, so a sweep could not tell a live one from a dead one."""
 
 
 def make_work_dir(data_dir: Path) -> Owned:

@@ -5,6 +5,11 @@ by another program is not mistaken for the owner). Open reservations are also li
 table of ``urutan.json`` (see letters.OPEN_TABLE); every register transaction reads that list and
 closes the entries whose process is gone. That costs O(open reservations), not a scan of letters.
 
+What a killed run leaves on disk (staging folders of scans, scratch folders of letters, restored
+copies, half-written archives, register temp files) is held under a lock while its run lives
+(sakti_cli.scratch); :func:`sweep_leftovers` removes the unlocked ones, :func:`leftover_places`
+says where to look (``register periksa`` lists them).
+
 A process on another host cannot be checked from here: its reservation is left open and reported as
 "sedang diproses" by ``sakti register periksa``.
 
@@ -181,8 +186,8 @@ def leftover_places(register_root: Path, *, register_locked: bool) -> list[tuple
 
 
 def sweep_leftovers(register_root: Path) -> list[Path]:
-    """Run by the first register transaction of a run (under the register lock): remove what dead
-    runs left behind in and beside the workspace, and their LibreOffice profiles and processes."""
+    """Run after the first writing register transaction of a run, still under the register lock:
+    remove what dead runs left in and beside the workspace, and their LibreOffice folders and processes."""
     import tempfile
 
     places = leftover_places(register_root, register_locked=True)

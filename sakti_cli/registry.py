@@ -256,7 +256,7 @@ class Register:
         self.lock_timeout = lock_timeout
         # Close numbers reserved by processes that died (O(open reservations), see recovery.py).
         self.recover = True
-        # What the first transaction removed of dead runs' leftovers (None until it ran; recovery.py).
+        # What the first writing transaction removed of dead runs' leftovers (None until then; recovery.py).
         self.swept: list[Path] | None = None
 
     def _check_version(self) -> int | None:
@@ -282,17 +282,20 @@ class Register:
             txn = Transaction(self.root, self.actor, self.zone)
             if not (self.root / "meta.json").exists():
                 txn.table("meta.json", "meta").insert({"versi_format": FORMAT_VERSION, "dibuat": iso(txn.moment)})
+            wrote = False
             if self.recover:
                 from sakti_cli.recovery import close_dead_reservations
 
                 if close_dead_reservations(txn):
                     txn.files.commit()  # the recovery stands even if the step below fails
-                if self.swept is None:
-                    from sakti_cli.recovery import sweep_leftovers
-
-                    self.swept = sweep_leftovers(self.root)
+                    wrote = True
             yield txn
+            wrote = wrote or txn.files.pending()
             txn.files.commit()
+            if wrote and self.recover and self.swept is None:
+                from sakti_cli.recovery import sweep_leftovers
+
+                self.swept = sweep_leftovers(self.root)  # the first write of a run, still under the lock
 
     def moment(self) -> datetime:
         return now(self.zone)

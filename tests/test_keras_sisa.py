@@ -224,6 +224,33 @@ def test_backup_and_restore_killed_leave_no_copy_of_the_register(kantor: Path, c
     assert files_with_nik(tmp_path, kantor, keep=(good,)) == []
 
 
+def test_a_dead_runs_recorded_process_group_is_killed_by_the_sweep(tmp_path: Path) -> None:
+    """The backstop for a child that escaped the death signal (a program forked by a wrapper): the
+    sweep that removes a dead run's folder kills what is left of the groups it recorded."""
+    from sakti_cli.scratch import sweep
+
+    holder = subprocess.Popen(
+        [sys.executable, "-c", "import subprocess, sys; from pathlib import Path\n"
+         "from sakti_cli.scratch import owned_temp\nheld = owned_temp(Path(sys.argv[1]), sys.argv[2])\n"
+         "child = subprocess.Popen([sys.executable, '-c', 'import time; time.sleep(60)', str(held.path)],"
+         " start_new_session=True)\n"
+         "held.record_group(child.pid); print(held.path, child.pid, flush=True); sys.stdin.read()",
+         str(tmp_path), LO_PREFIX], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    assert holder.stdout is not None
+    folder, pid = holder.stdout.readline().split()
+    try:
+        assert sweep([(tmp_path, f"{LO_PREFIX}*")]) == []  # its run is alive
+        holder.kill()
+        holder.wait()
+        assert office_processes(tmp_path) == [int(pid)]  # orphaned, still running
+        assert sweep([(tmp_path, f"{LO_PREFIX}*")]) == [Path(folder)]
+        assert survivors(tmp_path) == [] and not Path(folder).exists()
+    finally:
+        holder.kill()
+        with contextlib.suppress(OSError):
+            os.kill(int(pid), signal.SIGKILL)
+
+
 # --- kills at random moments -----------------------------------------------------------------------
 STEPS = ("memesan nomor surat", "mengisi templat", "mengubah ke PDF", "menandatangani")
 

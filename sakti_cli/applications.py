@@ -8,7 +8,6 @@ by requirement code, and recorded with their SHA-256 so a later check can tell t
 from __future__ import annotations
 
 import re
-import secrets
 import shutil
 from dataclasses import dataclass
 from datetime import date
@@ -24,7 +23,9 @@ from sakti_cli.forms import clean_application_data
 from sakti_cli.office import Workspace, make_private
 from sakti_cli.privacy import mask_text
 from sakti_cli.registry import APPLICATION_BLOCK, Register, Transaction, block_key
+from sakti_cli.scratch import Owned, owned_temp
 from sakti_cli.sop import Service
+from sakti_cli.testhooks import crash_point
 
 STATES = ("DITERIMA", "LENGKAP", "BELUM_LENGKAP", "MENUNGGU_TTD", "TERBIT", "DITOLAK")
 FINAL_STATES = ("TERBIT", "DITOLAK")
@@ -102,12 +103,14 @@ def partition_of_reg(reg: str) -> str:
 
 
 def _stage_files(ws: Workspace, service: Service, files: list[FileArg]
-                 ) -> tuple[Path, dict[str, list[dict[str, Any]]]]:
-    """Copy files into a private staging folder before the register step (no lock held).
+                 ) -> tuple[Owned, dict[str, list[dict[str, Any]]]]:
+    """Copy files into a private staging folder before the register step (no lock held). The folder
+    is held under its lock until placed (a killed run's copies are swept, see scratch.py).
 
     Each file is measured before a byte is copied: above the SOP's ``ukuran_maks_kb`` (or, for an
     image, above the pixel limit its header declares) it is refused, nothing kept. The copy is read in
     chunks and stops at the limit, so a file that grows meanwhile is refused too."""
+    from sakti_cli.recovery import STAGING_PREFIX
     from sakti_cli.rules.berkas import detect_kind, intake_problem
 
     for item in files:
@@ -118,9 +121,9 @@ def _stage_files(ws: Workspace, service: Service, files: list[FileArg]
             raise FileUnreadable(f"Berkas {item.path} (untuk '{item.kode}') ditolak: {problem}. Tidak ada yang "
                                  "disalin.", saran="Minta berkas yang lebih kecil (pindai ulang dengan resolusi "
                                  "wajar, mis. 150-300 dpi) atau simpan sebagai PDF/JPEG.", berkas=str(item.path))
-    staging = ws.files_dir / f".baru-{secrets.token_hex(6)}"
-    staging.mkdir(parents=True)
-    make_private(staging)
+    ws.files_dir.mkdir(parents=True, exist_ok=True)
+    owned = owned_temp(ws.files_dir, STAGING_PREFIX)
+    staging = owned.path
     recorded: dict[str, list[dict[str, Any]]] = {}
     try:
         for item in files:
@@ -134,9 +137,9 @@ def _stage_files(ws: Workspace, service: Service, files: list[FileArg]
             entries.append({"nama_asli": mask_text(item.stored_name), "berkas": name, "jenis": kind,
                             "ukuran": size, "sha256": digest})
     except BaseException:  # a full disk mid-copy: no partial scans (personal data) left behind
-        shutil.rmtree(staging, ignore_errors=True)
+        owned.remove()
         raise
-    return staging, recorded
+    return owned, recorded
 
 
 def _copy_bounded(item: FileArg, target: Path, limit: int | None) -> tuple[int, str]:
@@ -236,6 +239,7 @@ def register_application(
 ) -> dict[str, Any]:
     clean = clean_application_data(service, data, ws.config.kantor.desa, today)
     staging, recorded = _stage_files(ws, service, files)
+    crash_point("setelah_salin_berkas")
     try:
         with register.transaction() as txn:
             month = txn.moment.strftime("%Y%m")
@@ -258,10 +262,9 @@ def register_application(
             txn.applications(partition_of_reg(reg)).insert(record)
             txn.audit("daftar", reg, None, "DITERIMA", layanan=service.kode,
                       berkas={k: len(v) for k, v in recorded.items()})
-            _place_files(ws, staging, reg)
+            _place_files(ws, staging.path, reg)
     finally:
-        if staging.exists():
-            shutil.rmtree(staging, ignore_errors=True)
+        staging.remove()
     return record
 
 
@@ -337,10 +340,9 @@ def update_files(ws: Workspace, register: Register, service: Service, reg: str, 
             for entries in old_files.values():
                 for entry in entries:
                     (target / entry["berkas"]).unlink(missing_ok=True)
-            _place_files(ws, staging, record["nomor_registrasi"])
+            _place_files(ws, staging.path, record["nomor_registrasi"])
     finally:
-        if staging.exists():
-            shutil.rmtree(staging, ignore_errors=True)
+        staging.remove()
     return record
 
 

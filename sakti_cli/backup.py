@@ -36,7 +36,6 @@ import secrets
 import shutil
 import stat
 import tarfile
-import tempfile
 import zipfile
 import zlib
 from collections.abc import Callable, Iterator
@@ -48,7 +47,10 @@ from typing import IO, TYPE_CHECKING, Any
 from sakti_cli import __version__
 from sakti_cli.clock import iso, now
 from sakti_cli.errors import EnvironmentProblem, FileUnreadable, InputError, RegisterCorrupt, StateConflict
+from sakti_cli.recovery import RESTORE_PREFIX, SNAPSHOT_PREFIX
+from sakti_cli.scratch import owned_temp, sweep
 from sakti_cli.storage import JOURNAL, LOCK, TMP_SUFFIX, locked, sha256_file, write_private
+from sakti_cli.testhooks import crash_point
 
 if TYPE_CHECKING:
     from sakti_cli.keys import PassphrasePrompt
@@ -164,23 +166,9 @@ def _walk(root: Path, part: str, passed_over: list[str] | None = None) -> Iterat
 
 def remove_stale_snapshots(data_dir: Path) -> int:
     """Remove snapshot folders left by a backup process that died (they hold hard links to scans that
-    a later ``sakti bersihkan`` must really delete). A live process's snapshot is left alone."""
-    removed = 0
-    for folder in data_dir.glob(".cadangan-*") if data_dir.is_dir() else []:
-        pid_text = folder.name.split("-")[1] if folder.name.count("-") >= 2 else ""
-        alive = False
-        if pid_text.isdigit():
-            try:
-                os.kill(int(pid_text), 0)
-                alive = True
-            except ProcessLookupError:
-                alive = False
-            except PermissionError:
-                alive = True
-        if not alive:
-            shutil.rmtree(folder, ignore_errors=True)
-            removed += 1
-    return removed
+    a later ``sakti bersihkan`` must really delete). A live process's snapshot is held under its lock
+    and left alone (scratch.py)."""
+    return len(sweep([(data_dir, f"{SNAPSHOT_PREFIX}*")]))
 
 
 def read_format_version(register_dir: Path) -> int | None:
@@ -254,9 +242,14 @@ def _manifest(staging: Path, files: list[PurePosixPath], *, version: int | None,
 
 def _write_archive(target: Path, kind: str, staging: Path, manifest: dict[str, Any]) -> None:
     """Write next to ``target``, fsync, then rename: a half-written archive never has the real name."""
-    tmp = target.with_name(target.name + TMP_SUFFIX)
+    try:
+        held = owned_temp(target.parent, file_name=target.name + TMP_SUFFIX)  # swept if we are killed
+    except FileExistsError:
+        raise StateConflict(f"Berkas cadangan {target} sedang ditulis proses sakti lain.",
+                            saran="Tunggu proses itu selesai, atau pilih nama berkas lain.") from None
+    tmp = held.path
     manifest_bytes = json.dumps(manifest, ensure_ascii=False, indent=1).encode()
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    fd = os.open(tmp, os.O_WRONLY | os.O_TRUNC)
     try:
         with os.fdopen(fd, "wb") as raw:
             if kind == "tar":
@@ -280,9 +273,11 @@ def _write_archive(target: Path, kind: str, staging: Path, manifest: dict[str, A
                         archive.write(staging / entry["path"], arcname=entry["path"])
             raw.flush()
             os.fsync(raw.fileno())
+        crash_point("tengah_tulis_cadangan")
         os.replace(tmp, target)
+        held.release()
     except BaseException:
-        tmp.unlink(missing_ok=True)
+        held.remove()
         raise
 
 
@@ -308,7 +303,8 @@ def create_backup(ws: Any, register: Any, target: Path, *, with_keys: bool = Fal
     parts = (*PARTS, KEY_PART)
     ws.data_dir.mkdir(parents=True, exist_ok=True)
     remove_stale_snapshots(ws.data_dir)
-    staging = Path(tempfile.mkdtemp(prefix=f".cadangan-{os.getpid()}-", dir=ws.data_dir))
+    snapshot = owned_temp(ws.data_dir, SNAPSHOT_PREFIX)
+    staging = snapshot.path
     passed_over: list[str] = []
     try:
         with locked(ws.register_dir, register.lock_timeout):
@@ -331,7 +327,7 @@ def create_backup(ws: Any, register: Any, target: Path, *, with_keys: bool = Fal
                              with_keys=with_keys, office=str(ws.root))
         _write_archive(target, kind, staging, manifest)
     finally:
-        shutil.rmtree(staging, ignore_errors=True)
+        snapshot.remove()
     digest = sha256_file(target)
     size = target.stat().st_size
     with register.transaction() as txn:
@@ -349,7 +345,8 @@ def backup_register(register_dir: Path, dest_dir: Path, label: str, moment: date
     dest_dir.chmod(0o700)
     root = register_dir.parent.parent
     target = dest_dir / f"{label}-{moment:%Y%m%dT%H%M%S}-{secrets.token_hex(3)}.tar.gz"
-    staging = Path(tempfile.mkdtemp(prefix=".cadangan-", dir=dest_dir))
+    snapshot = owned_temp(dest_dir, SNAPSHOT_PREFIX)
+    staging = snapshot.path
     try:
         parts = (register_dir.relative_to(root).as_posix(),)
         files = _snapshot(root, parts, staging)
@@ -357,7 +354,7 @@ def backup_register(register_dir: Path, dest_dir: Path, label: str, moment: date
                              parts=parts, with_keys=False, office=str(root))
         _write_archive(target, "tar", staging, manifest)
     finally:
-        shutil.rmtree(staging, ignore_errors=True)
+        snapshot.remove()
     return target
 
 
@@ -772,10 +769,12 @@ def restore_backup(archive_path: Path, target: Path, *, actor: str | None = None
         raise FileUnreadable(f"Berkas cadangan {archive_path} tidak ada.", saran="Periksa nama dan letaknya.")
     target.parent.mkdir(parents=True, exist_ok=True)
     archive = _Archive(archive_path)
-    staging = Path(tempfile.mkdtemp(prefix=".pulihkan-", dir=target.parent))
+    held = owned_temp(target.parent, RESTORE_PREFIX)  # a whole register with full NIKs: swept if we are killed
+    staging = held.path
     try:
         try:
             manifest, count = _unpack(archive, staging, prompt)
+            crash_point("setelah_ekstrak_pulihkan")
         except (tarfile.TarError, zipfile.BadZipFile, EOFError, zlib.error, lzma.LZMAError, NotImplementedError) as exc:
             raise BackupInvalid(f"Cadangan {archive_path} rusak atau terpotong ({type(exc).__name__}: {exc}).",
                                 saran="Pakai cadangan lain; berkas ini tidak dapat dipulihkan utuh.") from None
@@ -800,9 +799,10 @@ def restore_backup(archive_path: Path, target: Path, *, actor: str | None = None
         except OSError:
             raise TargetNotEmpty(f"Folder tujuan {target} berubah selama pemulihan; salinan pulihan dihapus.",
                                  saran="Pulihkan ke folder baru yang tidak dipakai proses lain.") from None
+        held.release()
     except BaseException:
         archive.close()
-        shutil.rmtree(staging, ignore_errors=True)
+        held.remove()
         raise
     from sakti_cli.registry import read_format_version
 

@@ -9,6 +9,12 @@ Two ways to drive LibreOffice, chosen per ``Converter``:
   virtualenv). After a ~1.5 s start, each letter takes ~0.1 s. Used automatically when available;
   anything unexpected falls back to ``soffice``.
 
+Each LibreOffice process is ``soffice.bin`` itself, started through sakti_cli.children: an
+environment without secrets, its own process group, and killed by the kernel when sakti dies (the
+``soffice`` shell wrapper forks, and the death signal would not reach the real program). The private
+folder of a ``Converter`` is held under its lock (sakti_cli.scratch) and records the process groups;
+a later run removes the folder of a dead one and kills what is left of its groups.
+
 Each ``Converter`` owns a private LibreOffice profile: two LibreOffice processes sharing one profile
 hand their work to each other or fail, so parallel ``sakti`` runs (and pytest-xdist workers) must not.
 Creating a profile is the slow part of a first start, hence ``SAKTI_LO_PROFIL``: a ready profile
@@ -33,7 +39,6 @@ import json
 import os
 import select
 import shutil
-import signal
 import subprocess
 import tempfile
 import time
@@ -45,7 +50,11 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any
 
+from sakti_cli.children import kill_group, start_child
 from sakti_cli.errors import ConfigError, EnvironmentProblem, FileUnreadable, MachineProblem, machine_problem
+from sakti_cli.recovery import LO_PREFIX
+from sakti_cli.scratch import Owned, owned_temp, sweep
+from sakti_cli.testhooks import crash_point
 
 INSTALL_COMMAND = (
     "apt-get install -y libreoffice-writer-nogui fonts-liberation fonts-crosextra-carlito "
@@ -66,6 +75,7 @@ _DEFAULT_UNO_PYTHON = "/usr/bin/python3"
 # is ~100 KB, LibreOffice's temporary files a few MB.
 _LOW_SPACE = 8 << 20
 _WRITE_ERRORS = ("No space left", "Disk quota", "Class:Write", "Read-only file system")
+_RESTART = 81  # soffice.bin after creating a profile: "start me again" (the wrapper would)
 
 # Python interpreters already found unable to ``import uno`` (no need to ask twice per process).
 _NO_UNO: set[str] = set()
@@ -99,6 +109,23 @@ def find_soffice() -> str:
         "LibreOffice tidak ditemukan; tanpa LibreOffice surat tidak dapat diubah menjadi PDF.",
         saran=f"Pasang LibreOffice dan font-nya: {INSTALL_COMMAND}",
     )
+
+
+def office_program(soffice: str) -> str:
+    """The program to start for ``soffice``: the ``soffice.bin`` beside LibreOffice's shell wrapper
+    (so the death signal reaches the real program), else ``soffice`` itself (another build, a stand-in)."""
+    real = os.path.realpath(soffice)
+    if os.path.basename(real) in ("soffice", "libreoffice"):
+        binary = os.path.join(os.path.dirname(real), "soffice.bin")
+        if os.access(binary, os.X_OK):
+            return binary
+    return soffice
+
+
+def office_command(soffice: str, profile: Path, *args: str) -> list[str]:
+    """A headless LibreOffice with its own profile and no dialogs, then ``args``."""
+    return [office_program(soffice), f"-env:UserInstallation={profile.as_uri()}", "--headless", "--invisible",
+            "--nocrashreport", "--nodefault", "--nologo", "--norestore", "--nolockcheck", *args]
 
 
 def _executable(name: str) -> str | None:
@@ -207,29 +234,25 @@ def _is_pdf(path: Path) -> bool:
         return False
 
 
-def _kill_group(proc: subprocess.Popen[Any] | None) -> None:
-    """Kill a process started with ``start_new_session`` and everything it spawned."""
-    if proc is None:
-        return
-    if proc.poll() is None:
-        with contextlib.suppress(ProcessLookupError, PermissionError):
-            os.killpg(proc.pid, signal.SIGKILL)
-    with contextlib.suppress(subprocess.TimeoutExpired):
-        proc.wait(timeout=10)
-
-
 class _Resources:
     """What must be released even if a Converter is never closed (used by ``weakref.finalize``)."""
 
-    def __init__(self, workdir: Path) -> None:
-        self.workdir = workdir
+    def __init__(self, owned: Owned) -> None:
+        self.owned = owned
+        self.workdir = owned.path
         self.procs: list[subprocess.Popen[Any]] = []
+
+    def started(self, proc: subprocess.Popen[Any]) -> None:
+        """Track a child, and record its group with our lock (a sweep ends it if we are killed)."""
+        self.procs.append(proc)
+        self.owned.record_group(proc.pid)
+        crash_point("lo_berjalan")
 
     def release(self) -> None:
         for proc in self.procs:
-            _kill_group(proc)
+            kill_group(proc)
         self.procs.clear()
-        shutil.rmtree(self.workdir, ignore_errors=True)
+        self.owned.remove()
 
 
 class _BridgeBroken(Exception):
@@ -267,44 +290,35 @@ class _UnoBridge:
         script.write_text(_UNO_HELPER, encoding="utf-8")
         accept = f"pipe,name=sakti_{uuid.uuid4().hex};urp;StarOffice.ComponentContext"
         try:
-            self.helper = subprocess.Popen(
+            self.helper = start_child(  # its own group: Ctrl-C reaches us only; we stop LibreOffice cleanly
                 [self.python, "-I", str(script), "uno:" + accept, str(self.timeout)],
                 stdin=subprocess.PIPE,
                 stdout=subprocess.PIPE,
                 stderr=subprocess.DEVNULL,
                 env=self.env,
-                start_new_session=True,  # Ctrl-C reaches us only; we stop LibreOffice cleanly
             )
         except OSError:
             return False
-        resources.procs.append(self.helper)
+        resources.started(self.helper)
         first = self._read(time.monotonic() + 30)
         if not first or first.get("stage") != "imported":
             self.close()
             return False
-        log = (resources.workdir / "listener.log").open("wb")
-        with log:
-            self.office = subprocess.Popen(
-                [
-                    self.soffice,
-                    f"-env:UserInstallation={self.profile.as_uri()}",
-                    "--headless",
-                    "--invisible",
-                    "--nocrashreport",
-                    "--nodefault",
-                    "--nologo",
-                    "--norestore",
-                    "--nolockcheck",
-                    f"--accept={accept}",
-                ],
-                stdin=subprocess.DEVNULL,
-                stdout=log,
-                stderr=log,
-                env=self.env,
-                start_new_session=True,
-            )
-        resources.procs.append(self.office)
-        ready = self._read(time.monotonic() + self.timeout)
+        deadline = time.monotonic() + self.timeout
+        for _attempt in range(2):  # a fresh profile makes soffice.bin ask once to be started again
+            with (resources.workdir / "listener.log").open("ab") as log:
+                self.office = start_child(
+                    office_command(self.soffice, self.profile, f"--accept={accept}"),
+                    stdin=subprocess.DEVNULL,
+                    stdout=log,
+                    stderr=log,
+                    env=self.env,
+                )
+            resources.started(self.office)
+            ready = self._read(deadline)
+            if ready is not None or self.office.poll() != _RESTART:
+                break
+            resources.procs.remove(self.office)
         if not ready or ready.get("stage") != "ready":
             self.close()
             raise _BridgeBroken(f"listener did not come up: {ready}")
@@ -341,7 +355,7 @@ class _UnoBridge:
         for proc in (self.helper, self.office):
             if proc is None:
                 continue
-            _kill_group(proc)
+            kill_group(proc)
             for stream in (proc.stdin, proc.stdout):
                 if stream is not None:
                     with contextlib.suppress(OSError):
@@ -411,8 +425,11 @@ class Converter:
             profile_template = Path(os.environ["SAKTI_LO_PROFIL"])
         self.profile_template = profile_template
         self._uno_python = os.environ.get("SAKTI_UNO_PYTHON") or _DEFAULT_UNO_PYTHON
-        self._workdir = Path(tempfile.mkdtemp(prefix="sakti-lo-"))
-        self._resources = _Resources(self._workdir)
+        temp = Path(tempfile.gettempdir())
+        sweep([(temp, f"{LO_PREFIX}*")])  # folders and LibreOffice processes of converters that died
+        owned = owned_temp(temp, LO_PREFIX)
+        self._workdir = owned.path
+        self._resources = _Resources(owned)
         self._finalizer = weakref.finalize(self, self._resources.release)
         self._env = self._make_env()
         self._profile: Path | None = None
@@ -503,13 +520,14 @@ class Converter:
             raise RuntimeError("Converter is closed")
 
     def _make_env(self) -> dict[str, str]:
-        """Our environment, with a writable HOME (LibreOffice and fontconfig write there).
+        """What LibreOffice needs on top of the allow-list (sakti_cli.children): a writable HOME
+        (LibreOffice and fontconfig write there) and the profile locking its wrapper would set.
 
         HOME is replaced only when unusable (services, containers): a real HOME may hold the
         office's own fonts in ~/.local/share/fonts, which letters need.
         """
-        env = dict(os.environ)
-        home = env.get("HOME", "")
+        env = {"SAL_ENABLE_FILE_LOCKING": "1"}
+        home = os.environ.get("HOME", "")
         if not home or not os.path.isdir(home) or not os.access(home, os.W_OK):
             fake_home = self._workdir / "home"
             fake_home.mkdir(exist_ok=True)
@@ -614,36 +632,20 @@ class Converter:
             raise _broken_docx(failed, stderr=stderr_tail, kode_keluar=last_code)
 
     def _run_soffice(self, batch: list[Path], stage: Path) -> tuple[int, str]:
-        cmd = [
-            self.soffice,
-            f"-env:UserInstallation={self._current_profile().as_uri()}",
-            "--headless",
-            "--invisible",
-            "--nocrashreport",
-            "--nodefault",
-            "--nologo",
-            "--norestore",
-            "--nolockcheck",
-            f"--infilter={_IN_FILTER}",
-            "--convert-to",
-            f"pdf:{_OUT_FILTER}",
-            "--outdir",
-            str(stage),
-            *(str(s) for s in batch),
-        ]
-        proc = subprocess.Popen(
+        cmd = office_command(self.soffice, self._current_profile(), f"--infilter={_IN_FILTER}", "--convert-to",
+                             f"pdf:{_OUT_FILTER}", "--outdir", str(stage), *(str(s) for s in batch))
+        proc = start_child(
             cmd,
             stdin=subprocess.DEVNULL,
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
-            env=self._env,
-            start_new_session=True,  # its own process group, so a time-out kills soffice.bin too
+            env=self._env,  # its own process group, so a time-out kills all of LibreOffice
         )
-        self._resources.procs.append(proc)
+        self._resources.started(proc)
         try:
             _, err = proc.communicate(timeout=self.timeout)
         except subprocess.TimeoutExpired:
-            _kill_group(proc)
+            kill_group(proc)
             proc.communicate()
             self._profile = None
             raise _timed_out(batch, self.timeout) from None

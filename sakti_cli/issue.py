@@ -34,8 +34,9 @@ from sakti_cli.letters import (
     waiting_letters,
 )
 from sakti_cli.office import Signatory, Workspace
-from sakti_cli.recovery import make_work_dir, queued_pdf, remove_dead_work_dirs
+from sakti_cli.recovery import make_work_dir, queued_pdf
 from sakti_cli.registry import Register, Transaction, letter_month
+from sakti_cli.scratch import Owned
 from sakti_cli.sop import Service
 from sakti_cli.storage import sha256_file
 from sakti_cli.testhooks import crash_point
@@ -448,11 +449,11 @@ def issue_letter(ws: Workspace, register: Register, service_loader: Callable[[st
     if sign:
         say("memeriksa kunci penandatangan")
         signer, warnings = open_signer(ws, person, prompt, register.moment())
-    work: Path | None = None
+    scratch: Owned | None = None
     try:
         find_soffice()
-        remove_dead_work_dirs(ws.data_dir)
-        work = make_work_dir(ws.data_dir)
+        scratch = make_work_dir(ws.data_dir)
+        work = scratch.path
         say("mencoba templat")
         trial = letter_context(ws, service, record, person, "000/000/CONTOH", "CONTOH", register.moment())
         render_docx(template, trial, work / "uji.docx", qr_payload=verification_url(ws, "CONTOH"), logo=logo)
@@ -507,8 +508,8 @@ def issue_letter(ws: Workspace, register: Register, service_loader: Callable[[st
     finally:
         if signer is not None:
             close_signer(signer)
-        if work is not None:
-            shutil.rmtree(work, ignore_errors=True)
+        if scratch is not None:
+            scratch.remove()
 
 
 def _close_failed(register: Register, letter: dict[str, Any], reg: str, exc: BaseException) -> None:
@@ -604,12 +605,12 @@ def approve_queue(ws: Workspace, register: Register, numbers: list[str], *, all_
         return result
     signer, warnings = open_signer(ws, person, prompt, register.moment())
     result["peringatan"] = warnings
-    work: Path | None = None
+    scratch: Owned | None = None
     try:
         if on_chosen:
             on_chosen(len(chosen))
-        remove_dead_work_dirs(ws.data_dir)
-        work = make_work_dir(ws.data_dir)
+        scratch = make_work_dir(ws.data_dir)
+        work = scratch.path
         for letter in chosen:
             if on_start:
                 on_start(letter)
@@ -631,6 +632,6 @@ def approve_queue(ws: Workspace, register: Register, numbers: list[str], *, all_
                 on_done(letter)
     finally:
         close_signer(signer)
-        if work is not None:
-            shutil.rmtree(work, ignore_errors=True)
+        if scratch is not None:
+            scratch.remove()
     return result

@@ -15,6 +15,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any, Literal
 
+from sakti_cli.children import note_secret_variable
 from sakti_cli.errors import ConfigError, EnvironmentProblem, SigningKeyError
 from sakti_cli.office import Signatory, Workspace
 
@@ -83,6 +84,7 @@ def get_secret(spec: KeySpec, prompt: PassphrasePrompt | None) -> bytes:
     """Passphrase or PIN: from the owner-only file, else the environment variable, else the prompt."""
     if spec.secret_file is not None:
         return read_secret_file(spec.secret_file)
+    note_secret_variable(spec.variable)  # never passed on to a child process
     value = os.environ.get(spec.variable)
     if value:
         return value.encode()

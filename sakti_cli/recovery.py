@@ -5,6 +5,11 @@ by another program is not mistaken for the owner). Open reservations are also li
 table of ``urutan.json`` (see letters.OPEN_TABLE); every register transaction reads that list and
 closes the entries whose process is gone. That costs O(open reservations), not a scan of letters.
 
+What a killed run leaves on disk (staging folders of scans, scratch folders of letters, restored
+copies, half-written archives, register temp files) is held under a lock while its run lives
+(sakti_cli.scratch); :func:`sweep_leftovers` removes the unlocked ones, :func:`leftover_places`
+says where to look (``register periksa`` lists them).
+
 A process on another host cannot be checked from here: its reservation is left open and reported as
 "sedang diproses" by ``sakti register periksa``.
 
@@ -18,6 +23,8 @@ import os
 import socket
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+
+from sakti_cli.scratch import Owned, owned_temp, sweep
 
 if TYPE_CHECKING:
     from sakti_cli.registry import Transaction
@@ -144,28 +151,44 @@ def close_dead_reservations(txn: Transaction) -> bool:
 
 
 WORK_PREFIX = "kerja-"
+STAGING_PREFIX = ".baru-"  # data/berkas: scans copied in before the register step of ``daftar``
+SNAPSHOT_PREFIX = ".cadangan-"  # data/ and data/cadangan: a backup's snapshot (hard links to scans)
+RESTORE_PREFIX = ".pulihkan-"  # beside a restore target: a whole restored workspace, full NIKs
+LO_PREFIX = "sakti-libreoffice-"
+"""In the system temp folder: a Converter's LibreOffice profiles and helper. Not the older versions'
+"sakti-lo-": those were never locked, so a sweep could not tell a live one from a dead one."""
 
 
-def make_work_dir(data_dir: Path) -> Path:
-    """A private scratch folder for one issuance, named by its process so a crash can be cleaned up:
-    a rendered letter holds personal data and must not linger after a killed process."""
+def make_work_dir(data_dir: Path) -> Owned:
+    """A private scratch folder for one issuance, held under its lock while the run lives: a rendered
+    letter holds personal data and must not linger after a killed process (see scratch.py)."""
+    return owned_temp(data_dir, WORK_PREFIX)
+
+
+def leftover_places(register_root: Path, *, register_locked: bool) -> list[tuple[Path, str]]:
+    """Where a killed run can leave personal data behind, as (folder, pattern) for scratch.sweep.
+
+    The register's own temp files (``*.baru`` of a commit) count only while the caller holds the
+    register lock: that lock is what their writer holds."""
+    from sakti_cli.backup import SUFFIXES
+    from sakti_cli.storage import TMP_SUFFIX
+
+    data_dir = register_root.parent
+    root = data_dir.parent
+    archives = [f"*{suffix}{TMP_SUFFIX}" for suffix in SUFFIXES]
+    places = [(data_dir / "berkas", f"{STAGING_PREFIX}*"), (data_dir, f"{WORK_PREFIX}*"),
+              (data_dir, f"{SNAPSHOT_PREFIX}*"), (data_dir / "cadangan", f"{SNAPSHOT_PREFIX}*"),
+              (data_dir / "cadangan", f"*{TMP_SUFFIX}"), (root.parent, f"{RESTORE_PREFIX}*")]
+    places += [(folder, pattern) for folder in (root, root.parent) for pattern in archives]
+    if register_locked:
+        places.append((register_root, f"**/*{TMP_SUFFIX}"))
+    return places
+
+
+def sweep_leftovers(register_root: Path) -> list[Path]:
+    """Run after the first writing register transaction of a run, still under the register lock:
+    remove what dead runs left in and beside the workspace, and their LibreOffice folders and processes."""
     import tempfile
 
-    me = own_process()
-    return Path(tempfile.mkdtemp(prefix=f"{WORK_PREFIX}{me['pid']}-{me['mulai'] or 0}-", dir=data_dir))
-
-
-def remove_dead_work_dirs(data_dir: Path) -> list[Path]:
-    """Delete the scratch folders of processes that are no longer alive on this host."""
-    import shutil
-
-    removed = []
-    for folder in data_dir.glob(f"{WORK_PREFIX}*"):
-        parts = folder.name[len(WORK_PREFIX):].split("-")
-        if len(parts) < 3 or not parts[0].isdigit():
-            continue
-        owner = {"pid": int(parts[0]), "host": socket.gethostname(), "mulai": None if parts[1] == "0" else parts[1]}
-        if process_state(owner) == "mati":
-            shutil.rmtree(folder, ignore_errors=True)
-            removed.append(folder)
-    return removed
+    places = leftover_places(register_root, register_locked=True)
+    return sweep([*places, (Path(tempfile.gettempdir()), f"{LO_PREFIX}*")])

@@ -13,7 +13,9 @@ Read under the register lock, file by file (a damaged file is reported, not fata
   - every application is in a legal state and consistent with its letter;
   - the audit trail is unbroken: each event's ``prev`` is the previous event's ``hash``, each ``hash``
     recomputes, the last one and the count match the anchor kept in urutan.json, and no event holds a
-    16-digit number (a NIK or KK number must never be written to the trail).
+    16-digit number (a NIK or KK number must never be written to the trail);
+  - what killed runs left behind (staging folders of scans, scratch folders of letters, restored copies,
+    half-written archives, register temp files) is listed: the next command that writes removes it.
 """
 
 from __future__ import annotations
@@ -576,6 +578,20 @@ def _check_journal(report: Report, register: Register) -> None:
         report.problem("jurnal", JOURNAL, exc.pesan, saran=exc.saran)
 
 
+def _list_leftovers(report: Report, ws: Workspace, register: Register) -> None:
+    """Leftovers of dead runs (nobody holds their lock; we hold the register lock: see recovery.py)."""
+    from sakti_cli.recovery import leftover_places
+    from sakti_cli.scratch import sweep
+
+    for path in sweep(leftover_places(register.root, register_locked=True), remove=False):
+        try:
+            where = str(path.relative_to(ws.root))
+        except ValueError:
+            where = str(path)
+        report.note("sisa_proses", where, f"Sisa proses sakti yang terhenti (dapat memuat data pribadi): {where}; "
+                                          "dihapus oleh perintah berikutnya yang menulis ke register.")
+
+
 def check_register(ws: Workspace, register: Register) -> dict[str, Any]:
     """Check everything under the lock (reads only). Returns ``bersih``, ``masalah``, ``catatan``, ``ringkasan``."""
     report = Report(register.root)
@@ -597,6 +613,7 @@ def check_register(ws: Workspace, register: Register) -> dict[str, Any]:
         events = _check_audit(report, anchors[0] if anchors else None)
         applications = _check_applications(report, letters, counters)
         _check_missing(report, counters, letters, report.seen_regs)
+        _list_leftovers(report, ws, register)
     statuses = [letter.get("status") for _, letter in letters]
     return {
         "bersih": not report.problems,

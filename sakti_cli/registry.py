@@ -111,6 +111,7 @@ class Transaction:
         self.moment = now(zone)
         self.files = FileSet(root)
         self._head: str | None = None
+        self.recovered = False  # dead processes' reservations were closed (and committed) at its start
 
     # --- tables -------------------------------------------------------------------------------
     def table(self, relative: str, name: str = "_default") -> Table:
@@ -307,6 +308,8 @@ class Register:
         self.recover = True
         # Refuse to write when meta.json or the counters are gone (off only for the repair itself).
         self.guard = True
+        # What the first writing transaction removed of dead runs' leftovers (None until then; recovery.py).
+        self.swept: list[Path] | None = None
 
     def _check_version(self) -> int | None:
         """The register's format version (None for a new register); refuse one from a newer sakti (exit 4)."""
@@ -324,8 +327,14 @@ class Register:
         """Lock, read fresh, yield, commit atomically. Nothing is written if the body raises."""
         with locked(self.root, self.lock_timeout):
             txn = self._begin(writing=True)
+            wrote = txn.recovered
             yield txn
+            wrote = wrote or txn.files.pending()
             txn.files.commit()
+            if wrote and self.recover and self.swept is None:
+                from sakti_cli.recovery import sweep_leftovers
+
+                self.swept = sweep_leftovers(self.root)  # the first write of a run, still under the lock
 
     def _begin(self, *, writing: bool) -> Transaction:
         """Under the write lock: refuse a damaged register (writing only), migrate an older format,
@@ -345,6 +354,7 @@ class Register:
 
             if close_dead_reservations(txn):
                 txn.files.commit()
+                txn.recovered = True  # the recovery stands even if the step below fails
         return txn
 
     @contextlib.contextmanager

@@ -170,6 +170,11 @@ class FileSet:
             return
         self.spilled.append((_write_temp(path, entry[1].payload()), path))
 
+    def pending(self) -> bool:
+        """True when :meth:`commit` has something to write."""
+        return bool(self.appends or self.removals or self.spilled
+                    or any(store.dirty for _, store in self._dbs.values()))
+
     def discard(self) -> None:
         """Give up the transaction: remove the temp files already spilled (nothing was renamed)."""
         for tmp, _ in self.spilled:

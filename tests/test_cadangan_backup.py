@@ -328,11 +328,14 @@ def test_snapshot_of_a_dead_backup_is_removed(kantor: Path, cli: Cli, two_applic
     """A backup killed mid-way leaves hard links to scans; they must not outlive 'sakti bersihkan'."""
     import os
 
+    from sakti_cli.scratch import owned_temp
+
     data = kantor / "data"
-    dead = data / ".cadangan-999999999-abcd"  # no such process
-    alive = data / f".cadangan-{os.getpid()}-efgh"  # a backup still running (this process)
+    dead = data / ".cadangan-abcd"  # nobody holds its lock: its backup died
+    held = owned_temp(data, ".cadangan-")  # a backup still running (this process holds its lock)
+    alive = held.path
+    dead.mkdir()
     for folder in (dead, alive):
-        folder.mkdir()
         scan = next((data / "berkas" / two_applications[1]).iterdir())
         os.link(scan, folder / scan.name)
     monkeypatch.setenv("SAKTI_WAKTU", "2028-01-01T09:00:00+07:00")
@@ -343,3 +346,4 @@ def test_snapshot_of_a_dead_backup_is_removed(kantor: Path, cli: Cli, two_applic
     dead.mkdir()
     cli.json("cadangkan", str(tmp_path / "c.tar.gz"))
     assert not dead.exists() and alive.exists()
+    held.remove()

@@ -380,7 +380,7 @@ kunci = {{ {key} }}
 
 def config_text(setup: OfficeSetup) -> str:
     """The sakti.toml of ``setup``, every key commented (docs/PANDUAN-KANTOR.md explains them all)."""
-    desa = ",\n  ".join(f"{{ nama = {_toml(name)}, jenis = {_toml(kind)} }}" for name, kind in setup.desa)
+    desa = "".join(f"\n  {{ nama = {_toml(name)}, jenis = {_toml(kind)} }}," for name, kind in setup.desa)
     roots = ", ".join(_toml(path) for path in setup.akar_tepercaya)
     clerk = f"petugas = {_toml(setup.petugas)}" if setup.petugas else '# petugas = "NAMA PETUGAS"'
     people = "".join(_signatory_toml(person) for person in setup.penandatangan)
@@ -405,8 +405,7 @@ zona_waktu = {_toml(setup.zona_waktu)}
 # nama petugas bawaan untuk jejak audit (urutan: --petugas, SAKTI_PETUGAS, ini, pengguna sistem)
 {clerk}
 # desa dan kelurahan wilayah kecamatan; jenis: "desa" atau "kelurahan"
-desa = [
-  {desa},
+desa = [{desa}
 ]
 
 [verifikasi]

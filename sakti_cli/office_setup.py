@@ -181,7 +181,7 @@ def office_setup(given: dict[str, Any], prompter: Prompter | None) -> OfficeSetu
     nama = field("nama", "Nama penandatangan, lengkap dengan gelar seperti di surat")
     jabatan = field("jabatan", "Jabatan", f"Camat {kecamatan}")
     role = field("peran", "Peran: definitif, a.n., Plt. atau Plh.", "definitif", _role)
-    nip = field("nip", "NIP (18 digit; kosong bila tidak ada)", "", _nip, required=False)
+    nip = field("nip", "NIP (18 digit; kosong bila tidak ada)", "", _nip, required=False).replace(" ", "")
     pangkat = field("pangkat", "Pangkat/golongan (boleh kosong)", "", required=False)
     person_id = signatory_id(jabatan)
     key = _key_source(given, ask, person_id)

@@ -125,3 +125,46 @@ def test_bad_option_names_the_field(tmp_path: Path, cli: Cli) -> None:
     bad = cli("init", str(tmp_path / "salah"), *OPTIONS, "--zona", "GMT", "--nip", "123")
     assert bad.exit_code == 3 and "zona_waktu" in bad.stderr and "nip" in bad.stderr
     assert not (tmp_path / "salah" / "sakti.toml").exists()
+
+
+def test_init_in_a_real_terminal(tmp_path: Path) -> None:
+    """The terminal prompter itself, through a pseudo-terminal: each answer is typed after its question."""
+    import pty
+    import select
+    import time
+
+    dialogue = [("Kabupaten/kota", "Sukamara"), ("Kecamatan (", "Jelai"), ("Alamat kantor", "Jl. Tjilik Riwut 2"),
+                ("E-mail", "bukan-email"), ("E-mail", ""), ("Telepon", ""), ("Nama tempat", "Sukamara"),
+                ("Zona waktu", "WITA"), ("Kode unit", "JLI"), ("ke-1", "Kuala Jelai"), ("desa atau kelurahan",
+                "kelurahan"), ("ke-2", ""), ("Nama penandatangan", "RAHMAWATI, S.E"), ("Jabatan", ""),
+                ("Peran", ""), ("NIP", ""), ("Pangkat", ""), ("Sumber kunci", ""), ("Letak berkas kunci", ""),
+                ("Sertifikat penanda tangan", ""), ("Sertifikat akar", ""), ("URL verifikasi", "")]
+    env = {k: v for k, v in os.environ.items() if k != "SAKTI_KANTOR"}
+    pid, fd = pty.fork()
+    if pid == 0:  # pragma: no cover - the child
+        os.execve(str(SAKTI), ["sakti", "init", str(tmp_path / "jelai")], env)
+    seen, deadline = b"", time.monotonic() + 60
+    try:
+        while dialogue and time.monotonic() < deadline:
+            if select.select([fd], [], [], 0.2)[0]:
+                seen += os.read(fd, 4096)
+            label, answer = dialogue[0]
+            if label.encode() in seen:
+                seen = b""
+                dialogue.pop(0)
+                os.write(fd, answer.encode() + b"\n")
+        while time.monotonic() < deadline and select.select([fd], [], [], 0.5)[0]:
+            try:
+                if not os.read(fd, 4096):
+                    break
+            except OSError:
+                break
+    finally:
+        _, status = os.waitpid(pid, 0)
+        os.close(fd)
+    assert dialogue == [] and os.waitstatus_to_exitcode(status) == 0
+    config = tomllib.loads((tmp_path / "jelai" / "sakti.toml").read_text())
+    assert config["kantor"]["email"] == "" and config["kantor"]["zona_waktu"] == "WITA"
+    assert config["kantor"]["desa"] == [{"nama": "Kuala Jelai", "jenis": "kelurahan"}]
+    assert config["penandatangan"][0]["nama"] == "RAHMAWATI, S.E"
+    assert config["penandatangan"][0]["jabatan"] == "Camat Jelai"

@@ -164,3 +164,27 @@ def test_expired_certificate_found_without_passphrase(tmp_path: Path, cli: Cli, 
     write_private(root / "pki" / "camat.pem", old.signer_cert.public_bytes(Encoding.PEM))
     write_private(root / "pki" / "akar.pem", old.root_cert.public_bytes(Encoding.PEM))
     assert "SERTIFIKAT_KEDALUWARSA" in findings(cli, root, 1)
+
+
+def test_fonts_libreoffice_token_and_old_desa(tmp_path: Path, cli: Cli, demo_pki: Pki,
+                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    from sakti_cli.office import find_workspace
+    from sakti_cli.office_check import check_office
+
+    root = office(tmp_path / "kantor", demo_pki)
+    config = root / "sakti.toml"
+    text = config.read_text().replace('{ nama = "Mendawai", jenis = "kelurahan" },', '"Mendawai",')
+    config.write_text(text.replace(CAMAT.replace(" }", ', sertifikat = "pki/camat.pem" }'),
+                                   'kunci = { jenis = "pkcs11", modul = "/tidak/ada/libtoken.so", token = "camat", '
+                                   'label_kunci = "signer", sertifikat = "pki/camat.pem" }'))
+    monkeypatch.setenv("SAKTI_SOFFICE", str(tmp_path / "tidak-ada" / "soffice"))
+    listed = check_office(find_workspace(root), fonts=lambda: {"dejavu sans"})
+    found = {f.kode: f for f in listed}
+    assert found["DESA_TANPA_JENIS"].tingkat == "peringatan" and "Mendawai" in found["DESA_TANPA_JENIS"].pesan
+    assert found["MODUL_TIDAK_ADA"].tingkat == "galat" and "libtoken.so" in found["MODUL_TIDAK_ADA"].pesan
+    assert found["LIBREOFFICE_TIDAK_ADA"].tingkat == "galat"
+    fonts_missing = " ".join(f.pesan for f in listed if f.kode == "FONT_TIDAK_ADA" and f.tingkat == "galat")
+    assert "Bookman Old Style atau TeX Gyre Bonum" in fonts_missing and "Liberation Mono" in fonts_missing
+    # the fonts the bundled templates need, once installed, are enough
+    fonts = {"tex gyre bonum", "liberation mono", "liberation sans"}
+    assert "FONT_TIDAK_ADA" not in {f.kode for f in check_office(find_workspace(root), fonts=lambda: fonts)}

@@ -26,6 +26,13 @@ class SaktiError(Exception):
         return self.pesan
 
 
+# --- exit 2: usage ---------------------------------------------------------------------------
+class UsageError(SaktiError):
+    """The command was called without what it needs and cannot ask for it (no terminal)."""
+
+    kode = "PEMAKAIAN_SALAH"
+
+
 # --- exit 3: bad input -----------------------------------------------------------------------
 class InputError(SaktiError):
     """The user's data or files are wrong: fix the input and try again."""

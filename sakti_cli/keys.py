@@ -16,7 +16,8 @@ from pathlib import Path
 from typing import Any, Literal
 
 from sakti_cli.children import note_secret_variable
-from sakti_cli.errors import ConfigError, EnvironmentProblem, SigningKeyError
+from sakti_cli.errors import ConfigError, EnvironmentProblem, SaktiError, SigningKeyError
+from sakti_cli.findings import Finding, galat
 from sakti_cli.office import Signatory, Workspace
 
 PassphrasePrompt = Callable[[str], str | None]
@@ -175,22 +176,123 @@ def validation_data(ws: Workspace) -> Any:
                           crls=files["crl"])
 
 
+def office_trust(ws: Workspace) -> tuple[list[Any] | None, list[Any], list[Finding]]:
+    """The office's trust roots and CA certificates (asn1crypto) as far as they load, and a finding for
+    each configured file that is missing or unreadable. Roots are None when every configured root
+    failed to load (the findings say why; the chain is then not judged a second time)."""
+    from sakti_cli.sign import _load_certificates
+
+    found: list[Finding] = []
+    loaded: dict[str, list[Any]] = {"AKAR": [], "CA": []}
+    for kind, key, names in (("AKAR", "verifikasi.akar_tepercaya", ws.config.verifikasi.akar_tepercaya),
+                             ("CA", "tte.sertifikat_ca", ws.config.tte.sertifikat_ca)):
+        for name in names:
+            path = ws.path(name)
+            if not path.is_file():
+                found.append(galat(f"{kind}_TIDAK_ADA", f"Sertifikat {path} (dari {key} di sakti.toml) tidak ada.",
+                                   f"Salin sertifikatnya ke {path}, atau perbaiki {key}."))
+                continue
+            try:
+                loaded[kind] += _load_certificates([path], "Sertifikat")
+            except ConfigError as exc:
+                found.append(galat(f"{kind}_RUSAK", exc.pesan,
+                                   f"Ganti {path} dengan sertifikat PEM/DER yang benar, atau perbaiki {key}."))
+    roots: list[Any] | None = loaded["AKAR"]
+    if not roots and ws.config.verifikasi.akar_tepercaya:
+        roots = None
+    return roots, loaded["CA"], found
+
+
+def configured_certificate(ws: Workspace, signatory: Signatory) -> tuple[Any, list[Any]] | None:
+    """The signatory's certificate from ``kunci.sertifikat`` (PEM, the first certificate; any further
+    ones are taken as its CA chain), or None when sakti.toml names none."""
+    from asn1crypto import x509 as asn1_x509
+    from cryptography.hazmat.primitives.serialization import Encoding
+
+    from sakti_cli.sign import read_certificates
+
+    if not signatory.kunci.sertifikat:
+        return None
+    path = ws.path(signatory.kunci.sertifikat)
+    try:
+        certs = read_certificates(path)
+    except SaktiError as exc:
+        raise SigningKeyError(f"Sertifikat penandatangan '{signatory.id}' ({path}, dari kunci.sertifikat): {exc.pesan}",
+                              saran="Simpan sertifikat penanda tangan (PEM) di sana, atau perbaiki kunci.sertifikat "
+                              "di sakti.toml.") from None
+    if not certs:
+        raise SigningKeyError(f"Berkas {path} (kunci.sertifikat penandatangan '{signatory.id}') tanpa sertifikat.",
+                              saran="Simpan sertifikat penanda tangan (PEM) di sana.")
+    chain = [asn1_x509.Certificate.load(c.public_bytes(Encoding.DER)) for c in certs[1:]]
+    return certs[0], chain
+
+
+def signing_findings(ws: Workspace, signatory: Signatory, cert_or_signer: Any, at: datetime,
+                     chain: list[Any] | None = None) -> list[Finding]:
+    """The checks a signatory's certificate must pass to sign this office's letters: the office's trust
+    roots and CA files, then :func:`~sakti_cli.sign.certificate_findings` against them and the
+    signatory's name. Used by ``kantor periksa`` (on ``kunci.sertifikat``, no passphrase needed) and by
+    :func:`open_signer` (on the key's own certificate) alike."""
+    from sakti_cli.sign import certificate_findings
+
+    roots, intermediates, found = office_trust(ws)
+    carried = [c for c in getattr(cert_or_signer, "cert_registry", [])]
+    found += certificate_findings(cert_or_signer, at, trust_roots=roots,
+                                  intermediates=[*intermediates, *(chain or []), *carried],
+                                  names=(signatory.nama, signatory.jabatan))
+    return found
+
+
+def _same_as_configured(ws: Workspace, signatory: Signatory, signer: Any) -> None:
+    """Refuse a key whose certificate is not the one ``kunci.sertifikat`` names (a swapped .p12 or token)."""
+    from sakti_cli.sign import _as_cryptography_cert, signer_common_name
+
+    configured = configured_certificate(ws, signatory)
+    if configured is None:
+        return
+    if _as_cryptography_cert(signer) != configured[0]:
+        raise SigningKeyError(
+            f"Kunci penandatangan '{signatory.id}' membawa sertifikat {signer_common_name(signer)}, bukan sertifikat "
+            f"yang disebut kunci.sertifikat ({ws.path(signatory.kunci.sertifikat or '')}); tidak ditandatangani.",
+            saran="Pakai kunci yang benar, atau perbarui kunci.sertifikat di sakti.toml dengan sertifikat kunci itu.",
+        )
+
+
+def check_signer(ws: Workspace, signatory: Signatory | None, signer: Any, at: datetime) -> list[str]:
+    """Refuse an opened key that must not sign this office's letters (:class:`SigningKeyError`), return
+    the warnings. A signatory's key: its certificate must be the one ``kunci.sertifikat`` names and pass
+    :func:`signing_findings` (the same checks as ``kantor periksa``). A key named on the command line
+    (``signatory`` None): the certificate checks against the office's roots. A certificate the office's
+    stored CRLs list as revoked is refused in both cases."""
+    from sakti_cli.sign import check_certificate, check_office_revocation, raise_for
+
+    if signatory is not None:
+        _same_as_configured(ws, signatory, signer)
+        warnings = raise_for(signing_findings(ws, signatory, signer, at))
+    else:
+        roots, intermediates, _ = office_trust(ws)
+        warnings = check_certificate(signer, at, trust_roots=roots,
+                                     intermediates=[*intermediates, *getattr(signer, "cert_registry", [])])
+    data = validation_data(ws)
+    if data is not None:
+        warnings += check_office_revocation(signer, data)
+    return warnings
+
+
 def open_signer(ws: Workspace, signatory: Signatory, prompt: PassphrasePrompt | None, at: datetime
                 ) -> tuple[Any, list[str]]:
-    """Load the key and check its certificate now, before any number is reserved.
+    """Load the key and check it now (:func:`check_signer`), before any number is reserved.
 
-    When sakti.toml stores CRLs/CA certificates, a certificate they list as revoked is refused here
-    too, and the data travels with the signer, so a signature made with a TSA is B-LT.
+    When sakti.toml stores CRLs/CA certificates, the data travels with the signer, so a signature
+    made with a TSA is B-LT.
     """
-    from sakti_cli.sign import check_certificate, check_office_revocation, close_signer, remember_validation_data
+    from sakti_cli.sign import close_signer, remember_validation_data
 
     spec = key_spec(ws, signatory)
     data = validation_data(ws)
     signer = open_key(spec, prompt)
     try:
-        warnings = check_certificate(signer, at)
-        if data is not None:
-            warnings += check_office_revocation(signer, data)
+        warnings = check_signer(ws, signatory, signer, at)
     except BaseException:
         close_signer(signer)
         raise

@@ -7,15 +7,16 @@ they hold personal data (UU 27/2022).
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import tomllib
 from dataclasses import dataclass
 from datetime import timezone
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from sakti_cli.clock import ZONES, office_zone
 from sakti_cli.errors import ConfigError, InputError, WorkspaceNotFound
@@ -26,11 +27,11 @@ CONFIG_NAME = "sakti.toml"
 FORMAT_VERSION = 1
 PRIVATE_DIRS = ("data", "data/register", "data/berkas", "data/surat", "pki")
 
-ARUT_SELATAN_DESA = [
-    "Baru", "Madurejo", "Mendawai", "Mendawai Seberang", "Raja", "Raja Seberang", "Sidorejo",
-    "Kenambui", "Kumpai Batu Atas", "Kumpai Batu Bawah", "Medang Sari", "Natai Baru", "Natai Raya",
-    "Pasir Panjang", "Rangda", "Runtu", "Sulung", "Tanjung Putri", "Tanjung Terantang", "Umpang",
-]
+VillageKind = Literal["desa", "kelurahan"]
+PLACEHOLDER_URL = "https://verifikasi.kantor-anda.example/cek/{kode}"
+"""The verification URL a new office starts with: a reserved name (RFC 2606) that ``kantor periksa`` flags."""
+PETUGAS_VARIABLE = "SAKTI_PETUGAS"
+"""Per-machine default clerk name for the audit trail (after ``--petugas``, before ``[kantor].petugas``)."""
 
 
 class _Strict(BaseModel):
@@ -47,7 +48,37 @@ class OfficeIdentity(_Strict):
     kode_unit: str
     logo: str = "templat/logo.png"
     zona_waktu: Literal["WIB", "WITA", "WIT"] = "WIB"
-    desa: list[str] = Field(default_factory=list)
+    desa: list[str] = Field(default_factory=list, description="desa/kelurahan; di sakti.toml tiap butir "
+                            "{ nama = \"...\", jenis = \"desa\" | \"kelurahan\" } (nama saja: jenis belum disebut)")
+    jenis_desa: dict[str, VillageKind] = Field(default_factory=dict,
+                                               description="jenis tiap desa/kelurahan (diisi dari daftar desa)")
+    petugas: str | None = Field(default=None, description="nama petugas bawaan untuk jejak audit")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _village_kinds(cls, raw: Any) -> Any:
+        """``desa`` items may be tables ``{nama, jenis}``: keep the names in ``desa`` (what the rules and
+        forms use) and each kind in ``jenis_desa``; a bare name (older sakti.toml) has no kind yet."""
+        if not isinstance(raw, dict) or not isinstance(raw.get("desa"), list):
+            return raw
+        names: list[Any] = []
+        kinds = dict(raw.get("jenis_desa") or {})
+        for index, item in enumerate(raw["desa"], 1):
+            if not isinstance(item, dict):
+                names.append(item)
+                continue
+            name, kind = item.get("nama"), item.get("jenis")
+            if set(item) - {"nama", "jenis"} or not isinstance(name, str) or not name.strip() \
+                    or kind not in ("desa", "kelurahan"):
+                raise ValueError(f'desa butir {index} harus {{ nama = "...", jenis = "desa" atau "kelurahan" }}')
+            names.append(name.strip())
+            kinds[name.strip()] = kind
+        return {**raw, "desa": names, "jenis_desa": kinds}
+
+    def village_kind(self, name: str) -> VillageKind | None:
+        """"desa" or "kelurahan" for one of the office's villages (any case), None when not stated."""
+        wanted = name.strip().casefold()
+        return next((kind for known, kind in self.jenis_desa.items() if known.casefold() == wanted), None)
 
 
 class KeySource(_Strict):
@@ -68,6 +99,9 @@ class KeySource(_Strict):
     label_sertifikat: str | None = Field(default=None, description="pkcs11: label sertifikat (bawaan: label_kunci)")
     id_kunci: str | None = Field(default=None, description="pkcs11: CKA_ID kunci dalam heksadesimal")
     variabel_pin: str | None = Field(default=None, description="pkcs11: variabel lingkungan berisi PIN")
+    sertifikat: str | None = Field(default=None, description="sertifikat penanda tangan (PEM), diperiksa tanpa "
+                                   "sandi oleh 'sakti kantor periksa' dan dicocokkan dengan sertifikat kunci saat "
+                                   "menandatangani")
 
     @field_validator("id_kunci")
     @classmethod
@@ -92,10 +126,15 @@ class Signatory(_Strict):
     @field_validator("nip")
     @classmethod
     def _nip_digits(cls, value: str) -> str:
-        digits = value.replace(" ", "")
-        if digits and (not digits.isdigit() or len(digits) != 18):
-            raise ValueError("NIP harus 18 digit angka")
-        return digits
+        return normalise_nip(value)
+
+
+def normalise_nip(value: str) -> str:
+    """A NIP without spaces: 18 digits, or empty (ValueError otherwise)."""
+    digits = value.replace(" ", "")
+    if digits and (not digits.isdigit() or len(digits) != 18):
+        raise ValueError("NIP harus 18 digit angka")
+    return digits
 
 
 class Verification(_Strict):
@@ -268,37 +307,126 @@ def ensure_private_dirs(root: Path) -> None:
         make_private(folder)
 
 
-def default_config_text(*, signatory_key: str = "pki/camat.p12", trust_root: str = "pki/demo-root.pem") -> str:
-    """The sakti.toml written by ``sakti init``: Arut Selatan as the example, every key commented."""
-    desa = ",\n  ".join(f'"{name}"' for name in ARUT_SELATAN_DESA)
-    return f"""# Konfigurasi kantor SAKTI. Ubah sesuai kantor Anda; 'sakti kantor' menampilkan hasilnya.
+@dataclass(frozen=True)
+class SignatorySetup:
+    """One ``[[penandatangan]]`` of a new sakti.toml; ``kunci`` is its key source table (see KeySource)."""
+
+    id: str
+    peran: str
+    jabatan: str
+    nama: str
+    pangkat: str = ""
+    nip: str = ""
+    kunci: tuple[tuple[str, str], ...] = (("jenis", "pkcs12"), ("berkas", "pki/camat.p12"))
+
+
+@dataclass(frozen=True)
+class OfficeSetup:
+    """What ``sakti init`` asks (or takes as options) of an office, written into its sakti.toml."""
+
+    kabupaten: str
+    kecamatan: str
+    alamat: str
+    tempat: str
+    kode_unit: str
+    desa: tuple[tuple[str, VillageKind], ...]
+    penandatangan: tuple[SignatorySetup, ...]
+    email: str = ""
+    telepon: str = ""
+    zona_waktu: str = "WIB"
+    url_verifikasi: str = PLACEHOLDER_URL
+    akar_tepercaya: tuple[str, ...] = ()
+    petugas: str | None = None
+
+
+_ARUT_SELATAN_KELURAHAN = ("Baru", "Madurejo", "Mendawai", "Mendawai Seberang", "Raja", "Raja Seberang",
+                           "Sidorejo")
+_ARUT_SELATAN_DESA = ("Kenambui", "Kumpai Batu Atas", "Kumpai Batu Bawah", "Medang Sari", "Natai Baru",
+                      "Natai Raya", "Pasir Panjang", "Rangda", "Runtu", "Sulung", "Tanjung Putri",
+                      "Tanjung Terantang", "Umpang")
+
+EXAMPLE_OFFICE = OfficeSetup(
+    kabupaten="Kotawaringin Barat",
+    kecamatan="Arut Selatan",
+    alamat="Jl. Sutan Syahrir No. 1, Pangkalan Bun, Kalimantan Tengah 74112",
+    email="kecamatan.arutselatan@kotawaringinbaratkab.go.id",
+    tempat="Pangkalan Bun",
+    kode_unit="ARSEL",
+    desa=tuple((name, "kelurahan") for name in _ARUT_SELATAN_KELURAHAN)
+    + tuple((name, "desa") for name in _ARUT_SELATAN_DESA),
+    url_verifikasi="https://sakti.arutselatan.example/cek/{kode}",
+    akar_tepercaya=("pki/demo-root.pem",),
+    penandatangan=(
+        SignatorySetup("camat", "definitif", "Camat Arut Selatan", "Drs. H. AHMAD YANI, M.Si",
+                       "Pembina Tingkat I (IV/b)", "198007231998101001"),
+        SignatorySetup("sekcam", "a.n.", "Sekretaris Kecamatan Arut Selatan", "SITI AMINAH, S.STP",
+                       "Penata Tingkat I (III/d)", "198503122006042002",
+                       (("jenis", "pkcs12"), ("berkas", "pki/sekcam.p12"))),
+    ),
+)
+"""The example office (``sakti init --contoh``, the demo and the tests): Arut Selatan, two signatories."""
+
+
+def _toml(value: str) -> str:
+    """A TOML basic string (JSON's escapes are all valid TOML)."""
+    return json.dumps(value, ensure_ascii=False)
+
+
+def _signatory_toml(person: SignatorySetup) -> str:
+    key = ", ".join(f"{name} = {_toml(value)}" for name, value in person.kunci)
+    return f"""
+[[penandatangan]]
+id = {_toml(person.id)}
+# definitif, a.n. (atas nama, mis. Sekretaris Kecamatan), Plt. atau Plh.
+peran = {_toml(person.peran)}
+jabatan = {_toml(person.jabatan)}
+nama = {_toml(person.nama)}
+pangkat = {_toml(person.pangkat)}
+nip = {_toml(person.nip)}
+# sumber kunci: {{ jenis = "pkcs12", berkas = "pki/x.p12" }} atau {{ jenis = "pkcs11", modul = "...", token = "...",
+# label_kunci = "..." }}; sertifikat = "pki/x.pem" agar 'sakti kantor periksa' memeriksanya tanpa sandi
+kunci = {{ {key} }}
+"""
+
+
+def config_text(setup: OfficeSetup) -> str:
+    """The sakti.toml of ``setup``, every key commented (docs/PANDUAN-KANTOR.md explains them all)."""
+    desa = "".join(f"\n  {{ nama = {_toml(name)}, jenis = {_toml(kind)} }}," for name, kind in setup.desa)
+    roots = ", ".join(_toml(path) for path in setup.akar_tepercaya)
+    clerk = f"petugas = {_toml(setup.petugas)}" if setup.petugas else '# petugas = "NAMA PETUGAS"'
+    people = "".join(_signatory_toml(person) for person in setup.penandatangan)
+    unit = setup.kode_unit or "UNIT"
+    return f"""# Konfigurasi kantor SAKTI (panduan: docs/PANDUAN-KANTOR.md). 'sakti kantor' menampilkannya,
+# 'sakti kantor periksa' memeriksanya (kunci, sertifikat, akar tepercaya, URL, desa, font, LibreOffice).
 versi_format = {FORMAT_VERSION}
 
 [kantor]
-kabupaten = "Kotawaringin Barat"
-kecamatan = "Arut Selatan"
-alamat = "Jl. Sutan Syahrir No. 1, Pangkalan Bun, Kalimantan Tengah 74112"
-email = "kecamatan.arutselatan@kotawaringinbaratkab.go.id"
-telepon = ""
-# nama tempat pada baris tanggal: "Pangkalan Bun, 22 November 2026"
-tempat = "Pangkalan Bun"
-# kode unit pada nomor surat, mis. 400.9.14.1/017/ARSEL/XI/2026
-kode_unit = "ARSEL"
+kabupaten = {_toml(setup.kabupaten)}
+kecamatan = {_toml(setup.kecamatan)}
+alamat = {_toml(setup.alamat)}
+email = {_toml(setup.email)}
+telepon = {_toml(setup.telepon)}
+# nama tempat pada baris tanggal surat: "{setup.tempat}, 22 November 2026"
+tempat = {_toml(setup.tempat)}
+# kode unit pada nomor surat, mis. 400.9.14.1/017/{unit}/XI/2026
+kode_unit = {_toml(setup.kode_unit)}
 logo = "templat/logo.png"
 # WIB, WITA atau WIT: nomor urut mulai lagi tiap tahun menurut zona ini
-zona_waktu = "WIB"
-desa = [
-  {desa},
+zona_waktu = {_toml(setup.zona_waktu)}
+# nama petugas bawaan untuk jejak audit (urutan: --petugas, SAKTI_PETUGAS, ini, pengguna sistem)
+{clerk}
+# desa dan kelurahan wilayah kecamatan; jenis: "desa" atau "kelurahan"
+desa = [{desa}
 ]
 
 [verifikasi]
-# isi kode QR: {{kode}} diganti kode verifikasi acak surat
-url = "https://sakti.arutselatan.example/cek/{{kode}}"
-# sertifikat akar yang dipercaya saat verifikasi (PEM/DER), mis. akar BSrE
-akar_tepercaya = ["{trust_root}"]
+# isi kode QR: {{kode}} diganti kode verifikasi acak surat; alamat ini harus benar-benar melayani warga
+url = {_toml(setup.url_verifikasi)}
+# sertifikat akar yang dipercaya saat menandatangani dan verifikasi (PEM/DER), mis. akar BSrE
+akar_tepercaya = [{roots}]
 
 [tte]
-catatan = "{Tte().catatan}"
+catatan = {_toml(Tte().catatan)}
 # nama variabel lingkungan yang memuat sandi kunci (tidak pernah lewat argumen perintah)
 variabel_sandi = "SAKTI_SANDI"
 # server cap waktu RFC 3161 (PAdES B-T); tanpa ini tanda tangan B-B luring (atau pakai --tsa URL)
@@ -306,7 +434,7 @@ variabel_sandi = "SAKTI_SANDI"
 # sertifikat CA dan CRL dari penerbit sertifikat: disematkan agar tanda tangan ber-cap waktu menjadi
 # B-LT (dapat divalidasi kelak tanpa internet); kunci yang dicabut menurut CRL ini tidak dipakai
 # sertifikat_ca = ["pki/ca-perantara.pem"]
-# crl = ["pki/demo-root.crl"]
+# crl = ["pki/akar.crl"]
 
 [penomoran]
 # lingkup nomor urut: kantor (satu urutan), layanan (per layanan) atau klasifikasi (per kode)
@@ -322,29 +450,33 @@ batas_tunggu_kunci = 30
 # templat yang melewati batas ini ditolak
 batas_detik = 10
 batas_memori_mb = 512
-
-[[penandatangan]]
-id = "camat"
-peran = "definitif"
-jabatan = "Camat Arut Selatan"
-nama = "Drs. H. AHMAD YANI, M.Si"
-pangkat = "Pembina Tingkat I (IV/b)"
-nip = "198007231998101001"
-kunci = {{ jenis = "pkcs12", berkas = "{signatory_key}" }}
-
-[[penandatangan]]
-id = "sekcam"
-peran = "a.n."
-jabatan = "Sekretaris Kecamatan Arut Selatan"
-nama = "SITI AMINAH, S.STP"
-pangkat = "Penata Tingkat I (III/d)"
-nip = "198503122006042002"
-kunci = {{ jenis = "pkcs12", berkas = "pki/sekcam.p12" }}
-"""
+{people}"""
 
 
-def init_workspace(folder: Path, *, force: bool = False) -> Workspace:
-    """Create a workspace: sakti.toml, copies of the bundled sop/ and templat/, private data folders."""
+def example_config_text() -> str:
+    """The example office's sakti.toml (Arut Selatan)."""
+    return config_text(EXAMPLE_OFFICE)
+
+
+def check_setup(setup: OfficeSetup) -> str:
+    """The sakti.toml text of ``setup`` once it validates as an office config (else InputError naming fields)."""
+    text = config_text(setup)
+    try:
+        OfficeConfig.model_validate(tomllib.loads(text))
+    except ValidationError as exc:
+        raise InputError(f"Isian kantor baru tidak valid:\n{describe_validation_error(exc)}",
+                         saran="Perbaiki isian (opsi atau jawaban) yang disebut, lalu ulangi 'sakti init'.") from None
+    except tomllib.TOMLDecodeError as exc:  # pragma: no cover - every value goes through _toml
+        raise InputError(f"Isian kantor baru tidak dapat ditulis sebagai TOML: {exc}") from None
+    return text
+
+
+def create_workspace(folder: Path, setup: OfficeSetup, *, force: bool = False) -> Workspace:
+    """Create a workspace for ``setup``: sakti.toml, copies of the bundled sop/ and templat/, private
+    folders; everything 0600/0700 (the README's promise), the copies included."""
+    from sakti_cli.privacy import make_tree_private
+
+    text = check_setup(setup)
     folder = folder.expanduser().resolve()
     config = folder / CONFIG_NAME
     if config.exists() and not force:
@@ -357,16 +489,37 @@ def init_workspace(folder: Path, *, force: bool = False) -> Workspace:
         target = folder / name
         if not target.exists():
             shutil.copytree(bundled_dir(name), target, ignore=shutil.ignore_patterns("__init__.py", "__pycache__"))
-    config.write_text(default_config_text(), encoding="utf-8")
+        make_tree_private(target)
+    config.write_text(text, encoding="utf-8")
+    make_private(config)
     ensure_private_dirs(folder)
     return find_workspace(folder)
 
 
+def init_workspace(folder: Path, *, force: bool = False) -> Workspace:
+    """The example office (Arut Selatan) in ``folder``: ``sakti init --contoh``, the demo and the tests."""
+    return create_workspace(folder, EXAMPLE_OFFICE, force=force)
+
+
+def clerk_name(config: OfficeConfig | None, given: str | None) -> str | None:
+    """Who the audit trail names: ``--petugas``, then ``SAKTI_PETUGAS``, then ``[kantor].petugas``;
+    None leaves it to the register (the OS user)."""
+    for candidate in (given, os.environ.get(PETUGAS_VARIABLE), config.kantor.petugas if config else None):
+        if candidate and candidate.strip():
+            return candidate.strip()
+    return None
+
+
 __all__ = [
+    "EXAMPLE_OFFICE",
     "ZONES",
     "OfficeConfig",
+    "OfficeSetup",
     "Signatory",
+    "SignatorySetup",
     "Workspace",
+    "clerk_name",
+    "create_workspace",
     "find_workspace",
     "init_workspace",
     "load_config",

@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from sakti_cli.errors import ConfigError, EnvironmentProblem, FileUnreadable, SigningKeyError, StateConflict
+from sakti_cli.findings import Finding, galat, peringatan
 from sakti_cli.verify import quiet_library_logs
 
 if TYPE_CHECKING:
@@ -224,13 +225,68 @@ def signer_common_name(signer_or_cert: Any) -> str:
     return _common_name(_as_cryptography_cert(signer_or_cert))
 
 
-def check_certificate(signer_or_cert: Any, at: datetime) -> list[str]:
-    """Refuse a certificate that cannot make a valid signature at ``at``; return warnings.
+def _is_ca(cert: x509.Certificate) -> bool:
+    from cryptography import x509
 
-    Raises :class:`SigningKeyError` when the certificate is not yet valid, expired, or its key
-    usage does not allow document signing (readers would show the signature as invalid).
-    Returns Indonesian warnings, e.g. when it expires within :data:`WARN_DAYS` days.
-    A naive ``at`` is taken as UTC.
+    try:
+        return bool(cert.extensions.get_extension_for_class(x509.BasicConstraints).value.ca)
+    except x509.ExtensionNotFound:
+        return False
+
+
+def _name_words(text: str) -> set[str]:
+    """The words of a person's or an office's name without titles and notes: "Drs. H. AHMAD YANI, M.Si"
+    -> {ahmad, yani}; "Camat Arut Selatan (DEMO)" -> {camat, arut, selatan}."""
+    import re
+
+    head = re.sub(r"\([^)]*\)", " ", text.split(",", 1)[0])
+    return {word.casefold() for word in re.findall(r"[^\s]+", head) if "." not in word and word.isalpha()}
+
+
+def names_match(certificate_name: str, names: tuple[str, ...]) -> bool:
+    """True when the certificate's name is one of ``names`` (the signatory's name or jabatan), titles aside."""
+    cert_words = _name_words(certificate_name)
+    for name in names:
+        words = _name_words(name)
+        if cert_words and words and (cert_words <= words or words <= cert_words):
+            return True
+    return False
+
+
+def _chain_problem(cert: x509.Certificate, trust_roots: list[Any], intermediates: list[Any], at: datetime
+                   ) -> str | None:
+    """Why ``cert`` does not chain to one of ``trust_roots`` at ``at`` (offline, no revocation check), or None."""
+    import asyncio
+
+    from asn1crypto import x509 as asn1_x509
+    from cryptography.hazmat.primitives.serialization import Encoding
+    from pyhanko_certvalidator import CertificateValidator, ValidationContext
+    from pyhanko_certvalidator.errors import PathBuildingError
+
+    quiet_library_logs()
+    leaf = asn1_x509.Certificate.load(cert.public_bytes(Encoding.DER))
+    context = ValidationContext(trust_roots=trust_roots, other_certs=intermediates, allow_fetching=False,
+                                revocation_mode="soft-fail", moment=at)
+    validator = CertificateValidator(leaf, intermediate_certs=intermediates, validation_context=context)
+    try:
+        asyncio.run(validator.async_validate_path())
+    except PathBuildingError:
+        return "tidak berantai ke akar tepercaya kantor"
+    except Exception as exc:
+        return f"rantainya ke akar tepercaya tidak sah ({exc})"
+    return None
+
+
+def certificate_findings(signer_or_cert: Any, at: datetime, *, trust_roots: list[Any] | None = None,
+                         intermediates: list[Any] | None = None, names: tuple[str, ...] = ()) -> list[Finding]:
+    """Everything a certificate must be to sign a letter at ``at``: the one judgement behind signing
+    (:func:`check_certificate`), ``sertifikat lihat`` and ``kantor periksa``.
+
+    Errors: not yet valid or expired; a CA certificate; key usage without digitalSignature or
+    nonRepudiation (or none at all); an extended key usage that excludes document signing; with
+    ``trust_roots`` (asn1crypto certificates; ``[]`` = the office configured none), no chain to them.
+    Warnings: expiry within :data:`WARN_DAYS` days; a name that is none of ``names`` (the signatory's
+    name and jabatan). A naive ``at`` is taken as UTC.
     """
     from cryptography import x509
 
@@ -238,41 +294,71 @@ def check_certificate(signer_or_cert: Any, at: datetime) -> list[str]:
     at = at if at.tzinfo else at.replace(tzinfo=UTC)
     nama = _common_name(cert)
     mulai, akhir = cert.not_valid_before_utc, cert.not_valid_after_utc
+    found: list[Finding] = []
     if at < mulai:
-        raise SigningKeyError(
-            f"Sertifikat {nama} belum berlaku (mulai {mulai:%Y-%m-%d %H:%M} UTC)",
-            "Periksa jam komputer, atau tunggu sampai sertifikat berlaku.",
-        )
-    if at > akhir:
-        raise SigningKeyError(
-            f"Sertifikat {nama} sudah kedaluwarsa sejak {akhir:%Y-%m-%d}",
-            "Minta perpanjangan sertifikat elektronik ke BSrE.",
-        )
+        found.append(galat("SERTIFIKAT_BELUM_BERLAKU", f"Sertifikat {nama} belum berlaku (mulai {mulai:%Y-%m-%d %H:%M} "
+                           "UTC)", "Periksa jam komputer, atau tunggu sampai sertifikat berlaku."))
+    elif at > akhir:
+        found.append(galat("SERTIFIKAT_KEDALUWARSA", f"Sertifikat {nama} sudah kedaluwarsa sejak {akhir:%Y-%m-%d}",
+                           "Minta perpanjangan sertifikat elektronik ke penerbitnya (BSrE)."))
+    elif akhir - at <= timedelta(days=WARN_DAYS):
+        found.append(peringatan("SERTIFIKAT_SEGERA_KEDALUWARSA", f"Sertifikat {nama} akan kedaluwarsa dalam "
+                                f"{(akhir - at).days} hari ({akhir:%Y-%m-%d}); segera ajukan perpanjangan.",
+                                "Ajukan perpanjangan ke penerbit sertifikat sekarang; prosesnya butuh waktu."))
+    if _is_ca(cert):
+        found.append(galat("SERTIFIKAT_CA", f"Sertifikat {nama} adalah sertifikat CA (penerbit), bukan sertifikat "
+                           "penanda tangan", "Pakai sertifikat penanda tangan dari penerbit (BSrE), bukan sertifikat "
+                           "akar/CA atau sertifikat swa-tanda-tangan buatan openssl."))
     try:
         ku = cert.extensions.get_extension_for_class(x509.KeyUsage).value
         if not (ku.digital_signature or ku.content_commitment):
-            raise SigningKeyError(
-                f"Sertifikat {nama} tidak boleh dipakai untuk tanda tangan (key usage)", SARAN_KUNCI
-            )
+            found.append(galat("SERTIFIKAT_PENGGUNAAN_KUNCI", f"Sertifikat {nama} tidak boleh dipakai untuk tanda "
+                               "tangan (key usage tanpa digitalSignature/nonRepudiation)", SARAN_KUNCI))
     except x509.ExtensionNotFound:
-        pass  # RFC 5280: no KeyUsage extension means no restriction
+        found.append(galat("SERTIFIKAT_PENGGUNAAN_KUNCI", f"Sertifikat {nama} tidak menyebut penggunaan kuncinya "
+                           "(key usage digitalSignature/nonRepudiation); sertifikat penanda tangan selalu "
+                           "menyebutnya", SARAN_KUNCI))
     try:
         eku = cert.extensions.get_extension_for_class(x509.ExtendedKeyUsage).value
         if not {oid.dotted_string for oid in eku} & _EKU_PENANDATANGANAN:
-            raise SigningKeyError(
-                f"Sertifikat {nama} tidak untuk penandatanganan dokumen (extended key usage)", SARAN_KUNCI
-            )
+            found.append(galat("SERTIFIKAT_PENGGUNAAN_LANJUTAN", f"Sertifikat {nama} tidak untuk penandatanganan "
+                               "dokumen (extended key usage)", SARAN_KUNCI))
     except x509.ExtensionNotFound:
         pass
+    if trust_roots is not None:
+        if not trust_roots:
+            found.append(galat("AKAR_TEPERCAYA_KOSONG", "Kantor belum menyebut sertifikat akar tepercaya, jadi "
+                               f"sertifikat {nama} tidak dapat diperiksa rantainya dan surat tidak akan terverifikasi",
+                               "Isi [verifikasi].akar_tepercaya di sakti.toml dengan sertifikat akar penerbit "
+                               "(mis. akar BSrE), lalu ulangi."))
+        else:
+            problem = _chain_problem(cert, trust_roots, intermediates or [], at)
+            if problem:
+                found.append(galat("SERTIFIKAT_TIDAK_BERANTAI", f"Sertifikat {nama} {problem}; 'sakti verifikasi' "
+                                   "tidak akan menyebut suratnya sah", "Pasang sertifikat akar penerbitnya di "
+                                   "[verifikasi].akar_tepercaya (dan CA perantara di [tte].sertifikat_ca), atau pakai "
+                                   "kunci yang diterbitkan penerbit tepercaya itu."))
+    if names and not names_match(nama, names):
+        found.append(peringatan("SERTIFIKAT_NAMA_BERBEDA", f"Sertifikat atas nama '{nama}', bukan '{names[0]}' yang "
+                                "disebut sakti.toml", "Periksa bahwa kunci ini milik penandatangan itu; bila benar, "
+                                "samakan nama di [[penandatangan]] dengan nama di sertifikat."))
+    return found
 
-    warnings: list[str] = []
-    sisa = akhir - at
-    if sisa <= timedelta(days=WARN_DAYS):
-        warnings.append(
-            f"Sertifikat {nama} akan kedaluwarsa dalam {sisa.days} hari ({akhir:%Y-%m-%d}); "
-            "segera ajukan perpanjangan."
-        )
-    return warnings
+
+def raise_for(findings: list[Finding]) -> list[str]:
+    """The first error of ``findings`` as :class:`SigningKeyError`; else the warnings' messages."""
+    for item in findings:
+        if item.tingkat == "galat":
+            raise SigningKeyError(item.pesan, item.saran, kode_temuan=item.kode)
+    return [item.pesan for item in findings]
+
+
+def check_certificate(signer_or_cert: Any, at: datetime, *, trust_roots: list[Any] | None = None,
+                      intermediates: list[Any] | None = None, names: tuple[str, ...] = ()) -> list[str]:
+    """Refuse a certificate that cannot make a valid signature at ``at`` (:class:`SigningKeyError`);
+    return Indonesian warnings. The checks are :func:`certificate_findings`."""
+    return raise_for(certificate_findings(signer_or_cert, at, trust_roots=trust_roots,
+                                          intermediates=intermediates, names=names))
 
 
 _KU_NAMES = {
@@ -288,9 +374,10 @@ _EKU_NAMES = {
 }
 
 
-def certificate_summary(cert_or_signer: Any, at: datetime) -> dict[str, Any]:
+def certificate_summary(cert_or_signer: Any, at: datetime, trust_roots: list[Any] | None = None) -> dict[str, Any]:
     """What ``sakti sertifikat lihat`` shows: names, validity, key usage, days left, and whether the
-    certificate may sign documents now (with the reason when not, and warnings)."""
+    certificate may sign documents now (with the reason when not, and warnings): the verdict of
+    :func:`certificate_findings`, the same as signing's."""
     from cryptography import x509
 
     cert = _as_cryptography_cert(cert_or_signer)
@@ -310,9 +397,7 @@ def certificate_summary(cert_or_signer: Any, at: datetime) -> dict[str, Any]:
         extended = [_EKU_NAMES.get(oid.dotted_string, oid.dotted_string) for oid in eku]
     except x509.ExtensionNotFound:
         pass
-    is_ca = False
-    with contextlib.suppress(x509.ExtensionNotFound):
-        is_ca = cert.extensions.get_extension_for_class(x509.BasicConstraints).value.ca
+    is_ca = _is_ca(cert)
     crl_points: list[str] = []
     try:
         for point in cert.extensions.get_extension_for_class(x509.CRLDistributionPoints).value:
@@ -320,14 +405,10 @@ def certificate_summary(cert_or_signer: Any, at: datetime) -> dict[str, Any]:
     except x509.ExtensionNotFound:
         pass
     status = "BERLAKU" if start <= at <= end else ("BELUM_BERLAKU" if at < start else "KEDALUWARSA")
-    may_sign, reason, warnings = True, None, []
-    if is_ca:
-        may_sign, reason = False, "sertifikat CA, bukan sertifikat penanda tangan"
-    else:
-        try:
-            warnings = check_certificate(cert, at)
-        except SigningKeyError as exc:
-            may_sign, reason = False, exc.pesan
+    found = certificate_findings(cert, at, trust_roots=trust_roots)
+    errors = [item for item in found if item.tingkat == "galat"]
+    may_sign, reason = not errors, (errors[0].pesan if errors else None)
+    warnings = [item.pesan for item in found if item.tingkat == "peringatan"]
     return {
         "subjek": cert.subject.rfc4514_string(),
         "nama": _common_name(cert),
@@ -345,6 +426,7 @@ def certificate_summary(cert_or_signer: Any, at: datetime) -> dict[str, Any]:
         "boleh_menandatangani": may_sign,
         "alasan": reason,
         "peringatan": warnings,
+        "temuan": [item.to_dict() for item in found],
     }
 
 

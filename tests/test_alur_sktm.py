@@ -20,19 +20,19 @@ def register_snapshot(kantor: Path) -> dict[str, str]:
 
 
 def test_init_makes_private_workspace(tmp_path: Path, cli: Cli) -> None:
-    payload = cli.json("init", str(tmp_path / "baru"))
+    payload = cli.json("init", str(tmp_path / "baru"), "--contoh")
     root = Path(payload["kantor"])
     assert (root / "sakti.toml").is_file()
     assert (root / "sop" / "sktm.yaml").is_file() and (root / "templat" / "sktm.docx").is_file()
     for folder in ("data", "data/register", "data/berkas", "data/surat", "pki"):
         assert (root / folder).stat().st_mode & 0o777 == 0o700, folder
-    again = cli("init", str(root))
+    again = cli("init", str(root), "--contoh")
     assert again.exit_code == 3 and "sudah berisi" in again.stderr
 
 
 def test_workspace_resolution_order(tmp_path: Path, cli: Cli, monkeypatch: pytest.MonkeyPatch) -> None:
-    cli.json("init", str(tmp_path / "a"))
-    cli.json("init", str(tmp_path / "b"))
+    cli.json("init", str(tmp_path / "a"), "--contoh")
+    cli.json("init", str(tmp_path / "b"), "--contoh")
     (tmp_path / "a" / "sub" / "dalam").mkdir(parents=True)
     monkeypatch.chdir(tmp_path / "a" / "sub" / "dalam")
     assert cli.json("kantor")["kantor"] == str(tmp_path / "a")

@@ -92,8 +92,8 @@ def test_wheel_ships_sop_templates_and_examples(tmp_path: Path) -> None:
     found = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env,
                            cwd=tmp_path, check=True).stdout.split()
     assert all(p.startswith(str(target)) for p in found), found
-    init = subprocess.run([sys.executable, "-m", "sakti_cli", "init", str(tmp_path / "k")], capture_output=True,
-                          text=True, env=env, cwd=tmp_path)
+    init = subprocess.run([sys.executable, "-m", "sakti_cli", "init", str(tmp_path / "k"), "--contoh"],
+                          capture_output=True, text=True, env=env, cwd=tmp_path)
     assert init.returncode == 0, init.stderr
     assert (tmp_path / "k" / "sop" / "sktm.yaml").is_file() and (tmp_path / "k" / "templat" / "sktm.docx").is_file()
 

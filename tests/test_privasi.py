@@ -85,7 +85,7 @@ def test_tampilkan_nik_reveals_and_is_recorded(kantor: Path, cli: Cli) -> None:
 
 
 def test_tampilkan_nik_without_workspace_is_harmless(tmp_path: Path, cli: Cli) -> None:
-    result = cli("--tampilkan-nik", "init", str(tmp_path / "baru"), "--json")
+    result = cli("--tampilkan-nik", "init", str(tmp_path / "baru"), "--contoh", "--json")
     assert result.exit_code == 0 and json.loads(result.stdout)["ok"] is True
 
 

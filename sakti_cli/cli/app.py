@@ -45,7 +45,8 @@ def main_options(
     kantor_dir: Annotated[Path | None, typer.Option(
         "--kantor", help="Folder kantor (bawaan: SAKTI_KANTOR, lalu sakti.toml terdekat).")] = None,
     petugas: Annotated[str | None, typer.Option(
-        "--petugas", help="Nama petugas untuk jejak audit (bawaan: pengguna sistem).")] = None,
+        "--petugas", help="Nama petugas untuk jejak audit (bawaan: SAKTI_PETUGAS, lalu [kantor].petugas di "
+        "sakti.toml, lalu pengguna sistem).")] = None,
     debug: Annotated[bool, typer.Option("--debug", help="Tampilkan traceback bila ada galat.")] = False,
     tampilkan_nik: Annotated[bool, typer.Option(
         "--tampilkan-nik", help="Tampilkan NIK dan nomor KK utuh (dicatat di jejak audit).")] = False,

@@ -65,7 +65,9 @@ def pulihkan(out: Output,
     from sakti_cli.backup import restore_backup
 
     out.step("memeriksa cadangan")
-    result = restore_backup(berkas, ke, actor=GLOBALS.petugas, prompt=passphrase_prompt)
+    from sakti_cli.office import clerk_name
+
+    result = restore_backup(berkas, ke, actor=clerk_name(None, GLOBALS.petugas), prompt=passphrase_prompt)
 
     def human(console: Console) -> None:
         console.print(f"Cadangan {result['arsip']} (dibuat {result['dibuat']}) dipulihkan ke "

@@ -10,11 +10,13 @@ from sakti_cli.errors import (
     SaktiError,
     SigningKeyError,
     StateConflict,
+    UsageError,
 )
 
 OK, NEGATIVE, USAGE, BAD_INPUT, ENVIRONMENT, CONFLICT = 0, 1, 2, 3, 4, 5
 
 EXIT_CODES: list[tuple[type[SaktiError], int]] = [
+    (UsageError, USAGE),
     (InputError, BAD_INPUT),
     (ConfigError, ENVIRONMENT),
     (EnvironmentProblem, ENVIRONMENT),

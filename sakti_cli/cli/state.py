@@ -39,12 +39,13 @@ def workspace() -> Any:
 
 
 def register_for(ws: Any) -> Any:
+    from sakti_cli.office import clerk_name
     from sakti_cli.privacy import tighten_workspace_folders
     from sakti_cli.registry import Register
 
     tighten_workspace_folders(ws.data_dir)
 
-    return Register(ws.register_dir, zone=ws.zone, actor=GLOBALS.petugas,
+    return Register(ws.register_dir, zone=ws.zone, actor=clerk_name(ws.config, GLOBALS.petugas),
                     lock_timeout=ws.config.register_settings.batas_tunggu_kunci)
 
 

@@ -85,14 +85,16 @@ def tandatangani(
     import os
     from datetime import UTC, datetime
 
-    from sakti_cli.keys import MODULE_VARIABLE, PIN_VARIABLE, KeySpec, key_spec, open_key, validation_data
-    from sakti_cli.sign import (
-        check_certificate,
-        check_office_revocation,
-        close_signer,
-        sign_pdf,
-        signer_common_name,
+    from sakti_cli.keys import (
+        MODULE_VARIABLE,
+        PIN_VARIABLE,
+        KeySpec,
+        check_signer,
+        key_spec,
+        open_key,
+        validation_data,
     )
+    from sakti_cli.sign import check_certificate, close_signer, sign_pdf, signer_common_name
 
     chosen = [name for name, value in (("--penandatangan", penandatangan), ("--sertifikat", sertifikat),
                                        ("--token", token)) if value is not None]
@@ -108,6 +110,7 @@ def tandatangani(
     ws = _optional_workspace() if (sertifikat or token) else workspace()
     secret_file = berkas_sandi.expanduser() if berkas_sandi else None
     name: str | None = None
+    person = None
     if sertifikat is not None:
         variable = ws.config.tte.variabel_sandi if ws else "SAKTI_SANDI"
         spec = KeySpec("pkcs12", str(sertifikat), variable, secret_file, p12=sertifikat)
@@ -131,9 +134,9 @@ def tandatangani(
     out.step("membuka kunci penandatangan")
     signer = open_key(spec, passphrase_prompt)
     try:
-        warnings = check_certificate(signer, datetime.now(UTC))  # the clock pyHanko signs by
-        if office_data is not None:  # a key the office's CRL revoked signs nothing, at any level
-            warnings += check_office_revocation(signer, office_data)
+        moment = datetime.now(UTC)  # the clock pyHanko signs by
+        # the office's checks (kantor periksa's); a key the office's CRL revoked signs nothing, at any level
+        warnings = check_signer(ws, person, signer, moment) if ws else check_certificate(signer, moment)
         for warning in warnings:
             out.warn(warning)
         signer_cn = signer_common_name(signer)
@@ -206,19 +209,23 @@ def sertifikat_lihat(
     berkas_sandi: SANDI_OPT = None,
     json_out: JSON_OPT = False,
 ) -> None:
-    """Tampilkan subjek, penerbit, masa berlaku, penggunaan kunci dan sisa hari sertifikat."""
+    """Tampilkan subjek, penerbit, masa berlaku, penggunaan kunci, sisa hari sertifikat, dan apakah ia boleh
+    menandatangani (pemeriksaan yang sama dengan saat menandatangani; di kantor: juga rantai ke akarnya)."""
     from datetime import UTC, datetime
 
+    from sakti_cli.keys import office_trust
     from sakti_cli.sign import certificate_summary, read_certificates
 
     if not berkas.is_file():
         raise InputError(f"Berkas {berkas} tidak ada.")
+    ws = _optional_workspace()
+    roots = office_trust(ws)[0] if ws else None  # in an office: the same verdict as its signing checks
     if berkas.suffix.lower() in (".p12", ".pfx"):
         certs = [_read_p12_certificate(berkas, berkas_sandi.expanduser() if berkas_sandi else None)]
     else:
         certs = list(read_certificates(berkas))
     moment = datetime.now(UTC)  # the clock signatures are made and read by
-    summaries = [certificate_summary(cert, moment) for cert in certs]
+    summaries = [certificate_summary(cert, moment, roots) for cert in certs]
     for item in summaries:
         for warning in item["peringatan"]:
             out.warn(warning)

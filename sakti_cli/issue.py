@@ -69,11 +69,30 @@ def signatory_block(ws: Workspace, person: Signatory, service: Service | None = 
     }
 
 
-def printable_data(service: Service, data: dict[str, Any]) -> dict[str, Any]:
+VILLAGE_TITLES = {"desa": ("Desa", "Kepala Desa"), "kelurahan": ("Kelurahan", "Lurah")}
+UNKNOWN_VILLAGE = ("Desa/Kelurahan", "Kepala Desa/Lurah")  # an office whose sakti.toml does not say which
+
+
+def is_village_field(spec: Any) -> bool:
+    """A field naming a desa/kelurahan: of kind ``desa``, or a text field named ``desa``/``desa_...``
+    (a village outside the office's list, e.g. the destination of a move, keeps "Desa/Kelurahan")."""
+    return spec.jenis == "desa" or (spec.jenis == "teks" and (spec.kode == "desa" or spec.kode.startswith("desa_")))
+
+
+def village_names(name: str, kind: str | None) -> tuple[str, str]:
+    """("Kelurahan Mendawai", "Lurah Mendawai") or ("Desa Runtu", "Kepala Desa Runtu") as a letter writes them."""
+    place, head = VILLAGE_TITLES.get(kind or "", UNKNOWN_VILLAGE)
+    return f"{place} {name}", f"{head} {name}"
+
+
+def printable_data(service: Service, data: dict[str, Any],
+                   village_kind: Callable[[str], str | None] = lambda _name: None) -> dict[str, Any]:
     """The application's fields as they are printed: Indonesian dates, sex spelled out, money as
     ``Rp5.000.000,00`` with ``<kode>_terbilang``, each date also as ``<kode>_hari`` ("Sabtu, 19 Desember
-    2026"), every L/P choice as "Laki-laki"/"Perempuan"; a list (heirs, witnesses) stays a list of dicts,
-    each item formatted the same way and numbered (``no``), so a template prints it as a table."""
+    2026"), every L/P choice as "Laki-laki"/"Perempuan", each desa/kelurahan also as ``<kode>_sebutan``
+    ("Kelurahan Mendawai") and ``<kode>_kepala`` ("Lurah Mendawai") by its kind in sakti.toml; a list
+    (heirs, witnesses) stays a list of dicts, each item formatted the same way and numbered (``no``), so a
+    template prints it as a table."""
     from sakti_cli.id_format import rupiah, terbilang
 
     def fields(specs: list[Any], values: dict[str, Any]) -> dict[str, Any]:
@@ -86,6 +105,8 @@ def printable_data(service: Service, data: dict[str, Any]) -> dict[str, Any]:
             elif spec.jenis == "tanggal" and value:
                 out[f"{spec.kode}_hari"] = hari_tanggal_indonesia(value)
                 value = tanggal_indonesia(value)
+            elif is_village_field(spec) and value:
+                out[f"{spec.kode}_sebutan"], out[f"{spec.kode}_kepala"] = village_names(value, village_kind(value))
             elif spec.jenis == "pilihan" and set(spec.pilihan) == {"L", "P"} and value in ("L", "P"):
                 value = jenis_kelamin_label(value)
             elif spec.jenis == "uang":
@@ -113,7 +134,7 @@ def letter_context(ws: Workspace, service: Service, record: dict[str, Any], pers
             "nomor": number, "tanggal": date_line, "tempat_tanggal": f"{office.tempat}, {date_line}",
             "kode_verifikasi": code, "url_verifikasi": verification_url(ws, code), "judul": service.judul_surat,
         },
-        "data": printable_data(service, record["data"]),
+        "data": printable_data(service, record["data"], office.village_kind),
         "ttd": signatory_block(ws, person, service),
         "catatan_tte": ws.config.tte.catatan,
     }

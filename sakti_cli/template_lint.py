@@ -478,7 +478,8 @@ def _unknown_reason(service: Service, here: tuple[str, ...], parent: dict[str, A
     return f"'{here[-1]}' tidak ada di {_dotted(here[:-1])}; yang ada: {_known(parent)}"
 
 
-DERIVED_SUFFIXES = ("_hari", "_terbilang")  # printable_data's extra forms of a field: printing one uses it
+# printable_data's extra forms of a field: printing one of them uses the field
+DERIVED_SUFFIXES = ("_hari", "_terbilang", "_sebutan", "_kepala")
 
 
 def unused_required(service: Service, refs: list[Reference]) -> list[FieldSpec]:

@@ -318,7 +318,7 @@ _ISIAN_DATA = (
     ("Pekerjaan", "{{ data.pekerjaan }}", False),
     (
         "Alamat",
-        "{{ data.alamat }}, Desa/Kelurahan {{ data.desa }}",
+        "{{ data.alamat }}, {{ data.desa_sebutan }}",
         False,
     ),
 )
@@ -372,9 +372,9 @@ def _isi(dok: Any) -> None:
 
     _paragraf(
         dok,
-        "Orang tersebut di atas adalah benar penduduk Desa/Kelurahan {{ data.desa }} Kecamatan "
+        "Orang tersebut di atas adalah benar penduduk {{ data.desa_sebutan }} Kecamatan "
         "{{ kantor.kecamatan }} Kabupaten {{ kantor.kabupaten }} dan berdasarkan Surat Pengantar "
-        "Kepala Desa/Lurah {{ data.desa }} Nomor {{ data.nomor_pengantar }} tanggal "
+        "{{ data.desa_kepala }} Nomor {{ data.nomor_pengantar }} tanggal "
         "{{ data.tanggal_pengantar }}, yang bersangkutan benar berasal dari keluarga yang tidak mampu "
         "secara ekonomi.",
         rata="rata",

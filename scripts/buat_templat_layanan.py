@@ -164,10 +164,10 @@ def _skck(dok: Any) -> None:
         ("Tempat/Tanggal Lahir", "{{ data.tempat_lahir }}, {{ data.tanggal_lahir }}"),
         ("Jenis Kelamin", "{{ data.jenis_kelamin }}"), ("Agama", "{{ data.agama }}"),
         ("Status Perkawinan", "{{ data.status_perkawinan }}"), ("Pekerjaan", "{{ data.pekerjaan }}"),
-        ("Alamat", "{{ data.alamat }}, Desa/Kelurahan {{ data.desa }}"),
+        ("Alamat", "{{ data.alamat }}, {{ data.desa_sebutan }}"),
     ])
-    _p(dok, "Orang tersebut di atas adalah benar penduduk Desa/Kelurahan {{ data.desa }} Kecamatan "
-       "{{ kantor.kecamatan }} berdasarkan Surat Pengantar Desa/Kelurahan Nomor {{ data.nomor_pengantar }} "
+    _p(dok, "Orang tersebut di atas adalah benar penduduk {{ data.desa_sebutan }} Kecamatan "
+       "{{ kantor.kecamatan }} berdasarkan Surat Pengantar {{ data.desa_sebutan }} Nomor {{ data.nomor_pengantar }} "
        "tanggal {{ data.tanggal_pengantar }}, dan sepanjang pengetahuan kami berkelakuan baik.")
     _p(dok, "Surat pengantar ini diberikan untuk pembuatan Surat Keterangan Catatan Kepolisian (SKCK) di "
        "Kepolisian Resor {{ kantor.kabupaten }} guna keperluan {{ data.keperluan }}.")
@@ -187,7 +187,7 @@ def _dispensasi(dok: Any) -> None:
          "{{ data.tempat_lahir_istri }}, {{ data.tanggal_lahir_istri }}"),
         ("Agama", "{{ data.agama_suami }}", "{{ data.agama_istri }}"),
         ("Pekerjaan", "{{ data.pekerjaan_suami }}", "{{ data.pekerjaan_istri }}"),
-        ("Alamat", "{{ data.alamat_suami }}", "{{ data.alamat_istri }}, Desa/Kelurahan {{ data.desa }}"),
+        ("Alamat", "{{ data.alamat_suami }}", "{{ data.alamat_istri }}, {{ data.desa_sebutan }}"),
     ])
     _p(dok, "untuk melangsungkan akad nikah pada tanggal {{ data.tanggal_akad }} bertempat di "
        "{{ data.tempat_akad }}, dicatat oleh {{ data.kua }}.")
@@ -201,8 +201,8 @@ def _pindah(dok: Any) -> None:
         ("Nama", "{{ data.nama }}"), ("NIK", "{{ data.nik }}"), ("Nomor KK", "{{ data.nomor_kk }}"),
         ("Tanggal Lahir", "{{ data.tanggal_lahir }}"), ("Jenis Kelamin", "{{ data.jenis_kelamin }}"),
         ("Kepala Keluarga", "{{ data.nama_kepala_keluarga }}"),
-        ("Alamat Asal", "{{ data.alamat }}, Desa/Kelurahan {{ data.desa }}, Kecamatan {{ kantor.kecamatan }}"),
-        ("Alamat Tujuan", "{{ data.alamat_tujuan }}, Desa/Kelurahan {{ data.desa_tujuan }}, Kecamatan "
+        ("Alamat Asal", "{{ data.alamat }}, {{ data.desa_sebutan }}, Kecamatan {{ kantor.kecamatan }}"),
+        ("Alamat Tujuan", "{{ data.alamat_tujuan }}, {{ data.desa_tujuan_sebutan }}, Kecamatan "
          "{{ data.kecamatan_tujuan }}, {{ data.kabupaten_tujuan }}, {{ data.provinsi_tujuan }}"),
         ("Alasan Pindah", "{{ data.alasan_pindah }}"),
         ("Status di Tujuan", "{{ data.status_tempat_tujuan }}"),
@@ -229,7 +229,7 @@ def _ahli_waris(dok: Any) -> None:
         ("Nomor KK", "{{ data.nomor_kk_pewaris }}"),
         ("Meninggal Dunia", "{{ data.tanggal_meninggal }} di {{ data.tempat_meninggal }}"),
         ("Akta Kematian", "Nomor {{ data.nomor_akta_kematian }}"),
-        ("Alamat Terakhir", "{{ data.alamat_pewaris }}, Desa/Kelurahan {{ data.desa }}"),
+        ("Alamat Terakhir", "{{ data.alamat_pewaris }}, {{ data.desa_sebutan }}"),
     ])
     _p(dok, "bahwa yang bersangkutan meninggalkan ahli waris sebagai berikut:")
     _orang(dok, "ahli_waris", [("No", "{{ o.no }}", LEBAR_NO), ("Nama", "{{ o.nama }}", Lentur(3)),
@@ -254,7 +254,7 @@ def _izin_keramaian(dok: Any) -> None:
         ("Penanggung Jawab", "{{ data.nama }}"), ("NIK", "{{ data.nik }}"),
         ("Tanggal Lahir", "{{ data.tanggal_lahir }} ({{ data.jenis_kelamin }})"),
         ("Pekerjaan", "{{ data.pekerjaan }}"),
-        ("Alamat", "{{ data.alamat }}, Desa/Kelurahan {{ data.desa }}"), ("Telepon", "{{ data.telepon }}"),
+        ("Alamat", "{{ data.alamat }}, {{ data.desa_sebutan }}"), ("Telepon", "{{ data.telepon }}"),
         ("Penyelenggara", "{{ data.penyelenggara }}"),
     ])
     _p(dok, "untuk menyelenggarakan kegiatan:")
@@ -262,7 +262,7 @@ def _izin_keramaian(dok: Any) -> None:
         ("Nama Kegiatan", "{{ data.nama_kegiatan }}"),
         ("Jenis/Skala", "{{ data.jenis_kegiatan }}, skala {{ data.skala }}"),
         ("Hari/Tanggal", "{{ data.tanggal_acara_hari }}"), ("Waktu", "{{ data.waktu_acara }}"),
-        ("Tempat", "{{ data.tempat_acara }}, Desa/Kelurahan {{ data.desa_acara }}"),
+        ("Tempat", "{{ data.tempat_acara }}, {{ data.desa_acara_sebutan }}"),
         ("Perkiraan Peserta", "{{ data.jumlah_peserta }} orang"),
     ])
     _p(dok, "Kami tidak berkeberatan atas kegiatan tersebut, dengan ketentuan penyelenggara menjaga ketertiban, "
@@ -276,7 +276,7 @@ def _hibah(dok: Any) -> None:
        "setelah meneliti proposal dan kelengkapannya, memberikan rekomendasi kepada:", spasi_sebelum=0)
     _data(dok, [
         ("Nama Lembaga", "{{ data.nama_lembaga }}"), ("Jenis Lembaga", "{{ data.jenis_lembaga }}"),
-        ("Alamat", "{{ data.alamat_lembaga }}, Desa/Kelurahan {{ data.desa_lembaga }}"),
+        ("Alamat", "{{ data.alamat_lembaga }}, {{ data.desa_lembaga_sebutan }}"),
         ("SK Kepengurusan", "Nomor {{ data.nomor_sk }} tanggal {{ data.tanggal_sk }}"),
         ("Ketua", "{{ data.nama_ketua }}"), ("NIK Ketua", "{{ data.nik_ketua }}"),
         ("Telepon", "{{ data.telepon }}"),
@@ -296,7 +296,7 @@ LAYANAN: dict[str, tuple[str, Any, str, list[str]]] = {
     "ahli-waris": ("Surat Keterangan Ahli Waris", _ahli_waris, "F4", []),
     "izin-keramaian": ("Rekomendasi Izin Keramaian", _izin_keramaian, "F4", [
         "Kapolres {{ kantor.kabupaten }}", "Kapolsek {{ kantor.kecamatan }}",
-        "Kepala Desa/Lurah {{ data.desa_acara }}"]),
+        "{{ data.desa_acara_kepala }}"]),
     "hibah": ("Rekomendasi Dana Hibah", _hibah, "F4", ["Bupati {{ kantor.kabupaten }} (sebagai laporan)", "Arsip"]),
 }
 

@@ -62,14 +62,15 @@ def test_failing_example_refused_for_its_reason(kantor: Path, cli: Cli, name: st
 
 # What each letter must show (beyond its number and title): the people and amounts of the example.
 LETTER_TEXT = {
-    "sktm": ["Rusmini", "Mendawai"],
+    "sktm": ["Rusmini", "penduduk Kelurahan Mendawai", "Surat Pengantar Lurah Mendawai"],
     "skck": ["Ahmad Fauzi", "SKCK", "melamar pekerjaan"],
     "dispensasi-nikah": ["Rizky Pratama", "Nurul Hidayah", "1 Desember 2026", "19 November 2026",
                          "a.n. Bupati Kotawaringin Barat Camat Arut Selatan,"],
     "pindah": ["Bambang Sutrisno", "Sri Wahyuni", "Dimas Sutrisno", "Jekan Raya"],
     "ahli-waris": ["H. Abdul Muis", "Hj. Siti Rahmah", "Ahmad Muis", "Fatimah", "Sugianto", "Rahmadi",
                    "14 September 2026", "atas almarhum:"],
-    "izin-keramaian": ["Festival Musik Remaja Mendawai", "Hari/Tanggal : Sabtu, 19 Desember 2026", "Kapolres"],
+    "izin-keramaian": ["Festival Musik Remaja Mendawai", "Hari/Tanggal : Sabtu, 19 Desember 2026", "Kapolres",
+                       "Lurah Mendawai"],
     "hibah": ["Masjid Al-Ikhlas", "Rp75.000.000,00", "tujuh puluh lima juta rupiah"],
 }
 
@@ -96,6 +97,7 @@ def test_every_complete_example_becomes_a_signed_letter(kantor: Path, cli: Cli,
             assert needle in text, (service_code, needle)
         assert "{{" not in text and "{%" not in text
         assert "almarhum/almarhumah" not in text and "L/P" not in text
+        assert "Desa/Kelurahan Mendawai" not in text and "Desa/Lurah" not in text  # each village says which it is
         people = json.loads(example(service_code).read_text())["isian"]
         assert layout_problems(Path(issued["pdf"]), numbers_in(people)) == [], service_code
         assert cli.json("verifikasi", issued["pdf"])["sah"] is True, service_code

@@ -54,6 +54,8 @@ def konteks() -> dict[str, Any]:
             "pekerjaan": "Mengurus Rumah Tangga",
             "alamat": "Jalan Ahmad Yani RT 005 RW 002",
             "desa": "Mendawai",
+            "desa_sebutan": "Kelurahan Mendawai",
+            "desa_kepala": "Lurah Mendawai",
             "keperluan": "pengajuan beasiswa pendidikan anak",
             "nomor_pengantar": "140/045/MDW/XI/2026",
             "tanggal_pengantar": tanggal_indonesia("2026-11-20"),
@@ -174,7 +176,7 @@ def test_render_isi(tmp_path: Path) -> None:
     assert "PEMERINTAH KABUPATEN KOTAWARINGIN BARAT" in teks
     assert "KECAMATAN ARUT SELATAN" in teks
     assert "Pangkalan Bun, 22 November 2026" in teks
-    assert "Desa/Kelurahan Mendawai" in teks
+    assert "penduduk Kelurahan Mendawai" in teks and "Lurah Mendawai" in teks
     assert "Kode verifikasi: K7QF-29XM" in teks  # footer
     assert "ditandatangani secara elektronik" in teks
     assert "a.n." not in teks  # empty baris_an: the paragraph is removed
@@ -237,7 +239,7 @@ def test_konteks_tidak_diubah(tmp_path: Path) -> None:
     ("hapus", "jalur"),
     [
         (("surat", "nomor"), "surat.nomor"),
-        (("data", "desa"), "data.desa"),
+        (("data", "desa_sebutan"), "data.desa_sebutan"),
         (("ttd", "baris_an"), "ttd.baris_an"),  # used by a {%p if %} tag
         (("catatan_tte",), "catatan_tte"),  # used in the footer
         (("kantor",), "kantor"),

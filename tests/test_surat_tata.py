@@ -70,3 +70,20 @@ def test_deceased_sex_must_agree_with_the_nik(kantor: Path, cli, tmp_path: Path)
     reg = cli.json("daftar", "ahli-waris", "--data", str(data))["nomor_registrasi"]
     failed = {line["kode"] for line in cli.json("periksa", reg, code=1)["hasil"] if line["status"] != "OK"}
     assert failed == {"nik_pewaris"}
+
+
+def test_each_village_is_named_by_its_kind(kantor: Path) -> None:
+    """"Desa/Kelurahan Mendawai" and "Kepala Desa/Lurah" were printed for every village; the office's
+    sakti.toml says which is which, and a village it does not know (a move's destination) keeps both."""
+    ws = find_workspace(kantor)
+    sktm = load_service(ws.sop_dir, "sktm")
+    base = json.loads(example("sktm").read_text())["isian"]
+    kind = ws.config.kantor.village_kind
+    assert kind("Mendawai") == "kelurahan" and kind("runtu") == "desa"
+    town = printable_data(sktm, base, kind)
+    assert (town["desa_sebutan"], town["desa_kepala"]) == ("Kelurahan Mendawai", "Lurah Mendawai")
+    village = printable_data(sktm, base | {"desa": "Runtu"}, kind)
+    assert (village["desa_sebutan"], village["desa_kepala"]) == ("Desa Runtu", "Kepala Desa Runtu")
+    pindah = load_service(ws.sop_dir, "pindah")
+    moved = printable_data(pindah, json.loads(example("pindah").read_text())["isian"], kind)
+    assert moved["desa_tujuan_sebutan"].startswith("Desa/Kelurahan ")

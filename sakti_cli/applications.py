@@ -42,6 +42,7 @@ class FileArg:
     path: Path
     nama: str = ""  # the name the file was given under (an envelope's, before symlinks are followed)
     inside: Path | None = None  # the folder an envelope's file must stay in, also while it is copied
+    butir: int | None = None  # ``ahli_waris.2.ktp``: the file of list item 2 (1-based) only
 
     @property
     def stored_name(self) -> str:
@@ -52,7 +53,8 @@ class FileArg:
 
 
 def parse_file_args(items: list[str], service: Service) -> list[FileArg]:
-    """``kode=path`` pairs from the command line; the code must be a requirement of the service."""
+    """``kode=path`` pairs from the command line; the code must be a requirement of the service.
+    ``daftar.N.kode`` (``ahli_waris.2.ktp``) names the file of one person of a list."""
     out = []
     for item in items:
         code, sep, raw = item.partition("=")
@@ -61,17 +63,32 @@ def parse_file_args(items: list[str], service: Service) -> list[FileArg]:
             raise InputError(
                 f"Format --berkas '{item}' salah.", saran="Tulis sebagai KODE=BERKAS, mis. --berkas ktp=ktp.pdf."
             )
-        out.append(file_arg(code, Path(raw.strip()).expanduser(), service))
+        person = re.fullmatch(r"([a-z][a-z0-9_-]*)\.(\d+)\.([a-z][a-z0-9_-]*)", code)
+        if person:
+            if int(person.group(2)) < 1:
+                raise InputError(f"Nomor orang di --berkas '{item}' dimulai dari 1.",
+                                 saran=f"Mis. --berkas {person.group(1)}.1.{person.group(3)}=BERKAS.")
+            found = file_arg(f"{person.group(1)}.{person.group(3)}", Path(raw.strip()).expanduser(), service)
+            out.append(FileArg(found.kode, found.path, butir=int(person.group(2))))
+        else:
+            out.append(file_arg(code, Path(raw.strip()).expanduser(), service))
     return out
+
+
+def requirement_codes(service: Service) -> str:
+    """Every code ``--berkas`` takes, per-person ones too (``ahli_waris.ktp``, one person: ``ahli_waris.N.ktp``)."""
+    codes = [r.kode for r in service.persyaratan if not r.asli]
+    codes += [f"{spec.kode}.{req.kode} (satu orang: {spec.kode}.N.{req.kode})"
+              for spec, req in service.item_requirements()]
+    return ", ".join(codes) or "-"
 
 
 def file_arg(code: str, path: Path, service: Service, name: str = "", inside: Path | None = None) -> FileArg:
     """One requirement file: its code known to the service, the file a readable regular file."""
     code = code.strip().lower()
     if service.requirement(code) is None:
-        known = ", ".join(r.kode for r in service.persyaratan)
         raise InputError(f"Kode berkas '{code}' bukan persyaratan layanan {service.kode}.",
-                         saran=f"Kode yang ada: {known}.")
+                         saran=f"Kode yang ada: {requirement_codes(service)}.")
     if not path.is_file():
         raise FileUnreadable(f"Berkas {path} (untuk '{code}') tidak ada atau bukan berkas.",
                              saran="Periksa nama dan letak berkasnya.")
@@ -102,14 +119,15 @@ def partition_of_reg(reg: str) -> str:
     return block_key(month_of_reg(reg), max(1, int(reg.split("-")[2])), APPLICATION_BLOCK)  # 0000: never issued
 
 
-def _stage_files(ws: Workspace, service: Service, files: list[FileArg]
+def _stage_files(ws: Workspace, service: Service, files: list[FileArg], taken: frozenset[str] = frozenset()
                  ) -> tuple[Owned, dict[str, list[dict[str, Any]]]]:
     """Copy files into a private staging folder before the register step (no lock held). The folder
     is held under its lock until placed (a killed run's copies are swept, see scratch.py).
 
     Each file is measured before a byte is copied: above the SOP's ``ukuran_maks_kb`` (or, for an
     image, above the pixel limit its header declares) it is refused, nothing kept. The copy is read in
-    chunks and stops at the limit, so a file that grows meanwhile is refused too."""
+    chunks and stops at the limit, so a file that grows meanwhile is refused too. Names in ``taken``
+    (files the application keeps) are skipped: ``ktp-3.jpg`` after ``ktp-1``, ``ktp-2``."""
     from sakti_cli.recovery import STAGING_PREFIX
     from sakti_cli.rules.berkas import detect_kind, intake_problem
 
@@ -125,12 +143,16 @@ def _stage_files(ws: Workspace, service: Service, files: list[FileArg]
     owned = owned_temp(ws.files_dir, STAGING_PREFIX)
     staging = owned.path
     recorded: dict[str, list[dict[str, Any]]] = {}
+    used = set(taken)
     try:
         for item in files:
             entries = recorded.setdefault(item.kode, [])
             kind = detect_kind(item.path)
             ext = EXTENSIONS.get(kind or "", "bin")
-            name = f"{item.kode}-{len(entries) + 1}.{ext}"
+            number = len(entries) + 1
+            while (name := f"{item.kode}-{number}.{ext}") in used:
+                number += 1
+            used.add(name)
             req = service.requirement(item.kode)
             size, digest = _copy_bounded(item, staging / name, req.ukuran_maks_kb * 1024 if req else None)
             make_private(staging / name)
@@ -260,6 +282,7 @@ def register_application(
                 "nomor_batal": [],
             }
             txn.applications(partition_of_reg(reg)).insert(record)
+            _index_niks(txn, service, record)
             txn.audit("daftar", reg, None, "DITERIMA", layanan=service.kode,
                       berkas={k: len(v) for k, v in recorded.items()})
             _place_files(ws, staging.path, reg)
@@ -316,53 +339,204 @@ def list_applications(register: Register, status: str | None = None, service: st
     return sorted(out, key=lambda r: r["nomor_registrasi"])
 
 
-def update_files(ws: Workspace, register: Register, service: Service, reg: str, files: list[FileArg]
-                 ) -> dict[str, Any]:
-    """``lengkapi``: the files given replace that requirement's files; back to DITERIMA."""
+def update_files(ws: Workspace, register: Register, service: Service, reg: str, files: list[FileArg],
+                 add: bool = False) -> dict[str, Any]:
+    """``lengkapi``: the files given replace that requirement's files (or, ``add``, join them up to the
+    SOP's ``jumlah_maks``); a person's file (``ahli_waris.2.ktp``) replaces only that person's. Back to
+    DITERIMA; the history and the audit say which codes were ``diganti`` or ``ditambah``."""
     if not files:
         raise InputError("Tidak ada berkas yang diberikan.", saran="Pakai --berkas KODE=BERKAS.")
-    staging, recorded = _stage_files(ws, service, files)
+    how = "ditambah" if add else "diganti"
+    stored = load(ws, register, reg)
+    taken = frozenset(e["berkas"] for entries in stored["berkas"].values() for e in entries)
+    staging, recorded = _stage_files(ws, service, files, taken)
     try:
         with register.transaction() as txn:
             record = find_application(txn, reg)
             if record["layanan"] != service.kode:
                 raise InputError("Layanan permohonan berbeda dari SOP yang dimuat.")
             before = record["status"]
-            change_state(txn, record, "DITERIMA", f"berkas diganti: {', '.join(sorted(recorded))}")
-            target = application_dir(ws, record["nomor_registrasi"])
-            old_files = {code: record["berkas"].get(code, []) for code in recorded}
-            for code, entries in recorded.items():
-                record["berkas"][code] = entries
+            gone = _merge_files(service, record, files, recorded, add)
+            codes = sorted({f"{f.kode.replace('.', f'.{f.butir}.', 1)}" if f.butir else f.kode for f in files})
+            change_state(txn, record, "DITERIMA", f"berkas {how}: {', '.join(codes)}")
             record["periksa"] = None
             save_application(txn, record)
-            txn.audit("lengkapi", record["nomor_registrasi"], before, "DITERIMA",
+            txn.audit("lengkapi", record["nomor_registrasi"], before, "DITERIMA", cara=how, kode=codes,
                       berkas={k: len(v) for k, v in recorded.items()})
-            for entries in old_files.values():
-                for entry in entries:
-                    (target / entry["berkas"]).unlink(missing_ok=True)
+            target = application_dir(ws, record["nomor_registrasi"])
+            for name in gone:
+                (target / name).unlink(missing_ok=True)
             _place_files(ws, staging.path, record["nomor_registrasi"])
     finally:
         staging.remove()
     return record
 
 
-def update_data(ws: Workspace, register: Register, service: Service, reg: str, data: Any, today: date
-                ) -> dict[str, Any]:
-    """``ubah``: corrected fields are merged over the stored data, re-checked, back to DITERIMA."""
+def _merge_files(service: Service, record: dict[str, Any], files: list[FileArg],
+                 recorded: dict[str, list[dict[str, Any]]], add: bool) -> list[str]:
+    """Put the staged entries into ``record``; return the stored file names no longer used."""
+    gone: list[str] = []
+    queues = {code: iter(entries) for code, entries in recorded.items()}
+    whole: dict[str, list[dict[str, Any]]] = {}
+    for item in files:  # staged in the order given, code by code
+        entry = next(queues[item.kode])
+        if item.butir is None:
+            whole.setdefault(item.kode, []).append(entry)
+        else:
+            gone += _person_file(record, item, entry)
+    for code, entries in whole.items():
+        old = record["berkas"].get(code, [])
+        req = service.requirement(code)
+        if add and req is not None and "." not in code and len(old) + len(entries) > req.jumlah_maks:
+            raise InputError(f"Persyaratan '{code}' paling banyak {req.jumlah_maks} berkas; sudah ada {len(old)}, "
+                             f"ditambah {len(entries)}. Tidak ada yang diubah.",
+                             saran=f"Ganti berkasnya (tanpa --tambah): sakti lengkapi "
+                                   f"{record['nomor_registrasi']} --berkas {code}=BERKAS ...")
+        if not add:
+            gone += [e["berkas"] for e in old]
+        record["berkas"][code] = (old if add else []) + entries
+    return gone
+
+
+def _person_file(record: dict[str, Any], item: FileArg, entry: dict[str, Any]) -> list[str]:
+    """One person's file: the item names the new file; its old one goes unless another item names it."""
+    from sakti_cli.text import safe_file_name
+
+    list_code, _, code = item.kode.partition(".")
+    people = record["data"].get(list_code) or []
+    number = item.butir or 0
+    if number > len(people):
+        raise InputError(f"Daftar {list_code} berisi {len(people)} orang; orang ke-{number} tidak ada. "
+                         "Tidak ada yang diubah.",
+                         saran=f"Tambah orangnya dengan 'sakti ubah {record['nomor_registrasi']} --data ...' "
+                               "(butir baru boleh menyebut berkasnya).")
+    person = people[number - 1]
+    names = person.setdefault("berkas", {})
+    old_name = names.get(code)
+    names[code] = safe_file_name(item.stored_name)
+    entries = record["berkas"].setdefault(item.kode, [])
+    others = {(p.get("berkas") or {}).get(code) for i, p in enumerate(people) if i != number - 1}
+    gone = [e for e in entries if old_name and safe_file_name(e["nama_asli"]) == old_name and old_name not in others]
+    record["berkas"][item.kode] = [e for e in entries if e not in gone] + [entry]
+    return [e["berkas"] for e in gone]
+
+
+def update_data(ws: Workspace, register: Register, service: Service, reg: str, data: Any, today: date,
+                files: list[FileArg] | None = None) -> dict[str, Any]:
+    """``ubah``: corrected fields are merged over the stored data, re-checked, back to DITERIMA. ``files``
+    are the files named by list items (a person added with their KTP): those not yet attached join
+    their code."""
     if not isinstance(data, dict) or not data:
         raise InputError("Data perubahan harus berupa objek JSON yang tidak kosong.")
+    stored = load(ws, register, reg)
+    have = {(code, e["nama_asli"]) for code, entries in stored["berkas"].items() for e in entries}
+    new_files = [f for f in files or [] if (f.kode, mask_text(f.stored_name)) not in have]
+    taken = frozenset(e["berkas"] for entries in stored["berkas"].values() for e in entries)
+    staging, recorded = _stage_files(ws, service, new_files, taken)
+    try:
+        with register.transaction() as txn:
+            record = find_application(txn, reg)
+            merged = {**record["data"], **data}
+            clean = clean_application_data(service, merged, ws.config.kantor.desa, today)
+            before = record["status"]
+            changed = sorted(k for k in clean if clean.get(k) != record["data"].get(k))
+            note = f"data diubah: {', '.join(changed) or '-'}"
+            if recorded:
+                note += f"; berkas ditambah: {', '.join(sorted(recorded))}"
+            change_state(txn, record, "DITERIMA", note)
+            record["data"] = clean
+            for code, entries in recorded.items():
+                record["berkas"][code] = record["berkas"].get(code, []) + entries
+            record["periksa"] = None
+            save_application(txn, record)
+            _index_niks(txn, service, record)
+            txn.audit("ubah", record["nomor_registrasi"], before, "DITERIMA", kolom=changed,
+                      berkas={k: len(v) for k, v in recorded.items()})
+            _place_files(ws, staging.path, record["nomor_registrasi"])
+    finally:
+        staging.remove()
+    return record
+
+
+def record_originals(ws: Workspace, register: Register, service: Service, reg: str, codes: list[str],
+                     today: date) -> dict[str, Any]:
+    """``lengkapi --asli``: the clerk saw these originals at the desk. Recorded as that (who saw which
+    document, when), not as a change of files or data; back to DITERIMA so ``periksa`` counts them."""
+    from sakti_cli.forms import add_originals
+
     with register.transaction() as txn:
         record = find_application(txn, reg)
-        merged = {**record["data"], **data}
+        merged = add_originals(record["data"], codes)
         clean = clean_application_data(service, merged, ws.config.kantor.desa, today)
+        seen = sorted(set(clean.get("asli") or []) - set(record["data"].get("asli") or [])) or sorted(
+            clean.get("asli") or [])
         before = record["status"]
-        changed = sorted(k for k in clean if clean.get(k) != record["data"].get(k))
-        change_state(txn, record, "DITERIMA", f"data diubah: {', '.join(changed) or '-'}")
+        change_state(txn, record, "DITERIMA", f"dokumen asli diperlihatkan di loket, dilihat oleh {txn.actor}: "
+                     f"{', '.join(seen)}")
         record["data"] = clean
         record["periksa"] = None
         save_application(txn, record)
-        txn.audit("ubah", record["nomor_registrasi"], before, "DITERIMA", kolom=changed)
+        txn.audit("asli_dilihat", record["nomor_registrasi"], before, "DITERIMA", kode=seen, dilihat_oleh=txn.actor)
     return record
+
+
+NIK_INDEX = "nik"  # key: SHA-256 of the NIK (never the NIK itself); value: the applications naming it
+RECENT_LETTER_DAYS = 30
+
+
+def nik_key(nik: str) -> str:
+    import hashlib
+
+    return hashlib.sha256(nik.encode()).hexdigest()
+
+
+def _applicant_niks(service: Service, data: dict[str, Any]) -> list[str]:
+    """The NIKs of the top-level NIK fields (the applicant's; a deceased's for ahli-waris)."""
+    return [str(data[spec.kode]) for spec in service.isian if spec.jenis == "nik" and data.get(spec.kode)]
+
+
+def _index_niks(txn: Transaction, service: Service, record: dict[str, Any]) -> None:
+    """Written in the application's transaction, so the same-NIK warning finds it at the next desk."""
+    reg = record["nomor_registrasi"]
+    for nik in _applicant_niks(service, record["data"]):
+        found = txn.index_get(NIK_INDEX, nik_key(nik)) or {}
+        listed = [e for e in found.get("permohonan", []) if e.get("nomor_registrasi") != reg]
+        txn.index_put(NIK_INDEX, nik_key(nik), {"permohonan": [*listed, {"nomor_registrasi": reg,
+                                                                         "layanan": service.kode}]})
+
+
+def same_nik_warnings(register: Register, service: Service, record: dict[str, Any], today: date
+                      ) -> list[dict[str, Any]]:
+    """Other applications of the same NIK for the same service that are still open, or whose letter was
+    issued in the last 30 days: a warning for the clerk (a second SKTM the same week), not a refusal."""
+    from datetime import datetime
+
+    warnings: list[dict[str, Any]] = []
+    reg = record["nomor_registrasi"]
+    with register.reading() as txn:
+        for nik in _applicant_niks(service, record["data"]):
+            for entry in (txn.index_get(NIK_INDEX, nik_key(nik)) or {}).get("permohonan", []):
+                other = entry.get("nomor_registrasi")
+                if other == reg or entry.get("layanan") != service.kode:
+                    continue
+                try:
+                    found = find_application(txn, other)
+                except NotFound:
+                    continue
+                letter = found.get("surat") or {}
+                if found["status"] not in FINAL_STATES:
+                    warnings.append({"nomor_registrasi": other, "status": found["status"],
+                                     "pesan": f"NIK yang sama sudah punya permohonan {service.kode} yang masih "
+                                              f"terbuka: {other} ({found['status']})"})
+                elif found["status"] == "TERBIT" and letter.get("terbit"):
+                    issued = datetime.fromisoformat(letter["terbit"]).date()
+                    if (today - issued).days <= RECENT_LETTER_DAYS:
+                        warnings.append({"nomor_registrasi": other, "status": found["status"],
+                                         "nomor_surat": letter.get("nomor_surat"),
+                                         "pesan": f"NIK yang sama sudah mendapat surat {service.kode} "
+                                                  f"{letter.get('nomor_surat')} pada {issued.isoformat()} "
+                                                  f"({other})"})
+    return warnings
 
 
 def reject(register: Register, reg: str, reason: str) -> dict[str, Any]:

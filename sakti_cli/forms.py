@@ -99,16 +99,21 @@ def _clean_fields(specs: list[FieldSpec], data: dict[str, Any], desa: list[str],
         if spec.jenis == "daftar":
             clean[spec.kode] = _clean_list(spec, value, desa, today, path, problems)
             continue
-        hidden = unsafe_character(value) if isinstance(value, str) else None
-        if hidden is not None:
-            problems.append({"kolom": path, "pesan": f"{spec.label}: berisi {hidden}, yang tidak boleh ada di "
-                             "isian (hapus karakter itu; ketik ulang bila disalin dari pesan)"})
-            continue
         try:
-            clean[spec.kode] = _clean_field(spec, value, desa, today)
+            clean[spec.kode] = clean_field(spec, value, desa, today)
         except ValueError as exc:
             problems.append({"kolom": path, "pesan": f"{spec.label}: {exc}"})
     return clean
+
+
+def clean_field(spec: FieldSpec, value: Any, desa: list[str], today: date) -> Any:
+    """One (non-list) field normalised, or ValueError with the reason: the check ``daftar --data`` makes
+    of every field, also used to check an answer at the desk as it is typed."""
+    hidden = unsafe_character(value) if isinstance(value, str) else None
+    if hidden is not None:
+        raise ValueError(f"berisi {hidden}, yang tidak boleh ada di isian (hapus karakter itu; ketik ulang bila "
+                         "disalin dari pesan)")
+    return _clean_field(spec, value, desa, today)
 
 
 def _clean_list(spec: FieldSpec, value: Any, desa: list[str], today: date, path: str,
@@ -217,13 +222,16 @@ def _too_deep(data: Any) -> bool:
     return False
 
 
-def confined_path(base: Path, name: Any, field: str) -> Path:
+def confined_path(base: Path | None, name: Any, field: str) -> Path:
     """The file an envelope names, resolved inside ``base`` (the envelope's folder, or the current
     folder for stdin). A data file comes from outside the office: it may not point the desk at
-    ``/etc/passwd``, ``../../`` or a symlink that leaves its folder (the clerk can, with --berkas)."""
+    ``/etc/passwd``, ``../../`` or a symlink that leaves its folder (the clerk can, with --berkas).
+    ``base`` None: the paths the clerk typed at the desk (``daftar`` asking), not confined."""
     if not isinstance(name, str) or not name.strip() or not _encodable_path(name):
         raise DataInvalid(f"Kolom {field} harus berisi nama berkas yang sah.", saran="Tulis nama berkas sebagai teks.",
                           masalah=[{"kolom": field, "pesan": "harus berisi nama berkas yang sah"}])
+    if base is None:
+        return Path(name).expanduser()
     root = base.resolve()
     lexical = Path(name)
     target = (root / lexical).resolve()
@@ -252,7 +260,7 @@ def _encodable_path(name: str) -> bool:
 EnvelopeFile = tuple[str, Path, str]  # (requirement code, resolved path, name as the envelope gave it)
 
 
-def split_envelope(raw: Any, service_code: str, base: Path) -> tuple[Any, list[EnvelopeFile]]:
+def split_envelope(raw: Any, service_code: str, base: Path | None) -> tuple[Any, list[EnvelopeFile]]:
     """Accept a flat object of fields, or ``{"layanan", "isian": {...}, "berkas": {kode: file}}``.
 
     The envelope is what a Google Form export row or the bundled examples look like; its file
@@ -282,11 +290,11 @@ def split_envelope(raw: Any, service_code: str, base: Path) -> tuple[Any, list[E
         fields = dict(fields)
         if raw.get("asli") is not None:
             fields["asli"] = raw["asli"]
-        files += _item_files(fields, base)
+        files += item_files(fields, base)
     return fields, files
 
 
-def _item_files(fields: dict[str, Any], base: Path) -> list[EnvelopeFile]:
+def item_files(fields: dict[str, Any], base: Path | None) -> list[EnvelopeFile]:
     """Files named next to the items of a list (``{"nama": ..., "berkas": {"ktp": "ktp-ahmad.jpg"}}``).
 
     They are registered under ``daftar.kode`` (``ahli_waris.ktp``); the item keeps the file's (cleaned)

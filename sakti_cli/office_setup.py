@@ -74,7 +74,7 @@ def _email(value: str) -> str | None:
     return None if not value or re.fullmatch(r"[^@\s]+@[^@\s]+\.[^@\s]+", value) else "bukan alamat e-mail"
 
 
-def _ask(prompter: Prompter, label: str, default: str | None = None, check: Check | None = None,
+def ask_until_valid(prompter: Prompter, label: str, default: str | None = None, check: Check | None = None,
          required: bool = True) -> str:
     """Ask until the answer is acceptable; the reason is told before asking again."""
     while True:
@@ -101,10 +101,10 @@ def _villages(given: dict[str, Any], prompter: Prompter | None) -> list[tuple[st
         return villages
     prompter.tell("Desa dan kelurahan wilayah kecamatan, satu per pertanyaan; kosongkan bila selesai.")
     while True:
-        name = _ask(prompter, f"Nama desa/kelurahan ke-{len(villages) + 1}", "", required=not villages)
+        name = ask_until_valid(prompter, f"Nama desa/kelurahan ke-{len(villages) + 1}", "", required=not villages)
         if not name:
             return villages
-        kind = _ask(prompter, f"{name}: desa atau kelurahan", "desa", _kind).lower()
+        kind = ask_until_valid(prompter, f"{name}: desa atau kelurahan", "desa", _kind).lower()
         villages.append((name, "kelurahan" if kind == "kelurahan" else "desa"))
 
 
@@ -116,18 +116,19 @@ def _key_source(given: dict[str, Any], prompter: Prompter | None, person_id: str
         pairs = [("jenis", "pkcs12"), ("berkas", given["kunci"])]
     elif prompter is None:
         return ()
-    elif _ask(prompter, "Sumber kunci: pkcs12 (berkas .p12) atau pkcs11 (token USB/HSM)", "pkcs12",
+    elif ask_until_valid(prompter, "Sumber kunci: pkcs12 (berkas .p12) atau pkcs11 (token USB/HSM)", "pkcs12",
               _source).lower() == "pkcs11":
         pairs = [("jenis", "pkcs11"),
-                 ("modul", _ask(prompter, "Pustaka modul PKCS#11 (mis. /usr/lib/softhsm/libsofthsm2.so)")),
-                 ("token", _ask(prompter, "Label token")),
-                 ("label_kunci", _ask(prompter, "Label kunci privat di token", "signer"))]
+                 ("modul", ask_until_valid(prompter, "Pustaka modul PKCS#11 (mis. /usr/lib/softhsm/libsofthsm2.so)")),
+                 ("token", ask_until_valid(prompter, "Label token")),
+                 ("label_kunci", ask_until_valid(prompter, "Label kunci privat di token", "signer"))]
     else:
-        pairs = [("jenis", "pkcs12"), ("berkas", _ask(prompter, "Letak berkas kunci .p12", f"pki/{person_id}.p12"))]
+        pairs = [("jenis", "pkcs12"),
+                 ("berkas", ask_until_valid(prompter, "Letak berkas kunci .p12", f"pki/{person_id}.p12"))]
     certificate = given.get("sertifikat")
     if certificate is None and prompter is not None:
-        certificate = _ask(prompter, "Sertifikat penanda tangan (PEM) untuk diperiksa tanpa sandi, boleh kosong",
-                           "", required=False)
+        certificate = ask_until_valid(
+            prompter, "Sertifikat penanda tangan (PEM) untuk diperiksa tanpa sandi, boleh kosong", "", required=False)
     if certificate:
         pairs.append(("sertifikat", certificate))
     return tuple(pairs)
@@ -162,7 +163,7 @@ def office_setup(given: dict[str, Any], prompter: Prompter | None) -> OfficeSetu
         if given.get(key) is not None or ask is None:
             values[key] = str(given.get(key) or default or "")
         else:
-            values[key] = _ask(ask, label, default, check, required)
+            values[key] = ask_until_valid(ask, label, default, check, required)
         return values[key]
 
     if ask is not None:
@@ -187,7 +188,7 @@ def office_setup(given: dict[str, Any], prompter: Prompter | None) -> OfficeSetu
     key = _key_source(given, ask, person_id)
     roots = list(given.get("akar") or [])
     if not roots and ask is not None:
-        root = _ask(ask, "Sertifikat akar tepercaya penerbit kunci (PEM), boleh kosong", "", required=False)
+        root = ask_until_valid(ask, "Sertifikat akar tepercaya penerbit kunci (PEM), boleh kosong", "", required=False)
         roots = [root] if root else []
     url = field("url", "URL verifikasi pada QR surat (memuat {kode})", PLACEHOLDER_URL, _url)
     return OfficeSetup(

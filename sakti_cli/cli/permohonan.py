@@ -21,6 +21,12 @@ BerkasOpt = Annotated[list[str] | None, typer.Option(
 DataOpt = Annotated[str, typer.Option("--data", help=(
     "Data pemohon: berkas JSON, - untuk stdin, atau formulir .xlsx dari 'sakti layanan KODE --formulir'."))]
 RegArg = Annotated[str, typer.Argument(help="Nomor registrasi, mis. REG-202611-0001.")]
+AskDataOpt = Annotated[str | None, typer.Option("--data", help=(
+    "Data pemohon: berkas JSON, - untuk stdin, atau formulir .xlsx dari 'sakti layanan KODE --formulir'. "
+    "Tanpa --data di terminal, sakti menanyakan setiap isian."))]
+TambahOpt = Annotated[bool, typer.Option(
+    "--tambah", help="Tambahkan berkas ke berkas kode itu yang sudah ada (sampai jumlah_maks SOP); tanpa ini "
+    "berkas kode itu diganti.")]
 AsliOpt = Annotated[list[str] | None, typer.Option(
     "--asli", help="Kode persyaratan yang dokumen aslinya sudah diperlihatkan di loket; boleh diulang.")]
 
@@ -112,27 +118,93 @@ def _today(ws: Any) -> Any:
     return now(ws.zone).date()
 
 
+class DeskPrompter:
+    """The terminal's questions for ``daftar`` without ``--data``; file paths complete with Tab."""
+
+    def __init__(self, out: Output) -> None:
+        from sakti_cli.cli.kantor import TerminalPrompter
+
+        self.terminal = TerminalPrompter(out)
+        self.ask, self.tell = self.terminal.ask, self.terminal.tell
+
+    def ask_file(self, label: str) -> str:
+        try:
+            import readline
+        except ImportError:  # no readline (some builds): paths are typed in full
+            return self.ask(label)
+        previous, delims = readline.get_completer(), readline.get_completer_delims()
+        readline.set_completer(_complete_path)
+        readline.set_completer_delims(" \t\n")
+        readline.parse_and_bind("tab: complete")
+        try:
+            return self.ask(label)
+        finally:
+            readline.set_completer(previous)
+            readline.set_completer_delims(delims)
+
+
+def _complete_path(text: str, state: int) -> str | None:
+    import glob
+    import os
+
+    matches = sorted(m + ("/" if os.path.isdir(m) else "") for m in glob.glob(os.path.expanduser(text) + "*"))
+    return matches[state] if state < len(matches) else None
+
+
+def desk_prompter(out: Output) -> Any:
+    """The prompter ``daftar`` asks with: the terminal's when a person is at one (and no --json), else None."""
+    return DeskPrompter(out) if sys.stdin.isatty() and not out.json_mode else None
+
+
+def _ask_envelope(out: Output, ws: Any, service: Any) -> Any:
+    """``daftar`` without ``--data``: asked at the terminal, or exit 2 with the advice."""
+    from sakti_cli.desk_questions import ask_application
+    from sakti_cli.errors import UsageError
+
+    prompter = desk_prompter(out)
+    if prompter is None:
+        raise UsageError(f"'sakti daftar {service.kode}' tanpa --data menanyakan setiap isian, tetapi tidak ada "
+                         "terminal untuk bertanya (masukan bukan terminal, atau --json).",
+                         saran=f"Berikan datanya: sakti daftar {service.kode} --data pemohon.json (atau formulir "
+                               f".xlsx dari 'sakti layanan {service.kode} --formulir pemohon.xlsx').")
+    envelope = ask_application(service, list(ws.config.kantor.desa), _today(ws), prompter)
+    if envelope is None:
+        out.err.print("Dibatalkan; tidak ada yang didaftarkan.")
+        raise Negative
+    return envelope
+
+
 @command
 def daftar(out: Output, layanan: Annotated[str, typer.Argument(help="Kode layanan, mis. sktm.")],
-           data: DataOpt, berkas: BerkasOpt = None, asli: AsliOpt = None, json_out: JSON_OPT = False) -> None:
-    """Daftarkan permohonan baru (status DITERIMA) dengan data dan berkasnya."""
-    from sakti_cli.applications import file_arg, parse_file_args, register_application
+           data: AskDataOpt = None, berkas: BerkasOpt = None, asli: AsliOpt = None, json_out: JSON_OPT = False) -> None:
+    """Daftarkan permohonan baru (status DITERIMA) dengan data dan berkasnya; tanpa --data di terminal,
+    setiap isian ditanyakan (Ctrl-C membatalkan, keluar 1)."""
+    from sakti_cli.applications import file_arg, parse_file_args, register_application, same_nik_warnings
     from sakti_cli.forms import add_originals, split_envelope
 
     ws = workspace()
     service = _services(ws)(layanan)
-    base = data_base(data).resolve()
-    fields, listed = split_envelope(_read_application(data, service), service.kode, base)
+    if data is None:
+        raw, base = _ask_envelope(out, ws, service), None
+    else:
+        base = data_base(data).resolve()
+        raw = _read_application(data, service)
+    fields, listed = split_envelope(raw, service.kode, base)
     if asli:
         fields = add_originals(fields, asli)
     given = parse_file_args(berkas or [], service)
     overridden = {item.kode for item in given}
     files = [file_arg(code, path, service, name, inside=base) for code, path, name in listed
              if code not in overridden] + given
-    record = register_application(ws, register_for(ws), service, fields, files, _today(ws))
+    reg_store = register_for(ws)
+    record = register_application(ws, reg_store, service, fields, files, _today(ws))
     payload = application_payload(record, service)
+    payload["peringatan"] = same_nik_warnings(reg_store, service, record, _today(ws))
 
     def human(console: Console) -> None:
+        for warning in payload["peringatan"]:
+            out.err.print(f"[yellow]Peringatan[/yellow]: {escape(warning['pesan'])}. Periksa apakah ini permohonan "
+                          "ganda.")
         console.print(f"Permohonan [bold]{record['nomor_registrasi']}[/bold] ({service.nama}) diterima.")
         console.print(f"Langkah berikut: sakti periksa {record['nomor_registrasi']}")
 
@@ -173,35 +245,51 @@ def periksa(out: Output, reg: RegArg, json_out: JSON_OPT = False) -> None:
 
 
 @command
-def lengkapi(out: Output, reg: RegArg, berkas: BerkasOpt = None, asli: AsliOpt = None,
+def lengkapi(out: Output, reg: RegArg, berkas: BerkasOpt = None, tambah: TambahOpt = False, asli: AsliOpt = None,
              json_out: JSON_OPT = False) -> None:
-    """Tambah atau ganti berkas persyaratan, atau catat dokumen asli yang diperlihatkan (--asli);
+    """Ganti berkas persyaratan (bawaan) atau tambahkan (--tambah), satu orang dari daftar
+    (--berkas ahli_waris.2.ktp=BERKAS), atau catat dokumen asli yang diperlihatkan (--asli);
     permohonan kembali ke DITERIMA."""
-    from sakti_cli.applications import load, parse_file_args, update_data, update_files
-    from sakti_cli.forms import add_originals
+    from sakti_cli.applications import load, parse_file_args, record_originals, update_files
 
     ws = workspace()
     reg_store = register_for(ws)
     stored = load(ws, reg_store, reg)
     service = _services(ws)(stored["layanan"])
+    said: list[str] = []
     if berkas or not asli:
-        record = update_files(ws, reg_store, service, reg, parse_file_args(berkas or [], service))
+        files = parse_file_args(berkas or [], service)
+        record = update_files(ws, reg_store, service, reg, files, add=tambah)
+        said.append(record["riwayat"][-1]["catatan"])
     if asli:
-        record = update_data(ws, reg_store, service, reg, add_originals({}, asli, stored["data"]), _today(ws))
-    out.result(application_payload(record, service),
-               lambda c: c.print(f"Berkas {record['nomor_registrasi']} diperbarui; status DITERIMA. "
-                                 f"Periksa lagi: sakti periksa {record['nomor_registrasi']}"))
+        record = record_originals(ws, reg_store, service, reg, asli, _today(ws))
+        said.append(record["riwayat"][-1]["catatan"])
+    payload = application_payload(record, service)
+    payload["perubahan"] = said
+    out.result(payload, lambda c: c.print(f"{record['nomor_registrasi']}: {escape('; '.join(said))}. Status DITERIMA. "
+                                          f"Periksa lagi: sakti periksa {record['nomor_registrasi']}"))
 
 
 @command
 def ubah(out: Output, reg: RegArg, data: DataOpt, json_out: JSON_OPT = False) -> None:
-    """Perbaiki data pemohon (hanya kolom yang diberikan); permohonan kembali ke DITERIMA."""
-    from sakti_cli.applications import load, update_data
+    """Perbaiki data pemohon (hanya kolom yang diberikan); permohonan kembali ke DITERIMA. Orang baru di
+    daftar (ahli waris, saksi) boleh menyebut berkasnya di butirnya ("berkas": {"ktp": "ktp.jpg"})."""
+    from sakti_cli.applications import file_arg, load, update_data
+    from sakti_cli.errors import DataInvalid
+    from sakti_cli.forms import item_files, split_envelope
 
     ws = workspace()
     reg_store = register_for(ws)
     service = _services(ws)(load(ws, reg_store, reg)["layanan"])
-    record = update_data(ws, reg_store, service, reg, read_data(data), _today(ws))
+    base = data_base(data).resolve()
+    fields, listed = split_envelope(read_data(data), service.kode, base)
+    if any("." not in code for code, _path, _name in listed):
+        raise DataInvalid("Data 'ubah' menyebut berkas persyaratan di luar butir daftar.",
+                          saran=f"Berkas diganti atau ditambah dengan 'sakti lengkapi {reg} --berkas KODE=BERKAS'.")
+    if isinstance(fields, dict) and not listed:
+        listed = item_files(fields, base)
+    files = [file_arg(code, path, service, name, inside=base) for code, path, name in listed]
+    record = update_data(ws, reg_store, service, reg, fields, _today(ws), files)
     out.result(application_payload(record, service),
                lambda c: c.print(f"Data {record['nomor_registrasi']} diperbarui; status DITERIMA."))
 

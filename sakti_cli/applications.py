@@ -429,8 +429,7 @@ def update_data(ws: Workspace, register: Register, service: Service, reg: str, d
     if not isinstance(data, dict) or not data:
         raise InputError("Data perubahan harus berupa objek JSON yang tidak kosong.")
     stored = load(ws, register, reg)
-    have = {(code, e["nama_asli"]) for code, entries in stored["berkas"].items() for e in entries}
-    new_files = [f for f in files or [] if (f.kode, mask_text(f.stored_name)) not in have]
+    new_files = [f for f in files or [] if not is_attached(stored, f.kode, f.stored_name)]
     taken = frozenset(e["berkas"] for entries in stored["berkas"].values() for e in entries)
     staging, recorded = _stage_files(ws, service, new_files, taken)
     try:
@@ -456,6 +455,15 @@ def update_data(ws: Workspace, register: Register, service: Service, reg: str, d
     finally:
         staging.remove()
     return record
+
+
+def is_attached(record: dict[str, Any], code: str, name: str) -> bool:
+    """Whether a file of that (cleaned) name is already attached under ``code``: an item of ``ubah``'s
+    data that names it needs no new copy."""
+    from sakti_cli.text import safe_file_name
+
+    shown = mask_text(safe_file_name(name))
+    return any(entry["nama_asli"] == shown for entry in record["berkas"].get(code, []))
 
 
 def record_originals(ws: Workspace, register: Register, service: Service, reg: str, codes: list[str],

@@ -274,13 +274,14 @@ def lengkapi(out: Output, reg: RegArg, berkas: BerkasOpt = None, tambah: TambahO
 def ubah(out: Output, reg: RegArg, data: DataOpt, json_out: JSON_OPT = False) -> None:
     """Perbaiki data pemohon (hanya kolom yang diberikan); permohonan kembali ke DITERIMA. Orang baru di
     daftar (ahli waris, saksi) boleh menyebut berkasnya di butirnya ("berkas": {"ktp": "ktp.jpg"})."""
-    from sakti_cli.applications import file_arg, load, update_data
+    from sakti_cli.applications import file_arg, is_attached, load, update_data
     from sakti_cli.errors import DataInvalid
     from sakti_cli.forms import item_files, split_envelope
 
     ws = workspace()
     reg_store = register_for(ws)
-    service = _services(ws)(load(ws, reg_store, reg)["layanan"])
+    stored = load(ws, reg_store, reg)
+    service = _services(ws)(stored["layanan"])
     base = data_base(data).resolve()
     fields, listed = split_envelope(read_data(data), service.kode, base)
     if any("." not in code for code, _path, _name in listed):
@@ -288,7 +289,8 @@ def ubah(out: Output, reg: RegArg, data: DataOpt, json_out: JSON_OPT = False) ->
                           saran=f"Berkas diganti atau ditambah dengan 'sakti lengkapi {reg} --berkas KODE=BERKAS'.")
     if isinstance(fields, dict) and not listed:
         listed = item_files(fields, base)
-    files = [file_arg(code, path, service, name, inside=base) for code, path, name in listed]
+    files = [file_arg(code, path, service, name, inside=base) for code, path, name in listed
+             if not is_attached(stored, code, name)]  # the people already there keep their files
     record = update_data(ws, reg_store, service, reg, fields, _today(ws), files)
     out.result(application_payload(record, service),
                lambda c: c.print(f"Data {record['nomor_registrasi']} diperbarui; status DITERIMA."))

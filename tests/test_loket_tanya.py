@@ -156,26 +156,50 @@ def _read_until(fd: int, wanted: str, seen: list[str], limit: float = 20.0) -> N
             seen.append(chunk.decode("utf-8", "replace"))
 
 
-def test_real_terminal_registers_an_sktm(kantor: Path) -> None:
+def _own_terminal() -> None:
+    """In the child: a session of its own whose controlling terminal is the pty (so Ctrl-C is SIGINT)."""
+    import fcntl
+    import termios
+
+    os.setsid()
+    fcntl.ioctl(0, termios.TIOCSCTTY, 0)
+
+
+def _at_terminal(kantor: Path, typed: bytes, wanted: str) -> tuple[int, str]:
+    """Run `sakti daftar sktm` under a pseudo-terminal, type ahead once the first question shows."""
     import pty
 
     env = {**os.environ, "SAKTI_KANTOR": str(kantor), "TERM": "dumb"}
     parent, child = pty.openpty()
     proc = subprocess.Popen([str(REPO / ".venv" / "bin" / "sakti"), "daftar", "sktm"], stdin=child, stdout=child,
-                            stderr=child, env=env, close_fds=True)
+                            stderr=child, env=env, close_fds=True, preexec_fn=_own_terminal)
     os.close(child)
     seen: list[str] = []
     try:
         _read_until(parent, "Nama lengkap", seen)
-        os.write(parent, "".join(f"{answer}\n" for answer in [*sktm_answers(), "y"]).encode())  # typed ahead
-        _read_until(parent, "diterima", seen)
-        assert proc.wait(timeout=20) == 0
+        os.write(parent, typed)
+        _read_until(parent, wanted, seen)
+        code = proc.wait(timeout=20)
     finally:
         if proc.poll() is None:
             proc.kill()
             proc.wait()
         os.close(parent)
-    reg = re.findall(r"REG-\d{6}-\d{4}", "".join(seen))[-1]
+    return code, "".join(seen)
+
+
+def test_real_terminal_registers_an_sktm(kantor: Path) -> None:
+    typed = "".join(f"{answer}\n" for answer in [*sktm_answers(), "y"]).encode()
+    code, seen = _at_terminal(kantor, typed, "diterima")
+    assert code == 0
+    env = {**os.environ, "SAKTI_KANTOR": str(kantor)}
+    reg = re.findall(r"REG-\d{6}-\d{4}", seen)[-1]
     shown = subprocess.run([str(REPO / ".venv" / "bin" / "sakti"), "status", reg, "--json"], env=env,
                            capture_output=True, text=True, check=True)
     assert json.loads(shown.stdout)["data"]["nama"] == "Rusmini"
+
+
+def test_ctrl_c_at_the_terminal_registers_nothing(kantor: Path) -> None:
+    code, seen = _at_terminal(kantor, b"\x03", "Dibatalkan")
+    assert code == 1 and "Aborted" not in seen
+    assert registered(kantor) == []

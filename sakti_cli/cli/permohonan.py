@@ -125,7 +125,13 @@ class DeskPrompter:
         from sakti_cli.cli.kantor import TerminalPrompter
 
         self.terminal = TerminalPrompter(out)
-        self.ask, self.tell = self.terminal.ask, self.terminal.tell
+        self.tell = self.terminal.tell
+
+    def ask(self, label: str, default: str | None = None) -> str:
+        try:
+            return self.terminal.ask(label, default)
+        except typer.Abort:  # Ctrl-C or end of input at Typer's prompt: the desk's own "Dibatalkan"
+            raise KeyboardInterrupt from None
 
     def ask_file(self, label: str) -> str:
         try:

@@ -531,6 +531,8 @@ def same_nik_warnings(register: Register, service: Service, record: dict[str, An
                     found = find_application(txn, other)
                 except NotFound:
                     continue
+                if nik not in _applicant_niks(service, found["data"]):  # corrected by 'ubah' since, or removed
+                    continue
                 letter = found.get("surat") or {}
                 if found["status"] not in FINAL_STATES:
                     warnings.append({"nomor_registrasi": other, "status": found["status"],

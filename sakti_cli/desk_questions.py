@@ -69,13 +69,14 @@ def _yes(prompter: Prompter, question: str) -> bool:
     return answer.lower() in YES
 
 
-def _ask_files(prompter: DeskPrompter, req: Requirement, who: str = "") -> list[str]:
-    """The paths of one requirement's files: empty = not now; several up to ``jumlah_maks``."""
+def _ask_files(prompter: DeskPrompter, req: Requirement, who: str = "", most: int | None = None) -> list[str]:
+    """The paths of one requirement's files: empty = not now; several up to ``jumlah_maks`` (``most``)."""
     if req.asli:
         return []
     paths: list[str] = []
-    while len(paths) < req.jumlah_maks:
-        nth = f" ke-{len(paths) + 1}" if req.jumlah_maks > 1 else ""
+    limit = most or req.jumlah_maks
+    while len(paths) < limit:
+        nth = f" ke-{len(paths) + 1}" if limit > 1 else ""
         answer = prompter.ask_file(f"{who}Berkas {req.nama}{nth} (letak berkas; kosong = belum ada)").strip()
         if not answer:
             break
@@ -104,7 +105,8 @@ def _ask_list(prompter: DeskPrompter, service: Service, spec: FieldSpec, desa: l
             value = _ask_field(prompter, item_spec, desa, today, who)
             if value is not None:
                 person[item_spec.kode] = value
-        files = {req.kode: paths[0] for req in spec.persyaratan if (paths := _ask_files(prompter, req, who))}
+        # a person's file is named in their item, one per requirement (see checks.check_item_requirement)
+        files = {req.kode: paths[0] for req in spec.persyaratan if (paths := _ask_files(prompter, req, who, 1))}
         if files:
             person["berkas"] = files
         people.append(person)

@@ -36,3 +36,12 @@ def test_index_holds_the_hash_never_the_nik(kantor: Path, cli: Cli) -> None:
     assert hashlib.sha256(NIK.encode()).hexdigest() in index
     assert NIK not in index
     assert cli("register", "periksa").exit_code == 0  # the new index kind is no damage
+
+
+def test_nik_corrected_by_ubah_no_longer_warns(kantor: Path, cli: Cli, tmp_path: Path) -> None:
+    first = cli.json("daftar", "sktm", "--data", str(example("sktm")))
+    (tmp_path / "koreksi.json").write_text('{"nik": "6201025403850004"}')
+    cli.json("ubah", first["nomor_registrasi"], "--data", str(tmp_path / "koreksi.json"))
+    assert cli.json("daftar", "sktm", "--data", str(example("sktm")))["peringatan"] == []
+    warned = cli.json("daftar", "sktm", "--data", str(example("sktm")))["peringatan"]
+    assert len(warned) == 1  # the second registration of the original NIK, not the corrected one

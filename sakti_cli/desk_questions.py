@@ -10,12 +10,14 @@ own), as ``sakti init`` does (:mod:`sakti_cli.office_setup`).
 from __future__ import annotations
 
 from datetime import date
+from pathlib import Path
 from typing import Any, Protocol
 
+from sakti_cli.errors import SaktiError
 from sakti_cli.forms import clean_field
 from sakti_cli.id_format import mask_nik
 from sakti_cli.office_setup import Prompter, ask_until_valid
-from sakti_cli.sop import FieldSpec, Requirement, Service
+from sakti_cli.sop import FieldSpec, Service
 
 YES, NO = ("y", "ya"), ("t", "tidak", "n")
 
@@ -69,9 +71,26 @@ def _yes(prompter: Prompter, question: str) -> bool:
     return answer.lower() in YES
 
 
-def _ask_files(prompter: DeskPrompter, req: Requirement, who: str = "", most: int | None = None) -> list[str]:
+def _file_problem(service: Service, code: str, answer: str) -> str | None:
+    """Why a typed path cannot be taken, checked now rather than after every answer is given: the
+    checks ``daftar`` makes before copying (a readable file, within the SOP's size)."""
+    from sakti_cli.applications import file_arg
+    from sakti_cli.rules.berkas import intake_problem
+
+    path = Path(answer).expanduser()
+    try:
+        req = file_arg(code, path, service)
+    except SaktiError as exc:
+        return exc.pesan
+    requirement = service.requirement(req.kode)
+    return intake_problem(path, requirement.ukuran_maks_kb if requirement else None)
+
+
+def _ask_files(prompter: DeskPrompter, service: Service, code: str, who: str = "", most: int | None = None
+               ) -> list[str]:
     """The paths of one requirement's files: empty = not now; several up to ``jumlah_maks`` (``most``)."""
-    if req.asli:
+    req = service.requirement(code)
+    if req is None or req.asli:
         return []
     paths: list[str] = []
     limit = most or req.jumlah_maks
@@ -80,6 +99,10 @@ def _ask_files(prompter: DeskPrompter, req: Requirement, who: str = "", most: in
         answer = prompter.ask_file(f"{who}Berkas {req.nama}{nth} (letak berkas; kosong = belum ada)").strip()
         if not answer:
             break
+        problem = _file_problem(service, code, answer)
+        if problem is not None:
+            prompter.tell(f"Tidak diterima: {problem}.")
+            continue
         paths.append(answer)
     return paths
 
@@ -106,7 +129,8 @@ def _ask_list(prompter: DeskPrompter, service: Service, spec: FieldSpec, desa: l
             if value is not None:
                 person[item_spec.kode] = value
         # a person's file is named in their item, one per requirement (see checks.check_item_requirement)
-        files = {req.kode: paths[0] for req in spec.persyaratan if (paths := _ask_files(prompter, req, who, 1))}
+        files = {req.kode: paths[0] for req in spec.persyaratan
+                 if (paths := _ask_files(prompter, service, f"{spec.kode}.{req.kode}", who, 1))}
         if files:
             person["berkas"] = files
         people.append(person)
@@ -162,7 +186,7 @@ def ask_application(service: Service, desa: list[str], today: date, prompter: De
                 fields[spec.kode] = _ask_list(prompter, service, spec, desa, today)
             elif (value := _ask_field(prompter, spec, desa, today)) is not None:
                 fields[spec.kode] = value
-        files = {req.kode: paths for req in service.persyaratan if (paths := _ask_files(prompter, req))}
+        files = {req.kode: paths for req in service.persyaratan if (paths := _ask_files(prompter, service, req.kode))}
         envelope: dict[str, Any] = {"layanan": service.kode, "isian": fields, "berkas": files}
         seen = [req.kode for req in service.persyaratan
                 if req.asli and _yes(prompter, f"{req.nama}: aslinya sudah diperlihatkan di loket?")]

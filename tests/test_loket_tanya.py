@@ -84,11 +84,13 @@ def test_good_answers_register_the_same_as_data(kantor: Path, cli: Cli, desk: An
 def test_bad_nik_is_asked_again_with_the_reason(kantor: Path, cli: Cli, desk: Any) -> None:
     answers = sktm_answers()
     answers[1:2] = ["1234", NIK]
+    answers[14:15] = [str(SKTM / "tidak-ada.jpg"), str(SKTM / "ktp.jpg")]  # a typo in a path: asked again too
     prompter = desk([*answers, "y"])
     assert cli("daftar", "sktm").exit_code == 0
     nik_questions = [label for label in prompter.asked if label.startswith("NIK")]
     assert len(nik_questions) == 2
     assert any(line.startswith("Tidak diterima:") and "16" in line for line in prompter.told), prompter.told
+    assert any("tidak-ada.jpg" in line and "tidak ada" in line for line in prompter.told), prompter.told
 
 
 def heir(name: str, nik: str, kk: str, born: str, sex: str, relation: str, files: str) -> list[str]:

@@ -5,6 +5,8 @@ every message that still names it fail here."""
 
 from __future__ import annotations
 
+import ast
+import functools
 import re
 from pathlib import Path
 from typing import Any
@@ -18,12 +20,13 @@ SOURCE = Path(__file__).resolve().parent.parent / "sakti_cli"
 # a command to type: quoted ('sakti periksa REG', `sakti ...`, a string that starts with it) or after a
 # colon or two spaces ("Langkah berikut: sakti periksa REG"); prose about the program ("proses sakti lain",
 # English docstrings) is not a command
-MENTION = re.compile(r"(?:(?<=['`\"])|(?<=: )|(?<=  ))sakti((?:[ \t]+[^\s'\"`]+)+)")
+MENTION = re.compile(r"(?:(?<=['`\"])|(?<=: )|(?<=  )|^)sakti((?:[ \t]+[^\s'\"`]+)+)")
 # a mention ends where its quoted or f-string text ends, or at punctuation that closes a sentence
 END = re.compile(r"['\"`]|\\n|[;,]\s|\)\s|\.\s|\.$")
 PROSE = {"lain", "yang", "ini", "itu", "tidak", "sendiri", "dan", "akan", "dari", "baru", "versi", "lama"}
 
 
+@functools.cache
 def _tree() -> Any:
     command = typer.main.get_command(app)
     assert _is_group(command)
@@ -46,15 +49,29 @@ def _takes_value(command: Any, name: str) -> bool:
     return False
 
 
+def _strings(tree: ast.AST) -> list[tuple[int, str]]:
+    """Every string of a module with its line: implicitly joined parts as one text (a command split
+    over two source lines stays one), an f-string's fields as a placeholder word."""
+    found = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.JoinedStr):
+            text = "".join(part.value if isinstance(part, ast.Constant) else "X" for part in node.values)
+            found.append((node.lineno, str(text)))
+        elif isinstance(node, ast.Constant) and isinstance(node.value, str):
+            found.append((node.lineno, node.value))
+    return found
+
+
 def mentions() -> list[tuple[str, str]]:
     """(where, text after 'sakti') for every mention in the source's strings and docstrings."""
     found = []
     for path in sorted(SOURCE.rglob("*.py")):
-        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
-            for match in MENTION.finditer(line):
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        for number, string in _strings(tree):
+            for match in MENTION.finditer(string):
                 text = END.split(match.group(1), maxsplit=1)[0]
                 found.append((f"{path.relative_to(SOURCE.parent)}:{number}", text))
-    return found
+    return sorted(set(found))
 
 
 def problem(text: str, root: Any) -> str | None:
@@ -106,3 +123,24 @@ def test_the_checker_catches_a_wrong_command_or_option() -> None:
 @pytest.mark.parametrize(("where", "text"), mentions())
 def test_every_mentioned_command_exists(where: str, text: str) -> None:
     assert problem(text, _tree()) is None, f"{where}: sakti{text}"
+
+
+def test_every_option_named_anywhere_exists_somewhere() -> None:
+    """An option named in prose ('pilih --dari lebih besar', 'dengan --berkas-sandi') belongs to some
+    command; only LibreOffice's own command line (convert.py) and --help are outside the app."""
+    known = {"--help"}
+
+    def collect(command: Any) -> None:
+        known.update(_options(command))
+        for sub in (command.commands.values() if _is_group(command) else ()):
+            collect(sub)
+
+    collect(_tree())
+    unknown = []
+    for path in sorted(SOURCE.rglob("*.py")):
+        if path.name == "convert.py":
+            continue
+        for number, string in _strings(ast.parse(path.read_text(encoding="utf-8"))):
+            unknown += [f"{path.name}:{number}: {m.group(0)}"
+                        for m in re.finditer(r"(?<![\w-])--[a-z][a-z0-9-]+", string) if m.group(0) not in known]
+    assert unknown == []

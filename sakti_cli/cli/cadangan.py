@@ -102,15 +102,15 @@ def _purge_table(console: Console, result: dict[str, Any], verb: str) -> None:
     console.print(table)
 
 
-def _purge_agreed(out: Output, preview: dict[str, Any], yes: bool) -> bool:
-    """Deleting scans cannot be undone: the person at the terminal sees the list and says yes (or --ya)."""
+def _purge_agreed(out: Output, preview: dict[str, Any]) -> bool:
+    """Deleting scans cannot be undone: the person at the terminal sees the list and says yes."""
     if not preview["jumlah"]:
         return True
-    if not yes and not out.json_mode:
+    if not out.json_mode:
         _purge_table(out.err, preview, "Akan dihapus")
     days = preview["lebih_dari"]
     return confirmed(f"Hapus {preview['jumlah_berkas']} berkas pindaian dari {preview['jumlah']} permohonan "
-                     "selesai (tidak dapat dibatalkan)?", yes,
+                     "selesai (tidak dapat dibatalkan)?", False,
                      f"Lihat dulu dengan 'sakti bersihkan --lebih-dari {days} --uji', lalu "
                      f"'sakti bersihkan --lebih-dari {days} --ya'.")
 
@@ -130,7 +130,7 @@ def bersihkan(out: Output,
     from sakti_cli.retention import purge_scans
 
     ws = workspace()
-    if not uji and not _purge_agreed(out, purge_scans(ws, register_for(ws), lebih_dari, dry_run=True), ya):
+    if not uji and not ya and not _purge_agreed(out, purge_scans(ws, register_for(ws), lebih_dari, dry_run=True)):
         out.err.print("Tidak jadi: tidak ada pindaian yang dihapus.")
         raise Negative
     result = purge_scans(ws, register_for(ws), lebih_dari, dry_run=uji)

@@ -108,12 +108,15 @@ def test_nomor_mulai_after_electronic_numbers_asks(kantor: Path, cli: Cli, monke
     refused = cli("nomor", "mulai", "--layanan", "sktm", "--dari", "50", "--json")
     assert refused.exit_code == 2, refused.stdout
     error = json.loads(refused.stdout)["error"]
-    assert "nomor urut 1-1" in error["pesan"] and "layanan sktm, tahun 2026" in error["pesan"]
+    assert "sampai urut 1 " in error["pesan"] and "nomor 2-49" in error["pesan"]
+    assert "layanan sktm, tahun 2026" in error["pesan"]
     assert "--ya" in error["saran"]
     asked = _answers(monkeypatch, False)
     assert cli("nomor", "mulai", "--layanan", "sktm", "--dari", "50").exit_code == 1 and len(asked) == 1
     assert _tree_hash(register) == before
     assert cli.json("nomor", "mulai", "--layanan", "sktm", "--dari", "50", "--ya")["dari"] == 50
+    _issue_one_number(kantor)  # 50 used: continuing at 51 leaves no gap, so nothing to ask
+    assert cli.json("nomor", "mulai", "--layanan", "sktm", "--dari", "51")["dari"] == 51
 
 
 def test_register_periksa_names_scopes_in_words(kantor: Path, cli: Cli) -> None:

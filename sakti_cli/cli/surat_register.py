@@ -49,9 +49,9 @@ def mulai(out: Output,
     with register_for(ws).transaction() as txn:
         key = sequence_key(ws, service, start_year(txn, tahun))
         used = numbers_used(txn, key)
-    if 0 < used < dari and not confirmed(
-            f"Register sudah memakai nomor urut 1-{used} di {scope_label(key)}; nomor {used + 1}-{dari - 1} "
-            f"akan dianggap terbit di buku agenda kertas. Lanjutkan?", ya,
+    if 0 < used < dari - 1 and not confirmed(  # a gap the paper book is said to fill
+            f"Register sudah menerbitkan nomor sampai urut {used} di {scope_label(key)}; nomor "
+            f"{used + 1}-{dari - 1} akan dianggap terbit di buku agenda kertas. Lanjutkan?", ya,
             f"Bila benar, ulangi dengan 'sakti nomor mulai --layanan {service.kode} --dari {dari} --ya'."):
         out.err.print("Tidak jadi: urutan nomor tidak diubah.")
         raise Negative

@@ -450,7 +450,7 @@ def issue_letter(ws: Workspace, register: Register, service_loader: Callable[[st
                   "--alasan \"...\"'.",
         )
     if record["status"] != "LENGKAP":
-        raise _not_ready(record)
+        raise _not_ready(record, service_loader)
     service = service_loader(record["layanan"])
     person = ws.signatory(signatory_id)
     if person.peran not in service.penandatangan:
@@ -533,9 +533,18 @@ def issue_letter(ws: Workspace, register: Register, service_loader: Callable[[st
             scratch.remove()
 
 
-def _not_ready(record: dict[str, Any]) -> StateConflict:
+def _not_ready(record: dict[str, Any], service_loader: Callable[[str], Service]) -> StateConflict:
     """Why an application that is not LENGKAP cannot be issued, with the step that fits its state."""
     reg, state = record["nomor_registrasi"], record["status"]
+    lines = [line for line in (record.get("periksa") or {}).get("hasil") or [] if line.get("status") != "OK"]
+    if state == "BELUM_LENGKAP" and lines:
+        from sakti_cli.checks import CheckLine, next_steps
+
+        steps = next_steps(service_loader(record["layanan"]), reg, [CheckLine(**line) for line in lines])
+        return StateConflict(
+            f"Permohonan {reg} BELUM_LENGKAP (kurang: {', '.join(line['kode'] for line in lines)}): surat tidak "
+            "dapat diterbitkan.",
+            saran="; ".join(steps) + f"; lalu 'sakti periksa {reg}'.")
     if state == "TERBIT":
         number = (record.get("surat") or {}).get("nomor_surat") or "NOMOR"
         return StateConflict(

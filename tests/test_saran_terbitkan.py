@@ -58,7 +58,9 @@ def test_terbitkan_on_ditolak_and_belum_lengkap(kantor: Path, cli: Cli) -> None:
     assert "DITOLAK" in error["pesan"] and "sakti periksa" not in error["saran"]
     other = str(cli.json("daftar", "sktm", "--data", str(example("sktm-gagal")))["nomor_registrasi"])
     cli.json("periksa", other, code=1)
-    assert f"sakti periksa {other}" in _error(cli, "terbitkan", other, code=5)["saran"]
+    error = _error(cli, "terbitkan", other, code=5)
+    assert "kurang: kk" in error["pesan"]
+    assert f"sakti lengkapi {other} --berkas kk=BERKAS" in error["saran"] and f"sakti periksa {other}" in error["saran"]
 
 
 @pytest.fixture

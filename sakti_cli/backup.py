@@ -36,6 +36,7 @@ import secrets
 import shutil
 import stat
 import tarfile
+import tempfile
 import zipfile
 import zlib
 from collections.abc import Callable, Iterator
@@ -281,11 +282,9 @@ def _write_archive(target: Path, kind: str, staging: Path, manifest: dict[str, A
         raise
 
 
-def create_backup(ws: Any, register: Any, target: Path, *, with_keys: bool = False,
-                  prompt: PassphrasePrompt | None = None) -> dict[str, Any]:
-    """``sakti cadangkan``: snapshot under the register lock, archive, record it in the trail.
-
-    With keys, the passphrase is asked first (twice, through ``prompt``): without one nothing is written."""
+def check_backup_target(target: Path) -> tuple[Path, str]:
+    """The archive's name and folder, checked before any snapshot is taken: a supported kind, not
+    there yet, in a folder that exists and really takes a new file (``/proc``, a read-only disk do not)."""
     target = target.expanduser()
     kind = archive_format(target)
     target = target.resolve()
@@ -295,6 +294,24 @@ def create_backup(ws: Any, register: Any, target: Path, *, with_keys: bool = Fal
     if not target.parent.is_dir():
         raise InputError(f"Folder {target.parent} untuk berkas cadangan tidak ada.",
                          saran="Buat foldernya dulu atau pilih letak lain.")
+    try:  # a trial file: os.access says yes for root in /proc, where nothing can be created
+        probe, name = tempfile.mkstemp(prefix=f".{target.name}.uji-", dir=target.parent)
+        os.close(probe)
+        os.unlink(name)
+    except OSError as exc:
+        raise InputError(f"Folder {target.parent} tidak dapat menampung berkas baru (folder sistem, diska "
+                         f"hanya-baca atau tanpa izin tulis, errno {exc.errno}); belum ada yang disalin.",
+                         saran="Pilih folder yang dapat ditulisi, mis. flashdisk cadangan atau folder rumah "
+                               "petugas.") from None
+    return target, kind
+
+
+def create_backup(ws: Any, register: Any, target: Path, *, with_keys: bool = False,
+                  prompt: PassphrasePrompt | None = None) -> dict[str, Any]:
+    """``sakti cadangkan``: snapshot under the register lock, archive, record it in the trail.
+
+    With keys, the passphrase is asked first (twice, through ``prompt``): without one nothing is written."""
+    target, kind = check_backup_target(target)
     passphrase = None
     if with_keys:
         from sakti_cli.backup_keys import ask_new_passphrase

@@ -176,6 +176,31 @@ def evaluate(ws: Workspace, service: Service, record: dict[str, Any], today: dat
     return lines
 
 
+def next_steps(service: Service, reg: str, lines: list[CheckLine]) -> list[str]:
+    """What to do about each failed line, as the command that fixes it: a missing or wrong file is
+    attached again (its own code), an original is shown at the desk, a data rule is fixed with
+    ``ubah``, and a rule whose akibat is ``tolak`` cannot be fixed: the application is refused."""
+    rules = {rule.kode: rule for rule in service.aturan}
+    steps: list[str] = []
+    for line in lines:
+        if line.status == OK:
+            continue
+        rule = rules.get(line.kode)
+        req = service.requirement(line.kode)
+        if rule is not None and rule.akibat == "tolak":
+            step = f"{line.kode}: tidak dapat dilengkapi; tolak dengan 'sakti tolak {reg} --alasan \"...\"'"
+        elif rule is not None:
+            step = f"{line.kode}: perbaiki data pemohon dengan 'sakti ubah {reg} --data BERKAS'"
+        elif req is not None and req.asli:
+            step = f"{line.kode}: setelah aslinya diperlihatkan, 'sakti lengkapi {reg} --asli {line.kode}'"
+        else:
+            verb = "lampirkan" if line.status == MISSING else "ganti berkasnya"
+            step = f"{line.kode}: {verb} dengan 'sakti lengkapi {reg} --berkas {line.kode}=BERKAS'"
+        if step not in steps:
+            steps.append(step)
+    return steps
+
+
 def check_application(ws: Workspace, register: Register, service: Service, reg: str, today: date
                       ) -> tuple[dict[str, Any], list[CheckLine]]:
     """Evaluate outside the lock (file checks can be slow), then record the outcome."""

@@ -226,7 +226,8 @@ def _timed_out(paths: Sequence[Path], seconds: float) -> EnvironmentProblem:
     )
 
 
-def _is_pdf(path: Path) -> bool:
+def is_pdf(path: Path) -> bool:
+    """Whether the file starts as a PDF does (%PDF-): a cheap check before any PDF library."""
     try:
         with path.open("rb") as fh:
             return fh.read(5) == b"%PDF-"
@@ -334,7 +335,7 @@ class _UnoBridge:
             raise _BridgeBroken("no answer")
         self.converted += 1
         if answer.get("ok"):
-            if not _is_pdf(dst):
+            if not is_pdf(dst):
                 raise _BridgeBroken("reported success but no PDF")
             return None
         if answer.get("kind") == "load":
@@ -620,10 +621,10 @@ class Converter:
         for start in range(0, len(sources), _BATCH_SIZE):
             batch = sources[start : start + _BATCH_SIZE]
             returncode, stderr = self._run_soffice(batch, stage)
-            if returncode == 81 and not all(_is_pdf(stage / (s.stem + ".pdf")) for s in batch):
+            if returncode == 81 and not all(is_pdf(stage / (s.stem + ".pdf")) for s in batch):
                 # 81 = "restart requested" after creating a profile; the run did no work.
                 returncode, stderr = self._run_soffice(batch, stage)
-            missing = [s for s in batch if not _is_pdf(stage / (s.stem + ".pdf"))]
+            missing = [s for s in batch if not is_pdf(stage / (s.stem + ".pdf"))]
             if missing:
                 failed.extend(missing)
                 stderr_tail = (stderr_tail + stderr)[-_STDERR_TAIL:]

@@ -1,7 +1,7 @@
 """The blank form of a service (``sakti layanan KODE --formulir FILE``) and reading it back.
 
 One layout for every way an application arrives as a table: the form a clerk fills at the desk, and
-the rows a batch (``sakti massal``) reads. A column per field of the SOP, list fields (heirs, witnesses,
+the rows a batch command (next issue) reads. A column per field of the SOP, list fields (heirs, witnesses,
 family members) as numbered columns (``ahli_waris.1.nik``, ``ahli_waris.1.berkas.ktp``), requirement
 files as ``berkas.KODE`` (``berkas.foto.2`` for the second of several). A row becomes the same envelope
 ``daftar --data`` reads (``{"layanan", "isian", "berkas"}``), so one validation serves both.

@@ -450,10 +450,7 @@ def issue_letter(ws: Workspace, register: Register, service_loader: Callable[[st
                   "--alasan \"...\"'.",
         )
     if record["status"] != "LENGKAP":
-        raise StateConflict(
-            f"Permohonan {reg} berstatus {record['status']}, belum LENGKAP: surat tidak dapat diterbitkan.",
-            saran=f"Periksa dulu dengan 'sakti periksa {reg}'.",
-        )
+        raise _not_ready(record, service_loader)
     service = service_loader(record["layanan"])
     person = ws.signatory(signatory_id)
     if person.peran not in service.penandatangan:
@@ -523,7 +520,10 @@ def issue_letter(ws: Workspace, register: Register, service_loader: Callable[[st
                                             reason=f"{service.judul_surat} {letter['nomor_surat']}",
                                             timestamp_url=timestamp_url, progress=say)
         except BaseException as exc:
-            _close_failed(register, letter, reg, exc)
+            closed = _close_failed(register, letter, reg, exc)
+            said = _say_number_closed(exc, closed)
+            if said is not None:
+                raise said from exc
             raise
         return {"surat": letter, "pdf": final, "peringatan": warnings, "permohonan": month_of_reg(reg)}
     finally:
@@ -533,8 +533,51 @@ def issue_letter(ws: Workspace, register: Register, service_loader: Callable[[st
             scratch.remove()
 
 
-def _close_failed(register: Register, letter: dict[str, Any], reg: str, exc: BaseException) -> None:
-    """A failure after the reservation: the number is closed BATAL with the reason (never reused)."""
+def _not_ready(record: dict[str, Any], service_loader: Callable[[str], Service]) -> StateConflict:
+    """Why an application that is not LENGKAP cannot be issued, with the step that fits its state."""
+    reg, state = record["nomor_registrasi"], record["status"]
+    lines = [line for line in (record.get("periksa") or {}).get("hasil") or [] if line.get("status") != "OK"]
+    if state == "BELUM_LENGKAP" and lines:
+        from sakti_cli.checks import CheckLine, next_steps
+
+        steps = next_steps(service_loader(record["layanan"]), reg, [CheckLine(**line) for line in lines])
+        return StateConflict(
+            f"Permohonan {reg} BELUM_LENGKAP (kurang: {', '.join(line['kode'] for line in lines)}): surat tidak "
+            "dapat diterbitkan.",
+            saran="; ".join(steps) + f"; lalu 'sakti periksa {reg}'.")
+    if state == "TERBIT":
+        number = (record.get("surat") or {}).get("nomor_surat") or "NOMOR"
+        return StateConflict(
+            f"Permohonan {reg} sudah terbit: surat {number}.",
+            saran=f"Salinan PDF-nya: 'sakti cetak {number} --ke BERKAS.pdf'. Surat pengganti hanya setelah "
+                  f"'sakti batalkan {number} --alasan \"...\"'.")
+    if state == "DITOLAK":
+        return StateConflict(
+            f"Permohonan {reg} sudah DITOLAK: surat tidak dapat diterbitkan.",
+            saran=f"Lihat alasannya dengan 'sakti status {reg}'; bila pemohon datang lagi, daftarkan permohonan "
+                  f"baru dengan 'sakti daftar {record['layanan']} --data BERKAS'.")
+    return StateConflict(
+        f"Permohonan {reg} berstatus {state}, belum LENGKAP: surat tidak dapat diterbitkan.",
+        saran=f"Periksa dulu dengan 'sakti periksa {reg}'; ia menyebut apa yang masih kurang.")
+
+
+def _say_number_closed(exc: BaseException, closed: str | None) -> SaktiError | None:
+    """The error of a failure after the reservation, saying which number it used up."""
+    if closed is None or isinstance(exc, KeyboardInterrupt):
+        return None
+    error = exc if isinstance(exc, SaktiError) else machine_problem(exc)
+    if error is None:
+        return None
+    note = f"Nomor {closed} sudah dipesan lalu ditutup BATAL (tidak dipakai ulang)."
+    error.pesan = f"{error.pesan.rstrip()} {note}"
+    error.saran = (f"{error.saran.rstrip()} " if error.saran else "") + \
+        "Setelah masalahnya diatasi, 'sakti terbitkan' lagi mendapat nomor baru."
+    return error
+
+
+def _close_failed(register: Register, letter: dict[str, Any], reg: str, exc: BaseException) -> str | None:
+    """A failure after the reservation: the number is closed BATAL with the reason (never reused).
+    Returns the number closed here, None when there was nothing to close or the register refused."""
     machine = machine_problem(exc)  # a full disk while rendering is recorded as such, not as an OSError
     reason = exc.pesan if isinstance(exc, SaktiError) else machine.pesan if machine else f"{type(exc).__name__}: {exc}"
     if isinstance(exc, KeyboardInterrupt):
@@ -543,16 +586,17 @@ def _close_failed(register: Register, letter: dict[str, Any], reg: str, exc: Bas
         with register.transaction() as txn:
             closed = void_reserved(txn, letter["id"], letter["bulan"], f"gagal diterbitkan: {reason}")
             if closed["status"] != "BATAL":
-                return  # recorded meanwhile (TERBIT or MENUNGGU_TTD): nothing to close
+                return None  # recorded meanwhile (TERBIT or MENUNGGU_TTD): nothing to close
             current = find_application(txn, reg)
             if closed["nomor_surat"] not in current.setdefault("nomor_batal", []):
                 current["nomor_batal"].append(closed["nomor_surat"])
                 save_application(txn, current)
         queued_pdf(register.root, closed).unlink(missing_ok=True)  # moved to the queue, never recorded
+        return str(closed["nomor_surat"])
     except SaktiError:
         # The register is busy or unreadable: the reservation stays open and is closed as
         # BATAL ("proses terhenti") by the first register step after this process ends.
-        pass
+        return None
 
 
 # --- the signing queue (``sakti ttd ...``) ------------------------------------------------------------

@@ -95,7 +95,8 @@ def get_secret(spec: KeySpec, prompt: PassphrasePrompt | None) -> bytes:
             f"{spec.secret_name} {spec.owner} dibutuhkan, tetapi tidak ada terminal untuk mengetiknya dan "
             f"variabel {spec.variable} tidak diisi.",
             saran=f"Jalankan di terminal agar penandatangan mengetiknya, isi variabel {spec.variable}, atau "
-            "pakai berkas sandi yang hanya dapat dibaca pemiliknya.",
+            "tulis jalur berkas sandi (hanya dapat dibaca pemiliknya, chmod 600) di penandatangan.kunci."
+            "berkas_sandi sakti.toml; 'sakti tandatangani' menerimanya dengan --berkas-sandi BERKAS.",
         )
     return typed.encode()
 

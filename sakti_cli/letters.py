@@ -40,7 +40,28 @@ def new_verification_code() -> str:
 
 
 def normalise_code(value: str) -> str:
-    return "".join(ch for ch in value.upper() if ch.isalnum())
+    """The code as stored: upper case, without the spaces and dashes people type between groups.
+    The whole URL a QR scanner types (``https://…/cek/KODE``, ``…/cek/#KODE``, ``…?k=KODE``) gives its code."""
+    return "".join(ch for ch in _code_part(value).upper() if ch.isalnum())
+
+
+def _code_part(value: str) -> str:
+    """The part of a scanned URL that holds the code: ``k=``/``kode=`` in the query, else the fragment,
+    else the last path segment; text that is not a URL is the code itself."""
+    from urllib.parse import parse_qs, urlsplit
+
+    text = "".join(value.split())  # a scanner or a phone may add spaces or line breaks anywhere
+    if not any(mark in text for mark in "/?#="):
+        return text
+    parts = urlsplit(text if "://" in text else f"//{text}")
+    query = parse_qs(parts.query)
+    for key in ("k", "kode"):
+        if query.get(key):
+            return query[key][0]
+    if parts.fragment.strip("/"):
+        return parts.fragment.strip("/").rsplit("/", 1)[-1]
+    segments = [segment for segment in parts.path.split("/") if segment]
+    return segments[-1] if segments else ""
 
 
 def reserve_number(txn: Transaction, ws: Workspace, service: Service, reg: str,

@@ -58,7 +58,7 @@ def start_number(txn: Transaction, ws: Workspace, service: Service, first: int, 
     start is kept as a record of its own (and in the audit trail) so the register check accounts
     for them. Refused (exit 5) when the scope already reached ``first``: numbers are never reused.
     """
-    year = year if year is not None else txn.moment.year
+    year = start_year(txn, year)
     if not MIN_YEAR <= year <= MAX_YEAR:
         raise InputError(f"Tahun {year} tidak masuk akal untuk nomor surat.",
                          saran=f"Pakai --tahun antara {MIN_YEAR} dan {MAX_YEAR}, atau tanpa --tahun (tahun ini).")
@@ -66,12 +66,7 @@ def start_number(txn: Transaction, ws: Workspace, service: Service, first: int, 
         raise InputError(f"Nomor awal {first} tidak sah.", saran="--dari harus bilangan bulat 1 atau lebih.")
     key = sequence_key(ws, service, year)
     last = txn.counter(key)
-    earlier = [s for s in starts(txn) if s.get("lingkup") == key]
-    # A start not yet followed by any reservation may be corrected (a typo in --dari): then only the
-    # numbers used before it count. Otherwise every number up to the counter is taken.
-    used = last
-    if earlier and last == int(earlier[-1]["dari"]) - 1:
-        used = int(earlier[-1].get("terpakai", earlier[-1].get("sebelumnya", last)))
+    used = numbers_used(txn, key)
     if used >= first:
         raise StateConflict(
             f"Lingkup {scope_label(key)} sudah memakai nomor urut sampai {used}; "
@@ -86,15 +81,31 @@ def start_number(txn: Transaction, ws: Workspace, service: Service, first: int, 
     return record
 
 
+def numbers_used(txn: Transaction, key: str) -> int:
+    """The highest number taken in scope ``key`` by the register itself (0: none yet).
+
+    A start not yet followed by any reservation may be corrected (a typo in --dari): then only the
+    numbers used before it count. Otherwise every number up to the counter is taken."""
+    last = txn.counter(key)
+    earlier = [s for s in starts(txn) if s.get("lingkup") == key]
+    if earlier and last == int(earlier[-1]["dari"]) - 1:
+        return int(earlier[-1].get("terpakai", earlier[-1].get("sebelumnya", last)))
+    return last
+
+
+def start_year(txn: Transaction, year: int | None) -> int:
+    return year if year is not None else txn.moment.year
+
+
 def starts(txn: Transaction) -> list[dict[str, Any]]:
     """Every ``nomor mulai`` record, oldest first."""
     return [dict(doc) for doc in sorted(txn.table("urutan.json", START_TABLE).all(), key=lambda d: d.doc_id)]
 
 
 def scope_label(key: str) -> str:
-    """``nomor|layanan:sktm|2026`` -> ``layanan sktm tahun 2026``."""
+    """``nomor|layanan:sktm|2026`` -> ``layanan sktm, tahun 2026`` (what staff read, not the key)."""
     parts = key.split("|")
     if len(parts) != 3:
         return key
-    scope = parts[1].replace(":", " ")
-    return f"{scope} tahun {parts[2]}"
+    scope = {"kantor": "seluruh kantor"}.get(parts[1], parts[1].replace(":", " "))
+    return f"{scope}, tahun {parts[2]}"

@@ -300,7 +300,7 @@ def read_plan(root: Path) -> dict[str, Any] | None:
 def _journal_corrupt(journal: Path, what: str) -> RegisterCorrupt:
     return RegisterCorrupt(
         f"Jurnal register {journal} rusak: {what}. Jurnal tidak dijalankan; tidak ada berkas yang diubah.",
-        saran="sakti hanya menulis jurnal yang menyebut berkas di dalam folder register: periksa isinya, "
+        saran="Program sakti hanya menulis jurnal yang menyebut berkas di dalam folder register: periksa isinya, "
         "pindahkan berkas itu keluar dari data/register, lalu jalankan 'sakti register periksa'.",
         berkas=str(journal))
 

@@ -341,7 +341,7 @@ def test_snapshot_of_a_dead_backup_is_removed(kantor: Path, cli: Cli, two_applic
     monkeypatch.setenv("SAKTI_WAKTU", "2028-01-01T09:00:00+07:00")
     assert cli.json("bersihkan", "--lebih-dari", "30", "--uji")["jumlah"] == 1
     assert dead.exists()  # a dry run deletes nothing
-    cli.json("bersihkan", "--lebih-dari", "30")
+    cli.json("bersihkan", "--lebih-dari", "30", "--ya")
     assert not dead.exists() and alive.exists()
     dead.mkdir()
     cli.json("cadangkan", str(tmp_path / "c.tar.gz"))

@@ -124,7 +124,7 @@ def test_workspace_private_after_issuance_and_retention(kantor: Path, cli: Cli, 
     human = cli("bersihkan", "--lebih-dari", "365", "--uji")
     assert human.exit_code == 0 and rejected in human.stdout and "Uji saja" in human.stdout
 
-    done = cli.json("--petugas", "arsip", "bersihkan", "--lebih-dari", "365")
+    done = cli.json("--petugas", "arsip", "bersihkan", "--lebih-dari", "365", "--ya")
     assert done["jumlah"] == 2 and done["jumlah_berkas"] == 5
     assert {p.name for p in files.iterdir()} == {pending}  # the unfinished application keeps its scans
     for reg, status in ((issued_reg, "TERBIT"), (rejected, "DITOLAK")):
@@ -152,12 +152,12 @@ def test_bersihkan_finishes_interrupted_run(kantor: Path, cli: Cli, monkeypatch:
     monkeypatch.setenv("SAKTI_WAKTU", "2028-01-01T09:00:00+07:00")
     folder = kantor / "data" / "berkas" / reg
     kept = {p.name: p.read_bytes() for p in folder.iterdir()}
-    cli.json("bersihkan", "--lebih-dari", "30")
+    cli.json("bersihkan", "--lebih-dari", "30", "--ya")
     folder.mkdir()  # a crash after the register step left the files behind
     for name, data in kept.items():
         (folder / name).write_bytes(data)
     count = len(events(kantor))
-    again = cli.json("bersihkan", "--lebih-dari", "30")
+    again = cli.json("bersihkan", "--lebih-dari", "30", "--ya")
     assert again["jumlah"] == 1 and again["permohonan"][0]["sisa_saja"] is True
     assert not folder.exists() and len(events(kantor)) == count  # already recorded once
 

@@ -59,7 +59,7 @@ def test_nomor_mulai_continues_the_paper_book(kantor: Path, cli: Cli, monkeypatc
     refused = cli("nomor", "mulai", "--layanan", "sktm", "--dari", "10", "--json")
     assert refused.exit_code == 5, refused.stderr
     error = json.loads(refused.stdout)["error"]
-    assert "sampai 17" in error["pesan"] and "layanan sktm tahun 2026" in error["pesan"]
+    assert "sampai 17" in error["pesan"] and "layanan sktm, tahun 2026" in error["pesan"]
     assert cli("nomor", "mulai", "--layanan", "sktm", "--dari", "17").exit_code == 5  # at N: refused too
     assert register_snapshot(kantor) == before
 

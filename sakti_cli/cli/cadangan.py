@@ -3,14 +3,23 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.console import Console
 from rich.table import Table
 
 from sakti_cli.cli.output import Output
-from sakti_cli.cli.state import GLOBALS, JSON_OPT, command, passphrase_prompt, register_for, workspace
+from sakti_cli.cli.state import (
+    GLOBALS,
+    JSON_OPT,
+    Negative,
+    command,
+    confirmed,
+    passphrase_prompt,
+    register_for,
+    workspace,
+)
 
 
 def register(app: typer.Typer) -> None:
@@ -35,9 +44,10 @@ def cadangkan(out: Output,
                   "dua kali di terminal (scrypt + AES-256-GCM).")] = False,
               json_out: JSON_OPT = False) -> None:
     """Cadangkan kantor (sakti.toml, sop, templat, register, surat, berkas) ke satu arsip bermanifes."""
-    from sakti_cli.backup import create_backup
+    from sakti_cli.backup import check_backup_target, create_backup
 
     ws = workspace()
+    check_backup_target(berkas)  # a bad name or folder is said before the snapshot is taken
     out.step("mengambil salinan di bawah kunci register")
     result = create_backup(ws, register_for(ws), berkas, with_keys=dengan_kunci, prompt=passphrase_prompt)
 
@@ -82,28 +92,51 @@ def pulihkan(out: Output,
     out.result(result, human)
 
 
+def _purge_table(console: Console, result: dict[str, Any], verb: str) -> None:
+    table = Table(title=f"{verb}: pindaian permohonan selesai yang tidak berubah sejak sebelum {result['batas']}")
+    for col in ("Registrasi", "Status", "Perubahan terakhir", "Berkas", "Ukuran"):
+        table.add_column(col)
+    for item in result["permohonan"]:
+        table.add_row(item["nomor_registrasi"], item["status"], item["diubah"] or "-",
+                      ", ".join(item["berkas"]) or "(sisa berkas)", _size(int(item["ukuran"])))
+    console.print(table)
+
+
+def _purge_agreed(out: Output, preview: dict[str, Any]) -> bool:
+    """Deleting scans cannot be undone: the person at the terminal sees the list and says yes."""
+    if not preview["jumlah"]:
+        return True
+    if not out.json_mode:
+        _purge_table(out.err, preview, "Akan dihapus")
+    days = preview["lebih_dari"]
+    return confirmed(f"Hapus {preview['jumlah_berkas']} berkas pindaian dari {preview['jumlah']} permohonan "
+                     "selesai (tidak dapat dibatalkan)?", False,
+                     f"Lihat dulu dengan 'sakti bersihkan --lebih-dari {days} --uji', lalu "
+                     f"'sakti bersihkan --lebih-dari {days} --ya'.")
+
+
 @command
 def bersihkan(out: Output,
               lebih_dari: Annotated[str, typer.Option(
                   "--lebih-dari", metavar="HARI",
                   help="Masa simpan dalam hari sejak perubahan terakhir permohonan, mis. 365.")],
               uji: Annotated[bool, typer.Option("--uji", help="Hanya tampilkan yang akan dihapus.")] = False,
+              ya: Annotated[bool, typer.Option(
+                  "--ya", help="Hapus tanpa bertanya (tanpa terminal, mis. dari cron, wajib).")] = False,
               json_out: JSON_OPT = False) -> None:
-    """Hapus pindaian persyaratan permohonan selesai (TERBIT/DITOLAK) yang lewat masa simpan; register tetap."""
+    """Hapus pindaian persyaratan permohonan selesai (TERBIT/DITOLAK) yang lewat masa simpan; register tetap.
+
+    Di terminal daftar yang akan dihapus ditampilkan dan ditanyakan dulu (kecuali --ya)."""
     from sakti_cli.retention import purge_scans
 
     ws = workspace()
+    if not uji and not ya and not _purge_agreed(out, purge_scans(ws, register_for(ws), lebih_dari, dry_run=True)):
+        out.err.print("Tidak jadi: tidak ada pindaian yang dihapus.")
+        raise Negative
     result = purge_scans(ws, register_for(ws), lebih_dari, dry_run=uji)
 
     def human(console: Console) -> None:
-        verb = "Akan dihapus" if uji else "Dihapus"
-        table = Table(title=f"{verb}: pindaian permohonan selesai yang tidak berubah sejak sebelum {result['batas']}")
-        for col in ("Registrasi", "Status", "Perubahan terakhir", "Berkas", "Ukuran"):
-            table.add_column(col)
-        for item in result["permohonan"]:
-            table.add_row(item["nomor_registrasi"], item["status"], item["diubah"] or "-",
-                          ", ".join(item["berkas"]) or "(sisa berkas)", _size(int(item["ukuran"])))
-        console.print(table)
+        _purge_table(console, result, "Akan dihapus" if uji else "Dihapus")
         if uji:
             console.print(f"Uji saja: tidak ada yang dihapus ({result['jumlah']} permohonan). "
                           f"Jalankan tanpa --uji untuk menghapus.")

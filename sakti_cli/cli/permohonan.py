@@ -109,6 +109,7 @@ def application_payload(record: dict[str, Any], service: Any, reveal: bool | Non
         "surat": shown.get("surat"),
         "antrean": shown.get("antrean") if shown["status"] == "MENUNGGU_TTD" else None,
         "nomor_batal": shown.get("nomor_batal", []),
+        "berkas_dihapus": shown.get("berkas_dihapus"),
     }
 
 
@@ -217,7 +218,7 @@ def daftar(out: Output, layanan: Annotated[str, typer.Argument(help="Kode layana
     out.result(payload, human)
 
 
-def _check_table(console: Console, reg: str, lines: list[Any], complete: bool) -> None:
+def _check_table(console: Console, reg: str, lines: list[Any], complete: bool, steps: list[str]) -> None:
     table = Table(title=f"Pemeriksaan {reg}")
     for col in ("Kode", "Persyaratan", "Status", "Keterangan"):
         table.add_column(col)
@@ -228,24 +229,26 @@ def _check_table(console: Console, reg: str, lines: list[Any], complete: bool) -
     if complete:
         console.print(f"[green]LENGKAP[/green]: surat dapat diterbitkan dengan 'sakti terbitkan {reg}'.")
     else:
-        console.print(f"[yellow]BELUM_LENGKAP[/yellow]: minta pemohon melengkapi, lalu 'sakti lengkapi {reg} "
-                      "--berkas KODE=BERKAS'.")
+        console.print("[yellow]BELUM_LENGKAP[/yellow]: langkah berikut, lalu periksa lagi:")
+        for step in steps:
+            console.print(f"  - {escape(step)}")
 
 
 @command
 def periksa(out: Output, reg: RegArg, json_out: JSON_OPT = False) -> None:
     """Periksa berkas terhadap SOP: LENGKAP (keluar 0) atau BELUM_LENGKAP (keluar 1)."""
     from sakti_cli.applications import load
-    from sakti_cli.checks import check_application
+    from sakti_cli.checks import check_application, next_steps
 
     ws = workspace()
     reg_store = register_for(ws)
     service = _services(ws)(load(ws, reg_store, reg)["layanan"])
     record, lines = check_application(ws, reg_store, service, reg, _today(ws))
     complete = record["status"] == "LENGKAP"
+    steps = next_steps(service, record["nomor_registrasi"], lines)
     payload = {"nomor_registrasi": record["nomor_registrasi"], "status": record["status"], "lengkap": complete,
-               "hasil": [line.to_dict() for line in lines]}
-    out.result(payload, lambda c: _check_table(c, record["nomor_registrasi"], lines, complete), ok=complete)
+               "hasil": [line.to_dict() for line in lines], "langkah_berikut": steps}
+    out.result(payload, lambda c: _check_table(c, record["nomor_registrasi"], lines, complete, steps), ok=complete)
     if not complete:
         raise Negative
 
@@ -344,6 +347,21 @@ def permohonan(out: Output,
     out.result({"permohonan": rows, "jumlah": len(rows)}, human)
 
 
+def _removed_scans(console: Console, payload: dict[str, Any]) -> None:
+    """Scans deleted by retention ('sakti bersihkan'): which requirement files, when, by whom, why."""
+    removed = {code: [e for e in entries if isinstance(e, dict) and e.get("dihapus")]
+               for code, entries in payload["berkas"].items()}
+    removed = {code: entries for code, entries in removed.items() if entries}
+    if not removed:
+        return
+    note = payload.get("berkas_dihapus") or {}
+    when = sorted({str(e["dihapus"]) for entries in removed.values() for e in entries})
+    codes = ", ".join(f"{code} ({len(entries)})" for code, entries in removed.items())
+    by = f" oleh {note['petugas']}" if note.get("petugas") else ""
+    why = f"; {note['alasan']}" if note.get("alasan") else ""
+    console.print(f"Pindaian dihapus {', '.join(when)}{by}: {escape(codes)}{escape(why)}", markup=True)
+
+
 @command
 def status(out: Output, reg: RegArg, json_out: JSON_OPT = False) -> None:
     """Satu permohonan: data (NIK disamarkan), berkas, riwayat dan suratnya."""
@@ -375,6 +393,7 @@ def status(out: Output, reg: RegArg, json_out: JSON_OPT = False) -> None:
         console.print(data)
         files = ", ".join(f"{code} ({len(items)})" for code, items in payload["berkas"].items()) or "-"
         console.print(f"Berkas: {files}")
+        _removed_scans(console, payload)
         history = Table(title="Riwayat")
         for col in ("Waktu", "Petugas", "Dari", "Ke", "Catatan"):
             history.add_column(col)

@@ -57,6 +57,27 @@ def passphrase_prompt(label: str) -> str | None:
     return value
 
 
+def confirm_prompt(question: str) -> bool | None:
+    """Ask yes/no only when a person is at a terminal; None when nobody can answer."""
+    if not sys.stdin.isatty():
+        return None
+    return bool(typer.confirm(question, default=False, err=True))
+
+
+def confirmed(question: str, yes: bool, saran: str) -> bool:
+    """A destructive step goes ahead when ``--ya`` was given or the person at the terminal says yes.
+
+    Without a terminal and without ``--ya`` nobody can answer: a usage error (exit 2) with ``saran``."""
+    from sakti_cli.errors import UsageError
+
+    if yes:
+        return True
+    answer = confirm_prompt(question)
+    if answer is None:
+        raise UsageError(f"{question} Tanpa terminal, jawabannya harus diberikan dengan --ya.", saran=saran)
+    return answer
+
+
 class _MaskingFile:
     """A stream that masks NIK/KK numbers in everything written through it (a safety net)."""
 

@@ -10,7 +10,7 @@ from rich.console import Console
 from rich.markup import escape
 
 from sakti_cli.cli.output import Output
-from sakti_cli.cli.state import JSON_OPT, Negative, command, register_for, workspace
+from sakti_cli.cli.state import JSON_OPT, Negative, command, confirmed, register_for, workspace
 
 NomorArg = Annotated[str, typer.Argument(help="Nomor surat lengkap, mis. 400.9.14.1/001/ARSEL/XI/2026.")]
 
@@ -35,13 +35,26 @@ def mulai(out: Output,
           layanan: Annotated[str, typer.Option("--layanan", help="Kode layanan yang urutannya dimulai.")],
           dari: Annotated[int, typer.Option("--dari", min=1, help="Nomor urut berikutnya yang akan diterbitkan.")],
           tahun: Annotated[int | None, typer.Option("--tahun", help="Tahun urutan (bawaan: tahun ini).")] = None,
+          ya: Annotated[bool, typer.Option(
+              "--ya", help="Lanjutkan tanpa bertanya walau register sudah menerbitkan nomor di lingkup ini.")] = False,
           json_out: JSON_OPT = False) -> None:
-    """Mulai urutan nomor dari buku agenda kertas: nomor berikutnya DARI, nomor di bawahnya tercatat di kertas."""
-    from sakti_cli.numbering import scope_label, start_number
+    """Mulai urutan nomor dari buku agenda kertas: nomor berikutnya DARI, nomor di bawahnya tercatat di kertas.
+
+    Bila register sudah memakai nomor di lingkup dan tahun itu, ditanyakan dulu (kecuali --ya)."""
+    from sakti_cli.numbering import numbers_used, scope_label, sequence_key, start_number, start_year
     from sakti_cli.sop import load_service
 
     ws = workspace()
     service = load_service(ws.sop_dir, layanan)
+    with register_for(ws).transaction() as txn:
+        key = sequence_key(ws, service, start_year(txn, tahun))
+        used = numbers_used(txn, key)
+    if 0 < used < dari - 1 and not confirmed(  # a gap the paper book is said to fill
+            f"Register sudah menerbitkan nomor sampai urut {used} di {scope_label(key)}; nomor "
+            f"{used + 1}-{dari - 1} akan dianggap terbit di buku agenda kertas. Lanjutkan?", ya,
+            f"Bila benar, ulangi dengan 'sakti nomor mulai --layanan {service.kode} --dari {dari} --ya'."):
+        out.err.print("Tidak jadi: urutan nomor tidak diubah.")
+        raise Negative
     with register_for(ws).transaction() as txn:
         record = start_number(txn, ws, service, dari, tahun)
     payload = {"lingkup": record["lingkup"], "tahun": record["tahun"], "dari": record["dari"],
@@ -158,6 +171,7 @@ def periksa_register(out: Output,
                          "meta.json dan urutan.json yang hilang dari catatan dan jejak audit.")] = False,
                      json_out: JSON_OPT = False) -> None:
     """Periksa keutuhan register: berkas, nomor, PDF, permohonan, jejak audit (keluar 1 bila ada masalah)."""
+    from sakti_cli.numbering import scope_label
     from sakti_cli.register_check import check_register, close_dangling, rebuild_core_files
 
     ws = workspace()
@@ -184,7 +198,7 @@ def periksa_register(out: Output,
                       f"{summary['peristiwa']}.")
         for scope in summary["lingkup"]:
             paper = f", {scope['kertas']} di kertas" if scope["kertas"] else ""
-            console.print(f"  {scope['lingkup']}: sampai urut {scope['terakhir']}{paper}")
+            console.print(f"  {scope_label(scope['lingkup'])}: sampai urut {scope['terakhir']}{paper}")
         for name in rebuilt:
             console.print(f"[yellow]Dibangun ulang dari catatan dan jejak audit:[/yellow] {name}")
         for number in closed:

@@ -11,7 +11,7 @@ from rich.table import Table
 
 from sakti_cli.cli.output import Output
 from sakti_cli.cli.state import GLOBALS, JSON_OPT, command, passphrase_prompt, workspace
-from sakti_cli.errors import InputError
+from sakti_cli.errors import FileUnreadable, InputError
 
 sertifikat_app = typer.Typer(help="Sertifikat elektronik: buat rantai demo, lihat isi sertifikat.",
                              no_args_is_help=True, rich_markup_mode=None)
@@ -102,6 +102,11 @@ def tandatangani(
         raise InputError(f"Pilih satu sumber kunci saja, bukan {' dan '.join(chosen)}.")
     if not berkas.is_file():
         raise InputError(f"Berkas {berkas} tidak ada.", saran="Periksa nama dan letak PDF.")
+    from sakti_cli.convert import is_pdf
+
+    if not is_pdf(berkas):
+        raise FileUnreadable(f"Berkas {berkas} bukan PDF: hanya PDF yang dapat ditandatangani.",
+                             saran="Ubah dulu ke PDF (mis. ekspor dari pengolah kata), lalu tandatangani PDF-nya.")
     target = keluaran or berkas.with_name(f"{berkas.stem}-ttd.pdf")
     if target.exists() and target.resolve() != berkas.resolve():
         raise InputError(f"Berkas keluaran {target} sudah ada; tidak ditimpa.",

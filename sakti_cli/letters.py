@@ -197,7 +197,9 @@ def queue_rows(ws: Workspace, register: Register, signatory_id: str | None = Non
     """``ttd antrean``: what the signatory reviews: number, applicant, service, who prepared it and when,
     the unsigned PDF to read. The NIK is returned whole; the CLI masks it unless revealed."""
     from sakti_cli.applications import find_application
+    from sakti_cli.sop import applicant_namer
 
+    applicant = applicant_namer(ws.sop_dir)
     rows = []
     with register.transaction() as txn:
         for letter in waiting_letters(txn, signatory_id):
@@ -208,7 +210,7 @@ def queue_rows(ws: Workspace, register: Register, signatory_id: str | None = Non
             signer = letter.get("penandatangan") or {}
             rows.append({
                 "nomor_surat": letter["nomor_surat"], "nomor_registrasi": letter["nomor_registrasi"],
-                "nama": data.get("nama"), "nik": data.get("nik"), "layanan": letter["layanan"],
+                "nama": applicant(letter["layanan"], data), "nik": data.get("nik"), "layanan": letter["layanan"],
                 "nama_layanan": letter.get("nama_layanan") or letter["layanan"],
                 "disiapkan_oleh": letter.get("disiapkan_oleh"), "disiapkan": letter.get("disiapkan"),
                 "penandatangan": signer.get("id"), "nama_penandatangan": signer.get("nama"),

@@ -414,8 +414,8 @@ def certificate_summary(cert_or_signer: Any, at: datetime, trust_roots: list[Any
         "nama": _common_name(cert),
         "penerbit": cert.issuer.rfc4514_string(),
         "nomor_seri": format(cert.serial_number, "x"),
-        "berlaku_mulai": start.isoformat(),
-        "berlaku_sampai": end.isoformat(),
+        "berlaku_mulai": start.astimezone(at.tzinfo).isoformat(),  # in the caller's zone (the office's)
+        "berlaku_sampai": end.astimezone(at.tzinfo).isoformat(),
         "sisa_hari": (end - at).days,
         "status": status,
         "ca": is_ca,

@@ -7,10 +7,11 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
-from rich.table import Table
+from rich.markup import escape
 
 from sakti_cli.cli.output import Output
 from sakti_cli.cli.state import GLOBALS, JSON_OPT, command, passphrase_prompt, register_for, workspace
+from sakti_cli.cli.tables import Col, print_table
 
 
 def register(app: typer.Typer) -> None:
@@ -97,13 +98,16 @@ def bersihkan(out: Output,
 
     def human(console: Console) -> None:
         verb = "Akan dihapus" if uji else "Dihapus"
-        table = Table(title=f"{verb}: pindaian permohonan selesai yang tidak berubah sejak sebelum {result['batas']}")
-        for col in ("Registrasi", "Status", "Perubahan terakhir", "Berkas", "Ukuran"):
-            table.add_column(col)
-        for item in result["permohonan"]:
-            table.add_row(item["nomor_registrasi"], item["status"], item["diubah"] or "-",
-                          ", ".join(item["berkas"]) or "(sisa berkas)", _size(int(item["ukuran"])))
-        console.print(table)
+        from sakti_cli.id_format import waktu_singkat
+
+        print_table(console, [Col("Registrasi", "identifier"), Col("Status", "identifier", drop=2),
+                              Col("Perubahan terakhir", "time", drop=1), Col("Berkas", "path"),
+                              Col("Ukuran", "number")],
+                    [(item["nomor_registrasi"], item["status"], waktu_singkat(item["diubah"], ws.zone),
+                      escape(", ".join(item["berkas"])) or "(sisa berkas)", _size(int(item["ukuran"])))
+                     for item in result["permohonan"]],
+                    title=f"{verb}: pindaian permohonan selesai yang lewat masa simpan")
+        console.print(f"Tidak berubah sejak sebelum: {waktu_singkat(result['batas'], ws.zone)}")
         if uji:
             console.print(f"Uji saja: tidak ada yang dihapus ({result['jumlah']} permohonan). "
                           f"Jalankan tanpa --uji untuk menghapus.")

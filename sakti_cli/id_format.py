@@ -100,11 +100,12 @@ def hari_tanggal_indonesia(tanggal: _dt.date | str) -> str:
     return f"{HARI[day.weekday()]}, {text}"
 
 
-def waktu_singkat(moment: _dt.datetime | str | None, zone: _dt.tzinfo) -> str:
+def waktu_singkat(moment: _dt.datetime | str | None, zone: _dt.tzinfo | None) -> str:
     """The one form of a moment for people: ``"2 Des 2026 01.04 WIB"``, in the office's zone.
 
     ``moment`` may be an ISO 8601 text as the register stores it; a naive moment is taken as UTC (what
-    pyHanko and the certificates carry); ``None`` or an empty text gives ``"-"``."""
+    pyHanko and the certificates carry); ``None`` or an empty text gives ``"-"``. Without ``zone`` (a
+    backup's moment read away from its office) the moment keeps the zone it was written in."""
     if moment is None or moment == "":
         return "-"
     if isinstance(moment, str):
@@ -115,21 +116,15 @@ def waktu_singkat(moment: _dt.datetime | str | None, zone: _dt.tzinfo) -> str:
             return text  # not a moment: shown as stored rather than hidden
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=_dt.UTC)
+    if zone is None:
+        from sakti_cli.clock import ZONES
+
+        offset = moment.utcoffset()
+        zone = next((z for z in ZONES.values() if z.utcoffset(None) == offset), moment.tzinfo)
     local = moment.astimezone(zone)
     name = local.tzname() or ""
     return (f"{local.day} {_BULAN_SINGKAT[local.month - 1]} {local.year} {local.hour:02d}.{local.minute:02d}"
             f"{' ' + name if name else ''}")
-
-
-def waktu_iso(moment: _dt.datetime | str | None, zone: _dt.tzinfo) -> str | None:
-    """A moment for JSON: ISO 8601 in the office's zone (``2026-12-02T01:04:00+07:00``); naive is UTC."""
-    if moment is None or moment == "":
-        return None
-    if isinstance(moment, str):
-        moment = _dt.datetime.fromisoformat(moment.strip())
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=_dt.UTC)
-    return moment.astimezone(zone).isoformat(timespec="seconds")
 
 
 def _ratusan(n: int) -> list[str]:

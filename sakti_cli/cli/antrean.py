@@ -54,7 +54,8 @@ def antrean(out: Output, penandatangan: Annotated[str | None, typer.Option(
         from sakti_cli.id_format import waktu_singkat
 
         several = len({row["penandatangan"] for row in rows}) > 1
-        columns = [Col("Nomor surat / registrasi", "identifier"), Col("Layanan", "identifier", drop=3),
+        columns = [Col("Nomor surat / registrasi", "identifier"),
+                   Col("Layanan", "identifier", drop=3, beneath="Disiapkan"),
                    Col("Pemohon (NIK)"), Col("Disiapkan", "time", drop=2),
                    *([Col("Penandatangan", "identifier", drop=1)] if several else [])]
         print_table(console, columns, [

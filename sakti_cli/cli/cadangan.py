@@ -71,7 +71,9 @@ def pulihkan(out: Output,
     result = restore_backup(berkas, ke, actor=clerk_name(None, GLOBALS.petugas), prompt=passphrase_prompt)
 
     def human(console: Console) -> None:
-        console.print(f"Cadangan {result['arsip']} (dibuat {result['dibuat']}) dipulihkan ke "
+        from sakti_cli.id_format import waktu_singkat
+
+        console.print(f"Cadangan {result['arsip']} (dibuat {waktu_singkat(result['dibuat'], None)}) dipulihkan ke "
                       f"[bold]{result['ke']}[/bold]: {result['jumlah_berkas']} berkas diperiksa.")
         if result["versi_format_register"] not in (None, result["versi_format_sekarang"]):  # None: no register yet
             console.print(f"Register dimigrasi dari format {result['versi_format_register']} ke "

@@ -235,12 +235,16 @@ def permohonan(out: Output,
              "nik": r["data"].get("nik") if reveal or not r["data"].get("nik") else mask_nik(str(r["data"]["nik"])),
              "diubah": r["diubah"], "nomor_surat": (r.get("surat") or {}).get("nomor_surat")} for r in records]
 
+    # a letter waiting for its signature already has its number: the clerk sees it too
+    waiting = {r["nomor_registrasi"]: (r.get("antrean") or {}).get("nomor_surat") for r in records}
+
     def human(console: Console) -> None:
-        columns = [Col("Registrasi", "identifier"), Col("Layanan", "identifier", drop=3),
-                   Col("Status", "identifier"), Col("Nama"), Col("NIK", "identifier", drop=4),
-                   Col("Nomor surat", "identifier", drop=1)]
+        columns = [Col("Registrasi", "identifier"), Col("Layanan", "identifier", drop=3, beneath="Status"),
+                   Col("Status", "identifier"), Col("Nama"), Col("NIK", "identifier", drop=4, beneath="Nama"),
+                   Col("Nomor surat", "identifier", drop=1, beneath="Registrasi")]
         print_table(console, columns, [(row["nomor_registrasi"], row["layanan"], row["status"],
-                                        escape(row["nama"] or "-"), row["nik"] or "-", row["nomor_surat"] or "-")
+                                        escape(row["nama"] or "-"), row["nik"] or "-",
+                                        row["nomor_surat"] or waiting[row["nomor_registrasi"]] or "-")
                                        for row in rows], title=f"Permohonan ({len(rows)})")
 
     out.result({"permohonan": rows, "jumlah": len(rows)}, human)

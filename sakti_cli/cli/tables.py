@@ -30,12 +30,16 @@ _WORD_MAX = 32  # and its longest word up to this (a letter number in a note), l
 
 @dataclass(frozen=True)
 class Col:
-    """One column: its header, its kind, and its drop rank (0: always shown; higher drops first)."""
+    """One column: its header, its kind, and its drop rank (0: always shown; higher drops first).
+
+    ``beneath`` names the column this one's values move under (a second line in its cells) when it does
+    not fit, instead of dropping: a letter number under its registration number."""
 
     header: str
     kind: Kind = "text"
     drop: int = 0
     style: str | None = None
+    beneath: str | None = None
 
 
 def _plain(cell: Cell) -> str:
@@ -96,6 +100,56 @@ def _layout(columns: Sequence[Col], rows: Sequence[Sequence[Cell]], width: int,
     return shown, outside
 
 
+def _stack(columns: Sequence[Col], rows: Sequence[Sequence[Cell]], width: int,
+           boxed: bool) -> tuple[list[Col], list[list[Cell]]]:
+    """Move each column that would drop and has a ``beneath`` under that column when the table then still
+    fits with nothing else dropped; the most important (lowest ``drop``) first."""
+    cols, body = list(columns), [list(row) for row in rows]
+    tried: set[str] = set()
+    while True:
+        shown, _ = _layout(cols, body, width, boxed)
+        headers = [col.header for col in cols]
+        waiting = sorted((i for i, col in enumerate(cols) if i not in shown and col.header not in tried
+                          and col.beneath in headers and headers.index(col.beneath) in shown),
+                         key=lambda i: cols[i].drop)
+        if not waiting:
+            return cols, body
+        moving = waiting[0]
+        tried.add(cols[moving].header)
+        hidden = {cols[i].header for i in range(len(cols)) if i not in shown and i != moving}
+        merged_cols, merged_body = _merge(cols, body, moving, headers.index(cols[moving].beneath))  # type: ignore[arg-type]
+        keep = [i for i, col in enumerate(merged_cols) if col.header not in hidden]
+        if _total(merged_cols, merged_body, keep, boxed) <= width:
+            cols, body = merged_cols, merged_body
+
+
+def _merge(cols: list[Col], body: list[list[Cell]], moving: int, target: int) -> tuple[list[Col], list[list[Cell]]]:
+    """``cols``/``body`` with column ``moving`` as a second line in column ``target``."""
+    kind: Kind = "identifier" if cols[target].kind in _WHOLE and cols[moving].kind in _WHOLE else "text"
+    new_cols = list(cols)
+    new_cols[target] = Col(f"{cols[target].header} / {cols[moving].header.lower()}", kind, cols[target].drop,
+                           cols[target].style)
+    new_body = []
+    for row in body:
+        row = list(row)
+        below = row[moving]
+        if below is not None and _plain(below) not in ("", "-"):
+            row[target] = Text.assemble(_as_text(row[target]), "\n", _as_text(below))
+        del row[moving]
+        new_body.append(row)
+    del new_cols[moving]
+    return new_cols, new_body
+
+
+def _as_text(cell: Cell) -> Text:
+    if isinstance(cell, Text):
+        return cell
+    try:
+        return Text.from_markup(cell or "-")
+    except Exception:
+        return Text(cell or "-")
+
+
 def _dropped_note(columns: Sequence[Col], shown: list[int], outside: list[int]) -> str | None:
     dropped = [col.header for i, col in enumerate(columns) if i not in shown and i not in outside and col.header]
     if not dropped:
@@ -107,6 +161,7 @@ def print_table(console: Console, columns: Sequence[Col], rows: Sequence[Sequenc
                 title: str | None = None, header: bool = True, boxed: bool = True,
                 caption: str | None = None) -> None:
     """Print ``rows`` as a table that fits ``console.width`` without cutting an identifier or a path."""
+    columns, rows = _stack(columns, rows, console.width, boxed)
     shown, outside = _layout(columns, rows, console.width, boxed)
     note = _dropped_note(columns, shown, outside)
     caption = "; ".join(part for part in (caption, note) if part) or None

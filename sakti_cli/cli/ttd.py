@@ -135,7 +135,10 @@ def tandatangani(
     out.step("membuka kunci penandatangan")
     signer = open_key(spec, passphrase_prompt)
     try:
-        moment = datetime.now(UTC)  # the clock pyHanko signs by
+        from sakti_cli.clock import ZONES
+
+        # the clock pyHanko signs by, in the office's zone for the messages
+        moment = datetime.now(UTC).astimezone(ws.zone if ws else ZONES["WIB"])
         # the office's checks (kantor periksa's); a key the office's CRL revoked signs nothing, at any level
         warnings = check_signer(ws, person, signer, moment) if ws else check_certificate(signer, moment)
         for warning in warnings:

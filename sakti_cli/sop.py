@@ -11,7 +11,7 @@ import string
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, ValidationInfo, field_validator, model_validator
 
 from sakti_cli.errors import ConfigError, NotFound
 from sakti_cli.rules.aturan import RESERVED_FIELDS, RULE_KINDS, SYSTEM_DATES, Rule, split_ref
@@ -179,11 +179,17 @@ class Service(_Strict):
         reqs = [r.kode for r in self.persyaratan]
         if len(set(reqs)) != len(reqs):
             raise ValueError("kode persyaratan ganda")
-        simple = {f.kode for f in self.isian if f.jenis != "daftar"}
-        unknown = [name for name in self.pemohon or [] if name not in simple]
-        if unknown:
-            raise ValueError(f"pemohon: {', '.join(unknown)} bukan kode isian (yang bukan daftar)")
         return self
+
+    @field_validator("pemohon")
+    @classmethod
+    def _applicant_fields(cls, value: list[str] | None, info: ValidationInfo) -> list[str] | None:
+        simple = {f.kode for f in info.data.get("isian") or [] if f.jenis != "daftar"}
+        unknown = [name for name in value or [] if name not in simple]
+        if unknown:
+            raise ValueError(f"{', '.join(unknown)} bukan kode isian (yang bukan daftar); pilih dari: "
+                             f"{', '.join(sorted(simple))}")
+        return value
 
     def applicant_name(self, data: dict[str, Any]) -> str | None:
         """The applicant's name as lists show it: the ``pemohon`` fields that are filled, joined by ' & '."""

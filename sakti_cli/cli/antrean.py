@@ -137,7 +137,7 @@ def setujui(out: Output,
             console.print("Tidak ada surat yang menunggu tanda tangan.")
             return
         for row in signed:
-            console.print(f"[green]TERBIT[/green] [bold]{row['nomor_surat']}[/bold]  {row['pdf']}")
+            console.print(f"[green]TERBIT[/green] [bold]{row['nomor_surat']}[/bold]  {row['pdf']}", soft_wrap=True)
         for row in failed:
             console.print(f"[red]GAGAL[/red]  [bold]{row['nomor_surat']}[/bold]  {row['error']['pesan']}")
             if row["error"].get("saran"):

@@ -74,13 +74,13 @@ def pulihkan(out: Output,
         from sakti_cli.id_format import waktu_singkat
 
         console.print(f"Cadangan {result['arsip']} (dibuat {waktu_singkat(result['dibuat'], None)}) dipulihkan ke "
-                      f"[bold]{result['ke']}[/bold]: {result['jumlah_berkas']} berkas diperiksa.")
+                      f"[bold]{result['ke']}[/bold]: {result['jumlah_berkas']} berkas diperiksa.", soft_wrap=True)
         if result["versi_format_register"] not in (None, result["versi_format_sekarang"]):  # None: no register yet
             console.print(f"Register dimigrasi dari format {result['versi_format_register']} ke "
                           f"{result['versi_format_sekarang']} (cadangan otomatis di data/cadangan/).")
         for warning in result["peringatan"]:
             console.print(f"[yellow]Peringatan:[/yellow] {warning}")
-        console.print(f"Pakai dengan: sakti --kantor {result['ke']} status ...")
+        console.print(f"Pakai dengan: sakti --kantor {result['ke']} status ...", soft_wrap=True)
 
     out.result(result, human)
 

@@ -104,7 +104,8 @@ def init(out: Output,
     payload = {"kantor": str(ws.root), "konfigurasi": str(ws.root / "sakti.toml"), "contoh": contoh}
 
     def human(console: Console) -> None:
-        console.print(f"Kantor dibuat di [bold]{ws.root}[/bold]" + (" (kantor contoh)." if contoh else "."))
+        console.print(f"Kantor dibuat di [bold]{ws.root}[/bold]" + (" (kantor contoh)." if contoh else "."),
+                      soft_wrap=True)
         console.print("Periksa kesiapannya dengan 'sakti kantor periksa' (kunci, sertifikat, akar tepercaya, "
                       "URL verifikasi); panduan: docs/PANDUAN-KANTOR.md.", markup=False)
 
@@ -162,7 +163,7 @@ def periksa(out: Output, json_out: JSON_OPT = False) -> None:
 
     def human(console: Console) -> None:
         if not findings:
-            console.print(f"[green]Kantor siap[/green]: tidak ada galat atau peringatan ({ws.root}).")
+            console.print(f"[green]Kantor siap[/green]: tidak ada galat atau peringatan ({ws.root}).", soft_wrap=True)
             return
         console.print(f"Kantor: {ws.root}", markup=False, soft_wrap=True)
         print_table(console, [Col("Tingkat", "identifier"), Col("Masalah"), Col("Yang harus dilakukan")],

@@ -55,13 +55,14 @@ def layanan(out: Output, kode: Annotated[str | None, typer.Argument(help="Kode l
         count = len(columns(service, []))
         out.result({"formulir": str(form.resolve()), "kolom": count},
                    lambda c: c.print(f"Formulir {service.nama} ({count} kolom) ditulis ke {form}. Isi, lalu: "
-                                     f"sakti daftar {service.kode} --data {form}"))
+                                     f"sakti daftar {service.kode} --data {form}", soft_wrap=True))
         return
     if lembar is not None:
         from sakti_cli.info_sheet import write_sheet
 
         written = write_sheet(ws, service, lembar)
-        out.result(written, lambda c: c.print(f"Lembar informasi {service.nama} ditulis ke {written['lembar']}."))
+        out.result(written, lambda c: c.print(f"Lembar informasi {service.nama} ditulis ke {written['lembar']}.",
+                                              soft_wrap=True))
         return
 
     def detail(console: Console) -> None:

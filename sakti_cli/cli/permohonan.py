@@ -260,32 +260,37 @@ def _data_tables(console: Console, data: dict[str, Any], service: Any) -> None:
     print_pairs(console, simple)
     for key, value in data.items():
         items = [item for item in value if isinstance(item, dict)] if isinstance(value, list) else []
-        if not items:
-            continue
-        spec = specs.get(key)
-        subs = [(sub.kode, sub.label) for sub in spec.butir] if spec is not None else []
-        for item in items:  # a key the SOP no longer names is still shown, under its code
-            subs += [(code, code) for code in item if code != "berkas" and code not in dict(subs)]
-        columns = [Col("No.", "number"), *(Col(label, "identifier" if code in _WHOLE_FIELDS else "text")
-                                           for code, label in subs)]
-        rows = [(str(number), *(escape(str(item.get(code) if item.get(code) is not None else "-")) for code, _ in subs))
-                for number, item in enumerate(items, 1)]
-        if any(item.get("berkas") for item in items):
-            columns.append(Col("Berkas"))
-            rows = [(*row, escape(", ".join(f"{code}={name}" for code, name in (item.get("berkas") or {}).items())
-                                  or "-")) for row, item in zip(rows, items, strict=True)]
-        title = f"{spec.label if spec is not None else key} ({key})"
-        if table_fits(console, columns, rows):
-            print_table(console, columns, rows, title=title)
-            continue
-        console.print(f"[bold]{escape(title)}[/bold]")  # too many columns for the screen: one person a block
-        for row in rows:
-            print_pairs(console, [(col.header, cell) for col, cell in zip(columns[1:], row[1:], strict=True)],
-                        title=f"{escape(spec.label if spec is not None else key)} {row[0]}",
-                        whole=[col.header for col in columns if col.kind == "identifier"])
+        if items:
+            _list_table(console, key, items, specs.get(key))
 
 
-_WHOLE_FIELDS = ("nik", "nomor_kk", "tanggal_lahir")  # never wrapped in a list table
+def _list_table(console: Console, key: str, items: list[dict[str, Any]], spec: Any) -> None:
+    """One list field (heirs, witnesses): a table with the SOP's labels, or one block a person when the
+    columns do not fit the screen."""
+    subs = [(sub.kode, sub.label) for sub in spec.butir] if spec is not None else []
+    whole = {sub.kode for sub in spec.butir if sub.jenis in _WHOLE_KINDS} if spec is not None else set()
+    for item in items:  # a key the SOP no longer names is still shown, under its code
+        subs += [(code, code) for code in item if code != "berkas" and code not in dict(subs)]
+    columns = [Col("No.", "number"), *(Col(label, "identifier" if code in whole else "text")
+                                       for code, label in subs)]
+    rows = [(str(number), *(escape(str(item.get(code) if item.get(code) is not None else "-")) for code, _ in subs))
+            for number, item in enumerate(items, 1)]
+    if any(item.get("berkas") for item in items):
+        columns.append(Col("Berkas"))
+        rows = [(*row, escape(", ".join(f"{code}={name}" for code, name in (item.get("berkas") or {}).items())
+                              or "-")) for row, item in zip(rows, items, strict=True)]
+    title = f"{spec.label if spec is not None else key} ({key})"
+    if table_fits(console, columns, rows):
+        print_table(console, columns, rows, title=title)
+        return
+    console.print(f"[bold]{escape(title)}[/bold]")  # too many columns for the screen: one person a block
+    for row in rows:
+        print_pairs(console, [(col.header, cell) for col, cell in zip(columns[1:], row[1:], strict=True)],
+                    title=f"{escape(spec.label if spec is not None else key)} {row[0]}",
+                    whole=[col.header for col in columns if col.kind == "identifier"])
+
+
+_WHOLE_KINDS = ("nik", "kk", "tanggal", "telepon", "angka")  # values never wrapped in a list table
 
 
 @command

@@ -87,11 +87,11 @@ def terbitkan(out: Output, reg: Annotated[str, typer.Argument(help="Nomor regist
             signer = payload["penandatangan"]
             console.print(f"[yellow]Menunggu tanda tangan:[/yellow] [bold]{payload['nomor_surat']}[/bold] "
                           f"({signer.get('jabatan') or signer.get('id')})")
-            console.print(f"PDF belum bertanda tangan: {payload['pdf']}")
+            console.print(f"PDF belum bertanda tangan: {payload['pdf']}", soft_wrap=True)
             console.print("Penandatangan: 'sakti ttd antrean', lalu 'sakti ttd setujui NOMOR'.", markup=False)
             return
         console.print(f"[green]Surat terbit:[/green] [bold]{payload['nomor_surat']}[/bold]")
-        console.print(f"PDF: {payload['pdf']}")
+        console.print(f"PDF: {payload['pdf']}", soft_wrap=True)
         console.print(f"Kode verifikasi: {payload['kode_verifikasi']}")
 
     out.result(payload, human)

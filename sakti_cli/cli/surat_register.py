@@ -95,7 +95,7 @@ def cetak(out: Output, nomor: NomorArg,
 
     def human(console: Console) -> None:
         console.print(f"Surat {result['nomor_surat']}: PDF cocok dengan register (SHA-256).")
-        console.print(f"Disalin ke: {result['ke']}" if result["ke"] else f"PDF: {result['pdf']}")
+        console.print(f"Disalin ke: {result['ke']}" if result["ke"] else f"PDF: {result['pdf']}", soft_wrap=True)
 
     out.result(result, human)
 

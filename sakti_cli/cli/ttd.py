@@ -160,7 +160,7 @@ def tandatangani(
 
     def human(console: Console) -> None:
         console.print(f"[green]Ditandatangani[/green] ({level}, kolom {field_name}) oleh {signer_cn}")
-        console.print(f"PDF: {target}")
+        console.print(f"PDF: {target}", soft_wrap=True)
 
     out.result(payload, human)
 
@@ -188,7 +188,7 @@ def sertifikat_demo(
                "sertifikat": str(made.signer_cert), "crl": str(made.crl), "sandi_demo": "demo"}
 
     def human(console: Console) -> None:
-        console.print(f"[green]Rantai demo dibuat[/green] di {folder} (sandi kunci: 'demo')")
+        console.print(f"[green]Rantai demo dibuat[/green] di {folder} (sandi kunci: 'demo')", soft_wrap=True)
         for label, key in (("Akar (percayai)", "akar"), ("Kunci + sertifikat", "kunci"),
                            ("Sertifikat", "sertifikat"), ("CRL akar", "crl")):
             console.print(f"  {label:20}{payload[key]}")

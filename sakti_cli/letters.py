@@ -296,8 +296,8 @@ def stored_pdf(ws: Workspace, letter: dict[str, Any]) -> Path:
     digest = sha256_file(path)
     if digest != letter.get("sha256"):
         raise RegisterCorrupt(
-            f"PDF surat {number} di {path} tidak sama dengan yang diterbitkan: SHA-256 {digest[:16]}… "
-            f"tidak cocok dengan register ({str(letter.get('sha256'))[:16]}…).",
+            f"PDF surat {number} di {path} tidak sama dengan yang diterbitkan: SHA-256 {digest} "
+            f"tidak cocok dengan register ({letter.get('sha256')}).",
             saran="Berkas itu telah diubah atau rusak: jangan dicetak; pulihkan dari cadangan.",
         )
     return path

@@ -191,7 +191,7 @@ def sertifikat_demo(
         console.print(f"[green]Rantai demo dibuat[/green] di {folder} (sandi kunci: 'demo')", soft_wrap=True)
         for label, key in (("Akar (percayai)", "akar"), ("Kunci + sertifikat", "kunci"),
                            ("Sertifikat", "sertifikat"), ("CRL akar", "crl")):
-            console.print(f"  {label:20}{payload[key]}")
+            console.print(f"  {label:20}{payload[key]}", soft_wrap=True)
         console.print("Untuk kantor: salin ke pki/, isi verifikasi.akar_tepercaya dan tte.crl di sakti.toml.",
                       markup=False)
 

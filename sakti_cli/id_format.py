@@ -26,6 +26,9 @@ _BULAN = (
     "Desember",
 )
 
+# "Agu", "Okt", "Des": the first three letters of each name are the usual Indonesian short forms
+_BULAN_SINGKAT = tuple(name[:3] for name in _BULAN)
+
 HARI = ("Senin", "Selasa", "Rabu", "Kamis", "Jumat", "Sabtu", "Minggu")  # date.weekday() order
 
 _ROMAWI = ("I", "II", "III", "IV", "V", "VI", "VII", "VIII", "IX", "X", "XI", "XII")
@@ -95,6 +98,33 @@ def hari_tanggal_indonesia(tanggal: _dt.date | str) -> str:
     text = tanggal_indonesia(tanggal)
     day = _dt.date.fromisoformat(tanggal.strip()) if isinstance(tanggal, str) else tanggal
     return f"{HARI[day.weekday()]}, {text}"
+
+
+def waktu_singkat(moment: _dt.datetime | str | None, zone: _dt.tzinfo | None) -> str:
+    """The one form of a moment for people: ``"2 Des 2026 01.04 WIB"``, in the office's zone.
+
+    ``moment`` may be an ISO 8601 text as the register stores it; a naive moment is taken as UTC (what
+    pyHanko and the certificates carry); ``None`` or an empty text gives ``"-"``. Without ``zone`` (a
+    backup's moment read away from its office) the moment keeps the zone it was written in."""
+    if moment is None or moment == "":
+        return "-"
+    if isinstance(moment, str):
+        text = moment
+        try:
+            moment = _dt.datetime.fromisoformat(text.strip())
+        except ValueError:
+            return text  # not a moment: shown as stored rather than hidden
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=_dt.UTC)
+    if zone is None:
+        from sakti_cli.clock import ZONES
+
+        offset = moment.utcoffset()
+        zone = next((z for z in ZONES.values() if z.utcoffset(None) == offset), moment.tzinfo)
+    local = moment.astimezone(zone)
+    name = local.tzname() or ""
+    return (f"{local.day} {_BULAN_SINGKAT[local.month - 1]} {local.year} {local.hour:02d}.{local.minute:02d}"
+            f"{' ' + name if name else ''}")
 
 
 def _ratusan(n: int) -> list[str]:

@@ -218,7 +218,9 @@ def queue_rows(ws: Workspace, register: Register, signatory_id: str | None = Non
     """``ttd antrean``: what the signatory reviews: number, applicant, service, who prepared it and when,
     the unsigned PDF to read. The NIK is returned whole; the CLI masks it unless revealed."""
     from sakti_cli.applications import find_application
+    from sakti_cli.sop import applicant_namer
 
+    applicant = applicant_namer(ws.sop_dir)
     rows = []
     with register.transaction() as txn:
         for letter in waiting_letters(txn, signatory_id):
@@ -229,7 +231,7 @@ def queue_rows(ws: Workspace, register: Register, signatory_id: str | None = Non
             signer = letter.get("penandatangan") or {}
             rows.append({
                 "nomor_surat": letter["nomor_surat"], "nomor_registrasi": letter["nomor_registrasi"],
-                "nama": data.get("nama"), "nik": data.get("nik"), "layanan": letter["layanan"],
+                "nama": applicant(letter["layanan"], data), "nik": data.get("nik"), "layanan": letter["layanan"],
                 "nama_layanan": letter.get("nama_layanan") or letter["layanan"],
                 "disiapkan_oleh": letter.get("disiapkan_oleh"), "disiapkan": letter.get("disiapkan"),
                 "penandatangan": signer.get("id"), "nama_penandatangan": signer.get("nama"),
@@ -315,8 +317,8 @@ def stored_pdf(ws: Workspace, letter: dict[str, Any]) -> Path:
     digest = sha256_file(path)
     if digest != letter.get("sha256"):
         raise RegisterCorrupt(
-            f"PDF surat {number} di {path} tidak sama dengan yang diterbitkan: SHA-256 {digest[:16]}… "
-            f"tidak cocok dengan register ({str(letter.get('sha256'))[:16]}…).",
+            f"PDF surat {number} di {path} tidak sama dengan yang diterbitkan: SHA-256 {digest} "
+            f"tidak cocok dengan register ({letter.get('sha256')}).",
             saran="Berkas itu telah diubah atau rusak: jangan dicetak; pulihkan dari cadangan.",
         )
     return path

@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING, Any
 
 from sakti_cli.errors import ConfigError, EnvironmentProblem, FileUnreadable, SigningKeyError, StateConflict
 from sakti_cli.findings import Finding, galat, peringatan
+from sakti_cli.id_format import waktu_singkat
 from sakti_cli.verify import quiet_library_logs
 
 if TYPE_CHECKING:
@@ -296,14 +297,17 @@ def certificate_findings(signer_or_cert: Any, at: datetime, *, trust_roots: list
     mulai, akhir = cert.not_valid_before_utc, cert.not_valid_after_utc
     found: list[Finding] = []
     if at < mulai:
-        found.append(galat("SERTIFIKAT_BELUM_BERLAKU", f"Sertifikat {nama} belum berlaku (mulai {mulai:%Y-%m-%d %H:%M} "
-                           "UTC)", "Periksa jam komputer, atau tunggu sampai sertifikat berlaku."))
+        found.append(galat("SERTIFIKAT_BELUM_BERLAKU", f"Sertifikat {nama} belum berlaku (mulai "
+                           f"{waktu_singkat(mulai, at.tzinfo or UTC)})",
+                           "Periksa jam komputer, atau tunggu sampai sertifikat berlaku."))
     elif at > akhir:
-        found.append(galat("SERTIFIKAT_KEDALUWARSA", f"Sertifikat {nama} sudah kedaluwarsa sejak {akhir:%Y-%m-%d}",
+        found.append(galat("SERTIFIKAT_KEDALUWARSA", f"Sertifikat {nama} sudah kedaluwarsa sejak "
+                           f"{waktu_singkat(akhir, at.tzinfo or UTC)}",
                            "Minta perpanjangan sertifikat elektronik ke penerbitnya (BSrE)."))
     elif akhir - at <= timedelta(days=WARN_DAYS):
         found.append(peringatan("SERTIFIKAT_SEGERA_KEDALUWARSA", f"Sertifikat {nama} akan kedaluwarsa dalam "
-                                f"{(akhir - at).days} hari ({akhir:%Y-%m-%d}); segera ajukan perpanjangan.",
+                                f"{(akhir - at).days} hari ({waktu_singkat(akhir, at.tzinfo or UTC)}); segera ajukan "
+                                "perpanjangan.",
                                 "Ajukan perpanjangan ke penerbit sertifikat sekarang; prosesnya butuh waktu."))
     if _is_ca(cert):
         found.append(galat("SERTIFIKAT_CA", f"Sertifikat {nama} adalah sertifikat CA (penerbit), bukan sertifikat "
@@ -414,8 +418,8 @@ def certificate_summary(cert_or_signer: Any, at: datetime, trust_roots: list[Any
         "nama": _common_name(cert),
         "penerbit": cert.issuer.rfc4514_string(),
         "nomor_seri": format(cert.serial_number, "x"),
-        "berlaku_mulai": start.isoformat(),
-        "berlaku_sampai": end.isoformat(),
+        "berlaku_mulai": start.astimezone(at.tzinfo).isoformat(),  # in the caller's zone (the office's)
+        "berlaku_sampai": end.astimezone(at.tzinfo).isoformat(),
         "sisa_hari": (end - at).days,
         "status": status,
         "ca": is_ca,

@@ -11,7 +11,7 @@ import string
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, ValidationInfo, field_validator, model_validator
 
 from sakti_cli.errors import ConfigError, NotFound
 from sakti_cli.rules.aturan import RESERVED_FIELDS, RULE_KINDS, SYSTEM_DATES, Rule, split_ref
@@ -151,6 +151,9 @@ class Service(_Strict):
         "jabatan penanda tangan"))
     standar_pelayanan: ServiceStandard
     isian: list[FieldSpec] = Field(min_length=1)
+    pemohon: list[str] | None = Field(None, min_length=1, description=(
+        "isian yang menamai pemohon di daftar permohonan dan antrean tanda tangan, mis. [nama_suami, "
+        "nama_istri] (digabung dengan ' & '); kosong: isian 'nama'"))
     persyaratan: list[Requirement] = Field(min_length=1)
     aturan: list[Rule] = Field(default_factory=list, description="aturan data yang diperiksa 'sakti periksa'")
 
@@ -177,6 +180,21 @@ class Service(_Strict):
         if len(set(reqs)) != len(reqs):
             raise ValueError("kode persyaratan ganda")
         return self
+
+    @field_validator("pemohon")
+    @classmethod
+    def _applicant_fields(cls, value: list[str] | None, info: ValidationInfo) -> list[str] | None:
+        simple = {f.kode for f in info.data.get("isian") or [] if f.jenis != "daftar"}
+        unknown = [name for name in value or [] if name not in simple]
+        if unknown:
+            raise ValueError(f"{', '.join(unknown)} bukan kode isian (yang bukan daftar); pilih dari: "
+                             f"{', '.join(sorted(simple))}")
+        return value
+
+    def applicant_name(self, data: dict[str, Any]) -> str | None:
+        """The applicant's name as lists show it: the ``pemohon`` fields that are filled, joined by ' & '."""
+        names = [str(data[name]).strip() for name in self.pemohon or ["nama"] if str(data.get(name) or "").strip()]
+        return " & ".join(names) or None
 
     def field(self, code: str) -> FieldSpec | None:
         return next((f for f in self.isian if f.kode == code), None)
@@ -422,6 +440,25 @@ def load_service(sop_dir: Path, code: str) -> Service:
         known = ", ".join(p.stem for p in list_service_files(sop_dir)) or "(tidak ada)"
         raise NotFound(f"Layanan '{code}' tidak dikenal.", saran=f"Layanan yang ada: {known}.")
     return load_service_file(path)
+
+
+def applicant_namer(sop_dir: Path) -> Any:
+    """``name(service_code, data)`` for lists of many applications: each SOP read once; a service whose
+    SOP is gone or broken (reported by 'sakti sop periksa') names its applicant by the ``nama`` field."""
+    from sakti_cli.errors import SaktiError
+
+    services: dict[str, Service | None] = {}
+
+    def name(code: str, data: dict[str, Any]) -> str | None:
+        if code not in services:
+            try:
+                services[code] = load_service(sop_dir, code)
+            except SaktiError:
+                services[code] = None
+        service = services[code]
+        return service.applicant_name(data) if service else (str(data.get("nama") or "") or None)
+
+    return name
 
 
 def service_schema() -> dict[str, Any]:

@@ -88,7 +88,7 @@ def verify_file(ws: Workspace, register: Register, pdf: Path) -> dict[str, Any]:
         "register": register_state,
         "surat": letter_summary(letter) if letter else None,
         "revisi_setelah_ttd": later,
-        "tanda_tangan": [s.to_dict() for s in found.signatures],
+        "tanda_tangan": [s.to_dict(ws.zone) for s in found.signatures],
     }
 
 

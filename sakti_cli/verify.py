@@ -14,7 +14,7 @@ import io
 import logging
 from dataclasses import asdict, dataclass, field
 from dataclasses import field as _field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, tzinfo
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -94,10 +94,12 @@ class SignatureReport:
     def ok(self) -> bool:
         return self.pesan is None
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self, zone: tzinfo | None = None) -> dict[str, Any]:
+        """Times in ISO 8601, in ``zone`` when given (the office's, for JSON people's tools read)."""
         data = asdict(self)
-        data["signing_time"] = self.signing_time.isoformat() if self.signing_time else None
-        data["timestamp_time"] = self.timestamp_time.isoformat() if self.timestamp_time else None
+        for key in ("signing_time", "timestamp_time"):
+            moment = getattr(self, key)
+            data[key] = (moment.astimezone(zone) if zone else moment).isoformat() if moment else None
         data["ok"] = self.ok
         return data
 

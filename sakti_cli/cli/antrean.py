@@ -11,10 +11,11 @@ from typing import Annotated, Any
 
 import typer
 from rich.console import Console
-from rich.table import Table
+from rich.markup import escape
 
 from sakti_cli.cli.output import Output
 from sakti_cli.cli.state import GLOBALS, JSON_OPT, Negative, command, passphrase_prompt, register_for, workspace
+from sakti_cli.cli.tables import Col, print_table
 
 ttd_app = typer.Typer(help="Antrean tanda tangan: surat yang disiapkan petugas, ditandatangani penandatangan.",
                       no_args_is_help=True, rich_markup_mode=None)
@@ -50,31 +51,24 @@ def antrean(out: Output, penandatangan: Annotated[str | None, typer.Option(
         if not rows:
             console.print("Tidak ada surat yang menunggu tanda tangan.")
             return
-        table = Table(title=f"Menunggu tanda tangan ({len(rows)})")
-        signers = {row["penandatangan"] for row in rows}
-        columns = ["Nomor surat / registrasi, layanan", "Pemohon (NIK)", "Disiapkan"]
-        if len(signers) > 1:
-            columns.append("Penandatangan")
-        for col in columns:
-            table.add_column(col, overflow="fold", min_width=16 if col.startswith("Pemohon") else None)
-        for row in rows:
-            cells = [f"{row['nomor_surat']}\n{row['nomor_registrasi']}, {row['layanan']}",
-                     f"{row['nama'] or '-'}\n{row['nik'] or '-'}",
-                     f"{row['disiapkan_oleh'] or '-'}\n{_short_time(row['disiapkan'])}"]
-            table.add_row(*cells, *([row["penandatangan"] or "-"] if len(signers) > 1 else []))
-        console.print(table)
+        from sakti_cli.id_format import waktu_singkat
+
+        several = len({row["penandatangan"] for row in rows}) > 1
+        columns = [Col("Nomor surat / registrasi", "identifier"),
+                   Col("Layanan", "identifier", drop=3, beneath="Disiapkan"),
+                   Col("Pemohon (NIK)"), Col("Disiapkan", "time", drop=2),
+                   *([Col("Penandatangan", "identifier", drop=1)] if several else [])]
+        print_table(console, columns, [
+            (f"{row['nomor_surat']}\n{row['nomor_registrasi']}", row["layanan"],
+             escape(f"{row['nama'] or '-'}\n{row['nik'] or '-'}"),
+             f"{waktu_singkat(row['disiapkan'], ws.zone)}\n{escape(row['disiapkan_oleh'] or '-')}",
+             *([row["penandatangan"] or "-"] if several else [])) for row in rows],
+            title=f"Menunggu tanda tangan ({len(rows)})")
         console.print("PDF untuk dibaca sebelum ditandatangani:")
         for row in rows:
             console.print(f"  {row['nomor_surat']}  {row['pdf']}", markup=False, soft_wrap=True)
 
     out.result(payload, human)
-
-
-def _short_time(value: str | None) -> str:
-    """``2026-11-22T09:30:00+07:00`` -> ``22-11-2026 09:30``."""
-    if not value or len(value) < 16:
-        return value or "-"
-    return f"{value[8:10]}-{value[5:7]}-{value[:4]} {value[11:16]}"
 
 
 class _Bar:
@@ -143,7 +137,7 @@ def setujui(out: Output,
             console.print("Tidak ada surat yang menunggu tanda tangan.")
             return
         for row in signed:
-            console.print(f"[green]TERBIT[/green] [bold]{row['nomor_surat']}[/bold]  {row['pdf']}")
+            console.print(f"[green]TERBIT[/green] [bold]{row['nomor_surat']}[/bold]  {row['pdf']}", soft_wrap=True)
         for row in failed:
             console.print(f"[red]GAGAL[/red]  [bold]{row['nomor_surat']}[/bold]  {row['error']['pesan']}")
             if row["error"].get("saran"):

@@ -7,7 +7,7 @@ from typing import Annotated, Any
 
 import typer
 from rich.console import Console
-from rich.table import Table
+from rich.markup import escape
 
 from sakti_cli.cli.output import Output
 from sakti_cli.cli.state import (
@@ -20,6 +20,7 @@ from sakti_cli.cli.state import (
     register_for,
     workspace,
 )
+from sakti_cli.cli.tables import Col, print_table
 
 
 def register(app: typer.Typer) -> None:
@@ -80,34 +81,39 @@ def pulihkan(out: Output,
     result = restore_backup(berkas, ke, actor=clerk_name(None, GLOBALS.petugas), prompt=passphrase_prompt)
 
     def human(console: Console) -> None:
-        console.print(f"Cadangan {result['arsip']} (dibuat {result['dibuat']}) dipulihkan ke "
-                      f"[bold]{result['ke']}[/bold]: {result['jumlah_berkas']} berkas diperiksa.")
+        from sakti_cli.id_format import waktu_singkat
+
+        console.print(f"Cadangan {result['arsip']} (dibuat {waktu_singkat(result['dibuat'], None)}) dipulihkan ke "
+                      f"[bold]{result['ke']}[/bold]: {result['jumlah_berkas']} berkas diperiksa.", soft_wrap=True)
         if result["versi_format_register"] not in (None, result["versi_format_sekarang"]):  # None: no register yet
             console.print(f"Register dimigrasi dari format {result['versi_format_register']} ke "
                           f"{result['versi_format_sekarang']} (cadangan otomatis di data/cadangan/).")
         for warning in result["peringatan"]:
             console.print(f"[yellow]Peringatan:[/yellow] {warning}")
-        console.print(f"Pakai dengan: sakti --kantor {result['ke']} status ...")
+        console.print(f"Pakai dengan: sakti --kantor {result['ke']} status ...", soft_wrap=True)
 
     out.result(result, human)
 
 
-def _purge_table(console: Console, result: dict[str, Any], verb: str) -> None:
-    table = Table(title=f"{verb}: pindaian permohonan selesai yang tidak berubah sejak sebelum {result['batas']}")
-    for col in ("Registrasi", "Status", "Perubahan terakhir", "Berkas", "Ukuran"):
-        table.add_column(col)
-    for item in result["permohonan"]:
-        table.add_row(item["nomor_registrasi"], item["status"], item["diubah"] or "-",
-                      ", ".join(item["berkas"]) or "(sisa berkas)", _size(int(item["ukuran"])))
-    console.print(table)
+def _purge_table(console: Console, result: dict[str, Any], verb: str, zone: Any) -> None:
+    from sakti_cli.id_format import waktu_singkat
+
+    print_table(console, [Col("Registrasi", "identifier"), Col("Status", "identifier", drop=2),
+                          Col("Perubahan terakhir", "time", drop=1), Col("Berkas", "path"),
+                          Col("Ukuran", "number")],
+                [(item["nomor_registrasi"], item["status"], waktu_singkat(item["diubah"], zone),
+                  escape(", ".join(item["berkas"])) or "(sisa berkas)", _size(int(item["ukuran"])))
+                 for item in result["permohonan"]],
+                title=f"{verb}: pindaian permohonan selesai yang lewat masa simpan")
+    console.print(f"Tidak berubah sejak sebelum: {waktu_singkat(result['batas'], zone)}")
 
 
-def _purge_agreed(out: Output, preview: dict[str, Any]) -> bool:
+def _purge_agreed(out: Output, preview: dict[str, Any], zone: Any) -> bool:
     """Deleting scans cannot be undone: the person at the terminal sees the list and says yes."""
     if not preview["jumlah"]:
         return True
     if not out.json_mode:
-        _purge_table(out.err, preview, "Akan dihapus")
+        _purge_table(out.err, preview, "Akan dihapus", zone)
     days = preview["lebih_dari"]
     return confirmed(f"Hapus {preview['jumlah_berkas']} berkas pindaian dari {preview['jumlah']} permohonan "
                      "selesai (tidak dapat dibatalkan)?", False,
@@ -130,13 +136,14 @@ def bersihkan(out: Output,
     from sakti_cli.retention import purge_scans
 
     ws = workspace()
-    if not uji and not ya and not _purge_agreed(out, purge_scans(ws, register_for(ws), lebih_dari, dry_run=True)):
+    if not uji and not ya and not _purge_agreed(out, purge_scans(ws, register_for(ws), lebih_dari, dry_run=True),
+                                                ws.zone):
         out.err.print("Tidak jadi: tidak ada pindaian yang dihapus.")
         raise Negative
     result = purge_scans(ws, register_for(ws), lebih_dari, dry_run=uji)
 
     def human(console: Console) -> None:
-        _purge_table(console, result, "Akan dihapus" if uji else "Dihapus")
+        _purge_table(console, result, "Akan dihapus" if uji else "Dihapus", ws.zone)
         if uji:
             console.print(f"Uji saja: tidak ada yang dihapus ({result['jumlah']} permohonan). "
                           f"Jalankan tanpa --uji untuk menghapus.")

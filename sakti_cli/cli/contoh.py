@@ -34,7 +34,7 @@ def contoh(out: Output,
     layanan = kode.removesuffix("-gagal")
 
     def human(console: Console) -> None:
-        console.print(f"Contoh {kode} ditulis ke {written.parent}.")
-        console.print(f"Coba: sakti daftar {layanan} --data {written}")
+        console.print(f"Contoh {kode} ditulis ke {written.parent}.", soft_wrap=True)
+        console.print(f"Coba: sakti daftar {layanan} --data {written}", soft_wrap=True)
 
     out.result({"contoh": kode, "layanan": layanan, "data": str(written.resolve())}, human)

@@ -63,9 +63,10 @@ def demo(out: Output, json_out: JSON_OPT = False) -> None:
     def human(console: Console) -> None:
         console.print(f"[green]Demo selesai[/green] dalam {elapsed} detik.")
         console.print(f"Surat     : [bold]{letter['nomor_surat']}[/bold] ({'SAH' if check['sah'] else 'TIDAK SAH'})")
-        console.print(f"PDF       : {result['pdf']}")
-        console.print(f"Kantor    : {ws.root}")
-        console.print(f"Sandi kunci demo: '{DEMO_PASSPHRASE}'. Coba: sakti --kantor {ws.root} status {reg}")
+        console.print(f"PDF       : {result['pdf']}", soft_wrap=True)
+        console.print(f"Kantor    : {ws.root}", soft_wrap=True)
+        console.print(f"Sandi kunci demo: '{DEMO_PASSPHRASE}'. Coba: sakti --kantor {ws.root} status {reg}",
+                      soft_wrap=True)
 
     out.result(payload, human, ok=check["sah"])
     if not check["sah"]:

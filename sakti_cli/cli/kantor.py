@@ -8,11 +8,11 @@ from typing import Annotated, Any
 
 import typer
 from rich.console import Console
-from rich.table import Table
 from rich.text import Text
 
 from sakti_cli.cli.output import Output
 from sakti_cli.cli.state import GLOBALS, JSON_OPT, Negative, command, workspace
+from sakti_cli.cli.tables import Col, print_pairs, print_table
 from sakti_cli.errors import UsageError
 
 kantor_app = typer.Typer(help="Kantor yang dipakai: tampilkan (tanpa subperintah) atau periksa kesiapannya.",
@@ -104,7 +104,8 @@ def init(out: Output,
     payload = {"kantor": str(ws.root), "konfigurasi": str(ws.root / "sakti.toml"), "contoh": contoh}
 
     def human(console: Console) -> None:
-        console.print(f"Kantor dibuat di [bold]{ws.root}[/bold]" + (" (kantor contoh)." if contoh else "."))
+        console.print(f"Kantor dibuat di [bold]{ws.root}[/bold]" + (" (kantor contoh)." if contoh else "."),
+                      soft_wrap=True)
         console.print("Periksa kesiapannya dengan 'sakti kantor periksa' (kunci, sertifikat, akar tepercaya, "
                       "URL verifikasi); panduan: docs/PANDUAN-KANTOR.md.", markup=False)
 
@@ -136,16 +137,14 @@ def kantor(out: Output, ctx: typer.Context, json_out: JSON_OPT = False) -> None:
     }
 
     def human(console: Console) -> None:
-        table = Table(show_header=False, box=None)
-        table.add_row("Kantor", str(ws.root))
-        table.add_row("Ditemukan lewat", ws.found_by)
-        table.add_row("Kecamatan", f"{office.kecamatan}, Kabupaten {office.kabupaten}")
-        table.add_row("Zona waktu", office.zona_waktu)
-        table.add_row("Desa/kelurahan", ", ".join(office.desa))
-        for person in ws.config.penandatangan:
-            table.add_row("Penandatangan", f"{person.id}: {person.peran} {person.jabatan} ({person.nama})")
-        table.add_row("Petugas", str(payload["petugas"]))
-        console.print(table)
+        pairs: list[tuple[str, Any]] = [
+            ("Kantor", Text(str(ws.root))), ("Ditemukan lewat", Text(ws.found_by)),
+            ("Kecamatan", Text(f"{office.kecamatan}, Kabupaten {office.kabupaten}")),
+            ("Zona waktu", office.zona_waktu), ("Desa/kelurahan", Text(", ".join(office.desa))),
+            *(("Penandatangan", Text(f"{person.id}: {person.peran} {person.jabatan} ({person.nama})"))
+              for person in ws.config.penandatangan),
+            ("Petugas", Text(str(payload["petugas"])))]
+        print_pairs(console, pairs, whole=("Kantor",))
 
     out.result(payload, human)
 
@@ -164,16 +163,14 @@ def periksa(out: Output, json_out: JSON_OPT = False) -> None:
 
     def human(console: Console) -> None:
         if not findings:
-            console.print(f"[green]Kantor siap[/green]: tidak ada galat atau peringatan ({ws.root}).")
+            console.print(f"[green]Kantor siap[/green]: tidak ada galat atau peringatan ({ws.root}).", soft_wrap=True)
             return
-        table = Table(title=f"Pemeriksaan kantor {ws.root}: {len(errors)} galat, "
-                      f"{len(findings) - len(errors)} peringatan")
-        for column in ("Tingkat", "Masalah", "Yang harus dilakukan"):
-            table.add_column(column, overflow="fold")
-        for item in findings:
-            level = "[red]galat[/red]" if item.tingkat == "galat" else "[yellow]peringatan[/yellow]"
-            table.add_row(level, Text(item.pesan), Text(item.saran))  # sakti.toml's [bagian] is no markup
-        console.print(table)
+        console.print(f"Kantor: {ws.root}", markup=False, soft_wrap=True)
+        print_table(console, [Col("Tingkat", "identifier"), Col("Masalah"), Col("Yang harus dilakukan")],
+                    [("[red]galat[/red]" if item.tingkat == "galat" else "[yellow]peringatan[/yellow]",
+                      Text(item.pesan), Text(item.saran))  # sakti.toml's [bagian] is no markup
+                     for item in findings],
+                    title=f"Pemeriksaan kantor: {len(errors)} galat, {len(findings) - len(errors)} peringatan")
 
     out.result(payload, human, ok=not errors)
     if errors:

@@ -7,10 +7,10 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
-from rich.table import Table
 
 from sakti_cli.cli.output import Output
 from sakti_cli.cli.state import JSON_OPT, command, workspace
+from sakti_cli.cli.tables import Col, print_table
 from sakti_cli.errors import InputError
 
 
@@ -39,12 +39,10 @@ def layanan(out: Output, kode: Annotated[str | None, typer.Argument(help="Kode l
                  "biaya": s.standar_pelayanan.biaya} for s in services.values()]
 
         def listing(console: Console) -> None:
-            table = Table(title="Layanan")
-            for col in ("Kode", "Layanan", "Jangka waktu", "Biaya"):
-                table.add_column(col)
-            for row in rows:
-                table.add_row(row["kode"], row["nama"], row["jangka_waktu"], row["biaya"])
-            console.print(table)
+            print_table(console, [Col("Kode", "identifier"), Col("Layanan"), Col("Jangka waktu", drop=2),
+                                  Col("Biaya", drop=1)],
+                        [(row["kode"], row["nama"], row["jangka_waktu"], row["biaya"]) for row in rows],
+                        title="Layanan")
 
         out.result({"layanan": rows}, listing)
         return
@@ -57,13 +55,14 @@ def layanan(out: Output, kode: Annotated[str | None, typer.Argument(help="Kode l
         count = len(columns(service, []))
         out.result({"formulir": str(form.resolve()), "kolom": count},
                    lambda c: c.print(f"Formulir {service.nama} ({count} kolom) ditulis ke {form}. Isi, lalu: "
-                                     f"sakti daftar {service.kode} --data {form}"))
+                                     f"sakti daftar {service.kode} --data {form}", soft_wrap=True))
         return
     if lembar is not None:
         from sakti_cli.info_sheet import write_sheet
 
         written = write_sheet(ws, service, lembar)
-        out.result(written, lambda c: c.print(f"Lembar informasi {service.nama} ditulis ke {written['lembar']}."))
+        out.result(written, lambda c: c.print(f"Lembar informasi {service.nama} ditulis ke {written['lembar']}.",
+                                              soft_wrap=True))
         return
 
     def detail(console: Console) -> None:
@@ -71,9 +70,7 @@ def layanan(out: Output, kode: Annotated[str | None, typer.Argument(help="Kode l
         console.print(f"[bold]{service.nama}[/bold] ({service.kode})")
         console.print(f"Jangka waktu: {std.jangka_waktu.teks}   Biaya: {std.biaya}")
         console.print(f"Produk: {std.produk}")
-        reqs = Table(title="Persyaratan")
-        for col in ("Kode", "Persyaratan", "Wajib", "Jenis berkas", "Jumlah", "Maks."):
-            reqs.add_column(col)
+        req_rows = []
         made_required = {code: rule.kode for rule in service.aturan for code in rule.wajibkan}
         for req in [*service.persyaratan, *(service.requirement(f"{s.kode}.{r.kode}")
                                             for s, r in service.item_requirements())]:
@@ -83,28 +80,27 @@ def layanan(out: Output, kode: Annotated[str | None, typer.Argument(help="Kode l
                                              else "tidak")
             kinds = "asli, diperlihatkan" if req.asli else ", ".join(k.upper() for k in req.jenis_berkas)
             count = f"{req.jumlah_min}-{req.jumlah_maks}" if req.jumlah_maks > 1 else "1"
-            reqs.add_row(req.kode, req.nama, wajib, kinds, "-" if req.asli else count,
-                         "-" if req.asli else f"{req.ukuran_maks_kb} KB")
-        console.print(reqs)
-        fields = Table(title="Isian data pemohon (--data)")
-        for col in ("Kolom", "Keterangan", "Jenis", "Wajib"):
-            fields.add_column(col)
+            req_rows.append((req.kode, req.nama, wajib, kinds, "-" if req.asli else count,
+                             "-" if req.asli else f"{req.ukuran_maks_kb} KB"))
+        print_table(console, [Col("Kode", "identifier"), Col("Persyaratan"), Col("Wajib"),
+                              Col("Jenis berkas", drop=2), Col("Jumlah", "number", drop=3),
+                              Col("Maks.", "number", drop=1)], req_rows, title="Persyaratan")
+        field_rows = []
         for spec in service.isian:
             kind = spec.jenis + (f" ({'/'.join(spec.pilihan)})" if spec.pilihan else "")
             if spec.jenis == "daftar":
                 kind += ": " + ", ".join(sub.kode for sub in spec.butir)
                 if spec.persyaratan:
                     kind += "; berkas per butir: " + ", ".join(r.kode for r in spec.persyaratan)
-            fields.add_row(spec.kode, spec.label, kind, "ya" if spec.wajib else "tidak")
-        console.print(fields)
+            field_rows.append((spec.kode, spec.label, kind, "ya" if spec.wajib else "tidak"))
+        print_table(console, [Col("Kolom", "identifier"), Col("Keterangan"), Col("Jenis"), Col("Wajib", drop=1)],
+                    field_rows, title="Isian data pemohon (--data)")
         if service.aturan:
-            rules = Table(title="Aturan yang diperiksa 'sakti periksa'")
-            for col in ("Kode", "Aturan", "Jenis", "Bila tidak terpenuhi"):
-                rules.add_column(col)
-            for rule in service.aturan:
-                effect = rule.akibat + (f": {', '.join(rule.wajibkan)}" if rule.wajibkan else "")
-                rules.add_row(rule.kode, rule.nama, rule.jenis, effect)
-            console.print(rules)
+            print_table(console, [Col("Kode", "identifier"), Col("Aturan"), Col("Jenis", "identifier", drop=1),
+                                  Col("Bila tidak terpenuhi")],
+                        [(rule.kode, rule.nama, rule.jenis,
+                          rule.akibat + (f": {', '.join(rule.wajibkan)}" if rule.wajibkan else ""))
+                         for rule in service.aturan], title="Aturan yang diperiksa 'sakti periksa'")
         console.print("Prosedur:")
         for number, step in enumerate(std.prosedur, 1):
             console.print(f"  {number}. {step}")

@@ -9,10 +9,10 @@ from typing import Annotated, Any
 import typer
 from rich.console import Console
 from rich.markup import escape
-from rich.table import Table
 
 from sakti_cli.cli.output import Output
 from sakti_cli.cli.state import GLOBALS, JSON_OPT, Negative, command, register_for, workspace
+from sakti_cli.cli.tables import Col, print_pairs, print_table, table_fits
 from sakti_cli.errors import FileUnreadable, InputError
 
 STATUS_STYLE = {"OK": "green", "KURANG": "yellow", "TIDAK_VALID": "red"}
@@ -219,13 +219,10 @@ def daftar(out: Output, layanan: Annotated[str, typer.Argument(help="Kode layana
 
 
 def _check_table(console: Console, reg: str, lines: list[Any], complete: bool, steps: list[str]) -> None:
-    table = Table(title=f"Pemeriksaan {reg}")
-    for col in ("Kode", "Persyaratan", "Status", "Keterangan"):
-        table.add_column(col)
-    for line in lines:
-        table.add_row(line.kode, line.syarat, f"[{STATUS_STYLE.get(line.status, 'white')}]{line.status}[/]",
-                      escape(line.pesan))
-    console.print(table)
+    print_table(console, [Col("Kode", "identifier"), Col("Persyaratan", drop=1), Col("Status", "identifier"),
+                          Col("Keterangan")],
+                [(line.kode, line.syarat, f"[{STATUS_STYLE.get(line.status, 'white')}]{line.status}[/]",
+                  escape(line.pesan)) for line in lines], title=f"Pemeriksaan {reg}")
     if complete:
         console.print(f"[green]LENGKAP[/green]: surat dapat diterbitkan dengan 'sakti terbitkan {reg}'.")
     else:
@@ -326,23 +323,28 @@ def permohonan(out: Output,
     """Daftar permohonan."""
     from sakti_cli.applications import list_applications
     from sakti_cli.id_format import mask_nik
+    from sakti_cli.sop import applicant_namer
 
     ws = workspace()
     records = list_applications(register_for(ws), status_filter, layanan)
     reveal = GLOBALS.tampilkan_nik
+    applicant = applicant_namer(ws.sop_dir)
     rows = [{"nomor_registrasi": r["nomor_registrasi"], "layanan": r["layanan"], "status": r["status"],
-             "nama": r["data"].get("nama"),
+             "nama": applicant(r["layanan"], r["data"]),
              "nik": r["data"].get("nik") if reveal or not r["data"].get("nik") else mask_nik(str(r["data"]["nik"])),
              "diubah": r["diubah"], "nomor_surat": (r.get("surat") or {}).get("nomor_surat")} for r in records]
 
+    # a letter waiting for its signature already has its number: the clerk sees it too
+    waiting = {r["nomor_registrasi"]: (r.get("antrean") or {}).get("nomor_surat") for r in records}
+
     def human(console: Console) -> None:
-        table = Table(title=f"Permohonan ({len(rows)})")
-        for col in ("Registrasi", "Layanan", "Status", "Nama", "NIK", "Nomor surat"):
-            table.add_column(col)
-        for row in rows:
-            table.add_row(row["nomor_registrasi"], row["layanan"], row["status"], escape(row["nama"] or "-"),
-                          row["nik"] or "-", row["nomor_surat"] or "-")
-        console.print(table)
+        columns = [Col("Registrasi", "identifier"), Col("Layanan", "identifier", drop=3, beneath="Status"),
+                   Col("Status", "identifier"), Col("Nama"), Col("NIK", "identifier", drop=4, beneath="Nama"),
+                   Col("Nomor surat", "identifier", drop=1, beneath="Registrasi")]
+        print_table(console, columns, [(row["nomor_registrasi"], row["layanan"], row["status"],
+                                        escape(row["nama"] or "-"), row["nik"] or "-",
+                                        row["nomor_surat"] or waiting[row["nomor_registrasi"]] or "-")
+                                       for row in rows], title=f"Permohonan ({len(rows)})")
 
     out.result({"permohonan": rows, "jumlah": len(rows)}, human)
 
@@ -362,10 +364,54 @@ def _removed_scans(console: Console, payload: dict[str, Any]) -> None:
     console.print(f"Pindaian dihapus {', '.join(when)}{by}: {escape(codes)}{escape(why)}", markup=True)
 
 
+def _data_tables(console: Console, data: dict[str, Any], service: Any) -> None:
+    """An application's data: one field a line, and each list (heirs, witnesses) as a table with the SOP's
+    labels; the values come masked from :func:`application_payload`."""
+    specs = {spec.kode: spec for spec in service.isian} if service is not None else {}
+    simple = [(escape(key), escape(", ".join(map(str, value)) if isinstance(value, list) else str(value)))
+              for key, value in data.items()
+              if not (isinstance(value, list) and any(isinstance(item, dict) for item in value))]
+    print_pairs(console, simple)
+    for key, value in data.items():
+        items = [item for item in value if isinstance(item, dict)] if isinstance(value, list) else []
+        if items:
+            _list_table(console, key, items, specs.get(key))
+
+
+def _list_table(console: Console, key: str, items: list[dict[str, Any]], spec: Any) -> None:
+    """One list field (heirs, witnesses): a table with the SOP's labels, or one block a person when the
+    columns do not fit the screen."""
+    subs = [(sub.kode, sub.label) for sub in spec.butir] if spec is not None else []
+    whole = {sub.kode for sub in spec.butir if sub.jenis in _WHOLE_KINDS} if spec is not None else set()
+    for item in items:  # a key the SOP no longer names is still shown, under its code
+        subs += [(code, code) for code in item if code != "berkas" and code not in dict(subs)]
+    columns = [Col("No.", "number"), *(Col(label, "identifier" if code in whole else "text")
+                                       for code, label in subs)]
+    rows = [(str(number), *(escape(str(item.get(code) if item.get(code) is not None else "-")) for code, _ in subs))
+            for number, item in enumerate(items, 1)]
+    if any(item.get("berkas") for item in items):
+        columns.append(Col("Berkas"))
+        rows = [(*row, escape(", ".join(f"{code}={name}" for code, name in (item.get("berkas") or {}).items())
+                              or "-")) for row, item in zip(rows, items, strict=True)]
+    title = f"{spec.label if spec is not None else key} ({key})"
+    if table_fits(console, columns, rows):
+        print_table(console, columns, rows, title=title)
+        return
+    console.print(f"[bold]{escape(title)}[/bold]")  # too many columns for the screen: one person a block
+    for row in rows:
+        print_pairs(console, [(col.header, cell) for col, cell in zip(columns[1:], row[1:], strict=True)],
+                    title=f"{escape(spec.label if spec is not None else key)} {row[0]}",
+                    whole=[col.header for col in columns if col.kind == "identifier"])
+
+
+_WHOLE_KINDS = ("nik", "kk", "tanggal", "telepon", "angka")  # values never wrapped in a list table
+
+
 @command
 def status(out: Output, reg: RegArg, json_out: JSON_OPT = False) -> None:
     """Satu permohonan: data (NIK disamarkan), berkas, riwayat dan suratnya."""
     from sakti_cli.applications import load
+    from sakti_cli.id_format import waktu_singkat
 
     ws = workspace()
     record = load(ws, register_for(ws), reg)
@@ -387,27 +433,22 @@ def status(out: Output, reg: RegArg, json_out: JSON_OPT = False) -> None:
         if clock.get("menit_kerja") is not None:
             late = "" if clock["dalam_batas"] else " [red]melewati batas[/red]"
             console.print(f"Waktu layanan: {clock['teks']} (batas: {clock['batas']}){late}")
-        data = Table(show_header=False, box=None)
-        for key, value in payload["data"].items():
-            data.add_row(escape(key), escape(str(value)))
-        console.print(data)
+        _data_tables(console, payload["data"], service)
         files = ", ".join(f"{code} ({len(items)})" for code, items in payload["berkas"].items()) or "-"
         console.print(f"Berkas: {files}")
         _removed_scans(console, payload)
-        history = Table(title="Riwayat")
-        for col in ("Waktu", "Petugas", "Dari", "Ke", "Catatan"):
-            history.add_column(col)
-        for step in payload["riwayat"]:
-            history.add_row(step["waktu"], escape(step["petugas"]), step["dari"] or "-", step["ke"],
-                            escape(step["catatan"] or ""))
-        console.print(history)
+        print_table(console, [Col("Waktu", "time"), Col("Petugas", drop=1), Col("Dari", "identifier", drop=2),
+                              Col("Ke", "identifier"), Col("Catatan")],
+                    [(waktu_singkat(step["waktu"], ws.zone), escape(step["petugas"]), step["dari"] or "-",
+                      step["ke"], escape(step["catatan"] or "")) for step in payload["riwayat"]], title="Riwayat")
         if payload["surat"]:
             letter = payload["surat"]
             console.print(f"Surat: [bold]{letter['nomor_surat']}[/bold]  kode verifikasi {letter['kode_verifikasi']}")
-            console.print(f"PDF: {ws.root / letter['pdf']}")
+            console.print(f"PDF: {ws.root / letter['pdf']}", markup=False, soft_wrap=True)
         if payload["antrean"]:
             pending = payload["antrean"]
             console.print(f"Menunggu tanda tangan ({pending.get('penandatangan') or '-'}): "
-                          f"[bold]{pending['nomor_surat']}[/bold]  PDF: {ws.root / pending['pdf_belum_ttd']}")
+                          f"[bold]{pending['nomor_surat']}[/bold]")
+            console.print(f"PDF: {ws.root / pending['pdf_belum_ttd']}", markup=False, soft_wrap=True)
 
     out.result(payload, human)

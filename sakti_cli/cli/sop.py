@@ -7,10 +7,11 @@ import sys
 
 import typer
 from rich.console import Console
-from rich.table import Table
+from rich.text import Text
 
 from sakti_cli.cli.output import Output
 from sakti_cli.cli.state import JSON_OPT, Negative, command, workspace
+from sakti_cli.cli.tables import Col, print_table
 
 sop_app = typer.Typer(help="Berkas SOP layanan (sop/*.yaml): skema dan pemeriksaannya.", no_args_is_help=True)
 
@@ -46,12 +47,9 @@ def periksa(out: Output, json_out: JSON_OPT = False) -> None:
         if not problems:
             console.print(f"[green]Semua berkas SOP sesuai[/green] ({len(checked)} berkas diperiksa).")
             return
-        table = Table(title=f"Masalah SOP ({len(problems)})")
-        for col in ("Berkas", "Kolom", "Masalah"):
-            table.add_column(col)
-        for problem in problems:
-            table.add_row(problem["berkas"], problem["kolom"], problem["pesan"])
-        console.print(table)
+        print_table(console, [Col("Berkas", "path"), Col("Kolom", "identifier"), Col("Masalah")],
+                    [(Text(problem["berkas"]), Text(problem["kolom"]), Text(problem["pesan"])) for problem in problems],
+                    title=f"Masalah SOP ({len(problems)})")
 
     out.result(payload, human, ok=not problems)
     if problems:

@@ -7,10 +7,11 @@ from typing import Annotated, Any
 
 import typer
 from rich.console import Console
-from rich.table import Table
+from rich.markup import escape
 
 from sakti_cli.cli.output import Output
 from sakti_cli.cli.state import JSON_OPT, Negative, command, passphrase_prompt, register_for, workspace
+from sakti_cli.cli.tables import Col, print_table
 from sakti_cli.errors import InputError
 
 
@@ -86,38 +87,45 @@ def terbitkan(out: Output, reg: Annotated[str, typer.Argument(help="Nomor regist
             signer = payload["penandatangan"]
             console.print(f"[yellow]Menunggu tanda tangan:[/yellow] [bold]{payload['nomor_surat']}[/bold] "
                           f"({signer.get('jabatan') or signer.get('id')})")
-            console.print(f"PDF belum bertanda tangan: {payload['pdf']}")
+            console.print(f"PDF belum bertanda tangan: {payload['pdf']}", soft_wrap=True)
             console.print("Penandatangan: 'sakti ttd antrean', lalu 'sakti ttd setujui NOMOR'.", markup=False)
             return
         console.print(f"[green]Surat terbit:[/green] [bold]{payload['nomor_surat']}[/bold]")
-        console.print(f"PDF: {payload['pdf']}")
+        console.print(f"PDF: {payload['pdf']}", soft_wrap=True)
         console.print(f"Kode verifikasi: {payload['kode_verifikasi']}")
 
     out.result(payload, human)
 
 
-def _verification_table(console: Console, result: dict[str, Any]) -> None:
+def _verification_table(console: Console, result: dict[str, Any], zone: Any) -> None:
+    from sakti_cli.id_format import waktu_singkat
+
     verdict = "[green]SAH[/green]" if result["sah"] else "[red]TIDAK SAH[/red]"
-    console.print(f"{verdict}  {result.get('berkas') or ''}")
+    console.print(verdict)
+    if result.get("berkas"):
+        console.print(f"Berkas: {result['berkas']}", markup=False, soft_wrap=True)
+    if result.get("sha256"):
+        console.print(f"SHA-256: {result['sha256']}", markup=False, soft_wrap=True)
     letter = result.get("surat")
     if letter:
-        console.print(f"Register: {result['register']}  nomor {letter['nomor_surat']}  "
-                      f"({letter['layanan']}, terbit {letter.get('terbit') or '-'})")
+        console.print(f"Register: {result['register']}  nomor {letter['nomor_surat']}  ({letter['layanan']})")
+        console.print(f"Terbit: {waktu_singkat(letter.get('terbit'), zone)}")
     else:
         console.print(f"Register: {result['register']}")
     signatures = result.get("tanda_tangan") or []
     if signatures:
-        table = Table(title="Tanda tangan")
-        for col in ("Ruas", "Penanda tangan", "Waktu", "Tingkat", "Cap waktu", "Utuh", "Sah", "Tepercaya"):
-            table.add_column(col)
-        for sig in signatures:
-            stamp = "-"
-            if sig.get("timestamp_time"):
-                stamp = f"{sig['timestamp_time']} ({sig.get('tsa') or 'TSA'})"
-            table.add_row(sig["field"], sig["signer"] or "-", sig["signing_time"] or "-", sig.get("level") or "-",
-                          stamp, "ya" if sig["intact"] else "TIDAK", "ya" if sig["valid"] else "TIDAK",
-                          "ya" if sig["trusted"] else "TIDAK")
-        console.print(table)
+        def yes(value: Any) -> str:
+            return "ya" if value else "TIDAK"
+
+        columns = [Col("Ruas", "identifier"), Col("Penanda tangan"), Col("Waktu", "time"),
+                   Col("Tingkat", "identifier", drop=1), Col("Cap waktu", drop=2), Col("Utuh", "identifier"),
+                   Col("Sah", "identifier"), Col("Tepercaya", "identifier")]
+        print_table(console, columns, [
+            (sig["field"], escape(sig["signer"] or "-"), waktu_singkat(sig["signing_time"], zone),
+             sig.get("level") or "-",
+             f"{waktu_singkat(sig['timestamp_time'], zone)} ({escape(sig.get('tsa') or 'TSA')})"
+             if sig.get("timestamp_time") else "-",
+             yes(sig["intact"]), yes(sig["valid"]), yes(sig["trusted"])) for sig in signatures], title="Tanda tangan")
         for sig in signatures:
             if sig.get("trust_root"):
                 console.print(f"{sig['field']}: berantai ke akar {sig['trust_root']}")
@@ -146,6 +154,6 @@ def verifikasi(out: Output,
     else:
         assert berkas is not None
         result = verify_file(ws, register_for(ws), berkas)
-    out.result(result, lambda c: _verification_table(c, result), ok=result["sah"])
+    out.result(result, lambda c: _verification_table(c, result, ws.zone), ok=result["sah"])
     if not result["sah"]:
         raise Negative

@@ -108,7 +108,7 @@ def cetak(out: Output, nomor: NomorArg,
 
     def human(console: Console) -> None:
         console.print(f"Surat {result['nomor_surat']}: PDF cocok dengan register (SHA-256).")
-        console.print(f"Disalin ke: {result['ke']}" if result["ke"] else f"PDF: {result['pdf']}")
+        console.print(f"Disalin ke: {result['ke']}" if result["ke"] else f"PDF: {result['pdf']}", soft_wrap=True)
 
     out.result(result, human)
 
@@ -136,6 +136,7 @@ def riwayat(out: Output,
             json_out: JSON_OPT = False) -> None:
     """Jejak audit: siapa melakukan apa, kapan, status sebelum dan sesudah (NIK disamarkan)."""
     from sakti_cli.applications import REG_RE, normalise_reg
+    from sakti_cli.id_format import waktu_singkat
     from sakti_cli.privacy import mask_payload
     from sakti_cli.registry import recent_events
 
@@ -152,7 +153,7 @@ def riwayat(out: Output,
             console.print("Tidak ada peristiwa yang cocok.")
             return
         for row in rows:  # one line per event: readable at any width, easy to grep
-            when = str(row["waktu"])[:16].replace("T", " ")
+            when = waktu_singkat(row["waktu"], ws.zone)
             change = f"{row['sebelum'] if row['sebelum'] is not None else '-'} → " \
                      f"{row['sesudah'] if row['sesudah'] is not None else '-'}"
             detail = _describe(row["detail"])

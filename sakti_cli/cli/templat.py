@@ -7,12 +7,12 @@ from typing import Annotated, Any
 
 import typer
 from rich.console import Console
-from rich.table import Table
 from rich.text import Text
 
 from sakti_cli.cli.errors import ENVIRONMENT
 from sakti_cli.cli.output import Output
 from sakti_cli.cli.state import JSON_OPT, Negative, command, workspace
+from sakti_cli.cli.tables import Col, print_table
 
 templat_app = typer.Typer(help="Templat surat (templat/*.docx): pemeriksaannya.", no_args_is_help=True)
 
@@ -62,16 +62,14 @@ def periksa(
                     caption += f", blok tanda tangan di halaman {report.halaman_ttd}"
             elif report.terbaca and tanpa_pdf:
                 caption = "tata letak tidak diperiksa (--tanpa-pdf)"
-            table = Table(title=f"{report.layanan}: {report.templat} {status}", title_justify="left",
-                          caption=caption, caption_justify="left")
-            for col in ("Jenis", "Placeholder", "Masalah"):
-                table.add_column(col)
-            for problem in report.masalah:
-                table.add_row(problem["jenis"], Text(problem.get("placeholder", "-")), Text(problem["pesan"]))
+            rows = [(problem["jenis"], Text(problem.get("placeholder", "-")), Text(problem["pesan"]))
+                    for problem in report.masalah]
             if report.ok:
-                table.add_row("-", "-", "placeholder dikenal, isian wajib dipakai"
-                              + ("" if tanpa_pdf else ", muat di halaman_maks dengan tanda tangan utuh"))
-            console.print(table)
+                rows.append(("-", Text("-"), Text("placeholder dikenal, isian wajib dipakai"
+                             + ("" if tanpa_pdf else ", muat di halaman_maks dengan tanda tangan utuh"))))
+            print_table(console, [Col("Jenis", "identifier"), Col("Placeholder", "identifier", drop=1),
+                                  Col("Masalah")], rows, title=f"{report.layanan}: {report.templat} {status}",
+                        caption=caption)
         if problems:
             console.print(f"[red]{len(problems)} masalah[/red] di {sum(not r.ok for r in reports)} templat.")
         else:

@@ -7,10 +7,11 @@ from typing import Annotated, Any
 
 import typer
 from rich.console import Console
-from rich.table import Table
+from rich.text import Text
 
 from sakti_cli.cli.output import Output
 from sakti_cli.cli.state import GLOBALS, JSON_OPT, command, passphrase_prompt, workspace
+from sakti_cli.cli.tables import print_pairs
 from sakti_cli.errors import FileUnreadable, InputError
 
 sertifikat_app = typer.Typer(help="Sertifikat elektronik: buat rantai demo, lihat isi sertifikat.",
@@ -139,7 +140,10 @@ def tandatangani(
     out.step("membuka kunci penandatangan")
     signer = open_key(spec, passphrase_prompt)
     try:
-        moment = datetime.now(UTC)  # the clock pyHanko signs by
+        from sakti_cli.clock import ZONES
+
+        # the clock pyHanko signs by, in the office's zone for the messages
+        moment = datetime.now(UTC).astimezone(ws.zone if ws else ZONES["WIB"])
         # the office's checks (kantor periksa's); a key the office's CRL revoked signs nothing, at any level
         warnings = check_signer(ws, person, signer, moment) if ws else check_certificate(signer, moment)
         for warning in warnings:
@@ -161,7 +165,7 @@ def tandatangani(
 
     def human(console: Console) -> None:
         console.print(f"[green]Ditandatangani[/green] ({level}, kolom {field_name}) oleh {signer_cn}")
-        console.print(f"PDF: {target}")
+        console.print(f"PDF: {target}", soft_wrap=True)
 
     out.result(payload, human)
 
@@ -189,10 +193,10 @@ def sertifikat_demo(
                "sertifikat": str(made.signer_cert), "crl": str(made.crl), "sandi_demo": "demo"}
 
     def human(console: Console) -> None:
-        console.print(f"[green]Rantai demo dibuat[/green] di {folder} (sandi kunci: 'demo')")
+        console.print(f"[green]Rantai demo dibuat[/green] di {folder} (sandi kunci: 'demo')", soft_wrap=True)
         for label, key in (("Akar (percayai)", "akar"), ("Kunci + sertifikat", "kunci"),
                            ("Sertifikat", "sertifikat"), ("CRL akar", "crl")):
-            console.print(f"  {label:20}{payload[key]}")
+            console.print(f"  {label:20}{payload[key]}", soft_wrap=True)
         console.print("Untuk kantor: salin ke pki/, isi verifikasi.akar_tepercaya dan tte.crl di sakti.toml.",
                       markup=False)
 
@@ -229,7 +233,11 @@ def sertifikat_lihat(
         certs = [_read_p12_certificate(berkas, berkas_sandi.expanduser() if berkas_sandi else None)]
     else:
         certs = list(read_certificates(berkas))
-    moment = datetime.now(UTC)  # the clock signatures are made and read by
+    from sakti_cli.clock import ZONES
+    from sakti_cli.id_format import waktu_singkat
+
+    zone = ws.zone if ws else ZONES["WIB"]
+    moment = datetime.now(UTC).astimezone(zone)  # the clock signatures are made and read by, told in the office's zone
     summaries = [certificate_summary(cert, moment, roots) for cert in certs]
     for item in summaries:
         for warning in item["peringatan"]:
@@ -238,13 +246,11 @@ def sertifikat_lihat(
 
     def human(console: Console) -> None:
         for item in summaries:
-            table = Table(show_header=False, title=item["nama"])
-            table.add_column("", style="bold")
-            table.add_column("")
             status = item["status"] if item["status"] == "BERLAKU" else f"[red]{item['status']}[/red]"
             rows = [
                 ("Subjek", item["subjek"]), ("Penerbit", item["penerbit"]), ("Nomor seri", item["nomor_seri"]),
-                ("Berlaku", f"{item['berlaku_mulai']} s.d. {item['berlaku_sampai']}"), ("Status", status),
+                ("Berlaku mulai", waktu_singkat(item["berlaku_mulai"], zone)),
+                ("Berlaku sampai", waktu_singkat(item["berlaku_sampai"], zone)), ("Status", status),
                 ("Sisa hari", str(item["sisa_hari"])),
                 ("Penggunaan kunci", ", ".join(item["penggunaan_kunci"]) or "-"),
                 ("Penggunaan lanjutan", ", ".join(item["penggunaan_kunci_lanjutan"]) or "-"),
@@ -252,8 +258,7 @@ def sertifikat_lihat(
                 ("Untuk tanda tangan", "ya" if item["boleh_menandatangani"] else f"tidak: {item['alasan']}"),
                 ("SHA-256", item["sidik_jari_sha256"]),
             ]
-            for label, value in rows:
-                table.add_row(label, value)
-            console.print(table)
+            print_pairs(console, [(label, Text(value) if label != "Status" else value) for label, value in rows],
+                        title=item["nama"], whole=("Nomor seri", "SHA-256"), boxed=True)
 
     out.result(payload, human)

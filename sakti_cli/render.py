@@ -551,26 +551,25 @@ def _atur_kertas(document: Any, kertas: str) -> None:
 
 
 def _tandai_contoh(document: Any) -> None:
-    """Red, bold :data:`TANDA_CONTOH` at the top of the body and on top of every footer in use."""
+    """Red, bold :data:`TANDA_CONTOH` at the top of the body and on top of every footer part.
+
+    The footers are reached through the document's relationships: docxtpl replaces the rendered
+    header/footer parts there, and python-docx's ``section.footer`` would still see the template's."""
+    import copy
+
+    from docx.opc.constants import RELATIONSHIP_TYPE
     from docx.shared import Pt, RGBColor
 
-    def mark(paragraph: Any) -> None:
-        paragraph.alignment = 1  # centred
-        run = paragraph.add_run(f"{TANDA_CONTOH} (ditandatangani dengan sertifikat demo)")
-        run.bold = True
-        run.font.size = Pt(9)
-        run.font.color.rgb = RGBColor(0xC0, 0x00, 0x00)
-
-    top = document.add_paragraph()  # appended, then moved to the very start (the body may open with a table)
-    document.element.body.insert(0, top._p)
-    mark(top)
-    for section in document.sections:
-        footers = [section.footer]
-        if section.different_first_page_header_footer:
-            footers.append(section.first_page_footer)
-        for footer in footers:
-            top = footer.paragraphs[0].insert_paragraph_before() if footer.paragraphs else footer.add_paragraph()
-            mark(top)
+    mark = document.add_paragraph()  # appended, then moved to the very start (the body may open with a table)
+    mark.alignment = 1  # centred
+    run = mark.add_run(f"{TANDA_CONTOH} (ditandatangani dengan sertifikat demo)")
+    run.bold = True
+    run.font.size = Pt(9)
+    run.font.color.rgb = RGBColor(0xC0, 0x00, 0x00)
+    document.element.body.insert(0, mark._p)
+    for rel in document.part.rels.values():
+        if rel.reltype == RELATIONSHIP_TYPE.FOOTER and not rel.is_external:
+            rel.target_part.element.insert(0, copy.deepcopy(mark._p))
 
 
 def render_bytes(template: Path, context: Mapping[str, Any], *, qr_payload: str, logo: Path | None,

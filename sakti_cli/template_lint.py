@@ -149,10 +149,11 @@ def sample_value(ws: Workspace, service: Service, spec: FieldSpec, moment: datet
         count = _list_size(service, spec, list_items)
         return [{sub.kode: sample_value(ws, service, sub, moment, list_items, full_length) for sub in spec.butir}
                 for _ in range(count)]
-    if spec.jenis == "nik":
-        return "6201054507900001"
-    if spec.jenis == "kk":
-        return "6201051203150007"
+    if spec.jenis in ("nik", "kk"):  # one number per field, so a wrapped one is named by its field
+        import zlib
+
+        serial = zlib.crc32(spec.kode.encode()) % 10_000
+        return ("620105450790" if spec.jenis == "nik" else "620105120315") + f"{serial:04d}"
     if spec.jenis == "tanggal":
         return f"{moment.year:04d}-09-30"  # September: the longest month name
     if spec.jenis == "angka":
@@ -667,6 +668,9 @@ def keep_whole_values(service: Service, context: dict[str, Any], template: Path)
     template's table labels."""
     out: dict[str, str] = {}
 
+    def add(value: str, what: str) -> None:  # one printed value may fill several fields: name them all
+        out[value] = f"{out[value]} / {what}" if value in out and what not in out[value] else what
+
     def walk(specs: Iterable[FieldSpec], values: Any, where: str) -> None:
         if isinstance(values, list):
             for item in values:
@@ -680,16 +684,16 @@ def keep_whole_values(service: Service, context: dict[str, Any], template: Path)
                 walk(spec.butir, value, f"{where}.{spec.kode}")
             elif isinstance(value, str) and value and (spec.jenis in ("nik", "kk", "telepon")
                                                       or spec.kode.startswith("nomor")):
-                out.setdefault(value, f"{spec.label or spec.kode} ({where}.{spec.kode})")
+                add(value, f"{spec.label or spec.kode} ({where}.{spec.kode})")
 
     walk(service.isian, context["data"], "data")
     for label, placeholder, value in (("nomor surat", "surat.nomor", context["surat"]["nomor"]),
                                       ("kode verifikasi", "surat.kode_verifikasi", context["surat"]["kode_verifikasi"]),
                                       ("NIP", "ttd.nip", context["ttd"]["nip"])):
         if value:
-            out.setdefault(str(value), f"{label} ({placeholder})")
+            add(str(value), f"{label} ({placeholder})")
     for text in table_labels(template):
-        out.setdefault(text, "label tabel")
+        add(text, "label tabel")
     return out
 
 

@@ -555,6 +555,9 @@ def issue_letter(ws: Workspace, register: Register, service_loader: Callable[[st
         if signer is not None:
             close_signer(signer)
         raise
+    if issuer is None:
+        warnings.append(f"Kaki surat tidak menyebut penerbit sertifikat: kunci.sertifikat penandatangan '{person.id}' "
+                        "belum diisi di sakti.toml; surat ini tidak dapat ditandatangani dengan sertifikat demo.")
     scratch: Owned | None = None
     try:
         find_soffice()

@@ -88,6 +88,7 @@ def test_queue_footer_is_neutral_then_checked_at_signing(kantor: Path, cli: Cli,
     """No kunci.sertifikat: the prepared letter names no issuer and has no mark; signing it with a demo
     key would make an unmarked demo letter, so ttd setujui refuses before signing."""
     prepared = _queued(cli, registered)
+    assert any("kunci.sertifikat" in w for w in prepared["peringatan"]), prepared
     text = pdf_text(prepared["pdf"])
     assert NEUTRAL in text and "diterbitkan oleh" not in text and MARK not in text and BSRE not in text
     monkeypatch.setenv("SAKTI_SANDI", "demo")

@@ -16,11 +16,19 @@ import shutil
 from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sakti_cli.applications import find_application, month_of_reg, save_application
 from sakti_cli.clock import iso
-from sakti_cli.errors import ConfigError, InputError, RegisterCorrupt, SaktiError, StateConflict, machine_problem
+from sakti_cli.errors import (
+    ConfigError,
+    InputError,
+    RegisterCorrupt,
+    SaktiError,
+    SigningKeyError,
+    StateConflict,
+    machine_problem,
+)
 from sakti_cli.id_format import format_nip, hari_tanggal_indonesia, jenis_kelamin_label, tanggal_indonesia
 from sakti_cli.keys import PassphrasePrompt, open_signer
 from sakti_cli.letters import (
@@ -40,6 +48,9 @@ from sakti_cli.scratch import Owned
 from sakti_cli.sop import Service
 from sakti_cli.storage import sha256_file
 from sakti_cli.testhooks import crash_point
+
+if TYPE_CHECKING:
+    from sakti_cli.sign import Issuer
 
 Progress = Callable[[str], None]
 SIGNATORY_LINE = {"a.n.": "a.n. Camat {kecamatan}", "Plt.": "Plt. Camat {kecamatan}", "Plh.": "Plh. Camat {kecamatan}"}
@@ -119,8 +130,33 @@ def printable_data(service: Service, data: dict[str, Any],
     return fields(service.isian, data)
 
 
+NEUTRAL_TTE_NOTE = "Dokumen ini ditandatangani secara elektronik"
+"""The footer of a letter whose signing certificate is not known yet (queued without kunci.sertifikat)."""
+
+
+def tte_context(ws: Workspace, issuer: Issuer | None) -> dict[str, Any]:
+    """The footer's ``tte`` keys (docs/KONTRAK.md): only what is true of the certificate that signs.
+
+    BSrE's certificates get the office's official sentence (``[tte].catatan``); any other issuer is
+    named as it is; an unknown one (``issuer`` None) gets :data:`NEUTRAL_TTE_NOTE`; a demo certificate
+    also sets ``contoh`` (render.py then marks the letter CONTOH - TIDAK BERLAKU)."""
+    from sakti_cli.render import TANDA_CONTOH
+
+    if issuer is None:
+        note = NEUTRAL_TTE_NOTE
+    elif issuer.bsre:
+        note = ws.config.tte.catatan
+    else:
+        note = (f"Dokumen ini telah ditandatangani secara elektronik menggunakan sertifikat elektronik yang "
+                f"diterbitkan oleh {issuer.nama}")
+    demo = bool(issuer and issuer.contoh)
+    return {"penerbit": issuer.nama if issuer else "", "contoh": demo, "catatan": note,
+            "tanda_contoh": TANDA_CONTOH if demo else ""}
+
+
 def letter_context(ws: Workspace, service: Service, record: dict[str, Any], person: Signatory,
-                   number: str, code: str, moment: datetime) -> dict[str, Any]:
+                   number: str, code: str, moment: datetime, issuer: Issuer | None = None) -> dict[str, Any]:
+    tte = tte_context(ws, issuer)
     office = ws.config.kantor
     date_line = tanggal_indonesia(moment.date())
     return {
@@ -136,7 +172,8 @@ def letter_context(ws: Workspace, service: Service, record: dict[str, Any], pers
         },
         "data": printable_data(service, record["data"], office.village_kind),
         "ttd": signatory_block(ws, person, service),
-        "catatan_tte": ws.config.tte.catatan,
+        "tte": tte,
+        "catatan_tte": tte["catatan"],
     }
 
 
@@ -363,7 +400,7 @@ def record_issued(txn: Transaction, ws: Workspace, reserved: dict[str, Any], reg
 
 
 def record_waiting(txn: Transaction, ws: Workspace, reserved: dict[str, Any], reg: str, pdf: Path, digest: str,
-                   service: Service) -> tuple[dict[str, Any], str | None]:
+                   service: Service, footer: dict[str, Any] | None = None) -> tuple[dict[str, Any], str | None]:
     """``terbitkan --tanpa-ttd``: DIPESAN -> MENUNGGU_TTD, the unsigned PDF moved into the private queue
     folder, the application MENUNGGU_TTD. The letter leaves the open list (a later process's recovery
     does not close it) and enters the signing queue (see letters.save_letter)."""
@@ -375,6 +412,8 @@ def record_waiting(txn: Transaction, ws: Workspace, reserved: dict[str, Any], re
     relative = str(target.relative_to(ws.root))
     letter.update(status=WAITING, disiapkan=iso(txn.moment), disiapkan_oleh=txn.actor, pdf_belum_ttd=relative,
                   sha256_belum_ttd=digest, judul=service.judul_surat, nama_layanan=service.nama)
+    if footer is not None:
+        letter["kaki_tte"] = footer  # what the footer says of the certificate; checked at 'ttd setujui'
     save_letter(txn, letter)
     before = current["status"]
     signer = letter.get("penandatangan") or {}
@@ -424,6 +463,46 @@ def sign_and_record(ws: Workspace, register: Register, letter: dict[str, Any], u
     return recorded, final
 
 
+def footer_issuer(ws: Workspace, person: Signatory, signer: Any) -> Issuer | None:
+    """The issuer the footer names: the opened key's certificate, else (the signing queue) the
+    signatory's configured ``kunci.sertifikat``, else None (a footer that names no issuer)."""
+    from sakti_cli.keys import configured_certificate
+    from sakti_cli.sign import certificate_issuer
+
+    if signer is not None:
+        return certificate_issuer(signer)
+    configured = configured_certificate(ws, person)
+    return certificate_issuer(configured[0]) if configured is not None else None
+
+
+def footer_record(issuer: Issuer | None) -> dict[str, Any]:
+    """What a queued letter's footer states (``penerbit`` None: no issuer named), kept on its record."""
+    return {"penerbit": issuer.nama if issuer else None, "contoh": bool(issuer and issuer.contoh)}
+
+
+def check_footer(letter: dict[str, Any], signer: Any) -> None:
+    """Refuse to sign a queued letter whose footer says something untrue of this certificate: another
+    issuer named, or the CONTOH mark missing (demo certificate) or present (real one)."""
+    from sakti_cli.sign import certificate_issuer
+
+    stated = letter.get("kaki_tte")
+    if stated is None:  # queued before footers named their issuer
+        return
+    actual = footer_record(certificate_issuer(signer))
+    number = letter["nomor_surat"]
+    saran = (f"Kembalikan suratnya ('sakti ttd kembalikan {number} --alasan \"...\"') lalu siapkan ulang "
+             "dengan kunci.sertifikat penandatangan yang benar, atau pakai kunci yang sertifikatnya disebut di "
+             "kaki surat.")
+    if stated["penerbit"] is not None and stated["penerbit"] != actual["penerbit"]:
+        raise SigningKeyError(f"Kaki surat {number} menyebut sertifikat terbitan {stated['penerbit']}, tetapi kunci "
+                              f"ini bersertifikat terbitan {actual['penerbit']}; tidak ditandatangani.", saran=saran)
+    if stated["contoh"] != actual["contoh"]:
+        said = "bertanda CONTOH - TIDAK BERLAKU" if stated["contoh"] else "tanpa tanda CONTOH - TIDAK BERLAKU"
+        kind = "sertifikat demo" if actual["contoh"] else "sertifikat yang bukan demo"
+        raise SigningKeyError(f"Surat {number} disiapkan {said}, tetapi kunci ini memakai {kind}; "
+                              "tidak ditandatangani.", saran=saran)
+
+
 def issue_letter(ws: Workspace, register: Register, service_loader: Callable[[str], Service], reg: str, *,
                  signatory_id: str | None, prompt: PassphrasePrompt | None,
                  progress: Progress | None = None, timestamp_url: str | None = None,
@@ -467,14 +546,24 @@ def issue_letter(ws: Workspace, register: Register, service_loader: Callable[[st
     if sign:
         say("memeriksa kunci penandatangan")
         signer, warnings = open_signer(ws, person, prompt, register.moment())
+    try:
+        issuer = footer_issuer(ws, person, signer)
+    except BaseException:
+        if signer is not None:
+            close_signer(signer)
+        raise
+    if issuer is None:
+        warnings.append(f"Kaki surat tidak menyebut penerbit sertifikat: kunci.sertifikat penandatangan '{person.id}' "
+                        "belum diisi di sakti.toml; surat ini tidak dapat ditandatangani dengan sertifikat demo.")
     scratch: Owned | None = None
     try:
         find_soffice()
         scratch = make_work_dir(ws.data_dir)
         work = scratch.path
         say("mencoba templat")
-        trial = letter_context(ws, service, record, person, "000/000/CONTOH", "CONTOH", register.moment())
-        render_docx(template, trial, work / "uji.docx", qr_payload=verification_url(ws, "CONTOH"), logo=logo)
+        trial = letter_context(ws, service, record, person, "000/000/CONTOH", "CONTOH", register.moment(), issuer)
+        render_docx(template, trial, work / "uji.docx", qr_payload=verification_url(ws, "CONTOH"), logo=logo,
+                    kertas=ws.config.surat.kertas)
 
         say("memesan nomor surat")
         signer_info = {"id": person.id, "nama": person.nama, "jabatan": person.jabatan, "peran": person.peran}
@@ -488,10 +577,10 @@ def issue_letter(ws: Workspace, register: Register, service_loader: Callable[[st
         try:
             say(f"mengisi templat ({letter['nomor_surat']})")
             context = letter_context(ws, service, record, person, letter["nomor_surat"],
-                                     letter["kode_verifikasi"], moment)
+                                     letter["kode_verifikasi"], moment, issuer)
             docx = work / "surat.docx"
             render_docx(template, context, docx, qr_payload=verification_url(ws, letter["kode_verifikasi"]),
-                        logo=logo)
+                        logo=logo, kertas=ws.config.surat.kertas)
             visible = hide_stamp_marker(docx)
             say("mengubah ke PDF (LibreOffice)")
             if converter is not None:
@@ -511,7 +600,8 @@ def issue_letter(ws: Workspace, register: Register, service_loader: Callable[[st
                 say("menyimpan ke antrean tanda tangan")
                 digest = sha256_file(pdf)
                 with register.transaction() as txn:
-                    letter, problem = record_waiting(txn, ws, letter, reg, pdf, digest, service)
+                    letter, problem = record_waiting(txn, ws, letter, reg, pdf, digest, service,
+                                                     footer=footer_record(issuer))
                 if problem:
                     raise StateConflict(problem, saran=f"Lihat 'sakti status {reg}'.")
                 return {"surat": letter, "pdf": ws.root / letter["pdf_belum_ttd"], "peringatan": warnings,
@@ -682,6 +772,7 @@ def approve_queue(ws: Workspace, register: Register, numbers: list[str], *, all_
             row = {"nomor_surat": letter["nomor_surat"], "nomor_registrasi": letter["nomor_registrasi"]}
             try:
                 unsigned = _queued_unsigned(ws, letter)
+                check_footer(letter, signer)
                 reason = f"{letter.get('judul') or letter['layanan']} {letter['nomor_surat']}"
                 recorded, final = sign_and_record(ws, register, letter, unsigned, signer, person, work=work,
                                                   reason=reason, timestamp_url=timestamp_url)

@@ -161,6 +161,16 @@ class Tte(_Strict):
     crl: list[str] = Field(default_factory=list, description="CRL dari penerbit sertifikat, disematkan (B-LT)")
 
 
+PAPER_SIZES_CM: dict[str, tuple[float, float]] = {"A4": (21.0, 29.7), "F4": (21.5, 33.0)}
+"""Width and height of each paper size a letter may use (F4, "folio": 215 x 330 mm)."""
+
+
+class Letters(_Strict):
+    """How this office's letters are printed: one paper size for every template."""
+
+    kertas: Literal["A4", "F4"] = Field(default="A4", description="ukuran kertas semua surat: A4 atau F4")
+
+
 class Numbering(_Strict):
     lingkup: Literal["kantor", "layanan", "klasifikasi"] = "layanan"
     pola: str = "{kode}/{urut:03}/{unit}/{bulan_romawi}/{tahun}"
@@ -182,6 +192,7 @@ class OfficeConfig(_Strict):
     kantor: OfficeIdentity
     verifikasi: Verification = Verification()
     tte: Tte = Tte()
+    surat: Letters = Letters()
     penomoran: Numbering = Numbering()
     register_settings: RegisterSettings = Field(RegisterSettings(), alias="register")
     templat: TemplateLimits = TemplateLimits()
@@ -435,6 +446,10 @@ variabel_sandi = "SAKTI_SANDI"
 # B-LT (dapat divalidasi kelak tanpa internet); kunci yang dicabut menurut CRL ini tidak dipakai
 # sertifikat_ca = ["pki/ca-perantara.pem"]
 # crl = ["pki/akar.crl"]
+
+[surat]
+# ukuran kertas semua surat kantor ini: "A4" (210 x 297 mm) atau "F4" (215 x 330 mm); templat mengikutinya
+kertas = "A4"
 
 [penomoran]
 # lingkup nomor urut: kantor (satu urutan), layanan (per layanan) atau klasifikasi (per kode)

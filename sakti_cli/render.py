@@ -517,6 +517,7 @@ def render_docx(
     *,
     qr_payload: str,
     logo: Path | None,
+    kertas: str = "A4",
 ) -> None:
     """Render ``template`` with ``context`` (docs/KONTRAK.md) into ``out``, written atomically.
 
@@ -526,11 +527,53 @@ def render_docx(
     context; a template refused outright (a bound of :data:`BATAS` exceeded, an attribute or call the
     sandbox forbids, a zip bomb) has ``detail["ditolak"]`` saying why;
     EnvironmentProblem when ``out`` cannot be written.
+
+    ``kertas`` (``[surat].kertas``, A4 or F4) sets every section's page size, margins unchanged, so
+    one office prints every service on one paper whatever size the template was drawn on. A context
+    whose ``tte.contoh`` is true (a demo certificate) gets a red :data:`TANDA_CONTOH` line at the top
+    of the first page and in every footer, whatever the template prints.
     """
-    _tulis_atomik(Path(out), render_bytes(template, context, qr_payload=qr_payload, logo=logo))
+    _tulis_atomik(Path(out), render_bytes(template, context, qr_payload=qr_payload, logo=logo, kertas=kertas))
 
 
-def render_bytes(template: Path, context: Mapping[str, Any], *, qr_payload: str, logo: Path | None) -> bytes:
+TANDA_CONTOH = "CONTOH - TIDAK BERLAKU"
+"""The mark of a letter signed with a demo certificate (sakti_cli.pki): never valid for a citizen."""
+
+
+def _atur_kertas(document: Any, kertas: str) -> None:
+    from docx.shared import Cm
+
+    from sakti_cli.office import PAPER_SIZES_CM
+
+    width, height = PAPER_SIZES_CM[kertas]
+    for section in document.sections:
+        section.page_width, section.page_height = Cm(width), Cm(height)
+
+
+def _tandai_contoh(document: Any) -> None:
+    """Red, bold :data:`TANDA_CONTOH` at the top of the body and on top of every footer part.
+
+    The footers are reached through the document's relationships: docxtpl replaces the rendered
+    header/footer parts there, and python-docx's ``section.footer`` would still see the template's."""
+    import copy
+
+    from docx.opc.constants import RELATIONSHIP_TYPE
+    from docx.shared import Pt, RGBColor
+
+    mark = document.add_paragraph()  # appended, then moved to the very start (the body may open with a table)
+    mark.alignment = 1  # centred
+    run = mark.add_run(f"{TANDA_CONTOH} (ditandatangani dengan sertifikat demo)")
+    run.bold = True
+    run.font.size = Pt(9)
+    run.font.color.rgb = RGBColor(0xC0, 0x00, 0x00)
+    document.element.body.insert(0, mark._p)
+    for rel in document.part.rels.values():
+        if rel.reltype == RELATIONSHIP_TYPE.FOOTER and not rel.is_external:
+            rel.target_part.element.insert(0, copy.deepcopy(mark._p))
+
+
+def render_bytes(template: Path, context: Mapping[str, Any], *, qr_payload: str, logo: Path | None,
+                 kertas: str = "A4") -> bytes:
     """The rendered DOCX of :func:`render_docx`, in memory (the bounded trial keeps no file)."""
     template = Path(template)
     tpl = _buka_templat(template)
@@ -553,6 +596,9 @@ def render_bytes(template: Path, context: Mapping[str, Any], *, qr_payload: str,
 
     try:
         tpl.render(isi, jinja_env=env, autoescape=True)
+        _atur_kertas(tpl.docx, kertas)
+        if (context.get("tte") or {}).get("contoh"):
+            _tandai_contoh(tpl.docx)
         buf = io.BytesIO()
         tpl.save(buf)
     except PlaceholderHilang as exc:

@@ -226,6 +226,37 @@ def signer_common_name(signer_or_cert: Any) -> str:
     return _common_name(_as_cryptography_cert(signer_or_cert))
 
 
+@dataclass(frozen=True)
+class Issuer:
+    """Who issued a signing certificate, as a letter's footer may state it."""
+
+    nama: str  # the issuer's O (organisation), else its CN
+    bsre: bool  # Balai Besar Sertifikasi Elektronik (BSrE) issued it: the official BSrE sentence applies
+    contoh: bool  # a demo certificate (sakti_cli.pki's "(DEMO)" names, or "demo" in a name): never valid
+
+
+def certificate_issuer(signer_or_cert: Any) -> Issuer:
+    """The :class:`Issuer` of a signer's (or certificate's) certificate, read from its names only."""
+    import re
+
+    from cryptography.x509.oid import NameOID
+
+    from sakti_cli.pki import ROOT_CN
+
+    cert = _as_cryptography_cert(signer_or_cert)
+
+    def first(name: x509.Name, oid: Any) -> str:
+        values = name.get_attributes_for_oid(oid)
+        return str(values[0].value) if values else ""
+
+    org, common = first(cert.issuer, NameOID.ORGANIZATION_NAME), first(cert.issuer, NameOID.COMMON_NAME)
+    issuer_text = cert.issuer.rfc4514_string()
+    names = " ".join((issuer_text, cert.subject.rfc4514_string()))
+    bsre = bool(re.search(r"\bBSrE\b|Balai Besar Sertifikasi Elektronik", issuer_text, re.IGNORECASE))
+    demo = common == ROOT_CN or bool(re.search(r"\bdemo\b", names, re.IGNORECASE))
+    return Issuer(nama=org or common or issuer_text, bsre=bsre and not demo, contoh=demo)
+
+
 def _is_ca(cert: x509.Certificate) -> bool:
     from cryptography import x509
 

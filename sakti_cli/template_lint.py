@@ -149,10 +149,11 @@ def sample_value(ws: Workspace, service: Service, spec: FieldSpec, moment: datet
         count = _list_size(service, spec, list_items)
         return [{sub.kode: sample_value(ws, service, sub, moment, list_items, full_length) for sub in spec.butir}
                 for _ in range(count)]
-    if spec.jenis == "nik":
-        return "6201054507900001"
-    if spec.jenis == "kk":
-        return "6201051203150007"
+    if spec.jenis in ("nik", "kk"):  # one number per field, so a wrapped one is named by its field
+        import zlib
+
+        serial = zlib.crc32(spec.kode.encode()) % 10_000
+        return ("620105450790" if spec.jenis == "nik" else "620105120315") + f"{serial:04d}"
     if spec.jenis == "tanggal":
         return f"{moment.year:04d}-09-30"  # September: the longest month name
     if spec.jenis == "angka":
@@ -212,8 +213,11 @@ def sample_context(ws: Workspace, service: Service, list_items: int = DEFAULT_LI
     person = sample_signatory(ws, service)
     number = format_number(pattern_for(ws, service), service=service, unit=ws.config.kantor.kode_unit,
                            sequence=SAMPLE_NUMBER_SEQUENCE, moment=moment)
+    from sakti_cli.sign import Issuer
+
     record = {"data": sample_data(ws, service, moment, list_items, full_length)}
-    context = letter_context(ws, service, record, person, number, SAMPLE_CODE, moment)
+    longest_footer = Issuer(nama="Balai Besar Sertifikasi Elektronik", bsre=True, contoh=False)  # [tte].catatan
+    context = letter_context(ws, service, record, person, number, SAMPLE_CODE, moment, longest_footer)
     return context, person
 
 
@@ -552,6 +556,147 @@ def block_elements(context: dict[str, Any], used: set[str]) -> list[tuple[str, s
     return [(label, text) for label, placeholder, text in wanted if placeholder in used and text]
 
 
+PT_PER_CM = 72 / 2.54
+MARGIN_SLACK_PT = 1.0  # a bordered table's left border stands on the text margin
+
+
+@dataclass(frozen=True)
+class _Word:
+    text: str
+    x0: float
+    x1: float
+    top: float
+    bottom: float
+
+
+def _next_pieces(words: list[_Word], here: _Word) -> list[tuple[_Word, bool]]:
+    """Words that may continue ``here``: the next word on its line, or a word on the following line
+    that starts left of where ``here`` ends (the line wrapped). (word, on a new line)."""
+    height = max(here.bottom - here.top, 1.0)
+    out: list[tuple[_Word, bool]] = []
+    for word in words:
+        if abs(word.top - here.top) < height / 2:
+            if 0 <= word.x0 - here.x1 <= 1.5 * height:
+                out.append((word, False))
+        elif here.bottom - 1 <= word.top <= here.bottom + 1.5 * height and word.x0 < here.x1:
+            out.append((word, True))
+    return out
+
+
+def _wraps(words: list[_Word], value: str) -> bool:
+    """Is ``value`` (without spaces) printed as consecutive words of which one is on a later line?"""
+    def follow(word: _Word, rest: str, wrapped: bool, depth: int) -> bool:
+        if word.text.startswith(rest):
+            return wrapped
+        if depth > 6 or not rest.startswith(word.text):
+            return False
+        rest = rest[len(word.text):]
+        return any(follow(nxt, rest, wrapped or down, depth + 1) for nxt, down in _next_pieces(words, word))
+
+    return any(follow(word, value, False, 0) for word in words if word.text and value.startswith(word.text))
+
+
+def pdf_layout_problems(pdf: Path, keep_whole: dict[str, str], margins_pt: tuple[float, float]) -> list[str]:
+    """What a reader would see wrong on the printed letter (pdfplumber's character, rectangle and
+    line boxes): each value of ``keep_whole`` (printed text -> what it is, e.g. a NIK or a table's
+    label) broken over two lines, anything printed or drawn beyond the left/right text margins
+    (``margins_pt``), and a tembusan that is not below the signature block.
+
+    The one implementation of these checks: ``templat periksa`` runs it on the sample with the
+    longest data, the tests on real letters (tests/pdf_layout.py)."""
+    import pdfplumber
+
+    found: list[str] = []
+    seen: set[str] = set()
+    with pdfplumber.open(str(pdf)) as doc:
+        lines: list[tuple[int, float, str]] = []
+        for number, page in enumerate(doc.pages, 1):
+            lines += [(number, line["top"], line["text"]) for line in page.extract_text_lines()]
+            left, right = margins_pt[0] - MARGIN_SLACK_PT, page.width - margins_pt[1] + MARGIN_SLACK_PT
+            outside = {"chars": [], "rects": [], "lines": []}  # type: dict[str, list[Any]]
+            for kind in outside:
+                outside[kind] = [shape for shape in getattr(page, kind) if shape["x0"] < left or shape["x1"] > right]
+            if outside["chars"]:
+                text = "".join(c["text"] for c in outside["chars"])[:40]
+                far = max(max(left - c["x0"], c["x1"] - right) for c in outside["chars"])
+                found.append(f"halaman {number}: teks «{text}» melewati margin ({far / PT_PER_CM:.1f} cm)")
+            drawn = outside["rects"] + outside["lines"]
+            if drawn:
+                far = max(max(left - d["x0"], d["x1"] - right) for d in drawn)
+                found.append(f"halaman {number}: tabel atau garis melewati margin {far / PT_PER_CM:.1f} cm "
+                             f"(lebar teks {(page.width - margins_pt[0] - margins_pt[1]) / PT_PER_CM:.1f} cm)")
+            words = [_Word(w["text"], w["x0"], w["x1"], w["top"], w["bottom"]) for w in page.extract_words()]
+            for value, what in keep_whole.items():
+                squashed = "".join(value.split())
+                if squashed and what not in seen and _wraps(words, squashed):
+                    seen.add(what)
+                    found.append(f"halaman {number}: {what} «{value}» terpotong ke baris berikutnya")
+        nip = [(n, top) for n, top, t in lines if t.startswith("NIP.")]
+        tembusan = [(n, top) for n, top, t in lines if t.startswith("Tembusan")]
+        if tembusan and (not nip or tembusan[0] < nip[-1]):
+            found.append("tembusan tidak di bawah blok tanda tangan")
+    return found
+
+
+def docx_margins(docx: Path) -> tuple[float, float]:
+    """(left, right) margin in points of a DOCX's first section."""
+    from docx import Document
+
+    section = Document(str(docx)).sections[0]
+    return (section.left_margin or 0) / 12700, (section.right_margin or 0) / 12700
+
+
+def table_labels(docx: Path) -> list[str]:
+    """The fixed text of the template's table cells (labels such as "Tempat/Tanggal Lahir", column
+    heads such as "NIK"): short, one paragraph, no placeholder. Each must stay on one line."""
+    from docx import Document
+
+    labels: list[str] = []
+    for table in Document(str(docx)).tables:
+        for row in table.rows:
+            for cell in row.cells:
+                text = " ".join(cell.text.split())
+                if (len(cell.paragraphs) == 1 and 2 <= len(text) <= 40 and "{" not in text and "}" not in text
+                        and any(ch.isalpha() for ch in text) and text not in labels):
+                    labels.append(text)
+    return labels
+
+
+def keep_whole_values(service: Service, context: dict[str, Any], template: Path) -> dict[str, str]:
+    """Printed text that must never break over lines -> what it is: the service's NIK, KK, phone and
+    number fields (in lists too), the letter's number and verification code, the NIP, and the
+    template's table labels."""
+    out: dict[str, str] = {}
+
+    def add(value: str, what: str) -> None:  # one printed value may fill several fields: name them all
+        out[value] = f"{out[value]} / {what}" if value in out and what not in out[value] else what
+
+    def walk(specs: Iterable[FieldSpec], values: Any, where: str) -> None:
+        if isinstance(values, list):
+            for item in values:
+                walk(specs, item, where + "[]")
+            return
+        if not isinstance(values, dict):
+            return
+        for spec in specs:
+            value = values.get(spec.kode)
+            if spec.jenis == "daftar":
+                walk(spec.butir, value, f"{where}.{spec.kode}")
+            elif isinstance(value, str) and value and (spec.jenis in ("nik", "kk", "telepon")
+                                                      or spec.kode.startswith("nomor")):
+                add(value, f"{spec.label or spec.kode} ({where}.{spec.kode})")
+
+    walk(service.isian, context["data"], "data")
+    for label, placeholder, value in (("nomor surat", "surat.nomor", context["surat"]["nomor"]),
+                                      ("kode verifikasi", "surat.kode_verifikasi", context["surat"]["kode_verifikasi"]),
+                                      ("NIP", "ttd.nip", context["ttd"]["nip"])):
+        if value:
+            add(str(value), f"{label} ({placeholder})")
+    for text in table_labels(template):
+        add(text, "label tabel")
+    return out
+
+
 def layout_problems(pdf: Path, context: dict[str, Any], used: set[str], qr_payload: str, halaman_maks: int
                     ) -> tuple[int, int | None, list[str]]:
     """(pages, page of the signature block, messages) of the sample PDF."""
@@ -677,7 +822,7 @@ def lint_templates(ws: Workspace, services: list[Service], *, list_items: int = 
             payload = verification_url(ws, SAMPLE_CODE)
             docx = work / f"contoh-{service.kode}.docx"
             try:
-                render_docx(template, context, docx, qr_payload=payload, logo=logo)
+                render_docx(template, context, docx, qr_payload=payload, logo=logo, kertas=ws.config.surat.kertas)
             except ConfigError as exc:
                 report.add("isi", exc.pesan)
                 continue
@@ -693,6 +838,8 @@ def lint_templates(ws: Workspace, services: list[Service], *, list_items: int = 
                         continue
                     pages, block_page, messages = layout_problems(pdf, context, used, payload,
                                                                   service.halaman_maks)
+                    whole = keep_whole_values(service, context, ws.template_dir / service.templat)
+                    messages += pdf_layout_problems(pdf, whole, docx_margins(docx))
                     report.halaman, report.halaman_ttd = pages, block_page
                     for message in messages:
                         report.add("tata_letak", f"{service.templat}: {message}.")

@@ -40,7 +40,7 @@ from buat_templat import (
 )
 
 INDEN = 1.25
-LABEL_CM = 4.6
+LABEL_CM = 5.3  # as the SKTM letter's: "Tempat/Tanggal Lahir" on one line (templat periksa checks it)
 Baris = tuple[str, str]  # (label, value placeholder)
 
 
@@ -63,7 +63,8 @@ SEL_CM = 0.1  # left/right cell margin of bordered tables (Word's default 0.19 c
 # substitute LibreOffice uses for Bookman Old Style) plus both cell margins and a little slack.
 LEBAR_NIK = 3.5 + 2 * SEL_CM + 0.1  # 16 digits
 LEBAR_TANGGAL = 3.37 + 2 * SEL_CM + 0.1  # "30 September 2026"
-LEBAR_KELAMIN = 1.95 + 2 * SEL_CM + 0.1  # "Perempuan"
+LEBAR_KELAMIN = 2.75 + 2 * SEL_CM + 0.1  # the head "Jenis Kelamin" in bold (wider than "Perempuan")
+LEBAR_HUBUNGAN = 1.9 + 2 * SEL_CM + 0.1  # the head "Hubungan" in bold
 LEBAR_NO = 0.9
 
 
@@ -212,7 +213,7 @@ def _pindah(dok: Any) -> None:
                             ("NIK", "{{ o.nik }}", LEBAR_NIK),
                             ("Tanggal Lahir", "{{ o.tanggal_lahir }}", LEBAR_TANGGAL),
                             ("Jenis Kelamin", "{{ o.jenis_kelamin }}", LEBAR_KELAMIN),
-                            ("Hubungan", "{{ o.hubungan }}", Lentur(2))])
+                            ("Hubungan", "{{ o.hubungan }}", LEBAR_HUBUNGAN)])
     _p(dok, "Surat pengantar ini diberikan untuk mengurus Surat Keterangan Pindah pada Dinas Kependudukan dan "
        "Pencatatan Sipil Kabupaten {{ kantor.kabupaten }}.")
     _penutup(dok, "Demikian surat pengantar ini dibuat untuk dapat dipergunakan sebagaimana mestinya.")
@@ -288,29 +289,26 @@ def _hibah(dok: Any) -> None:
              "mestinya.")
 
 
-# kode -> (title, body, paper, tembusan printed after the signature block)
-LAYANAN: dict[str, tuple[str, Any, str, list[str]]] = {
-    "skck": ("Surat Pengantar SKCK", _skck, "A4", []),
-    "dispensasi-nikah": ("Surat Dispensasi Nikah", _dispensasi, "F4", ["Kepala {{ data.kua }}", "Arsip"]),
-    "pindah": ("Surat Pengantar Pindah", _pindah, "A4", []),
-    "ahli-waris": ("Surat Keterangan Ahli Waris", _ahli_waris, "F4", []),
-    "izin-keramaian": ("Rekomendasi Izin Keramaian", _izin_keramaian, "F4", [
+# kode -> (title, body, tembusan printed after the signature block). Every template is drawn on A4 with
+# the same margins; the office's paper ([surat].kertas in sakti.toml, A4 or F4) is set when a letter is made.
+LAYANAN: dict[str, tuple[str, Any, list[str]]] = {
+    "skck": ("Surat Pengantar SKCK", _skck, []),
+    "dispensasi-nikah": ("Surat Dispensasi Nikah", _dispensasi, ["Kepala {{ data.kua }}", "Arsip"]),
+    "pindah": ("Surat Pengantar Pindah", _pindah, []),
+    "ahli-waris": ("Surat Keterangan Ahli Waris", _ahli_waris, []),
+    "izin-keramaian": ("Rekomendasi Izin Keramaian", _izin_keramaian, [
         "Kapolres {{ kantor.kabupaten }}", "Kapolsek {{ kantor.kecamatan }}",
         "{{ data.desa_acara_kepala }}"]),
-    "hibah": ("Rekomendasi Dana Hibah", _hibah, "F4", ["Bupati {{ kantor.kabupaten }} (sebagai laporan)", "Arsip"]),
+    "hibah": ("Rekomendasi Dana Hibah", _hibah, ["Bupati {{ kantor.kabupaten }} (sebagai laporan)", "Arsip"]),
 }
 
 
 def buat(kode: str, tujuan: Path) -> None:
     from docx import Document
-    from docx.shared import Cm
 
-    judul, isi, kertas, tembusan = LAYANAN[kode]
+    judul, isi, tembusan = LAYANAN[kode]
     dok = Document()
     _atur_halaman(dok)
-    if kertas == "F4":
-        dok.sections[0].page_width = Cm(21.5)
-        dok.sections[0].page_height = Cm(33.0)
     _atur_gaya(dok)
     body = dok.element.body
     for p in list(body.iterchildren("{*}p")):

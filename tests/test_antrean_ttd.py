@@ -25,6 +25,22 @@ needs_lo = [pytest.mark.slow,
                                reason="LibreOffice missing")]
 
 
+@pytest.fixture(autouse=True)
+def _configured_certificate(request: pytest.FixtureRequest) -> None:
+    """The camat's certificate is configured (kunci.sertifikat), as PANDUAN-KANTOR asks: a letter prepared
+    for the queue then names its issuer and carries the demo mark, as the demo key that signs it requires
+    (a letter prepared without it names no issuer and has no mark, and 'ttd setujui' refuses the demo key)."""
+    if "kantor" not in request.fixturenames:
+        return
+    kantor: Path = request.getfixturevalue("kantor")
+    demo_pki = request.getfixturevalue("demo_pki")
+    shutil.copy(demo_pki.signer_p12.with_suffix(".pem"), kantor / "pki" / "camat.pem")
+    toml = kantor / "sakti.toml"
+    old = 'kunci = { jenis = "pkcs12", berkas = "pki/camat.p12" }'
+    assert old in toml.read_text()
+    toml.write_text(toml.read_text().replace(old, old[:-2] + ', sertifikat = "pki/camat.pem" }', 1))
+
+
 def lengkap(cli: Cli, count: int) -> list[str]:
     regs = []
     for _ in range(count):

@@ -64,7 +64,7 @@ def test_shipped_sktm_template_is_clean(kantor: Path, cli: Cli) -> None:
     assert payload["ok"] is True and payload["masalah"] == [] and payload["jumlah_masalah"] == 0
     [report] = payload["templat"]
     assert report["status"] == "OK" and report["templat"] == "sktm.docx"
-    assert report["halaman"] == 1 and report["halaman_ttd"] == 1 and report["halaman_maks"] == 1
+    assert report["halaman"] == 1 and report["halaman_ttd"] == 1 and report["halaman_maks"] == 2
     human = cli("templat", "periksa", "sktm")
     assert human.exit_code == 0, human.stderr
     assert "sktm.docx" in human.stdout and "OK" in human.stdout
@@ -72,6 +72,8 @@ def test_shipped_sktm_template_is_clean(kantor: Path, cli: Cli) -> None:
 
 def test_signature_block_pushed_to_page_two_is_caught(kantor: Path, cli: Cli, tmp_path: Path) -> None:
     spilling_template(kantor / "templat" / "sktm.docx")
+    sop = kantor / "sop" / "sktm.yaml"  # an office that wants its SKTM on one page
+    sop.write_text(sop.read_text().replace("\nhalaman_maks: 2\n", "\nhalaman_maks: 1\n"))
     result = cli("templat", "periksa", "sktm", "--json")
     assert result.exit_code == 1, (result.stdout, result.stderr)
     payload = json.loads(result.stdout)

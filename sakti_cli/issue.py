@@ -37,6 +37,7 @@ from sakti_cli.office import Signatory, Workspace
 from sakti_cli.recovery import make_work_dir, queued_pdf
 from sakti_cli.registry import Register, Transaction, letter_month
 from sakti_cli.scratch import Owned
+from sakti_cli.shapes import signatory_json
 from sakti_cli.sop import Service
 from sakti_cli.storage import sha256_file
 from sakti_cli.testhooks import crash_point
@@ -621,7 +622,8 @@ def approve_queue(ws: Workspace, register: Register, numbers: list[str], *, all_
 
     person = ws.signatory(signatory_id)
     chosen = choose_waiting(register, person, numbers, all_waiting)
-    result: dict[str, Any] = {"penandatangan": person.id, "ditandatangani": [], "gagal": [], "peringatan": []}
+    result: dict[str, Any] = {"penandatangan": signatory_json(person), "ditandatangani": [], "gagal": [],
+                              "peringatan": []}
     if not chosen:
         return result
     signer, warnings = open_signer(ws, person, prompt, register.moment())
@@ -647,7 +649,7 @@ def approve_queue(ws: Workspace, register: Register, numbers: list[str], *, all_
                 _note_failure(register, letter, exc)
             else:
                 result["ditandatangani"].append({
-                    **row, "status": "TERBIT", "pdf": str(final), "sha256": recorded["sha256"],
+                    **row, "status": "TERBIT", "pdf": str(Path(final).resolve()), "sha256": recorded["sha256"],
                     "kode_verifikasi": recorded["kode_verifikasi"], "terbit": recorded["terbit"]})
             if on_done:
                 on_done(letter)

@@ -25,6 +25,7 @@ from sakti_cli.office import Workspace
 from sakti_cli.privacy import mask_text
 from sakti_cli.recovery import own_process
 from sakti_cli.registry import Register, Transaction
+from sakti_cli.shapes import absolute_path, signatory_json
 from sakti_cli.sop import Service
 from sakti_cli.storage import sha256_file
 
@@ -211,8 +212,8 @@ def queue_rows(ws: Workspace, register: Register, signatory_id: str | None = Non
                 "nama": data.get("nama"), "nik": data.get("nik"), "layanan": letter["layanan"],
                 "nama_layanan": letter.get("nama_layanan") or letter["layanan"],
                 "disiapkan_oleh": letter.get("disiapkan_oleh"), "disiapkan": letter.get("disiapkan"),
-                "penandatangan": signer.get("id"), "nama_penandatangan": signer.get("nama"),
-                "pdf": str(ws.root / str(letter.get("pdf_belum_ttd") or "")),
+                "penandatangan": signatory_json(signer),
+                "pdf": absolute_path(ws.root, letter.get("pdf_belum_ttd")),
                 "kode_verifikasi": letter["kode_verifikasi"],
             })
     return rows

@@ -95,11 +95,25 @@ class SignatureReport:
         return self.pesan is None
 
     def to_dict(self) -> dict[str, Any]:
+        """The JSON form, keys in Indonesian (:data:`JSON_KEYS`); the signer in the one signatory shape."""
+        from sakti_cli.shapes import signatory_json
+
         data = asdict(self)
         data["signing_time"] = self.signing_time.isoformat() if self.signing_time else None
         data["timestamp_time"] = self.timestamp_time.isoformat() if self.timestamp_time else None
+        data["signer"] = signatory_json(None, nama=self.signer) if self.signer else None
         data["ok"] = self.ok
-        return data
+        return {JSON_KEYS[key]: value for key, value in data.items()}
+
+
+JSON_KEYS = {
+    "field": "kolom", "signer": "penandatangan", "signing_time": "waktu_tanda_tangan", "intact": "utuh",
+    "valid": "kriptografi_sah", "trusted": "tepercaya", "coverage": "cakupan", "modified_after": "diubah_sesudahnya",
+    "later_revisions": "revisi_setelah_ttd", "subfilter": "subfilter", "pesan": "pesan", "kind": "jenis",
+    "timestamp_time": "waktu_cap_waktu", "tsa": "tsa", "timestamp_ok": "cap_waktu_sah", "level": "tingkat",
+    "level_note": "catatan_tingkat", "trust_root": "akar_tepercaya", "later": "perubahan_sesudahnya", "ok": "sah",
+}
+"""One Indonesian name per concept in every command's JSON (``tingkat`` as in ``tandatangani``)."""
 
 
 @dataclass

@@ -14,6 +14,7 @@ import pytest
 from filelock import FileLock
 from typer.testing import CliRunner, Result
 
+from json_schemas import check_output
 from sakti_cli.cli.app import app
 
 FIXED_TIME = "2026-11-22T09:30:00+07:00"
@@ -91,7 +92,11 @@ class Cli:
         self.runner = CliRunner()
 
     def __call__(self, *args: str, input: str | None = None, env: dict[str, str] | None = None) -> Result:
-        return self.runner.invoke(app, [str(a) for a in args], input=input, env=env, catch_exceptions=False)
+        argv = [str(a) for a in args]
+        result = self.runner.invoke(app, argv, input=input, env=env, catch_exceptions=False)
+        if "--json" in argv:  # every JSON output of the suite is checked against docs/skema/<command>.json
+            check_output(argv, result.stdout)
+        return result
 
     def json(self, *args: str, code: int = 0, **kwargs: object) -> dict:
         result = self(*args, "--json", **kwargs)  # type: ignore[arg-type]

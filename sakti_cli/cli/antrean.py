@@ -51,7 +51,7 @@ def antrean(out: Output, penandatangan: Annotated[str | None, typer.Option(
             console.print("Tidak ada surat yang menunggu tanda tangan.")
             return
         table = Table(title=f"Menunggu tanda tangan ({len(rows)})")
-        signers = {row["penandatangan"] for row in rows}
+        signers = {row["penandatangan"]["id"] for row in rows}
         columns = ["Nomor surat / registrasi, layanan", "Pemohon (NIK)", "Disiapkan"]
         if len(signers) > 1:
             columns.append("Penandatangan")
@@ -61,7 +61,7 @@ def antrean(out: Output, penandatangan: Annotated[str | None, typer.Option(
             cells = [f"{row['nomor_surat']}\n{row['nomor_registrasi']}, {row['layanan']}",
                      f"{row['nama'] or '-'}\n{row['nik'] or '-'}",
                      f"{row['disiapkan_oleh'] or '-'}\n{_short_time(row['disiapkan'])}"]
-            table.add_row(*cells, *([row["penandatangan"] or "-"] if len(signers) > 1 else []))
+            table.add_row(*cells, *([row["penandatangan"]["id"] or "-"] if len(signers) > 1 else []))
         console.print(table)
         console.print("PDF untuk dibaca sebelum ditandatangani:")
         for row in rows:
@@ -122,6 +122,7 @@ def setujui(out: Output,
                 "CRL/sertifikat CA (bawaan: [tte].tsa; tanpa keduanya B-B luring).")] = None,
             json_out: JSON_OPT = False) -> None:
     """Tandatangani surat yang menunggu: sandi diketik sekali untuk semua; yang gagal tetap menunggu (keluar 1)."""
+    from sakti_cli.cli.errors import saran_for_kode
     from sakti_cli.issue import approve_queue
 
     ws = workspace()
@@ -136,6 +137,8 @@ def setujui(out: Output,
     for warning in result["peringatan"]:
         out.warn(warning)
     signed, failed = result["ditandatangani"], result["gagal"]
+    for row in failed:  # every error carries advice, as the error table gives it
+        row["error"]["saran"] = saran_for_kode(row["error"]["kode"], row["error"].get("saran"))
     payload = {**result, "jumlah_ditandatangani": len(signed), "jumlah_gagal": len(failed)}
 
     def human(console: Console) -> None:
@@ -146,8 +149,7 @@ def setujui(out: Output,
             console.print(f"[green]TERBIT[/green] [bold]{row['nomor_surat']}[/bold]  {row['pdf']}")
         for row in failed:
             console.print(f"[red]GAGAL[/red]  [bold]{row['nomor_surat']}[/bold]  {row['error']['pesan']}")
-            if row["error"].get("saran"):
-                console.print(f"        [cyan]Saran:[/cyan] {row['error']['saran']}")
+            console.print(f"        [cyan]Saran:[/cyan] {row['error']['saran']}")
         tail = f", {len(failed)} gagal (tetap menunggu tanda tangan)" if failed else ""
         console.print(f"{len(signed)} ditandatangani{tail}.")
 

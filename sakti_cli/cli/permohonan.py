@@ -85,11 +85,22 @@ def _services(ws: Any) -> Any:
     return lambda code: load_service(ws.sop_dir, code)
 
 
-def application_payload(record: dict[str, Any], service: Any, reveal: bool | None = None) -> dict[str, Any]:
-    """An application as shown: NIK/KK masked unless the global --tampilkan-nik was given."""
+def application_payload(record: dict[str, Any], service: Any, reveal: bool | None = None,
+                        root: Path | None = None) -> dict[str, Any]:
+    """An application as shown: NIK/KK masked unless the global --tampilkan-nik was given; its letter's
+    paths absolute and its signatory in the one shape (sakti_cli.shapes)."""
     from sakti_cli.privacy import mask_application
+    from sakti_cli.shapes import absolute_path, signatory_json
 
     shown = mask_application(record, service, GLOBALS.tampilkan_nik if reveal is None else reveal)
+    base = root or workspace().root
+    letter = shown.get("surat")
+    if letter:
+        letter = {**letter, "pdf": absolute_path(base, letter.get("pdf"))}
+    pending = shown.get("antrean") if shown["status"] == "MENUNGGU_TTD" else None
+    if pending:
+        pending = {**pending, "pdf_belum_ttd": absolute_path(base, pending.get("pdf_belum_ttd")),
+                   "penandatangan": signatory_json(pending.get("penandatangan"))}
     return {
         "nomor_registrasi": shown["nomor_registrasi"],
         "layanan": shown["layanan"],
@@ -100,8 +111,8 @@ def application_payload(record: dict[str, Any], service: Any, reveal: bool | Non
         "diubah": shown["diubah"],
         "riwayat": shown["riwayat"],
         "periksa": shown.get("periksa"),
-        "surat": shown.get("surat"),
-        "antrean": shown.get("antrean") if shown["status"] == "MENUNGGU_TTD" else None,
+        "surat": letter,
+        "antrean": pending,
         "nomor_batal": shown.get("nomor_batal", []),
     }
 
@@ -289,10 +300,10 @@ def status(out: Output, reg: RegArg, json_out: JSON_OPT = False) -> None:
         if payload["surat"]:
             letter = payload["surat"]
             console.print(f"Surat: [bold]{letter['nomor_surat']}[/bold]  kode verifikasi {letter['kode_verifikasi']}")
-            console.print(f"PDF: {ws.root / letter['pdf']}")
+            console.print(f"PDF: {letter['pdf']}")
         if payload["antrean"]:
             pending = payload["antrean"]
-            console.print(f"Menunggu tanda tangan ({pending.get('penandatangan') or '-'}): "
-                          f"[bold]{pending['nomor_surat']}[/bold]  PDF: {ws.root / pending['pdf_belum_ttd']}")
+            console.print(f"Menunggu tanda tangan ({pending['penandatangan']['id'] or '-'}): "
+                          f"[bold]{pending['nomor_surat']}[/bold]  PDF: {pending['pdf_belum_ttd']}")
 
     out.result(payload, human)

@@ -20,30 +20,34 @@ def register(app: typer.Typer) -> None:
 
 
 def issue_payload(ws: Any, result: dict[str, Any]) -> dict[str, Any]:
+    from sakti_cli.shapes import signatory_json
+
     letter = result["surat"]
     return {
         "nomor_registrasi": letter["nomor_registrasi"],
         "status": "TERBIT",
         "nomor_surat": letter["nomor_surat"],
         "kode_verifikasi": letter["kode_verifikasi"],
-        "pdf": str(result["pdf"]),
+        "pdf": str(Path(result["pdf"]).resolve()),
         "sha256": letter["sha256"],
-        "penandatangan": letter["penandatangan"],
+        "penandatangan": signatory_json(letter["penandatangan"]),
         "terbit": letter["terbit"],
         "peringatan": result["peringatan"],
     }
 
 
 def waiting_payload(result: dict[str, Any]) -> dict[str, Any]:
+    from sakti_cli.shapes import signatory_json
+
     letter = result["surat"]
     return {
         "nomor_registrasi": letter["nomor_registrasi"],
         "status": letter["status"],
         "nomor_surat": letter["nomor_surat"],
         "kode_verifikasi": letter["kode_verifikasi"],
-        "pdf": str(result["pdf"]),
+        "pdf": str(Path(result["pdf"]).resolve()),
         "sha256_belum_ttd": letter["sha256_belum_ttd"],
-        "penandatangan": letter["penandatangan"],
+        "penandatangan": signatory_json(letter["penandatangan"]),
         "disiapkan": letter["disiapkan"],
         "disiapkan_oleh": letter["disiapkan_oleh"],
         "peringatan": result["peringatan"],
@@ -112,19 +116,20 @@ def _verification_table(console: Console, result: dict[str, Any]) -> None:
             table.add_column(col)
         for sig in signatures:
             stamp = "-"
-            if sig.get("timestamp_time"):
-                stamp = f"{sig['timestamp_time']} ({sig.get('tsa') or 'TSA'})"
-            table.add_row(sig["field"], sig["signer"] or "-", sig["signing_time"] or "-", sig.get("level") or "-",
-                          stamp, "ya" if sig["intact"] else "TIDAK", "ya" if sig["valid"] else "TIDAK",
-                          "ya" if sig["trusted"] else "TIDAK")
+            if sig.get("waktu_cap_waktu"):
+                stamp = f"{sig['waktu_cap_waktu']} ({sig.get('tsa') or 'TSA'})"
+            signer = (sig.get("penandatangan") or {}).get("nama")
+            table.add_row(sig["kolom"], signer or "-", sig["waktu_tanda_tangan"] or "-", sig.get("tingkat") or "-",
+                          stamp, "ya" if sig["utuh"] else "TIDAK", "ya" if sig["kriptografi_sah"] else "TIDAK",
+                          "ya" if sig["tepercaya"] else "TIDAK")
         console.print(table)
         for sig in signatures:
-            if sig.get("trust_root"):
-                console.print(f"{sig['field']}: berantai ke akar {sig['trust_root']}")
-            if sig.get("level_note"):
-                console.print(f"{sig['field']}: {sig['level_note']}")
-            for later in sig.get("later") or []:
-                console.print(f"{sig['field']}: sesudahnya {later}")
+            if sig.get("akar_tepercaya"):
+                console.print(f"{sig['kolom']}: berantai ke akar {sig['akar_tepercaya']}")
+            if sig.get("catatan_tingkat"):
+                console.print(f"{sig['kolom']}: {sig['catatan_tingkat']}")
+            for later in sig.get("perubahan_sesudahnya") or []:
+                console.print(f"{sig['kolom']}: sesudahnya {later}")
     for reason in result.get("alasan", []):
         console.print(f"[red]-[/red] {reason}")
 

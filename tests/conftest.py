@@ -12,9 +12,9 @@ from pathlib import Path
 
 import pytest
 from filelock import FileLock
+from json_schemas import check_output
 from typer.testing import CliRunner, Result
 
-from json_schemas import check_output
 from sakti_cli.cli.app import app
 
 FIXED_TIME = "2026-11-22T09:30:00+07:00"

@@ -79,7 +79,8 @@ def file_arg(code: str, path: Path, service: Service, name: str = "", inside: Pa
         with path.open("rb") as handle:
             handle.read(1)
     except OSError as exc:
-        raise FileUnreadable(f"Berkas {path} tidak dapat dibaca: {exc.strerror}.") from None
+        raise FileUnreadable(f"Berkas {path} tidak dapat dibaca: {exc.strerror}.",
+                             saran="Periksa izin baca berkas itu, atau salin ulang dari pindaian aslinya.") from None
     return FileArg(code, path, name, inside)
 
 
@@ -152,7 +153,8 @@ def _copy_bounded(item: FileArg, target: Path, limit: int | None) -> tuple[int, 
             size += len(chunk)
             if limit is not None and size > limit:
                 raise FileUnreadable(f"Berkas {item.path} (untuk '{item.kode}') bertambah besar saat disalin, "
-                                     "melebihi batas SOP. Tidak ada yang disalin.", berkas=str(item.path))
+                                     "melebihi batas SOP. Tidak ada yang disalin.", berkas=str(item.path),
+                                     saran="Tunggu sampai berkasnya selesai ditulis (pindai/unduh), lalu ulangi.")
             digest.update(chunk)
             sink.write(chunk)
     return size, digest.hexdigest()
@@ -167,14 +169,16 @@ def _open_source(item: FileArg) -> Any:
     if item.inside is None:
         return item.path.open("rb")
     swapped = FileUnreadable(f"Berkas {item.path} (untuk '{item.kode}') berubah menjadi tautan ke luar folder data "
-                             f"{item.inside} saat disalin. Tidak ada yang disalin.", berkas=str(item.path))
+                             f"{item.inside} saat disalin. Tidak ada yang disalin.", berkas=str(item.path),
+                             saran="Letakkan berkas aslinya (bukan tautan) di folder data, lalu ulangi.")
     try:
         handle = os.fdopen(os.open(item.path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0)), "rb")
     except OSError as exc:
         if exc.errno == errno.ELOOP:
             raise swapped from None
         raise FileUnreadable(f"Berkas {item.path} (untuk '{item.kode}') tidak dapat dibuka: {exc.strerror}. "
-                             "Tidak ada yang disalin.", berkas=str(item.path)) from None
+                             "Tidak ada yang disalin.", berkas=str(item.path),
+                             saran="Periksa izin baca berkas itu, atau salin ulang dari pindaian aslinya.") from None
     try:
         real = Path(os.readlink(f"/proc/self/fd/{handle.fileno()}"))
     except OSError:  # no /proc (not Linux): the check before opening stands alone
@@ -326,7 +330,9 @@ def update_files(ws: Workspace, register: Register, service: Service, reg: str, 
         with register.transaction() as txn:
             record = find_application(txn, reg)
             if record["layanan"] != service.kode:
-                raise InputError("Layanan permohonan berbeda dari SOP yang dimuat.")
+                raise InputError("Layanan permohonan berbeda dari SOP yang dimuat.",
+                                 saran="Lihat layanannya dengan 'sakti status REG' dan pakai berkas persyaratan "
+                                       "layanan itu.")
             before = record["status"]
             change_state(txn, record, "DITERIMA", f"berkas diganti: {', '.join(sorted(recorded))}")
             target = application_dir(ws, record["nomor_registrasi"])
@@ -350,7 +356,8 @@ def update_data(ws: Workspace, register: Register, service: Service, reg: str, d
                 ) -> dict[str, Any]:
     """``ubah``: corrected fields are merged over the stored data, re-checked, back to DITERIMA."""
     if not isinstance(data, dict) or not data:
-        raise InputError("Data perubahan harus berupa objek JSON yang tidak kosong.")
+        raise InputError("Data perubahan harus berupa objek JSON yang tidak kosong.",
+                         saran='Tulis hanya kolom yang diubah, mis. {"alamat": "Jl. Baru No. 2"}.')
     with register.transaction() as txn:
         record = find_application(txn, reg)
         merged = {**record["data"], **data}

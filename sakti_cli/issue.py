@@ -485,7 +485,9 @@ def issue_letter(ws: Workspace, register: Register, service_loader: Callable[[st
         with register.transaction() as txn:
             current = find_application(txn, reg)
             if current["status"] != "LENGKAP":
-                raise StateConflict(f"Permohonan {reg} berubah menjadi {current['status']} sementara itu.")
+                raise StateConflict(f"Permohonan {reg} berubah menjadi {current['status']} sementara itu.",
+                                    saran=f"Petugas lain mengubahnya: lihat 'sakti status {reg}', lalu periksa "
+                                          "dan terbitkan lagi bila LENGKAP.")
             letter = reserve_number(txn, ws, service, reg, signer_info)
             moment = txn.moment
         crash_point("setelah_pesan_nomor")

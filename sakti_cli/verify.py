@@ -191,7 +191,8 @@ def _open_reader(data: bytes, path: Path) -> PdfFileReader:
         except PdfStrictReadError:
             return PdfFileReader(io.BytesIO(data), strict=False)
     except Exception as exc:
-        raise FileUnreadable(f"Berkas {path} bukan PDF yang dapat dibaca: {exc}") from exc
+        raise FileUnreadable(f"Berkas {path} bukan PDF yang dapat dibaca: {exc}",
+                             saran="Periksa bahwa berkasnya PDF surat yang utuh (unduh atau salin ulang).") from exc
 
 
 def _read_info(data: bytes) -> dict[str, str]:
@@ -328,12 +329,14 @@ def signature_field_names(path: Path) -> list[str]:
     try:
         data = path.read_bytes()
     except OSError as exc:
-        raise FileUnreadable(f"Berkas {path} tidak dapat dibaca: {exc.strerror or exc}") from exc
+        raise FileUnreadable(f"Berkas {path} tidak dapat dibaca: {exc.strerror or exc}",
+                             saran="Periksa nama, letak dan izin baca berkas PDF itu.") from exc
     reader = _open_reader(data, path)
     try:
         return [name for name, _, _ in enumerate_sig_fields(reader)]
     except Exception as exc:
-        raise FileUnreadable(f"Kolom tanda tangan dalam {path} tidak dapat dibaca: {exc}") from exc
+        raise FileUnreadable(f"Kolom tanda tangan dalam {path} tidak dapat dibaca: {exc}",
+                             saran="PDF itu rusak atau diubah: minta salinan asli dari kantor penerbitnya.") from exc
 
 
 def _read_dss(reader: Any) -> Any | None:
@@ -439,7 +442,8 @@ def verify_pdf(path: Path, trust_roots: list[Path]) -> PdfVerification:
     try:
         data = path.read_bytes()
     except OSError as exc:
-        raise FileUnreadable(f"Berkas {path} tidak dapat dibaca: {exc.strerror or exc}") from exc
+        raise FileUnreadable(f"Berkas {path} tidak dapat dibaca: {exc.strerror or exc}",
+                             saran="Periksa nama, letak dan izin baca berkas PDF itu.") from exc
     reader = _open_reader(data, path)
     total = reader.xrefs.total_revisions
     result = PdfVerification(
@@ -459,7 +463,8 @@ def verify_pdf(path: Path, trust_roots: list[Path]) -> PdfVerification:
     try:
         sig_fields = list(enumerate_sig_fields(reader, filled_status=True))
     except Exception as exc:
-        raise FileUnreadable(f"Kolom tanda tangan dalam {path} tidak dapat dibaca: {exc}") from exc
+        raise FileUnreadable(f"Kolom tanda tangan dalam {path} tidak dapat dibaca: {exc}",
+                             saran="PDF itu rusak atau diubah: minta salinan asli dari kantor penerbitnya.") from exc
     for fq_name, sig_ref, sig_field in sig_fields:
         sig_obj = sig_ref.get_object()
         revision = total - 1

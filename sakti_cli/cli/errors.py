@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from sakti_cli.errors import (
+    REGISTER_ADVICE,
     ConfigError,
     EnvironmentProblem,
     InputError,
@@ -43,8 +44,7 @@ FALLBACK_SARAN: list[tuple[type[SaktiError], str]] = [
                          "'sakti kantor periksa' memeriksa kesiapannya."),
     (SigningKeyError, "Periksa kunci, sandi dan sertifikat penandatangan di sakti.toml; 'sakti kantor periksa' "
                       "memeriksanya."),
-    (RegisterCorrupt, "Jalankan 'sakti register periksa'; bila register rusak, pulihkan dari cadangan "
-                      "('sakti pulihkan')."),
+    (RegisterCorrupt, REGISTER_ADVICE),
     (StateConflict, "Lihat status permohonan atau surat dengan 'sakti status REG', lalu lakukan langkah yang "
                     "sesuai statusnya."),
     (SaktiError, "Baca pesan di atas, perbaiki penyebabnya, lalu ulangi; bila berulang, hubungi pengelola SAKTI."),

@@ -58,7 +58,8 @@ def read_data(source: str) -> Any:
     except FileNotFoundError:
         raise FileUnreadable(f"Berkas data {path} tidak ada.", saran="Periksa nama dan letak berkasnya.") from None
     except (OSError, UnicodeDecodeError) as exc:
-        raise FileUnreadable(f"Berkas data {path} tidak dapat dibaca: {exc}.") from None
+        raise FileUnreadable(f"Berkas data {path} tidak dapat dibaca: {exc}.",
+                             saran="Simpan berkas data sebagai JSON UTF-8 dan periksa izin bacanya.") from None
     return parse_json_data(text, f"Berkas data {path}")
 
 

@@ -447,8 +447,8 @@ def lint_sop_dir(ws: Any) -> tuple[list[str], list[dict[str, str]]]:
     checked: list[str] = []
     problems: list[dict[str, str]] = []
 
-    def shown(path: Path) -> str:
-        return f"{path.parent.name}/{path.name}"
+    def shown(path: Path) -> str:  # every path in JSON is absolute
+        return str(path.resolve())
 
     for path in list_service_files(sop_dir):
         checked.append(shown(path))

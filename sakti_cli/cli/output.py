@@ -18,6 +18,7 @@ from rich.console import Console, ConsoleOptions, RenderableType
 from rich.markup import escape
 from rich.segment import Segment
 
+from sakti_cli.cli.errors import saran_for
 from sakti_cli.errors import SaktiError
 from sakti_cli.text import escape_json_text, printable
 
@@ -93,8 +94,6 @@ class Output:
             human(self.out)
 
     def error(self, exc: SaktiError, debug: bool = False) -> None:
-        from sakti_cli.cli.errors import saran_for
-
         saran = saran_for(exc)
         if self.json_mode:
             body: dict[str, Any] = {"kode": exc.kode, "pesan": exc.pesan, "saran": saran}

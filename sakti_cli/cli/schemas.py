@@ -77,7 +77,7 @@ class AntreanPermohonan(Strict):
     penandatangan: Penandatangan
 
 
-class Riwayat(Open):
+class Riwayat(Strict):
     waktu: str
     petugas: str
     dari: str | None
@@ -85,12 +85,27 @@ class Riwayat(Open):
     catatan: str | None
 
 
+class BerkasTersimpan(Strict):
+    """One scan kept for a requirement (its code is the key of ``berkas``)."""
+
+    nama_asli: str
+    berkas: str
+    """The stored file's name inside the application's folder (not a path)."""
+    jenis: str
+    ukuran: int
+    sha256: str
+    dihapus: str | None = None
+    """When ``sakti bersihkan`` removed the scan (the record stays)."""
+
+
 class Permohonan(Result):
+    """An application (daftar, lengkapi, ubah, status); ``data`` holds the SOP's own fields."""
+
     nomor_registrasi: str
     layanan: str
     status: str
     data: dict[str, Any]
-    berkas: dict[str, list[dict[str, Any]]]
+    berkas: dict[str, list[BerkasTersimpan]]
     dibuat: str
     diubah: str
     riwayat: list[Riwayat]
@@ -99,6 +114,7 @@ class Permohonan(Result):
     antrean: AntreanPermohonan | None
     nomor_batal: list[str]
     peringatan: list[str] | None = None
+    berkas_dihapus: dict[str, Any] | None = None
 
 
 class StatusPermohonan(Permohonan):
@@ -502,9 +518,15 @@ class SopSkema(Result):
     skema: dict[str, Any]
 
 
+class MasalahSop(Strict):
+    berkas: str
+    kolom: str
+    pesan: str
+
+
 class SopPeriksa(Result):
     berkas: list[str]
-    masalah: list[Open]
+    masalah: list[MasalahSop]
     jumlah_masalah: int
 
 
@@ -528,8 +550,11 @@ class TemplatPeriksa(Result):
     pdf_diperiksa: bool
 
 
-# A group that only lists its commands (``sakti ttd``) prints no result: only the error object.
+# A group that only lists its commands (``sakti ttd``) prints no result: only the error object; so does
+# ``sakti`` itself ("": an unknown command, a global option misused).
+ROOT = ""
 COMMANDS: dict[str, list[type[BaseModel]]] = {
+    ROOT: [],
     "init": [Init],
     "layanan": [DaftarLayanan, SatuLayanan, Formulir, LembarInformasi],
     "daftar": [Permohonan],
@@ -572,7 +597,7 @@ COMMANDS: dict[str, list[type[BaseModel]]] = {
 
 
 def file_name(command: str) -> str:
-    return command.replace(" ", "-") + ".json"
+    return (command or "sakti").replace(" ", "-") + ".json"
 
 
 def command_schema(command: str) -> dict[str, Any]:
@@ -584,7 +609,7 @@ def command_schema(command: str) -> dict[str, Any]:
 
     union: Any = reduce(or_, [*COMMANDS[command], ErrorOutput])
     schema = TypeAdapter(union).json_schema(ref_template="#/$defs/{model}")
-    return {"$schema": DIALECT, "title": f"sakti {command} --json", **schema}
+    return {**schema, "$schema": DIALECT, "title": f"sakti {command} --json".replace("  ", " ")}
 
 
 def render(command: str) -> str:
@@ -598,4 +623,4 @@ def render_all() -> dict[str, str]:
     missing = [name for name in command_names() if name not in COMMANDS]
     if missing:
         raise KeyError(f"perintah tanpa model keluaran JSON di sakti_cli/cli/schemas.py: {', '.join(missing)}")
-    return {file_name(name): render(name) for name in command_names()}
+    return {file_name(name): render(name) for name in [ROOT, *command_names()]}

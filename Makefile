@@ -21,3 +21,4 @@ lint: pasang
 
 docs: pasang
 	$(BIN)/python scripts/buat_referensi.py > docs/referensi-cli.md
+	$(BIN)/python scripts/buat_skema.py

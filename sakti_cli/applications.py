@@ -96,7 +96,8 @@ def file_arg(code: str, path: Path, service: Service, name: str = "", inside: Pa
         with path.open("rb") as handle:
             handle.read(1)
     except OSError as exc:
-        raise FileUnreadable(f"Berkas {path} tidak dapat dibaca: {exc.strerror}.") from None
+        raise FileUnreadable(f"Berkas {path} tidak dapat dibaca: {exc.strerror}.",
+                             saran="Periksa izin baca berkas itu, atau salin ulang dari pindaian aslinya.") from None
     return FileArg(code, path, name, inside)
 
 
@@ -174,7 +175,8 @@ def _copy_bounded(item: FileArg, target: Path, limit: int | None) -> tuple[int, 
             size += len(chunk)
             if limit is not None and size > limit:
                 raise FileUnreadable(f"Berkas {item.path} (untuk '{item.kode}') bertambah besar saat disalin, "
-                                     "melebihi batas SOP. Tidak ada yang disalin.", berkas=str(item.path))
+                                     "melebihi batas SOP. Tidak ada yang disalin.", berkas=str(item.path),
+                                     saran="Tunggu sampai berkasnya selesai ditulis (pindai/unduh), lalu ulangi.")
             digest.update(chunk)
             sink.write(chunk)
     return size, digest.hexdigest()
@@ -189,14 +191,16 @@ def _open_source(item: FileArg) -> Any:
     if item.inside is None:
         return item.path.open("rb")
     swapped = FileUnreadable(f"Berkas {item.path} (untuk '{item.kode}') berubah menjadi tautan ke luar folder data "
-                             f"{item.inside} saat disalin. Tidak ada yang disalin.", berkas=str(item.path))
+                             f"{item.inside} saat disalin. Tidak ada yang disalin.", berkas=str(item.path),
+                             saran="Letakkan berkas aslinya (bukan tautan) di folder data, lalu ulangi.")
     try:
         handle = os.fdopen(os.open(item.path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0)), "rb")
     except OSError as exc:
         if exc.errno == errno.ELOOP:
             raise swapped from None
         raise FileUnreadable(f"Berkas {item.path} (untuk '{item.kode}') tidak dapat dibuka: {exc.strerror}. "
-                             "Tidak ada yang disalin.", berkas=str(item.path)) from None
+                             "Tidak ada yang disalin.", berkas=str(item.path),
+                             saran="Periksa izin baca berkas itu, atau salin ulang dari pindaian aslinya.") from None
     try:
         real = Path(os.readlink(f"/proc/self/fd/{handle.fileno()}"))
     except OSError:  # no /proc (not Linux): the check before opening stands alone
@@ -354,7 +358,9 @@ def update_files(ws: Workspace, register: Register, service: Service, reg: str, 
         with register.transaction() as txn:
             record = find_application(txn, reg)
             if record["layanan"] != service.kode:
-                raise InputError("Layanan permohonan berbeda dari SOP yang dimuat.")
+                raise InputError("Layanan permohonan berbeda dari SOP yang dimuat.",
+                                 saran="Lihat layanannya dengan 'sakti status REG' dan pakai berkas persyaratan "
+                                       "layanan itu.")
             before = record["status"]
             gone = _merge_files(service, record, files, recorded, add)
             codes = sorted({f"{f.kode.replace('.', f'.{f.butir}.', 1)}" if f.butir else f.kode for f in files})
@@ -427,7 +433,8 @@ def update_data(ws: Workspace, register: Register, service: Service, reg: str, d
     are the files named by list items (a person added with their KTP): those not yet attached join
     their code."""
     if not isinstance(data, dict) or not data:
-        raise InputError("Data perubahan harus berupa objek JSON yang tidak kosong.")
+        raise InputError("Data perubahan harus berupa objek JSON yang tidak kosong.",
+                         saran='Tulis hanya kolom yang diubah, mis. {"alamat": "Jl. Baru No. 2"}.')
     stored = load(ws, register, reg)
     new_files = [f for f in files or [] if not is_attached(stored, f.kode, f.stored_name)]
     taken = frozenset(e["berkas"] for entries in stored["berkas"].values() for e in entries)

@@ -350,7 +350,7 @@ def create_backup(ws: Any, register: Any, target: Path, *, with_keys: bool = Fal
     with register.transaction() as txn:
         txn.audit("cadangkan", str(target), None, None, sha256=digest, jumlah_berkas=len(files),
                   dengan_kunci=with_keys, versi_format_register=version)
-    return {"berkas": str(target), "format": kind, "sha256": digest, "ukuran": size,
+    return {"berkas": str(target.resolve()), "format": kind, "sha256": digest, "ukuran": size,
             "jumlah_berkas": len(files), "versi_format_register": version, "dibuat": manifest["dibuat"],
             "dengan_kunci": with_keys, "kunci_tersegel": with_keys, "isi": list(parts),
             "dilewati": passed_over}
@@ -823,7 +823,7 @@ def restore_backup(archive_path: Path, target: Path, *, actor: str | None = None
         raise
     from sakti_cli.registry import read_format_version
 
-    return {"arsip": str(archive_path), "ke": str(target), "jumlah_berkas": count,
+    return {"arsip": str(Path(archive_path).resolve()), "ke": str(target.resolve()), "jumlah_berkas": count,
             "dibuat": manifest.get("dibuat"), "versi_format_register": version,
             "versi_format_sekarang": read_format_version(target / REGISTER_PART),
             "dengan_kunci": bool(manifest.get("dengan_kunci")), "kunci_tersegel": _sealed_member(manifest) is not None,

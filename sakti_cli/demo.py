@@ -29,7 +29,8 @@ DEMO_PASSPHRASE = "demo"
 def example_dir(name: str) -> Path:
     folder = bundled_dir("contoh") / name
     if not (folder / "pemohon.json").is_file():
-        raise NotFound(f"Contoh '{name}' tidak ada di {bundled_dir('contoh')}.")
+        raise NotFound(f"Contoh '{name}' tidak ada di {bundled_dir('contoh')}.",
+                       saran="Lihat kode layanan yang ada dengan 'sakti layanan'.")
     return folder
 
 

@@ -93,6 +93,9 @@ class RegisterCorrupt(SaktiError):
     kode = "REGISTER_RUSAK"
 
 
+REGISTER_ADVICE = "Jalankan 'sakti register periksa'; bila register rusak, pulihkan dari cadangan ('sakti pulihkan')."
+
+
 # --- exit 5: state conflict ------------------------------------------------------------------
 class StateConflict(SaktiError):
     """The action does not fit the current state (wrong status, already issued)."""

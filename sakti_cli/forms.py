@@ -167,7 +167,8 @@ def clean_application_data(service: Service, data: Any, desa: list[str], today: 
     ``asli`` records which originals the clerk has seen.
     """
     if not isinstance(data, dict):
-        raise DataInvalid("Data permohonan harus berupa objek JSON {\"kolom\": nilai, ...}.")
+        raise DataInvalid("Data permohonan harus berupa objek JSON {\"kolom\": nilai, ...}.",
+                          saran="Buat formulir kosong dengan 'sakti layanan KODE --formulir berkas.json' dan isi itu.")
     problems: list[dict[str, str]] = []
     clean = _clean_fields(service.isian, data, desa, today, "", problems, extra=frozenset({"asli"}))
     if not _empty(data.get("asli")):
@@ -279,6 +280,7 @@ def split_envelope(raw: Any, service_code: str, base: Path | None) -> tuple[Any,
     listed = raw.get("berkas") or {}
     if not isinstance(listed, dict):
         raise DataInvalid("Kolom berkas harus berupa objek {kode: nama berkas}.",
+                          saran='Tulis mis. "berkas": {"ktp": "ktp.jpg"}.',
                           masalah=[{"kolom": "berkas", "pesan": "harus berupa objek {kode: nama berkas}"}])
     files: list[EnvelopeFile] = []
     for code, names in listed.items():

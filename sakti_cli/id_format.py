@@ -89,7 +89,8 @@ def tanggal_indonesia(tanggal: _dt.date | str) -> str:
                 saran="Tulis tanggal dengan format TTTT-BB-HH, misalnya 2026-11-22.",
             ) from None
     if not isinstance(tanggal, _dt.date):
-        raise InputError(f"Tanggal tidak valid: {tanggal!r}.")
+        raise InputError(f"Tanggal tidak valid: {tanggal!r}.",
+                         saran="Tulis tanggal sebagai 2026-11-16 atau 16-11-2026.")
     return f"{tanggal.day} {_BULAN[tanggal.month - 1]} {tanggal.year}"
 
 
@@ -149,6 +150,9 @@ def _ratusan(n: int) -> list[str]:
     return kata
 
 
+MONEY_ADVICE = "Tulis jumlah uang sebagai angka, mis. 1500000 atau 1500000.50."
+
+
 def terbilang(n: int) -> str:
     """A whole number in Indonesian words: ``125000`` -> ``"seratus dua puluh lima ribu"``.
 
@@ -156,11 +160,13 @@ def terbilang(n: int) -> str:
     ``"minus"``. Supported up to 999 triliun.
     """
     if isinstance(n, bool) or not isinstance(n, int):
-        raise InputError(f"Terbilang hanya untuk bilangan bulat, bukan {n!r}.")
+        raise InputError(f"Terbilang hanya untuk bilangan bulat, bukan {n!r}.",
+                         saran="Isi kolom itu dengan bilangan bulat tanpa titik atau koma, mis. 1500000.")
     if n < 0:
         return "minus " + terbilang(-n)
     if n >= _BATAS_TERBILANG:
-        raise InputError(f"Bilangan {n} terlalu besar untuk ditulis terbilang (batas 999 triliun).")
+        raise InputError(f"Bilangan {n} terlalu besar untuk ditulis terbilang (batas 999 triliun).",
+                         saran="Periksa isian angkanya: kemungkinan ada digit berlebih.")
     if n == 0:
         return "nol"
     kata: list[str] = []
@@ -182,9 +188,9 @@ def rupiah(amount: int | float | Decimal | str) -> str:
     try:
         nilai = Decimal(str(amount)) if not isinstance(amount, Decimal) else amount
     except InvalidOperation:
-        raise InputError(f"Jumlah uang tidak valid: {amount!r}.") from None
+        raise InputError(f"Jumlah uang tidak valid: {amount!r}.", saran=MONEY_ADVICE) from None
     if isinstance(amount, bool) or not nilai.is_finite():
-        raise InputError(f"Jumlah uang tidak valid: {amount!r}.")
+        raise InputError(f"Jumlah uang tidak valid: {amount!r}.", saran=MONEY_ADVICE)
     nilai = nilai.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
     tanda = "-" if nilai < 0 else ""
     utuh, _, sen = f"{abs(nilai):f}".partition(".")

@@ -362,5 +362,5 @@ def write_sheet(ws: Any, service: Service, target: Path, *, today: date | None =
         finally:
             shutil.rmtree(work, ignore_errors=True)
     reqs = [*service.persyaratan, *(r for _s, r in service.item_requirements())]
-    return {"layanan": service.kode, "lembar": str(target), "format": kind,
+    return {"layanan": service.kode, "lembar": str(target.resolve()), "format": kind,
             "persyaratan": [r.nama for r in reqs], "langkah": len(service.standar_pelayanan.prosedur)}

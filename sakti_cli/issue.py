@@ -45,6 +45,7 @@ from sakti_cli.office import Signatory, Workspace
 from sakti_cli.recovery import make_work_dir, queued_pdf
 from sakti_cli.registry import Register, Transaction, letter_month
 from sakti_cli.scratch import Owned
+from sakti_cli.shapes import signatory_json
 from sakti_cli.sop import Service
 from sakti_cli.storage import sha256_file
 from sakti_cli.testhooks import crash_point
@@ -570,7 +571,9 @@ def issue_letter(ws: Workspace, register: Register, service_loader: Callable[[st
         with register.transaction() as txn:
             current = find_application(txn, reg)
             if current["status"] != "LENGKAP":
-                raise StateConflict(f"Permohonan {reg} berubah menjadi {current['status']} sementara itu.")
+                raise StateConflict(f"Permohonan {reg} berubah menjadi {current['status']} sementara itu.",
+                                    saran=f"Petugas lain mengubahnya: lihat 'sakti status {reg}', lalu periksa "
+                                          "dan terbitkan lagi bila LENGKAP.")
             letter = reserve_number(txn, ws, service, reg, signer_info)
             moment = txn.moment
         crash_point("setelah_pesan_nomor")
@@ -755,7 +758,8 @@ def approve_queue(ws: Workspace, register: Register, numbers: list[str], *, all_
 
     person = ws.signatory(signatory_id)
     chosen = choose_waiting(register, person, numbers, all_waiting)
-    result: dict[str, Any] = {"penandatangan": person.id, "ditandatangani": [], "gagal": [], "peringatan": []}
+    result: dict[str, Any] = {"penandatangan": signatory_json(person), "ditandatangani": [], "gagal": [],
+                              "peringatan": []}
     if not chosen:
         return result
     signer, warnings = open_signer(ws, person, prompt, register.moment())
@@ -782,7 +786,7 @@ def approve_queue(ws: Workspace, register: Register, numbers: list[str], *, all_
                 _note_failure(register, letter, exc)
             else:
                 result["ditandatangani"].append({
-                    **row, "status": "TERBIT", "pdf": str(final), "sha256": recorded["sha256"],
+                    **row, "status": "TERBIT", "pdf": str(Path(final).resolve()), "sha256": recorded["sha256"],
                     "kode_verifikasi": recorded["kode_verifikasi"], "terbit": recorded["terbit"]})
             if on_done:
                 on_done(letter)

@@ -77,7 +77,9 @@ def read_secret_file(path: Path) -> bytes:
     try:
         text = path.read_bytes()
     except OSError as exc:
-        raise SigningKeyError(f"Berkas sandi {path} tidak dapat dibaca: {exc.strerror or exc}") from None
+        raise SigningKeyError(f"Berkas sandi {path} tidak dapat dibaca: {exc.strerror or exc}",
+                              saran="Periksa letak dan izin berkas sandi (hanya pemiliknya yang boleh membaca, "
+                                    "chmod 600).") from None
     return text.split(b"\n", 1)[0].rstrip(b"\r")
 
 
@@ -107,7 +109,8 @@ def get_passphrase(ws: Workspace, signatory: Signatory, prompt: PassphrasePrompt
 
 def key_file(ws: Workspace, signatory: Signatory) -> Path:
     if signatory.kunci.jenis != "pkcs12":
-        raise ConfigError(f"Penandatangan '{signatory.id}' memakai token PKCS#11, bukan berkas kunci.")
+        raise ConfigError(f"Penandatangan '{signatory.id}' memakai token PKCS#11, bukan berkas kunci.",
+                          saran="Tandatangani dengan tokennya, atau ubah kunci penandatangan itu di sakti.toml.")
     if not signatory.kunci.berkas:
         raise ConfigError(f"Penandatangan '{signatory.id}' belum punya berkas kunci di sakti.toml.",
                           saran="Isi penandatangan.kunci.berkas, mis. \"pki/camat.p12\".")
@@ -135,7 +138,9 @@ def key_spec(ws: Workspace, signatory: Signatory) -> KeySpec:
             saran="Isi kunci.modul di sakti.toml, mis. \"/usr/lib/softhsm/libsofthsm2.so\" atau driver token BSrE.",
         )
     if not (source.label_kunci or source.label_sertifikat or source.id_kunci):
-        raise ConfigError(f"Penandatangan '{signatory.id}': sebutkan label_kunci atau id_kunci di sakti.toml.")
+        raise ConfigError(f"Penandatangan '{signatory.id}': sebutkan label_kunci atau id_kunci di sakti.toml.",
+                          saran="Lihat label kunci di token (mis. pkcs11-tool --list-objects) dan tulis di "
+                                "kunci penandatangan itu.")
     return KeySpec(
         "pkcs11", owner, variable, secret_file, module=str(ws.path(module)), token=source.token, slot=source.slot,
         key_label=source.label_kunci, cert_label=source.label_sertifikat,

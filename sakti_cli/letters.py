@@ -19,12 +19,21 @@ from tinydb import Query
 from tinydb.table import Document
 
 from sakti_cli.clock import iso
-from sakti_cli.errors import ConfigError, FileUnreadable, InputError, NotFound, RegisterCorrupt, StateConflict
+from sakti_cli.errors import (
+    REGISTER_ADVICE,
+    ConfigError,
+    FileUnreadable,
+    InputError,
+    NotFound,
+    RegisterCorrupt,
+    StateConflict,
+)
 from sakti_cli.numbering import format_number, pattern_for, sequence_key
 from sakti_cli.office import Workspace
 from sakti_cli.privacy import mask_text
 from sakti_cli.recovery import own_process
 from sakti_cli.registry import Register, Transaction
+from sakti_cli.shapes import absolute_path, signatory_json
 from sakti_cli.sop import Service
 from sakti_cli.storage import sha256_file
 
@@ -106,7 +115,8 @@ def reserve_number(txn: Transaction, ws: Workspace, service: Service, reg: str,
 def get_letter(txn: Transaction, pointer: dict[str, Any]) -> dict[str, Any]:
     found = txn.letters(pointer["bulan"]).get(Query().id == pointer["id"])
     if not isinstance(found, Document):
-        raise NotFound(f"Surat {pointer['id']} ada di indeks tetapi tidak di register {pointer['bulan']}.")
+        raise NotFound(f"Surat {pointer['id']} ada di indeks tetapi tidak di register {pointer['bulan']}.",
+                       saran=REGISTER_ADVICE)
     return dict(found)
 
 
@@ -234,8 +244,8 @@ def queue_rows(ws: Workspace, register: Register, signatory_id: str | None = Non
                 "nama": applicant(letter["layanan"], data), "nik": data.get("nik"), "layanan": letter["layanan"],
                 "nama_layanan": letter.get("nama_layanan") or letter["layanan"],
                 "disiapkan_oleh": letter.get("disiapkan_oleh"), "disiapkan": letter.get("disiapkan"),
-                "penandatangan": signer.get("id"), "nama_penandatangan": signer.get("nama"),
-                "pdf": str(ws.root / str(letter.get("pdf_belum_ttd") or "")),
+                "penandatangan": signatory_json(signer),
+                "pdf": absolute_path(ws.root, letter.get("pdf_belum_ttd")),
                 "kode_verifikasi": letter["kode_verifikasi"],
             })
     return rows
@@ -350,10 +360,12 @@ def reprint(ws: Workspace, register: Register, value: str, target: Path | None =
             shutil.copyfile(path, temporary)
             temporary.chmod(0o600)
             if sha256_file(temporary) != letter["sha256"]:
-                raise FileUnreadable(f"Salinan {copied} tidak sama dengan PDF tersimpan (penyimpanan bermasalah?).")
+                raise FileUnreadable(f"Salinan {copied} tidak sama dengan PDF tersimpan (penyimpanan bermasalah?).",
+                                     saran="Salin ke disk atau folder lain dengan --ke, lalu periksa disk tujuan.")
             os.replace(temporary, copied)
         except OSError as exc:
-            raise FileUnreadable(f"Tidak dapat menulis {copied}: {exc.strerror}.") from None
+            raise FileUnreadable(f"Tidak dapat menulis {copied}: {exc.strerror}.",
+                                 saran="Pilih folder tujuan --ke yang dapat ditulisi.") from None
         finally:
             temporary.unlink(missing_ok=True)
     with register.transaction() as txn:

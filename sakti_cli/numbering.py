@@ -43,7 +43,9 @@ def format_number(pattern: str, *, service: Service, unit: str, sequence: int, m
             bulan_romawi=bulan_romawi(moment.month), tahun=moment.year, layanan=service.kode.upper(),
         )
     except (ValueError, KeyError, IndexError) as exc:
-        raise ConfigError(f"Pola nomor '{pattern}' tidak dapat dipakai: {exc}") from None
+        raise ConfigError(f"Pola nomor '{pattern}' tidak dapat dipakai: {exc}",
+                          saran="Perbaiki pola_nomor di SOP atau [penomoran].pola di sakti.toml; yang dikenal: "
+                                "{kode}, {urut}, {unit}, {bulan}, {bulan_romawi}, {tahun}, {layanan}.") from None
 
 
 START_TABLE = "mulai"  # in urutan.json: where each scope's electronic sequence began (paper before it)

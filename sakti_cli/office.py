@@ -259,7 +259,9 @@ def load_config(path: Path) -> OfficeConfig:
     try:
         raw = tomllib.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
-        raise WorkspaceNotFound(f"Berkas konfigurasi {path} tidak ada.") from None
+        raise WorkspaceNotFound(f"Berkas konfigurasi {path} tidak ada.",
+                                saran="Pakai --kantor FOLDER atau SAKTI_KANTOR ke folder kantor, atau buat kantor "
+                                      "dengan 'sakti init FOLDER'.") from None
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
         raise ConfigError(f"{path} bukan TOML yang sah: {exc}", saran="Perbaiki penulisan berkas itu.") from None
     except RecursionError:
@@ -482,7 +484,8 @@ def check_setup(setup: OfficeSetup) -> str:
         raise InputError(f"Isian kantor baru tidak valid:\n{describe_validation_error(exc)}",
                          saran="Perbaiki isian (opsi atau jawaban) yang disebut, lalu ulangi 'sakti init'.") from None
     except tomllib.TOMLDecodeError as exc:  # pragma: no cover - every value goes through _toml
-        raise InputError(f"Isian kantor baru tidak dapat ditulis sebagai TOML: {exc}") from None
+        raise InputError(f"Isian kantor baru tidak dapat ditulis sebagai TOML: {exc}",
+                         saran="Ketik ulang isian kantor tanpa karakter kendali.") from None
     return text
 
 

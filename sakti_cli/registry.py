@@ -39,7 +39,7 @@ from tinydb import Query
 from tinydb.table import Document, Table
 
 from sakti_cli.clock import iso, now
-from sakti_cli.errors import RegisterCorrupt
+from sakti_cli.errors import REGISTER_ADVICE, RegisterCorrupt
 from sakti_cli.privacy import mask_payload, mask_text
 from sakti_cli.storage import FileSet, locked, read_json, read_locked, read_text, writable
 
@@ -232,7 +232,8 @@ def read_events(audit_dir: Path) -> Iterator[dict[str, Any]]:
                 try:
                     yield json.loads(line)
                 except json.JSONDecodeError:
-                    raise RegisterCorrupt(f"Jejak audit {path} rusak pada baris {number}.") from None
+                    raise RegisterCorrupt(f"Jejak audit {path} rusak pada baris {number}.",
+                                          saran=REGISTER_ADVICE) from None
 
 
 def read_format_version(root: Path) -> int | None:

@@ -391,13 +391,15 @@ def _read_yaml(path: Path) -> Any:
     try:
         raw: Any = load_yaml_text(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
-        raise NotFound(f"Berkas SOP {path} tidak ada.") from None
+        raise NotFound(f"Berkas SOP {path} tidak ada.",
+                       saran="Lihat layanan yang ada dengan 'sakti layanan'.") from None
     except (yaml.YAMLError, UnicodeDecodeError) as exc:
         raise ConfigError(f"SOP {path} bukan YAML yang sah: {exc}", saran="Perbaiki penulisan berkas itu.",
                           berkas=str(path),
                           masalah=[{"kolom": "(akar)", "pesan": f"bukan YAML yang sah: {exc}"}]) from None
     if not isinstance(raw, dict):
         raise ConfigError(f"SOP {path} harus berupa pemetaan kunci: nilai.", berkas=str(path),
+                          saran="Tulis SOP sebagai YAML kunci: nilai; 'sakti sop periksa' memeriksanya.",
                           masalah=[{"kolom": "(akar)", "pesan": "harus berupa pemetaan kunci: nilai"}])
     return raw
 
@@ -482,8 +484,8 @@ def lint_sop_dir(ws: Any) -> tuple[list[str], list[dict[str, str]]]:
     checked: list[str] = []
     problems: list[dict[str, str]] = []
 
-    def shown(path: Path) -> str:
-        return f"{path.parent.name}/{path.name}"
+    def shown(path: Path) -> str:  # every path in JSON is absolute
+        return str(path.resolve())
 
     for path in list_service_files(sop_dir):
         checked.append(shown(path))

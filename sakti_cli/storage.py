@@ -22,7 +22,7 @@ from typing import Any
 from tinydb import TinyDB
 from tinydb.storages import Storage
 
-from sakti_cli.errors import RegisterBusy, RegisterCorrupt
+from sakti_cli.errors import REGISTER_ADVICE, RegisterBusy, RegisterCorrupt
 from sakti_cli.testhooks import crash_point
 
 JOURNAL = ".jurnal.json"
@@ -115,7 +115,8 @@ class StagedStorage(Storage):
         if not self._loaded:
             data = read_json(self.path)
             if data is not None and not isinstance(data, dict):
-                raise RegisterCorrupt(f"Berkas register {self.path} rusak (isinya bukan tabel).")
+                raise RegisterCorrupt(f"Berkas register {self.path} rusak (isinya bukan tabel).",
+                                      saran=REGISTER_ADVICE)
             self._data, self._loaded = data, True
         return self._data
 

@@ -16,6 +16,7 @@ from sakti_cli.errors import ConfigError, NotFound
 from sakti_cli.letters import find_letter, normalise_code
 from sakti_cli.office import Workspace
 from sakti_cli.registry import Register
+from sakti_cli.shapes import signatory_json
 
 CODE_KEY = "/SaktiKodeVerifikasi"
 
@@ -41,7 +42,7 @@ def letter_summary(letter: dict[str, Any]) -> dict[str, Any]:
         "layanan": letter["layanan"],
         "nomor_registrasi": letter["nomor_registrasi"],
         "terbit": letter.get("terbit"),
-        "penandatangan": letter.get("penandatangan", {}).get("nama"),
+        "penandatangan": signatory_json(letter.get("penandatangan")),
         "sha256": letter.get("sha256"),
         "kode_verifikasi": letter["kode_verifikasi"],
         "alasan_batal": letter.get("alasan_batal"),
@@ -82,7 +83,7 @@ def verify_file(ws: Workspace, register: Register, pdf: Path) -> dict[str, Any]:
     return {
         "sah": not reasons,
         "alasan": reasons,
-        "berkas": str(pdf),
+        "berkas": str(pdf.resolve()),
         "sha256": found.sha256,
         "kode_verifikasi": code,
         "register": register_state,

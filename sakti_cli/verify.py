@@ -95,13 +95,27 @@ class SignatureReport:
         return self.pesan is None
 
     def to_dict(self, zone: tzinfo | None = None) -> dict[str, Any]:
-        """Times in ISO 8601, in ``zone`` when given (the office's, for JSON people's tools read)."""
+        """The JSON form, keys in Indonesian (:data:`JSON_KEYS`); the signer in the one signatory shape;
+        times in ISO 8601, in ``zone`` when given (the office's, for JSON people's tools read)."""
+        from sakti_cli.shapes import signatory_json
+
         data = asdict(self)
         for key in ("signing_time", "timestamp_time"):
             moment = getattr(self, key)
             data[key] = (moment.astimezone(zone) if zone else moment).isoformat() if moment else None
+        data["signer"] = signatory_json(None, nama=self.signer) if self.signer else None
         data["ok"] = self.ok
-        return data
+        return {JSON_KEYS[key]: value for key, value in data.items()}
+
+
+JSON_KEYS = {
+    "field": "kolom", "signer": "penandatangan", "signing_time": "waktu_tanda_tangan", "intact": "utuh",
+    "valid": "kriptografi_sah", "trusted": "tepercaya", "coverage": "cakupan", "modified_after": "diubah_sesudahnya",
+    "later_revisions": "revisi_setelah_ttd", "subfilter": "subfilter", "pesan": "pesan", "kind": "jenis",
+    "timestamp_time": "waktu_cap_waktu", "tsa": "tsa", "timestamp_ok": "cap_waktu_sah", "level": "tingkat",
+    "level_note": "catatan_tingkat", "trust_root": "akar_tepercaya", "later": "perubahan_sesudahnya", "ok": "sah",
+}
+"""One Indonesian name per concept in every command's JSON (``tingkat`` as in ``tandatangani``)."""
 
 
 @dataclass
@@ -179,7 +193,8 @@ def _open_reader(data: bytes, path: Path) -> PdfFileReader:
         except PdfStrictReadError:
             return PdfFileReader(io.BytesIO(data), strict=False)
     except Exception as exc:
-        raise FileUnreadable(f"Berkas {path} bukan PDF yang dapat dibaca: {exc}") from exc
+        raise FileUnreadable(f"Berkas {path} bukan PDF yang dapat dibaca: {exc}",
+                             saran="Periksa bahwa berkasnya PDF surat yang utuh (unduh atau salin ulang).") from exc
 
 
 def _read_info(data: bytes) -> dict[str, str]:
@@ -316,12 +331,14 @@ def signature_field_names(path: Path) -> list[str]:
     try:
         data = path.read_bytes()
     except OSError as exc:
-        raise FileUnreadable(f"Berkas {path} tidak dapat dibaca: {exc.strerror or exc}") from exc
+        raise FileUnreadable(f"Berkas {path} tidak dapat dibaca: {exc.strerror or exc}",
+                             saran="Periksa nama, letak dan izin baca berkas PDF itu.") from exc
     reader = _open_reader(data, path)
     try:
         return [name for name, _, _ in enumerate_sig_fields(reader)]
     except Exception as exc:
-        raise FileUnreadable(f"Kolom tanda tangan dalam {path} tidak dapat dibaca: {exc}") from exc
+        raise FileUnreadable(f"Kolom tanda tangan dalam {path} tidak dapat dibaca: {exc}",
+                             saran="PDF itu rusak atau diubah: minta salinan asli dari kantor penerbitnya.") from exc
 
 
 def _read_dss(reader: Any) -> Any | None:
@@ -427,7 +444,8 @@ def verify_pdf(path: Path, trust_roots: list[Path]) -> PdfVerification:
     try:
         data = path.read_bytes()
     except OSError as exc:
-        raise FileUnreadable(f"Berkas {path} tidak dapat dibaca: {exc.strerror or exc}") from exc
+        raise FileUnreadable(f"Berkas {path} tidak dapat dibaca: {exc.strerror or exc}",
+                             saran="Periksa nama, letak dan izin baca berkas PDF itu.") from exc
     reader = _open_reader(data, path)
     total = reader.xrefs.total_revisions
     result = PdfVerification(
@@ -447,7 +465,8 @@ def verify_pdf(path: Path, trust_roots: list[Path]) -> PdfVerification:
     try:
         sig_fields = list(enumerate_sig_fields(reader, filled_status=True))
     except Exception as exc:
-        raise FileUnreadable(f"Kolom tanda tangan dalam {path} tidak dapat dibaca: {exc}") from exc
+        raise FileUnreadable(f"Kolom tanda tangan dalam {path} tidak dapat dibaca: {exc}",
+                             saran="PDF itu rusak atau diubah: minta salinan asli dari kantor penerbitnya.") from exc
     for fq_name, sig_ref, sig_field in sig_fields:
         sig_obj = sig_ref.get_object()
         revision = total - 1

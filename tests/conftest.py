@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 from filelock import FileLock
+from json_schemas import check_output
 from typer.testing import CliRunner, Result
 
 from sakti_cli.cli.app import app
@@ -91,7 +92,11 @@ class Cli:
         self.runner = CliRunner()
 
     def __call__(self, *args: str, input: str | None = None, env: dict[str, str] | None = None) -> Result:
-        return self.runner.invoke(app, [str(a) for a in args], input=input, env=env, catch_exceptions=False)
+        argv = [str(a) for a in args]
+        result = self.runner.invoke(app, argv, input=input, env=env, catch_exceptions=False)
+        if "--json" in argv:  # every JSON output of the suite is checked against docs/skema/<command>.json
+            check_output(argv, result.stdout)
+        return result
 
     def json(self, *args: str, code: int = 0, **kwargs: object) -> dict:
         result = self(*args, "--json", **kwargs)  # type: ignore[arg-type]

@@ -306,7 +306,7 @@ def test_valid_signature_not_in_register(kantor: Path, cli: Cli, demo_pki, tmp_p
     sign_pdf(source, signed, load_pkcs12_signer(demo_pki.signer_p12, b"demo"), reason="uji", location="uji",
              signer_name=None)
     result = cli.json("verifikasi", str(signed), code=1)
-    assert result["register"] == "TIDAK_TERDAFTAR" and result["tanda_tangan"][0]["valid"] is True
+    assert result["register"] == "TIDAK_TERDAFTAR" and result["tanda_tangan"][0]["kriptografi_sah"] is True
     assert "tidak tercatat" in " ".join(result["alasan"])
 
 
@@ -316,4 +316,4 @@ def test_untrusted_root(kantor: Path, cli: Cli, issued: dict, tmp_path: Path) ->
     other = make_demo_pki(tmp_path / "lain", "x")
     shutil.copy(other.root_cert, kantor / "pki" / "demo-root.pem")
     result = cli.json("verifikasi", issued["pdf"], code=1)
-    assert result["tanda_tangan"][0]["trusted"] is False
+    assert result["tanda_tangan"][0]["tepercaya"] is False

@@ -140,7 +140,7 @@ def test_prepare_review_sign_send_back(kantor: Path, cli: Cli, tmp_path: Path,
     assert [row["nomor_surat"] for row in queue["surat"]] == [A, B, C]
     row = queue["surat"][0]
     assert row["nomor_registrasi"] == reg_a and row["nik"] == "6201********0003" and row["nama"]
-    assert row["disiapkan_oleh"] == "loket-1" and row["layanan"] == "sktm" and row["penandatangan"] == "camat"
+    assert row["disiapkan_oleh"] == "loket-1" and row["layanan"] == "sktm" and row["penandatangan"]["id"] == "camat"
     assert Path(row["pdf"]) == unsigned_a
     human = cli("ttd", "antrean")
     assert human.exit_code == 0 and B in human.stdout and "6201********0003" in human.stdout

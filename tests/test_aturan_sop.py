@@ -87,7 +87,8 @@ def test_broken_sop_exit_4_names_file_and_path(kantor: Path, cli: Cli, name: str
     registering = cli("daftar", service, "--data", str(example(service)))
     assert registering.exit_code == 4  # a broken SOP stops work on that service, not silently
     linted = cli.json("sop", "periksa", code=1)
-    assert any(p["berkas"] == f"sop/{service}.yaml" and p["kolom"] == path for p in linted["masalah"])
+    assert any(p["berkas"] == str(kantor / "sop" / f"{service}.yaml") and p["kolom"] == path
+               for p in linted["masalah"])
 
 
 def test_lint_names_template_problems_and_calendar(kantor: Path, cli: Cli) -> None:

@@ -195,7 +195,7 @@ def test_paraf_then_camat_in_office_b_lt(tmp_path: Path, cli: Cli, keys: Keys, m
     monkeypatch.setenv("SAKTI_KANTOR", str(root))
     src = make_pdf(tmp_path / "undangan.pdf")
     paraf = cli.json("tandatangani", str(src), "--penandatangan", "sekcam", "-o", str(tmp_path / "paraf.pdf"))
-    assert paraf["tingkat"] == "B-B" and paraf["penandatangan"] == "Sekretaris Kecamatan (DEMO)"
+    assert paraf["tingkat"] == "B-B" and paraf["penandatangan"]["id"] == "sekcam"
     monkeypatch.setenv("SAKTI_SANDI", SANDI)
     final = cli.json("tandatangani", paraf["pdf"], "--penandatangan", "camat", "--tsa", keys.tsa_url,
                      "-o", str(tmp_path / "final.pdf"))
@@ -209,10 +209,10 @@ def test_paraf_then_camat_in_office_b_lt(tmp_path: Path, cli: Cli, keys: Keys, m
     # verifikasi: both signatures fine, but this letter is not in the register
     report = cli.json("verifikasi", final["pdf"], code=1)
     assert report["register"] == "TIDAK_TERDAFTAR" and report["sah"] is False
-    levels = [(s["field"], s["level"], s["ok"], s["tsa"]) for s in report["tanda_tangan"]]
+    levels = [(s["kolom"], s["tingkat"], s["sah"], s["tsa"]) for s in report["tanda_tangan"]]
     assert levels == [("TTE", "B-B", True, None), ("TTE_2", "B-LT", True, "SAKTI Demo TSA")]
-    assert "SAKTI Demo Root CA" in report["tanda_tangan"][1]["trust_root"]
-    assert report["tanda_tangan"][1]["timestamp_time"]
+    assert "SAKTI Demo Root CA" in report["tanda_tangan"][1]["akar_tepercaya"]
+    assert report["tanda_tangan"][1]["waktu_cap_waktu"]
 
 
 def test_tsa_from_config_without_crl_is_b_t(tmp_path: Path, cli: Cli, keys: Keys,
@@ -287,7 +287,7 @@ def test_verifikasi_altered_and_untrusted_exit_1(tmp_path: Path, cli: Cli, keys:
     altered = tmp_path / "diubah.pdf"
     altered.write_bytes(data[:at] + b"Z" + data[at + 1:])
     bad = cli.json("verifikasi", str(altered), code=1)
-    assert bad["tanda_tangan"][0]["intact"] is False
+    assert bad["tanda_tangan"][0]["utuh"] is False
     assert any("diubah" in reason for reason in bad["alasan"])
     assert "Signature is Valid" not in run_pdfsig(altered, keys.nssdir)
 

@@ -48,7 +48,7 @@ def test_terbitkan_with_tsa_is_b_lt(kantor: Path, cli: Cli, registered: Callable
     assert sig.later == ["revisi 2: data validasi (DSS)"]
     report = cli.json("verifikasi", str(pdf))
     assert report["sah"] is True and report["register"] == "TERBIT"
-    assert report["tanda_tangan"][0]["level"] == "B-LT" and report["tanda_tangan"][0]["timestamp_time"]
+    assert report["tanda_tangan"][0]["tingkat"] == "B-LT" and report["tanda_tangan"][0]["waktu_cap_waktu"]
     assert pdfsig_verdict_ok(run_pdfsig(pdf, make_nss_db(tmp_path / "nss", kantor / "pki" / "demo-root.pem")))
 
 

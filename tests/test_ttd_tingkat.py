@@ -233,7 +233,7 @@ def test_pdf_signed_by_other_software(lab: Lab) -> None:
     assert sig.subfilter == "adbe.pkcs7.detached" and sig.level is None
     assert sig.ok and sig.trusted and sig.signer == "Camat Arut Selatan (DEMO)"
     json_ready = sig.to_dict()
-    assert json_ready["level"] is None and json_ready["timestamp_time"] is None
+    assert json_ready["tingkat"] is None and json_ready["waktu_cap_waktu"] is None
 
 
 def test_b_lt_refused_when_signer_not_under_office_root(lab: Lab, camat, tmp_path: Path) -> None:

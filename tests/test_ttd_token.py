@@ -98,7 +98,7 @@ def test_sign_with_token_pin_from_environment(tmp_path: Path, cli: Cli, token: T
     monkeypatch.setenv("SAKTI_PIN", PIN)
     out = tmp_path / "token.pdf"
     result = cli.json(*token_args(make_pdf(tmp_path / "a.pdf"), out))
-    assert result["tingkat"] == "B-B" and result["penandatangan"] == "Camat Arut Selatan (TOKEN DEMO)"
+    assert result["tingkat"] == "B-B" and result["penandatangan"]["nama"] == "Camat Arut Selatan (TOKEN DEMO)"
     [sig] = verify_pdf(out, [token.pki.root_cert]).signatures
     assert sig.ok and sig.level == "B-B"
     assert pdfsig_verdict_ok(run_pdfsig(out, token.nssdir))

@@ -53,7 +53,7 @@ def antrean(out: Output, penandatangan: Annotated[str | None, typer.Option(
             return
         from sakti_cli.id_format import waktu_singkat
 
-        several = len({row["penandatangan"] for row in rows}) > 1
+        several = len({row["penandatangan"]["id"] for row in rows}) > 1
         columns = [Col("Nomor surat / registrasi", "identifier"),
                    Col("Layanan", "identifier", drop=3, beneath="Disiapkan"),
                    Col("Pemohon (NIK)"), Col("Disiapkan", "time", drop=2),
@@ -62,7 +62,7 @@ def antrean(out: Output, penandatangan: Annotated[str | None, typer.Option(
             (f"{row['nomor_surat']}\n{row['nomor_registrasi']}", row["layanan"],
              escape(f"{row['nama'] or '-'}\n{row['nik'] or '-'}"),
              f"{waktu_singkat(row['disiapkan'], ws.zone)}\n{escape(row['disiapkan_oleh'] or '-')}",
-             *([row["penandatangan"] or "-"] if several else [])) for row in rows],
+             *([row["penandatangan"]["id"] or "-"] if several else [])) for row in rows],
             title=f"Menunggu tanda tangan ({len(rows)})")
         console.print("PDF untuk dibaca sebelum ditandatangani:")
         for row in rows:
@@ -116,6 +116,7 @@ def setujui(out: Output,
                 "CRL/sertifikat CA (bawaan: [tte].tsa; tanpa keduanya B-B luring).")] = None,
             json_out: JSON_OPT = False) -> None:
     """Tandatangani surat yang menunggu: sandi diketik sekali untuk semua; yang gagal tetap menunggu (keluar 1)."""
+    from sakti_cli.cli.errors import saran_for_kode
     from sakti_cli.issue import approve_queue
 
     ws = workspace()
@@ -130,6 +131,8 @@ def setujui(out: Output,
     for warning in result["peringatan"]:
         out.warn(warning)
     signed, failed = result["ditandatangani"], result["gagal"]
+    for row in failed:  # every error carries advice, as the error table gives it
+        row["error"]["saran"] = saran_for_kode(row["error"]["kode"], row["error"].get("saran"))
     payload = {**result, "jumlah_ditandatangani": len(signed), "jumlah_gagal": len(failed)}
 
     def human(console: Console) -> None:
@@ -140,8 +143,7 @@ def setujui(out: Output,
             console.print(f"[green]TERBIT[/green] [bold]{row['nomor_surat']}[/bold]  {row['pdf']}", soft_wrap=True)
         for row in failed:
             console.print(f"[red]GAGAL[/red]  [bold]{row['nomor_surat']}[/bold]  {row['error']['pesan']}")
-            if row["error"].get("saran"):
-                console.print(f"        [cyan]Saran:[/cyan] {row['error']['saran']}")
+            console.print(f"        [cyan]Saran:[/cyan] {row['error']['saran']}")
         tail = f", {len(failed)} gagal (tetap menunggu tanda tangan)" if failed else ""
         console.print(f"{len(signed)} ditandatangani{tail}.")
 

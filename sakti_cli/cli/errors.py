@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from sakti_cli.errors import (
+    REGISTER_ADVICE,
     ConfigError,
     EnvironmentProblem,
     InputError,
@@ -31,3 +32,41 @@ def exit_code_for(exc: SaktiError) -> int:
         if isinstance(exc, kind):
             return code
     return ENVIRONMENT
+
+
+# Advice when the raise gave none, most specific first: every error shown or in JSON carries a saran.
+FALLBACK_SARAN: list[tuple[type[SaktiError], str]] = [
+    (UsageError, "Lihat cara pakainya dengan 'sakti PERINTAH --help'."),
+    (InputError, "Periksa berkas, nomor atau isian yang disebut di pesan, perbaiki, lalu ulangi perintahnya."),
+    (ConfigError, "Periksa sakti.toml, berkas SOP atau templat yang disebut di pesan; 'sakti kantor periksa' "
+                  "dan 'sakti sop periksa' menunjukkan masalahnya."),
+    (EnvironmentProblem, "Periksa komputer ini (program yang diperlukan, izin folder, ruang disk), lalu ulangi; "
+                         "'sakti kantor periksa' memeriksa kesiapannya."),
+    (SigningKeyError, "Periksa kunci, sandi dan sertifikat penandatangan di sakti.toml; 'sakti kantor periksa' "
+                      "memeriksanya."),
+    (RegisterCorrupt, REGISTER_ADVICE),
+    (StateConflict, "Lihat status permohonan atau surat dengan 'sakti status REG', lalu lakukan langkah yang "
+                    "sesuai statusnya."),
+    (SaktiError, "Baca pesan di atas, perbaiki penyebabnya, lalu ulangi; bila berulang, hubungi pengelola SAKTI."),
+]
+
+
+def _fallback(kind: type[SaktiError]) -> str:
+    return next(text for base, text in FALLBACK_SARAN if issubclass(kind, base))
+
+
+def saran_for(exc: SaktiError) -> str:
+    """The raise's own advice, else the generic one for its kind (never empty)."""
+    return exc.saran or _fallback(type(exc))
+
+
+def saran_for_kode(kode: str, saran: str | None = None) -> str:
+    """:func:`saran_for` for an error the core already turned into ``{"kode", "pesan", "saran"}``."""
+    if saran:
+        return saran
+    kinds: list[type[SaktiError]] = [SaktiError]
+    for kind in kinds:
+        if kind.kode == kode:
+            return _fallback(kind)
+        kinds.extend(kind.__subclasses__())
+    return _fallback(SaktiError)

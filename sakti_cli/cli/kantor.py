@@ -119,6 +119,7 @@ def kantor(out: Output, ctx: typer.Context, json_out: JSON_OPT = False) -> None:
         return
     from sakti_cli.office import clerk_name
     from sakti_cli.registry import default_actor
+    from sakti_cli.shapes import signatory_json
 
     ws = workspace()
     office = ws.config.kantor
@@ -131,8 +132,7 @@ def kantor(out: Output, ctx: typer.Context, json_out: JSON_OPT = False) -> None:
         "kode_unit": office.kode_unit,
         "desa": office.desa,
         "jenis_desa": {name: office.village_kind(name) for name in office.desa},
-        "penandatangan": [{"id": p.id, "peran": p.peran, "jabatan": p.jabatan, "nama": p.nama}
-                          for p in ws.config.penandatangan],
+        "penandatangan": [signatory_json(p) for p in ws.config.penandatangan],
         "petugas": clerk_name(ws.config, GLOBALS.petugas) or default_actor(),
     }
 

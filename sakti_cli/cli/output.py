@@ -18,6 +18,7 @@ from rich.console import Console, ConsoleOptions, RenderableType
 from rich.markup import escape
 from rich.segment import Segment
 
+from sakti_cli.cli.errors import saran_for
 from sakti_cli.errors import SaktiError
 from sakti_cli.text import escape_json_text, printable
 
@@ -30,8 +31,8 @@ def _width() -> int | None:
 def _default(value: Any) -> Any:
     if isinstance(value, datetime | date):
         return value.isoformat()
-    if isinstance(value, Path):
-        return str(value)
+    if isinstance(value, Path):  # every path in JSON is absolute (one shape per concept)
+        return str(value.resolve())
     if hasattr(value, "to_dict"):
         return value.to_dict()
     raise TypeError(f"tidak dapat dijadikan JSON: {type(value).__name__}")
@@ -93,13 +94,11 @@ class Output:
             human(self.out)
 
     def error(self, exc: SaktiError, debug: bool = False) -> None:
+        saran = saran_for(exc)
         if self.json_mode:
-            body: dict[str, Any] = {"kode": exc.kode, "pesan": exc.pesan}
-            if exc.saran:
-                body["saran"] = exc.saran
+            body: dict[str, Any] = {"kode": exc.kode, "pesan": exc.pesan, "saran": saran}
             if exc.detail:
                 body["detail"] = exc.detail
             sys.stdout.write(_json_text({"ok": False, "error": body}))
         self.err.print(f"[bold red]Galat:[/bold red] {escape(exc.pesan)}", markup=True, highlight=False)
-        if exc.saran:
-            self.err.print(f"[cyan]Saran:[/cyan] {escape(exc.saran)}")
+        self.err.print(f"[cyan]Saran:[/cyan] {escape(saran)}")

@@ -64,7 +64,8 @@ def read_data(source: str) -> Any:
     except FileNotFoundError:
         raise FileUnreadable(f"Berkas data {path} tidak ada.", saran="Periksa nama dan letak berkasnya.") from None
     except (OSError, UnicodeDecodeError) as exc:
-        raise FileUnreadable(f"Berkas data {path} tidak dapat dibaca: {exc}.") from None
+        raise FileUnreadable(f"Berkas data {path} tidak dapat dibaca: {exc}.",
+                             saran="Simpan berkas data sebagai JSON UTF-8 dan periksa izin bacanya.") from None
     return parse_json_data(text, f"Berkas data {path}")
 
 
@@ -91,11 +92,22 @@ def _services(ws: Any) -> Any:
     return lambda code: load_service(ws.sop_dir, code)
 
 
-def application_payload(record: dict[str, Any], service: Any, reveal: bool | None = None) -> dict[str, Any]:
-    """An application as shown: NIK/KK masked unless the global --tampilkan-nik was given."""
+def application_payload(record: dict[str, Any], service: Any, reveal: bool | None = None,
+                        root: Path | None = None) -> dict[str, Any]:
+    """An application as shown: NIK/KK masked unless the global --tampilkan-nik was given; its letter's
+    paths absolute and its signatory in the one shape (sakti_cli.shapes)."""
     from sakti_cli.privacy import mask_application
+    from sakti_cli.shapes import absolute_path, signatory_json
 
     shown = mask_application(record, service, GLOBALS.tampilkan_nik if reveal is None else reveal)
+    base = root or workspace().root
+    letter = shown.get("surat")
+    if letter:
+        letter = {**letter, "pdf": absolute_path(base, letter.get("pdf"))}
+    pending = shown.get("antrean") if shown["status"] == "MENUNGGU_TTD" else None
+    if pending:
+        pending = {**pending, "pdf_belum_ttd": absolute_path(base, pending.get("pdf_belum_ttd")),
+                   "penandatangan": signatory_json(pending.get("penandatangan"))}
     return {
         "nomor_registrasi": shown["nomor_registrasi"],
         "layanan": shown["layanan"],
@@ -106,8 +118,8 @@ def application_payload(record: dict[str, Any], service: Any, reveal: bool | Non
         "diubah": shown["diubah"],
         "riwayat": shown["riwayat"],
         "periksa": shown.get("periksa"),
-        "surat": shown.get("surat"),
-        "antrean": shown.get("antrean") if shown["status"] == "MENUNGGU_TTD" else None,
+        "surat": letter,
+        "antrean": pending,
         "nomor_batal": shown.get("nomor_batal", []),
         "berkas_dihapus": shown.get("berkas_dihapus"),
     }
@@ -447,7 +459,7 @@ def status(out: Output, reg: RegArg, json_out: JSON_OPT = False) -> None:
             console.print(f"PDF: {ws.root / letter['pdf']}", markup=False, soft_wrap=True)
         if payload["antrean"]:
             pending = payload["antrean"]
-            console.print(f"Menunggu tanda tangan ({pending.get('penandatangan') or '-'}): "
+            console.print(f"Menunggu tanda tangan ({pending['penandatangan']['id'] or '-'}): "
                           f"[bold]{pending['nomor_surat']}[/bold]")
             console.print(f"PDF: {ws.root / pending['pdf_belum_ttd']}", markup=False, soft_wrap=True)
 

@@ -21,30 +21,34 @@ def register(app: typer.Typer) -> None:
 
 
 def issue_payload(ws: Any, result: dict[str, Any]) -> dict[str, Any]:
+    from sakti_cli.shapes import signatory_json
+
     letter = result["surat"]
     return {
         "nomor_registrasi": letter["nomor_registrasi"],
         "status": "TERBIT",
         "nomor_surat": letter["nomor_surat"],
         "kode_verifikasi": letter["kode_verifikasi"],
-        "pdf": str(result["pdf"]),
+        "pdf": str(Path(result["pdf"]).resolve()),
         "sha256": letter["sha256"],
-        "penandatangan": letter["penandatangan"],
+        "penandatangan": signatory_json(letter["penandatangan"]),
         "terbit": letter["terbit"],
         "peringatan": result["peringatan"],
     }
 
 
 def waiting_payload(result: dict[str, Any]) -> dict[str, Any]:
+    from sakti_cli.shapes import signatory_json
+
     letter = result["surat"]
     return {
         "nomor_registrasi": letter["nomor_registrasi"],
         "status": letter["status"],
         "nomor_surat": letter["nomor_surat"],
         "kode_verifikasi": letter["kode_verifikasi"],
-        "pdf": str(result["pdf"]),
+        "pdf": str(Path(result["pdf"]).resolve()),
         "sha256_belum_ttd": letter["sha256_belum_ttd"],
-        "penandatangan": letter["penandatangan"],
+        "penandatangan": signatory_json(letter["penandatangan"]),
         "disiapkan": letter["disiapkan"],
         "disiapkan_oleh": letter["disiapkan_oleh"],
         "peringatan": result["peringatan"],
@@ -121,18 +125,19 @@ def _verification_table(console: Console, result: dict[str, Any], zone: Any) -> 
                    Col("Tingkat", "identifier", drop=1), Col("Cap waktu", drop=2), Col("Utuh", "identifier"),
                    Col("Sah", "identifier"), Col("Tepercaya", "identifier")]
         print_table(console, columns, [
-            (sig["field"], escape(sig["signer"] or "-"), waktu_singkat(sig["signing_time"], zone),
-             sig.get("level") or "-",
-             f"{waktu_singkat(sig['timestamp_time'], zone)} ({escape(sig.get('tsa') or 'TSA')})"
-             if sig.get("timestamp_time") else "-",
-             yes(sig["intact"]), yes(sig["valid"]), yes(sig["trusted"])) for sig in signatures], title="Tanda tangan")
+            (sig["kolom"], escape((sig.get("penandatangan") or {}).get("nama") or "-"),
+             waktu_singkat(sig["waktu_tanda_tangan"], zone), sig.get("tingkat") or "-",
+             f"{waktu_singkat(sig['waktu_cap_waktu'], zone)} ({escape(sig.get('tsa') or 'TSA')})"
+             if sig.get("waktu_cap_waktu") else "-",
+             yes(sig["utuh"]), yes(sig["kriptografi_sah"]), yes(sig["tepercaya"])) for sig in signatures],
+            title="Tanda tangan")
         for sig in signatures:
-            if sig.get("trust_root"):
-                console.print(f"{sig['field']}: berantai ke akar {sig['trust_root']}")
-            if sig.get("level_note"):
-                console.print(f"{sig['field']}: {sig['level_note']}")
-            for later in sig.get("later") or []:
-                console.print(f"{sig['field']}: sesudahnya {later}")
+            if sig.get("akar_tepercaya"):
+                console.print(f"{sig['kolom']}: berantai ke akar {sig['akar_tepercaya']}")
+            if sig.get("catatan_tingkat"):
+                console.print(f"{sig['kolom']}: {sig['catatan_tingkat']}")
+            for later in sig.get("perubahan_sesudahnya") or []:
+                console.print(f"{sig['kolom']}: sesudahnya {later}")
     for reason in result.get("alasan", []):
         console.print(f"[red]-[/red] {reason}")
 

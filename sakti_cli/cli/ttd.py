@@ -13,6 +13,7 @@ from sakti_cli.cli.output import Output
 from sakti_cli.cli.state import GLOBALS, JSON_OPT, command, passphrase_prompt, workspace
 from sakti_cli.cli.tables import print_pairs
 from sakti_cli.errors import FileUnreadable, InputError
+from sakti_cli.shapes import signatory_json
 
 sertifikat_app = typer.Typer(help="Sertifikat elektronik: buat rantai demo, lihat isi sertifikat.",
                              no_args_is_help=True, rich_markup_mode=None)
@@ -159,8 +160,9 @@ def tandatangani(
     if url and office_data is None:
         out.warn("Tanpa CRL/sertifikat CA di bagian tte sakti.toml tanda tangan hanya B-T (bukan B-LT).")
     payload = {
-        "berkas": str(berkas), "pdf": str(target), "sha256": hashlib.sha256(target.read_bytes()).hexdigest(),
-        "kolom": field_name, "penandatangan": signer_cn, "tingkat": level, "tsa": url,
+        "berkas": str(berkas.resolve()), "pdf": str(target.resolve()),
+        "sha256": hashlib.sha256(target.read_bytes()).hexdigest(),
+        "kolom": field_name, "penandatangan": signatory_json(person, nama=signer_cn), "tingkat": level, "tsa": url,
     }
 
     def human(console: Console) -> None:
@@ -189,8 +191,9 @@ def sertifikat_demo(
     if existing:
         raise InputError(f"{folder} sudah berisi {', '.join(existing)}; tidak ditimpa.", saran="Pilih folder lain.")
     made = make_demo_pki(folder, "demo", signer_name=nama, valid_days=hari, crl_url=url_crl)
-    payload = {"folder": str(folder), "akar": str(made.root_cert), "kunci": str(made.signer_p12),
-               "sertifikat": str(made.signer_cert), "crl": str(made.crl), "sandi_demo": "demo"}
+    payload = {"folder": str(folder.resolve()), "akar": str(made.root_cert.resolve()),
+               "kunci": str(made.signer_p12.resolve()), "sertifikat": str(made.signer_cert.resolve()),
+               "crl": str(made.crl.resolve()), "sandi_demo": "demo"}
 
     def human(console: Console) -> None:
         console.print(f"[green]Rantai demo dibuat[/green] di {folder} (sandi kunci: 'demo')", soft_wrap=True)
@@ -242,7 +245,7 @@ def sertifikat_lihat(
     for item in summaries:
         for warning in item["peringatan"]:
             out.warn(warning)
-    payload = {"berkas": str(berkas), "sertifikat": summaries}
+    payload = {"berkas": str(berkas.resolve()), "sertifikat": summaries}
 
     def human(console: Console) -> None:
         for item in summaries:

@@ -225,7 +225,8 @@ def parse_calendar(path: Path) -> CalendarFile:
         raise ConfigError(f"Kalender libur {path} bukan YAML yang sah: {exc}",
                           saran="Perbaiki penulisan berkas itu.", berkas=str(path)) from None
     if not isinstance(raw, dict):
-        raise ConfigError(f"Kalender libur {path} harus berupa pemetaan kunci: nilai.", berkas=str(path))
+        raise ConfigError(f"Kalender libur {path} harus berupa pemetaan kunci: nilai.", berkas=str(path),
+                          saran="Tulis kalender sebagai YAML kunci: nilai; 'sakti sop periksa' memeriksanya.")
     try:
         return CalendarFile.model_validate(raw)
     except ValidationError as exc:

@@ -1,0 +1,626 @@
+"""Typed models of every command's ``--json`` output; docs/skema/<command>.json is generated from them.
+
+Imported only by ``scripts/buat_skema.py`` and the tests (pydantic stays out of ``sakti --help``).
+Every object lists its keys (``additionalProperties: false``) except where the data is the office's own
+(application fields, audit details, SOP content). A command's output is one of its result models or
+the error object, which always has ``kode``, ``pesan`` and ``saran``.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+SCHEMA_DIR = Path(__file__).resolve().parents[2] / "docs" / "skema"
+DIALECT = "https://json-schema.org/draft/2020-12/schema"
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class Open(BaseModel):
+    """Objects whose further keys are the office's data or a check's own details."""
+
+    model_config = ConfigDict(extra="allow")
+
+
+class Result(Strict):
+    ok: bool
+
+
+# --- shared shapes (sakti_cli.shapes) --------------------------------------------------------------
+class Penandatangan(Strict):
+    id: str | None
+    nama: str | None
+    jabatan: str | None
+    peran: str | None
+
+
+class Galat(Strict):
+    kode: str
+    pesan: str
+    saran: str
+    detail: dict[str, Any] | None = None
+
+
+class ErrorOutput(Strict):
+    ok: Literal[False]
+    error: Galat
+
+
+class Temuan(Strict):
+    kode: str
+    tingkat: Literal["galat", "peringatan"]
+    pesan: str
+    saran: str
+
+
+# --- applications -----------------------------------------------------------------------------------
+class SuratPermohonan(Strict):
+    nomor_surat: str
+    kode_verifikasi: str
+    pdf: str | None
+    sha256: str
+    terbit: str
+    mengganti: str | None = None
+
+
+class AntreanPermohonan(Strict):
+    nomor_surat: str
+    kode_verifikasi: str
+    pdf_belum_ttd: str | None
+    disiapkan: str
+    penandatangan: Penandatangan
+
+
+class Riwayat(Strict):
+    waktu: str
+    petugas: str
+    dari: str | None
+    ke: str
+    catatan: str | None
+
+
+class BerkasTersimpan(Strict):
+    """One scan kept for a requirement (its code is the key of ``berkas``)."""
+
+    nama_asli: str
+    berkas: str
+    """The stored file's name inside the application's folder (not a path)."""
+    jenis: str
+    ukuran: int
+    sha256: str
+    dihapus: str | None = None
+    """When ``sakti bersihkan`` removed the scan (the record stays)."""
+
+
+class Permohonan(Result):
+    """An application (daftar, lengkapi, ubah, status); ``data`` holds the SOP's own fields."""
+
+    nomor_registrasi: str
+    layanan: str
+    status: str
+    data: dict[str, Any]
+    berkas: dict[str, list[BerkasTersimpan]]
+    dibuat: str
+    diubah: str
+    riwayat: list[Riwayat]
+    periksa: dict[str, Any] | None
+    surat: SuratPermohonan | None
+    antrean: AntreanPermohonan | None
+    nomor_batal: list[str]
+    peringatan: list[str] | None = None
+    berkas_dihapus: dict[str, Any] | None = None
+
+
+class StatusPermohonan(Permohonan):
+    waktu_layanan: dict[str, Any] | None = None
+
+
+class BarisPeriksa(Strict):
+    kode: str
+    syarat: str
+    status: str
+    pesan: str
+
+
+class Periksa(Result):
+    nomor_registrasi: str
+    status: str
+    lengkap: bool
+    hasil: list[BarisPeriksa]
+
+
+class Tolak(Result):
+    nomor_registrasi: str
+    status: str
+    alasan: str
+
+
+class BarisPermohonan(Strict):
+    nomor_registrasi: str
+    layanan: str
+    status: str
+    nama: str | None
+    nik: str | None
+    diubah: str
+    nomor_surat: str | None
+
+
+class DaftarPermohonan(Result):
+    permohonan: list[BarisPermohonan]
+    jumlah: int
+
+
+# --- services ---------------------------------------------------------------------------------------
+class BarisLayanan(Strict):
+    kode: str
+    nama: str
+    jangka_waktu: str
+    biaya: str
+
+
+class DaftarLayanan(Result):
+    layanan: list[BarisLayanan]
+
+
+class SatuLayanan(Result):
+    layanan: dict[str, Any]
+    """The SOP as loaded (its own schema: ``sakti sop skema``)."""
+
+
+class Formulir(Result):
+    formulir: str
+    kolom: int
+
+
+class LembarInformasi(Result):
+    layanan: str
+    lembar: str
+    format: str
+    persyaratan: list[str]
+    langkah: int
+
+
+class Contoh(Result):
+    contoh: str
+    layanan: str
+    data: str
+
+
+# --- letters ----------------------------------------------------------------------------------------
+class Terbit(Result):
+    nomor_registrasi: str
+    status: Literal["TERBIT"]
+    nomor_surat: str
+    kode_verifikasi: str
+    pdf: str
+    sha256: str
+    penandatangan: Penandatangan
+    terbit: str
+    peringatan: list[str]
+
+
+class MenungguTtd(Result):
+    nomor_registrasi: str
+    status: str
+    nomor_surat: str
+    kode_verifikasi: str
+    pdf: str
+    sha256_belum_ttd: str
+    penandatangan: Penandatangan
+    disiapkan: str
+    disiapkan_oleh: str | None
+    peringatan: list[str]
+
+
+class RingkasanSurat(Strict):
+    nomor_surat: str
+    status: str
+    layanan: str
+    nomor_registrasi: str
+    terbit: str | None
+    penandatangan: Penandatangan
+    sha256: str | None
+    kode_verifikasi: str
+    alasan_batal: str | None
+
+
+class TandaTangan(Strict):
+    """One signature field of a PDF (sakti_cli.verify.SignatureReport, keys as its JSON_KEYS)."""
+
+    kolom: str
+    penandatangan: Penandatangan | None
+    waktu_tanda_tangan: str | None
+    utuh: bool
+    kriptografi_sah: bool
+    tepercaya: bool
+    cakupan: str
+    diubah_sesudahnya: bool
+    revisi_setelah_ttd: int
+    subfilter: str | None
+    pesan: str | None
+    jenis: str
+    waktu_cap_waktu: str | None
+    tsa: str | None
+    cap_waktu_sah: bool | None
+    tingkat: str | None
+    catatan_tingkat: str | None
+    akar_tepercaya: str | None
+    perubahan_sesudahnya: list[str]
+    sah: bool
+
+
+class VerifikasiBerkas(Result):
+    sah: bool
+    alasan: list[str]
+    berkas: str
+    sha256: str
+    kode_verifikasi: str | None
+    register_: str = Field(alias="register")
+    surat: RingkasanSurat | None
+    revisi_setelah_ttd: int
+    tanda_tangan: list[TandaTangan]
+    terdaftar: bool | None = None
+
+
+class VerifikasiKode(Result):
+    sah: bool
+    terdaftar: bool | None = None
+    register_: str | None = Field(default=None, alias="register")
+    surat: RingkasanSurat | None = None
+    kode_verifikasi: str | None = None
+    alasan: list[str] | None = None
+
+
+class Batal(Result):
+    nomor_surat: str
+    status: str
+    alasan_batal: str
+    dibatalkan: str
+    dibatalkan_oleh: str | None
+    nomor_registrasi: str
+
+
+class Cetak(Result):
+    nomor_surat: str
+    status: str
+    pdf: str
+    ke: str | None
+    sha256: str
+    kode_verifikasi: str
+    nomor_registrasi: str
+
+
+class Peristiwa(Strict):
+    waktu: str
+    petugas: str | None
+    aksi: str
+    objek: str | None
+    sebelum: Any
+    sesudah: Any
+    detail: Any
+    id: str | None
+
+
+class RiwayatAudit(Result):
+    peristiwa: list[Peristiwa]
+    jumlah: int
+
+
+class NomorMulai(Result):
+    lingkup: str
+    tahun: int
+    dari: int
+    sebelumnya: int | None
+    layanan: str
+
+
+class RegisterPeriksa(Result):
+    bersih: bool
+    masalah: list[Open]
+    catatan: list[Open]
+    ringkasan: dict[str, Any]
+    diperbaiki: list[str] | None = None
+    dibangun_ulang: list[str] | None = None
+
+
+# --- signing ----------------------------------------------------------------------------------------
+class Tandatangani(Result):
+    berkas: str
+    pdf: str
+    sha256: str
+    kolom: str
+    penandatangan: Penandatangan
+    tingkat: str
+    tsa: str | None
+
+
+class SertifikatDemo(Result):
+    folder: str
+    akar: str
+    kunci: str
+    sertifikat: str
+    crl: str
+    sandi_demo: str
+
+
+class RingkasanSertifikat(Strict):
+    subjek: str
+    nama: str | None
+    penerbit: str
+    nomor_seri: str
+    berlaku_mulai: str
+    berlaku_sampai: str
+    sisa_hari: int
+    status: str
+    ca: bool
+    penggunaan_kunci: list[str]
+    penggunaan_kunci_lanjutan: list[str]
+    titik_distribusi_crl: list[str]
+    sidik_jari_sha256: str
+    boleh_menandatangani: bool
+    alasan: str | None
+    peringatan: list[str]
+    temuan: list[Temuan]
+
+
+class SertifikatLihat(Result):
+    berkas: str
+    sertifikat: list[RingkasanSertifikat]
+
+
+class BarisAntrean(Strict):
+    nomor_surat: str
+    nomor_registrasi: str
+    nama: str | None
+    nik: str | None
+    layanan: str
+    nama_layanan: str
+    disiapkan_oleh: str | None
+    disiapkan: str | None
+    penandatangan: Penandatangan
+    pdf: str | None
+    kode_verifikasi: str
+
+
+class Antrean(Result):
+    jumlah: int
+    surat: list[BarisAntrean]
+
+
+class Ditandatangani(Strict):
+    nomor_surat: str
+    nomor_registrasi: str
+    status: Literal["TERBIT"]
+    pdf: str
+    sha256: str
+    kode_verifikasi: str
+    terbit: str
+
+
+class GagalTtd(Strict):
+    nomor_surat: str
+    nomor_registrasi: str
+    status: str
+    error: Galat
+
+
+class Setujui(Result):
+    penandatangan: Penandatangan
+    ditandatangani: list[Ditandatangani]
+    gagal: list[GagalTtd]
+    peringatan: list[str]
+    jumlah_ditandatangani: int
+    jumlah_gagal: int
+
+
+class Kembalikan(Result):
+    nomor_surat: str
+    status: str
+    alasan_batal: str
+    nomor_registrasi: str
+    status_permohonan: str
+
+
+# --- backups ----------------------------------------------------------------------------------------
+class Cadangkan(Result):
+    berkas: str
+    format: str
+    sha256: str
+    ukuran: int
+    jumlah_berkas: int
+    versi_format_register: int | None
+    dibuat: str
+    dengan_kunci: bool
+    kunci_tersegel: bool
+    isi: list[str]
+    dilewati: list[str]
+
+
+class Pulihkan(Result):
+    arsip: str
+    ke: str
+    jumlah_berkas: int
+    dibuat: str | None
+    versi_format_register: int | None
+    versi_format_sekarang: int | None
+    dengan_kunci: bool
+    kunci_tersegel: bool
+    peringatan: list[str]
+
+
+class PermohonanDibersihkan(Strict):
+    nomor_registrasi: str
+    layanan: str | None
+    status: str
+    diubah: str | None
+    berkas: list[str]
+    ukuran: int
+    sisa_saja: bool
+
+
+class Bersihkan(Result):
+    lebih_dari: int | str
+    batas: str
+    waktu: str
+    uji: bool
+    permohonan: list[PermohonanDibersihkan]
+    jumlah: int
+    jumlah_berkas: int
+    ukuran: int
+
+
+# --- the office ---------------------------------------------------------------------------------------
+class Init(Result):
+    kantor: str
+    konfigurasi: str
+    contoh: bool
+
+
+class Kantor(Result):
+    kantor: str
+    ditemukan_lewat: str
+    kabupaten: str
+    kecamatan: str
+    zona_waktu: str
+    kode_unit: str
+    desa: list[str]
+    jenis_desa: dict[str, str]
+    penandatangan: list[Penandatangan]
+    petugas: str
+
+
+class KantorPeriksa(Result):
+    kantor: str
+    temuan: list[Temuan]
+    jumlah_galat: int
+    jumlah_peringatan: int
+
+
+class Demo(Result):
+    kantor: str
+    pdf: str
+    nomor_registrasi: str
+    nomor_surat: str
+    kode_verifikasi: str
+    sha256: str
+    sah: bool
+    sandi_demo: str
+    detik: float
+
+
+class SopSkema(Result):
+    skema: dict[str, Any]
+
+
+class MasalahSop(Strict):
+    berkas: str
+    kolom: str
+    pesan: str
+
+
+class SopPeriksa(Result):
+    berkas: list[str]
+    masalah: list[MasalahSop]
+    jumlah_masalah: int
+
+
+class LaporanTemplat(Strict):
+    layanan: str
+    templat: str | None
+    status: Literal["OK", "MASALAH"]
+    terbaca: bool
+    halaman: int | None
+    halaman_maks: int | None
+    halaman_ttd: int | None
+    masalah: list[Open]
+
+
+class TemplatPeriksa(Result):
+    templat: list[LaporanTemplat]
+    masalah: list[Open]
+    jumlah_masalah: int
+    butir_daftar: int | None
+    panjang_penuh: bool
+    pdf_diperiksa: bool
+
+
+# A group that only lists its commands (``sakti ttd``) prints no result: only the error object; so does
+# ``sakti`` itself ("": an unknown command, a global option misused).
+ROOT = ""
+COMMANDS: dict[str, list[type[BaseModel]]] = {
+    ROOT: [],
+    "init": [Init],
+    "layanan": [DaftarLayanan, SatuLayanan, Formulir, LembarInformasi],
+    "daftar": [Permohonan],
+    "periksa": [Periksa],
+    "lengkapi": [Permohonan],
+    "ubah": [Permohonan],
+    "tolak": [Tolak],
+    "permohonan": [DaftarPermohonan],
+    "status": [StatusPermohonan],
+    "terbitkan": [Terbit, MenungguTtd],
+    "verifikasi": [VerifikasiBerkas, VerifikasiKode],
+    "batalkan": [Batal],
+    "cetak": [Cetak],
+    "riwayat": [RiwayatAudit],
+    "tandatangani": [Tandatangani],
+    "cadangkan": [Cadangkan],
+    "pulihkan": [Pulihkan],
+    "bersihkan": [Bersihkan],
+    "demo": [Demo],
+    "contoh": [Contoh],
+    "kantor": [Kantor],
+    "kantor periksa": [KantorPeriksa],
+    "nomor": [],
+    "nomor mulai": [NomorMulai],
+    "register": [],
+    "register periksa": [RegisterPeriksa],
+    "sertifikat": [],
+    "sertifikat demo": [SertifikatDemo],
+    "sertifikat lihat": [SertifikatLihat],
+    "ttd": [],
+    "ttd antrean": [Antrean],
+    "ttd setujui": [Setujui],
+    "ttd kembalikan": [Kembalikan],
+    "sop": [],
+    "sop skema": [SopSkema],
+    "sop periksa": [SopPeriksa],
+    "templat": [],
+    "templat periksa": [TemplatPeriksa],
+}
+
+
+def file_name(command: str) -> str:
+    return (command or "sakti").replace(" ", "-") + ".json"
+
+
+def command_schema(command: str) -> dict[str, Any]:
+    """The JSON Schema of one command's output: one of its results, or the error object."""
+    from functools import reduce
+    from operator import or_
+
+    from pydantic import TypeAdapter
+
+    union: Any = reduce(or_, [*COMMANDS[command], ErrorOutput])
+    schema = TypeAdapter(union).json_schema(ref_template="#/$defs/{model}")
+    return {**schema, "$schema": DIALECT, "title": f"sakti {command} --json".replace("  ", " ")}
+
+
+def render(command: str) -> str:
+    return json.dumps(command_schema(command), ensure_ascii=False, indent=2, sort_keys=True) + "\n"
+
+
+def render_all() -> dict[str, str]:
+    """File name -> text for every command of the app (a command without a model is an error)."""
+    from sakti_cli.cli.reference import command_names
+
+    missing = [name for name in command_names() if name not in COMMANDS]
+    if missing:
+        raise KeyError(f"perintah tanpa model keluaran JSON di sakti_cli/cli/schemas.py: {', '.join(missing)}")
+    return {file_name(name): render(name) for name in [ROOT, *command_names()]}

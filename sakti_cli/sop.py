@@ -230,7 +230,7 @@ def _loc_path(loc: tuple[int | str, ...]) -> str:
 
 
 def problems_from(exc: ValidationError) -> list[Problem]:
-    from sakti_cli.validation import _MESSAGES
+    from sakti_cli.validation import problem_message
 
     problems = []
     for err in exc.errors():
@@ -242,12 +242,8 @@ def problems_from(exc: ValidationError) -> list[Problem]:
             message = f"aturan tanpa 'jenis' (yang dikenal: {', '.join(RULE_KINDS)})"
         elif kind.startswith(("date_", "datetime_")):
             message = "bukan tanggal yang sah (tulis TTTT-BB-HH, mis. 2026-12-25)"
-        elif kind in _MESSAGES and kind != "literal_error":
-            message = _MESSAGES[kind]
         else:
-            message = err["msg"].removeprefix("Value error, ")
-            if kind == "literal_error":
-                message = f"nilai tidak termasuk pilihan ({message})"
+            message = problem_message(err)
         problems.append({"kolom": _loc_path(tuple(err["loc"])), "pesan": message})
     return problems
 
@@ -375,9 +371,13 @@ def _read_yaml(path: Path) -> Any:
     except FileNotFoundError:
         raise NotFound(f"Berkas SOP {path} tidak ada.") from None
     except (yaml.YAMLError, UnicodeDecodeError) as exc:
-        raise ConfigError(f"SOP {path} bukan YAML yang sah: {exc}", saran="Perbaiki penulisan berkas itu.",
-                          berkas=str(path),
-                          masalah=[{"kolom": "(akar)", "pesan": f"bukan YAML yang sah: {exc}"}]) from None
+        from sakti_cli.validation import syntax_error_place
+
+        place = syntax_error_place(exc)
+        raise ConfigError(f"SOP {path} bukan YAML yang sah ({place}).",
+                          saran="Perbaiki penulisan berkas itu pada letak yang disebut.", berkas=str(path),
+                          masalah=[{"kolom": "(akar)", "pesan": f"bukan YAML yang sah ({place})"}],
+                          pustaka=str(exc)) from None
     if not isinstance(raw, dict):
         raise ConfigError(f"SOP {path} harus berupa pemetaan kunci: nilai.", berkas=str(path),
                           masalah=[{"kolom": "(akar)", "pesan": "harus berupa pemetaan kunci: nilai"}])

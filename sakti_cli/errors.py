@@ -121,6 +121,11 @@ _OS_REASONS = {
 }
 
 
+def library_text(exc: BaseException) -> str:
+    """A library's own (English) account of an error, kept as ``detail.pustaka``, never as the message."""
+    return f"{type(exc).__name__}: {exc}"
+
+
 def os_reason(exc: BaseException) -> str:
     """Why the computer refused a file operation, in Indonesian (the OS's English ``strerror`` goes in
     ``detail``); a UnicodeDecodeError is a file that is not UTF-8 text."""

@@ -148,3 +148,17 @@ def test_json_lines_rule(capsys: pytest.CaptureFixture[str]) -> None:
     single = Output(json_mode=True)  # a command that streams nothing keeps its one indented object
     single.result({"jumlah": 0})
     assert json.loads(capsys.readouterr().out) == {"ok": True, "jumlah": 0}
+
+
+def test_unreadable_pdf_is_said_in_indonesian(kantor_ringan: Path, cli: Cli, demo_pki, tmp_path: Path) -> None:
+    import shutil
+
+    shutil.copy(demo_pki.root_cert, kantor_ringan / "pki" / "demo-root.pem")
+    bad = tmp_path / "rusak.pdf"
+    bad.write_bytes(b"%PDF-1.7\nini bukan isi PDF")
+    result = cli("verifikasi", str(bad))
+    assert result.exit_code == 3, result.stderr
+    assert "rusak.pdf bukan PDF yang dapat dibaca." in result.stderr and "Saran:" in result.stderr
+    error = cli.json("verifikasi", str(bad), code=3)["error"]
+    assert error["pesan"].endswith("bukan PDF yang dapat dibaca.") and error["detail"]["pustaka"]
+    assert error["detail"]["pustaka"] not in result.stderr

@@ -129,17 +129,17 @@ class Negative(Exception):
 
 def unexpected(exc: Exception) -> SaktiError:
     """An error no part of sakti expected, said in Indonesian; the library's own text only in ``detail``."""
-    from sakti_cli.errors import os_reason
+    from sakti_cli.errors import library_text, os_reason
 
     if isinstance(exc, OSError | UnicodeDecodeError):
         where = getattr(exc, "filename", None)
         return EnvironmentProblem(f"Berkas {where or '(tanpa nama)'} tidak dapat dipakai: {os_reason(exc)}.",
                                   saran="Periksa letak dan izin berkas itu; bila berulang, jalankan "
                                         "'sakti --debug ...' dan laporkan keluarannya.",
-                                  pustaka=f"{type(exc).__name__}: {exc}", **({"berkas": str(where)} if where else {}))
+                                  pustaka=library_text(exc), **({"berkas": str(where)} if where else {}))
     return SaktiError(f"Kesalahan tak terduga ({type(exc).__name__}).",
                       saran="Ulangi dengan 'sakti --debug ...' dan laporkan keluarannya.",
-                      pustaka=f"{type(exc).__name__}: {exc}")
+                      pustaka=library_text(exc))
 
 
 def command(func: F) -> F:

@@ -85,8 +85,7 @@ def reserve_number(txn: Transaction, ws: Workspace, service: Service, reg: str,
 def get_letter(txn: Transaction, pointer: dict[str, Any]) -> dict[str, Any]:
     found = txn.letters(pointer["bulan"]).get(Query().id == pointer["id"])
     if not isinstance(found, Document):
-        raise RegisterCorrupt(f"Surat {pointer['id']} ada di indeks tetapi tidak di register {pointer['bulan']}.",
-                              saran="Jalankan 'sakti register periksa' untuk melihat kerusakannya.")
+        raise NotFound(f"Surat {pointer['id']} ada di indeks tetapi tidak di register {pointer['bulan']}.")
     return dict(found)
 
 

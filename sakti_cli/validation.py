@@ -80,6 +80,8 @@ def syntax_error_place(exc: BaseException) -> str:
 
     if isinstance(exc, UnicodeDecodeError):
         return f"bukan UTF-8 pada byte {exc.start}"
+    if type(exc).__name__ == "YAMLError":  # PyYAML's bare base class is raised only by sakti, in its words
+        return str(exc)
     mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)  # PyYAML
     if mark is not None:
         return f"baris {mark.line + 1} kolom {mark.column + 1}"

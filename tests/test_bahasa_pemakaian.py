@@ -106,3 +106,19 @@ def test_group_without_its_command_shows_indonesian_help(cli: Cli) -> None:
     assert result.exit_code == 2
     assert "Pemakaian: sakti ttd" in result.stderr and "Perintah:" in result.stderr
     assert_no_english(result.stderr)
+
+
+def test_usage_error_masks_a_nik_typed_by_mistake(cli: Cli) -> None:
+    nik = "6201014107850003"
+    result = cli("periksa", "REG-1", nik)
+    assert result.exit_code == 2 and nik not in result.stderr and "6201********0003" in result.stderr
+    as_json = cli("periksa", "REG-1", nik, "--json")
+    assert nik not in as_json.stdout and json.loads(as_json.stdout)["error"]["kode"] == "PEMAKAIAN"
+
+
+def test_json_anywhere_before_a_double_dash_is_seen(cli: Cli) -> None:
+    payload = json.loads(cli("--json", "periksa", "REG-1").stdout)  # --json belongs after the command
+    assert payload["error"]["pesan"] == "Opsi tidak dikenal: --json."
+    assert "sesudah nama perintah" in payload["error"]["saran"]
+    assert json.loads(cli("xyz", "--json").stdout)["error"]["pesan"] == "Perintah tidak dikenal: xyz."
+    assert cli("xyz", "--", "--json").stdout == ""

@@ -124,6 +124,8 @@ def usage_message(exc: Any) -> tuple[str, str | None]:
     if kind == "NoSuchOption":
         extra = getattr(exc, "possibilities", None)
         hint = f"Mungkin maksudnya: {', '.join(sorted(extra))}." if extra else None
+        if exc.option_name == "--json":  # a global position for a per-command option
+            hint = "Tulis --json sesudah nama perintah, mis. 'sakti periksa REG --json'."
         return f"Opsi tidak dikenal: {exc.option_name}.", hint
     if kind == "MissingParameter":
         what = "Argumen" if getattr(exc.param, "param_type_name", "") == "argument" else "Opsi"

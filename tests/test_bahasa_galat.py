@@ -162,3 +162,18 @@ def test_unreadable_pdf_is_said_in_indonesian(kantor_ringan: Path, cli: Cli, dem
     error = cli.json("verifikasi", str(bad), code=3)["error"]
     assert error["pesan"].endswith("bukan PDF yang dapat dibaca.") and error["detail"]["pustaka"]
     assert error["detail"]["pustaka"] not in result.stderr
+
+
+@pytest.mark.parametrize(("name", "data", "kinds"), [
+    ("pengantar.pdf", b"%PDF-1.7\n1 0 obj << /Type /Catalog >>\nrusak", ["pdf"]),
+])
+def test_damaged_scan_is_said_without_the_library_text(tmp_path: Path, name: str, data: bytes,
+                                                       kinds: list[str]) -> None:
+    from sakti_cli.rules.berkas import check_file
+
+    path = tmp_path / name
+    path.write_bytes(data)
+    result = check_file(path, kinds, max_kb=2048)
+    assert result.status == "TIDAK_VALID" and "minta kirim ulang" in result.pesan, result.pesan
+    for word in ("EOF", "Stream", "File is not", "Invalid", "not a zip", "Bad magic", "trailer"):
+        assert word not in result.pesan, result.pesan

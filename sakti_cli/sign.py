@@ -281,8 +281,25 @@ def _chain_problem(cert: x509.Certificate, trust_roots: list[Any], intermediates
     except PathBuildingError:
         return "tidak berantai ke akar tepercaya kantor"
     except Exception as exc:
-        return f"rantainya ke akar tepercaya tidak sah ({exc})"
+        return f"rantainya ke akar tepercaya tidak sah: {validation_reason(exc)}"
     return None
+
+
+def validation_reason(exc: BaseException) -> str:
+    """Why pyHanko's certificate validator refused, in Indonesian, by the kind of its error (its English
+    text is for ``detail``)."""
+    reasons = {"ExpiredError": "ada sertifikat dalam rantai yang kedaluwarsa",
+               "NotYetValidError": "ada sertifikat dalam rantai yang belum berlaku",
+               "RevokedError": "sertifikat telah dicabut menurut CRL kantor",
+               "InsufficientRevinfoError": "data pencabutan (CRL) kantor tidak mencakupnya atau sudah kedaluwarsa",
+               "StaleRevinfoError": "data pencabutan (CRL) kantor sudah kedaluwarsa",
+               "DisallowedAlgorithmError": "memakai algoritma yang tidak diizinkan",
+               "InvalidCertificateError": "ada sertifikat dalam rantai yang tidak sah untuk penggunaan ini",
+               "PathBuildingError": "tidak berantai ke akar tepercaya kantor"}
+    for kind in type(exc).__mro__:
+        if kind.__name__ in reasons:
+            return reasons[kind.__name__]
+    return "tidak lolos pemeriksaan sertifikat"
 
 
 def certificate_findings(signer_or_cert: Any, at: datetime, *, trust_roots: list[Any] | None = None,
@@ -556,21 +573,20 @@ def check_office_revocation(signer: Any, data: ValidationData) -> list[str]:
     except PathBuildingError:
         return [f"Sertifikat {name} tidak berantai ke akar tepercaya kantor; tanda tangan B-LT akan ditolak."]
     except Exception as exc:
-        return [f"Sertifikat {name} tidak dapat diperiksa dengan data validasi kantor: {exc}"]
+        return [f"Sertifikat {name} tidak dapat diperiksa dengan data validasi kantor: {validation_reason(exc)}"]
     return []
 
 
 def _explain_ltv_failure(exc: BaseException) -> str:
-    text = str(exc)
-    lower = text.lower()
+    lower = str(exc).lower()
     if "revoked" in lower:
-        return f"sertifikat telah dicabut menurut CRL kantor ({text})"
+        return "sertifikat telah dicabut menurut CRL kantor"
     if "revocation" in lower or "revinfo" in lower:
         return ("data pencabutan (CRL) yang disimpan kantor tidak mencakup sertifikat penanda tangan atau "
-                f"TSA, atau sudah kedaluwarsa ({text})")
+                "TSA, atau sudah kedaluwarsa")
     if "path" in lower or "trust" in lower:
-        return f"sertifikat tidak berantai ke akar tepercaya kantor ({text})"
-    return text
+        return "sertifikat tidak berantai ke akar tepercaya kantor"
+    return validation_reason(exc)
 
 
 def sign_pdf(
@@ -655,7 +671,8 @@ def sign_pdf(
         why = _explain_ltv_failure(exc.__cause__ or exc)
         saran = ("Minta sertifikat baru ke penerbitnya." if "dicabut" in why else
                  "Perbarui CRL dan sertifikat CA di bagian tte sakti.toml (dari penerbit sertifikat), lalu ulangi.")
-        raise SigningKeyError(f"Tanda tangan B-LT untuk {src} tidak dibuat: {why}", saran) from exc
+        raise SigningKeyError(f"Tanda tangan B-LT untuk {src} tidak dibuat: {why}", saran,
+                              pustaka=library_text(exc.__cause__ or exc)) from exc
     except PdfError as exc:  # structure pyHanko cannot update (found only while writing)
         raise FileUnreadable(f"Berkas {src} tidak dapat ditandatangani: strukturnya tidak dapat diperbarui.",
                              "Simpan ulang PDF-nya (mis. cetak ke PDF) lalu ulangi.",

@@ -463,7 +463,7 @@ def verify_pdf(path: Path, trust_roots: list[Path]) -> PdfVerification:
             emb = EmbeddedPdfSignature(reader, sig_field, fq_name)
             found.append((emb.signed_revision, _check_one(emb, vc, total), emb))
         except Exception as exc:  # malformed third-party signature: report, do not crash
-            pesan = f"Tanda tangan tidak dapat diperiksa: {exc}"
+            pesan = f"Tanda tangan tidak dapat diperiksa: strukturnya rusak atau tidak didukung ({type(exc).__name__})"
             found.append((revision, _broken(fq_name, sig_obj, revision, total, pesan), None))
     found.sort(key=lambda item: item[0])
     dss_revisions = _dss_revisions(reader, total) if dss is not None else set()

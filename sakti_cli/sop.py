@@ -200,8 +200,9 @@ def check_number_pattern(pattern: str) -> None:
     """A number pattern must hold ``{urut}`` and only known keys; raises ValueError otherwise."""
     try:
         names = {name for _, name, _, _ in string.Formatter().parse(pattern) if name is not None}
-    except ValueError as exc:
-        raise ValueError(f"pola nomor '{pattern}' tidak dapat dibaca: {exc}") from None
+    except ValueError:
+        raise ValueError(f"pola nomor '{pattern}' tidak dapat dibaca: kurung kurawal {{ }} tidak berpasangan "
+                         "(tulis {{ dan }} untuk kurung biasa)") from None
     unknown = names - PATTERN_KEYS
     if unknown:
         raise ValueError(

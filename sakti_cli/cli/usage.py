@@ -156,7 +156,8 @@ class Aborted(SaktiError):
     kode = "DIBATALKAN"
 
     def __init__(self) -> None:
-        super().__init__("Dibatalkan; tidak ada yang diubah.", saran="Ulangi perintahnya bila perlu.")
+        super().__init__("Dibatalkan: pertanyaan tidak dijawab atau dibatalkan.",
+                         saran="Ulangi perintahnya bila perlu.")
 
 
 class SaktiUsage(typer.BadParameter):

@@ -99,22 +99,19 @@ def _param_name(param: Any) -> str:
 
 
 def _bad_value_reason(exc: Any) -> str:
-    """Why a value was refused, in Indonesian: pydantic's reason (Typer converts with pydantic), ours, or a
-    plain statement when only Typer's English is known."""
+    """Why a value was refused, in Indonesian: sakti's own words (:class:`SaktiUsage`), pydantic's reason by
+    its type (Typer converts values with pydantic), or a plain statement when only Typer's English is known."""
     from pydantic import ValidationError
 
     from sakti_cli.validation import validation_problems
 
+    if isinstance(exc, SaktiUsage):
+        return str(exc.message)
     cause = exc.__cause__
     if isinstance(cause, ValidationError):
         return validation_problems(cause)[0]["pesan"]
-    message = str(getattr(exc, "message", "") or "")
-    choice = re.match(r"Value (.+) is not a valid (.+)\.$", message)
-    if choice:
-        return f"{choice.group(1)} bukan {choice.group(2)} yang dikenal"
-    if isinstance(exc, SaktiUsage) or not re.match(r"(Value|Input|Invalid|Missing|Got|Could|Expected) ", message):
-        return message  # raised by sakti itself, already Indonesian
-    return "nilai tidak dapat diterima"
+    choice = re.match(r"Value (.+) is not a valid ", str(getattr(exc, "message", "") or ""))
+    return f"{choice.group(1)} tidak termasuk pilihan" if choice else "nilai tidak dapat diterima"
 
 
 def usage_message(exc: Any) -> tuple[str, str | None]:
@@ -135,7 +132,7 @@ def usage_message(exc: Any) -> tuple[str, str | None]:
         name = hint_name or (_param_name(exc.param) if getattr(exc, "param", None) is not None else "")
         return f"Nilai {name} tidak dapat dipakai: {_bad_value_reason(exc)}.".replace("  ", " "), None
     if kind == "BadOptionUsage":
-        if "requires an argument" in message or "requires" in message:
+        if "requires" in message:
             return f"Opsi {exc.option_name} memerlukan nilai.", None
         if "does not take a value" in message:
             return f"Opsi {exc.option_name} tidak menerima nilai.", None

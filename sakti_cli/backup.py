@@ -47,7 +47,14 @@ from typing import IO, TYPE_CHECKING, Any
 
 from sakti_cli import __version__
 from sakti_cli.clock import iso, now
-from sakti_cli.errors import EnvironmentProblem, FileUnreadable, InputError, RegisterCorrupt, StateConflict
+from sakti_cli.errors import (
+    EnvironmentProblem,
+    FileUnreadable,
+    InputError,
+    RegisterCorrupt,
+    StateConflict,
+    library_text,
+)
 from sakti_cli.recovery import RESTORE_PREFIX, SNAPSHOT_PREFIX
 from sakti_cli.scratch import owned_temp, sweep
 from sakti_cli.storage import JOURNAL, LOCK, TMP_SUFFIX, locked, sha256_file, write_private
@@ -461,8 +468,9 @@ class _Archive:
                 self._tar = tarfile.open(fileobj=self._stream, mode="r:")  # noqa: SIM115 (closed by close())
         except (tarfile.TarError, zipfile.BadZipFile, OSError, EOFError, zlib.error, lzma.LZMAError) as exc:
             self.close()
-            raise BackupInvalid(f"Berkas {self.label} bukan arsip cadangan yang dapat dibaca ({exc}).",
-                                saran="Pakai berkas .tar.gz atau .zip buatan 'sakti cadangkan'.") from None
+            raise BackupInvalid(f"Berkas {self.label} bukan arsip cadangan yang dapat dibaca.",
+                                saran="Pakai berkas .tar.gz atau .zip buatan 'sakti cadangkan'.",
+                                pustaka=library_text(exc)) from None
 
     def close(self) -> None:
         if self._tar is not None:
@@ -511,8 +519,9 @@ class _Archive:
                     raise _refuse(self.label, f"berisi lebih dari {MAX_TOTAL_SIZE} byte (sampai {relative})")
                 out.append(_Member(relative, size, handle))
         except (tarfile.TarError, EOFError, OSError, zlib.error, lzma.LZMAError) as exc:
-            raise BackupInvalid(f"Cadangan {self.label} rusak atau terpotong ({type(exc).__name__}: {exc}).",
-                                saran="Pakai cadangan lain; berkas ini tidak dapat dipulihkan utuh.") from None
+            raise BackupInvalid(f"Cadangan {self.label} rusak atau terpotong.",
+                                saran="Pakai cadangan lain; berkas ini tidak dapat dipulihkan utuh.",
+                                pustaka=library_text(exc)) from None
         return out
 
     @contextlib.contextmanager
@@ -558,7 +567,11 @@ def _read_manifest(archive: _Archive, members: dict[str, _Member]) -> dict[str, 
     try:
         manifest = json.loads(raw)
     except (json.JSONDecodeError, UnicodeDecodeError, RecursionError) as exc:
-        raise BackupInvalid(f"{MANIFEST_NAME} di {archive.label} rusak ({exc}).") from None
+        from sakti_cli.validation import syntax_error_place
+
+        raise BackupInvalid(f"{MANIFEST_NAME} di {archive.label} rusak ({syntax_error_place(exc)}).",
+                            saran="Pakai cadangan lain; manifes ini tidak dapat dipercaya.",
+                            pustaka=library_text(exc)) from None
     entries = manifest.get("berkas") if isinstance(manifest, dict) else None
     if (not isinstance(manifest, dict) or manifest.get("jenis") != MANIFEST_KIND or not isinstance(entries, list)
             or not all(isinstance(e, dict) and isinstance(e.get("path"), str) and isinstance(e.get("sha256"), str)
@@ -793,8 +806,9 @@ def restore_backup(archive_path: Path, target: Path, *, actor: str | None = None
             manifest, count = _unpack(archive, staging, prompt)
             crash_point("setelah_ekstrak_pulihkan")
         except (tarfile.TarError, zipfile.BadZipFile, EOFError, zlib.error, lzma.LZMAError, NotImplementedError) as exc:
-            raise BackupInvalid(f"Cadangan {archive_path} rusak atau terpotong ({type(exc).__name__}: {exc}).",
-                                saran="Pakai cadangan lain; berkas ini tidak dapat dipulihkan utuh.") from None
+            raise BackupInvalid(f"Cadangan {archive_path} rusak atau terpotong.",
+                                saran="Pakai cadangan lain; berkas ini tidak dapat dipulihkan utuh.",
+                                pustaka=library_text(exc)) from None
         archive.close()
         label = f"cadangan {archive_path}"
         version = check_register_files(staging / REGISTER_PART, label)

@@ -30,7 +30,7 @@ class SaktiError(Exception):
 class UsageError(SaktiError):
     """The command was called without what it needs and cannot ask for it (no terminal)."""
 
-    kode = "PEMAKAIAN_SALAH"
+    kode = "PEMAKAIAN"
 
 
 # --- exit 3: bad input -----------------------------------------------------------------------
@@ -114,6 +114,30 @@ DISK_FULL = (errno.ENOSPC, errno.EDQUOT)
 READ_ONLY = (errno.EROFS, errno.EACCES, errno.EPERM)
 
 
+_OS_REASONS = {
+    errno.ENOENT: "tidak ada", errno.EACCES: "tidak ada izin", errno.EPERM: "tidak ada izin",
+    errno.EISDIR: "berupa folder, bukan berkas", errno.ENOTDIR: "bagian jalurnya bukan folder",
+    errno.ELOOP: "tautan simbolik berputar", errno.ENAMETOOLONG: "namanya terlalu panjang",
+    errno.EEXIST: "sudah ada", errno.ENOSPC: "disk penuh", errno.EDQUOT: "kuota disk habis",
+    errno.EROFS: "sistem berkas hanya-baca", errno.EIO: "galat baca/tulis disk", errno.EBUSY: "sedang dipakai",
+    errno.ENXIO: "perangkatnya tidak ada", errno.ETXTBSY: "sedang dipakai",
+}
+
+
+def library_text(exc: BaseException) -> str:
+    """A library's own (English) account of an error, kept as ``detail.pustaka``, never as the message."""
+    return f"{type(exc).__name__}: {exc}"
+
+
+def os_reason(exc: BaseException) -> str:
+    """Why the computer refused a file operation, in Indonesian (the OS's English ``strerror`` goes in
+    ``detail``); a UnicodeDecodeError is a file that is not UTF-8 text."""
+    if isinstance(exc, UnicodeDecodeError):
+        return f"bukan teks UTF-8 (byte {exc.start})"
+    code = getattr(exc, "errno", None)
+    return _OS_REASONS.get(code or 0, f"ditolak sistem ({errno.errorcode.get(code or 0, 'galat')})")
+
+
 def machine_problem(exc: BaseException, path: object = None) -> MachineProblem | None:
     """The staff-facing form of an OSError that says the disk is full or a folder is not writable;
     None for any other error (those stay bugs or are handled where they happen)."""
@@ -122,13 +146,13 @@ def machine_problem(exc: BaseException, path: object = None) -> MachineProblem |
     if exc.errno in DISK_FULL:  # a copy names its source first, its target second: the target is full
         where = str(path or exc.filename2 or exc.filename or "folder kantor")
         what = "kuota disk habis" if exc.errno == errno.EDQUOT else "disk penuh"
-        return MachineProblem(f"Tidak dapat menulis {where}: {what} ({exc.strerror}).",
+        return MachineProblem(f"Tidak dapat menulis {where}: {what}.",
                               saran="Kosongkan ruang disk (hapus berkas yang tidak perlu, pindahkan cadangan lama) "
                                     "lalu ulangi; register tidak diubah oleh langkah yang gagal.",
-                              berkas=where, errno=errno.errorcode.get(exc.errno or 0, "?"))
+                              berkas=where, errno=errno.errorcode.get(exc.errno or 0, "?"), pustaka=exc.strerror)
     where = str(path or exc.filename or "folder kantor")
     what = "sistem berkas hanya-baca" if exc.errno == errno.EROFS else "tidak ada izin"
-    return MachineProblem(f"Tidak dapat mengubah {where}: {what} ({exc.strerror}).",
+    return MachineProblem(f"Tidak dapat mengubah {where}: {what}.",
                           saran="Periksa izin folder kantor (pemilik dan chmod) atau apakah disknya dipasang "
                                 "hanya-baca; jalankan sakti sebagai pengguna pemilik kantor.",
-                          berkas=where, errno=errno.errorcode.get(exc.errno or 0, "?"))
+                          berkas=where, errno=errno.errorcode.get(exc.errno or 0, "?"), pustaka=exc.strerror)

@@ -10,7 +10,7 @@ from datetime import datetime
 from typing import Any
 
 from sakti_cli.clock import iso
-from sakti_cli.errors import ConfigError, InputError, StateConflict
+from sakti_cli.errors import ConfigError, InputError, StateConflict, library_text
 from sakti_cli.id_format import bulan_romawi
 from sakti_cli.office import Workspace
 from sakti_cli.registry import Transaction
@@ -43,9 +43,11 @@ def format_number(pattern: str, *, service: Service, unit: str, sequence: int, m
             bulan_romawi=bulan_romawi(moment.month), tahun=moment.year, layanan=service.kode.upper(),
         )
     except (ValueError, KeyError, IndexError) as exc:
-        raise ConfigError(f"Pola nomor '{pattern}' tidak dapat dipakai: {exc}",
+        raise ConfigError(f"Pola nomor '{pattern}' tidak dapat dipakai: bentuk isiannya tidak sesuai nilainya "
+                          "(mis. {urut:03} untuk angka, {unit} untuk teks).",
                           saran="Perbaiki pola_nomor di SOP atau [penomoran].pola di sakti.toml; yang dikenal: "
-                                "{kode}, {urut}, {unit}, {bulan}, {bulan_romawi}, {tahun}, {layanan}.") from None
+                                "{kode}, {urut}, {unit}, {bulan}, {bulan_romawi}, {tahun}, {layanan}.",
+                          pustaka=library_text(exc)) from None
 
 
 START_TABLE = "mulai"  # in urutan.json: where each scope's electronic sequence began (paper before it)

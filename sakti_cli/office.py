@@ -21,7 +21,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from sakti_cli.clock import ZONES, office_zone
 from sakti_cli.errors import ConfigError, InputError, WorkspaceNotFound
 from sakti_cli.resources import bundled_dir
-from sakti_cli.validation import describe_validation_error
+from sakti_cli.validation import describe_validation_error, syntax_error_place
 
 CONFIG_NAME = "sakti.toml"
 FORMAT_VERSION = 1
@@ -263,7 +263,9 @@ def load_config(path: Path) -> OfficeConfig:
                                 saran="Pakai --kantor FOLDER atau SAKTI_KANTOR ke folder kantor, atau buat kantor "
                                       "dengan 'sakti init FOLDER'.") from None
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-        raise ConfigError(f"{path} bukan TOML yang sah: {exc}", saran="Perbaiki penulisan berkas itu.") from None
+        raise ConfigError(f"{path} bukan TOML yang sah ({syntax_error_place(exc)}).",
+                          saran="Perbaiki penulisan berkas itu pada letak yang disebut.", berkas=str(path),
+                          pustaka=str(exc)) from None
     except RecursionError:
         raise ConfigError(f"{path} bukan TOML yang sah: bersarang terlalu dalam.",
                           saran="Perbaiki penulisan berkas itu.") from None

@@ -31,7 +31,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from sakti_cli.errors import ConfigError, EnvironmentProblem
+from sakti_cli.errors import ConfigError, EnvironmentProblem, library_text
 
 QR_LEBAR_MM = 25
 LOGO_LEBAR_MM = 22
@@ -354,7 +354,7 @@ def _buka_templat(template: Path) -> Any:
             _periksa_ukuran_paket(template, z.infolist())
     except (zipfile.BadZipFile, OSError) as exc:
         raise ConfigError(
-            f"Templat surat {template} bukan berkas DOCX yang sah ({exc}).",
+            f"Templat surat {template} bukan berkas DOCX yang sah.", pustaka=library_text(exc),
             saran="Simpan ulang templat dari Word/LibreOffice sebagai .docx, atau buat ulang dengan "
             "scripts/buat_templat.py.",
             templat=str(template),
@@ -367,7 +367,7 @@ def _buka_templat(template: Path) -> Any:
         tpl.init_docx()
     except Exception as exc:  # python-docx/lxml raise many kinds for a damaged package
         raise ConfigError(
-            f"Templat surat {template} rusak dan tidak dapat dibuka ({type(exc).__name__}: {exc}).",
+            f"Templat surat {template} rusak dan tidak dapat dibuka.", pustaka=library_text(exc),
             saran="Simpan ulang templat dari Word/LibreOffice sebagai .docx, atau buat ulang dengan "
             "scripts/buat_templat.py.",
             templat=str(template),
@@ -473,7 +473,7 @@ def _qr_png(payload: str) -> bytes:
         qr = segno.make(payload, error="m", boost_error=False, micro=False)
     except Exception as exc:  # segno.DataOverflowError and friends
         raise ConfigError(
-            f"Kode QR tidak dapat dibuat ({exc}).",
+            "Kode QR tidak dapat dibuat.", pustaka=library_text(exc),
             saran="Alamat verifikasi terlalu panjang; pendekkan url_verifikasi di sakti.toml.",
         ) from exc
     # An integer number of pixels per module at no more than 300 dpi: LibreOffice's PDF export then
@@ -624,7 +624,8 @@ def render_bytes(template: Path, context: Mapping[str, Any], *, qr_payload: str,
         raise over_limit(template, "makro atau {% for ... recursive %} memanggil dirinya terlalu dalam") from None
     except SecurityError as exc:
         raise ConfigError(
-            f"Templat {template.name} memakai ekspresi yang tidak diizinkan ({exc}); templat ditolak.",
+            f"Templat {template.name} memakai ekspresi yang tidak diizinkan; templat ditolak.",
+            pustaka=library_text(exc),
             saran="Templat hanya boleh memakai placeholder, {% if %} dan {% for %}. " + _SARAN_TEMPLAT,
             templat=str(template),
             ditolak="ekspresi terlarang",
@@ -633,7 +634,7 @@ def render_bytes(template: Path, context: Mapping[str, Any], *, qr_payload: str,
         # TypeError: e.g. {% include %} without a loader; SyntaxError: lxml rejects the rendered XML
         # (a {% if %} that opens in one paragraph and closes in the middle of another).
         raise ConfigError(
-            f"Templat {template.name} tidak dapat diisi ({type(exc).__name__}: {exc}).",
+            f"Templat {template.name} tidak dapat diisi.", pustaka=library_text(exc),
             saran="Pastikan setiap {% if %}/{% for %} ditutup di tempat yang sesuai (pakai {%p ... %} "
             "untuk satu paragraf penuh). " + _SARAN_TEMPLAT,
             templat=str(template),
@@ -667,7 +668,7 @@ def template_placeholders(template: Path) -> set[str]:
         return set(tpl.get_undeclared_template_variables(jinja_env=env))
     except Exception as exc:  # the same XML parsed above; anything here is a damaged package
         raise ConfigError(
-            f"Templat {template.name} tidak dapat dianalisis ({type(exc).__name__}: {exc}).",
+            f"Templat {template.name} tidak dapat dianalisis.", pustaka=library_text(exc),
             saran=_SARAN_TEMPLAT,
             templat=str(template),
         ) from exc

@@ -23,7 +23,14 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from sakti_cli.errors import ConfigError, EnvironmentProblem, FileUnreadable, SigningKeyError, StateConflict
+from sakti_cli.errors import (
+    ConfigError,
+    EnvironmentProblem,
+    FileUnreadable,
+    SigningKeyError,
+    StateConflict,
+    library_text,
+)
 from sakti_cli.findings import Finding, galat, peringatan
 from sakti_cli.id_format import waktu_singkat
 from sakti_cli.verify import quiet_library_logs
@@ -173,9 +180,10 @@ def load_pkcs11_signer(
         if type(exc) is p11_exc.PKCS11Error:  # raised by pyHanko itself: no token matches
             raise SigningKeyError(f"{where[0].upper()}{where[1:]} tidak ditemukan di modul {module}.",
                                   SARAN_TOKEN) from None
-        raise SigningKeyError(f"Tidak dapat membuka {where}: {type(exc).__name__} {exc}", SARAN_TOKEN) from None
+        raise SigningKeyError(f"Tidak dapat membuka {where}.", SARAN_TOKEN, pustaka=library_text(exc)) from None
     except (OSError, RuntimeError) as exc:  # the library itself does not load
-        raise ConfigError(f"Modul PKCS#11 {module} tidak dapat dimuat: {exc}", SARAN_TOKEN) from None
+        raise ConfigError(f"Modul PKCS#11 {module} tidak dapat dimuat.", SARAN_TOKEN,
+                          pustaka=library_text(exc)) from None
     if key_label is None and cert_label is None and key_id is None:
         key_label = "signer"
     signer = PKCS11Signer(session, cert_label=cert_label, key_label=key_label, key_id=key_id,
@@ -186,7 +194,7 @@ def load_pkcs11_signer(
         session.close()
         wanted = key_label or cert_label or (key_id.hex() if key_id else "")
         raise SigningKeyError(
-            f"Kunci atau sertifikat '{wanted}' tidak ditemukan di {where}: {exc}", SARAN_TOKEN
+            f"Kunci atau sertifikat '{wanted}' tidak ditemukan di {where}.", SARAN_TOKEN, pustaka=library_text(exc)
         ) from None
     if cert is None:
         session.close()
@@ -305,8 +313,25 @@ def _chain_problem(cert: x509.Certificate, trust_roots: list[Any], intermediates
     except PathBuildingError:
         return "tidak berantai ke akar tepercaya kantor"
     except Exception as exc:
-        return f"rantainya ke akar tepercaya tidak sah ({exc})"
+        return f"rantainya ke akar tepercaya tidak sah: {validation_reason(exc)}"
     return None
+
+
+def validation_reason(exc: BaseException) -> str:
+    """Why pyHanko's certificate validator refused, in Indonesian, by the kind of its error (its English
+    text is for ``detail``)."""
+    reasons = {"ExpiredError": "ada sertifikat dalam rantai yang kedaluwarsa",
+               "NotYetValidError": "ada sertifikat dalam rantai yang belum berlaku",
+               "RevokedError": "sertifikat telah dicabut menurut CRL kantor",
+               "InsufficientRevinfoError": "data pencabutan (CRL) kantor tidak mencakupnya atau sudah kedaluwarsa",
+               "StaleRevinfoError": "data pencabutan (CRL) kantor sudah kedaluwarsa",
+               "DisallowedAlgorithmError": "memakai algoritma yang tidak diizinkan",
+               "InvalidCertificateError": "ada sertifikat dalam rantai yang tidak sah untuk penggunaan ini",
+               "PathBuildingError": "tidak berantai ke akar tepercaya kantor"}
+    for kind in type(exc).__mro__:
+        if kind.__name__ in reasons:
+            return reasons[kind.__name__]
+    return "tidak lolos pemeriksaan sertifikat"
 
 
 def certificate_findings(signer_or_cert: Any, at: datetime, *, trust_roots: list[Any] | None = None,
@@ -512,8 +537,9 @@ def _load_certificates(paths: list[Path], what: str) -> list[Any]:
                 _ = cert.subject  # parse now, so a broken file is reported here and not while signing
                 certs.append(cert)
         except Exception as exc:
-            raise ConfigError(f"{what} {path} tidak dapat dibaca: {exc}",
-                              "Periksa jalur berkas di sakti.toml (sertifikat PEM atau DER).") from exc
+            raise ConfigError(f"{what} {path} tidak dapat dibaca.",
+                              "Periksa jalur berkas di sakti.toml (sertifikat PEM atau DER).",
+                              pustaka=library_text(exc)) from exc
     return certs
 
 
@@ -531,8 +557,9 @@ def _load_crls(paths: list[Path]) -> list[Any]:
                 _ = item.issuer  # parse now
                 crls.append(item)
         except Exception as exc:
-            raise ConfigError(f"Daftar pencabutan (CRL) {path} tidak dapat dibaca: {exc}",
-                              "Periksa tte.crl di sakti.toml (berkas CRL DER atau PEM).") from exc
+            raise ConfigError(f"Daftar pencabutan (CRL) {path} tidak dapat dibaca.",
+                              "Periksa tte.crl di sakti.toml (berkas CRL DER atau PEM).",
+                              pustaka=library_text(exc)) from exc
     return crls
 
 
@@ -572,29 +599,29 @@ def check_office_revocation(signer: Any, data: ValidationData) -> list[str]:
     try:
         asyncio.run(validator.async_validate_usage(set()))
     except RevokedError as exc:
-        raise SigningKeyError(f"Sertifikat {name} telah dicabut menurut CRL kantor ({exc}).",
-                              "Jangan menandatangani dengan kunci ini; minta sertifikat baru ke penerbitnya.") from None
+        raise SigningKeyError(f"Sertifikat {name} telah dicabut menurut CRL kantor.",
+                              "Jangan menandatangani dengan kunci ini; minta sertifikat baru ke penerbitnya.",
+                              pustaka=library_text(exc)) from None
     except InsufficientRevinfoError:
         return [f"CRL yang disimpan kantor tidak mencakup sertifikat {name} atau sudah kedaluwarsa; tanda tangan "
                 "B-LT akan ditolak. Perbarui CRL dari penerbit sertifikat."]
     except PathBuildingError:
         return [f"Sertifikat {name} tidak berantai ke akar tepercaya kantor; tanda tangan B-LT akan ditolak."]
     except Exception as exc:
-        return [f"Sertifikat {name} tidak dapat diperiksa dengan data validasi kantor: {exc}"]
+        return [f"Sertifikat {name} tidak dapat diperiksa dengan data validasi kantor: {validation_reason(exc)}"]
     return []
 
 
 def _explain_ltv_failure(exc: BaseException) -> str:
-    text = str(exc)
-    lower = text.lower()
+    lower = str(exc).lower()
     if "revoked" in lower:
-        return f"sertifikat telah dicabut menurut CRL kantor ({text})"
+        return "sertifikat telah dicabut menurut CRL kantor"
     if "revocation" in lower or "revinfo" in lower:
         return ("data pencabutan (CRL) yang disimpan kantor tidak mencakup sertifikat penanda tangan atau "
-                f"TSA, atau sudah kedaluwarsa ({text})")
+                "TSA, atau sudah kedaluwarsa")
     if "path" in lower or "trust" in lower:
-        return f"sertifikat tidak berantai ke akar tepercaya kantor ({text})"
-    return text
+        return "sertifikat tidak berantai ke akar tepercaya kantor"
+    return validation_reason(exc)
 
 
 def sign_pdf(
@@ -641,7 +668,8 @@ def sign_pdf(
     try:
         writer = IncrementalPdfFileWriter(io.BytesIO(data))
     except Exception as exc:
-        raise FileUnreadable(f"Berkas {src} bukan PDF yang dapat dibaca: {exc}") from exc
+        raise FileUnreadable(f"Berkas {src} bukan PDF yang dapat dibaca.", "Periksa berkasnya: PDF yang utuh.",
+                             pustaka=library_text(exc)) from exc
     if writer.prev.encrypted:
         raise FileUnreadable(f"Berkas {src} terenkripsi; tanda tangan hanya untuk PDF tanpa sandi")
     if any(True for _ in fields.enumerate_sig_fields(writer.prev, filled_status=True, with_name=field_name)):
@@ -668,23 +696,27 @@ def sign_pdf(
         out = pdf_signer.sign_pdf(writer)
     except TimestampRequestError as exc:
         raise EnvironmentProblem(
-            f"Server cap waktu (TSA) {timestamp_url} tidak dapat dihubungi atau menolak: {exc}",
+            f"Server cap waktu (TSA) {timestamp_url} tidak dapat dihubungi atau menolak.",
             "Periksa jaringan dan alamat TSA (--tsa atau tte.tsa di sakti.toml), atau tanda tangani tanpa TSA.",
+            pustaka=library_text(exc),
         ) from exc
     except (PathBuildingError, PathValidationError, ValidationError, SigningError) as exc:
         if not ltv or not isinstance(exc.__cause__ or exc, PathBuildingError | PathValidationError | ValidationError):
-            raise SigningKeyError(f"Penandatanganan {src} gagal: {exc}", SARAN_KUNCI) from exc
+            raise SigningKeyError(f"Penandatanganan {src} gagal.", SARAN_KUNCI, pustaka=library_text(exc)) from exc
         why = _explain_ltv_failure(exc.__cause__ or exc)
         saran = ("Minta sertifikat baru ke penerbitnya." if "dicabut" in why else
                  "Perbarui CRL dan sertifikat CA di bagian tte sakti.toml (dari penerbit sertifikat), lalu ulangi.")
-        raise SigningKeyError(f"Tanda tangan B-LT untuk {src} tidak dibuat: {why}", saran) from exc
+        raise SigningKeyError(f"Tanda tangan B-LT untuk {src} tidak dibuat: {why}", saran,
+                              pustaka=library_text(exc.__cause__ or exc)) from exc
     except PdfError as exc:  # structure pyHanko cannot update (found only while writing)
-        raise FileUnreadable(f"Berkas {src} tidak dapat ditandatangani: {exc}") from exc
+        raise FileUnreadable(f"Berkas {src} tidak dapat ditandatangani: strukturnya tidak dapat diperbarui.",
+                             "Simpan ulang PDF-nya (mis. cetak ke PDF) lalu ulangi.",
+                             pustaka=library_text(exc)) from exc
     except Exception as exc:
         from pkcs11 import exceptions as p11_exc
 
         if isinstance(exc, p11_exc.PKCS11Error):
-            raise SigningKeyError(f"Token menolak menandatangani: {type(exc).__name__} {exc}", SARAN_TOKEN) from exc
+            raise SigningKeyError("Token menolak menandatangani.", SARAN_TOKEN, pustaka=library_text(exc)) from exc
         raise
     try:
         _write_atomic(dst, out.getvalue(), mode=src.stat().st_mode & 0o777)

@@ -218,8 +218,9 @@ def check_number_pattern(pattern: str) -> None:
     """A number pattern must hold ``{urut}`` and only known keys; raises ValueError otherwise."""
     try:
         names = {name for _, name, _, _ in string.Formatter().parse(pattern) if name is not None}
-    except ValueError as exc:
-        raise ValueError(f"pola nomor '{pattern}' tidak dapat dibaca: {exc}") from None
+    except ValueError:
+        raise ValueError(f"pola nomor '{pattern}' tidak dapat dibaca: kurung kurawal {{ }} tidak berpasangan "
+                         "(tulis {{ dan }} untuk kurung biasa)") from None
     unknown = names - PATTERN_KEYS
     if unknown:
         raise ValueError(
@@ -248,7 +249,7 @@ def _loc_path(loc: tuple[int | str, ...]) -> str:
 
 
 def problems_from(exc: ValidationError) -> list[Problem]:
-    from sakti_cli.validation import _MESSAGES
+    from sakti_cli.validation import problem_message
 
     problems = []
     for err in exc.errors():
@@ -260,12 +261,8 @@ def problems_from(exc: ValidationError) -> list[Problem]:
             message = f"aturan tanpa 'jenis' (yang dikenal: {', '.join(RULE_KINDS)})"
         elif kind.startswith(("date_", "datetime_")):
             message = "bukan tanggal yang sah (tulis TTTT-BB-HH, mis. 2026-12-25)"
-        elif kind in _MESSAGES and kind != "literal_error":
-            message = _MESSAGES[kind]
         else:
-            message = err["msg"].removeprefix("Value error, ")
-            if kind == "literal_error":
-                message = f"nilai tidak termasuk pilihan ({message})"
+            message = problem_message(err)
         problems.append({"kolom": _loc_path(tuple(err["loc"])), "pesan": message})
     return problems
 
@@ -394,9 +391,13 @@ def _read_yaml(path: Path) -> Any:
         raise NotFound(f"Berkas SOP {path} tidak ada.",
                        saran="Lihat layanan yang ada dengan 'sakti layanan'.") from None
     except (yaml.YAMLError, UnicodeDecodeError) as exc:
-        raise ConfigError(f"SOP {path} bukan YAML yang sah: {exc}", saran="Perbaiki penulisan berkas itu.",
-                          berkas=str(path),
-                          masalah=[{"kolom": "(akar)", "pesan": f"bukan YAML yang sah: {exc}"}]) from None
+        from sakti_cli.validation import syntax_error_place
+
+        place = syntax_error_place(exc)
+        raise ConfigError(f"SOP {path} bukan YAML yang sah ({place}).",
+                          saran="Perbaiki penulisan berkas itu pada letak yang disebut.", berkas=str(path),
+                          masalah=[{"kolom": "(akar)", "pesan": f"bukan YAML yang sah ({place})"}],
+                          pustaka=str(exc)) from None
     if not isinstance(raw, dict):
         raise ConfigError(f"SOP {path} harus berupa pemetaan kunci: nilai.", berkas=str(path),
                           saran="Tulis SOP sebagai YAML kunci: nilai; 'sakti sop periksa' memeriksanya.",

@@ -12,7 +12,7 @@ import hashlib
 from pathlib import Path
 from typing import Any
 
-from sakti_cli.errors import ConfigError, NotFound
+from sakti_cli.errors import ConfigError
 from sakti_cli.letters import find_letter, normalise_code
 from sakti_cli.office import Workspace
 from sakti_cli.registry import Register
@@ -87,6 +87,7 @@ def verify_file(ws: Workspace, register: Register, pdf: Path) -> dict[str, Any]:
         "sha256": found.sha256,
         "kode_verifikasi": code,
         "register": register_state,
+        "terdaftar": letter is not None,
         "surat": letter_summary(letter) if letter else None,
         "revisi_setelah_ttd": later,
         "tanda_tangan": [s.to_dict(ws.zone) for s in found.signatures],
@@ -96,7 +97,10 @@ def verify_file(ws: Workspace, register: Register, pdf: Path) -> dict[str, Any]:
 def lookup_code(register: Register, code: str) -> dict[str, Any]:
     with register.reading() as txn:
         letter = find_letter(txn, code=code)
-    if letter is None:
-        raise NotFound(f"Kode verifikasi '{normalise_code(code)}' tidak dikenal di register ini.",
-                       saran="Periksa penulisan kodenya; surat dari kantor lain tidak tercatat di sini.")
-    return {"sah": letter["status"] == "TERBIT", "register": letter["status"], "surat": letter_summary(letter)}
+    if letter is None:  # a negative answer (exit 1), like a PDF that is not in the register
+        return {"sah": False, "terdaftar": False, "register": "TIDAK_TERDAFTAR",
+                "kode_verifikasi": normalise_code(code), "surat": None,
+                "alasan": [f"kode verifikasi '{normalise_code(code)}' tidak tercatat di register kantor ini; periksa "
+                           "penulisannya (surat dari kantor lain tidak tercatat di sini)"]}
+    return {"sah": letter["status"] == "TERBIT", "terdaftar": True, "register": letter["status"],
+            "kode_verifikasi": letter["kode_verifikasi"], "surat": letter_summary(letter)}

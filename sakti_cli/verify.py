@@ -18,7 +18,7 @@ from datetime import UTC, datetime, tzinfo
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from sakti_cli.errors import ConfigError, FileUnreadable
+from sakti_cli.errors import ConfigError, FileUnreadable, library_text
 
 if TYPE_CHECKING:
     from pyhanko.pdf_utils.reader import PdfFileReader
@@ -175,8 +175,9 @@ def _load_trust_roots(paths: list[Path]) -> list[Any]:
             )
         except (OSError, ValueError) as exc:
             raise ConfigError(
-                f"Sertifikat akar (trust root) {path} tidak dapat dibaca: {exc}",
+                f"Sertifikat akar (trust root) {path} tidak dapat dibaca.",
                 "Periksa jalur sertifikat akar di sakti.toml (berkas PEM atau DER).",
+                pustaka=library_text(exc),
             ) from exc
         roots.extend(asn1_x509.Certificate.load(c.public_bytes(Encoding.DER)) for c in certs)
     return roots
@@ -193,8 +194,8 @@ def _open_reader(data: bytes, path: Path) -> PdfFileReader:
         except PdfStrictReadError:
             return PdfFileReader(io.BytesIO(data), strict=False)
     except Exception as exc:
-        raise FileUnreadable(f"Berkas {path} bukan PDF yang dapat dibaca: {exc}",
-                             saran="Periksa bahwa berkasnya PDF surat yang utuh (unduh atau salin ulang).") from exc
+        raise FileUnreadable(f"Berkas {path} bukan PDF yang dapat dibaca.", "Periksa berkasnya: PDF yang utuh.",
+                             pustaka=library_text(exc)) from exc
 
 
 def _read_info(data: bytes) -> dict[str, str]:
@@ -337,8 +338,8 @@ def signature_field_names(path: Path) -> list[str]:
     try:
         return [name for name, _, _ in enumerate_sig_fields(reader)]
     except Exception as exc:
-        raise FileUnreadable(f"Kolom tanda tangan dalam {path} tidak dapat dibaca: {exc}",
-                             saran="PDF itu rusak atau diubah: minta salinan asli dari kantor penerbitnya.") from exc
+        raise FileUnreadable(f"Kolom tanda tangan dalam {path} tidak dapat dibaca.",
+                             "PDF ini rusak atau dibuat tidak sesuai standar.", pustaka=library_text(exc)) from exc
 
 
 def _read_dss(reader: Any) -> Any | None:
@@ -465,8 +466,8 @@ def verify_pdf(path: Path, trust_roots: list[Path]) -> PdfVerification:
     try:
         sig_fields = list(enumerate_sig_fields(reader, filled_status=True))
     except Exception as exc:
-        raise FileUnreadable(f"Kolom tanda tangan dalam {path} tidak dapat dibaca: {exc}",
-                             saran="PDF itu rusak atau diubah: minta salinan asli dari kantor penerbitnya.") from exc
+        raise FileUnreadable(f"Kolom tanda tangan dalam {path} tidak dapat dibaca.",
+                             "PDF ini rusak atau dibuat tidak sesuai standar.", pustaka=library_text(exc)) from exc
     for fq_name, sig_ref, sig_field in sig_fields:
         sig_obj = sig_ref.get_object()
         revision = total - 1
@@ -480,7 +481,7 @@ def verify_pdf(path: Path, trust_roots: list[Path]) -> PdfVerification:
             emb = EmbeddedPdfSignature(reader, sig_field, fq_name)
             found.append((emb.signed_revision, _check_one(emb, vc, total), emb))
         except Exception as exc:  # malformed third-party signature: report, do not crash
-            pesan = f"Tanda tangan tidak dapat diperiksa: {exc}"
+            pesan = f"Tanda tangan tidak dapat diperiksa: strukturnya rusak atau tidak didukung ({type(exc).__name__})"
             found.append((revision, _broken(fq_name, sig_obj, revision, total, pesan), None))
     found.sort(key=lambda item: item[0])
     dss_revisions = _dss_revisions(reader, total) if dss is not None else set()

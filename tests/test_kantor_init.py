@@ -58,7 +58,7 @@ def test_init_without_options_or_terminal_is_a_usage_error(tmp_path: Path, cli: 
     refused = run("init", str(tmp_path / "baru"), "--json")
     assert refused.returncode == 2
     error = json.loads(refused.stdout)["error"]
-    assert error["kode"] == "PEMAKAIAN_SALAH" and "--kecamatan" in error["pesan"] and "--kunci" in error["pesan"]
+    assert error["kode"] == "PEMAKAIAN" and "--kecamatan" in error["pesan"] and "--kunci" in error["pesan"]
     assert "--contoh" in error["saran"] and "--desa" in error["saran"]
     assert not (tmp_path / "baru").exists()
     partial = cli("init", str(tmp_path / "baru"), *OPTIONS[:4])

@@ -23,9 +23,12 @@ from sakti_cli.cli import (
     ttd,
 )
 from sakti_cli.cli.state import GLOBALS
+from sakti_cli.cli.usage import SaktiGroup, SaktiUsage
 
 app = typer.Typer(
     name="sakti",
+    cls=SaktiGroup,  # usage errors, --json and --help answered in Indonesian (sakti_cli/cli/usage.py)
+    context_settings={"help_option_names": []},
     help="SAKTI: surat kecamatan dari permohonan sampai PDF bertanda tangan elektronik.",
     no_args_is_help=True,
     add_completion=False,
@@ -58,7 +61,7 @@ def main_options(
 
     hidden = unsafe_character(petugas) if petugas else None
     if hidden is not None:  # the name goes into every record and audit event
-        raise typer.BadParameter(f"berisi {hidden}; ketik ulang nama petugas", param_hint="--petugas")
+        raise SaktiUsage(f"berisi {hidden}; ketik ulang nama petugas", param_hint="--petugas")
     GLOBALS.kantor = kantor_dir
     GLOBALS.petugas = petugas
     GLOBALS.debug = debug

@@ -2,6 +2,12 @@
 
 With ``--json`` stdout holds exactly one JSON object and nothing else; every message for people,
 progress and warning goes to stderr in both modes.
+
+Commands that stream rows (imports, batches) print JSON Lines instead: :meth:`Output.row` writes one
+compact object per line, each with ``jenis`` naming its kind (``{"jenis": "baris", ...}``; one schema per
+kind); once a row was written, the command's result is the last line, ``{"jenis": "ringkasan", "ok": ...}``,
+or its error, ``{"jenis": "galat", "ok": false, "error": {...}}``. Every line is a whole JSON object, so a
+script reads the stream line by line and always ends on a ``ringkasan`` or ``galat`` line.
 """
 
 from __future__ import annotations
@@ -67,9 +73,15 @@ def _json_text(value: dict[str, Any]) -> str:
     return escape_json_text(json.dumps(value, ensure_ascii=False, indent=2, default=_default)) + "\n"
 
 
+def json_line(value: dict[str, Any]) -> str:
+    """One JSON Lines record: a whole object on one line (newlines inside strings are escaped by JSON)."""
+    return escape_json_text(json.dumps(value, ensure_ascii=False, separators=(",", ":"), default=_default)) + "\n"
+
+
 class Output:
     def __init__(self, json_mode: bool) -> None:
         self.json_mode = json_mode
+        self.streaming = False  # a row was written: the result and errors are JSON Lines too
         self.out = SafeConsole(width=_width(), highlight=False, soft_wrap=False)
         self.err = SafeConsole(stderr=True, width=_width(), highlight=False)
 
@@ -85,11 +97,23 @@ class Output:
         self.err.print(f"[yellow]Peringatan:[/yellow] {text}")
 
     # --- the result ---------------------------------------------------------------------------
+    def row(self, jenis: str, payload: dict[str, Any], human: Callable[[Console], None] | None = None) -> None:
+        """One row of a streaming command: a JSON Lines record ``{"jenis": jenis, ...}`` with ``--json``."""
+        if self.json_mode:
+            self.streaming = True
+            sys.stdout.write(json_line({"jenis": jenis, **payload}))
+            sys.stdout.flush()
+        elif human is not None:
+            human(self.out)
+
+    def _write_json(self, jenis: str, value: dict[str, Any]) -> None:
+        sys.stdout.write(json_line({"jenis": jenis, **value}) if self.streaming else _json_text(value))
+        sys.stdout.flush()
+
     def result(self, payload: dict[str, Any], human: Callable[[Console], None] | None = None, *,
                ok: bool = True) -> None:
         if self.json_mode:
-            sys.stdout.write(_json_text({"ok": ok, **payload}))
-            sys.stdout.flush()
+            self._write_json("ringkasan", {"ok": ok, **payload})
         elif human is not None:
             human(self.out)
 
@@ -99,6 +123,6 @@ class Output:
             body: dict[str, Any] = {"kode": exc.kode, "pesan": exc.pesan, "saran": saran}
             if exc.detail:
                 body["detail"] = exc.detail
-            sys.stdout.write(_json_text({"ok": False, "error": body}))
+            self._write_json("galat", {"ok": False, "error": body})
         self.err.print(f"[bold red]Galat:[/bold red] {escape(exc.pesan)}", markup=True, highlight=False)
         self.err.print(f"[cyan]Saran:[/cyan] {escape(saran)}")

@@ -13,7 +13,7 @@ from rich.markup import escape
 from sakti_cli.cli.output import Output
 from sakti_cli.cli.state import GLOBALS, JSON_OPT, Negative, command, register_for, workspace
 from sakti_cli.cli.tables import Col, print_pairs, print_table, table_fits
-from sakti_cli.errors import FileUnreadable, InputError
+from sakti_cli.errors import FileUnreadable, InputError, NotFound, os_reason
 
 STATUS_STYLE = {"OK": "green", "KURANG": "yellow", "TIDAK_VALID": "red"}
 BerkasOpt = Annotated[list[str] | None, typer.Option(
@@ -64,8 +64,8 @@ def read_data(source: str) -> Any:
     except FileNotFoundError:
         raise FileUnreadable(f"Berkas data {path} tidak ada.", saran="Periksa nama dan letak berkasnya.") from None
     except (OSError, UnicodeDecodeError) as exc:
-        raise FileUnreadable(f"Berkas data {path} tidak dapat dibaca: {exc}.",
-                             saran="Simpan berkas data sebagai JSON UTF-8 dan periksa izin bacanya.") from None
+        raise FileUnreadable(f"Berkas data {path} tidak dapat dibaca: {os_reason(exc)}.",
+                             saran="Periksa berkasnya (teks JSON UTF-8) dan izinnya.", pustaka=str(exc)) from None
     return parse_json_data(text, f"Berkas data {path}")
 
 
@@ -84,6 +84,16 @@ def _read_application(source: str, service: Any) -> Any:
                              "permohonan.", saran="Biarkan satu baris terisi (baris 2), atau satu berkas per pemohon.")
         return rows[0][1]
     return read_data(source)
+
+
+def _known_service(ws: Any, code: str) -> None:
+    """A filter naming no service of this office is a mistake (exit 3), not an empty list."""
+    from sakti_cli.sop import list_service_files
+
+    known = [p.stem for p in list_service_files(ws.sop_dir)]
+    if code not in known:
+        raise NotFound(f"Layanan '{code}' tidak dikenal.", saran=f"Layanan yang ada: {', '.join(known) or '-'}.",
+                       layanan=code)
 
 
 def _services(ws: Any) -> Any:
@@ -339,6 +349,8 @@ def permohonan(out: Output,
 
     ws = workspace()
     records = list_applications(register_for(ws), status_filter, layanan)
+    if layanan and not records:
+        _known_service(ws, layanan)
     reveal = GLOBALS.tampilkan_nik
     applicant = applicant_namer(ws.sop_dir)
     rows = [{"nomor_registrasi": r["nomor_registrasi"], "layanan": r["layanan"], "status": r["status"],

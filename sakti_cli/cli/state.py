@@ -15,7 +15,7 @@ import typer
 
 from sakti_cli.cli.errors import NEGATIVE, exit_code_for
 from sakti_cli.cli.output import Output
-from sakti_cli.errors import ConfigError, SaktiError, machine_problem
+from sakti_cli.errors import ConfigError, EnvironmentProblem, SaktiError, machine_problem
 
 F = TypeVar("F", bound=Callable[..., Any])
 JSON_OPT = Annotated[bool, typer.Option("--json", help="Keluaran JSON untuk skrip (stdout hanya JSON).")]
@@ -112,6 +112,11 @@ class PrivateOutput(Output):
 
         super().result(payload if self.reveal else mask_payload(payload), human, ok=ok)
 
+    def row(self, jenis: str, payload: dict[str, Any], human: Callable[[Any], None] | None = None) -> None:
+        from sakti_cli.privacy import mask_payload
+
+        super().row(jenis, payload if self.reveal else mask_payload(payload), human)
+
     def error(self, exc: SaktiError, debug: bool = False) -> None:
         if not self.reveal:
             from sakti_cli.privacy import mask_payload, mask_text
@@ -141,6 +146,21 @@ def _record_reveal(name: str, kwargs: dict[str, Any]) -> None:
 
 class Negative(Exception):
     """A command's negative answer (exit 1) after its result was printed."""
+
+
+def unexpected(exc: Exception) -> SaktiError:
+    """An error no part of sakti expected, said in Indonesian; the library's own text only in ``detail``."""
+    from sakti_cli.errors import library_text, os_reason
+
+    if isinstance(exc, OSError | UnicodeDecodeError):
+        where = getattr(exc, "filename", None)
+        return EnvironmentProblem(f"Berkas {where or '(tanpa nama)'} tidak dapat dipakai: {os_reason(exc)}.",
+                                  saran="Periksa letak dan izin berkas itu; bila berulang, jalankan "
+                                        "'sakti --debug ...' dan laporkan keluarannya.",
+                                  pustaka=library_text(exc), **({"berkas": str(where)} if where else {}))
+    return SaktiError(f"Kesalahan tak terduga ({type(exc).__name__}).",
+                      saran="Ulangi dengan 'sakti --debug ...' dan laporkan keluarannya.",
+                      pustaka=library_text(exc))
 
 
 def command(func: F) -> F:
@@ -175,8 +195,7 @@ def command(func: F) -> F:
                 raise typer.Exit(exit_code_for(machine)) from None
             if GLOBALS.debug:
                 raise
-            out.error(SaktiError(f"Kesalahan tak terduga: {type(exc).__name__}: {exc}",
-                                 saran="Ulangi dengan 'sakti --debug ...' dan laporkan keluarannya."))
+            out.error(unexpected(exc))
             raise typer.Exit(4) from None
         finally:
             os.umask(previous_umask)

@@ -325,7 +325,7 @@ def _check_pdf(path: Path) -> tuple[int | None, str | None]:
         _ = reader.pages[0].mediabox  # parses the first page object
         active = sorted(_raw_active_names(path) | _active_objects(reader) | _zip_inside(path))
     except Exception as exc:  # pypdf raises many types on damaged files (RecursionError included)
-        return None, f"PDF rusak atau tidak dapat dibaca ({_short(exc)})"
+        return None, f"PDF rusak atau tidak dapat dibaca{_damage(exc)}: minta kirim ulang berkasnya"
     finally:
         pypdf_log.setLevel(previous_level)
     if active:
@@ -463,7 +463,7 @@ def _check_image(path: Path, kind: str) -> str | None:
     except Exception as exc:  # Pillow's decoders raise OSError, SyntaxError, ValueError, struct.error...
         if "truncated" in str(exc).lower():
             return f"gambar {kind.upper()} terpotong (tidak lengkap): minta kirim ulang berkasnya"
-        return f"gambar {kind.upper()} rusak atau tidak dapat dibaca ({_short(exc)})"
+        return f"gambar {kind.upper()} rusak atau tidak dapat dibaca{_damage(exc)}: minta kirim ulang berkasnya"
     finally:
         ImageFile.LOAD_TRUNCATED_IMAGES = previous
     if width < 1 or height < 1:
@@ -479,12 +479,19 @@ def _check_docx(path: Path) -> str | None:
                 return f"DOCX terlalu besar bila dibuka ({format_size(unpacked)}): dugaan 'bom zip'"
             broken = archive.testzip()
     except Exception as exc:  # BadZipFile, NotImplementedError (compression), RuntimeError (encrypted)
-        return f"DOCX rusak atau tidak dapat dibaca ({_short(exc)})"
+        return f"DOCX rusak atau tidak dapat dibaca{_damage(exc)}: minta kirim ulang berkasnya"
     if broken is not None:
         return f"DOCX rusak: bagian {broken} tidak utuh"
     return None
 
 
-def _short(exc: BaseException) -> str:
-    text = str(exc).strip() or type(exc).__name__
-    return text if len(text) <= 120 else text[:117] + "..."
+def _damage(exc: BaseException) -> str:
+    """What kind of damage, in Indonesian where it is known; the library's English is not shown to staff
+    (a requirement's result has no detail to keep it in)."""
+    if isinstance(exc, RecursionError):
+        return " (strukturnya bersarang terlalu dalam)"
+    if isinstance(exc, NotImplementedError):
+        return " (memakai pemampatan yang tidak didukung)"
+    if isinstance(exc, RuntimeError) and "encrypt" in str(exc).lower():
+        return " (terenkripsi)"
+    return ""

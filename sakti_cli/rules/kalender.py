@@ -222,8 +222,11 @@ def parse_calendar(path: Path) -> CalendarFile:
         raise ConfigError(f"Kalender libur {path} tidak ada.",
                           saran="Salin sop/_kalender.yaml dari paket sakti ke folder sop/ kantor.") from None
     except (yaml.YAMLError, UnicodeDecodeError) as exc:
-        raise ConfigError(f"Kalender libur {path} bukan YAML yang sah: {exc}",
-                          saran="Perbaiki penulisan berkas itu.", berkas=str(path)) from None
+        from sakti_cli.validation import syntax_error_place
+
+        raise ConfigError(f"Kalender libur {path} bukan YAML yang sah ({syntax_error_place(exc)}).",
+                          saran="Perbaiki penulisan berkas itu pada letak yang disebut.", berkas=str(path),
+                          pustaka=str(exc)) from None
     if not isinstance(raw, dict):
         raise ConfigError(f"Kalender libur {path} harus berupa pemetaan kunci: nilai.", berkas=str(path),
                           saran="Tulis kalender sebagai YAML kunci: nilai; 'sakti sop periksa' memeriksanya.")

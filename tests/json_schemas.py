@@ -55,8 +55,16 @@ def validator(command: str) -> Any:
 
 
 def schema_errors(command: str, payload: Any) -> list[str]:
-    return [f"{'/'.join(map(str, e.absolute_path)) or '(akar)'}: {e.message}"
-            for e in validator(command).iter_errors(payload)]
+    def where(error: Any) -> str:
+        return "/".join(map(str, error.absolute_path)) or "(akar)"
+
+    found = []
+    for error in validator(command).iter_errors(payload):
+        # a oneOf over the result models and the error object: say why the closest branch failed
+        inner = sorted(error.context or [], key=lambda e: -len(list(e.absolute_path)))
+        detail = "; ".join(f"{where(e)}: {e.message[:200]}" for e in inner[:4])
+        found.append(f"{where(error)}: {detail or error.message[:300]}")
+    return found
 
 
 def check_output(argv: list[str], stdout: str) -> None:

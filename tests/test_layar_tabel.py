@@ -177,7 +177,7 @@ def test_every_time_in_json_is_iso_8601_in_the_office_zone(office: Office, cli: 
     monkeypatch.setenv("SAKTI_KANTOR", str(office.root))
     checked = cli.json("verifikasi", str(office.pdf))
     signature = checked["tanda_tangan"][0]
-    _iso_in_office_zone(signature["signing_time"])  # pyHanko's UTC, told in the office's zone
+    _iso_in_office_zone(signature["waktu_tanda_tangan"])  # pyHanko's UTC, told in the office's zone
     _iso_in_office_zone(checked["surat"]["terbit"])
     cert = cli.json("sertifikat", "lihat", str(office.root / "pki" / "demo-root.pem"))["sertifikat"][0]
     _iso_in_office_zone(cert["berlaku_mulai"])

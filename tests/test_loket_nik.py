@@ -15,8 +15,8 @@ def test_same_nik_open_application_warns(kantor: Path, cli: Cli) -> None:
     first = cli.json("daftar", "sktm", "--data", str(example("sktm")))
     assert first["peringatan"] == []
     second = cli.json("daftar", "sktm", "--data", str(example("sktm")))
-    assert [w["nomor_registrasi"] for w in second["peringatan"]] == [first["nomor_registrasi"]]
-    assert "masih terbuka" in second["peringatan"][0]["pesan"] and NIK not in str(second)
+    assert [w["nomor_registrasi"] for w in second["permohonan_serupa"]] == [first["nomor_registrasi"]]
+    assert "masih terbuka" in second["peringatan"][0] and NIK not in str(second)
     human = cli("daftar", "sktm", "--data", str(example("sktm")))
     assert human.exit_code == 0  # registered all the same
     assert "Peringatan" in human.stderr and first["nomor_registrasi"] in human.stderr

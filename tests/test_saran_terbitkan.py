@@ -115,5 +115,7 @@ def test_number_used_up_by_a_failure_is_said(kantor: Path, cli: Cli, voided: tup
 
 
 def test_verifikasi_kode_unknown_url_names_the_code(kantor: Path, cli: Cli) -> None:
-    error = _error(cli, "verifikasi", "--kode", "https://sakti.arutselatan.example/cek/abcd2345efgh6789/", code=3)
-    assert "'ABCD2345EFGH6789'" in error["pesan"]
+    # an unknown code is a negative answer (exit 1), naming the code read from the URL
+    answer = cli.json("verifikasi", "--kode", "https://sakti.arutselatan.example/cek/abcd2345efgh6789/", code=1)
+    assert answer["terdaftar"] is False and answer["kode_verifikasi"] == "ABCD2345EFGH6789"
+    assert any("'ABCD2345EFGH6789'" in reason for reason in answer["alasan"])

@@ -228,10 +228,13 @@ def daftar(out: Output, layanan: Annotated[str, typer.Argument(help="Kode layana
     reg_store = register_for(ws)
     record = register_application(ws, reg_store, service, fields, files, _today(ws))
     payload = application_payload(record, service)
-    payload["peringatan"] = same_nik_warnings(reg_store, service, record, _today(ws))
+    similar = same_nik_warnings(reg_store, service, record, _today(ws))
+    # peringatan: texts, as in every command; permohonan_serupa: the same warnings for scripts, structured
+    payload["peringatan"] = [warning["pesan"] for warning in similar]
+    payload["permohonan_serupa"] = similar
 
     def human(console: Console) -> None:
-        for warning in payload["peringatan"]:
+        for warning in similar:
             out.err.print(f"[yellow]Peringatan[/yellow]: {escape(warning['pesan'])}. Periksa apakah ini permohonan "
                           "ganda.")
         console.print(f"Permohonan [bold]{record['nomor_registrasi']}[/bold] ({service.nama}) diterima.")

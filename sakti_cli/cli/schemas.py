@@ -98,6 +98,13 @@ class BerkasTersimpan(Strict):
     """When ``sakti bersihkan`` removed the scan (the record stays)."""
 
 
+class PermohonanSerupa(Strict):
+    nomor_registrasi: str
+    status: str
+    nomor_surat: str | None = None
+    pesan: str
+
+
 class Permohonan(Result):
     """An application (daftar, lengkapi, ubah, status); ``data`` holds the SOP's own fields."""
 
@@ -114,6 +121,10 @@ class Permohonan(Result):
     antrean: AntreanPermohonan | None
     nomor_batal: list[str]
     peringatan: list[str] | None = None
+    permohonan_serupa: list[PermohonanSerupa] | None = None
+    """daftar: applications or recent letters with the same NIK (the warnings, structured)."""
+    perubahan: list[str] | None = None
+    """lengkapi: what was recorded (files replaced or added, originals seen)."""
     berkas_dihapus: dict[str, Any] | None = None
 
 
@@ -133,6 +144,8 @@ class Periksa(Result):
     status: str
     lengkap: bool
     hasil: list[BarisPeriksa]
+    langkah_berikut: list[str] = []
+    """What to do next, one step per failed line (empty when LENGKAP)."""
 
 
 class Tolak(Result):

@@ -54,6 +54,7 @@ from sakti_cli.errors import (
     RegisterCorrupt,
     StateConflict,
     library_text,
+    os_reason,
 )
 from sakti_cli.recovery import RESTORE_PREFIX, SNAPSHOT_PREFIX
 from sakti_cli.scratch import owned_temp, sweep
@@ -698,7 +699,9 @@ def _unpack(archive: _Archive, staging: Path, prompt: PassphrasePrompt | None) -
             raise EnvironmentProblem(f"Tidak dapat menulis salinan pulihan di {staging.parent}: {exc.strerror}.",
                                      saran="Kosongkan ruang disk atau pulihkan ke folder lain yang dapat ditulis."
                                      ) from None
-        raise _refuse(archive.label, f"tidak dapat diurai menjadi berkas ({type(exc).__name__}: {exc})") from None
+        raise BackupInvalid(f"Cadangan {archive.label} tidak dapat diurai menjadi berkas: {os_reason(exc)}.",
+                            saran="Arsip ini bukan buatan 'sakti cadangkan' atau telah diubah; jangan dipulihkan.",
+                            pustaka=library_text(exc)) from None
     return manifest, count
 
 

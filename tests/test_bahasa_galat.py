@@ -177,3 +177,11 @@ def test_damaged_scan_is_said_without_the_library_text(tmp_path: Path, name: str
     assert result.status == "TIDAK_VALID" and "minta kirim ulang" in result.pesan, result.pesan
     for word in ("EOF", "Stream", "File is not", "Invalid", "not a zip", "Bad magic", "trailer"):
         assert word not in result.pesan, result.pesan
+
+
+def test_riwayat_of_an_object_that_does_not_exist_is_bad_input(kantor: Path, cli: Cli) -> None:
+    """As an unknown filter value: an application or letter number the register does not hold is exit 3;
+    one that exists without matching events is an empty answer (exit 0)."""
+    for objek in ("REG-202611-0099", "400.9.14.1/099/ARSEL/XI/2026"):
+        assert cli.json("riwayat", "--objek", objek, code=3)["error"]["kode"] == "TIDAK_DITEMUKAN", objek
+    assert cli.json("riwayat", "--objek", "surat|sktm|2026")["peristiwa"] == []

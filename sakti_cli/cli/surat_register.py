@@ -127,6 +127,19 @@ def _describe(detail: Any) -> str:
     return "; ".join(f"{k}={show(v)}" for k, v in detail.items() if v not in (None, "", [], {}))
 
 
+def _known_object(ws: Any, register: Any, objek: str) -> None:
+    """NotFound (exit 3) when ``objek`` names an application or a letter the register does not hold;
+    anything else (a numbering scope, an office object) is simply without events."""
+    from sakti_cli.applications import REG_RE, load
+    from sakti_cli.letters import letter_by_number
+
+    if REG_RE.match(objek):
+        load(ws, register, objek)
+    elif "/" in objek:
+        with register.reading() as txn:
+            letter_by_number(txn, objek)
+
+
 @command
 def riwayat(out: Output,
             objek: Annotated[str | None, typer.Option(
@@ -144,7 +157,10 @@ def riwayat(out: Output,
     wanted = objek
     if wanted and REG_RE.match(wanted.strip().upper()):
         wanted = normalise_reg(wanted)
-    events = [mask_payload(e) for e in recent_events(register_for(ws), objek=wanted, petugas=petugas, limit=batas)]
+    register = register_for(ws)
+    events = [mask_payload(e) for e in recent_events(register, objek=wanted, petugas=petugas, limit=batas)]
+    if wanted and not events:
+        _known_object(ws, register, wanted)  # an application or letter that does not exist: exit 3, as a filter
     rows = [{k: e.get(k) for k in ("waktu", "petugas", "aksi", "objek", "sebelum", "sesudah", "detail", "id")}
             for e in events]
 

@@ -585,11 +585,18 @@ def _list_leftovers(report: Report, ws: Workspace, register: Register) -> None:
 
     for path in sweep(leftover_places(register.root, register_locked=True), remove=False):
         try:
-            where = str(path.relative_to(ws.root))
+            shown = str(path.relative_to(ws.root))
         except ValueError:
-            where = str(path)
-        report.note("sisa_proses", where, f"Sisa proses sakti yang terhenti (dapat memuat data pribadi): {where}; "
-                                          "dihapus oleh perintah berikutnya yang menulis ke register.")
+            shown = str(path)
+        report.note("sisa_proses", str(path.resolve()), f"Sisa proses sakti yang terhenti (dapat memuat data "
+                                                         f"pribadi): {shown}; dihapus oleh perintah berikutnya "
+                                                         "yang menulis ke register.")
+
+
+def _absolute(root: Path, entries: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Every ``berkas`` as an absolute path (the register's files are named relative to it while checking)."""
+    return [{**entry, "berkas": str(root / entry["berkas"]) if entry.get("berkas") else entry.get("berkas")}
+            for entry in entries]
 
 
 def check_register(ws: Workspace, register: Register) -> dict[str, Any]:
@@ -617,8 +624,8 @@ def check_register(ws: Workspace, register: Register) -> dict[str, Any]:
     statuses = [letter.get("status") for _, letter in letters]
     return {
         "bersih": not report.problems,
-        "masalah": report.problems,
-        "catatan": report.notes,
+        "masalah": _absolute(register.root, report.problems),
+        "catatan": _absolute(register.root, report.notes),
         "ringkasan": {
             "permohonan": applications, "surat": len(letters), "terbit": statuses.count("TERBIT"),
             "batal": statuses.count("BATAL"), "dipesan": statuses.count("DIPESAN"),

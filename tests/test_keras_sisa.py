@@ -114,7 +114,9 @@ def listed(cli: Cli) -> list[str]:
     yet closed makes it exit 1)."""
     done = cli("register", "periksa", "--json")
     assert done.exit_code in (0, 1), done.stderr
-    return sorted(n["berkas"] for n in json.loads(done.stdout)["catatan"] if n["jenis"] == "sisa_proses")
+    office = Path(os.environ["SAKTI_KANTOR"]).resolve()  # paths in JSON are absolute: shown from the office
+    return sorted(str(Path(n["berkas"]).relative_to(office)) if Path(n["berkas"]).is_relative_to(office)
+                  else n["berkas"] for n in json.loads(done.stdout)["catatan"] if n["jenis"] == "sisa_proses")
 
 
 def office_processes(tmp_path: Path) -> list[int]:

@@ -101,6 +101,10 @@ def test_every_complete_example_becomes_a_signed_letter(kantor: Path, cli: Cli,
         people = json.loads(example(service_code).read_text())["isian"]
         assert layout_problems(Path(issued["pdf"]), numbers_in(people)) == [], service_code
         assert cli.json("verifikasi", issued["pdf"])["sah"] is True, service_code
+    # the same citizen again soon after: registered, with a warning naming the recent letter
+    again = cli.json("daftar", "sktm", "--data", str(example("sktm")))
+    assert [w.get("nomor_surat") for w in again["permohonan_serupa"]] == ["400.9.14.1/001/ARSEL/XI/2026"]
+    assert "sudah mendapat surat" in again["peringatan"][0]
 
 
 @pytest.mark.parametrize("clock", ["2027-01-10T09:00:00+07:00", "2027-08-18T15:30:00+07:00"])

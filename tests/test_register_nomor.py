@@ -187,7 +187,7 @@ def test_riwayat_filters_and_no_personal_data(kantor: Path, cli: Cli, issued: di
     assert [e["aksi"] for e in cli.json("riwayat", "--petugas", "budi")["peristiwa"]] == ["tolak"]
     last = cli.json("riwayat", "--batas", "2")["peristiwa"]
     assert [e["aksi"] for e in last] == ["periksa", "tolak"]
-    assert cli.json("riwayat", "--objek", "REG-209901-0001")["jumlah"] == 0
+    assert cli.json("riwayat", "--objek", "REG-209901-0001", code=3)["error"]["kode"] == "TIDAK_DITEMUKAN"
     assert cli("riwayat", "--batas", "0").exit_code == 2
     human = cli("riwayat", "--objek", reg)
     assert human.exit_code == 0 and "terbit" in human.stdout and FIRST in human.stdout
@@ -230,7 +230,8 @@ def test_corrupted_register_file(kantor: Path, cli: Cli) -> None:
     assert cli("nomor", "mulai", "--layanan", "sktm", "--dari", "5").exit_code == 4
     assert cli.json("status", reg)["status"] == "LENGKAP"  # reading an application still works
     check = cli.json("register", "periksa", code=1)
-    assert [p["berkas"] for p in check["masalah"] if p["jenis"] == "berkas_rusak"] == ["urutan.json"]
+    assert [Path(p["berkas"]).name for p in check["masalah"] if p["jenis"] == "berkas_rusak"] == ["urutan.json"]
+    assert all(Path(p["berkas"]).is_absolute() for p in check["masalah"])
     assert register_snapshot(kantor) == before
 
     (application,) = (register / "permohonan").glob("*.json")
@@ -239,8 +240,8 @@ def test_corrupted_register_file(kantor: Path, cli: Cli) -> None:
     broken = cli("status", reg)
     assert broken.exit_code == 4 and "permohonan" in broken.stderr and "Traceback" not in broken.stderr
     check = cli.json("register", "periksa", code=1)
-    assert {p["berkas"] for p in check["masalah"] if p["jenis"] == "berkas_rusak"} == {
-        "urutan.json", "permohonan/2026-11-00.json"}
+    assert {str(Path(p["berkas"]).relative_to(kantor / "data" / "register")) for p in check["masalah"]
+            if p["jenis"] == "berkas_rusak"} == {"urutan.json", "permohonan/2026-11-00.json"}
     assert register_snapshot(kantor) == before
 
 

@@ -191,9 +191,17 @@ class Service(_Strict):
                              f"{', '.join(sorted(simple))}")
         return value
 
+    def applicant_fields(self) -> list[str]:
+        """The ``pemohon`` fields; for an office SOP copied before that key existed, ``nama``, else the first
+        text field named ``nama_...`` (nama_pewaris, nama_lembaga), so lists never show '-' for a name."""
+        if self.pemohon:
+            return list(self.pemohon)
+        codes = [spec.kode for spec in self.isian if spec.jenis == "teks"]
+        return ["nama"] if "nama" in codes else [code for code in codes if code.startswith("nama_")][:1]
+
     def applicant_name(self, data: dict[str, Any]) -> str | None:
-        """The applicant's name as lists show it: the ``pemohon`` fields that are filled, joined by ' & '."""
-        names = [str(data[name]).strip() for name in self.pemohon or ["nama"] if str(data.get(name) or "").strip()]
+        """The applicant's name as lists show it: the applicant fields that are filled, joined by ' & '."""
+        names = [str(data[name]).strip() for name in self.applicant_fields() if str(data.get(name) or "").strip()]
         return " & ".join(names) or None
 
     def field(self, code: str) -> FieldSpec | None:

@@ -45,3 +45,18 @@ def test_identifiers_stay_whole_and_paths_leave_the_table_when_narrow() -> None:
                Col("Nomor surat", "identifier", drop=1, beneath="Registrasi")]
     stacked = _render(60, beneath, [row[:3] for row in rows])
     assert "400.12.3.2/001/ARSEL/XII/2026" in stacked and "tidak muat" not in stacked, stacked
+
+
+def test_an_sop_without_pemohon_still_names_the_applicant() -> None:
+    """Offices whose sop/ was copied before the ``pemohon`` key: lists take ``nama`` or the first nama_..."""
+    import yaml
+    from conftest import REPO
+
+    from sakti_cli.sop import Service
+
+    for code, data, expected in (("ahli-waris", {"nama_pewaris": "H. Abdul Muis"}, "H. Abdul Muis"),
+                                 ("sktm", {"nama": "Rusmini"}, "Rusmini"),
+                                 ("hibah", {"nama_lembaga": "Masjid Al-Ikhlas"}, "Masjid Al-Ikhlas")):
+        raw = yaml.safe_load((REPO / "sop" / f"{code}.yaml").read_text())
+        raw.pop("pemohon", None)
+        assert Service.model_validate(raw).applicant_name(data) == expected, code

@@ -395,7 +395,8 @@ def _data_tables(console: Console, data: dict[str, Any], service: Any) -> None:
     """An application's data: one field a line, and each list (heirs, witnesses) as a table with the SOP's
     labels; the values come masked from :func:`application_payload`."""
     specs = {spec.kode: spec for spec in service.isian} if service is not None else {}
-    simple = [(escape(key), escape(", ".join(map(str, value)) if isinstance(value, list) else str(value)))
+    simple = [(escape(specs[key].label if key in specs else key),
+               escape(", ".join(map(str, value)) if isinstance(value, list) else str(value)))
               for key, value in data.items()
               if not (isinstance(value, list) and any(isinstance(item, dict) for item in value))]
     print_pairs(console, simple)

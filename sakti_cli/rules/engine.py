@@ -232,7 +232,10 @@ def _span(ctx: Context, rule: WorkdayRule | DayRule, count: Callable[[date, date
 
     result = _per_item(ctx, rule, check, "")
     if result.status == OK and not result.pesan:
-        result.pesan = f"{'; '.join(facts)} (syarat {_count_text(rule)})"
+        # one pair of dates: the count says what was checked; one per person (heirs' birth dates): a
+        # paragraph of day counts helps nobody at the desk, the count of people does
+        told = facts[0] if len(facts) == 1 else f"{len(facts)} orang, semuanya sesuai" if facts else "tidak ada isian"
+        result.pesan = f"{told} (syarat {_count_text(rule)} {unit})"
     return result
 
 

@@ -20,7 +20,8 @@ import contextlib
 import os
 import signal
 import subprocess
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
+from pathlib import Path
 from typing import Any
 
 ALLOWED = frozenset({
@@ -71,6 +72,18 @@ def kill_group(proc: subprocess.Popen[Any] | None) -> None:
             os.killpg(proc.pid, signal.SIGKILL)
     with contextlib.suppress(subprocess.TimeoutExpired):
         proc.wait(timeout=10)
+
+
+def group_members(groups: int | Collection[int]) -> Iterator[int]:
+    """Pids of the live (not zombie) processes in a process group or groups, read from /proc."""
+    wanted = {groups} if isinstance(groups, int) else set(groups)
+    for entry in Path("/proc").glob("[0-9]*"):
+        try:
+            fields = (entry / "stat").read_text(encoding="ascii", errors="replace").rsplit(")", 1)[1].split()
+            if int(fields[2]) in wanted and fields[0] != "Z":
+                yield int(entry.name)
+        except (OSError, IndexError, ValueError):
+            continue
 
 
 def _die_with_parent() -> Callable[[], None] | None:

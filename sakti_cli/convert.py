@@ -39,8 +39,10 @@ import json
 import os
 import select
 import shutil
+import signal
 import subprocess
 import tempfile
+import threading
 import time
 import uuid
 import weakref
@@ -242,12 +244,24 @@ class _Resources:
         self.owned = owned
         self.workdir = owned.path
         self.procs: list[subprocess.Popen[Any]] = []
+        self.aborted = False
+        self._guard = threading.Lock()
 
     def started(self, proc: subprocess.Popen[Any]) -> None:
         """Track a child, and record its group with our lock (a sweep ends it if we are killed)."""
-        self.procs.append(proc)
+        with self._guard:
+            self.procs.append(proc)
+            if self.aborted:  # killed while this child was being started: it goes too
+                _kill_now(proc)
         self.owned.record_group(proc.pid)
         crash_point("lo_berjalan")
+
+    def abort(self) -> None:
+        """SIGKILL every process group now, from any thread; the converter is of no further use."""
+        with self._guard:
+            self.aborted = True
+            for proc in self.procs:
+                _kill_now(proc)
 
     def release(self) -> None:
         for proc in self.procs:
@@ -256,8 +270,18 @@ class _Resources:
         self.owned.remove()
 
 
+def _kill_now(proc: subprocess.Popen[Any]) -> None:
+    """SIGKILL a child's whole group without waiting (its owner's thread reaps it)."""
+    with contextlib.suppress(ProcessLookupError, PermissionError):
+        os.killpg(proc.pid, signal.SIGKILL)
+
+
 class _BridgeBroken(Exception):
     """The uno helper or its LibreOffice misbehaved; the caller falls back to soffice."""
+
+
+class ConversionAborted(Exception):
+    """:meth:`Converter.abort` killed LibreOffice during (or before) this conversion."""
 
 
 class _UnoBridge:
@@ -412,8 +436,10 @@ class Converter:
         timeout: float | None = None,
         mode: str | None = None,
         profile_template: Path | None = None,
+        recycle_after: int | None = None,
     ) -> None:
         self.soffice = find_soffice()
+        self.recycle_after = recycle_after
         self.timeout = timeout if timeout is not None else lo_timeout()
         wanted = (mode or os.environ.get("SAKTI_LO_MODE", "") or "auto").strip().lower()
         if wanted not in MODES:
@@ -443,6 +469,33 @@ class Converter:
     def active_mode(self) -> str:
         """``uno`` while a listener is running, else ``soffice``."""
         return "uno" if self._bridge is not None else "soffice"
+
+    @property
+    def office_pid(self) -> int | None:
+        """Process id of the running listener (``uno`` mode), else None."""
+        office = self._bridge.office if self._bridge is not None else None
+        return office.pid if office is not None and office.poll() is None else None
+
+    @property
+    def aborted(self) -> bool:
+        """Whether :meth:`abort` killed this converter; it then only raises."""
+        return self._resources.aborted
+
+    def start(self) -> None:
+        """Bring the listener up now rather than at the first letter (a pool starts its workers once)."""
+        self._check_open()
+        self._use_uno()
+
+    def recycle(self) -> None:
+        """Stop the listener; the next letter starts a fresh one (a pool's memory limit)."""
+        if self._bridge is not None:
+            self._bridge.close()
+            self._bridge = None
+
+    def abort(self) -> None:
+        """Kill all of this converter's LibreOffice at once, from any thread (a hard time limit).
+        The conversion under way fails; close the converter and make a new one."""
+        self._resources.abort()
 
     def convert(self, docx: Path, out_dir: Path) -> Path:
         """Convert one DOCX; returns ``out_dir/<stem>.pdf`` (replaced if it existed)."""
@@ -485,6 +538,7 @@ class Converter:
                 else:
                     self._convert_soffice(sources, stage)
             except ConfigError as exc:
+                self._check_open()
                 raise _disk_problem(exc, [stage, self._workdir]) or exc from None
             except OSError as exc:
                 raise machine_problem(exc) or exc from None
@@ -519,6 +573,8 @@ class Converter:
     def _check_open(self) -> None:
         if not self._finalizer.alive:
             raise RuntimeError("Converter is closed")
+        if self._resources.aborted:
+            raise ConversionAborted("LibreOffice was killed")
 
     def _make_env(self) -> dict[str, str]:
         """What LibreOffice needs on top of the allow-list (sakti_cli.children): a writable HOME
@@ -553,7 +609,8 @@ class Converter:
 
     def _use_uno(self) -> bool:
         """Start the listener on first use; False means: convert with plain soffice runs."""
-        if self._bridge is not None and self._bridge.converted >= _RECYCLE_AFTER:
+        limit = self.recycle_after if self.recycle_after is not None else _RECYCLE_AFTER
+        if self._bridge is not None and self._bridge.converted >= limit:
             self._bridge.close()
             self._bridge = None
         if self._bridge is not None:
@@ -600,6 +657,7 @@ class Converter:
                 self._drop_bridge()
                 raise _timed_out([src], self.timeout) from None
             except _BridgeBroken:
+                self._check_open()  # killed on purpose: no second try here
                 # Let a plain soffice run give the final word on the remaining files.
                 self._drop_bridge()
                 try:

@@ -187,6 +187,16 @@ class TemplateLimits(_Strict):
     batas_memori_mb: int = Field(default=512, ge=128, description="MB memori paling banyak untuk mencoba templat")
 
 
+class LibreOfficeSettings(_Strict):
+    """The LibreOffice worker pool of a batch (sakti_cli.convert_pool)."""
+
+    pekerja: int | None = Field(default=None, ge=1, description="jumlah LibreOffice sekaligus; kosong = satu per inti")
+    batas_detik: float = Field(default=60.0, gt=0, description="detik paling lama untuk mengubah satu surat")
+    coba_ulang: int = Field(default=1, ge=0, le=3, description="berapa kali surat yang macet dicoba lagi")
+    daur_ulang_setelah: int = Field(default=200, ge=1, description="surat per LibreOffice sebelum diganti baru")
+    batas_memori_mb: int = Field(default=1024, ge=128, description="MB memori LibreOffice sebelum diganti baru")
+
+
 class OfficeConfig(_Strict):
     versi_format: int
     kantor: OfficeIdentity
@@ -196,6 +206,7 @@ class OfficeConfig(_Strict):
     penomoran: Numbering = Numbering()
     register_settings: RegisterSettings = Field(RegisterSettings(), alias="register")
     templat: TemplateLimits = TemplateLimits()
+    libreoffice: LibreOfficeSettings = LibreOfficeSettings()
     penandatangan: list[Signatory] = Field(default_factory=list)
 
 

@@ -29,6 +29,8 @@ from collections.abc import Iterable
 from pathlib import Path
 from types import TracebackType
 
+from sakti_cli.children import group_members
+
 GROUPS_FILE = ".grup-proses"
 """In an owned folder: one process group id per line, killed by the sweep once the owner is gone."""
 
@@ -153,17 +155,14 @@ def _kill_recorded_groups(folder: Path) -> None:
     except (OSError, ValueError):
         return
     marks = (str(folder).encode(), folder.as_uri().encode())
-    for entry in Path("/proc").glob("[0-9]*"):
+    for pid in group_members(groups):
         try:
-            fields = (entry / "stat").read_text(encoding="ascii", errors="replace").rsplit(")", 1)[1].split()
-            if int(fields[2]) not in groups:
-                continue
-            cmdline = (entry / "cmdline").read_bytes()
-        except (OSError, IndexError, ValueError):
+            cmdline = Path(f"/proc/{pid}/cmdline").read_bytes()
+        except OSError:
             continue
         if any(mark in cmdline for mark in marks):
             with contextlib.suppress(OSError):
-                os.kill(int(entry.name), signal.SIGKILL)
+                os.kill(pid, signal.SIGKILL)
 
 
 def _same_inode(path: Path, fd: int) -> bool:

@@ -11,10 +11,12 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 import pytest
+from conftest import Cli
 from test_convert import HAS_UNO, make_docx, pdf_text
-from test_keras_sisa import office_processes
+from test_keras_sisa import lengkap, office_processes
 
 from sakti_cli.convert_pool import ConverterPool, _Worker
 from sakti_cli.errors import EnvironmentProblem
@@ -43,8 +45,27 @@ def _workdirs(pool: ConverterPool) -> list[Path]:
     return [w.converter._workdir for w in pool.workers if w.converter is not None]
 
 
-def test_two_workers_convert_in_parallel_and_leave_nothing(warm: Path, tmp_path: Path) -> None:
-    sources = [make_docx(tmp_path / f"surat{i}.docx", f"Surat nomor {i}") for i in range(4)]
+def test_two_workers_convert_in_parallel_serve_issue_letter_and_leave_nothing(
+        warm: Path, kantor: Path, cli: Cli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Jobs given at once run on two LibreOffice; ``issue_letter(converter=pool)`` works as with a
+    Converter, from two desks' threads at once; after close nothing runs and no profile is left."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from sakti_cli.issue import issue_letter
+    from sakti_cli.office import find_workspace
+    from sakti_cli.registry import Register
+    from sakti_cli.sop import load_service
+
+    monkeypatch.setenv("SAKTI_SANDI", "demo")
+    regs = [lengkap(cli) for _ in range(2)]
+    ws = find_workspace(kantor)
+    register = Register(ws.register_dir, zone=ws.zone, actor="uji", lock_timeout=60)
+
+    def issue(reg: str) -> dict[str, Any]:
+        return issue_letter(ws, register, lambda code: load_service(ws.sop_dir, code), reg,
+                            signatory_id=None, prompt=None, converter=pool)
+
+    sources = [make_docx(tmp_path / f"surat{i}.docx", f"Surat nomor {i}") for i in range(2)]
     with ConverterPool(2) as pool:
         pids = pool.office_pids()
         assert len(set(pids)) == 2  # two LibreOffice, started once, before any letter
@@ -52,11 +73,16 @@ def test_two_workers_convert_in_parallel_and_leave_nothing(warm: Path, tmp_path:
         assert len(set(folders)) == 2  # each its own folder and profile
         assert len(office_processes(tmp_path)) >= 2  # the check below sees them while they run
         results = list(pool.map((i, src, tmp_path / f"keluar{i}") for i, src in enumerate(sources)))
+        with ThreadPoolExecutor(2) as desks:
+            issued = list(desks.map(issue, regs))
         assert pool.office_pids() == pids  # no restart per letter
-    assert sorted(r.job for r in results) == [0, 1, 2, 3]
+    assert sorted(r.job for r in results) == [0, 1]
     for result in results:
         assert result.error is None and result.pdf is not None and result.attempts == 1
         assert f"Surat nomor {result.job}" in pdf_text(result.pdf)  # opens with pypdf
+    assert sorted(r["surat"]["urut"] for r in issued) == [1, 2]
+    for letter in issued:
+        assert letter["pdf"].is_file() and letter["pdf"].read_bytes().startswith(b"%PDF-")
     assert office_processes(tmp_path) == []
     assert not any(f.exists() for f in folders)
 
@@ -72,17 +98,17 @@ def test_a_hung_worker_is_killed_replaced_and_the_letter_reported(warm: Path, tm
             os.kill(pid, signal.SIGSTOP)  # LibreOffice freezes as the letter starts
             stopped.append(pid)
 
-    with ConverterPool(1, limit=3, retries=1) as pool:
+    with ConverterPool(1, limit=2, retries=1) as pool:
         pool._before_convert = stop_on_hung
         folders = _workdirs(pool)
         began = time.monotonic()
         [result] = list(pool.map([("macet", hung, tmp_path / "keluar")]))
         took = time.monotonic() - began
         assert isinstance(result.error, EnvironmentProblem)
-        assert "macet.docx" in result.error.pesan and "3 detik" in result.error.pesan
+        assert "macet.docx" in result.error.pesan and "2 detik" in result.error.pesan
         assert result.error.detail["percobaan"] == 2
         assert result.attempts == 2 and result.hung == 2 and result.pdf is None  # retried once, not forever
-        assert 6 <= took < 30
+        assert 4 <= took < 30
         assert len(set(stopped)) == 2  # the retry ran on a fresh LibreOffice
         assert all(_gone(pid) for pid in stopped)
         assert not any(f.exists() for f in folders)  # the killed worker's profile is gone too

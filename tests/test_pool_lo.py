@@ -164,3 +164,23 @@ def test_sigkill_of_sakti_leaves_no_worker(warm: Path, tmp_path: Path) -> None:
     assert office_processes(tmp_path) == []
     assert sorted(sweep([(tmp_path, f"{LO_PREFIX}*")])) == sorted(folders)  # the next run removes their profiles
     assert not any(f.exists() for f in folders)
+
+
+def test_pool_settings_come_from_sakti_toml(tmp_path: Path, cli: Cli, monkeypatch: pytest.MonkeyPatch) -> None:
+    """``[libreoffice]`` in sakti.toml sets the pool; a bad value is refused naming the key."""
+    from sakti_cli.office import find_workspace, init_workspace
+
+    root = init_workspace(tmp_path / "kantor").root
+    config = root / "sakti.toml"
+    base = config.read_text(encoding="utf-8")
+    config.write_text(base + "\n[libreoffice]\npekerja = 3\nbatas_detik = 5\ncoba_ulang = 0\n"
+                      "daur_ulang_setelah = 50\nbatas_memori_mb = 600\n", encoding="utf-8")
+    got: dict[str, Any] = {}
+    monkeypatch.setattr(ConverterPool, "__init__", lambda self, **kw: got.update(kw))
+    ConverterPool.from_settings(find_workspace(root).config.libreoffice, mode="soffice")
+    assert got == {"size": 3, "limit": 5.0, "retries": 0, "recycle_after": 50, "max_rss_mb": 600, "mode": "soffice"}
+
+    config.write_text(base + "\n[libreoffice]\nbatas_detik = 0\n", encoding="utf-8")
+    done = cli("permohonan", env={"SAKTI_KANTOR": str(root)})
+    assert done.exit_code == 4
+    assert "batas_detik" in done.stderr and "sakti.toml" in done.stderr

@@ -151,6 +151,7 @@ class _Worker(threading.Thread):
                 assert self.converter is not None
                 converter = self.converter
                 watchdog = threading.Timer(pool.limit, converter.abort)
+                watchdog.daemon = True
                 watchdog.start()
                 if pool._before_convert is not None:
                     pool._before_convert(self, job.docx)
@@ -269,6 +270,7 @@ class ConverterPool:
         """Stop every worker and its LibreOffice, delete their profiles. Safe to call twice."""
         if not self._closed:
             self._closed = True
+            self._cancel_waiting()
             for _ in self.workers:
                 self._jobs.put(None)
         for worker in self.workers:
@@ -286,6 +288,16 @@ class ConverterPool:
         self.close()
 
     # --- internals ---------------------------------------------------------------------------
+    def _cancel_waiting(self) -> None:
+        """Jobs not yet taken are cancelled: closing (also on Ctrl-C) does not wait for a whole batch."""
+        while True:
+            try:
+                job = self._jobs.get_nowait()
+            except queue.Empty:
+                return
+            if job is not None:
+                job.future.cancel()
+
     def _warm_profile(self) -> Path | None:
         """Create one LibreOffice profile for all workers to copy (a first start is the slow part)."""
         temp = Path(tempfile.gettempdir())

@@ -578,12 +578,15 @@ class Converter:
 
     def _make_env(self) -> dict[str, str]:
         """What LibreOffice needs on top of the allow-list (sakti_cli.children): a writable HOME
-        (LibreOffice and fontconfig write there) and the profile locking its wrapper would set.
+        (LibreOffice and fontconfig write there), the profile locking its wrapper would set, and a
+        TMPDIR inside our locked folder, so a killed LibreOffice's temporary files are swept with it.
 
         HOME is replaced only when unusable (services, containers): a real HOME may hold the
         office's own fonts in ~/.local/share/fonts, which letters need.
         """
-        env = {"SAL_ENABLE_FILE_LOCKING": "1"}
+        own_temp = self._workdir / "tmp"  # LibreOffice's lu*.tmp (copies of letters) go with our folder
+        own_temp.mkdir(exist_ok=True)
+        env = {"SAL_ENABLE_FILE_LOCKING": "1", "TMPDIR": str(own_temp)}
         home = os.environ.get("HOME", "")
         if not home or not os.path.isdir(home) or not os.access(home, os.W_OK):
             fake_home = self._workdir / "home"

@@ -164,6 +164,8 @@ def test_sigkill_of_sakti_leaves_no_worker(warm: Path, tmp_path: Path) -> None:
     assert office_processes(tmp_path) == []
     assert sorted(sweep([(tmp_path, f"{LO_PREFIX}*")])) == sorted(folders)  # the next run removes their profiles
     assert not any(f.exists() for f in folders)
+    # LibreOffice's own temporary files (lu*.tmp, copies of letters) were inside those folders too
+    assert not list(tmp_path.glob("lu*")), list(tmp_path.iterdir())
 
 
 def test_pool_settings_come_from_sakti_toml(tmp_path: Path, cli: Cli, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -1,4 +1,4 @@
-"""Applications: daftar, periksa, lengkapi, ubah, tolak, permohonan, status."""
+"""Applications: daftar, periksa, lengkapi, ubah, tolak, permohonan, status, pesan."""
 
 from __future__ import annotations
 
@@ -33,7 +33,8 @@ AsliOpt = Annotated[list[str] | None, typer.Option(
 
 def register(app: typer.Typer) -> None:
     for name, func in (("daftar", daftar), ("periksa", periksa), ("lengkapi", lengkapi), ("ubah", ubah),
-                       ("tolak", tolak), ("permohonan", permohonan), ("status", status)):
+                       ("tolak", tolak), ("permohonan", permohonan), ("status", status),
+                       ("pesan", pesan)):
         app.command(name)(func)
 
 
@@ -102,6 +103,14 @@ def _services(ws: Any) -> Any:
     return lambda code: load_service(ws.sop_dir, code)
 
 
+def service_or_none(ws: Any, code: str) -> Any:
+    """The application's service, or None when its SOP no longer loads (status and messages still work)."""
+    try:
+        return _services(ws)(code)
+    except Exception:
+        return None
+
+
 def application_payload(record: dict[str, Any], service: Any, reveal: bool | None = None,
                         root: Path | None = None) -> dict[str, Any]:
     """An application as shown: NIK/KK masked unless the global --tampilkan-nik was given; its letter's
@@ -133,6 +142,21 @@ def application_payload(record: dict[str, Any], service: Any, reveal: bool | Non
         "nomor_batal": shown.get("nomor_batal", []),
         "berkas_dihapus": shown.get("berkas_dihapus"),
     }
+
+
+def with_message(out: Output, ws: Any, service: Any, record: dict[str, Any], payload: dict[str, Any],
+                 kind: str | None = None) -> dict[str, Any]:
+    """The citizen's WhatsApp text and link added to a step's payload; shown on stderr in human output."""
+    from sakti_cli.citizen import citizen_message
+
+    message = citizen_message(ws, service, record, kind)
+    payload.update(message)
+    if not out.json_mode:
+        out.err.print(f"[bold]Pesan WhatsApp untuk pemohon[/bold] ({message['jenis_pesan']}):")
+        out.err.print(message["pesan_wa"], markup=False, highlight=False, soft_wrap=True)
+        out.err.print(message["tautan_wa"] or f"[yellow]{escape(message['alasan_wa'])}[/yellow]; kirim pesan ini "
+                      "dengan cara lain.", soft_wrap=True)
+    return payload
 
 
 def _today(ws: Any) -> Any:
@@ -232,6 +256,7 @@ def daftar(out: Output, layanan: Annotated[str, typer.Argument(help="Kode layana
     # peringatan: texts, as in every command; permohonan_serupa: the same warnings for scripts, structured
     payload["peringatan"] = [warning["pesan"] for warning in similar]
     payload["permohonan_serupa"] = similar
+    with_message(out, ws, service, record, payload, "diterima")
 
     def human(console: Console) -> None:
         for warning in similar:
@@ -270,6 +295,8 @@ def periksa(out: Output, reg: RegArg, json_out: JSON_OPT = False) -> None:
     steps = next_steps(service, record["nomor_registrasi"], lines)
     payload = {"nomor_registrasi": record["nomor_registrasi"], "status": record["status"], "lengkap": complete,
                "hasil": [line.to_dict() for line in lines], "langkah_berikut": steps}
+    if not complete:
+        with_message(out, ws, service, record, payload, "belum_lengkap")
     out.result(payload, lambda c: _check_table(c, record["nomor_registrasi"], lines, complete, steps), ok=complete)
     if not complete:
         raise Negative
@@ -336,8 +363,9 @@ def tolak(out: Output, reg: RegArg,
 
     ws = workspace()
     record = reject(register_for(ws), reg, alasan)
-    out.result({"nomor_registrasi": record["nomor_registrasi"], "status": record["status"], "alasan": alasan},
-               lambda c: c.print(f"Permohonan {record['nomor_registrasi']} DITOLAK: {alasan}"))
+    payload = {"nomor_registrasi": record["nomor_registrasi"], "status": record["status"], "alasan": alasan}
+    with_message(out, ws, service_or_none(ws, record["layanan"]), record, payload, "ditolak")
+    out.result(payload, lambda c: c.print(f"Permohonan {record['nomor_registrasi']} DITOLAK: {alasan}"))
 
 
 @command
@@ -435,18 +463,47 @@ def _list_table(console: Console, key: str, items: list[dict[str, Any]], spec: A
 _WHOLE_KINDS = ("nik", "kk", "tanggal", "telepon", "angka")  # values never wrapped in a list table
 
 
+def _current_message(out: Output, ws: Any, record: dict[str, Any]) -> None:
+    """The message for the state the application is in now: the text on stdout, the link (or why none)."""
+    from sakti_cli.citizen import citizen_message
+
+    payload = {"nomor_registrasi": record["nomor_registrasi"], "status": record["status"],
+               **citizen_message(ws, service_or_none(ws, record["layanan"]), record)}
+
+    def human(console: Console) -> None:
+        console.print(payload["pesan_wa"], markup=False, highlight=False, soft_wrap=True)
+        if payload["tautan_wa"]:
+            console.print(payload["tautan_wa"], markup=False, soft_wrap=True)
+        else:
+            out.err.print(f"[yellow]{escape(payload['alasan_wa'])}[/yellow]; tidak ada tautan wa.me.")
+
+    out.result(payload, human)
+
+
 @command
-def status(out: Output, reg: RegArg, json_out: JSON_OPT = False) -> None:
+def pesan(out: Output, reg: RegArg, json_out: JSON_OPT = False) -> None:
+    """Pesan WhatsApp untuk pemohon sesuai status permohonan sekarang, dengan tautan wa.me ke nomornya
+    (templat di templat/pesan/ kantor)."""
+    from sakti_cli.applications import load
+
+    ws = workspace()
+    _current_message(out, ws, load(ws, register_for(ws), reg))
+
+
+@command
+def status(out: Output, reg: RegArg, json_out: JSON_OPT = False,
+           wa: Annotated[bool, typer.Option("--wa", help="Tampilkan teks status yang dikirim ke pemohon lewat "
+                                                         "WhatsApp (sama dengan 'sakti pesan REG').")] = False) -> None:
     """Satu permohonan: data (NIK disamarkan), berkas, riwayat dan suratnya."""
     from sakti_cli.applications import load
     from sakti_cli.id_format import waktu_singkat
 
     ws = workspace()
     record = load(ws, register_for(ws), reg)
-    try:
-        service = _services(ws)(record["layanan"])
-    except Exception:
-        service = None
+    if wa:
+        _current_message(out, ws, record)
+        return
+    service = service_or_none(ws, record["layanan"])
     payload = application_payload(record, service)
     if service is not None:
         from sakti_cli.checks import service_clock

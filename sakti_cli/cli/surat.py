@@ -85,6 +85,12 @@ def terbitkan(out: Output, reg: Annotated[str, typer.Argument(help="Nomor regist
                          saran="Penandatangan memakainya di 'sakti ttd setujui --tsa URL'.")
     ws = workspace()
     payload = issue_one(out, ws, reg, penandatangan, tsa=tsa, sign=not tanpa_ttd)
+    if payload["status"] == "TERBIT":
+        from sakti_cli.applications import load
+        from sakti_cli.cli.permohonan import service_or_none, with_message
+
+        record = load(ws, register_for(ws), payload["nomor_registrasi"])
+        with_message(out, ws, service_or_none(ws, record["layanan"]), record, payload, "terbit")
 
     def human(console: Console) -> None:
         if tanpa_ttd:

@@ -108,8 +108,6 @@ def message_context(ws: Any, service: Any, record: dict[str, Any]) -> dict[str, 
     from sakti_cli.issue import verification_url
 
     data = record.get("data") or {}
-    names = {req.kode: req.nama for req in service.persyaratan} if service is not None else {}
-    received = {code for code, items in (record.get("berkas") or {}).items() if items}
     check = record.get("periksa") or {}
     letter = record.get("surat") or {}
     office = ws.config.kantor
@@ -119,8 +117,7 @@ def message_context(ws: Any, service: Any, record: dict[str, Any]) -> dict[str, 
         "kantor": f"Kecamatan {office.kecamatan}",
         "nomor_registrasi": record["nomor_registrasi"],
         "status": record["status"],
-        "berkas": [name for code, name in names.items() if code in received]  # in the SOP's order
-        + sorted(received - names.keys()),
+        "berkas": [name for name, _items in _received(service, record)],  # in the SOP's order
         "jangka_waktu": service.standar_pelayanan.jangka_waktu.teks if service is not None else "-",
         "kekurangan": [f"{line['syarat']}: {line['pesan']}" for line in check.get("hasil", [])
                        if line.get("status") != "OK"],
@@ -141,3 +138,56 @@ def citizen_message(ws: Any, service: Any, record: dict[str, Any], kind: str | N
     if reason:
         shown["alasan_wa"] = reason
     return shown
+
+
+def receipt_sheet(ws: Any, service: Any, record: dict[str, Any]) -> Any:
+    """The tanda terima: office, registration number and time, service, applicant, files received,
+    the service time, and the applicant's NIK masked (it is handed to the citizen, and may be lost)."""
+    from sakti_cli.id_format import waktu_singkat
+    from sakti_cli.info_sheet import Item, Section, Sheet
+    from sakti_cli.privacy import mask_data
+
+    context = message_context(ws, service, record)
+    office = ws.config.kantor
+    masked = mask_data(record.get("data") or {}, service)
+    people = [Item("Nama pemohon", context["nama"])]
+    people += [Item(spec.label, str(masked[spec.kode])) for spec in (service.isian if service else [])
+               if spec.jenis == "nik" and masked.get(spec.kode)]
+    files = [Item(name, ", ".join(item.get("nama_asli", "") for item in items))
+             for name, items in _received(service, record)]
+    sections = [
+        Section("Permohonan", "daftar", [
+            Item("Nomor registrasi", record["nomor_registrasi"]),
+            Item("Diterima", waktu_singkat(record["dibuat"], ws.zone)),
+            Item("Layanan", context["layanan"]),
+            *people]),
+        Section("Berkas yang diterima", "daftar", files or [Item("-")]),
+        Section("Waktu penyelesaian", "paragraf", [Item(context["jangka_waktu"])]),
+    ]
+    note = ("Simpan tanda terima ini; sebutkan nomor registrasi bila menanyakan status permohonan. "
+            "NIK ditulis tersamar untuk melindungi data pribadi Anda.")
+    return Sheet("TANDA TERIMA PERMOHONAN", f"Kecamatan {office.kecamatan}, Kabupaten {office.kabupaten}",
+                 sections, mask_text(note))
+
+
+def _received(service: Any, record: dict[str, Any]) -> list[tuple[str, list[dict[str, Any]]]]:
+    names = {req.kode: req.nama for req in service.persyaratan} if service is not None else {}
+    files = record.get("berkas") or {}
+    ordered = [code for code in names if files.get(code)] + sorted(set(files) - names.keys())
+    return [(names.get(code, code), files[code]) for code in ordered if files.get(code)]
+
+
+def write_receipt(ws: Any, service: Any, record: dict[str, Any], target: Path) -> str:
+    """The receipt PDF at ``target`` (0600: it names a person); returns its absolute path."""
+    from sakti_cli.errors import InputError
+    from sakti_cli.info_sheet import check_folder, write_pdf
+
+    target = Path(target).expanduser()
+    if target.suffix.lower() != ".pdf":
+        raise InputError(f"Tanda terima '{target.name}' harus berupa berkas .pdf.",
+                         saran="Akhiri nama berkas dengan .pdf, mis. --tanda-terima tanda-terima.pdf.",
+                         berkas=str(target))
+    target = target.resolve()
+    check_folder(target)
+    write_pdf(receipt_sheet(ws, service, record), target, 0o600)
+    return str(target)

@@ -27,6 +27,9 @@ AskDataOpt = Annotated[str | None, typer.Option("--data", help=(
 TambahOpt = Annotated[bool, typer.Option(
     "--tambah", help="Tambahkan berkas ke berkas kode itu yang sudah ada (sampai jumlah_maks SOP); tanpa ini "
     "berkas kode itu diganti.")]
+ReceiptOpt = Annotated[Path | None, typer.Option(
+    "--tanda-terima", help="Tulis tanda terima (PDF) untuk pemohon ke BERKAS.pdf: nomor registrasi, berkas yang "
+    "diterima, waktu layanan; NIK disamarkan.")]
 AsliOpt = Annotated[list[str] | None, typer.Option(
     "--asli", help="Kode persyaratan yang dokumen aslinya sudah diperlihatkan di loket; boleh diulang.")]
 
@@ -229,7 +232,8 @@ def _ask_envelope(out: Output, ws: Any, service: Any) -> Any:
 
 @command
 def daftar(out: Output, layanan: Annotated[str, typer.Argument(help="Kode layanan, mis. sktm.")],
-           data: AskDataOpt = None, berkas: BerkasOpt = None, asli: AsliOpt = None, json_out: JSON_OPT = False) -> None:
+           data: AskDataOpt = None, berkas: BerkasOpt = None, asli: AsliOpt = None, tanda_terima: ReceiptOpt = None,
+           json_out: JSON_OPT = False) -> None:
     """Daftarkan permohonan baru (status DITERIMA) dengan data dan berkasnya; tanpa --data di terminal,
     setiap isian ditanyakan (Ctrl-C membatalkan, keluar 1)."""
     from sakti_cli.applications import file_arg, parse_file_args, register_application, same_nik_warnings
@@ -257,6 +261,8 @@ def daftar(out: Output, layanan: Annotated[str, typer.Argument(help="Kode layana
     payload["peringatan"] = [warning["pesan"] for warning in similar]
     payload["permohonan_serupa"] = similar
     with_message(out, ws, service, record, payload, "diterima")
+    if tanda_terima is not None:
+        payload["tanda_terima"] = _receipt(out, ws, service, record, tanda_terima)
 
     def human(console: Console) -> None:
         for warning in similar:
@@ -463,12 +469,25 @@ def _list_table(console: Console, key: str, items: list[dict[str, Any]], spec: A
 _WHOLE_KINDS = ("nik", "kk", "tanggal", "telepon", "angka")  # values never wrapped in a list table
 
 
-def _current_message(out: Output, ws: Any, record: dict[str, Any]) -> None:
+def _receipt(out: Output, ws: Any, service: Any, record: dict[str, Any], target: Path) -> str:
+    from sakti_cli.citizen import write_receipt
+
+    out.step("menulis tanda terima (PDF)")
+    written = write_receipt(ws, service, record, target)
+    if not out.json_mode:
+        out.err.print(f"Tanda terima: {written}", markup=False, soft_wrap=True)
+    return written
+
+
+def _current_message(out: Output, ws: Any, record: dict[str, Any], receipt: Path | None = None) -> None:
     """The message for the state the application is in now: the text on stdout, the link (or why none)."""
     from sakti_cli.citizen import citizen_message
 
+    service = service_or_none(ws, record["layanan"])
     payload = {"nomor_registrasi": record["nomor_registrasi"], "status": record["status"],
-               **citizen_message(ws, service_or_none(ws, record["layanan"]), record)}
+               **citizen_message(ws, service, record)}
+    if receipt is not None:
+        payload["tanda_terima"] = _receipt(out, ws, service, record, receipt)
 
     def human(console: Console) -> None:
         console.print(payload["pesan_wa"], markup=False, highlight=False, soft_wrap=True)
@@ -481,13 +500,13 @@ def _current_message(out: Output, ws: Any, record: dict[str, Any]) -> None:
 
 
 @command
-def pesan(out: Output, reg: RegArg, json_out: JSON_OPT = False) -> None:
+def pesan(out: Output, reg: RegArg, tanda_terima: ReceiptOpt = None, json_out: JSON_OPT = False) -> None:
     """Pesan WhatsApp untuk pemohon sesuai status permohonan sekarang, dengan tautan wa.me ke nomornya
-    (templat di templat/pesan/ kantor)."""
+    (templat di templat/pesan/ kantor); --tanda-terima mencetak ulang tanda terima."""
     from sakti_cli.applications import load
 
     ws = workspace()
-    _current_message(out, ws, load(ws, register_for(ws), reg))
+    _current_message(out, ws, load(ws, register_for(ws), reg), tanda_terima)
 
 
 @command

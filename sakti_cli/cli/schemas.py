@@ -115,6 +115,8 @@ class PesanWa(Strict):
     """https://wa.me/62…?text=…; null when the applicant's number is missing or invalid (see alasan_wa)."""
     alasan_wa: str | None = None
     """Why there is no link: 'nomor WhatsApp tidak ada' or 'nomor WhatsApp tidak valid: …'."""
+    tanda_terima: str | None = None
+    """daftar/pesan --tanda-terima: the absolute path of the receipt PDF written."""
 
 
 class Pesan(Result):
@@ -126,6 +128,7 @@ class Pesan(Result):
     pesan_wa: str
     tautan_wa: str | None
     alasan_wa: str | None = None
+    tanda_terima: str | None = None
 
 
 class Permohonan(Result, PesanWa):

@@ -147,19 +147,21 @@ def application_payload(record: dict[str, Any], service: Any, reveal: bool | Non
     }
 
 
-def with_message(out: Output, ws: Any, service: Any, record: dict[str, Any], payload: dict[str, Any],
-                 kind: str | None = None) -> dict[str, Any]:
-    """The citizen's WhatsApp text and link added to a step's payload; shown on stderr in human output."""
+def with_message(ws: Any, service: Any, record: dict[str, Any], payload: dict[str, Any], kind: str) -> None:
+    """The citizen's WhatsApp text and link added to a step's payload (``pesan_wa``, ``tautan_wa``)."""
     from sakti_cli.citizen import citizen_message
 
-    message = citizen_message(ws, service, record, kind)
-    payload.update(message)
-    if not out.json_mode:
-        out.err.print(f"[bold]Pesan WhatsApp untuk pemohon[/bold] ({message['jenis_pesan']}):")
-        out.err.print(message["pesan_wa"], markup=False, highlight=False, soft_wrap=True)
-        out.err.print(message["tautan_wa"] or f"[yellow]{escape(message['alasan_wa'])}[/yellow]; kirim pesan ini "
-                      "dengan cara lain.", soft_wrap=True)
-    return payload
+    payload.update(citizen_message(ws, service, record, kind))
+
+
+def show_message(out: Output, payload: dict[str, Any]) -> None:
+    """After a step's own lines, for people: the message to send, on stderr, and its link or why none."""
+    if out.json_mode or "pesan_wa" not in payload:
+        return
+    out.err.print(f"[bold]Pesan WhatsApp untuk pemohon[/bold] ({payload['jenis_pesan']}):")
+    out.err.print(payload["pesan_wa"], markup=False, highlight=False, soft_wrap=True)
+    out.err.print(payload["tautan_wa"] or f"[yellow]{escape(payload['alasan_wa'])}[/yellow]; kirim pesan ini "
+                  "dengan cara lain.", soft_wrap=True)
 
 
 def _today(ws: Any) -> Any:
@@ -260,7 +262,7 @@ def daftar(out: Output, layanan: Annotated[str, typer.Argument(help="Kode layana
     # peringatan: texts, as in every command; permohonan_serupa: the same warnings for scripts, structured
     payload["peringatan"] = [warning["pesan"] for warning in similar]
     payload["permohonan_serupa"] = similar
-    with_message(out, ws, service, record, payload, "diterima")
+    with_message(ws, service, record, payload, "diterima")
     if tanda_terima is not None:
         payload["tanda_terima"] = _receipt(out, ws, service, record, tanda_terima)
 
@@ -272,6 +274,7 @@ def daftar(out: Output, layanan: Annotated[str, typer.Argument(help="Kode layana
         console.print(f"Langkah berikut: sakti periksa {record['nomor_registrasi']}")
 
     out.result(payload, human)
+    show_message(out, payload)
 
 
 def _check_table(console: Console, reg: str, lines: list[Any], complete: bool, steps: list[str]) -> None:
@@ -302,8 +305,9 @@ def periksa(out: Output, reg: RegArg, json_out: JSON_OPT = False) -> None:
     payload = {"nomor_registrasi": record["nomor_registrasi"], "status": record["status"], "lengkap": complete,
                "hasil": [line.to_dict() for line in lines], "langkah_berikut": steps}
     if not complete:
-        with_message(out, ws, service, record, payload, "belum_lengkap")
+        with_message(ws, service, record, payload, "belum_lengkap")
     out.result(payload, lambda c: _check_table(c, record["nomor_registrasi"], lines, complete, steps), ok=complete)
+    show_message(out, payload)
     if not complete:
         raise Negative
 
@@ -370,8 +374,9 @@ def tolak(out: Output, reg: RegArg,
     ws = workspace()
     record = reject(register_for(ws), reg, alasan)
     payload = {"nomor_registrasi": record["nomor_registrasi"], "status": record["status"], "alasan": alasan}
-    with_message(out, ws, service_or_none(ws, record["layanan"]), record, payload, "ditolak")
+    with_message(ws, service_or_none(ws, record["layanan"]), record, payload, "ditolak")
     out.result(payload, lambda c: c.print(f"Permohonan {record['nomor_registrasi']} DITOLAK: {alasan}"))
+    show_message(out, payload)
 
 
 @command

@@ -73,6 +73,10 @@ def _clean_field(spec: FieldSpec, value: Any, desa: list[str], today: date) -> A
         if not re.fullmatch(r"\+?\d{8,15}", digits):
             raise ValueError(f"'{text}' bukan nomor telepon yang sah")
         return digits
+    if spec.jenis == "surel":
+        from sakti_cli.citizen import clean_email
+
+        return clean_email(text)
     if spec.panjang_maks and len(text) > spec.panjang_maks:
         raise ValueError(f"terlalu panjang ({len(text)} huruf, paling banyak {spec.panjang_maks})")
     return text

@@ -305,7 +305,7 @@ def sheet_format(target: Path) -> str:
     return kind
 
 
-def _check_folder(target: Path) -> None:
+def check_folder(target: Path) -> None:
     if not target.parent.is_dir():
         raise InputError(f"Folder {target.parent} tidak ada.", saran="Buat foldernya dulu atau pilih folder lain.",
                          berkas=str(target))
@@ -329,6 +329,27 @@ def _write_text(target: Path, text: str) -> None:
             Path(tmp).unlink(missing_ok=True)
 
 
+def write_pdf(sheet: Sheet, target: Path, mode: int) -> None:
+    """A sheet as PDF at ``target`` (DOCX by python-docx, converted by LibreOffice), with ``mode``: also
+    the citizen's receipt (sakti_cli.citizen), which names a person and so is 0600."""
+    from sakti_cli.convert import Converter
+
+    work = Path(tempfile.mkdtemp(prefix="sakti-lembar-"))
+    try:
+        source = work / f"{target.stem}.docx"
+        to_docx(sheet, source)
+        with Converter() as converter:
+            pdf = converter.convert(source, work / "pdf")
+        try:
+            os.chmod(pdf, mode)
+            shutil.move(str(pdf), str(target))
+        except OSError as exc:
+            raise EnvironmentProblem(f"Lembar tidak dapat ditulis ke {target}: {exc.strerror or exc}.",
+                                     saran="Periksa izin tulis folder tujuan.", berkas=str(target)) from exc
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
 def write_sheet(ws: Any, service: Service, target: Path, *, today: date | None = None) -> dict[str, Any]:
     """Write the sheet to ``target`` in the format its extension names; returns what was written."""
     from sakti_cli.clock import now
@@ -336,7 +357,7 @@ def write_sheet(ws: Any, service: Service, target: Path, *, today: date | None =
     target = Path(target).expanduser()
     kind = sheet_format(target)
     target = target.resolve()
-    _check_folder(target)
+    check_folder(target)
     office = ws.config.kantor if ws is not None else None
     when = today or (now(ws.zone).date() if ws is not None else date.today())
     sheet = build_sheet(service, office, when)
@@ -345,22 +366,7 @@ def write_sheet(ws: Any, service: Service, target: Path, *, today: date | None =
     elif kind == "html":
         _write_text(target, to_html(sheet))
     else:
-        from sakti_cli.convert import Converter
-
-        work = Path(tempfile.mkdtemp(prefix="sakti-lembar-"))
-        try:
-            source = work / f"{target.stem}.docx"
-            to_docx(sheet, source)
-            with Converter() as converter:
-                pdf = converter.convert(source, work / "pdf")
-            try:
-                shutil.move(str(pdf), str(target))
-                target.chmod(0o644)
-            except OSError as exc:
-                raise EnvironmentProblem(f"Lembar tidak dapat ditulis ke {target}: {exc.strerror or exc}.",
-                                         saran="Periksa izin tulis folder tujuan.", berkas=str(target)) from exc
-        finally:
-            shutil.rmtree(work, ignore_errors=True)
+        write_pdf(sheet, target, 0o644)  # a sheet for the public, not personal data
     reqs = [*service.persyaratan, *(r for _s, r in service.item_requirements())]
     return {"layanan": service.kode, "lembar": str(target.resolve()), "format": kind,
             "persyaratan": [r.nama for r in reqs], "langkah": len(service.standar_pelayanan.prosedur)}

@@ -17,7 +17,7 @@ from sakti_cli.errors import ConfigError, NotFound
 from sakti_cli.rules.aturan import RESERVED_FIELDS, RULE_KINDS, SYSTEM_DATES, Rule, split_ref
 
 FileKind = Literal["pdf", "jpeg", "png", "webp", "heic", "docx"]
-FieldKind = Literal["teks", "nik", "kk", "tanggal", "angka", "uang", "pilihan", "desa", "telepon", "daftar"]
+FieldKind = Literal["teks", "nik", "kk", "tanggal", "angka", "uang", "pilihan", "desa", "telepon", "surel", "daftar"]
 SignerRole = Literal["definitif", "a.n.", "Plt.", "Plh."]
 DEFAULT_KINDS: tuple[FileKind, ...] = ("pdf", "jpeg", "png")
 ALL_ROLES: tuple[SignerRole, ...] = ("definitif", "a.n.", "Plt.", "Plh.")

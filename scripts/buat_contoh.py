@@ -55,6 +55,8 @@ SKTM: dict[str, Any] = {
         "keperluan": "pengajuan keringanan biaya pendidikan anak",
         "nomor_pengantar": "400.9.14.1/112/KEL-MDW/XI/2026",
         "tanggal_pengantar": "2026-11-16",
+        "telepon": "0812-5123-4567",
+        "surel": "rusmini@contoh.example",
     },
     "berkas": {"pengantar": "pengantar.pdf", "ktp": "ktp.jpg", "kk": "kk.jpg"},
     # only on the scans

@@ -47,6 +47,7 @@ def sktm_answers(nik: str = NIK) -> list[str]:
     return ["Rusmini", nik, "6201020903100012", "Pangkalan Bun", "14/03/1985", "2", "islam",
             "Mengurus Rumah Tangga", "Jl. Padat Karya No. 17 RT 004", "mendawai",
             "pengajuan keringanan biaya pendidikan anak", "400.9.14.1/112/KEL-MDW/XI/2026", "16-11-2026",
+            "0812-5123-4567", "",  # WhatsApp number; no e-mail (optional)
             str(SKTM / "pengantar.pdf"), str(SKTM / "ktp.jpg"), str(SKTM / "kk.jpg"), "", ""]  # no photo, no pernyataan
 
 
@@ -84,7 +85,7 @@ def test_good_answers_register_the_same_as_data(kantor: Path, cli: Cli, desk: An
 def test_bad_nik_is_asked_again_with_the_reason(kantor: Path, cli: Cli, desk: Any) -> None:
     answers = sktm_answers()
     answers[1:2] = ["1234", NIK]
-    answers[14:15] = [str(SKTM / "tidak-ada.jpg"), str(SKTM / "ktp.jpg")]  # a typo in a path: asked again too
+    answers[16:17] = [str(SKTM / "tidak-ada.jpg"), str(SKTM / "ktp.jpg")]  # a typo in a path: asked again too
     prompter = desk([*answers, "y"])
     assert cli("daftar", "sktm").exit_code == 0
     nik_questions = [label for label in prompter.asked if label.startswith("NIK")]
@@ -108,7 +109,7 @@ def test_two_heirs_asked_one_at_a_time(kantor: Path, cli: Cli, desk: Any) -> Non
                "Sugianto", "6201021209700007", "6201021909050011", "Wiraswasta", "Jl. Kawitan No. 10",
                str(AHLI / "ktp-sugianto.jpg"), "y",
                "Rahmadi", "6201020505750009", "6201022511100013", "PNS", "Jl. Pra Bujang No. 2",
-               str(AHLI / "ktp-rahmadi.jpg"), "t",
+               str(AHLI / "ktp-rahmadi.jpg"), "t", "", "",  # no WhatsApp number, no e-mail (optional)
                str(AHLI / "akta_kematian.pdf"), str(AHLI / "pernyataan.pdf"), str(AHLI / "kk_pewaris.jpg"),
                "y", "y"]
     prompter = desk(answers)

@@ -1,4 +1,4 @@
-"""Applications: daftar, periksa, lengkapi, ubah, tolak, permohonan, status."""
+"""Applications: daftar, periksa, lengkapi, ubah, tolak, permohonan, status, pesan."""
 
 from __future__ import annotations
 
@@ -27,13 +27,17 @@ AskDataOpt = Annotated[str | None, typer.Option("--data", help=(
 TambahOpt = Annotated[bool, typer.Option(
     "--tambah", help="Tambahkan berkas ke berkas kode itu yang sudah ada (sampai jumlah_maks SOP); tanpa ini "
     "berkas kode itu diganti.")]
+ReceiptOpt = Annotated[Path | None, typer.Option(
+    "--tanda-terima", help="Tulis tanda terima (PDF) untuk pemohon ke BERKAS.pdf: nomor registrasi, berkas yang "
+    "diterima, waktu layanan; NIK disamarkan.")]
 AsliOpt = Annotated[list[str] | None, typer.Option(
     "--asli", help="Kode persyaratan yang dokumen aslinya sudah diperlihatkan di loket; boleh diulang.")]
 
 
 def register(app: typer.Typer) -> None:
     for name, func in (("daftar", daftar), ("periksa", periksa), ("lengkapi", lengkapi), ("ubah", ubah),
-                       ("tolak", tolak), ("permohonan", permohonan), ("status", status)):
+                       ("tolak", tolak), ("permohonan", permohonan), ("status", status),
+                       ("pesan", pesan)):
         app.command(name)(func)
 
 
@@ -102,6 +106,14 @@ def _services(ws: Any) -> Any:
     return lambda code: load_service(ws.sop_dir, code)
 
 
+def service_or_none(ws: Any, code: str) -> Any:
+    """The application's service, or None when its SOP no longer loads (status and messages still work)."""
+    try:
+        return _services(ws)(code)
+    except Exception:
+        return None
+
+
 def application_payload(record: dict[str, Any], service: Any, reveal: bool | None = None,
                         root: Path | None = None) -> dict[str, Any]:
     """An application as shown: NIK/KK masked unless the global --tampilkan-nik was given; its letter's
@@ -133,6 +145,23 @@ def application_payload(record: dict[str, Any], service: Any, reveal: bool | Non
         "nomor_batal": shown.get("nomor_batal", []),
         "berkas_dihapus": shown.get("berkas_dihapus"),
     }
+
+
+def with_message(ws: Any, service: Any, record: dict[str, Any], payload: dict[str, Any], kind: str) -> None:
+    """The citizen's WhatsApp text and link added to a step's payload (``pesan_wa``, ``tautan_wa``)."""
+    from sakti_cli.citizen import citizen_message
+
+    payload.update(citizen_message(ws, service, record, kind))
+
+
+def show_message(out: Output, payload: dict[str, Any]) -> None:
+    """After a step's own lines, for people: the message to send, on stderr, and its link or why none."""
+    if out.json_mode or "pesan_wa" not in payload:
+        return
+    out.err.print(f"[bold]Pesan WhatsApp untuk pemohon[/bold] ({payload['jenis_pesan']}):")
+    out.err.print(payload["pesan_wa"], markup=False, highlight=False, soft_wrap=True)
+    out.err.print(payload["tautan_wa"] or f"[yellow]{escape(payload['alasan_wa'])}[/yellow]; kirim pesan ini "
+                  "dengan cara lain.", soft_wrap=True)
 
 
 def _today(ws: Any) -> Any:
@@ -205,7 +234,8 @@ def _ask_envelope(out: Output, ws: Any, service: Any) -> Any:
 
 @command
 def daftar(out: Output, layanan: Annotated[str, typer.Argument(help="Kode layanan, mis. sktm.")],
-           data: AskDataOpt = None, berkas: BerkasOpt = None, asli: AsliOpt = None, json_out: JSON_OPT = False) -> None:
+           data: AskDataOpt = None, berkas: BerkasOpt = None, asli: AsliOpt = None, tanda_terima: ReceiptOpt = None,
+           json_out: JSON_OPT = False) -> None:
     """Daftarkan permohonan baru (status DITERIMA) dengan data dan berkasnya; tanpa --data di terminal,
     setiap isian ditanyakan (Ctrl-C membatalkan, keluar 1)."""
     from sakti_cli.applications import file_arg, parse_file_args, register_application, same_nik_warnings
@@ -232,6 +262,9 @@ def daftar(out: Output, layanan: Annotated[str, typer.Argument(help="Kode layana
     # peringatan: texts, as in every command; permohonan_serupa: the same warnings for scripts, structured
     payload["peringatan"] = [warning["pesan"] for warning in similar]
     payload["permohonan_serupa"] = similar
+    with_message(ws, service, record, payload, "diterima")
+    if tanda_terima is not None:
+        payload["tanda_terima"] = _receipt(out, ws, service, record, tanda_terima)
 
     def human(console: Console) -> None:
         for warning in similar:
@@ -241,6 +274,7 @@ def daftar(out: Output, layanan: Annotated[str, typer.Argument(help="Kode layana
         console.print(f"Langkah berikut: sakti periksa {record['nomor_registrasi']}")
 
     out.result(payload, human)
+    show_message(out, payload)
 
 
 def _check_table(console: Console, reg: str, lines: list[Any], complete: bool, steps: list[str]) -> None:
@@ -270,7 +304,10 @@ def periksa(out: Output, reg: RegArg, json_out: JSON_OPT = False) -> None:
     steps = next_steps(service, record["nomor_registrasi"], lines)
     payload = {"nomor_registrasi": record["nomor_registrasi"], "status": record["status"], "lengkap": complete,
                "hasil": [line.to_dict() for line in lines], "langkah_berikut": steps}
+    if not complete:
+        with_message(ws, service, record, payload, "belum_lengkap")
     out.result(payload, lambda c: _check_table(c, record["nomor_registrasi"], lines, complete, steps), ok=complete)
+    show_message(out, payload)
     if not complete:
         raise Negative
 
@@ -336,8 +373,10 @@ def tolak(out: Output, reg: RegArg,
 
     ws = workspace()
     record = reject(register_for(ws), reg, alasan)
-    out.result({"nomor_registrasi": record["nomor_registrasi"], "status": record["status"], "alasan": alasan},
-               lambda c: c.print(f"Permohonan {record['nomor_registrasi']} DITOLAK: {alasan}"))
+    payload = {"nomor_registrasi": record["nomor_registrasi"], "status": record["status"], "alasan": alasan}
+    with_message(ws, service_or_none(ws, record["layanan"]), record, payload, "ditolak")
+    out.result(payload, lambda c: c.print(f"Permohonan {record['nomor_registrasi']} DITOLAK: {alasan}"))
+    show_message(out, payload)
 
 
 @command
@@ -435,18 +474,60 @@ def _list_table(console: Console, key: str, items: list[dict[str, Any]], spec: A
 _WHOLE_KINDS = ("nik", "kk", "tanggal", "telepon", "angka")  # values never wrapped in a list table
 
 
+def _receipt(out: Output, ws: Any, service: Any, record: dict[str, Any], target: Path) -> str:
+    from sakti_cli.citizen import write_receipt
+
+    out.step("menulis tanda terima (PDF)")
+    written = write_receipt(ws, service, record, target)
+    if not out.json_mode:
+        out.err.print(f"Tanda terima: {written}", markup=False, soft_wrap=True)
+    return written
+
+
+def _current_message(out: Output, ws: Any, record: dict[str, Any], receipt: Path | None = None) -> None:
+    """The message for the state the application is in now: the text on stdout, the link (or why none)."""
+    from sakti_cli.citizen import citizen_message
+
+    service = service_or_none(ws, record["layanan"])
+    payload = {"nomor_registrasi": record["nomor_registrasi"], "status": record["status"],
+               **citizen_message(ws, service, record)}
+    if receipt is not None:
+        payload["tanda_terima"] = _receipt(out, ws, service, record, receipt)
+
+    def human(console: Console) -> None:
+        console.print(payload["pesan_wa"], markup=False, highlight=False, soft_wrap=True)
+        if payload["tautan_wa"]:
+            console.print(payload["tautan_wa"], markup=False, soft_wrap=True)
+        else:
+            out.err.print(f"[yellow]{escape(payload['alasan_wa'])}[/yellow]; tidak ada tautan wa.me.")
+
+    out.result(payload, human)
+
+
 @command
-def status(out: Output, reg: RegArg, json_out: JSON_OPT = False) -> None:
+def pesan(out: Output, reg: RegArg, tanda_terima: ReceiptOpt = None, json_out: JSON_OPT = False) -> None:
+    """Pesan WhatsApp untuk pemohon sesuai status permohonan sekarang, dengan tautan wa.me ke nomornya
+    (templat di templat/pesan/ kantor); --tanda-terima mencetak ulang tanda terima."""
+    from sakti_cli.applications import load
+
+    ws = workspace()
+    _current_message(out, ws, load(ws, register_for(ws), reg), tanda_terima)
+
+
+@command
+def status(out: Output, reg: RegArg, json_out: JSON_OPT = False,
+           wa: Annotated[bool, typer.Option("--wa", help="Tampilkan teks status yang dikirim ke pemohon lewat "
+                                                         "WhatsApp (sama dengan 'sakti pesan REG').")] = False) -> None:
     """Satu permohonan: data (NIK disamarkan), berkas, riwayat dan suratnya."""
     from sakti_cli.applications import load
     from sakti_cli.id_format import waktu_singkat
 
     ws = workspace()
     record = load(ws, register_for(ws), reg)
-    try:
-        service = _services(ws)(record["layanan"])
-    except Exception:
-        service = None
+    if wa:
+        _current_message(out, ws, record)
+        return
+    service = service_or_none(ws, record["layanan"])
     payload = application_payload(record, service)
     if service is not None:
         from sakti_cli.checks import service_clock

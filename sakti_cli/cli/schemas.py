@@ -105,7 +105,33 @@ class PermohonanSerupa(Strict):
     pesan: str
 
 
-class Permohonan(Result):
+class PesanWa(Strict):
+    """The citizen's WhatsApp message of a step (daftar, periksa when incomplete, tolak, terbitkan)."""
+
+    jenis_pesan: Literal["diterima", "belum_lengkap", "ditolak", "terbit"] | None = None
+    pesan_wa: str | None = None
+    """The text from templat/pesan/<jenis_pesan>.txt; NIK never in full."""
+    tautan_wa: str | None = None
+    """https://wa.me/62…?text=…; null when the applicant's number is missing or invalid (see alasan_wa)."""
+    alasan_wa: str | None = None
+    """Why there is no link: 'nomor WhatsApp tidak ada' or 'nomor WhatsApp tidak valid: …'."""
+    tanda_terima: str | None = None
+    """daftar/pesan --tanda-terima: the absolute path of the receipt PDF written."""
+
+
+class Pesan(Result):
+    """sakti pesan REG, sakti status REG --wa: the message for the application's current state."""
+
+    nomor_registrasi: str
+    status: str
+    jenis_pesan: Literal["diterima", "belum_lengkap", "ditolak", "terbit"]
+    pesan_wa: str
+    tautan_wa: str | None
+    alasan_wa: str | None = None
+    tanda_terima: str | None = None
+
+
+class Permohonan(Result, PesanWa):
     """An application (daftar, lengkapi, ubah, status); ``data`` holds the SOP's own fields."""
 
     nomor_registrasi: str
@@ -139,7 +165,7 @@ class BarisPeriksa(Strict):
     pesan: str
 
 
-class Periksa(Result):
+class Periksa(Result, PesanWa):
     nomor_registrasi: str
     status: str
     lengkap: bool
@@ -148,7 +174,7 @@ class Periksa(Result):
     """What to do next, one step per failed line (empty when LENGKAP)."""
 
 
-class Tolak(Result):
+class Tolak(Result, PesanWa):
     nomor_registrasi: str
     status: str
     alasan: str
@@ -206,7 +232,7 @@ class Contoh(Result):
 
 
 # --- letters ----------------------------------------------------------------------------------------
-class Terbit(Result):
+class Terbit(Result, PesanWa):
     nomor_registrasi: str
     status: Literal["TERBIT"]
     nomor_surat: str
@@ -576,7 +602,8 @@ COMMANDS: dict[str, list[type[BaseModel]]] = {
     "ubah": [Permohonan],
     "tolak": [Tolak],
     "permohonan": [DaftarPermohonan],
-    "status": [StatusPermohonan],
+    "status": [StatusPermohonan, Pesan],
+    "pesan": [Pesan],
     "terbitkan": [Terbit, MenungguTtd],
     "verifikasi": [VerifikasiBerkas, VerifikasiKode],
     "batalkan": [Batal],

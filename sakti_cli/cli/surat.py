@@ -83,8 +83,14 @@ def terbitkan(out: Output, reg: Annotated[str, typer.Argument(help="Nomor regist
     if tanpa_ttd and tsa:
         raise InputError("--tsa dipakai saat menandatangani, bukan saat menyiapkan (--tanpa-ttd).",
                          saran="Penandatangan memakainya di 'sakti ttd setujui --tsa URL'.")
+    from sakti_cli.applications import load
+    from sakti_cli.cli.permohonan import service_or_none, show_message, with_message
+
     ws = workspace()
     payload = issue_one(out, ws, reg, penandatangan, tsa=tsa, sign=not tanpa_ttd)
+    if payload["status"] == "TERBIT":
+        record = load(ws, register_for(ws), payload["nomor_registrasi"])
+        with_message(ws, service_or_none(ws, record["layanan"]), record, payload, "terbit")
 
     def human(console: Console) -> None:
         if tanpa_ttd:
@@ -99,6 +105,7 @@ def terbitkan(out: Output, reg: Annotated[str, typer.Argument(help="Nomor regist
         console.print(f"Kode verifikasi: {payload['kode_verifikasi']}")
 
     out.result(payload, human)
+    show_message(out, payload)
 
 
 def _verification_table(console: Console, result: dict[str, Any], zone: Any) -> None:

@@ -261,8 +261,11 @@ def _registered_in_trail(register_root: Path, reg: str) -> bool:
 
 
 def register_application(
-    ws: Workspace, register: Register, service: Service, data: Any, files: list[FileArg], today: date
+    ws: Workspace, register: Register, service: Service, data: Any, files: list[FileArg], today: date,
+    row_key: str | None = None,
 ) -> dict[str, Any]:
+    """``row_key`` (``sakti massal``: SHA-256 of a batch row's key) is indexed to the new number in the same
+    transaction, so a batch run again never registers that row twice."""
     clean = clean_application_data(service, data, ws.config.kantor.desa, today)
     staging, recorded = _stage_files(ws, service, files)
     crash_point("setelah_salin_berkas")
@@ -287,6 +290,8 @@ def register_application(
             }
             txn.applications(partition_of_reg(reg)).insert(record)
             _index_niks(txn, service, record)
+            if row_key is not None:
+                txn.index_put(ROW_INDEX, row_key, {"nomor_registrasi": reg})
             txn.audit("daftar", reg, None, "DITERIMA", layanan=service.kode,
                       berkas={k: len(v) for k, v in recorded.items()})
             _place_files(ws, staging.path, reg)
@@ -495,6 +500,7 @@ def record_originals(ws: Workspace, register: Register, service: Service, reg: s
     return record
 
 
+ROW_INDEX = "baris"  # key: SHA-256 of a batch row's key (sakti massal); value: {"nomor_registrasi"}
 NIK_INDEX = "nik"  # key: SHA-256 of the NIK (never the NIK itself); value: the applications naming it
 RECENT_LETTER_DAYS = 30
 

@@ -15,6 +15,7 @@ from sakti_cli.cli import (
     demo,
     kantor,
     layanan,
+    massal,
     permohonan,
     sop,
     surat,
@@ -68,7 +69,8 @@ def main_options(
     GLOBALS.tampilkan_nik = tampilkan_nik
 
 
-for module in (kantor, layanan, permohonan, surat, surat_register, ttd, antrean, sop, templat, cadangan, demo, contoh):
+for module in (kantor, layanan, permohonan, massal, surat, surat_register, ttd, antrean, sop, templat, cadangan, demo,
+               contoh):
     module.register(app)
 
 

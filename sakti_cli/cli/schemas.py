@@ -589,6 +589,34 @@ class TemplatPeriksa(Result):
     pdf_diperiksa: bool
 
 
+class BarisMassal(Strict):
+    """One JSON line per row of ``sakti massal --json`` (``jenis: baris``); not checked per line by the suite."""
+
+    jenis: Literal["baris"]
+    baris: int
+    hasil: Literal["terdaftar", "sudah_ada", "ditolak", "akan_didaftarkan"]
+    nomor_registrasi: str | None
+    status: str | None
+    kurang: list[str]
+    alasan: str | None
+
+
+class Massal(Result):
+    """The last line of ``sakti massal --json`` (``jenis: ringkasan`` after row lines)."""
+
+    jenis: Literal["ringkasan"] | None = None
+    berkas: str
+    layanan: str
+    uji: bool
+    baris: int
+    terdaftar: int
+    sudah_ada: int
+    akan_didaftarkan: int
+    ditolak: int
+    belum_lengkap: int
+    gagal: int
+
+
 # A group that only lists its commands (``sakti ttd``) prints no result: only the error object; so does
 # ``sakti`` itself ("": an unknown command, a global option misused).
 ROOT = ""
@@ -597,6 +625,7 @@ COMMANDS: dict[str, list[type[BaseModel]]] = {
     "init": [Init],
     "layanan": [DaftarLayanan, SatuLayanan, Formulir, LembarInformasi],
     "daftar": [Permohonan],
+    "massal": [Massal],
     "periksa": [Periksa],
     "lengkapi": [Permohonan],
     "ubah": [Permohonan],

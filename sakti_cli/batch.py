@@ -1,0 +1,205 @@
+"""``sakti massal``: many applications from one table (CSV, XLSX or JSON Lines), one row each.
+
+One rule for every row: bad data is refused with nothing registered; a row whose files are missing
+or fail a rule is registered BELUM_LENGKAP and a later run with the files completes it. Each row has
+a key (``id_baris``, else the service and the applicant's name and NIK fields) whose SHA-256 maps to
+its registration number in the register, written in the registration's own transaction, so a second
+run of the same file registers nothing twice.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from sakti_cli.applications import ROW_INDEX
+from sakti_cli.errors import DataInvalid, FileUnreadable, InputError, SaktiError
+from sakti_cli.office import Workspace
+from sakti_cli.registry import Register
+from sakti_cli.sop import Service
+
+ROW_ID = "id_baris"
+
+
+@dataclass
+class Row:
+    number: int  # the file's line (CSV/JSON Lines) or sheet row
+    envelope: dict[str, Any] | None
+    row_id: str = ""
+    error: SaktiError | None = None
+
+
+@dataclass
+class Outcome:
+    baris: int
+    hasil: str  # terdaftar, sudah_ada, ditolak, akan_didaftarkan
+    nomor_registrasi: str | None = None
+    status: str | None = None
+    kurang: list[str] = field(default_factory=list)
+    alasan: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"baris": self.baris, "hasil": self.hasil, "nomor_registrasi": self.nomor_registrasi,
+                "status": self.status, "kurang": self.kurang, "alasan": self.alasan}
+
+
+def read_rows(path: Path, service: Service) -> Iterator[Row]:
+    """Every filled row of ``path`` by its suffix; a file that cannot be read raises FileUnreadable."""
+    suffix = path.suffix.lower()
+    if not path.is_file():
+        raise FileUnreadable(f"Berkas {path} tidak ada.", saran="Periksa nama dan letak berkasnya.")
+    if suffix == ".xlsx":
+        yield from _sheet_rows(path, service)
+    elif suffix == ".csv":
+        yield from _csv_rows(path, service)
+    elif suffix in (".jsonl", ".ndjson"):
+        yield from _jsonl_rows(path, service)
+    else:
+        raise FileUnreadable(f"Berkas {path}: akhiran '{path.suffix}' tidak dikenal.",
+                             saran="Pakai .csv, .xlsx atau .jsonl (satu permohonan per baris).")
+
+
+def _sheet_rows(path: Path, service: Service) -> Iterator[Row]:
+    from sakti_cli.form_sheet import read_sheet
+
+    rows = read_sheet(path, service)
+    while True:
+        try:
+            number, envelope = next(rows)
+        except StopIteration:
+            return
+        except DataInvalid as exc:  # one row's NIK stored as a number: the generator is finished
+            yield Row(_row_of(exc.pesan), None, error=exc)
+            return
+        yield Row(number, envelope, str(envelope["isian"].pop(ROW_ID, "")))
+
+
+def _row_of(message: str) -> int:
+    import re
+
+    found = re.search(r"baris (\d+)", message)
+    return int(found.group(1)) if found else 0
+
+
+def _csv_rows(path: Path, service: Service) -> Iterator[Row]:
+    from sakti_cli.form_sheet import row_envelope
+
+    try:
+        with path.open(encoding="utf-8-sig", newline="") as handle:
+            reader = csv.DictReader(handle)
+            for values in reader:
+                number = reader.line_num
+                if not any(str(v or "").strip() for v in values.values()):
+                    continue
+                row_id = str(values.pop(ROW_ID, "") or "").strip()
+                try:
+                    yield Row(number, row_envelope(service, values, f"{path.name} baris {number}"), row_id)
+                except InputError as exc:
+                    yield Row(number, None, row_id, exc)
+    except (UnicodeDecodeError, csv.Error) as exc:
+        raise FileUnreadable(f"Berkas {path} tidak dapat dibaca sebagai CSV UTF-8 (sekitar baris "
+                             f"{locals().get('reader') and reader.line_num}): {exc}.",
+                             saran="Simpan ulang sebagai CSV UTF-8.") from None
+
+
+def _jsonl_rows(path: Path, service: Service) -> Iterator[Row]:
+    try:
+        with path.open(encoding="utf-8-sig") as handle:
+            for number, line in enumerate(handle, 1):
+                if not line.strip():
+                    continue
+                try:
+                    value = json.loads(line)
+                except json.JSONDecodeError as exc:
+                    yield Row(number, None, error=DataInvalid(
+                        f"{path.name} baris {number}, kolom {exc.colno}: bukan JSON ({exc.msg}).",
+                        saran="Satu objek JSON per baris."))
+                    continue
+                if not isinstance(value, dict):
+                    yield Row(number, None, error=DataInvalid(f"{path.name} baris {number}: bukan objek JSON.",
+                                                              saran="Satu objek JSON per baris."))
+                    continue
+                row_id = str(value.pop(ROW_ID, "") or "")
+                if "isian" not in value:
+                    value = {"layanan": service.kode, "isian": value}
+                yield Row(number, value, row_id)
+    except UnicodeDecodeError as exc:
+        raise FileUnreadable(f"Berkas {path} bukan teks UTF-8 ({exc.reason} pada bita {exc.start}).",
+                             saran="Simpan ulang sebagai UTF-8.") from None
+
+
+def row_key(service: Service, row: Row) -> str:
+    """SHA-256 of the row's key: ``id_baris``, else the service, the applicant field(s) and the NIK fields."""
+    assert row.envelope is not None
+    data = row.envelope.get("isian") or {}
+    if row.row_id:
+        parts = [service.kode, "id", row.row_id]
+    else:
+        codes = [*service.applicant_fields(), *(s.kode for s in service.isian if s.jenis == "nik")]
+        parts = [service.kode, *(" ".join(str(data.get(code) or "").split()).casefold() for code in codes)]
+    return hashlib.sha256("\x1f".join(parts).encode()).hexdigest()
+
+
+def registered_for(register: Register, key: str) -> str | None:
+    with register.reading() as txn:
+        found = txn.index_get(ROW_INDEX, key)
+    return str(found["nomor_registrasi"]) if found else None
+
+
+def _files(service: Service, listed: list[Any], base: Path) -> tuple[list[Any], list[str]]:
+    """The row's files that exist (checked by file_arg) and the codes of those that do not."""
+    from sakti_cli.applications import file_arg
+
+    present, missing = [], []
+    for code, path, name in listed:
+        if not Path(path).is_file():
+            missing.append(code)
+            continue
+        present.append(file_arg(code, path, service, name, inside=base))
+    return present, missing
+
+
+def process_row(ws: Workspace, register: Register, service: Service, row: Row, base: Path, today: date,
+                dry_run: bool = False) -> Outcome:
+    """One row: refused (bad data), already there (re-checked when incomplete), or registered and checked."""
+    from sakti_cli.applications import load, register_application, update_files
+    from sakti_cli.checks import check_application
+    from sakti_cli.forms import clean_application_data, split_envelope
+
+    if row.error is not None:
+        return Outcome(row.number, "ditolak", alasan=row.error.pesan)
+    try:
+        key = row_key(service, row)
+        fields, listed = split_envelope(row.envelope, service.kode, base)
+        files, missing = _files(service, listed, base)
+        existing = registered_for(register, key)
+        if existing is not None:
+            record = load(ws, register, existing)
+            if dry_run or record["status"] != "BELUM_LENGKAP":
+                return Outcome(row.number, "sudah_ada", existing, record["status"])
+            attached = {code for code, entries in record["berkas"].items() if entries}
+            new = [f for f in files if f.kode not in attached]
+            if new:
+                update_files(ws, register, service, existing, new)
+            record, lines = check_application(ws, register, service, existing, today)
+            return Outcome(row.number, "sudah_ada", existing, record["status"], _failed(lines))
+        if dry_run:
+            clean_application_data(service, fields, ws.config.kantor.desa, today)
+            return Outcome(row.number, "akan_didaftarkan", kurang=sorted(set(missing)))
+        record = register_application(ws, register, service, fields, files, today, row_key=key)
+    except InputError as exc:
+        return Outcome(row.number, "ditolak", alasan=exc.pesan)
+    record, lines = check_application(ws, register, service, record["nomor_registrasi"], today)
+    return Outcome(row.number, "terdaftar", record["nomor_registrasi"], record["status"], _failed(lines))
+
+
+def _failed(lines: list[Any]) -> list[str]:
+    from sakti_cli.checks import OK
+
+    return [line.kode for line in lines if line.status != OK]

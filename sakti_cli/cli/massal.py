@@ -1,0 +1,107 @@
+"""``sakti massal FILE --layanan KODE``: register and check many applications from one table."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.markup import escape
+
+from sakti_cli.cli.output import Output
+from sakti_cli.cli.state import JSON_OPT, Negative, command, register_for, workspace
+from sakti_cli.cli.tables import Col, print_table
+
+HASIL_STYLE = {"terdaftar": "green", "sudah_ada": "cyan", "ditolak": "red", "akan_didaftarkan": "yellow"}
+
+
+def register(app: typer.Typer) -> None:
+    app.command("massal")(massal)
+
+
+class _Bar:
+    """Rows done / registered / failed on stderr, only in a terminal and never with --json."""
+
+    def __init__(self, out: Output) -> None:
+        self.progress: Any = None
+        if out.json_mode or not out.err.is_terminal:
+            return
+        from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+
+        self.progress = Progress(TextColumn("{task.description}"), BarColumn(), TextColumn("{task.completed} baris"),
+                                 TimeElapsedColumn(), console=out.err, transient=True)
+        self.progress.start()
+        self.task = self.progress.add_task("massal", total=None)
+
+    def advance(self, counts: dict[str, int]) -> None:
+        if self.progress is not None:
+            self.progress.update(self.task, advance=1, description=(
+                f"terdaftar {counts['terdaftar']} · sudah ada {counts['sudah_ada']} · gagal {counts['gagal']}"))
+
+    def stop(self) -> None:
+        if self.progress is not None:
+            self.progress.stop()
+
+
+def _counts(outcomes: list[Any]) -> dict[str, int]:
+    return {"baris": len(outcomes),
+            "terdaftar": sum(o.hasil == "terdaftar" for o in outcomes),
+            "sudah_ada": sum(o.hasil == "sudah_ada" for o in outcomes),
+            "akan_didaftarkan": sum(o.hasil == "akan_didaftarkan" for o in outcomes),
+            "ditolak": sum(o.hasil == "ditolak" for o in outcomes),
+            "belum_lengkap": sum(bool(o.kurang) for o in outcomes if o.hasil != "ditolak"),
+            "gagal": sum(o.hasil == "ditolak" or bool(o.kurang) for o in outcomes)}
+
+
+def _summary_table(console: Console, outcomes: list[Any], counts: dict[str, int], dry_run: bool) -> None:
+    print_table(console, [Col("Baris", "number"), Col("Hasil", "identifier"), Col("Registrasi", "identifier"),
+                          Col("Status", "identifier"), Col("Keterangan")],
+                [(str(o.baris), f"[{HASIL_STYLE.get(o.hasil, 'white')}]{o.hasil}[/]", o.nomor_registrasi or "-",
+                  o.status or "-", escape(o.alasan or (("kurang: " + ", ".join(o.kurang)) if o.kurang else "")))
+                 for o in outcomes], title="Uji massal (tidak ada yang diubah)" if dry_run else "Hasil massal")
+    console.print(f"{counts['baris']} baris: {counts['terdaftar']} terdaftar, {counts['sudah_ada']} sudah ada, "
+                  f"{counts['ditolak']} ditolak, {counts['belum_lengkap']} belum lengkap.")
+
+
+@command
+def massal(out: Output,
+           berkas: Annotated[Path, typer.Argument(metavar="FILE", help=(
+               "Tabel permohonan: .csv (UTF-8), .xlsx (formulir 'sakti layanan KODE --formulir') atau .jsonl "
+               "(satu amplop atau objek isian per baris)."))],
+           layanan: Annotated[str, typer.Option("--layanan", help="Kode layanan semua baris, mis. sktm.")],
+           folder_berkas: Annotated[Path | None, typer.Option("--folder-berkas", help=(
+               "Folder berkas persyaratan; kolom berkas relatif terhadapnya dan tidak boleh keluar darinya "
+               "(bawaan: folder FILE)."))] = None,
+           uji: Annotated[bool, typer.Option("--uji", help=(
+               "Uji saja: katakan apa yang akan terjadi per baris, tanpa mengubah register."))] = False,
+           json_out: JSON_OPT = False) -> None:
+    """Daftarkan dan periksa banyak permohonan dari satu tabel, satu permohonan per baris. Baris dengan data
+    salah ditolak (tidak didaftarkan); baris dengan berkas kurang didaftarkan BELUM_LENGKAP. Menjalankan berkas
+    yang sama lagi tidak mendaftarkan baris yang sudah ada (kunci: kolom id_baris, atau layanan + nama + NIK).
+    Keluar 0 bila semua baris lengkap, 1 bila ada yang ditolak atau belum lengkap, 3 bila berkasnya tak terbaca."""
+    from sakti_cli.batch import process_row, read_rows
+    from sakti_cli.cli.permohonan import _services, _today
+
+    ws = workspace()
+    service = _services(ws)(layanan)
+    path = berkas.expanduser()
+    base = (folder_berkas.expanduser() if folder_berkas else path.parent).resolve()
+    reg_store = register_for(ws)
+    today = _today(ws)
+    outcomes: list[Any] = []
+    bar = _Bar(out)
+    try:
+        for row in read_rows(path, service):
+            outcome = process_row(ws, reg_store, service, row, base, today, dry_run=uji)
+            outcomes.append(outcome)
+            out.row("baris", outcome.to_dict())
+            bar.advance(_counts(outcomes))
+    finally:
+        bar.stop()
+    counts = _counts(outcomes)
+    ok = counts["gagal"] == 0
+    payload = {"berkas": str(path), "layanan": service.kode, "uji": uji, **counts}
+    out.result(payload, lambda c: _summary_table(c, outcomes, counts, uji), ok=ok)
+    if not ok:
+        raise Negative

@@ -12,7 +12,7 @@ from __future__ import annotations
 import csv
 import hashlib
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -43,10 +43,14 @@ class Outcome:
     status: str | None = None
     kurang: list[str] = field(default_factory=list)
     alasan: str | None = None
+    nomor_surat: str | None = None
+    galat_terbit: str | None = None  # --terbitkan: why this row's letter failed (the batch goes on)
+    issued: bool = False  # its letter was issued (or queued) by this run
 
     def to_dict(self) -> dict[str, Any]:
         return {"baris": self.baris, "hasil": self.hasil, "nomor_registrasi": self.nomor_registrasi,
-                "status": self.status, "kurang": self.kurang, "alasan": self.alasan}
+                "status": self.status, "kurang": self.kurang, "alasan": self.alasan,
+                "nomor_surat": self.nomor_surat, "galat_terbit": self.galat_terbit}
 
 
 def read_rows(path: Path, service: Service) -> Iterator[Row]:
@@ -182,7 +186,7 @@ def process_row(ws: Workspace, register: Register, service: Service, row: Row, b
         if existing is not None:
             record = load(ws, register, existing)
             if dry_run or record["status"] != "BELUM_LENGKAP":
-                return Outcome(row.number, "sudah_ada", existing, record["status"])
+                return Outcome(row.number, "sudah_ada", existing, record["status"], nomor_surat=letter_of(record))
             attached = {code for code, entries in record["berkas"].items() if entries}
             new = [f for f in files if f.kode not in attached]
             if new:
@@ -203,3 +207,44 @@ def _failed(lines: list[Any]) -> list[str]:
     from sakti_cli.checks import OK
 
     return [line.kode for line in lines if line.status != OK]
+
+
+def letter_of(record: dict[str, Any]) -> str | None:
+    """The number of the application's letter, issued or waiting for its signature."""
+    for slot in ("surat", "antrean"):
+        if record.get(slot):
+            return str(record[slot]["nomor_surat"])
+    return None
+
+
+class OncePrompt:
+    """The signatory types the passphrase once for the whole batch; every letter reuses the answer."""
+
+    def __init__(self, prompt: Callable[[str], str | None]) -> None:
+        self.prompt = prompt
+        self.asked = False
+        self.answer: str | None = None
+
+    def __call__(self, label: str) -> str | None:
+        if not self.asked:
+            self.answer, self.asked = self.prompt(label), True
+        return self.answer
+
+
+def issue_row(ws: Workspace, register: Register, service_loader: Callable[[str], Service], outcome: Outcome, *,
+              converter: Any, prompt: Callable[[str], str | None], sign: bool) -> None:
+    """Issue a complete row's letter; never a second one (a row already TERBIT or waiting is left as is).
+    A failure is recorded on the row, not raised, so the batch goes on."""
+    from sakti_cli.issue import issue_letter
+
+    if outcome.status != "LENGKAP" or outcome.nomor_registrasi is None:
+        return
+    try:
+        result = issue_letter(ws, register, service_loader, outcome.nomor_registrasi, signatory_id=None,
+                              prompt=prompt, timestamp_url=ws.config.tte.tsa if sign else None, sign=sign,
+                              converter=converter)
+    except SaktiError as exc:
+        outcome.galat_terbit = exc.pesan
+        return
+    outcome.status, outcome.issued = ("TERBIT" if sign else "MENUNGGU_TTD"), True
+    outcome.nomor_surat = str(result["surat"]["nomor_surat"])

@@ -159,3 +159,11 @@ def test_subprocess_json_lines(kantor: Path, tmp_path: Path) -> None:
     out = _lines(done.stdout)
     assert [r["hasil"] for r in out[:-1]] == ["terdaftar", "ditolak"] and out[-1]["jenis"] == "ringkasan"
     assert out[0]["status"] == "LENGKAP"
+
+
+def test_human_summary_table(kantor: Path, cli: Cli, tmp_path: Path) -> None:
+    table, _ = _batch(tmp_path)
+    result = cli("massal", table, "--layanan", "sktm", "--uji")
+    assert result.exit_code == 1
+    assert "Uji massal" in result.stdout and "akan_didaftarkan" in result.stdout and "berkas.ktp" in result.stdout
+    assert "19 baris" in result.stdout

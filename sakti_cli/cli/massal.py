@@ -10,8 +10,9 @@ from rich.console import Console
 from rich.markup import escape
 
 from sakti_cli.cli.output import Output
-from sakti_cli.cli.state import JSON_OPT, Negative, command, register_for, workspace
+from sakti_cli.cli.state import JSON_OPT, Negative, command, passphrase_prompt, register_for, workspace
 from sakti_cli.cli.tables import Col, print_table
+from sakti_cli.errors import UsageError
 
 HASIL_STYLE = {"terdaftar": "green", "sudah_ada": "cyan", "ditolak": "red", "akan_didaftarkan": "yellow"}
 
@@ -37,11 +38,20 @@ class _Bar:
     def advance(self, counts: dict[str, int]) -> None:
         if self.progress is not None:
             self.progress.update(self.task, advance=1, description=(
-                f"terdaftar {counts['terdaftar']} · sudah ada {counts['sudah_ada']} · gagal {counts['gagal']}"))
+                f"terdaftar {counts['terdaftar']} · sudah ada {counts['sudah_ada']} · terbit {counts['diterbitkan']} · "
+                f"gagal {counts['gagal']}"))
 
     def stop(self) -> None:
         if self.progress is not None:
             self.progress.stop()
+
+
+def _pool(ws: Any, opened: list[Any]) -> Any:
+    from sakti_cli.convert_pool import ConverterPool
+
+    if not opened:
+        opened.append(ConverterPool.from_settings(ws.config.libreoffice))
+    return opened[0]
 
 
 def _counts(outcomes: list[Any]) -> dict[str, int]:
@@ -50,18 +60,28 @@ def _counts(outcomes: list[Any]) -> dict[str, int]:
             "sudah_ada": sum(o.hasil == "sudah_ada" for o in outcomes),
             "akan_didaftarkan": sum(o.hasil == "akan_didaftarkan" for o in outcomes),
             "ditolak": sum(o.hasil == "ditolak" for o in outcomes),
+            "diterbitkan": sum(o.issued for o in outcomes),
+            "gagal_terbit": sum(o.galat_terbit is not None for o in outcomes),
             "belum_lengkap": sum(bool(o.kurang) for o in outcomes if o.hasil != "ditolak"),
-            "gagal": sum(o.hasil == "ditolak" or bool(o.kurang) for o in outcomes)}
+            "gagal": sum(o.hasil == "ditolak" or bool(o.kurang) or o.galat_terbit is not None for o in outcomes)}
 
 
 def _summary_table(console: Console, outcomes: list[Any], counts: dict[str, int], dry_run: bool) -> None:
     print_table(console, [Col("Baris", "number"), Col("Hasil", "identifier"), Col("Registrasi", "identifier"),
                           Col("Status", "identifier"), Col("Keterangan")],
                 [(str(o.baris), f"[{HASIL_STYLE.get(o.hasil, 'white')}]{o.hasil}[/]", o.nomor_registrasi or "-",
-                  o.status or "-", escape(o.alasan or (("kurang: " + ", ".join(o.kurang)) if o.kurang else "")))
+                  o.status or "-", escape(_note(o)))
                  for o in outcomes], title="Uji massal (tidak ada yang diubah)" if dry_run else "Hasil massal")
     console.print(f"{counts['baris']} baris: {counts['terdaftar']} terdaftar, {counts['sudah_ada']} sudah ada, "
-                  f"{counts['ditolak']} ditolak, {counts['belum_lengkap']} belum lengkap.")
+                  f"{counts['ditolak']} ditolak, {counts['belum_lengkap']} belum lengkap, {counts['diterbitkan']} "
+                  f"surat diterbitkan, {counts['gagal_terbit']} gagal terbit.")
+
+
+def _note(outcome: Any) -> str:
+    parts = [outcome.alasan or ("kurang: " + ", ".join(outcome.kurang) if outcome.kurang else ""),
+             f"surat {outcome.nomor_surat}" if outcome.nomor_surat else "",
+             f"gagal terbit: {outcome.galat_terbit}" if outcome.galat_terbit else ""]
+    return "; ".join(part for part in parts if part)
 
 
 @command
@@ -75,13 +95,21 @@ def massal(out: Output,
                "(bawaan: folder FILE)."))] = None,
            uji: Annotated[bool, typer.Option("--uji", help=(
                "Uji saja: katakan apa yang akan terjadi per baris, tanpa mengubah register."))] = False,
+           terbitkan: Annotated[bool, typer.Option("--terbitkan", help=(
+               "Terbitkan juga surat setiap baris yang LENGKAP (sandi kunci ditanyakan sekali); baris yang sudah "
+               "punya surat tidak diterbitkan lagi."))] = False,
+           tanpa_ttd: Annotated[bool, typer.Option("--tanpa-ttd", help=(
+               "Dengan --terbitkan: siapkan surat tanpa kunci; semuanya menunggu 'sakti ttd setujui'."))] = False,
            json_out: JSON_OPT = False) -> None:
     """Daftarkan dan periksa banyak permohonan dari satu tabel, satu permohonan per baris. Baris dengan data
     salah ditolak (tidak didaftarkan); baris dengan berkas kurang didaftarkan BELUM_LENGKAP. Menjalankan berkas
     yang sama lagi tidak mendaftarkan baris yang sudah ada (kunci: kolom id_baris, atau layanan + nama + NIK).
     Keluar 0 bila semua baris lengkap, 1 bila ada yang ditolak atau belum lengkap, 3 bila berkasnya tak terbaca."""
-    from sakti_cli.batch import process_row, read_rows
+    from sakti_cli.batch import OncePrompt, issue_row, process_row, read_rows
     from sakti_cli.cli.permohonan import _services, _today
+
+    if tanpa_ttd and not terbitkan:
+        raise UsageError("--tanpa-ttd hanya berarti bersama --terbitkan.", saran="Tambahkan --terbitkan.")
 
     ws = workspace()
     service = _services(ws)(layanan)
@@ -91,14 +119,21 @@ def massal(out: Output,
     today = _today(ws)
     outcomes: list[Any] = []
     bar = _Bar(out)
+    prompt = OncePrompt(passphrase_prompt)
+    pool: list[Any] = []  # LibreOffice starts at the first letter, once for the batch
     try:
         for row in read_rows(path, service):
             outcome = process_row(ws, reg_store, service, row, base, today, dry_run=uji)
+            if terbitkan and not uji and outcome.status == "LENGKAP":
+                issue_row(ws, reg_store, _services(ws), outcome, converter=_pool(ws, pool), prompt=prompt,
+                          sign=not tanpa_ttd)
             outcomes.append(outcome)
             out.row("baris", outcome.to_dict())
             bar.advance(_counts(outcomes))
     finally:
         bar.stop()
+        for opened in pool:
+            opened.close()
     counts = _counts(outcomes)
     ok = counts["gagal"] == 0
     payload = {"berkas": str(path), "layanan": service.kode, "uji": uji, **counts}

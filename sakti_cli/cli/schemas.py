@@ -599,6 +599,8 @@ class BarisMassal(Strict):
     status: str | None
     kurang: list[str]
     alasan: str | None
+    nomor_surat: str | None
+    galat_terbit: str | None
 
 
 class Massal(Result):
@@ -613,6 +615,8 @@ class Massal(Result):
     sudah_ada: int
     akan_didaftarkan: int
     ditolak: int
+    diterbitkan: int
+    gagal_terbit: int
     belum_lengkap: int
     gagal: int
 

@@ -70,46 +70,38 @@ def read_rows(path: Path, service: Service) -> Iterator[Row]:
 
 
 def _sheet_rows(path: Path, service: Service) -> Iterator[Row]:
-    from sakti_cli.form_sheet import read_sheet
+    from sakti_cli.form_sheet import sheet_rows
 
-    rows = read_sheet(path, service)
-    while True:
-        try:
-            number, envelope = next(rows)
-        except StopIteration:
-            return
-        except DataInvalid as exc:  # one row's NIK stored as a number: the generator is finished
-            yield Row(_row_of(exc.pesan), None, error=exc)
-            return
-        yield Row(number, envelope, str(envelope["isian"].pop(ROW_ID, "")))
+    for number, values in sheet_rows(path, service):
+        yield _table_row(service, values, number, f"{path.name} baris {number}")
 
 
-def _row_of(message: str) -> int:
-    import re
+def _table_row(service: Service, values: dict[str, Any], number: int, where: str) -> Row:
+    """A CSV or sheet row as an envelope; a bad cell (a NIK stored as a number) refuses that row only."""
+    from sakti_cli.form_sheet import row_envelope
 
-    found = re.search(r"baris (\d+)", message)
-    return int(found.group(1)) if found else 0
+    row_id = str(values.pop(ROW_ID, "") or "").strip()
+    try:
+        return Row(number, row_envelope(service, values, where), row_id)
+    except InputError as exc:
+        return Row(number, None, row_id, exc)
 
 
 def _csv_rows(path: Path, service: Service) -> Iterator[Row]:
-    from sakti_cli.form_sheet import row_envelope
-
+    line = 0
     try:
         with path.open(encoding="utf-8-sig", newline="") as handle:
             reader = csv.DictReader(handle)
             for values in reader:
-                number = reader.line_num
-                if not any(str(v or "").strip() for v in values.values()):
-                    continue
-                row_id = str(values.pop(ROW_ID, "") or "").strip()
-                try:
-                    yield Row(number, row_envelope(service, values, f"{path.name} baris {number}"), row_id)
-                except InputError as exc:
-                    yield Row(number, None, row_id, exc)
-    except (UnicodeDecodeError, csv.Error) as exc:
-        raise FileUnreadable(f"Berkas {path} tidak dapat dibaca sebagai CSV UTF-8 (sekitar baris "
-                             f"{locals().get('reader') and reader.line_num}): {exc}.",
+                line = reader.line_num
+                if any(str(v or "").strip() for v in values.values()):
+                    yield _table_row(service, values, line, f"{path.name} baris {line}")
+    except UnicodeDecodeError:
+        raise FileUnreadable(f"Berkas {path}: bukan teks UTF-8 ({_bad_byte(path)}).",
                              saran="Simpan ulang sebagai CSV UTF-8.") from None
+    except csv.Error as exc:
+        raise FileUnreadable(f"Berkas {path}: CSV rusak sesudah baris {line} ({exc}).",
+                             saran="Simpan ulang sebagai CSV UTF-8 dari lembar kerjanya.") from None
 
 
 def _jsonl_rows(path: Path, service: Service) -> Iterator[Row]:
@@ -133,9 +125,21 @@ def _jsonl_rows(path: Path, service: Service) -> Iterator[Row]:
                 if "isian" not in value:
                     value = {"layanan": service.kode, "isian": value}
                 yield Row(number, value, row_id)
-    except UnicodeDecodeError as exc:
-        raise FileUnreadable(f"Berkas {path} bukan teks UTF-8 ({exc.reason} pada bita {exc.start}).",
+    except UnicodeDecodeError:
+        raise FileUnreadable(f"Berkas {path}: bukan teks UTF-8 ({_bad_byte(path)}).",
                              saran="Simpan ulang sebagai UTF-8.") from None
+
+
+def _bad_byte(path: Path) -> str:
+    """Where the first byte that is not UTF-8 sits, as line and column (the decoder reads in chunks)."""
+    data = path.read_bytes()
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        newline = b"\n"
+        line_start = data.rfind(newline, 0, exc.start) + 1
+        return f"baris {data.count(newline, 0, exc.start) + 1}, kolom {exc.start - line_start + 1}"
+    return "posisi tidak diketahui"
 
 
 def row_key(service: Service, row: Row) -> str:

@@ -235,6 +235,13 @@ def row_envelope(service: Service, values: dict[str, Any], where: str) -> dict[s
 
 def read_sheet(path: Path, service: Service) -> Iterator[tuple[int, dict[str, Any]]]:
     """(row number, envelope) of every filled row of a form workbook, streamed (read-only mode)."""
+    for number, values in sheet_rows(path, service):
+        yield number, row_envelope(service, values, f"{path.name} baris {number}")
+
+
+def sheet_rows(path: Path, service: Service) -> Iterator[tuple[int, dict[str, Any]]]:
+    """(row number, column key -> cell) of every filled row, streamed; a batch turns each into an envelope
+    itself so that one bad row does not end the rest."""
     from openpyxl import load_workbook
 
     try:
@@ -255,6 +262,6 @@ def read_sheet(path: Path, service: Service) -> Iterator[tuple[int, dict[str, An
             values = dict(zip(header, cells, strict=False))
             if all(cell is None or str(cell).strip() == "" for cell in cells):
                 continue
-            yield number, row_envelope(service, values, f"{path.name} baris {number}")
+            yield number, values
     finally:
         book.close()

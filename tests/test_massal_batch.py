@@ -123,26 +123,28 @@ def test_xlsx_nik_as_number_is_refused_naming_row_and_column(kantor: Path, cli: 
 
     table, _ = _batch(tmp_path)
     with table.open(encoding="utf-8-sig", newline="") as handle:
-        rows = list(csv.DictReader(handle))[:2]
+        rows = list(csv.DictReader(handle))[:3]
     book = Workbook()
     sheet = book.active
     sheet.title = "Formulir"
     sheet.append(list(rows[0]))
     sheet.append(list(rows[0].values()))
     sheet.append([int(v) if k == "nik" else v for k, v in rows[1].items()])
+    sheet.append(list(rows[2].values()))  # the row after the bad one is still read
     target = table.with_suffix(".xlsx")
     book.save(target)
     result = cli("massal", target, "--layanan", "sktm")
     assert result.exit_code == 1
     assert "baris 3" in result.stdout and "kolom nik" in result.stdout
-    assert len(cli.json("permohonan")["permohonan"]) == 1
+    assert "3 baris: 2 terdaftar" in result.stdout
+    assert len(cli.json("permohonan")["permohonan"]) == 2
 
 
 def test_unreadable_file_exits_3(kantor: Path, cli: Cli, tmp_path: Path) -> None:
     bad = tmp_path / "rusak.csv"
     bad.write_bytes(b"nama,nik\n\xff\xfe,1\n")
     result = cli("massal", bad, "--layanan", "sktm")
-    assert result.exit_code == 3 and "rusak.csv" in result.stderr
+    assert result.exit_code == 3 and "rusak.csv" in result.stderr and "baris 2, kolom 1" in result.stderr
 
 
 def test_subprocess_json_lines(kantor: Path, tmp_path: Path) -> None:

@@ -271,6 +271,10 @@ def register_application(
     crash_point("setelah_salin_berkas")
     try:
         with register.transaction() as txn:
+            if row_key is not None and (earlier := txn.index_get(ROW_INDEX, row_key)) is not None:
+                raise StateConflict(f"Baris ini sudah didaftarkan sebagai {earlier['nomor_registrasi']}.",
+                                    saran="Tidak ada yang didaftarkan dua kali; lihat permohonan itu.",
+                                    nomor_registrasi=earlier["nomor_registrasi"])
             month = txn.moment.strftime("%Y%m")
             reg = f"REG-{month}-{txn.next_counter(f'registrasi|{month}'):04d}"
             _claim_folder(txn, ws, reg)

@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from sakti_cli.applications import ROW_INDEX
-from sakti_cli.errors import DataInvalid, FileUnreadable, InputError, SaktiError
+from sakti_cli.errors import DataInvalid, FileUnreadable, InputError, SaktiError, StateConflict
 from sakti_cli.office import Workspace
 from sakti_cli.registry import Register
 from sakti_cli.sop import Service
@@ -201,6 +201,9 @@ def process_row(ws: Workspace, register: Register, service: Service, row: Row, b
             clean_application_data(service, fields, ws.config.kantor.desa, today)
             return Outcome(row.number, "akan_didaftarkan", kurang=sorted(set(missing)))
         record = register_application(ws, register, service, fields, files, today, row_key=key)
+    except StateConflict as exc:  # another run registered this row meanwhile (checked under the lock)
+        reg = str(exc.detail.get("nomor_registrasi") or "")
+        return Outcome(row.number, "sudah_ada", reg or None, load(ws, register, reg)["status"] if reg else None)
     except InputError as exc:
         return Outcome(row.number, "ditolak", alasan=exc.pesan)
     record, lines = check_application(ws, register, service, record["nomor_registrasi"], today)

@@ -56,6 +56,18 @@ def _batch(tmp_path: Path) -> tuple[Path, dict[int, str]]:
     return table, expected
 
 
+def subset(table: Path, picks: list[int], name: str) -> Path:
+    """A smaller CSV beside ``table`` holding its rows ``picks`` (0-based, repeats allowed)."""
+    with table.open(encoding="utf-8-sig", newline="") as handle:
+        rows = list(csv.DictReader(handle))
+    target = table.with_name(name)
+    with target.open("w", newline="", encoding="utf-8") as handle:
+        writer = csv.DictWriter(handle, fieldnames=list(rows[0]))
+        writer.writeheader()
+        writer.writerows([rows[n] for n in picks])
+    return target
+
+
 def _lines(stdout: str) -> list[dict]:
     return [json.loads(line) for line in stdout.splitlines()]
 

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import csv
 from pathlib import Path
 
 import pytest
 from conftest import Cli
-from test_massal_batch import _batch, _lines
+from test_massal_batch import _batch, _lines, subset
 
 import sakti_cli.batch
 
@@ -15,13 +14,7 @@ import sakti_cli.batch
 def test_row_registered_meanwhile_is_not_registered_again(kantor: Path, cli: Cli, tmp_path: Path,
                                                           monkeypatch: pytest.MonkeyPatch) -> None:
     table, _ = _batch(tmp_path)
-    with table.open(encoding="utf-8-sig", newline="") as handle:
-        first = next(csv.DictReader(handle))
-    twice = table.with_name("dua-kali.csv")
-    with twice.open("w", newline="", encoding="utf-8") as handle:
-        writer = csv.DictWriter(handle, fieldnames=list(first))
-        writer.writeheader()
-        writer.writerows([first, first])
+    twice = subset(table, [0, 0], "dua-kali.csv")
     # the look-up before the transaction misses (as when another run registers the row in between)
     monkeypatch.setattr(sakti_cli.batch, "registered_for", lambda register, key: None)
     result = cli("massal", twice, "--layanan", "sktm", "--json")

@@ -2,24 +2,17 @@
 
 from __future__ import annotations
 
-import csv
 from pathlib import Path
 
 import pytest
 from conftest import Cli
-from test_massal_batch import _batch, _lines
+from test_massal_batch import _batch, _lines, subset
 
 
 def test_terbitkan_issues_complete_rows_once(kantor: Path, cli: Cli, tmp_path: Path,
                                              monkeypatch: pytest.MonkeyPatch) -> None:
     table, _ = _batch(tmp_path)
-    with table.open(encoding="utf-8-sig", newline="") as handle:
-        rows = list(csv.DictReader(handle))
-    small = table.with_name("dua.csv")
-    with small.open("w", newline="", encoding="utf-8") as handle:
-        writer = csv.DictWriter(handle, fieldnames=list(rows[0]))
-        writer.writeheader()
-        writer.writerows([rows[0], rows[-1]])  # a good row, and one whose file path leaves the folder
+    small = subset(table, [0, -1], "dua.csv")  # a good row, and one whose file path leaves the folder
     monkeypatch.setenv("SAKTI_SANDI", "demo")
     first = cli("massal", small, "--layanan", "sktm", "--terbitkan", "--json")
     assert first.exit_code == 1, first.stderr

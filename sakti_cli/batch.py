@@ -143,13 +143,15 @@ def _bad_byte(path: Path) -> str:
 
 
 def row_key(service: Service, row: Row) -> str:
-    """SHA-256 of the row's key: ``id_baris``, else the service, the applicant field(s) and the NIK fields."""
+    """SHA-256 of the row's key: ``id_baris``, else the service and the applicant's NIK field(s) (both NIKs
+    for dispensasi-nikah), so fixing a typo in a name keeps the key; without a NIK, the applicant field(s)."""
     assert row.envelope is not None
     data = row.envelope.get("isian") or {}
     if row.row_id:
         parts = [service.kode, "id", row.row_id]
     else:
-        codes = [*service.applicant_fields(), *(s.kode for s in service.isian if s.jenis == "nik")]
+        niks = [spec.kode for spec in service.isian if spec.jenis == "nik"]
+        codes = niks if any(str(data.get(code) or "").strip() for code in niks) else service.applicant_fields()
         parts = [service.kode, *(" ".join(str(data.get(code) or "").split()).casefold() for code in codes)]
     return hashlib.sha256("\x1f".join(parts).encode()).hexdigest()
 

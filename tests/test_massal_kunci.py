@@ -23,3 +23,19 @@ def test_row_registered_meanwhile_is_not_registered_again(kantor: Path, cli: Cli
     assert rows[1]["nomor_registrasi"] == rows[0]["nomor_registrasi"]
     assert len(cli.json("permohonan")["permohonan"]) == 1
     assert result.exit_code == 0, result.stdout
+
+
+def test_typo_fixed_in_a_name_and_id_baris(kantor: Path, cli: Cli, tmp_path: Path) -> None:
+    table, _ = _batch(tmp_path)
+    small = subset(table, [0, 1], "dua.csv")
+    assert cli("massal", small, "--layanan", "sktm").exit_code == 0
+    text = small.read_text(encoding="utf-8").replace("Rusmini", "Rusmini Wati")  # a typo fixed: same NIK
+    small.write_text(text, encoding="utf-8")
+    again = _lines(cli("massal", small, "--layanan", "sktm", "--json").stdout)
+    assert [r["hasil"] for r in again[:-1]] == ["sudah_ada", "sudah_ada"]
+    with_id = small.with_name("id.csv")  # an id_baris column is the key: the same person twice, two rows
+    lines = text.splitlines()
+    with_id.write_text("\n".join([lines[0] + ",id_baris", lines[1] + ",A-1", lines[1] + ",A-2"]) + "\n")
+    third = _lines(cli("massal", with_id, "--layanan", "sktm", "--json").stdout)
+    assert [r["hasil"] for r in third[:-1]] == ["terdaftar", "terdaftar"]
+    assert len(cli.json("permohonan")["permohonan"]) == 4

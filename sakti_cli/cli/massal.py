@@ -103,7 +103,7 @@ def massal(out: Output,
            json_out: JSON_OPT = False) -> None:
     """Daftarkan dan periksa banyak permohonan dari satu tabel, satu permohonan per baris. Baris dengan data
     salah ditolak (tidak didaftarkan); baris dengan berkas kurang didaftarkan BELUM_LENGKAP. Menjalankan berkas
-    yang sama lagi tidak mendaftarkan baris yang sudah ada (kunci: kolom id_baris, atau layanan + nama + NIK).
+    yang sama lagi tidak mendaftarkan baris yang sudah ada (kunci: kolom id_baris, atau layanan + NIK pemohon).
     Keluar 0 bila semua baris lengkap, 1 bila ada yang ditolak atau belum lengkap, 3 bila berkasnya tak terbaca."""
     from sakti_cli.batch import OncePrompt, issue_row, process_row, read_rows
     from sakti_cli.cli.permohonan import _services, _today

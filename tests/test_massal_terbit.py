@@ -27,3 +27,31 @@ def test_terbitkan_issues_complete_rows_once(kantor: Path, cli: Cli, tmp_path: P
     again = _lines(cli("massal", small, "--layanan", "sktm", "--terbitkan", "--json").stdout)
     assert again[0]["hasil"] == "sudah_ada" and again[0]["nomor_surat"] == good["nomor_surat"]
     assert again[-1]["diterbitkan"] == 0
+
+
+def test_a_letter_that_fails_is_reported_and_the_batch_goes_on(kantor: Path, cli: Cli, tmp_path: Path,
+                                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    import sakti_cli.convert_pool
+    import sakti_cli.issue
+    from sakti_cli.errors import ConfigError
+
+    class NoPool:
+        def close(self) -> None:
+            pass
+
+    calls: list[str] = []
+
+    def broken(ws: object, register: object, loader: object, reg: str, **kwargs: object) -> dict:
+        calls.append(reg)
+        raise ConfigError(f"Templat untuk {reg} tidak dapat dirender.", saran="Periksa templatnya.")
+
+    monkeypatch.setattr(sakti_cli.convert_pool.ConverterPool, "from_settings", classmethod(lambda cls, s: NoPool()))
+    monkeypatch.setattr(sakti_cli.issue, "issue_letter", broken)
+    table, _ = _batch(tmp_path)
+    result = cli("massal", subset(table, [0, 1], "dua.csv"), "--layanan", "sktm", "--terbitkan", "--tanpa-ttd",
+                 "--json")
+    assert result.exit_code == 1
+    rows, summary = _lines(result.stdout)[:-1], _lines(result.stdout)[-1]
+    assert len(calls) == 2  # the first failure did not stop the second row
+    assert all(r["status"] == "LENGKAP" and "tidak dapat dirender" in r["galat_terbit"] for r in rows)
+    assert summary["gagal_terbit"] == 2 and summary["diterbitkan"] == 0

@@ -36,7 +36,6 @@ import secrets
 import shutil
 import stat
 import tarfile
-import tempfile
 import zipfile
 import zlib
 from collections.abc import Callable, Iterator
@@ -58,7 +57,7 @@ from sakti_cli.errors import (
 )
 from sakti_cli.recovery import RESTORE_PREFIX, SNAPSHOT_PREFIX
 from sakti_cli.scratch import owned_temp, sweep
-from sakti_cli.storage import JOURNAL, LOCK, TMP_SUFFIX, locked, sha256_file, write_private
+from sakti_cli.storage import JOURNAL, LOCK, TMP_SUFFIX, check_writable_folder, locked, sha256_file, write_private
 from sakti_cli.testhooks import crash_point
 
 if TYPE_CHECKING:
@@ -300,18 +299,7 @@ def check_backup_target(target: Path) -> tuple[Path, str]:
     if target.exists():
         raise InputError(f"Berkas cadangan {target} sudah ada; cadangan lama tidak ditimpa.",
                          saran="Pilih nama berkas lain, mis. dengan tanggal hari ini.")
-    if not target.parent.is_dir():
-        raise InputError(f"Folder {target.parent} untuk berkas cadangan tidak ada.",
-                         saran="Buat foldernya dulu atau pilih letak lain.")
-    try:  # a trial file: os.access says yes for root in /proc, where nothing can be created
-        probe, name = tempfile.mkstemp(prefix=f".{target.name}.uji-", dir=target.parent)
-        os.close(probe)
-        os.unlink(name)
-    except OSError as exc:
-        raise InputError(f"Folder {target.parent} tidak dapat menampung berkas baru (folder sistem, diska "
-                         f"hanya-baca atau tanpa izin tulis, errno {exc.errno}); belum ada yang disalin.",
-                         saran="Pilih folder yang dapat ditulisi, mis. flashdisk cadangan atau folder rumah "
-                               "petugas.") from None
+    check_writable_folder(target.parent, "berkas cadangan")
     return target, kind
 
 

@@ -54,6 +54,10 @@ def write_example(name: str, target: Path, today: date, calendar: Calendar | Non
         from sakti_cli.errors import StateConflict
 
         raise StateConflict(f"Folder {target} sudah berisi berkas.", saran="Pilih folder baru atau kosong.")
+    from sakti_cli.storage import check_writable_folder
+
+    existing = next(folder for folder in target.absolute().parents if folder.exists())  # missing ones are made
+    check_writable_folder(existing, f"contoh {target.name}")
     target.mkdir(parents=True, exist_ok=True)
     data = json.loads((folder / "pemohon.json").read_text(encoding="utf-8"))
     for path in sorted(folder.iterdir()):

@@ -306,9 +306,9 @@ def sheet_format(target: Path) -> str:
 
 
 def check_folder(target: Path) -> None:
-    if not target.parent.is_dir():
-        raise InputError(f"Folder {target.parent} tidak ada.", saran="Buat foldernya dulu atau pilih folder lain.",
-                         berkas=str(target))
+    from sakti_cli.storage import check_writable_folder
+
+    check_writable_folder(target.parent, target.name)
 
 
 def _write_text(target: Path, text: str) -> None:

@@ -10,11 +10,12 @@ trust), so the signing and verification code paths are the same as in production
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+
+from sakti_cli.storage import write_private  # the one private writer; re-exported for PKI callers
 
 if TYPE_CHECKING:
     from cryptography import x509
@@ -161,16 +162,6 @@ def make_certificate_pair(
         builder = builder.add_extension(x509.CRLDistributionPoints([point]), critical=False)
     signer_cert = builder.sign(root_key, hashes.SHA256())
     return CertificatePair(root_key, root_cert, signer_key, signer_cert)
-
-
-def write_private(path: Path, data: bytes) -> None:
-    """Write ``data`` readable by the owner only (0600), also when the file already existed."""
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    try:
-        os.fchmod(fd, 0o600)
-        os.write(fd, data)
-    finally:
-        os.close(fd)
 
 
 def pkcs12_bytes(pair: CertificatePair, passphrase: str) -> bytes:

@@ -39,9 +39,10 @@ def fsync_dir(folder: Path) -> None:
 
 
 def write_private(path: Path, payload: bytes) -> None:
-    """Write and fsync a file readable by the owner only."""
+    """Write and fsync a file readable by the owner only (0600 also when the file already existed)."""
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     try:
+        os.fchmod(fd, 0o600)
         write_all(fd, payload)
         os.fsync(fd)
     except OSError as exc:
@@ -56,6 +57,28 @@ def write_all(fd: int, payload: bytes) -> None:
     view = memoryview(payload)
     while view:
         view = view[os.write(fd, view):]
+
+
+def check_writable_folder(folder: Path, what: str) -> None:
+    """The folder a user named for a new file exists and really takes one (a trial file: ``os.access``
+    says yes for root in ``/proc``, where nothing can be created); InputError (exit 3) otherwise, before
+    any work is done. ``what`` names the file for the message ("berkas cadangan", "formulir")."""
+    import tempfile
+
+    from sakti_cli.errors import InputError
+
+    if not folder.is_dir():
+        raise InputError(f"Folder {folder} untuk {what} tidak ada.", saran="Buat foldernya dulu atau pilih letak lain.",
+                         berkas=str(folder))
+    try:
+        probe, name = tempfile.mkstemp(prefix=".sakti-uji-", dir=folder)
+        os.close(probe)
+        os.unlink(name)
+    except OSError as exc:
+        raise InputError(f"Folder {folder} tidak dapat menampung {what} (folder sistem, diska hanya-baca atau tanpa "
+                         f"izin tulis, errno {exc.errno}); belum ada yang ditulis.",
+                         saran="Pilih folder yang dapat ditulisi, mis. folder rumah petugas atau flashdisk.",
+                         berkas=str(folder)) from None
 
 
 def atomic_write(path: Path, payload: bytes) -> None:

@@ -94,3 +94,16 @@ def test_two_filled_rows_are_not_one_application(kantor: Path, cli: Cli, tmp_pat
         sheet.cell(row=3, column=cell.column, value=cell.value)
     book.save(str(form))
     assert "2 baris" in cli.json("daftar", "sktm", "--data", form, code=3)["error"]["pesan"]
+
+
+def test_outputs_into_a_folder_that_takes_no_file_are_refused_first(kantor: Path, cli: Cli, tmp_path: Path) -> None:
+    """One check for every file a clerk names (form, example, sheet, backup): /proc exists but takes
+    nothing, a missing folder is said as such; exit 3, not 'kesalahan tak terduga'."""
+    for args in (("layanan", "sktm", "--formulir", "/proc/sakti-formulir.xlsx"),
+                 ("contoh", "sktm", "/proc/sakti-contoh"),
+                 ("layanan", "sktm", "--lembar", "/proc/sakti-lembar.pdf"),
+                 ("cadangkan", "/proc/sakti-cadangan.tar.gz")):
+        error = cli.json(*args, code=3)["error"]
+        assert "/proc" in error["pesan"] and "tidak dapat menampung" in error["pesan"], args
+    assert "tidak ada" in cli.json("layanan", "sktm", "--formulir", tmp_path / "tiada" / "f.xlsx",
+                                   code=3)["error"]["pesan"]

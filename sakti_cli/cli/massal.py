@@ -136,7 +136,7 @@ def massal(out: Output,
             opened.close()
     counts = _counts(outcomes)
     ok = counts["gagal"] == 0
-    payload = {"berkas": str(path), "layanan": service.kode, "uji": uji, **counts}
+    payload = {"berkas": str(path.resolve()), "layanan": service.kode, "uji": uji, **counts}
     out.result(payload, lambda c: _summary_table(c, outcomes, counts, uji), ok=ok)
     if not ok:
         raise Negative

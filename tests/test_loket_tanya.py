@@ -168,8 +168,9 @@ def _own_terminal() -> None:
     fcntl.ioctl(0, termios.TIOCSCTTY, 0)
 
 
-def _at_terminal(kantor: Path, typed: bytes, wanted: str) -> tuple[int, str]:
-    """Run `sakti daftar sktm` under a pseudo-terminal, type ahead once the first question shows."""
+def _at_terminal(kantor: Path, typed: bytes, wanted: str, settle: float = 0.0) -> tuple[int, str]:
+    """Run `sakti daftar sktm` under a pseudo-terminal, type ahead once the first question shows
+    (``settle``: seconds to let the prompt start reading first, as a person would)."""
     import pty
 
     env = {**os.environ, "SAKTI_KANTOR": str(kantor), "TERM": "dumb"}
@@ -180,6 +181,7 @@ def _at_terminal(kantor: Path, typed: bytes, wanted: str) -> tuple[int, str]:
     seen: list[str] = []
     try:
         _read_until(parent, "Nama lengkap", seen)
+        time.sleep(settle)
         os.write(parent, typed)
         _read_until(parent, wanted, seen)
         code = proc.wait(timeout=20)
@@ -203,6 +205,8 @@ def test_real_terminal_registers_an_sktm(kantor: Path) -> None:
 
 
 def test_ctrl_c_at_the_terminal_registers_nothing(kantor: Path) -> None:
-    code, seen = _at_terminal(kantor, b"\x03", "Dibatalkan")
+    # a Ctrl-C typed while the prompt was still being drawn under load was lost in CI: press it once the
+    # question waits for an answer, as a clerk would
+    code, seen = _at_terminal(kantor, b"\x03", "Dibatalkan", settle=1.0)
     assert code == 1 and "Aborted" not in seen
     assert registered(kantor) == []

@@ -287,6 +287,37 @@ def send_back(ws: Workspace, register: Register, value: str, reason: str) -> dic
             "nomor_registrasi": reg, "status_permohonan": record["status"]}
 
 
+def letter_digests(letter: dict[str, Any]) -> list[str]:
+    """SHA-256 of every revision the office issued: the first signed PDF, then each later one (``revisi``,
+    e.g. a renewal ``ttd perbarui``), oldest first; a copy equal to any of them is the office's letter."""
+    first = [letter["sha256"]] if letter.get("sha256") else []
+    return first + [str(r["sha256"]) for r in letter.get("revisi") or [] if r.get("sha256")]
+
+
+def all_letters(txn: Transaction) -> list[dict[str, Any]]:
+    """Every letter of the register, partition by partition (month, block), in the order reserved."""
+    return [dict(doc) for partition in txn.partitions("surat") for doc in txn.letters(partition).all()]
+
+
+def applicant_masker(ws: Workspace) -> Any:
+    """``masked(txn, letter)``: the applicant's name as the verification page and ``verifikasi --kode``
+    show it (``S*** A*****``, privacy.mask_name), from the letter's application; None when unknown."""
+    from sakti_cli.applications import find_application
+    from sakti_cli.privacy import mask_name
+    from sakti_cli.sop import applicant_namer
+
+    namer = applicant_namer(ws.sop_dir)
+
+    def masked(txn: Transaction, letter: dict[str, Any]) -> str | None:
+        try:
+            data = find_application(txn, letter["nomor_registrasi"]).get("data") or {}
+        except NotFound:
+            return None
+        return mask_name(namer(letter["layanan"], data))
+
+    return masked
+
+
 def find_letter(txn: Transaction, *, number: str | None = None, code: str | None = None,
                 sha256: str | None = None) -> dict[str, Any] | None:
     for kind, key in (("nomor", number), ("kode", normalise_code(code) if code else None), ("sha256", sha256)):

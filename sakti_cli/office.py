@@ -28,7 +28,7 @@ FORMAT_VERSION = 1
 PRIVATE_DIRS = ("data", "data/register", "data/berkas", "data/surat", "pki")
 
 VillageKind = Literal["desa", "kelurahan"]
-PLACEHOLDER_URL = "https://verifikasi.kantor-anda.example/cek/{kode}"
+PLACEHOLDER_URL = "https://verifikasi.kantor-anda.example/cek/#{kode}"
 """The verification URL a new office starts with: a reserved name (RFC 2606) that ``kantor periksa`` flags."""
 PETUGAS_VARIABLE = "SAKTI_PETUGAS"
 """Per-machine default clerk name for the audit trail (after ``--petugas``, before ``[kantor].petugas``)."""
@@ -138,7 +138,7 @@ def normalise_nip(value: str) -> str:
 
 
 class Verification(_Strict):
-    url: str = "https://sakti.example.go.id/cek/{kode}"
+    url: str = "https://sakti.example.go.id/cek/#{kode}"
     akar_tepercaya: list[str] = Field(default_factory=list)
 
     @field_validator("url")
@@ -169,6 +169,13 @@ class Letters(_Strict):
     """How this office's letters are printed: one paper size for every template."""
 
     kertas: Literal["A4", "F4"] = Field(default="A4", description="ukuran kertas semua surat: A4 atau F4")
+
+
+class SiteSettings(_Strict):
+    """The static verification site (``sakti situs``; sakti_cli.site)."""
+
+    folder: str | None = Field(default=None, description="folder situs verifikasi; bila diisi, 'terbitkan' dan "
+                               "'batalkan' memperbaruinya sendiri")
 
 
 class Numbering(_Strict):
@@ -207,6 +214,7 @@ class OfficeConfig(_Strict):
     register_settings: RegisterSettings = Field(RegisterSettings(), alias="register")
     templat: TemplateLimits = TemplateLimits()
     libreoffice: LibreOfficeSettings = LibreOfficeSettings()
+    situs: SiteSettings = SiteSettings()
     penandatangan: list[Signatory] = Field(default_factory=list)
 
 
@@ -380,7 +388,7 @@ EXAMPLE_OFFICE = OfficeSetup(
     kode_unit="ARSEL",
     desa=tuple((name, "kelurahan") for name in _ARUT_SELATAN_KELURAHAN)
     + tuple((name, "desa") for name in _ARUT_SELATAN_DESA),
-    url_verifikasi="https://sakti.arutselatan.example/cek/{kode}",
+    url_verifikasi="https://sakti.arutselatan.example/cek/#{kode}",
     akar_tepercaya=("pki/demo-root.pem",),
     penandatangan=(
         SignatorySetup("camat", "definitif", "Camat Arut Selatan", "Drs. H. AHMAD YANI, M.Si",
@@ -446,7 +454,9 @@ desa = [{desa}
 ]
 
 [verifikasi]
-# isi kode QR: {{kode}} diganti kode verifikasi acak surat; alamat ini harus benar-benar melayani warga
+# isi kode QR: {{kode}} diganti kode verifikasi acak surat; alamat ini harus benar-benar melayani warga.
+# ".../cek/#{{kode}}" (atau ".../cek/?k={{kode}}") dilayani setiap hosting statis dari satu halaman
+# ('sakti situs bangun'); ".../cek/{{kode}}" perlu hosting yang mengarahkan jalur itu ke halaman (README)
 url = {_toml(setup.url_verifikasi)}
 # sertifikat akar yang dipercaya saat menandatangani dan verifikasi (PEM/DER), mis. akar BSrE
 akar_tepercaya = [{roots}]
@@ -465,6 +475,11 @@ variabel_sandi = "SAKTI_SANDI"
 [surat]
 # ukuran kertas semua surat kantor ini: "A4" (210 x 297 mm) atau "F4" (215 x 330 mm); templat mengikutinya
 kertas = "A4"
+
+[situs]
+# folder situs verifikasi statis ('sakti situs bangun FOLDER'); bila diisi, 'terbitkan' dan 'batalkan'
+# memperbaruinya sendiri. Salin folder itu ke hosting yang melayani alamat [verifikasi].url
+# folder = "situs"
 
 [penomoran]
 # lingkup nomor urut: kantor (satu urutan), layanan (per layanan) atau klasifikasi (per kode)

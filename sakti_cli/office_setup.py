@@ -67,7 +67,7 @@ def _source(value: str) -> str | None:
 
 
 def _url(value: str) -> str | None:
-    return None if "{kode}" in value else "URL harus memuat {kode}, mis. https://cek.kantor.go.id/cek/{kode}"
+    return None if "{kode}" in value else "URL harus memuat {kode}, mis. https://cek.kantor.go.id/cek/#{kode}"
 
 
 def _email(value: str) -> str | None:

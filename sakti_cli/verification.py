@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from sakti_cli.errors import ConfigError
-from sakti_cli.letters import find_letter, normalise_code
+from sakti_cli.letters import applicant_masker, find_letter, normalise_code
 from sakti_cli.office import Workspace
 from sakti_cli.registry import Register
 from sakti_cli.shapes import signatory_json
@@ -35,7 +35,8 @@ def _prefix_sha256(path: Path, size: int) -> str:
         return hashlib.sha256(handle.read(size)).hexdigest()
 
 
-def letter_summary(letter: dict[str, Any]) -> dict[str, Any]:
+def letter_summary(letter: dict[str, Any], applicant: str | None = None) -> dict[str, Any]:
+    """The letter as verification shows it; ``applicant`` is the masked name (letters.applicant_masker)."""
     return {
         "nomor_surat": letter["nomor_surat"],
         "status": letter["status"],
@@ -46,6 +47,7 @@ def letter_summary(letter: dict[str, Any]) -> dict[str, Any]:
         "sha256": letter.get("sha256"),
         "kode_verifikasi": letter["kode_verifikasi"],
         "alasan_batal": letter.get("alasan_batal"),
+        "pemohon": applicant,
     }
 
 
@@ -64,6 +66,7 @@ def verify_file(ws: Workspace, register: Register, pdf: Path) -> dict[str, Any]:
         letter = find_letter(txn, code=code) if code else None
         if letter is None:
             letter = find_letter(txn, sha256=found.sha256)
+        applicant = applicant_masker(ws)(txn, letter) if letter else None
     register_state = "TIDAK_TERDAFTAR"
     if letter is None:
         reasons.append("surat tidak tercatat di register kantor ini")
@@ -88,19 +91,22 @@ def verify_file(ws: Workspace, register: Register, pdf: Path) -> dict[str, Any]:
         "kode_verifikasi": code,
         "register": register_state,
         "terdaftar": letter is not None,
-        "surat": letter_summary(letter) if letter else None,
+        "surat": letter_summary(letter, applicant) if letter else None,
         "revisi_setelah_ttd": later,
         "tanda_tangan": [s.to_dict(ws.zone) for s in found.signatures],
     }
 
 
-def lookup_code(register: Register, code: str) -> dict[str, Any]:
+def lookup_code(ws: Workspace, register: Register, code: str) -> dict[str, Any]:
+    """``verifikasi --kode``: what the register says of a code, with the applicant's masked name (as the
+    verification page shows it), so the person holding the letter can tell it is theirs."""
     with register.reading() as txn:
         letter = find_letter(txn, code=code)
+        applicant = applicant_masker(ws)(txn, letter) if letter else None
     if letter is None:  # a negative answer (exit 1), like a PDF that is not in the register
         return {"sah": False, "terdaftar": False, "register": "TIDAK_TERDAFTAR",
                 "kode_verifikasi": normalise_code(code), "surat": None,
                 "alasan": [f"kode verifikasi '{normalise_code(code)}' tidak tercatat di register kantor ini; periksa "
                            "penulisannya (surat dari kantor lain tidak tercatat di sini)"]}
     return {"sah": letter["status"] == "TERBIT", "terdaftar": True, "register": letter["status"],
-            "kode_verifikasi": letter["kode_verifikasi"], "surat": letter_summary(letter)}
+            "kode_verifikasi": letter["kode_verifikasi"], "surat": letter_summary(letter, applicant)}

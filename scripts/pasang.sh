@@ -5,7 +5,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-APT_PACKAGES="libreoffice-writer-nogui fonts-liberation fonts-crosextra-carlito fonts-crosextra-caladea fonts-texgyre poppler-utils libnss3-tools softhsm2 python3-uno"
+APT_PACKAGES="libreoffice-writer-nogui fonts-liberation fonts-crosextra-carlito fonts-crosextra-caladea fonts-texgyre poppler-utils libnss3-tools softhsm2 python3-uno chromium"
 VENV="${VENV:-.venv}"
 PYTHON="${PYTHON:-python3}"
 

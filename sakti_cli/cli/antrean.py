@@ -148,6 +148,9 @@ def setujui(out: Output,
         console.print(f"{len(signed)} ditandatangani{tail}.")
 
     out.result(payload, human, ok=not failed)
+    from sakti_cli.cli.situs import refresh_after
+
+    refresh_after(out, ws, [row["nomor_surat"] for row in signed])
     if failed:
         raise Negative
 

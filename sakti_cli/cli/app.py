@@ -17,6 +17,7 @@ from sakti_cli.cli import (
     layanan,
     massal,
     permohonan,
+    situs,
     sop,
     surat,
     surat_register,
@@ -70,7 +71,7 @@ def main_options(
 
 
 for module in (kantor, layanan, permohonan, massal, surat, surat_register, ttd, antrean, sop, templat, cadangan, demo,
-               contoh):
+               contoh, situs):
     module.register(app)
 
 

@@ -267,6 +267,7 @@ class RingkasanSurat(Strict):
     sha256: str | None
     kode_verifikasi: str
     alasan_batal: str | None
+    pemohon: str | None = Field(default=None, description="nama pemohon tersamar, mis. S*** A*****")
 
 
 class TandaTangan(Strict):
@@ -621,6 +622,18 @@ class Massal(Result):
     gagal: int
 
 
+class Situs(Result):
+    """``sakti situs bangun/perbarui``: what was written to the verification site's folder."""
+
+    folder: str
+    surat: int = Field(description="surat di situs (yang pernah terbit)")
+    ditulis: int = Field(description="berkas data surat yang ditulis kali ini")
+    tidak_berubah: int
+    aset_ditulis: int = Field(description="berkas halaman (HTML, CSS, JS, info) yang ditulis kali ini")
+    dibangun: str
+    halaman: str
+
+
 # A group that only lists its commands (``sakti ttd``) prints no result: only the error object; so does
 # ``sakti`` itself ("": an unknown command, a global option misused).
 ROOT = ""
@@ -666,6 +679,9 @@ COMMANDS: dict[str, list[type[BaseModel]]] = {
     "sop periksa": [SopPeriksa],
     "templat": [],
     "templat periksa": [TemplatPeriksa],
+    "situs": [],
+    "situs bangun": [Situs],
+    "situs perbarui": [Situs],
 }
 
 

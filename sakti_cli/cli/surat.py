@@ -106,6 +106,10 @@ def terbitkan(out: Output, reg: Annotated[str, typer.Argument(help="Nomor regist
 
     out.result(payload, human)
     show_message(out, payload)
+    if payload["status"] == "TERBIT":
+        from sakti_cli.cli.situs import refresh_after
+
+        refresh_after(out, ws, [payload["nomor_surat"]])
 
 
 def _verification_table(console: Console, result: dict[str, Any], zone: Any) -> None:
@@ -121,6 +125,8 @@ def _verification_table(console: Console, result: dict[str, Any], zone: Any) -> 
     if letter:
         console.print(f"Register: {result['register']}  nomor {letter['nomor_surat']}  ({letter['layanan']})")
         console.print(f"Terbit: {waktu_singkat(letter.get('terbit'), zone)}")
+        if letter.get("pemohon"):
+            console.print(f"Pemohon: {letter['pemohon']}", markup=False)
     else:
         console.print(f"Register: {result['register']}")
     signatures = result.get("tanda_tangan") or []
@@ -162,7 +168,7 @@ def verifikasi(out: Output,
                          saran="Contoh: sakti verifikasi surat.pdf  atau  sakti verifikasi --kode ABCD...")
     ws = workspace()
     if kode is not None:
-        result = lookup_code(register_for(ws), kode)
+        result = lookup_code(ws, register_for(ws), kode)
     else:
         assert berkas is not None
         result = verify_file(ws, register_for(ws), berkas)

@@ -92,6 +92,9 @@ def batalkan(out: Output, nomor: NomorArg,
                       f"sakti terbitkan {letter['nomor_registrasi']}")
 
     out.result(payload, human)
+    from sakti_cli.cli.situs import refresh_after
+
+    refresh_after(out, ws, [letter["nomor_surat"]])
 
 
 # --- cetak ---------------------------------------------------------------------------------------

@@ -82,3 +82,27 @@ def add_revision(root: Path, number: str, pdf: bytes, moment: str = "2026-11-23T
         letter.setdefault("revisi", []).append({"sha256": digest, "waktu": moment, "jenis": "perbarui"})
         save_letter(txn, letter)
         txn.index_put("sha256", digest, {"bulan": letter["bulan"], "id": letter["id"]})
+
+
+def renewed(pdf: bytes) -> bytes:
+    """The renewed revision of a letter: the same bytes and an incremental update after them."""
+    return pdf + b"\n% revisi: cap waktu dokumen baru\n"
+
+
+def standard_register(base: Path) -> dict[str, Any]:
+    """The register both site tests build: a valid letter renewed once, a voided letter and the letter
+    replacing it (clock fixed at FIXED_TIME, folders in ``base``)."""
+    import pytest
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("SAKTI_WAKTU", FIXED_TIME)
+        patch.chdir(base)
+        root = office(base / "kantor")
+        cli = Cli()
+        first, second = complete_application(cli, root), complete_application(cli, root)
+        valid = fake_issue(root, first, small_pdf("asli"))
+        voided = fake_issue(root, second, small_pdf("batal"))
+        run(cli, root, "batalkan", voided["nomor_surat"], "--alasan", "salah ketik tanggal lahir")
+        replacing = fake_issue(root, second, small_pdf("pengganti"))
+        add_revision(root, valid["nomor_surat"], renewed(small_pdf("asli")))
+    return {"root": root, "valid": valid, "voided": voided, "replacing": replacing}

@@ -83,6 +83,12 @@ def test_wheel_ships_sop_templates_and_examples(tmp_path: Path) -> None:
                             str(REPO), "-w", str(tmp_path / "whl")], capture_output=True, text=True)
     assert build.returncode == 0, build.stderr
     wheel = next((tmp_path / "whl").glob("sakti_cli-*.whl"))
+    import zipfile
+
+    with zipfile.ZipFile(wheel) as archive:  # the verification site's page (sakti situs bangun)
+        shipped = set(archive.namelist())
+    assert {f"sakti_cli/site_assets/{name}" for name in ("index.html", "404.html", "cek.js", "sha256.js", "gaya.css",
+                                                           "htaccess", "kosong.html")} <= shipped
     target = tmp_path / "site"
     subprocess.run([sys.executable, "-m", "pip", "install", "--no-deps", "-q", "--target", str(target),
                     str(wheel)], check=True, capture_output=True)

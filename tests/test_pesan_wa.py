@@ -119,7 +119,7 @@ def test_issued_letter_message_from_a_constructed_record(kantor: Path) -> None:
     message = citizen_message(ws, service, record)
     assert message["jenis_pesan"] == "terbit"
     assert "400.9.14.1/017/ARSEL/XII/2026" in message["pesan_wa"]
-    assert "https://sakti.arutselatan.example/cek/K7Q2" in message["pesan_wa"]
+    assert "https://sakti.arutselatan.example/cek/#K7Q2" in message["pesan_wa"]
     _no_full_nik(message, SKTM_NIK)
 
 

@@ -15,8 +15,8 @@ situs_app = typer.Typer(help="Situs verifikasi statis untuk QR surat: dibangun d
                         no_args_is_help=True, rich_markup_mode=None)
 
 FolderArg = Annotated[Path | None, typer.Argument(
-    help="Folder situs (bawaan: [situs].folder di sakti.toml). Isinya disalin ke hosting yang melayani "
-    "[verifikasi].url.")]
+    metavar="FOLDER", help="Folder situs (bawaan: [situs].folder di sakti.toml). Isinya disalin ke hosting yang "
+    "melayani [verifikasi].url.")]
 
 
 def register(app: typer.Typer) -> None:

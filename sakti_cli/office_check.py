@@ -52,8 +52,10 @@ def url_findings(ws: Workspace) -> list[Finding]:
     if not parts.hostname or _is_placeholder_host(parts.hostname):
         return [galat("URL_CONTOH", f"URL verifikasi {url} adalah contoh, bukan situs kantor: QR setiap surat akan "
                       "menunjuk ke alamat yang tidak ada.",
-                      f"Isi {where} dengan alamat situs verifikasi kantor yang benar-benar melayani "
-                      "/cek/{kode} (lihat docs/PANDUAN-KANTOR.md), sebelum surat pertama terbit.")]
+                      f"Isi {where} dengan alamat situs verifikasi kantor, mis. "
+                      "https://cek.kantor.go.id/cek/#{kode}, dan terbitkan situsnya ('sakti situs bangun', "
+                      "docs/PANDUAN-KANTOR.md §6) sebelum surat "
+                      "pertama terbit.")]
     if parts.scheme != "https":
         return [peringatan("URL_TANPA_HTTPS", f"URL verifikasi {url} tidak memakai https.",
                            f"Pakai https:// di {where} agar warga tidak diarahkan ke halaman palsu.")]

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Install what sakti needs on this machine, only what is missing:
-#  1. system packages (LibreOffice, fonts, poppler-utils, NSS tools, SoftHSM2) via apt-get when root;
+#  1. system packages (LibreOffice, fonts, poppler-utils, NSS tools, SoftHSM2, Chromium) via apt-get when root;
 #  2. a virtualenv in .venv with sakti and its test tools (re-installed when pyproject.toml changes).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -14,6 +14,8 @@ command -v soffice >/dev/null 2>&1 || missing+=(soffice)
 command -v pdfsig >/dev/null 2>&1 || missing+=(pdfsig)
 command -v certutil >/dev/null 2>&1 || missing+=(certutil)
 command -v softhsm2-util >/dev/null 2>&1 || missing+=(softhsm2-util)
+# the verification site's browser tests (tests/test_situs_browser.py) drive Debian's Chromium
+[ -x /usr/bin/chromium ] || missing+=(chromium)
 # fc-list is read once into a variable: piped into `grep -q` under pipefail it dies of SIGPIPE (141) when
 # grep stops early, and the fonts then looked missing at random (apt-get ran, and failed offline).
 fonts="$(fc-list 2>/dev/null || true)"

@@ -61,7 +61,7 @@ def code_file_name(code: str) -> str:
 def published(letter: dict[str, Any]) -> bool:
     """A letter the site shows: one that was issued (its PDF left the office), voided later or not.
     A number closed by a failure, or waiting for its signatory, was never in anyone's hand."""
-    return bool(letter_digests(letter)) and letter.get("status") in ("TERBIT", "BATAL")
+    return bool(letter.get("terbit")) and bool(letter_digests(letter)) and letter.get("status") in ("TERBIT", "BATAL")
 
 
 def letter_record(ws: Workspace, letter: dict[str, Any], applicant: str | None, service_name: str) -> dict[str, Any]:

@@ -27,6 +27,7 @@ CHROMIUM = Path("/usr/bin/chromium")
 ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
         "--disable-sync", "--no-first-run"]
 TIMEOUT_MS = 10_000
+pytestmark = pytest.mark.slow
 
 if not CHROMIUM.exists() and not os.environ.get("CI"):
     pytest.skip("Chromium (/usr/bin/chromium) tidak terpasang: scripts/pasang.sh memasangnya", allow_module_level=True)

@@ -152,7 +152,7 @@ def kantor(out: Output, ctx: typer.Context, json_out: JSON_OPT = False) -> None:
 @command
 def periksa(out: Output, json_out: JSON_OPT = False) -> None:
     """Periksa kesiapan kantor: kunci dan sertifikat tiap penandatangan, akar tepercaya, URL verifikasi,
-    desa, font dan LibreOffice. Keluar 1 bila ada galat (peringatan saja: 0)."""
+    desa, font, LibreOffice dan [surel] (tanpa menghubungi server). Keluar 1 bila ada galat (peringatan saja: 0)."""
     from sakti_cli.office_check import check_office
 
     ws = workspace()

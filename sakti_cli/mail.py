@@ -168,12 +168,21 @@ def _tls_context(ws: Workspace, settings: MailSettings) -> ssl.SSLContext:
     return context
 
 
+_CERT_REASONS = {
+    9: "sertifikatnya belum berlaku", 10: "sertifikatnya kedaluwarsa",
+    18: "sertifikatnya ditandatangani sendiri", 19: "penerbitnya tidak dipercaya",
+    20: "penerbitnya tidak dipercaya", 21: "penerbitnya tidak dipercaya",
+    62: "nama server tidak sama dengan nama pada sertifikat", 64: "alamat server tidak sama dengan sertifikat",
+}
+"""OpenSSL's verify codes (X509_V_ERR_*) said in Indonesian; its English text stays in ``detail.pustaka``."""
+
+
 def _problem(settings: MailSettings, exc: BaseException) -> MailProblem | InputError:
     """An SMTP or TLS failure said in Indonesian: what went wrong, with which server, and what to do."""
     where = f"{settings.server}:{settings.port_number}"
     extra = {"server": where, "pustaka": library_text(exc)}
     if isinstance(exc, ssl.SSLCertVerificationError):
-        why = exc.verify_message or "tidak dapat diperiksa"
+        why = _CERT_REASONS.get(exc.verify_code, f"tidak dapat diperiksa, kode {exc.verify_code}")
         return MailProblem(
             f"Sertifikat server surel {where} tidak tepercaya ({why}); surel tidak dikirim.",
             saran="Bila kantor memakai CA sendiri, sebut sertifikatnya di [surel].sertifikat_ca; bila tidak, "

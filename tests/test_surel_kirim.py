@@ -76,8 +76,7 @@ def _pem(cert: Any) -> bytes:
 
 @pytest.fixture(scope="module")
 def certs(tmp_path_factory: pytest.TempPathFactory) -> Certs:
-    import ipaddress
-
+    """A CA, the server's certificate from it (for the name localhost only, not for 127.0.0.1), another CA."""
     from cryptography import x509
     from cryptography.hazmat.primitives import hashes, serialization
     from cryptography.hazmat.primitives.asymmetric import ec
@@ -93,9 +92,7 @@ def certs(tmp_path_factory: pytest.TempPathFactory) -> Certs:
               .issuer_name(ca_cert.subject).public_key(key.public_key())
               .serial_number(x509.random_serial_number()).not_valid_before(start)
               .not_valid_after(start + timedelta(days=30))
-              .add_extension(x509.SubjectAlternativeName([x509.DNSName("localhost"),
-                                                          x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]),
-                             critical=False)
+              .add_extension(x509.SubjectAlternativeName([x509.DNSName("localhost")]), critical=False)
               .add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.SERVER_AUTH]), critical=False)
               .add_extension(x509.AuthorityKeyIdentifier.from_issuer_public_key(ca_key.public_key()), critical=False)
               .sign(ca_key, hashes.SHA256()))
@@ -210,9 +207,10 @@ def _office(template: Template, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
     return root
 
 
-def surel_section(port: int, *, keamanan: str = "starttls", ca: Path | None = None, extra: str = "") -> str:
+def surel_section(port: int, *, keamanan: str = "starttls", ca: Path | None = None, extra: str = "",
+                  server: str = "localhost") -> str:
     ca_line = f"sertifikat_ca = {json.dumps(str(ca))}\n" if ca else ""
-    return (f'\n[surel]\nserver = "127.0.0.1"\nport = {port}\nkeamanan = "{keamanan}"\n'
+    return (f'\n[surel]\nserver = "{server}"\nport = {port}\nkeamanan = "{keamanan}"\n'
             f'pengguna = "{USER}"\npengirim = "{USER}"\nnama_pengirim = "Kecamatan Arut Selatan"\n'
             f'batas_detik = 10\n{ca_line}{extra}')
 
@@ -287,6 +285,8 @@ def test_starttls_delivers_the_letter_and_records_it(office: Path, cli: Cli, box
     assert human.exit_code == 0, human.stderr
     assert "Surel terkirim" in human.stdout and NUMBER_A in human.stdout
     assert len(audit_events(office, "kirim_surel")) == 2 and len(box.received) == 2
+    checked = cli.json("register", "periksa")  # the trail's new events keep its chain whole
+    assert checked["bersih"] is True, checked["masalah"]
 
 
 def test_implicit_tls_delivers_the_letter(template: Template, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
@@ -299,7 +299,7 @@ def test_implicit_tls_delivers_the_letter(template: Template, tmp_path: Path, mo
                                  extra=f"berkas_sandi = {json.dumps(str(secret))}\n"))
     monkeypatch.delenv("SAKTI_SANDI_SUREL", raising=False)
     payload = cli.json("pesan", FIRST, "--surel")
-    assert payload["keamanan"] == "tls" and payload["server"] == f"127.0.0.1:{servers.tls}"
+    assert payload["keamanan"] == "tls" and payload["server"] == f"localhost:{servers.tls}"
     _check_delivered(root, box, payload)
     assert len(audit_events(root, "kirim_surel")) == 1
 
@@ -320,7 +320,7 @@ def test_server_certificate_from_another_ca_is_refused(template: Template, tmp_p
                                                         certs: Certs, cli: Cli, box: Mailbox) -> None:
     monkeypatch.setenv("SAKTI_SANDI_SUREL", PASSWORD)
     root = _office(template, tmp_path, monkeypatch, surel_section(servers.starttls, ca=certs.other_ca))
-    error = _refused(cli, 4, "SUREL", "tidak tepercaya", "[surel].sertifikat_ca")
+    error = _refused(cli, 4, "SUREL", "tidak tepercaya (penerbitnya tidak dipercaya)", "[surel].sertifikat_ca")
     assert error["detail"]["sebab"] == "sertifikat"
     assert box.received == [] and box.logins == []  # the password never went to that server
     assert audit_events(root, "kirim_surel") == []
@@ -328,6 +328,24 @@ def test_server_certificate_from_another_ca_is_refused(template: Template, tmp_p
     _office(template, tmp_path / "b", monkeypatch, surel_section(servers.tls, keamanan="tls"))
     assert _refused(cli, 4, "SUREL", "tidak tepercaya")["detail"]["sebab"] == "sertifikat"
     assert box.received == [] and box.logins == []
+    # the right CA, but the certificate names another host than the one connected to: refused
+    _office(template, tmp_path / "c", monkeypatch, surel_section(servers.starttls, ca=certs.ca, server="127.0.0.1"))
+    error = _refused(cli, 4, "SUREL", "tidak tepercaya", "[surel].server")
+    assert "alamat server tidak sama dengan sertifikat" in error["pesan"] and error["detail"]["sebab"] == "sertifikat"
+    assert "mismatch" in error["detail"]["pustaka"]
+    assert box.received == [] and box.logins == []
+
+
+def test_tls_context_checks_certificate_and_host_name(office: Path, certs: Certs) -> None:
+    from sakti_cli.mail import _tls_context
+    from sakti_cli.office import find_workspace
+
+    ws = find_workspace(office)
+    assert ws.config.surel is not None
+    context = _tls_context(ws, ws.config.surel)
+    assert context.verify_mode == ssl.CERT_REQUIRED and context.check_hostname
+    assert context.minimum_version >= ssl.TLSVersion.TLSv1_2
+    assert [c["subject"] for c in context.get_ca_certs()] == [((("commonName", "CA Surel Kantor (UJI)"),),)]
 
 
 def test_wrong_password_is_refused(office: Path, cli: Cli, box: Mailbox, monkeypatch: pytest.MonkeyPatch) -> None:

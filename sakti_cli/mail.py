@@ -11,6 +11,7 @@ recorded in the audit trail (``kirim_surel``: letter number, masked address, Mes
 from __future__ import annotations
 
 import os
+import re
 import smtplib
 import ssl
 from dataclasses import dataclass
@@ -21,6 +22,8 @@ from typing import Any
 from sakti_cli.errors import ConfigError, InputError, MailProblem, StateConflict, library_text
 from sakti_cli.office import CONFIG_NAME, MailSettings, Workspace
 
+_PLAIN_ADDRESS = re.compile(r"^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+$")
+"""An address as people type it (RFC 5322 dot-atom, ASCII): nothing a header parser would read differently."""
 TEMPLATE_KIND = "surel_terbit"
 """templat/pesan/surel_terbit.txt: first line the subject, after one blank line the body."""
 
@@ -78,7 +81,10 @@ def recipient_of(record: dict[str, Any]) -> str:
                                "('sakti cetak NOMOR_SURAT --ke FOLDER'); alamat surel diisi saat pendaftaran.",
                          nomor_registrasi=reg, isian=EMAIL_FIELD)
     try:
-        return clean_email(str(value))
+        address = clean_email(str(value))
+        if not _PLAIN_ADDRESS.match(address):  # quotes, comments, commas: headers would name someone else
+            raise ValueError(f"'{address}' memuat tanda yang tidak dipakai pada alamat surel biasa")
+        return address
     except ValueError as exc:
         raise InputError(f"Alamat surel permohonan {reg} tidak sah: {exc}.",
                          saran=f"Kirim surat lewat WhatsApp ('sakti pesan {reg}') atau serahkan cetakannya; "
@@ -226,7 +232,7 @@ def _missing(exc: BaseException) -> str:
     return "STARTTLS" if "STARTTLS" in str(exc).upper() else "AUTH (masuk dengan sandi)"
 
 
-def deliver(ws: Workspace, settings: MailSettings, message: EmailMessage, password: str) -> None:
+def deliver(ws: Workspace, settings: MailSettings, message: EmailMessage, recipient: str, password: str) -> None:
     """One SMTP session: TLS first (never a plain-text login), AUTH, the message, QUIT."""
     context = _tls_context(ws, settings)
     host, port, timeout = settings.server, settings.port_number, settings.batas_detik
@@ -242,7 +248,7 @@ def deliver(ws: Workspace, settings: MailSettings, message: EmailMessage, passwo
             client.starttls(context=context)
             client.ehlo()
         client.login(settings.account, password)
-        refused = client.send_message(message)
+        refused = client.send_message(message, from_addr=settings.pengirim, to_addrs=[recipient])
         if refused:
             raise smtplib.SMTPRecipientsRefused(refused)
         client.quit()
@@ -261,7 +267,7 @@ def send_issued_letter(ws: Workspace, register: Any, reg: str) -> dict[str, Any]
     outgoing = prepare(ws, register, reg)
     settings = mail_settings(ws)
     password = mail_password(ws, settings)
-    deliver(ws, settings, outgoing.message, password)
+    deliver(ws, settings, outgoing.message, outgoing.recipient, password)
     letter, message_id = outgoing.letter, str(outgoing.message["Message-ID"])
     with register.transaction() as txn:
         txn.audit("kirim_surel", letter["nomor_surat"], letter["status"], letter["status"],

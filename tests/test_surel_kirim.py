@@ -400,6 +400,8 @@ def test_refused_before_the_network(template: Template, tmp_path: Path, monkeypa
     _refused(cli, 3, "INPUT_TIDAK_VALID", "tidak sah", "rusmini@contoh")
     _edit_application(root, FIRST, surel="rusmini@contoh.example\r\nBcc: lain@contoh.example")
     _refused(cli, 3, "INPUT_TIDAK_VALID", "tidak sah")
+    _edit_application(root, FIRST, surel="rusmini(lain)@contoh.example")  # a header would drop the comment
+    _refused(cli, 3, "INPUT_TIDAK_VALID", "tidak sah")
     assert box.received == [] and box.logins == []
     assert audit_events(root, "kirim_surel") == []
 

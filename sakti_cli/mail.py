@@ -14,6 +14,8 @@ import os
 import re
 import smtplib
 import ssl
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from email.message import EmailMessage
 from pathlib import Path
@@ -232,8 +234,10 @@ def _missing(exc: BaseException) -> str:
     return "STARTTLS" if "STARTTLS" in str(exc).upper() else "AUTH (masuk dengan sandi)"
 
 
-def deliver(ws: Workspace, settings: MailSettings, message: EmailMessage, recipient: str, password: str) -> None:
-    """One SMTP session: TLS first (never a plain-text login), AUTH, the message, QUIT."""
+@contextmanager
+def _session(ws: Workspace, settings: MailSettings, password: str) -> Iterator[smtplib.SMTP]:
+    """A logged-in SMTP session: TLS first (never a plain-text login), then AUTH; QUIT at the end. Every
+    failure, also of what the caller does inside, comes out as one Indonesian error (:func:`_problem`)."""
     context = _tls_context(ws, settings)
     host, port, timeout = settings.server, settings.port_number, settings.batas_detik
     client: smtplib.SMTP | None = None
@@ -248,15 +252,29 @@ def deliver(ws: Workspace, settings: MailSettings, message: EmailMessage, recipi
             client.starttls(context=context)
             client.ehlo()
         client.login(settings.account, password)
-        refused = client.send_message(message, from_addr=settings.pengirim, to_addrs=[recipient])
-        if refused:
-            raise smtplib.SMTPRecipientsRefused(refused)
+        yield client
         client.quit()
     except (OSError, smtplib.SMTPException) as exc:
         raise _problem(settings, exc) from None
     finally:
         if client is not None:
             client.close()
+
+
+def deliver(ws: Workspace, settings: MailSettings, message: EmailMessage, recipient: str, password: str) -> None:
+    """The message to ``recipient`` (the checked address, not one parsed back from the header)."""
+    with _session(ws, settings, password) as client:
+        refused = client.send_message(message, from_addr=settings.pengirim, to_addrs=[recipient])
+        if refused:
+            raise smtplib.SMTPRecipientsRefused(refused)
+
+
+def check_login(ws: Workspace) -> str:
+    """``kantor periksa --uji-surel``: connect, TLS, AUTH and QUIT, nothing sent; ``host:port`` when it worked."""
+    settings = mail_settings(ws)
+    with _session(ws, settings, mail_password(ws, settings)):
+        pass
+    return f"{settings.server}:{settings.port_number}"
 
 
 def send_issued_letter(ws: Workspace, register: Any, reg: str) -> dict[str, Any]:

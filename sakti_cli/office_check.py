@@ -315,10 +315,22 @@ def privacy_findings(ws: Workspace) -> list[Finding]:
                        f"Batasi untuk akun kantor: chmod -R go-rwx {ws.root}")]
 
 
+def mail_login_findings(ws: Workspace) -> tuple[list[Finding], str | None]:
+    """``--uji-surel``: the one check that reaches the network (login, no message); the server when it worked."""
+    from sakti_cli.mail import check_login
+
+    try:
+        return [], check_login(ws)
+    except SaktiError as exc:
+        return [galat("SUREL_UJI", exc.pesan, exc.saran or "Periksa [surel] di sakti.toml.")], None
+
+
 def check_office(ws: Workspace, *, at: datetime | None = None,
-                 fonts: Callable[[], set[str] | None] = installed_fonts) -> list[Finding]:
+                 fonts: Callable[[], set[str] | None] = installed_fonts,
+                 extra: list[Finding] | None = None) -> list[Finding]:
     """Every finding about ``ws``, errors first. ``at``: the moment certificates must be valid (bawaan: the
-    office clock); ``fonts``: where the installed font families come from (fontconfig)."""
+    office clock); ``fonts``: where the installed font families come from (fontconfig); ``extra``: findings
+    of checks the caller ran (the mail server login)."""
     from sakti_cli.clock import now
 
     moment = at or now(ws.zone)
@@ -326,6 +338,7 @@ def check_office(ws: Workspace, *, at: datetime | None = None,
     found = office_level + signatory_findings(ws, moment, office_level)
     found += privacy_findings(ws)
     found += mail_findings(ws)
+    found += extra or []
     found += font_findings(ws, fonts())
     found += libreoffice_findings()
     unique = list(dict.fromkeys(found))

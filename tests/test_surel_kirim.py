@@ -460,6 +460,31 @@ def test_kantor_periksa_checks_surel_offline(kantor: Path, cli: Cli, tmp_path: P
     assert found["SUREL_SANDI_KOSONG"]["tingkat"] == "peringatan" and "SUREL_SANDI" not in found
 
 
+def test_kantor_periksa_logs_in_only_when_asked(office: Path, cli: Cli, box: Mailbox,
+                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    plain = cli.json("kantor", "periksa", code=1)  # the example office has other findings (URL_CONTOH)
+    assert "surel_diuji" not in plain and box.logins == []  # no connection without --uji-surel
+    tested = cli.json("kantor", "periksa", "--uji-surel", code=1)
+    assert tested["surel_diuji"] == f"localhost:{office_port(office)}"
+    assert not [t for t in tested["temuan"] if t["kode"].startswith("SUREL")]
+    assert box.logins == [(USER, True)] and box.received == []  # logged in, nothing sent
+    human = cli("kantor", "periksa", "--uji-surel")
+    assert "menerima masuk akun kantor" in human.stdout and "tidak ada surel yang dikirim" in human.stdout
+
+    monkeypatch.setenv("SAKTI_SANDI_SUREL", "keliru-Xq7")
+    refused = cli.json("kantor", "periksa", "--uji-surel", code=1)
+    assert refused["surel_diuji"] is None
+    [finding] = [t for t in refused["temuan"] if t["kode"] == "SUREL_UJI"]
+    assert finding["tingkat"] == "galat" and "menolak masuk" in finding["pesan"]
+    assert box.received == []
+
+
+def office_port(root: Path) -> int:
+    import tomllib
+
+    return int(tomllib.loads((root / "sakti.toml").read_text(encoding="utf-8"))["surel"]["port"])
+
+
 # --- ttd setujui gives the clerk the issued-letter message -----------------------------------------------
 def test_setujui_json_carries_each_letters_message(template: Template) -> None:
     [row] = template.approved["ditandatangani"]

@@ -561,6 +561,8 @@ class KantorPeriksa(Result):
     temuan: list[Temuan]
     jumlah_galat: int
     jumlah_peringatan: int
+    surel_diuji: str | None = None
+    """With --uji-surel: host:port of the mail server that accepted the office's login, null when it did not."""
 
 
 class Demo(Result):

@@ -63,7 +63,7 @@ def read_secret_file(path: Path, error: type[SaktiError] = SigningKeyError) -> b
         info = path.stat()
     except OSError as exc:
         raise error(f"Berkas sandi {path} tidak dapat dibaca: {exc.strerror or exc}",
-                              saran="Periksa jalur berkas_sandi.") from None
+                    saran="Periksa jalur berkas_sandi.") from None
     if not stat.S_ISREG(info.st_mode):
         raise error(f"Berkas sandi {path} bukan berkas biasa.", saran="Periksa jalur berkas_sandi.")
     if info.st_mode & 0o077:
@@ -74,13 +74,13 @@ def read_secret_file(path: Path, error: type[SaktiError] = SigningKeyError) -> b
         )
     if hasattr(os, "getuid") and info.st_uid != os.getuid():
         raise error(f"Berkas sandi {path} bukan milik pengguna ini; sandi tidak dipakai.",
-                              saran="Berkas sandi harus milik akun yang menandatangani.")
+                    saran="Berkas sandi harus milik akun yang memakainya (yang menandatangani atau mengirim surel).")
     try:
         text = path.read_bytes()
     except OSError as exc:
         raise error(f"Berkas sandi {path} tidak dapat dibaca: {exc.strerror or exc}",
-                              saran="Periksa letak dan izin berkas sandi (hanya pemiliknya yang boleh membaca, "
-                                    "chmod 600).") from None
+                    saran="Periksa letak dan izin berkas sandi (hanya pemiliknya yang boleh membaca, "
+                          "chmod 600).") from None
     return text.split(b"\n", 1)[0].rstrip(b"\r")
 
 

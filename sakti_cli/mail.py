@@ -109,18 +109,19 @@ def issued_letter(ws: Workspace, register: Any, record: dict[str, Any]) -> tuple
 
 
 def compose(ws: Workspace, settings: MailSettings, record: dict[str, Any], recipient: str,
-            letter: dict[str, Any], pdf: Path) -> EmailMessage:
+            letter: dict[str, Any], pdf: bytes) -> EmailMessage:
     """The message: subject and body from the office's template, the PDF attached byte for byte."""
     from email.headerregistry import Address
     from email.utils import format_datetime, make_msgid
 
     from sakti_cli.citizen import message_context, render_message, template_path
     from sakti_cli.clock import now
+    from sakti_cli.errors import SaktiError
     from sakti_cli.sop import load_service
 
     try:
         service = load_service(ws.sop_dir, record["layanan"])
-    except Exception:  # a removed SOP: the message still names the letter
+    except SaktiError:  # a removed or broken SOP: the message still names the letter
         service = None
     path = template_path(ws, TEMPLATE_KIND)
     subject, _, body = render_message(path, message_context(ws, service, record)).partition("\n")
@@ -137,7 +138,7 @@ def compose(ws: Workspace, settings: MailSettings, record: dict[str, Any], recip
     message["Date"] = format_datetime(now(ws.zone))
     message["Message-ID"] = make_msgid("sakti", domain=sender_domain)
     message.set_content(body + "\n")
-    message.add_attachment(pdf.read_bytes(), maintype="application", subtype="pdf",
+    message.add_attachment(pdf, maintype="application", subtype="pdf",
                            filename=Path(str(letter["pdf"])).name)
     return message
 
@@ -150,13 +151,27 @@ def prepare(ws: Workspace, register: Any, reg: str) -> Outgoing:
     record = load(ws, register, reg)
     letter, pdf = issued_letter(ws, register, record)
     recipient = recipient_of(record)
+    data = _read_letter(pdf, letter)
+    return Outgoing(compose(ws, settings, record, recipient, letter, data), recipient, letter, pdf)
+
+
+def _read_letter(pdf: Path, letter: dict[str, Any]) -> bytes:
+    """The bytes that are attached, checked once more against the register (the file may change after
+    :func:`~sakti_cli.letters.stored_pdf` looked at it)."""
+    import hashlib
+
+    from sakti_cli.errors import RegisterCorrupt
+
     try:
-        message = compose(ws, settings, record, recipient, letter, pdf)
-    except (ValueError, IndexError) as exc:  # an address the e-mail package cannot write as a header
-        raise InputError(f"Alamat surel permohonan {reg} tidak dapat dipakai: {recipient}.",
-                         saran="Kirim surat lewat WhatsApp atau serahkan cetakannya.",
-                         pustaka=library_text(exc)) from None
-    return Outgoing(message, recipient, letter, pdf)
+        data = pdf.read_bytes()
+    except OSError as exc:
+        raise RegisterCorrupt(f"PDF surat {letter['nomor_surat']} di {pdf} tidak dapat dibaca: {exc.strerror}.",
+                              saran="Periksa izin folder data/surat; pulihkan dari cadangan bila hilang.") from None
+    if hashlib.sha256(data).hexdigest() != letter.get("sha256"):
+        raise RegisterCorrupt(f"PDF surat {letter['nomor_surat']} di {pdf} berubah saat dibaca: SHA-256-nya tidak "
+                              "cocok dengan register; surel tidak dikirim.",
+                              saran="Jalankan 'sakti register periksa' dan pulihkan PDF itu dari cadangan.")
+    return data
 
 
 def _tls_context(ws: Workspace, settings: MailSettings) -> ssl.SSLContext:

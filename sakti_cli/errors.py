@@ -81,6 +81,13 @@ class MachineProblem(EnvironmentProblem):
     kode = "MESIN"
 
 
+class MailProblem(EnvironmentProblem):
+    """The office's mail server cannot take the letter: unreachable, certificate not trusted, login refused.
+    ``detail['sebab']`` says which, for scripts."""
+
+    kode = "SUREL"
+
+
 class SigningKeyError(SaktiError):
     """The signing key cannot be used: unreadable, wrong passphrase, certificate expired."""
 

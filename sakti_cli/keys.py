@@ -56,30 +56,31 @@ def passphrase_variable(ws: Workspace, signatory: Signatory) -> str:
     return signatory.kunci.variabel_sandi or ws.config.tte.variabel_sandi
 
 
-def read_secret_file(path: Path) -> bytes:
-    """The first line of a passphrase/PIN file that only its owner can read (else exit 4)."""
+def read_secret_file(path: Path, error: type[SaktiError] = SigningKeyError) -> bytes:
+    """The first line of a passphrase/PIN file that only its owner can read (else ``error``, exit 4): the
+    signatory's key or, with ``error=ConfigError``, the office's mail account (sakti_cli.mail)."""
     try:
         info = path.stat()
     except OSError as exc:
-        raise SigningKeyError(f"Berkas sandi {path} tidak dapat dibaca: {exc.strerror or exc}",
-                              saran="Periksa jalur berkas_sandi.") from None
+        raise error(f"Berkas sandi {path} tidak dapat dibaca: {exc.strerror or exc}",
+                    saran="Periksa jalur berkas_sandi.") from None
     if not stat.S_ISREG(info.st_mode):
-        raise SigningKeyError(f"Berkas sandi {path} bukan berkas biasa.", saran="Periksa jalur berkas_sandi.")
+        raise error(f"Berkas sandi {path} bukan berkas biasa.", saran="Periksa jalur berkas_sandi.")
     if info.st_mode & 0o077:
-        raise SigningKeyError(
+        raise error(
             f"Berkas sandi {path} dapat dibaca pengguna lain (izin {stat.S_IMODE(info.st_mode):04o}); sandi tidak "
             "dipakai.",
             saran=f"Batasi untuk pemiliknya saja: chmod 600 {path}",
         )
     if hasattr(os, "getuid") and info.st_uid != os.getuid():
-        raise SigningKeyError(f"Berkas sandi {path} bukan milik pengguna ini; sandi tidak dipakai.",
-                              saran="Berkas sandi harus milik akun yang menandatangani.")
+        raise error(f"Berkas sandi {path} bukan milik pengguna ini; sandi tidak dipakai.",
+                    saran="Berkas sandi harus milik akun yang memakainya (yang menandatangani atau mengirim surel).")
     try:
         text = path.read_bytes()
     except OSError as exc:
-        raise SigningKeyError(f"Berkas sandi {path} tidak dapat dibaca: {exc.strerror or exc}",
-                              saran="Periksa letak dan izin berkas sandi (hanya pemiliknya yang boleh membaca, "
-                                    "chmod 600).") from None
+        raise error(f"Berkas sandi {path} tidak dapat dibaca: {exc.strerror or exc}",
+                    saran="Periksa letak dan izin berkas sandi (hanya pemiliknya yang boleh membaca, "
+                          "chmod 600).") from None
     return text.split(b"\n", 1)[0].rstrip(b"\r")
 
 

@@ -204,6 +204,68 @@ class LibreOfficeSettings(_Strict):
     batas_memori_mb: int = Field(default=1024, ge=128, description="MB memori LibreOffice sebelum diganti baru")
 
 
+MAIL_PASSWORD_VARIABLE = "SAKTI_SANDI_SUREL"
+"""Environment variable with the mail account's password when [surel] names neither a variable nor a file."""
+_MAIL_DEFAULT_PORT = {"starttls": 587, "tls": 465}
+
+
+class MailSettings(_Strict):
+    """The office's mail server for ``sakti pesan REG --surel`` (sakti_cli.mail): always TLS (STARTTLS or
+    implicit), the server's certificate checked, AUTH with the account's password, which never sits here."""
+
+    server: str = Field(description="nama atau alamat server SMTP, mis. smtp.kotawaringinbaratkab.go.id")
+    port: int | None = Field(default=None, ge=1, le=65535, description="bawaan: 587 (starttls) atau 465 (tls)")
+    keamanan: Literal["starttls", "tls"] = Field(default="starttls",
+                                                 description="starttls (port 587) atau tls (port 465); tanpa "
+                                                             "enkripsi tidak diizinkan")
+    pengguna: str = Field(default="", description="nama akun SMTP (bawaan: alamat pengirim)")
+    variabel_sandi: str = Field(default=MAIL_PASSWORD_VARIABLE, description="variabel lingkungan berisi sandi")
+    berkas_sandi: str | None = Field(default=None, description="berkas berisi sandi (hanya pemilik, 0600)")
+    pengirim: str = Field(description="alamat pengirim, mis. kecamatan.arutselatan@kotawaringinbaratkab.go.id")
+    nama_pengirim: str = Field(default="", description="nama pengirim, mis. Kecamatan Arut Selatan")
+    sertifikat_ca: str | None = Field(default=None, description="sertifikat CA server surel (PEM) bila kantor "
+                                      "memakai CA sendiri; tanpa ini CA bawaan sistem")
+    batas_detik: float = Field(default=30.0, gt=0, le=600, description="detik menunggu server surel")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _no_password_here(cls, raw: Any) -> Any:
+        if isinstance(raw, dict) and ("sandi" in raw or "password" in raw):
+            raise ValueError("sandi surel tidak ditulis di sakti.toml: pakai variabel_sandi (variabel "
+                             "lingkungan) atau berkas_sandi (berkas 0600)")
+        return raw
+
+    @field_validator("server")
+    @classmethod
+    def _host(cls, value: str) -> str:
+        value = value.strip()
+        if not value or any(ch.isspace() or ch in "/:@" for ch in value):
+            raise ValueError("server harus nama atau alamat server saja, mis. smtp.kantor.go.id (port di kolom port)")
+        return value
+
+    @field_validator("pengirim")
+    @classmethod
+    def _sender(cls, value: str) -> str:
+        from sakti_cli.citizen import clean_email
+
+        return clean_email(value)
+
+    @field_validator("nama_pengirim", "pengguna")
+    @classmethod
+    def _one_line(cls, value: str) -> str:
+        if any(ch in value for ch in "\r\n\x00"):
+            raise ValueError("harus satu baris")
+        return value.strip()
+
+    @property
+    def port_number(self) -> int:
+        return self.port or _MAIL_DEFAULT_PORT[self.keamanan]
+
+    @property
+    def account(self) -> str:
+        return self.pengguna or self.pengirim
+
+
 class OfficeConfig(_Strict):
     versi_format: int
     kantor: OfficeIdentity
@@ -215,6 +277,7 @@ class OfficeConfig(_Strict):
     templat: TemplateLimits = TemplateLimits()
     libreoffice: LibreOfficeSettings = LibreOfficeSettings()
     situs: SiteSettings = SiteSettings()
+    surel: MailSettings | None = None
     penandatangan: list[Signatory] = Field(default_factory=list)
 
 
@@ -495,6 +558,21 @@ batas_tunggu_kunci = 30
 # templat yang melewati batas ini ditolak
 batas_detik = 10
 batas_memori_mb = 512
+
+# server surel kantor untuk 'sakti pesan REG --surel' (mengirim surat terbit ke alamat surel pemohon);
+# selalu terenkripsi (starttls di port 587 atau tls di port 465) dengan sertifikat server diperiksa.
+# Sandi akun tidak ditulis di sini: variabel lingkungan variabel_sandi, atau berkas_sandi (chmod 600).
+# [surel]
+# server = "smtp.kotawaringinbaratkab.go.id"
+# keamanan = "starttls"
+# port = 587
+# pengirim = {_toml(setup.email or "kecamatan@kabupaten.go.id")}
+# nama_pengirim = {_toml(f"Kecamatan {setup.kecamatan}")}
+# pengguna = {_toml(setup.email or "kecamatan@kabupaten.go.id")}
+# variabel_sandi = "SAKTI_SANDI_SUREL"
+# berkas_sandi = "pki/surel.sandi"
+# sertifikat_ca = "pki/ca-surel.pem"
+# batas_detik = 30
 {people}"""
 
 
@@ -559,6 +637,7 @@ def clerk_name(config: OfficeConfig | None, given: str | None) -> str | None:
 __all__ = [
     "EXAMPLE_OFFICE",
     "ZONES",
+    "MailSettings",
     "OfficeConfig",
     "OfficeSetup",
     "Signatory",

@@ -250,6 +250,58 @@ def libreoffice_findings() -> list[Finding]:
     return []
 
 
+def mail_findings(ws: Workspace) -> list[Finding]:
+    """[surel] as far as it can be checked without the network: the password's source, the CA file, the
+    port that fits the security mode, a sender that is no example address. No connection is made."""
+    import os
+
+    from sakti_cli.errors import ConfigError
+    from sakti_cli.keys import read_secret_file
+
+    settings = ws.config.surel
+    if settings is None:
+        return []
+    found: list[Finding] = []
+    if settings.berkas_sandi:
+        try:
+            read_secret_file(ws.path(settings.berkas_sandi), ConfigError)
+        except SaktiError as exc:
+            found.append(galat("SUREL_SANDI", f"[surel]: {exc.pesan}", exc.saran or "Periksa [surel].berkas_sandi."))
+    elif not os.environ.get(settings.variabel_sandi):
+        found.append(peringatan("SUREL_SANDI_KOSONG", f"[surel]: variabel {settings.variabel_sandi} (sandi akun "
+                                "surel) tidak diisi di sesi ini; 'sakti pesan REG --surel' akan menolak.",
+                                f"Isi {settings.variabel_sandi} sebelum mengirim surel, atau simpan sandinya di "
+                                "berkas (chmod 600) dan sebut di [surel].berkas_sandi."))
+    if settings.sertifikat_ca:
+        found += _mail_ca_findings(ws.path(settings.sertifikat_ca))
+    usual = {"starttls": 587, "tls": 465}[settings.keamanan]
+    if settings.port_number in (465, 587) and settings.port_number != usual:
+        found.append(peringatan("SUREL_PORT", f"[surel]: keamanan {settings.keamanan} dengan port "
+                                f"{settings.port_number} jarang cocok (starttls memakai 587, tls memakai 465).",
+                                f"Periksa [surel].port dan keamanan bersama pengelola server surel (mis. port = "
+                                f"{usual})."))
+    if any(label in ("example", "contoh", "invalid") for host in (settings.server, settings.pengirim)
+           for label in host.lower().replace("@", ".").split(".")):
+        found.append(galat("SUREL_CONTOH", f"[surel]: server {settings.server} atau pengirim {settings.pengirim} "
+                           "adalah contoh, bukan server surel kantor.",
+                           "Isi [surel].server dan pengirim dengan server dan alamat surel kantor yang sebenarnya."))
+    return found
+
+
+def _mail_ca_findings(path: Path) -> list[Finding]:
+    import ssl
+
+    if not path.is_file():
+        return [galat("SUREL_CA_TIDAK_ADA", f"[surel]: sertifikat CA server surel {path} tidak ada.",
+                      "Simpan sertifikat CA (PEM) server surel kantor di sana, atau perbaiki [surel].sertifikat_ca.")]
+    try:
+        ssl.create_default_context(cafile=str(path))
+    except (ssl.SSLError, OSError, ValueError):
+        return [galat("SUREL_CA_RUSAK", f"[surel]: {path} bukan sertifikat CA PEM yang sah.",
+                      "Pakai sertifikat CA (PEM) dari pengelola server surel.")]
+    return []
+
+
 def privacy_findings(ws: Workspace) -> list[Finding]:
     from sakti_cli.privacy import private_tree_problems
 
@@ -265,16 +317,30 @@ def privacy_findings(ws: Workspace) -> list[Finding]:
                        f"Batasi untuk akun kantor: chmod -R go-rwx {ws.root}")]
 
 
+def mail_login_findings(ws: Workspace) -> tuple[list[Finding], str | None]:
+    """``--uji-surel``: the one check that reaches the network (login, no message); the server when it worked."""
+    from sakti_cli.mail import check_login
+
+    try:
+        return [], check_login(ws)
+    except SaktiError as exc:
+        return [galat("SUREL_UJI", exc.pesan, exc.saran or "Periksa [surel] di sakti.toml.")], None
+
+
 def check_office(ws: Workspace, *, at: datetime | None = None,
-                 fonts: Callable[[], set[str] | None] = installed_fonts) -> list[Finding]:
+                 fonts: Callable[[], set[str] | None] = installed_fonts,
+                 extra: list[Finding] | None = None) -> list[Finding]:
     """Every finding about ``ws``, errors first. ``at``: the moment certificates must be valid (bawaan: the
-    office clock); ``fonts``: where the installed font families come from (fontconfig)."""
+    office clock); ``fonts``: where the installed font families come from (fontconfig); ``extra``: findings
+    of checks the caller ran (the mail server login)."""
     from sakti_cli.clock import now
 
     moment = at or now(ws.zone)
     office_level = identity_findings(ws) + url_findings(ws) + trust_findings(ws)
     found = office_level + signatory_findings(ws, moment, office_level)
     found += privacy_findings(ws)
+    found += mail_findings(ws)
+    found += extra or []
     found += font_findings(ws, fonts())
     found += libreoffice_findings()
     unique = list(dict.fromkeys(found))

@@ -77,6 +77,15 @@ def mask_text(text: str) -> str:
     return "".join(piece if index % 2 else mask_id_numbers(piece) for index, piece in enumerate(pieces))
 
 
+def mask_email(address: str) -> str:
+    """An e-mail address as the audit trail keeps it: ``r******@contoh.example`` (first letter and the
+    domain, enough to tell two sendings apart, not enough to write to the person)."""
+    local, at, domain = address.strip().rpartition("@")
+    if not at:
+        return "*" * len(address.strip())
+    return f"{local[:1]}{'*' * max(len(local) - 1, 1)}@{domain}"
+
+
 def mask_payload(payload: Any) -> Any:
     """A whole output object or audit event: every string masked by structure, keys included."""
     if isinstance(payload, dict):

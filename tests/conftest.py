@@ -7,6 +7,7 @@ import json
 import os
 import shutil
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -50,6 +51,23 @@ def demo_pki(tmp_path_factory: pytest.TempPathFactory) -> Pki:
             made = make_demo_pki(root, "demo", now=start, not_after=end)
             assert made.signer_p12.exists()
     return Pki(root / "demo-root.pem", root / "demo-signer.p12", root / "demo-root.crl")
+
+
+@contextmanager
+def module_office(root: Path, demo_pki: Pki, lo_profile: Path) -> Iterator[Path]:
+    """For a module-scoped fixture that issues letters once: the example office at ``root`` with the run's
+    demo key as the camat's, and the environment of a test (fixed clock, warm profile, passphrase)."""
+    from sakti_cli.office import init_workspace
+
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("SAKTI_WAKTU", FIXED_TIME)
+        mp.setenv("SAKTI_LO_PROFIL", str(lo_profile))
+        mp.setenv("SAKTI_SANDI", "demo")
+        mp.delenv("SAKTI_KANTOR", raising=False)
+        ws = init_workspace(root)
+        shutil.copy(demo_pki.signer_p12, ws.root / "pki" / "camat.p12")
+        shutil.copy(demo_pki.root_cert, ws.root / "pki" / "demo-root.pem")
+        yield ws.root
 
 
 @pytest.fixture(scope="session")

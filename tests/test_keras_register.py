@@ -19,7 +19,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from conftest import FIXED_TIME, REPO, Cli, Pki, example
+from conftest import REPO, Cli, Pki, example, module_office
 
 NIK = "6201025403850003"  # the SKTM example's applicant
 
@@ -27,17 +27,8 @@ NIK = "6201025403850003"  # the SKTM example's applicant
 # --- one issued letter, copied per test -----------------------------------------------------------
 @pytest.fixture(scope="module")
 def issued_template(tmp_path_factory: pytest.TempPathFactory, demo_pki: Pki, lo_profile: Path) -> Iterator[Path]:
-    from sakti_cli.office import init_workspace
-
     root = tmp_path_factory.mktemp("keras") / "kantor"
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setenv("SAKTI_WAKTU", FIXED_TIME)
-        mp.setenv("SAKTI_LO_PROFIL", str(lo_profile))
-        mp.setenv("SAKTI_SANDI", "demo")
-        mp.delenv("SAKTI_KANTOR", raising=False)
-        ws = init_workspace(root)
-        shutil.copy(demo_pki.signer_p12, ws.root / "pki" / "camat.p12")
-        shutil.copy(demo_pki.root_cert, ws.root / "pki" / "demo-root.pem")
+    with module_office(root, demo_pki, lo_profile):
         cli = Cli()
         reg = cli.json("--kantor", root, "daftar", "sktm", "--data", example("sktm"))["nomor_registrasi"]
         cli.json("--kantor", root, "periksa", reg)

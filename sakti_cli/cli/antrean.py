@@ -14,6 +14,7 @@ from rich.console import Console
 from rich.markup import escape
 
 from sakti_cli.cli.output import Output
+from sakti_cli.cli.permohonan import show_message
 from sakti_cli.cli.state import GLOBALS, JSON_OPT, Negative, command, passphrase_prompt, register_for, workspace
 from sakti_cli.cli.tables import Col, print_table
 
@@ -131,6 +132,7 @@ def setujui(out: Output,
     for warning in result["peringatan"]:
         out.warn(warning)
     signed, failed = result["ditandatangani"], result["gagal"]
+    _with_messages(ws, signed)
     for row in failed:  # every error carries advice, as the error table gives it
         row["error"]["saran"] = saran_for_kode(row["error"]["kode"], row["error"].get("saran"))
     payload = {**result, "jumlah_ditandatangani": len(signed), "jumlah_gagal": len(failed)}
@@ -151,8 +153,22 @@ def setujui(out: Output,
     from sakti_cli.cli.situs import refresh_after
 
     refresh_after(out, ws, [row["nomor_surat"] for row in signed])
+    for row in signed if not out.json_mode else []:  # each applicant's issued-letter message, as 'terbitkan'
+        out.err.print(f"[bold]{row['nomor_surat']}[/bold] ({row['nomor_registrasi']}):", soft_wrap=True)
+        show_message(out, row)
     if failed:
         raise Negative
+
+
+def _with_messages(ws: Any, signed: list[dict[str, Any]]) -> None:
+    """Each signed letter's WhatsApp message and link (``pesan_wa``, ``tautan_wa``), as ``terbitkan`` gives."""
+    from sakti_cli.applications import load
+    from sakti_cli.cli.permohonan import service_or_none, with_message
+
+    register = register_for(ws)
+    for row in signed:
+        record = load(ws, register, row["nomor_registrasi"])
+        with_message(ws, service_or_none(ws, record["layanan"]), record, row, "terbit")
 
 
 @command

@@ -150,18 +150,27 @@ def kantor(out: Output, ctx: typer.Context, json_out: JSON_OPT = False) -> None:
 
 
 @command
-def periksa(out: Output, json_out: JSON_OPT = False) -> None:
+def periksa(out: Output, uji_surel: Annotated[bool, typer.Option(
+        "--uji-surel", help="Juga masuk ke server surel [surel] (TLS dan AUTH, tanpa mengirim surel); tanpa ini "
+        "tidak ada yang dihubungi lewat jaringan.")] = False, json_out: JSON_OPT = False) -> None:
     """Periksa kesiapan kantor: kunci dan sertifikat tiap penandatangan, akar tepercaya, URL verifikasi,
-    desa, font dan LibreOffice. Keluar 1 bila ada galat (peringatan saja: 0)."""
-    from sakti_cli.office_check import check_office
+    desa, font, LibreOffice dan [surel] (tanpa menghubungi server, kecuali --uji-surel). Keluar 1 bila ada
+    galat (peringatan saja: 0)."""
+    from sakti_cli.office_check import check_office, mail_login_findings
 
     ws = workspace()
-    findings = check_office(ws)
+    login, tested = mail_login_findings(ws) if uji_surel else ([], None)
+    findings = check_office(ws, extra=login)
     errors = [item for item in findings if item.tingkat == "galat"]
-    payload = {"kantor": str(ws.root), "temuan": [item.to_dict() for item in findings],
-               "jumlah_galat": len(errors), "jumlah_peringatan": len(findings) - len(errors)}
+    payload: dict[str, Any] = {"kantor": str(ws.root), "temuan": [item.to_dict() for item in findings],
+                               "jumlah_galat": len(errors), "jumlah_peringatan": len(findings) - len(errors)}
+    if uji_surel:
+        payload["surel_diuji"] = tested
 
     def human(console: Console) -> None:
+        if tested:
+            console.print(f"[green]Server surel {tested}[/green] menerima masuk akun kantor (TLS, sertifikat "
+                          "diperiksa); tidak ada surel yang dikirim.", soft_wrap=True)
         if not findings:
             console.print(f"[green]Kantor siap[/green]: tidak ada galat atau peringatan ({ws.root}).", soft_wrap=True)
             return

@@ -504,14 +504,39 @@ def _current_message(out: Output, ws: Any, record: dict[str, Any], receipt: Path
     out.result(payload, human)
 
 
+SurelOpt = Annotated[bool, typer.Option(
+    "--surel", help="Kirim surat yang sudah TERBIT (PDF bertanda tangan, apa adanya) ke alamat surel pemohon "
+    "lewat server surel kantor ([surel] di sakti.toml; TLS, sertifikat diperiksa); tercatat di jejak audit.")]
+
+
 @command
-def pesan(out: Output, reg: RegArg, tanda_terima: ReceiptOpt = None, json_out: JSON_OPT = False) -> None:
+def pesan(out: Output, reg: RegArg, tanda_terima: ReceiptOpt = None, surel: SurelOpt = False,
+          json_out: JSON_OPT = False) -> None:
     """Pesan WhatsApp untuk pemohon sesuai status permohonan sekarang, dengan tautan wa.me ke nomornya
-    (templat di templat/pesan/ kantor); --tanda-terima mencetak ulang tanda terima."""
+    (templat di templat/pesan/ kantor); --tanda-terima mencetak ulang tanda terima; --surel mengirim surat
+    yang terbit sebagai lampiran surel."""
     from sakti_cli.applications import load
 
     ws = workspace()
+    if surel:
+        if tanda_terima is not None:
+            raise InputError("--surel dan --tanda-terima tidak dipakai bersama.",
+                             saran=f"Jalankan 'sakti pesan {reg} --surel' dan 'sakti pesan {reg} --tanda-terima "
+                                   "BERKAS.pdf' terpisah.")
+        _send_mail(out, ws, reg)
+        return
     _current_message(out, ws, load(ws, register_for(ws), reg), tanda_terima)
+
+
+def _send_mail(out: Output, ws: Any, reg: str) -> None:
+    from sakti_cli.mail import send_issued_letter
+
+    out.step("mengirim surel")
+    payload = send_issued_letter(ws, register_for(ws), reg)
+    out.result(payload, lambda c: c.print(
+        f"[green]Surel terkirim[/green]: surat [bold]{payload['nomor_surat']}[/bold] ke "
+        f"{escape(payload['kepada'])} (lampiran {escape(payload['lampiran'])}, {payload['keamanan']} "
+        f"{escape(payload['server'])}).", soft_wrap=True))
 
 
 @command

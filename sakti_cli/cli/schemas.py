@@ -131,6 +131,26 @@ class Pesan(Result):
     tanda_terima: str | None = None
 
 
+class PesanSurel(Result):
+    """sakti pesan REG --surel: the issued letter sent to the applicant's e-mail address."""
+
+    nomor_registrasi: str
+    status: Literal["TERBIT"]
+    nomor_surat: str
+    kepada: str
+    """The application's ``surel`` field, as the message was addressed (the audit trail keeps it masked)."""
+    subjek: str
+    id_pesan: str
+    """The Message-ID header, also in the audit event ``kirim_surel``."""
+    lampiran: str
+    """File name of the attached PDF: the stored signed PDF, byte for byte."""
+    sha256: str
+    server: str
+    """host:port of the office's mail server ([surel])."""
+    keamanan: Literal["starttls", "tls"]
+    terkirim: str
+
+
 class Permohonan(Result, PesanWa):
     """An application (daftar, lengkapi, ubah, status); ``data`` holds the SOP's own fields."""
 
@@ -433,7 +453,9 @@ class Antrean(Result):
     surat: list[BarisAntrean]
 
 
-class Ditandatangani(Strict):
+class Ditandatangani(PesanWa):
+    """One letter signed by ttd setujui, with the issued-letter message for the applicant (as terbitkan)."""
+
     nomor_surat: str
     nomor_registrasi: str
     status: Literal["TERBIT"]
@@ -540,6 +562,8 @@ class KantorPeriksa(Result):
     temuan: list[Temuan]
     jumlah_galat: int
     jumlah_peringatan: int
+    surel_diuji: str | None = None
+    """With --uji-surel: host:port of the mail server that accepted the office's login, null when it did not."""
 
 
 class Demo(Result):
@@ -649,7 +673,7 @@ COMMANDS: dict[str, list[type[BaseModel]]] = {
     "tolak": [Tolak],
     "permohonan": [DaftarPermohonan],
     "status": [StatusPermohonan, Pesan],
-    "pesan": [Pesan],
+    "pesan": [Pesan, PesanSurel],
     "terbitkan": [Terbit, MenungguTtd],
     "verifikasi": [VerifikasiBerkas, VerifikasiKode],
     "batalkan": [Batal],

@@ -158,10 +158,14 @@ def periksa(out: Output, json_out: JSON_OPT = False) -> None:
     ws = workspace()
     findings = check_office(ws)
     errors = [item for item in findings if item.tingkat == "galat"]
-    payload = {"kantor": str(ws.root), "temuan": [item.to_dict() for item in findings],
+    letters = ws.config.surat
+    payload = {"kantor": str(ws.root), "surat": {"kertas": letters.kertas, "pdfa": letters.pdfa},
+               "temuan": [item.to_dict() for item in findings],
                "jumlah_galat": len(errors), "jumlah_peringatan": len(findings) - len(errors)}
 
     def human(console: Console) -> None:
+        made = "PDF/A-2b" if letters.pdfa else "PDF biasa (bukan PDF/A; [surat] pdfa = false)"
+        console.print(f"Surat: kertas {letters.kertas}, {made}", markup=False, soft_wrap=True)
         if not findings:
             console.print(f"[green]Kantor siap[/green]: tidak ada galat atau peringatan ({ws.root}).", soft_wrap=True)
             return

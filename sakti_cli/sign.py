@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import contextlib
 import io
+import itertools
 import os
 import tempfile
 import weakref
@@ -534,7 +535,7 @@ def stamp_font_path() -> Path:
                                  "Perbaiki atau hapus SAKTI_FONT_CAP (berkas .ttf), lalu ulangi.")
     for name in STAMP_FONTS:  # Liberation Sans first, wherever a distribution puts it
         for folder in (Path(folder).expanduser() for folder in FONT_FOLDERS):
-            for candidate in (folder / name, *sorted(folder.glob(f"**/{Path(name).name}"))):
+            for candidate in itertools.chain([folder / name], folder.glob(f"**/{Path(name).name}")):
                 if candidate.is_file():
                     return candidate
     raise EnvironmentProblem(

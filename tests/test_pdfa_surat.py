@@ -254,3 +254,11 @@ def test_logo_transparency_is_flattened_onto_white(tmp_path: Path) -> None:
                 and Image.open(io.BytesIO(rendered.read(name))).size == (40, 40)]
     image = Image.open(io.BytesIO(rendered.read(placed)))
     assert image.mode == "RGB" and image.getpixel((5, 5)) == (255, 255, 255)
+
+
+def test_soffice_gets_the_pdfa_filter_options() -> None:
+    from sakti_cli.convert import PDFA_FILTER_DATA, soffice_out_filter
+
+    assert soffice_out_filter({}) == "pdf:writer_pdf_Export"
+    assert soffice_out_filter(PDFA_FILTER_DATA) == \
+        'pdf:writer_pdf_Export:{"SelectPdfVersion":{"type":"long","value":"2"}}'

@@ -516,7 +516,7 @@ def _logo_tanpa_transparansi(logo: Path) -> io.BytesIO | str:
                 return str(logo)
             rgba = gambar.convert("RGBA")
             dpi = gambar.info.get("dpi")
-    except (OSError, ValueError):  # python-docx accepted it (_periksa_logo): let it place it as it is
+    except (OSError, ValueError, Image.DecompressionBombError):  # python-docx accepted it: placed as it is
         return str(logo)
     latar = Image.new("RGB", rgba.size, (255, 255, 255))
     latar.paste(rgba, mask=rgba.getchannel("A"))

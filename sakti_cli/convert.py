@@ -69,6 +69,9 @@ MODES = ("auto", "uno", "soffice")
 # and happily prints the garbage to PDF.
 _IN_FILTER = "MS Word 2007 XML"
 _OUT_FILTER = "writer_pdf_Export"
+PDFA_FILTER_DATA = {"SelectPdfVersion": 2}
+"""writer_pdf_Export's options for PDF/A-2b (``[surat] pdfa``): LibreOffice then embeds every font,
+writes the XMP identification and an sRGB output intent."""
 _BATCH_SIZE = 50  # files per soffice run, so one run stays well inside the time-out
 _RECYCLE_AFTER = 200  # documents per listener; its memory grows ~0.15 MB per letter
 _STDERR_TAIL = 2000
@@ -128,6 +131,14 @@ def office_command(soffice: str, profile: Path, *args: str) -> list[str]:
     """A headless LibreOffice with its own profile and no dialogs, then ``args``."""
     return [office_program(soffice), f"-env:UserInstallation={profile.as_uri()}", "--headless", "--invisible",
             "--nocrashreport", "--nodefault", "--nologo", "--norestore", "--nolockcheck", *args]
+
+
+def soffice_out_filter(filter_data: dict[str, int]) -> str:
+    """``--convert-to`` of a PDF with writer_pdf_Export's options (LibreOffice >= 7.4 reads them as JSON)."""
+    if not filter_data:
+        return f"pdf:{_OUT_FILTER}"
+    options = {name: {"type": "long", "value": str(value)} for name, value in filter_data.items()}
+    return f"pdf:{_OUT_FILTER}:{json.dumps(options, separators=(',', ':'))}"
 
 
 def _executable(name: str) -> str | None:
@@ -350,9 +361,9 @@ class _UnoBridge:
         self.ready = True
         return True
 
-    def convert(self, src: Path, dst: Path) -> str | None:
+    def convert(self, src: Path, dst: Path, filter_data: dict[str, int]) -> str | None:
         """Convert one file; returns LibreOffice's complaint if it cannot load ``src``."""
-        request = {"src": str(src), "dst": str(dst), "in": _IN_FILTER, "out": _OUT_FILTER}
+        request = {"src": str(src), "dst": str(dst), "in": _IN_FILTER, "out": _OUT_FILTER, "data": filter_data}
         self._send(request)
         answer = self._read(time.monotonic() + self.timeout)
         if answer is None:
@@ -389,7 +400,7 @@ class _UnoBridge:
                 self._resources.procs.remove(proc)
         self.helper = self.office = None
 
-    def _send(self, message: dict[str, str]) -> None:
+    def _send(self, message: dict[str, Any]) -> None:
         if self.helper is None or self.helper.stdin is None:
             raise _BridgeBroken("helper not running")
         try:
@@ -497,11 +508,11 @@ class Converter:
         The conversion under way fails; close the converter and make a new one."""
         self._resources.abort()
 
-    def convert(self, docx: Path, out_dir: Path) -> Path:
-        """Convert one DOCX; returns ``out_dir/<stem>.pdf`` (replaced if it existed)."""
-        return self.convert_many([docx], out_dir)[0]
+    def convert(self, docx: Path, out_dir: Path, *, pdfa: bool = False) -> Path:
+        """Convert one DOCX; returns ``out_dir/<stem>.pdf`` (replaced if it existed); PDF/A-2b with ``pdfa``."""
+        return self.convert_many([docx], out_dir, pdfa=pdfa)[0]
 
-    def convert_many(self, docxs: list[Path], out_dir: Path) -> list[Path]:
+    def convert_many(self, docxs: list[Path], out_dir: Path, *, pdfa: bool = False) -> list[Path]:
         """Convert several DOCX files with one LibreOffice; all or nothing lands in ``out_dir``.
 
         Returns the PDF paths in the order of ``docxs``. Two sources with the same stem are refused:
@@ -531,12 +542,13 @@ class Converter:
                 saran="Periksa izin dan ruang kosong folder keluaran.",
                 folder=str(out_dir),
             ) from exc
+        filter_data = dict(PDFA_FILTER_DATA) if pdfa else {}
         try:
             try:
                 if self._use_uno():
-                    self._convert_uno(sources, stage)
+                    self._convert_uno(sources, stage, filter_data)
                 else:
-                    self._convert_soffice(sources, stage)
+                    self._convert_soffice(sources, stage, filter_data)
             except ConfigError as exc:
                 self._check_open()
                 raise _disk_problem(exc, [stage, self._workdir]) or exc from None
@@ -649,13 +661,13 @@ class Converter:
         self._uno_failed = True
         self._profile = None
 
-    def _convert_uno(self, sources: list[Path], stage: Path) -> None:
+    def _convert_uno(self, sources: list[Path], stage: Path, filter_data: dict[str, int]) -> None:
         failed: list[Path] = []
         errors: list[str] = []
         for index, src in enumerate(sources):
             assert self._bridge is not None
             try:
-                problem = self._bridge.convert(src, stage / (src.stem + ".pdf"))
+                problem = self._bridge.convert(src, stage / (src.stem + ".pdf"), filter_data)
             except TimeoutError:
                 self._drop_bridge()
                 raise _timed_out([src], self.timeout) from None
@@ -664,7 +676,7 @@ class Converter:
                 # Let a plain soffice run give the final word on the remaining files.
                 self._drop_bridge()
                 try:
-                    self._convert_soffice(sources[index:], stage)
+                    self._convert_soffice(sources[index:], stage, filter_data)
                 except ConfigError as exc:
                     failed.extend(Path(b) for b in exc.detail.get("berkas", []))
                     errors.append(str(exc.detail.get("stderr", "")))
@@ -675,16 +687,16 @@ class Converter:
         if failed:
             raise _broken_docx(failed, stderr="\n".join(errors)[-_STDERR_TAIL:])
 
-    def _convert_soffice(self, sources: list[Path], stage: Path) -> None:
+    def _convert_soffice(self, sources: list[Path], stage: Path, filter_data: dict[str, int]) -> None:
         failed: list[Path] = []
         stderr_tail = ""
         last_code = 0
         for start in range(0, len(sources), _BATCH_SIZE):
             batch = sources[start : start + _BATCH_SIZE]
-            returncode, stderr = self._run_soffice(batch, stage)
+            returncode, stderr = self._run_soffice(batch, stage, filter_data)
             if returncode == 81 and not all(is_pdf(stage / (s.stem + ".pdf")) for s in batch):
                 # 81 = "restart requested" after creating a profile; the run did no work.
-                returncode, stderr = self._run_soffice(batch, stage)
+                returncode, stderr = self._run_soffice(batch, stage, filter_data)
             missing = [s for s in batch if not is_pdf(stage / (s.stem + ".pdf"))]
             if missing:
                 failed.extend(missing)
@@ -693,9 +705,9 @@ class Converter:
         if failed:
             raise _broken_docx(failed, stderr=stderr_tail, kode_keluar=last_code)
 
-    def _run_soffice(self, batch: list[Path], stage: Path) -> tuple[int, str]:
+    def _run_soffice(self, batch: list[Path], stage: Path, filter_data: dict[str, int]) -> tuple[int, str]:
         cmd = office_command(self.soffice, self._current_profile(), f"--infilter={_IN_FILTER}", "--convert-to",
-                             f"pdf:{_OUT_FILTER}", "--outdir", str(stage), *(str(s) for s in batch))
+                             soffice_out_filter(filter_data), "--outdir", str(stage), *(str(s) for s in batch))
         proc = start_child(
             cmd,
             stdin=subprocess.DEVNULL,
@@ -790,8 +802,10 @@ for line in sys.stdin:
         reply(ok=False, kind="load", error="source file could not be loaded")
         continue
     try:
-        doc.storeToURL(uno.systemPathToFileUrl(request["dst"]),
-                       props(FilterName=request["out"], Overwrite=True))
+        store = dict(FilterName=request["out"], Overwrite=True)
+        if request.get("data"):  # writer_pdf_Export's options, e.g. SelectPdfVersion=2 (PDF/A-2b)
+            store["FilterData"] = uno.Any("[]com.sun.star.beans.PropertyValue", props(**request["data"]))
+        doc.storeToURL(uno.systemPathToFileUrl(request["dst"]), props(**store))
     except Exception as exc:
         reply(ok=False, kind="store", error=repr(exc))
         break

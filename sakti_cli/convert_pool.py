@@ -67,6 +67,7 @@ class _Job:
     docx: Path
     out_dir: Path
     key: Any
+    pdfa: bool = False
     future: Future[ConversionResult] = field(default_factory=Future)
 
 
@@ -156,7 +157,7 @@ class _Worker(threading.Thread):
                 if pool._before_convert is not None:
                     pool._before_convert(self, job.docx)
                 try:
-                    result.pdf = converter.convert(job.docx, job.out_dir)
+                    result.pdf = converter.convert(job.docx, job.out_dir, pdfa=job.pdfa)
                 except Exception as exc:
                     if not converter.aborted:
                         result.error = exc
@@ -240,25 +241,26 @@ class ConverterPool:
         return cls(**options)
 
     # --- public ------------------------------------------------------------------------------
-    def submit(self, docx: Path, out_dir: Path, key: Any = None) -> Future[ConversionResult]:
-        """Queue one conversion; the future's result is a :class:`ConversionResult` (never raises)."""
+    def submit(self, docx: Path, out_dir: Path, key: Any = None, *, pdfa: bool = False) -> Future[ConversionResult]:
+        """Queue one conversion (PDF/A-2b with ``pdfa``); the future's result is a :class:`ConversionResult`
+        (never raises)."""
         if self._closed:
             raise RuntimeError("ConverterPool is closed")
-        job = _Job(Path(docx), Path(out_dir), key)
+        job = _Job(Path(docx), Path(out_dir), key, pdfa)
         self._jobs.put(job)
         return job.future
 
-    def convert(self, docx: Path, out_dir: Path) -> Path:
+    def convert(self, docx: Path, out_dir: Path, *, pdfa: bool = False) -> Path:
         """Like :meth:`Converter.convert`, from any thread: the PDF path, or the conversion's error."""
-        result = self.submit(docx, out_dir).result()
+        result = self.submit(docx, out_dir, pdfa=pdfa).result()
         if result.error is not None:
             raise result.error
         assert result.pdf is not None
         return result.pdf
 
-    def map(self, jobs: Iterable[tuple[Any, Path, Path]]) -> Iterator[ConversionResult]:
+    def map(self, jobs: Iterable[tuple[Any, Path, Path]], *, pdfa: bool = False) -> Iterator[ConversionResult]:
         """``(key, docx, out_dir)`` jobs, all queued at once; results as they finish."""
-        futures = [self.submit(docx, out_dir, key) for key, docx, out_dir in jobs]
+        futures = [self.submit(docx, out_dir, key, pdfa=pdfa) for key, docx, out_dir in jobs]
         for future in as_completed(futures):
             yield future.result()
 

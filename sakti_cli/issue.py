@@ -51,6 +51,7 @@ from sakti_cli.storage import sha256_file
 from sakti_cli.testhooks import crash_point
 
 if TYPE_CHECKING:
+    from sakti_cli.pdf_metadata import LetterMetadata
     from sakti_cli.sign import Issuer
 
 Progress = Callable[[str], None]
@@ -195,19 +196,24 @@ def logo_path(ws: Workspace) -> Path | None:
     return path if path and path.is_file() else None
 
 
-def _stamp_metadata(pdf: Path, letter: dict[str, Any], service: Service) -> None:
-    """Write the verification code into the PDF's info dictionary before it is signed."""
-    from pypdf import PdfReader, PdfWriter
+def _stamp_metadata(ws: Workspace, pdf: Path, letter: dict[str, Any], service: Service) -> None:
+    """Write the letter's metadata (title, subject, office, number, verification code) into the PDF's info
+    dictionary and XMP alike, before it is signed (sakti_cli.pdf_metadata)."""
+    from sakti_cli.pdf_metadata import write_letter_metadata
 
-    writer = PdfWriter(clone_from=PdfReader(pdf))
-    writer.add_metadata({
-        "/Title": f"{service.judul_surat} {letter['nomor_surat']}",
-        "/Subject": service.nama,
-        "/SaktiNomorSurat": letter["nomor_surat"],
-        "/SaktiKodeVerifikasi": letter["kode_verifikasi"],
-    })
-    with pdf.open("wb") as handle:
-        writer.write(handle)
+    write_letter_metadata(pdf, letter_metadata(ws, letter, service), pdfa=ws.config.surat.pdfa)
+
+
+def letter_metadata(ws: Workspace, letter: dict[str, Any], service: Service) -> LetterMetadata:
+    """What a letter's PDF says about itself; the author is the office."""
+    from sakti_cli.clock import now
+    from sakti_cli.pdf_metadata import LetterMetadata
+
+    office = ws.config.kantor
+    return LetterMetadata(
+        title=f"{service.judul_surat} {letter['nomor_surat']}", subject=service.nama,
+        author=f"Kecamatan {office.kecamatan}, Kabupaten {office.kabupaten}", number=letter["nomor_surat"],
+        code=letter["kode_verifikasi"], created=now(ws.zone).replace(microsecond=0))
 
 
 STAMP_MARKER = "[[TTE]]"
@@ -300,7 +306,10 @@ def add_stamp_field(pdf: Path, page: int, box: tuple[int, int, int, int], name: 
     from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
     from pyhanko.sign.fields import SigFieldSpec, append_signature_field
 
+    from sakti_cli.pdf_metadata import align_producer
+
     writer = IncrementalPdfFileWriter(io.BytesIO(pdf.read_bytes()))
+    align_producer(writer)
     append_signature_field(writer, SigFieldSpec(sig_field_name=name, on_page=page, box=box))
     buffer = io.BytesIO()
     writer.write(buffer)
@@ -586,12 +595,13 @@ def issue_letter(ws: Workspace, register: Register, service_loader: Callable[[st
                         logo=logo, kertas=ws.config.surat.kertas)
             visible = hide_stamp_marker(docx)
             say("mengubah ke PDF (LibreOffice)")
+            pdfa = ws.config.surat.pdfa
             if converter is not None:
-                pdf = converter.convert(docx, work)
+                pdf = converter.convert(docx, work, pdfa=pdfa)
             else:
                 with Converter() as own:
-                    pdf = own.convert(docx, work)
-            _stamp_metadata(pdf, letter, service)
+                    pdf = own.convert(docx, work, pdfa=pdfa)
+            _stamp_metadata(ws, pdf, letter, service)
             if visible:
                 place = stamp_box(pdf)
                 if place is None:

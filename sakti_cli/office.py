@@ -166,9 +166,10 @@ PAPER_SIZES_CM: dict[str, tuple[float, float]] = {"A4": (21.0, 29.7), "F4": (21.
 
 
 class Letters(_Strict):
-    """How this office's letters are printed: one paper size for every template."""
+    """How this office's letters are made: one paper size for every template, PDF/A-2b or plain PDF."""
 
     kertas: Literal["A4", "F4"] = Field(default="A4", description="ukuran kertas semua surat: A4 atau F4")
+    pdfa: bool = Field(default=False, description="surat dibuat sebagai PDF/A-2b (arsip jangka panjang)")
 
 
 class SiteSettings(_Strict):
@@ -538,6 +539,8 @@ variabel_sandi = "SAKTI_SANDI"
 [surat]
 # ukuran kertas semua surat kantor ini: "A4" (210 x 297 mm) atau "F4" (215 x 330 mm); templat mengikutinya
 kertas = "A4"
+# true: setiap surat dibuat sebagai PDF/A-2b (arsip jangka panjang: semua font tersemat, profil warna sRGB)
+pdfa = false
 
 [situs]
 # folder situs verifikasi statis ('sakti situs bangun FOLDER'); bila diisi, 'terbitkan' dan 'batalkan'

@@ -240,6 +240,17 @@ def font_findings(ws: Workspace, installed: set[str] | None) -> list[Finding]:
     return found
 
 
+def stamp_font_findings() -> list[Finding]:
+    """The visible signature stamp needs its embedded font (sakti_cli.sign.stamp_font_path)."""
+    from sakti_cli.sign import stamp_font_path
+
+    try:
+        stamp_font_path()
+    except SaktiError as exc:
+        return [galat("FONT_CAP_TIDAK_ADA", exc.pesan, exc.saran or f"Pasang font-nya: {FONT_PACKAGES}")]
+    return []
+
+
 def libreoffice_findings() -> list[Finding]:
     from sakti_cli.convert import find_soffice
 
@@ -342,6 +353,7 @@ def check_office(ws: Workspace, *, at: datetime | None = None,
     found += mail_findings(ws)
     found += extra or []
     found += font_findings(ws, fonts())
+    found += stamp_font_findings()
     found += libreoffice_findings()
     unique = list(dict.fromkeys(found))
     return [item for item in unique if item.tingkat == "galat"] + [i for i in unique if i.tingkat == "peringatan"]

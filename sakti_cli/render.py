@@ -505,6 +505,27 @@ def _periksa_logo(logo: Path) -> None:
         ) from exc
 
 
+def _logo_tanpa_transparansi(logo: Path) -> io.BytesIO | str:
+    """The logo with any transparency flattened onto white and CMYK made RGB (a letter carries no transparency
+    and only sRGB colour, PDF/A or not); any other logo as it is."""
+    from PIL import Image
+
+    try:
+        with Image.open(logo) as gambar:
+            if gambar.mode not in ("RGBA", "LA", "PA", "CMYK") and "transparency" not in gambar.info:
+                return str(logo)
+            rgba = gambar.convert("RGBA")
+            dpi = gambar.info.get("dpi")
+    except (OSError, ValueError, Image.DecompressionBombError):  # python-docx accepted it: placed as it is
+        return str(logo)
+    latar = Image.new("RGB", rgba.size, (255, 255, 255))
+    latar.paste(rgba, mask=rgba.getchannel("A"))
+    buf = io.BytesIO()
+    latar.save(buf, format="PNG", **({"dpi": dpi} if dpi else {}))
+    buf.seek(0)
+    return buf
+
+
 # --------------------------------------------------------------------------------------------
 # Public API
 # --------------------------------------------------------------------------------------------
@@ -592,7 +613,8 @@ def render_bytes(template: Path, context: Mapping[str, Any], *, qr_payload: str,
 
     isi: dict[str, Any] = {str(k): _bungkus(v, str(k)) for k, v in context.items()}
     isi["qr"] = InlineImage(tpl, io.BytesIO(_qr_png(qr_payload)), width=Mm(QR_LEBAR_MM))
-    isi["logo"] = InlineImage(tpl, str(logo), width=Mm(LOGO_LEBAR_MM)) if logo is not None else ""
+    isi["logo"] = InlineImage(tpl, _logo_tanpa_transparansi(Path(logo)), width=Mm(LOGO_LEBAR_MM)) \
+        if logo is not None else ""
 
     try:
         tpl.render(isi, jinja_env=env, autoescape=True)

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import contextlib
 import io
+import itertools
 import os
 import tempfile
 import weakref
@@ -515,6 +516,59 @@ def read_certificates(path: Path) -> list[x509.Certificate]:
 
 STAMP_TEXT = "Ditandatangani secara elektronik oleh:\n%(signer)s\nWaktu: %(ts)s"
 
+STAMP_FONTS = ("liberation/LiberationSans-Regular.ttf", "liberation2/LiberationSans-Regular.ttf",
+               "dejavu/DejaVuSans.ttf")
+"""The visible stamp's font, embedded in the letter (a PDF/A needs every font embedded; pyHanko's default
+Courier is not): Liberation Sans from fonts-liberation (scripts/pasang.sh installs it), else DejaVu Sans."""
+FONT_FOLDERS = ("/usr/share/fonts/truetype", "/usr/share/fonts", "/usr/local/share/fonts", "~/.local/share/fonts")
+
+
+def stamp_font_path() -> Path:
+    """The TrueType file of the stamp's font: ``SAKTI_FONT_CAP`` when set, else the first of :data:`STAMP_FONTS`
+    found under the usual font folders. Raises EnvironmentProblem naming what to install."""
+    wanted = os.environ.get("SAKTI_FONT_CAP", "").strip()
+    if wanted:
+        path = Path(wanted).expanduser()
+        if path.is_file():
+            return path
+        raise EnvironmentProblem(f"Font cap tanda tangan {path} (dari SAKTI_FONT_CAP) tidak ada.",
+                                 "Perbaiki atau hapus SAKTI_FONT_CAP (berkas .ttf), lalu ulangi.")
+    for name in STAMP_FONTS:  # Liberation Sans first, wherever a distribution puts it
+        for folder in (Path(folder).expanduser() for folder in FONT_FOLDERS):
+            for candidate in itertools.chain([folder / name], folder.glob(f"**/{Path(name).name}")):
+                if candidate.is_file():
+                    return candidate
+    raise EnvironmentProblem(
+        "Font untuk cap tanda tangan (Liberation Sans atau DejaVu Sans) tidak terpasang; cap tidak dapat dibuat "
+        "dengan font yang tersemat.",
+        "Pasang font-nya: apt-get install -y fonts-liberation (atau tunjuk berkas .ttf lewat SAKTI_FONT_CAP).")
+
+
+def stamp_style() -> Any:
+    """The visible stamp: :data:`STAMP_TEXT` in :func:`stamp_font_path`'s font, embedded as a subset, no
+    background (nothing transparent), so the stamp keeps a PDF/A letter PDF/A."""
+    from pyhanko import stamp
+    from pyhanko.pdf_utils.font.opentype import GlyphAccumulatorFactory
+    from pyhanko.pdf_utils.text import TextBoxStyle
+
+    font = GlyphAccumulatorFactory(str(stamp_font_path()), create_objstream_if_needed=False)
+    return stamp.TextStampStyle(stamp_text=STAMP_TEXT, text_box_style=TextBoxStyle(font=font), background=None)
+
+
+def _visible_field(writer: Any, field_name: str) -> bool:
+    """Whether the (empty) signature field ``field_name`` has a box on a page: only then is a stamp drawn."""
+    from pyhanko.sign import fields
+
+    def has_area(widget: Any) -> bool:
+        rect = widget.get("/Rect")
+        return rect is not None and float(rect[2]) != float(rect[0]) and float(rect[3]) != float(rect[1])
+
+    for _name, _value, ref in fields.enumerate_sig_fields(writer.prev, filled_status=False, with_name=field_name):
+        field = ref.get_object()
+        if any(has_area(widget.get_object()) for widget in [field, *field.get("/Kids", [])]):
+            return True
+    return False
+
 
 def _timestamper(url: str) -> Any:
     from pyhanko.sign.timestamps import HTTPTimeStamper
@@ -685,12 +739,13 @@ def sign_pdf(
         embed_validation_info=ltv,
         validation_context=_ltv_context(validation_data) if ltv and validation_data else None,
     )
-    from pyhanko import stamp
+    from sakti_cli.pdf_metadata import align_producer
 
+    align_producer(writer)  # info and XMP name the same producer after pyHanko's update (PDF/A)
     pdf_signer = signers.PdfSigner(
         meta, signer, timestamper=_timestamper(timestamp_url) if timestamp_url else None,
-        # drawn only where the field is visible (a template's [[TTE]] marker)
-        stamp_style=stamp.TextStampStyle(stamp_text=STAMP_TEXT),
+        # drawn only where the field is visible (a template's [[TTE]] marker), in an embedded font
+        stamp_style=stamp_style() if _visible_field(writer, field_name) else None,
     )
     try:
         out = pdf_signer.sign_pdf(writer)

@@ -162,12 +162,16 @@ def periksa(out: Output, uji_surel: Annotated[bool, typer.Option(
     login, tested = mail_login_findings(ws) if uji_surel else ([], None)
     findings = check_office(ws, extra=login)
     errors = [item for item in findings if item.tingkat == "galat"]
-    payload: dict[str, Any] = {"kantor": str(ws.root), "temuan": [item.to_dict() for item in findings],
+    letters = ws.config.surat
+    payload: dict[str, Any] = {"kantor": str(ws.root), "surat": {"kertas": letters.kertas, "pdfa": letters.pdfa},
+                               "temuan": [item.to_dict() for item in findings],
                                "jumlah_galat": len(errors), "jumlah_peringatan": len(findings) - len(errors)}
     if uji_surel:
         payload["surel_diuji"] = tested
 
     def human(console: Console) -> None:
+        made = "PDF/A-2b" if letters.pdfa else "PDF biasa (bukan PDF/A; [surat] pdfa = false)"
+        console.print(f"Surat: kertas {letters.kertas}, {made}", markup=False, soft_wrap=True)
         if tested:
             console.print(f"[green]Server surel {tested}[/green] menerima masuk akun kantor (TLS, sertifikat "
                           "diperiksa); tidak ada surel yang dikirim.", soft_wrap=True)

@@ -557,8 +557,14 @@ class Kantor(Result):
     petugas: str
 
 
+class SuratKantor(Strict):
+    kertas: str
+    pdfa: bool
+
+
 class KantorPeriksa(Result):
     kantor: str
+    surat: SuratKantor
     temuan: list[Temuan]
     jumlah_galat: int
     jumlah_peringatan: int

@@ -689,16 +689,20 @@ def _reimport(ws: Any, register: Any, service: Service, reg: str, prepared: Prep
     if record["status"] in LOCKED_STATES:
         return Outcome(number, "sudah_ada", reg, record["status"], nomor_surat=letter_of(record)), []
     new: list[Any] = []
-    for found in matches:
-        if not found.uploads:
-            continue
-        if _NUMBERED.match(found.kode):
-            new += _person_files(service, record, prepared, found, base)
-        elif not record["berkas"].get(found.kode):  # a code the clerk attached meanwhile is kept
-            new += [file_arg(found.kode, base / u.relative, service, u.relative, inside=base) for u in found.uploads]
-    if new:
-        update_files(ws, register, service, reg, new, source=f"impor gform baris {number}")
-    elif record["status"] == "LENGKAP":
+    try:
+        for found in matches:
+            if not found.uploads:
+                continue
+            if _NUMBERED.match(found.kode):
+                new += _person_files(service, record, prepared, found, base)
+            elif not record["berkas"].get(found.kode):  # a code the clerk attached meanwhile is kept
+                new += [file_arg(found.kode, base / u.relative, service, u.relative, inside=base)
+                        for u in found.uploads]
+        if new:
+            update_files(ws, register, service, reg, new, source=f"impor gform baris {number}")
+    except InputError as exc:  # a file too large or gone meanwhile: said on the row, nothing attached
+        return Outcome(number, "sudah_ada", reg, record["status"], alasan=exc.pesan), []
+    if not new and record["status"] == "LENGKAP":
         return Outcome(number, "sudah_ada", reg, "LENGKAP"), []
     record, lines = check_application(ws, register, service, reg, today)
     attached = sorted({f.kode.replace(".", f".{f.butir}.", 1) if f.butir else f.kode for f in new})

@@ -110,3 +110,48 @@ def build_export(root: Path, extra_column: dict[int, str] | None = None) -> tupl
         writer.writeheader()
         writer.writerows(rows)
     return export, downloads
+
+
+def export_from_example(root: Path, service: str, google: str, skip: frozenset[str] = frozenset()) -> tuple[Path, Path]:
+    """A one-response export of the bundled example of ``service``, worded by the shipped sample mapping:
+    each answer where the mapping asks for it (dates dd/mm/yyyy, L/P as Laki-laki/Perempuan), each file in
+    its question's folder as uploaded by ``google``. ``skip``: upload questions (their codes) whose file is
+    answered but missing from the download."""
+    import json
+
+    import yaml
+
+    example = REPO / "contoh" / service
+    env = json.loads((example / "pemohon.json").read_text(encoding="utf-8"))
+    mapping = yaml.safe_load((REPO / "sop" / "gform" / f"{service}.yaml").read_text(encoding="utf-8"))
+    row = {"Stempel waktu": "19/11/2026 14:05:09", "Alamat email": "pengisi@contoh.example"}
+
+    def lookup(ref: str, files: bool) -> object:
+        parts = ref.split(".")
+        if len(parts) == 3:
+            items = env["isian"].get(parts[0]) or []
+            item = items[int(parts[1]) - 1] if int(parts[1]) <= len(items) else {}
+            return (item.get("berkas") or {}).get(parts[2]) if files else item.get(parts[2])
+        return (env.get("berkas") or {}).get(ref) if files else env["isian"].get(ref)
+
+    for title, ref in mapping["isian"].items():
+        value = lookup(ref, False)
+        text = "" if value is None else str(value)
+        if len(text) == 10 and text[4] == "-" and text[7] == "-":
+            text = f"{text[8:]}/{text[5:7]}/{text[:4]}"
+        row[title] = {"L": "Laki-laki", "P": "Perempuan"}.get(text, text)
+    downloads = root / "unduhan"
+    for title, ref in mapping["berkas"].items():
+        value = lookup(ref, True)
+        names = [] if not value else value if isinstance(value, list) else [value]
+        folder = downloads / f"Formulir {service} (File responses)" / folder_name(title)
+        folder.mkdir(parents=True, exist_ok=True)
+        for name in names if ref not in skip else []:
+            shutil.copy(example / name, folder / f"{Path(name).stem} - {google}{Path(name).suffix}")
+        row[title] = ", ".join(_link(2, f"{ref}{n}") for n in range(len(names)))
+    export = root / f"Formulir {service} (Respons) - Respons Formulir 1.csv"
+    with export.open("w", newline="", encoding="utf-8") as handle:
+        writer = csv.DictWriter(handle, fieldnames=list(row))
+        writer.writeheader()
+        writer.writerow(row)
+    return export, downloads

@@ -284,3 +284,34 @@ def test_installed_sakti_imports_as_a_script_would(office: Path, cli: Cli, tmp_p
     assert again_code == proc.returncode
     assert [(r["baris"], r["status"], r["nomor_registrasi"]) for r in lines[:-1]] == [
         (r["baris"], r["status"], r["nomor_registrasi"]) for r in again.values()]
+
+
+def test_people_of_a_list_and_their_own_files(office: Path, cli: Cli, tmp_path: Path) -> None:
+    """ahli-waris: heirs and witnesses as numbered questions (ahli_waris.2.nik), each person's KTP/KK in its
+    own upload question, beside that person; the heir's KTP missing at first is attached to that heir alone."""
+    from gform_fixtures import export_from_example, folder_name
+
+    export, downloads = export_from_example(tmp_path, "ahli-waris", "Hj. Siti Rahmah",
+                                            skip=frozenset({"ahli_waris.2.ktp"}))
+    args = ["impor", "gform", export, "--layanan", "ahli-waris", "--folder-berkas", downloads]
+    first = _lines(cli(*args, "--json").stdout)[0]
+    assert first["hasil"] == "terdaftar" and first["status"] == "BELUM_LENGKAP"
+    assert first["tak_cocok"] == ["ahli_waris.2.ktp"]
+    assert "akta_kematian_asli" in first["kurang"]  # an original is seen at the desk, never uploaded
+    record = cli.json("status", first["nomor_registrasi"])
+    heirs = record["data"]["ahli_waris"]
+    assert [h["nama"] for h in heirs] == ["Hj. Siti Rahmah", "Ahmad Muis", "Fatimah"]
+    assert heirs[0]["berkas"] == {"ktp": "ktp-siti-rahmah-Hj.-Siti-Rahmah.jpg",
+                                  "kk": "kk-siti-rahmah-Hj.-Siti-Rahmah.jpg"}
+    assert "ktp" not in heirs[1].get("berkas", {}) and len(record["data"]["saksi"]) == 2
+
+    source = REPO / "contoh" / "ahli-waris" / "ktp-ahmad-muis.jpg"
+    folder = next(downloads.rglob(folder_name("Ahli waris ke-2: KTP-el ahli waris")))
+    (folder / "ktp-ahmad-muis - Hj. Siti Rahmah.jpg").write_bytes(source.read_bytes())
+    again = _lines(cli(*args, "--json").stdout)[0]
+    assert again["hasil"] == "sudah_ada" and again["dilampirkan"] == ["ahli_waris.2.ktp"] and again["tak_cocok"] == []
+    heirs = cli.json("status", first["nomor_registrasi"])["data"]["ahli_waris"]
+    assert heirs[1]["berkas"]["ktp"] == "ktp-ahmad-muis-Hj.-Siti-Rahmah.jpg"
+    assert heirs[0]["berkas"]["ktp"] == "ktp-siti-rahmah-Hj.-Siti-Rahmah.jpg"  # the others kept theirs
+    assert sorted(first["kurang"]) == ["ahli_waris.ktp", "akta_kematian_asli"]  # heir 2's KTP was missing
+    assert again["kurang"] == ["akta_kematian_asli"] and again["status"] == "BELUM_LENGKAP"

@@ -315,3 +315,25 @@ def test_people_of_a_list_and_their_own_files(office: Path, cli: Cli, tmp_path: 
     assert heirs[0]["berkas"]["ktp"] == "ktp-siti-rahmah-Hj.-Siti-Rahmah.jpg"  # the others kept theirs
     assert sorted(first["kurang"]) == ["ahli_waris.ktp", "akta_kematian_asli"]  # heir 2's KTP was missing
     assert again["kurang"] == ["akta_kematian_asli"] and again["status"] == "BELUM_LENGKAP"
+
+
+@pytest.mark.parametrize("service", ["sktm", "dispensasi-nikah"])
+def test_a_complete_example_through_its_shipped_mapping_exits_0(office: Path, cli: Cli, tmp_path: Path,
+                                                                 service: str) -> None:
+    from gform_fixtures import export_from_example
+
+    example = json.loads((REPO / "contoh" / service / "pemohon.json").read_text(encoding="utf-8"))
+    google = example["isian"].get("nama") or example["isian"]["nama_istri"]  # the bride filled this one
+    export, downloads = export_from_example(tmp_path, service, google)
+    result = cli("impor", "gform", export, "--layanan", service, "--folder-berkas", downloads, "--json")
+    row, summary = _lines(result.stdout)
+    assert result.exit_code == 0 and summary["ok"] is True, result.stdout
+    assert row["hasil"] == "terdaftar" and row["status"] == "LENGKAP" and row["tak_cocok"] == []
+    data = cli("--tampilkan-nik", "status", row["nomor_registrasi"], "--json")
+    stored = json.loads(data.stdout)["data"]
+    for code, value in example["isian"].items():
+        if code == "telepon":
+            assert stored[code].startswith("+62")
+        elif code != "surel":
+            assert stored[code] == value, code
+    assert stored["surel"] == "pengisi@contoh.example"  # the form's collected address

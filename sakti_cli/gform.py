@@ -115,6 +115,28 @@ def load_map(path: Path, service: Service) -> FormMap:
     return mapping
 
 
+def lint_maps(sop_dir: Path, services: dict[str, Service | None]) -> tuple[list[Path], list[dict[str, str]]]:
+    """``sakti sop periksa``: every office mapping in sop/gform/ checked against its SOP (``services``: code ->
+    the loaded SOP, None when it does not load; that problem is the SOP's own and already said)."""
+    checked: list[Path] = []
+    problems: list[dict[str, str]] = []
+    for path in sorted((sop_dir / MAP_DIR).glob("*.yaml")):
+        checked.append(path)
+        if path.stem not in services:
+            problems.append({"berkas": str(path), "kolom": "(akar)",
+                             "pesan": f"tidak ada SOP {path.stem}.yaml untuk peta ini (nama berkas = kode layanan)"})
+            continue
+        service = services[path.stem]
+        if service is None:
+            continue
+        try:
+            load_map(path, service)
+        except ConfigError as exc:
+            found = exc.detail.get("masalah") or [{"kolom": "(akar)", "pesan": exc.pesan}]
+            problems += [{"berkas": str(path), **p} for p in found]
+    return checked, problems
+
+
 def _target(service: Service, ref: str) -> tuple[FieldSpec | None, FieldSpec | None, int | None]:
     """(list field, field, item number) of ``kode`` or ``daftar.N.kode``; (None, None, None) if unknown."""
     numbered = _NUMBERED.match(ref)

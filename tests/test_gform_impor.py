@@ -337,3 +337,18 @@ def test_a_complete_example_through_its_shipped_mapping_exits_0(office: Path, cl
         elif code != "surel":
             assert stored[code] == value, code
     assert stored["surel"] == "pengisi@contoh.example"  # the form's collected address
+
+
+def test_sop_periksa_checks_the_office_mappings(office: Path, cli: Cli) -> None:
+    for other in SERVICES[:-1]:  # one service keeps the template lint of 'sop periksa' short
+        (office / "sop" / f"{other}.yaml").unlink()
+        (office / "sop" / "gform" / f"{other}.yaml").unlink()
+    own = office / "sop" / "gform" / "sktm.yaml"
+    own.write_text(own.read_text(encoding="utf-8").replace('"NIK": nik', '"NIK": nik_pemohon'), "utf-8")
+    (office / "sop" / "gform" / "sktm-lama.yaml").write_text("layanan: sktm\n", encoding="utf-8")
+    result = cli("sop", "periksa", "--json")
+    assert result.exit_code == 1
+    payload = json.loads(result.stdout)
+    assert str(own) in payload["berkas"]
+    found = {(p["berkas"], p["kolom"]) for p in payload["masalah"]}
+    assert (str(own), 'isian."NIK"') in found and (str(own.with_name("sktm-lama.yaml")), "(akar)") in found

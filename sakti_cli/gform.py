@@ -451,7 +451,8 @@ def question_folders(base: Path) -> dict[str, list[Path]]:
     found: dict[str, list[Path]] = {}
     for root, dirs, _files in os.walk(base):
         depth = len(Path(root).relative_to(base).parts)
-        dirs[:] = [] if depth >= _FOLDER_DEPTH else sorted(d for d in dirs if not d.startswith("."))
+        dirs[:] = [] if depth >= _FOLDER_DEPTH else sorted(
+            d for d in dirs if not d.startswith(".") and not (Path(root) / d).is_symlink())  # never leave ``base``
         for name in dirs:
             found.setdefault(_folder_key(name), []).append(Path(root) / name)
     return found

@@ -250,7 +250,11 @@ def test_one_name_in_two_rows_or_too_many_files_is_left_unmatched(tmp_path: Path
                  "ktp - Rina Wati.jpg", "ktp - Siti Aminah - Budi.png"):
         (folder / name).write_bytes(b"x")
     (folder / "ktp - Hadi.jpg").symlink_to("/etc/hostname")
-    mapping = FormMap(layanan="sktm", berkas={"KTP-el pemohon": "ktp"})
+    outside = tmp_path.parent / f"{tmp_path.name}-luar"
+    outside.mkdir()
+    (outside / "kk - Rina Wati.jpg").write_bytes(b"x")
+    (folder.parent / "Kartu Keluarga (File responses)").symlink_to(outside, target_is_directory=True)
+    mapping = FormMap(layanan="sktm", berkas={"KTP-el pemohon": "ktp", "Kartu Keluarga": "kk"})
 
     def row(number: int, name: str, files: int = 1) -> Candidate:
         from sakti_cli.gform import name_key
@@ -265,6 +269,9 @@ def test_one_name_in_two_rows_or_too_many_files_is_left_unmatched(tmp_path: Path
     assert found[5][0].hasil == "cocok" and [u.path.name for u in found[5][0].uploads] == ["ktp - Rina Wati.jpg"]
     assert found[6][0].hasil == "tidak_ada"  # a symlink in the download is never read
     assert found[7][0].hasil == "cocok"  # 'ktp - Siti Aminah - Budi.png': Budi's, named after the last ' - '
+    rina = Candidate(5, {"rina wati"}, False, {"Kartu Keluarga": 1}, "Rina Wati")
+    linked = match_files([rina], mapping, tmp_path)[5][0]  # a question folder linked to elsewhere is not read
+    assert linked.hasil == "tidak_ada" and "tidak ada di folder berkas" in (linked.pesan or "")
 
 
 def test_installed_sakti_imports_as_a_script_would(office: Path, cli: Cli, tmp_path: Path) -> None:

@@ -359,3 +359,17 @@ def test_sop_periksa_checks_the_office_mappings(office: Path, cli: Cli) -> None:
     assert str(own) in payload["berkas"]
     found = {(p["berkas"], p["kolom"]) for p in payload["masalah"]}
     assert (str(own), 'isian."NIK"') in found and (str(own.with_name("sktm-lama.yaml")), "(akar)") in found
+
+
+def test_a_longer_export_adds_only_the_new_responses(office: Path, cli: Cli, tmp_path: Path) -> None:
+    export, downloads = build_export(tmp_path)
+    lines = export.read_text(encoding="utf-8").splitlines(keepends=True)
+    early = tmp_path / "respons-kemarin.csv"  # yesterday's download: the first two responses
+    early.write_text("".join(lines[:3]), encoding="utf-8")
+    first = _run(cli, early, downloads)[1]
+    assert [r["hasil"] for r in first.values()] == ["terdaftar", "terdaftar"]
+    later = _run(cli, export, downloads)[1]
+    assert [later[n]["hasil"] for n in (2, 3)] == ["sudah_ada", "sudah_ada"]
+    assert [later[n]["nomor_registrasi"] for n in (2, 3)] == [first[n]["nomor_registrasi"] for n in (2, 3)]
+    assert [later[n]["hasil"] for n in (4, 5, 6)] == ["terdaftar", "terdaftar", "ditolak"]
+    assert len(_applications(cli)) == 4

@@ -23,6 +23,7 @@ import difflib
 import os
 import re
 import unicodedata
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime, timezone
 from pathlib import Path
@@ -611,7 +612,7 @@ def _prepare(response: Response, export: Export, mapping: FormMap, service: Serv
         assert spec is not None  # checked by map_problems
         choice_key = f"{list_spec.kode}.{spec.kode}" if list_spec else spec.kode
         try:
-            text = _cell_text(text, f"{where}, pertanyaan '{title}'", spec.jenis)
+            text = _cell_text(text, "jawaban", spec.jenis)  # a NIK in exponent form (6.2E+15) is refused
             value = _convert(spec, mapping.pilihan.get(choice_key, {}), text, desa)
             clean_field(spec, value, desa, today)  # refused here naming the question; stored as converted
         except ValueError as exc:
@@ -635,7 +636,8 @@ def _prepare(response: Response, export: Export, mapping: FormMap, service: Serv
     except ValueError as exc:
         problems.append({"kolom": export.titles[export.timestamp], "pesan": str(exc)})
     envelope = {"layanan": service.kode, "isian": fields, "berkas": {}}
-    row_id = f"gform|{moment.isoformat() if moment else ''}|{email.casefold()}"
+    # the sheet's own clock reading, without the office zone: a zone corrected later keeps every key
+    row_id = f"gform|{moment.replace(tzinfo=None).isoformat() if moment else ''}|{email.casefold()}"
     error = None
     if problems:
         listing = "; ".join(f"pertanyaan '{p['kolom']}': {p['pesan']}" for p in problems)
@@ -752,16 +754,43 @@ def parse_uploaders(items: list[str]) -> dict[str, str]:
 
 @dataclass
 class ImportRun:
-    rows: list[ImportedRow]
+    """An export read, checked against its mapping and matched to the downloads; nothing registered yet.
+    :meth:`rows` registers (or completes) one response at a time, so a caller streams each as it is done."""
+
+    ws: Any
+    register: Any
+    service: Service
+    base: Path
+    today: date
+    prepared: list[Prepared]
+    existing: dict[int, str | None]  # row -> its application from an earlier import
+    matches: dict[int, list[FileMatch]]
     unused_columns: list[str]  # columns of the export the mapping does not name
     absent_questions: list[str]  # optional questions of the mapping the export lacks
     map_file: Path
 
+    def rows(self) -> Iterator[ImportedRow]:
+        from sakti_cli.batch import process_row
 
-def import_responses(ws: Any, register: Any, service: Service, csv_path: Path, base: Path, map_file: Path,
-                     today: date, uploaders: dict[str, str] | None = None) -> ImportRun:
-    """Read, match and register every response; see the module doc for the rules."""
-    from sakti_cli.batch import process_row, registered_for, row_key
+        for item in self.prepared:
+            found = self.matches[item.row.number] if item.row.error is None else []
+            _with_files(item, found)
+            reg = self.existing[item.row.number]
+            attached: list[str] = []
+            if reg is not None:
+                outcome, attached = _reimport(self.ws, self.register, self.service, reg, item, found, self.base,
+                                              self.today)
+            else:
+                outcome = process_row(self.ws, self.register, self.service, item.row, self.base, self.today)
+            yield ImportedRow(outcome, item.moment.isoformat() if item.moment else None, found, attached,
+                              _unmatched(self.ws, self.register, outcome, found))
+
+
+def plan_import(ws: Any, register: Any, service: Service, csv_path: Path, base: Path, map_file: Path,
+                today: date, uploaders: dict[str, str] | None = None) -> ImportRun:
+    """Read the mapping and the export, check both, match every upload (see the module doc for the rules):
+    any error here (exit 3 or 4) comes before a single row is registered."""
+    from sakti_cli.batch import registered_for, row_key
 
     mapping = load_map(map_file, service)
     export = read_export(csv_path)
@@ -769,45 +798,40 @@ def import_responses(ws: Any, register: Any, service: Service, csv_path: Path, b
     if mapping.berkas and not base.is_dir():
         raise FileUnreadable(f"Folder berkas {base} tidak ada.", berkas=str(base),
                              saran="Unduh folder unggahan formulir dari Google Drive, ekstrak, lalu sebut foldernya.")
-    desa = list(ws.config.kantor.desa)
-    numbers = {r.number for r in export.responses}
-    by_row: dict[int, str] = {}
-    pending_regs: dict[str, str] = {}
-    for key, name in (uploaders or {}).items():
-        if key.isdigit():
-            if int(key) not in numbers:
-                raise InputError(f"--pengunggah {key}=...: baris {key} tidak ada di {csv_path} (baris respons: "
-                                 f"{min(numbers, default=2)}-{max(numbers, default=2)}).",
-                                 saran="Pakai nomor baris dari ringkasan impor berkas yang sama.")
-            by_row[int(key)] = name
-        else:
-            from sakti_cli.applications import normalise_reg
-
-            pending_regs[normalise_reg(key)] = name
-    prepared = [_prepare(r, export, mapping, service, desa, today, ws.zone, by_row) for r in export.responses]
+    by_row, by_reg = _named_uploaders(uploaders or {}, {r.number for r in export.responses}, csv_path)
+    prepared = [_prepare(r, export, mapping, service, list(ws.config.kantor.desa), today, ws.zone, by_row)
+                for r in export.responses]
     existing: dict[int, str | None] = {}
     for item in prepared:
-        existing[item.row.number] = registered_for(register, row_key(service, item.row)) if item.row.envelope else None
-        reg = existing[item.row.number]
-        if reg in pending_regs:
-            item.candidate = _candidate(item.response, mapping, {item.row.number: pending_regs.pop(reg)})
-    if pending_regs:
-        raise InputError(f"--pengunggah: {', '.join(pending_regs)} bukan permohonan dari baris ekspor ini.",
+        reg = registered_for(register, row_key(service, item.row)) if item.row.envelope else None
+        existing[item.row.number] = reg
+        if reg in by_reg:
+            item.candidate = _candidate(item.response, mapping, {item.row.number: by_reg.pop(reg)})
+    if by_reg:
+        raise InputError(f"--pengunggah: {', '.join(by_reg)} bukan permohonan dari baris ekspor ini.",
                          saran="Pakai nomor registrasi dari ringkasan impor berkas yang sama, atau nomor barisnya.")
     matches = match_files([p.candidate for p in prepared], mapping, base)
-    rows = []
-    for item in prepared:
-        found = matches[item.row.number] if item.row.error is None else []
-        _with_files(item, found)
-        reg = existing[item.row.number]
-        attached: list[str] = []
-        if reg is not None:
-            outcome, attached = _reimport(ws, register, service, reg, item, found, base, today)
+    return ImportRun(ws, register, service, base, today, prepared, existing, matches,
+                     unmapped_titles(export, mapping), absent, map_file)
+
+
+def _named_uploaders(uploaders: dict[str, str], numbers: set[int], csv_path: Path
+                     ) -> tuple[dict[int, str], dict[str, str]]:
+    """``--pengunggah`` split into rows of this export and registration numbers (resolved once keyed)."""
+    from sakti_cli.applications import normalise_reg
+
+    by_row: dict[int, str] = {}
+    by_reg: dict[str, str] = {}
+    for key, name in uploaders.items():
+        if not key.isdigit():
+            by_reg[normalise_reg(key)] = name
+        elif int(key) in numbers:
+            by_row[int(key)] = name
         else:
-            outcome = process_row(ws, register, service, item.row, base, today)
-        rows.append(ImportedRow(outcome, item.moment.isoformat() if item.moment else None, found, attached,
-                                _unmatched(ws, register, outcome, found)))
-    return ImportRun(rows, unmapped_titles(export, mapping), absent, map_file)
+            raise InputError(f"--pengunggah {key}=...: baris {key} tidak ada di {csv_path} (baris respons: "
+                             f"{min(numbers, default=2)}-{max(numbers, default=2)}).",
+                             saran="Pakai nomor baris dari ringkasan impor berkas yang sama.")
+    return by_row, by_reg
 
 
 def _unmatched(ws: Any, register: Any, outcome: Outcome, found: list[FileMatch]) -> list[str]:

@@ -55,17 +55,17 @@ def _note(row: Any) -> str:
     return "; ".join(part for part in parts if part)
 
 
-def _summary(console: Console, run: Any, counts: dict[str, int], csv_name: str) -> None:
+def _summary(console: Console, rows: list[Any], counts: dict[str, int]) -> None:
     print_table(console, [Col("Baris", "number"), Col("Hasil", "identifier"), Col("Registrasi", "identifier"),
                           Col("Status", "identifier"), Col("Keterangan")],
                 [(str(r.outcome.baris), f"[{HASIL_STYLE.get(r.outcome.hasil, 'white')}]{r.outcome.hasil}[/]",
                   r.outcome.nomor_registrasi or "-", r.outcome.status or "-", escape(_note(r)))
-                 for r in run.rows], title="Hasil impor Google Form")
+                 for r in rows], title="Hasil impor Google Form")
     console.print(f"{counts['baris']} baris: {counts['terdaftar']} terdaftar, {counts['sudah_ada']} sudah ada, "
                   f"{counts['ditolak']} ditolak, {counts['belum_lengkap']} belum lengkap; "
                   f"{counts['berkas_cocok']} berkas cocok, {counts['berkas_tak_cocok']} tidak cocok, "
                   f"{counts['berkas_dilampirkan']} dilampirkan ke permohonan yang sudah ada.")
-    unsure = [r for r in run.rows if r.tak_cocok]
+    unsure = [r for r in rows if r.tak_cocok]
     if unsure:
         first = unsure[0].outcome.baris
         console.print(escape(f"Berkas yang tidak cocok tidak dilampirkan. Bila pengunggahnya diketahui, impor lagi "
@@ -120,7 +120,7 @@ def _print_sample(out: Output, service: Any) -> None:
 def _import(out: Output, respons: Path, layanan: str, folder_berkas: Path | None, peta: Path | None,
             pengunggah: list[str]) -> None:
     from sakti_cli.cli.permohonan import _services, _today
-    from sakti_cli.gform import counts, import_responses, map_path, parse_uploaders
+    from sakti_cli.gform import counts, map_path, parse_uploaders, plan_import
 
     uploaders = parse_uploaders(pengunggah)
     ws = workspace()
@@ -128,19 +128,21 @@ def _import(out: Output, respons: Path, layanan: str, folder_berkas: Path | None
     path = respons.expanduser().resolve()
     base = (folder_berkas.expanduser() if folder_berkas else path.parent).resolve()
     map_file = (peta.expanduser().resolve() if peta else map_path(ws, service.kode))
-    run = import_responses(ws, register_for(ws), service, path, base, map_file, _today(ws), uploaders)
+    run = plan_import(ws, register_for(ws), service, path, base, map_file, _today(ws), uploaders)
     if run.unused_columns:
         out.warn(escape("kolom ekspor yang tidak ada di peta (tidak dipakai): "
                         + ", ".join(repr(t) for t in run.unused_columns)))
     if run.absent_questions:
         out.warn(escape("pertanyaan peta yang tidak ada di ekspor (tidak diisi): "
                         + ", ".join(repr(t) for t in run.absent_questions)))
-    for row in run.rows:
+    rows = []
+    for row in run.rows():  # each line as soon as its row is registered
+        rows.append(row)
         out.row("baris", row.to_dict())
-    tally = counts(run.rows)
+    tally = counts(rows)
     ok = tally["gagal"] == 0
     payload = {"berkas": str(path), "layanan": service.kode, "peta": str(map_file), "folder_berkas": str(base),
                **tally}
-    out.result(payload, lambda c: _summary(c, run, tally, path.name), ok=ok)
+    out.result(payload, lambda c: _summary(c, rows, tally), ok=ok)
     if not ok:
         raise Negative

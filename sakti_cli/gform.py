@@ -47,6 +47,7 @@ _NUMBERED = re.compile(r"^([a-z][a-z0-9_-]*)\.(\d+)\.([a-z][a-z0-9_-]*)$")
 _DRIVE_SUFFIX = re.compile(r"\s*\((?:[^()]*\bfile\b[^()]*)\)\s*$", re.IGNORECASE)  # " (File responses)"
 _FOLDER_DEPTH = 3  # the downloaded zip may add the form's own folder (and a top folder) above the questions
 _SIMILAR = 0.75
+_COPY_NUMBER = re.compile(r"\s*\(\d+\)$")
 _SYSTEM_FILES = frozenset({".DS_Store", "Thumbs.db", "desktop.ini"})  # left by the computer that unzipped it
 
 
@@ -349,6 +350,20 @@ def read_export(path: Path) -> Export:
                   next((k for k in keys if k in EMAIL_TITLES), None))
 
 
+def check_locale(export: Export) -> None:
+    """Dates are read day first (the Indonesian locale). A sheet kept in a month-first locale (United States)
+    would have its days and months swapped without a sound: its timestamps give it away (``11/20/2026``)."""
+    for response in export.responses:
+        text = response.cells.get(export.timestamp, "").strip()
+        first = re.match(r"(\d{1,2})/(\d{1,2})/\d{4}", text)
+        if first and int(first.group(2)) > 12 >= int(first.group(1)):
+            raise FileUnreadable(
+                f"Berkas {export.path} baris {response.number}: stempel waktu '{text}' ditulis bulan/hari/tahun "
+                "(lokal Amerika Serikat); tanggal lain di ekspor ini tidak dapat dibaca dengan pasti.",
+                saran="Di Google Sheets: File > Setelan > Lokal: Indonesia, lalu unduh CSV-nya lagi.",
+                berkas=str(export.path))
+
+
 def parse_timestamp(text: str, zone: timezone) -> datetime:
     for pattern in _TIMESTAMP_FORMATS:
         try:
@@ -443,7 +458,9 @@ def _upload(path: Path, base: Path) -> Upload | None:
     parts = stem.split(" - ")
     if len(parts) < 2:
         return None
-    names = frozenset(k for k in (name_key(" - ".join(parts[i:])) for i in range(1, len(parts))) if k)
+    tails = [" - ".join(parts[i:]) for i in range(1, len(parts))]
+    tails += [_COPY_NUMBER.sub("", tail) for tail in tails]  # 'KTP - Budi (1).jpg': a second file of the same name
+    names = frozenset(k for k in map(name_key, tails) if k)
     return Upload(path, str(path.relative_to(base)), names, parts[-1].strip())
 
 
@@ -794,6 +811,7 @@ def plan_import(ws: Any, register: Any, service: Service, csv_path: Path, base: 
 
     mapping = load_map(map_file, service)
     export = read_export(csv_path)
+    check_locale(export)
     absent = check_titles(export, mapping, map_file, service)
     if mapping.berkas and not base.is_dir():
         raise FileUnreadable(f"Folder berkas {base} tidak ada.", berkas=str(base),

@@ -207,6 +207,12 @@ def test_an_export_that_cannot_be_read_exits_3_naming_file_and_line(office: Path
     result = cli("impor", "gform", blob, "--layanan", "sktm", "--folder-berkas", downloads)
     assert result.exit_code == 3 and "CSV rusak sesudah baris 6" in result.stderr.replace("\n", " ")
 
+    american = tmp_path / "lokal-as.csv"  # a month-first sheet: 11/21/2026 cannot be 11 of month 21
+    american.write_text(export.read_text(encoding="utf-8").replace("21/11/2026 07:30:05", "11/21/2026 07:30:05"),
+                        encoding="utf-8")
+    result = cli("impor", "gform", american, "--layanan", "sktm", "--folder-berkas", downloads)
+    assert result.exit_code == 3 and "baris 5" in result.stderr and "Lokal: Indonesia" in result.stderr
+
     lacking = tmp_path / "tanpa-nik.csv"
     lacking.write_text(export.read_text(encoding="utf-8").replace(",NIK,", ",Nomor induk,", 1), encoding="utf-8")
     result = cli("impor", "gform", lacking, "--layanan", "sktm", "--folder-berkas", downloads)
@@ -247,7 +253,7 @@ def test_one_name_in_two_rows_or_too_many_files_is_left_unmatched(tmp_path: Path
     folder = tmp_path / "Formulir (File responses)" / "KTP-el pemohon (File responses)"
     folder.mkdir(parents=True)
     for name in ("ktp - Siti Aminah.jpg", "KTP (1) - Siti Aminah.jpg", "ktp - Joko.jpg", "ktp baru - Joko.jpg",
-                 "ktp - Rina Wati.jpg", "ktp - Siti Aminah - Budi.png"):
+                 "ktp - Rina Wati.jpg", "ktp - Rina Wati (1).jpg", "ktp - Siti Aminah - Budi.png"):
         (folder / name).write_bytes(b"x")
     (folder / "ktp - Hadi.jpg").symlink_to("/etc/hostname")
     outside = tmp_path.parent / f"{tmp_path.name}-luar"
@@ -261,12 +267,13 @@ def test_one_name_in_two_rows_or_too_many_files_is_left_unmatched(tmp_path: Path
 
         return Candidate(number, {name_key(name)}, False, {"KTP-el pemohon": files}, name)
 
-    found = match_files([row(2, "Siti Aminah"), row(3, "siti  AMINAH"), row(4, "Joko"), row(5, "Rina Wati"),
+    found = match_files([row(2, "Siti Aminah"), row(3, "siti  AMINAH"), row(4, "Joko"), row(5, "Rina Wati", 2),
                          row(6, "Hadi"), row(7, "Budi")], mapping, tmp_path)
     assert [m.hasil for m in found[2]] == ["ragu"] == [m.hasil for m in found[3]]
     assert "baris 3" in (found[2][0].pesan or "") and not found[2][0].uploads
     assert found[4][0].hasil == "ragu" and "2 berkas" in (found[4][0].pesan or "")
-    assert found[5][0].hasil == "cocok" and [u.path.name for u in found[5][0].uploads] == ["ktp - Rina Wati.jpg"]
+    assert found[5][0].hasil == "cocok" and [u.path.name for u in found[5][0].uploads] == [
+        "ktp - Rina Wati (1).jpg", "ktp - Rina Wati.jpg"]  # Drive numbers a second file of the same name
     assert found[6][0].hasil == "tidak_ada"  # a symlink in the download is never read
     assert found[7][0].hasil == "cocok"  # 'ktp - Siti Aminah - Budi.png': Budi's, named after the last ' - '
     rina = Candidate(5, {"rina wati"}, False, {"Kartu Keluarga": 1}, "Rina Wati")

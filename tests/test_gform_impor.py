@@ -112,6 +112,13 @@ def test_export_imports_twice_alike_and_naming_the_uploader_completes_that_appli
     attach = [e for e in trail["peristiwa"] if e["aksi"] == "lengkapi"]
     assert len(attach) == 1 and attach[0]["detail"]["sumber"] == "impor gform baris 3"
 
+    for number, row in named.items():  # every stored file is its own applicant's upload, never another's
+        if row["nomor_registrasi"]:
+            google = by_person[number].google.replace(" ", "-")
+            stored_files = cli.json("status", row["nomor_registrasi"])["berkas"]
+            assert all(e["nama_asli"].endswith(f"-{google}.jpg") or e["nama_asli"].endswith(f"-{google}.pdf")
+                       for entries in stored_files.values() for e in entries), (number, stored_files)
+
     last_code, last, _, _ = _run(cli, export, downloads, "--pengunggah", "3=Budi S")
     assert last_code == named_code and last[3]["dilampirkan"] == [] and last[3]["status"] == "LENGKAP"
     assert len(_applications(cli)) == 4

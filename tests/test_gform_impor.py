@@ -155,7 +155,7 @@ def test_human_summary_says_whom_to_name_and_shows_no_control_characters(office:
     export, downloads = build_export(tmp_path)
     result = cli("impor", "gform", export, "--layanan", "sktm", "--folder-berkas", downloads)
     assert result.exit_code == 1
-    assert "Budi S" in result.stdout and "--pengunggah" in result.stdout and "REG-202611-0002" in result.stdout
+    assert '--pengunggah 3="Budi S"' in result.stdout and "REG-202611-0002" in result.stdout
     assert "tidak diisi" in result.stderr  # the optional question the form lacks is said
     assert "\x1b[2J" not in result.stdout + result.stderr and "\r" not in result.stdout
     _no_full_nik(result.stdout + result.stderr)

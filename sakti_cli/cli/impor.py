@@ -67,9 +67,10 @@ def _summary(console: Console, rows: list[Any], counts: dict[str, int]) -> None:
                   f"{counts['berkas_dilampirkan']} dilampirkan ke permohonan yang sudah ada.")
     unsure = [r for r in rows if r.tak_cocok]
     if unsure:
-        first = unsure[0].outcome.baris
+        hinted = next(((r, m.calon[0]) for r in unsure for m in r.berkas if len(m.calon) == 1), None)
+        row, name = hinted or (unsure[0], "Nama Akun Google")
         console.print(escape(f"Berkas yang tidak cocok tidak dilampirkan. Bila pengunggahnya diketahui, impor lagi "
-                             f"dengan --pengunggah BARIS=NAMA (mis. --pengunggah {first}=\"Nama Akun Google\") atau "
+                             f"dengan --pengunggah BARIS=NAMA (mis. --pengunggah {row.outcome.baris}=\"{name}\") atau "
                              "isi kolom 'Pengunggah' di lembar respons; berkas lain: 'sakti lengkapi REG'."))
 
 

@@ -387,3 +387,17 @@ def test_a_longer_export_adds_only_the_new_responses(office: Path, cli: Cli, tmp
     assert [later[n]["nomor_registrasi"] for n in (2, 3)] == [first[n]["nomor_registrasi"] for n in (2, 3)]
     assert [later[n]["hasil"] for n in (4, 5, 6)] == ["terdaftar", "terdaftar", "ditolak"]
     assert len(_applications(cli)) == 4
+
+
+def test_a_file_the_clerk_attached_meanwhile_settles_the_row(office: Path, cli: Cli, tmp_path: Path) -> None:
+    from gform_fixtures import SKTM
+
+    export, downloads = build_export(tmp_path)
+    agus = _run(cli, export, downloads)[1][5]
+    assert agus["tak_cocok"] == ["kk"]
+    cli.json("lengkapi", agus["nomor_registrasi"], "--berkas", f"kk={SKTM / 'kk.jpg'}")
+    cli.json("periksa", agus["nomor_registrasi"])
+    again = _run(cli, export, downloads)[1][5]
+    assert again["status"] == "LENGKAP" and again["tak_cocok"] == [] and again["kurang"] == []
+    kk = cli.json("status", agus["nomor_registrasi"])["berkas"]["kk"]
+    assert [e["nama_asli"] for e in kk] == ["kk.jpg"]  # the clerk's file kept, nothing attached over it

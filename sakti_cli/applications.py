@@ -353,10 +353,11 @@ def list_applications(register: Register, status: str | None = None, service: st
 
 
 def update_files(ws: Workspace, register: Register, service: Service, reg: str, files: list[FileArg],
-                 add: bool = False) -> dict[str, Any]:
+                 add: bool = False, source: str | None = None) -> dict[str, Any]:
     """``lengkapi``: the files given replace that requirement's files (or, ``add``, join them up to the
     SOP's ``jumlah_maks``); a person's file (``ahli_waris.2.ktp``) replaces only that person's. Back to
-    DITERIMA; the history and the audit say which codes were ``diganti`` or ``ditambah``."""
+    DITERIMA; the history and the audit say which codes were ``diganti`` or ``ditambah`` (and, ``source``,
+    where they came from: ``impor gform baris 5``)."""
     if not files:
         raise InputError("Tidak ada berkas yang diberikan.", saran="Pakai --berkas KODE=BERKAS.")
     how = "ditambah" if add else "diganti"
@@ -373,11 +374,12 @@ def update_files(ws: Workspace, register: Register, service: Service, reg: str, 
             before = record["status"]
             gone = _merge_files(service, record, files, recorded, add)
             codes = sorted({f"{f.kode.replace('.', f'.{f.butir}.', 1)}" if f.butir else f.kode for f in files})
-            change_state(txn, record, "DITERIMA", f"berkas {how}: {', '.join(codes)}")
+            change_state(txn, record, "DITERIMA", f"berkas {how}: {', '.join(codes)}"
+                         + (f" ({source})" if source else ""))
             record["periksa"] = None
             save_application(txn, record)
             txn.audit("lengkapi", record["nomor_registrasi"], before, "DITERIMA", cara=how, kode=codes,
-                      berkas={k: len(v) for k, v in recorded.items()})
+                      berkas={k: len(v) for k, v in recorded.items()}, **({"sumber": source} if source else {}))
             target = application_dir(ws, record["nomor_registrasi"])
             for name in gone:
                 (target / name).unlink(missing_ok=True)

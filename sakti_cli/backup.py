@@ -119,7 +119,8 @@ TEMPLATE_SUFFIXES = (".docx", ".png", ".jpg", ".jpeg")
 def workspace_file(relative: PurePosixPath, *, private_keys: bool) -> bool:
     """Is this one of the file kinds a workspace has (the only ones backed up and restored)?
 
-    sakti.toml, sop/*.yaml, templat/*.docx|png|jpg, templat/pesan/*.txt, data/register/**.json (audit/*.jsonl),
+    sakti.toml, sop/*.yaml, sop/gform/*.yaml (Google Form mappings), templat/*.docx|png|jpg, templat/pesan/*.txt,
+    data/register/**.json (audit/*.jsonl),
     data/berkas/**, data/surat/**.pdf, data/antrean/*.pdf (letters waiting for their signature),
     pki/ certificates, and the rest of pki/ only with
     ``private_keys``. Never a hidden name (the journal, the lock, staging folders)."""
@@ -129,7 +130,7 @@ def workspace_file(relative: PurePosixPath, *, private_keys: bool) -> bool:
     suffix = relative.suffix.lower()
     if parts[0] in ("sakti.toml", "sop", "templat", "pki"):
         return {"sakti.toml": len(parts) == 1,
-                "sop": len(parts) == 2 and suffix == ".yaml",
+                "sop": (len(parts) == 2 or (len(parts) == 3 and parts[1] == "gform")) and suffix == ".yaml",
                 "templat": (len(parts) == 2 and suffix in TEMPLATE_SUFFIXES)
                 or (len(parts) == 3 and parts[1] == "pesan" and suffix == ".txt"),  # the citizen's messages
                 "pki": len(parts) >= 2 and (private_keys or suffix in CERT_SUFFIXES)}[parts[0]]

@@ -88,14 +88,24 @@ def _table_row(service: Service, values: dict[str, Any], number: int, where: str
 
 
 def _csv_rows(path: Path, service: Service) -> Iterator[Row]:
+    records = csv_records(path)
+    header = next(records, (0, []))[1]
+    for line, cells in records:
+        values = dict(zip(header, cells, strict=False))
+        if any(str(v or "").strip() for v in values.values()):
+            yield _table_row(service, values, line, f"{path.name} baris {line}")
+
+
+def csv_records(path: Path) -> Iterator[tuple[int, list[str]]]:
+    """(line the record ends on, its cells) of every record of a UTF-8 CSV (BOM allowed), the header first;
+    a file that is not UTF-8 text or not CSV raises FileUnreadable naming the line (``massal``, ``impor``)."""
     line = 0
     try:
         with path.open(encoding="utf-8-sig", newline="") as handle:
-            reader = csv.DictReader(handle)
-            for values in reader:
+            reader = csv.reader(handle)
+            for cells in reader:
                 line = reader.line_num
-                if any(str(v or "").strip() for v in values.values()):
-                    yield _table_row(service, values, line, f"{path.name} baris {line}")
+                yield line, cells
     except UnicodeDecodeError:
         raise FileUnreadable(f"Berkas {path}: bukan teks UTF-8 ({_bad_byte(path)}).",
                              saran="Simpan ulang sebagai CSV UTF-8.") from None

@@ -24,3 +24,10 @@ def bundled_dir(name: str) -> Path:
     from importlib.resources import files
 
     return Path(str(files(f"sakti_cli.bundled.{name}")))
+
+
+def office_or_bundled(own_dir: Path, name: str, *parts: str) -> Path:
+    """The office's copy of a bundled file (``own_dir`` is its sop/ or templat/) when it has one, else the
+    bundled file: an office edits its copy, and a workspace made before the file shipped still finds it."""
+    own = own_dir.joinpath(*parts)
+    return own if own.is_file() else bundled_dir(name).joinpath(*parts)

@@ -484,7 +484,8 @@ def service_schema() -> dict[str, Any]:
 
 def lint_sop_dir(ws: Any) -> tuple[list[str], list[dict[str, str]]]:
     """Every SOP file of a workspace, its template's placeholders (the same check as ``sakti templat
-    periksa``, without the PDF) and the holiday calendar: (files checked, problems)."""
+    periksa``, without the PDF), the Google Form mappings beside them (sop/gform/) and the holiday
+    calendar: (files checked, problems)."""
     from sakti_cli.rules.kalender import CALENDAR_NAME, parse_calendar
     from sakti_cli.template_lint import lint_templates
 
@@ -496,16 +497,24 @@ def lint_sop_dir(ws: Any) -> tuple[list[str], list[dict[str, str]]]:
     def shown(path: Path) -> str:  # every path in JSON is absolute
         return str(path.resolve())
 
+    loaded: dict[str, Service | None] = {}
     for path in list_service_files(sop_dir):
         checked.append(shown(path))
+        loaded[path.stem] = None
         try:
             service = load_service_file(path)
         except ConfigError as exc:
             found = exc.detail.get("masalah") or [{"kolom": "(akar)", "pesan": exc.pesan}]
             problems += [{"berkas": shown(path), **p} for p in found]
             continue
+        loaded[path.stem] = service
         report = lint_templates(ws, [service], layout=False)[0]
         problems += [{"berkas": shown(path), "kolom": "templat", "pesan": p["pesan"]} for p in report.masalah]
+    from sakti_cli.gform import lint_maps
+
+    maps_checked, map_problems = lint_maps(sop_dir, loaded)
+    checked += [shown(path) for path in maps_checked]
+    problems += [{**p, "berkas": shown(Path(p["berkas"]))} for p in map_problems]
     calendar = sop_dir / CALENDAR_NAME
     if calendar.is_file():
         checked.append(shown(calendar))

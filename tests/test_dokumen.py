@@ -102,6 +102,7 @@ def test_wheel_ships_sop_templates_and_examples(tmp_path: Path) -> None:
                           capture_output=True, text=True, env=env, cwd=tmp_path)
     assert init.returncode == 0, init.stderr
     assert (tmp_path / "k" / "sop" / "sktm.yaml").is_file() and (tmp_path / "k" / "templat" / "sktm.docx").is_file()
+    assert (tmp_path / "k" / "sop" / "gform" / "sktm.yaml").is_file()  # the Google Form mappings ship too
 
 
 def test_demo_works_on_a_later_day(tmp_path: Path, lo_profile: Path, cli, monkeypatch) -> None:

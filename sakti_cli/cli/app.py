@@ -13,6 +13,7 @@ from sakti_cli.cli import (
     cadangan,
     contoh,
     demo,
+    impor,
     kantor,
     layanan,
     massal,
@@ -70,8 +71,8 @@ def main_options(
     GLOBALS.tampilkan_nik = tampilkan_nik
 
 
-for module in (kantor, layanan, permohonan, massal, surat, surat_register, ttd, antrean, sop, templat, cadangan, demo,
-               contoh, situs):
+for module in (kantor, layanan, permohonan, massal, impor, surat, surat_register, ttd, antrean, sop, templat, cadangan,
+               demo, contoh, situs):
     module.register(app)
 
 

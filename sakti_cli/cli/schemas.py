@@ -664,6 +664,56 @@ class Situs(Result):
     halaman: str
 
 
+class BerkasGform(Strict):
+    """One upload question a row of ``sakti impor gform`` answered, and what was found for it."""
+
+    pertanyaan: str
+    kode: str = Field(description="kode persyaratan (orang dalam daftar: DAFTAR.N.KODE)")
+    jawaban: int = Field(description="jumlah berkas yang diunggah (tautan Drive di sel)")
+    hasil: Literal["cocok", "sebagian", "ragu", "tidak_ada"]
+    berkas: list[str] = Field(description="nama bersih berkas yang cocok")
+    calon: list[str] = Field(description="nama pengunggah yang mungkin dimaksud (ragu)")
+    pesan: str | None
+
+
+class BarisImporGform(BarisMassal):
+    """One JSON line per response of ``sakti impor gform --json`` (``jenis: baris``): the keys of a
+    ``massal`` row (``baris``: the row of the responses sheet, its titles being row 1), then the response's
+    timestamp and its upload questions."""
+
+    hasil: Literal["terdaftar", "sudah_ada", "ditolak"]
+    stempel_waktu: str | None
+    berkas: list[BerkasGform]
+    dilampirkan: list[str] = Field(description="kode berkas yang dilampirkan impor ini ke permohonan yang sudah ada")
+    tak_cocok: list[str] = Field(description="kode berkas unggahan yang tidak cocok dan belum ada di permohonan")
+
+
+class ImporGform(Result):
+    """The last line of ``sakti impor gform --json`` (``jenis: ringkasan`` after row lines)."""
+
+    jenis: Literal["ringkasan"] | None = None
+    berkas: str
+    layanan: str
+    peta: str
+    folder_berkas: str
+    baris: int
+    terdaftar: int
+    sudah_ada: int
+    ditolak: int
+    belum_lengkap: int
+    berkas_cocok: int
+    berkas_tak_cocok: int
+    berkas_dilampirkan: int
+    gagal: int
+
+
+class ContohPeta(Result):
+    """``sakti impor gform --contoh-peta KODE --json``: the sample mapping as text."""
+
+    layanan: str
+    peta: str
+
+
 # A group that only lists its commands (``sakti ttd``) prints no result: only the error object; so does
 # ``sakti`` itself ("": an unknown command, a global option misused).
 ROOT = ""
@@ -673,6 +723,8 @@ COMMANDS: dict[str, list[type[BaseModel]]] = {
     "layanan": [DaftarLayanan, SatuLayanan, Formulir, LembarInformasi],
     "daftar": [Permohonan],
     "massal": [Massal],
+    "impor": [],
+    "impor gform": [ImporGform, ContohPeta],
     "periksa": [Periksa],
     "lengkapi": [Permohonan],
     "ubah": [Permohonan],

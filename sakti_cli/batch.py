@@ -17,13 +17,17 @@ from concurrent.futures import Future
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sakti_cli.applications import ROW_INDEX
 from sakti_cli.errors import DataInvalid, FileUnreadable, InputError, SaktiError, StateConflict
 from sakti_cli.office import Workspace
 from sakti_cli.registry import Register
 from sakti_cli.sop import Service
+
+if TYPE_CHECKING:
+    from sakti_cli.convert_pool import ConversionResult
+    from sakti_cli.issue import PreparedLetter, RunSigner
 
 ROW_ID = "id_baris"
 
@@ -250,12 +254,12 @@ class LetterRun:
     register lock is taken per step only, so the desk keeps issuing during a batch."""
 
     def __init__(self, ws: Workspace, register: Register, service_loader: Callable[[str], Service], *,
-                 converter: Callable[[], Any], signer: Any, timestamp_url: str | None = None,
+                 converter: Callable[[], Any], signer: RunSigner | None, timestamp_url: str | None = None,
                  ahead: int | None = None) -> None:
         self.ws, self.register, self.service_loader = ws, register, service_loader
         self.converter, self.signer, self.timestamp_url = converter, signer, timestamp_url
         self.ahead = ahead
-        self.flying: list[tuple[Outcome, Any, Future[Any]]] = []
+        self.flying: list[tuple[Outcome, PreparedLetter, Future[ConversionResult]]] = []
 
     def add(self, outcome: Outcome) -> None:
         """Start a complete row's letter (a row without one, or already issued, is left as it is); when
@@ -306,7 +310,7 @@ class LetterRun:
         while self.flying:
             self.finish(block=True)
 
-    def _finish_one(self, outcome: Outcome, prepared: Any, future: Future[Any]) -> None:
+    def _finish_one(self, outcome: Outcome, prepared: PreparedLetter, future: Future[ConversionResult]) -> None:
         from sakti_cli import issue
 
         outcome.in_flight = False
@@ -314,6 +318,7 @@ class LetterRun:
             converted = future.result()
             if converted.error is not None:
                 raise converted.error
+            assert converted.pdf is not None
         except Exception as exc:  # failed or killed at its time limit: the number is closed here
             _fail(outcome, issue.abandon_letter(self.register, prepared, exc), exc)
             return
@@ -338,7 +343,7 @@ class LetterRun:
             issue.abandon_letter(self.register, prepared, exc)
 
 
-def _submit(converter: Any, prepared: Any) -> Future[Any]:
+def _submit(converter: Any, prepared: PreparedLetter) -> Future[ConversionResult]:
     """The pool's ``submit``; a plain Converter (no pool) converts now and hands back a finished future."""
     if hasattr(converter, "submit"):
         return converter.submit(prepared.docx, prepared.work, key=prepared.letter["nomor_surat"])
@@ -349,7 +354,7 @@ def _submit(converter: Any, prepared: Any) -> Future[Any]:
         result.pdf = converter.convert(prepared.docx, prepared.work)
     except Exception as exc:
         result.error = exc
-    done: Future[Any] = Future()
+    done: Future[ConversionResult] = Future()
     done.set_result(result)
     return done
 

@@ -187,7 +187,7 @@ def process_row(ws: Workspace, register: Register, service: Service, row: Row, b
                 dry_run: bool = False) -> Outcome:
     """One row: refused (bad data), already there (re-checked when incomplete), or registered and checked."""
     from sakti_cli.applications import load, register_application, update_files
-    from sakti_cli.checks import check_application
+    from sakti_cli.checks import check_application, expected_missing
     from sakti_cli.forms import clean_application_data, split_envelope
 
     if row.error is not None:
@@ -208,8 +208,9 @@ def process_row(ws: Workspace, register: Register, service: Service, row: Row, b
             record, lines = check_application(ws, register, service, existing, today)
             return Outcome(row.number, "sudah_ada", existing, record["status"], _failed(lines))
         if dry_run:
-            clean_application_data(service, fields, ws.config.kantor.desa, today)
-            return Outcome(row.number, "akan_didaftarkan", kurang=sorted(set(missing)))
+            clean = clean_application_data(service, fields, ws.config.kantor.desa, today)
+            forecast = expected_missing(ws, service, clean, {f.kode for f in files if f.butir is None}, today)
+            return Outcome(row.number, "akan_didaftarkan", kurang=sorted({*missing, *forecast}))
         record = register_application(ws, register, service, fields, files, today, row_key=key)
     except StateConflict as exc:  # another run registered this row meanwhile (checked under the lock)
         reg = str(exc.detail.get("nomor_registrasi") or "")
@@ -227,9 +228,9 @@ def _failed(lines: list[Any]) -> list[str]:
 
 
 def would_issue(outcome: Outcome) -> bool:
-    """``--uji --terbitkan``: would the run issue this row's letter? A new row with every listed file
-    present (the files' formats and the SOP's rules are checked when it is registered), or a registered
-    LENGKAP one without a letter; never a row refused or already issued."""
+    """``--uji --terbitkan``: would the run issue this row's letter? A new row that the forecast finds
+    complete (checks.expected_missing: rules and required files; the files' contents are judged when it
+    is registered), or a registered LENGKAP one without a letter; never a row refused or already issued."""
     if outcome.hasil == "akan_didaftarkan":
         return not outcome.kurang
     return outcome.hasil == "sudah_ada" and outcome.status == "LENGKAP"

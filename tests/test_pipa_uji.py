@@ -3,6 +3,7 @@ progress bar (rows of the counted total, letters, failures, time left) is on std
 
 from __future__ import annotations
 
+import csv
 import hashlib
 import re
 from pathlib import Path
@@ -26,8 +27,15 @@ def test_uji_terbitkan_says_which_letters_would_be_issued_and_changes_nothing(
     issued = cli("massal", subset(table, [0], "satu.csv"), "--layanan", "sktm", "--terbitkan", "--json")
     assert issued.exit_code == 0, issued.stdout
     assert cli("massal", subset(table, [1], "dua.csv"), "--layanan", "sktm").exit_code == 0  # LENGKAP, no letter
-    # already issued, registered without a letter, new and complete, bad NIK, a file missing
-    mixed = subset(table, [0, 1, 2, GOOD, GOOD + 1], "campur.csv")
+    # already issued, registered without a letter, new and complete, bad NIK, a file missing, a file not named
+    mixed = subset(table, [0, 1, 2, GOOD, GOOD + 1, 3], "campur.csv")
+    with mixed.open(encoding="utf-8", newline="") as handle:
+        table_rows = list(csv.DictReader(handle))
+    table_rows[-1]["berkas.kk"] = ""  # the required KK left empty: the check would find it missing
+    with mixed.open("w", encoding="utf-8", newline="") as handle:
+        writer = csv.DictWriter(handle, fieldnames=list(table_rows[0]))
+        writer.writeheader()
+        writer.writerows(table_rows)
     before = _register_bytes(kantor)
     dry = cli("massal", mixed, "--layanan", "sktm", "--uji", "--terbitkan", "--json")
     assert _register_bytes(kantor) == before  # nothing changed, not even the audit trail
@@ -35,9 +43,9 @@ def test_uji_terbitkan_says_which_letters_would_be_issued_and_changes_nothing(
     rows, summary = _lines(dry.stdout)[:-1], _lines(dry.stdout)[-1]
     assert [(r["hasil"], r["akan_diterbitkan"]) for r in rows] == [
         ("sudah_ada", False), ("sudah_ada", True), ("akan_didaftarkan", True), ("ditolak", False),
-        ("akan_didaftarkan", False)]
+        ("akan_didaftarkan", False), ("akan_didaftarkan", False)]
     assert rows[0]["status"] == "TERBIT" and rows[0]["nomor_surat"]
-    assert rows[4]["kurang"] == ["kk"]
+    assert rows[4]["kurang"] == ["kk"] and rows[5]["kurang"] == ["kk"] and rows[2]["kurang"] == []
     assert summary["uji"] is True and summary["akan_diterbitkan"] == 2 and summary["diterbitkan"] == 0
 
     human = cli("massal", mixed, "--layanan", "sktm", "--uji", "--terbitkan")

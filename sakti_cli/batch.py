@@ -13,16 +13,21 @@ import csv
 import hashlib
 import json
 from collections.abc import Callable, Iterator
+from concurrent.futures import Future
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sakti_cli.applications import ROW_INDEX
 from sakti_cli.errors import DataInvalid, FileUnreadable, InputError, SaktiError, StateConflict
 from sakti_cli.office import Workspace
 from sakti_cli.registry import Register
 from sakti_cli.sop import Service
+
+if TYPE_CHECKING:
+    from sakti_cli.convert_pool import ConversionResult
+    from sakti_cli.issue import PreparedLetter, RunSigner
 
 ROW_ID = "id_baris"
 
@@ -46,11 +51,14 @@ class Outcome:
     nomor_surat: str | None = None
     galat_terbit: str | None = None  # --terbitkan: why this row's letter failed (the batch goes on)
     issued: bool = False  # its letter was issued (or queued) by this run
+    akan_diterbitkan: bool | None = None  # --uji --terbitkan: would this run issue its letter?
+    in_flight: bool = False  # its letter is still being converted/signed (not yet reported)
 
     def to_dict(self) -> dict[str, Any]:
         return {"baris": self.baris, "hasil": self.hasil, "nomor_registrasi": self.nomor_registrasi,
                 "status": self.status, "kurang": self.kurang, "alasan": self.alasan,
-                "nomor_surat": self.nomor_surat, "galat_terbit": self.galat_terbit}
+                "nomor_surat": self.nomor_surat, "galat_terbit": self.galat_terbit,
+                **({} if self.akan_diterbitkan is None else {"akan_diterbitkan": self.akan_diterbitkan})}
 
 
 def read_rows(path: Path, service: Service) -> Iterator[Row]:
@@ -189,7 +197,7 @@ def process_row(ws: Workspace, register: Register, service: Service, row: Row, b
                 dry_run: bool = False) -> Outcome:
     """One row: refused (bad data), already there (re-checked when incomplete), or registered and checked."""
     from sakti_cli.applications import load, register_application, update_files
-    from sakti_cli.checks import check_application
+    from sakti_cli.checks import check_application, expected_missing
     from sakti_cli.forms import clean_application_data, split_envelope
 
     if row.error is not None:
@@ -210,8 +218,9 @@ def process_row(ws: Workspace, register: Register, service: Service, row: Row, b
             record, lines = check_application(ws, register, service, existing, today)
             return Outcome(row.number, "sudah_ada", existing, record["status"], _failed(lines))
         if dry_run:
-            clean_application_data(service, fields, ws.config.kantor.desa, today)
-            return Outcome(row.number, "akan_didaftarkan", kurang=sorted(set(missing)))
+            clean = clean_application_data(service, fields, ws.config.kantor.desa, today)
+            forecast = expected_missing(ws, service, clean, {f.kode for f in files if f.butir is None}, today)
+            return Outcome(row.number, "akan_didaftarkan", kurang=sorted({*missing, *forecast}))
         record = register_application(ws, register, service, fields, files, today, row_key=key)
     except StateConflict as exc:  # another run registered this row meanwhile (checked under the lock)
         reg = str(exc.detail.get("nomor_registrasi") or "")
@@ -228,6 +237,15 @@ def _failed(lines: list[Any]) -> list[str]:
     return [line.kode for line in lines if line.status != OK]
 
 
+def would_issue(outcome: Outcome) -> bool:
+    """``--uji --terbitkan``: would the run issue this row's letter? A new row that the forecast finds
+    complete (checks.expected_missing: rules and required files; the files' contents are judged when it
+    is registered), or a registered LENGKAP one without a letter; never a row refused or already issued."""
+    if outcome.hasil == "akan_didaftarkan":
+        return not outcome.kurang
+    return outcome.hasil == "sudah_ada" and outcome.status == "LENGKAP"
+
+
 def letter_of(record: dict[str, Any]) -> str | None:
     """The number of the application's letter, issued or waiting for its signature."""
     for slot in ("surat", "antrean"):
@@ -236,34 +254,124 @@ def letter_of(record: dict[str, Any]) -> str | None:
     return None
 
 
-class OncePrompt:
-    """The signatory types the passphrase once for the whole batch; every letter reuses the answer."""
+class LetterRun:
+    """``massal --terbitkan``: the letters of one run through one pipeline (sakti_cli.issue's steps),
+    overlapped. In the caller's thread a complete row gets its number and its DOCX (:func:`prepare_letter`)
+    while the pool's LibreOffice workers convert the letters before it; finished conversions are signed
+    and recorded (:func:`finish_letter`) as they come, so rendering and signing overlap with conversion.
+    At most ``ahead`` letters are in flight. Every reserved number ends TERBIT/MENUNGGU_TTD, or BATAL
+    with its reason (a failed or timed-out conversion, a failure while signing, :meth:`abort` on
+    Ctrl-C). The key is opened once, at the first letter (``signer``, a :class:`RunSigner`); the
+    register lock is taken per step only, so the desk keeps issuing during a batch."""
 
-    def __init__(self, prompt: Callable[[str], str | None]) -> None:
-        self.prompt = prompt
-        self.asked = False
-        self.answer: str | None = None
+    def __init__(self, ws: Workspace, register: Register, service_loader: Callable[[str], Service], *,
+                 converter: Callable[[], Any], signer: RunSigner | None, timestamp_url: str | None = None,
+                 ahead: int | None = None) -> None:
+        self.ws, self.register, self.service_loader = ws, register, service_loader
+        self.converter, self.signer, self.timestamp_url = converter, signer, timestamp_url
+        self.ahead = ahead
+        self.flying: list[tuple[Outcome, PreparedLetter, Future[ConversionResult]]] = []
 
-    def __call__(self, label: str) -> str | None:
-        if not self.asked:
-            self.answer, self.asked = self.prompt(label), True
-        return self.answer
+    def add(self, outcome: Outcome) -> None:
+        """Start a complete row's letter (a row without one, or already issued, is left as it is); when
+        the window is full, wait for the first letter that converted and finish it."""
+        from sakti_cli import issue
+
+        if outcome.status != "LENGKAP" or outcome.nomor_registrasi is None:
+            return
+        try:
+            plan = issue.plan_letter(self.ws, self.register, self.service_loader, outcome.nomor_registrasi, None)
+            key = self.signer.get() if self.signer is not None else None
+            prepared = issue.prepare_letter(self.ws, self.register, plan,
+                                            issue.footer_issuer(self.ws, plan.person, key))
+        except SaktiError as exc:
+            outcome.galat_terbit = exc.pesan
+            return
+        try:
+            future = _submit(self.converter(), prepared, self.ws.config.surat.pdfa)
+        except BaseException as exc:  # the pool would not start, or Ctrl-C
+            said = issue.abandon_letter(self.register, prepared, exc)
+            if not isinstance(exc, Exception):
+                raise
+            _fail(outcome, said, exc)
+            return
+        outcome.in_flight = True
+        self.flying.append((outcome, prepared, future))
+        self.finish(block=False)
+        while len(self.flying) >= self._window():
+            self.finish(block=True)
+
+    def _window(self) -> int:
+        if self.ahead is not None:
+            return self.ahead
+        return 2 * int(getattr(self.converter(), "size", 1))
+
+    def finish(self, block: bool) -> None:
+        """Sign and record the letters whose conversion is done (with ``block``: wait for one first)."""
+        from concurrent.futures import FIRST_COMPLETED, wait
+
+        if block and self.flying:
+            wait([future for _o, _p, future in self.flying], return_when=FIRST_COMPLETED)
+        done = [entry for entry in self.flying if entry[2].done()]
+        for entry in done:
+            self.flying.remove(entry)
+            self._finish_one(*entry)
+
+    def drain(self) -> None:
+        while self.flying:
+            self.finish(block=True)
+
+    def _finish_one(self, outcome: Outcome, prepared: PreparedLetter, future: Future[ConversionResult]) -> None:
+        from sakti_cli import issue
+
+        outcome.in_flight = False
+        try:
+            converted = future.result()
+            if converted.error is not None:
+                raise converted.error
+            assert converted.pdf is not None
+        except Exception as exc:  # failed or killed at its time limit: the number is closed here
+            _fail(outcome, issue.abandon_letter(self.register, prepared, exc), exc)
+            return
+        try:
+            key = self.signer.get() if self.signer is not None else None
+            result = issue.finish_letter(self.ws, self.register, prepared, converted.pdf, signer=key,
+                                         timestamp_url=self.timestamp_url)
+        except SaktiError as exc:  # finish_letter closed the number BATAL and says so
+            outcome.galat_terbit = exc.pesan
+            return
+        outcome.status, outcome.issued = ("MENUNGGU_TTD" if result.get("menunggu_ttd") else "TERBIT"), True
+        outcome.nomor_surat = str(result["surat"]["nomor_surat"])
+
+    def abort(self, exc: BaseException) -> None:
+        """Close every letter still in flight BATAL (Ctrl-C, a crash of the run): none is left open."""
+        from sakti_cli import issue
+
+        flying, self.flying = self.flying, []
+        for outcome, prepared, future in flying:
+            future.cancel()
+            outcome.in_flight = False
+            issue.abandon_letter(self.register, prepared, exc)
 
 
-def issue_row(ws: Workspace, register: Register, service_loader: Callable[[str], Service], outcome: Outcome, *,
-              converter: Any, prompt: Callable[[str], str | None], sign: bool) -> None:
-    """Issue a complete row's letter; never a second one (a row already TERBIT or waiting is left as is).
-    A failure is recorded on the row, not raised, so the batch goes on."""
-    from sakti_cli.issue import issue_letter
+def _submit(converter: Any, prepared: PreparedLetter, pdfa: bool) -> Future[ConversionResult]:
+    """The pool's ``submit``; a plain Converter (no pool) converts now and hands back a finished future."""
+    if hasattr(converter, "submit"):
+        return converter.submit(prepared.docx, prepared.work, key=prepared.letter["nomor_surat"], pdfa=pdfa)
+    from sakti_cli.convert_pool import ConversionResult
 
-    if outcome.status != "LENGKAP" or outcome.nomor_registrasi is None:
-        return
+    result = ConversionResult(job=prepared.letter["nomor_surat"], docx=prepared.docx)
     try:
-        result = issue_letter(ws, register, service_loader, outcome.nomor_registrasi, signatory_id=None,
-                              prompt=prompt, timestamp_url=ws.config.tte.tsa if sign else None, sign=sign,
-                              converter=converter)
-    except SaktiError as exc:
-        outcome.galat_terbit = exc.pesan
-        return
-    outcome.status, outcome.issued = ("TERBIT" if sign else "MENUNGGU_TTD"), True
-    outcome.nomor_surat = str(result["surat"]["nomor_surat"])
+        result.pdf = converter.convert(prepared.docx, prepared.work, pdfa=pdfa)
+    except Exception as exc:
+        result.error = exc
+    done: Future[ConversionResult] = Future()
+    done.set_result(result)
+    return done
+
+
+def _fail(outcome: Outcome, said: SaktiError | None, exc: BaseException) -> None:
+    """Why the row's letter failed: the error naming the number it closed, else the error itself."""
+    if said is None and isinstance(exc, SaktiError):
+        said = exc
+    outcome.galat_terbit = said.pesan if said is not None else f"{type(exc).__name__}: {exc}"

@@ -143,12 +143,12 @@ def registration_date(ws: Workspace, record: dict[str, Any]) -> date:
     return datetime.fromisoformat(record["dibuat"]).astimezone(ws.zone).date()
 
 
-def evaluate(ws: Workspace, service: Service, record: dict[str, Any], today: date) -> list[CheckLine]:
+def _rules(ws: Workspace, service: Service, data: dict[str, Any], registered: date, today: date, reg: str
+           ) -> tuple[list[Any], dict[str, str]]:
+    """The data rules' results, and which requirements they make required (code -> the rule's syarat)."""
     from sakti_cli.rules.engine import Context, evaluate_rules
     from sakti_cli.rules.kalender import Calendar, load_calendar
 
-    folder = application_dir(ws, record["nomor_registrasi"])
-    data = record["data"]
     loaded: list[Calendar] = []
 
     def calendar() -> Calendar:
@@ -156,14 +156,22 @@ def evaluate(ws: Workspace, service: Service, record: dict[str, Any], today: dat
             loaded.append(load_calendar(ws.sop_dir))
         return loaded[0]
 
-    context = Context(service=service, data=data, registered=registration_date(ws, record), today=today,
+    context = Context(service=service, data=data, registered=registered, today=today,
                       desa=list(ws.config.kantor.desa), kecamatan=ws.config.kantor.kecamatan, calendar=calendar,
-                      reg=record["nomor_registrasi"])
+                      reg=reg)
     rule_results = evaluate_rules(context)
     because: dict[str, str] = {}
     for result in rule_results:
         for code in result.wajibkan:
             because.setdefault(code, result.syarat)
+    return rule_results, because
+
+
+def evaluate(ws: Workspace, service: Service, record: dict[str, Any], today: date) -> list[CheckLine]:
+    folder = application_dir(ws, record["nomor_registrasi"])
+    data = record["data"]
+    rule_results, because = _rules(ws, service, data, registration_date(ws, record), today,
+                                   record["nomor_registrasi"])
     lines = [
         check_requirement(req, record["berkas"].get(req.kode, []), folder, data, today,
                           required=req.wajib or req.kode in because, because=because.get(req.kode))
@@ -174,6 +182,18 @@ def evaluate(ws: Workspace, service: Service, record: dict[str, Any], today: dat
                                             record["berkas"].get(f"{spec.kode}.{req.kode}", []), folder))
     lines += [CheckLine(r.kode, r.syarat, r.status, r.pesan) for r in rule_results]
     return lines
+
+
+def expected_missing(ws: Workspace, service: Service, data: dict[str, Any], given: set[str], today: date
+                     ) -> list[str]:
+    """A dry run's forecast of ``periksa`` for an application not registered yet: the data rules that
+    fail and the requirements (the SOP's, or made required by a rule) with no file ``given``. The files'
+    contents and per-item files are judged only once they are registered."""
+    rule_results, because = _rules(ws, service, data, today, today, "REG")
+    lines = [check_requirement(req, [], Path(), data, today, required=req.wajib or req.kode in because)
+             for req in service.persyaratan if req.asli or req.kode not in given]
+    lines += [CheckLine(r.kode, r.syarat, r.status, r.pesan) for r in rule_results]
+    return sorted({line.kode for line in lines if line.status != OK})
 
 
 def next_steps(service: Service, reg: str, lines: list[CheckLine]) -> list[str]:

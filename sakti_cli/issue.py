@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import shutil
 from collections.abc import Callable
+from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -513,18 +514,42 @@ def check_footer(letter: dict[str, Any], signer: Any) -> None:
                               "tidak ditandatangani.", saran=saran)
 
 
-def issue_letter(ws: Workspace, register: Register, service_loader: Callable[[str], Service], reg: str, *,
-                 signatory_id: str | None, prompt: PassphrasePrompt | None,
-                 progress: Progress | None = None, timestamp_url: str | None = None,
-                 sign: bool = True, converter: Any = None) -> dict[str, Any]:
-    """``terbitkan``: the whole pipeline. With ``sign=False`` (``--tanpa-ttd``) no key is opened: the
-    letter is numbered, rendered and converted and waits as MENUNGGU_TTD for its signatory.
+# --- the pipeline, in steps (``terbitkan`` runs them in a row; ``massal`` overlaps them) ------------
+@dataclass
+class LetterPlan:
+    """What one letter needs, checked before any key is opened or number reserved."""
 
-    ``converter``: an open :class:`~sakti_cli.convert.Converter` to reuse, so a run of many letters
-    starts LibreOffice once (per worker) instead of once per letter."""
-    from sakti_cli.convert import Converter, find_soffice
-    from sakti_cli.render import render_docx
-    from sakti_cli.sign import close_signer
+    reg: str
+    record: dict[str, Any]
+    service: Service
+    person: Signatory
+    template: Path
+    logo: Path | None
+
+
+@dataclass
+class PreparedLetter:
+    """A letter with its number reserved (DIPESAN) and its DOCX rendered in its own scratch folder,
+    waiting to be converted. Every prepared letter ends in :func:`finish_letter` (TERBIT or
+    MENUNGGU_TTD) or :func:`abandon_letter` (BATAL with the reason): its number is never left open."""
+
+    plan: LetterPlan
+    letter: dict[str, Any]
+    scratch: Owned
+    docx: Path
+    visible: bool
+    issuer: Issuer | None
+    warnings: list[str] = field(default_factory=list)
+
+    @property
+    def work(self) -> Path:
+        return self.scratch.path
+
+
+def plan_letter(ws: Workspace, register: Register, service_loader: Callable[[str], Service], reg: str,
+                signatory_id: str | None, progress: Progress | None = None) -> LetterPlan:
+    """The checks of ``terbitkan`` that need no key and no number: the application is LENGKAP, the
+    signatory may sign this service, the template exists and renders within its limits."""
     from sakti_cli.template_guard import check_template
 
     say = progress or (lambda _step: None)
@@ -548,92 +573,198 @@ def issue_letter(ws: Workspace, register: Register, service_loader: Callable[[st
             saran=f"SOP {service.kode} mengizinkan: {', '.join(service.penandatangan)}.",
         )
     template = template_path(ws, service)
-    logo = logo_path(ws)
     say("mencoba templat dengan batas waktu dan memori")
     check_template(ws, service, template)  # once per version of the template (cached), before any number
-    signer: Any = None
-    warnings: list[str] = []
-    if sign:
-        say("memeriksa kunci penandatangan")
-        signer, warnings = open_signer(ws, person, prompt, register.moment())
-    try:
-        issuer = footer_issuer(ws, person, signer)
-    except BaseException:
-        if signer is not None:
-            close_signer(signer)
-        raise
-    if issuer is None:
-        warnings.append(f"Kaki surat tidak menyebut penerbit sertifikat: kunci.sertifikat penandatangan '{person.id}' "
-                        "belum diisi di sakti.toml; surat ini tidak dapat ditandatangani dengan sertifikat demo.")
-    scratch: Owned | None = None
-    try:
-        find_soffice()
-        scratch = make_work_dir(ws.data_dir)
-        work = scratch.path
-        say("mencoba templat")
-        trial = letter_context(ws, service, record, person, "000/000/CONTOH", "CONTOH", register.moment(), issuer)
-        render_docx(template, trial, work / "uji.docx", qr_payload=verification_url(ws, "CONTOH"), logo=logo,
-                    kertas=ws.config.surat.kertas)
+    return LetterPlan(reg, record, service, person, template, logo_path(ws))
 
+
+def footer_warnings(plan: LetterPlan, issuer: Issuer | None) -> list[str]:
+    if issuer is not None:
+        return []
+    return [f"Kaki surat tidak menyebut penerbit sertifikat: kunci.sertifikat penandatangan '{plan.person.id}' "
+            "belum diisi di sakti.toml; surat ini tidak dapat ditandatangani dengan sertifikat demo."]
+
+
+def prepare_letter(ws: Workspace, register: Register, plan: LetterPlan, issuer: Issuer | None,
+                   progress: Progress | None = None) -> PreparedLetter:
+    """Try the template, reserve the number (one short register step), render the letter's DOCX.
+    A failure after the reservation closes the number BATAL and raises the error saying so."""
+    from sakti_cli.convert import find_soffice
+    from sakti_cli.render import render_docx
+
+    say = progress or (lambda _step: None)
+    find_soffice()
+    scratch = make_work_dir(ws.data_dir)
+    letter: dict[str, Any] | None = None
+    try:
+        work, service, person = scratch.path, plan.service, plan.person
+        say("mencoba templat")
+        trial = letter_context(ws, service, plan.record, person, "000/000/CONTOH", "CONTOH", register.moment(),
+                               issuer)
+        render_docx(plan.template, trial, work / "uji.docx", qr_payload=verification_url(ws, "CONTOH"),
+                    logo=plan.logo, kertas=ws.config.surat.kertas)
         say("memesan nomor surat")
         signer_info = {"id": person.id, "nama": person.nama, "jabatan": person.jabatan, "peran": person.peran}
         with register.transaction() as txn:
-            current = find_application(txn, reg)
+            current = find_application(txn, plan.reg)
             if current["status"] != "LENGKAP":
-                raise StateConflict(f"Permohonan {reg} berubah menjadi {current['status']} sementara itu.",
-                                    saran=f"Petugas lain mengubahnya: lihat 'sakti status {reg}', lalu periksa "
-                                          "dan terbitkan lagi bila LENGKAP.")
-            letter = reserve_number(txn, ws, service, reg, signer_info)
+                raise StateConflict(f"Permohonan {plan.reg} berubah menjadi {current['status']} sementara itu.",
+                                    saran=f"Petugas lain mengubahnya: lihat 'sakti status {plan.reg}', lalu "
+                                          "periksa dan terbitkan lagi bila LENGKAP.")
+            letter = reserve_number(txn, ws, service, plan.reg, signer_info)
             moment = txn.moment
         crash_point("setelah_pesan_nomor")
-        try:
-            say(f"mengisi templat ({letter['nomor_surat']})")
-            context = letter_context(ws, service, record, person, letter["nomor_surat"],
-                                     letter["kode_verifikasi"], moment, issuer)
-            docx = work / "surat.docx"
-            render_docx(template, context, docx, qr_payload=verification_url(ws, letter["kode_verifikasi"]),
-                        logo=logo, kertas=ws.config.surat.kertas)
-            visible = hide_stamp_marker(docx)
-            say("mengubah ke PDF (LibreOffice)")
-            pdfa = ws.config.surat.pdfa
-            if converter is not None:
-                pdf = converter.convert(docx, work, pdfa=pdfa)
+        say(f"mengisi templat ({letter['nomor_surat']})")
+        context = letter_context(ws, service, plan.record, person, letter["nomor_surat"],
+                                 letter["kode_verifikasi"], moment, issuer)
+        docx = work / "surat.docx"
+        render_docx(plan.template, context, docx, qr_payload=verification_url(ws, letter["kode_verifikasi"]),
+                    logo=plan.logo, kertas=ws.config.surat.kertas)
+        visible = hide_stamp_marker(docx)
+    except BaseException as exc:
+        if letter is None:
+            scratch.remove()
+            raise
+        prepared = PreparedLetter(plan, letter, scratch, work / "surat.docx", False, issuer)
+        said = abandon_letter(register, prepared, exc)
+        if said is not None:
+            raise said from exc
+        raise
+    return PreparedLetter(plan, letter, scratch, docx, visible, issuer, footer_warnings(plan, issuer))
+
+
+def abandon_letter(register: Register, prepared: PreparedLetter, exc: BaseException) -> SaktiError | None:
+    """A prepared letter that will not be finished (its conversion failed or timed out, Ctrl-C, a
+    failure while signing): the number is closed BATAL with the reason, the scratch folder removed.
+    Returns the error to raise, naming the number it used up (None: raise ``exc`` as it is)."""
+    try:
+        closed = _close_failed(register, prepared.letter, prepared.plan.reg, exc)
+    finally:
+        prepared.scratch.remove()
+    return _say_number_closed(exc, closed)
+
+
+def finish_letter(ws: Workspace, register: Register, prepared: PreparedLetter, pdf: Path, *, signer: Any,
+                  timestamp_url: str | None = None, progress: Progress | None = None) -> dict[str, Any]:
+    """The converted PDF: metadata and the stamp's field, then signed and recorded TERBIT (``signer``
+    given) or recorded MENUNGGU_TTD in the signing queue (``signer`` None). On any failure the number
+    is closed BATAL (:func:`abandon_letter`). The scratch folder is removed either way."""
+    say = progress or (lambda _step: None)
+    plan, letter, warnings = prepared.plan, prepared.letter, list(prepared.warnings)
+    reg, service = plan.reg, plan.service
+    try:
+        _stamp_metadata(ws, pdf, letter, service)
+        if prepared.visible:
+            place = stamp_box(pdf)
+            if place is None:
+                warnings.append(f"Penanda {STAMP_MARKER} di templat {plan.template.name} tidak ditemukan di PDF; "
+                                "tanda tangan dibuat tanpa tampilan.")
             else:
-                with Converter() as own:
-                    pdf = own.convert(docx, work, pdfa=pdfa)
-            _stamp_metadata(ws, pdf, letter, service)
-            if visible:
-                place = stamp_box(pdf)
-                if place is None:
-                    warnings.append(f"Penanda {STAMP_MARKER} di templat {template.name} tidak ditemukan di PDF; "
-                                    "tanda tangan dibuat tanpa tampilan.")
-                else:
-                    add_stamp_field(pdf, *place)
-            if not sign:
-                say("menyimpan ke antrean tanda tangan")
-                digest = sha256_file(pdf)
-                with register.transaction() as txn:
-                    letter, problem = record_waiting(txn, ws, letter, reg, pdf, digest, service,
-                                                     footer=footer_record(issuer))
-                if problem:
-                    raise StateConflict(problem, saran=f"Lihat 'sakti status {reg}'.")
-                return {"surat": letter, "pdf": ws.root / letter["pdf_belum_ttd"], "peringatan": warnings,
-                        "permohonan": month_of_reg(reg), "menunggu_ttd": True}
-            letter, final = sign_and_record(ws, register, letter, pdf, signer, person, work=work,
-                                            reason=f"{service.judul_surat} {letter['nomor_surat']}",
-                                            timestamp_url=timestamp_url, progress=say)
+                add_stamp_field(pdf, *place)
+        if signer is None:
+            say("menyimpan ke antrean tanda tangan")
+            digest = sha256_file(pdf)
+            with register.transaction() as txn:
+                letter, problem = record_waiting(txn, ws, letter, reg, pdf, digest, service,
+                                                 footer=footer_record(prepared.issuer))
+            if problem:
+                raise StateConflict(problem, saran=f"Lihat 'sakti status {reg}'.")
+            prepared.scratch.remove()
+            return {"surat": letter, "pdf": ws.root / letter["pdf_belum_ttd"], "peringatan": warnings,
+                    "permohonan": month_of_reg(reg), "menunggu_ttd": True}
+        letter, final = sign_and_record(ws, register, letter, pdf, signer, plan.person, work=prepared.work,
+                                        reason=f"{service.judul_surat} {letter['nomor_surat']}",
+                                        timestamp_url=timestamp_url, progress=say)
+    except BaseException as exc:
+        said = abandon_letter(register, prepared, exc)
+        if said is not None:
+            raise said from exc
+        raise
+    prepared.scratch.remove()
+    return {"surat": letter, "pdf": final, "peringatan": warnings, "permohonan": month_of_reg(reg)}
+
+
+def issue_letter(ws: Workspace, register: Register, service_loader: Callable[[str], Service], reg: str, *,
+                 signatory_id: str | None, prompt: PassphrasePrompt | None,
+                 progress: Progress | None = None, timestamp_url: str | None = None,
+                 sign: bool = True, converter: Any = None, signer: Any = None) -> dict[str, Any]:
+    """``terbitkan``: the whole pipeline, its steps one after another. With ``sign=False``
+    (``--tanpa-ttd``) no key is opened: the letter is numbered, rendered and converted and waits as
+    MENUNGGU_TTD for its signatory.
+
+    ``converter``: an open :class:`~sakti_cli.convert.Converter` (or pool) to reuse, so a run of many
+    letters starts LibreOffice once (per worker). ``signer``: a key the caller opened (with
+    :func:`open_batch_signer`) and will close, so a run of many letters opens it once; its opening
+    warnings are the caller's to report. Without it the key is opened (and closed) here."""
+    from sakti_cli.convert import Converter
+    from sakti_cli.sign import close_signer
+
+    say = progress or (lambda _step: None)
+    plan = plan_letter(ws, register, service_loader, reg, signatory_id, say)
+    own: Any = None
+    opened: list[str] = []
+    if sign and signer is None:
+        say("memeriksa kunci penandatangan")
+        own, opened = open_signer(ws, plan.person, prompt, register.moment())
+    active = (signer if signer is not None else own) if sign else None
+    try:
+        prepared = prepare_letter(ws, register, plan, footer_issuer(ws, plan.person, active), say)
+        prepared.warnings[:0] = opened
+        say("mengubah ke PDF (LibreOffice)")
+        try:
+            if converter is not None:
+                pdf = converter.convert(prepared.docx, prepared.work, pdfa=ws.config.surat.pdfa)
+            else:
+                with Converter() as fresh:
+                    pdf = fresh.convert(prepared.docx, prepared.work, pdfa=ws.config.surat.pdfa)
         except BaseException as exc:
-            closed = _close_failed(register, letter, reg, exc)
-            said = _say_number_closed(exc, closed)
+            said = abandon_letter(register, prepared, exc)
             if said is not None:
                 raise said from exc
             raise
-        return {"surat": letter, "pdf": final, "peringatan": warnings, "permohonan": month_of_reg(reg)}
+        return finish_letter(ws, register, prepared, pdf, signer=active, timestamp_url=timestamp_url, progress=say)
     finally:
-        if signer is not None:
-            close_signer(signer)
-        if scratch is not None:
-            scratch.remove()
+        if own is not None:
+            close_signer(own)
+
+
+def open_batch_signer(ws: Workspace, person: Signatory, prompt: PassphrasePrompt | None, at: datetime
+                      ) -> tuple[Any, list[str]]:
+    """THE one place a run of many letters (``massal --terbitkan``, ``ttd setujui``) opens its key:
+    once, before its first signature. Returns the open signer (the caller closes it) and the warnings
+    of opening it, to be reported once for the run."""
+    return open_signer(ws, person, prompt, at)
+
+
+class RunSigner:
+    """The key of one run, opened lazily through :func:`open_batch_signer` at the first letter that
+    needs it, then reused; a failure to open it is kept and given to every later letter (the
+    passphrase is never asked again). :meth:`close` closes it."""
+
+    def __init__(self, ws: Workspace, person: Signatory, prompt: PassphrasePrompt | None,
+                 at: Callable[[], datetime]) -> None:
+        self.ws, self.person, self.prompt, self.at = ws, person, prompt, at
+        self.signer: Any = None
+        self.error: SaktiError | None = None
+        self.warnings: list[str] = []
+
+    def get(self) -> Any:
+        if self.error is not None:
+            raise self.error
+        if self.signer is None:
+            try:
+                self.signer, self.warnings = open_batch_signer(self.ws, self.person, self.prompt, self.at())
+            except SaktiError as exc:
+                self.error = exc
+                raise
+        return self.signer
+
+    def close(self) -> None:
+        from sakti_cli.sign import close_signer
+
+        if self.signer is not None:
+            close_signer(self.signer)
+            self.signer = None
 
 
 def _not_ready(record: dict[str, Any], service_loader: Callable[[str], Service]) -> StateConflict:
@@ -772,7 +903,7 @@ def approve_queue(ws: Workspace, register: Register, numbers: list[str], *, all_
                               "peringatan": []}
     if not chosen:
         return result
-    signer, warnings = open_signer(ws, person, prompt, register.moment())
+    signer, warnings = open_batch_signer(ws, person, prompt, register.moment())
     result["peringatan"] = warnings
     scratch: Owned | None = None
     try:

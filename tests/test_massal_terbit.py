@@ -41,12 +41,12 @@ def test_a_letter_that_fails_is_reported_and_the_batch_goes_on(kantor: Path, cli
 
     calls: list[str] = []
 
-    def broken(ws: object, register: object, loader: object, reg: str, **kwargs: object) -> dict:
-        calls.append(reg)
-        raise ConfigError(f"Templat untuk {reg} tidak dapat dirender.", saran="Periksa templatnya.")
+    def broken(ws: object, register: object, plan: sakti_cli.issue.LetterPlan, *args: object) -> object:
+        calls.append(plan.reg)
+        raise ConfigError(f"Templat untuk {plan.reg} tidak dapat dirender.", saran="Periksa templatnya.")
 
     monkeypatch.setattr(sakti_cli.convert_pool.ConverterPool, "from_settings", classmethod(lambda cls, s: NoPool()))
-    monkeypatch.setattr(sakti_cli.issue, "issue_letter", broken)
+    monkeypatch.setattr(sakti_cli.issue, "prepare_letter", broken)
     table, _ = _batch(tmp_path)
     result = cli("massal", subset(table, [0, 1], "dua.csv"), "--layanan", "sktm", "--terbitkan", "--tanpa-ttd",
                  "--json")

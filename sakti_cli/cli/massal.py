@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections import deque
+from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -22,24 +24,43 @@ def register(app: typer.Typer) -> None:
 
 
 class _Bar:
-    """Rows done / registered / failed on stderr, only in a terminal and never with --json."""
+    """Rows done of the total, letters issued, failures and time left, on stderr; only in a terminal and
+    never with --json (``total``: the rows counted before the run)."""
 
-    def __init__(self, out: Output) -> None:
+    def __init__(self, out: Output, total: int | None) -> None:
         self.progress: Any = None
-        if out.json_mode or not out.err.is_terminal:
+        if not self.shown(out):
             return
-        from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
-        self.progress = Progress(TextColumn("{task.description}"), BarColumn(), TextColumn("{task.completed} baris"),
-                                 TimeElapsedColumn(), console=out.err, transient=True)
+        self.progress = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+                                 TextColumn("baris"), TimeRemainingColumn(), console=out.err, transient=True)
         self.progress.start()
-        self.task = self.progress.add_task("massal", total=None)
+        self.task = self.progress.add_task(self._text({"diterbitkan": 0, "gagal": 0}), total=total)
+
+    @staticmethod
+    def shown(out: Output) -> bool:
+        return not out.json_mode and out.err.is_terminal
+
+    @staticmethod
+    def _text(counts: dict[str, int]) -> str:
+        return f"terbit {counts['diterbitkan']} · gagal {counts['gagal']}"
 
     def advance(self, counts: dict[str, int]) -> None:
         if self.progress is not None:
-            self.progress.update(self.task, advance=1, description=(
-                f"terdaftar {counts['terdaftar']} · sudah ada {counts['sudah_ada']} · terbit {counts['diterbitkan']} · "
-                f"gagal {counts['gagal']}"))
+            self.progress.update(self.task, advance=1, description=self._text(counts))
+
+    def around(self, prompt: Callable[[str], str | None]) -> Callable[[str], str | None]:
+        """``prompt`` with the bar stopped while the signatory types (the key opens during the run)."""
+        def ask(label: str) -> str | None:
+            if self.progress is None:
+                return prompt(label)
+            self.progress.stop()
+            try:
+                return prompt(label)
+            finally:
+                self.progress.start()
+        return ask
 
     def stop(self) -> None:
         if self.progress is not None:
@@ -62,6 +83,7 @@ def _counts(outcomes: list[Any]) -> dict[str, int]:
             "ditolak": sum(o.hasil == "ditolak" for o in outcomes),
             "diterbitkan": sum(o.issued for o in outcomes),
             "gagal_terbit": sum(o.galat_terbit is not None for o in outcomes),
+            "akan_diterbitkan": sum(bool(o.akan_diterbitkan) for o in outcomes),
             "belum_lengkap": sum(bool(o.kurang) for o in outcomes if o.hasil != "ditolak"),
             "gagal": sum(o.hasil == "ditolak" or bool(o.kurang) or o.galat_terbit is not None for o in outcomes)}
 
@@ -74,13 +96,15 @@ def _summary_table(console: Console, outcomes: list[Any], counts: dict[str, int]
                  for o in outcomes], title="Uji massal (tidak ada yang diubah)" if dry_run else "Hasil massal")
     console.print(f"{counts['baris']} baris: {counts['terdaftar']} terdaftar, {counts['sudah_ada']} sudah ada, "
                   f"{counts['ditolak']} ditolak, {counts['belum_lengkap']} belum lengkap, {counts['diterbitkan']} "
-                  f"surat diterbitkan, {counts['gagal_terbit']} gagal terbit.")
+                  f"surat diterbitkan, {counts['gagal_terbit']} gagal terbit"
+                  + (f", {counts['akan_diterbitkan']} surat akan diterbitkan." if dry_run else "."))
 
 
 def _note(outcome: Any) -> str:
     parts = [outcome.alasan or ("kurang: " + ", ".join(outcome.kurang) if outcome.kurang else ""),
              f"surat {outcome.nomor_surat}" if outcome.nomor_surat else "",
-             f"gagal terbit: {outcome.galat_terbit}" if outcome.galat_terbit else ""]
+             f"gagal terbit: {outcome.galat_terbit}" if outcome.galat_terbit else "",
+             {True: "akan diterbitkan", False: "tidak akan diterbitkan", None: ""}[outcome.akan_diterbitkan]]
     return "; ".join(part for part in parts if part)
 
 
@@ -94,7 +118,8 @@ def massal(out: Output,
                "Folder berkas persyaratan; kolom berkas relatif terhadapnya dan tidak boleh keluar darinya "
                "(bawaan: folder FILE)."))] = None,
            uji: Annotated[bool, typer.Option("--uji", help=(
-               "Uji saja: katakan apa yang akan terjadi per baris, tanpa mengubah register."))] = False,
+               "Uji saja: katakan apa yang akan terjadi per baris (dengan --terbitkan juga apakah suratnya akan "
+               "diterbitkan), tanpa mengubah register."))] = False,
            terbitkan: Annotated[bool, typer.Option("--terbitkan", help=(
                "Terbitkan juga surat setiap baris yang LENGKAP (sandi kunci ditanyakan sekali); baris yang sudah "
                "punya surat tidak diterbitkan lagi."))] = False,
@@ -105,8 +130,9 @@ def massal(out: Output,
     salah ditolak (tidak didaftarkan); baris dengan berkas kurang didaftarkan BELUM_LENGKAP. Menjalankan berkas
     yang sama lagi tidak mendaftarkan baris yang sudah ada (kunci: kolom id_baris, atau layanan + NIK pemohon).
     Keluar 0 bila semua baris lengkap, 1 bila ada yang ditolak atau belum lengkap, 3 bila berkasnya tak terbaca."""
-    from sakti_cli.batch import OncePrompt, issue_row, process_row, read_rows
+    from sakti_cli.batch import LetterRun, process_row, read_rows, would_issue
     from sakti_cli.cli.permohonan import _services, _today
+    from sakti_cli.issue import RunSigner
 
     if tanpa_ttd and not terbitkan:
         raise UsageError("--tanpa-ttd hanya berarti bersama --terbitkan.", saran="Tambahkan --terbitkan.")
@@ -117,23 +143,45 @@ def massal(out: Output,
     base = (folder_berkas.expanduser() if folder_berkas else path.parent).resolve()
     reg_store = register_for(ws)
     today = _today(ws)
+    issuing = terbitkan and not uji
     outcomes: list[Any] = []
-    bar = _Bar(out)
-    prompt = OncePrompt(passphrase_prompt)
+    waiting: deque[Any] = deque()  # rows in file order, reported once their letter is settled
+    bar = _Bar(out, sum(1 for _ in read_rows(path, service)) if _Bar.shown(out) else None)
     pool: list[Any] = []  # LibreOffice starts at the first letter, once for the batch
+    sign = issuing and not tanpa_ttd
+    signer = RunSigner(ws, ws.signatory(None), bar.around(passphrase_prompt), reg_store.moment) if sign else None
+    run = LetterRun(ws, reg_store, _services(ws), converter=lambda: _pool(ws, pool), signer=signer,
+                    timestamp_url=ws.config.tte.tsa if signer is not None else None)
+
+    def report() -> None:
+        while waiting and not waiting[0].in_flight:
+            outcome = waiting.popleft()
+            out.row("baris", outcome.to_dict())
+            bar.advance(_counts(outcomes))
+
     try:
         for row in read_rows(path, service):
             outcome = process_row(ws, reg_store, service, row, base, today, dry_run=uji)
-            if terbitkan and not uji and outcome.status == "LENGKAP":
-                issue_row(ws, reg_store, _services(ws), outcome, converter=_pool(ws, pool), prompt=prompt,
-                          sign=not tanpa_ttd)
+            if uji and terbitkan:
+                outcome.akan_diterbitkan = would_issue(outcome)
             outcomes.append(outcome)
-            out.row("baris", outcome.to_dict())
-            bar.advance(_counts(outcomes))
+            waiting.append(outcome)
+            if issuing:
+                run.add(outcome)
+            report()
+        run.drain()
+        report()
+    except BaseException as exc:
+        run.abort(exc)  # every letter still in flight is closed BATAL with the reason
+        raise
     finally:
         bar.stop()
         for opened in pool:
             opened.close()
+        if signer is not None:
+            signer.close()
+    for warning in signer.warnings if signer is not None else []:
+        out.warn(warning)
     counts = _counts(outcomes)
     ok = counts["gagal"] == 0
     payload = {"berkas": str(path.resolve()), "layanan": service.kode, "uji": uji, **counts}

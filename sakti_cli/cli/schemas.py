@@ -632,6 +632,7 @@ class BarisMassal(Strict):
     alasan: str | None
     nomor_surat: str | None
     galat_terbit: str | None
+    akan_diterbitkan: bool | None = Field(None, description="--uji --terbitkan: apakah suratnya akan diterbitkan")
 
 
 class Massal(Result):
@@ -648,6 +649,7 @@ class Massal(Result):
     ditolak: int
     diterbitkan: int
     gagal_terbit: int
+    akan_diterbitkan: int = Field(description="--uji --terbitkan: surat yang akan diterbitkan (0 tanpa --uji)")
     belum_lengkap: int
     gagal: int
 

@@ -28,7 +28,7 @@ class StandInPool:
     def __init__(self, answer: Any) -> None:
         self.answer, self.jobs, self.closed = answer, 0, False
 
-    def submit(self, docx: Path, out_dir: Path, key: Any = None) -> Future[ConversionResult]:
+    def submit(self, docx: Path, out_dir: Path, key: Any = None, *, pdfa: bool = False) -> Future[ConversionResult]:
         self.jobs += 1
         return self.answer(self.jobs, Path(docx))  # type: ignore[no-any-return]
 

@@ -255,5 +255,7 @@ def issue_row(ws: Workspace, register: Register, service_loader: Callable[[str],
     except SaktiError as exc:
         outcome.galat_terbit = exc.pesan
         return
-    outcome.status, outcome.issued = ("TERBIT" if sign else "MENUNGGU_TTD"), True
+    outcome.status, outcome.issued = ("MENUNGGU_TTD" if result.get("menunggu_ttd") else "TERBIT"), True
+    if result.get("alasan_antrean"):  # the outage rule: queued with its number, signed later
+        outcome.galat_terbit = result["alasan_antrean"]
     outcome.nomor_surat = str(result["surat"]["nomor_surat"])

@@ -25,6 +25,7 @@ from sakti_cli.errors import (
     InputError,
     RegisterCorrupt,
     SaktiError,
+    ServiceUnreachable,
     SigningKeyError,
     StateConflict,
     machine_problem,
@@ -368,6 +369,7 @@ def record_issued(txn: Transaction, ws: Workspace, reserved: dict[str, Any], reg
     letter.update(status="TERBIT", terbit=iso(txn.moment), sha256=digest, ukuran=final.stat().st_size,
                   pdf=str(final.relative_to(ws.root)))
     letter.pop("pdf_belum_ttd", None)
+    letter.pop("alasan_antrean", None)
     replaced_number = current.pop("menunggu_pengganti", None)
     replaced = find_letter(txn, number=replaced_number) if replaced_number else None
     if replaced is not None:
@@ -401,10 +403,12 @@ def record_issued(txn: Transaction, ws: Workspace, reserved: dict[str, Any], reg
 
 
 def record_waiting(txn: Transaction, ws: Workspace, reserved: dict[str, Any], reg: str, pdf: Path, digest: str,
-                   service: Service, footer: dict[str, Any] | None = None) -> tuple[dict[str, Any], str | None]:
+                   service: Service, footer: dict[str, Any] | None = None, reason: str | None = None
+                   ) -> tuple[dict[str, Any], str | None]:
     """``terbitkan --tanpa-ttd``: DIPESAN -> MENUNGGU_TTD, the unsigned PDF moved into the private queue
     folder, the application MENUNGGU_TTD. The letter leaves the open list (a later process's recovery
-    does not close it) and enters the signing queue (see letters.save_letter)."""
+    does not close it) and enters the signing queue (see letters.save_letter). ``reason``: why it waits
+    when it was meant to be signed now (an outage, see :func:`signing_outage`)."""
     letter, current, problem = _recordable(txn, ws, reserved, reg, None)
     if problem or current is None:
         return letter, problem
@@ -415,19 +419,22 @@ def record_waiting(txn: Transaction, ws: Workspace, reserved: dict[str, Any], re
                   sha256_belum_ttd=digest, judul=service.judul_surat, nama_layanan=service.nama)
     if footer is not None:
         letter["kaki_tte"] = footer  # what the footer says of the certificate; checked at 'ttd setujui'
+    if reason:
+        letter["alasan_antrean"] = reason
     save_letter(txn, letter)
     before = current["status"]
     signer = letter.get("penandatangan") or {}
     current["status"] = WAITING
     current["riwayat"].append({"waktu": iso(txn.moment), "petugas": txn.actor, "dari": before, "ke": WAITING,
                                "catatan": f"surat {letter['nomor_surat']} disiapkan, menunggu tanda tangan "
-                                          f"{signer.get('jabatan') or signer.get('id') or ''}".rstrip()})
+                                          f"{signer.get('jabatan') or signer.get('id') or ''}".rstrip()
+                                          + (f" ({reason})" if reason else "")})
     current["antrean"] = {"nomor_surat": letter["nomor_surat"], "kode_verifikasi": letter["kode_verifikasi"],
                           "pdf_belum_ttd": relative, "disiapkan": letter["disiapkan"],
                           "penandatangan": signer.get("id")}
     save_application(txn, current)
     txn.audit("siapkan", letter["nomor_surat"], "DIPESAN", WAITING, nomor_registrasi=reg, sha256=digest,
-              penandatangan=signer.get("id"))
+              penandatangan=signer.get("id"), **({"alasan": reason} if reason else {}))
     return letter, None
 
 
@@ -547,8 +554,12 @@ def issue_letter(ws: Workspace, register: Register, service_loader: Callable[[st
     if sign:
         say("memeriksa kunci penandatangan")
         signer, warnings = open_signer(ws, person, prompt, register.moment())
+    outage: ServiceUnreachable | None = None
     try:
         issuer = footer_issuer(ws, person, signer)
+        if sign:
+            say("memeriksa TSA dan data pencabutan")
+            outage = signing_outage(ws, signer, timestamp_url)
     except BaseException:
         if signer is not None:
             close_signer(signer)
@@ -599,19 +610,15 @@ def issue_letter(ws: Workspace, register: Register, service_loader: Callable[[st
                                     "tanda tangan dibuat tanpa tampilan.")
                 else:
                     add_stamp_field(pdf, *place)
-            if not sign:
+            if not sign or outage is not None:
                 say("menyimpan ke antrean tanda tangan")
-                digest = sha256_file(pdf)
-                with register.transaction() as txn:
-                    letter, problem = record_waiting(txn, ws, letter, reg, pdf, digest, service,
-                                                     footer=footer_record(issuer))
-                if problem:
-                    raise StateConflict(problem, saran=f"Lihat 'sakti status {reg}'.")
-                return {"surat": letter, "pdf": ws.root / letter["pdf_belum_ttd"], "peringatan": warnings,
-                        "permohonan": month_of_reg(reg), "menunggu_ttd": True}
-            letter, final = sign_and_record(ws, register, letter, pdf, signer, person, work=work,
-                                            reason=f"{service.judul_surat} {letter['nomor_surat']}",
-                                            timestamp_url=timestamp_url, progress=say)
+                return queue_letter(ws, register, letter, pdf, service, issuer, warnings, outage)
+            try:
+                letter, final = sign_and_record(ws, register, letter, pdf, signer, person, work=work,
+                                                reason=f"{service.judul_surat} {letter['nomor_surat']}",
+                                                timestamp_url=timestamp_url, progress=say)
+            except ServiceUnreachable as exc:  # went down after the check: the number stays with the letter
+                return queue_letter(ws, register, letter, pdf, service, issuer, warnings, exc)
         except BaseException as exc:
             closed = _close_failed(register, letter, reg, exc)
             said = _say_number_closed(exc, closed)
@@ -624,6 +631,38 @@ def issue_letter(ws: Workspace, register: Register, service_loader: Callable[[st
             close_signer(signer)
         if scratch is not None:
             scratch.remove()
+
+
+def signing_outage(ws: Workspace, signer: Any, timestamp_url: str | None) -> ServiceUnreachable | None:
+    """The outage rule, asked before a number is reserved: a configured TSA or revocation source that does
+    not answer is returned (the letter then waits in the signing queue with the reason, its number kept);
+    a refusal (stale CRL file, revoked certificate) is raised. See :func:`sakti_cli.revocation.prepare_signing`."""
+    from sakti_cli.revocation import prepare_signing
+
+    try:
+        prepare_signing(ws, signer, timestamp_url)
+    except ServiceUnreachable as exc:
+        return exc
+    return None
+
+
+def queue_letter(ws: Workspace, register: Register, letter: dict[str, Any], pdf: Path, service: Service,
+                 issuer: Issuer | None, warnings: list[str], outage: SaktiError | None) -> dict[str, Any]:
+    """Record a reserved, rendered letter as MENUNGGU_TTD (``--tanpa-ttd``, or ``outage``: why it was not
+    signed now); the number stays with the letter and ``ttd setujui`` completes it."""
+    reg = letter["nomor_registrasi"]
+    digest = sha256_file(pdf)
+    reason = outage.pesan if outage is not None else None
+    with register.transaction() as txn:
+        letter, problem = record_waiting(txn, ws, letter, reg, pdf, digest, service, footer=footer_record(issuer),
+                                         reason=reason)
+    if problem:
+        raise StateConflict(problem, saran=f"Lihat 'sakti status {reg}'.")
+    result = {"surat": letter, "pdf": ws.root / letter["pdf_belum_ttd"], "peringatan": warnings,
+              "permohonan": month_of_reg(reg), "menunggu_ttd": True}
+    if reason:
+        result["alasan_antrean"] = reason
+    return result
 
 
 def _not_ready(record: dict[str, Any], service_loader: Callable[[str], Service]) -> StateConflict:
@@ -766,6 +805,9 @@ def approve_queue(ws: Workspace, register: Register, numbers: list[str], *, all_
     result["peringatan"] = warnings
     scratch: Owned | None = None
     try:
+        outage = signing_outage(ws, signer, timestamp_url)
+        if outage is not None:  # nothing is signed; every letter keeps waiting with its number
+            raise outage
         if on_chosen:
             on_chosen(len(chosen))
         scratch = make_work_dir(ws.data_dir)

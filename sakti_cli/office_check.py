@@ -89,7 +89,11 @@ def trust_findings(ws: Workspace) -> list[Finding]:
                               "kunci yang dapat menandatangani dan 'sakti verifikasi' tidak dapat menyebut surat sah.",
                               "Isi [verifikasi].akar_tepercaya di sakti.toml dengan sertifikat akar penerbit "
                               "kunci penandatangan (mis. akar BSrE)."))
+    from sakti_cli.revocation import is_url
+
     for name in ws.config.tte.crl:
+        if is_url(name):
+            continue  # fetched at signing
         path = ws.path(name)
         if not path.is_file():
             found.append(galat("CRL_TIDAK_ADA", f"CRL {path} (dari tte.crl di sakti.toml) tidak ada.",

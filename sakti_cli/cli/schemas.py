@@ -255,6 +255,8 @@ class MenungguTtd(Result):
     disiapkan: str
     disiapkan_oleh: str | None
     peringatan: list[str]
+    alasan_antrean: str | None = Field(default=None, description="mengapa surat menunggu padahal diminta "
+                                       "ditandatangani: TSA atau sumber CRL/OCSP tidak terjangkau")
 
 
 class RingkasanSurat(Strict):

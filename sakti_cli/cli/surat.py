@@ -52,6 +52,7 @@ def waiting_payload(result: dict[str, Any]) -> dict[str, Any]:
         "disiapkan": letter["disiapkan"],
         "disiapkan_oleh": letter["disiapkan_oleh"],
         "peringatan": result["peringatan"],
+        **({"alasan_antrean": result["alasan_antrean"]} if result.get("alasan_antrean") else {}),
     }
 
 
@@ -65,7 +66,7 @@ def issue_one(out: Output, ws: Any, reg: str, signatory: str | None, prompt: Any
                           timestamp_url=tsa or ws.config.tte.tsa, sign=sign)
     for warning in result["peringatan"]:
         out.warn(warning)
-    return issue_payload(ws, result) if sign else waiting_payload(result)
+    return waiting_payload(result) if result.get("menunggu_ttd") else issue_payload(ws, result)
 
 
 @command
@@ -92,11 +93,15 @@ def terbitkan(out: Output, reg: Annotated[str, typer.Argument(help="Nomor regist
         record = load(ws, register_for(ws), payload["nomor_registrasi"])
         with_message(ws, service_or_none(ws, record["layanan"]), record, payload, "terbit")
 
+    outage = payload.get("alasan_antrean")
+
     def human(console: Console) -> None:
-        if tanpa_ttd:
+        if payload["status"] != "TERBIT":
             signer = payload["penandatangan"]
             console.print(f"[yellow]Menunggu tanda tangan:[/yellow] [bold]{payload['nomor_surat']}[/bold] "
                           f"({signer.get('jabatan') or signer.get('id')})")
+            if outage:
+                console.print(f"Belum ditandatangani: {outage}", markup=False, soft_wrap=True)
             console.print(f"PDF belum bertanda tangan: {payload['pdf']}", soft_wrap=True)
             console.print("Penandatangan: 'sakti ttd antrean', lalu 'sakti ttd setujui NOMOR'.", markup=False)
             return
@@ -104,8 +109,10 @@ def terbitkan(out: Output, reg: Annotated[str, typer.Argument(help="Nomor regist
         console.print(f"PDF: {payload['pdf']}", soft_wrap=True)
         console.print(f"Kode verifikasi: {payload['kode_verifikasi']}")
 
-    out.result(payload, human)
+    out.result(payload, human, ok=not outage)
     show_message(out, payload)
+    if outage:  # queued by the outage rule: not issued yet (exit 1), the number kept with the letter
+        raise Negative
 
 
 def _verification_table(console: Console, result: dict[str, Any], zone: Any) -> None:

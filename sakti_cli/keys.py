@@ -167,9 +167,8 @@ def validation_data(ws: Workspace) -> Any:
 
     Trust roots from ``verifikasi.akar_tepercaya``, CA certificates and CRLs from ``[tte]``.
     """
-    from sakti_cli.sign import ValidationData
-
     from sakti_cli.revocation import is_url
+    from sakti_cli.sign import ValidationData
 
     tte = ws.config.tte
     if not (tte.crl or tte.sertifikat_ca or tte.ocsp):

@@ -305,6 +305,14 @@ def find_letter(txn: Transaction, *, number: str | None = None, code: str | None
     return None
 
 
+def letter_digests(letter: dict[str, Any]) -> list[str]:
+    """SHA-256 of every revision of a letter's signed PDF the office issued, oldest first: the first
+    signed PDF (``sha256``), then each renewal (``revisi``, ``sakti ttd perbarui``). The last is the file
+    stored now; a recipient's copy of any of them is genuine."""
+    first = [letter["sha256"]] if letter.get("sha256") else []
+    return first + [str(item["sha256"]) for item in letter.get("revisi") or [] if item.get("sha256")]
+
+
 def stored_pdf(ws: Workspace, letter: dict[str, Any]) -> Path:
     """The stored PDF of a TERBIT letter, checked against the SHA-256 in the register (exit 4 if not)."""
     number = letter["nomor_surat"]
@@ -325,10 +333,11 @@ def stored_pdf(ws: Workspace, letter: dict[str, Any]) -> Path:
                               saran="Pulihkan folder data/surat dari cadangan; periksa dengan "
                                     "'sakti register periksa'.")
     digest = sha256_file(path)
-    if digest != letter.get("sha256"):
+    latest = next(reversed(letter_digests(letter)), None)
+    if digest != latest:
         raise RegisterCorrupt(
             f"PDF surat {number} di {path} tidak sama dengan yang diterbitkan: SHA-256 {digest} "
-            f"tidak cocok dengan register ({letter.get('sha256')}).",
+            f"tidak cocok dengan register ({latest}).",
             saran="Berkas itu telah diubah atau rusak: jangan dicetak; pulihkan dari cadangan.",
         )
     return path
@@ -359,7 +368,7 @@ def reprint(ws: Workspace, register: Register, value: str, target: Path | None =
         try:
             shutil.copyfile(path, temporary)
             temporary.chmod(0o600)
-            if sha256_file(temporary) != letter["sha256"]:
+            if sha256_file(temporary) != letter_digests(letter)[-1]:
                 raise FileUnreadable(f"Salinan {copied} tidak sama dengan PDF tersimpan (penyimpanan bermasalah?).",
                                      saran="Salin ke disk atau folder lain dengan --ke, lalu periksa disk tujuan.")
             os.replace(temporary, copied)
@@ -370,7 +379,7 @@ def reprint(ws: Workspace, register: Register, value: str, target: Path | None =
             temporary.unlink(missing_ok=True)
     with register.transaction() as txn:
         txn.audit("cetak", letter["nomor_surat"], letter["status"], letter["status"],
-                  ke=str(copied) if copied else None, sha256=letter["sha256"])
+                  ke=str(copied) if copied else None, sha256=letter_digests(letter)[-1])
     return {"nomor_surat": letter["nomor_surat"], "status": letter["status"], "pdf": path,
-            "ke": copied, "sha256": letter["sha256"], "kode_verifikasi": letter["kode_verifikasi"],
+            "ke": copied, "sha256": letter_digests(letter)[-1], "kode_verifikasi": letter["kode_verifikasi"],
             "nomor_registrasi": letter["nomor_registrasi"]}

@@ -29,6 +29,7 @@ from typing import Any
 from sakti_cli.clock import iso
 from sakti_cli.errors import RegisterCorrupt
 from sakti_cli.id_format import mask_nik
+from sakti_cli.letters import letter_digests
 from sakti_cli.numbering import scope_label
 from sakti_cli.office import Workspace
 from sakti_cli.recovery import process_state
@@ -214,7 +215,7 @@ def _check_indexes(report: Report, letters: list[tuple[Path, dict[str, Any]]]) -
             continue
         keys = [("nomor", number), ("kode", letter.get("kode_verifikasi"))]
         if letter.get("status") == "TERBIT":
-            keys.append(("sha256", letter.get("sha256")))
+            keys += [("sha256", digest) for digest in letter_digests(letter)]  # every revision (ttd perbarui)
         for kind, value in keys:
             entry = index.get(f"{kind}:{value}")
             if entry is None or entry.get("id") != letter.get("id") or entry.get("bulan") != letter.get("bulan"):
@@ -255,10 +256,11 @@ def _check_pdfs(report: Report, ws: Workspace, letters: list[tuple[Path, dict[st
         except OSError as exc:
             report.problem("pdf_hilang", str(relative), f"PDF surat {number} tidak dapat dibaca: {exc.strerror}.")
             continue
-        if digest != letter["sha256"]:
+        latest = letter_digests(letter)[-1]  # the stored file is the last revision
+        if digest != latest:
             report.problem("pdf_berubah", str(relative), f"PDF surat {number} ({relative}) berubah: SHA-256 "
                                                          f"{digest[:12]}… tidak sama dengan yang tercatat "
-                                                         f"{str(letter['sha256'])[:12]}….")
+                                                         f"{latest[:12]}….")
 
 
 def _check_queue(report: Report, ws: Workspace, letters: list[tuple[Path, dict[str, Any]]],

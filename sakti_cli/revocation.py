@@ -41,7 +41,7 @@ def _fetch(url: str, what: str, body: bytes | None = None, content_type: str | N
 
     request = urllib.request.Request(url, data=body, headers={"Content-Type": content_type} if content_type else {})
     try:
-        with urllib.request.urlopen(request, timeout=TIMEOUT) as response:  # noqa: S310 (configured http/https)
+        with urllib.request.urlopen(request, timeout=TIMEOUT) as response:
             return bytes(response.read())
     except (urllib.error.URLError, OSError, ValueError) as exc:
         raise ServiceUnreachable(f"{what} {url} tidak dapat dihubungi.", SARAN_SUMBER,

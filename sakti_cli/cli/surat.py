@@ -160,6 +160,9 @@ def _verification_table(console: Console, result: dict[str, Any], zone: Any) -> 
 def verifikasi(out: Output,
                berkas: Annotated[Path | None, typer.Argument(help="PDF surat yang diperiksa.")] = None,
                kode: Annotated[str | None, typer.Option("--kode", help="Kode verifikasi dari QR.")] = None,
+               pada: Annotated[str | None, typer.Option(
+                   "--pada", metavar="WAKTU", help="Periksa tanda tangan pada waktu ini (ISO 8601, mis. 2031-01-01), "
+                   "bukan sekarang: apakah surat masih dapat diverifikasi saat itu.")] = None,
                json_out: JSON_OPT = False) -> None:
     """Periksa tanda tangan PDF dan kecocokannya dengan register (keluar 0 hanya bila sah)."""
     from sakti_cli.verification import lookup_code, verify_file
@@ -172,7 +175,19 @@ def verifikasi(out: Output,
         result = lookup_code(register_for(ws), kode)
     else:
         assert berkas is not None
-        result = verify_file(ws, register_for(ws), berkas)
+        result = verify_file(ws, register_for(ws), berkas, _moment(pada, ws.zone) if pada else None)
     out.result(result, lambda c: _verification_table(c, result, ws.zone), ok=result["sah"])
     if not result["sah"]:
         raise Negative
+
+
+def _moment(value: str, zone: Any) -> Any:
+    """``--pada``: an ISO 8601 date or time, in the office's zone when it names none."""
+    from datetime import datetime
+
+    try:
+        moment = datetime.fromisoformat(value.strip())
+    except ValueError:
+        raise InputError(f"Waktu --pada '{value}' tidak dikenal.", saran="Tulis ISO 8601, mis. 2031-01-01 atau "
+                         "2031-01-01T09:00+07:00.") from None
+    return moment if moment.tzinfo else moment.replace(tzinfo=zone)

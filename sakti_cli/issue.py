@@ -369,7 +369,6 @@ def record_issued(txn: Transaction, ws: Workspace, reserved: dict[str, Any], reg
     letter.update(status="TERBIT", terbit=iso(txn.moment), sha256=digest, ukuran=final.stat().st_size,
                   pdf=str(final.relative_to(ws.root)))
     letter.pop("pdf_belum_ttd", None)
-    letter.pop("alasan_antrean", None)
     replaced_number = current.pop("menunggu_pengganti", None)
     replaced = find_letter(txn, number=replaced_number) if replaced_number else None
     if replaced is not None:

@@ -102,8 +102,9 @@ def _issuer_of(cert: Any, candidates: list[Any]) -> Any | None:
     return None
 
 
-def fetch_ocsp(url: str, cert: Any, issuer: Any, at: datetime) -> Any:
-    """Ask the responder at ``url`` about ``cert`` (asn1crypto); the answer must be successful and fresh."""
+def fetch_ocsp(url: str, cert: Any, issuer: Any, at: datetime) -> Any | None:
+    """Ask the responder at ``url`` about ``cert`` (asn1crypto): its fresh answer, or None when it refuses to
+    answer for that certificate. No answer at all, or a stale one, is an outage."""
     from asn1crypto import ocsp as asn1_ocsp
     from cryptography import x509
     from cryptography.hazmat.primitives import hashes
@@ -122,7 +123,7 @@ def fetch_ocsp(url: str, cert: Any, issuer: Any, at: datetime) -> Any:
         raise ServiceUnreachable(f"Penjawab OCSP {url} tidak memberi jawaban OCSP yang dapat dibaca.", SARAN_SUMBER,
                                  pustaka=library_text(exc)) from None
     if single is None:
-        raise ServiceUnreachable(f"Penjawab OCSP {url} menolak menjawab ({status}).", SARAN_SUMBER)
+        return None  # it does not answer for this certificate (another CA's): the CRLs may cover it
     next_update = single["next_update"].native
     if next_update is not None and next_update < at:
         raise ServiceUnreachable(f"Penjawab OCSP {url} memberi jawaban yang sudah kedaluwarsa.", SARAN_SUMBER)
@@ -158,8 +159,9 @@ def fresh_data(ws: Workspace, base: ValidationData, certs: list[Any], at: dateti
     for url in ws.config.tte.ocsp:
         for cert in certs:
             issuer = _issuer_of(cert, known)
-            if issuer is not None:
-                answers.append(fetch_ocsp(url, cert, issuer, at))
+            answer = fetch_ocsp(url, cert, issuer, at) if issuer is not None else None
+            if answer is not None:
+                answers.append(answer)
     return dataclasses.replace(base, crls=[], fetched_crls=crls, fetched_ocsps=answers)
 
 

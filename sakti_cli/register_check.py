@@ -23,6 +23,7 @@ from __future__ import annotations
 import json
 import re
 from collections import defaultdict
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -601,7 +602,32 @@ def _absolute(root: Path, entries: list[dict[str, Any]]) -> list[dict[str, Any]]
             for entry in entries]
 
 
-def check_register(ws: Workspace, register: Register) -> dict[str, Any]:
+STALE_DAYS = 60
+"""``register periksa`` notes letters whose validation data goes stale within this many days (``--segera``)."""
+
+
+def _note_stale(report: Report, ws: Workspace, letters: list[tuple[Path, dict[str, Any]]], at: datetime,
+                days: int) -> None:
+    """A note (not a problem) for each TERBIT letter whose file can be validated offline only until a date
+    within ``days``: its newest CRL's nextUpdate or its TSA certificate's expiry (renewal.validation_horizon)."""
+    from sakti_cli.renewal import validation_horizon
+
+    limit = at + timedelta(days=days)
+    for _, letter in letters:
+        if letter.get("status") != "TERBIT" or not letter.get("pdf"):
+            continue
+        try:
+            horizon = validation_horizon(ws.root / str(letter["pdf"]))
+        except Exception:
+            continue  # a missing or unreadable PDF is already a problem of _check_pdfs
+        if horizon is not None and horizon <= limit:
+            number, until = str(letter.get("nomor_surat")), iso(horizon.astimezone(at.tzinfo))
+            report.note("data_validasi_segera_kedaluwarsa", str(letter["pdf"]),
+                        f"Data validasi surat {number} (CRL/sertifikat TSA) berlaku sampai {until}; perbarui dengan "
+                        f"'sakti ttd perbarui {number}' (sebelum itu).", nomor_surat=number, sampai=until)
+
+
+def check_register(ws: Workspace, register: Register, stale_days: int = STALE_DAYS) -> dict[str, Any]:
     """Check everything under the lock (reads only). Returns ``bersih``, ``masalah``, ``catatan``, ``ringkasan``."""
     report = Report(register.root)
     _check_journal(report, register)
@@ -618,6 +644,7 @@ def check_register(ws: Workspace, register: Register) -> dict[str, Any]:
         numbers = _check_numbers(report, letters, urutan, open_ids)
         _check_indexes(report, letters)
         _check_pdfs(report, ws, letters)
+        _note_stale(report, ws, letters, register.moment(), stale_days)
         _check_queue(report, ws, letters, urutan["antrean"])
         events = _check_audit(report, anchors[0] if anchors else None)
         applications = _check_applications(report, letters, counters)

@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from sakti_cli.clock import iso
-from sakti_cli.errors import InputError, SaktiError, StateConflict, library_text
+from sakti_cli.errors import InputError, SaktiError, ServiceUnreachable, StateConflict, library_text
 from sakti_cli.letters import get_letter, letter_by_number, letter_digests, save_letter, stored_pdf
 from sakti_cli.office import Workspace
 from sakti_cli.registry import Register
@@ -207,16 +207,26 @@ def renew(ws: Workspace, register: Register, numbers: list[str], *, all_issued: 
                          saran="Isi [tte].tsa di sakti.toml atau berikan --tsa URL.")
     chosen = choose_letters(register, ws, numbers, all_issued, within_days, register.moment())
     result: dict[str, Any] = {"diperbarui": [], "gagal": [], "tsa": timestamp_url}
+    outage: SaktiError | None = None
     for letter in chosen:
+        if outage is not None:  # the TSA or a source is down: the rest wait for the next run, not for timeouts
+            result["gagal"].append({"nomor_surat": letter["nomor_surat"], "error": _error(outage)})
+            continue
         if on_start:
             on_start(letter)
         try:
             result["diperbarui"].append(renew_letter(ws, register, letter, timestamp_url))
+        except ServiceUnreachable as exc:
+            outage = exc
+            result["gagal"].append({"nomor_surat": letter["nomor_surat"], "error": _error(exc)})
         except SaktiError as exc:
-            result["gagal"].append({"nomor_surat": letter["nomor_surat"],
-                                    "error": {"kode": exc.kode, "pesan": exc.pesan, "saran": exc.saran}})
+            result["gagal"].append({"nomor_surat": letter["nomor_surat"], "error": _error(exc)})
         except Exception as exc:  # pyHanko refusing this file (e.g. an unusable earlier timestamp)
             result["gagal"].append({"nomor_surat": letter["nomor_surat"], "error": {
                 "kode": "PERBARUI_GAGAL", "pesan": f"Surat {letter['nomor_surat']} tidak dapat diperbarui: "
                 f"{library_text(exc)}", "saran": "Periksa suratnya dengan 'sakti verifikasi'."}})
     return result
+
+
+def _error(exc: SaktiError) -> dict[str, Any]:
+    return {"kode": exc.kode, "pesan": exc.pesan, "saran": exc.saran}

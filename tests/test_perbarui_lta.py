@@ -100,13 +100,14 @@ def test_renewed_letter_validates_after_everything_expired(kantor: Path, cli: Cl
         copy = tmp_path / "salinan-belum-diperbarui.pdf"
         shutil.copyfile(pdf, copy)
         assert cli.json("verifikasi", str(copy))["tanda_tangan"][0]["tingkat"] == "B-LT"
+        assert _stale_notes(cli) == [issued["nomor_surat"]]  # its CRL lasts 30 days: a finding, not a problem
 
     # later: the CA publishes a fresh CRL and the TSA stamps the renewal's (fixed) time
     with CrlStandIn(pair, renewal) as crl_url2, DemoTsa(tsa_key, tsa_cert, [pair.root_cert],
                                                         fixed=renewal) as tsa_url2:
         config.write_text(config.read_text().replace(crl_url, crl_url2))
         monkeypatch.setenv("SAKTI_WAKTU", renewal.isoformat())
-        renewed = cli.json("ttd", "perbarui", issued["nomor_surat"], "--tsa", tsa_url2)
+        renewed = cli.json("ttd", "perbarui", "--segera", "60", "--tsa", tsa_url2)  # the letters soon stale
     [row] = renewed["diperbarui"]
     assert renewed["gagal"] == [] and row["revisi"] == 1 and row["sha256"] != issued["sha256"]
     assert row["sha256_sebelumnya"] == issued["sha256"]
@@ -134,6 +135,22 @@ def test_renewed_letter_validates_after_everything_expired(kantor: Path, cli: Cl
     audit = cli.json("riwayat", "--objek", issued["nomor_surat"])
     assert any(event["aksi"] == "perbarui" and event["detail"]["sha256"] == row["sha256"]
                for event in audit["peristiwa"])
-    assert cli.json("register", "periksa", code=0)["ok"] is True
+    assert _stale_notes(cli) == []  # protected now until the TSA's certificate expires, years away
     reprinted = cli.json("cetak", issued["nomor_surat"], "--ke", str(tmp_path / "cetak.pdf"))
     assert reprinted["sha256"] == row["sha256"]
+
+
+def _stale_notes(cli: Cli) -> list[str]:
+    checked = cli.json("register", "periksa")
+    assert checked["bersih"] is True
+    return [note["nomor_surat"] for note in checked["catatan"] if note["jenis"] == "data_validasi_segera_kedaluwarsa"]
+
+
+def test_perbarui_needs_a_choice_and_a_tsa(kantor: Path, cli: Cli) -> None:
+    none = cli("ttd", "perbarui", "--tsa", "http://127.0.0.1:9/tsa")
+    assert none.exit_code == 3 and "--semua" in none.stderr
+    no_tsa = cli("ttd", "perbarui", "--semua")
+    assert no_tsa.exit_code == 3 and "TSA" in no_tsa.stderr and "tte" in no_tsa.stderr
+    unknown = cli("ttd", "perbarui", "999/XYZ", "--tsa", "http://127.0.0.1:9/tsa")
+    assert unknown.exit_code == 3 and "999/XYZ" in unknown.stderr
+    assert cli.json("ttd", "perbarui", "--semua", "--tsa", "http://127.0.0.1:9/tsa")["jumlah_diperbarui"] == 0

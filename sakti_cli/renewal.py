@@ -63,6 +63,8 @@ def validation_horizon(path: Path) -> datetime | None:
     from pyhanko.sign.validation.dss import DocumentSecurityStore
     from pyhanko.sign.validation.generic_cms import extract_tst_data_iter
 
+    from sakti_cli.revocation import token_signer
+
     reader = PdfFileReader(io.BytesIO(path.read_bytes()), strict=False)
     stamps = reader.embedded_timestamp_signatures
     if stamps:
@@ -71,10 +73,9 @@ def validation_horizon(path: Path) -> datetime | None:
     limits: list[datetime] = []
     for emb in reader.embedded_regular_signatures:
         for token in extract_tst_data_iter(emb.signer_info, signed=False):
-            sid = token["signer_infos"][0]["sid"]
-            limits += [cert["tbs_certificate"]["validity"]["not_after"].native for cert in _timestamp_certs(token)
-                       if sid.name == "issuer_and_serial_number"
-                       and cert.serial_number == sid.chosen["serial_number"].native]
+            tsa = token_signer(token)
+            if tsa is not None:
+                limits.append(tsa["tbs_certificate"]["validity"]["not_after"].native)
     if not limits:
         return None
     try:

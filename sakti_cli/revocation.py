@@ -139,12 +139,27 @@ def probe_tsa(url: str) -> list[Any]:
 
     try:
         token = asyncio.run(HTTPTimeStamper(url, timeout=int(TIMEOUT)).async_dummy_response("sha256"))
-        return [c.chosen for c in token["content"]["certificates"] or []]
+        certs = [c.chosen for c in token["content"]["certificates"] or []]
+        own = token_signer(token["content"])
+        return [*([own] if own is not None else []), *(c for c in certs if c != own)]
     except Exception as exc:
         raise ServiceUnreachable(f"Server cap waktu (TSA) {url} tidak dapat dihubungi atau menolak.",
                                  "Periksa jaringan dan alamat TSA (--tsa atau tte.tsa di sakti.toml); surat menunggu "
                                  "di antrean tanda tangan dan diselesaikan dengan 'sakti ttd setujui' setelah TSA "
                                  "kembali.", pustaka=library_text(exc)) from None
+
+
+def token_signer(signed_data: Any) -> Any | None:
+    """The certificate (asn1crypto) that signed an RFC 3161 token (a CMS SignedData), when it carries it."""
+    sid = signed_data["signer_infos"][0]["sid"]
+    for choice in signed_data["certificates"] or []:
+        cert = choice.chosen
+        if sid.name == "issuer_and_serial_number":
+            if cert.serial_number == sid.chosen["serial_number"].native and cert.issuer == sid.chosen["issuer"]:
+                return cert
+        elif cert.key_identifier == sid.chosen.native:
+            return cert
+    return None
 
 
 def fresh_data(ws: Workspace, base: ValidationData, certs: list[Any], at: datetime) -> ValidationData:
@@ -184,6 +199,8 @@ def prepare_signing(ws: Workspace, signer: Any, timestamp_url: str | None) -> li
     now = datetime.now(UTC)  # pyHanko signs and validates on the machine's clock
     fresh = fresh_data(ws, base, [signer.signing_cert, *tsa_certs[:1]], now)
     warnings = check_office_revocation(signer, fresh)
+    if tsa_certs and not warnings:  # the TSA's certificate must be covered too, or B-LT fails after the number
+        warnings = check_office_revocation(tsa_certs[0], fresh)
     if warnings:
         raise SigningKeyError(warnings[0], "Perbarui data validasi di [tte] sakti.toml (CRL/OCSP dari penerbit "
                               "sertifikat), lalu ulangi; tidak ada nomor yang dipesan.")

@@ -117,3 +117,24 @@ class OcspStandIn(_Server):
             if cert.serial_number == serial:
                 return cert
         return None
+
+
+class FlakyTsa(_Server):
+    """A TSA that goes down mid-issue: it passes the first ``answers`` requests on to a real (demo) TSA at
+    ``upstream``, then answers 503. With ``answers=1`` the check before the number passes and signing fails."""
+
+    path = "/tsa"
+
+    def __init__(self, upstream: str, answers: int = 1) -> None:
+        super().__init__()
+        self.upstream, self.answers = upstream, answers
+
+    def answer(self, body: bytes) -> tuple[int, str, bytes]:
+        import urllib.request
+
+        if self.requests >= self.answers:
+            return 503, "text/plain", b"sedang gangguan"
+        request = urllib.request.Request(self.upstream, data=body,
+                                         headers={"Content-Type": "application/timestamp-query"})
+        with urllib.request.urlopen(request, timeout=10) as response:
+            return 200, "application/timestamp-reply", response.read()

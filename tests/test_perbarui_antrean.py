@@ -17,7 +17,7 @@ import pytest
 from conftest import FIXED_TIME, Cli
 from cryptography.hazmat.primitives.serialization import Encoding
 from pki_helpers import around_both_clocks
-from revocation_standins import CrlStandIn, OcspStandIn
+from revocation_standins import CrlStandIn, FlakyTsa, OcspStandIn
 
 from sakti_cli.pki import (
     CertificatePair,
@@ -48,7 +48,8 @@ class Office:
         config = self.root / "sakti.toml"
         text = config.read_text()
         head, tail = text.split('variabel_sandi = "SAKTI_SANDI"\n', 1)
-        tail = "".join(line + "\n" for line in tail.splitlines() if not line.startswith(("crl =", "ocsp =", "sertifikat_ca =")))
+        ours = ("crl =", "ocsp =", "sertifikat_ca =")
+        tail = "".join(line + "\n" for line in tail.splitlines() if not line.startswith(ours))
         config.write_text(f'{head}variabel_sandi = "SAKTI_SANDI"\n{lines}{tail}')
 
 
@@ -79,29 +80,35 @@ def test_outage_queues_the_letter_and_ttd_setujui_completes_it(office: Office, c
                                                               registered: Callable[..., str]) -> None:
     reg = registered()
     cli.json("periksa", reg)
-    office.configure(crl=[f"{DOWN}/akar.crl"], sertifikat_ca=["pki/demo-root.pem"])
+    now = datetime.now(UTC)
+    responder = OcspStandIn(office.pair, now)
+    with office.tsa as tsa_url, CrlStandIn(office.pair, now) as crl_url, responder as ocsp_url:
+        sources = {"crl": [crl_url], "ocsp": [ocsp_url], "sertifikat_ca": ["pki/demo-root.pem"]}
+        office.configure(**sources)
+        # the TSA answers the check made before the number is reserved, then goes down while the letter is
+        # signed (the plain "TSA down": test_ttd_terbit.py::test_terbitkan_with_unreachable_tsa_queues_the_letter)
+        flaky = FlakyTsa(tsa_url, answers=1)
+        with flaky as flaky_url:
+            queued = cli.json("terbitkan", reg, "--tsa", flaky_url, code=1)
+        assert flaky.requests >= 2  # the check passed; signing, after the number was reserved, did not
+        number = queued["nomor_surat"]
+        assert queued["ok"] is False and queued["status"] == "MENUNGGU_TTD" and "TSA" in queued["alasan_antrean"]
+        letter = _letter(office.root, number)
+        assert letter["status"] == "MENUNGGU_TTD" and "TSA" in letter["alasan_antrean"]
+        status = cli.json("status", reg)
+        assert status["status"] == "MENUNGGU_TTD" and not status.get("nomor_batal")  # no number wasted
+        assert [row["nomor_surat"] for row in cli.json("ttd", "antrean")["surat"]] == [number]
+        assert cli.json("register", "periksa")["bersih"] is True  # no open reservation left behind
 
-    queued = cli.json("terbitkan", reg, "--tsa", f"{DOWN}/tsa", code=1)  # the TSA is down
-    number = queued["nomor_surat"]
-    assert queued["ok"] is False and queued["status"] == "MENUNGGU_TTD" and "TSA" in queued["alasan_antrean"]
-    letter = _letter(office.root, number)
-    assert letter["status"] == "MENUNGGU_TTD" and "TSA" in letter["alasan_antrean"]
-    status = cli.json("status", reg)
-    assert status["status"] == "MENUNGGU_TTD" and not status.get("nomor_batal")  # no number wasted
-    assert [row["nomor_surat"] for row in cli.json("ttd", "antrean")["surat"]] == [number]
-    assert cli.json("register", "periksa")["ok"] is True  # no open reservation left behind
-
-    with office.tsa as tsa_url:  # the TSA is back, but the CRL source is still down: nothing is signed
+        # the TSA is back but the CRL source is down: nothing is signed, the letter keeps waiting
+        office.configure(**{**sources, "crl": [f"{DOWN}/akar.crl"]})
         down = cli("ttd", "setujui", number, "--tsa", tsa_url)
         assert down.exit_code == 4 and "Sumber CRL" in down.stderr and "akar.crl" in down.stderr
         assert _letter(office.root, number)["status"] == "MENUNGGU_TTD"
 
-        now = datetime.now(UTC)
-        responder = OcspStandIn(office.pair, now)
-        with CrlStandIn(office.pair, now) as crl_url, responder as ocsp_url:
-            office.configure(crl=[crl_url], ocsp=[ocsp_url], sertifikat_ca=["pki/demo-root.pem"])
-            signed = cli.json("ttd", "setujui", number, "--tsa", tsa_url)
-        assert office.pair.signer_cert.serial_number in responder.asked
+        office.configure(**sources)  # everything answers again
+        signed = cli.json("ttd", "setujui", number, "--tsa", tsa_url)
+    assert office.pair.signer_cert.serial_number in responder.asked
     [row] = signed["ditandatangani"]
     assert row["status"] == "TERBIT" and row["nomor_surat"] == number  # the same number, now issued
     assert _letter(office.root, number)["status"] == "TERBIT"

@@ -126,6 +126,8 @@ def test_renewed_letter_validates_after_everything_expired(kantor: Path, cli: Cl
     assert sig["tingkat"] == "B-LTA" and sig["sah"] and "cap waktu arsip" in sig["catatan_tingkat"]
     assert stamp["jenis"] == "cap_waktu_dokumen" and stamp["sah"]
     assert report["surat"]["sha256_revisi"] == [issued["sha256"], row["sha256"]]
+    by_code = cli.json("verifikasi", "--kode", issued["kode_verifikasi"])
+    assert by_code["sah"] is True and by_code["surat"]["sha256_revisi"] == [issued["sha256"], row["sha256"]]
     stale = cli("verifikasi", str(copy), "--pada", at, "--json")
     assert stale.exit_code == 1 and '"sah": false' in stale.stdout
 

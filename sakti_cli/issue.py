@@ -457,17 +457,29 @@ def sign_and_record(ws: Workspace, register: Register, letter: dict[str, Any], u
     crash_point("setelah_ttd")
     digest = sha256_file(signed)
     final = letter_pdf_path(ws, letter)
+    horizon = stored_horizon(signed)
     say("mencatat di register")
     reg = letter["nomor_registrasi"]
     try:
         with register.transaction() as txn:
             recorded, problem = record_issued(txn, ws, letter, reg, final, digest, person.id, signed=signed)
+            if horizon and not problem:
+                recorded["data_validasi_sampai"] = horizon  # for 'register periksa' and 'ttd perbarui --segera'
+                save_letter(txn, recorded)
     finally:
         signed.unlink(missing_ok=True)
     if problem:
         raise StateConflict(problem, saran=f"Lihat 'sakti status {reg}'; terbitkan lagi bila perlu (nomor baru).")
     unsigned.unlink(missing_ok=True)  # the queued copy (or the scratch file) is no longer needed
     return recorded, final
+
+
+def stored_horizon(pdf: Path) -> str | None:
+    """Until when a signed file validates offline as it stands (ISO), see renewal.validation_horizon."""
+    from sakti_cli.renewal import bytes_horizon
+
+    found = bytes_horizon(pdf.read_bytes())
+    return iso(found) if found else None
 
 
 def footer_issuer(ws: Workspace, person: Signatory, signer: Any) -> Issuer | None:

@@ -610,14 +610,14 @@ def _note_stale(report: Report, ws: Workspace, letters: list[tuple[Path, dict[st
                 days: int) -> None:
     """A note (not a problem) for each TERBIT letter whose file can be validated offline only until a date
     within ``days``: its newest CRL's nextUpdate or its TSA certificate's expiry (renewal.validation_horizon)."""
-    from sakti_cli.renewal import validation_horizon
+    from sakti_cli.renewal import letter_horizon
 
     limit = at + timedelta(days=days)
     for _, letter in letters:
         if letter.get("status") != "TERBIT" or not letter.get("pdf"):
             continue
         try:
-            horizon = validation_horizon(ws.root / str(letter["pdf"]))
+            horizon = letter_horizon(ws, letter)
         except Exception:
             continue  # a missing or unreadable PDF is already a problem of _check_pdfs
         if horizon is not None and horizon <= limit:

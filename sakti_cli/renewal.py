@@ -55,7 +55,27 @@ def _timestamp_certs(signed_data: Any) -> list[Any]:
     return [c.chosen for c in signed_data["certificates"] or []]
 
 
+def letter_horizon(ws: Workspace, letter: dict[str, Any]) -> datetime | None:
+    """A TERBIT letter's validation horizon: as recorded at signing or renewal, else read from its PDF
+    (letters issued before it was recorded)."""
+    if letter.get("data_validasi_sampai"):
+        return datetime.fromisoformat(str(letter["data_validasi_sampai"]))
+    return validation_horizon(ws.root / str(letter["pdf"]))
+
+
+def bytes_horizon(data: bytes) -> datetime | None:
+    """:func:`validation_horizon` of a file's bytes; None also when they cannot be read as a signed PDF."""
+    try:
+        return _horizon(data)
+    except Exception:
+        return None
+
+
 def validation_horizon(path: Path) -> datetime | None:
+    return _horizon(path.read_bytes())
+
+
+def _horizon(data: bytes) -> datetime | None:
     """Until when a letter's file can be validated offline as it stands: with a document timestamp, the
     expiry of the last timestamp's TSA certificate; without, the earlier of its newest embedded CRL's
     nextUpdate and its signature timestamp's TSA certificate. None: no timestamp at all (B-B)."""
@@ -65,7 +85,7 @@ def validation_horizon(path: Path) -> datetime | None:
 
     from sakti_cli.revocation import token_signer
 
-    reader = PdfFileReader(io.BytesIO(path.read_bytes()), strict=False)
+    reader = PdfFileReader(io.BytesIO(data), strict=False)
     stamps = reader.embedded_timestamp_signatures
     if stamps:
         certs = [stamps[-1].signer_cert]
@@ -120,7 +140,7 @@ def choose_letters(register: Register, ws: Workspace, numbers: list[str], all_is
     soon = []
     for letter in letters:
         try:
-            horizon = validation_horizon(ws.root / str(letter["pdf"]))
+            horizon = letter_horizon(ws, letter)
         except Exception:
             continue  # a missing or broken file is reported by 'register periksa'
         if horizon is not None and horizon <= limit:
@@ -184,6 +204,7 @@ def renew_letter(ws: Workspace, register: Register, letter: dict[str, Any], time
     before = letter_digests(letter)[-1]
     new, field = renewed_bytes(ws, path.read_bytes(), timestamp_url, at)
     digest = hashlib.sha256(new).hexdigest()
+    horizon = bytes_horizon(new)
     with register.transaction() as txn:
         current = get_letter(txn, {"bulan": letter["bulan"], "id": letter["id"]})
         if current["status"] != "TERBIT" or letter_digests(current)[-1] != before or sha256_file(path) != before:
@@ -192,6 +213,8 @@ def renew_letter(ws: Workspace, register: Register, letter: dict[str, Any], time
         _write_atomic(path, new, mode=path.stat().st_mode & 0o777)
         entry = {"sha256": digest, "waktu": iso(txn.moment), "jenis": "perbarui"}
         current.setdefault("revisi", []).append(entry)
+        if horizon is not None:
+            current["data_validasi_sampai"] = iso(horizon)
         save_letter(txn, current)
         txn.index_put("sha256", digest, {"bulan": current["bulan"], "id": current["id"]})
         txn.audit("perbarui", current["nomor_surat"], "TERBIT", "TERBIT", sha256=digest, sebelumnya=before,

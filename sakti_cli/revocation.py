@@ -218,7 +218,7 @@ def renewal_context(ws: Workspace, certs: list[Any], at: datetime, moment: datet
 
 
 def stale_dates(paths: list[Path]) -> list[datetime]:
-    """nextUpdate of each readable CRL file (for ``register periksa``)."""
+    """nextUpdate of each readable CRL file (``kantor periksa`` warns of the passed ones)."""
     from asn1crypto import crl as asn1_crl
     from asn1crypto import pem
 

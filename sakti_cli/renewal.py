@@ -40,15 +40,15 @@ def timestamp_time(signed_data: Any) -> datetime | None:
         return None
 
 
-def signature_time(emb: Any) -> datetime | None:
-    """The time of a signature's own timestamp, else the time its signer claims."""
+def signature_time(emb: Any, claimed: bool = True) -> datetime | None:
+    """The time of a signature's own timestamp, else (``claimed``) the time its signer claims."""
     from pyhanko.sign.validation.generic_cms import extract_tst_data_iter
 
     for token in extract_tst_data_iter(emb.signer_info, signed=False):
         found = timestamp_time(token)
         if found is not None:
             return found
-    return emb.self_reported_timestamp
+    return emb.self_reported_timestamp if claimed else None
 
 
 def _timestamp_certs(signed_data: Any) -> list[Any]:

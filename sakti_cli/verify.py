@@ -466,16 +466,16 @@ def _archived_stamps(found: list[tuple[int, SignatureReport, Any]], reader: Any,
         stamped = timestamp_time(emb.signed_data)
         if stamped is None:
             break
-        if later is None:
-            expiry = emb.signer_cert["tbs_certificate"]["validity"]["not_after"].native
-            context = _strict_context(_dss_at(reader, None), roots, stamped)
-            fine = expiry >= at
-        else:
-            context = _strict_context(_dss_at(reader, later[0]), roots, later[1])
-            fine = True
         try:
+            if later is None:
+                expiry = emb.signer_cert["tbs_certificate"]["validity"]["not_after"].native
+                context = _strict_context(_dss_at(reader, None), roots, stamped)
+                fine = expiry >= at
+            else:
+                context = _strict_context(_dss_at(reader, later[0]), roots, later[1])
+                fine = True
             status = validate_pdf_timestamp(emb, validation_context=context)
-        except Exception:
+        except Exception:  # a timestamp that cannot be judged ends the chain
             break
         if not (fine and status.intact and status.valid and status.trusted):
             break
@@ -508,8 +508,8 @@ def _judge_archived(found: list[tuple[int, SignatureReport, Any]], reader: Any, 
         first = next(((r, t) for r, t, _ in held if r > rev), None)
         if first is None:
             continue
-        context = _strict_context(_dss_at(reader, first[0]), roots, signature_time(emb) or first[1])
-        try:
+        try:  # at its own timestamp's time; without one, at the first archive timestamp's (never a claimed time)
+            context = _strict_context(_dss_at(reader, first[0]), roots, signature_time(emb, claimed=False) or first[1])
             usage = KeyUsageConstraints(key_usage={"digital_signature", "non_repudiation"})
             status = validate_pdf_signature(emb, context, key_usage_settings=usage)
         except Exception:

@@ -106,6 +106,13 @@ def test_outage_queues_the_letter_and_ttd_setujui_completes_it(office: Office, c
         assert down.exit_code == 4 and "Sumber CRL" in down.stderr and "akar.crl" in down.stderr
         assert _letter(office.root, number)["status"] == "MENUNGGU_TTD"
 
+        stale = CrlStandIn(office.pair, now - timedelta(days=40))  # answers, but with a CRL past its nextUpdate
+        with stale as stale_url:
+            office.configure(**{**sources, "crl": [stale_url]})
+            old = cli("ttd", "setujui", number, "--tsa", tsa_url)
+        assert old.exit_code == 4 and "kedaluwarsa" in old.stderr and stale.requests == 1
+        assert _letter(office.root, number)["status"] == "MENUNGGU_TTD"
+
         office.configure(**sources)  # everything answers again
         signed = cli.json("ttd", "setujui", number, "--tsa", tsa_url)
     assert office.pair.signer_cert.serial_number in responder.asked

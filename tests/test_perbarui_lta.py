@@ -156,3 +156,5 @@ def test_perbarui_needs_a_choice_and_a_tsa(kantor: Path, cli: Cli) -> None:
     unknown = cli("ttd", "perbarui", "999/XYZ", "--tsa", "http://127.0.0.1:9/tsa")
     assert unknown.exit_code == 3 and "999/XYZ" in unknown.stderr
     assert cli.json("ttd", "perbarui", "--semua", "--tsa", "http://127.0.0.1:9/tsa")["jumlah_diperbarui"] == 0
+    when = cli("verifikasi", "surat.pdf", "--pada", "tahun depan")
+    assert when.exit_code == 3 and "--pada" in when.stderr

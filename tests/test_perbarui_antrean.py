@@ -59,7 +59,7 @@ def office(kantor: Path, monkeypatch: pytest.MonkeyPatch) -> Office:
     pair = make_certificate_pair(now=start, not_after=end)
     write_private(kantor / "pki" / "camat.p12", pkcs12_bytes(pair, "demo"))
     write_private(kantor / "pki" / "demo-root.pem", pair.root_cert.public_bytes(Encoding.PEM))
-    tsa_key, tsa_cert = make_tsa_certificate(pair, now=start)
+    tsa_key, tsa_cert = make_tsa_certificate(pair, now=datetime.now(UTC))  # 5 years from the machine clock
     monkeypatch.setenv("SAKTI_SANDI", "demo")
     return Office(kantor, pair, DemoTsa(tsa_key, tsa_cert, [pair.root_cert]))
 

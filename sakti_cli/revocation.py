@@ -180,9 +180,9 @@ def fresh_data(ws: Workspace, base: ValidationData, certs: list[Any], at: dateti
     return dataclasses.replace(base, crls=[], fetched_crls=crls, fetched_ocsps=answers)
 
 
-def prepare_signing(ws: Workspace, signer: Any, timestamp_url: str | None) -> list[str]:
+def prepare_signing(ws: Workspace, signer: Any, timestamp_url: str | None) -> None:
     """Before a number is reserved: is every configured outside service answering, and is the
-    revocation data fresh? Attaches the fresh data to ``signer`` (B-LT uses it) and returns warnings.
+    revocation data fresh? Attaches the fresh data to ``signer`` (B-LT uses it).
 
     Raises :class:`ServiceUnreachable` (an outage: the caller queues the letter), or
     :class:`SigningKeyError` (a stale CRL file, a revoked certificate: refused, nothing reserved).
@@ -192,10 +192,10 @@ def prepare_signing(ws: Workspace, signer: Any, timestamp_url: str | None) -> li
 
     base = validation_data(ws)
     if not timestamp_url:
-        return []
+        return
     tsa_certs = probe_tsa(timestamp_url)
     if base is None:
-        return []
+        return
     now = datetime.now(UTC)  # pyHanko signs and validates on the machine's clock
     fresh = fresh_data(ws, base, [signer.signing_cert, *tsa_certs[:1]], now)
     warnings = check_office_revocation(signer, fresh)
@@ -203,9 +203,8 @@ def prepare_signing(ws: Workspace, signer: Any, timestamp_url: str | None) -> li
         warnings = check_office_revocation(tsa_certs[0], fresh)
     if warnings:
         raise SigningKeyError(warnings[0], "Perbarui data validasi di [tte] sakti.toml (CRL/OCSP dari penerbit "
-                              "sertifikat), lalu ulangi; tidak ada nomor yang dipesan.")
+                              "sertifikat), lalu ulangi.")
     remember_validation_data(signer, fresh)
-    return []
 
 
 def renewal_context(ws: Workspace, certs: list[Any], at: datetime, moment: datetime | None) -> Any:

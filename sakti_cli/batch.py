@@ -336,11 +336,14 @@ class LetterRun:
         try:
             key = self.signer.get() if self.signer is not None else None
             result = issue.finish_letter(self.ws, self.register, prepared, converted.pdf, signer=key,
-                                         timestamp_url=self.timestamp_url)
+                                         timestamp_url=self.timestamp_url,
+                                         outage=self.signer.outage if self.signer is not None else None)
         except SaktiError as exc:  # finish_letter closed the number BATAL and says so
             outcome.galat_terbit = exc.pesan
             return
         outcome.status, outcome.issued = ("MENUNGGU_TTD" if result.get("menunggu_ttd") else "TERBIT"), True
+        if result.get("alasan_antrean"):  # the outage rule: queued with its number, signed later
+            outcome.galat_terbit = result["alasan_antrean"]
         outcome.nomor_surat = str(result["surat"]["nomor_surat"])
 
     def abort(self, exc: BaseException) -> None:

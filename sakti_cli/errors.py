@@ -88,6 +88,13 @@ class MailProblem(EnvironmentProblem):
     kode = "SUREL"
 
 
+class ServiceUnreachable(EnvironmentProblem):
+    """A configured outside service (TSA, CRL/OCSP source, remote signing) cannot be reached or gave no
+    usable answer. Issuing then queues the letter (MENUNGGU_TTD) instead of closing its number."""
+
+    kode = "LAYANAN_TIDAK_TERJANGKAU"
+
+
 class SigningKeyError(SaktiError):
     """The signing key cannot be used: unreadable, wrong passphrase, certificate expired."""
 

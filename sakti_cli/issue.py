@@ -26,6 +26,7 @@ from sakti_cli.errors import (
     InputError,
     RegisterCorrupt,
     SaktiError,
+    ServiceUnreachable,
     SigningKeyError,
     StateConflict,
     machine_problem,
@@ -411,10 +412,12 @@ def record_issued(txn: Transaction, ws: Workspace, reserved: dict[str, Any], reg
 
 
 def record_waiting(txn: Transaction, ws: Workspace, reserved: dict[str, Any], reg: str, pdf: Path, digest: str,
-                   service: Service, footer: dict[str, Any] | None = None) -> tuple[dict[str, Any], str | None]:
+                   service: Service, footer: dict[str, Any] | None = None, reason: str | None = None
+                   ) -> tuple[dict[str, Any], str | None]:
     """``terbitkan --tanpa-ttd``: DIPESAN -> MENUNGGU_TTD, the unsigned PDF moved into the private queue
     folder, the application MENUNGGU_TTD. The letter leaves the open list (a later process's recovery
-    does not close it) and enters the signing queue (see letters.save_letter)."""
+    does not close it) and enters the signing queue (see letters.save_letter). ``reason``: why it waits
+    when it was meant to be signed now (an outage, see :func:`signing_outage`)."""
     letter, current, problem = _recordable(txn, ws, reserved, reg, None)
     if problem or current is None:
         return letter, problem
@@ -425,19 +428,22 @@ def record_waiting(txn: Transaction, ws: Workspace, reserved: dict[str, Any], re
                   sha256_belum_ttd=digest, judul=service.judul_surat, nama_layanan=service.nama)
     if footer is not None:
         letter["kaki_tte"] = footer  # what the footer says of the certificate; checked at 'ttd setujui'
+    if reason:
+        letter["alasan_antrean"] = reason
     save_letter(txn, letter)
     before = current["status"]
     signer = letter.get("penandatangan") or {}
     current["status"] = WAITING
     current["riwayat"].append({"waktu": iso(txn.moment), "petugas": txn.actor, "dari": before, "ke": WAITING,
                                "catatan": f"surat {letter['nomor_surat']} disiapkan, menunggu tanda tangan "
-                                          f"{signer.get('jabatan') or signer.get('id') or ''}".rstrip()})
+                                          f"{signer.get('jabatan') or signer.get('id') or ''}".rstrip()
+                                          + (f" ({reason})" if reason else "")})
     current["antrean"] = {"nomor_surat": letter["nomor_surat"], "kode_verifikasi": letter["kode_verifikasi"],
                           "pdf_belum_ttd": relative, "disiapkan": letter["disiapkan"],
                           "penandatangan": signer.get("id")}
     save_application(txn, current)
     txn.audit("siapkan", letter["nomor_surat"], "DIPESAN", WAITING, nomor_registrasi=reg, sha256=digest,
-              penandatangan=signer.get("id"))
+              penandatangan=signer.get("id"), **({"alasan": reason} if reason else {}))
     return letter, None
 
 
@@ -461,17 +467,29 @@ def sign_and_record(ws: Workspace, register: Register, letter: dict[str, Any], u
     crash_point("setelah_ttd")
     digest = sha256_file(signed)
     final = letter_pdf_path(ws, letter)
+    horizon = stored_horizon(signed)
     say("mencatat di register")
     reg = letter["nomor_registrasi"]
     try:
         with register.transaction() as txn:
             recorded, problem = record_issued(txn, ws, letter, reg, final, digest, person.id, signed=signed)
+            if horizon and not problem:
+                recorded["data_validasi_sampai"] = horizon  # for 'register periksa' and 'ttd perbarui --segera'
+                save_letter(txn, recorded)
     finally:
         signed.unlink(missing_ok=True)
     if problem:
         raise StateConflict(problem, saran=f"Lihat 'sakti status {reg}'; terbitkan lagi bila perlu (nomor baru).")
     unsigned.unlink(missing_ok=True)  # the queued copy (or the scratch file) is no longer needed
     return recorded, final
+
+
+def stored_horizon(pdf: Path) -> str | None:
+    """Until when a signed file validates offline as it stands (ISO), see renewal.validation_horizon."""
+    from sakti_cli.renewal import bytes_horizon
+
+    found = bytes_horizon(pdf.read_bytes())
+    return iso(found) if found else None
 
 
 def footer_issuer(ws: Workspace, person: Signatory, signer: Any) -> Issuer | None:
@@ -645,7 +663,8 @@ def abandon_letter(register: Register, prepared: PreparedLetter, exc: BaseExcept
 
 
 def finish_letter(ws: Workspace, register: Register, prepared: PreparedLetter, pdf: Path, *, signer: Any,
-                  timestamp_url: str | None = None, progress: Progress | None = None) -> dict[str, Any]:
+                  timestamp_url: str | None = None, progress: Progress | None = None,
+                  outage: SaktiError | None = None) -> dict[str, Any]:
     """The converted PDF: metadata and the stamp's field, then signed and recorded TERBIT (``signer``
     given) or recorded MENUNGGU_TTD in the signing queue (``signer`` None). On any failure the number
     is closed BATAL (:func:`abandon_letter`). The scratch folder is removed either way."""
@@ -661,20 +680,19 @@ def finish_letter(ws: Workspace, register: Register, prepared: PreparedLetter, p
                                 "tanda tangan dibuat tanpa tampilan.")
             else:
                 add_stamp_field(pdf, *place)
-        if signer is None:
+        if signer is None or outage is not None:
             say("menyimpan ke antrean tanda tangan")
-            digest = sha256_file(pdf)
-            with register.transaction() as txn:
-                letter, problem = record_waiting(txn, ws, letter, reg, pdf, digest, service,
-                                                 footer=footer_record(prepared.issuer))
-            if problem:
-                raise StateConflict(problem, saran=f"Lihat 'sakti status {reg}'.")
+            queued = queue_letter(ws, register, letter, pdf, service, prepared.issuer, warnings, outage)
             prepared.scratch.remove()
-            return {"surat": letter, "pdf": ws.root / letter["pdf_belum_ttd"], "peringatan": warnings,
-                    "permohonan": month_of_reg(reg), "menunggu_ttd": True}
-        letter, final = sign_and_record(ws, register, letter, pdf, signer, plan.person, work=prepared.work,
-                                        reason=f"{service.judul_surat} {letter['nomor_surat']}",
-                                        timestamp_url=timestamp_url, progress=say)
+            return queued
+        try:
+            letter, final = sign_and_record(ws, register, letter, pdf, signer, plan.person, work=prepared.work,
+                                            reason=f"{service.judul_surat} {letter['nomor_surat']}",
+                                            timestamp_url=timestamp_url, progress=say)
+        except ServiceUnreachable as exc:  # went down after the check: the number stays with the letter
+            queued = queue_letter(ws, register, letter, pdf, service, prepared.issuer, warnings, exc)
+            prepared.scratch.remove()
+            return queued
     except BaseException as exc:
         said = abandon_letter(register, prepared, exc)
         if said is not None:
@@ -708,6 +726,10 @@ def issue_letter(ws: Workspace, register: Register, service_loader: Callable[[st
         own, opened = open_signer(ws, plan.person, prompt, register.moment())
     active = (signer if signer is not None else own) if sign else None
     try:
+        outage: ServiceUnreachable | None = None
+        if active is not None:
+            say("memeriksa TSA dan data pencabutan")
+            outage = signing_outage(ws, active, timestamp_url)  # before a number is reserved
         prepared = prepare_letter(ws, register, plan, footer_issuer(ws, plan.person, active), say)
         prepared.warnings[:0] = opened
         say("mengubah ke PDF (LibreOffice)")
@@ -722,7 +744,8 @@ def issue_letter(ws: Workspace, register: Register, service_loader: Callable[[st
             if said is not None:
                 raise said from exc
             raise
-        return finish_letter(ws, register, prepared, pdf, signer=active, timestamp_url=timestamp_url, progress=say)
+        return finish_letter(ws, register, prepared, pdf, signer=active, timestamp_url=timestamp_url, progress=say,
+                             outage=outage)
     finally:
         if own is not None:
             close_signer(own)
@@ -742,11 +765,13 @@ class RunSigner:
     passphrase is never asked again). :meth:`close` closes it."""
 
     def __init__(self, ws: Workspace, person: Signatory, prompt: PassphrasePrompt | None,
-                 at: Callable[[], datetime]) -> None:
+                 at: Callable[[], datetime], timestamp_url: str | None = None) -> None:
         self.ws, self.person, self.prompt, self.at = ws, person, prompt, at
+        self.timestamp_url = timestamp_url
         self.signer: Any = None
         self.error: SaktiError | None = None
         self.warnings: list[str] = []
+        self.outage: ServiceUnreachable | None = None  # the outage rule, asked once when the key opens
 
     def get(self) -> Any:
         if self.error is not None:
@@ -754,6 +779,7 @@ class RunSigner:
         if self.signer is None:
             try:
                 self.signer, self.warnings = open_batch_signer(self.ws, self.person, self.prompt, self.at())
+                self.outage = signing_outage(self.ws, self.signer, self.timestamp_url)
             except SaktiError as exc:
                 self.error = exc
                 raise
@@ -765,6 +791,38 @@ class RunSigner:
         if self.signer is not None:
             close_signer(self.signer)
             self.signer = None
+
+
+def signing_outage(ws: Workspace, signer: Any, timestamp_url: str | None) -> ServiceUnreachable | None:
+    """The outage rule, asked before a number is reserved: a configured TSA or revocation source that does
+    not answer is returned (the letter then waits in the signing queue with the reason, its number kept);
+    a refusal (stale CRL file, revoked certificate) is raised. See :func:`sakti_cli.revocation.prepare_signing`."""
+    from sakti_cli.revocation import prepare_signing
+
+    try:
+        prepare_signing(ws, signer, timestamp_url)
+    except ServiceUnreachable as exc:
+        return exc
+    return None
+
+
+def queue_letter(ws: Workspace, register: Register, letter: dict[str, Any], pdf: Path, service: Service,
+                 issuer: Issuer | None, warnings: list[str], outage: SaktiError | None) -> dict[str, Any]:
+    """Record a reserved, rendered letter as MENUNGGU_TTD (``--tanpa-ttd``, or ``outage``: why it was not
+    signed now); the number stays with the letter and ``ttd setujui`` completes it."""
+    reg = letter["nomor_registrasi"]
+    digest = sha256_file(pdf)
+    reason = outage.pesan if outage is not None else None
+    with register.transaction() as txn:
+        letter, problem = record_waiting(txn, ws, letter, reg, pdf, digest, service, footer=footer_record(issuer),
+                                         reason=reason)
+    if problem:
+        raise StateConflict(problem, saran=f"Lihat 'sakti status {reg}'.")
+    result = {"surat": letter, "pdf": ws.root / letter["pdf_belum_ttd"], "peringatan": warnings,
+              "permohonan": month_of_reg(reg), "menunggu_ttd": True}
+    if reason:
+        result["alasan_antrean"] = reason
+    return result
 
 
 def _not_ready(record: dict[str, Any], service_loader: Callable[[str], Service]) -> StateConflict:
@@ -907,6 +965,9 @@ def approve_queue(ws: Workspace, register: Register, numbers: list[str], *, all_
     result["peringatan"] = warnings
     scratch: Owned | None = None
     try:
+        outage = signing_outage(ws, signer, timestamp_url)
+        if outage is not None:  # nothing is signed; every letter keeps waiting with its number
+            raise outage
         if on_chosen:
             on_chosen(len(chosen))
         scratch = make_work_dir(ws.data_dir)

@@ -168,19 +168,21 @@ def validation_data(ws: Workspace) -> Any:
 
     Trust roots from ``verifikasi.akar_tepercaya``, CA certificates and CRLs from ``[tte]``.
     """
+    from sakti_cli.revocation import is_url
     from sakti_cli.sign import ValidationData
 
     tte = ws.config.tte
-    if not (tte.crl or tte.sertifikat_ca):
+    if not (tte.crl or tte.sertifikat_ca or tte.ocsp):
         return None
     files = {"akar_tepercaya": [ws.path(p) for p in ws.config.verifikasi.akar_tepercaya],
-             "sertifikat_ca": [ws.path(p) for p in tte.sertifikat_ca], "crl": [ws.path(p) for p in tte.crl]}
+             "sertifikat_ca": [ws.path(p) for p in tte.sertifikat_ca],
+             "crl": [ws.path(p) for p in tte.crl if not is_url(p)]}
     missing = [str(p) for paths in files.values() for p in paths if not p.is_file()]
     if missing:
         raise ConfigError(f"Berkas data validasi tidak ada: {', '.join(missing)}.",
                           saran="Periksa tte.crl, tte.sertifikat_ca dan verifikasi.akar_tepercaya di sakti.toml.")
     return ValidationData(trust_roots=files["akar_tepercaya"], certificates=files["sertifikat_ca"],
-                          crls=files["crl"])
+                          crls=files["crl"], remote=bool(tte.ocsp) or any(is_url(p) for p in tte.crl))
 
 
 def office_trust(ws: Workspace) -> tuple[list[Any] | None, list[Any], list[Finding]]:

@@ -287,13 +287,6 @@ def send_back(ws: Workspace, register: Register, value: str, reason: str) -> dic
             "nomor_registrasi": reg, "status_permohonan": record["status"]}
 
 
-def letter_digests(letter: dict[str, Any]) -> list[str]:
-    """SHA-256 of every revision the office issued: the first signed PDF, then each later one (``revisi``,
-    e.g. a renewal ``ttd perbarui``), oldest first; a copy equal to any of them is the office's letter."""
-    first = [letter["sha256"]] if letter.get("sha256") else []
-    return first + [str(r["sha256"]) for r in letter.get("revisi") or [] if r.get("sha256")]
-
-
 def all_letters(txn: Transaction) -> list[dict[str, Any]]:
     """Every letter of the register, partition by partition (month, block), in the order reserved."""
     return [dict(doc) for partition in txn.partitions("surat") for doc in txn.letters(partition).all()]
@@ -336,6 +329,14 @@ def find_letter(txn: Transaction, *, number: str | None = None, code: str | None
     return None
 
 
+def letter_digests(letter: dict[str, Any]) -> list[str]:
+    """SHA-256 of every revision of a letter's signed PDF the office issued, oldest first: the first
+    signed PDF (``sha256``), then each renewal (``revisi``, ``sakti ttd perbarui``). The last is the file
+    stored now; a recipient's copy of any of them is genuine."""
+    first = [letter["sha256"]] if letter.get("sha256") else []
+    return first + [str(item["sha256"]) for item in letter.get("revisi") or [] if item.get("sha256")]
+
+
 def stored_pdf(ws: Workspace, letter: dict[str, Any]) -> Path:
     """The stored PDF of a TERBIT letter, checked against the SHA-256 in the register (exit 4 if not)."""
     number = letter["nomor_surat"]
@@ -356,10 +357,11 @@ def stored_pdf(ws: Workspace, letter: dict[str, Any]) -> Path:
                               saran="Pulihkan folder data/surat dari cadangan; periksa dengan "
                                     "'sakti register periksa'.")
     digest = sha256_file(path)
-    if digest != letter.get("sha256"):
+    latest = next(reversed(letter_digests(letter)), None)
+    if digest != latest:
         raise RegisterCorrupt(
             f"PDF surat {number} di {path} tidak sama dengan yang diterbitkan: SHA-256 {digest} "
-            f"tidak cocok dengan register ({letter.get('sha256')}).",
+            f"tidak cocok dengan register ({latest}).",
             saran="Berkas itu telah diubah atau rusak: jangan dicetak; pulihkan dari cadangan.",
         )
     return path
@@ -390,7 +392,7 @@ def reprint(ws: Workspace, register: Register, value: str, target: Path | None =
         try:
             shutil.copyfile(path, temporary)
             temporary.chmod(0o600)
-            if sha256_file(temporary) != letter["sha256"]:
+            if sha256_file(temporary) != letter_digests(letter)[-1]:
                 raise FileUnreadable(f"Salinan {copied} tidak sama dengan PDF tersimpan (penyimpanan bermasalah?).",
                                      saran="Salin ke disk atau folder lain dengan --ke, lalu periksa disk tujuan.")
             os.replace(temporary, copied)
@@ -401,7 +403,7 @@ def reprint(ws: Workspace, register: Register, value: str, target: Path | None =
             temporary.unlink(missing_ok=True)
     with register.transaction() as txn:
         txn.audit("cetak", letter["nomor_surat"], letter["status"], letter["status"],
-                  ke=str(copied) if copied else None, sha256=letter["sha256"])
+                  ke=str(copied) if copied else None, sha256=letter_digests(letter)[-1])
     return {"nomor_surat": letter["nomor_surat"], "status": letter["status"], "pdf": path,
-            "ke": copied, "sha256": letter["sha256"], "kode_verifikasi": letter["kode_verifikasi"],
+            "ke": copied, "sha256": letter_digests(letter)[-1], "kode_verifikasi": letter["kode_verifikasi"],
             "nomor_registrasi": letter["nomor_registrasi"]}

@@ -158,7 +158,10 @@ class Tte(_Strict):
     penandatangan_bawaan: str | None = None
     tsa: str | None = Field(default=None, description="URL server cap waktu RFC 3161 (PAdES B-T/B-LT)")
     sertifikat_ca: list[str] = Field(default_factory=list, description="sertifikat CA yang disematkan (B-LT)")
-    crl: list[str] = Field(default_factory=list, description="CRL dari penerbit sertifikat, disematkan (B-LT)")
+    crl: list[str] = Field(default_factory=list, description="CRL dari penerbit sertifikat, disematkan (B-LT): "
+                           "berkas, atau URL http(s) yang diambil baru setiap kali menandatangani")
+    ocsp: list[str] = Field(default_factory=list, description="URL penjawab OCSP penerbit sertifikat (B-LT), "
+                            "ditanya setiap kali menandatangani")
 
 
 PAPER_SIZES_CM: dict[str, tuple[float, float]] = {"A4": (21.0, 29.7), "F4": (21.5, 33.0)}

@@ -12,7 +12,7 @@ import shutil
 import subprocess
 import zipfile
 from collections.abc import Callable
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -91,7 +91,11 @@ def trust_findings(ws: Workspace) -> list[Finding]:
                               "kunci yang dapat menandatangani dan 'sakti verifikasi' tidak dapat menyebut surat sah.",
                               "Isi [verifikasi].akar_tepercaya di sakti.toml dengan sertifikat akar penerbit "
                               "kunci penandatangan (mis. akar BSrE)."))
+    from sakti_cli.revocation import is_url, stale_dates
+
     for name in ws.config.tte.crl:
+        if is_url(name):
+            continue  # fetched at signing
         path = ws.path(name)
         if not path.is_file():
             found.append(galat("CRL_TIDAK_ADA", f"CRL {path} (dari tte.crl di sakti.toml) tidak ada.",
@@ -101,6 +105,12 @@ def trust_findings(ws: Workspace) -> list[Finding]:
             _load_crls([path])
         except SaktiError as exc:
             found.append(galat("CRL_RUSAK", exc.pesan, exc.saran or "Ganti berkas CRL itu."))
+            continue
+        if any(update < datetime.now(UTC) for update in stale_dates([path])):
+            found.append(peringatan("CRL_KEDALUWARSA", f"CRL {path} sudah lewat nextUpdate-nya: tanda tangan dengan "
+                                    "TSA ditolak sebelum nomor dipesan sampai CRL-nya diperbarui.",
+                                    "Unduh CRL terbaru dari penerbit sertifikat ke sana, atau tulis URL CRL-nya di "
+                                    "tte.crl agar diambil setiap kali menandatangani."))
     return found
 
 

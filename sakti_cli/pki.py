@@ -307,9 +307,11 @@ class DemoTsa:
     given TSA certificate (see :func:`make_tsa_certificate`). Never for production: it stamps anything.
     """
 
-    def __init__(self, key: rsa.RSAPrivateKey, cert: x509.Certificate, chain: list[x509.Certificate] | None = None
-                 ) -> None:
+    def __init__(self, key: rsa.RSAPrivateKey, cert: x509.Certificate, chain: list[x509.Certificate] | None = None,
+                 fixed: datetime | None = None) -> None:
         self.key, self.cert, self.chain = key, cert, list(chain or [])
+        self.fixed = fixed
+        """Stamp this time instead of the clock's (a renewal "years later" in tests)."""
         self.requests = 0
         self._server: Any = None
         self._thread: Any = None
@@ -329,6 +331,7 @@ class DemoTsa:
                 self.key.private_bytes(Encoding.DER, PrivateFormat.PKCS8, NoEncryption())
             ),
             certs_to_embed=[asn1_x509.Certificate.load(c.public_bytes(Encoding.DER)) for c in self.chain],  # type: ignore[arg-type]
+            fixed_dt=self.fixed,
         )
         owner = self
 

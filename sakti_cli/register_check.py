@@ -23,12 +23,14 @@ from __future__ import annotations
 import json
 import re
 from collections import defaultdict
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 from sakti_cli.clock import iso
 from sakti_cli.errors import RegisterCorrupt
 from sakti_cli.id_format import mask_nik
+from sakti_cli.letters import letter_digests
 from sakti_cli.numbering import scope_label
 from sakti_cli.office import Workspace
 from sakti_cli.recovery import process_state
@@ -214,7 +216,7 @@ def _check_indexes(report: Report, letters: list[tuple[Path, dict[str, Any]]]) -
             continue
         keys = [("nomor", number), ("kode", letter.get("kode_verifikasi"))]
         if letter.get("status") == "TERBIT":
-            keys.append(("sha256", letter.get("sha256")))
+            keys += [("sha256", digest) for digest in letter_digests(letter)]  # every revision (ttd perbarui)
         for kind, value in keys:
             entry = index.get(f"{kind}:{value}")
             if entry is None or entry.get("id") != letter.get("id") or entry.get("bulan") != letter.get("bulan"):
@@ -255,10 +257,11 @@ def _check_pdfs(report: Report, ws: Workspace, letters: list[tuple[Path, dict[st
         except OSError as exc:
             report.problem("pdf_hilang", str(relative), f"PDF surat {number} tidak dapat dibaca: {exc.strerror}.")
             continue
-        if digest != letter["sha256"]:
+        latest = letter_digests(letter)[-1]  # the stored file is the last revision
+        if digest != latest:
             report.problem("pdf_berubah", str(relative), f"PDF surat {number} ({relative}) berubah: SHA-256 "
                                                          f"{digest[:12]}… tidak sama dengan yang tercatat "
-                                                         f"{str(letter['sha256'])[:12]}….")
+                                                         f"{latest[:12]}….")
 
 
 def _check_queue(report: Report, ws: Workspace, letters: list[tuple[Path, dict[str, Any]]],
@@ -599,7 +602,32 @@ def _absolute(root: Path, entries: list[dict[str, Any]]) -> list[dict[str, Any]]
             for entry in entries]
 
 
-def check_register(ws: Workspace, register: Register) -> dict[str, Any]:
+STALE_DAYS = 60
+"""``register periksa`` notes letters whose validation data goes stale within this many days (``--segera``)."""
+
+
+def _note_stale(report: Report, ws: Workspace, letters: list[tuple[Path, dict[str, Any]]], at: datetime,
+                days: int) -> None:
+    """A note (not a problem) for each TERBIT letter whose file can be validated offline only until a date
+    within ``days``: its newest CRL's nextUpdate or its TSA certificate's expiry (renewal.validation_horizon)."""
+    from sakti_cli.renewal import letter_horizon
+
+    limit = at + timedelta(days=days)
+    for _, letter in letters:
+        if letter.get("status") != "TERBIT" or not letter.get("pdf"):
+            continue
+        try:
+            horizon = letter_horizon(ws, letter)
+        except Exception:
+            continue  # a missing or unreadable PDF is already a problem of _check_pdfs
+        if horizon is not None and horizon <= limit:
+            number, until = str(letter.get("nomor_surat")), iso(horizon.astimezone(at.tzinfo))
+            report.note("data_validasi_segera_kedaluwarsa", str(letter["pdf"]),
+                        f"Data validasi surat {number} (CRL/sertifikat TSA) berlaku sampai {until}; perbarui dengan "
+                        f"'sakti ttd perbarui {number}' (sebelum itu).", nomor_surat=number, sampai=until)
+
+
+def check_register(ws: Workspace, register: Register, stale_days: int = STALE_DAYS) -> dict[str, Any]:
     """Check everything under the lock (reads only). Returns ``bersih``, ``masalah``, ``catatan``, ``ringkasan``."""
     report = Report(register.root)
     _check_journal(report, register)
@@ -616,6 +644,7 @@ def check_register(ws: Workspace, register: Register) -> dict[str, Any]:
         numbers = _check_numbers(report, letters, urutan, open_ids)
         _check_indexes(report, letters)
         _check_pdfs(report, ws, letters)
+        _note_stale(report, ws, letters, register.moment(), stale_days)
         _check_queue(report, ws, letters, urutan["antrean"])
         events = _check_audit(report, anchors[0] if anchors else None)
         applications = _check_applications(report, letters, counters)

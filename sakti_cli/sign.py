@@ -28,6 +28,7 @@ from sakti_cli.errors import (
     ConfigError,
     EnvironmentProblem,
     FileUnreadable,
+    ServiceUnreachable,
     SigningKeyError,
     StateConflict,
     library_text,
@@ -58,6 +59,12 @@ class ValidationData:
     trust_roots: list[Path] = field(default_factory=list)
     certificates: list[Path] = field(default_factory=list)
     crls: list[Path] = field(default_factory=list)
+    fetched_crls: list[Any] = field(default_factory=list)
+    """CRLs (asn1crypto) read or fetched from ``[tte]`` just now (sakti_cli.revocation)."""
+    fetched_ocsps: list[Any] = field(default_factory=list)
+    """OCSP answers (asn1crypto) from the ``tte.ocsp`` responders, asked just now."""
+    remote: bool = False
+    """Some configured source is a URL: nothing is known until it is fetched (see revocation.prepare_signing)."""
 
 
 _OFFICE_DATA: weakref.WeakKeyDictionary[Any, ValidationData] = weakref.WeakKeyDictionary()
@@ -617,17 +624,21 @@ def _load_crls(paths: list[Path]) -> list[Any]:
     return crls
 
 
-def _ltv_context(data: ValidationData) -> Any:
+def _ltv_context(data: ValidationData, moment: datetime | None = None) -> Any:
     """A strict, offline validation context from the office's stored data: every certificate in the
-    chain (signer's and TSA's) needs revocation information from the stored CRLs."""
+    chain (signer's and TSA's) needs revocation information from the stored or just fetched CRLs and
+    OCSP answers. ``moment`` (renewal: the signature's time) also accepts revocation data issued later."""
     from pyhanko_certvalidator import ValidationContext
 
     return ValidationContext(
         trust_roots=_load_certificates(data.trust_roots, "Sertifikat akar tepercaya"),
         other_certs=_load_certificates(data.certificates, "Sertifikat CA"),
-        crls=_load_crls(data.crls),
+        crls=[*_load_crls(data.crls), *data.fetched_crls],
+        ocsps=list(data.fetched_ocsps),
         allow_fetching=False,
         revocation_mode="require",
+        moment=moment,
+        retroactive_revinfo=moment is not None,
     )
 
 
@@ -645,6 +656,8 @@ def check_office_revocation(signer: Any, data: ValidationData) -> list[str]:
     from pyhanko_certvalidator.errors import InsufficientRevinfoError, PathBuildingError, RevokedError
 
     quiet_library_logs()
+    if data.remote and not (data.fetched_crls or data.fetched_ocsps):
+        return []  # judged once the sources are asked (sakti_cli.revocation.prepare_signing)
     cert = getattr(signer, "signing_cert", signer)
     name = signer_common_name(signer)
     vc = _ltv_context(data)
@@ -750,7 +763,7 @@ def sign_pdf(
     try:
         out = pdf_signer.sign_pdf(writer)
     except TimestampRequestError as exc:
-        raise EnvironmentProblem(
+        raise ServiceUnreachable(
             f"Server cap waktu (TSA) {timestamp_url} tidak dapat dihubungi atau menolak.",
             "Periksa jaringan dan alamat TSA (--tsa atau tte.tsa di sakti.toml), atau tanda tangani tanpa TSA.",
             pustaka=library_text(exc),

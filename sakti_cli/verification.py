@@ -9,11 +9,12 @@ not failed, as long as the revision the office signed is byte-for-byte what it r
 from __future__ import annotations
 
 import hashlib
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 from sakti_cli.errors import ConfigError
-from sakti_cli.letters import applicant_masker, find_letter, normalise_code
+from sakti_cli.letters import applicant_masker, find_letter, letter_digests, normalise_code
 from sakti_cli.office import Workspace
 from sakti_cli.registry import Register
 from sakti_cli.shapes import signatory_json
@@ -45,16 +46,18 @@ def letter_summary(letter: dict[str, Any], applicant: str | None = None) -> dict
         "terbit": letter.get("terbit"),
         "penandatangan": signatory_json(letter.get("penandatangan")),
         "sha256": letter.get("sha256"),
+        "sha256_revisi": letter_digests(letter),
         "kode_verifikasi": letter["kode_verifikasi"],
         "alasan_batal": letter.get("alasan_batal"),
         "pemohon": applicant,
     }
 
 
-def verify_file(ws: Workspace, register: Register, pdf: Path) -> dict[str, Any]:
+def verify_file(ws: Workspace, register: Register, pdf: Path, at: datetime | None = None) -> dict[str, Any]:
+    """``verifikasi FILE``; ``at``: judge the signatures at that time (``--pada``), e.g. years after issue."""
     from sakti_cli.verify import verify_pdf
 
-    found = verify_pdf(pdf, trust_roots(ws))
+    found = verify_pdf(pdf, trust_roots(ws), at)
     reasons: list[str] = []
     if not found.signatures:
         reasons.append("PDF ini tidak bertanda tangan elektronik")

@@ -426,8 +426,105 @@ def _assign_levels(found: list[tuple[int, SignatureReport, Any]], dss: Any, dss_
         report.level = level
 
 
-def verify_pdf(path: Path, trust_roots: list[Path]) -> PdfVerification:
-    """Verify every signature in ``path`` against ``trust_roots`` (offline).
+def _dss_at(reader: Any, revision: int | None) -> Any | None:
+    """The document security store as it stood in ``revision`` (None: as it stands now)."""
+    from pyhanko.sign.validation.dss import DocumentSecurityStore
+
+    try:
+        source = reader if revision is None else reader.get_historical_resolver(revision)
+        return DocumentSecurityStore.read_dss(source)
+    except Exception:
+        return None
+
+
+def _strict_context(dss: Any, roots: list[Any], moment: datetime | None) -> Any:
+    """Offline, revocation data required, at ``moment``; revocation data issued later counts (it proves the
+    certificate was not revoked then)."""
+    from pyhanko_certvalidator import ValidationContext
+
+    settings: dict[str, Any] = {"trust_roots": roots, "allow_fetching": False, "revocation_mode": "require",
+                                "moment": moment, "retroactive_revinfo": True}
+    if dss is None:
+        return ValidationContext(**settings)
+    return dss.as_validation_context(settings)
+
+
+def _archived_stamps(found: list[tuple[int, SignatureReport, Any]], reader: Any, roots: list[Any],
+                     at: datetime) -> list[tuple[int, datetime, Any]]:
+    """Document timestamps (revision, time, embedded) that hold at ``at`` as a chain (PAdES B-LTA): each one
+    valid at the time of the next, with the validation data stored before the next; the last one valid at
+    its own time with every stored revocation data, and its TSA certificate not expired at ``at``."""
+    from pyhanko.sign.validation import validate_pdf_timestamp
+
+    from sakti_cli.renewal import timestamp_time
+
+    stamps = [(rev, report, emb) for rev, report, emb in found
+              if report.kind == "cap_waktu_dokumen" and emb is not None and signed_revision_intact(report)]
+    held: list[tuple[int, datetime, Any]] = []
+    later: tuple[int, datetime] | None = None
+    for rev, _report, emb in reversed(stamps):
+        stamped = timestamp_time(emb.signed_data)
+        if stamped is None:
+            break
+        try:
+            if later is None:
+                expiry = emb.signer_cert["tbs_certificate"]["validity"]["not_after"].native
+                context = _strict_context(_dss_at(reader, None), roots, stamped)
+                fine = expiry >= at
+            else:
+                context = _strict_context(_dss_at(reader, later[0]), roots, later[1])
+                fine = True
+            status = validate_pdf_timestamp(emb, validation_context=context)
+        except Exception:  # a timestamp that cannot be judged ends the chain
+            break
+        if not (fine and status.intact and status.valid and status.trusted):
+            break
+        held.insert(0, (rev, stamped, emb))
+        later = (rev, stamped)
+    return held
+
+
+def _judge_archived(found: list[tuple[int, SignatureReport, Any]], reader: Any, roots: list[Any],
+                    at: datetime) -> None:
+    """A signature that does not validate now (expired certificate, stale revocation data) is still valid
+    when a chain of document timestamps (:func:`_archived_stamps`) proves its validation data existed while
+    current: it is judged at its own time with the data stored before the first timestamp after it."""
+    from pyhanko.sign.validation import validate_pdf_signature
+    from pyhanko.sign.validation.settings import KeyUsageConstraints
+
+    from sakti_cli.renewal import signature_time
+
+    held = _archived_stamps(found, reader, roots, at)
+    if not held:
+        return
+    for rev, report, emb in found:
+        if report.ok or emb is None or not signed_revision_intact(report):
+            continue
+        if report.kind == "cap_waktu_dokumen":
+            if any(r == rev for r, _, _ in held):
+                report.trusted = report.timestamp_ok = True
+                report.pesan = None
+            continue
+        first = next(((r, t) for r, t, _ in held if r > rev), None)
+        if first is None:
+            continue
+        try:  # at its own timestamp's time; without one, at the first archive timestamp's (never a claimed time)
+            context = _strict_context(_dss_at(reader, first[0]), roots, signature_time(emb, claimed=False) or first[1])
+            usage = KeyUsageConstraints(key_usage={"digital_signature", "non_repudiation"})
+            status = validate_pdf_signature(emb, context, key_usage_settings=usage)
+        except Exception:
+            continue
+        ts = status.timestamp_validity
+        if status.intact and status.valid and status.trusted and (ts is None or ts.trusted):
+            report.trusted, report.pesan = True, None
+            report.timestamp_ok = True if ts is not None else report.timestamp_ok
+            report.trust_root = _trust_root_name(status)
+            report.level_note = (f"sah berkat cap waktu arsip {first[1].astimezone(UTC):%Y-%m-%d} (B-LTA): data "
+                                 "validasinya terbukti ada saat masih berlaku")
+
+
+def verify_pdf(path: Path, trust_roots: list[Path], at: datetime | None = None) -> PdfVerification:
+    """Verify every signature in ``path`` against ``trust_roots`` (offline), at ``at`` (default: now).
 
     A file that is not a readable PDF raises :class:`FileUnreadable`; unreadable trust roots raise
     :class:`ConfigError`. An unsigned PDF gives ``signatures == []``. A signature that cannot even
@@ -457,10 +554,10 @@ def verify_pdf(path: Path, trust_roots: list[Path]) -> PdfVerification:
     if dss is not None:
         with contextlib.suppress(Exception):
             vc = dss.as_validation_context(
-                {"trust_roots": roots, "allow_fetching": False, "revocation_mode": "soft-fail"}
+                {"trust_roots": roots, "allow_fetching": False, "revocation_mode": "soft-fail", "moment": at}
             )
     if vc is None:
-        vc = ValidationContext(trust_roots=roots, allow_fetching=False, revocation_mode="soft-fail")
+        vc = ValidationContext(trust_roots=roots, allow_fetching=False, revocation_mode="soft-fail", moment=at)
 
     found: list[tuple[int, SignatureReport, Any]] = []
     try:
@@ -484,6 +581,7 @@ def verify_pdf(path: Path, trust_roots: list[Path]) -> PdfVerification:
             pesan = f"Tanda tangan tidak dapat diperiksa: strukturnya rusak atau tidak didukung ({type(exc).__name__})"
             found.append((revision, _broken(fq_name, sig_obj, revision, total, pesan), None))
     found.sort(key=lambda item: item[0])
+    _judge_archived(found, reader, roots, at or datetime.now(UTC))
     dss_revisions = _dss_revisions(reader, total) if dss is not None else set()
     _assign_levels(found, dss, dss_revisions, roots)
     described = _describe_revisions([(r, rep) for r, rep, _ in found], dss_revisions, total)

@@ -52,12 +52,14 @@ def test_terbitkan_with_tsa_is_b_lt(kantor: Path, cli: Cli, registered: Callable
     assert pdfsig_verdict_ok(run_pdfsig(pdf, make_nss_db(tmp_path / "nss", kantor / "pki" / "demo-root.pem")))
 
 
-def test_terbitkan_with_unreachable_tsa_reserves_no_letter(kantor: Path, cli: Cli, registered: Callable[..., str],
-                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+def test_terbitkan_with_unreachable_tsa_queues_the_letter(kantor: Path, cli: Cli, registered: Callable[..., str],
+                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    """The outage rule (issue 11 §4; this test expected exit 4 and nothing recorded before): the TSA does not
+    answer, so the letter waits in the signing queue with its number and the reason, exit 1, no BATAL."""
     reg = registered()
     cli.json("periksa", reg)
     monkeypatch.setenv("SAKTI_SANDI", "demo")
     result = cli("terbitkan", reg, "--tsa", "http://127.0.0.1:9/tsa")
-    assert result.exit_code == 4 and "TSA" in result.stderr
+    assert result.exit_code == 1 and "TSA" in result.stderr and "Menunggu tanda tangan" in result.stdout
     assert not list((kantor / "data" / "surat").rglob("*.pdf"))  # nothing signed, nothing issued
-    assert cli.json("status", reg)["status"] == "LENGKAP"  # the application can be issued again
+    assert cli.json("status", reg)["status"] == "MENUNGGU_TTD"  # waits for 'ttd setujui', number kept

@@ -29,6 +29,7 @@ def register(app: typer.Typer) -> None:
     ttd_app.command("antrean")(antrean)
     ttd_app.command("setujui")(setujui)
     ttd_app.command("kembalikan")(kembalikan)
+    ttd_app.command("perbarui")(perbarui)
     app.add_typer(ttd_app, name="ttd")
 
 
@@ -190,3 +191,42 @@ def kembalikan(out: Output,
                       "perbaiki ('sakti ubah' / 'sakti lengkapi') lalu terbitkan lagi (nomor baru).", markup=False)
 
     out.result(payload, human)
+
+
+@command
+def perbarui(out: Output,
+             nomor: Annotated[list[str] | None, typer.Argument(
+                 metavar="NOMOR", help="Nomor surat TERBIT yang diperbarui (boleh beberapa); atau --semua/--segera.")
+             ] = None,
+             semua: Annotated[bool, typer.Option("--semua", help="Perbarui semua surat TERBIT.")] = False,
+             segera: Annotated[int | None, typer.Option(
+                 "--segera", metavar="HARI", min=0,
+                 help="Perbarui surat yang data validasinya (CRL, sertifikat TSA) kedaluwarsa dalam HARI hari.")
+             ] = None,
+             tsa: Annotated[str | None, typer.Option(
+                 "--tsa", help="URL server cap waktu RFC 3161 (bawaan: [tte].tsa).")] = None,
+             json_out: JSON_OPT = False) -> None:
+    """Tambahkan cap waktu arsip dan data validasi baru (PAdES B-LTA) ke surat terbit; yang gagal keluar 1."""
+    from sakti_cli.renewal import renew
+
+    ws = workspace()
+    result = renew(ws, register_for(ws), list(nomor or []), all_issued=semua, within_days=segera,
+                   timestamp_url=tsa or ws.config.tte.tsa, on_start=lambda letter: out.step(
+                       f"memperbarui {letter['nomor_surat']}"))
+    done, failed = result["diperbarui"], result["gagal"]
+    payload = {**result, "jumlah_diperbarui": len(done), "jumlah_gagal": len(failed)}
+
+    def human(console: Console) -> None:
+        if not done and not failed:
+            console.print("Tidak ada surat yang perlu diperbarui.")
+            return
+        for row in done:
+            console.print(f"[green]DIPERBARUI[/green] [bold]{row['nomor_surat']}[/bold]  revisi {row['revisi']}  "
+                          f"SHA-256 {row['sha256']}", soft_wrap=True)
+        for row in failed:
+            console.print(f"[red]GAGAL[/red]  [bold]{row['nomor_surat']}[/bold]  {escape(row['error']['pesan'])}")
+        console.print(f"{len(done)} diperbarui" + (f", {len(failed)} gagal." if failed else "."))
+
+    out.result(payload, human, ok=not failed)
+    if failed:
+        raise Negative

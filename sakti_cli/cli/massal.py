@@ -149,7 +149,8 @@ def massal(out: Output,
     bar = _Bar(out, sum(1 for _ in read_rows(path, service)) if _Bar.shown(out) else None)
     pool: list[Any] = []  # LibreOffice starts at the first letter, once for the batch
     sign = issuing and not tanpa_ttd
-    signer = RunSigner(ws, ws.signatory(None), bar.around(passphrase_prompt), reg_store.moment) if sign else None
+    signer = (RunSigner(ws, ws.signatory(None), bar.around(passphrase_prompt), reg_store.moment,
+                        timestamp_url=ws.config.tte.tsa) if sign else None)
     run = LetterRun(ws, reg_store, _services(ws), converter=lambda: _pool(ws, pool), signer=signer,
                     timestamp_url=ws.config.tte.tsa if signer is not None else None)
 

@@ -275,6 +275,8 @@ class MenungguTtd(Result):
     disiapkan: str
     disiapkan_oleh: str | None
     peringatan: list[str]
+    alasan_antrean: str | None = Field(default=None, description="mengapa surat menunggu padahal diminta "
+                                       "ditandatangani: TSA atau sumber CRL/OCSP tidak terjangkau")
 
 
 class RingkasanSurat(Strict):
@@ -285,6 +287,8 @@ class RingkasanSurat(Strict):
     terbit: str | None
     penandatangan: Penandatangan
     sha256: str | None
+    sha256_revisi: list[str] = Field(default_factory=list, description="SHA-256 setiap revisi PDF yang diterbitkan "
+                                     "kantor, dari yang pertama (sha256) sampai pembaruan terakhir (ttd perbarui)")
     kode_verifikasi: str
     alasan_batal: str | None
     pemohon: str | None = Field(default=None, description="nama pemohon tersamar, mis. S*** A*****")
@@ -335,6 +339,29 @@ class VerifikasiKode(Result):
     surat: RingkasanSurat | None = None
     kode_verifikasi: str | None = None
     alasan: list[str] | None = None
+
+
+class PerbaruiSurat(Strict):
+    nomor_surat: str
+    pdf: str
+    sha256: str
+    sha256_sebelumnya: str
+    revisi: int
+    waktu: str
+    kolom: str
+
+
+class PerbaruiGagal(Strict):
+    nomor_surat: str
+    error: dict[str, Any]
+
+
+class TtdPerbarui(Result):
+    diperbarui: list[PerbaruiSurat]
+    gagal: list[PerbaruiGagal]
+    tsa: str
+    jumlah_diperbarui: int
+    jumlah_gagal: int
 
 
 class Batal(Result):
@@ -757,6 +784,7 @@ COMMANDS: dict[str, list[type[BaseModel]]] = {
     "ttd": [],
     "ttd antrean": [Antrean],
     "ttd setujui": [Setujui],
+    "ttd perbarui": [TtdPerbarui],
     "ttd kembalikan": [Kembalikan],
     "sop": [],
     "sop skema": [SopSkema],

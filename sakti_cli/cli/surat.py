@@ -52,6 +52,7 @@ def waiting_payload(result: dict[str, Any]) -> dict[str, Any]:
         "disiapkan": letter["disiapkan"],
         "disiapkan_oleh": letter["disiapkan_oleh"],
         "peringatan": result["peringatan"],
+        **({"alasan_antrean": result["alasan_antrean"]} if result.get("alasan_antrean") else {}),
     }
 
 
@@ -65,7 +66,7 @@ def issue_one(out: Output, ws: Any, reg: str, signatory: str | None, prompt: Any
                           timestamp_url=tsa or ws.config.tte.tsa, sign=sign)
     for warning in result["peringatan"]:
         out.warn(warning)
-    return issue_payload(ws, result) if sign else waiting_payload(result)
+    return waiting_payload(result) if result.get("menunggu_ttd") else issue_payload(ws, result)
 
 
 @command
@@ -92,11 +93,15 @@ def terbitkan(out: Output, reg: Annotated[str, typer.Argument(help="Nomor regist
         record = load(ws, register_for(ws), payload["nomor_registrasi"])
         with_message(ws, service_or_none(ws, record["layanan"]), record, payload, "terbit")
 
+    outage = payload.get("alasan_antrean")
+
     def human(console: Console) -> None:
-        if tanpa_ttd:
+        if payload["status"] != "TERBIT":
             signer = payload["penandatangan"]
             console.print(f"[yellow]Menunggu tanda tangan:[/yellow] [bold]{payload['nomor_surat']}[/bold] "
                           f"({signer.get('jabatan') or signer.get('id')})")
+            if outage:
+                console.print(f"Belum ditandatangani: {outage}", markup=False, soft_wrap=True)
             console.print(f"PDF belum bertanda tangan: {payload['pdf']}", soft_wrap=True)
             console.print("Penandatangan: 'sakti ttd antrean', lalu 'sakti ttd setujui NOMOR'.", markup=False)
             return
@@ -104,12 +109,14 @@ def terbitkan(out: Output, reg: Annotated[str, typer.Argument(help="Nomor regist
         console.print(f"PDF: {payload['pdf']}", soft_wrap=True)
         console.print(f"Kode verifikasi: {payload['kode_verifikasi']}")
 
-    out.result(payload, human)
+    out.result(payload, human, ok=not outage)
     show_message(out, payload)
     if payload["status"] == "TERBIT":
         from sakti_cli.cli.situs import refresh_after
 
         refresh_after(out, ws, [payload["nomor_surat"]])
+    if outage:  # queued by the outage rule: not issued yet (exit 1), the number kept with the letter
+        raise Negative
 
 
 def _verification_table(console: Console, result: dict[str, Any], zone: Any) -> None:
@@ -159,6 +166,9 @@ def _verification_table(console: Console, result: dict[str, Any], zone: Any) -> 
 def verifikasi(out: Output,
                berkas: Annotated[Path | None, typer.Argument(help="PDF surat yang diperiksa.")] = None,
                kode: Annotated[str | None, typer.Option("--kode", help="Kode verifikasi dari QR.")] = None,
+               pada: Annotated[str | None, typer.Option(
+                   "--pada", metavar="WAKTU", help="Periksa tanda tangan pada waktu ini (ISO 8601, mis. 2031-01-01), "
+                   "bukan sekarang: apakah surat masih dapat diverifikasi saat itu.")] = None,
                json_out: JSON_OPT = False) -> None:
     """Periksa tanda tangan PDF dan kecocokannya dengan register (keluar 0 hanya bila sah)."""
     from sakti_cli.verification import lookup_code, verify_file
@@ -171,7 +181,19 @@ def verifikasi(out: Output,
         result = lookup_code(ws, register_for(ws), kode)
     else:
         assert berkas is not None
-        result = verify_file(ws, register_for(ws), berkas)
+        result = verify_file(ws, register_for(ws), berkas, _moment(pada, ws.zone) if pada else None)
     out.result(result, lambda c: _verification_table(c, result, ws.zone), ok=result["sah"])
     if not result["sah"]:
         raise Negative
+
+
+def _moment(value: str, zone: Any) -> Any:
+    """``--pada``: an ISO 8601 date or time, in the office's zone when it names none."""
+    from datetime import datetime
+
+    try:
+        moment = datetime.fromisoformat(value.strip())
+    except ValueError:
+        raise InputError(f"Waktu --pada '{value}' tidak dikenal.", saran="Tulis ISO 8601, mis. 2031-01-01 atau "
+                         "2031-01-01T09:00+07:00.") from None
+    return moment if moment.tzinfo else moment.replace(tzinfo=zone)

@@ -189,6 +189,9 @@ def periksa_register(out: Output,
                      perbaiki: Annotated[bool, typer.Option(
                          "--perbaiki", help="Tutup nomor yang menggantung (proses mati) sebagai BATAL; bangun ulang "
                          "meta.json dan urutan.json yang hilang dari catatan dan jejak audit.")] = False,
+                     segera: Annotated[int, typer.Option(
+                         "--segera", metavar="HARI", min=0, help="Catat surat yang data validasinya (CRL, sertifikat "
+                         "TSA) kedaluwarsa dalam HARI hari: perbarui dengan 'sakti ttd perbarui'.")] = 60,
                      json_out: JSON_OPT = False) -> None:
     """Periksa keutuhan register: berkas, nomor, PDF, permohonan, jejak audit (keluar 1 bila ada masalah)."""
     from sakti_cli.numbering import scope_label
@@ -196,16 +199,16 @@ def periksa_register(out: Output,
 
     ws = workspace()
     register = register_for(ws)
-    result = check_register(ws, register)
+    result = check_register(ws, register, segera)
     closed: list[str] = []
     rebuilt: list[str] = []
     if perbaiki:
         rebuilt = rebuild_core_files(register)  # first: every other repair is a transaction, refused without them
         if rebuilt:
-            result = check_register(ws, register)
+            result = check_register(ws, register, segera)
     if perbaiki and result["menggantung"]:
         closed = close_dangling(register, result["menggantung"])
-        result = check_register(ws, register)
+        result = check_register(ws, register, segera)
     payload = {k: v for k, v in result.items() if k != "menggantung"}
     if perbaiki:
         payload["diperbaiki"] = closed

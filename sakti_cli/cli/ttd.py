@@ -150,11 +150,15 @@ def tandatangani(
         for warning in warnings:
             out.warn(warning)
         signer_cn = signer_common_name(signer)
+        if ws is not None and url:  # CRL/OCSP fresh from [tte], attached to the signer (no queue here: exit 4)
+            from sakti_cli.revocation import prepare_signing
+
+            prepare_signing(ws, signer, url)
         out.step(f"menandatangani ({'dengan cap waktu' if url else 'tanpa cap waktu'})")
         level = sign_pdf(berkas, target, signer, field_name=field_name,
                          reason=alasan or "Ditandatangani secara elektronik",
                          location=ws.config.kantor.tempat if ws else "", signer_name=name or signer_cn,
-                         timestamp_url=url, validation_data=office_data if url else None)
+                         timestamp_url=url)
     finally:
         close_signer(signer)
     if url and office_data is None:

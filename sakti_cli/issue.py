@@ -51,6 +51,7 @@ from sakti_cli.storage import sha256_file
 from sakti_cli.testhooks import crash_point
 
 if TYPE_CHECKING:
+    from sakti_cli.consent import ToSign
     from sakti_cli.sign import Issuer
 
 Progress = Callable[[str], None]
@@ -155,9 +156,21 @@ def tte_context(ws: Workspace, issuer: Issuer | None) -> dict[str, Any]:
             "tanda_contoh": TANDA_CONTOH if demo else ""}
 
 
+SEAL_WORDS = {"pribadi": "tanda tangan elektronik", "segel": "segel elektronik"}
+"""How a letter names the kind of its signature (``tte.sifat`` in templates, ``verifikasi``)."""
+
+
+def nature_context(tte: dict[str, Any], person: Signatory) -> dict[str, Any]:
+    """A seal's letter says it was sealed, not signed by a person: ``tte.sifat`` and the footer sentence."""
+    note = tte["catatan"]
+    if person.sifat == "segel":
+        note = note.replace("ditandatangani secara elektronik", "dibubuhi segel elektronik kantor")
+    return {**tte, "sifat": SEAL_WORDS[person.sifat], "catatan": note}
+
+
 def letter_context(ws: Workspace, service: Service, record: dict[str, Any], person: Signatory,
                    number: str, code: str, moment: datetime, issuer: Issuer | None = None) -> dict[str, Any]:
-    tte = tte_context(ws, issuer)
+    tte = nature_context(tte_context(ws, issuer), person)
     office = ws.config.kantor
     date_line = tanggal_indonesia(moment.date())
     return {
@@ -446,9 +459,11 @@ def sign_and_record(ws: Workspace, register: Register, letter: dict[str, Any], u
     number = letter["nomor_surat"]
     say(f"menandatangani (PAdES) {number}")
     signed = work / f"{letter['id']}-ttd.pdf"
-    sign_pdf(unsigned, signed, signer, field_name="TTE", reason=reason, location=ws.config.kantor.tempat,
-             signer_name=person.nama, timestamp_url=timestamp_url)
+    level = sign_pdf(unsigned, signed, signer, field_name="TTE", reason=reason, location=ws.config.kantor.tempat,
+                     signer_name=person.nama, timestamp_url=timestamp_url)
     crash_point("setelah_ttd")
+    say("memvalidasi PDF bertanda tangan")
+    check_signed(ws, signed, level, number)
     digest = sha256_file(signed)
     final = letter_pdf_path(ws, letter)
     say("mencatat di register")
@@ -462,6 +477,31 @@ def sign_and_record(ws: Workspace, register: Register, letter: dict[str, Any], u
         raise StateConflict(problem, saran=f"Lihat 'sakti status {reg}'; terbitkan lagi bila perlu (nomor baru).")
     unsigned.unlink(missing_ok=True)  # the queued copy (or the scratch file) is no longer needed
     return recorded, final
+
+
+def check_signed(ws: Workspace, signed: Path, level: str, number: str) -> None:
+    """The signed PDF counts only once it validates as a recipient will check it: the signature intact
+    and valid, its certificate chaining to the office's trust roots, at the PAdES level that was asked
+    (B-LT really validating offline). Otherwise :class:`SigningKeyError`, before anything is recorded:
+    ``terbitkan`` closes the number BATAL with this reason, ``ttd setujui`` leaves the letter waiting."""
+    from sakti_cli.verification import trust_roots
+    from sakti_cli.verify import verify_pdf
+
+    found = verify_pdf(signed, trust_roots(ws))
+    report = next((sig for sig in found.signatures if sig.field == "TTE"), None)
+    if report is None:
+        problem = "tanda tangan TTE tidak ditemukan di PDF"
+    elif not report.ok:
+        problem = str(report.pesan)
+    elif report.level != level:
+        problem = f"tingkatnya {report.level or '-'}, bukan {level} yang diminta" + \
+            (f" ({report.level_note})" if report.level_note else "")
+    else:
+        return
+    raise SigningKeyError(f"Surat {number} tidak lolos validasi sesudah ditandatangani: {problem}; tidak "
+                          "dicatat TERBIT.",
+                          saran="Periksa kunci dan data validasi kantor dengan 'sakti kantor periksa', lalu "
+                                "terbitkan lagi.")
 
 
 def footer_issuer(ws: Workspace, person: Signatory, signer: Any) -> Issuer | None:
@@ -546,7 +586,12 @@ def issue_letter(ws: Workspace, register: Register, service_loader: Callable[[st
     warnings: list[str] = []
     if sign:
         say("memeriksa kunci penandatangan")
-        signer, warnings = open_signer(ws, person, prompt, register.moment())
+        to_sign, preview = preview_for_signatory(ws, service, record, person, register.moment())
+        try:
+            signer, warnings = open_signer(ws, person, prompt, register.moment(), to_sign)
+        finally:
+            if preview is not None:
+                preview.remove()
     try:
         issuer = footer_issuer(ws, person, signer)
     except BaseException:
@@ -567,7 +612,8 @@ def issue_letter(ws: Workspace, register: Register, service_loader: Callable[[st
                     kertas=ws.config.surat.kertas)
 
         say("memesan nomor surat")
-        signer_info = {"id": person.id, "nama": person.nama, "jabatan": person.jabatan, "peran": person.peran}
+        signer_info = {"id": person.id, "nama": person.nama, "jabatan": person.jabatan, "peran": person.peran,
+                       "sifat": person.sifat}
         with register.transaction() as txn:
             current = find_application(txn, reg)
             if current["status"] != "LENGKAP":
@@ -624,6 +670,29 @@ def issue_letter(ws: Workspace, register: Register, service_loader: Callable[[st
             close_signer(signer)
         if scratch is not None:
             scratch.remove()
+
+
+def preview_for_signatory(ws: Workspace, service: Service, record: dict[str, Any], person: Signatory,
+                          moment: datetime) -> tuple[list[ToSign] | None, Owned | None]:
+    """For a personal key, what its signatory reads before typing the passphrase: the letter rendered
+    (DOCX, placeholder number: the number is reserved only once the key is open) into a private
+    scratch folder the caller removes once the key is open. A seal is not asked: (None, None)."""
+    from sakti_cli.consent import item_for
+    from sakti_cli.render import render_docx
+
+    if person.sifat != "pribadi":
+        return None, None
+    scratch = make_work_dir(ws.data_dir)
+    try:
+        path = scratch.path / f"pratinjau-{record['nomor_registrasi']}.docx"
+        context = letter_context(ws, service, record, person, "000/000/CONTOH", "CONTOH", moment,
+                                 footer_issuer(ws, person, None))
+        render_docx(template_path(ws, service), context, path, qr_payload=verification_url(ws, "CONTOH"),
+                    logo=logo_path(ws), kertas=ws.config.surat.kertas)
+    except BaseException:
+        scratch.remove()
+        raise
+    return [item_for(service, record.get("data") or {}, number=None, preview=path)], scratch
 
 
 def _not_ready(record: dict[str, Any], service_loader: Callable[[str], Service]) -> StateConflict:
@@ -754,6 +823,7 @@ def approve_queue(ws: Workspace, register: Register, numbers: list[str], *, all_
     (one passphrase for the run). A wrong passphrase or unusable certificate fails before anything is
     signed. A letter that fails stays MENUNGGU_TTD and is reported in ``gagal``; the rest go on.
     ``on_chosen(count)`` is called once the key is open (a progress display starts after the prompt)."""
+    from sakti_cli.consent import queued_items
     from sakti_cli.sign import close_signer
 
     person = ws.signatory(signatory_id)
@@ -762,7 +832,9 @@ def approve_queue(ws: Workspace, register: Register, numbers: list[str], *, all_
                               "peringatan": []}
     if not chosen:
         return result
-    signer, warnings = open_signer(ws, person, prompt, register.moment())
+    with register.reading() as txn:
+        to_sign = queued_items(ws, txn, chosen)  # one list, one question, for --semua too
+    signer, warnings = open_signer(ws, person, prompt, register.moment(), to_sign)
     result["peringatan"] = warnings
     scratch: Owned | None = None
     try:

@@ -88,6 +88,16 @@ def mask_payload(payload: Any) -> Any:
     return payload
 
 
+def mask_name(name: str | None) -> str | None:
+    """A person's name as the public verification page shows it: each word's first letter, the rest
+    starred (``"Siti Aminah"`` -> ``"S*** A*****"``), enough for a recipient to tell it is the letter in
+    their hand, too little to learn a name from a code. Punctuation and ``&`` between two applicants stay."""
+    words = (name or "").split()
+    if not words:
+        return None
+    return " ".join(word[0] + "".join("*" if ch.isalnum() else ch for ch in word[1:]) for word in words)
+
+
 # --- files -------------------------------------------------------------------------------------
 def private_tree_problems(root: Path) -> list[str]:
     """Paths under ``root`` readable by others: folders not 0700, files not 0600."""

@@ -92,7 +92,7 @@ def test_sertifikat_demo_and_lihat(tmp_path: Path, cli: Cli) -> None:
         assert path.is_file() and path.stat().st_mode & 0o777 == 0o600
     assert made["sandi_demo"] == "demo"
     [cert] = cli.json("sertifikat", "lihat", made["sertifikat"])["sertifikat"]
-    assert cert["nama"] == "Camat Arut Selatan (DEMO)" and "SAKTI Demo Root CA" in cert["penerbit"]
+    assert cert["nama"] == "Kecamatan Arut Selatan (DEMO)" and "SAKTI Demo Root CA" in cert["penerbit"]
     assert cert["status"] == "BERLAKU" and 728 <= cert["sisa_hari"] <= 730 and cert["boleh_menandatangani"]
     assert cert["penggunaan_kunci"] == ["digitalSignature", "nonRepudiation"]
     assert "documentSigning" in cert["penggunaan_kunci_lanjutan"]
@@ -123,7 +123,7 @@ def test_lihat_p12_passphrase_sources(tmp_path: Path, cli: Cli, keys: Keys, monk
     assert wrong.exit_code == 4 and "Sandi (passphrase) salah" in wrong.stderr
     assert "salah" not in wrong.stdout  # nothing of the passphrase on stdout
     monkeypatch.setenv("SAKTI_SANDI", SANDI)
-    assert cli.json("sertifikat", "lihat", p12)["sertifikat"][0]["nama"] == "Camat Arut Selatan (DEMO)"
+    assert cli.json("sertifikat", "lihat", p12)["sertifikat"][0]["nama"] == "Kecamatan Arut Selatan (DEMO)"
 
 
 def test_lihat_warns_before_expiry_and_flags_expired(tmp_path: Path, cli: Cli, keys: Keys,
@@ -147,7 +147,7 @@ def test_tandatangani_with_p12_outside_office(tmp_path: Path, cli: Cli, keys: Ke
     out = Path(signed["pdf"])
     assert out == tmp_path / "surat-luar-ttd.pdf" and signed["tingkat"] == "B-B" and signed["kolom"] == "TTE"
     [sig] = verify_pdf(out, [keys.pki.root_cert]).signatures
-    assert sig.ok and sig.level == "B-B" and sig.signer == "Camat Arut Selatan (DEMO)"
+    assert sig.ok and sig.level == "B-B" and sig.signer == "Kecamatan Arut Selatan (DEMO)"
     assert pdfsig_verdict_ok(run_pdfsig(out, keys.nssdir))
     again = cli("tandatangani", str(src), "--sertifikat", str(keys.pki.signer_p12))
     assert again.exit_code == 3 and "sudah ada" in again.stderr  # an existing output is never overwritten

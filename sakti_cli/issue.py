@@ -45,7 +45,7 @@ from sakti_cli.office import Signatory, Workspace
 from sakti_cli.recovery import make_work_dir, queued_pdf
 from sakti_cli.registry import Register, Transaction, letter_month
 from sakti_cli.scratch import Owned
-from sakti_cli.shapes import signatory_json
+from sakti_cli.shapes import NATURE_WORDS, signatory_json
 from sakti_cli.sop import Service
 from sakti_cli.storage import sha256_file
 from sakti_cli.testhooks import crash_point
@@ -156,16 +156,12 @@ def tte_context(ws: Workspace, issuer: Issuer | None) -> dict[str, Any]:
             "tanda_contoh": TANDA_CONTOH if demo else ""}
 
 
-SEAL_WORDS = {"pribadi": "tanda tangan elektronik", "segel": "segel elektronik"}
-"""How a letter names the kind of its signature (``tte.sifat`` in templates, ``verifikasi``)."""
-
-
 def nature_context(tte: dict[str, Any], person: Signatory) -> dict[str, Any]:
     """A seal's letter says it was sealed, not signed by a person: ``tte.sifat`` and the footer sentence."""
     note = tte["catatan"]
     if person.sifat == "segel":
         note = note.replace("ditandatangani secara elektronik", "dibubuhi segel elektronik kantor")
-    return {**tte, "sifat": SEAL_WORDS[person.sifat], "catatan": note}
+    return {**tte, "sifat": NATURE_WORDS[person.sifat], "catatan": note}
 
 
 def letter_context(ws: Workspace, service: Service, record: dict[str, Any], person: Signatory,

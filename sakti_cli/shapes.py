@@ -10,6 +10,8 @@ from pathlib import Path
 from typing import Any
 
 SIGNATORY_KEYS = ("id", "nama", "jabatan", "peran", "sifat")
+NATURE_WORDS = {"pribadi": "tanda tangan pribadi", "segel": "segel elektronik"}
+"""How a letter's signature is named to people (``sifat`` of its signatory): a person's, or the office's seal."""
 
 
 def signatory_json(value: Any, *, nama: str | None = None) -> dict[str, str | None]:

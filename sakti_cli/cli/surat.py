@@ -110,6 +110,7 @@ def terbitkan(out: Output, reg: Annotated[str, typer.Argument(help="Nomor regist
 
 def _verification_table(console: Console, result: dict[str, Any], zone: Any) -> None:
     from sakti_cli.id_format import waktu_singkat
+    from sakti_cli.shapes import NATURE_WORDS
 
     verdict = "[green]SAH[/green]" if result["sah"] else "[red]TIDAK SAH[/red]"
     console.print(verdict)
@@ -121,6 +122,9 @@ def _verification_table(console: Console, result: dict[str, Any], zone: Any) -> 
     if letter:
         console.print(f"Register: {result['register']}  nomor {letter['nomor_surat']}  ({letter['layanan']})")
         console.print(f"Terbit: {waktu_singkat(letter.get('terbit'), zone)}")
+        nature = (letter.get("penandatangan") or {}).get("sifat")
+        if nature in NATURE_WORDS:
+            console.print(f"Ditandatangani dengan: {NATURE_WORDS[nature]}")
     else:
         console.print(f"Register: {result['register']}")
     signatures = result.get("tanda_tangan") or []

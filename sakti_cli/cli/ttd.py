@@ -181,7 +181,8 @@ def tandatangani(
 def sertifikat_demo(
     out: Output,
     folder: Annotated[Path, typer.Argument(help="Folder tujuan (dibuat bila belum ada).")],
-    nama: Annotated[str, typer.Option("--nama", help="Nama (CN) penanda tangan (bawaan: segel demo kantor).")] = "Kecamatan Arut Selatan (DEMO)",
+    nama: Annotated[str, typer.Option(
+        "--nama", help="Nama (CN) penanda tangan (bawaan: segel demo kantor).")] = "Kecamatan Arut Selatan (DEMO)",
     hari: Annotated[int, typer.Option("--hari", min=1, help="Masa berlaku sertifikat penanda tangan (hari).")] = 730,
     url_crl: Annotated[str | None, typer.Option(
         "--url-crl", help="URL CRL yang dicantumkan di sertifikat (hanya nama; tidak pernah diambil).")] = None,

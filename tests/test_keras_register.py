@@ -27,7 +27,8 @@ NIK = "6201025403850003"  # the SKTM example's applicant
 # --- one issued letter, copied per test -----------------------------------------------------------
 @pytest.fixture(scope="module")
 def issued_template(tmp_path_factory: pytest.TempPathFactory, demo_pki: Pki, lo_profile: Path) -> Iterator[Path]:
-    from sakti_cli.office import init_workspace
+    from sakti_cli.demo import DEMO_OFFICE  # the demo key is the office seal: SAKTI_SANDI may unlock it
+    from sakti_cli.office import create_workspace
 
     root = tmp_path_factory.mktemp("keras") / "kantor"
     with pytest.MonkeyPatch.context() as mp:
@@ -35,7 +36,7 @@ def issued_template(tmp_path_factory: pytest.TempPathFactory, demo_pki: Pki, lo_
         mp.setenv("SAKTI_LO_PROFIL", str(lo_profile))
         mp.setenv("SAKTI_SANDI", "demo")
         mp.delenv("SAKTI_KANTOR", raising=False)
-        ws = init_workspace(root)
+        ws = create_workspace(root, DEMO_OFFICE)
         shutil.copy(demo_pki.signer_p12, ws.root / "pki" / "camat.p12")
         shutil.copy(demo_pki.root_cert, ws.root / "pki" / "demo-root.pem")
         cli = Cli()

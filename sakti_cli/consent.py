@@ -8,7 +8,7 @@ with a personal key goes through it: ``terbitkan``, ``ttd setujui`` (one list fo
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -32,6 +32,13 @@ def item_for(service: Any, data: dict[str, Any], *, number: str | None, preview:
     """A letter of ``service`` for an application's ``data`` (``terbitkan``, ``massal --terbitkan``)."""
     return ToSign(number, f"{service.kode} ({service.nama})", mask_name(service.applicant_name(data)),
                   str(preview) if preview else None)
+
+
+def application_items(records: Iterable[dict[str, Any]], service_for: Callable[[str], Any]) -> list[ToSign]:
+    """The letters a batch is about to issue and sign (``massal --terbitkan``, opening the key once per
+    run): one list for :func:`signing_request`, numbers reserved after the passphrase."""
+    return [item_for(service_for(record["layanan"]), record.get("data") or {}, number=None, preview=None)
+            for record in records]
 
 
 def file_item(path: Path) -> ToSign:

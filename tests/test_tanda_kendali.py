@@ -214,3 +214,18 @@ def test_passphrase_typed_under_a_real_terminal(tmp_path: Path, demo_pki: object
     assert code == 0 and str(pdf.resolve()) in shown and "Ketik sandi hanya bila Anda sendiri" in shown
     assert "demo\r\n" not in shown.split("Sandi kunci", 1)[1]  # typed hidden
     assert (tmp_path / "surat-ttd.pdf").is_file()
+
+
+def test_one_request_lists_a_batch_masked() -> None:
+    """What massal --terbitkan shows before its one question (the lead hooks it into the batch signer)."""
+    from sakti_cli.consent import application_items, signing_request
+    from sakti_cli.sop import load_service
+
+    sktm = load_service(REPO / "sop", "sktm")
+    records = [{"layanan": "sktm", "data": {"nama": "Siti Aminah", "nik": NIK}},
+               {"layanan": "sktm", "data": {"nama": f"Budi {NIK}"}}]
+    text = signing_request("Camat Arut Selatan (X)", application_items(records, lambda code: sktm))
+    lines = text.splitlines()
+    assert lines[0].endswith("(2 dokumen):") and "1. (nomor dipesan sesudah sandi diterima)" in lines[1]
+    assert "pemohon S*** A*****" in lines[1] and "pemohon B*** " in lines[2]
+    assert NIK not in text and "Siti" not in text and "semua dokumen di atas" in lines[-1]

@@ -172,11 +172,6 @@ def test_ttd_setujui_semua_lists_every_letter_before_one_question(kantor: Path, 
     assert all(e["akun"] and e["detail"]["penandatangan"] == "camat" for e in events)
 
 
-def test_seal_signs_unattended_and_says_so(issued: dict, cli: Cli) -> None:
-    human = cli("verifikasi", issued["pdf"])
-    assert human.exit_code == 0 and "segel elektronik" in human.stdout
-
-
 def test_passphrase_typed_under_a_real_terminal(tmp_path: Path, demo_pki: object) -> None:
     """`sakti tandatangani --sertifikat` in a pseudo-terminal: the file is shown, then the passphrase typed."""
     import pty

@@ -80,9 +80,13 @@ def test_signed_pdf_that_does_not_validate_is_not_terbit(kantor: Path, cli: Cli,
     assert not list((kantor / "data" / "surat").rglob("*.pdf"))  # no signed letter left as if issued
 
 
-def test_a_letter_that_validates_is_terbit_and_checked(issued: dict) -> None:
-    """The normal path still issues, and its record says a seal signed it."""
+def test_a_sealed_letter_validates_and_says_so(issued: dict, cli: Cli) -> None:
+    """The normal path still issues, unattended with the office seal, and verification names the kind."""
     assert issued["status"] == "TERBIT" and issued["penandatangan"]["sifat"] == "segel"
+    human = cli("verifikasi", issued["pdf"])
+    assert human.exit_code == 0 and "segel elektronik" in human.stdout
+    by_code = cli("verifikasi", "--kode", issued["kode_verifikasi"])
+    assert by_code.exit_code == 0 and "segel elektronik" in by_code.stdout
 
 
 def test_name_mismatch_warns_in_kantor_periksa(kantor: Path, cli: Cli, demo_pki: object) -> None:

@@ -378,3 +378,14 @@ def _fail(outcome: Outcome, said: SaktiError | None, exc: BaseException) -> None
     if said is None and isinstance(exc, SaktiError):
         said = exc
     outcome.galat_terbit = said.pesan if said is not None else f"{type(exc).__name__}: {exc}"
+
+
+def rows_to_sign(path: Path, service: Service) -> list[Any]:
+    """What a personal key's signatory is shown before a ``massal --terbitkan`` run (read only then):
+    every readable row of the file, masked, numbers reserved after the passphrase (a row refused or
+    incomplete later is not signed)."""
+    from sakti_cli.consent import application_items
+
+    records = [{"layanan": service.kode, "data": (row.envelope or {}).get("isian") or {}}
+               for row in read_rows(path, service) if row.envelope is not None and row.error is None]
+    return application_items(records, lambda _code: service)

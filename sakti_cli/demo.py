@@ -16,7 +16,15 @@ from typing import TYPE_CHECKING, Any
 from sakti_cli.applications import FileArg
 from sakti_cli.clock import now
 from sakti_cli.errors import NotFound
-from sakti_cli.office import CONFIG_NAME, Workspace, find_workspace, init_workspace, make_private
+from sakti_cli.office import (
+    CONFIG_NAME,
+    EXAMPLE_OFFICE,
+    OfficeSetup,
+    Workspace,
+    create_workspace,
+    find_workspace,
+    make_private,
+)
 from sakti_cli.resources import bundled_dir
 from sakti_cli.sop import Service
 
@@ -24,6 +32,19 @@ if TYPE_CHECKING:
     from sakti_cli.rules.kalender import Calendar
 
 DEMO_PASSPHRASE = "demo"
+
+
+def _demo_office() -> OfficeSetup:
+    """The example office whose camat key is the office's demo seal (``sifat = "segel"``, certificate
+    CN "Kecamatan Arut Selatan (DEMO)"): ``sakti demo``, the benchmarks and the tests sign unattended
+    (``SAKTI_SANDI=demo``) without a person's key being unlocked from a variable."""
+    from dataclasses import replace
+
+    camat, *others = EXAMPLE_OFFICE.penandatangan
+    return replace(EXAMPLE_OFFICE, penandatangan=(replace(camat, sifat="segel"), *others))
+
+
+DEMO_OFFICE = _demo_office()
 
 
 def example_dir(name: str) -> Path:
@@ -108,7 +129,8 @@ def dated_example(folder: Path, data: dict[str, Any], today: date, calendar: Cal
 
 
 def install_demo_keys(ws: Workspace) -> Path:
-    """A demo root and the camat's PKCS#12 (passphrase 'demo') where sakti.toml expects them."""
+    """A demo root and the office's demo seal, as the camat's PKCS#12 (passphrase 'demo'), where
+    sakti.toml expects them."""
     from sakti_cli.pki import make_demo_pki
 
     pki_dir = ws.root / "pki"
@@ -118,7 +140,7 @@ def install_demo_keys(ws: Workspace) -> Path:
     # valid around both the office clock (SAKTI_WAKTU may move it) and the machine's, which signing checks
     office, machine = now(ws.zone), datetime.now(UTC)
     made = make_demo_pki(Path(tempfile.mkdtemp(dir=pki_dir)), DEMO_PASSPHRASE,
-                         signer_name="Camat Arut Selatan (DEMO)", now=min(office, machine) - timedelta(days=1),
+                         now=min(office, machine) - timedelta(days=1),
                          not_after=max(office, machine) + timedelta(days=730))
     shutil.move(str(made.root_cert), pki_dir / "demo-root.pem")
     shutil.move(str(made.signer_p12), key)
@@ -132,6 +154,6 @@ def install_demo_keys(ws: Workspace) -> Path:
 def demo_workspace(folder: Path | None) -> Workspace:
     if folder is None:
         folder = Path(tempfile.mkdtemp(prefix="sakti-demo-"))
-    ws = find_workspace(folder) if (folder / CONFIG_NAME).exists() else init_workspace(folder)
+    ws = find_workspace(folder) if (folder / CONFIG_NAME).exists() else create_workspace(folder, DEMO_OFFICE)
     install_demo_keys(ws)
     return ws

@@ -13,7 +13,7 @@ the reason and leaves the application LENGKAP for a retry: numbers are never reu
 from __future__ import annotations
 
 import shutil
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -47,12 +47,13 @@ from sakti_cli.office import Signatory, Workspace
 from sakti_cli.recovery import make_work_dir, queued_pdf
 from sakti_cli.registry import Register, Transaction, letter_month
 from sakti_cli.scratch import Owned
-from sakti_cli.shapes import signatory_json
+from sakti_cli.shapes import NATURE_WORDS, signatory_json
 from sakti_cli.sop import Service
 from sakti_cli.storage import sha256_file
 from sakti_cli.testhooks import crash_point
 
 if TYPE_CHECKING:
+    from sakti_cli.consent import ToSign
     from sakti_cli.pdf_metadata import LetterMetadata
     from sakti_cli.sign import Issuer
 
@@ -158,9 +159,17 @@ def tte_context(ws: Workspace, issuer: Issuer | None) -> dict[str, Any]:
             "tanda_contoh": TANDA_CONTOH if demo else ""}
 
 
+def nature_context(tte: dict[str, Any], person: Signatory) -> dict[str, Any]:
+    """A seal's letter says it was sealed, not signed by a person: ``tte.sifat`` and the footer sentence."""
+    note = tte["catatan"]
+    if person.sifat == "segel":
+        note = note.replace("ditandatangani secara elektronik", "dibubuhi segel elektronik kantor")
+    return {**tte, "sifat": NATURE_WORDS[person.sifat], "catatan": note}
+
+
 def letter_context(ws: Workspace, service: Service, record: dict[str, Any], person: Signatory,
                    number: str, code: str, moment: datetime, issuer: Issuer | None = None) -> dict[str, Any]:
-    tte = tte_context(ws, issuer)
+    tte = nature_context(tte_context(ws, issuer), person)
     office = ws.config.kantor
     date_line = tanggal_indonesia(moment.date())
     return {
@@ -462,9 +471,11 @@ def sign_and_record(ws: Workspace, register: Register, letter: dict[str, Any], u
     number = letter["nomor_surat"]
     say(f"menandatangani (PAdES) {number}")
     signed = work / f"{letter['id']}-ttd.pdf"
-    sign_pdf(unsigned, signed, signer, field_name="TTE", reason=reason, location=ws.config.kantor.tempat,
-             signer_name=person.nama, timestamp_url=timestamp_url)
+    level = sign_pdf(unsigned, signed, signer, field_name="TTE", reason=reason, location=ws.config.kantor.tempat,
+                     signer_name=person.nama, timestamp_url=timestamp_url)
     crash_point("setelah_ttd")
+    say("memvalidasi PDF bertanda tangan")
+    check_signed(ws, signed, level, number)
     digest = sha256_file(signed)
     final = letter_pdf_path(ws, letter)
     horizon = stored_horizon(signed)
@@ -490,6 +501,31 @@ def stored_horizon(pdf: Path) -> str | None:
 
     found = bytes_horizon(pdf.read_bytes())
     return iso(found) if found else None
+
+
+def check_signed(ws: Workspace, signed: Path, level: str, number: str) -> None:
+    """The signed PDF counts only once it validates as a recipient will check it: the signature intact
+    and valid, its certificate chaining to the office's trust roots, at the PAdES level that was asked
+    (B-LT really validating offline). Otherwise :class:`SigningKeyError`, before anything is recorded:
+    ``terbitkan`` closes the number BATAL with this reason, ``ttd setujui`` leaves the letter waiting."""
+    from sakti_cli.verification import trust_roots
+    from sakti_cli.verify import verify_pdf
+
+    found = verify_pdf(signed, trust_roots(ws))
+    report = next((sig for sig in found.signatures if sig.field == "TTE"), None)
+    if report is None:
+        problem = "tanda tangan TTE tidak ditemukan di PDF"
+    elif not report.ok:
+        problem = str(report.pesan)
+    elif report.level != level:
+        problem = f"tingkatnya {report.level or '-'}, bukan {level} yang diminta" + \
+            (f" ({report.level_note})" if report.level_note else "")
+    else:
+        return
+    raise SigningKeyError(f"Surat {number} tidak lolos validasi sesudah ditandatangani: {problem}; tidak "
+                          "dicatat TERBIT.",
+                          saran="Periksa kunci dan data validasi kantor dengan 'sakti kantor periksa', lalu "
+                                "terbitkan lagi.")
 
 
 def footer_issuer(ws: Workspace, person: Signatory, signer: Any) -> Issuer | None:
@@ -622,7 +658,8 @@ def prepare_letter(ws: Workspace, register: Register, plan: LetterPlan, issuer: 
         render_docx(plan.template, trial, work / "uji.docx", qr_payload=verification_url(ws, "CONTOH"),
                     logo=plan.logo, kertas=ws.config.surat.kertas)
         say("memesan nomor surat")
-        signer_info = {"id": person.id, "nama": person.nama, "jabatan": person.jabatan, "peran": person.peran}
+        signer_info = {"id": person.id, "nama": person.nama, "jabatan": person.jabatan, "peran": person.peran,
+                       "sifat": person.sifat}
         with register.transaction() as txn:
             current = find_application(txn, plan.reg)
             if current["status"] != "LENGKAP":
@@ -723,7 +760,12 @@ def issue_letter(ws: Workspace, register: Register, service_loader: Callable[[st
     opened: list[str] = []
     if sign and signer is None:
         say("memeriksa kunci penandatangan")
-        own, opened = open_signer(ws, plan.person, prompt, register.moment())
+        to_sign, preview = preview_for_signatory(ws, plan.service, plan.record, plan.person, register.moment())
+        try:
+            own, opened = open_signer(ws, plan.person, prompt, register.moment(), to_sign)
+        finally:
+            if preview is not None:
+                preview.remove()
     active = (signer if signer is not None else own) if sign else None
     try:
         outage: ServiceUnreachable | None = None
@@ -751,12 +793,14 @@ def issue_letter(ws: Workspace, register: Register, service_loader: Callable[[st
             close_signer(own)
 
 
-def open_batch_signer(ws: Workspace, person: Signatory, prompt: PassphrasePrompt | None, at: datetime
+def open_batch_signer(ws: Workspace, person: Signatory, prompt: PassphrasePrompt | None, at: datetime,
+                      to_sign: Sequence[ToSign] | Callable[[], Sequence[ToSign]] | None = None
                       ) -> tuple[Any, list[str]]:
     """THE one place a run of many letters (``massal --terbitkan``, ``ttd setujui``) opens its key:
-    once, before its first signature. Returns the open signer (the caller closes it) and the warnings
-    of opening it, to be reported once for the run."""
-    return open_signer(ws, person, prompt, at)
+    once, before its first signature, showing a personal key's signatory the whole list first
+    (``to_sign``). Returns the open signer (the caller closes it) and the warnings of opening it, to be
+    reported once for the run."""
+    return open_signer(ws, person, prompt, at, to_sign)
 
 
 class RunSigner:
@@ -765,9 +809,10 @@ class RunSigner:
     passphrase is never asked again). :meth:`close` closes it."""
 
     def __init__(self, ws: Workspace, person: Signatory, prompt: PassphrasePrompt | None,
-                 at: Callable[[], datetime], timestamp_url: str | None = None) -> None:
+                 at: Callable[[], datetime], timestamp_url: str | None = None,
+                 to_sign: Callable[[], Sequence[ToSign]] | None = None) -> None:
         self.ws, self.person, self.prompt, self.at = ws, person, prompt, at
-        self.timestamp_url = timestamp_url
+        self.timestamp_url, self.to_sign = timestamp_url, to_sign
         self.signer: Any = None
         self.error: SaktiError | None = None
         self.warnings: list[str] = []
@@ -778,7 +823,8 @@ class RunSigner:
             raise self.error
         if self.signer is None:
             try:
-                self.signer, self.warnings = open_batch_signer(self.ws, self.person, self.prompt, self.at())
+                self.signer, self.warnings = open_batch_signer(self.ws, self.person, self.prompt, self.at(),
+                                                               self.to_sign)
                 self.outage = signing_outage(self.ws, self.signer, self.timestamp_url)
             except SaktiError as exc:
                 self.error = exc
@@ -823,6 +869,29 @@ def queue_letter(ws: Workspace, register: Register, letter: dict[str, Any], pdf:
     if reason:
         result["alasan_antrean"] = reason
     return result
+
+
+def preview_for_signatory(ws: Workspace, service: Service, record: dict[str, Any], person: Signatory,
+                          moment: datetime) -> tuple[list[ToSign] | None, Owned | None]:
+    """For a personal key, what its signatory reads before typing the passphrase: the letter rendered
+    (DOCX, placeholder number: the number is reserved only once the key is open) into a private
+    scratch folder the caller removes once the key is open. A seal is not asked: (None, None)."""
+    from sakti_cli.consent import item_for
+    from sakti_cli.render import render_docx
+
+    if person.sifat != "pribadi":
+        return None, None
+    scratch = make_work_dir(ws.data_dir)
+    try:
+        path = scratch.path / f"pratinjau-{record['nomor_registrasi']}.docx"
+        context = letter_context(ws, service, record, person, "000/000/CONTOH", "CONTOH", moment,
+                                 footer_issuer(ws, person, None))
+        render_docx(template_path(ws, service), context, path, qr_payload=verification_url(ws, "CONTOH"),
+                    logo=logo_path(ws), kertas=ws.config.surat.kertas)
+    except BaseException:
+        scratch.remove()
+        raise
+    return [item_for(service, record.get("data") or {}, number=None, preview=path)], scratch
 
 
 def _not_ready(record: dict[str, Any], service_loader: Callable[[str], Service]) -> StateConflict:
@@ -953,6 +1022,7 @@ def approve_queue(ws: Workspace, register: Register, numbers: list[str], *, all_
     (one passphrase for the run). A wrong passphrase or unusable certificate fails before anything is
     signed. A letter that fails stays MENUNGGU_TTD and is reported in ``gagal``; the rest go on.
     ``on_chosen(count)`` is called once the key is open (a progress display starts after the prompt)."""
+    from sakti_cli.consent import queued_items
     from sakti_cli.sign import close_signer
 
     person = ws.signatory(signatory_id)
@@ -961,7 +1031,9 @@ def approve_queue(ws: Workspace, register: Register, numbers: list[str], *, all_
                               "peringatan": []}
     if not chosen:
         return result
-    signer, warnings = open_batch_signer(ws, person, prompt, register.moment())
+    with register.reading() as txn:
+        to_sign = queued_items(ws, txn, chosen)  # one list, one question, for --semua too
+    signer, warnings = open_batch_signer(ws, person, prompt, register.moment(), to_sign)
     result["peringatan"] = warnings
     scratch: Owned | None = None
     try:

@@ -1,24 +1,30 @@
 """Opening the signatory's key: a PKCS#12 file or a PKCS#11 token.
 
-The passphrase (PKCS#12) or PIN (token) comes from a file readable by its owner only, from the
-environment variable the config names, or from a prompt the CLI supplies: never from argv, never
-logged (UU ITE Pasal 11: the signing data stays under the signatory's control).
+A personal key (``sifat = "pribadi"``, and every key named on the command line) is unlocked only by
+its signatory: the passphrase (PKCS#12) or PIN (token) is typed at the prompt the CLI supplies, after
+the prompt has shown what is about to be signed (UU ITE Pasal 11: the signing data stays under the
+signatory's sole control). Only an office seal (``sifat = "segel"``, its certificate naming the
+office) may take it from a file readable by its owner only or from the environment variable the
+config names. Never from argv, never logged.
 """
 
 from __future__ import annotations
 
 import os
 import stat
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from sakti_cli.children import note_secret_variable
 from sakti_cli.errors import ConfigError, EnvironmentProblem, SaktiError, SigningKeyError
 from sakti_cli.findings import Finding, galat
-from sakti_cli.office import Signatory, Workspace
+from sakti_cli.office import Signatory, SignatoryNature, Workspace
+
+if TYPE_CHECKING:
+    from sakti_cli.consent import ToSign
 
 PassphrasePrompt = Callable[[str], str | None]
 PIN_VARIABLE = "SAKTI_PIN"
@@ -44,6 +50,8 @@ class KeySpec:
     key_label: str | None = None
     cert_label: str | None = None
     key_id: bytes | None = None
+    sifat: SignatoryNature = "pribadi"
+    """A key named on the command line is a person's: only a signatory from sakti.toml can be a seal."""
 
     @property
     def secret_name(self) -> str:
@@ -84,20 +92,58 @@ def read_secret_file(path: Path, error: type[SaktiError] = SigningKeyError) -> b
     return text.split(b"\n", 1)[0].rstrip(b"\r")
 
 
-def get_secret(spec: KeySpec, prompt: PassphrasePrompt | None) -> bytes:
-    """Passphrase or PIN: from the owner-only file, else the environment variable, else the prompt."""
-    if spec.secret_file is not None:
-        return read_secret_file(spec.secret_file)
+SOLE_CONTROL = ("UU ITE Pasal 11: data pembuatan tanda tangan elektronik hanya dalam kuasa penanda tangan, "
+                "jadi kunci pribadi hanya dibuka penandatangannya sendiri dengan mengetik sandinya")
+SEAL_HINT = ("untuk surat yang terbit tanpa kehadiran penandatangan, pakai segel elektronik kantor "
+             "(penandatangan dengan sifat = \"segel\" dan sertifikat atas nama kantor)")
+
+
+def refuse_stored_secret(spec: KeySpec) -> None:
+    """A personal key never takes its passphrase/PIN from a file or the environment (exit 4, saying why)."""
     note_secret_variable(spec.variable)  # never passed on to a child process
-    value = os.environ.get(spec.variable)
-    if value:
-        return value.encode()
-    typed = prompt(f"{spec.secret_name} {spec.owner}") if prompt else None
+    if spec.secret_file is not None:
+        where = f"berkas sandi {spec.secret_file}"
+        fix = "Hapus berkas_sandi penandatangan itu dari sakti.toml (atau --berkas-sandi dari perintah)"
+    elif os.environ.get(spec.variable):
+        where = f"variabel lingkungan {spec.variable}"
+        fix = f"Kosongkan variabel itu (unset {spec.variable})"
+    else:
+        return
+    raise SigningKeyError(
+        f"{spec.secret_name} {spec.owner} tidak dibaca dari {where}: ini kunci pribadi ({SOLE_CONTROL}).",
+        saran=f"{fix} lalu jalankan lagi di terminal agar penandatangan mengetiknya sendiri; {SEAL_HINT}.",
+        kode_temuan="SANDI_TERSIMPAN_KUNCI_PRIBADI",
+    )
+
+
+def get_secret(spec: KeySpec, prompt: PassphrasePrompt | None, request: str | None = None) -> bytes:
+    """Passphrase or PIN. A seal's: from the owner-only file, else the environment variable, else the
+    prompt. A personal key's: only typed at the prompt, which first shows ``request`` (what is about to
+    be signed, :func:`sakti_cli.consent.signing_request`); a stored one is refused."""
+    if spec.sifat == "segel":
+        if spec.secret_file is not None:
+            return read_secret_file(spec.secret_file)
+        note_secret_variable(spec.variable)  # never passed on to a child process
+        value = os.environ.get(spec.variable)
+        if value:
+            return value.encode()
+    else:
+        refuse_stored_secret(spec)
+    label = f"{spec.secret_name} {spec.owner}"
+    typed = prompt(f"{request}\n{label}" if request else label) if prompt else None
     if typed is None:
+        if spec.sifat != "segel":
+            raise EnvironmentProblem(
+                f"{label} hanya dapat diketik penandatangannya sendiri, tetapi tidak ada terminal untuk "
+                f"mengetiknya ({SOLE_CONTROL}).",
+                saran="Jalankan perintah ini di terminal di depan penandatangan; atau siapkan suratnya tanpa kunci "
+                      "('sakti terbitkan REG --tanpa-ttd') agar penandatangan menyetujuinya kelak dengan 'sakti ttd "
+                      f"setujui'; {SEAL_HINT}.",
+            )
         raise EnvironmentProblem(
             f"{spec.secret_name} {spec.owner} dibutuhkan, tetapi tidak ada terminal untuk mengetiknya dan "
             f"variabel {spec.variable} tidak diisi.",
-            saran=f"Jalankan di terminal agar penandatangan mengetiknya, isi variabel {spec.variable}, atau "
+            saran=f"Jalankan di terminal agar sandi segel diketik, isi variabel {spec.variable}, atau "
             "tulis jalur berkas sandi (hanya dapat dibaca pemiliknya, chmod 600) di penandatangan.kunci."
             "berkas_sandi sakti.toml; 'sakti tandatangani' menerimanya dengan --berkas-sandi BERKAS.",
         )
@@ -131,7 +177,7 @@ def key_spec(ws: Workspace, signatory: Signatory) -> KeySpec:
     secret_file = ws.path(source.berkas_sandi) if source.berkas_sandi else None
     variable = passphrase_variable(ws, signatory)
     if source.jenis == "pkcs12":
-        return KeySpec("pkcs12", owner, variable, secret_file, p12=key_file(ws, signatory))
+        return KeySpec("pkcs12", owner, variable, secret_file, p12=key_file(ws, signatory), sifat=signatory.sifat)
     module = source.modul or os.environ.get(MODULE_VARIABLE)
     if not module:
         raise ConfigError(
@@ -145,21 +191,21 @@ def key_spec(ws: Workspace, signatory: Signatory) -> KeySpec:
     return KeySpec(
         "pkcs11", owner, variable, secret_file, module=str(ws.path(module)), token=source.token, slot=source.slot,
         key_label=source.label_kunci, cert_label=source.label_sertifikat,
-        key_id=bytes.fromhex(source.id_kunci) if source.id_kunci else None,
+        key_id=bytes.fromhex(source.id_kunci) if source.id_kunci else None, sifat=signatory.sifat,
     )
 
 
-def open_key(spec: KeySpec, prompt: PassphrasePrompt | None) -> Any:
-    """Load the signer (PKCS#12) or open a token session (PKCS#11)."""
+def open_key(spec: KeySpec, prompt: PassphrasePrompt | None, request: str | None = None) -> Any:
+    """Load the signer (PKCS#12) or open a token session (PKCS#11); ``request`` see :func:`get_secret`."""
     from sakti_cli.sign import load_pkcs11_signer, load_pkcs12_signer
 
     if spec.jenis == "pkcs12":
         assert spec.p12 is not None
         if not spec.p12.is_file():
             raise SigningKeyError(f"Berkas kunci {spec.p12} tidak ada.", saran="Periksa jalur berkas kunci.")
-        return load_pkcs12_signer(spec.p12, get_secret(spec, prompt))
+        return load_pkcs12_signer(spec.p12, get_secret(spec, prompt, request))
     assert spec.module is not None
-    return load_pkcs11_signer(spec.module, get_secret(spec, prompt), token_label=spec.token, slot=spec.slot,
+    return load_pkcs11_signer(spec.module, get_secret(spec, prompt, request), token_label=spec.token, slot=spec.slot,
                               key_label=spec.key_label, cert_label=spec.cert_label, key_id=spec.key_id)
 
 
@@ -240,16 +286,46 @@ def signing_findings(ws: Workspace, signatory: Signatory, cert_or_signer: Any, a
                      chain: list[Any] | None = None) -> list[Finding]:
     """The checks a signatory's certificate must pass to sign this office's letters: the office's trust
     roots and CA files, then :func:`~sakti_cli.sign.certificate_findings` against them and the
-    signatory's name. Used by ``kantor periksa`` (on ``kunci.sertifikat``, no passphrase needed) and by
-    :func:`open_signer` (on the key's own certificate) alike."""
+    signatory's name (a person's) or :func:`seal_findings` (a seal's). Used by ``kantor periksa`` (on
+    ``kunci.sertifikat``, no passphrase needed) and by :func:`open_signer` (on the key's own
+    certificate) alike."""
     from sakti_cli.sign import certificate_findings
 
     roots, intermediates, found = office_trust(ws)
     carried = [c for c in getattr(cert_or_signer, "cert_registry", [])]
     found += certificate_findings(cert_or_signer, at, trust_roots=roots,
                                   intermediates=[*intermediates, *(chain or []), *carried],
-                                  names=(signatory.nama, signatory.jabatan))
+                                  names=(signatory.nama,) if signatory.sifat == "pribadi" else ())
+    if signatory.sifat == "segel":
+        found += seal_findings(ws, signatory, cert_or_signer)
     return found
+
+
+def office_seal_name(ws: Workspace) -> str:
+    """The name a seal's certificate must carry: "Kecamatan <[kantor].kecamatan>"."""
+    return f"Kecamatan {ws.config.kantor.kecamatan}"
+
+
+def seal_findings(ws: Workspace, signatory: Signatory, cert_or_signer: Any) -> list[Finding]:
+    """A seal (``sifat = "segel"``) may sign unattended only with the office's own certificate: its
+    subject CN must contain the office's name (:func:`office_seal_name`) and must contain neither the
+    name of any signatory nor the jabatan of a personal one. So the camat's own key (CN = the camat's
+    name, or "Camat ...") marked as a seal is refused, by ``kantor periksa`` and at signing alike."""
+    from sakti_cli.sign import name_contains, signer_common_name
+
+    common = signer_common_name(cert_or_signer)
+    office = office_seal_name(ws)
+    people = [(p.nama, f"nama {p.id}") for p in ws.config.penandatangan if not name_contains(p.nama, office)]
+    people += [(p.jabatan, f"jabatan {p.id}") for p in ws.config.penandatangan if p.sifat == "pribadi"]
+    person = next((what for name, what in people if name_contains(common, name)), None)
+    if name_contains(common, office) and person is None:
+        return []
+    why = f"memuat {person} (orang)" if person else f"tidak memuat nama kantor '{office}'"
+    return [galat("SEGEL_BUKAN_SERTIFIKAT_KANTOR",
+                  f"Penandatangan '{signatory.id}' bersifat segel, tetapi sertifikatnya atas nama '{common}', yang "
+                  f"{why}: segel elektronik hanya untuk sertifikat atas nama kantor, bukan kunci seseorang.",
+                  f"Pakai sertifikat segel elektronik kantor (CN memuat '{office}') dari penerbitnya, atau ubah "
+                  "sifat penandatangan itu menjadi \"pribadi\" agar sandinya diketik penandatangan sendiri.")]
 
 
 def _same_as_configured(ws: Workspace, signatory: Signatory, signer: Any) -> None:
@@ -288,18 +364,23 @@ def check_signer(ws: Workspace, signatory: Signatory | None, signer: Any, at: da
     return warnings
 
 
-def open_signer(ws: Workspace, signatory: Signatory, prompt: PassphrasePrompt | None, at: datetime
-                ) -> tuple[Any, list[str]]:
+def open_signer(ws: Workspace, signatory: Signatory, prompt: PassphrasePrompt | None, at: datetime,
+                to_sign: Sequence[ToSign] | Callable[[], Sequence[ToSign]] | None = None) -> tuple[Any, list[str]]:
     """Load the key and check it now (:func:`check_signer`), before any number is reserved.
 
+    ``to_sign``: what a personal key's signatory is shown before typing (:mod:`sakti_cli.consent`); a
+    callable is asked only for a personal key (a batch lists its rows only when someone will read them).
     When sakti.toml stores CRLs/CA certificates, the data travels with the signer, so a signature
     made with a TSA is B-LT.
     """
+    from sakti_cli.consent import signing_request
     from sakti_cli.sign import close_signer, remember_validation_data
 
     spec = key_spec(ws, signatory)
     data = validation_data(ws)
-    signer = open_key(spec, prompt)
+    items = (to_sign() if callable(to_sign) else to_sign) if spec.sifat == "pribadi" else None
+    request = signing_request(spec.owner, items) if items else None
+    signer = open_key(spec, prompt, request)
     try:
         warnings = check_signer(ws, signatory, signer, at)
     except BaseException:

@@ -84,8 +84,9 @@ class OfficeIdentity(_Strict):
 class KeySource(_Strict):
     """Where a signatory's key lives: a PKCS#12 file or a PKCS#11 token (``jenis``).
 
-    The passphrase/PIN is typed by the signatory, or read from the environment variable named here,
-    or from ``berkas_sandi`` (a file readable by its owner only); never from the command line.
+    The passphrase/PIN is typed by the signatory; only for a seal (``sifat = "segel"``) may it come
+    from the environment variable named here or from ``berkas_sandi`` (a file readable by its owner
+    only); never from the command line.
     """
 
     jenis: Literal["pkcs12", "pkcs11"] = "pkcs12"
@@ -114,6 +115,11 @@ class KeySource(_Strict):
         return value
 
 
+SignatoryNature = Literal["pribadi", "segel"]
+"""``pribadi``: a person's key, unlocked only by that person at the terminal (UU ITE Pasal 11);
+``segel``: the office's electronic seal, whose certificate names the office, may run unattended."""
+
+
 class Signatory(_Strict):
     id: str
     peran: Literal["definitif", "a.n.", "Plt.", "Plh."]
@@ -121,6 +127,9 @@ class Signatory(_Strict):
     nama: str
     pangkat: str = ""
     nip: str = ""
+    sifat: SignatoryNature = Field(default="pribadi", description="pribadi (kunci seseorang: sandinya diketik "
+                                   "penandatangan sendiri) atau segel (segel elektronik kantor, sertifikat atas "
+                                   "nama kantor)")
     kunci: KeySource
 
     @field_validator("nip")
@@ -419,6 +428,7 @@ class SignatorySetup:
     pangkat: str = ""
     nip: str = ""
     kunci: tuple[tuple[str, str], ...] = (("jenis", "pkcs12"), ("berkas", "pki/camat.p12"))
+    sifat: str = "pribadi"
 
 
 @dataclass(frozen=True)
@@ -484,6 +494,9 @@ jabatan = {_toml(person.jabatan)}
 nama = {_toml(person.nama)}
 pangkat = {_toml(person.pangkat)}
 nip = {_toml(person.nip)}
+# pribadi: kunci seseorang, sandinya hanya diketik penandatangan sendiri di terminal (UU ITE Pasal 11);
+# segel: segel elektronik kantor (sertifikat atas nama kantor), boleh memakai sandi tersimpan
+sifat = {_toml(person.sifat)}
 # sumber kunci: {{ jenis = "pkcs12", berkas = "pki/x.p12" }} atau {{ jenis = "pkcs11", modul = "...", token = "...",
 # label_kunci = "..." }}; sertifikat = "pki/x.pem" agar 'sakti kantor periksa' memeriksanya tanpa sandi
 kunci = {{ {key} }}
@@ -530,7 +543,8 @@ akar_tepercaya = [{roots}]
 
 [tte]
 catatan = {_toml(Tte().catatan)}
-# nama variabel lingkungan yang memuat sandi kunci (tidak pernah lewat argumen perintah)
+# nama variabel lingkungan yang memuat sandi kunci segel (sifat = "segel"); kunci pribadi tidak pernah
+# dibuka dari variabel atau berkas: penandatangannya mengetik sandi di terminal
 variabel_sandi = "SAKTI_SANDI"
 # server cap waktu RFC 3161 (PAdES B-T); tanpa ini tanda tangan B-B luring (atau pakai --tsa URL)
 # tsa = "http://tsa.kantor.lan/tsr"

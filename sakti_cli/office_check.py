@@ -116,7 +116,7 @@ def trust_findings(ws: Workspace) -> list[Finding]:
 
 def key_source_findings(ws: Workspace, person: Signatory) -> list[Finding]:
     """The signatory's key is where sakti.toml says and usable without opening it (no passphrase)."""
-    from sakti_cli.keys import key_spec, read_secret_file
+    from sakti_cli.keys import SEAL_HINT, SOLE_CONTROL, key_spec, read_secret_file
     from sakti_cli.sign import _looks_like_pkcs12
 
     who = f"Penandatangan '{person.id}'"
@@ -142,7 +142,12 @@ def key_source_findings(ws: Workspace, person: Signatory) -> list[Finding]:
                                     f"Batasi untuk pemiliknya: chmod 600 {spec.p12}"))
     if spec.module is not None:
         found += _token_findings(who, spec.module, spec.token, spec.slot)
-    if spec.secret_file is not None:
+    if spec.sifat == "pribadi" and person.kunci.berkas_sandi:
+        found.append(galat("SANDI_TERSIMPAN_KUNCI_PRIBADI", f"{who}: kunci pribadi dengan berkas_sandi "
+                           f"({spec.secret_file}): sandinya tidak akan dibaca dari berkas ({SOLE_CONTROL}).",
+                           f"Hapus berkas_sandi penandatangan itu; penandatangannya mengetik sandinya sendiri. "
+                           f"{SEAL_HINT[0].upper()}{SEAL_HINT[1:]}."))
+    elif spec.secret_file is not None:
         try:
             read_secret_file(spec.secret_file)
         except SaktiError as exc:

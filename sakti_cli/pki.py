@@ -23,7 +23,9 @@ if TYPE_CHECKING:
 
 ORGANISASI = "Kecamatan Arut Selatan (DEMO)"
 ROOT_CN = "SAKTI Demo Root CA"
-SIGNER_CN = "Camat Arut Selatan (DEMO)"
+SIGNER_CN = "Kecamatan Arut Selatan (DEMO)"
+"""The demo signer is the demo office's seal: its certificate names the office, so the demo office may
+sign unattended with it (``sifat = "segel"``, see keys.seal_findings)."""
 TSA_CN = "SAKTI Demo TSA"
 ROOT_KEY_SIZE = 3072
 """RSA 3072 for the root: it is made once per demo and costs well under a second."""

@@ -29,6 +29,7 @@ import contextlib
 import getpass
 import hashlib
 import json
+import os
 import secrets
 from collections.abc import Iterator
 from datetime import datetime, timezone
@@ -61,6 +62,13 @@ def default_actor() -> str:
         return getpass.getuser()
     except Exception:  # no user name in some containers
         return "tidak-dikenal"
+
+
+def os_account() -> str:
+    """The operating-system account running this process (``user (uid N)``): what the audit trail can
+    vouch for, unlike the clerk's own claim (``--petugas``, recorded as ``petugas``)."""
+    uid = f" (uid {os.getuid()})" if hasattr(os, "getuid") else ""
+    return f"{default_actor()}{uid}"
 
 
 def event_hash(event: dict[str, Any]) -> str:
@@ -178,8 +186,8 @@ class Transaction:
         event: dict[str, Any] = {
             "id": secrets.token_hex(8),
             "waktu": iso(self.moment),
-            **mask_payload({"petugas": self.actor, "aksi": aksi, "objek": objek, "sebelum": sebelum,
-                            "sesudah": sesudah, "detail": detail or None}),
+            **mask_payload({"petugas": self.actor, "akun": os_account(), "aksi": aksi, "objek": objek,
+                            "sebelum": sebelum, "sesudah": sesudah, "detail": detail or None}),
             "prev": self._chain_head(),
         }
         event["hash"] = event_hash(event)

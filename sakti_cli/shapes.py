@@ -1,6 +1,6 @@
 """One JSON shape per concept, shared by every command's output (docs/skema/ holds the schemas).
 
-A signatory is always ``{"id", "nama", "jabatan", "peran"}`` (unknown parts null: a certificate's
+A signatory is always ``{"id", "nama", "jabatan", "peran", "sifat"}`` (unknown parts null: a certificate's
 signer has only a name); a path is always absolute, whatever the register stores.
 """
 
@@ -9,7 +9,9 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-SIGNATORY_KEYS = ("id", "nama", "jabatan", "peran")
+SIGNATORY_KEYS = ("id", "nama", "jabatan", "peran", "sifat")
+NATURE_WORDS = {"pribadi": "tanda tangan pribadi", "segel": "segel elektronik"}
+"""How a letter's signature is named to people (``sifat`` of its signatory): a person's, or the office's seal."""
 
 
 def signatory_json(value: Any, *, nama: str | None = None) -> dict[str, str | None]:

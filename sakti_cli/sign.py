@@ -301,6 +301,13 @@ def names_match(certificate_name: str, names: tuple[str, ...]) -> bool:
     return False
 
 
+def name_contains(whole: str, part: str) -> bool:
+    """True when every word of ``part`` (titles aside) is in ``whole``: "Kecamatan Arut Selatan (DEMO)"
+    contains "Kecamatan Arut Selatan"; "Camat Arut Selatan" does not."""
+    words = _name_words(part)
+    return bool(words) and words <= _name_words(whole)
+
+
 def _chain_problem(cert: x509.Certificate, trust_roots: list[Any], intermediates: list[Any], at: datetime
                    ) -> str | None:
     """Why ``cert`` does not chain to one of ``trust_roots`` at ``at`` (offline, no revocation check), or None."""

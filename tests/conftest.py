@@ -8,7 +8,7 @@ import os
 import shutil
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
@@ -48,6 +48,7 @@ def demo_pki(tmp_path_factory: pytest.TempPathFactory) -> Pki:
             # valid well before the fixed clock of the tests, as a real office key would be, and still at
             # the machine's clock whatever the date the suite runs on
             start, end = around_both_clocks(FIXED_TIME)
+            # the demo office's seal: its certificate names the office (SAKTI_SANDI may unlock it)
             made = make_demo_pki(root, "demo", now=start, not_after=end)
             assert made.signer_p12.exists()
     return Pki(root / "demo-root.pem", root / "demo-signer.p12", root / "demo-root.crl")
@@ -56,15 +57,17 @@ def demo_pki(tmp_path_factory: pytest.TempPathFactory) -> Pki:
 @contextmanager
 def module_office(root: Path, demo_pki: Pki, lo_profile: Path) -> Iterator[Path]:
     """For a module-scoped fixture that issues letters once: the example office at ``root`` with the run's
-    demo key as the camat's, and the environment of a test (fixed clock, warm profile, passphrase)."""
-    from sakti_cli.office import init_workspace
+    demo key as the camat's (the office seal, so SAKTI_SANDI may unlock it), and the environment of a test
+    (fixed clock, warm profile, passphrase)."""
+    from sakti_cli.demo import DEMO_OFFICE
+    from sakti_cli.office import create_workspace
 
     with pytest.MonkeyPatch.context() as mp:
         mp.setenv("SAKTI_WAKTU", FIXED_TIME)
         mp.setenv("SAKTI_LO_PROFIL", str(lo_profile))
         mp.setenv("SAKTI_SANDI", "demo")
         mp.delenv("SAKTI_KANTOR", raising=False)
-        ws = init_workspace(root)
+        ws = create_workspace(root, DEMO_OFFICE)
         shutil.copy(demo_pki.signer_p12, ws.root / "pki" / "camat.p12")
         shutil.copy(demo_pki.root_cert, ws.root / "pki" / "demo-root.pem")
         yield ws.root
@@ -92,15 +95,37 @@ def _isolated(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
 
 @pytest.fixture
 def kantor(tmp_path: Path, demo_pki: Pki, lo_profile: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """A workspace made by ``sakti init`` with the run's demo key installed as the camat's."""
-    from sakti_cli.office import init_workspace
+    """The demo office (the example office, its camat key the office's seal) with the run's demo key
+    installed as the camat's."""
+    from sakti_cli.demo import DEMO_OFFICE
+    from sakti_cli.office import create_workspace
 
     monkeypatch.setenv("SAKTI_LO_PROFIL", str(lo_profile))
-    ws = init_workspace(tmp_path / "kantor")
+    ws = create_workspace(tmp_path / "kantor", DEMO_OFFICE)
     shutil.copy(demo_pki.signer_p12, ws.root / "pki" / "camat.p12")
     shutil.copy(demo_pki.root_cert, ws.root / "pki" / "demo-root.pem")
     monkeypatch.setenv("SAKTI_KANTOR", str(ws.root))
     return ws.root
+
+
+@dataclass
+class Typist:
+    """The signatory at the terminal, injected as the CLI's passphrase prompter: types ``answer`` (None:
+    no terminal) and keeps every label it was shown (what is about to be signed, then the question)."""
+
+    answer: str | None = None
+    asked: list[str] = field(default_factory=list)
+
+    def __call__(self, label: str) -> str | None:
+        self.asked.append(label)
+        return self.answer
+
+
+@pytest.fixture
+def typist(monkeypatch: pytest.MonkeyPatch) -> Typist:
+    typist = Typist()
+    monkeypatch.setattr("sakti_cli.cli.state.PASSPHRASE_PROMPTER", typist)
+    return typist
 
 
 class Cli:

@@ -225,8 +225,8 @@ def test_queue_row_errors_and_other_signatory(kantor: Path, cli: Cli, monkeypatc
     nothing = cli.json("ttd", "setujui", "--semua")  # the camat's queue is empty: no passphrase asked
     assert nothing["ditandatangani"] == [] and nothing["gagal"] == []
 
-    # the sekcam's key is missing: exit 4 before anything is signed
-    monkeypatch.setenv("SAKTI_SANDI", "demo")
+    # the sekcam's key is missing: exit 4 before anything is signed; the sekcam types the passphrase
+    monkeypatch.setattr("sakti_cli.cli.antrean.passphrase_prompt", lambda label: "demo")
     missing = cli("ttd", "setujui", "--semua", "--penandatangan", "sekcam")
     assert missing.exit_code == 4 and "sekcam.p12" in missing.stderr
 

@@ -20,14 +20,15 @@ CAMAT = 'kunci = { jenis = "pkcs12", berkas = "pki/camat.p12" }'
 
 
 def office(root: Path, demo_pki: Pki, *, url: str = REAL_URL, desa: tuple = (("Mendawai", "kelurahan"),),
-           nama: str = "Drs. H. AHMAD YANI, M.Si", certificate: Path | None = None) -> Path:
-    """An office with one signatory holding the run's demo key, its certificate named in kunci.sertifikat."""
+           nama: str = "Drs. H. AHMAD YANI, M.Si", certificate: Path | None = None, sifat: str = "segel") -> Path:
+    """An office with one signatory holding the run's demo key, its certificate named in kunci.sertifikat
+    (the demo key is the office's seal: its certificate names the office)."""
     setup = OfficeSetup(
         kabupaten="Kotawaringin Barat", kecamatan="Arut Selatan", alamat="Jl. Sutan Syahrir No. 1",
         tempat="Pangkalan Bun", kode_unit="ARSEL", desa=desa, url_verifikasi=url,
         akar_tepercaya=("pki/akar.pem",),
         penandatangan=(SignatorySetup("camat", "definitif", "Camat Arut Selatan", nama, kunci=(
-            ("jenis", "pkcs12"), ("berkas", "pki/camat.p12"), ("sertifikat", "pki/camat.pem"))),),
+            ("jenis", "pkcs12"), ("berkas", "pki/camat.p12"), ("sertifikat", "pki/camat.pem")), sifat=sifat),),
     )
     ws = create_workspace(root, setup)
     shutil.copy(demo_pki.signer_p12, ws.root / "pki" / "camat.p12")
@@ -92,7 +93,7 @@ def other_names() -> dict[str, bytes]:
 
 def test_certificate_of_someone_else_is_a_warning(tmp_path: Path, cli: Cli, demo_pki: Pki,
                                                   other_names: dict[str, bytes]) -> None:
-    root = office(tmp_path / "kantor", demo_pki)
+    root = office(tmp_path / "kantor", demo_pki, sifat="pribadi")  # a person's key: its name is compared
     write_private(root / "pki" / "camat.pem", other_names["budi.pem"])
     write_private(root / "pki" / "akar.pem", other_names["budi-root.pem"])
     found = findings(cli, root, 0)
@@ -120,7 +121,7 @@ def test_selfsigned_certificate_refused_by_periksa_lihat_and_terbitkan(
         '"pki/camat.p12" }', '"pki/selfsigned.p12", sertifikat = "pki/selfsigned.pem" }'))
         .replace('akar_tepercaya = ["pki/demo-root.pem"]', 'akar_tepercaya = ["pki/selfsigned.pem"]'))
     monkeypatch.setenv("SAKTI_KANTOR", str(ws.root))
-    monkeypatch.setenv("SAKTI_SANDI", "demo")
+    monkeypatch.setattr("sakti_cli.cli.state.PASSPHRASE_PROMPTER", lambda label: "demo")  # the camat types it
 
     found = findings(cli, ws.root, 1)
     assert found["SERTIFIKAT_CA"]["tingkat"] == "galat" and "'camat'" in found["SERTIFIKAT_CA"]["pesan"]

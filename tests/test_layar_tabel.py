@@ -39,10 +39,11 @@ class Office:
 
 @pytest.fixture(scope="module")
 def office(tmp_path_factory: pytest.TempPathFactory, demo_pki: Pki, lo_profile: Path) -> Office:
-    from sakti_cli.office import init_workspace
+    from sakti_cli.demo import DEMO_OFFICE  # the demo key is the office seal: SAKTI_SANDI may unlock it
+    from sakti_cli.office import create_workspace
 
     base = tmp_path_factory.mktemp("layar")
-    ws = init_workspace(base / "kantor")
+    ws = create_workspace(base / "kantor", DEMO_OFFICE)
     shutil.copy(demo_pki.signer_p12, ws.root / "pki" / "camat.p12")
     shutil.copy(demo_pki.root_cert, ws.root / "pki" / "demo-root.pem")
     env = {"SAKTI_KANTOR": str(ws.root), "SAKTI_WAKTU": FIXED_TIME, "SAKTI_SANDI": "demo",

@@ -74,7 +74,7 @@ def test_signed_pdf_verifies(signed: Path, pki: DemoPki) -> None:
     assert (sig.intact, sig.valid, sig.trusted, sig.modified_after) == (True, True, True, False)
     assert sig.coverage == "ENTIRE_FILE" and sig.later_revisions == 0
     assert sig.subfilter == "ETSI.CAdES.detached"
-    assert sig.signer == "Camat Arut Selatan (DEMO)" and sig.field == "TTE"
+    assert sig.signer == "Kecamatan Arut Selatan (DEMO)" and sig.field == "TTE"
     assert sig.signing_time is not None and sig.signing_time.tzinfo is not None
     assert abs(datetime.now(UTC) - sig.signing_time) < timedelta(minutes=5)
     assert sig.ok and sig.pesan is None and signed_revision_intact(sig)

@@ -99,7 +99,7 @@ def test_verifikasi_speaks_indonesian_with_one_signatory_shape(office: Path, cli
     english = {"field", "signer", "signing_time", "intact", "valid", "trusted", "level", "later", "trust_root"}
     assert not english & set(sig), sorted(english & set(sig))
     assert sig["utuh"] is True and sig["kriptografi_sah"] is True and sig["tingkat"] == "B-B"
-    assert set(sig["penandatangan"]) == {"id", "nama", "jabatan", "peran"} and sig["penandatangan"]["nama"]
+    assert set(sig["penandatangan"]) == {"id", "nama", "jabatan", "peran", "sifat"} and sig["penandatangan"]["nama"]
 
 
 def test_paths_in_json_are_absolute(tmp_path: Path, cli: Cli, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -90,7 +90,9 @@ def test_queue_footer_is_neutral_then_checked_at_signing(kantor: Path, cli: Cli,
     prepared = _queued(cli, registered)
     assert any("kunci.sertifikat" in w for w in prepared["peringatan"]), prepared
     text = pdf_text(prepared["pdf"])
-    assert NEUTRAL in text and "diterbitkan oleh" not in text and MARK not in text and BSRE not in text
+    # the fixture's key is the office seal: the neutral sentence says the letter is sealed
+    sealed = NEUTRAL.replace("ditandatangani secara elektronik", "dibubuhi segel elektronik kantor")
+    assert sealed in text and "diterbitkan oleh" not in text and MARK not in text and BSRE not in text
     monkeypatch.setenv("SAKTI_SANDI", "demo")
     result = cli("ttd", "setujui", prepared["nomor_surat"], "--json")
     assert result.exit_code != 0, result.stdout

@@ -61,8 +61,14 @@ def keys(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Keys]:
                    make_nss_db(work / "nss", pki.root_cert))
 
 
-def office(root: Path, keys: Keys, *, tte_extra: str = "", sekcam_extra: str = "") -> Path:
-    """A workspace (no LibreOffice needed) with the camat's and the sekcam's demo keys and the CRL."""
+def typed(monkeypatch: pytest.MonkeyPatch, passphrase: str) -> None:
+    """The signatory types ``passphrase`` at the (injected) terminal prompt: personal keys take no other."""
+    monkeypatch.setattr("sakti_cli.cli.state.PASSPHRASE_PROMPTER", lambda label: passphrase)
+
+
+def office(root: Path, keys: Keys, *, tte_extra: str = "", sekcam_extra: str = "", seal: bool = False) -> Path:
+    """A workspace (no LibreOffice needed) with the camat's and the sekcam's demo keys and the CRL;
+    ``seal``: the camat's key (its certificate names the office) is the office seal."""
     import shutil
 
     from sakti_cli.office import init_workspace
@@ -75,6 +81,8 @@ def office(root: Path, keys: Keys, *, tte_extra: str = "", sekcam_extra: str = "
     text = config.read_text()
     text = text.replace('variabel_sandi = "SAKTI_SANDI"\n', 'variabel_sandi = "SAKTI_SANDI"\n' + tte_extra, 1)
     text = text.replace('berkas = "pki/sekcam.p12" }', f'berkas = "pki/sekcam.p12"{sekcam_extra} }}')
+    if seal:
+        text = text.replace('\nsifat = "pribadi"', '\nsifat = "segel"', 1)
     config.write_text(text)
     return ws.root
 
@@ -92,7 +100,7 @@ def test_sertifikat_demo_and_lihat(tmp_path: Path, cli: Cli) -> None:
         assert path.is_file() and path.stat().st_mode & 0o777 == 0o600
     assert made["sandi_demo"] == "demo"
     [cert] = cli.json("sertifikat", "lihat", made["sertifikat"])["sertifikat"]
-    assert cert["nama"] == "Camat Arut Selatan (DEMO)" and "SAKTI Demo Root CA" in cert["penerbit"]
+    assert cert["nama"] == "Kecamatan Arut Selatan (DEMO)" and "SAKTI Demo Root CA" in cert["penerbit"]
     assert cert["status"] == "BERLAKU" and 728 <= cert["sisa_hari"] <= 730 and cert["boleh_menandatangani"]
     assert cert["penggunaan_kunci"] == ["digitalSignature", "nonRepudiation"]
     assert "documentSigning" in cert["penggunaan_kunci_lanjutan"]
@@ -100,7 +108,7 @@ def test_sertifikat_demo_and_lihat(tmp_path: Path, cli: Cli) -> None:
     [root] = cli.json("sertifikat", "lihat", made["akar"])["sertifikat"]
     assert root["ca"] is True and root["boleh_menandatangani"] is False and "keyCertSign" in root["penggunaan_kunci"]
     human = cli("sertifikat", "lihat", made["sertifikat"])
-    assert human.exit_code == 0 and "Sisa hari" in human.stdout and "Camat Arut Selatan" in human.stdout
+    assert human.exit_code == 0 and "Sisa hari" in human.stdout and "Kecamatan Arut Selatan" in human.stdout
     again = cli("sertifikat", "demo", str(tmp_path / "pki"))
     assert again.exit_code == 3 and "tidak ditimpa" in again.stderr
     bad = tmp_path / "bukan.pem"
@@ -109,21 +117,24 @@ def test_sertifikat_demo_and_lihat(tmp_path: Path, cli: Cli) -> None:
 
 
 def test_lihat_p12_passphrase_sources(tmp_path: Path, cli: Cli, keys: Keys, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A key named on the command line is personal: typed at the terminal, never from a file or variable."""
     p12 = str(keys.pki.signer_p12)
     no_tty = cli("sertifikat", "lihat", p12, "--json")
     assert no_tty.exit_code == 4 and json.loads(no_tty.stdout)["error"]["kode"] == "LINGKUNGAN"
-    assert "SAKTI_SANDI" in no_tty.stderr
+    assert "terminal" in no_tty.stderr
     good = secret_file(tmp_path / "sandi", SANDI, 0o600)
-    assert cli.json("sertifikat", "lihat", p12, "--berkas-sandi", str(good))["sertifikat"][0]["status"] == "BERLAKU"
-    shared = secret_file(tmp_path / "sandi-bersama", SANDI, 0o640)
-    refused = cli("sertifikat", "lihat", p12, "--berkas-sandi", str(shared))
-    assert refused.exit_code == 4 and "dapat dibaca pengguna lain" in refused.stderr and "chmod 600" in refused.stderr
-    monkeypatch.setenv("SAKTI_SANDI", "salah")
+    from_file = cli("sertifikat", "lihat", p12, "--berkas-sandi", str(good))
+    assert from_file.exit_code == 4 and "kunci pribadi" in from_file.stderr
+    monkeypatch.setenv("SAKTI_SANDI", SANDI)
+    from_variable = cli("sertifikat", "lihat", p12)
+    assert from_variable.exit_code == 4 and "kunci pribadi" in from_variable.stderr
+    monkeypatch.delenv("SAKTI_SANDI")
+    typed(monkeypatch, "salah")
     wrong = cli("sertifikat", "lihat", p12)
     assert wrong.exit_code == 4 and "Sandi (passphrase) salah" in wrong.stderr
     assert "salah" not in wrong.stdout  # nothing of the passphrase on stdout
-    monkeypatch.setenv("SAKTI_SANDI", SANDI)
-    assert cli.json("sertifikat", "lihat", p12)["sertifikat"][0]["nama"] == "Camat Arut Selatan (DEMO)"
+    typed(monkeypatch, SANDI)
+    assert cli.json("sertifikat", "lihat", p12)["sertifikat"][0]["nama"] == "Kecamatan Arut Selatan (DEMO)"
 
 
 def test_lihat_warns_before_expiry_and_flags_expired(tmp_path: Path, cli: Cli, keys: Keys,
@@ -134,7 +145,7 @@ def test_lihat_warns_before_expiry_and_flags_expired(tmp_path: Path, cli: Cli, k
     [cert] = json.loads(result.stdout)["sertifikat"]
     assert cert["sisa_hari"] in (19, 20) and cert["boleh_menandatangani"]
     assert cert["peringatan"] and "akan kedaluwarsa" in result.stderr
-    monkeypatch.setenv("SAKTI_SANDI", SANDI)
+    typed(monkeypatch, SANDI)
     [old] = cli.json("sertifikat", "lihat", str(keys.expired_p12))["sertifikat"]
     assert old["status"] == "KEDALUWARSA" and not old["boleh_menandatangani"] and "kedaluwarsa" in old["alasan"]
 
@@ -142,12 +153,12 @@ def test_lihat_warns_before_expiry_and_flags_expired(tmp_path: Path, cli: Cli, k
 def test_tandatangani_with_p12_outside_office(tmp_path: Path, cli: Cli, keys: Keys,
                                               monkeypatch: pytest.MonkeyPatch) -> None:
     src = make_pdf(tmp_path / "surat-luar.pdf")
-    monkeypatch.setenv("SAKTI_SANDI", SANDI)
+    typed(monkeypatch, SANDI)
     signed = cli.json("tandatangani", str(src), "--sertifikat", str(keys.pki.signer_p12), "--alasan", "Uji")
     out = Path(signed["pdf"])
     assert out == tmp_path / "surat-luar-ttd.pdf" and signed["tingkat"] == "B-B" and signed["kolom"] == "TTE"
     [sig] = verify_pdf(out, [keys.pki.root_cert]).signatures
-    assert sig.ok and sig.level == "B-B" and sig.signer == "Camat Arut Selatan (DEMO)"
+    assert sig.ok and sig.level == "B-B" and sig.signer == "Kecamatan Arut Selatan (DEMO)"
     assert pdfsig_verdict_ok(run_pdfsig(out, keys.nssdir))
     again = cli("tandatangani", str(src), "--sertifikat", str(keys.pki.signer_p12))
     assert again.exit_code == 3 and "sudah ada" in again.stderr  # an existing output is never overwritten
@@ -156,8 +167,8 @@ def test_tandatangani_with_p12_outside_office(tmp_path: Path, cli: Cli, keys: Ke
 @pytest.mark.parametrize(("case", "code", "needle"), [
     ("sandi-salah", 4, "Sandi (passphrase) salah"),
     ("kedaluwarsa", 4, "kedaluwarsa"),
-    ("berkas-sandi-terbuka", 4, "dapat dibaca pengguna lain"),
-    ("tanpa-sandi", 4, "SAKTI_SANDI"),
+    ("berkas-sandi-terbuka", 4, "kunci pribadi"),
+    ("tanpa-sandi", 4, "terminal"),
     ("bukan-pdf", 3, "bukan PDF"),
     ("dua-kunci", 3, "Pilih satu sumber kunci"),
     ("tsa-mati", 4, "TSA"),
@@ -168,7 +179,7 @@ def test_tandatangani_refusals_sign_nothing(tmp_path: Path, cli: Cli, keys: Keys
     out = tmp_path / "hasil.pdf"
     args = ["tandatangani", str(src), "-o", str(out), "--sertifikat", str(keys.pki.signer_p12)]
     if case != "tanpa-sandi":
-        monkeypatch.setenv("SAKTI_SANDI", "salah" if case == "sandi-salah" else SANDI)
+        typed(monkeypatch, "salah" if case == "sandi-salah" else SANDI)
     if case == "kedaluwarsa":
         args[args.index(str(keys.pki.signer_p12))] = str(keys.expired_p12)
     elif case == "berkas-sandi-terbuka":
@@ -189,14 +200,13 @@ def test_tandatangani_refusals_sign_nothing(tmp_path: Path, cli: Cli, keys: Keys
 
 
 def test_paraf_then_camat_in_office_b_lt(tmp_path: Path, cli: Cli, keys: Keys, monkeypatch: pytest.MonkeyPatch) -> None:
-    secret_file(tmp_path / "sandi-sekcam", SANDI, 0o600)
-    root = office(tmp_path / "kantor", keys, tte_extra='crl = ["pki/demo-root.crl"]\n',
-                  sekcam_extra=f', berkas_sandi = "{tmp_path / "sandi-sekcam"}"')
+    root = office(tmp_path / "kantor", keys, tte_extra='crl = ["pki/demo-root.crl"]\n')
     monkeypatch.setenv("SAKTI_KANTOR", str(root))
+    typed(monkeypatch, SANDI)  # the sekcam types the passphrase of the paraf
     src = make_pdf(tmp_path / "undangan.pdf")
     paraf = cli.json("tandatangani", str(src), "--penandatangan", "sekcam", "-o", str(tmp_path / "paraf.pdf"))
     assert paraf["tingkat"] == "B-B" and paraf["penandatangan"]["id"] == "sekcam"
-    monkeypatch.setenv("SAKTI_SANDI", SANDI)
+    typed(monkeypatch, SANDI)
     final = cli.json("tandatangani", paraf["pdf"], "--penandatangan", "camat", "--tsa", keys.tsa_url,
                      "-o", str(tmp_path / "final.pdf"))
     assert final["tingkat"] == "B-LT" and final["kolom"] == "TTE_2"
@@ -219,7 +229,7 @@ def test_tsa_from_config_without_crl_is_b_t(tmp_path: Path, cli: Cli, keys: Keys
                                             monkeypatch: pytest.MonkeyPatch) -> None:
     root = office(tmp_path / "kantor", keys, tte_extra=f'tsa = "{keys.tsa_url}"\n')
     monkeypatch.setenv("SAKTI_KANTOR", str(root))
-    monkeypatch.setenv("SAKTI_SANDI", SANDI)
+    typed(monkeypatch, SANDI)
     result = cli("tandatangani", str(make_pdf(tmp_path / "a.pdf")), "--json")
     assert result.exit_code == 0, result.stderr
     assert json.loads(result.stdout)["tingkat"] == "B-T" and "bukan B-LT" in result.stderr
@@ -232,7 +242,7 @@ def test_signing_warns_when_certificate_expires_soon(tmp_path: Path, cli: Cli, k
                                  not_after=now + timedelta(days=12))
     p12 = tmp_path / "plh.p12"
     write_private(p12, pkcs12_bytes(soon, SANDI))
-    monkeypatch.setenv("SAKTI_SANDI", SANDI)
+    typed(monkeypatch, SANDI)
     result = cli("tandatangani", str(make_pdf(tmp_path / "a.pdf")), "--sertifikat", str(p12), "--json")
     assert result.exit_code == 0, result.stderr
     assert "akan kedaluwarsa dalam 11 hari" in result.stderr or "akan kedaluwarsa dalam 12 hari" in result.stderr
@@ -241,19 +251,20 @@ def test_signing_warns_when_certificate_expires_soon(tmp_path: Path, cli: Cli, k
 
 
 def test_installed_entry_point_signs(tmp_path: Path, keys: Keys) -> None:
-    """The real program in a subprocess: passphrase only through the environment, never argv."""
+    """The real program in a subprocess: the office seal's passphrase through the environment, never argv."""
     import os
     import subprocess
     import sys
 
     src = make_pdf(tmp_path / "proses.pdf")
-    env = {**os.environ, "SAKTI_SANDI": SANDI}
-    proc = subprocess.run([sys.executable, "-m", "sakti_cli", "tandatangani", str(src), "--sertifikat",
-                           str(keys.pki.signer_p12), "--tsa", keys.tsa_url, "--json"],
+    root = office(tmp_path / "kantor", keys, seal=True)
+    env = {**os.environ, "SAKTI_SANDI": SANDI, "SAKTI_KANTOR": str(root)}
+    proc = subprocess.run([sys.executable, "-m", "sakti_cli", "tandatangani", str(src), "--penandatangan",
+                           "camat", "--tsa", keys.tsa_url, "--json"],
                           capture_output=True, text=True, env=env, timeout=120)
     assert proc.returncode == 0, proc.stderr
     payload = json.loads(proc.stdout)
-    assert payload["tingkat"] == "B-T" and "bukan B-LT" in proc.stderr  # no office: nothing stored for B-LT
+    assert payload["tingkat"] == "B-T" and "bukan B-LT" in proc.stderr  # no CRL stored: nothing for B-LT
     assert pdfsig_verdict_ok(run_pdfsig(Path(payload["pdf"]), keys.nssdir))
 
 
@@ -265,13 +276,13 @@ def test_key_revoked_by_office_crl_signs_nothing(tmp_path: Path, cli: Cli, keys:
     (root / "pki" / "dicabut.crl").write_bytes(make_crl(keys.pair, datetime.now(UTC), revoked=[keys.pair.signer_cert],
                                                         number=2))
     monkeypatch.setenv("SAKTI_KANTOR", str(root))
-    monkeypatch.setenv("SAKTI_SANDI", SANDI)
+    typed(monkeypatch, SANDI)
     out = tmp_path / "tidak-jadi.pdf"
     result = cli("tandatangani", str(make_pdf(tmp_path / "a.pdf")), "--penandatangan", "camat", "-o", str(out))
     assert result.exit_code == 4 and "dicabut menurut CRL kantor" in result.stderr
     assert not out.exists()
     # the sekcam's certificate is not on that CRL: still signs (B-B, no TSA)
-    monkeypatch.setenv("SAKTI_SANDI", SANDI)
+    typed(monkeypatch, SANDI)
     ok = cli.json("tandatangani", str(make_pdf(tmp_path / "b.pdf")), "--penandatangan", "sekcam")
     assert ok["tingkat"] == "B-B"
 
@@ -280,7 +291,7 @@ def test_verifikasi_altered_and_untrusted_exit_1(tmp_path: Path, cli: Cli, keys:
                                                  monkeypatch: pytest.MonkeyPatch) -> None:
     root = office(tmp_path / "kantor", keys, tte_extra='crl = ["pki/demo-root.crl"]\n')
     monkeypatch.setenv("SAKTI_KANTOR", str(root))
-    monkeypatch.setenv("SAKTI_SANDI", SANDI)
+    typed(monkeypatch, SANDI)
     signed = Path(cli.json("tandatangani", str(make_pdf(tmp_path / "a.pdf")), "--tsa", keys.tsa_url)["pdf"])
     data = signed.read_bytes()
     at = data.index(b"SURAT KETERANGAN")

@@ -194,7 +194,7 @@ def test_paraf_then_camat_both_valid(lab: Lab, camat) -> None:
     result = verify_pdf(final, [lab.pki.root_cert])
     first, second = result.signatures
     assert (first.field, first.signer, first.level) == ("Paraf", "Sekretaris Kecamatan (DEMO)", "B-B")
-    assert (second.field, second.signer, second.level) == ("TTE", "Camat Arut Selatan (DEMO)", "B-LT")
+    assert (second.field, second.signer, second.level) == ("TTE", "Kecamatan Arut Selatan (DEMO)", "B-LT")
     assert first.ok and second.ok and not first.modified_after and not second.modified_after
     assert first.later == ["revisi 2: tanda tangan TTE", "revisi 3: data validasi (DSS)"]
     out = run_pdfsig(final, lab.nssdir)
@@ -231,7 +231,7 @@ def test_pdf_signed_by_other_software(lab: Lab) -> None:
                 lab.pki.signer_p12, "demo")
     [sig] = verify_pdf(dst, [lab.pki.root_cert]).signatures
     assert sig.subfilter == "adbe.pkcs7.detached" and sig.level is None
-    assert sig.ok and sig.trusted and sig.signer == "Camat Arut Selatan (DEMO)"
+    assert sig.ok and sig.trusted and sig.signer == "Kecamatan Arut Selatan (DEMO)"
     json_ready = sig.to_dict()
     assert json_ready["tingkat"] is None and json_ready["waktu_cap_waktu"] is None
 

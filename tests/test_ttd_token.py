@@ -93,9 +93,17 @@ def token_args(src: Path, out: Path, *extra: str) -> list[str]:
             "--label-kunci", KEY_LABEL, *extra]
 
 
-def test_sign_with_token_pin_from_environment(tmp_path: Path, cli: Cli, token: Token,
-                                              monkeypatch: pytest.MonkeyPatch) -> None:
+def typed(monkeypatch: pytest.MonkeyPatch, pin: str) -> None:
+    """The token's holder types the PIN at the (injected) prompt: a personal token takes no other."""
+    monkeypatch.setattr("sakti_cli.cli.state.PASSPHRASE_PROMPTER", lambda label: pin)
+
+
+def test_sign_with_token_pin_typed(tmp_path: Path, cli: Cli, token: Token, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("SAKTI_PIN", PIN)
+    refused = cli(*token_args(make_pdf(tmp_path / "a.pdf"), tmp_path / "x.pdf"))
+    assert refused.exit_code == 4 and "kunci pribadi" in refused.stderr  # never from SAKTI_PIN
+    monkeypatch.delenv("SAKTI_PIN")
+    typed(monkeypatch, PIN)
     out = tmp_path / "token.pdf"
     result = cli.json(*token_args(make_pdf(tmp_path / "a.pdf"), out))
     assert result["tingkat"] == "B-B" and result["penandatangan"]["nama"] == "Camat Arut Selatan (TOKEN DEMO)"
@@ -112,7 +120,7 @@ def test_sign_with_token_pin_from_environment(tmp_path: Path, cli: Cli, token: T
 ])
 def test_token_refusals_exit_4(tmp_path: Path, cli: Cli, token: Token, monkeypatch: pytest.MonkeyPatch,
                                change: dict[str, str], needle: str) -> None:
-    monkeypatch.setenv("SAKTI_PIN", change.get("pin", PIN))
+    typed(monkeypatch, change.get("pin", PIN))
     src = make_pdf(tmp_path / "a.pdf")
     out = tmp_path / "tidak-jadi.pdf"
     args = ["tandatangani", str(src), "-o", str(out), "--token", change.get("token", TOKEN),
@@ -137,11 +145,11 @@ def test_token_signatory_from_office_b_lt(tmp_path: Path, cli: Cli, token: Token
     config = ws.root / "sakti.toml"
     text = config.read_text().replace(
         'kunci = { jenis = "pkcs12", berkas = "pki/camat.p12" }',
-        f'kunci = {{ jenis = "pkcs11", modul = "{MODULE}", token = "{TOKEN}", label_kunci = "{KEY_LABEL}", '
-        f'berkas_sandi = "{pin_file}" }}',
+        f'kunci = {{ jenis = "pkcs11", modul = "{MODULE}", token = "{TOKEN}", label_kunci = "{KEY_LABEL}" }}',
     ).replace('variabel_sandi = "SAKTI_SANDI"\n', 'variabel_sandi = "SAKTI_SANDI"\ncrl = ["pki/demo-root.crl"]\n', 1)
     config.write_text(text)
     monkeypatch.setenv("SAKTI_KANTOR", str(ws.root))
+    typed(monkeypatch, PIN)
     out = tmp_path / "token-lt.pdf"
     result = cli.json("tandatangani", str(make_pdf(tmp_path / "b.pdf")), "--penandatangan", "camat",
                       "--tsa", token.tsa_url, "-o", str(out))
@@ -150,8 +158,10 @@ def test_token_signatory_from_office_b_lt(tmp_path: Path, cli: Cli, token: Token
     assert sig.ok and sig.level == "B-LT" and sig.tsa == "SAKTI Demo TSA"
     assert pdfsig_verdict_ok(run_pdfsig(out, token.nssdir))
 
-    pin_file.chmod(0o644)  # a PIN file others can read is refused before the token is touched
+    # the camat's token is personal: a PIN file is refused before the token is touched
+    config.write_text(text.replace(f'label_kunci = "{KEY_LABEL}" }}', f'label_kunci = "{KEY_LABEL}", '
+                                   f'berkas_sandi = "{pin_file}" }}'))
     refused = cli("tandatangani", str(make_pdf(tmp_path / "c.pdf")), "--penandatangan", "camat",
                   "-o", str(tmp_path / "c-ttd.pdf"))
-    assert refused.exit_code == 4 and "dapat dibaca pengguna lain" in refused.stderr
+    assert refused.exit_code == 4 and "kunci pribadi" in refused.stderr and str(pin_file) in refused.stderr
     assert not (tmp_path / "c-ttd.pdf").exists()

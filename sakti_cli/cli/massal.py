@@ -130,7 +130,7 @@ def massal(out: Output,
     salah ditolak (tidak didaftarkan); baris dengan berkas kurang didaftarkan BELUM_LENGKAP. Menjalankan berkas
     yang sama lagi tidak mendaftarkan baris yang sudah ada (kunci: kolom id_baris, atau layanan + NIK pemohon).
     Keluar 0 bila semua baris lengkap, 1 bila ada yang ditolak atau belum lengkap, 3 bila berkasnya tak terbaca."""
-    from sakti_cli.batch import LetterRun, process_row, read_rows, would_issue
+    from sakti_cli.batch import LetterRun, process_row, read_rows, rows_to_sign, would_issue
     from sakti_cli.cli.permohonan import _services, _today
     from sakti_cli.issue import RunSigner
 
@@ -150,7 +150,8 @@ def massal(out: Output,
     pool: list[Any] = []  # LibreOffice starts at the first letter, once for the batch
     sign = issuing and not tanpa_ttd
     signer = (RunSigner(ws, ws.signatory(None), bar.around(passphrase_prompt), reg_store.moment,
-                        timestamp_url=ws.config.tte.tsa) if sign else None)
+                        timestamp_url=ws.config.tte.tsa, to_sign=lambda: rows_to_sign(path, service))
+              if sign else None)
     run = LetterRun(ws, reg_store, _services(ws), converter=lambda: _pool(ws, pool), signer=signer,
                     timestamp_url=ws.config.tte.tsa if signer is not None else None)
 

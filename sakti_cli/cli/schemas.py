@@ -38,6 +38,8 @@ class Penandatangan(Strict):
     nama: str | None
     jabatan: str | None
     peran: str | None
+    sifat: str | None = Field(description="pribadi (kunci seseorang) atau segel (segel elektronik kantor); "
+                              "null bila tidak diketahui (sertifikat di luar sakti.toml, surat lama)")
 
 
 class Galat(Strict):

@@ -49,11 +49,22 @@ def register_for(ws: Any) -> Any:
                     lock_timeout=ws.config.register_settings.batas_tunggu_kunci)
 
 
+PASSPHRASE_PROMPTER: Callable[[str], str | None] | None = None
+"""Tests inject a prompter here (as pyHanko's CLI lets them): it gets the whole label, request included."""
+
+
 def passphrase_prompt(label: str) -> str | None:
-    """Ask the signatory, hidden, only when a person is at a terminal."""
+    """Ask the signatory, hidden, only when a person is at a terminal. The lines before the last are
+    what is about to be signed (:func:`sakti_cli.consent.signing_request`): shown first, on stderr, so
+    the question is asked once for all of it and stdout stays data."""
+    if PASSPHRASE_PROMPTER is not None:
+        return PASSPHRASE_PROMPTER(label)
     if not sys.stdin.isatty():
         return None
-    value: str = typer.prompt(label, hide_input=True)
+    *shown, question = label.split("\n")
+    for line in shown:
+        typer.echo(line, err=True)
+    value: str = typer.prompt(question, hide_input=True, err=True)
     return value
 
 

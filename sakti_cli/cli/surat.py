@@ -121,6 +121,7 @@ def terbitkan(out: Output, reg: Annotated[str, typer.Argument(help="Nomor regist
 
 def _verification_table(console: Console, result: dict[str, Any], zone: Any) -> None:
     from sakti_cli.id_format import waktu_singkat
+    from sakti_cli.shapes import NATURE_WORDS
 
     verdict = "[green]SAH[/green]" if result["sah"] else "[red]TIDAK SAH[/red]"
     console.print(verdict)
@@ -134,6 +135,9 @@ def _verification_table(console: Console, result: dict[str, Any], zone: Any) -> 
         console.print(f"Terbit: {waktu_singkat(letter.get('terbit'), zone)}")
         if letter.get("pemohon"):
             console.print(f"Pemohon: {letter['pemohon']}", markup=False)
+        nature = (letter.get("penandatangan") or {}).get("sifat")
+        if nature in NATURE_WORDS:
+            console.print(f"Ditandatangani dengan: {NATURE_WORDS[nature]}")
     else:
         console.print(f"Register: {result['register']}")
     signatures = result.get("tanda_tangan") or []

@@ -19,8 +19,8 @@ sertifikat_app = typer.Typer(help="Sertifikat elektronik: buat rantai demo, liha
                              no_args_is_help=True, rich_markup_mode=None)
 
 SANDI_OPT = Annotated[Path | None, typer.Option(
-    "--berkas-sandi", help="Berkas berisi sandi/PIN (hanya dapat dibaca pemiliknya, chmod 600). "
-    "Tanpa ini: variabel lingkungan, lalu ditanya di terminal.")]
+    "--berkas-sandi", help="Hanya untuk segel kantor (--penandatangan dengan sifat = \"segel\"): berkas berisi "
+    "sandi/PIN (hanya dapat dibaca pemiliknya, chmod 600). Kunci pribadi: sandinya diketik di terminal.")]
 
 
 def register(app: typer.Typer) -> None:
@@ -65,10 +65,11 @@ def tandatangani(
     penandatangan: Annotated[str | None, typer.Option(
         "--penandatangan", help="id penandatangan dari sakti.toml.")] = None,
     sertifikat: Annotated[Path | None, typer.Option(
-        "--sertifikat", help="Berkas kunci PKCS#12 (.p12/.pfx); sandi dari SAKTI_SANDI, --berkas-sandi atau "
-        "terminal.")] = None,
+        "--sertifikat", help="Berkas kunci PKCS#12 (.p12/.pfx): kunci pribadi, sandinya diketik "
+        "pemiliknya di terminal.")] = None,
     token: Annotated[str | None, typer.Option(
-        "--token", help="Label token PKCS#11 (PIN dari SAKTI_PIN, --berkas-sandi atau terminal).")] = None,
+        "--token", help="Label token PKCS#11: kunci pribadi, PIN-nya diketik pemiliknya di "
+        "terminal.")] = None,
     modul: Annotated[str | None, typer.Option(
         "--modul", help="Modul PKCS#11 untuk --token (bawaan: SAKTI_PKCS11_MODUL).")] = None,
     label_kunci: Annotated[str | None, typer.Option(
@@ -139,7 +140,11 @@ def tandatangani(
     field_name = kolom or _free_field(berkas)
 
     out.step("membuka kunci penandatangan")
-    signer = open_key(spec, passphrase_prompt)
+    from sakti_cli.consent import file_item, signing_request
+
+    # a key named here (--sertifikat, --token) is a person's: shown what it signs, typed by its owner
+    request = signing_request(spec.owner, [file_item(berkas)]) if spec.sifat == "pribadi" else None
+    signer = open_key(spec, passphrase_prompt, request)
     try:
         from sakti_cli.clock import ZONES
 
@@ -180,7 +185,8 @@ def tandatangani(
 def sertifikat_demo(
     out: Output,
     folder: Annotated[Path, typer.Argument(help="Folder tujuan (dibuat bila belum ada).")],
-    nama: Annotated[str, typer.Option("--nama", help="Nama (CN) penanda tangan.")] = "Camat Arut Selatan (DEMO)",
+    nama: Annotated[str, typer.Option(
+        "--nama", help="Nama (CN) penanda tangan (bawaan: segel demo kantor).")] = "Kecamatan Arut Selatan (DEMO)",
     hari: Annotated[int, typer.Option("--hari", min=1, help="Masa berlaku sertifikat penanda tangan (hari).")] = 730,
     url_crl: Annotated[str | None, typer.Option(
         "--url-crl", help="URL CRL yang dicantumkan di sertifikat (hanya nama; tidak pernah diambil).")] = None,

@@ -85,11 +85,24 @@ def refusal(exc: Exception, url: str) -> SaktiError:
             f"Server register tidak mengizinkan komputer atau peran ini masuk ({where}).",
             saran="Minta admin server menambahkan komputer ini di pg_hba.conf dan memberi izin CONNECT.")
     return EnvironmentProblem(
-        f"Server register tidak dapat dihubungi ({where}): {_first_line(text)}",
+        f"Server register tidak dapat dihubungi ({where}): {_reason(text)}.",
         saran="Pastikan server PostgreSQL menyala dan jaringan ke server tersambung (coba: pg_isready -h SERVER), "
               "periksa nama server dan port di alamat register, lalu ulangi.")
 
 
-def _first_line(text: str) -> str:
+_REASONS = (
+    (("Connection refused", "No such file or directory"), "tidak ada server PostgreSQL yang menunggu di sana"),
+    (("resolve host", "could not translate host name", "Name or service not known"), "nama server tidak dikenal"),
+    (("timeout expired", "timed out"), "server tidak menjawab dalam batas waktu"),
+    (("No route to host", "Network is unreachable"), "jaringan ke server tidak tersambung"),
+    (("server closed the connection",), "server menutup sambungan"),
+)
+
+
+def _reason(text: str) -> str:
+    """The network's reason in Indonesian; libpq's own words when it is none of the usual ones."""
+    for marks, reason in _REASONS:
+        if any(mark in text for mark in marks):
+            return reason
     lines = [line.strip() for line in text.splitlines() if line.strip()]
-    return lines[-1] if lines else "tanpa keterangan"
+    return lines[0] if lines else "tanpa keterangan"

@@ -47,6 +47,7 @@ def save_application(cur: Any, record: dict[str, Any]) -> None:
 # --- letters -------------------------------------------------------------------------------------------------
 def insert_letter(cur: Any, letter: dict[str, Any]) -> None:
     cur.execute("INSERT INTO surat (data) VALUES (%s)", (_jsonb(letter),))
+    _index_digests(cur, letter)
 
 
 def get_letter(cur: Any, letter_id: str, *, lock: bool = False) -> dict[str, Any] | None:
@@ -69,7 +70,8 @@ def find_letter(cur: Any, *, number: str | None = None, code: str | None = None,
 def digests(letter: dict[str, Any]) -> list[str]:
     """The first signed PDF's digest, then its revisions' (sakti_cli.letters.letter_digests' convention)."""
     found = [letter["sha256"]] if letter.get("sha256") else []
-    return found + [r["sha256"] for r in letter.get("revisi") or [] if isinstance(r, dict) and r.get("sha256")]
+    found += [r["sha256"] for r in letter.get("revisi") or [] if isinstance(r, dict) and r.get("sha256")]
+    return [str(digest).lower() for digest in found]
 
 
 def save_letter(cur: Any, letter: dict[str, Any]) -> None:
@@ -77,6 +79,10 @@ def save_letter(cur: Any, letter: dict[str, Any]) -> None:
     cur.execute("UPDATE surat SET data = %s WHERE id = %s", (_jsonb(letter), letter["id"]))
     if letter["status"] != "DIPESAN":
         cur.execute("DELETE FROM pemesanan WHERE surat_id = %s", (letter["id"],))
+    _index_digests(cur, letter)
+
+
+def _index_digests(cur: Any, letter: dict[str, Any]) -> None:
     for digest in digests(letter):
         cur.execute("INSERT INTO sidik_surat (sha256, surat_id) VALUES (%s, %s) ON CONFLICT (kantor, sha256) "
                     "DO NOTHING", (digest, letter["id"]))

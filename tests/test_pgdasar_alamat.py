@@ -12,7 +12,7 @@ from pg_server import Database
 
 from sakti_cli.cli.errors import exit_code_for
 from sakti_cli.errors import ConfigError, EnvironmentProblem, SaktiError, UsageError
-from sakti_cli.register.pg.connect import connect, password_for
+from sakti_cli.register.pg.connect import connect, desk_connection, password_for
 from sakti_cli.register.pg.schema import check_schema
 from sakti_cli.register.pg.url import URL_VARIABLE, check_url, describe, register_url
 
@@ -110,3 +110,32 @@ def test_connection_refusals_name_the_server_and_what_to_do(pg: Database, tmp_pa
         check_schema(conn)
         assert conn.execute("SELECT session_user").fetchone() == (office.role,)
     assert os.environ["PGPASSWORD"] not in office.url
+
+
+def test_reading_sakti_toml_and_the_url_does_not_load_psycopg() -> None:
+    import subprocess
+    import sys
+
+    code = ("import sys, sakti_cli.office, sakti_cli.register.pg.url, sakti_cli.register.pg.schema, "
+            "sakti_cli.register.pg.numbers, sakti_cli.register.pg.connect; print('psycopg' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False"
+
+
+def test_a_desk_connects_from_its_sakti_toml(pg: Database, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from sakti_cli.office import find_workspace
+
+    office = pg.office("kec_a")
+    config = _workspace(tmp_path, monkeypatch, f'url = "{office.url}"\nberkas_sandi = "pki/register.sandi"')
+    secret = config.parent / "pki" / "register.sandi"
+    secret.write_text(office.password + "\n")
+    secret.chmod(0o600)
+    ws = find_workspace()
+    conn = desk_connection(ws)
+    assert conn is not None
+    with conn:
+        assert conn.execute("SELECT session_user").fetchone() == (office.role,)
+    with pytest.raises(UsageError, match="--register: alamat register memuat sandi"):
+        desk_connection(ws, f"postgresql://{office.role}:{SECRET}@/{pg.name}")
+    config.write_text(config.read_text().replace(f'url = "{office.url}"\n', ""))
+    assert desk_connection(find_workspace()) is None  # no server named: the TinyDB register

@@ -15,7 +15,7 @@ import psycopg
 import pytest
 from pg_server import Database, Office
 
-from sakti_cli.errors import StateConflict
+from sakti_cli.errors import ConfigError, StateConflict
 from sakti_cli.register.pg.audit import chain_problems, read_events
 from sakti_cli.register.pg.numbers import (
     claim_open,
@@ -169,3 +169,27 @@ def test_a_reservation_held_by_a_live_desk_is_refused_to_another(pg: Database) -
         cur = holder.cursor()
         cur.execute("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND pid = pg_backend_pid()")
         assert cur.fetchone() == (0,)  # the lease let go once the letter left DIPESAN
+
+
+def test_a_failed_reservation_uses_no_number(pg: Database) -> None:
+    office = pg.office("loket")
+
+    def broken(sequence: int) -> dict[str, Any]:
+        raise RuntimeError("pola nomor rusak")
+
+    def number_one_again(sequence: int) -> dict[str, Any]:
+        return build(None)(1)  # a pattern that ignores {urut}: the number repeats
+
+    with office.connect() as conn:
+        with pytest.raises(RuntimeError):
+            reserve_number(conn, SCOPE, broken, actor="loket", moment=MOMENT)
+        first = reserve_number(conn, SCOPE, build(None), actor="loket", moment=MOMENT)
+        assert first.letter["urut"] == 1  # the failed step's increment was rolled back with it
+        with pytest.raises(ConfigError, match="sudah pernah dipakai"):
+            reserve_number(conn, SCOPE, number_one_again, actor="loket", moment=MOMENT)
+        cur = conn.cursor()
+        assert counter_value(cur, SCOPE) == 1
+        assert [r["nomor_surat"] for r in open_reservations(cur)] == ["474/001/KEC/XI/2026"]
+        cur.execute("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND pid = pg_backend_pid()")
+        assert cur.fetchone() == (1,)  # only the open reservation's lease: the failed ones let theirs go
+        assert [e["aksi"] for e in read_events(cur)] == ["pesan_nomor"]

@@ -18,6 +18,8 @@ from sakti_cli.register.pg.url import describe
 if TYPE_CHECKING:
     import psycopg
 
+    from sakti_cli.office import Workspace
+
 CONNECT_TIMEOUT = 10  # seconds; libpq's PGCONNECT_TIMEOUT or the URL's connect_timeout win
 APPLICATION_NAME = "sakti"  # shown in pg_stat_activity: which connections are desks
 
@@ -59,6 +61,30 @@ def connect(url: str, *, password: str | None = None, autocommit: bool = True) -
         return psycopg.connect(url, **options)
     except psycopg.Error as exc:
         raise refusal(exc, url) from None
+
+
+def desk_connection(ws: Workspace, url: str | None = None) -> psycopg.Connection[Any] | None:
+    """The workspace's register connection, its schema checked; None when no server is named (TinyDB).
+
+    ``url`` is the command line's (``--register``, a usage error if it holds a password), else
+    ``SAKTI_REGISTER_URL``, else ``[register] url``; the password from ``[register] berkas_sandi`` (relative
+    to the office folder) or ``variabel_sandi``, else libpq's own sources."""
+    from sakti_cli.errors import UsageError
+    from sakti_cli.register.pg.schema import check_schema
+    from sakti_cli.register.pg.url import check_url, register_url
+
+    settings = ws.config.register_settings
+    found = (check_url(url, "--register", UsageError), "--register") if url else register_url(settings.url)
+    if found is None:
+        return None
+    secret_file = ws.path(settings.berkas_sandi) if settings.berkas_sandi else None
+    conn = connect(found[0], password=password_for(secret_file, settings.variabel_sandi))
+    try:
+        check_schema(conn)
+    except BaseException:
+        conn.close()
+        raise
+    return conn
 
 
 def refusal(exc: Exception, url: str) -> SaktiError:

@@ -8,6 +8,8 @@ How the run shares one server between the pytest-xdist workers, and who stops it
   register's own migrations, and writes ``server.json``; the others find it under the same lock;
 - the controller's pytest_unconfigure runs after every worker has ended: it stops the server
   (``pg_ctl stop -m immediate``) and removes the folder. A run that selects no PostgreSQL test starts nothing.
+  A run whose controller was killed cannot do that: the next run's controller stops such orphans (their
+  ``pengendali`` pid is gone) before it starts.
 
 initdb refuses root: as root the server runs as the ``postgres`` user (``runuser``), the folder chowned to it.
 The folder is made with tempfile.mkdtemp in the system temp folder, not under pytest's basetemp, because
@@ -71,7 +73,9 @@ def configure(config: pytest.Config) -> None:
     """Controller only (not in an xdist worker): the run folder, named for the workers."""
     if hasattr(config, "workerinput"):
         return
+    _sweep_orphans()
     folder = tempfile.mkdtemp(prefix="sakti-pg-")
+    (Path(folder) / "pengendali").write_text(str(os.getpid()))
     os.environ[RUN_VARIABLE] = folder
     config.stash[_FOLDER] = folder
 
@@ -81,13 +85,32 @@ def unconfigure(config: pytest.Config) -> None:
     folder = config.stash.get(_FOLDER, None)
     if folder is None:
         return
-    state = Path(folder) / "server.json"
-    bin_dir = server_programs()
-    if state.is_file() and bin_dir is not None:
-        subprocess.run(_as_server_user([str(bin_dir / "pg_ctl"), "-D", f"{folder}/data", "-m", "immediate", "-w",
-                                        "stop"]), capture_output=True, check=False, timeout=60)
-    shutil.rmtree(folder, ignore_errors=True)
+    _stop(Path(folder))
     os.environ.pop(RUN_VARIABLE, None)
+
+
+def _stop(folder: Path) -> None:
+    bin_dir = server_programs()
+    if (folder / "data" / "postmaster.pid").is_file() and bin_dir is not None:
+        subprocess.run(_as_server_user([str(bin_dir / "pg_ctl"), "-D", str(folder / "data"), "-m", "immediate",
+                                        "-w", "stop"]), capture_output=True, check=False, timeout=60)
+    shutil.rmtree(folder, ignore_errors=True)
+
+
+def _sweep_orphans() -> None:
+    """Servers of earlier runs whose controller was killed (no pytest_unconfigure): stop them, free /tmp."""
+    for folder in Path(tempfile.gettempdir()).glob("sakti-pg-*"):
+        try:
+            pid = int((folder / "pengendali").read_text())
+        except (OSError, ValueError):
+            continue  # another user's, or a run that is just starting
+        try:
+            os.kill(pid, 0)
+            continue  # its run is still going
+        except ProcessLookupError:
+            _stop(folder)
+        except PermissionError:
+            continue
 
 
 _FOLDER = pytest.StashKey[str]()

@@ -115,3 +115,20 @@ def test_a_schema_missing_or_newer_is_refused(pg: Database) -> None:
     with psycopg.connect(**pg.server.conninfo(f"kosong_{pg.name}")) as empty, \
             pytest.raises(ConfigError, match="belum dibuat"):
         check_schema(empty)
+
+
+def test_a_reading_step_sees_one_snapshot_and_writes_nothing(pg: Database) -> None:
+    from sakti_cli.register.pg.connect import reading
+    from sakti_cli.register.pg.numbers import next_value
+
+    office = pg.office("kec_a")
+    with office.connect() as desk, office.connect() as other:
+        with reading(desk) as cur:
+            cur.execute("SELECT count(*) FROM urutan")
+            assert cur.fetchone() == (0,)
+            with other.transaction(), other.cursor() as writer:
+                next_value(writer, "registrasi|202611")
+            cur.execute("SELECT count(*) FROM urutan")
+            assert cur.fetchone() == (0,)  # the other desk's commit is not half-seen inside the step
+        with pytest.raises(psycopg.errors.ReadOnlySqlTransaction), reading(desk) as cur:
+            next_value(cur, "registrasi|202611")

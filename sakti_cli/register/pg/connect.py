@@ -8,7 +8,8 @@ names, else libpq's own ``PGPASSWORD`` or ``~/.pgpass``.
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -85,6 +86,15 @@ def desk_connection(ws: Workspace, url: str | None = None) -> psycopg.Connection
         conn.close()
         raise
     return conn
+
+
+@contextmanager
+def reading(conn: psycopg.Connection[Any]) -> Iterator[Any]:
+    """A read-only step: one consistent snapshot (REPEATABLE READ) for every query in it, no row locked,
+    no write allowed (``status``, ``verifikasi``, listings). Yields a cursor."""
+    with conn.transaction(), conn.cursor() as cur:
+        cur.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+        yield cur
 
 
 def refusal(exc: Exception, url: str) -> SaktiError:

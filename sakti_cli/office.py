@@ -198,6 +198,23 @@ class Numbering(_Strict):
 
 class RegisterSettings(_Strict):
     batas_tunggu_kunci: float = Field(default=30.0, gt=0, description="detik menunggu kunci register")
+    url: str | None = Field(default=None, description="register PostgreSQL bersama, mis. "
+                            "postgresql://kantor_arutselatan@server/sakti (tanpa sandi); kosong = register di "
+                            "data/register")
+    variabel_sandi: str | None = Field(default=None, description="variabel lingkungan berisi sandi peran register "
+                                       "(bawaan: PGPASSWORD)")
+    berkas_sandi: str | None = Field(default=None, description="berkas berisi sandi peran register (hanya pemilik, "
+                                     "0600)")
+
+    @field_validator("url")
+    @classmethod
+    def _no_password_in_url(cls, value: str | None) -> str | None:
+        from sakti_cli.register.pg.url import url_problem
+
+        problem = url_problem(value) if value else None
+        if problem is not None:  # raised without the value: it may hold the password
+            raise ValueError(f"{problem}; sandi diberikan lewat PGPASSWORD, variabel_sandi atau berkas_sandi")
+        return value.strip() if value else None
 
 
 class TemplateLimits(_Strict):

@@ -1,11 +1,11 @@
 #!/usr/bin/env bash
 # Install what sakti needs on this machine, only what is missing:
-#  1. system packages (LibreOffice, fonts, poppler-utils, NSS tools, SoftHSM2, Chromium) via apt-get when root;
+#  1. system packages (LibreOffice, fonts, poppler-utils, NSS tools, SoftHSM2, Chromium, PostgreSQL) via apt-get when root;
 #  2. a virtualenv in .venv with sakti and its test tools (re-installed when pyproject.toml changes).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-APT_PACKAGES="libreoffice-writer-nogui fonts-liberation fonts-crosextra-carlito fonts-crosextra-caladea fonts-texgyre poppler-utils libnss3-tools softhsm2 python3-uno chromium"
+APT_PACKAGES="libreoffice-writer-nogui fonts-liberation fonts-crosextra-carlito fonts-crosextra-caladea fonts-texgyre poppler-utils libnss3-tools softhsm2 python3-uno chromium postgresql"
 VENV="${VENV:-.venv}"
 PYTHON="${PYTHON:-python3}"
 
@@ -16,6 +16,8 @@ command -v certutil >/dev/null 2>&1 || missing+=(certutil)
 command -v softhsm2-util >/dev/null 2>&1 || missing+=(softhsm2-util)
 # the verification site's browser tests (tests/test_situs_browser.py) drive Debian's Chromium
 [ -x /usr/bin/chromium ] || missing+=(chromium)
+# the PostgreSQL register's tests start their own server (tests/pg_server.py: initdb + pg_ctl)
+compgen -G "/usr/lib/postgresql/*/bin/initdb" >/dev/null || command -v initdb >/dev/null 2>&1 || missing+=(postgresql)
 # fc-list is read once into a variable: piped into `grep -q` under pipefail it dies of SIGPIPE (141) when
 # grep stops early, and the fonts then looked missing at random (apt-get ran, and failed offline).
 fonts="$(fc-list 2>/dev/null || true)"

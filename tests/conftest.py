@@ -11,15 +11,25 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import pg_server
 import pytest
 from filelock import FileLock
 from json_schemas import check_output
+from pg_server import pg, pg_cluster  # noqa: F401  (fixtures: one PostgreSQL server per run)
 from typer.testing import CliRunner, Result
 
 from sakti_cli.cli.app import app
 
 FIXED_TIME = "2026-11-22T09:30:00+07:00"
 REPO = Path(__file__).resolve().parent.parent
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    pg_server.configure(config)  # the run folder of the one PostgreSQL server (started by the first test needing it)
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    pg_server.unconfigure(config)  # after every worker ended: stop it
 
 
 def _shared_root(factory: pytest.TempPathFactory) -> Path:
@@ -85,7 +95,7 @@ def lo_profile(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture(autouse=True)
 def _isolated(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """Every test in its own folder, with a fixed clock and no workspace inherited from the caller."""
-    for name in ("SAKTI_KANTOR", "SAKTI_SANDI", "SAKTI_UJI_MATI", "SAKTI_SOFFICE"):
+    for name in ("SAKTI_KANTOR", "SAKTI_SANDI", "SAKTI_UJI_MATI", "SAKTI_SOFFICE", "SAKTI_REGISTER_URL", "PGPASSWORD"):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("SAKTI_WAKTU", FIXED_TIME)
     monkeypatch.setenv("SAKTI_LEBAR", "200")

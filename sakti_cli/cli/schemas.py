@@ -603,6 +603,24 @@ class BarisMassal(Strict):
     galat_terbit: str | None
 
 
+class GabunganMassal(Strict):
+    """``massal --gabung``: the print copy (``pdf`` None when no row has a TERBIT letter: nothing written)."""
+
+    pdf: str | None
+    surat: int
+    halaman: int
+    menunggu_ttd: int
+    """Rows whose letter waits for its signature: not in the print copy."""
+
+
+class ArsipMassal(Strict):
+    """``massal --zip``: the archive of signed letters (``berkas`` None when there is none: nothing written)."""
+
+    berkas: str | None
+    surat: int
+    menunggu_ttd: int
+
+
 class Massal(Result):
     """The last line of ``sakti massal --json`` (``jenis: ringkasan`` after row lines)."""
 
@@ -619,6 +637,10 @@ class Massal(Result):
     gagal_terbit: int
     belum_lengkap: int
     gagal: int
+    gabung: GabunganMassal | None = None
+    """Only with --gabung."""
+    zip: ArsipMassal | None = None
+    """Only with --zip."""
 
 
 # A group that only lists its commands (``sakti ttd``) prints no result: only the error object; so does

@@ -23,7 +23,7 @@ import io
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from sakti_cli.errors import FileUnreadable, InputError, RegisterCorrupt, UsageError
 from sakti_cli.office import Workspace
@@ -112,7 +112,7 @@ def write_print_copy(letters: list[BatchLetter], target: Path) -> dict[str, Any]
     """One PDF of every letter's pages in order, without signatures or form fields, marked in its
     metadata as an unsigned print copy. Returns ``pdf``, ``surat``, ``halaman`` (nothing written, ``pdf``
     None, without letters)."""
-    from pypdf import PdfWriter
+    from pypdf import PdfReader, PdfWriter
     from pypdf.generic import NameObject
 
     from sakti_cli.storage import atomic_write
@@ -121,12 +121,17 @@ def write_print_copy(letters: list[BatchLetter], target: Path) -> dict[str, Any]
         return {"pdf": None, "surat": 0, "halaman": 0}
     writer = PdfWriter()
     for letter in letters:
-        writer.append(io.BytesIO(letter.data), import_outline=False, excluded_fields=["/B"])
+        for page in PdfReader(io.BytesIO(letter.data)).pages:
+            for ref in page.get("/Annots") or []:  # never copy a signature value (nor parse its long hex)
+                for key in ("/V", "/Parent", "/P"):
+                    ref.get_object().pop(NameObject(key), None)
+            writer.add_page(page)
     for page in writer.pages:  # the stamps drawn on the page; no widget, field or signature survives
         flatten_widgets(page)
         page.pop(NameObject("/Annots"), None)
     for key in ("/AcroForm", "/Perms", "/DSS"):
         writer.root_object.pop(NameObject(key), None)
+    writer.compress_identical_objects()  # one logo and one copy of each shared font resource, not 200
     writer.add_metadata({
         "/Title": PRINT_TITLE,
         "/Subject": (f"Gabungan {len(letters)} surat untuk dicetak, tanpa tanda tangan elektronik; keabsahan "
@@ -141,37 +146,33 @@ def write_print_copy(letters: list[BatchLetter], target: Path) -> dict[str, Any]
 
 
 def flatten_widgets(page: Any) -> None:
-    """Draw each widget's normal appearance (a visible signature stamp) into the page's own content, so
-    the print copy shows it after the annotations are dropped."""
-    from pypdf.generic import ArrayObject, DictionaryObject, NameObject
+    """Draw each visible widget's normal appearance (a signature stamp) into the page's own content,
+    scaled from its /BBox to its /Rect, so the print copy shows it once the annotations are dropped."""
+    from pypdf.generic import ContentStream, DictionaryObject, IndirectObject, NameObject, StreamObject
 
-    annots = page.get("/Annots")
-    if annots is None:
-        return
     drawn: list[str] = []
-    resources = page.setdefault(NameObject("/Resources"), DictionaryObject()).get_object()
-    xobjects = resources.setdefault(NameObject("/XObject"), DictionaryObject()).get_object()
-    for number, ref in enumerate(annots.get_object()):
-        annot = ref.get_object()
-        appearance = (annot.get("/AP") or {}).get("/N") if annot.get("/Subtype") == "/Widget" else None
-        if appearance is None or int(annot.get("/F", 0)) & 2:  # no appearance, or hidden
+    for number, ref in enumerate(page.get("/Annots") or []):
+        annot: Any = ref.get_object()
+        appearances = annot.get("/AP")
+        normal = appearances.get_object().get("/N") if appearances is not None else None
+        if annot.get("/Subtype") != "/Widget" or int(annot.get("/F", 0)) & 2 or not isinstance(normal, IndirectObject):
+            continue  # not a widget, hidden, or without one appearance stream
+        form = normal.get_object()
+        if not isinstance(form, StreamObject) or "/BBox" not in form:
             continue
-        form = appearance.get_object()
-        if not hasattr(form, "get_data") or "/BBox" not in form:
-            continue
-        x1, y1, x2, y2 = (float(v) for v in ArrayObject(annot["/Rect"]))
-        bx1, by1, bx2, by2 = (float(v) for v in form["/BBox"])
+        x1, y1, x2, y2 = (float(v) for v in annot["/Rect"])
+        bx1, by1, bx2, by2 = (float(v) for v in cast(Any, form["/BBox"]))
         if bx2 == bx1 or by2 == by1:
             continue
-        name = f"/SaktiCap{number}"
         form.setdefault(NameObject("/Subtype"), NameObject("/Form"))
-        xobjects[NameObject(name)] = appearance.indirect_reference or appearance
-        sx, sy = (abs(x2 - x1) / (bx2 - bx1), abs(y2 - y1) / (by2 - by1))
+        resources = page.setdefault(NameObject("/Resources"), DictionaryObject()).get_object()
+        xobjects = resources.setdefault(NameObject("/XObject"), DictionaryObject()).get_object()
+        name = f"/SaktiCap{number}"
+        xobjects[NameObject(name)] = normal
+        sx, sy = abs(x2 - x1) / (bx2 - bx1), abs(y2 - y1) / (by2 - by1)
         drawn.append(f"q {sx:.4f} 0 0 {sy:.4f} {min(x1, x2) - bx1 * sx:.4f} {min(y1, y2) - by1 * sy:.4f} cm "
                      f"{name} Do Q")
     if drawn:
-        from pypdf.generic import ContentStream
-
         content = page.get_contents()
         stream = ContentStream(None, page.pdf)
         stream.set_data(b"q\n" + (content.get_data() if content is not None else b"") + b"\nQ\n"

@@ -59,7 +59,7 @@ def check_targets(gabung: Path | None, arsip: Path | None) -> tuple[Path | None,
         if path.suffix.lower() != suffix:
             raise UsageError(f"{option} {path}: nama berkasnya harus berakhiran {suffix}.",
                              saran=f"Mis. {option} hasil{suffix}.")
-        if path.is_dir() or path.exists():
+        if path.exists() or path.is_symlink():
             raise InputError(f"Berkas {path} (untuk {option}) sudah ada; tidak ditimpa.",
                              saran="Pilih nama lain, atau pindahkan berkas lamanya dulu.", berkas=str(path))
         check_writable_folder(path.parent, what)

@@ -105,3 +105,13 @@ def test_row_registered_by_a_killed_run_is_checked_next_time(kantor: Path, cli: 
     again = _lines(cli("massal", one, "--layanan", "sktm", "--json").stdout)
     assert again[0]["hasil"] == "sudah_ada" and again[0]["nomor_registrasi"] == reg
     assert again[0]["status"] == "LENGKAP"
+
+
+def test_archive_member_names_from_letter_numbers() -> None:
+    from sakti_cli.batch_output import member_name
+
+    taken: set[str] = set()
+    assert member_name("400.9.14.1/017/ARSEL/XI/2026", taken) == "400.9.14.1-017-ARSEL-XI-2026.pdf"
+    assert member_name("470/ /SK/PDP/2022", taken) == "470-SK-PDP-2022.pdf"  # a blank part, as seen in practice
+    assert member_name("470-SK/PDP/2022", taken) == "470-SK-PDP-2022-2.pdf"  # alike but for punctuation
+    assert member_name("../../etc/passwd", taken) == "etc-passwd.pdf"  # never a path

@@ -24,12 +24,16 @@ from sakti_cli.errors import DataInvalid, FileUnreadable, InputError, SaktiError
 from sakti_cli.office import Workspace
 from sakti_cli.registry import Register
 from sakti_cli.sop import Service
+from sakti_cli.testhooks import crash_point
 
 if TYPE_CHECKING:
     from sakti_cli.convert_pool import ConversionResult
     from sakti_cli.issue import PreparedLetter, RunSigner
 
 ROW_ID = "id_baris"
+RECHECK = ("BELUM_LENGKAP", "DITERIMA")
+"""An existing row's application in these states is checked again (DITERIMA: registered by a run that
+died before its check, or sent back by 'lengkapi'/'ubah'); any other state is left as it is."""
 
 
 @dataclass
@@ -209,7 +213,7 @@ def process_row(ws: Workspace, register: Register, service: Service, row: Row, b
         existing = registered_for(register, key)
         if existing is not None:
             record = load(ws, register, existing)
-            if dry_run or record["status"] != "BELUM_LENGKAP":
+            if dry_run or record["status"] not in RECHECK:
                 return Outcome(row.number, "sudah_ada", existing, record["status"], nomor_surat=letter_of(record))
             attached = {code for code, entries in record["berkas"].items() if entries}
             new = [f for f in files if f.kode not in attached]
@@ -222,6 +226,7 @@ def process_row(ws: Workspace, register: Register, service: Service, row: Row, b
             forecast = expected_missing(ws, service, clean, {f.kode for f in files if f.butir is None}, today)
             return Outcome(row.number, "akan_didaftarkan", kurang=sorted({*missing, *forecast}))
         record = register_application(ws, register, service, fields, files, today, row_key=key)
+        crash_point("setelah_daftar_baris")
     except StateConflict as exc:  # another run registered this row meanwhile (checked under the lock)
         reg = str(exc.detail.get("nomor_registrasi") or "")
         return Outcome(row.number, "sudah_ada", reg or None, load(ws, register, reg)["status"] if reg else None)

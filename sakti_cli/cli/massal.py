@@ -100,6 +100,19 @@ def _summary_table(console: Console, outcomes: list[Any], counts: dict[str, int]
                   + (f", {counts['akan_diterbitkan']} surat akan diterbitkan." if dry_run else "."))
 
 
+def _outputs_note(console: Console, outputs: dict[str, Any]) -> None:
+    """Where --gabung/--zip wrote, or why nothing was written."""
+    for key, what, path_key in (("gabung", "PDF gabungan (salinan cetak, tanpa tanda tangan)", "pdf"),
+                                ("zip", "Arsip surat bertanda tangan", "berkas")):
+        done = outputs.get(key)
+        if done is None:
+            continue
+        pages = f", {done['halaman']} halaman" if "halaman" in done else ""
+        waiting = f"; {done['menunggu_ttd']} surat menunggu tanda tangan tidak disertakan" * bool(done["menunggu_ttd"])
+        console.print(f"{what}: {escape(done[path_key])} ({done['surat']} surat{pages}){waiting}." if done[path_key]
+                      else f"{what}: tidak ditulis, tidak ada surat TERBIT di baris berkas ini{waiting}.")
+
+
 def _note(outcome: Any) -> str:
     parts = [outcome.alasan or ("kurang: " + ", ".join(outcome.kurang) if outcome.kurang else ""),
              f"surat {outcome.nomor_surat}" if outcome.nomor_surat else "",
@@ -125,17 +138,29 @@ def massal(out: Output,
                "punya surat tidak diterbitkan lagi."))] = False,
            tanpa_ttd: Annotated[bool, typer.Option("--tanpa-ttd", help=(
                "Dengan --terbitkan: siapkan surat tanpa kunci; semuanya menunggu 'sakti ttd setujui'."))] = False,
+           gabung: Annotated[Path | None, typer.Option("--gabung", metavar="HASIL.pdf", help=(
+               "Dengan --terbitkan: satu PDF gabungan untuk dicetak, urut baris, berisi surat TERBIT setiap baris "
+               "berkas ini, yang terbit di putaran ini maupun sebelumnya (putaran ulang sesudah terhenti tetap "
+               "memberi gabungan lengkap). Salinan cetak tanpa tanda tangan elektronik (tertulis di metadatanya); "
+               "tidak menimpa berkas yang ada."))] = None,
+           arsip: Annotated[Path | None, typer.Option("--zip", metavar="HASIL.zip", help=(
+               "Dengan --terbitkan: arsip ZIP surat bertanda tangan yang sama (seperti --gabung), tiap surat persis "
+               "sama dengan PDF di register, bernama menurut nomor suratnya, dengan daftar DAFTAR-SURAT.csv; "
+               "tidak menimpa berkas yang ada."))] = None,
            json_out: JSON_OPT = False) -> None:
     """Daftarkan dan periksa banyak permohonan dari satu tabel, satu permohonan per baris. Baris dengan data
     salah ditolak (tidak didaftarkan); baris dengan berkas kurang didaftarkan BELUM_LENGKAP. Menjalankan berkas
     yang sama lagi tidak mendaftarkan baris yang sudah ada (kunci: kolom id_baris, atau layanan + NIK pemohon).
     Keluar 0 bila semua baris lengkap, 1 bila ada yang ditolak atau belum lengkap, 3 bila berkasnya tak terbaca."""
     from sakti_cli.batch import LetterRun, process_row, read_rows, rows_to_sign, would_issue
+    from sakti_cli.batch_output import check_options, check_targets, write_outputs
     from sakti_cli.cli.permohonan import _services, _today
     from sakti_cli.issue import RunSigner
 
     if tanpa_ttd and not terbitkan:
         raise UsageError("--tanpa-ttd hanya berarti bersama --terbitkan.", saran="Tambahkan --terbitkan.")
+    check_options(terbitkan=terbitkan, uji=uji, tanpa_ttd=tanpa_ttd, gabung=gabung, arsip=arsip)
+    targets = check_targets(gabung, arsip)  # before any row: a folder that takes no file is exit 3 now
 
     ws = workspace()
     service = _services(ws)(layanan)
@@ -186,7 +211,16 @@ def massal(out: Output,
         out.warn(warning)
     counts = _counts(outcomes)
     ok = counts["gagal"] == 0
-    payload = {"berkas": str(path.resolve()), "layanan": service.kode, "uji": uji, **counts}
-    out.result(payload, lambda c: _summary_table(c, outcomes, counts, uji), ok=ok)
+    outputs = write_outputs(ws, reg_store, outcomes, *targets)
+    payload = {"berkas": str(path.resolve()), "layanan": service.kode, "uji": uji, **counts, **outputs}
+
+    def human(console: Console) -> None:
+        _summary_table(console, outcomes, counts, uji)
+        _outputs_note(console, outputs)
+
+    out.result(payload, human, ok=ok)
+    from sakti_cli.cli.situs import refresh_after
+
+    refresh_after(out, ws, [o.nomor_surat for o in outcomes if o.issued and o.status == "TERBIT" and o.nomor_surat])
     if not ok:
         raise Negative

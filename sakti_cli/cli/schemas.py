@@ -664,6 +664,24 @@ class BarisMassal(Strict):
     akan_diterbitkan: bool | None = Field(None, description="--uji --terbitkan: apakah suratnya akan diterbitkan")
 
 
+class GabunganMassal(Strict):
+    """``massal --gabung``: the print copy (``pdf`` None when no row has a TERBIT letter: nothing written)."""
+
+    pdf: str | None
+    surat: int
+    halaman: int
+    menunggu_ttd: int
+    """Rows whose letter waits for its signature: not in the print copy."""
+
+
+class ArsipMassal(Strict):
+    """``massal --zip``: the archive of signed letters (``berkas`` None when there is none: nothing written)."""
+
+    berkas: str | None
+    surat: int
+    menunggu_ttd: int
+
+
 class Massal(Result):
     """The last line of ``sakti massal --json`` (``jenis: ringkasan`` after row lines)."""
 
@@ -681,6 +699,10 @@ class Massal(Result):
     akan_diterbitkan: int = Field(description="--uji --terbitkan: surat yang akan diterbitkan (0 tanpa --uji)")
     belum_lengkap: int
     gagal: int
+    gabung: GabunganMassal | None = None
+    """Only with --gabung."""
+    zip: ArsipMassal | None = None
+    """Only with --zip."""
 
 
 class Situs(Result):

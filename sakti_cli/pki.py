@@ -322,11 +322,18 @@ class DemoTsa:
         import http.server
         import threading
 
-        from asn1crypto import keys, tsp
+        from asn1crypto import cms, keys, tsp
         from asn1crypto import x509 as asn1_x509
         from cryptography.hazmat.primitives.serialization import Encoding, NoEncryption, PrivateFormat
         from pyhanko.sign.timestamps.dummy_client import DummyTimeStamper
 
+        # asn1crypto.tsp adds 'tst_info' to cms.ContentType's map when first imported, but a name -> OID
+        # table built earlier in this process (any CMS work before, e.g. a certificate check) is cached
+        # without it, and the stand-in could then not sign a token ("invalid literal ... 'tst_info'").
+        built = cms.ContentType._reverse_map
+        if built is not None:
+            for oid, name in cms.ContentType._map.items():
+                built.setdefault(name, oid)
         stamper = DummyTimeStamper(
             tsa_cert=asn1_x509.Certificate.load(self.cert.public_bytes(Encoding.DER)),
             tsa_key=keys.PrivateKeyInfo.load(

@@ -51,8 +51,9 @@ def test_a_url_without_password_is_accepted_in_sakti_toml(tmp_path: Path, monkey
                                  f"postgresql://kantor_a:{SECRET}@[::1]:5432/sakti"])
 def test_a_password_in_the_url_is_refused_on_the_command_line_and_in_the_environment(url: str) -> None:
     with pytest.raises(UsageError) as argv:
-        check_url(url, "--register", UsageError)
-    assert argv.value.pesan.startswith("--register: alamat register memuat sandi") and SECRET not in argv.value.pesan
+        check_url(url, "baris perintah", UsageError)
+    said = argv.value.pesan
+    assert said.startswith("baris perintah: alamat register memuat sandi") and SECRET not in said
     with pytest.raises(ConfigError) as env:
         register_url(None, {URL_VARIABLE: url})
     assert URL_VARIABLE in env.value.pesan and "PGPASSWORD" in (env.value.saran or "")
@@ -135,7 +136,7 @@ def test_a_desk_connects_from_its_sakti_toml(pg: Database, tmp_path: Path, monke
     assert conn is not None
     with conn:
         assert conn.execute("SELECT session_user").fetchone() == (office.role,)
-    with pytest.raises(UsageError, match="--register: alamat register memuat sandi"):
+    with pytest.raises(UsageError, match="baris perintah: alamat register memuat sandi"):
         desk_connection(ws, f"postgresql://{office.role}:{SECRET}@/{pg.name}")
     config.write_text(config.read_text().replace(f'url = "{office.url}"\n', ""))
     assert desk_connection(find_workspace()) is None  # no server named: the TinyDB register

@@ -67,7 +67,7 @@ def connect(url: str, *, password: str | None = None, autocommit: bool = True) -
 def desk_connection(ws: Workspace, url: str | None = None) -> psycopg.Connection[Any] | None:
     """The workspace's register connection, its schema checked; None when no server is named (TinyDB).
 
-    ``url`` is the command line's (``--register``, a usage error if it holds a password), else
+    ``url`` is one given on the command line (a usage error if it holds a password), else
     ``SAKTI_REGISTER_URL``, else ``[register] url``; the password from ``[register] berkas_sandi`` (relative
     to the office folder) or ``variabel_sandi``, else libpq's own sources."""
     from sakti_cli.errors import UsageError
@@ -75,7 +75,7 @@ def desk_connection(ws: Workspace, url: str | None = None) -> psycopg.Connection
     from sakti_cli.register.pg.url import check_url, register_url
 
     settings = ws.config.register_settings
-    found = (check_url(url, "--register", UsageError), "--register") if url else register_url(settings.url)
+    found = (check_url(url, "baris perintah", UsageError), "baris perintah") if url else register_url(settings.url)
     if found is None:
         return None
     secret_file = ws.path(settings.berkas_sandi) if settings.berkas_sandi else None

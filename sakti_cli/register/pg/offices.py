@@ -18,7 +18,7 @@ An office is created once by the admin (the database's owner, with CREATEROLE)::
     with connect("postgresql://sakti_admin@server/sakti") as conn:
         create_office(conn, "kantor_arutselatan", "Kecamatan Arut Selatan", password=...)
 
-(``sakti register kantor-baru`` will call it.) Without ``password`` the role is made without one: the admin
+(A register command will call it.) Without ``password`` the role is made without one: the admin
 sets it with psql's ``\\password kantor_arutselatan`` (never written in a shell command).
 """
 

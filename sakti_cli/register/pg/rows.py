@@ -35,7 +35,7 @@ def get_application(cur: Any, reg: str, *, lock: bool = False) -> dict[str, Any]
     found = _one(cur, "SELECT data FROM permohonan WHERE nomor_registrasi = %s", (reg,), lock)
     if found is None:
         raise NotFound(f"Nomor registrasi {reg} tidak ada di register.",
-                       saran="Periksa nomornya; 'sakti daftar-permohonan' menampilkan yang ada.")
+                       saran="Periksa nomornya; 'sakti permohonan' menampilkan yang ada.")
     return found
 
 

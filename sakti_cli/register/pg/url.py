@@ -43,7 +43,7 @@ def url_problem(url: str) -> str | None:
 
 
 def check_url(url: str, where: str, error: type[SaktiError] = ConfigError) -> str:
-    """``url`` stripped, or ``error`` naming ``where`` it was written (``--register``, sakti.toml, ...)."""
+    """``url`` stripped, or ``error`` naming ``where`` it was written (the command line, sakti.toml, ...)."""
     problem = url_problem(url)
     if problem is not None:
         saran = PASSWORD_ADVICE if "sandi" in problem else "Perbaiki alamatnya, mis. postgresql://pengguna@server/sakti."

@@ -2,7 +2,7 @@
 
 Builds registers of 1,000 and 100,000 letters (default) spread evenly over 5 years (2022-2026; at
 100,000 that is 20,000 a year, ~1,670 a month), written directly in the register's file format
-(see sakti_cli/registry.py, format 2: permohonan/YYYY-MM-BB.json and surat/YYYY-MM-BB.json in blocks
+(see sakti_cli/register/registry.py, format 2: permohonan/YYYY-MM-BB.json and surat/YYYY-MM-BB.json in blocks
 of 25 and 50, indeks/XXX.json sharded by SHA-256 prefix, urutan.json with the counters and the audit
 anchor, audit/YYYY-MM.jsonl with a real hash chain). The partition and shard of every record come
 from the core's own functions (applications.partition_of_reg, registry.letter_partition and
@@ -53,7 +53,7 @@ OPS = ("langkah", "nomor", "sha256", "kode", "registrasi")
 
 
 def _dump(data: Any) -> bytes:
-    # exactly what sakti_cli.storage.StagedStorage.payload writes
+    # exactly what sakti_cli.core.storage.StagedStorage.payload writes
     return json.dumps(data, ensure_ascii=False, sort_keys=True, separators=(",", ":")).encode()
 
 
@@ -98,7 +98,7 @@ def _application(reg: str, moment: str, status: str, seq: int) -> dict[str, Any]
 
 def _event(aksi: str, objek: str, moment: str, prev: str, before: Any, after: Any, detail: dict[str, Any]
            ) -> dict[str, Any]:
-    from sakti_cli.registry import event_hash
+    from sakti_cli.register.registry import event_hash
 
     event = {"id": secrets.token_hex(8), "waktu": moment, "petugas": "loket1", "aksi": aksi, "objek": objek,
              "sebelum": before, "sesudah": after, "detail": detail or None, "prev": prev}
@@ -127,9 +127,16 @@ def build_register(folder: Path, letters: int, *, per_year: int | None = None, s
     ``per_year=None`` spreads them evenly over the five years; ``per_year=20000`` places them at a
     busy office's rate, ending in the current month (1,000 letters = the first weeks of such an office).
     """
-    from sakti_cli.applications import partition_of_reg
-    from sakti_cli.office import init_workspace
-    from sakti_cli.registry import AUDIT_TABLE, FORMAT_VERSION, GENESIS, LETTER_COUNTER, letter_partition, shard_of
+    from sakti_cli.office.workspace import init_workspace
+    from sakti_cli.register.applications import partition_of_reg
+    from sakti_cli.register.registry import (
+        AUDIT_TABLE,
+        FORMAT_VERSION,
+        GENESIS,
+        LETTER_COUNTER,
+        letter_partition,
+        shard_of,
+    )
 
     ws = init_workspace(folder)
     root = ws.register_dir
@@ -231,14 +238,14 @@ CHILD = r"""
 import json, os, secrets, sys, time
 from pathlib import Path
 args = json.loads(sys.argv[1])
-from sakti_cli.applications import find_application
-from sakti_cli.letters import find_letter, reserve_number
-from sakti_cli.office import find_workspace
-from sakti_cli.registry import Register
-from sakti_cli.sop import load_service
-import sakti_cli.issue as issue
+from sakti_cli.register.applications import find_application
+from sakti_cli.register.letters import find_letter, reserve_number
+from sakti_cli.office.workspace import find_workspace
+from sakti_cli.register.registry import Register
+from sakti_cli.services.sop import load_service
+import sakti_cli.issuance.pipeline as issue
 import tinydb, hashlib, filelock  # imported before the clock starts: imports are not register work
-for lazy in ("sakti_cli.recovery", "sakti_cli.migrations", "sakti_cli.backup"):
+for lazy in ("sakti_cli.register.recovery", "sakti_cli.register.migrations", "sakti_cli.register.backup"):
     try:
         __import__(lazy)
     except ImportError:
@@ -255,7 +262,7 @@ if op == "langkah":
     signer = {"id": "camat", "nama": "Camat", "jabatan": "Camat Arut Selatan", "peran": "definitif"}
 trace = []
 if args.get("rinci"):  # where the time goes: every register file read or written, with its size
-    import sakti_cli.registry as registry, sakti_cli.storage as storage
+    import sakti_cli.register.registry as registry, sakti_cli.core.storage as storage
     root = str(ws.register_dir) + "/"
     def traced(kind, func):
         def wrapper(path, *rest):

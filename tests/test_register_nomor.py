@@ -27,9 +27,9 @@ def audit_text(kantor: Path) -> str:
 
 
 def letter(kantor: Path, number: str) -> dict:
-    from sakti_cli.letters import find_letter
-    from sakti_cli.office import find_workspace
-    from sakti_cli.registry import Register
+    from sakti_cli.office.workspace import find_workspace
+    from sakti_cli.register.letters import find_letter
+    from sakti_cli.register.registry import Register
 
     ws = find_workspace(kantor)
     with Register(ws.register_dir, zone=ws.zone).transaction() as txn:
@@ -258,12 +258,12 @@ def test_nomor_mulai_follows_the_configured_scope(kantor: Path, cli: Cli, scope:
 def test_application_changed_during_issuance(kantor: Path, cli: Cli, monkeypatch: pytest.MonkeyPatch) -> None:
     """Rejected by another clerk while its letter was being signed: the number is closed BATAL in the
     recording step itself, the application keeps its new state, exit 5."""
-    from sakti_cli.applications import reject
-    from sakti_cli.errors import StateConflict
-    from sakti_cli.issue import issue_letter
-    from sakti_cli.office import find_workspace
-    from sakti_cli.registry import Register
-    from sakti_cli.sop import load_service
+    from sakti_cli.core.errors import StateConflict
+    from sakti_cli.issuance.pipeline import issue_letter
+    from sakti_cli.office.workspace import find_workspace
+    from sakti_cli.register.applications import reject
+    from sakti_cli.register.registry import Register
+    from sakti_cli.services.sop import load_service
 
     reg = lengkap(cli)
     monkeypatch.setenv("SAKTI_SANDI", "demo")

@@ -21,8 +21,8 @@ from email.message import EmailMessage
 from pathlib import Path
 from typing import Any
 
-from sakti_cli.errors import ConfigError, InputError, MailProblem, StateConflict, library_text
-from sakti_cli.office import CONFIG_NAME, MailSettings, Workspace
+from sakti_cli.core.errors import ConfigError, InputError, MailProblem, StateConflict, library_text
+from sakti_cli.office.workspace import CONFIG_NAME, MailSettings, Workspace
 
 _PLAIN_ADDRESS = re.compile(r"^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+$")
 """An address as people type it (RFC 5322 dot-atom, ASCII): nothing a header parser would read differently."""
@@ -51,8 +51,8 @@ def mail_settings(ws: Workspace) -> MailSettings:
 
 def mail_password(ws: Workspace, settings: MailSettings) -> str:
     """The account's password: the owner-only file when [surel] names one, else its environment variable."""
-    from sakti_cli.children import note_secret_variable
-    from sakti_cli.keys import read_secret_file
+    from sakti_cli.core.children import note_secret_variable
+    from sakti_cli.signatures.keys import read_secret_file
 
     if settings.berkas_sandi:
         secret = read_secret_file(ws.path(settings.berkas_sandi), ConfigError)
@@ -73,7 +73,7 @@ def mail_password(ws: Workspace, settings: MailSettings) -> str:
 
 def recipient_of(record: dict[str, Any]) -> str:
     """The application's e-mail address, checked again (a record may predate the form check)."""
-    from sakti_cli.citizen import EMAIL_FIELD, clean_email
+    from sakti_cli.citizen.messages import EMAIL_FIELD, clean_email
 
     reg = record["nomor_registrasi"]
     value = (record.get("data") or {}).get(EMAIL_FIELD)
@@ -95,7 +95,7 @@ def recipient_of(record: dict[str, Any]) -> str:
 
 def issued_letter(ws: Workspace, register: Any, record: dict[str, Any]) -> tuple[dict[str, Any], Path]:
     """The application's TERBIT letter and its stored PDF (SHA-256 checked); StateConflict before that."""
-    from sakti_cli.letters import letter_by_number, stored_pdf
+    from sakti_cli.register.letters import letter_by_number, stored_pdf
 
     reg = record["nomor_registrasi"]
     number = (record.get("surat") or {}).get("nomor_surat")
@@ -114,10 +114,10 @@ def compose(ws: Workspace, settings: MailSettings, record: dict[str, Any], recip
     from email.headerregistry import Address
     from email.utils import format_datetime, make_msgid
 
-    from sakti_cli.citizen import message_context, render_message, template_path
-    from sakti_cli.clock import now
-    from sakti_cli.errors import SaktiError
-    from sakti_cli.sop import load_service
+    from sakti_cli.citizen.messages import message_context, render_message, template_path
+    from sakti_cli.core.clock import now
+    from sakti_cli.core.errors import SaktiError
+    from sakti_cli.services.sop import load_service
 
     try:
         service = load_service(ws.sop_dir, record["layanan"])
@@ -145,7 +145,7 @@ def compose(ws: Workspace, settings: MailSettings, record: dict[str, Any], recip
 
 def prepare(ws: Workspace, register: Any, reg: str) -> Outgoing:
     """Everything before the network: [surel] set, letter TERBIT and intact, a valid address."""
-    from sakti_cli.applications import load
+    from sakti_cli.register.applications import load
 
     settings = mail_settings(ws)
     record = load(ws, register, reg)
@@ -157,10 +157,10 @@ def prepare(ws: Workspace, register: Any, reg: str) -> Outgoing:
 
 def _read_letter(pdf: Path, letter: dict[str, Any]) -> bytes:
     """The bytes that are attached, checked once more against the register (the file may change after
-    :func:`~sakti_cli.letters.stored_pdf` looked at it)."""
+    :func:`~sakti_cli.register.letters.stored_pdf` looked at it)."""
     import hashlib
 
-    from sakti_cli.errors import RegisterCorrupt
+    from sakti_cli.core.errors import RegisterCorrupt
 
     try:
         data = pdf.read_bytes()
@@ -294,8 +294,8 @@ def check_login(ws: Workspace) -> str:
 
 def send_issued_letter(ws: Workspace, register: Any, reg: str) -> dict[str, Any]:
     """``pesan REG --surel``: the letter's PDF to the applicant, then the audit event; the result shown."""
-    from sakti_cli.clock import iso, now
-    from sakti_cli.privacy import mask_email
+    from sakti_cli.core.clock import iso, now
+    from sakti_cli.core.privacy import mask_email
 
     outgoing = prepare(ws, register, reg)
     settings = mail_settings(ws)

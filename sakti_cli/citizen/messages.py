@@ -2,7 +2,7 @@
 
 The texts are Jinja2 templates the office edits (``templat/pesan/<jenis>.txt`` in the workspace, the
 bundled copy when the workspace has none), rendered in the same bounded sandbox as letters
-(:mod:`sakti_cli.render`) but without HTML escaping. The context holds no NIK, and the finished text
+(:mod:`sakti_cli.documents.render`) but without HTML escaping. The context holds no NIK, and the finished text
 is masked once more (:func:`privacy.mask_text`): a reason or a check line may quote one.
 """
 
@@ -13,9 +13,9 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
-from sakti_cli.errors import ConfigError, library_text
-from sakti_cli.privacy import mask_text
-from sakti_cli.resources import bundled_dir
+from sakti_cli.core.errors import ConfigError, library_text
+from sakti_cli.core.privacy import mask_text
+from sakti_cli.core.resources import bundled_dir
 
 KINDS = ("diterima", "belum_lengkap", "ditolak", "terbit")
 """One template per step: registration, missing items after periksa, refusal, issued letter."""
@@ -66,7 +66,7 @@ def render_message(path: Path, context: dict[str, Any]) -> str:
     """One template filled in the bounded sandbox; any escape attempt or runaway loop is refused."""
     from jinja2.exceptions import SecurityError, TemplateError
 
-    from sakti_cli.render import BATAS, _kelas_sandbox, _kelas_undefined
+    from sakti_cli.documents.render import BATAS, _kelas_sandbox, _kelas_undefined
 
     try:
         source = path.read_text(encoding="utf-8")
@@ -105,7 +105,7 @@ def current_kind(record: dict[str, Any]) -> str:
 
 def message_context(ws: Any, service: Any, record: dict[str, Any]) -> dict[str, Any]:
     """What a template may use; no NIK or KK (only names, numbers of the office and the letter)."""
-    from sakti_cli.issue import verification_url
+    from sakti_cli.issuance.pipeline import verification_url
 
     data = record.get("data") or {}
     check = record.get("periksa") or {}
@@ -143,9 +143,9 @@ def citizen_message(ws: Any, service: Any, record: dict[str, Any], kind: str | N
 def receipt_sheet(ws: Any, service: Any, record: dict[str, Any]) -> Any:
     """The tanda terima: office, registration number and time, service, applicant, files received,
     the service time, and the applicant's NIK masked (it is handed to the citizen, and may be lost)."""
-    from sakti_cli.id_format import waktu_singkat
-    from sakti_cli.info_sheet import Item, Section, Sheet
-    from sakti_cli.privacy import mask_data
+    from sakti_cli.core.id_format import waktu_singkat
+    from sakti_cli.core.privacy import mask_data
+    from sakti_cli.documents.info_sheet import Item, Section, Sheet
 
     context = message_context(ws, service, record)
     office = ws.config.kantor
@@ -179,8 +179,8 @@ def _received(service: Any, record: dict[str, Any]) -> list[tuple[str, list[dict
 
 def write_receipt(ws: Any, service: Any, record: dict[str, Any], target: Path) -> str:
     """The receipt PDF at ``target`` (0600: it names a person); returns its absolute path."""
-    from sakti_cli.errors import InputError
-    from sakti_cli.info_sheet import check_folder, write_pdf
+    from sakti_cli.core.errors import InputError
+    from sakti_cli.documents.info_sheet import check_folder, write_pdf
 
     target = Path(target).expanduser()
     if target.suffix.lower() != ".pdf":

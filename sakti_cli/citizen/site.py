@@ -28,20 +28,20 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from sakti_cli.clock import iso, now
-from sakti_cli.errors import InputError, SaktiError
-from sakti_cli.id_format import tanggal_indonesia, waktu_singkat
-from sakti_cli.letters import (
+from sakti_cli.core.clock import iso, now
+from sakti_cli.core.errors import InputError, SaktiError
+from sakti_cli.core.id_format import tanggal_indonesia, waktu_singkat
+from sakti_cli.core.privacy import mask_text
+from sakti_cli.core.storage import fsync_dir, write_private
+from sakti_cli.office.workspace import Workspace
+from sakti_cli.register.letters import (
     all_letters,
     applicant_masker,
     find_letter,
     letter_digests,
     normalise_code,
 )
-from sakti_cli.office import Workspace
-from sakti_cli.privacy import mask_text
-from sakti_cli.registry import Register
-from sakti_cli.storage import fsync_dir, write_private
+from sakti_cli.register.registry import Register
 
 SITE_FORMAT = 1
 MANIFEST = ".sakti-situs.json"
@@ -211,7 +211,7 @@ def build_site(ws: Workspace, register: Register, folder: Path, *, update: bool 
 
 def _letters(ws: Workspace, register: Register, numbers: list[str] | None) -> list[dict[str, Any]]:
     """The published records, with their letter id and file name."""
-    from sakti_cli.sop import load_service
+    from sakti_cli.services.sop import load_service
 
     masked = applicant_masker(ws)
     names: dict[str, str] = {}

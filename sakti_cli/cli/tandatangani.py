@@ -12,8 +12,8 @@ from rich.text import Text
 from sakti_cli.cli.output import Output
 from sakti_cli.cli.state import GLOBALS, JSON_OPT, command, passphrase_prompt, workspace
 from sakti_cli.cli.tables import print_pairs
-from sakti_cli.errors import FileUnreadable, InputError
-from sakti_cli.shapes import signatory_json
+from sakti_cli.core.errors import FileUnreadable, InputError
+from sakti_cli.core.shapes import signatory_json
 
 sertifikat_app = typer.Typer(help="Sertifikat elektronik: buat rantai demo, lihat isi sertifikat.",
                              no_args_is_help=True, rich_markup_mode=None)
@@ -32,8 +32,8 @@ def register(app: typer.Typer) -> None:
 
 def _optional_workspace() -> Any:
     """The workspace when there is one; signing with a key named on the command line needs none."""
-    from sakti_cli.errors import WorkspaceNotFound
-    from sakti_cli.office import find_workspace
+    from sakti_cli.core.errors import WorkspaceNotFound
+    from sakti_cli.office.workspace import find_workspace
 
     try:
         return find_workspace(GLOBALS.kantor)
@@ -45,7 +45,7 @@ def _optional_workspace() -> Any:
 
 def _free_field(pdf: Path) -> str:
     """``TTE``, or ``TTE_2``, ``TTE_3``... when earlier signatures took the name."""
-    from sakti_cli.verify import signature_field_names
+    from sakti_cli.signatures.validate import signature_field_names
 
     taken = set(signature_field_names(pdf))
     if "TTE" not in taken:
@@ -88,7 +88,7 @@ def tandatangani(
     import os
     from datetime import UTC, datetime
 
-    from sakti_cli.keys import (
+    from sakti_cli.signatures.keys import (
         MODULE_VARIABLE,
         PIN_VARIABLE,
         KeySpec,
@@ -97,7 +97,7 @@ def tandatangani(
         open_key,
         validation_data,
     )
-    from sakti_cli.sign import check_certificate, close_signer, sign_pdf, signer_common_name
+    from sakti_cli.signatures.sign import check_certificate, close_signer, sign_pdf, signer_common_name
 
     chosen = [name for name, value in (("--penandatangan", penandatangan), ("--sertifikat", sertifikat),
                                        ("--token", token)) if value is not None]
@@ -105,7 +105,7 @@ def tandatangani(
         raise InputError(f"Pilih satu sumber kunci saja, bukan {' dan '.join(chosen)}.")
     if not berkas.is_file():
         raise InputError(f"Berkas {berkas} tidak ada.", saran="Periksa nama dan letak PDF.")
-    from sakti_cli.convert import is_pdf
+    from sakti_cli.documents.convert import is_pdf
 
     if not is_pdf(berkas):
         raise FileUnreadable(f"Berkas {berkas} bukan PDF: hanya PDF yang dapat ditandatangani.",
@@ -140,13 +140,13 @@ def tandatangani(
     field_name = kolom or _free_field(berkas)
 
     out.step("membuka kunci penandatangan")
-    from sakti_cli.consent import file_item, signing_request
+    from sakti_cli.signatures.consent import file_item, signing_request
 
     # a key named here (--sertifikat, --token) is a person's: shown what it signs, typed by its owner
     request = signing_request(spec.owner, [file_item(berkas)]) if spec.sifat == "pribadi" else None
     signer = open_key(spec, passphrase_prompt, request)
     try:
-        from sakti_cli.clock import ZONES
+        from sakti_cli.core.clock import ZONES
 
         # the clock pyHanko signs by, in the office's zone for the messages
         moment = datetime.now(UTC).astimezone(ws.zone if ws else ZONES["WIB"])
@@ -156,7 +156,7 @@ def tandatangani(
             out.warn(warning)
         signer_cn = signer_common_name(signer)
         if ws is not None and url:  # CRL/OCSP fresh from [tte], attached to the signer (no queue here: exit 4)
-            from sakti_cli.revocation import prepare_signing
+            from sakti_cli.signatures.revocation import prepare_signing
 
             prepare_signing(ws, signer, url)
         out.step(f"menandatangani ({'dengan cap waktu' if url else 'tanpa cap waktu'})")
@@ -193,7 +193,7 @@ def sertifikat_demo(
     json_out: JSON_OPT = False,
 ) -> None:
     """Buat rantai demo: akar, penanda tangan (.p12, sandi 'demo') dan CRL akar. Bukan untuk surat sungguhan."""
-    from sakti_cli.pki import make_demo_pki
+    from sakti_cli.signatures.pki import make_demo_pki
 
     if folder.exists() and not folder.is_dir():
         raise InputError(f"{folder} bukan folder.")
@@ -217,7 +217,7 @@ def sertifikat_demo(
 
 
 def _read_p12_certificate(path: Path, secret_file: Path | None) -> Any:
-    from sakti_cli.keys import KeySpec, open_key
+    from sakti_cli.signatures.keys import KeySpec, open_key
 
     ws = _optional_workspace()
     variable = ws.config.tte.variabel_sandi if ws else "SAKTI_SANDI"
@@ -235,8 +235,8 @@ def sertifikat_lihat(
     menandatangani (pemeriksaan yang sama dengan saat menandatangani; di kantor: juga rantai ke akarnya)."""
     from datetime import UTC, datetime
 
-    from sakti_cli.keys import office_trust
-    from sakti_cli.sign import certificate_summary, read_certificates
+    from sakti_cli.signatures.keys import office_trust
+    from sakti_cli.signatures.sign import certificate_summary, read_certificates
 
     if not berkas.is_file():
         raise InputError(f"Berkas {berkas} tidak ada.")
@@ -246,8 +246,8 @@ def sertifikat_lihat(
         certs = [_read_p12_certificate(berkas, berkas_sandi.expanduser() if berkas_sandi else None)]
     else:
         certs = list(read_certificates(berkas))
-    from sakti_cli.clock import ZONES
-    from sakti_cli.id_format import waktu_singkat
+    from sakti_cli.core.clock import ZONES
+    from sakti_cli.core.id_format import waktu_singkat
 
     zone = ws.zone if ws else ZONES["WIB"]
     moment = datetime.now(UTC).astimezone(zone)  # the clock signatures are made and read by, told in the office's zone

@@ -38,8 +38,8 @@ def antrean(out: Output, penandatangan: Annotated[str | None, typer.Option(
                 "--penandatangan", help="Hanya surat untuk penandatangan ini (id dari sakti.toml).")] = None,
             json_out: JSON_OPT = False) -> None:
     """Surat yang menunggu tanda tangan: nomor, pemohon, layanan, disiapkan oleh, PDF untuk dibaca."""
-    from sakti_cli.id_format import mask_nik
-    from sakti_cli.letters import queue_rows
+    from sakti_cli.core.id_format import mask_nik
+    from sakti_cli.register.letters import queue_rows
 
     ws = workspace()
     if penandatangan is not None:
@@ -53,7 +53,7 @@ def antrean(out: Output, penandatangan: Annotated[str | None, typer.Option(
         if not rows:
             console.print("Tidak ada surat yang menunggu tanda tangan.")
             return
-        from sakti_cli.id_format import waktu_singkat
+        from sakti_cli.core.id_format import waktu_singkat
 
         several = len({row["penandatangan"]["id"] for row in rows}) > 1
         columns = [Col("Nomor surat / registrasi", "identifier"),
@@ -119,7 +119,7 @@ def setujui(out: Output,
             json_out: JSON_OPT = False) -> None:
     """Tandatangani surat yang menunggu: sandi diketik sekali untuk semua; yang gagal tetap menunggu (keluar 1)."""
     from sakti_cli.cli.errors import saran_for_kode
-    from sakti_cli.issue import approve_queue
+    from sakti_cli.issuance.pipeline import approve_queue
 
     ws = workspace()
     bar = _Bar(out)
@@ -163,8 +163,8 @@ def setujui(out: Output,
 
 def _with_messages(ws: Any, signed: list[dict[str, Any]]) -> None:
     """Each signed letter's WhatsApp message and link (``pesan_wa``, ``tautan_wa``), as ``terbitkan`` gives."""
-    from sakti_cli.applications import load
     from sakti_cli.cli.permohonan import service_or_none, with_message
+    from sakti_cli.register.applications import load
 
     register = register_for(ws)
     for row in signed:
@@ -179,7 +179,7 @@ def kembalikan(out: Output,
                    "--alasan", help="Mengapa dikembalikan (tercatat di riwayat permohonan).")],
                json_out: JSON_OPT = False) -> None:
     """Kembalikan surat ke petugas: nomor ditutup BATAL (tidak dipakai ulang), permohonan kembali LENGKAP."""
-    from sakti_cli.letters import send_back
+    from sakti_cli.register.letters import send_back
 
     ws = workspace()
     payload = send_back(ws, register_for(ws), nomor, alasan)
@@ -207,7 +207,7 @@ def perbarui(out: Output,
                  "--tsa", help="URL server cap waktu RFC 3161 (bawaan: [tte].tsa).")] = None,
              json_out: JSON_OPT = False) -> None:
     """Tambahkan cap waktu arsip dan data validasi baru (PAdES B-LTA) ke surat terbit; yang gagal keluar 1."""
-    from sakti_cli.renewal import renew
+    from sakti_cli.signatures.renewal import renew
 
     ws = workspace()
     result = renew(ws, register_for(ws), list(nomor or []), all_issued=semua, within_days=segera,

@@ -1,6 +1,6 @@
 """Indonesian formatting for print: dates, month names, numbers in words, rupiah, NIK and NIP.
 
-Pure functions, standard library only. Invalid input raises :class:`sakti_cli.errors.InputError`
+Pure functions, standard library only. Invalid input raises :class:`sakti_cli.core.errors.InputError`
 with an Indonesian message.
 """
 
@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as _dt
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
-from sakti_cli.errors import InputError
+from sakti_cli.core.errors import InputError
 
 _BULAN = (
     "Januari",
@@ -118,7 +118,7 @@ def waktu_singkat(moment: _dt.datetime | str | None, zone: _dt.tzinfo | None) ->
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=_dt.UTC)
     if zone is None:
-        from sakti_cli.clock import ZONES
+        from sakti_cli.core.clock import ZONES
 
         offset = moment.utcoffset()
         zone = next((z for z in ZONES.values() if z.utcoffset(None) == offset), moment.tzinfo)

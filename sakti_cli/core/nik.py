@@ -15,7 +15,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date
 
-from sakti_cli.id_format import mask_nik
+from sakti_cli.core.id_format import mask_nik
 
 # Province codes of Kemendagri (incl. the Papua provinces formed in 2022: 93-96).
 PROVINCE_CODES = frozenset(

@@ -1,6 +1,6 @@
 """Personal data (UU 27/2022 PDP): masking in everything shown and recorded, private files, reveals.
 
-NIK and KK numbers are recognised by their structure (``sakti_cli.rules.nik.find_id_numbers``:
+NIK and KK numbers are recognised by their structure (``sakti_cli.core.nik.find_id_numbers``:
 province code, date digits; plain, glued to letters or grouped 4-4-4-4 / 6-6-4), never by the name of
 the key they sit under, so a scan named ``kk-siti-rahmah.jpg`` under ``kk`` stays readable and a NIK
 typed into a reason or a file name is masked. Two layers: the application payloads mask the fields
@@ -18,11 +18,11 @@ import re
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from sakti_cli.id_format import mask_nik
-from sakti_cli.rules.nik import mask_id_numbers
+from sakti_cli.core.id_format import mask_nik
+from sakti_cli.core.nik import mask_id_numbers
 
 if TYPE_CHECKING:
-    from sakti_cli.sop import Service
+    from sakti_cli.services.sop import Service
 
 PRIVATE_UMASK = 0o077
 _ID_KINDS = ("nik", "kk")

@@ -15,10 +15,10 @@ BUNDLED = ("sop", "templat", "contoh")
 def bundled_dir(name: str) -> Path:
     if name not in BUNDLED:
         raise ValueError(name)
-    checkout = Path(__file__).resolve().parent.parent / name
+    checkout = Path(__file__).resolve().parents[2] / name
     if checkout.is_dir():
         return checkout
-    installed = Path(__file__).resolve().parent / "bundled" / name
+    installed = Path(__file__).resolve().parents[1] / "bundled" / name
     if installed.is_dir():
         return installed
     from importlib.resources import files

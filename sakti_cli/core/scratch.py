@@ -29,7 +29,7 @@ from collections.abc import Iterable
 from pathlib import Path
 from types import TracebackType
 
-from sakti_cli.children import group_members
+from sakti_cli.core.children import group_members
 
 GROUPS_FILE = ".grup-proses"
 """In an owned folder: one process group id per line, killed by the sweep once the owner is gone."""

@@ -22,8 +22,8 @@ from typing import Any
 from tinydb import TinyDB
 from tinydb.storages import Storage
 
-from sakti_cli.errors import REGISTER_ADVICE, RegisterBusy, RegisterCorrupt
-from sakti_cli.testhooks import crash_point
+from sakti_cli.core.errors import REGISTER_ADVICE, RegisterBusy, RegisterCorrupt
+from sakti_cli.core.testhooks import crash_point
 
 JOURNAL = ".jurnal.json"
 LOCK = ".kunci"
@@ -65,7 +65,7 @@ def check_writable_folder(folder: Path, what: str) -> None:
     any work is done. ``what`` names the file for the message ("berkas cadangan", "formulir")."""
     import tempfile
 
-    from sakti_cli.errors import InputError
+    from sakti_cli.core.errors import InputError
 
     if not folder.is_dir():
         raise InputError(f"Folder {folder} untuk {what} tidak ada.", saran="Buat foldernya dulu atau pilih letak lain.",

@@ -9,10 +9,10 @@ Two ways to drive LibreOffice, chosen per ``Converter``:
   virtualenv). After a ~1.5 s start, each letter takes ~0.1 s. Used automatically when available;
   anything unexpected falls back to ``soffice``.
 
-Each LibreOffice process is ``soffice.bin`` itself, started through sakti_cli.children: an
+Each LibreOffice process is ``soffice.bin`` itself, started through sakti_cli.core.children: an
 environment without secrets, its own process group, and killed by the kernel when sakti dies (the
 ``soffice`` shell wrapper forks, and the death signal would not reach the real program). The private
-folder of a ``Converter`` is held under its lock (sakti_cli.scratch) and records the process groups;
+folder of a ``Converter`` is held under its lock (sakti_cli.core.scratch) and records the process groups;
 a later run removes the folder of a dead one and kills what is left of its groups.
 
 Each ``Converter`` owns a private LibreOffice profile: two LibreOffice processes sharing one profile
@@ -52,11 +52,11 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any
 
-from sakti_cli.children import kill_group, start_child
-from sakti_cli.errors import ConfigError, EnvironmentProblem, FileUnreadable, MachineProblem, machine_problem
-from sakti_cli.recovery import LO_PREFIX
-from sakti_cli.scratch import Owned, owned_temp, sweep
-from sakti_cli.testhooks import crash_point
+from sakti_cli.core.children import kill_group, start_child
+from sakti_cli.core.errors import ConfigError, EnvironmentProblem, FileUnreadable, MachineProblem, machine_problem
+from sakti_cli.core.scratch import Owned, owned_temp, sweep
+from sakti_cli.core.testhooks import crash_point
+from sakti_cli.register.recovery import LO_PREFIX
 
 INSTALL_COMMAND = (
     "apt-get install -y libreoffice-writer-nogui fonts-liberation fonts-crosextra-carlito "
@@ -589,7 +589,7 @@ class Converter:
             raise ConversionAborted("LibreOffice was killed")
 
     def _make_env(self) -> dict[str, str]:
-        """What LibreOffice needs on top of the allow-list (sakti_cli.children): a writable HOME
+        """What LibreOffice needs on top of the allow-list (sakti_cli.core.children): a writable HOME
         (LibreOffice and fontconfig write there), the profile locking its wrapper would set, and a
         TMPDIR inside our locked folder, so a killed LibreOffice's temporary files are swept with it.
 

@@ -1,8 +1,8 @@
 """A pool of LibreOffice workers for batches: many letters converted at once, none allowed to hang the run.
 
-Each worker is a :class:`~sakti_cli.convert.Converter` (its own locked folder, profile, process
+Each worker is a :class:`~sakti_cli.documents.convert.Converter` (its own locked folder, profile, process
 groups) owned by one long-lived thread: that thread starts its LibreOffice and uses it, because the
-kernel's death signal is tied to the *thread* that started a child (sakti_cli.children). Callers hand
+kernel's death signal is tied to the *thread* that started a child (sakti_cli.core.children). Callers hand
 jobs over a queue, so :meth:`ConverterPool.convert` may be called from several threads at once and
 fits ``issue_letter(converter=...)`` as a ``Converter`` does.
 
@@ -29,11 +29,11 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any
 
-from sakti_cli.children import group_members, kill_group, start_child
-from sakti_cli.convert import _RESTART, Converter, find_soffice, office_command
-from sakti_cli.errors import EnvironmentProblem
-from sakti_cli.recovery import LO_PREFIX
-from sakti_cli.scratch import Owned, owned_temp, sweep
+from sakti_cli.core.children import group_members, kill_group, start_child
+from sakti_cli.core.errors import EnvironmentProblem
+from sakti_cli.core.scratch import Owned, owned_temp, sweep
+from sakti_cli.documents.convert import _RESTART, Converter, find_soffice, office_command
+from sakti_cli.register.recovery import LO_PREFIX
 
 DEFAULT_LIMIT = 60.0
 DEFAULT_MAX_RSS_MB = 1024
@@ -232,7 +232,7 @@ class ConverterPool:
 
     @classmethod
     def from_settings(cls, settings: Any, **overrides: Any) -> ConverterPool:
-        """A pool as ``[libreoffice]`` in sakti.toml says (:class:`sakti_cli.office.LibreOfficeSettings`)."""
+        """A pool as ``[libreoffice]`` in sakti.toml says (:class:`sakti_cli.office.workspace.LibreOfficeSettings`)."""
         options: dict[str, Any] = {
             "size": settings.pekerja, "limit": settings.batas_detik, "retries": settings.coba_ulang,
             "recycle_after": settings.daur_ulang_setelah, "max_rss_mb": settings.batas_memori_mb,

@@ -19,8 +19,8 @@ from datetime import date
 from pathlib import Path
 from typing import Any, Literal
 
-from sakti_cli.errors import EnvironmentProblem, InputError
-from sakti_cli.sop import FieldSpec, Requirement, Service
+from sakti_cli.core.errors import EnvironmentProblem, InputError
+from sakti_cli.services.sop import FieldSpec, Requirement, Service
 
 FORMATS = {".pdf": "pdf", ".md": "markdown", ".html": "html"}
 CHECKBOX = "☐"
@@ -306,7 +306,7 @@ def sheet_format(target: Path) -> str:
 
 
 def check_folder(target: Path) -> None:
-    from sakti_cli.storage import check_writable_folder
+    from sakti_cli.core.storage import check_writable_folder
 
     check_writable_folder(target.parent, target.name)
 
@@ -331,8 +331,8 @@ def _write_text(target: Path, text: str) -> None:
 
 def write_pdf(sheet: Sheet, target: Path, mode: int) -> None:
     """A sheet as PDF at ``target`` (DOCX by python-docx, converted by LibreOffice), with ``mode``: also
-    the citizen's receipt (sakti_cli.citizen), which names a person and so is 0600."""
-    from sakti_cli.convert import Converter
+    the citizen's receipt (sakti_cli.citizen.messages), which names a person and so is 0600."""
+    from sakti_cli.documents.convert import Converter
 
     work = Path(tempfile.mkdtemp(prefix="sakti-lembar-"))
     try:
@@ -352,7 +352,7 @@ def write_pdf(sheet: Sheet, target: Path, mode: int) -> None:
 
 def write_sheet(ws: Any, service: Service, target: Path, *, today: date | None = None) -> dict[str, Any]:
     """Write the sheet to ``target`` in the format its extension names; returns what was written."""
-    from sakti_cli.clock import now
+    from sakti_cli.core.clock import now
 
     target = Path(target).expanduser()
     kind = sheet_format(target)

@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 from xml.sax.saxutils import escape
 
-from sakti_cli.errors import EnvironmentProblem
+from sakti_cli.core.errors import EnvironmentProblem
 
 LANGUAGE = "id-ID"
 NAMESPACE = "http://ns.sakti-cli.id/surat/1.0/"

@@ -31,7 +31,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from sakti_cli.errors import ConfigError, EnvironmentProblem, library_text
+from sakti_cli.core.errors import ConfigError, EnvironmentProblem, library_text
 
 QR_LEBAR_MM = 25
 LOGO_LEBAR_MM = 22
@@ -558,13 +558,13 @@ def render_docx(
 
 
 TANDA_CONTOH = "CONTOH - TIDAK BERLAKU"
-"""The mark of a letter signed with a demo certificate (sakti_cli.pki): never valid for a citizen."""
+"""The mark of a letter signed with a demo certificate (sakti_cli.signatures.pki): never valid for a citizen."""
 
 
 def _atur_kertas(document: Any, kertas: str) -> None:
     from docx.shared import Cm
 
-    from sakti_cli.office import PAPER_SIZES_CM
+    from sakti_cli.office.workspace import PAPER_SIZES_CM
 
     width, height = PAPER_SIZES_CM[kertas]
     for section in document.sections:

@@ -1,8 +1,8 @@
 """Each template is tried once, in a child process bounded in time and memory, before it is used.
 
-The bounded sandbox of :mod:`sakti_cli.render` stops a hostile template in-process; this is the
+The bounded sandbox of :mod:`sakti_cli.documents.render` stops a hostile template in-process; this is the
 second wall, for what the sandbox does not foresee: the longest realistic sample letter
-(:func:`sakti_cli.template_lint.sample_context`) is rendered in a forked child process with
+(:func:`sakti_cli.documents.template_lint.sample_context`) is rendered in a forked child process with
 ``RLIMIT_AS`` and ``RLIMIT_CPU`` set, a timer, a wall-clock deadline kept by the parent, and its
 environment emptied (no passphrase or PIN in reach). Pictures inside the package are sized there
 too (from their headers; LibreOffice would decode them). A pass is remembered in
@@ -29,9 +29,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from sakti_cli.errors import ConfigError, EnvironmentProblem
-from sakti_cli.office import Workspace
-from sakti_cli.sop import Service
+from sakti_cli.core.errors import ConfigError, EnvironmentProblem
+from sakti_cli.office.workspace import Workspace
+from sakti_cli.services.sop import Service
 
 CACHE_NAME = "templat-teruji.json"
 CACHE_ENTRIES = 200  # old versions of templates are forgotten beyond this
@@ -77,8 +77,8 @@ def _read_cache(ws: Workspace) -> dict[str, Any]:
 
 
 def _remember(ws: Workspace, passed: dict[str, dict[str, Any]]) -> None:
-    from sakti_cli.clock import iso, now
-    from sakti_cli.storage import atomic_write
+    from sakti_cli.core.clock import iso, now
+    from sakti_cli.core.storage import atomic_write
 
     entries = _read_cache(ws)  # read again: another process may have added its own
     moment = iso(now(ws.zone))
@@ -93,7 +93,7 @@ def _remember(ws: Workspace, passed: dict[str, dict[str, Any]]) -> None:
 
 def try_templates(ws: Workspace, trials: list[Trial]) -> list[Verdict]:
     """The verdict of each trial, in order: remembered passes, then a child for each of the rest."""
-    from sakti_cli.storage import sha256_file
+    from sakti_cli.core.storage import sha256_file
 
     cache = _read_cache(ws)
     verdicts: list[Verdict] = [None] * len(trials)
@@ -123,8 +123,8 @@ def try_templates(ws: Workspace, trials: list[Trial]) -> list[Verdict]:
 def check_template(ws: Workspace, service: Service, template: Path) -> None:
     """``terbitkan``'s check before a number is reserved: ConfigError (exit 4) naming the template
     and what it exceeded; an ordinary template error is left to the issuance's own trial render."""
-    from sakti_cli.issue import logo_path, verification_url
-    from sakti_cli.template_lint import SAMPLE_CODE, sample_context
+    from sakti_cli.documents.template_lint import SAMPLE_CODE, sample_context
+    from sakti_cli.issuance.pipeline import logo_path, verification_url
 
     context, _person = sample_context(ws, service)
     verdict = try_templates(ws, [Trial(template, context, verification_url(ws, SAMPLE_CODE), logo_path(ws))])[0]
@@ -256,7 +256,7 @@ def _run_children(ws: Workspace, trials: list[Trial]) -> list[Verdict]:
 
 
 def _verdict(template: Path, answer: dict[str, Any], seconds: float, megabytes: int) -> Verdict:
-    from sakti_cli.render import over_limit
+    from sakti_cli.documents.render import over_limit
 
     kind = answer.get("hasil")
     if kind == "ok":
@@ -292,7 +292,7 @@ def _check_picture(template: Path, name: str, data: bytes) -> None:
 
     from PIL import Image
 
-    from sakti_cli.render import over_limit
+    from sakti_cli.documents.render import over_limit
 
     previous, Image.MAX_IMAGE_PIXELS = Image.MAX_IMAGE_PIXELS, None  # sized, never decoded
     try:
@@ -311,7 +311,7 @@ def _check_picture(template: Path, name: str, data: bytes) -> None:
 
 def _try_one(trial: Trial) -> dict[str, Any]:
     """In the child: size the pictures, render the sample; what happened, as a JSON-able answer."""
-    from sakti_cli.render import render_bytes
+    from sakti_cli.documents.render import render_bytes
 
     try:
         check_images(trial.template, trial.logo)

@@ -3,8 +3,8 @@
 Three checks per service template:
 
 1. Every placeholder is something the letter's context holds. The allowed names are not a hand
-   list: they are read from the context :func:`sakti_cli.issue.letter_context` builds for a sample
-   application (plus ``logo`` and ``qr``, added by :mod:`sakti_cli.render`), so a new system field
+   list: they are read from the context :func:`sakti_cli.issuance.pipeline.letter_context` builds for a sample
+   application (plus ``logo`` and ``qr``, added by :mod:`sakti_cli.documents.render`), so a new system field
    is known here the day it is added there. ``data.X`` must be an ``isian`` of the service, and in
    ``{% for o in data.daftar %}`` each ``o.X`` a ``butir`` of that list. References are found
    with jinja2's AST over the XML docxtpl actually renders (body, headers, footers), with the
@@ -31,9 +31,9 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any, cast
 
-from sakti_cli.errors import ConfigError, SaktiError
-from sakti_cli.office import KeySource, Signatory, Workspace
-from sakti_cli.sop import FieldSpec, Service
+from sakti_cli.core.errors import ConfigError, SaktiError
+from sakti_cli.office.workspace import KeySource, Signatory, Workspace
+from sakti_cli.services.sop import FieldSpec, Service
 
 DEFAULT_LIST_ITEMS = 10  # a realistic maximum for heirs, witnesses or family members moving
 DEFAULT_TEXT_LENGTH = 100  # a text field without panjang_maks
@@ -110,7 +110,7 @@ def _words_to(length: int, words: Iterable[str]) -> str:
 
 
 def _longest_choice(spec: FieldSpec) -> str:
-    from sakti_cli.id_format import jenis_kelamin_label
+    from sakti_cli.core.id_format import jenis_kelamin_label
 
     def printed(choice: str) -> str:
         return jenis_kelamin_label(choice) if spec.kode == "jenis_kelamin" and choice in ("L", "P") else choice
@@ -198,7 +198,7 @@ def sample_signatory(ws: Workspace, service: Service) -> Signatory:
 
 
 def sample_moment(ws: Workspace) -> datetime:
-    from sakti_cli.clock import now
+    from sakti_cli.core.clock import now
 
     return datetime(now(ws.zone).year, 9, 30, 9, 0, tzinfo=ws.zone)
 
@@ -206,14 +206,14 @@ def sample_moment(ws: Workspace) -> datetime:
 def sample_context(ws: Workspace, service: Service, list_items: int = DEFAULT_LIST_ITEMS,
                    full_length: bool = False) -> tuple[dict[str, Any], Signatory]:
     """(letter context, signatory) of the longest realistic letter of ``service``."""
-    from sakti_cli.issue import letter_context
-    from sakti_cli.numbering import format_number, pattern_for
+    from sakti_cli.issuance.pipeline import letter_context
+    from sakti_cli.register.numbering import format_number, pattern_for
 
     moment = sample_moment(ws)
     person = sample_signatory(ws, service)
     number = format_number(pattern_for(ws, service), service=service, unit=ws.config.kantor.kode_unit,
                            sequence=SAMPLE_NUMBER_SEQUENCE, moment=moment)
-    from sakti_cli.sign import Issuer
+    from sakti_cli.signatures.sign import Issuer
 
     record = {"data": sample_data(ws, service, moment, list_items, full_length)}
     longest_footer = Issuer(nama="Balai Besar Sertifikasi Elektronik", bsre=True, contoh=False)  # [tte].catatan
@@ -418,7 +418,7 @@ def template_references(template: Path) -> list[Reference]:
 
     ConfigError when the template is missing, damaged or its placeholders do not parse.
     """
-    from sakti_cli.render import _buat_env, _buka_templat, _periksa_sintaks
+    from sakti_cli.documents.render import _buat_env, _buka_templat, _periksa_sintaks
 
     tpl = _buka_templat(template)
     env = _buat_env()
@@ -506,7 +506,7 @@ def _qr_size(payload: str) -> tuple[int, int]:
 
     from PIL import Image
 
-    from sakti_cli.render import _qr_png
+    from sakti_cli.documents.render import _qr_png
 
     with Image.open(io.BytesIO(_qr_png(payload))) as image:
         return image.size
@@ -741,7 +741,7 @@ def layout_problems(pdf: Path, context: dict[str, Any], used: set[str], qr_paylo
 
 def _open_problem(template: Path) -> str | None:
     """A message when the file cannot be read as a DOCX at all, else None."""
-    from sakti_cli.render import _buka_templat
+    from sakti_cli.documents.render import _buka_templat
 
     try:
         _buka_templat(template)
@@ -757,8 +757,8 @@ def lint_templates(ws: Workspace, services: list[Service], *, list_items: int = 
 
     ``layout=False`` skips the PDF (no LibreOffice). ``keep_dir`` keeps the sample DOCX and PDF.
     """
-    from sakti_cli.issue import logo_path, verification_url
-    from sakti_cli.template_guard import Trial, try_templates
+    from sakti_cli.documents.template_guard import Trial, try_templates
+    from sakti_cli.issuance.pipeline import logo_path, verification_url
 
     say = progress or (lambda _text: None)
     reports: list[TemplateReport] = []
@@ -810,8 +810,8 @@ def lint_templates(ws: Workspace, services: list[Service], *, list_items: int = 
     if not to_render:
         return reports
 
-    from sakti_cli.convert import Converter
-    from sakti_cli.render import render_docx
+    from sakti_cli.documents.convert import Converter
+    from sakti_cli.documents.render import render_docx
 
     work = Path(tempfile.mkdtemp(prefix="sakti-periksa-templat-"))
     try:
@@ -851,7 +851,7 @@ def lint_templates(ws: Workspace, services: list[Service], *, list_items: int = 
 
 
 def _keep(folder: Path, *files: Path) -> None:
-    from sakti_cli.errors import EnvironmentProblem
+    from sakti_cli.core.errors import EnvironmentProblem
 
     try:
         folder.mkdir(parents=True, exist_ok=True)
@@ -864,7 +864,7 @@ def _keep(folder: Path, *files: Path) -> None:
 
 def services_to_check(ws: Workspace, code: str | None) -> tuple[list[Service], list[TemplateReport]]:
     """The services to lint, and a report for each SOP file that does not load (all services only)."""
-    from sakti_cli.sop import list_service_files, load_service, load_service_file
+    from sakti_cli.services.sop import list_service_files, load_service, load_service_file
 
     if code is not None:
         return [load_service(ws.sop_dir, code)], []

@@ -1,10 +1,10 @@
 """The desk's questions: ``sakti daftar KODE`` without ``--data`` asks each field of the SOP.
 
 Each answer is checked as it is typed with the same check ``daftar --data`` makes of that field
-(:func:`sakti_cli.forms.clean_field`), so a bad NIK is asked again with the reason. The answers become
+(:func:`sakti_cli.intake.forms.clean_field`), so a bad NIK is asked again with the reason. The answers become
 the same envelope a data file holds (``{"layanan", "isian", "berkas"}``) and go through the same
 registration path. Questions go through a prompter (the CLI's reads the terminal; tests pass their
-own), as ``sakti init`` does (:mod:`sakti_cli.office_setup`).
+own), as ``sakti init`` does (:mod:`sakti_cli.office.setup`).
 """
 
 from __future__ import annotations
@@ -13,11 +13,11 @@ from datetime import date
 from pathlib import Path
 from typing import Any, Protocol
 
-from sakti_cli.errors import SaktiError
-from sakti_cli.forms import clean_field
-from sakti_cli.id_format import mask_nik
-from sakti_cli.office_setup import Prompter, ask_until_valid
-from sakti_cli.sop import FieldSpec, Service
+from sakti_cli.core.errors import SaktiError
+from sakti_cli.core.id_format import mask_nik
+from sakti_cli.intake.forms import clean_field
+from sakti_cli.office.setup import Prompter, ask_until_valid
+from sakti_cli.services.sop import FieldSpec, Service
 
 YES, NO = ("y", "ya"), ("t", "tidak", "n")
 
@@ -74,8 +74,8 @@ def _yes(prompter: Prompter, question: str) -> bool:
 def _file_problem(service: Service, code: str, answer: str) -> str | None:
     """Why a typed path cannot be taken, checked now rather than after every answer is given: the
     checks ``daftar`` makes before copying (a readable file, within the SOP's size)."""
-    from sakti_cli.applications import file_arg
-    from sakti_cli.rules.berkas import intake_problem
+    from sakti_cli.register.applications import file_arg
+    from sakti_cli.services.rules.berkas import intake_problem
 
     path = Path(answer).expanduser()
     try:
@@ -108,7 +108,7 @@ def _ask_files(prompter: DeskPrompter, service: Service, code: str, who: str = "
 
 
 def _list_size(service: Service, spec: FieldSpec) -> int:
-    from sakti_cli.form_sheet import list_size
+    from sakti_cli.intake.form_sheet import list_size
 
     return list_size(service, spec.kode)
 

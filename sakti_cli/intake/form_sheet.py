@@ -20,8 +20,8 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
-from sakti_cli.errors import DataInvalid, FileUnreadable, InputError
-from sakti_cli.sop import FieldSpec, Requirement, Service
+from sakti_cli.core.errors import DataInvalid, FileUnreadable, InputError
+from sakti_cli.services.sop import FieldSpec, Requirement, Service
 
 DEFAULT_ITEMS = 5  # list items offered when the SOP sets no maximum
 MAX_FILES = 5
@@ -41,7 +41,7 @@ class Column:
 
 def list_size(service: Service, code: str) -> int:
     """How many items of list ``code`` the form offers: the SOP's maximum (a ``jumlah`` rule), else 5."""
-    from sakti_cli.rules.aturan import CountRule
+    from sakti_cli.services.rules.aturan import CountRule
 
     for rule in service.aturan:
         if isinstance(rule, CountRule) and rule.daftar == code and rule.maksimal:
@@ -102,7 +102,7 @@ def blank_envelope(service: Service) -> dict[str, Any]:
 
 def write_blank_form(service: Service, desa: list[str], target: Path) -> Path:
     """``target`` by its suffix: .json (the envelope) or .xlsx (one row per application)."""
-    from sakti_cli.storage import atomic_write, check_writable_folder
+    from sakti_cli.core.storage import atomic_write, check_writable_folder
 
     suffix = target.suffix.lower()
     if suffix in (".json", ".xlsx"):

@@ -13,10 +13,10 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from sakti_cli.errors import DataInvalid
-from sakti_cli.rules.nik import normalise_nik, parse_kk, parse_nik
-from sakti_cli.sop import FieldSpec, Service
-from sakti_cli.text import normalise_text, safe_file_name, unsafe_character
+from sakti_cli.core.errors import DataInvalid
+from sakti_cli.core.nik import normalise_nik, parse_kk, parse_nik
+from sakti_cli.core.text import normalise_text, safe_file_name, unsafe_character
+from sakti_cli.services.sop import FieldSpec, Service
 
 _DMY = re.compile(r"^(\d{1,2})[-/.](\d{1,2})[-/.](\d{4})$")
 
@@ -74,7 +74,7 @@ def _clean_field(spec: FieldSpec, value: Any, desa: list[str], today: date) -> A
             raise ValueError(f"'{text}' bukan nomor telepon yang sah")
         return digits
     if spec.jenis == "surel":
-        from sakti_cli.citizen import clean_email
+        from sakti_cli.citizen.messages import clean_email
 
         return clean_email(text)
     if spec.panjang_maks and len(text) > spec.panjang_maks:

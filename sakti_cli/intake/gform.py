@@ -11,7 +11,7 @@ one of the row's names (the uploader named by the clerk, else the typed names th
 other row that answered the question has that name, and there are no more such files than the row
 uploaded. Anything less certain (two candidates, only a similar name) is left unmatched and said, so
 one person's file never lands in another's application. Rows then follow the one rule of ``massal``
-(:mod:`sakti_cli.batch`): bad data is refused with nothing registered, missing files register
+(:mod:`sakti_cli.issuance.batch`): bad data is refused with nothing registered, missing files register
 BELUM_LENGKAP. Each response is keyed by its timestamp and e-mail: importing the same export again adds
 nothing; a re-import attaches newly matched files to the row's existing application (``lengkapi``'s
 register step, audited with its source) and checks it again.
@@ -31,9 +31,9 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from sakti_cli.batch import Outcome, Row
-from sakti_cli.errors import ConfigError, DataInvalid, FileUnreadable, InputError, NotFound
-from sakti_cli.sop import FieldSpec, Service
+from sakti_cli.core.errors import ConfigError, DataInvalid, FileUnreadable, InputError, NotFound
+from sakti_cli.issuance.batch import Outcome, Row
+from sakti_cli.services.sop import FieldSpec, Service
 
 MAP_DIR = "gform"
 TIMESTAMP_TITLES = ("stempel waktu", "timestamp")
@@ -76,7 +76,7 @@ class FormMap(_Strict):
 
 def map_path(ws: Any, code: str) -> Path:
     """The office's ``sop/gform/<kode>.yaml``, else the bundled one (like message templates)."""
-    from sakti_cli.resources import office_or_bundled
+    from sakti_cli.core.resources import office_or_bundled
 
     return office_or_bundled(Path(ws.sop_dir), "sop", MAP_DIR, f"{code}.yaml")
 
@@ -85,9 +85,9 @@ def load_map(path: Path, service: Service) -> FormMap:
     """Read and check one mapping against its SOP: ConfigError (exit 4) naming the file and every key."""
     import yaml
 
-    from sakti_cli.rules.kalender import load_yaml_text
-    from sakti_cli.sop import problems_from
-    from sakti_cli.validation import syntax_error_place
+    from sakti_cli.core.validation import syntax_error_place
+    from sakti_cli.services.rules.kalender import load_yaml_text
+    from sakti_cli.services.sop import problems_from
 
     saran = (f"Perbaiki kunci yang disebut; 'sakti impor gform --contoh-peta {service.kode}' mencetak peta "
              "yang cocok dengan SOP-nya.")
@@ -246,7 +246,7 @@ def _q(text: str) -> str:
 def sample_map(service: Service) -> str:
     """A mapping to start from, made from the SOP (so it always matches it): question titles are the
     SOP's labels, as the office would first word its form."""
-    from sakti_cli.form_sheet import list_size
+    from sakti_cli.intake.form_sheet import list_size
 
     fields: list[tuple[str, str]] = []
     files: list[tuple[str, str]] = []
@@ -323,7 +323,7 @@ class Export:
 def read_export(path: Path) -> Export:
     """The whole export (a form's responses are hundreds of rows, not millions): FileUnreadable when it is
     not a readable CSV of a Google Form (no 'Stempel waktu'/'Timestamp' column), naming file and line."""
-    from sakti_cli.batch import csv_records
+    from sakti_cli.issuance.batch import csv_records
 
     if not path.is_file():
         raise FileUnreadable(f"Berkas {path} tidak ada.", saran="Periksa nama dan letak berkas ekspornya.")
@@ -406,7 +406,7 @@ def unmapped_titles(export: Export, mapping: FormMap) -> list[str]:
 
 def _convert(spec: FieldSpec, choice_map: dict[str, str], text: str, desa: list[str]) -> str:
     """An answer in the SOP's form, or ValueError with the reason (the rest is checked by forms.py)."""
-    from sakti_cli.forms import parse_date
+    from sakti_cli.intake.forms import parse_date
 
     if spec.jenis == "tanggal":
         try:
@@ -419,7 +419,7 @@ def _convert(spec: FieldSpec, choice_map: dict[str, str], text: str, desa: list[
             wanted = GENDER_WORDS.get(title_key(text))
         return wanted or text
     if spec.jenis == "telepon":
-        from sakti_cli.citizen import wa_number
+        from sakti_cli.citizen.messages import wa_number
 
         number, _reason = wa_number(text)
         return f"+{number}" if number else re.sub(r"[\s().-]", "", text)
@@ -501,7 +501,7 @@ class FileMatch:
     pesan: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
-        from sakti_cli.text import safe_file_name
+        from sakti_cli.core.text import safe_file_name
 
         return {"pertanyaan": self.pertanyaan, "kode": self.kode, "jawaban": self.jawaban, "hasil": self.hasil,
                 "berkas": [safe_file_name(u.path.name) for u in self.uploads], "calon": self.calon,
@@ -613,8 +613,8 @@ class Prepared:
 def _prepare(response: Response, export: Export, mapping: FormMap, service: Service, desa: list[str],
              today: date, zone: timezone, uploaders: dict[int, str]) -> Prepared:
     """A response as a batch Row (its envelope without files yet) and the names its files are matched by."""
-    from sakti_cli.form_sheet import _cell_text
-    from sakti_cli.forms import clean_field
+    from sakti_cli.intake.form_sheet import _cell_text
+    from sakti_cli.intake.forms import clean_field
 
     where = f"{export.path.name} baris {response.number}"
     cells = response.cells
@@ -702,7 +702,7 @@ def _with_files(prepared: Prepared, matches: list[FileMatch]) -> None:
 def _person_files(service: Service, record: dict[str, Any], prepared: Prepared, found: FileMatch,
                   base: Path) -> list[Any]:
     """A person's newly matched file as ``lengkapi --berkas ahli_waris.N.ktp`` gives it (that person only)."""
-    from sakti_cli.applications import FileArg, file_arg, is_attached
+    from sakti_cli.register.applications import FileArg, file_arg, is_attached
 
     numbered = _NUMBERED.match(found.kode)
     assert numbered is not None
@@ -722,9 +722,9 @@ def _reimport(ws: Any, register: Any, service: Service, reg: str, prepared: Prep
               base: Path, today: date) -> tuple[Outcome, list[str]]:
     """A row registered by an earlier import: attach the files matched since, check again when that (or an
     incomplete application) calls for it; an issued, waiting or refused application is left as it is."""
-    from sakti_cli.applications import LOCKED_STATES, file_arg, load, update_files
-    from sakti_cli.batch import _failed, letter_of
-    from sakti_cli.checks import check_application
+    from sakti_cli.issuance.batch import _failed, letter_of
+    from sakti_cli.register.applications import LOCKED_STATES, file_arg, load, update_files
+    from sakti_cli.services.checks import check_application
 
     number = prepared.row.number
     record = load(ws, register, reg)
@@ -753,8 +753,8 @@ def _reimport(ws: Any, register: Any, service: Service, reg: str, prepared: Prep
 
 def parse_uploaders(items: list[str]) -> dict[str, str]:
     """``--pengunggah BARIS=NAMA`` (or ``REG-…=NAMA``): the clerk names a row's Google account."""
-    from sakti_cli.errors import UsageError
-    from sakti_cli.text import unsafe_character
+    from sakti_cli.core.errors import UsageError
+    from sakti_cli.core.text import unsafe_character
 
     out: dict[str, str] = {}
     for item in items:
@@ -787,7 +787,7 @@ class ImportRun:
     map_file: Path
 
     def rows(self) -> Iterator[ImportedRow]:
-        from sakti_cli.batch import process_row
+        from sakti_cli.issuance.batch import process_row
 
         for item in self.prepared:
             found = self.matches[item.row.number] if item.row.error is None else []
@@ -807,7 +807,7 @@ def plan_import(ws: Any, register: Any, service: Service, csv_path: Path, base: 
                 today: date, uploaders: dict[str, str] | None = None) -> ImportRun:
     """Read the mapping and the export, check both, match every upload (see the module doc for the rules):
     any error here (exit 3 or 4) comes before a single row is registered."""
-    from sakti_cli.batch import registered_for, row_key
+    from sakti_cli.issuance.batch import registered_for, row_key
 
     mapping = load_map(map_file, service)
     export = read_export(csv_path)
@@ -836,7 +836,7 @@ def plan_import(ws: Any, register: Any, service: Service, csv_path: Path, base: 
 def _named_uploaders(uploaders: dict[str, str], numbers: set[int], csv_path: Path
                      ) -> tuple[dict[int, str], dict[str, str]]:
     """``--pengunggah`` split into rows of this export and registration numbers (resolved once keyed)."""
-    from sakti_cli.applications import normalise_reg
+    from sakti_cli.register.applications import normalise_reg
 
     by_row: dict[int, str] = {}
     by_reg: dict[str, str] = {}
@@ -855,7 +855,7 @@ def _named_uploaders(uploaders: dict[str, str], numbers: set[int], csv_path: Pat
 def _unmatched(ws: Any, register: Any, outcome: Outcome, found: list[FileMatch]) -> list[str]:
     """Codes of uploaded files left unmatched that the application still lacks (a file the clerk attached
     by hand meanwhile settles it); none for a refused row, which has no application."""
-    from sakti_cli.applications import load
+    from sakti_cli.register.applications import load
 
     left = sorted({m.kode for m in found if m.hasil != "cocok"})
     if not left or outcome.nomor_registrasi is None:

@@ -19,15 +19,15 @@ from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from sakti_cli.applications import ROW_INDEX
-from sakti_cli.errors import DataInvalid, FileUnreadable, InputError, SaktiError, StateConflict
-from sakti_cli.office import Workspace
-from sakti_cli.registry import Register
-from sakti_cli.sop import Service
+from sakti_cli.core.errors import DataInvalid, FileUnreadable, InputError, SaktiError, StateConflict
+from sakti_cli.office.workspace import Workspace
+from sakti_cli.register.applications import ROW_INDEX
+from sakti_cli.register.registry import Register
+from sakti_cli.services.sop import Service
 
 if TYPE_CHECKING:
-    from sakti_cli.convert_pool import ConversionResult
-    from sakti_cli.issue import PreparedLetter, RunSigner
+    from sakti_cli.documents.convert_pool import ConversionResult
+    from sakti_cli.issuance.pipeline import PreparedLetter, RunSigner
 
 ROW_ID = "id_baris"
 
@@ -78,7 +78,7 @@ def read_rows(path: Path, service: Service) -> Iterator[Row]:
 
 
 def _sheet_rows(path: Path, service: Service) -> Iterator[Row]:
-    from sakti_cli.form_sheet import sheet_rows
+    from sakti_cli.intake.form_sheet import sheet_rows
 
     for number, values in sheet_rows(path, service):
         yield _table_row(service, values, number, f"{path.name} baris {number}")
@@ -86,7 +86,7 @@ def _sheet_rows(path: Path, service: Service) -> Iterator[Row]:
 
 def _table_row(service: Service, values: dict[str, Any], number: int, where: str) -> Row:
     """A CSV or sheet row as an envelope; a bad cell (a NIK stored as a number) refuses that row only."""
-    from sakti_cli.form_sheet import row_envelope
+    from sakti_cli.intake.form_sheet import row_envelope
 
     row_id = str(values.pop(ROW_ID, "") or "").strip()
     try:
@@ -182,7 +182,7 @@ def registered_for(register: Register, key: str) -> str | None:
 
 def _files(service: Service, listed: list[Any], base: Path) -> tuple[list[Any], list[str]]:
     """The row's files that exist (checked by file_arg) and the codes of those that do not."""
-    from sakti_cli.applications import file_arg
+    from sakti_cli.register.applications import file_arg
 
     present, missing = [], []
     for code, path, name in listed:
@@ -196,9 +196,9 @@ def _files(service: Service, listed: list[Any], base: Path) -> tuple[list[Any], 
 def process_row(ws: Workspace, register: Register, service: Service, row: Row, base: Path, today: date,
                 dry_run: bool = False) -> Outcome:
     """One row: refused (bad data), already there (re-checked when incomplete), or registered and checked."""
-    from sakti_cli.applications import load, register_application, update_files
-    from sakti_cli.checks import check_application, expected_missing
-    from sakti_cli.forms import clean_application_data, split_envelope
+    from sakti_cli.intake.forms import clean_application_data, split_envelope
+    from sakti_cli.register.applications import load, register_application, update_files
+    from sakti_cli.services.checks import check_application, expected_missing
 
     if row.error is not None:
         return Outcome(row.number, "ditolak", alasan=row.error.pesan)
@@ -232,7 +232,7 @@ def process_row(ws: Workspace, register: Register, service: Service, row: Row, b
 
 
 def _failed(lines: list[Any]) -> list[str]:
-    from sakti_cli.checks import OK
+    from sakti_cli.services.checks import OK
 
     return [line.kode for line in lines if line.status != OK]
 
@@ -255,7 +255,7 @@ def letter_of(record: dict[str, Any]) -> str | None:
 
 
 class LetterRun:
-    """``massal --terbitkan``: the letters of one run through one pipeline (sakti_cli.issue's steps),
+    """``massal --terbitkan``: the letters of one run through one pipeline (sakti_cli.issuance.pipeline's steps),
     overlapped. In the caller's thread a complete row gets its number and its DOCX (:func:`prepare_letter`)
     while the pool's LibreOffice workers convert the letters before it; finished conversions are signed
     and recorded (:func:`finish_letter`) as they come, so rendering and signing overlap with conversion.
@@ -275,7 +275,7 @@ class LetterRun:
     def add(self, outcome: Outcome) -> None:
         """Start a complete row's letter (a row without one, or already issued, is left as it is); when
         the window is full, wait for the first letter that converted and finish it."""
-        from sakti_cli import issue
+        from sakti_cli.issuance import pipeline as issue
 
         if outcome.status != "LENGKAP" or outcome.nomor_registrasi is None:
             return
@@ -322,7 +322,7 @@ class LetterRun:
             self.finish(block=True)
 
     def _finish_one(self, outcome: Outcome, prepared: PreparedLetter, future: Future[ConversionResult]) -> None:
-        from sakti_cli import issue
+        from sakti_cli.issuance import pipeline as issue
 
         outcome.in_flight = False
         try:
@@ -348,7 +348,7 @@ class LetterRun:
 
     def abort(self, exc: BaseException) -> None:
         """Close every letter still in flight BATAL (Ctrl-C, a crash of the run): none is left open."""
-        from sakti_cli import issue
+        from sakti_cli.issuance import pipeline as issue
 
         flying, self.flying = self.flying, []
         for outcome, prepared, future in flying:
@@ -361,7 +361,7 @@ def _submit(converter: Any, prepared: PreparedLetter, pdfa: bool) -> Future[Conv
     """The pool's ``submit``; a plain Converter (no pool) converts now and hands back a finished future."""
     if hasattr(converter, "submit"):
         return converter.submit(prepared.docx, prepared.work, key=prepared.letter["nomor_surat"], pdfa=pdfa)
-    from sakti_cli.convert_pool import ConversionResult
+    from sakti_cli.documents.convert_pool import ConversionResult
 
     result = ConversionResult(job=prepared.letter["nomor_surat"], docx=prepared.docx)
     try:
@@ -384,7 +384,7 @@ def rows_to_sign(path: Path, service: Service) -> list[Any]:
     """What a personal key's signatory is shown before a ``massal --terbitkan`` run (read only then):
     every readable row of the file, masked, numbers reserved after the passphrase (a row refused or
     incomplete later is not signed)."""
-    from sakti_cli.consent import application_items
+    from sakti_cli.signatures.consent import application_items
 
     records = [{"layanan": service.kode, "data": (row.envelope or {}).get("isian") or {}}
                for row in read_rows(path, service) if row.envelope is not None and row.error is None]

@@ -19,9 +19,8 @@ from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from sakti_cli.applications import find_application, month_of_reg, save_application
-from sakti_cli.clock import iso
-from sakti_cli.errors import (
+from sakti_cli.core.clock import iso
+from sakti_cli.core.errors import (
     ConfigError,
     InputError,
     RegisterCorrupt,
@@ -31,9 +30,14 @@ from sakti_cli.errors import (
     StateConflict,
     machine_problem,
 )
-from sakti_cli.id_format import format_nip, hari_tanggal_indonesia, jenis_kelamin_label, tanggal_indonesia
-from sakti_cli.keys import PassphrasePrompt, open_signer
-from sakti_cli.letters import (
+from sakti_cli.core.id_format import format_nip, hari_tanggal_indonesia, jenis_kelamin_label, tanggal_indonesia
+from sakti_cli.core.scratch import Owned
+from sakti_cli.core.shapes import NATURE_WORDS, signatory_json
+from sakti_cli.core.storage import sha256_file
+from sakti_cli.core.testhooks import crash_point
+from sakti_cli.office.workspace import Signatory, Workspace
+from sakti_cli.register.applications import find_application, month_of_reg, save_application
+from sakti_cli.register.letters import (
     WAITING,
     find_letter,
     get_letter,
@@ -43,19 +47,15 @@ from sakti_cli.letters import (
     void_reserved,
     waiting_letters,
 )
-from sakti_cli.office import Signatory, Workspace
-from sakti_cli.recovery import make_work_dir, queued_pdf
-from sakti_cli.registry import Register, Transaction, letter_month
-from sakti_cli.scratch import Owned
-from sakti_cli.shapes import NATURE_WORDS, signatory_json
-from sakti_cli.sop import Service
-from sakti_cli.storage import sha256_file
-from sakti_cli.testhooks import crash_point
+from sakti_cli.register.recovery import make_work_dir, queued_pdf
+from sakti_cli.register.registry import Register, Transaction, letter_month
+from sakti_cli.services.sop import Service
+from sakti_cli.signatures.keys import PassphrasePrompt, open_signer
 
 if TYPE_CHECKING:
-    from sakti_cli.consent import ToSign
-    from sakti_cli.pdf_metadata import LetterMetadata
-    from sakti_cli.sign import Issuer
+    from sakti_cli.documents.pdf_metadata import LetterMetadata
+    from sakti_cli.signatures.consent import ToSign
+    from sakti_cli.signatures.sign import Issuer
 
 Progress = Callable[[str], None]
 SIGNATORY_LINE = {"a.n.": "a.n. Camat {kecamatan}", "Plt.": "Plt. Camat {kecamatan}", "Plh.": "Plh. Camat {kecamatan}"}
@@ -109,7 +109,7 @@ def printable_data(service: Service, data: dict[str, Any],
     ("Kelurahan Mendawai") and ``<kode>_kepala`` ("Lurah Mendawai") by its kind in sakti.toml; a list
     (heirs, witnesses) stays a list of dicts, each item formatted the same way and numbered (``no``), so a
     template prints it as a table."""
-    from sakti_cli.id_format import rupiah, terbilang
+    from sakti_cli.core.id_format import rupiah, terbilang
 
     def fields(specs: list[Any], values: dict[str, Any]) -> dict[str, Any]:
         out: dict[str, Any] = {}
@@ -145,7 +145,7 @@ def tte_context(ws: Workspace, issuer: Issuer | None) -> dict[str, Any]:
     BSrE's certificates get the office's official sentence (``[tte].catatan``); any other issuer is
     named as it is; an unknown one (``issuer`` None) gets :data:`NEUTRAL_TTE_NOTE`; a demo certificate
     also sets ``contoh`` (render.py then marks the letter CONTOH - TIDAK BERLAKU)."""
-    from sakti_cli.render import TANDA_CONTOH
+    from sakti_cli.documents.render import TANDA_CONTOH
 
     if issuer is None:
         note = NEUTRAL_TTE_NOTE
@@ -209,16 +209,16 @@ def logo_path(ws: Workspace) -> Path | None:
 
 def _stamp_metadata(ws: Workspace, pdf: Path, letter: dict[str, Any], service: Service) -> None:
     """Write the letter's metadata (title, subject, office, number, verification code) into the PDF's info
-    dictionary and XMP alike, before it is signed (sakti_cli.pdf_metadata)."""
-    from sakti_cli.pdf_metadata import write_letter_metadata
+    dictionary and XMP alike, before it is signed (sakti_cli.documents.pdf_metadata)."""
+    from sakti_cli.documents.pdf_metadata import write_letter_metadata
 
     write_letter_metadata(pdf, letter_metadata(ws, letter, service), pdfa=ws.config.surat.pdfa)
 
 
 def letter_metadata(ws: Workspace, letter: dict[str, Any], service: Service) -> LetterMetadata:
     """What a letter's PDF says about itself; the author is the office."""
-    from sakti_cli.clock import now
-    from sakti_cli.pdf_metadata import LetterMetadata
+    from sakti_cli.core.clock import now
+    from sakti_cli.documents.pdf_metadata import LetterMetadata
 
     office = ws.config.kantor
     return LetterMetadata(
@@ -317,7 +317,7 @@ def add_stamp_field(pdf: Path, page: int, box: tuple[int, int, int, int], name: 
     from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
     from pyhanko.sign.fields import SigFieldSpec, append_signature_field
 
-    from sakti_cli.pdf_metadata import align_producer
+    from sakti_cli.documents.pdf_metadata import align_producer
 
     writer = IncrementalPdfFileWriter(io.BytesIO(pdf.read_bytes()))
     align_producer(writer)
@@ -465,7 +465,7 @@ def sign_and_record(ws: Workspace, register: Register, letter: dict[str, Any], u
     ``letter`` is as the caller read it (DIPESAN or MENUNGGU_TTD). Raises StateConflict when the
     letter or its application changed meanwhile (nothing is recorded as signed then).
     """
-    from sakti_cli.sign import sign_pdf
+    from sakti_cli.signatures.sign import sign_pdf
 
     say = progress or (lambda _step: None)
     number = letter["nomor_surat"]
@@ -497,7 +497,7 @@ def sign_and_record(ws: Workspace, register: Register, letter: dict[str, Any], u
 
 def stored_horizon(pdf: Path) -> str | None:
     """Until when a signed file validates offline as it stands (ISO), see renewal.validation_horizon."""
-    from sakti_cli.renewal import bytes_horizon
+    from sakti_cli.signatures.renewal import bytes_horizon
 
     found = bytes_horizon(pdf.read_bytes())
     return iso(found) if found else None
@@ -508,8 +508,8 @@ def check_signed(ws: Workspace, signed: Path, level: str, number: str) -> None:
     and valid, its certificate chaining to the office's trust roots, at the PAdES level that was asked
     (B-LT really validating offline). Otherwise :class:`SigningKeyError`, before anything is recorded:
     ``terbitkan`` closes the number BATAL with this reason, ``ttd setujui`` leaves the letter waiting."""
-    from sakti_cli.verification import trust_roots
-    from sakti_cli.verify import verify_pdf
+    from sakti_cli.issuance.verification import trust_roots
+    from sakti_cli.signatures.validate import verify_pdf
 
     found = verify_pdf(signed, trust_roots(ws))
     report = next((sig for sig in found.signatures if sig.field == "TTE"), None)
@@ -531,8 +531,8 @@ def check_signed(ws: Workspace, signed: Path, level: str, number: str) -> None:
 def footer_issuer(ws: Workspace, person: Signatory, signer: Any) -> Issuer | None:
     """The issuer the footer names: the opened key's certificate, else (the signing queue) the
     signatory's configured ``kunci.sertifikat``, else None (a footer that names no issuer)."""
-    from sakti_cli.keys import configured_certificate
-    from sakti_cli.sign import certificate_issuer
+    from sakti_cli.signatures.keys import configured_certificate
+    from sakti_cli.signatures.sign import certificate_issuer
 
     if signer is not None:
         return certificate_issuer(signer)
@@ -548,7 +548,7 @@ def footer_record(issuer: Issuer | None) -> dict[str, Any]:
 def check_footer(letter: dict[str, Any], signer: Any) -> None:
     """Refuse to sign a queued letter whose footer says something untrue of this certificate: another
     issuer named, or the CONTOH mark missing (demo certificate) or present (real one)."""
-    from sakti_cli.sign import certificate_issuer
+    from sakti_cli.signatures.sign import certificate_issuer
 
     stated = letter.get("kaki_tte")
     if stated is None:  # queued before footers named their issuer
@@ -604,7 +604,7 @@ def plan_letter(ws: Workspace, register: Register, service_loader: Callable[[str
                 signatory_id: str | None, progress: Progress | None = None) -> LetterPlan:
     """The checks of ``terbitkan`` that need no key and no number: the application is LENGKAP, the
     signatory may sign this service, the template exists and renders within its limits."""
-    from sakti_cli.template_guard import check_template
+    from sakti_cli.documents.template_guard import check_template
 
     say = progress or (lambda _step: None)
     with register.transaction() as txn:
@@ -643,8 +643,8 @@ def prepare_letter(ws: Workspace, register: Register, plan: LetterPlan, issuer: 
                    progress: Progress | None = None) -> PreparedLetter:
     """Try the template, reserve the number (one short register step), render the letter's DOCX.
     A failure after the reservation closes the number BATAL and raises the error saying so."""
-    from sakti_cli.convert import find_soffice
-    from sakti_cli.render import render_docx
+    from sakti_cli.documents.convert import find_soffice
+    from sakti_cli.documents.render import render_docx
 
     say = progress or (lambda _step: None)
     find_soffice()
@@ -747,12 +747,12 @@ def issue_letter(ws: Workspace, register: Register, service_loader: Callable[[st
     (``--tanpa-ttd``) no key is opened: the letter is numbered, rendered and converted and waits as
     MENUNGGU_TTD for its signatory.
 
-    ``converter``: an open :class:`~sakti_cli.convert.Converter` (or pool) to reuse, so a run of many
+    ``converter``: an open :class:`~sakti_cli.documents.convert.Converter` (or pool) to reuse, so a run of many
     letters starts LibreOffice once (per worker). ``signer``: a key the caller opened (with
     :func:`open_batch_signer`) and will close, so a run of many letters opens it once; its opening
     warnings are the caller's to report. Without it the key is opened (and closed) here."""
-    from sakti_cli.convert import Converter
-    from sakti_cli.sign import close_signer
+    from sakti_cli.documents.convert import Converter
+    from sakti_cli.signatures.sign import close_signer
 
     say = progress or (lambda _step: None)
     plan = plan_letter(ws, register, service_loader, reg, signatory_id, say)
@@ -832,7 +832,7 @@ class RunSigner:
         return self.signer
 
     def close(self) -> None:
-        from sakti_cli.sign import close_signer
+        from sakti_cli.signatures.sign import close_signer
 
         if self.signer is not None:
             close_signer(self.signer)
@@ -842,8 +842,9 @@ class RunSigner:
 def signing_outage(ws: Workspace, signer: Any, timestamp_url: str | None) -> ServiceUnreachable | None:
     """The outage rule, asked before a number is reserved: a configured TSA or revocation source that does
     not answer is returned (the letter then waits in the signing queue with the reason, its number kept);
-    a refusal (stale CRL file, revoked certificate) is raised. See :func:`sakti_cli.revocation.prepare_signing`."""
-    from sakti_cli.revocation import prepare_signing
+    a refusal (stale CRL file, revoked certificate) is raised. See
+    :func:`sakti_cli.signatures.revocation.prepare_signing`."""
+    from sakti_cli.signatures.revocation import prepare_signing
 
     try:
         prepare_signing(ws, signer, timestamp_url)
@@ -876,8 +877,8 @@ def preview_for_signatory(ws: Workspace, service: Service, record: dict[str, Any
     """For a personal key, what its signatory reads before typing the passphrase: the letter rendered
     (DOCX, placeholder number: the number is reserved only once the key is open) into a private
     scratch folder the caller removes once the key is open. A seal is not asked: (None, None)."""
-    from sakti_cli.consent import item_for
-    from sakti_cli.render import render_docx
+    from sakti_cli.documents.render import render_docx
+    from sakti_cli.signatures.consent import item_for
 
     if person.sifat != "pribadi":
         return None, None
@@ -899,7 +900,7 @@ def _not_ready(record: dict[str, Any], service_loader: Callable[[str], Service])
     reg, state = record["nomor_registrasi"], record["status"]
     lines = [line for line in (record.get("periksa") or {}).get("hasil") or [] if line.get("status") != "OK"]
     if state == "BELUM_LENGKAP" and lines:
-        from sakti_cli.checks import CheckLine, next_steps
+        from sakti_cli.services.checks import CheckLine, next_steps
 
         steps = next_steps(service_loader(record["layanan"]), reg, [CheckLine(**line) for line in lines])
         return StateConflict(
@@ -1022,8 +1023,8 @@ def approve_queue(ws: Workspace, register: Register, numbers: list[str], *, all_
     (one passphrase for the run). A wrong passphrase or unusable certificate fails before anything is
     signed. A letter that fails stays MENUNGGU_TTD and is reported in ``gagal``; the rest go on.
     ``on_chosen(count)`` is called once the key is open (a progress display starts after the prompt)."""
-    from sakti_cli.consent import queued_items
-    from sakti_cli.sign import close_signer
+    from sakti_cli.signatures.consent import queued_items
+    from sakti_cli.signatures.sign import close_signer
 
     person = ws.signatory(signatory_id)
     chosen = choose_waiting(register, person, numbers, all_waiting)

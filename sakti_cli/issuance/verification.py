@@ -13,11 +13,11 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from sakti_cli.errors import ConfigError
-from sakti_cli.letters import applicant_masker, find_letter, letter_digests, normalise_code
-from sakti_cli.office import Workspace
-from sakti_cli.registry import Register
-from sakti_cli.shapes import signatory_json
+from sakti_cli.core.errors import ConfigError
+from sakti_cli.core.shapes import signatory_json
+from sakti_cli.office.workspace import Workspace
+from sakti_cli.register.letters import applicant_masker, find_letter, letter_digests, normalise_code
+from sakti_cli.register.registry import Register
 
 CODE_KEY = "/SaktiKodeVerifikasi"
 
@@ -55,7 +55,7 @@ def letter_summary(letter: dict[str, Any], applicant: str | None = None) -> dict
 
 def verify_file(ws: Workspace, register: Register, pdf: Path, at: datetime | None = None) -> dict[str, Any]:
     """``verifikasi FILE``; ``at``: judge the signatures at that time (``--pada``), e.g. years after issue."""
-    from sakti_cli.verify import verify_pdf
+    from sakti_cli.signatures.validate import verify_pdf
 
     found = verify_pdf(pdf, trust_roots(ws), at)
     reasons: list[str] = []

@@ -13,10 +13,10 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from sakti_cli.applications import FileArg
-from sakti_cli.clock import now
-from sakti_cli.errors import NotFound
-from sakti_cli.office import (
+from sakti_cli.core.clock import now
+from sakti_cli.core.errors import NotFound
+from sakti_cli.core.resources import bundled_dir
+from sakti_cli.office.workspace import (
     CONFIG_NAME,
     EXAMPLE_OFFICE,
     OfficeSetup,
@@ -25,11 +25,11 @@ from sakti_cli.office import (
     find_workspace,
     make_private,
 )
-from sakti_cli.resources import bundled_dir
-from sakti_cli.sop import Service
+from sakti_cli.register.applications import FileArg
+from sakti_cli.services.sop import Service
 
 if TYPE_CHECKING:
-    from sakti_cli.rules.kalender import Calendar
+    from sakti_cli.services.rules.kalender import Calendar
 
 DEMO_PASSPHRASE = "demo"
 
@@ -72,10 +72,10 @@ def write_example(name: str, target: Path, today: date, calendar: Calendar | Non
     """Copy example ``name`` to ``target`` with its dates fitted to ``today`` (``sakti contoh``)."""
     folder = example_dir(name)
     if target.exists() and any(target.iterdir()):
-        from sakti_cli.errors import StateConflict
+        from sakti_cli.core.errors import StateConflict
 
         raise StateConflict(f"Folder {target} sudah berisi berkas.", saran="Pilih folder baru atau kosong.")
-    from sakti_cli.storage import check_writable_folder
+    from sakti_cli.core.storage import check_writable_folder
 
     existing = next(folder for folder in target.absolute().parents if folder.exists())  # missing ones are made
     check_writable_folder(existing, f"contoh {target.name}")
@@ -131,7 +131,7 @@ def dated_example(folder: Path, data: dict[str, Any], today: date, calendar: Cal
 def install_demo_keys(ws: Workspace) -> Path:
     """A demo root and the office's demo seal, as the camat's PKCS#12 (passphrase 'demo'), where
     sakti.toml expects them."""
-    from sakti_cli.pki import make_demo_pki
+    from sakti_cli.signatures.pki import make_demo_pki
 
     pki_dir = ws.root / "pki"
     key = pki_dir / "camat.p12"

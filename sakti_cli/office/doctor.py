@@ -1,7 +1,7 @@
 """``sakti kantor periksa``: is this office ready to issue letters, and if not, what to do.
 
-Each finding is a :class:`~sakti_cli.findings.Finding` (galat or peringatan, with advice). The
-certificate checks are :func:`sakti_cli.keys.signing_findings`, the very function that refuses a key
+Each finding is a :class:`~sakti_cli.core.findings.Finding` (galat or peringatan, with advice). The
+certificate checks are :func:`sakti_cli.signatures.keys.signing_findings`, the very function that refuses a key
 at signing, run here on each signatory's ``kunci.sertifikat`` so no passphrase is needed.
 """
 
@@ -16,9 +16,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from sakti_cli.errors import SaktiError, SigningKeyError
-from sakti_cli.findings import Finding, galat, peringatan
-from sakti_cli.office import CONFIG_NAME, Signatory, Workspace
+from sakti_cli.core.errors import SaktiError, SigningKeyError
+from sakti_cli.core.findings import Finding, galat, peringatan
+from sakti_cli.office.workspace import CONFIG_NAME, Signatory, Workspace
 
 PLACEHOLDER_HOSTS = ("example", "invalid", "test", "localhost", "local", "contoh")
 """Host names (or their last label) that are no real site: RFC 2606/6761 names and 'contoh'."""
@@ -82,8 +82,8 @@ def identity_findings(ws: Workspace) -> list[Finding]:
 
 
 def trust_findings(ws: Workspace) -> list[Finding]:
-    from sakti_cli.keys import office_trust
-    from sakti_cli.sign import _load_crls
+    from sakti_cli.signatures.keys import office_trust
+    from sakti_cli.signatures.sign import _load_crls
 
     _, _, found = office_trust(ws)
     if not ws.config.verifikasi.akar_tepercaya:
@@ -91,7 +91,7 @@ def trust_findings(ws: Workspace) -> list[Finding]:
                               "kunci yang dapat menandatangani dan 'sakti verifikasi' tidak dapat menyebut surat sah.",
                               "Isi [verifikasi].akar_tepercaya di sakti.toml dengan sertifikat akar penerbit "
                               "kunci penandatangan (mis. akar BSrE)."))
-    from sakti_cli.revocation import is_url, stale_dates
+    from sakti_cli.signatures.revocation import is_url, stale_dates
 
     for name in ws.config.tte.crl:
         if is_url(name):
@@ -116,8 +116,8 @@ def trust_findings(ws: Workspace) -> list[Finding]:
 
 def key_source_findings(ws: Workspace, person: Signatory) -> list[Finding]:
     """The signatory's key is where sakti.toml says and usable without opening it (no passphrase)."""
-    from sakti_cli.keys import SEAL_HINT, SOLE_CONTROL, key_spec, read_secret_file
-    from sakti_cli.sign import _looks_like_pkcs12
+    from sakti_cli.signatures.keys import SEAL_HINT, SOLE_CONTROL, key_spec, read_secret_file
+    from sakti_cli.signatures.sign import _looks_like_pkcs12
 
     who = f"Penandatangan '{person.id}'"
     try:
@@ -179,7 +179,7 @@ def _token_findings(who: str, module: str, token: str | None, slot: int | None) 
 
 def certificate_of(ws: Workspace, person: Signatory, at: datetime, office_level: list[Finding]) -> list[Finding]:
     """The signing checks on the signatory's configured certificate (``kunci.sertifikat``)."""
-    from sakti_cli.keys import configured_certificate, signing_findings
+    from sakti_cli.signatures.keys import configured_certificate, signing_findings
 
     who = f"Penandatangan '{person.id}'"
     try:
@@ -256,8 +256,8 @@ def font_findings(ws: Workspace, installed: set[str] | None) -> list[Finding]:
 
 
 def stamp_font_findings() -> list[Finding]:
-    """The visible signature stamp needs its embedded font (sakti_cli.sign.stamp_font_path)."""
-    from sakti_cli.sign import stamp_font_path
+    """The visible signature stamp needs its embedded font (sakti_cli.signatures.sign.stamp_font_path)."""
+    from sakti_cli.signatures.sign import stamp_font_path
 
     try:
         stamp_font_path()
@@ -267,7 +267,7 @@ def stamp_font_findings() -> list[Finding]:
 
 
 def libreoffice_findings() -> list[Finding]:
-    from sakti_cli.convert import find_soffice
+    from sakti_cli.documents.convert import find_soffice
 
     try:
         find_soffice()
@@ -281,8 +281,8 @@ def mail_findings(ws: Workspace) -> list[Finding]:
     port that fits the security mode, a sender that is no example address. No connection is made."""
     import os
 
-    from sakti_cli.errors import ConfigError
-    from sakti_cli.keys import read_secret_file
+    from sakti_cli.core.errors import ConfigError
+    from sakti_cli.signatures.keys import read_secret_file
 
     settings = ws.config.surel
     if settings is None:
@@ -329,7 +329,7 @@ def _mail_ca_findings(path: Path) -> list[Finding]:
 
 
 def privacy_findings(ws: Workspace) -> list[Finding]:
-    from sakti_cli.privacy import private_tree_problems
+    from sakti_cli.core.privacy import private_tree_problems
 
     loose = [f"{ws.root / CONFIG_NAME} ({(ws.root / CONFIG_NAME).stat().st_mode & 0o777:o})"] \
         if (ws.root / CONFIG_NAME).stat().st_mode & 0o077 else []
@@ -345,7 +345,7 @@ def privacy_findings(ws: Workspace) -> list[Finding]:
 
 def mail_login_findings(ws: Workspace) -> tuple[list[Finding], str | None]:
     """``--uji-surel``: the one check that reaches the network (login, no message); the server when it worked."""
-    from sakti_cli.mail import check_login
+    from sakti_cli.citizen.mail import check_login
 
     try:
         return [], check_login(ws)
@@ -359,7 +359,7 @@ def check_office(ws: Workspace, *, at: datetime | None = None,
     """Every finding about ``ws``, errors first. ``at``: the moment certificates must be valid (bawaan: the
     office clock); ``fonts``: where the installed font families come from (fontconfig); ``extra``: findings
     of checks the caller ran (the mail server login)."""
-    from sakti_cli.clock import now
+    from sakti_cli.core.clock import now
 
     moment = at or now(ws.zone)
     office_level = identity_findings(ws) + url_findings(ws) + trust_findings(ws)

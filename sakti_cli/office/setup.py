@@ -12,9 +12,9 @@ import re
 from collections.abc import Callable
 from typing import Any, Protocol
 
-from sakti_cli.clock import ZONES
-from sakti_cli.errors import UsageError
-from sakti_cli.office import PLACEHOLDER_URL, OfficeSetup, SignatorySetup, VillageKind, normalise_nip
+from sakti_cli.core.clock import ZONES
+from sakti_cli.core.errors import UsageError
+from sakti_cli.office.workspace import PLACEHOLDER_URL, OfficeSetup, SignatorySetup, VillageKind, normalise_nip
 
 ROLES = ("definitif", "a.n.", "Plt.", "Plh.")
 

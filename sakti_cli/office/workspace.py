@@ -18,10 +18,10 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from sakti_cli.clock import ZONES, office_zone
-from sakti_cli.errors import ConfigError, InputError, WorkspaceNotFound
-from sakti_cli.resources import bundled_dir
-from sakti_cli.validation import describe_validation_error, syntax_error_place
+from sakti_cli.core.clock import ZONES, office_zone
+from sakti_cli.core.errors import ConfigError, InputError, WorkspaceNotFound
+from sakti_cli.core.resources import bundled_dir
+from sakti_cli.core.validation import describe_validation_error, syntax_error_place
 
 CONFIG_NAME = "sakti.toml"
 FORMAT_VERSION = 1
@@ -185,7 +185,7 @@ class Letters(_Strict):
 
 
 class SiteSettings(_Strict):
-    """The static verification site (``sakti situs``; sakti_cli.site)."""
+    """The static verification site (``sakti situs``; sakti_cli.citizen.site)."""
 
     folder: str | None = Field(default=None, description="folder situs verifikasi; bila diisi, 'terbitkan' dan "
                                "'batalkan' memperbaruinya sendiri")
@@ -201,14 +201,14 @@ class RegisterSettings(_Strict):
 
 
 class TemplateLimits(_Strict):
-    """Limits of the one trial of each template (a child process; sakti_cli.template_guard)."""
+    """Limits of the one trial of each template (a child process; sakti_cli.documents.template_guard)."""
 
     batas_detik: float = Field(default=10.0, gt=0, description="detik paling lama untuk mencoba satu templat")
     batas_memori_mb: int = Field(default=512, ge=128, description="MB memori paling banyak untuk mencoba templat")
 
 
 class LibreOfficeSettings(_Strict):
-    """The LibreOffice worker pool of a batch (sakti_cli.convert_pool)."""
+    """The LibreOffice worker pool of a batch (sakti_cli.documents.convert_pool)."""
 
     pekerja: int | None = Field(default=None, ge=1, description="jumlah LibreOffice sekaligus; kosong = satu per inti")
     batas_detik: float = Field(default=60.0, gt=0, description="detik paling lama untuk mengubah satu surat")
@@ -223,7 +223,7 @@ _MAIL_DEFAULT_PORT = {"starttls": 587, "tls": 465}
 
 
 class MailSettings(_Strict):
-    """The office's mail server for ``sakti pesan REG --surel`` (sakti_cli.mail): always TLS (STARTTLS or
+    """The office's mail server for ``sakti pesan REG --surel`` (sakti_cli.citizen.mail): always TLS (STARTTLS or
     implicit), the server's certificate checked, AUTH with the account's password, which never sits here."""
 
     server: str = Field(description="nama atau alamat server SMTP, mis. smtp.kotawaringinbaratkab.go.id")
@@ -259,7 +259,7 @@ class MailSettings(_Strict):
     @field_validator("pengirim")
     @classmethod
     def _sender(cls, value: str) -> str:
-        from sakti_cli.citizen import clean_email
+        from sakti_cli.citizen.messages import clean_email
 
         return clean_email(value)
 
@@ -618,7 +618,7 @@ def check_setup(setup: OfficeSetup) -> str:
 def create_workspace(folder: Path, setup: OfficeSetup, *, force: bool = False) -> Workspace:
     """Create a workspace for ``setup``: sakti.toml, copies of the bundled sop/ and templat/, private
     folders; everything 0600/0700 (the README's promise), the copies included."""
-    from sakti_cli.privacy import make_tree_private
+    from sakti_cli.core.privacy import make_tree_private
 
     text = check_setup(setup)
     folder = folder.expanduser().resolve()

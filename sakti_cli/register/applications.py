@@ -17,15 +17,15 @@ from typing import Any
 from tinydb import Query
 from tinydb.table import Document
 
-from sakti_cli.clock import iso
-from sakti_cli.errors import FileUnreadable, InputError, NotFound, RegisterCorrupt, StateConflict
-from sakti_cli.forms import clean_application_data
-from sakti_cli.office import Workspace, make_private
-from sakti_cli.privacy import mask_text
-from sakti_cli.registry import APPLICATION_BLOCK, Register, Transaction, block_key
-from sakti_cli.scratch import Owned, owned_temp
-from sakti_cli.sop import Service
-from sakti_cli.testhooks import crash_point
+from sakti_cli.core.clock import iso
+from sakti_cli.core.errors import FileUnreadable, InputError, NotFound, RegisterCorrupt, StateConflict
+from sakti_cli.core.privacy import mask_text
+from sakti_cli.core.scratch import Owned, owned_temp
+from sakti_cli.core.testhooks import crash_point
+from sakti_cli.intake.forms import clean_application_data
+from sakti_cli.office.workspace import Workspace, make_private
+from sakti_cli.register.registry import APPLICATION_BLOCK, Register, Transaction, block_key
+from sakti_cli.services.sop import Service
 
 STATES = ("DITERIMA", "LENGKAP", "BELUM_LENGKAP", "MENUNGGU_TTD", "TERBIT", "DITOLAK")
 FINAL_STATES = ("TERBIT", "DITOLAK")
@@ -47,7 +47,7 @@ class FileArg:
     @property
     def stored_name(self) -> str:
         """The original name as recorded and shown: cleaned (no folder, no control characters)."""
-        from sakti_cli.text import safe_file_name
+        from sakti_cli.core.text import safe_file_name
 
         return safe_file_name(self.nama or self.path.name)
 
@@ -129,8 +129,8 @@ def _stage_files(ws: Workspace, service: Service, files: list[FileArg], taken: f
     image, above the pixel limit its header declares) it is refused, nothing kept. The copy is read in
     chunks and stops at the limit, so a file that grows meanwhile is refused too. Names in ``taken``
     (files the application keeps) are skipped: ``ktp-3.jpg`` after ``ktp-1``, ``ktp-2``."""
-    from sakti_cli.recovery import STAGING_PREFIX
-    from sakti_cli.rules.berkas import detect_kind, intake_problem
+    from sakti_cli.register.recovery import STAGING_PREFIX
+    from sakti_cli.services.rules.berkas import detect_kind, intake_problem
 
     for item in files:
         req = service.requirement(item.kode)
@@ -417,7 +417,7 @@ def _merge_files(service: Service, record: dict[str, Any], files: list[FileArg],
 
 def _person_file(record: dict[str, Any], item: FileArg, entry: dict[str, Any]) -> list[str]:
     """One person's file: the item names the new file; its old one goes unless another item names it."""
-    from sakti_cli.text import safe_file_name
+    from sakti_cli.core.text import safe_file_name
 
     list_code, _, code = item.kode.partition(".")
     people = record["data"].get(list_code) or []
@@ -478,7 +478,7 @@ def update_data(ws: Workspace, register: Register, service: Service, reg: str, d
 def is_attached(record: dict[str, Any], code: str, name: str) -> bool:
     """Whether a file of that (cleaned) name is already attached under ``code``: an item of ``ubah``'s
     data that names it needs no new copy."""
-    from sakti_cli.text import safe_file_name
+    from sakti_cli.core.text import safe_file_name
 
     shown = mask_text(safe_file_name(name))
     return any(entry["nama_asli"] == shown for entry in record["berkas"].get(code, []))
@@ -488,7 +488,7 @@ def record_originals(ws: Workspace, register: Register, service: Service, reg: s
                      today: date) -> dict[str, Any]:
     """``lengkapi --asli``: the clerk saw these originals at the desk. Recorded as that (who saw which
     document, when), not as a change of files or data; back to DITERIMA so ``periksa`` counts them."""
-    from sakti_cli.forms import add_originals
+    from sakti_cli.intake.forms import add_originals
 
     with register.transaction() as txn:
         record = find_application(txn, reg)
@@ -569,7 +569,7 @@ def same_nik_warnings(register: Register, service: Service, record: dict[str, An
 
 
 def reject(register: Register, reg: str, reason: str) -> dict[str, Any]:
-    from sakti_cli.text import normalise_text, unsafe_character
+    from sakti_cli.core.text import normalise_text, unsafe_character
 
     if not reason.strip():
         raise InputError("Alasan penolakan wajib diisi.", saran="Pakai --alasan \"...\".")

@@ -45,8 +45,8 @@ from pathlib import Path, PurePosixPath
 from typing import IO, TYPE_CHECKING, Any
 
 from sakti_cli import __version__
-from sakti_cli.clock import iso, now
-from sakti_cli.errors import (
+from sakti_cli.core.clock import iso, now
+from sakti_cli.core.errors import (
     EnvironmentProblem,
     FileUnreadable,
     InputError,
@@ -55,13 +55,13 @@ from sakti_cli.errors import (
     library_text,
     os_reason,
 )
-from sakti_cli.recovery import RESTORE_PREFIX, SNAPSHOT_PREFIX
-from sakti_cli.scratch import owned_temp, sweep
-from sakti_cli.storage import JOURNAL, LOCK, TMP_SUFFIX, check_writable_folder, locked, sha256_file, write_private
-from sakti_cli.testhooks import crash_point
+from sakti_cli.core.scratch import owned_temp, sweep
+from sakti_cli.core.storage import JOURNAL, LOCK, TMP_SUFFIX, check_writable_folder, locked, sha256_file, write_private
+from sakti_cli.core.testhooks import crash_point
+from sakti_cli.register.recovery import RESTORE_PREFIX, SNAPSHOT_PREFIX
 
 if TYPE_CHECKING:
-    from sakti_cli.keys import PassphrasePrompt
+    from sakti_cli.signatures.keys import PassphrasePrompt
 
 MANIFEST_NAME = "MANIFEST-SAKTI.json"
 MANIFEST_KIND = "cadangan-sakti"
@@ -182,7 +182,7 @@ def remove_stale_snapshots(data_dir: Path) -> int:
 
 
 def read_format_version(register_dir: Path) -> int | None:
-    from sakti_cli.registry import read_format_version as registry_version
+    from sakti_cli.register.registry import read_format_version as registry_version
 
     return registry_version(register_dir)
 
@@ -212,7 +212,7 @@ def _snapshot(root: Path, parts: tuple[str, ...], staging: Path,
 
 def _seal_keys(staging: Path, private: list[PurePosixPath], passphrase: bytes) -> PurePosixPath:
     """Pack the private pki/ files into one tar, seal it under the passphrase, drop the plain copies."""
-    from sakti_cli.backup_keys import MAX_SEALED, seal
+    from sakti_cli.register.backup_keys import MAX_SEALED, seal
 
     packed = io.BytesIO()
     with tarfile.open(fileobj=packed, mode="w") as tar:
@@ -312,7 +312,7 @@ def create_backup(ws: Any, register: Any, target: Path, *, with_keys: bool = Fal
     target, kind = check_backup_target(target)
     passphrase = None
     if with_keys:
-        from sakti_cli.backup_keys import ask_new_passphrase
+        from sakti_cli.register.backup_keys import ask_new_passphrase
 
         passphrase = ask_new_passphrase(prompt)
     parts = (*PARTS, KEY_PART)
@@ -335,7 +335,7 @@ def create_backup(ws: Any, register: Any, target: Path, *, with_keys: bool = Fal
             sealed = _seal_keys(staging, private, passphrase)
             files = [sealed, *(rel for rel in files if rel not in private)]  # first: read before the rest
         if version is None:
-            from sakti_cli.registry import FORMAT_VERSION
+            from sakti_cli.register.registry import FORMAT_VERSION
 
             version = FORMAT_VERSION  # no register yet: the first transaction will write this one
         manifest = _manifest(staging, files, version=version, moment=moment, parts=parts,
@@ -558,7 +558,7 @@ def _read_manifest(archive: _Archive, members: dict[str, _Member]) -> dict[str, 
     try:
         manifest = json.loads(raw)
     except (json.JSONDecodeError, UnicodeDecodeError, RecursionError) as exc:
-        from sakti_cli.validation import syntax_error_place
+        from sakti_cli.core.validation import syntax_error_place
 
         raise BackupInvalid(f"{MANIFEST_NAME} di {archive.label} rusak ({syntax_error_place(exc)}).",
                             saran="Pakai cadangan lain; manifes ini tidak dapat dipercaya.",
@@ -609,7 +609,7 @@ def _check_plan(archive: _Archive, manifest: dict[str, Any], members: dict[str, 
     if sealed is not None and sealed not in members:
         raise BackupInvalid(f"Cadangan {archive.label} mencatat kunci tersegel, tetapi {sealed} tidak ada.",
                             saran="Arsip ini tidak lengkap; pakai cadangan lain.")
-    from sakti_cli.office import CONFIG_NAME
+    from sakti_cli.office.workspace import CONFIG_NAME
 
     if CONFIG_NAME not in members:
         raise BackupInvalid(f"Cadangan {archive.label} tidak memuat {CONFIG_NAME}; ini bukan cadangan kantor utuh.",
@@ -637,7 +637,7 @@ def _same_hash(archive: _Archive, member: _Member, digest: str, sha256: str) -> 
 
 def _open_sealed(archive: _Archive, member: _Member, sha256: str, prompt: PassphrasePrompt | None) -> bytes:
     """The sealed key part, checked against the manifest, asked for and decrypted (before the bulk)."""
-    from sakti_cli.backup_keys import MAX_SEALED, ask_passphrase, unseal
+    from sakti_cli.register.backup_keys import MAX_SEALED, ask_passphrase, unseal
 
     digest, blob = _read_bounded(archive, member, MAX_SEALED)
     _same_hash(archive, member, digest, sha256)
@@ -696,7 +696,7 @@ def _unpack(archive: _Archive, staging: Path, prompt: PassphrasePrompt | None) -
 
 
 def _refuse_newer(version: int | None, where: Path) -> None:
-    from sakti_cli.registry import FORMAT_VERSION
+    from sakti_cli.register.registry import FORMAT_VERSION
 
     if version is not None and version > FORMAT_VERSION:
         raise RegisterCorrupt(
@@ -706,8 +706,8 @@ def _refuse_newer(version: int | None, where: Path) -> None:
 
 def check_register_files(register_dir: Path, label: str) -> int | None:
     """The register in a backup loads: every table is JSON, every audit line parses and chains."""
-    from sakti_cli.registry import GENESIS, event_hash
-    from sakti_cli.storage import read_json
+    from sakti_cli.core.storage import read_json
+    from sakti_cli.register.registry import GENESIS, event_hash
 
     if not register_dir.is_dir():
         return None
@@ -749,10 +749,10 @@ def _register_in_staging(staging: Path, config: Any, actor: str | None, target: 
                          manifest: dict[str, Any], count: int) -> list[str]:
     """Open the restored register where it lies (an old format is migrated there), record the restore,
     then check it as 'sakti register periksa' does: a copy with any problem is refused (exit 4)."""
-    from sakti_cli.clock import office_zone
-    from sakti_cli.office import Workspace
-    from sakti_cli.register_check import check_register
-    from sakti_cli.registry import Register
+    from sakti_cli.core.clock import office_zone
+    from sakti_cli.office.workspace import Workspace
+    from sakti_cli.register.check import check_register
+    from sakti_cli.register.registry import Register
 
     register_dir = staging / REGISTER_PART
     if (register_dir / JOURNAL).exists():  # never: the plan refuses it; a journal is not replayed from an archive
@@ -777,8 +777,8 @@ def restore_backup(archive_path: Path, target: Path, *, actor: str | None = None
                    prompt: PassphrasePrompt | None = None) -> dict[str, Any]:
     """``sakti pulihkan``: unpack and check everything in a hidden folder beside the target, then rename
     it to the empty or new target. ``prompt`` asks the passphrase of a backup with sealed keys."""
-    from sakti_cli.office import CONFIG_NAME, load_config, make_private
-    from sakti_cli.privacy import make_tree_private
+    from sakti_cli.core.privacy import make_tree_private
+    from sakti_cli.office.workspace import CONFIG_NAME, load_config, make_private
 
     archive_path = archive_path.expanduser()
     target = target.expanduser().resolve()
@@ -828,7 +828,7 @@ def restore_backup(archive_path: Path, target: Path, *, actor: str | None = None
         archive.close()
         held.remove()
         raise
-    from sakti_cli.registry import read_format_version
+    from sakti_cli.register.registry import read_format_version
 
     return {"arsip": str(Path(archive_path).resolve()), "ke": str(target.resolve()), "jumlah_berkas": count,
             "dibuat": manifest.get("dibuat"), "versi_format_register": version,

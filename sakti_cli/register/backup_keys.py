@@ -16,10 +16,10 @@ import json
 import os
 from typing import TYPE_CHECKING, Any
 
-from sakti_cli.errors import EnvironmentProblem, InputError, SigningKeyError
+from sakti_cli.core.errors import EnvironmentProblem, InputError, SigningKeyError
 
 if TYPE_CHECKING:
-    from sakti_cli.keys import PassphrasePrompt
+    from sakti_cli.signatures.keys import PassphrasePrompt
 
 SEAL_KIND = "kunci-sakti"
 SEAL_VERSION = 1
@@ -60,7 +60,7 @@ def seal(plaintext: bytes, passphrase: bytes) -> bytes:
 
 
 def _header(blob: bytes, where: str) -> tuple[bytes, dict[str, Any]]:
-    from sakti_cli.backup import BackupInvalid
+    from sakti_cli.register.backup import BackupInvalid
 
     line, _, _ = blob[:MAX_HEADER].partition(b"\n")
     bad = BackupInvalid(f"Bagian kunci {where} tidak berbentuk kunci tersegel sakti.",

@@ -27,16 +27,16 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from sakti_cli.clock import iso
-from sakti_cli.errors import RegisterCorrupt
-from sakti_cli.id_format import mask_nik
-from sakti_cli.letters import letter_digests
-from sakti_cli.numbering import scope_label
-from sakti_cli.office import Workspace
-from sakti_cli.recovery import process_state
-from sakti_cli.registry import AUDIT_TABLE, FORMAT_VERSION, GENESIS, Register, event_hash
-from sakti_cli.rules.nik import find_id_numbers
-from sakti_cli.storage import locked, read_json, read_locked, sha256_file
+from sakti_cli.core.clock import iso
+from sakti_cli.core.errors import RegisterCorrupt
+from sakti_cli.core.id_format import mask_nik
+from sakti_cli.core.nik import find_id_numbers
+from sakti_cli.core.storage import locked, read_json, read_locked, sha256_file
+from sakti_cli.office.workspace import Workspace
+from sakti_cli.register.letters import letter_digests
+from sakti_cli.register.numbering import scope_label
+from sakti_cli.register.recovery import process_state
+from sakti_cli.register.registry import AUDIT_TABLE, FORMAT_VERSION, GENESIS, Register, event_hash
 
 LETTER_STATES = ("DIPESAN", "MENUNGGU_TTD", "TERBIT", "BATAL")
 WAITING = "MENUNGGU_TTD"  # letters.WAITING: a letter (and its application) waiting for the signatory
@@ -267,7 +267,7 @@ def _check_pdfs(report: Report, ws: Workspace, letters: list[tuple[Path, dict[st
 def _check_queue(report: Report, ws: Workspace, letters: list[tuple[Path, dict[str, Any]]],
                  queue: list[dict[str, Any]]) -> None:
     """Letters MENUNGGU_TTD against the queue table and the unsigned PDFs in data/antrean."""
-    from sakti_cli.recovery import queued_pdf
+    from sakti_cli.register.recovery import queued_pdf
 
     listed = {str(entry.get("id")): entry for entry in queue}
     by_id = {str(letter.get("id")): letter for _, letter in letters}
@@ -306,7 +306,7 @@ def _check_queue(report: Report, ws: Workspace, letters: list[tuple[Path, dict[s
 
 def _check_applications(report: Report, letters: list[tuple[Path, dict[str, Any]]],
                         counters: dict[str, Any]) -> int:
-    from sakti_cli.applications import STATES, partition_of_reg
+    from sakti_cli.register.applications import STATES, partition_of_reg
 
     by_number = {str(letter.get("nomor_surat")): letter for _, letter in letters}
     issued_by_reg: dict[str, list[str]] = defaultdict(list)
@@ -514,8 +514,8 @@ def _check_missing(report: Report, counters: dict[str, Any], letters: list[tuple
                    regs: set[str]) -> None:
     """Records that must exist (the counters, the audit trail and the indexes point at them) but do not:
     a deleted partition is reported by name with what it held."""
-    from sakti_cli.applications import partition_of_reg
-    from sakti_cli.registry import letter_month, letter_partition
+    from sakti_cli.register.applications import partition_of_reg
+    from sakti_cli.register.registry import letter_month, letter_partition
 
     expected = set(report.audit_regs)
     for key, value in counters.items():
@@ -553,7 +553,7 @@ def _check_missing(report: Report, counters: dict[str, Any], letters: list[tuple
 
 
 def _check_core_files(report: Report) -> None:
-    from sakti_cli.registry import core_file_damage
+    from sakti_cli.register.registry import core_file_damage
 
     for name, what in core_file_damage(report.root):
         report.missing.add(name)
@@ -565,7 +565,7 @@ def _check_core_files(report: Report) -> None:
 def _check_journal(report: Report, register: Register) -> None:
     """A pending journal (a crash mid-commit) is finished when the folder is writable; a damaged one
     (``{}``, a missing key) is reported and left alone."""
-    from sakti_cli.storage import JOURNAL, read_journal, writable
+    from sakti_cli.core.storage import JOURNAL, read_journal, writable
 
     if not (report.root / JOURNAL).exists():
         return
@@ -583,8 +583,8 @@ def _check_journal(report: Report, register: Register) -> None:
 
 def _list_leftovers(report: Report, ws: Workspace, register: Register) -> None:
     """Leftovers of dead runs (nobody holds their lock; we hold the register lock: see recovery.py)."""
-    from sakti_cli.recovery import leftover_places
-    from sakti_cli.scratch import sweep
+    from sakti_cli.core.scratch import sweep
+    from sakti_cli.register.recovery import leftover_places
 
     for path in sweep(leftover_places(register.root, register_locked=True), remove=False):
         try:
@@ -610,7 +610,7 @@ def _note_stale(report: Report, ws: Workspace, letters: list[tuple[Path, dict[st
                 days: int) -> None:
     """A note (not a problem) for each TERBIT letter whose file can be validated offline only until a date
     within ``days``: its newest CRL's nextUpdate or its TSA certificate's expiry (renewal.validation_horizon)."""
-    from sakti_cli.renewal import letter_horizon
+    from sakti_cli.signatures.renewal import letter_horizon
 
     limit = at + timedelta(days=days)
     for _, letter in letters:
@@ -667,11 +667,11 @@ def check_register(ws: Workspace, register: Register, stale_days: int = STALE_DA
 
 def close_dangling(register: Register, dangling: list[dict[str, Any]]) -> list[str]:
     """``--perbaiki``: close reservations of dead processes as BATAL ("proses terhenti")."""
-    from sakti_cli.recovery import close_reservation, process_state
+    from sakti_cli.register.recovery import close_reservation, process_state
 
     closed = []
     with register.transaction() as txn:
-        from sakti_cli.letters import get_letter
+        from sakti_cli.register.letters import get_letter
 
         for entry in dangling:
             letter = get_letter(txn, {"bulan": entry["bulan"], "id": entry["id"]})
@@ -690,7 +690,7 @@ def rebuild_core_files(register: Register) -> list[str]:
     the trail show, and the letters per month; the open reservations and the signing queue from the
     letters; ``nomor mulai`` starts from the trail; the trail's anchor from its last readable event.
     Returns the files rebuilt (nothing when neither is missing)."""
-    from sakti_cli.registry import core_file_damage
+    from sakti_cli.register.registry import core_file_damage
 
     damaged = {name for name, _ in core_file_damage(register.root)}
     if not damaged:
@@ -716,9 +716,9 @@ def rebuild_core_files(register: Register) -> list[str]:
 def _rebuild_counters(txn: Any, report: Report) -> None:
     from tinydb import Query
 
-    from sakti_cli.letters import OPEN_TABLE, QUEUE_TABLE
-    from sakti_cli.numbering import START_TABLE
-    from sakti_cli.registry import LETTER_COUNTER, letter_month
+    from sakti_cli.register.letters import OPEN_TABLE, QUEUE_TABLE
+    from sakti_cli.register.numbering import START_TABLE
+    from sakti_cli.register.registry import LETTER_COUNTER, letter_month
 
     events = [event for _, _, event in read_trail(report) if not event.get("_rusak")]
     for event in events:

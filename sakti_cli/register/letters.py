@@ -18,8 +18,8 @@ from typing import Any
 from tinydb import Query
 from tinydb.table import Document
 
-from sakti_cli.clock import iso
-from sakti_cli.errors import (
+from sakti_cli.core.clock import iso
+from sakti_cli.core.errors import (
     REGISTER_ADVICE,
     ConfigError,
     FileUnreadable,
@@ -28,14 +28,14 @@ from sakti_cli.errors import (
     RegisterCorrupt,
     StateConflict,
 )
-from sakti_cli.numbering import format_number, pattern_for, sequence_key
-from sakti_cli.office import Workspace
-from sakti_cli.privacy import mask_text
-from sakti_cli.recovery import own_process
-from sakti_cli.registry import Register, Transaction
-from sakti_cli.shapes import absolute_path, signatory_json
-from sakti_cli.sop import Service
-from sakti_cli.storage import sha256_file
+from sakti_cli.core.privacy import mask_text
+from sakti_cli.core.shapes import absolute_path, signatory_json
+from sakti_cli.core.storage import sha256_file
+from sakti_cli.office.workspace import Workspace
+from sakti_cli.register.numbering import format_number, pattern_for, sequence_key
+from sakti_cli.register.recovery import own_process
+from sakti_cli.register.registry import Register, Transaction
+from sakti_cli.services.sop import Service
 
 CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I/L: read aloud over the phone
 CODE_LENGTH = 16  # ~79 bits: not enumerable
@@ -175,7 +175,7 @@ def void_issued(txn: Transaction, value: str, reason: str) -> dict[str, Any]:
     handed out again. The application remembers the voided number, so the next letter issued for it
     records ``mengganti`` and the voided one ``diganti_oleh`` (see issue.record_issued).
     """
-    from sakti_cli.applications import change_state, find_application, save_application
+    from sakti_cli.register.applications import change_state, find_application, save_application
 
     reason = mask_text(" ".join(reason.split()))
     if not reason:
@@ -227,8 +227,8 @@ def waiting_letters(txn: Transaction, signatory_id: str | None = None) -> list[d
 def queue_rows(ws: Workspace, register: Register, signatory_id: str | None = None) -> list[dict[str, Any]]:
     """``ttd antrean``: what the signatory reviews: number, applicant, service, who prepared it and when,
     the unsigned PDF to read. The NIK is returned whole; the CLI masks it unless revealed."""
-    from sakti_cli.applications import find_application
-    from sakti_cli.sop import applicant_namer
+    from sakti_cli.register.applications import find_application
+    from sakti_cli.services.sop import applicant_namer
 
     applicant = applicant_namer(ws.sop_dir)
     rows = []
@@ -255,8 +255,8 @@ def send_back(ws: Workspace, register: Register, value: str, reason: str) -> dic
     """``ttd kembalikan``: the signatory refuses a waiting letter. Its number is closed BATAL
     ("dikembalikan: ...", never reused), the unsigned PDF removed, the application back to LENGKAP
     with the reason in its history, so staff correct it (``ubah``/``lengkapi``) and issue it again."""
-    from sakti_cli.applications import change_state, find_application, save_application
-    from sakti_cli.recovery import queued_pdf
+    from sakti_cli.register.applications import change_state, find_application, save_application
+    from sakti_cli.register.recovery import queued_pdf
 
     reason = mask_text(" ".join(reason.split()))
     if not reason:
@@ -295,9 +295,9 @@ def all_letters(txn: Transaction) -> list[dict[str, Any]]:
 def applicant_masker(ws: Workspace) -> Any:
     """``masked(txn, letter)``: the applicant's name as the verification page and ``verifikasi --kode``
     show it (``S*** A*****``, privacy.mask_name), from the letter's application; None when unknown."""
-    from sakti_cli.applications import find_application
-    from sakti_cli.privacy import mask_name
-    from sakti_cli.sop import applicant_namer
+    from sakti_cli.core.privacy import mask_name
+    from sakti_cli.register.applications import find_application
+    from sakti_cli.services.sop import applicant_namer
 
     namer = applicant_namer(ws.sop_dir)
 

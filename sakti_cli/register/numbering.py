@@ -9,12 +9,12 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sakti_cli.clock import iso
-from sakti_cli.errors import ConfigError, InputError, StateConflict, library_text
-from sakti_cli.id_format import bulan_romawi
-from sakti_cli.office import Workspace
-from sakti_cli.registry import Transaction
-from sakti_cli.sop import Service, check_number_pattern
+from sakti_cli.core.clock import iso
+from sakti_cli.core.errors import ConfigError, InputError, StateConflict, library_text
+from sakti_cli.core.id_format import bulan_romawi
+from sakti_cli.office.workspace import Workspace
+from sakti_cli.register.registry import Transaction
+from sakti_cli.services.sop import Service, check_number_pattern
 
 
 def pattern_for(ws: Workspace, service: Service) -> str:

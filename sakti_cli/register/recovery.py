@@ -7,7 +7,7 @@ closes the entries whose process is gone. That costs O(open reservations), not a
 
 What a killed run leaves on disk (staging folders of scans, scratch folders of letters, restored
 copies, half-written archives, register temp files) is held under a lock while its run lives
-(sakti_cli.scratch); :func:`sweep_leftovers` removes the unlocked ones, :func:`leftover_places`
+(sakti_cli.core.scratch); :func:`sweep_leftovers` removes the unlocked ones, :func:`leftover_places`
 says where to look (``register periksa`` lists them).
 
 A process on another host cannot be checked from here: its reservation is left open and reported as
@@ -24,10 +24,10 @@ import socket
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from sakti_cli.scratch import Owned, owned_temp, sweep
+from sakti_cli.core.scratch import Owned, owned_temp, sweep
 
 if TYPE_CHECKING:
-    from sakti_cli.registry import Transaction
+    from sakti_cli.register.registry import Transaction
 
 REASON = "proses terhenti"
 
@@ -77,7 +77,7 @@ def process_state(proses: dict[str, Any] | None) -> str:
 def leftover_pdf(register_root: Path, letter: dict[str, Any]) -> Path:
     """Where issue.py would have stored this letter's PDF (data/surat/YYYY/MM/NOMOR.pdf)."""
     safe = str(letter["nomor_surat"]).replace("/", "_").replace(" ", "")
-    from sakti_cli.registry import letter_month
+    from sakti_cli.register.registry import letter_month
 
     return register_root.parent / "surat" / str(letter["tahun"]) / letter_month(letter)[5:] / f"{safe}.pdf"
 
@@ -96,9 +96,9 @@ def close_reservation(txn: Transaction, entry: dict[str, Any], reason: str = REA
     """Close one reservation as BATAL and note the number on its application. None if already closed."""
     from tinydb import Query
 
-    from sakti_cli.applications import find_application, save_application
-    from sakti_cli.errors import NotFound
-    from sakti_cli.letters import OPEN_TABLE, get_letter, void_reserved
+    from sakti_cli.core.errors import NotFound
+    from sakti_cli.register.applications import find_application, save_application
+    from sakti_cli.register.letters import OPEN_TABLE, get_letter, void_reserved
 
     try:
         letter = get_letter(txn, {"bulan": entry["bulan"], "id": entry["id"]})
@@ -117,7 +117,7 @@ def close_reservation(txn: Transaction, entry: dict[str, Any], reason: str = REA
     # prepared for the queue, the process died before recording it: the unsigned copy holds personal data
     queued_pdf(txn.root, letter).unlink(missing_ok=True)
     if "pdf_tertinggal" in detail:
-        from sakti_cli.letters import save_letter
+        from sakti_cli.register.letters import save_letter
 
         letter["pdf_tertinggal"] = detail["pdf_tertinggal"]
         save_letter(txn, letter)
@@ -135,8 +135,8 @@ def close_dead_reservations(txn: Transaction) -> bool:
     """Run at the start of every register transaction: close the open reservations of dead processes.
 
     True when something changed (the caller then commits it at once)."""
-    from sakti_cli.errors import RegisterCorrupt
-    from sakti_cli.letters import open_reservations
+    from sakti_cli.core.errors import RegisterCorrupt
+    from sakti_cli.register.letters import open_reservations
 
     try:
         entries = open_reservations(txn)
@@ -170,8 +170,8 @@ def leftover_places(register_root: Path, *, register_locked: bool) -> list[tuple
 
     The register's own temp files (``*.baru`` of a commit) count only while the caller holds the
     register lock: that lock is what their writer holds."""
-    from sakti_cli.backup import SUFFIXES
-    from sakti_cli.storage import TMP_SUFFIX
+    from sakti_cli.core.storage import TMP_SUFFIX
+    from sakti_cli.register.backup import SUFFIXES
 
     data_dir = register_root.parent
     root = data_dir.parent

@@ -39,10 +39,10 @@ from typing import Any
 from tinydb import Query
 from tinydb.table import Document, Table
 
-from sakti_cli.clock import iso, now
-from sakti_cli.errors import REGISTER_ADVICE, RegisterCorrupt
-from sakti_cli.privacy import mask_payload, mask_text
-from sakti_cli.storage import FileSet, locked, read_json, read_locked, read_text, writable
+from sakti_cli.core.clock import iso, now
+from sakti_cli.core.errors import REGISTER_ADVICE, RegisterCorrupt
+from sakti_cli.core.privacy import mask_payload, mask_text
+from sakti_cli.core.storage import FileSet, locked, read_json, read_locked, read_text, writable
 
 FORMAT_VERSION = 2
 GENESIS = "0" * 64
@@ -341,7 +341,7 @@ class Register:
             wrote = wrote or txn.files.pending()
             txn.files.commit()
             if wrote and self.recover and self.swept is None:
-                from sakti_cli.recovery import sweep_leftovers
+                from sakti_cli.register.recovery import sweep_leftovers
 
                 self.swept = sweep_leftovers(self.root)  # the first write of a run, still under the lock
 
@@ -352,14 +352,14 @@ class Register:
         if writing and self.guard:
             refuse_damaged(self.root)
         if version is not None and version < FORMAT_VERSION:
-            from sakti_cli.migrations import migrate
+            from sakti_cli.register.migrations import migrate
 
             migrate(self, version)  # once, under this lock, after an automatic backup
         txn = Transaction(self.root, self.actor, self.zone)
         if writing and not (self.root / "meta.json").exists():
             txn.table("meta.json", "meta").insert({"versi_format": FORMAT_VERSION, "dibuat": iso(txn.moment)})
         if self.recover:
-            from sakti_cli.recovery import close_dead_reservations
+            from sakti_cli.register.recovery import close_dead_reservations
 
             if close_dead_reservations(txn):
                 txn.files.commit()

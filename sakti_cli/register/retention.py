@@ -17,9 +17,9 @@ from typing import Any
 
 from tinydb import Query
 
-from sakti_cli.applications import FINAL_STATES
-from sakti_cli.clock import iso, now
-from sakti_cli.errors import InputError
+from sakti_cli.core.clock import iso, now
+from sakti_cli.core.errors import InputError
+from sakti_cli.register.applications import FINAL_STATES
 
 MAX_DAYS = 36500
 
@@ -59,7 +59,7 @@ def parse_days(value: int | str) -> int:
 
 def purge_scans(ws: Any, register: Any, days: int | str, *, dry_run: bool = False) -> dict[str, Any]:
     """Delete (or with ``dry_run`` only list) the scans of finished applications older than ``days``."""
-    from sakti_cli.backup import remove_stale_snapshots
+    from sakti_cli.register.backup import remove_stale_snapshots
 
     days = parse_days(days)
     if not dry_run:

@@ -13,11 +13,11 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
-from sakti_cli.applications import application_dir, change_state, find_application, save_application
-from sakti_cli.clock import iso
-from sakti_cli.office import Workspace
-from sakti_cli.registry import Register
-from sakti_cli.sop import FieldSpec, Requirement, Service
+from sakti_cli.core.clock import iso
+from sakti_cli.office.workspace import Workspace
+from sakti_cli.register.applications import application_dir, change_state, find_application, save_application
+from sakti_cli.register.registry import Register
+from sakti_cli.services.sop import FieldSpec, Requirement, Service
 
 OK, MISSING, INVALID = "OK", "KURANG", "TIDAK_VALID"
 
@@ -58,7 +58,7 @@ def _original_line(req: Requirement, data: dict[str, Any], required: bool) -> Ch
 
 
 def _one_file(req: Requirement, entry: dict[str, Any], folder: Path) -> str | None:
-    from sakti_cli.rules.berkas import check_file
+    from sakti_cli.services.rules.berkas import check_file
 
     path = folder / entry["berkas"]
     if not path.exists():
@@ -99,7 +99,7 @@ def check_requirement(req: Requirement, entries: list[dict[str, Any]], folder: P
 
 
 def lower_first(text: str) -> str:
-    from sakti_cli.rules.engine import lower_first as lower
+    from sakti_cli.services.rules.engine import lower_first as lower
 
     return lower(text)
 
@@ -111,7 +111,7 @@ def check_item_requirement(spec: FieldSpec, req: Requirement, items: list[dict[s
     code, name = f"{spec.kode}.{req.kode}", f"{req.nama} (setiap {lower_first(spec.label)})"
     if not items:
         return CheckLine(code, name, OK, f"tidak berlaku: daftar {lower_first(spec.label)} kosong")
-    from sakti_cli.text import safe_file_name
+    from sakti_cli.core.text import safe_file_name
 
     by_name: dict[str, dict[str, Any]] = {}
     for entry in entries:  # names compared cleaned: records from before names were cleaned match too
@@ -146,8 +146,8 @@ def registration_date(ws: Workspace, record: dict[str, Any]) -> date:
 def _rules(ws: Workspace, service: Service, data: dict[str, Any], registered: date, today: date, reg: str
            ) -> tuple[list[Any], dict[str, str]]:
     """The data rules' results, and which requirements they make required (code -> the rule's syarat)."""
-    from sakti_cli.rules.engine import Context, evaluate_rules
-    from sakti_cli.rules.kalender import Calendar, load_calendar
+    from sakti_cli.services.rules.engine import Context, evaluate_rules
+    from sakti_cli.services.rules.kalender import Calendar, load_calendar
 
     loaded: list[Calendar] = []
 
@@ -250,8 +250,8 @@ def service_clock(ws: Workspace, service: Service, record: dict[str, Any], momen
     """``waktu_layanan``: working time from registration to issue (or to ``moment`` while not issued,
     or to the refusal), counted in office hours on working days of the holiday calendar, against the
     SOP's jangka_waktu."""
-    from sakti_cli.errors import ConfigError
-    from sakti_cli.rules.kalender import duration_text, load_calendar
+    from sakti_cli.core.errors import ConfigError
+    from sakti_cli.services.rules.kalender import duration_text, load_calendar
 
     limit = service.standar_pelayanan.jangka_waktu
     start = datetime.fromisoformat(record["dibuat"]).astimezone(ws.zone)

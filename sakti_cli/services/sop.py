@@ -13,8 +13,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, ValidationInfo, field_validator, model_validator
 
-from sakti_cli.errors import ConfigError, NotFound
-from sakti_cli.rules.aturan import RESERVED_FIELDS, RULE_KINDS, SYSTEM_DATES, Rule, split_ref
+from sakti_cli.core.errors import ConfigError, NotFound
+from sakti_cli.services.rules.aturan import RESERVED_FIELDS, RULE_KINDS, SYSTEM_DATES, Rule, split_ref
 
 FileKind = Literal["pdf", "jpeg", "png", "webp", "heic", "docx"]
 FieldKind = Literal["teks", "nik", "kk", "tanggal", "angka", "uang", "pilihan", "desa", "telepon", "surel", "daftar"]
@@ -257,7 +257,7 @@ def _loc_path(loc: tuple[int | str, ...]) -> str:
 
 
 def problems_from(exc: ValidationError) -> list[Problem]:
-    from sakti_cli.validation import problem_message
+    from sakti_cli.core.validation import problem_message
 
     problems = []
     for err in exc.errors():
@@ -391,7 +391,7 @@ def _kind_problem(rule_kind: str, param: str, target: FieldSpec | str, rule: Any
 def _read_yaml(path: Path) -> Any:
     import yaml
 
-    from sakti_cli.rules.kalender import load_yaml_text
+    from sakti_cli.services.rules.kalender import load_yaml_text
 
     try:
         raw: Any = load_yaml_text(path.read_text(encoding="utf-8"))
@@ -399,7 +399,7 @@ def _read_yaml(path: Path) -> Any:
         raise NotFound(f"Berkas SOP {path} tidak ada.",
                        saran="Lihat layanan yang ada dengan 'sakti layanan'.") from None
     except (yaml.YAMLError, UnicodeDecodeError) as exc:
-        from sakti_cli.validation import syntax_error_place
+        from sakti_cli.core.validation import syntax_error_place
 
         place = syntax_error_place(exc)
         raise ConfigError(f"SOP {path} bukan YAML yang sah ({place}).",
@@ -456,7 +456,7 @@ def load_service(sop_dir: Path, code: str) -> Service:
 def applicant_namer(sop_dir: Path) -> Any:
     """``name(service_code, data)`` for lists of many applications: each SOP read once; a service whose
     SOP is gone or broken (reported by 'sakti sop periksa') names its applicant by the ``nama`` field."""
-    from sakti_cli.errors import SaktiError
+    from sakti_cli.core.errors import SaktiError
 
     services: dict[str, Service | None] = {}
 
@@ -486,8 +486,8 @@ def lint_sop_dir(ws: Any) -> tuple[list[str], list[dict[str, str]]]:
     """Every SOP file of a workspace, its template's placeholders (the same check as ``sakti templat
     periksa``, without the PDF), the Google Form mappings beside them (sop/gform/) and the holiday
     calendar: (files checked, problems)."""
-    from sakti_cli.rules.kalender import CALENDAR_NAME, parse_calendar
-    from sakti_cli.template_lint import lint_templates
+    from sakti_cli.documents.template_lint import lint_templates
+    from sakti_cli.services.rules.kalender import CALENDAR_NAME, parse_calendar
 
     sop_dir = ws.sop_dir
 
@@ -510,7 +510,7 @@ def lint_sop_dir(ws: Any) -> tuple[list[str], list[dict[str, str]]]:
         loaded[path.stem] = service
         report = lint_templates(ws, [service], layout=False)[0]
         problems += [{"berkas": shown(path), "kolom": "templat", "pesan": p["pesan"]} for p in report.masalah]
-    from sakti_cli.gform import lint_maps
+    from sakti_cli.intake.gform import lint_maps
 
     maps_checked, map_problems = lint_maps(sop_dir, loaded)
     checked += [shown(path) for path in maps_checked]

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from sakti_cli.privacy import mask_name, mask_text
+from sakti_cli.core.privacy import mask_name, mask_text
 
 PENDING_NUMBER = "(nomor dipesan sesudah sandi diterima)"
 
@@ -67,9 +67,9 @@ def signing_request(owner: str, items: Sequence[ToSign]) -> str:
 
 def queued_items(ws: Any, txn: Any, letters: Iterable[dict[str, Any]]) -> list[ToSign]:
     """The waiting letters ``ttd setujui`` is about to sign, each with its unsigned PDF to read."""
-    from sakti_cli.applications import find_application
-    from sakti_cli.errors import NotFound
-    from sakti_cli.sop import applicant_namer
+    from sakti_cli.core.errors import NotFound
+    from sakti_cli.register.applications import find_application
+    from sakti_cli.services.sop import applicant_namer
 
     applicant = applicant_namer(ws.sop_dir)
     items = []

@@ -18,13 +18,13 @@ from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
-from sakti_cli.children import note_secret_variable
-from sakti_cli.errors import ConfigError, EnvironmentProblem, SaktiError, SigningKeyError
-from sakti_cli.findings import Finding, galat
-from sakti_cli.office import Signatory, SignatoryNature, Workspace
+from sakti_cli.core.children import note_secret_variable
+from sakti_cli.core.errors import ConfigError, EnvironmentProblem, SaktiError, SigningKeyError
+from sakti_cli.core.findings import Finding, galat
+from sakti_cli.office.workspace import Signatory, SignatoryNature, Workspace
 
 if TYPE_CHECKING:
-    from sakti_cli.consent import ToSign
+    from sakti_cli.signatures.consent import ToSign
 
 PassphrasePrompt = Callable[[str], str | None]
 PIN_VARIABLE = "SAKTI_PIN"
@@ -66,7 +66,7 @@ def passphrase_variable(ws: Workspace, signatory: Signatory) -> str:
 
 def read_secret_file(path: Path, error: type[SaktiError] = SigningKeyError) -> bytes:
     """The first line of a passphrase/PIN file that only its owner can read (else ``error``, exit 4): the
-    signatory's key or, with ``error=ConfigError``, the office's mail account (sakti_cli.mail)."""
+    signatory's key or, with ``error=ConfigError``, the office's mail account (sakti_cli.citizen.mail)."""
     try:
         info = path.stat()
     except OSError as exc:
@@ -119,7 +119,7 @@ def refuse_stored_secret(spec: KeySpec) -> None:
 def get_secret(spec: KeySpec, prompt: PassphrasePrompt | None, request: str | None = None) -> bytes:
     """Passphrase or PIN. A seal's: from the owner-only file, else the environment variable, else the
     prompt. A personal key's: only typed at the prompt, which first shows ``request`` (what is about to
-    be signed, :func:`sakti_cli.consent.signing_request`); a stored one is refused."""
+    be signed, :func:`sakti_cli.signatures.consent.signing_request`); a stored one is refused."""
     if spec.sifat == "segel":
         if spec.secret_file is not None:
             return read_secret_file(spec.secret_file)
@@ -197,7 +197,7 @@ def key_spec(ws: Workspace, signatory: Signatory) -> KeySpec:
 
 def open_key(spec: KeySpec, prompt: PassphrasePrompt | None, request: str | None = None) -> Any:
     """Load the signer (PKCS#12) or open a token session (PKCS#11); ``request`` see :func:`get_secret`."""
-    from sakti_cli.sign import load_pkcs11_signer, load_pkcs12_signer
+    from sakti_cli.signatures.sign import load_pkcs11_signer, load_pkcs12_signer
 
     if spec.jenis == "pkcs12":
         assert spec.p12 is not None
@@ -214,8 +214,8 @@ def validation_data(ws: Workspace) -> Any:
 
     Trust roots from ``verifikasi.akar_tepercaya``, CA certificates and CRLs from ``[tte]``.
     """
-    from sakti_cli.revocation import is_url
-    from sakti_cli.sign import ValidationData
+    from sakti_cli.signatures.revocation import is_url
+    from sakti_cli.signatures.sign import ValidationData
 
     tte = ws.config.tte
     if not (tte.crl or tte.sertifikat_ca or tte.ocsp):
@@ -235,7 +235,7 @@ def office_trust(ws: Workspace) -> tuple[list[Any] | None, list[Any], list[Findi
     """The office's trust roots and CA certificates (asn1crypto) as far as they load, and a finding for
     each configured file that is missing or unreadable. Roots are None when every configured root
     failed to load (the findings say why; the chain is then not judged a second time)."""
-    from sakti_cli.sign import _load_certificates
+    from sakti_cli.signatures.sign import _load_certificates
 
     found: list[Finding] = []
     loaded: dict[str, list[Any]] = {"AKAR": [], "CA": []}
@@ -264,7 +264,7 @@ def configured_certificate(ws: Workspace, signatory: Signatory) -> tuple[Any, li
     from asn1crypto import x509 as asn1_x509
     from cryptography.hazmat.primitives.serialization import Encoding
 
-    from sakti_cli.sign import read_certificates
+    from sakti_cli.signatures.sign import read_certificates
 
     if not signatory.kunci.sertifikat:
         return None
@@ -285,11 +285,11 @@ def configured_certificate(ws: Workspace, signatory: Signatory) -> tuple[Any, li
 def signing_findings(ws: Workspace, signatory: Signatory, cert_or_signer: Any, at: datetime,
                      chain: list[Any] | None = None) -> list[Finding]:
     """The checks a signatory's certificate must pass to sign this office's letters: the office's trust
-    roots and CA files, then :func:`~sakti_cli.sign.certificate_findings` against them and the
+    roots and CA files, then :func:`~sakti_cli.signatures.sign.certificate_findings` against them and the
     signatory's name (a person's) or :func:`seal_findings` (a seal's). Used by ``kantor periksa`` (on
     ``kunci.sertifikat``, no passphrase needed) and by :func:`open_signer` (on the key's own
     certificate) alike."""
-    from sakti_cli.sign import certificate_findings
+    from sakti_cli.signatures.sign import certificate_findings
 
     roots, intermediates, found = office_trust(ws)
     carried = [c for c in getattr(cert_or_signer, "cert_registry", [])]
@@ -311,7 +311,7 @@ def seal_findings(ws: Workspace, signatory: Signatory, cert_or_signer: Any) -> l
     subject CN must contain the office's name (:func:`office_seal_name`) and must contain neither the
     name of any signatory nor the jabatan of a personal one. So the camat's own key (CN = the camat's
     name, or "Camat ...") marked as a seal is refused, by ``kantor periksa`` and at signing alike."""
-    from sakti_cli.sign import name_contains, signer_common_name
+    from sakti_cli.signatures.sign import name_contains, signer_common_name
 
     common = signer_common_name(cert_or_signer)
     office = office_seal_name(ws)
@@ -330,7 +330,7 @@ def seal_findings(ws: Workspace, signatory: Signatory, cert_or_signer: Any) -> l
 
 def _same_as_configured(ws: Workspace, signatory: Signatory, signer: Any) -> None:
     """Refuse a key whose certificate is not the one ``kunci.sertifikat`` names (a swapped .p12 or token)."""
-    from sakti_cli.sign import _as_cryptography_cert, signer_common_name
+    from sakti_cli.signatures.sign import _as_cryptography_cert, signer_common_name
 
     configured = configured_certificate(ws, signatory)
     if configured is None:
@@ -349,7 +349,7 @@ def check_signer(ws: Workspace, signatory: Signatory | None, signer: Any, at: da
     :func:`signing_findings` (the same checks as ``kantor periksa``). A key named on the command line
     (``signatory`` None): the certificate checks against the office's roots. A certificate the office's
     stored CRLs list as revoked is refused in both cases."""
-    from sakti_cli.sign import check_certificate, check_office_revocation, raise_for
+    from sakti_cli.signatures.sign import check_certificate, check_office_revocation, raise_for
 
     if signatory is not None:
         _same_as_configured(ws, signatory, signer)
@@ -368,13 +368,13 @@ def open_signer(ws: Workspace, signatory: Signatory, prompt: PassphrasePrompt | 
                 to_sign: Sequence[ToSign] | Callable[[], Sequence[ToSign]] | None = None) -> tuple[Any, list[str]]:
     """Load the key and check it now (:func:`check_signer`), before any number is reserved.
 
-    ``to_sign``: what a personal key's signatory is shown before typing (:mod:`sakti_cli.consent`); a
+    ``to_sign``: what a personal key's signatory is shown before typing (:mod:`sakti_cli.signatures.consent`); a
     callable is asked only for a personal key (a batch lists its rows only when someone will read them).
     When sakti.toml stores CRLs/CA certificates, the data travels with the signer, so a signature
     made with a TSA is B-LT.
     """
-    from sakti_cli.consent import signing_request
-    from sakti_cli.sign import close_signer, remember_validation_data
+    from sakti_cli.signatures.consent import signing_request
+    from sakti_cli.signatures.sign import close_signer, remember_validation_data
 
     spec = key_spec(ws, signatory)
     data = validation_data(ws)

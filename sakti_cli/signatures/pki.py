@@ -15,7 +15,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from sakti_cli.storage import write_private  # the one private writer; re-exported for PKI callers
+from sakti_cli.core.storage import write_private  # the one private writer; re-exported for PKI callers
 
 if TYPE_CHECKING:
     from cryptography import x509

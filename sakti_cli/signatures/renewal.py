@@ -9,7 +9,7 @@ before the TSA's certificate expires extends the chain.
 
 The renewed file replaces the register's copy atomically; its SHA-256 is appended to ``letter["revisi"]``
 (``letter["sha256"]`` stays the first signed PDF's) and indexed, so every revision is found by
-``verifikasi`` (see :func:`sakti_cli.letters.letter_digests`).
+``verifikasi`` (see :func:`sakti_cli.register.letters.letter_digests`).
 """
 
 from __future__ import annotations
@@ -21,12 +21,12 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from sakti_cli.clock import iso
-from sakti_cli.errors import InputError, SaktiError, ServiceUnreachable, StateConflict, library_text
-from sakti_cli.letters import get_letter, letter_by_number, letter_digests, save_letter, stored_pdf
-from sakti_cli.office import Workspace
-from sakti_cli.registry import Register
-from sakti_cli.storage import sha256_file
+from sakti_cli.core.clock import iso
+from sakti_cli.core.errors import InputError, SaktiError, ServiceUnreachable, StateConflict, library_text
+from sakti_cli.core.storage import sha256_file
+from sakti_cli.office.workspace import Workspace
+from sakti_cli.register.letters import get_letter, letter_by_number, letter_digests, save_letter, stored_pdf
+from sakti_cli.register.registry import Register
 
 ARCHIVE_FIELD = "Arsip"
 """Document timestamps are named Arsip1, Arsip2, ... (one per renewal)."""
@@ -83,7 +83,7 @@ def _horizon(data: bytes) -> datetime | None:
     from pyhanko.sign.validation.dss import DocumentSecurityStore
     from pyhanko.sign.validation.generic_cms import extract_tst_data_iter
 
-    from sakti_cli.revocation import token_signer
+    from sakti_cli.signatures.revocation import token_signer
 
     reader = PdfFileReader(io.BytesIO(data), strict=False)
     stamps = reader.embedded_timestamp_signatures
@@ -157,7 +157,7 @@ def renewed_bytes(ws: Workspace, data: bytes, timestamp_url: str, at: datetime) 
     from pyhanko.sign.timestamps import HTTPTimeStamper
     from pyhanko.sign.validation import add_validation_info
 
-    from sakti_cli.revocation import probe_tsa, renewal_context
+    from sakti_cli.signatures.revocation import probe_tsa, renewal_context
 
     new_tsa = probe_tsa(timestamp_url)
     reader = PdfFileReader(io.BytesIO(data))
@@ -196,8 +196,8 @@ def _tokens(emb: Any) -> list[Any]:
 def renew_letter(ws: Workspace, register: Register, letter: dict[str, Any], timestamp_url: str) -> dict[str, Any]:
     """Renew one TERBIT letter: the new revision replaces the stored PDF (atomically, under the register
     lock, only if the file is still the revision the register knows), recorded in ``revisi``, indexed, audited."""
-    from sakti_cli.errors import RegisterCorrupt
-    from sakti_cli.sign import _write_atomic
+    from sakti_cli.core.errors import RegisterCorrupt
+    from sakti_cli.signatures.sign import _write_atomic
 
     at = register.moment()
     path = stored_pdf(ws, letter)

@@ -6,9 +6,9 @@ Sources: ``tte.crl`` entries are files (the office downloads them) or ``http(s):
 asked: pyHanko never fetches from the distribution points a certificate names (``allow_fetching=False``).
 
 A CRL or OCSP answer whose ``nextUpdate`` has passed is never used. From a file it is refused
-(:class:`~sakti_cli.errors.SigningKeyError`, exit 4: the office must download a new one) before any number
+(:class:`~sakti_cli.core.errors.SigningKeyError`, exit 4: the office must download a new one) before any number
 is reserved; from a URL, and any source or TSA that does not answer, it is an outage
-(:class:`~sakti_cli.errors.ServiceUnreachable`): the letter waits in the signing queue with the reason.
+(:class:`~sakti_cli.core.errors.ServiceUnreachable`): the letter waits in the signing queue with the reason.
 """
 
 from __future__ import annotations
@@ -18,11 +18,11 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from sakti_cli.errors import ServiceUnreachable, SigningKeyError, library_text
+from sakti_cli.core.errors import ServiceUnreachable, SigningKeyError, library_text
 
 if TYPE_CHECKING:
-    from sakti_cli.office import Workspace
-    from sakti_cli.sign import ValidationData
+    from sakti_cli.office.workspace import Workspace
+    from sakti_cli.signatures.sign import ValidationData
 
 TIMEOUT = 15.0
 """Seconds to wait for one CRL, OCSP or TSA answer before calling it an outage."""
@@ -165,7 +165,7 @@ def token_signer(signed_data: Any) -> Any | None:
 def fresh_data(ws: Workspace, base: ValidationData, certs: list[Any], at: datetime) -> ValidationData:
     """``base`` with the revocation data fetched now: every CRL source, and an OCSP answer for each of
     ``certs`` (asn1crypto; the signer's, the TSA's) from each ``tte.ocsp`` responder."""
-    from sakti_cli.sign import _load_certificates
+    from sakti_cli.signatures.sign import _load_certificates
 
     crls = fetch_crls(ws, at)
     known = [*certs, *_load_certificates(base.trust_roots, "Sertifikat akar tepercaya"),
@@ -187,8 +187,8 @@ def prepare_signing(ws: Workspace, signer: Any, timestamp_url: str | None) -> No
     Raises :class:`ServiceUnreachable` (an outage: the caller queues the letter), or
     :class:`SigningKeyError` (a stale CRL file, a revoked certificate: refused, nothing reserved).
     """
-    from sakti_cli.keys import validation_data
-    from sakti_cli.sign import check_office_revocation, remember_validation_data
+    from sakti_cli.signatures.keys import validation_data
+    from sakti_cli.signatures.sign import check_office_revocation, remember_validation_data
 
     base = validation_data(ws)
     if not timestamp_url:
@@ -209,8 +209,8 @@ def prepare_signing(ws: Workspace, signer: Any, timestamp_url: str | None) -> No
 
 def renewal_context(ws: Workspace, certs: list[Any], at: datetime, moment: datetime | None) -> Any:
     """A strict, offline validation context with revocation data fetched now (``at``), for ``ttd perbarui``."""
-    from sakti_cli.keys import validation_data
-    from sakti_cli.sign import ValidationData, _ltv_context
+    from sakti_cli.signatures.keys import validation_data
+    from sakti_cli.signatures.sign import ValidationData, _ltv_context
 
     base = validation_data(ws) or ValidationData(trust_roots=[ws.path(p) for p in ws.config.verifikasi.akar_tepercaya])
     return _ltv_context(fresh_data(ws, base, certs, at), moment=moment)

@@ -24,7 +24,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from sakti_cli.errors import (
+from sakti_cli.core.errors import (
     ConfigError,
     EnvironmentProblem,
     FileUnreadable,
@@ -33,9 +33,9 @@ from sakti_cli.errors import (
     StateConflict,
     library_text,
 )
-from sakti_cli.findings import Finding, galat, peringatan
-from sakti_cli.id_format import waktu_singkat
-from sakti_cli.verify import quiet_library_logs
+from sakti_cli.core.findings import Finding, galat, peringatan
+from sakti_cli.core.id_format import waktu_singkat
+from sakti_cli.signatures.validate import quiet_library_logs
 
 if TYPE_CHECKING:
     from cryptography import x509
@@ -60,7 +60,7 @@ class ValidationData:
     certificates: list[Path] = field(default_factory=list)
     crls: list[Path] = field(default_factory=list)
     fetched_crls: list[Any] = field(default_factory=list)
-    """CRLs (asn1crypto) read or fetched from ``[tte]`` just now (sakti_cli.revocation)."""
+    """CRLs (asn1crypto) read or fetched from ``[tte]`` just now (sakti_cli.signatures.revocation)."""
     fetched_ocsps: list[Any] = field(default_factory=list)
     """OCSP answers (asn1crypto) from the ``tte.ocsp`` responders, asked just now."""
     remote: bool = False
@@ -248,7 +248,7 @@ class Issuer:
 
     nama: str  # the issuer's O (organisation), else its CN
     bsre: bool  # Balai Besar Sertifikasi Elektronik (BSrE) issued it: the official BSrE sentence applies
-    contoh: bool  # a demo certificate (sakti_cli.pki's "(DEMO)" names, or "demo" in a name): never valid
+    contoh: bool  # a demo certificate (sakti_cli.signatures.pki's "(DEMO)" names, or "demo" in a name): never valid
 
 
 def certificate_issuer(signer_or_cert: Any) -> Issuer:
@@ -257,7 +257,7 @@ def certificate_issuer(signer_or_cert: Any) -> Issuer:
 
     from cryptography.x509.oid import NameOID
 
-    from sakti_cli.pki import ROOT_CN
+    from sakti_cli.signatures.pki import ROOT_CN
 
     cert = _as_cryptography_cert(signer_or_cert)
 
@@ -664,7 +664,7 @@ def check_office_revocation(signer: Any, data: ValidationData) -> list[str]:
 
     quiet_library_logs()
     if data.remote and not (data.fetched_crls or data.fetched_ocsps):
-        return []  # judged once the sources are asked (sakti_cli.revocation.prepare_signing)
+        return []  # judged once the sources are asked (sakti_cli.signatures.revocation.prepare_signing)
     cert = getattr(signer, "signing_cert", signer)
     name = signer_common_name(signer)
     vc = _ltv_context(data)
@@ -759,7 +759,7 @@ def sign_pdf(
         embed_validation_info=ltv,
         validation_context=_ltv_context(validation_data) if ltv and validation_data else None,
     )
-    from sakti_cli.pdf_metadata import align_producer
+    from sakti_cli.documents.pdf_metadata import align_producer
 
     align_producer(writer)  # info and XMP name the same producer after pyHanko's update (PDF/A)
     pdf_signer = signers.PdfSigner(

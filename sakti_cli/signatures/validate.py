@@ -18,7 +18,7 @@ from datetime import UTC, datetime, tzinfo
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from sakti_cli.errors import ConfigError, FileUnreadable, library_text
+from sakti_cli.core.errors import ConfigError, FileUnreadable, library_text
 
 if TYPE_CHECKING:
     from pyhanko.pdf_utils.reader import PdfFileReader
@@ -97,7 +97,7 @@ class SignatureReport:
     def to_dict(self, zone: tzinfo | None = None) -> dict[str, Any]:
         """The JSON form, keys in Indonesian (:data:`JSON_KEYS`); the signer in the one signatory shape;
         times in ISO 8601, in ``zone`` when given (the office's, for JSON people's tools read)."""
-        from sakti_cli.shapes import signatory_json
+        from sakti_cli.core.shapes import signatory_json
 
         data = asdict(self)
         for key in ("signing_time", "timestamp_time"):
@@ -456,7 +456,7 @@ def _archived_stamps(found: list[tuple[int, SignatureReport, Any]], reader: Any,
     its own time with every stored revocation data, and its TSA certificate not expired at ``at``."""
     from pyhanko.sign.validation import validate_pdf_timestamp
 
-    from sakti_cli.renewal import timestamp_time
+    from sakti_cli.signatures.renewal import timestamp_time
 
     stamps = [(rev, report, emb) for rev, report, emb in found
               if report.kind == "cap_waktu_dokumen" and emb is not None and signed_revision_intact(report)]
@@ -492,7 +492,7 @@ def _judge_archived(found: list[tuple[int, SignatureReport, Any]], reader: Any, 
     from pyhanko.sign.validation import validate_pdf_signature
     from pyhanko.sign.validation.settings import KeyUsageConstraints
 
-    from sakti_cli.renewal import signature_time
+    from sakti_cli.signatures.renewal import signature_time
 
     held = _archived_stamps(found, reader, roots, at)
     if not held:

@@ -3,7 +3,7 @@
 Each rule has a ``jenis`` and its own parameters; unknown keys are refused. Fields are named as in
 ``isian``: ``kolom`` for a field of the application, ``daftar[].kolom`` for a field of every item of a
 list (heirs, witnesses, family members), or a system field (``tanggal_daftar``, ``hari_ini``). The
-evaluation is in ``sakti_cli.rules.engine``; docs/ATURAN.md describes the vocabulary for staff.
+evaluation is in ``sakti_cli.services.rules.engine``; docs/ATURAN.md describes the vocabulary for staff.
 """
 
 from __future__ import annotations

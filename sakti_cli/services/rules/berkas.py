@@ -19,7 +19,7 @@ import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from sakti_cli.errors import FileUnreadable
+from sakti_cli.core.errors import FileUnreadable
 
 OK = "OK"
 INVALID = "TIDAK_VALID"

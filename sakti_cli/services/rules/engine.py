@@ -13,8 +13,8 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from sakti_cli.id_format import tanggal_indonesia
-from sakti_cli.rules.aturan import (
+from sakti_cli.core.id_format import tanggal_indonesia
+from sakti_cli.services.rules.aturan import (
     AgeRule,
     ConditionalRule,
     CountRule,
@@ -27,8 +27,8 @@ from sakti_cli.rules.aturan import (
     _Rule,
     split_ref,
 )
-from sakti_cli.rules.kalender import Calendar
-from sakti_cli.sop import Service
+from sakti_cli.services.rules.kalender import Calendar
+from sakti_cli.services.sop import Service
 
 OK, MISSING, INVALID = "OK", "KURANG", "TIDAK_VALID"
 
@@ -162,7 +162,7 @@ def _per_item(ctx: Context, rule: _Rule, check: Callable[[dict[str, Any]], str |
 
 
 def _nik(ctx: Context, rule: NikRule) -> RuleResult:
-    from sakti_cli.rules.nik import check_nik_consistency, parse_nik
+    from sakti_cli.core.nik import check_nik_consistency, parse_nik
 
     def check(item: dict[str, Any]) -> str | None:
         nik = str(_value(ctx, rule.nik, item))
@@ -179,7 +179,7 @@ def _nik(ctx: Context, rule: NikRule) -> RuleResult:
 
 
 def _birth(ctx: Context, ref: str, item: dict[str, Any]) -> date:
-    from sakti_cli.rules.nik import parse_nik
+    from sakti_cli.core.nik import parse_nik
 
     list_code, code = split_ref(ref)
     spec = ctx.service.field(list_code or code)

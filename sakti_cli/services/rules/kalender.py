@@ -17,8 +17,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from sakti_cli.errors import ConfigError
-from sakti_cli.id_format import HARI
+from sakti_cli.core.errors import ConfigError
+from sakti_cli.core.id_format import HARI
 
 CALENDAR_NAME = "_kalender.yaml"
 DAY_NAMES = tuple(name.lower() for name in HARI)  # the YAML keys: senin ... minggu
@@ -190,7 +190,7 @@ def calendar_path(sop_dir: Path) -> Path:
     path = sop_dir / CALENDAR_NAME
     if path.is_file():
         return path
-    from sakti_cli.resources import bundled_dir
+    from sakti_cli.core.resources import bundled_dir
 
     return bundled_dir("sop") / CALENDAR_NAME
 
@@ -222,7 +222,7 @@ def parse_calendar(path: Path) -> CalendarFile:
         raise ConfigError(f"Kalender libur {path} tidak ada.",
                           saran="Salin sop/_kalender.yaml dari paket sakti ke folder sop/ kantor.") from None
     except (yaml.YAMLError, UnicodeDecodeError) as exc:
-        from sakti_cli.validation import syntax_error_place
+        from sakti_cli.core.validation import syntax_error_place
 
         raise ConfigError(f"Kalender libur {path} bukan YAML yang sah ({syntax_error_place(exc)}).",
                           saran="Perbaiki penulisan berkas itu pada letak yang disebut.", berkas=str(path),
@@ -233,7 +233,7 @@ def parse_calendar(path: Path) -> CalendarFile:
     try:
         return CalendarFile.model_validate(raw)
     except ValidationError as exc:
-        from sakti_cli.sop import problems_from
+        from sakti_cli.services.sop import problems_from
 
         problems = problems_from(exc)
         listing = "\n".join(f"  - {p['kolom']}: {p['pesan']}" for p in problems)

@@ -1,0 +1,1 @@
+"""The register: applications, letters, numbers, recovery, migrations, retention, checks and backups."""

@@ -10,8 +10,8 @@ LETTER_COUNTER as Transaction.next_letter_partition uses them, registry.shard_of
 layout sakti writes. Then it times in FRESH ``python -c`` processes, after the imports, from opening
 the register to the last fsync:
 
-  langkah    one letter's register steps as issue.py does them: read the application, reserve a number
-             (letters.reserve_number), record TERBIT (issue.record_issued); 3 locked transactions
+  langkah    one letter's register steps as issuance/steps.py does them: read the application, reserve a number
+             (letters.reserve_number), record TERBIT (steps.record_issued); 3 locked transactions
   nomor      lookup by letter number (letters.find_letter)
   sha256     lookup by the PDF's SHA-256
   kode       lookup by verification code
@@ -71,7 +71,7 @@ def _months() -> list[tuple[int, int]]:
 
 
 def _application(reg: str, moment: str, status: str, seq: int) -> dict[str, Any]:
-    """Shaped like applications.register_application + checks + issue.record_issued write it."""
+    """Shaped like applications.register_application + checks + steps.record_issued write it."""
     nik = f"620102{(seq % 28) + 1:02d}0{(seq % 9) + 1}85{seq % 10000:04d}"
     files = {code: [{"berkas": f"{code}-1.{ext}", "jenis": kind, "nama_asli": f"{code}.{ext}",
                      "sha256": hashlib.sha256(f"{reg}{code}".encode()).hexdigest(), "ukuran": 40000 + seq % 5000}]
@@ -243,7 +243,7 @@ from sakti_cli.register.letters import find_letter, reserve_number
 from sakti_cli.office.workspace import find_workspace
 from sakti_cli.register.registry import Register
 from sakti_cli.services.sop import load_service
-import sakti_cli.issuance.pipeline as issue
+import sakti_cli.issuance.steps as steps
 import tinydb, hashlib, filelock  # imported before the clock starts: imports are not register work
 for lazy in ("sakti_cli.register.recovery", "sakti_cli.register.migrations", "sakti_cli.register.backup"):
     try:
@@ -292,7 +292,7 @@ if op == "langkah":
         assert find_application(txn, reg)["status"] == "LENGKAP"
         letter = reserve_number(txn, ws, service, reg, signer)
     with register.transaction() as txn:
-        letter, problem = issue.record_issued(txn, ws, letter, reg, pdf, digest, "camat")
+        letter, problem = steps.record_issued(txn, ws, letter, reg, pdf, digest, "camat")
         assert problem is None, problem
     found = letter["nomor_surat"]
 else:

@@ -47,7 +47,7 @@ def small_pdf(text: str) -> bytes:
 
 def fake_issue(root: Path, reg: str, pdf: bytes) -> dict[str, Any]:
     """The register steps of ``terbitkan`` (reserve, then record TERBIT with the PDF's SHA-256)."""
-    from sakti_cli.issuance.pipeline import record_issued
+    from sakti_cli.issuance.steps import record_issued
     from sakti_cli.office.workspace import find_workspace
     from sakti_cli.register.letters import reserve_number
     from sakti_cli.register.registry import Register

@@ -121,7 +121,7 @@ def test_applicant_outside_the_kecamatan_is_refused(kantor: Path, cli: Cli, tmp_
 
 
 def test_money_and_lists_printable(kantor: Path) -> None:
-    from sakti_cli.issuance.pipeline import printable_data
+    from sakti_cli.issuance.context import printable_data
     from sakti_cli.services.sop import load_service
 
     hibah = load_service(kantor / "sop", "hibah")

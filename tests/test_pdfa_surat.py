@@ -216,7 +216,7 @@ def test_visible_stamp_is_drawn_in_an_embedded_font_or_refused(kantor: Path, cli
                                                                monkeypatch: pytest.MonkeyPatch) -> None:
     from pki_helpers import make_pdf
 
-    from sakti_cli.issuance.pipeline import add_stamp_field
+    from sakti_cli.issuance.stamp import add_stamp_field
 
     pdf = make_pdf(tmp_path / "surat.pdf")
     add_stamp_field(pdf, 0, (300, 100, 470, 145))

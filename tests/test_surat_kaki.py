@@ -48,7 +48,7 @@ def pdf_text(pdf: Path | str) -> str:
 
 
 def test_issuer_decides_the_sentence(kantor: Path, demo_pki: Any) -> None:
-    from sakti_cli.issuance.pipeline import tte_context
+    from sakti_cli.issuance.context import tte_context
     from sakti_cli.signatures.sign import read_certificates
 
     ws = find_workspace(kantor)

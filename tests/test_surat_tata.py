@@ -10,7 +10,7 @@ import pytest
 from conftest import example
 
 from sakti_cli.documents.render import render_docx
-from sakti_cli.issuance.pipeline import letter_context, printable_data, signatory_block
+from sakti_cli.issuance.context import letter_context, printable_data, signatory_block
 from sakti_cli.office.workspace import find_workspace
 from sakti_cli.services.sop import load_service
 

@@ -105,7 +105,7 @@ def current_kind(record: dict[str, Any]) -> str:
 
 def message_context(ws: Any, service: Any, record: dict[str, Any]) -> dict[str, Any]:
     """What a template may use; no NIK or KK (only names, numbers of the office and the letter)."""
-    from sakti_cli.issuance.pipeline import verification_url
+    from sakti_cli.issuance.context import verification_url
 
     data = record.get("data") or {}
     check = record.get("periksa") or {}

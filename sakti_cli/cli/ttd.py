@@ -119,7 +119,7 @@ def setujui(out: Output,
             json_out: JSON_OPT = False) -> None:
     """Tandatangani surat yang menunggu: sandi diketik sekali untuk semua; yang gagal tetap menunggu (keluar 1)."""
     from sakti_cli.cli.errors import saran_for_kode
-    from sakti_cli.issuance.pipeline import approve_queue
+    from sakti_cli.issuance.queue import approve_queue
 
     ws = workspace()
     bar = _Bar(out)

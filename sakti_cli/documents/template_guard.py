@@ -124,7 +124,7 @@ def check_template(ws: Workspace, service: Service, template: Path) -> None:
     """``terbitkan``'s check before a number is reserved: ConfigError (exit 4) naming the template
     and what it exceeded; an ordinary template error is left to the issuance's own trial render."""
     from sakti_cli.documents.template_lint import SAMPLE_CODE, sample_context
-    from sakti_cli.issuance.pipeline import logo_path, verification_url
+    from sakti_cli.issuance.context import logo_path, verification_url
 
     context, _person = sample_context(ws, service)
     verdict = try_templates(ws, [Trial(template, context, verification_url(ws, SAMPLE_CODE), logo_path(ws))])[0]

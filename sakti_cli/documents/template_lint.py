@@ -3,7 +3,7 @@
 Three checks per service template:
 
 1. Every placeholder is something the letter's context holds. The allowed names are not a hand
-   list: they are read from the context :func:`sakti_cli.issuance.pipeline.letter_context` builds for a sample
+   list: they are read from the context :func:`sakti_cli.issuance.context.letter_context` builds for a sample
    application (plus ``logo`` and ``qr``, added by :mod:`sakti_cli.documents.render`), so a new system field
    is known here the day it is added there. ``data.X`` must be an ``isian`` of the service, and in
    ``{% for o in data.daftar %}`` each ``o.X`` a ``butir`` of that list. References are found
@@ -206,7 +206,7 @@ def sample_moment(ws: Workspace) -> datetime:
 def sample_context(ws: Workspace, service: Service, list_items: int = DEFAULT_LIST_ITEMS,
                    full_length: bool = False) -> tuple[dict[str, Any], Signatory]:
     """(letter context, signatory) of the longest realistic letter of ``service``."""
-    from sakti_cli.issuance.pipeline import letter_context
+    from sakti_cli.issuance.context import letter_context
     from sakti_cli.register.numbering import format_number, pattern_for
 
     moment = sample_moment(ws)
@@ -758,7 +758,7 @@ def lint_templates(ws: Workspace, services: list[Service], *, list_items: int = 
     ``layout=False`` skips the PDF (no LibreOffice). ``keep_dir`` keeps the sample DOCX and PDF.
     """
     from sakti_cli.documents.template_guard import Trial, try_templates
-    from sakti_cli.issuance.pipeline import logo_path, verification_url
+    from sakti_cli.issuance.context import logo_path, verification_url
 
     say = progress or (lambda _text: None)
     reports: list[TemplateReport] = []

@@ -276,6 +276,7 @@ class LetterRun:
         """Start a complete row's letter (a row without one, or already issued, is left as it is); when
         the window is full, wait for the first letter that converted and finish it."""
         from sakti_cli.issuance import pipeline as issue
+        from sakti_cli.issuance.context import footer_issuer
 
         if outcome.status != "LENGKAP" or outcome.nomor_registrasi is None:
             return
@@ -283,7 +284,7 @@ class LetterRun:
             plan = issue.plan_letter(self.ws, self.register, self.service_loader, outcome.nomor_registrasi, None)
             key = self.signer.get() if self.signer is not None else None
             prepared = issue.prepare_letter(self.ws, self.register, plan,
-                                            issue.footer_issuer(self.ws, plan.person, key))
+                                            footer_issuer(self.ws, plan.person, key))
         except SaktiError as exc:
             outcome.galat_terbit = exc.pesan
             return

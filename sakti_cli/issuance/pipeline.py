@@ -12,7 +12,6 @@ the reason and leaves the application LENGKAP for a retry: numbers are never reu
 
 from __future__ import annotations
 
-import shutil
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -21,439 +20,45 @@ from typing import TYPE_CHECKING, Any
 
 from sakti_cli.core.clock import iso
 from sakti_cli.core.errors import (
-    ConfigError,
     InputError,
-    RegisterCorrupt,
     SaktiError,
     ServiceUnreachable,
     SigningKeyError,
     StateConflict,
     machine_problem,
 )
-from sakti_cli.core.id_format import format_nip, hari_tanggal_indonesia, jenis_kelamin_label, tanggal_indonesia
 from sakti_cli.core.scratch import Owned
-from sakti_cli.core.shapes import NATURE_WORDS, signatory_json
 from sakti_cli.core.storage import sha256_file
 from sakti_cli.core.testhooks import crash_point
+from sakti_cli.issuance.context import (
+    footer_issuer,
+    footer_record,
+    letter_context,
+    logo_path,
+    template_path,
+    verification_url,
+)
+from sakti_cli.issuance.docx import STAMP_MARKER, hide_stamp_marker
+from sakti_cli.issuance.stamp import add_stamp_field, stamp_box, stamp_metadata
+from sakti_cli.issuance.steps import letter_pdf_path, record_issued, record_waiting
 from sakti_cli.office.workspace import Signatory, Workspace
 from sakti_cli.register.applications import find_application, month_of_reg, save_application
 from sakti_cli.register.letters import (
     WAITING,
-    find_letter,
-    get_letter,
-    letter_by_number,
     reserve_number,
     save_letter,
     void_reserved,
-    waiting_letters,
 )
 from sakti_cli.register.recovery import make_work_dir, queued_pdf
-from sakti_cli.register.registry import Register, Transaction, letter_month
+from sakti_cli.register.registry import Register
 from sakti_cli.services.sop import Service
 from sakti_cli.signatures.keys import PassphrasePrompt, open_signer
 
 if TYPE_CHECKING:
-    from sakti_cli.documents.pdf_metadata import LetterMetadata
     from sakti_cli.signatures.consent import ToSign
     from sakti_cli.signatures.sign import Issuer
 
 Progress = Callable[[str], None]
-SIGNATORY_LINE = {"a.n.": "a.n. Camat {kecamatan}", "Plt.": "Plt. Camat {kecamatan}", "Plh.": "Plh. Camat {kecamatan}"}
-
-
-def signatory_block(ws: Workspace, person: Signatory, service: Service | None = None) -> dict[str, str]:
-    """The signature block. ``baris_an`` holds the lines above the jabatan, one per line: "a.n. Camat"
-    for a delegated signatory, and for a letter the camat issues on behalf of the regent (the SOP's
-    ``atas_nama``) "a.n. Bupati ..." first, with "u.b." when the camat delegated it in turn
-    (Permendagri 1/2023: a.n. one level down, u.b. two)."""
-    office = ws.config.kantor
-    own = SIGNATORY_LINE.get(person.peran, "").format(kecamatan=office.kecamatan)
-    lines = [own] if own else []
-    if service is not None and service.atas_nama:
-        above = "a.n. " + service.atas_nama.format(kabupaten=office.kabupaten, kecamatan=office.kecamatan)
-        if person.peran == "a.n.":
-            lines = [above, f"Camat {office.kecamatan}", "u.b."]
-        else:
-            lines = [above, *([own.removeprefix("a.n. ")] if own else [])]
-    return {
-        "baris_an": "\n".join(lines),
-        "jabatan": person.jabatan,
-        "nama": person.nama,
-        "pangkat": person.pangkat,
-        "nip": format_nip(person.nip) if person.nip else "",
-        "peran": person.peran,
-    }
-
-
-VILLAGE_TITLES = {"desa": ("Desa", "Kepala Desa"), "kelurahan": ("Kelurahan", "Lurah")}
-UNKNOWN_VILLAGE = ("Desa/Kelurahan", "Kepala Desa/Lurah")  # an office whose sakti.toml does not say which
-
-
-def is_village_field(spec: Any) -> bool:
-    """A field naming a desa/kelurahan: of kind ``desa``, or a text field named ``desa``/``desa_...``
-    (a village outside the office's list, e.g. the destination of a move, keeps "Desa/Kelurahan")."""
-    return spec.jenis == "desa" or (spec.jenis == "teks" and (spec.kode == "desa" or spec.kode.startswith("desa_")))
-
-
-def village_names(name: str, kind: str | None) -> tuple[str, str]:
-    """("Kelurahan Mendawai", "Lurah Mendawai") or ("Desa Runtu", "Kepala Desa Runtu") as a letter writes them."""
-    place, head = VILLAGE_TITLES.get(kind or "", UNKNOWN_VILLAGE)
-    return f"{place} {name}", f"{head} {name}"
-
-
-def printable_data(service: Service, data: dict[str, Any],
-                   village_kind: Callable[[str], str | None] = lambda _name: None) -> dict[str, Any]:
-    """The application's fields as they are printed: Indonesian dates, sex spelled out, money as
-    ``Rp5.000.000,00`` with ``<kode>_terbilang``, each date also as ``<kode>_hari`` ("Sabtu, 19 Desember
-    2026"), every L/P choice as "Laki-laki"/"Perempuan", each desa/kelurahan also as ``<kode>_sebutan``
-    ("Kelurahan Mendawai") and ``<kode>_kepala`` ("Lurah Mendawai") by its kind in sakti.toml; a list
-    (heirs, witnesses) stays a list of dicts, each item formatted the same way and numbered (``no``), so a
-    template prints it as a table."""
-    from sakti_cli.core.id_format import rupiah, terbilang
-
-    def fields(specs: list[Any], values: dict[str, Any]) -> dict[str, Any]:
-        out: dict[str, Any] = {}
-        for spec in specs:
-            value = values.get(spec.kode, "")
-            if spec.jenis == "daftar":
-                items = value if isinstance(value, list) else []
-                value = [{"no": index, **fields(spec.butir, item)} for index, item in enumerate(items, 1)]
-            elif spec.jenis == "tanggal" and value:
-                out[f"{spec.kode}_hari"] = hari_tanggal_indonesia(value)
-                value = tanggal_indonesia(value)
-            elif is_village_field(spec) and value:
-                out[f"{spec.kode}_sebutan"], out[f"{spec.kode}_kepala"] = village_names(value, village_kind(value))
-            elif spec.jenis == "pilihan" and set(spec.pilihan) == {"L", "P"} and value in ("L", "P"):
-                value = jenis_kelamin_label(value)
-            elif spec.jenis == "uang":
-                amount = value if isinstance(value, int) else 0
-                out[f"{spec.kode}_terbilang"] = f"{terbilang(amount)} rupiah" if value != "" else ""
-                value = rupiah(amount) if value != "" else ""
-            out[spec.kode] = value
-        return out
-
-    return fields(service.isian, data)
-
-
-NEUTRAL_TTE_NOTE = "Dokumen ini ditandatangani secara elektronik"
-"""The footer of a letter whose signing certificate is not known yet (queued without kunci.sertifikat)."""
-
-
-def tte_context(ws: Workspace, issuer: Issuer | None) -> dict[str, Any]:
-    """The footer's ``tte`` keys (docs/KONTRAK.md): only what is true of the certificate that signs.
-
-    BSrE's certificates get the office's official sentence (``[tte].catatan``); any other issuer is
-    named as it is; an unknown one (``issuer`` None) gets :data:`NEUTRAL_TTE_NOTE`; a demo certificate
-    also sets ``contoh`` (render.py then marks the letter CONTOH - TIDAK BERLAKU)."""
-    from sakti_cli.documents.render import TANDA_CONTOH
-
-    if issuer is None:
-        note = NEUTRAL_TTE_NOTE
-    elif issuer.bsre:
-        note = ws.config.tte.catatan
-    else:
-        note = (f"Dokumen ini telah ditandatangani secara elektronik menggunakan sertifikat elektronik yang "
-                f"diterbitkan oleh {issuer.nama}")
-    demo = bool(issuer and issuer.contoh)
-    return {"penerbit": issuer.nama if issuer else "", "contoh": demo, "catatan": note,
-            "tanda_contoh": TANDA_CONTOH if demo else ""}
-
-
-def nature_context(tte: dict[str, Any], person: Signatory) -> dict[str, Any]:
-    """A seal's letter says it was sealed, not signed by a person: ``tte.sifat`` and the footer sentence."""
-    note = tte["catatan"]
-    if person.sifat == "segel":
-        note = note.replace("ditandatangani secara elektronik", "dibubuhi segel elektronik kantor")
-    return {**tte, "sifat": NATURE_WORDS[person.sifat], "catatan": note}
-
-
-def letter_context(ws: Workspace, service: Service, record: dict[str, Any], person: Signatory,
-                   number: str, code: str, moment: datetime, issuer: Issuer | None = None) -> dict[str, Any]:
-    tte = nature_context(tte_context(ws, issuer), person)
-    office = ws.config.kantor
-    date_line = tanggal_indonesia(moment.date())
-    return {
-        "kantor": {
-            "kabupaten": office.kabupaten, "kecamatan": office.kecamatan, "alamat": office.alamat,
-            "email": office.email, "telepon": office.telepon, "tempat": office.tempat,
-            "kode_unit": office.kode_unit, "kabupaten_upper": office.kabupaten.upper(),
-            "kecamatan_upper": office.kecamatan.upper(),
-        },
-        "surat": {
-            "nomor": number, "tanggal": date_line, "tempat_tanggal": f"{office.tempat}, {date_line}",
-            "kode_verifikasi": code, "url_verifikasi": verification_url(ws, code), "judul": service.judul_surat,
-        },
-        "data": printable_data(service, record["data"], office.village_kind),
-        "ttd": signatory_block(ws, person, service),
-        "tte": tte,
-        "catatan_tte": tte["catatan"],
-    }
-
-
-def verification_url(ws: Workspace, code: str) -> str:
-    return ws.config.verifikasi.url.replace("{kode}", code)
-
-
-def template_path(ws: Workspace, service: Service) -> Path:
-    path = ws.template_dir / service.templat
-    if not path.is_file():
-        raise ConfigError(f"Templat {path} untuk layanan {service.kode} tidak ada.",
-                          saran=f"Periksa kunci 'templat' di sop/{service.kode}.yaml.")
-    return path
-
-
-def logo_path(ws: Workspace) -> Path | None:
-    path = ws.path(ws.config.kantor.logo) if ws.config.kantor.logo else None
-    return path if path and path.is_file() else None
-
-
-def _stamp_metadata(ws: Workspace, pdf: Path, letter: dict[str, Any], service: Service) -> None:
-    """Write the letter's metadata (title, subject, office, number, verification code) into the PDF's info
-    dictionary and XMP alike, before it is signed (sakti_cli.documents.pdf_metadata)."""
-    from sakti_cli.documents.pdf_metadata import write_letter_metadata
-
-    write_letter_metadata(pdf, letter_metadata(ws, letter, service), pdfa=ws.config.surat.pdfa)
-
-
-def letter_metadata(ws: Workspace, letter: dict[str, Any], service: Service) -> LetterMetadata:
-    """What a letter's PDF says about itself; the author is the office."""
-    from sakti_cli.core.clock import now
-    from sakti_cli.documents.pdf_metadata import LetterMetadata
-
-    office = ws.config.kantor
-    return LetterMetadata(
-        title=f"{service.judul_surat} {letter['nomor_surat']}", subject=service.nama,
-        author=f"Kecamatan {office.kecamatan}, Kabupaten {office.kabupaten}", number=letter["nomor_surat"],
-        code=letter["kode_verifikasi"], created=now(ws.zone).replace(microsecond=0))
-
-
-STAMP_MARKER = "[[TTE]]"
-"""Text a template writes where the visible signature stamp goes (leave about 1.6 cm free below it);
-without it the signature is invisible. The marker is whitened in the rendered letter (invisible on
-paper), found again in the PDF, and an empty signature field of STAMP_SIZE is added there before
-signing, so pyHanko draws the stamp (signer, time) in it."""
-STAMP_SIZE = (170.0, 45.0)  # points (about 6 x 1.6 cm): the stamp box below the marker's top
-
-
-def _paragraphs(document: Any) -> Any:
-    """Every paragraph of a python-docx document: body, tables (nested), headers and footers."""
-    def walk(container: Any) -> Any:
-        yield from container.paragraphs
-        for table in getattr(container, "tables", []):
-            for row in table.rows:
-                for cell in row.cells:
-                    yield from walk(cell)
-
-    yield from walk(document)
-    for section in document.sections:
-        for part in (section.header, section.footer):
-            yield from walk(part)
-
-
-def hide_stamp_marker(docx: Path) -> bool:
-    """Colour the stamp marker white in a rendered letter (it stays in the PDF's text, invisible on
-    paper, so its place can be found). True when the letter has a marker."""
-    from docx import Document
-    from docx.shared import RGBColor
-
-    document = Document(str(docx))
-    found = False
-    for paragraph in _paragraphs(document):
-        runs = list(paragraph.runs)
-        text = "".join(run.text for run in runs)
-        start = text.find(STAMP_MARKER)
-        spans = []
-        while start != -1:
-            spans.append((start, start + len(STAMP_MARKER)))
-            start = text.find(STAMP_MARKER, start + 1)
-        if not spans:
-            continue
-        found = True
-        offset = 0
-        for run in runs:  # a marker may be split over runs by the word processor
-            end = offset + len(run.text)
-            if any(offset < stop and begin < end for begin, stop in spans):
-                run.font.color.rgb = RGBColor(0xFF, 0xFF, 0xFF)
-            offset = end
-    if found:
-        document.save(str(docx))
-    return found
-
-
-def stamp_box(pdf: Path) -> tuple[int, tuple[int, int, int, int]] | None:
-    """The page (0-based) and box of the visible stamp: centred on the marker, from its top down."""
-    from pypdf import PdfReader
-
-    reader = PdfReader(pdf)
-    for index, page in enumerate(reader.pages):
-        hits: list[tuple[float, float, float, float]] = []
-
-        def visit(text: str, cm: Any, tm: Any, _font: Any, size: Any, hits: list = hits) -> None:
-            if STAMP_MARKER in text and not hits:
-                x = tm[4] * cm[0] + tm[5] * cm[2] + cm[4]
-                y = tm[4] * cm[1] + tm[5] * cm[3] + cm[5]
-                scale = abs(float(tm[3]) * float(cm[3])) or 1.0
-                height = float(size or 12) * scale
-                before = text.index(STAMP_MARKER)  # text of the same chunk before the marker
-                hits.append((x + before * height * 0.5, y, height, len(STAMP_MARKER) * height * 0.5))
-
-        page.extract_text(visitor_text=visit)
-        if hits:
-            x, y, height, width = hits[0]
-            box_w, box_h = STAMP_SIZE
-            left = x + width / 2 - box_w / 2
-            page_w, page_h = float(page.mediabox.width), float(page.mediabox.height)
-            left = min(max(left, 10.0), page_w - box_w - 10.0)
-            top = min(y + height, page_h - 10.0)
-            bottom = max(top - box_h, 10.0)
-            return index, (round(left), round(bottom), round(left + box_w), round(bottom + box_h))
-    return None
-
-
-def add_stamp_field(pdf: Path, page: int, box: tuple[int, int, int, int], name: str = "TTE") -> None:
-    """An empty visible signature field at ``box``; signing it draws the stamp there (pyHanko)."""
-    import io
-
-    from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
-    from pyhanko.sign.fields import SigFieldSpec, append_signature_field
-
-    from sakti_cli.documents.pdf_metadata import align_producer
-
-    writer = IncrementalPdfFileWriter(io.BytesIO(pdf.read_bytes()))
-    align_producer(writer)
-    append_signature_field(writer, SigFieldSpec(sig_field_name=name, on_page=page, box=box))
-    buffer = io.BytesIO()
-    writer.write(buffer)
-    pdf.write_bytes(buffer.getvalue())
-
-
-def letter_pdf_path(ws: Workspace, letter: dict[str, Any]) -> Path:
-    safe = letter["nomor_surat"].replace("/", "_").replace(" ", "")
-    return ws.letters_dir / str(letter["tahun"]) / letter_month(letter)[5:] / f"{safe}.pdf"
-
-
-def _recordable(txn: Transaction, ws: Workspace, reserved: dict[str, Any], reg: str,
-                stored: Path | None) -> tuple[dict[str, Any], dict[str, Any] | None, str | None]:
-    """Is the letter still where its caller left it (DIPESAN, or MENUNGGU_TTD for the queue) and its
-    application still waiting for it? Returns the fresh letter, the application, and a problem or None.
-
-    A reservation whose application changed meanwhile is closed BATAL here, in the same step (``stored``:
-    a PDF already at its final place, noted as left behind).
-    """
-    letter = get_letter(txn, {"bulan": reserved["bulan"], "id": reserved["id"]})
-    expected = reserved["status"]
-    if letter["status"] != expected:
-        if letter["status"] == "TERBIT":
-            return letter, None, f"Surat {letter['nomor_surat']} sudah TERBIT (ditandatangani di proses lain)."
-        return letter, None, (f"Nomor {letter['nomor_surat']} sudah ditutup {letter['status']} "
-                              f"({letter.get('alasan_batal') or '-'}) sebelum dicatat.")
-    current = find_application(txn, reg)
-    wanted = "LENGKAP" if expected == "DIPESAN" else WAITING
-    if current["status"] != wanted:
-        problem = f"Permohonan {reg} berubah menjadi {current['status']} selama penerbitan."
-        if expected == "DIPESAN":
-            detail = {"pdf_tertinggal": str(stored.relative_to(ws.root))} if stored is not None else {}
-            letter = void_reserved(txn, letter["id"], letter["bulan"], f"gagal diterbitkan: {problem}", **detail)
-            if letter["nomor_surat"] not in current.setdefault("nomor_batal", []):
-                current["nomor_batal"].append(letter["nomor_surat"])
-                save_application(txn, current)
-        return letter, current, problem
-    return letter, current, None
-
-
-def _place(source: Path, target: Path) -> None:
-    target.parent.mkdir(parents=True, exist_ok=True)
-    shutil.move(str(source), target)
-    target.chmod(0o600)
-
-
-def record_issued(txn: Transaction, ws: Workspace, reserved: dict[str, Any], reg: str, final: Path, digest: str,
-                  signatory_id: str, *, signed: Path | None = None) -> tuple[dict[str, Any], str | None]:
-    """The last register step of every signature: DIPESAN (``terbitkan``) or MENUNGGU_TTD (``ttd
-    setujui``) -> TERBIT, the application TERBIT, a replacement linked both ways.
-
-    ``signed``: the signed PDF, moved to ``final`` here, once the state is checked (under the lock, so
-    two signatories approving the same letter never overwrite each other's file); without it the PDF
-    is already at ``final``. Returns the letter and None, or the letter and a problem when it cannot
-    be recorded: the letter was closed or signed meanwhile, or the application changed during issuance
-    (a reservation is then closed BATAL in this same step). The caller raises the problem after the
-    step is committed.
-    """
-    expected = reserved["status"]
-    letter, current, problem = _recordable(txn, ws, reserved, reg, final if signed is None else None)
-    if problem or current is None:
-        return letter, problem
-    if signed is not None:
-        _place(signed, final)
-    letter.update(status="TERBIT", terbit=iso(txn.moment), sha256=digest, ukuran=final.stat().st_size,
-                  pdf=str(final.relative_to(ws.root)))
-    letter.pop("pdf_belum_ttd", None)
-    replaced_number = current.pop("menunggu_pengganti", None)
-    replaced = find_letter(txn, number=replaced_number) if replaced_number else None
-    if replaced is not None:
-        letter["mengganti"] = replaced["nomor_surat"]
-        replaced["diganti_oleh"] = letter["nomor_surat"]
-        save_letter(txn, replaced)
-    save_letter(txn, letter)
-    txn.index_put("sha256", digest, {"bulan": letter["bulan"], "id": letter["id"]})
-    before = current["status"]
-    current["status"] = "TERBIT"
-    current.pop("antrean", None)
-    note = f"surat {letter['nomor_surat']}"
-    if replaced is not None:
-        note += f" (pengganti {replaced['nomor_surat']})"
-    if expected == WAITING:
-        note += " ditandatangani dari antrean"
-    current["riwayat"].append({"waktu": iso(txn.moment), "petugas": txn.actor, "dari": before,
-                               "ke": "TERBIT", "catatan": note})
-    current["surat"] = {"nomor_surat": letter["nomor_surat"], "kode_verifikasi": letter["kode_verifikasi"],
-                        "pdf": letter["pdf"], "sha256": digest, "terbit": letter["terbit"]}
-    if replaced is not None:
-        current["surat"]["mengganti"] = replaced["nomor_surat"]
-    save_application(txn, current)
-    detail: dict[str, Any] = {"nomor_registrasi": reg, "sha256": digest, "penandatangan": signatory_id}
-    if replaced is not None:
-        detail["mengganti"] = replaced["nomor_surat"]
-    txn.audit("terbit", letter["nomor_surat"], expected, "TERBIT", **detail)
-    if replaced is not None:
-        txn.audit("diganti", replaced["nomor_surat"], "BATAL", "BATAL", diganti_oleh=letter["nomor_surat"])
-    return letter, None
-
-
-def record_waiting(txn: Transaction, ws: Workspace, reserved: dict[str, Any], reg: str, pdf: Path, digest: str,
-                   service: Service, footer: dict[str, Any] | None = None, reason: str | None = None
-                   ) -> tuple[dict[str, Any], str | None]:
-    """``terbitkan --tanpa-ttd``: DIPESAN -> MENUNGGU_TTD, the unsigned PDF moved into the private queue
-    folder, the application MENUNGGU_TTD. The letter leaves the open list (a later process's recovery
-    does not close it) and enters the signing queue (see letters.save_letter). ``reason``: why it waits
-    when it was meant to be signed now (an outage, see :func:`signing_outage`)."""
-    letter, current, problem = _recordable(txn, ws, reserved, reg, None)
-    if problem or current is None:
-        return letter, problem
-    target = queued_pdf(ws.register_dir, letter)
-    _place(pdf, target)
-    relative = str(target.relative_to(ws.root))
-    letter.update(status=WAITING, disiapkan=iso(txn.moment), disiapkan_oleh=txn.actor, pdf_belum_ttd=relative,
-                  sha256_belum_ttd=digest, judul=service.judul_surat, nama_layanan=service.nama)
-    if footer is not None:
-        letter["kaki_tte"] = footer  # what the footer says of the certificate; checked at 'ttd setujui'
-    if reason:
-        letter["alasan_antrean"] = reason
-    save_letter(txn, letter)
-    before = current["status"]
-    signer = letter.get("penandatangan") or {}
-    current["status"] = WAITING
-    current["riwayat"].append({"waktu": iso(txn.moment), "petugas": txn.actor, "dari": before, "ke": WAITING,
-                               "catatan": f"surat {letter['nomor_surat']} disiapkan, menunggu tanda tangan "
-                                          f"{signer.get('jabatan') or signer.get('id') or ''}".rstrip()
-                                          + (f" ({reason})" if reason else "")})
-    current["antrean"] = {"nomor_surat": letter["nomor_surat"], "kode_verifikasi": letter["kode_verifikasi"],
-                          "pdf_belum_ttd": relative, "disiapkan": letter["disiapkan"],
-                          "penandatangan": signer.get("id")}
-    save_application(txn, current)
-    txn.audit("siapkan", letter["nomor_surat"], "DIPESAN", WAITING, nomor_registrasi=reg, sha256=digest,
-              penandatangan=signer.get("id"), **({"alasan": reason} if reason else {}))
-    return letter, None
 
 
 def sign_and_record(ws: Workspace, register: Register, letter: dict[str, Any], unsigned: Path, signer: Any,
@@ -526,23 +131,6 @@ def check_signed(ws: Workspace, signed: Path, level: str, number: str) -> None:
                           "dicatat TERBIT.",
                           saran="Periksa kunci dan data validasi kantor dengan 'sakti kantor periksa', lalu "
                                 "terbitkan lagi.")
-
-
-def footer_issuer(ws: Workspace, person: Signatory, signer: Any) -> Issuer | None:
-    """The issuer the footer names: the opened key's certificate, else (the signing queue) the
-    signatory's configured ``kunci.sertifikat``, else None (a footer that names no issuer)."""
-    from sakti_cli.signatures.keys import configured_certificate
-    from sakti_cli.signatures.sign import certificate_issuer
-
-    if signer is not None:
-        return certificate_issuer(signer)
-    configured = configured_certificate(ws, person)
-    return certificate_issuer(configured[0]) if configured is not None else None
-
-
-def footer_record(issuer: Issuer | None) -> dict[str, Any]:
-    """What a queued letter's footer states (``penerbit`` None: no issuer named), kept on its record."""
-    return {"penerbit": issuer.nama if issuer else None, "contoh": bool(issuer and issuer.contoh)}
 
 
 def check_footer(letter: dict[str, Any], signer: Any) -> None:
@@ -709,7 +297,7 @@ def finish_letter(ws: Workspace, register: Register, prepared: PreparedLetter, p
     plan, letter, warnings = prepared.plan, prepared.letter, list(prepared.warnings)
     reg, service = plan.reg, plan.service
     try:
-        _stamp_metadata(ws, pdf, letter, service)
+        stamp_metadata(ws, pdf, letter, service)
         if prepared.visible:
             place = stamp_box(pdf)
             if place is None:
@@ -961,112 +549,4 @@ def _close_failed(register: Register, letter: dict[str, Any], reg: str, exc: Bas
         return None
 
 
-# --- the signing queue (``sakti ttd ...``) ------------------------------------------------------------
-def choose_waiting(register: Register, person: Signatory, numbers: list[str], all_waiting: bool
-                   ) -> list[dict[str, Any]]:
-    """The letters ``ttd setujui`` signs, checked before any passphrase is asked: every named number
-    exists (else exit 3), waits for a signature (else exit 5) and was prepared for this signatory."""
-    if bool(numbers) == all_waiting:
-        raise InputError("Sebutkan nomor surat yang ditandatangani, atau --semua (tidak keduanya).",
-                         saran="Lihat antreannya dengan 'sakti ttd antrean'.")
-    with register.transaction() as txn:
-        if all_waiting:
-            return waiting_letters(txn, person.id)
-        chosen: dict[str, dict[str, Any]] = {}
-        for value in numbers:
-            letter = letter_by_number(txn, value)
-            number = letter["nomor_surat"]
-            if letter["status"] != WAITING:
-                raise StateConflict(f"Surat {number} berstatus {letter['status']}, tidak menunggu tanda tangan.",
-                                    saran="Lihat antreannya dengan 'sakti ttd antrean'.")
-            owner = (letter.get("penandatangan") or {}).get("id")
-            if owner != person.id:
-                raise InputError(f"Surat {number} disiapkan untuk penandatangan '{owner}', bukan '{person.id}'.",
-                                 saran=f"Pakai --penandatangan {owner}, atau kembalikan suratnya agar disiapkan "
-                                       "ulang untuk penandatangan lain.")
-            chosen.setdefault(letter["id"], letter)
-    return list(chosen.values())
-
-
-def _queued_unsigned(ws: Workspace, letter: dict[str, Any]) -> Path:
-    """The unsigned PDF the signatory reviewed, unchanged since it was prepared (else exit 4 for this letter)."""
-    number = letter["nomor_surat"]
-    path = ws.root / str(letter.get("pdf_belum_ttd") or "")
-    if not letter.get("pdf_belum_ttd") or not path.is_file():
-        raise RegisterCorrupt(f"PDF surat {number} yang menunggu tanda tangan tidak ada ({path}).",
-                              saran=f"Kembalikan suratnya ('sakti ttd kembalikan {number} --alasan ...') lalu "
-                                    "terbitkan ulang.")
-    if sha256_file(path) != letter.get("sha256_belum_ttd"):
-        raise RegisterCorrupt(f"PDF surat {number} di {path} berubah sejak disiapkan; tidak ditandatangani.",
-                              saran=f"Kembalikan suratnya ('sakti ttd kembalikan {number} --alasan ...') lalu "
-                                    "terbitkan ulang.")
-    return path
-
-
-def _note_failure(register: Register, letter: dict[str, Any], exc: SaktiError) -> None:
-    try:
-        with register.transaction() as txn:
-            txn.audit("ttd_gagal", letter["nomor_surat"], WAITING, WAITING,
-                      nomor_registrasi=letter["nomor_registrasi"], galat=exc.kode, pesan=exc.pesan)
-    except SaktiError:
-        pass  # the failure is still reported to the signatory
-
-
 LetterCallback = Callable[[dict[str, Any]], None]
-
-
-def approve_queue(ws: Workspace, register: Register, numbers: list[str], *, all_waiting: bool,
-                  signatory_id: str | None, prompt: PassphrasePrompt | None, timestamp_url: str | None = None,
-                  on_chosen: Callable[[int], None] | None = None, on_start: LetterCallback | None = None,
-                  on_done: LetterCallback | None = None) -> dict[str, Any]:
-    """``ttd setujui``: the signatory signs the chosen waiting letters with ONE opening of the key
-    (one passphrase for the run). A wrong passphrase or unusable certificate fails before anything is
-    signed. A letter that fails stays MENUNGGU_TTD and is reported in ``gagal``; the rest go on.
-    ``on_chosen(count)`` is called once the key is open (a progress display starts after the prompt)."""
-    from sakti_cli.signatures.consent import queued_items
-    from sakti_cli.signatures.sign import close_signer
-
-    person = ws.signatory(signatory_id)
-    chosen = choose_waiting(register, person, numbers, all_waiting)
-    result: dict[str, Any] = {"penandatangan": signatory_json(person), "ditandatangani": [], "gagal": [],
-                              "peringatan": []}
-    if not chosen:
-        return result
-    with register.reading() as txn:
-        to_sign = queued_items(ws, txn, chosen)  # one list, one question, for --semua too
-    signer, warnings = open_batch_signer(ws, person, prompt, register.moment(), to_sign)
-    result["peringatan"] = warnings
-    scratch: Owned | None = None
-    try:
-        outage = signing_outage(ws, signer, timestamp_url)
-        if outage is not None:  # nothing is signed; every letter keeps waiting with its number
-            raise outage
-        if on_chosen:
-            on_chosen(len(chosen))
-        scratch = make_work_dir(ws.data_dir)
-        work = scratch.path
-        for letter in chosen:
-            if on_start:
-                on_start(letter)
-            row = {"nomor_surat": letter["nomor_surat"], "nomor_registrasi": letter["nomor_registrasi"]}
-            try:
-                unsigned = _queued_unsigned(ws, letter)
-                check_footer(letter, signer)
-                reason = f"{letter.get('judul') or letter['layanan']} {letter['nomor_surat']}"
-                recorded, final = sign_and_record(ws, register, letter, unsigned, signer, person, work=work,
-                                                  reason=reason, timestamp_url=timestamp_url)
-            except SaktiError as exc:
-                result["gagal"].append({**row, "status": WAITING,
-                                        "error": {"kode": exc.kode, "pesan": exc.pesan, "saran": exc.saran}})
-                _note_failure(register, letter, exc)
-            else:
-                result["ditandatangani"].append({
-                    **row, "status": "TERBIT", "pdf": str(Path(final).resolve()), "sha256": recorded["sha256"],
-                    "kode_verifikasi": recorded["kode_verifikasi"], "terbit": recorded["terbit"]})
-            if on_done:
-                on_done(letter)
-    finally:
-        close_signer(signer)
-        if scratch is not None:
-            scratch.remove()
-    return result

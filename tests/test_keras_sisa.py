@@ -29,7 +29,7 @@ from pathlib import Path
 import pytest
 from conftest import Cli, example
 
-from sakti_cli.register.recovery import LO_PREFIX
+from sakti_cli.documents.convert import LO_PREFIX
 
 pytestmark = pytest.mark.slow
 

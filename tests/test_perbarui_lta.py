@@ -39,7 +39,7 @@ def _pyhanko_at(pdf: Path, root, at: datetime) -> dict[str, bool]:
     from pyhanko.sign.validation.dss import DocumentSecurityStore
     from pyhanko.sign.validation.settings import KeyUsageConstraints
 
-    from sakti_cli.signatures.renewal import signature_time, timestamp_time
+    from sakti_cli.signatures.validate import signature_time, timestamp_time
 
     reader = PdfFileReader(io.BytesIO(pdf.read_bytes()))
     [sig] = reader.embedded_regular_signatures

@@ -20,8 +20,8 @@ from test_keras_sisa import lengkap, office_processes
 
 from sakti_cli.core.errors import EnvironmentProblem
 from sakti_cli.core.scratch import sweep
+from sakti_cli.documents.convert import LO_PREFIX
 from sakti_cli.documents.convert_pool import ConverterPool, _Worker
-from sakti_cli.register.recovery import LO_PREFIX
 
 pytestmark = [pytest.mark.slow, pytest.mark.skipif(not HAS_UNO, reason="python3-uno absent")]
 

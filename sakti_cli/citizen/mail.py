@@ -73,7 +73,8 @@ def mail_password(ws: Workspace, settings: MailSettings) -> str:
 
 def recipient_of(record: dict[str, Any]) -> str:
     """The application's e-mail address, checked again (a record may predate the form check)."""
-    from sakti_cli.citizen.messages import EMAIL_FIELD, clean_email
+    from sakti_cli.citizen.messages import EMAIL_FIELD
+    from sakti_cli.core.text import clean_email
 
     reg = record["nomor_registrasi"]
     value = (record.get("data") or {}).get(EMAIL_FIELD)

@@ -8,7 +8,6 @@ is masked once more (:func:`privacy.mask_text`): a reason or a check line may qu
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
@@ -23,16 +22,6 @@ MAX_TEMPLATE_CHARS = 20_000
 MAX_MESSAGE_CHARS = 4_000
 PHONE_FIELD = "telepon"
 EMAIL_FIELD = "surel"
-_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[A-Za-z]{2,}$")
-
-
-def clean_email(text: str) -> str:
-    """An e-mail address as typed (trimmed, lower-case domain), or ValueError: the form check of ``surel``."""
-    text = text.strip()
-    if len(text) > 254 or not _EMAIL.match(text):
-        raise ValueError(f"'{text}' bukan alamat surel yang sah (mis. nama@contoh.id)")
-    local, _, domain = text.rpartition("@")
-    return f"{local}@{domain.lower()}"
 
 
 def wa_number(value: Any) -> tuple[str | None, str | None]:

@@ -37,7 +37,7 @@ def skema(out: Output, json_out: JSON_OPT = False) -> None:
 @command
 def periksa(out: Output, json_out: JSON_OPT = False) -> None:
     """Periksa semua berkas SOP, templatnya dan kalender libur; keluar 1 bila ada masalah."""
-    from sakti_cli.services.sop import lint_sop_dir
+    from sakti_cli.services.lint import lint_sop_dir
 
     ws = workspace()
     checked, problems = lint_sop_dir(ws)

@@ -95,8 +95,8 @@ def tandatangani(
         check_signer,
         key_spec,
         open_key,
-        validation_data,
     )
+    from sakti_cli.signatures.revocation import validation_data
     from sakti_cli.signatures.sign import check_certificate, close_signer, sign_pdf, signer_common_name
 
     chosen = [name for name, value in (("--penandatangan", penandatangan), ("--sertifikat", sertifikat),

@@ -92,3 +92,15 @@ def safe_file_name(name: str, fallback: str = "berkas") -> str:
         keep = ext[:10] if dot and len(ext) <= 10 else ""
         clean = clean[: _FILE_NAME_MAX - len(keep) - 1].rstrip("-.") + (f".{keep}" if keep else "")
     return clean or fallback
+
+
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[A-Za-z]{2,}$")
+
+
+def clean_email(text: str) -> str:
+    """An e-mail address as typed (trimmed, lower-case domain), or ValueError: the form check of ``surel``."""
+    text = text.strip()
+    if len(text) > 254 or not _EMAIL.match(text):
+        raise ValueError(f"'{text}' bukan alamat surel yang sah (mis. nama@contoh.id)")
+    local, _, domain = text.rpartition("@")
+    return f"{local}@{domain.lower()}"

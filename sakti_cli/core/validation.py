@@ -92,3 +92,21 @@ def syntax_error_place(exc: BaseException) -> str:
     if found:
         return f"baris {found.group(1)} kolom {found.group(2)}"
     return "di akhir berkas" if "end of document" in str(exc) else "penulisannya salah"
+
+
+def load_yaml_text(text: str) -> Any:
+    """YAML as staff write it, with dates kept as text so that pydantic names a wrong one by its path
+    (PyYAML's own date conversion fails on 2026-12-32 without saying where)."""
+    import yaml
+
+    class Loader(yaml.SafeLoader):
+        pass
+
+    Loader.yaml_implicit_resolvers = {
+        key: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:timestamp"]
+        for key, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+    }
+    try:
+        return yaml.load(text, Loader=Loader)
+    except RecursionError:  # PyYAML composes recursively: nesting this deep is no SOP a person wrote
+        raise yaml.YAMLError("bersarang terlalu dalam (ratusan tingkat)") from None

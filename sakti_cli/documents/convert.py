@@ -56,7 +56,6 @@ from sakti_cli.core.children import kill_group, start_child
 from sakti_cli.core.errors import ConfigError, EnvironmentProblem, FileUnreadable, MachineProblem, machine_problem
 from sakti_cli.core.scratch import Owned, owned_temp, sweep
 from sakti_cli.core.testhooks import crash_point
-from sakti_cli.register.recovery import LO_PREFIX
 
 INSTALL_COMMAND = (
     "apt-get install -y libreoffice-writer-nogui fonts-liberation fonts-crosextra-carlito "
@@ -85,6 +84,10 @@ _RESTART = 81  # soffice.bin after creating a profile: "start me again" (the wra
 # Python interpreters already found unable to ``import uno`` (no need to ask twice per process).
 _NO_UNO: set[str] = set()
 
+
+LO_PREFIX = "sakti-libreoffice-"
+"""In the system temp folder: a Converter's LibreOffice profiles and helper. Not the older versions'
+"sakti-lo-": those were never locked, so a sweep could not tell a live one from a dead one."""
 
 def find_soffice() -> str:
     """Path of the LibreOffice program; ``SAKTI_SOFFICE`` wins over the usual places."""

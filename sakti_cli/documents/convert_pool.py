@@ -32,8 +32,7 @@ from typing import Any
 from sakti_cli.core.children import group_members, kill_group, start_child
 from sakti_cli.core.errors import EnvironmentProblem
 from sakti_cli.core.scratch import Owned, owned_temp, sweep
-from sakti_cli.documents.convert import _RESTART, Converter, find_soffice, office_command
-from sakti_cli.register.recovery import LO_PREFIX
+from sakti_cli.documents.convert import _RESTART, LO_PREFIX, Converter, find_soffice, office_command
 
 DEFAULT_LIMIT = 60.0
 DEFAULT_MAX_RSS_MB = 1024

@@ -31,7 +31,6 @@ from typing import Any
 
 from sakti_cli.core.errors import ConfigError, EnvironmentProblem
 from sakti_cli.office.workspace import Workspace
-from sakti_cli.services.sop import Service
 
 CACHE_NAME = "templat-teruji.json"
 CACHE_ENTRIES = 200  # old versions of templates are forgotten beyond this
@@ -118,18 +117,6 @@ def try_templates(ws: Workspace, trials: list[Trial]) -> list[Verdict]:
     if passed:
         _remember(ws, passed)
     return verdicts
-
-
-def check_template(ws: Workspace, service: Service, template: Path) -> None:
-    """``terbitkan``'s check before a number is reserved: ConfigError (exit 4) naming the template
-    and what it exceeded; an ordinary template error is left to the issuance's own trial render."""
-    from sakti_cli.documents.template_lint import SAMPLE_CODE, sample_context
-    from sakti_cli.issuance.context import logo_path, verification_url
-
-    context, _person = sample_context(ws, service)
-    verdict = try_templates(ws, [Trial(template, context, verification_url(ws, SAMPLE_CODE), logo_path(ws))])[0]
-    if isinstance(verdict, ConfigError):
-        raise verdict
 
 
 # ---------------------------------------------------------------------------------------------

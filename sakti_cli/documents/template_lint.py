@@ -850,6 +850,18 @@ def lint_templates(ws: Workspace, services: list[Service], *, list_items: int = 
     return reports
 
 
+def check_template(ws: Workspace, service: Service, template: Path) -> None:
+    """``terbitkan``'s check before a number is reserved: ConfigError (exit 4) naming the template
+    and what it exceeded; an ordinary template error is left to the issuance's own trial render."""
+    from sakti_cli.documents.template_guard import Trial, try_templates
+    from sakti_cli.issuance.context import logo_path, verification_url
+
+    context, _person = sample_context(ws, service)
+    verdict = try_templates(ws, [Trial(template, context, verification_url(ws, SAMPLE_CODE), logo_path(ws))])[0]
+    if isinstance(verdict, ConfigError):
+        raise verdict
+
+
 def _keep(folder: Path, *files: Path) -> None:
     from sakti_cli.core.errors import EnvironmentProblem
 

@@ -74,7 +74,7 @@ def _clean_field(spec: FieldSpec, value: Any, desa: list[str], today: date) -> A
             raise ValueError(f"'{text}' bukan nomor telepon yang sah")
         return digits
     if spec.jenis == "surel":
-        from sakti_cli.citizen.messages import clean_email
+        from sakti_cli.core.text import clean_email
 
         return clean_email(text)
     if spec.panjang_maks and len(text) > spec.panjang_maks:

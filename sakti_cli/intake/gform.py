@@ -85,9 +85,8 @@ def load_map(path: Path, service: Service) -> FormMap:
     """Read and check one mapping against its SOP: ConfigError (exit 4) naming the file and every key."""
     import yaml
 
-    from sakti_cli.core.validation import syntax_error_place
-    from sakti_cli.services.rules.kalender import load_yaml_text
-    from sakti_cli.services.sop import problems_from
+    from sakti_cli.core.validation import load_yaml_text, syntax_error_place
+    from sakti_cli.services.problems import problems_from
 
     saran = (f"Perbaiki kunci yang disebut; 'sakti impor gform --contoh-peta {service.kode}' mencetak peta "
              "yang cocok dengan SOP-nya.")

@@ -192,7 +192,7 @@ def plan_letter(ws: Workspace, register: Register, service_loader: Callable[[str
                 signatory_id: str | None, progress: Progress | None = None) -> LetterPlan:
     """The checks of ``terbitkan`` that need no key and no number: the application is LENGKAP, the
     signatory may sign this service, the template exists and renders within its limits."""
-    from sakti_cli.documents.template_guard import check_template
+    from sakti_cli.documents.template_lint import check_template
 
     say = progress or (lambda _step: None)
     with register.transaction() as txn:

@@ -259,7 +259,7 @@ class MailSettings(_Strict):
     @field_validator("pengirim")
     @classmethod
     def _sender(cls, value: str) -> str:
-        from sakti_cli.citizen.messages import clean_email
+        from sakti_cli.core.text import clean_email
 
         return clean_email(value)
 

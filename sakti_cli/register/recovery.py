@@ -154,9 +154,6 @@ WORK_PREFIX = "kerja-"
 STAGING_PREFIX = ".baru-"  # data/berkas: scans copied in before the register step of ``daftar``
 SNAPSHOT_PREFIX = ".cadangan-"  # data/ and data/cadangan: a backup's snapshot (hard links to scans)
 RESTORE_PREFIX = ".pulihkan-"  # beside a restore target: a whole restored workspace, full NIKs
-LO_PREFIX = "sakti-libreoffice-"
-"""In the system temp folder: a Converter's LibreOffice profiles and helper. Not the older versions'
-"sakti-lo-": those were never locked, so a sweep could not tell a live one from a dead one."""
 
 
 def make_work_dir(data_dir: Path) -> Owned:
@@ -189,6 +186,8 @@ def sweep_leftovers(register_root: Path) -> list[Path]:
     """Run after the first writing register transaction of a run, still under the register lock:
     remove what dead runs left in and beside the workspace, and their LibreOffice folders and processes."""
     import tempfile
+
+    from sakti_cli.documents.convert import LO_PREFIX
 
     places = leftover_places(register_root, register_locked=True)
     return sweep([*places, (Path(tempfile.gettempdir()), f"{LO_PREFIX}*")])

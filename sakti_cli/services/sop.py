@@ -14,7 +14,8 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, ValidationInfo, field_validator, model_validator
 
 from sakti_cli.core.errors import ConfigError, NotFound
-from sakti_cli.services.rules.aturan import RESERVED_FIELDS, RULE_KINDS, SYSTEM_DATES, Rule, split_ref
+from sakti_cli.services.problems import Problem, problems_from
+from sakti_cli.services.rules.aturan import RESERVED_FIELDS, SYSTEM_DATES, Rule, split_ref
 
 FileKind = Literal["pdf", "jpeg", "png", "webp", "heic", "docx"]
 FieldKind = Literal["teks", "nik", "kk", "tanggal", "angka", "uang", "pilihan", "desa", "telepon", "surel", "daftar"]
@@ -239,40 +240,7 @@ def check_number_pattern(pattern: str) -> None:
         raise ValueError("pola nomor harus memuat {urut}")
 
 
-Problem = dict[str, str]
 _DATE_KINDS = {"tanggal"}
-
-
-def _loc_path(loc: tuple[int | str, ...]) -> str:
-    """A pydantic error location as staff read it: ``aturan[2].pada`` (the rule's jenis tag dropped)."""
-    out = ""
-    previous: int | str | None = None
-    for part in loc:
-        if isinstance(part, str) and isinstance(previous, int) and part in RULE_KINDS:
-            previous = part
-            continue
-        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
-        previous = part
-    return out or "(akar)"
-
-
-def problems_from(exc: ValidationError) -> list[Problem]:
-    from sakti_cli.core.validation import problem_message
-
-    problems = []
-    for err in exc.errors():
-        kind = err["type"]
-        if kind == "union_tag_invalid":
-            tag = (err.get("ctx") or {}).get("tag", "?")
-            message = f"jenis aturan '{tag}' tidak dikenal (yang dikenal: {', '.join(RULE_KINDS)})"
-        elif kind == "union_tag_not_found":
-            message = f"aturan tanpa 'jenis' (yang dikenal: {', '.join(RULE_KINDS)})"
-        elif kind.startswith(("date_", "datetime_")):
-            message = "bukan tanggal yang sah (tulis TTTT-BB-HH, mis. 2026-12-25)"
-        else:
-            message = problem_message(err)
-        problems.append({"kolom": _loc_path(tuple(err["loc"])), "pesan": message})
-    return problems
 
 
 def _resolve(service: Service, ref: str) -> tuple[FieldSpec | None, FieldSpec | str | None]:
@@ -391,7 +359,7 @@ def _kind_problem(rule_kind: str, param: str, target: FieldSpec | str, rule: Any
 def _read_yaml(path: Path) -> Any:
     import yaml
 
-    from sakti_cli.services.rules.kalender import load_yaml_text
+    from sakti_cli.core.validation import load_yaml_text
 
     try:
         raw: Any = load_yaml_text(path.read_text(encoding="utf-8"))
@@ -478,52 +446,3 @@ def service_schema() -> dict[str, Any]:
     schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
     schema["title"] = "SOP layanan SAKTI (sop/*.yaml)"
     return schema
-
-
-# --- lint of a whole sop/ folder (``sakti sop periksa``) ------------------------------------------------
-
-def lint_sop_dir(ws: Any) -> tuple[list[str], list[dict[str, str]]]:
-    """Every SOP file of a workspace, its template's placeholders (the same check as ``sakti templat
-    periksa``, without the PDF), the Google Form mappings beside them (sop/gform/) and the holiday
-    calendar: (files checked, problems)."""
-    from sakti_cli.documents.template_lint import lint_templates
-    from sakti_cli.services.rules.kalender import CALENDAR_NAME, parse_calendar
-
-    sop_dir = ws.sop_dir
-
-    checked: list[str] = []
-    problems: list[dict[str, str]] = []
-
-    def shown(path: Path) -> str:  # every path in JSON is absolute
-        return str(path.resolve())
-
-    loaded: dict[str, Service | None] = {}
-    for path in list_service_files(sop_dir):
-        checked.append(shown(path))
-        loaded[path.stem] = None
-        try:
-            service = load_service_file(path)
-        except ConfigError as exc:
-            found = exc.detail.get("masalah") or [{"kolom": "(akar)", "pesan": exc.pesan}]
-            problems += [{"berkas": shown(path), **p} for p in found]
-            continue
-        loaded[path.stem] = service
-        report = lint_templates(ws, [service], layout=False)[0]
-        problems += [{"berkas": shown(path), "kolom": "templat", "pesan": p["pesan"]} for p in report.masalah]
-    from sakti_cli.intake.gform import lint_maps
-
-    maps_checked, map_problems = lint_maps(sop_dir, loaded)
-    checked += [shown(path) for path in maps_checked]
-    problems += [{**p, "berkas": shown(Path(p["berkas"]))} for p in map_problems]
-    calendar = sop_dir / CALENDAR_NAME
-    if calendar.is_file():
-        checked.append(shown(calendar))
-        try:
-            parse_calendar(calendar)
-        except ConfigError as exc:
-            found = exc.detail.get("masalah") or [{"kolom": "(akar)", "pesan": exc.pesan}]
-            problems += [{"berkas": shown(calendar), **p} for p in found]
-    else:
-        problems.append({"berkas": shown(calendar), "kolom": "(akar)",
-                         "pesan": "kalender libur tidak ada: aturan hari kerja memakai kalender bawaan paket"})
-    return checked, problems

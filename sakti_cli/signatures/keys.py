@@ -209,28 +209,6 @@ def open_key(spec: KeySpec, prompt: PassphrasePrompt | None, request: str | None
                               key_label=spec.key_label, cert_label=spec.cert_label, key_id=spec.key_id)
 
 
-def validation_data(ws: Workspace) -> Any:
-    """The office's stored validation data for B-LT, or None when sakti.toml stores none.
-
-    Trust roots from ``verifikasi.akar_tepercaya``, CA certificates and CRLs from ``[tte]``.
-    """
-    from sakti_cli.signatures.revocation import is_url
-    from sakti_cli.signatures.sign import ValidationData
-
-    tte = ws.config.tte
-    if not (tte.crl or tte.sertifikat_ca or tte.ocsp):
-        return None
-    files = {"akar_tepercaya": [ws.path(p) for p in ws.config.verifikasi.akar_tepercaya],
-             "sertifikat_ca": [ws.path(p) for p in tte.sertifikat_ca],
-             "crl": [ws.path(p) for p in tte.crl if not is_url(p)]}
-    missing = [str(p) for paths in files.values() for p in paths if not p.is_file()]
-    if missing:
-        raise ConfigError(f"Berkas data validasi tidak ada: {', '.join(missing)}.",
-                          saran="Periksa tte.crl, tte.sertifikat_ca dan verifikasi.akar_tepercaya di sakti.toml.")
-    return ValidationData(trust_roots=files["akar_tepercaya"], certificates=files["sertifikat_ca"],
-                          crls=files["crl"], remote=bool(tte.ocsp) or any(is_url(p) for p in tte.crl))
-
-
 def office_trust(ws: Workspace) -> tuple[list[Any] | None, list[Any], list[Finding]]:
     """The office's trust roots and CA certificates (asn1crypto) as far as they load, and a finding for
     each configured file that is missing or unreadable. Roots are None when every configured root
@@ -349,6 +327,7 @@ def check_signer(ws: Workspace, signatory: Signatory | None, signer: Any, at: da
     :func:`signing_findings` (the same checks as ``kantor periksa``). A key named on the command line
     (``signatory`` None): the certificate checks against the office's roots. A certificate the office's
     stored CRLs list as revoked is refused in both cases."""
+    from sakti_cli.signatures.revocation import validation_data
     from sakti_cli.signatures.sign import check_certificate, check_office_revocation, raise_for
 
     if signatory is not None:
@@ -374,6 +353,7 @@ def open_signer(ws: Workspace, signatory: Signatory, prompt: PassphrasePrompt | 
     made with a TSA is B-LT.
     """
     from sakti_cli.signatures.consent import signing_request
+    from sakti_cli.signatures.revocation import validation_data
     from sakti_cli.signatures.sign import close_signer, remember_validation_data
 
     spec = key_spec(ws, signatory)

@@ -27,28 +27,10 @@ from sakti_cli.core.storage import sha256_file
 from sakti_cli.office.workspace import Workspace
 from sakti_cli.register.letters import get_letter, letter_by_number, letter_digests, save_letter, stored_pdf
 from sakti_cli.register.registry import Register
+from sakti_cli.signatures.validate import signature_time
 
 ARCHIVE_FIELD = "Arsip"
 """Document timestamps are named Arsip1, Arsip2, ... (one per renewal)."""
-
-
-def timestamp_time(signed_data: Any) -> datetime | None:
-    """The time in an RFC 3161 token (a CMS SignedData over TSTInfo), or None."""
-    try:
-        return signed_data["encap_content_info"]["content"].parsed["gen_time"].native
-    except Exception:
-        return None
-
-
-def signature_time(emb: Any, claimed: bool = True) -> datetime | None:
-    """The time of a signature's own timestamp, else (``claimed``) the time its signer claims."""
-    from pyhanko.sign.validation.generic_cms import extract_tst_data_iter
-
-    for token in extract_tst_data_iter(emb.signer_info, signed=False):
-        found = timestamp_time(token)
-        if found is not None:
-            return found
-    return emb.self_reported_timestamp if claimed else None
 
 
 def _timestamp_certs(signed_data: Any) -> list[Any]:

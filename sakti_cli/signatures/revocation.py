@@ -18,7 +18,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from sakti_cli.core.errors import ServiceUnreachable, SigningKeyError, library_text
+from sakti_cli.core.errors import ConfigError, ServiceUnreachable, SigningKeyError, library_text
 
 if TYPE_CHECKING:
     from sakti_cli.office.workspace import Workspace
@@ -32,6 +32,27 @@ SARAN_SUMBER = ("Periksa jaringan dan alamat di [tte] sakti.toml; surat menunggu
 
 def is_url(source: str) -> bool:
     return source.lower().startswith(("http://", "https://"))
+
+
+def validation_data(ws: Workspace) -> Any:
+    """The office's stored validation data for B-LT, or None when sakti.toml stores none.
+
+    Trust roots from ``verifikasi.akar_tepercaya``, CA certificates and CRLs from ``[tte]``.
+    """
+    from sakti_cli.signatures.sign import ValidationData
+
+    tte = ws.config.tte
+    if not (tte.crl or tte.sertifikat_ca or tte.ocsp):
+        return None
+    files = {"akar_tepercaya": [ws.path(p) for p in ws.config.verifikasi.akar_tepercaya],
+             "sertifikat_ca": [ws.path(p) for p in tte.sertifikat_ca],
+             "crl": [ws.path(p) for p in tte.crl if not is_url(p)]}
+    missing = [str(p) for paths in files.values() for p in paths if not p.is_file()]
+    if missing:
+        raise ConfigError(f"Berkas data validasi tidak ada: {', '.join(missing)}.",
+                          saran="Periksa tte.crl, tte.sertifikat_ca dan verifikasi.akar_tepercaya di sakti.toml.")
+    return ValidationData(trust_roots=files["akar_tepercaya"], certificates=files["sertifikat_ca"],
+                          crls=files["crl"], remote=bool(tte.ocsp) or any(is_url(p) for p in tte.crl))
 
 
 def _fetch(url: str, what: str, body: bytes | None = None, content_type: str | None = None) -> bytes:
@@ -187,7 +208,6 @@ def prepare_signing(ws: Workspace, signer: Any, timestamp_url: str | None) -> No
     Raises :class:`ServiceUnreachable` (an outage: the caller queues the letter), or
     :class:`SigningKeyError` (a stale CRL file, a revoked certificate: refused, nothing reserved).
     """
-    from sakti_cli.signatures.keys import validation_data
     from sakti_cli.signatures.sign import check_office_revocation, remember_validation_data
 
     base = validation_data(ws)
@@ -209,7 +229,6 @@ def prepare_signing(ws: Workspace, signer: Any, timestamp_url: str | None) -> No
 
 def renewal_context(ws: Workspace, certs: list[Any], at: datetime, moment: datetime | None) -> Any:
     """A strict, offline validation context with revocation data fetched now (``at``), for ``ttd perbarui``."""
-    from sakti_cli.signatures.keys import validation_data
     from sakti_cli.signatures.sign import ValidationData, _ltv_context
 
     base = validation_data(ws) or ValidationData(trust_roots=[ws.path(p) for p in ws.config.verifikasi.akar_tepercaya])

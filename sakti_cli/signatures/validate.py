@@ -456,8 +456,6 @@ def _archived_stamps(found: list[tuple[int, SignatureReport, Any]], reader: Any,
     its own time with every stored revocation data, and its TSA certificate not expired at ``at``."""
     from pyhanko.sign.validation import validate_pdf_timestamp
 
-    from sakti_cli.signatures.renewal import timestamp_time
-
     stamps = [(rev, report, emb) for rev, report, emb in found
               if report.kind == "cap_waktu_dokumen" and emb is not None and signed_revision_intact(report)]
     held: list[tuple[int, datetime, Any]] = []
@@ -491,8 +489,6 @@ def _judge_archived(found: list[tuple[int, SignatureReport, Any]], reader: Any, 
     current: it is judged at its own time with the data stored before the first timestamp after it."""
     from pyhanko.sign.validation import validate_pdf_signature
     from pyhanko.sign.validation.settings import KeyUsageConstraints
-
-    from sakti_cli.signatures.renewal import signature_time
 
     held = _archived_stamps(found, reader, roots, at)
     if not held:
@@ -589,3 +585,22 @@ def verify_pdf(path: Path, trust_roots: list[Path], at: datetime | None = None) 
         report.later = [f"revisi {r}: {described[r]}" for r in range(revision + 1, total)]
     result.signatures = [report for _, report, _ in found]
     return result
+
+
+def timestamp_time(signed_data: Any) -> datetime | None:
+    """The time in an RFC 3161 token (a CMS SignedData over TSTInfo), or None."""
+    try:
+        return signed_data["encap_content_info"]["content"].parsed["gen_time"].native
+    except Exception:
+        return None
+
+
+def signature_time(emb: Any, claimed: bool = True) -> datetime | None:
+    """The time of a signature's own timestamp, else (``claimed``) the time its signer claims."""
+    from pyhanko.sign.validation.generic_cms import extract_tst_data_iter
+
+    for token in extract_tst_data_iter(emb.signer_info, signed=False):
+        found = timestamp_time(token)
+        if found is not None:
+            return found
+    return emb.self_reported_timestamp if claimed else None

@@ -19,6 +19,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from sakti_cli.core.errors import ConfigError
 from sakti_cli.core.id_format import HARI
+from sakti_cli.core.validation import load_yaml_text
 
 CALENDAR_NAME = "_kalender.yaml"
 DAY_NAMES = tuple(name.lower() for name in HARI)  # the YAML keys: senin ... minggu
@@ -195,24 +196,6 @@ def calendar_path(sop_dir: Path) -> Path:
     return bundled_dir("sop") / CALENDAR_NAME
 
 
-def load_yaml_text(text: str) -> Any:
-    """YAML as staff write it, with dates kept as text so that pydantic names a wrong one by its path
-    (PyYAML's own date conversion fails on 2026-12-32 without saying where)."""
-    import yaml
-
-    class Loader(yaml.SafeLoader):
-        pass
-
-    Loader.yaml_implicit_resolvers = {
-        key: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:timestamp"]
-        for key, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
-    }
-    try:
-        return yaml.load(text, Loader=Loader)
-    except RecursionError:  # PyYAML composes recursively: nesting this deep is no SOP a person wrote
-        raise yaml.YAMLError("bersarang terlalu dalam (ratusan tingkat)") from None
-
-
 def parse_calendar(path: Path) -> CalendarFile:
     import yaml
 
@@ -233,7 +216,7 @@ def parse_calendar(path: Path) -> CalendarFile:
     try:
         return CalendarFile.model_validate(raw)
     except ValidationError as exc:
-        from sakti_cli.services.sop import problems_from
+        from sakti_cli.services.problems import problems_from
 
         problems = problems_from(exc)
         listing = "\n".join(f"  - {p['kolom']}: {p['pesan']}" for p in problems)

@@ -242,6 +242,7 @@ from sakti_cli.register.applications import find_application
 from sakti_cli.register.letters import find_letter, reserve_number
 from sakti_cli.office.workspace import find_workspace
 from sakti_cli.register.registry import Register
+from sakti_cli.register.upkeep import open_register
 from sakti_cli.services.sop import load_service
 import sakti_cli.issuance.steps as steps
 import tinydb, hashlib, filelock  # imported before the clock starts: imports are not register work
@@ -284,7 +285,7 @@ if args.get("rinci"):  # where the time goes: every register file read or writte
         return out
     registry.last_event_hash = head
 start = time.perf_counter()
-register = Register(ws.register_dir, zone=ws.zone, actor="bench")
+register = open_register(ws.register_dir, zone=ws.zone, actor="bench")
 if op == "langkah":
     with register.transaction() as txn:
         find_application(txn, reg)

@@ -50,11 +50,11 @@ def fake_issue(root: Path, reg: str, pdf: bytes) -> dict[str, Any]:
     from sakti_cli.issuance.steps import record_issued
     from sakti_cli.office.workspace import find_workspace
     from sakti_cli.register.letters import reserve_number
-    from sakti_cli.register.registry import Register
+    from sakti_cli.register.upkeep import open_register
     from sakti_cli.services.sop import load_service
 
     ws = find_workspace(root)
-    register = Register(ws.register_dir, zone=ws.zone)
+    register = open_register(ws.register_dir, zone=ws.zone)
     person = ws.signatory(None)
     signer = {"id": person.id, "nama": person.nama, "jabatan": person.jabatan, "peran": person.peran}
     with register.transaction() as txn:
@@ -72,11 +72,11 @@ def add_revision(root: Path, number: str, pdf: bytes, moment: str = "2026-11-23T
     indexed so a lookup by digest finds the letter."""
     from sakti_cli.office.workspace import find_workspace
     from sakti_cli.register.letters import find_letter, save_letter
-    from sakti_cli.register.registry import Register
+    from sakti_cli.register.upkeep import open_register
 
     ws = find_workspace(root)
     digest = hashlib.sha256(pdf).hexdigest()
-    with Register(ws.register_dir, zone=ws.zone).transaction() as txn:
+    with open_register(ws.register_dir, zone=ws.zone).transaction() as txn:
         letter = find_letter(txn, number=number)
         assert letter is not None
         letter.setdefault("revisi", []).append({"sha256": digest, "waktu": moment, "jenis": "perbarui"})

@@ -132,14 +132,14 @@ def test_migrated_register_finds_everything(v1_kantor: Path, cli: Cli) -> None:
     from sakti_cli.office.workspace import find_workspace
     from sakti_cli.register.applications import find_application
     from sakti_cli.register.letters import find_letter
-    from sakti_cli.register.registry import Register
+    from sakti_cli.register.upkeep import open_register
 
     applications = fixture_table("permohonan/2026-11.json", "permohonan")
     letters = fixture_table("surat/2026-11.json", "surat")
     assert len(applications) == 2 and len(letters) == 1
     cli.json("permohonan")  # migrates
     ws = find_workspace(v1_kantor)
-    with Register(ws.register_dir, zone=ws.zone).transaction() as txn:
+    with open_register(ws.register_dir, zone=ws.zone).transaction() as txn:
         for old in applications:
             assert find_application(txn, old["nomor_registrasi"]) == old
         for old in letters:

@@ -201,14 +201,14 @@ def test_year_without_the_skb_works_and_warns_in_periksa(kantor: Path, cli: Cli,
 def test_service_clock(kantor: Path, cli: Cli, monkeypatch: pytest.MonkeyPatch) -> None:
     from sakti_cli.office.workspace import find_workspace
     from sakti_cli.register.applications import load
-    from sakti_cli.register.registry import Register
+    from sakti_cli.register.upkeep import open_register
     from sakti_cli.services.checks import service_clock
     from sakti_cli.services.sop import load_service
 
     monkeypatch.setenv("SAKTI_WAKTU", "2026-11-20T15:00:00+07:00")  # Friday afternoon
     reg = cli.json("daftar", "pindah", "--data", str(example("pindah")))["nomor_registrasi"]
     ws = find_workspace(kantor)
-    record = load(ws, Register(ws.register_dir, zone=ws.zone), reg)
+    record = load(ws, open_register(ws.register_dir, zone=ws.zone), reg)
     service = load_service(ws.sop_dir, "pindah")
     clock = service_clock(ws, service, record, datetime.fromisoformat("2026-11-23T08:00:00+07:00"))
     assert clock["menit_kerja"] == 120 and clock["sampai"] == "sekarang" and clock["teks"] == "2 jam kerja"

@@ -325,7 +325,7 @@ def test_declared_size_is_bounded_before_reading(good: dict[str, bytes], cli: Cl
 def test_a_huge_tar_header_is_not_read_into_memory(good: dict[str, bytes], cli: Cli, tmp_path: Path,
                                                    outside: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """tarfile reads a pax header whole: one declaring more than the bound is refused before it is read."""
-    monkeypatch.setattr("sakti_cli.register.backup.MAX_READ", 1 << 20)
+    monkeypatch.setattr("sakti_cli.register.restore.MAX_READ", 1 << 20)
     path = tmp_path / "pax.tar.gz"
     with tarfile.open(path, "w:gz", format=tarfile.PAX_FORMAT) as tar:
         for name, data in {**good, MANIFEST_NAME: manifest_for(good)}.items():
@@ -339,12 +339,12 @@ def test_a_huge_tar_header_is_not_read_into_memory(good: dict[str, bytes], cli: 
 
 def test_member_count_and_total_are_bounded(good: dict[str, bytes], cli: Cli, tmp_path: Path, outside: Path,
                                             monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr("sakti_cli.register.backup.MAX_MEMBERS", len(good) + 5)
+    monkeypatch.setattr("sakti_cli.register.restore.MAX_MEMBERS", len(good) + 5)
     many = {**good, **{f"data/berkas/REG-202611-0001/isi-{i:03}.jpg": b"x" for i in range(10)}}
     assert_refused(cli, tar_with(tmp_path / "banyak.tar.gz", many), tmp_path, outside, 3,
                    f"lebih dari {len(good) + 5} berkas")
-    monkeypatch.setattr("sakti_cli.register.backup.MAX_MEMBERS", 500_000)
-    monkeypatch.setattr("sakti_cli.register.backup.MAX_TOTAL_SIZE", sum(map(len, good.values())) + 100)
+    monkeypatch.setattr("sakti_cli.register.restore.MAX_MEMBERS", 500_000)
+    monkeypatch.setattr("sakti_cli.register.restore.MAX_TOTAL_SIZE", sum(map(len, good.values())) + 100)
     big = {**good, "data/berkas/REG-202611-0001/besar.pdf": b"%" * 20_000}
     assert_refused(cli, tar_with(tmp_path / "besar.tar.gz", big), tmp_path, outside, 3, "lebih dari")
 

@@ -56,13 +56,13 @@ def test_an_opened_signer_is_used_and_left_open(kantor: Path, cli: Cli, opened: 
 
     from sakti_cli.issuance.pipeline import issue_letter, open_batch_signer
     from sakti_cli.office.workspace import find_workspace
-    from sakti_cli.register.registry import Register
+    from sakti_cli.register.upkeep import open_register
     from sakti_cli.services.sop import load_service
 
     reg = str(cli.json("daftar", "sktm", "--data", str(example("sktm")))["nomor_registrasi"])
     cli.json("periksa", reg)
     ws = find_workspace(kantor)
-    register = Register(ws.register_dir, zone=ws.zone)
+    register = open_register(ws.register_dir, zone=ws.zone)
     signer, warnings = open_batch_signer(ws, ws.signatory(None), None, register.moment())
     assert len(opened["load"]) == 1 and isinstance(warnings, list)
     result = issue_letter(ws, register, lambda code: load_service(ws.sop_dir, code), reg, signatory_id=None,

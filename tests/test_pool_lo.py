@@ -53,13 +53,13 @@ def test_two_workers_convert_in_parallel_serve_issue_letter_and_leave_nothing(
 
     from sakti_cli.issuance.pipeline import issue_letter
     from sakti_cli.office.workspace import find_workspace
-    from sakti_cli.register.registry import Register
+    from sakti_cli.register.upkeep import open_register
     from sakti_cli.services.sop import load_service
 
     monkeypatch.setenv("SAKTI_SANDI", "demo")
     regs = [lengkap(cli) for _ in range(2)]
     ws = find_workspace(kantor)
-    register = Register(ws.register_dir, zone=ws.zone, actor="uji", lock_timeout=60)
+    register = open_register(ws.register_dir, zone=ws.zone, actor="uji", lock_timeout=60)
 
     def issue(reg: str) -> dict[str, Any]:
         return issue_letter(ws, register, lambda code: load_service(ws.sop_dir, code), reg,

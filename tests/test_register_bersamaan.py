@@ -21,12 +21,13 @@ from pathlib import Path
 from sakti_cli.register.letters import reserve_number, void_reserved
 from sakti_cli.office.workspace import find_workspace
 from sakti_cli.register.registry import Register
+from sakti_cli.register.upkeep import open_register
 from sakti_cli.services.sop import load_service
 
 kantor, reg, count, flag = Path(sys.argv[1]), sys.argv[2], int(sys.argv[3]), Path(sys.argv[4])
 ws = find_workspace(kantor)
 service = load_service(ws.sop_dir, "sktm")
-register = Register(ws.register_dir, zone=ws.zone, actor="uji", lock_timeout=60)
+register = open_register(ws.register_dir, zone=ws.zone, actor="uji", lock_timeout=60)
 while not flag.exists():
     time.sleep(0.01)
 for index in range(count):
@@ -46,11 +47,12 @@ from sakti_cli.documents.convert import Converter
 from sakti_cli.issuance.pipeline import issue_letter
 from sakti_cli.office.workspace import find_workspace
 from sakti_cli.register.registry import Register
+from sakti_cli.register.upkeep import open_register
 from sakti_cli.services.sop import load_service
 
 kantor, flag, regs = Path(sys.argv[1]), Path(sys.argv[2]), sys.argv[3:]
 ws = find_workspace(kantor)
-register = Register(ws.register_dir, zone=ws.zone, actor="loket",
+register = open_register(ws.register_dir, zone=ws.zone, actor="loket",
                     lock_timeout=ws.config.register_settings.batas_tunggu_kunci)
 while not flag.exists():
     time.sleep(0.01)
@@ -135,10 +137,10 @@ def test_four_processes_issue_real_letters(kantor: Path, cli: Cli, tmp_path: Pat
 
     from sakti_cli.issuance.verification import verify_file
     from sakti_cli.office.workspace import find_workspace
-    from sakti_cli.register.registry import Register
+    from sakti_cli.register.upkeep import open_register
 
     ws = find_workspace(kantor)
-    register = Register(ws.register_dir, zone=ws.zone)
+    register = open_register(ws.register_dir, zone=ws.zone)
     for item in letters:
         result = verify_file(ws, register, Path(item["pdf"]))
         assert result["sah"] is True, (item, result["alasan"])

@@ -126,10 +126,10 @@ def test_batalkan_updates_the_configured_site(register: dict[str, Any], cli: Cli
     replacement = fake_issue(root, register["valid"]["nomor_registrasi"], small_pdf("ganti"))
     from sakti_cli.citizen.site import update_after
     from sakti_cli.office.workspace import find_workspace
-    from sakti_cli.register.registry import Register
+    from sakti_cli.register.upkeep import open_register
 
     ws = find_workspace(root)  # what 'terbitkan' calls once the letter is TERBIT (cli/situs.refresh_after)
-    done = update_after(ws, Register(ws.register_dir, zone=ws.zone), [replacement["nomor_surat"]])
+    done = update_after(ws, open_register(ws.register_dir, zone=ws.zone), [replacement["nomor_surat"]])
     assert done is not None and (done["ditulis"], done["surat"]) == (2, 4)
     assert _data(root / "situs", replacement["kode_verifikasi"])["mengganti"] == register["valid"]["nomor_surat"]
     assert _data(root / "situs", register["valid"]["kode_verifikasi"])["diganti_oleh"] == replacement["nomor_surat"]

@@ -73,7 +73,7 @@ def pulihkan(out: Output,
                  "--ke", metavar="FOLDER", help="Folder tujuan: baru atau kosong (tidak pernah ditimpa).")],
              json_out: JSON_OPT = False) -> None:
     """Periksa cadangan (jenis berkas, hash manifes, register periksa) lalu pulihkan ke folder baru atau kosong."""
-    from sakti_cli.register.backup import restore_backup
+    from sakti_cli.register.restore import restore_backup
 
     out.step("memeriksa cadangan")
     from sakti_cli.office.workspace import clerk_name

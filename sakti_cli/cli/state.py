@@ -41,11 +41,11 @@ def workspace() -> Any:
 def register_for(ws: Any) -> Any:
     from sakti_cli.core.privacy import tighten_workspace_folders
     from sakti_cli.office.workspace import clerk_name
-    from sakti_cli.register.registry import Register
+    from sakti_cli.register.upkeep import open_register
 
     tighten_workspace_folders(ws.data_dir)
 
-    return Register(ws.register_dir, zone=ws.zone, actor=clerk_name(ws.config, GLOBALS.petugas),
+    return open_register(ws.register_dir, zone=ws.zone, actor=clerk_name(ws.config, GLOBALS.petugas),
                     lock_timeout=ws.config.register_settings.batas_tunggu_kunci)
 
 

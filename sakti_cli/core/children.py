@@ -19,6 +19,7 @@ from __future__ import annotations
 import contextlib
 import os
 import signal
+import socket
 import subprocess
 from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 from pathlib import Path
@@ -107,3 +108,47 @@ def _die_with_parent() -> Callable[[], None] | None:
             os.kill(os.getpid(), signal.SIGKILL)
 
     return tie
+
+
+# --- who holds a reservation: a process recorded by pid, host and start time --------------------------
+
+def _proc_stat(pid: int) -> list[str] | None:
+    """Fields of /proc/PID/stat after the command name (state first), or None if unavailable."""
+    try:
+        raw = Path(f"/proc/{pid}/stat").read_text(encoding="ascii", errors="replace")
+    except OSError:
+        return None
+    return raw[raw.rfind(")") + 2:].split()
+
+
+def process_start(pid: int) -> str | None:
+    fields = _proc_stat(pid)
+    return fields[19] if fields and len(fields) > 19 else None
+
+
+def own_process() -> dict[str, Any]:
+    pid = os.getpid()
+    return {"pid": pid, "host": socket.gethostname(), "mulai": process_start(pid)}
+
+
+def process_state(proses: dict[str, Any] | None) -> str:
+    """``hidup``, ``mati``, or ``tidak_diketahui`` (another host, or nothing recorded)."""
+    if not isinstance(proses, dict) or not isinstance(proses.get("pid"), int):
+        return "tidak_diketahui"
+    if proses.get("host") != socket.gethostname():
+        return "tidak_diketahui"
+    pid = int(proses["pid"])
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return "mati"
+    except PermissionError:
+        pass  # exists, owned by someone else
+    fields = _proc_stat(pid)
+    if fields is not None:
+        if fields[0] in ("Z", "X"):  # killed, not yet reaped by its parent
+            return "mati"
+        started = proses.get("mulai")
+        if started and len(fields) > 19 and fields[19] != started:
+            return "mati"  # the pid now belongs to another program
+    return "hidup"

@@ -58,6 +58,12 @@ class FileUnreadable(InputError):
     kode = "BERKAS_TIDAK_TERBACA"
 
 
+class BackupInvalid(FileUnreadable):
+    """The archive is not a usable sakti backup: unreadable, truncated, or not matching its manifest."""
+
+    kode = "CADANGAN_RUSAK"
+
+
 # --- exit 4: environment or configuration ------------------------------------------------------
 class ConfigError(SaktiError):
     """sakti.toml, an SOP file or a template is wrong."""

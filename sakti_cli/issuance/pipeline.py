@@ -49,7 +49,7 @@ from sakti_cli.register.letters import (
     save_letter,
     void_reserved,
 )
-from sakti_cli.register.recovery import make_work_dir, queued_pdf
+from sakti_cli.register.places import make_work_dir, queued_pdf
 from sakti_cli.register.registry import Register
 from sakti_cli.services.sop import Service
 from sakti_cli.signatures.keys import PassphrasePrompt, open_signer

@@ -22,7 +22,7 @@ from sakti_cli.register.letters import (
     letter_by_number,
     waiting_letters,
 )
-from sakti_cli.register.recovery import make_work_dir
+from sakti_cli.register.places import make_work_dir
 from sakti_cli.register.registry import Register
 from sakti_cli.signatures.keys import PassphrasePrompt
 

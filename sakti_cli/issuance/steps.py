@@ -19,7 +19,7 @@ from sakti_cli.register.letters import (
     save_letter,
     void_reserved,
 )
-from sakti_cli.register.recovery import queued_pdf
+from sakti_cli.register.places import queued_pdf
 from sakti_cli.register.registry import Transaction, letter_month
 from sakti_cli.services.sop import Service
 

@@ -129,7 +129,7 @@ def _stage_files(ws: Workspace, service: Service, files: list[FileArg], taken: f
     image, above the pixel limit its header declares) it is refused, nothing kept. The copy is read in
     chunks and stops at the limit, so a file that grows meanwhile is refused too. Names in ``taken``
     (files the application keeps) are skipped: ``ktp-3.jpg`` after ``ktp-1``, ``ktp-2``."""
-    from sakti_cli.register.recovery import STAGING_PREFIX
+    from sakti_cli.register.places import STAGING_PREFIX
     from sakti_cli.services.rules.berkas import detect_kind, intake_problem
 
     for item in files:

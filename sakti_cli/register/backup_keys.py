@@ -60,7 +60,7 @@ def seal(plaintext: bytes, passphrase: bytes) -> bytes:
 
 
 def _header(blob: bytes, where: str) -> tuple[bytes, dict[str, Any]]:
-    from sakti_cli.register.backup import BackupInvalid
+    from sakti_cli.core.errors import BackupInvalid
 
     line, _, _ = blob[:MAX_HEADER].partition(b"\n")
     bad = BackupInvalid(f"Bagian kunci {where} tidak berbentuk kunci tersegel sakti.",

@@ -27,6 +27,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from sakti_cli.core.children import process_state
 from sakti_cli.core.clock import iso
 from sakti_cli.core.errors import RegisterCorrupt
 from sakti_cli.core.id_format import mask_nik
@@ -35,7 +36,6 @@ from sakti_cli.core.storage import locked, read_json, read_locked, sha256_file
 from sakti_cli.office.workspace import Workspace
 from sakti_cli.register.letters import letter_digests
 from sakti_cli.register.numbering import scope_label
-from sakti_cli.register.recovery import process_state
 from sakti_cli.register.registry import AUDIT_TABLE, FORMAT_VERSION, GENESIS, Register, event_hash
 
 LETTER_STATES = ("DIPESAN", "MENUNGGU_TTD", "TERBIT", "BATAL")
@@ -267,7 +267,7 @@ def _check_pdfs(report: Report, ws: Workspace, letters: list[tuple[Path, dict[st
 def _check_queue(report: Report, ws: Workspace, letters: list[tuple[Path, dict[str, Any]]],
                  queue: list[dict[str, Any]]) -> None:
     """Letters MENUNGGU_TTD against the queue table and the unsigned PDFs in data/antrean."""
-    from sakti_cli.register.recovery import queued_pdf
+    from sakti_cli.register.places import queued_pdf
 
     listed = {str(entry.get("id")): entry for entry in queue}
     by_id = {str(letter.get("id")): letter for _, letter in letters}
@@ -667,7 +667,7 @@ def check_register(ws: Workspace, register: Register, stale_days: int = STALE_DA
 
 def close_dangling(register: Register, dangling: list[dict[str, Any]]) -> list[str]:
     """``--perbaiki``: close reservations of dead processes as BATAL ("proses terhenti")."""
-    from sakti_cli.register.recovery import close_reservation, process_state
+    from sakti_cli.register.recovery import close_reservation
 
     closed = []
     with register.transaction() as txn:

@@ -18,6 +18,7 @@ from typing import Any
 from tinydb import Query
 from tinydb.table import Document
 
+from sakti_cli.core.children import own_process
 from sakti_cli.core.clock import iso
 from sakti_cli.core.errors import (
     REGISTER_ADVICE,
@@ -33,7 +34,6 @@ from sakti_cli.core.shapes import absolute_path, signatory_json
 from sakti_cli.core.storage import sha256_file
 from sakti_cli.office.workspace import Workspace
 from sakti_cli.register.numbering import format_number, pattern_for, sequence_key
-from sakti_cli.register.recovery import own_process
 from sakti_cli.register.registry import Register, Transaction
 from sakti_cli.services.sop import Service
 
@@ -256,7 +256,7 @@ def send_back(ws: Workspace, register: Register, value: str, reason: str) -> dic
     ("dikembalikan: ...", never reused), the unsigned PDF removed, the application back to LENGKAP
     with the reason in its history, so staff correct it (``ubah``/``lengkapi``) and issue it again."""
     from sakti_cli.register.applications import change_state, find_application, save_application
-    from sakti_cli.register.recovery import queued_pdf
+    from sakti_cli.register.places import queued_pdf
 
     reason = mask_text(" ".join(reason.split()))
     if not reason:

@@ -19,77 +19,24 @@ reaches MENUNGGU_TTD: it then waits for its signatory, not for a process, and is
 
 from __future__ import annotations
 
-import os
-import socket
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from sakti_cli.core.scratch import Owned, owned_temp, sweep
+from sakti_cli.core.children import process_state
+from sakti_cli.core.scratch import sweep
+from sakti_cli.register.places import (
+    RESTORE_PREFIX,
+    SNAPSHOT_PREFIX,
+    STAGING_PREFIX,
+    WORK_PREFIX,
+    leftover_pdf,
+    queued_pdf,
+)
 
 if TYPE_CHECKING:
     from sakti_cli.register.registry import Transaction
 
 REASON = "proses terhenti"
-
-
-def _proc_stat(pid: int) -> list[str] | None:
-    """Fields of /proc/PID/stat after the command name (state first), or None if unavailable."""
-    try:
-        raw = Path(f"/proc/{pid}/stat").read_text(encoding="ascii", errors="replace")
-    except OSError:
-        return None
-    return raw[raw.rfind(")") + 2:].split()
-
-
-def process_start(pid: int) -> str | None:
-    fields = _proc_stat(pid)
-    return fields[19] if fields and len(fields) > 19 else None
-
-
-def own_process() -> dict[str, Any]:
-    pid = os.getpid()
-    return {"pid": pid, "host": socket.gethostname(), "mulai": process_start(pid)}
-
-
-def process_state(proses: dict[str, Any] | None) -> str:
-    """``hidup``, ``mati``, or ``tidak_diketahui`` (another host, or nothing recorded)."""
-    if not isinstance(proses, dict) or not isinstance(proses.get("pid"), int):
-        return "tidak_diketahui"
-    if proses.get("host") != socket.gethostname():
-        return "tidak_diketahui"
-    pid = int(proses["pid"])
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return "mati"
-    except PermissionError:
-        pass  # exists, owned by someone else
-    fields = _proc_stat(pid)
-    if fields is not None:
-        if fields[0] in ("Z", "X"):  # killed, not yet reaped by its parent
-            return "mati"
-        started = proses.get("mulai")
-        if started and len(fields) > 19 and fields[19] != started:
-            return "mati"  # the pid now belongs to another program
-    return "hidup"
-
-
-def leftover_pdf(register_root: Path, letter: dict[str, Any]) -> Path:
-    """Where issue.py would have stored this letter's PDF (data/surat/YYYY/MM/NOMOR.pdf)."""
-    safe = str(letter["nomor_surat"]).replace("/", "_").replace(" ", "")
-    from sakti_cli.register.registry import letter_month
-
-    return register_root.parent / "surat" / str(letter["tahun"]) / letter_month(letter)[5:] / f"{safe}.pdf"
-
-
-QUEUE_DIR = "antrean"
-"""Under data/: unsigned letters waiting for their signatory (``terbitkan --tanpa-ttd``), private."""
-
-
-def queued_pdf(register_root: Path, letter: dict[str, Any]) -> Path:
-    """Where a letter waiting for its signature keeps its unsigned PDF (data/antrean/NOMOR.pdf)."""
-    safe = str(letter["nomor_surat"]).replace("/", "_").replace(" ", "")
-    return register_root.parent / QUEUE_DIR / f"{safe}.pdf"
 
 
 def close_reservation(txn: Transaction, entry: dict[str, Any], reason: str = REASON) -> dict[str, Any] | None:
@@ -148,18 +95,6 @@ def close_dead_reservations(txn: Transaction) -> bool:
             close_reservation(txn, entry)
             changed = True
     return changed
-
-
-WORK_PREFIX = "kerja-"
-STAGING_PREFIX = ".baru-"  # data/berkas: scans copied in before the register step of ``daftar``
-SNAPSHOT_PREFIX = ".cadangan-"  # data/ and data/cadangan: a backup's snapshot (hard links to scans)
-RESTORE_PREFIX = ".pulihkan-"  # beside a restore target: a whole restored workspace, full NIKs
-
-
-def make_work_dir(data_dir: Path) -> Owned:
-    """A private scratch folder for one issuance, held under its lock while the run lives: a rendered
-    letter holds personal data and must not linger after a killed process (see scratch.py)."""
-    return owned_temp(data_dir, WORK_PREFIX)
 
 
 def leftover_places(register_root: Path, *, register_locked: bool) -> list[tuple[Path, str]]:

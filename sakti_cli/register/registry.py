@@ -31,7 +31,8 @@ import hashlib
 import json
 import os
 import secrets
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
@@ -304,11 +305,25 @@ def refuse_damaged(root: Path) -> None:
                               berkas=[str(root / name) for name, _ in damage])
 
 
-class Register:
-    """Entry point to the register of one workspace."""
+@dataclass(frozen=True)
+class Upkeep:
+    """What opening a register does that needs the record modules above this engine. Passed in, so the
+    engine imports none of them; :func:`sakti_cli.register.upkeep.open_register` passes the real one."""
 
-    def __init__(self, root: Path, *, zone: timezone, actor: str | None = None, lock_timeout: float = 30.0):
+    migrate: Callable[[Register, int], Any]  # an older format: once, under the lock, after a backup
+    close_dead: Callable[[Transaction], bool]  # reservations of dead processes -> BATAL; True if changed
+    sweep: Callable[[Path], list[Path]]  # what dead runs left in and beside the workspace
+
+
+class Register:
+    """Entry point to the register of one workspace (open it with sakti_cli.register.upkeep.open_register).
+
+    ``upkeep`` None: a register that is only read as it is, never migrated nor recovered."""
+
+    def __init__(self, root: Path, *, zone: timezone, actor: str | None = None, lock_timeout: float = 30.0,
+                 upkeep: Upkeep | None):
         self.root = root
+        self.upkeep = upkeep
         self.zone = zone
         # The clerk's name is stored in records, histories and the trail: a NIK typed as it is masked.
         self.actor = mask_text(actor or default_actor())
@@ -340,10 +355,8 @@ class Register:
             yield txn
             wrote = wrote or txn.files.pending()
             txn.files.commit()
-            if wrote and self.recover and self.swept is None:
-                from sakti_cli.register.recovery import sweep_leftovers
-
-                self.swept = sweep_leftovers(self.root)  # the first write of a run, still under the lock
+            if wrote and self.recover and self.upkeep is not None and self.swept is None:
+                self.swept = self.upkeep.sweep(self.root)  # the first write of a run, still under the lock
 
     def _begin(self, *, writing: bool) -> Transaction:
         """Under the write lock: refuse a damaged register (writing only), migrate an older format,
@@ -352,18 +365,16 @@ class Register:
         if writing and self.guard:
             refuse_damaged(self.root)
         if version is not None and version < FORMAT_VERSION:
-            from sakti_cli.register.migrations import migrate
-
-            migrate(self, version)  # once, under this lock, after an automatic backup
+            if self.upkeep is None:
+                raise RegisterCorrupt(f"Register {self.root} berformat {version}, perlu dimigrasi ke {FORMAT_VERSION}.",
+                                      saran="Buka register dengan sakti (perintah apa pun) agar dimigrasi.")
+            self.upkeep.migrate(self, version)  # once, under this lock, after an automatic backup
         txn = Transaction(self.root, self.actor, self.zone)
         if writing and not (self.root / "meta.json").exists():
             txn.table("meta.json", "meta").insert({"versi_format": FORMAT_VERSION, "dibuat": iso(txn.moment)})
-        if self.recover:
-            from sakti_cli.register.recovery import close_dead_reservations
-
-            if close_dead_reservations(txn):
-                txn.files.commit()
-                txn.recovered = True  # the recovery stands even if the step below fails
+        if self.recover and self.upkeep is not None and self.upkeep.close_dead(txn):
+            txn.files.commit()
+            txn.recovered = True  # the recovery stands even if the step below fails
         return txn
 
     @contextlib.contextmanager

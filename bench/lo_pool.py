@@ -57,7 +57,7 @@ def make_letters(folder: Path, count: int) -> list[Path]:
 
 
 def run_pool(workers: int, sources: list[Path], out: Path) -> tuple[float, float]:
-    from sakti_cli.convert_pool import ConverterPool
+    from sakti_cli.documents.convert_pool import ConverterPool
 
     began = time.monotonic()
     with ConverterPool(workers) as pool:
@@ -71,8 +71,8 @@ def run_pool(workers: int, sources: list[Path], out: Path) -> tuple[float, float
 
 
 def run_plain(workers: int, sources: list[Path], out: Path, profile: Path, scratch: Path) -> float:
-    from sakti_cli.children import start_child
-    from sakti_cli.convert import find_soffice
+    from sakti_cli.core.children import start_child
+    from sakti_cli.documents.convert import find_soffice
 
     soffice = find_soffice()
     began = time.monotonic()

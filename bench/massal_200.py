@@ -43,8 +43,8 @@ def make_office(scratch: Path) -> Path:
     """``sakti init`` in ``scratch``/kantor with a demo key valid at the fixed and the real clock."""
     from pki_helpers import around_both_clocks
 
-    from sakti_cli.office import init_workspace
-    from sakti_cli.pki import make_demo_pki
+    from sakti_cli.office.workspace import init_workspace
+    from sakti_cli.signatures.pki import make_demo_pki
 
     start, end = around_both_clocks(FIXED_TIME)
     pki = make_demo_pki(scratch / "pki-demo", "demo", now=start, not_after=end)
@@ -70,12 +70,12 @@ def render_issued(office: Path, out: Path) -> list[Path]:
     """Each TERBIT letter's DOCX again, as issue.py renders it (its number, code, date and signatory)."""
     from datetime import datetime
 
-    from sakti_cli.applications import find_application
     from sakti_cli.cli.state import register_for
-    from sakti_cli.issue import footer_issuer, letter_context, logo_path, template_path, verification_url
-    from sakti_cli.office import find_workspace
-    from sakti_cli.render import render_docx
-    from sakti_cli.sop import load_service
+    from sakti_cli.documents.render import render_docx
+    from sakti_cli.issuance.context import footer_issuer, letter_context, logo_path, template_path, verification_url
+    from sakti_cli.office.workspace import find_workspace
+    from sakti_cli.register.applications import find_application
+    from sakti_cli.services.sop import load_service
 
     ws = find_workspace(office)
     register = register_for(ws)

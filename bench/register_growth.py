@@ -2,7 +2,7 @@
 
 Builds registers of 1,000 and 100,000 letters (default) spread evenly over 5 years (2022-2026; at
 100,000 that is 20,000 a year, ~1,670 a month), written directly in the register's file format
-(see sakti_cli/registry.py, format 2: permohonan/YYYY-MM-BB.json and surat/YYYY-MM-BB.json in blocks
+(see sakti_cli/register/registry.py, format 2: permohonan/YYYY-MM-BB.json and surat/YYYY-MM-BB.json in blocks
 of 25 and 50, indeks/XXX.json sharded by SHA-256 prefix, urutan.json with the counters and the audit
 anchor, audit/YYYY-MM.jsonl with a real hash chain). The partition and shard of every record come
 from the core's own functions (applications.partition_of_reg, registry.letter_partition and
@@ -10,8 +10,8 @@ LETTER_COUNTER as Transaction.next_letter_partition uses them, registry.shard_of
 layout sakti writes. Then it times in FRESH ``python -c`` processes, after the imports, from opening
 the register to the last fsync:
 
-  langkah    one letter's register steps as issue.py does them: read the application, reserve a number
-             (letters.reserve_number), record TERBIT (issue.record_issued); 3 locked transactions
+  langkah    one letter's register steps as issuance/steps.py does them: read the application, reserve a number
+             (letters.reserve_number), record TERBIT (steps.record_issued); 3 locked transactions
   nomor      lookup by letter number (letters.find_letter)
   sha256     lookup by the PDF's SHA-256
   kode       lookup by verification code
@@ -53,7 +53,7 @@ OPS = ("langkah", "nomor", "sha256", "kode", "registrasi")
 
 
 def _dump(data: Any) -> bytes:
-    # exactly what sakti_cli.storage.StagedStorage.payload writes
+    # exactly what sakti_cli.core.storage.StagedStorage.payload writes
     return json.dumps(data, ensure_ascii=False, sort_keys=True, separators=(",", ":")).encode()
 
 
@@ -71,7 +71,7 @@ def _months() -> list[tuple[int, int]]:
 
 
 def _application(reg: str, moment: str, status: str, seq: int) -> dict[str, Any]:
-    """Shaped like applications.register_application + checks + issue.record_issued write it."""
+    """Shaped like applications.register_application + checks + steps.record_issued write it."""
     nik = f"620102{(seq % 28) + 1:02d}0{(seq % 9) + 1}85{seq % 10000:04d}"
     files = {code: [{"berkas": f"{code}-1.{ext}", "jenis": kind, "nama_asli": f"{code}.{ext}",
                      "sha256": hashlib.sha256(f"{reg}{code}".encode()).hexdigest(), "ukuran": 40000 + seq % 5000}]
@@ -98,7 +98,7 @@ def _application(reg: str, moment: str, status: str, seq: int) -> dict[str, Any]
 
 def _event(aksi: str, objek: str, moment: str, prev: str, before: Any, after: Any, detail: dict[str, Any]
            ) -> dict[str, Any]:
-    from sakti_cli.registry import event_hash
+    from sakti_cli.register.registry import event_hash
 
     event = {"id": secrets.token_hex(8), "waktu": moment, "petugas": "loket1", "aksi": aksi, "objek": objek,
              "sebelum": before, "sesudah": after, "detail": detail or None, "prev": prev}
@@ -127,9 +127,16 @@ def build_register(folder: Path, letters: int, *, per_year: int | None = None, s
     ``per_year=None`` spreads them evenly over the five years; ``per_year=20000`` places them at a
     busy office's rate, ending in the current month (1,000 letters = the first weeks of such an office).
     """
-    from sakti_cli.applications import partition_of_reg
-    from sakti_cli.office import init_workspace
-    from sakti_cli.registry import AUDIT_TABLE, FORMAT_VERSION, GENESIS, LETTER_COUNTER, letter_partition, shard_of
+    from sakti_cli.office.workspace import init_workspace
+    from sakti_cli.register.applications import partition_of_reg
+    from sakti_cli.register.registry import (
+        AUDIT_TABLE,
+        FORMAT_VERSION,
+        GENESIS,
+        LETTER_COUNTER,
+        letter_partition,
+        shard_of,
+    )
 
     ws = init_workspace(folder)
     root = ws.register_dir
@@ -231,14 +238,15 @@ CHILD = r"""
 import json, os, secrets, sys, time
 from pathlib import Path
 args = json.loads(sys.argv[1])
-from sakti_cli.applications import find_application
-from sakti_cli.letters import find_letter, reserve_number
-from sakti_cli.office import find_workspace
-from sakti_cli.registry import Register
-from sakti_cli.sop import load_service
-import sakti_cli.issue as issue
+from sakti_cli.register.applications import find_application
+from sakti_cli.register.letters import find_letter, reserve_number
+from sakti_cli.office.workspace import find_workspace
+from sakti_cli.register.registry import Register
+from sakti_cli.register.upkeep import open_register
+from sakti_cli.services.sop import load_service
+import sakti_cli.issuance.steps as steps
 import tinydb, hashlib, filelock  # imported before the clock starts: imports are not register work
-for lazy in ("sakti_cli.recovery", "sakti_cli.migrations", "sakti_cli.backup"):
+for lazy in ("sakti_cli.register.recovery", "sakti_cli.register.migrations", "sakti_cli.register.backup"):
     try:
         __import__(lazy)
     except ImportError:
@@ -255,7 +263,7 @@ if op == "langkah":
     signer = {"id": "camat", "nama": "Camat", "jabatan": "Camat Arut Selatan", "peran": "definitif"}
 trace = []
 if args.get("rinci"):  # where the time goes: every register file read or written, with its size
-    import sakti_cli.registry as registry, sakti_cli.storage as storage
+    import sakti_cli.register.registry as registry, sakti_cli.core.storage as storage
     root = str(ws.register_dir) + "/"
     def traced(kind, func):
         def wrapper(path, *rest):
@@ -277,7 +285,7 @@ if args.get("rinci"):  # where the time goes: every register file read or writte
         return out
     registry.last_event_hash = head
 start = time.perf_counter()
-register = Register(ws.register_dir, zone=ws.zone, actor="bench")
+register = open_register(ws.register_dir, zone=ws.zone, actor="bench")
 if op == "langkah":
     with register.transaction() as txn:
         find_application(txn, reg)
@@ -285,7 +293,7 @@ if op == "langkah":
         assert find_application(txn, reg)["status"] == "LENGKAP"
         letter = reserve_number(txn, ws, service, reg, signer)
     with register.transaction() as txn:
-        letter, problem = issue.record_issued(txn, ws, letter, reg, pdf, digest, "camat")
+        letter, problem = steps.record_issued(txn, ws, letter, reg, pdf, digest, "camat")
         assert problem is None, problem
     found = letter["nomor_surat"]
 else:

@@ -292,7 +292,7 @@ def _atur_gaya(dok: Any) -> None:
 
 def _atur_halaman(dok: Any) -> None:
     """A4 and the one set of margins of every template; the office's paper size ([surat].kertas, A4 or
-    F4) replaces the page size when a letter is made (sakti_cli/render.py), the margins stay."""
+    F4) replaces the page size when a letter is made (sakti_cli/documents/render.py), the margins stay."""
     from docx.shared import Cm
 
     s = dok.sections[0]

@@ -24,7 +24,7 @@ fonts="$(fc-list 2>/dev/null || true)"
 grep -qi "Liberation Serif" <<<"$fonts" || missing+=(fonts-liberation)
 grep -qi "TeX Gyre Bonum" <<<"$fonts" || missing+=(fonts-texgyre)
 grep -qi "Carlito" <<<"$fonts" || missing+=(fonts-crosextra-carlito)
-# python3-uno lets one LibreOffice process convert many letters (sakti_cli/convert.py, mode uno)
+# python3-uno lets one LibreOffice process convert many letters (sakti_cli/documents/convert.py, mode uno)
 /usr/bin/python3 -I -c "import uno" >/dev/null 2>&1 || missing+=(python3-uno)
 
 if [ ${#missing[@]} -gt 0 ]; then

@@ -50,7 +50,7 @@ class Pki:
 def demo_pki(tmp_path_factory: pytest.TempPathFactory) -> Pki:
     from pki_helpers import around_both_clocks
 
-    from sakti_cli.pki import make_demo_pki
+    from sakti_cli.signatures.pki import make_demo_pki
 
     root = _shared_root(tmp_path_factory) / "pki-demo"
     with FileLock(str(root) + ".lock"):
@@ -69,8 +69,8 @@ def module_office(root: Path, demo_pki: Pki, lo_profile: Path) -> Iterator[Path]
     """For a module-scoped fixture that issues letters once: the example office at ``root`` with the run's
     demo key as the camat's (the office seal, so SAKTI_SANDI may unlock it), and the environment of a test
     (fixed clock, warm profile, passphrase)."""
-    from sakti_cli.demo import DEMO_OFFICE
-    from sakti_cli.office import create_workspace
+    from sakti_cli.office.demo import DEMO_OFFICE
+    from sakti_cli.office.workspace import create_workspace
 
     with pytest.MonkeyPatch.context() as mp:
         mp.setenv("SAKTI_WAKTU", FIXED_TIME)
@@ -107,8 +107,8 @@ def _isolated(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
 def kantor(tmp_path: Path, demo_pki: Pki, lo_profile: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """The demo office (the example office, its camat key the office's seal) with the run's demo key
     installed as the camat's."""
-    from sakti_cli.demo import DEMO_OFFICE
-    from sakti_cli.office import create_workspace
+    from sakti_cli.office.demo import DEMO_OFFICE
+    from sakti_cli.office.workspace import create_workspace
 
     monkeypatch.setenv("SAKTI_LO_PROFIL", str(lo_profile))
     ws = create_workspace(tmp_path / "kantor", DEMO_OFFICE)

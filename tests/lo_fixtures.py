@@ -18,7 +18,7 @@ def warm_profile(dir: Path) -> Path:
     """
     import docx  # heavy, only needed here
 
-    from sakti_cli.convert import find_soffice
+    from sakti_cli.documents.convert import find_soffice
 
     dir = Path(dir)
     profile = dir / "lo-profil"

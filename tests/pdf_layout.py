@@ -1,5 +1,5 @@
 """Reading a rendered letter's layout back from its PDF: what a clerk would see wrong. The checks are
-the core lint's (sakti_cli.template_lint.pdf_layout_problems, run by ``templat periksa``): one
+the core lint's (sakti_cli.documents.template_lint.pdf_layout_problems, run by ``templat periksa``): one
 implementation."""
 
 from __future__ import annotations
@@ -8,7 +8,7 @@ import re
 from pathlib import Path
 from typing import Any
 
-from sakti_cli.template_lint import PT_PER_CM, pdf_layout_problems
+from sakti_cli.documents.template_lint import PT_PER_CM, pdf_layout_problems
 
 MARGIN_LEFT, MARGIN_RIGHT = 2.5 * PT_PER_CM, 2.0 * PT_PER_CM  # the templates' margins (scripts/buat_templat.py)
 

@@ -15,7 +15,7 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.serialization import Encoding
 from cryptography.x509 import ocsp
 
-from sakti_cli.pki import CertificatePair, make_crl
+from sakti_cli.signatures.pki import CertificatePair, make_crl
 
 
 class _Server:

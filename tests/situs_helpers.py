@@ -17,7 +17,7 @@ ENV = {"SAKTI_WAKTU": FIXED_TIME, "SAKTI_LEBAR": "200", "COLUMNS": "200"}
 
 def office(root: Path) -> Path:
     """The example office (Arut Selatan) in ``root``, without keys or LibreOffice."""
-    from sakti_cli.office import init_workspace
+    from sakti_cli.office.workspace import init_workspace
 
     return init_workspace(root).root
 
@@ -47,14 +47,14 @@ def small_pdf(text: str) -> bytes:
 
 def fake_issue(root: Path, reg: str, pdf: bytes) -> dict[str, Any]:
     """The register steps of ``terbitkan`` (reserve, then record TERBIT with the PDF's SHA-256)."""
-    from sakti_cli.issue import record_issued
-    from sakti_cli.letters import reserve_number
-    from sakti_cli.office import find_workspace
-    from sakti_cli.registry import Register
-    from sakti_cli.sop import load_service
+    from sakti_cli.issuance.steps import record_issued
+    from sakti_cli.office.workspace import find_workspace
+    from sakti_cli.register.letters import reserve_number
+    from sakti_cli.register.upkeep import open_register
+    from sakti_cli.services.sop import load_service
 
     ws = find_workspace(root)
-    register = Register(ws.register_dir, zone=ws.zone)
+    register = open_register(ws.register_dir, zone=ws.zone)
     person = ws.signatory(None)
     signer = {"id": person.id, "nama": person.nama, "jabatan": person.jabatan, "peran": person.peran}
     with register.transaction() as txn:
@@ -70,13 +70,13 @@ def fake_issue(root: Path, reg: str, pdf: bytes) -> dict[str, Any]:
 def add_revision(root: Path, number: str, pdf: bytes, moment: str = "2026-11-23T10:00:00+07:00") -> None:
     """A renewal (``ttd perbarui``) as the register records it: a later revision's SHA-256 in ``revisi``,
     indexed so a lookup by digest finds the letter."""
-    from sakti_cli.letters import find_letter, save_letter
-    from sakti_cli.office import find_workspace
-    from sakti_cli.registry import Register
+    from sakti_cli.office.workspace import find_workspace
+    from sakti_cli.register.letters import find_letter, save_letter
+    from sakti_cli.register.upkeep import open_register
 
     ws = find_workspace(root)
     digest = hashlib.sha256(pdf).hexdigest()
-    with Register(ws.register_dir, zone=ws.zone).transaction() as txn:
+    with open_register(ws.register_dir, zone=ws.zone).transaction() as txn:
         letter = find_letter(txn, number=number)
         assert letter is not None
         letter.setdefault("revisi", []).append({"sha256": digest, "waktu": moment, "jenis": "perbarui"})

@@ -298,7 +298,7 @@ def test_verifikasi_outcomes(kantor: Path, cli: Cli, issued: dict, demo_pki, tmp
 def test_valid_signature_not_in_register(kantor: Path, cli: Cli, demo_pki, tmp_path: Path) -> None:
     from pki_helpers import make_pdf
 
-    from sakti_cli.sign import load_pkcs12_signer, sign_pdf
+    from sakti_cli.signatures.sign import load_pkcs12_signer, sign_pdf
 
     source = tmp_path / "lain.pdf"
     make_pdf(source)
@@ -311,7 +311,7 @@ def test_valid_signature_not_in_register(kantor: Path, cli: Cli, demo_pki, tmp_p
 
 
 def test_untrusted_root(kantor: Path, cli: Cli, issued: dict, tmp_path: Path) -> None:
-    from sakti_cli.pki import make_demo_pki
+    from sakti_cli.signatures.pki import make_demo_pki
 
     other = make_demo_pki(tmp_path / "lain", "x")
     shutil.copy(other.root_cert, kantor / "pki" / "demo-root.pem")

@@ -15,7 +15,7 @@ import pytest
 from conftest import Cli, example
 from pki_helpers import CERTUTIL, PDFSIG, make_nss_db, pdfsig_verdict_ok, run_pdfsig
 
-from sakti_cli.verify import verify_pdf
+from sakti_cli.signatures.validate import verify_pdf
 
 SAKTI = Path(sys.executable).parent / "sakti"
 A, B, C, D = (f"400.9.14.1/00{n}/ARSEL/XI/2026" for n in (1, 2, 3, 4))
@@ -157,7 +157,7 @@ def test_prepare_review_sign_send_back(kantor: Path, cli: Cli, tmp_path: Path,
 
     # a wrong passphrase: exit 4, nothing signed
     calls: list[str] = []
-    monkeypatch.setattr("sakti_cli.cli.antrean.passphrase_prompt", counting_prompt("salah", calls))
+    monkeypatch.setattr("sakti_cli.cli.ttd.passphrase_prompt", counting_prompt("salah", calls))
     wrong = cli("ttd", "setujui", "--semua", "--json")
     assert wrong.exit_code == 4 and json.loads(wrong.stdout)["error"]["kode"] == "KUNCI_TTE"
     assert not list((kantor / "data" / "surat").rglob("*.pdf"))
@@ -165,7 +165,7 @@ def test_prepare_review_sign_send_back(kantor: Path, cli: Cli, tmp_path: Path,
 
     # the signatory signs both, typing the passphrase once for the run (human output, progress on stderr)
     calls.clear()
-    monkeypatch.setattr("sakti_cli.cli.antrean.passphrase_prompt", counting_prompt("demo", calls))
+    monkeypatch.setattr("sakti_cli.cli.ttd.passphrase_prompt", counting_prompt("demo", calls))
     signed = cli("--petugas", "camat", "ttd", "setujui", A, B)
     assert signed.exit_code == 0, signed.stderr
     assert len(calls) == 1 and "Camat Arut Selatan" in calls[0]
@@ -219,14 +219,14 @@ def test_queue_row_errors_and_other_signatory(kantor: Path, cli: Cli, monkeypatc
     # the queue per signatory; the camat cannot sign the sekcam's letter (asked before any passphrase)
     assert cli.json("ttd", "antrean", "--penandatangan", "camat")["surat"] == []
     assert [r["nomor_surat"] for r in cli.json("ttd", "antrean", "--penandatangan", "sekcam")["surat"]] == [A]
-    monkeypatch.setattr("sakti_cli.cli.antrean.passphrase_prompt", lambda label: pytest.fail("no prompt"))
+    monkeypatch.setattr("sakti_cli.cli.ttd.passphrase_prompt", lambda label: pytest.fail("no prompt"))
     other = cli("ttd", "setujui", A)
     assert other.exit_code == 3 and "sekcam" in other.stderr
     nothing = cli.json("ttd", "setujui", "--semua")  # the camat's queue is empty: no passphrase asked
     assert nothing["ditandatangani"] == [] and nothing["gagal"] == []
 
     # the sekcam's key is missing: exit 4 before anything is signed; the sekcam types the passphrase
-    monkeypatch.setattr("sakti_cli.cli.antrean.passphrase_prompt", lambda label: "demo")
+    monkeypatch.setattr("sakti_cli.cli.ttd.passphrase_prompt", lambda label: "demo")
     missing = cli("ttd", "setujui", "--semua", "--penandatangan", "sekcam")
     assert missing.exit_code == 4 and "sekcam.p12" in missing.stderr
 

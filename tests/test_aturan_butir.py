@@ -121,8 +121,8 @@ def test_applicant_outside_the_kecamatan_is_refused(kantor: Path, cli: Cli, tmp_
 
 
 def test_money_and_lists_printable(kantor: Path) -> None:
-    from sakti_cli.issue import printable_data
-    from sakti_cli.sop import load_service
+    from sakti_cli.issuance.context import printable_data
+    from sakti_cli.services.sop import load_service
 
     hibah = load_service(kantor / "sop", "hibah")
     printed = printable_data(hibah, json.loads(example("hibah").read_text())["isian"] | {"jumlah_dana": 75000000})

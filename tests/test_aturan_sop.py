@@ -121,7 +121,7 @@ def test_service_code_must_match_file_name(kantor: Path, cli: Cli) -> None:
 
 def test_bundled_examples_match_the_sop_fields() -> None:
     """Every example's isian uses only fields its SOP declares (a typo would be refused at daftar)."""
-    from sakti_cli.sop import load_service
+    from sakti_cli.services.sop import load_service
 
     for folder in sorted((REPO / "contoh").iterdir()):
         if not (folder / "pemohon.json").is_file():

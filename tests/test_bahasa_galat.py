@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from conftest import Cli
 
-from sakti_cli.office import init_workspace
+from sakti_cli.office.workspace import init_workspace
 
 ENGLISH = ("Expected", "expected", "while parsing", "Invalid", "Input should", "No such file", "Traceback",
            "Error:", "line 2, column")
@@ -94,12 +94,12 @@ def test_sop_value_errors_are_indonesian(kantor_ringan: Path, cli: Cli) -> None:
 
 def test_unexpected_errors_keep_library_text_as_detail(kantor_ringan: Path, cli: Cli,
                                                        monkeypatch: pytest.MonkeyPatch) -> None:
-    import sakti_cli.office
+    import sakti_cli.office.workspace
 
     def broken(_: object) -> None:
         raise RuntimeError("something broke inside a library")
 
-    monkeypatch.setattr(sakti_cli.office, "find_workspace", broken)
+    monkeypatch.setattr(sakti_cli.office.workspace, "find_workspace", broken)
     result = cli("kantor")
     assert result.exit_code == 4 and "Kesalahan tak terduga (RuntimeError)" in result.stderr
     assert "something broke" not in result.stderr
@@ -109,7 +109,7 @@ def test_unexpected_errors_keep_library_text_as_detail(kantor_ringan: Path, cli:
     def missing(_: object) -> None:
         raise FileNotFoundError(2, "No such file or directory", "/tidak/ada.json")
 
-    monkeypatch.setattr(sakti_cli.office, "find_workspace", missing)
+    monkeypatch.setattr(sakti_cli.office.workspace, "find_workspace", missing)
     result = cli("kantor")
     assert result.exit_code == 4
     assert "Berkas /tidak/ada.json tidak dapat dipakai: tidak ada." in result.stderr
@@ -120,7 +120,7 @@ def test_unexpected_errors_keep_library_text_as_detail(kantor_ringan: Path, cli:
 def test_machine_problems_keep_the_os_text_as_detail() -> None:
     import errno
 
-    from sakti_cli.errors import machine_problem
+    from sakti_cli.core.errors import machine_problem
 
     full = machine_problem(OSError(errno.ENOSPC, "No space left on device", "/kantor/data/x"))
     assert full is not None and "No space" not in full.pesan and full.detail["pustaka"] == "No space left on device"
@@ -128,7 +128,7 @@ def test_machine_problems_keep_the_os_text_as_detail() -> None:
 
 def test_json_lines_rule(capsys: pytest.CaptureFixture[str]) -> None:
     from sakti_cli.cli.output import Output
-    from sakti_cli.errors import InputError
+    from sakti_cli.core.errors import InputError
 
     out = Output(json_mode=True)
     out.row("baris", {"nomor": 1, "catatan": "dua\nbaris"})
@@ -169,7 +169,7 @@ def test_unreadable_pdf_is_said_in_indonesian(kantor_ringan: Path, cli: Cli, dem
 ])
 def test_damaged_scan_is_said_without_the_library_text(tmp_path: Path, name: str, data: bytes,
                                                        kinds: list[str]) -> None:
-    from sakti_cli.rules.berkas import check_file
+    from sakti_cli.services.rules.berkas import check_file
 
     path = tmp_path / name
     path.write_bytes(data)

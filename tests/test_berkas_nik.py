@@ -1,4 +1,4 @@
-"""Requirement-file checks (sakti_cli.rules.berkas) and NIK/KK rules (sakti_cli.rules.nik)."""
+"""Requirement-file checks (sakti_cli.services.rules.berkas) and NIK/KK rules (sakti_cli.core.nik)."""
 
 from __future__ import annotations
 
@@ -11,9 +11,9 @@ from pathlib import Path
 
 import pytest
 
-from sakti_cli.errors import FileUnreadable
-from sakti_cli.rules.berkas import FileCheck, check_file, detect_kind, format_size
-from sakti_cli.rules.nik import NikInfo, check_nik_consistency, normalise_nik, parse_kk, parse_nik
+from sakti_cli.core.errors import FileUnreadable
+from sakti_cli.core.nik import NikInfo, check_nik_consistency, normalise_nik, parse_kk, parse_nik
+from sakti_cli.services.rules.berkas import FileCheck, check_file, detect_kind, format_size
 
 ROOT = Path(__file__).resolve().parent.parent
 CONTOH = ROOT / "contoh"
@@ -217,7 +217,7 @@ def test_corrupt_png(tmp_path: Path) -> None:
 
 
 def test_decompression_bomb(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from sakti_cli.rules import berkas
+    from sakti_cli.services.rules import berkas
 
     path = write(tmp_path, "foto.png", image_bytes("PNG", (100, 100)))
     monkeypatch.setattr(berkas, "MAX_IMAGE_PIXELS", 1000)  # sakti's limit, read from the header

@@ -15,10 +15,10 @@ from conftest import Cli, example
 from filelock import FileLock
 from test_alur_sktm import register_snapshot
 
-from sakti_cli import registry
-from sakti_cli.backup import MANIFEST_NAME
-from sakti_cli.privacy import private_tree_problems
-from sakti_cli.registry import read_events
+from sakti_cli.core.privacy import private_tree_problems
+from sakti_cli.register import registry
+from sakti_cli.register.backup import MANIFEST_NAME
+from sakti_cli.register.registry import read_events
 
 
 def tree(root: Path, *parts: str) -> dict[str, str]:
@@ -328,7 +328,7 @@ def test_snapshot_of_a_dead_backup_is_removed(kantor: Path, cli: Cli, two_applic
     """A backup killed mid-way leaves hard links to scans; they must not outlive 'sakti bersihkan'."""
     import os
 
-    from sakti_cli.scratch import owned_temp
+    from sakti_cli.core.scratch import owned_temp
 
     data = kantor / "data"
     dead = data / ".cadangan-abcd"  # nobody holds its lock: its backup died

@@ -14,7 +14,7 @@ from types import ModuleType
 import pytest
 from conftest import REPO, Cli
 
-from sakti_cli.registry import SHARD_CHARS
+from sakti_cli.register.registry import SHARD_CHARS
 
 
 def bench() -> ModuleType:
@@ -49,7 +49,7 @@ def test_builder_makes_a_register_sakti_reads(tmp_path: Path, cli: Cli, monkeypa
     times = growth.measure(built, repeat=1)
     assert set(times) == set(growth.OPS) and all(t > 0 for t in times.values())
     issued = cli.json("--kantor", kantor, "permohonan", "--status", "TERBIT")
-    assert issued["jumlah"] == 201  # the timed step issued one more letter, recorded like issue.py does
+    assert issued["jumlah"] == 201  # the timed step issued one more letter, recorded like issuance/steps.py does
 
 
 def test_builder_writes_the_layout_sakti_writes(tmp_path: Path, cli: Cli, monkeypatch: pytest.MonkeyPatch) -> None:

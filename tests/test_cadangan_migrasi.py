@@ -23,11 +23,11 @@ import pytest
 from conftest import Cli, example
 from test_alur_sktm import register_snapshot
 
-from sakti_cli import migrations, registry
-from sakti_cli.backup import MANIFEST_NAME
-from sakti_cli.errors import RegisterCorrupt
-from sakti_cli.migrations import Migration
-from sakti_cli.registry import read_events
+from sakti_cli.core.errors import RegisterCorrupt
+from sakti_cli.register import migrations, registry
+from sakti_cli.register.backup import MANIFEST_NAME
+from sakti_cli.register.migrations import Migration
+from sakti_cli.register.registry import read_events
 
 FIXTURE = Path(__file__).parent / "fixtures" / "register-v1"
 FIRST = "400.9.14.1/001/ARSEL/XI/2026"  # the fixture's one letter (its PDF is not kept, see the README)
@@ -41,7 +41,7 @@ def _install_fixture(root: Path) -> None:
 
 @pytest.fixture
 def v1_kantor(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    from sakti_cli.office import init_workspace
+    from sakti_cli.office.workspace import init_workspace
 
     ws = init_workspace(tmp_path / "kantor")
     _install_fixture(ws.root)
@@ -129,17 +129,17 @@ def test_migration_runs_once_after_a_backup(v1_kantor: Path, cli: Cli) -> None:
 
 def test_migrated_register_finds_everything(v1_kantor: Path, cli: Cli) -> None:
     """Every application and letter of the old register, by every lookup; the check finds nothing new."""
-    from sakti_cli.applications import find_application
-    from sakti_cli.letters import find_letter
-    from sakti_cli.office import find_workspace
-    from sakti_cli.registry import Register
+    from sakti_cli.office.workspace import find_workspace
+    from sakti_cli.register.applications import find_application
+    from sakti_cli.register.letters import find_letter
+    from sakti_cli.register.upkeep import open_register
 
     applications = fixture_table("permohonan/2026-11.json", "permohonan")
     letters = fixture_table("surat/2026-11.json", "surat")
     assert len(applications) == 2 and len(letters) == 1
     cli.json("permohonan")  # migrates
     ws = find_workspace(v1_kantor)
-    with Register(ws.register_dir, zone=ws.zone).transaction() as txn:
+    with open_register(ws.register_dir, zone=ws.zone).transaction() as txn:
         for old in applications:
             assert find_application(txn, old["nomor_registrasi"]) == old
         for old in letters:

@@ -81,8 +81,8 @@ def _check_bad_rows(rows: dict[int, dict], kinds: dict[int, str]) -> None:
 
 
 def _letters(kantor: Path) -> list[dict]:
-    from sakti_cli.office import find_workspace
-    from sakti_cli.registry import Register
+    from sakti_cli.office.workspace import find_workspace
+    from sakti_cli.register.registry import Register
 
     ws = find_workspace(kantor)
     with Register(ws.register_dir, zone=ws.zone).reading() as txn:

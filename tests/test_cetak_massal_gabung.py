@@ -108,7 +108,7 @@ def test_row_registered_by_a_killed_run_is_checked_next_time(kantor: Path, cli: 
 
 
 def test_archive_member_names_from_letter_numbers() -> None:
-    from sakti_cli.batch_output import member_name
+    from sakti_cli.issuance.batch_output import member_name
 
     taken: set[str] = set()
     assert member_name("400.9.14.1/017/ARSEL/XI/2026", taken) == "400.9.14.1-017-ARSEL-XI-2026.pdf"

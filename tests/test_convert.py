@@ -10,9 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from sakti_cli import convert
-from sakti_cli.convert import Converter, find_soffice
-from sakti_cli.errors import ConfigError, EnvironmentProblem
+from sakti_cli.core.errors import ConfigError, EnvironmentProblem
+from sakti_cli.documents import convert
+from sakti_cli.documents.convert import Converter, find_soffice
 
 pytestmark = pytest.mark.slow
 

@@ -87,13 +87,13 @@ def test_wheel_ships_sop_templates_and_examples(tmp_path: Path) -> None:
 
     with zipfile.ZipFile(wheel) as archive:  # the verification site's page (sakti situs bangun)
         shipped = set(archive.namelist())
-    assert {f"sakti_cli/site_assets/{name}" for name in ("index.html", "404.html", "cek.js", "sha256.js", "gaya.css",
-                                                           "htaccess", "kosong.html")} <= shipped
+    assets = ("index.html", "404.html", "cek.js", "sha256.js", "gaya.css", "htaccess", "kosong.html")
+    assert {f"sakti_cli/citizen/site_assets/{name}" for name in assets} <= shipped
     target = tmp_path / "site"
     subprocess.run([sys.executable, "-m", "pip", "install", "--no-deps", "-q", "--target", str(target),
                     str(wheel)], check=True, capture_output=True)
     env = {**os.environ, "PYTHONPATH": str(target)}
-    code = ("from sakti_cli.resources import bundled_dir; "
+    code = ("from sakti_cli.core.resources import bundled_dir; "
             "print(*(bundled_dir(n) for n in ('sop', 'templat', 'contoh')), sep='\\n')")
     found = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env,
                            cwd=tmp_path, check=True).stdout.split()

@@ -83,7 +83,7 @@ def test_missing_libreoffice_reserves_nothing(ready: str, kantor: Path, cli: Cli
 
 
 def test_expired_certificate_reserves_nothing(ready: str, kantor: Path, cli: Cli, tmp_path: Path) -> None:
-    from sakti_cli.pki import make_demo_pki
+    from sakti_cli.signatures.pki import make_demo_pki
 
     fixed = datetime.fromisoformat(FIXED_TIME)
     old = make_demo_pki(tmp_path / "lama", "demo", now=fixed - timedelta(days=800),

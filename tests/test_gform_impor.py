@@ -22,7 +22,7 @@ SERVICES = ["ahli-waris", "dispensasi-nikah", "hibah", "izin-keramaian", "pindah
 @pytest.fixture
 def office(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """A workspace without keys or LibreOffice: importing registers and checks, it issues nothing."""
-    from sakti_cli.office import init_workspace
+    from sakti_cli.office.workspace import init_workspace
 
     ws = init_workspace(tmp_path / "kantor")
     monkeypatch.setenv("SAKTI_KANTOR", str(ws.root))
@@ -228,8 +228,8 @@ def test_an_export_that_cannot_be_read_exits_3_naming_file_and_line(office: Path
 
 
 def test_a_sample_mapping_ships_for_every_service_and_contoh_peta_prints_it(cli: Cli, tmp_path: Path) -> None:
-    from sakti_cli.gform import load_map
-    from sakti_cli.sop import load_service
+    from sakti_cli.intake.gform import load_map
+    from sakti_cli.services.sop import load_service
 
     shipped = sorted(p.stem for p in (REPO / "sop" / "gform").glob("*.yaml"))
     assert shipped == SERVICES
@@ -255,7 +255,7 @@ def test_the_office_copy_of_a_mapping_wins(office: Path, cli: Cli, tmp_path: Pat
 def test_one_name_in_two_rows_or_too_many_files_is_left_unmatched(tmp_path: Path) -> None:
     """Never one person's file in another's application: two rows typed 'Siti Aminah' get neither file,
     a row with one upload and two files of its uploader gets none, a lone exact name gets its file."""
-    from sakti_cli.gform import Candidate, FormMap, match_files
+    from sakti_cli.intake.gform import Candidate, FormMap, match_files
 
     folder = tmp_path / "Formulir (File responses)" / "KTP-el pemohon (File responses)"
     folder.mkdir(parents=True)
@@ -270,7 +270,7 @@ def test_one_name_in_two_rows_or_too_many_files_is_left_unmatched(tmp_path: Path
     mapping = FormMap(layanan="sktm", berkas={"KTP-el pemohon": "ktp", "Kartu Keluarga": "kk"})
 
     def row(number: int, name: str, files: int = 1) -> Candidate:
-        from sakti_cli.gform import name_key
+        from sakti_cli.intake.gform import name_key
 
         return Candidate(number, {name_key(name)}, False, {"KTP-el pemohon": files}, name)
 

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from conftest import REPO, Cli, example, example_copy
 
-from sakti_cli.rules.kalender import Calendar, load_calendar
+from sakti_cli.services.rules.kalender import Calendar, load_calendar
 
 
 @pytest.fixture(scope="module")
@@ -47,7 +47,7 @@ def test_holiday_names_and_workdays(calendar: Calendar) -> None:
 
 def test_official_years_agree_with_the_package() -> None:
     """2025 and 2026 (SKB) and the holidays package list the same national holidays."""
-    from sakti_cli.rules.kalender import package_holidays
+    from sakti_cli.services.rules.kalender import package_holidays
 
     spec = load_calendar(REPO / "sop").spec
     for year in (2025, 2026):
@@ -199,16 +199,16 @@ def test_year_without_the_skb_works_and_warns_in_periksa(kantor: Path, cli: Cli,
 
 
 def test_service_clock(kantor: Path, cli: Cli, monkeypatch: pytest.MonkeyPatch) -> None:
-    from sakti_cli.applications import load
-    from sakti_cli.checks import service_clock
-    from sakti_cli.office import find_workspace
-    from sakti_cli.registry import Register
-    from sakti_cli.sop import load_service
+    from sakti_cli.office.workspace import find_workspace
+    from sakti_cli.register.applications import load
+    from sakti_cli.register.upkeep import open_register
+    from sakti_cli.services.checks import service_clock
+    from sakti_cli.services.sop import load_service
 
     monkeypatch.setenv("SAKTI_WAKTU", "2026-11-20T15:00:00+07:00")  # Friday afternoon
     reg = cli.json("daftar", "pindah", "--data", str(example("pindah")))["nomor_registrasi"]
     ws = find_workspace(kantor)
-    record = load(ws, Register(ws.register_dir, zone=ws.zone), reg)
+    record = load(ws, open_register(ws.register_dir, zone=ws.zone), reg)
     service = load_service(ws.sop_dir, "pindah")
     clock = service_clock(ws, service, record, datetime.fromisoformat("2026-11-23T08:00:00+07:00"))
     assert clock["menit_kerja"] == 120 and clock["sampai"] == "sekarang" and clock["teks"] == "2 jam kerja"

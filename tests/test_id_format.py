@@ -5,8 +5,8 @@ from decimal import Decimal
 
 import pytest
 
-from sakti_cli.errors import InputError
-from sakti_cli.id_format import (
+from sakti_cli.core.errors import InputError
+from sakti_cli.core.id_format import (
     bulan_indonesia,
     bulan_romawi,
     format_nip,

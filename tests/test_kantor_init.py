@@ -12,8 +12,8 @@ from pathlib import Path
 import pytest
 from conftest import REPO, Cli
 
-from sakti_cli.office import EXAMPLE_OFFICE
-from sakti_cli.privacy import private_tree_problems
+from sakti_cli.core.privacy import private_tree_problems
+from sakti_cli.office.workspace import EXAMPLE_OFFICE
 
 SAKTI = REPO / ".venv" / "bin" / "sakti"
 OPTIONS = [

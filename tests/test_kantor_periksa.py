@@ -12,8 +12,8 @@ import pytest
 from conftest import FIXED_TIME, Cli, Pki, example
 from pki_helpers import around_both_clocks
 
-from sakti_cli.office import OfficeSetup, SignatorySetup, create_workspace, init_workspace
-from sakti_cli.pki import make_certificate_pair, pkcs12_bytes, write_private
+from sakti_cli.office.workspace import OfficeSetup, SignatorySetup, create_workspace, init_workspace
+from sakti_cli.signatures.pki import make_certificate_pair, pkcs12_bytes, write_private
 
 REAL_URL = "https://cek.arutselatan.kotawaringinbaratkab.go.id/cek/{kode}"
 CAMAT = 'kunci = { jenis = "pkcs12", berkas = "pki/camat.p12" }'
@@ -169,8 +169,8 @@ def test_expired_certificate_found_without_passphrase(tmp_path: Path, cli: Cli, 
 
 def test_fonts_libreoffice_token_and_old_desa(tmp_path: Path, cli: Cli, demo_pki: Pki,
                                               monkeypatch: pytest.MonkeyPatch) -> None:
-    from sakti_cli.office import find_workspace
-    from sakti_cli.office_check import check_office
+    from sakti_cli.office.doctor import check_office
+    from sakti_cli.office.workspace import find_workspace
 
     root = office(tmp_path / "kantor", demo_pki)
     config = root / "sakti.toml"

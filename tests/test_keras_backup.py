@@ -21,7 +21,7 @@ from pathlib import Path
 import pytest
 from conftest import FIXED_TIME, Cli, example
 
-from sakti_cli.backup import KEYS_MEMBER, MANIFEST_NAME
+from sakti_cli.register.backup import KEYS_MEMBER, MANIFEST_NAME
 
 NIK = b"6201025403850003"
 PASSPHRASE = "kalimat sandi cadangan"
@@ -31,7 +31,7 @@ PASSPHRASE = "kalimat sandi cadangan"
 @pytest.fixture(scope="module")
 def source(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A small workspace with one application (and its scans), made once; tests copy it."""
-    from sakti_cli.office import init_workspace
+    from sakti_cli.office.workspace import init_workspace
 
     root = tmp_path_factory.mktemp("sumber")
     with pytest.MonkeyPatch.context() as env:
@@ -190,13 +190,13 @@ def test_live_journal_leaving_the_register_is_not_replayed(live: Path, cli: Cli,
 
 def test_journal_entries_are_relative(live: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """A journal sakti writes names files relative to the register (moving the folder keeps it valid)."""
-    from sakti_cli.storage import FileSet, read_journal
+    from sakti_cli.core.storage import FileSet, read_journal
 
     kantor = live
     files = FileSet(kantor / "data" / "register")
     files.db("urutan.json").table("uji").insert({"a": 1})
     files.append("audit/2026-11.jsonl", "idx", '{"id":"idx"}')
-    monkeypatch.setattr("sakti_cli.storage.apply_journal", lambda root: True)  # stop after the journal is written
+    monkeypatch.setattr("sakti_cli.core.storage.apply_journal", lambda root: True)  # stop after the journal is written
     files.commit()
     plan = json.loads((kantor / "data" / "register" / ".jurnal.json").read_text())
     assert plan["ganti"] == [["urutan.json.baru", "urutan.json"]] and plan["tambah"][0][0] == "audit/2026-11.jsonl"
@@ -325,7 +325,7 @@ def test_declared_size_is_bounded_before_reading(good: dict[str, bytes], cli: Cl
 def test_a_huge_tar_header_is_not_read_into_memory(good: dict[str, bytes], cli: Cli, tmp_path: Path,
                                                    outside: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """tarfile reads a pax header whole: one declaring more than the bound is refused before it is read."""
-    monkeypatch.setattr("sakti_cli.backup.MAX_READ", 1 << 20)
+    monkeypatch.setattr("sakti_cli.register.restore.MAX_READ", 1 << 20)
     path = tmp_path / "pax.tar.gz"
     with tarfile.open(path, "w:gz", format=tarfile.PAX_FORMAT) as tar:
         for name, data in {**good, MANIFEST_NAME: manifest_for(good)}.items():
@@ -339,12 +339,12 @@ def test_a_huge_tar_header_is_not_read_into_memory(good: dict[str, bytes], cli: 
 
 def test_member_count_and_total_are_bounded(good: dict[str, bytes], cli: Cli, tmp_path: Path, outside: Path,
                                             monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr("sakti_cli.backup.MAX_MEMBERS", len(good) + 5)
+    monkeypatch.setattr("sakti_cli.register.restore.MAX_MEMBERS", len(good) + 5)
     many = {**good, **{f"data/berkas/REG-202611-0001/isi-{i:03}.jpg": b"x" for i in range(10)}}
     assert_refused(cli, tar_with(tmp_path / "banyak.tar.gz", many), tmp_path, outside, 3,
                    f"lebih dari {len(good) + 5} berkas")
-    monkeypatch.setattr("sakti_cli.backup.MAX_MEMBERS", 500_000)
-    monkeypatch.setattr("sakti_cli.backup.MAX_TOTAL_SIZE", sum(map(len, good.values())) + 100)
+    monkeypatch.setattr("sakti_cli.register.restore.MAX_MEMBERS", 500_000)
+    monkeypatch.setattr("sakti_cli.register.restore.MAX_TOTAL_SIZE", sum(map(len, good.values())) + 100)
     big = {**good, "data/berkas/REG-202611-0001/besar.pdf": b"%" * 20_000}
     assert_refused(cli, tar_with(tmp_path / "besar.tar.gz", big), tmp_path, outside, 3, "lebih dari")
 
@@ -384,7 +384,7 @@ def test_records_naming_files_outside_their_folder_fail_the_check(good: dict[str
 def test_nik_in_an_old_trail_restores_with_a_warning(good: dict[str, bytes], cli: Cli, tmp_path: Path) -> None:
     """An older sakti wrote free text with a NIK into the append-only trail: the office can never repair
     that, so the restore keeps it and warns (every other problem of the check refuses the copy)."""
-    from sakti_cli.registry import event_hash
+    from sakti_cli.register.registry import event_hash
 
     trail = next(n for n in good if n.startswith("data/register/audit/"))
     last = json.loads(good[trail].splitlines()[-1])
@@ -469,7 +469,7 @@ def test_wrong_passphrase_restores_nothing(keyed: Path, cli: Cli, tmp_path: Path
 def test_sealed_part_is_held_to_the_same_rules(good: dict[str, bytes], cli: Cli, tmp_path: Path, outside: Path,
                                                monkeypatch: pytest.MonkeyPatch, inner: str) -> None:
     """Whoever made the archive also chose its passphrase: what the seal holds is checked like the rest."""
-    from sakti_cli.backup_keys import seal
+    from sakti_cli.register.backup_keys import seal
 
     packed = io.BytesIO()
     with tarfile.open(fileobj=packed, mode="w") as tar:

@@ -33,7 +33,7 @@ HOSTILE_CHARS = ("\x1b[2J", "\u202e", "\u200b")
 @pytest.fixture
 def office(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """A workspace without keys or LibreOffice: registering and checking need neither."""
-    from sakti_cli.office import init_workspace
+    from sakti_cli.office.workspace import init_workspace
 
     ws = init_workspace(tmp_path / "kantor")
     monkeypatch.setenv("SAKTI_KANTOR", str(ws.root))
@@ -226,7 +226,7 @@ def test_an_image_declaring_10_gigapixels_is_refused_before_copying(
 
 
 def test_periksa_reports_a_pixel_bomb_already_stored(office: Path) -> None:
-    from sakti_cli.rules.berkas import check_file
+    from sakti_cli.services.rules.berkas import check_file
 
     path = office / "bom.png"
     path.write_bytes(png_claiming(100_000, 100_000))
@@ -309,7 +309,7 @@ ACTIVE = {
 
 @pytest.mark.parametrize("case", sorted(ACTIVE))
 def test_active_or_polyglot_pdf_is_not_valid(tmp_path: Path, case: str) -> None:
-    from sakti_cli.rules.berkas import check_file
+    from sakti_cli.services.rules.berkas import check_file
 
     content, reason = ACTIVE[case]
     path = tmp_path / "surat.pdf"
@@ -325,7 +325,7 @@ def test_active_or_polyglot_pdf_is_not_valid(tmp_path: Path, case: str) -> None:
                                          "<< /FT /Btn /T (kirim) /A << /S /SubmitForm /F (http://x.id) >> >>")],
                          ids=["plain", "open-at-page", "clickable-link", "form-button"])
 def test_ordinary_pdfs_stay_valid(tmp_path: Path, content: bytes) -> None:
-    from sakti_cli.rules.berkas import check_file
+    from sakti_cli.services.rules.berkas import check_file
 
     path = tmp_path / "biasa.pdf"
     path.write_bytes(content)
@@ -337,7 +337,7 @@ def test_ordinary_pdfs_stay_valid(tmp_path: Path, content: bytes) -> None:
                                      pdf().replace(b"xref", b"xerf")[:-40]],
                          ids=["deep-arrays", "no-xref", "cut"])
 def test_malformed_pdf_is_not_valid_and_does_not_crash(tmp_path: Path, content: bytes) -> None:
-    from sakti_cli.rules.berkas import check_file
+    from sakti_cli.services.rules.berkas import check_file
 
     path = tmp_path / "rusak.pdf"
     path.write_bytes(content)
@@ -416,8 +416,8 @@ def test_json_nested_100000_deep_is_bad_input(cli: Cli, office: Path, tmp_path: 
 
 
 def test_deep_yaml_in_an_sop_or_the_calendar_is_a_named_config_error(cli: Cli, office: Path) -> None:
-    from sakti_cli.errors import ConfigError
-    from sakti_cli.rules.kalender import parse_calendar
+    from sakti_cli.core.errors import ConfigError
+    from sakti_cli.services.rules.kalender import parse_calendar
 
     deep = "kode: " + "[" * 600 + "]" * 600 + "\n"  # past the recursion limit of PyYAML's composer
     (office / "sop" / "sktm.yaml").write_text(deep, encoding="utf-8")
@@ -483,7 +483,7 @@ def test_deep_toml_in_the_office_config_is_a_named_config_error(cli: Cli, office
 def test_envelope_file_swapped_for_a_link_after_the_check_is_refused(
     cli: Cli, office: Path, envelope: Path, neighbour: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from sakti_cli.rules import berkas
+    from sakti_cli.services.rules import berkas
 
     checked = berkas.intake_problem
     ktp = envelope.parent / "ktp.jpg"

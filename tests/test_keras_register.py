@@ -232,7 +232,7 @@ def test_cut_audit_line_loses_no_later_event(ws: Path, cli: Cli) -> None:
 def test_event_cut_by_a_crash_is_appended_again_whole(ws: Path, cli: Cli) -> None:
     """A crash late in an append left the event's line cut after its id; finishing the commit writes
     it again, whole, on a fresh line (it is not taken as already present), and the check notes the cut."""
-    from sakti_cli.storage import FileSet
+    from sakti_cli.core.storage import FileSet
 
     trail = _one(ws, "audit/*.jsonl")
     lines = trail.read_bytes().splitlines(keepends=True)
@@ -348,8 +348,8 @@ def test_conversion_on_a_full_disk_is_not_a_broken_template(tmp_path: Path, lo_p
     code = (
         "import json\n"
         "from pathlib import Path\n"
-        "from sakti_cli.convert import Converter\n"
-        "from sakti_cli.errors import SaktiError\n"
+        "from sakti_cli.documents.convert import Converter\n"
+        "from sakti_cli.core.errors import SaktiError\n"
         "try:\n"
         f"    Converter(mode='soffice').convert(Path({str(docx)!r}), Path({str(out)!r}))\n"
         "    print(json.dumps({'ok': True}))\n"
@@ -377,7 +377,7 @@ def test_register_write_on_a_full_disk_is_never_short(tmp_path: Path) -> None:
     code = (
         "import errno, json\n"
         "from pathlib import Path\n"
-        "from sakti_cli.storage import atomic_write\n"
+        "from sakti_cli.core.storage import atomic_write\n"
         f"target = Path({str(small)!r}) / 'urutan.json'\n"
         "target.write_bytes(b'{}')\n"
         "try:\n"
@@ -396,7 +396,7 @@ def test_register_write_on_a_full_disk_is_never_short(tmp_path: Path) -> None:
 
 
 def test_machine_errors_are_not_called_bugs() -> None:
-    from sakti_cli.errors import machine_problem
+    from sakti_cli.core.errors import machine_problem
 
     full = machine_problem(OSError(errno.ENOSPC, "No space left on device", "/kantor/data/x"))
     assert full is not None and "/kantor/data/x" in full.pesan and "disk penuh" in full.pesan

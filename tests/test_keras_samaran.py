@@ -18,8 +18,8 @@ from typing import Any
 import pytest
 from conftest import REPO, Cli
 
-from sakti_cli.letters import new_verification_code
-from sakti_cli.privacy import mask_payload, mask_text
+from sakti_cli.core.privacy import mask_payload, mask_text
+from sakti_cli.register.letters import new_verification_code
 
 NIK = "6201025403850003"  # Rusmini of contoh/sktm: never the applicant in the CLI tests below
 MASKED = "6201********0003"
@@ -123,7 +123,7 @@ def test_payload_masked_by_structure_not_by_key() -> None:
 
 
 def test_one_nik_pattern_in_the_code() -> None:
-    """The house has one NIK pattern (sakti_cli/rules/nik.py); no module keeps a copy of its own."""
+    """The house has one NIK pattern (sakti_cli/core/nik.py); no module keeps a copy of its own."""
     copies = [str(p.relative_to(REPO)) for p in (REPO / "sakti_cli").rglob("*.py")
               if p.name != "nik.py" and re.search(r"\{16\}", p.read_text(encoding="utf-8"))]
     assert copies == []
@@ -133,7 +133,7 @@ def test_one_nik_pattern_in_the_code() -> None:
 @pytest.fixture
 def kantor_ringan(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """A workspace without PKI or LibreOffice (register steps only)."""
-    from sakti_cli.office import init_workspace
+    from sakti_cli.office.workspace import init_workspace
 
     ws = init_workspace(tmp_path / "kantor")
     monkeypatch.setenv("SAKTI_KANTOR", str(ws.root))
@@ -294,7 +294,7 @@ def copy_example(tmp_path: Path) -> Callable[[str, Callable[[dict[str, Any]], No
 
 @pytest.fixture(scope="module")
 def _shared_workspace(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    from sakti_cli.office import init_workspace
+    from sakti_cli.office.workspace import init_workspace
 
     return init_workspace(tmp_path_factory.mktemp("samaran") / "kantor").root
 

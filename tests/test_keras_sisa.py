@@ -29,7 +29,7 @@ from pathlib import Path
 import pytest
 from conftest import Cli, example
 
-from sakti_cli.recovery import LO_PREFIX
+from sakti_cli.documents.convert import LO_PREFIX
 
 pytestmark = pytest.mark.slow
 
@@ -171,7 +171,7 @@ def test_daftar_killed_leaves_scans_and_temp_files_that_the_next_command_removes
 
 def test_a_live_runs_staging_folder_is_never_removed(kantor: Path, cli: Cli, tmp_path: Path) -> None:
     holder = subprocess.Popen(
-        [sys.executable, "-c", "import sys; from pathlib import Path; from sakti_cli.scratch import owned_temp\n"
+        [sys.executable, "-c", "import sys; from pathlib import Path; from sakti_cli.core.scratch import owned_temp\n"
          "held = owned_temp(Path(sys.argv[1]), '.baru-'); (held.path / 'ktp-1.jpg').write_bytes(b'scan')\n"
          "print(held.path, flush=True); sys.stdin.read()", str(kantor / "data" / "berkas")],
         stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
@@ -229,11 +229,11 @@ def test_backup_and_restore_killed_leave_no_copy_of_the_register(kantor: Path, c
 def test_a_dead_runs_recorded_process_group_is_killed_by_the_sweep(tmp_path: Path) -> None:
     """The backstop for a child that escaped the death signal (a program forked by a wrapper): the
     sweep that removes a dead run's folder kills what is left of the groups it recorded."""
-    from sakti_cli.scratch import sweep
+    from sakti_cli.core.scratch import sweep
 
     holder = subprocess.Popen(
         [sys.executable, "-c", "import subprocess, sys; from pathlib import Path\n"
-         "from sakti_cli.scratch import owned_temp\nheld = owned_temp(Path(sys.argv[1]), sys.argv[2])\n"
+         "from sakti_cli.core.scratch import owned_temp\nheld = owned_temp(Path(sys.argv[1]), sys.argv[2])\n"
          "child = subprocess.Popen([sys.executable, '-c', 'import time; time.sleep(60)', str(held.path)],"
          " start_new_session=True)\n"
          "held.record_group(child.pid); print(held.path, child.pid, flush=True); sys.stdin.read()",
@@ -299,7 +299,7 @@ def test_libreoffice_and_its_helper_get_no_secret(kantor: Path, lo_profile: Path
     sakti.toml: neither LibreOffice nor the helper has them; what they need (PATH, HOME) they have."""
     import docx
 
-    from sakti_cli.convert import Converter
+    from sakti_cli.documents.convert import Converter
 
     config = kantor / "sakti.toml"
     config.write_text(config.read_text().replace('variabel_sandi = "SAKTI_SANDI"', 'variabel_sandi = "SANDI_SEKCAM"'))
@@ -322,8 +322,8 @@ def test_libreoffice_and_its_helper_get_no_secret(kantor: Path, lo_profile: Path
 
 def test_per_call_libreoffice_gets_no_secret(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """``soffice`` mode (and any program named by SAKTI_SOFFICE): a stand-in records its environment."""
-    from sakti_cli.convert import Converter
-    from sakti_cli.errors import ConfigError
+    from sakti_cli.core.errors import ConfigError
+    from sakti_cli.documents.convert import Converter
 
     dump = tmp_path / "lingkungan.txt"
     stand_in = tmp_path / "soffice"
@@ -342,8 +342,8 @@ def test_per_call_libreoffice_gets_no_secret(tmp_path: Path, monkeypatch: pytest
 
 def test_a_secret_variable_named_by_the_config_is_never_passed_on(monkeypatch: pytest.MonkeyPatch) -> None:
     """Even a name the allow-list would pass (a config naming LANGUAGE as its passphrase variable)."""
-    from sakti_cli import children
-    from sakti_cli.keys import KeySpec, get_secret
+    from sakti_cli.core import children
+    from sakti_cli.signatures.keys import KeySpec, get_secret
 
     monkeypatch.setattr(children, "SECRET_VARIABLES", set(children.SECRET_VARIABLES))
     monkeypatch.setenv("LANGUAGE", "sandi-di-variabel-aneh")

@@ -21,8 +21,8 @@ from pathlib import Path
 import pytest
 from conftest import Cli
 
-from sakti_cli import template_guard
-from sakti_cli.errors import ConfigError
+from sakti_cli.core.errors import ConfigError
+from sakti_cli.documents import template_guard
 
 NESTED = ("{% for a in range(100000) %}{% for b in range(100000) %}{% for c in range(100000) %}x"
           "{% endfor %}{% endfor %}{% endfor %}")
@@ -127,7 +127,7 @@ def test_periksa_refuses_hostile_template(kantor: Path, cli: Cli, case: str) -> 
 def test_sandbox_refuses_in_milliseconds(source: str) -> None:
     from jinja2.exceptions import SecurityError
 
-    from sakti_cli.render import Batas, _buat_env
+    from sakti_cli.documents.render import Batas, _buat_env
 
     started = time.monotonic()
     with pytest.raises(SecurityError, match=re.escape(SANDBOX_ONLY[source])):
@@ -136,7 +136,7 @@ def test_sandbox_refuses_in_milliseconds(source: str) -> None:
 
 
 def test_sandbox_leaves_ordinary_templates_alone() -> None:
-    from sakti_cli.render import _buat_env
+    from sakti_cli.documents.render import _buat_env
 
     source = ("{% for o in l %}{{ loop.index }}. {{ o|upper }}{{ ', ' if not loop.last }}{% endfor %}"
               "|{{ l|join('/') }}|{{ 'a' ~ 'b' }}|{{ 2 ** 10 }}|{{ 'ab' * 3 }}|{{ '%05d' % 7 }}"
@@ -146,10 +146,10 @@ def test_sandbox_leaves_ordinary_templates_alone() -> None:
 
 def test_sandbox_bounds_the_letter_render_itself(kantor: Path, tmp_path: Path) -> None:
     """The per-letter render (no child) is bounded too: a template changed after its check cannot hang it."""
-    from sakti_cli.office import find_workspace
-    from sakti_cli.render import render_docx
-    from sakti_cli.sop import load_service
-    from sakti_cli.template_lint import sample_context
+    from sakti_cli.documents.render import render_docx
+    from sakti_cli.documents.template_lint import sample_context
+    from sakti_cli.office.workspace import find_workspace
+    from sakti_cli.services.sop import load_service
 
     ws = find_workspace(kantor)
     context, _ = sample_context(ws, load_service(ws.sop_dir, "sktm"))

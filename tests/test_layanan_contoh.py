@@ -80,7 +80,7 @@ def test_every_complete_example_becomes_a_signed_letter(kantor: Path, cli: Cli,
     """All seven services from daftar to a signed PDF (one test: LibreOffice takes ~1.5 s a letter)."""
     from pypdf import PdfReader
 
-    from sakti_cli.sop import load_service
+    from sakti_cli.services.sop import load_service
 
     monkeypatch.setenv("SAKTI_SANDI", "demo")
     for service_code in SERVICES:

@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 from conftest import FIXED_TIME, Cli, Pki
 
-from sakti_cli.id_format import mask_nik
+from sakti_cli.core.id_format import mask_nik
 
 # the one form for people: "2 Des 2026 01.04 WIB"
 TIME = re.compile(r"\b\d{1,2} (Jan|Feb|Mar|Apr|Mei|Jun|Jul|Agu|Sep|Okt|Nov|Des) \d{4} \d{2}\.\d{2} (WIB|WITA|WIT)\b")
@@ -39,8 +39,8 @@ class Office:
 
 @pytest.fixture(scope="module")
 def office(tmp_path_factory: pytest.TempPathFactory, demo_pki: Pki, lo_profile: Path) -> Office:
-    from sakti_cli.demo import DEMO_OFFICE  # the demo key is the office seal: SAKTI_SANDI may unlock it
-    from sakti_cli.office import create_workspace
+    from sakti_cli.office.demo import DEMO_OFFICE  # the demo key is the office seal: SAKTI_SANDI may unlock it
+    from sakti_cli.office.workspace import create_workspace
 
     base = tmp_path_factory.mktemp("layar")
     ws = create_workspace(base / "kantor", DEMO_OFFICE)
@@ -134,8 +134,8 @@ def test_lists_name_the_applicant_the_sop_names(office: Office, at, cli: Cli) ->
 
 
 def test_an_sop_naming_an_unknown_applicant_field_is_refused(office: Office, tmp_path: Path) -> None:
-    from sakti_cli.errors import ConfigError
-    from sakti_cli.sop import load_service_file
+    from sakti_cli.core.errors import ConfigError
+    from sakti_cli.services.sop import load_service_file
 
     text = (office.root / "sop" / "hibah.yaml").read_text(encoding="utf-8")
     broken = tmp_path / "hibah.yaml"

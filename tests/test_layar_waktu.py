@@ -8,8 +8,8 @@ from datetime import UTC, datetime
 from rich.console import Console
 
 from sakti_cli.cli.tables import Col, print_table
-from sakti_cli.clock import ZONES
-from sakti_cli.id_format import bulan_indonesia, waktu_singkat
+from sakti_cli.core.clock import ZONES
+from sakti_cli.core.id_format import bulan_indonesia, waktu_singkat
 
 
 def test_one_indonesian_form_in_the_office_zone() -> None:
@@ -52,7 +52,7 @@ def test_an_sop_without_pemohon_still_names_the_applicant() -> None:
     import yaml
     from conftest import REPO
 
-    from sakti_cli.sop import Service
+    from sakti_cli.services.sop import Service
 
     for code, data, expected in (("ahli-waris", {"nama_pewaris": "H. Abdul Muis"}, "H. Abdul Muis"),
                                  ("sktm", {"nama": "Rusmini"}, "Rusmini"),

@@ -10,9 +10,9 @@ from pathlib import Path
 import pytest
 from conftest import Cli
 
-from sakti_cli.info_sheet import build_sheet, to_html, to_markdown
-from sakti_cli.resources import bundled_dir
-from sakti_cli.sop import Service, list_service_files, load_service
+from sakti_cli.core.resources import bundled_dir
+from sakti_cli.documents.info_sheet import build_sheet, to_html, to_markdown
+from sakti_cli.services.sop import Service, list_service_files, load_service
 
 SERVICES = sorted(p.stem for p in list_service_files(bundled_dir("sop")))
 

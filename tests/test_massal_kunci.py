@@ -8,7 +8,7 @@ import pytest
 from conftest import Cli
 from test_massal_batch import _batch, _lines, subset
 
-import sakti_cli.batch
+import sakti_cli.issuance.batch
 
 
 def test_row_registered_meanwhile_is_not_registered_again(kantor: Path, cli: Cli, tmp_path: Path,
@@ -16,7 +16,7 @@ def test_row_registered_meanwhile_is_not_registered_again(kantor: Path, cli: Cli
     table, _ = _batch(tmp_path)
     twice = subset(table, [0, 0], "dua-kali.csv")
     # the look-up before the transaction misses (as when another run registers the row in between)
-    monkeypatch.setattr(sakti_cli.batch, "registered_for", lambda register, key: None)
+    monkeypatch.setattr(sakti_cli.issuance.batch, "registered_for", lambda register, key: None)
     result = cli("massal", twice, "--layanan", "sktm", "--json")
     rows = _lines(result.stdout)[:-1]
     assert [r["hasil"] for r in rows] == ["terdaftar", "sudah_ada"]

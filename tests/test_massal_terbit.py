@@ -31,9 +31,9 @@ def test_terbitkan_issues_complete_rows_once(kantor: Path, cli: Cli, tmp_path: P
 
 def test_a_letter_that_fails_is_reported_and_the_batch_goes_on(kantor: Path, cli: Cli, tmp_path: Path,
                                                                 monkeypatch: pytest.MonkeyPatch) -> None:
-    import sakti_cli.convert_pool
-    import sakti_cli.issue
-    from sakti_cli.errors import ConfigError
+    import sakti_cli.documents.convert_pool
+    import sakti_cli.issuance.pipeline
+    from sakti_cli.core.errors import ConfigError
 
     class NoPool:
         def close(self) -> None:
@@ -41,12 +41,13 @@ def test_a_letter_that_fails_is_reported_and_the_batch_goes_on(kantor: Path, cli
 
     calls: list[str] = []
 
-    def broken(ws: object, register: object, plan: sakti_cli.issue.LetterPlan, *args: object) -> object:
+    def broken(ws: object, register: object, plan: sakti_cli.issuance.pipeline.LetterPlan, *args: object) -> object:
         calls.append(plan.reg)
         raise ConfigError(f"Templat untuk {plan.reg} tidak dapat dirender.", saran="Periksa templatnya.")
 
-    monkeypatch.setattr(sakti_cli.convert_pool.ConverterPool, "from_settings", classmethod(lambda cls, s: NoPool()))
-    monkeypatch.setattr(sakti_cli.issue, "prepare_letter", broken)
+    pool_class = sakti_cli.documents.convert_pool.ConverterPool
+    monkeypatch.setattr(pool_class, "from_settings", classmethod(lambda cls, s: NoPool()))
+    monkeypatch.setattr(sakti_cli.issuance.pipeline, "prepare_letter", broken)
     table, _ = _batch(tmp_path)
     result = cli("massal", subset(table, [0, 1], "dua.csv"), "--layanan", "sktm", "--terbitkan", "--tanpa-ttd",
                  "--json")

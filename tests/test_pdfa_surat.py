@@ -216,7 +216,7 @@ def test_visible_stamp_is_drawn_in_an_embedded_font_or_refused(kantor: Path, cli
                                                                monkeypatch: pytest.MonkeyPatch) -> None:
     from pki_helpers import make_pdf
 
-    from sakti_cli.issue import add_stamp_field
+    from sakti_cli.issuance.stamp import add_stamp_field
 
     pdf = make_pdf(tmp_path / "surat.pdf")
     add_stamp_field(pdf, 0, (300, 100, 470, 145))
@@ -240,7 +240,7 @@ def test_logo_transparency_is_flattened_onto_white(tmp_path: Path) -> None:
     from docx import Document
     from PIL import Image
 
-    from sakti_cli.render import render_bytes
+    from sakti_cli.documents.render import render_bytes
 
     template = tmp_path / "logo.docx"
     document = Document()
@@ -256,7 +256,7 @@ def test_logo_transparency_is_flattened_onto_white(tmp_path: Path) -> None:
 
 
 def test_soffice_gets_the_pdfa_filter_options() -> None:
-    from sakti_cli.convert import PDFA_FILTER_DATA, soffice_out_filter
+    from sakti_cli.documents.convert import PDFA_FILTER_DATA, soffice_out_filter
 
     assert soffice_out_filter({}) == "pdf:writer_pdf_Export"
     assert soffice_out_filter(PDFA_FILTER_DATA) == \

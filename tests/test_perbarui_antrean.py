@@ -19,7 +19,7 @@ from cryptography.hazmat.primitives.serialization import Encoding
 from pki_helpers import around_both_clocks
 from revocation_standins import CrlStandIn, FlakyTsa, OcspStandIn
 
-from sakti_cli.pki import (
+from sakti_cli.signatures.pki import (
     CertificatePair,
     DemoTsa,
     make_certificate_pair,
@@ -65,12 +65,12 @@ def office(kantor: Path, monkeypatch: pytest.MonkeyPatch) -> Office:
 
 
 def _letter(kantor: Path, number: str) -> dict:
-    from sakti_cli.letters import find_letter
-    from sakti_cli.office import find_workspace
-    from sakti_cli.registry import Register
+    from sakti_cli.office.workspace import find_workspace
+    from sakti_cli.register.letters import find_letter
+    from sakti_cli.register.upkeep import open_register
 
     ws = find_workspace(kantor)
-    with Register(ws.register_dir, zone=ws.zone).reading() as txn:
+    with open_register(ws.register_dir, zone=ws.zone).reading() as txn:
         found = find_letter(txn, number=number)
     assert found is not None, number
     return found
@@ -148,9 +148,9 @@ def test_stale_crl_file_refused_before_a_number(office: Office, cli: Cli, regist
 
 
 def _all_letters(kantor: Path) -> list[dict]:
-    from sakti_cli.office import find_workspace
-    from sakti_cli.registry import Register
+    from sakti_cli.office.workspace import find_workspace
+    from sakti_cli.register.upkeep import open_register
 
     ws = find_workspace(kantor)
-    with Register(ws.register_dir, zone=ws.zone).reading() as txn:
+    with open_register(ws.register_dir, zone=ws.zone).reading() as txn:
         return [dict(doc) for part in txn.partitions("surat") for doc in txn.letters(part).all()]

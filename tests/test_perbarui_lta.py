@@ -17,7 +17,7 @@ from cryptography.hazmat.primitives.serialization import Encoding
 from pki_helpers import around_both_clocks
 from revocation_standins import CrlStandIn
 
-from sakti_cli.pki import DemoTsa, make_certificate_pair, make_tsa_certificate, pkcs12_bytes, write_private
+from sakti_cli.signatures.pki import DemoTsa, make_certificate_pair, make_tsa_certificate, pkcs12_bytes, write_private
 
 pytestmark = [pytest.mark.slow,
               pytest.mark.skipif(not shutil.which("soffice") and not shutil.which("libreoffice"),
@@ -39,7 +39,7 @@ def _pyhanko_at(pdf: Path, root, at: datetime) -> dict[str, bool]:
     from pyhanko.sign.validation.dss import DocumentSecurityStore
     from pyhanko.sign.validation.settings import KeyUsageConstraints
 
-    from sakti_cli.renewal import signature_time, timestamp_time
+    from sakti_cli.signatures.validate import signature_time, timestamp_time
 
     reader = PdfFileReader(io.BytesIO(pdf.read_bytes()))
     [sig] = reader.embedded_regular_signatures
@@ -68,7 +68,7 @@ def _crl_next_updates(pdf: Path) -> list[datetime]:
     from pyhanko.pdf_utils.reader import PdfFileReader
     from pyhanko.sign.validation.dss import DocumentSecurityStore
 
-    from sakti_cli.renewal import crl_next_updates
+    from sakti_cli.signatures.renewal import crl_next_updates
 
     return [u for u in crl_next_updates(DocumentSecurityStore.read_dss(PdfFileReader(io.BytesIO(pdf.read_bytes()))))
             if u is not None]

@@ -107,9 +107,9 @@ def test_hostile_template_is_refused(kantor: Path, cli: Cli, source: str, said: 
 
 
 def test_issued_letter_message_from_a_constructed_record(kantor: Path) -> None:
-    from sakti_cli.citizen import citizen_message
-    from sakti_cli.office import find_workspace
-    from sakti_cli.sop import load_service
+    from sakti_cli.citizen.messages import citizen_message
+    from sakti_cli.office.workspace import find_workspace
+    from sakti_cli.services.sop import load_service
 
     ws = find_workspace(kantor)
     service = load_service(ws.sop_dir, "sktm")

@@ -11,7 +11,7 @@ from conftest import Cli
 from pg_server import Database
 
 from sakti_cli.cli.errors import exit_code_for
-from sakti_cli.errors import ConfigError, EnvironmentProblem, SaktiError, UsageError
+from sakti_cli.core.errors import ConfigError, EnvironmentProblem, SaktiError, UsageError
 from sakti_cli.register.pg.connect import connect, desk_connection, password_for
 from sakti_cli.register.pg.schema import check_schema
 from sakti_cli.register.pg.url import URL_VARIABLE, check_url, describe, register_url
@@ -20,7 +20,7 @@ SECRET = "rahasia-kantor-99"
 
 
 def _workspace(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, register: str) -> Path:
-    from sakti_cli.office import init_workspace
+    from sakti_cli.office.workspace import init_workspace
 
     ws = init_workspace(tmp_path / "kantor")
     config = ws.root / "sakti.toml"
@@ -39,7 +39,7 @@ def test_a_password_in_sakti_toml_url_is_refused_without_showing_it(tmp_path: Pa
 
 
 def test_a_url_without_password_is_accepted_in_sakti_toml(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from sakti_cli.office import find_workspace
+    from sakti_cli.office.workspace import find_workspace
 
     _workspace(tmp_path, monkeypatch, 'url = "postgresql://kantor_a@db.kab.go.id/sakti"\nberkas_sandi = "x"')
     settings = find_workspace().config.register_settings
@@ -117,14 +117,14 @@ def test_reading_sakti_toml_and_the_url_does_not_load_psycopg() -> None:
     import subprocess
     import sys
 
-    code = ("import sys, sakti_cli.office, sakti_cli.register.pg.url, sakti_cli.register.pg.schema, "
+    code = ("import sys, sakti_cli.office.workspace, sakti_cli.register.pg.url, sakti_cli.register.pg.schema, "
             "sakti_cli.register.pg.numbers, sakti_cli.register.pg.connect; print('psycopg' in sys.modules)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
 
 
 def test_a_desk_connects_from_its_sakti_toml(pg: Database, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from sakti_cli.office import find_workspace
+    from sakti_cli.office.workspace import find_workspace
 
     office = pg.office("kec_a")
     config = _workspace(tmp_path, monkeypatch, f'url = "{office.url}"\nberkas_sandi = "pki/register.sandi"')

@@ -10,7 +10,7 @@ import psycopg
 import pytest
 from pg_server import Database, Office
 
-from sakti_cli.errors import ConfigError, InputError, NotFound
+from sakti_cli.core.errors import ConfigError, InputError, NotFound
 from sakti_cli.register.pg.audit import append_event, chain_problems, read_events
 from sakti_cli.register.pg.files import get_file, put_file
 from sakti_cli.register.pg.numbers import close_stale_reservations, counter_value, next_value, reserve_number

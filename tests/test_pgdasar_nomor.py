@@ -15,7 +15,7 @@ import psycopg
 import pytest
 from pg_server import Database, Office
 
-from sakti_cli.errors import ConfigError, StateConflict
+from sakti_cli.core.errors import ConfigError, StateConflict
 from sakti_cli.register.pg.audit import chain_problems, read_events
 from sakti_cli.register.pg.numbers import (
     claim_open,

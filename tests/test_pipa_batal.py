@@ -16,8 +16,8 @@ from conftest import Cli
 from test_massal_batch import _batch, _lines, subset
 from test_register_mati import letter, open_list
 
-import sakti_cli.convert_pool
-from sakti_cli.convert_pool import ConversionResult, _hung
+import sakti_cli.documents.convert_pool
+from sakti_cli.documents.convert_pool import ConversionResult, _hung
 
 
 class StandInPool:
@@ -37,7 +37,8 @@ class StandInPool:
 
 
 def _use(monkeypatch: pytest.MonkeyPatch, pool: StandInPool) -> None:
-    monkeypatch.setattr(sakti_cli.convert_pool.ConverterPool, "from_settings", classmethod(lambda cls, s: pool))
+    pool_class = sakti_cli.documents.convert_pool.ConverterPool
+    monkeypatch.setattr(pool_class, "from_settings", classmethod(lambda cls, s: pool))
     monkeypatch.setenv("SAKTI_SANDI", "demo")
 
 

@@ -13,14 +13,14 @@ import pytest
 from conftest import Cli
 from test_massal_batch import _batch, _lines, subset
 
-import sakti_cli.sign
+import sakti_cli.signatures.sign
 
 
 @pytest.fixture
 def opened(monkeypatch: pytest.MonkeyPatch) -> dict[str, list[Any]]:
     """Every opening of a PKCS#12 key and every closing of a signer, counted (the real functions run)."""
     seen: dict[str, list[Any]] = {"load": [], "close": []}
-    load, close = sakti_cli.sign.load_pkcs12_signer, sakti_cli.sign.close_signer
+    load, close = sakti_cli.signatures.sign.load_pkcs12_signer, sakti_cli.signatures.sign.close_signer
 
     def counting_load(*args: Any, **kwargs: Any) -> Any:
         signer = load(*args, **kwargs)
@@ -31,8 +31,8 @@ def opened(monkeypatch: pytest.MonkeyPatch) -> dict[str, list[Any]]:
         seen["close"].append(signer)
         close(signer)
 
-    monkeypatch.setattr(sakti_cli.sign, "load_pkcs12_signer", counting_load)
-    monkeypatch.setattr(sakti_cli.sign, "close_signer", counting_close)
+    monkeypatch.setattr(sakti_cli.signatures.sign, "load_pkcs12_signer", counting_load)
+    monkeypatch.setattr(sakti_cli.signatures.sign, "close_signer", counting_close)
     monkeypatch.setenv("SAKTI_SANDI", "demo")
     return seen
 
@@ -54,15 +54,15 @@ def test_massal_opens_the_key_once_for_three_letters(kantor: Path, cli: Cli, tmp
 def test_an_opened_signer_is_used_and_left_open(kantor: Path, cli: Cli, opened: dict[str, list[Any]]) -> None:
     from conftest import example
 
-    from sakti_cli.issue import issue_letter, open_batch_signer
-    from sakti_cli.office import find_workspace
-    from sakti_cli.registry import Register
-    from sakti_cli.sop import load_service
+    from sakti_cli.issuance.pipeline import issue_letter, open_batch_signer
+    from sakti_cli.office.workspace import find_workspace
+    from sakti_cli.register.upkeep import open_register
+    from sakti_cli.services.sop import load_service
 
     reg = str(cli.json("daftar", "sktm", "--data", str(example("sktm")))["nomor_registrasi"])
     cli.json("periksa", reg)
     ws = find_workspace(kantor)
-    register = Register(ws.register_dir, zone=ws.zone)
+    register = open_register(ws.register_dir, zone=ws.zone)
     signer, warnings = open_batch_signer(ws, ws.signatory(None), None, register.moment())
     assert len(opened["load"]) == 1 and isinstance(warnings, list)
     result = issue_letter(ws, register, lambda code: load_service(ws.sop_dir, code), reg, signatory_id=None,

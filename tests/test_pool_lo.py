@@ -18,10 +18,10 @@ from conftest import Cli
 from test_convert import HAS_UNO, make_docx, pdf_text
 from test_keras_sisa import lengkap, office_processes
 
-from sakti_cli.convert_pool import ConverterPool, _Worker
-from sakti_cli.errors import EnvironmentProblem
-from sakti_cli.recovery import LO_PREFIX
-from sakti_cli.scratch import sweep
+from sakti_cli.core.errors import EnvironmentProblem
+from sakti_cli.core.scratch import sweep
+from sakti_cli.documents.convert import LO_PREFIX
+from sakti_cli.documents.convert_pool import ConverterPool, _Worker
 
 pytestmark = [pytest.mark.slow, pytest.mark.skipif(not HAS_UNO, reason="python3-uno absent")]
 
@@ -51,15 +51,15 @@ def test_two_workers_convert_in_parallel_serve_issue_letter_and_leave_nothing(
     Converter, from two desks' threads at once; after close nothing runs and no profile is left."""
     from concurrent.futures import ThreadPoolExecutor
 
-    from sakti_cli.issue import issue_letter
-    from sakti_cli.office import find_workspace
-    from sakti_cli.registry import Register
-    from sakti_cli.sop import load_service
+    from sakti_cli.issuance.pipeline import issue_letter
+    from sakti_cli.office.workspace import find_workspace
+    from sakti_cli.register.upkeep import open_register
+    from sakti_cli.services.sop import load_service
 
     monkeypatch.setenv("SAKTI_SANDI", "demo")
     regs = [lengkap(cli) for _ in range(2)]
     ws = find_workspace(kantor)
-    register = Register(ws.register_dir, zone=ws.zone, actor="uji", lock_timeout=60)
+    register = open_register(ws.register_dir, zone=ws.zone, actor="uji", lock_timeout=60)
 
     def issue(reg: str) -> dict[str, Any]:
         return issue_letter(ws, register, lambda code: load_service(ws.sop_dir, code), reg,
@@ -138,7 +138,7 @@ def test_worker_recycled_after_n_letters_and_above_memory_limit(warm: Path, tmp_
 
 _KILLED_RUN = """
 import json, sys, time
-from sakti_cli.convert_pool import ConverterPool
+from sakti_cli.documents.convert_pool import ConverterPool
 pool = ConverterPool(2)
 print(json.dumps({"pid": pool.office_pids(),
                   "folders": [str(w.converter._workdir) for w in pool.workers]}), flush=True)
@@ -170,7 +170,7 @@ def test_sigkill_of_sakti_leaves_no_worker(warm: Path, tmp_path: Path) -> None:
 
 def test_pool_settings_come_from_sakti_toml(tmp_path: Path, cli: Cli, monkeypatch: pytest.MonkeyPatch) -> None:
     """``[libreoffice]`` in sakti.toml sets the pool; a bad value is refused naming the key."""
-    from sakti_cli.office import find_workspace, init_workspace
+    from sakti_cli.office.workspace import find_workspace, init_workspace
 
     root = init_workspace(tmp_path / "kantor").root
     config = root / "sakti.toml"

@@ -18,15 +18,16 @@ from conftest import Cli, example
 RESERVE_DRIVER = r"""
 import json, sys, time
 from pathlib import Path
-from sakti_cli.letters import reserve_number, void_reserved
-from sakti_cli.office import find_workspace
-from sakti_cli.registry import Register
-from sakti_cli.sop import load_service
+from sakti_cli.register.letters import reserve_number, void_reserved
+from sakti_cli.office.workspace import find_workspace
+from sakti_cli.register.registry import Register
+from sakti_cli.register.upkeep import open_register
+from sakti_cli.services.sop import load_service
 
 kantor, reg, count, flag = Path(sys.argv[1]), sys.argv[2], int(sys.argv[3]), Path(sys.argv[4])
 ws = find_workspace(kantor)
 service = load_service(ws.sop_dir, "sktm")
-register = Register(ws.register_dir, zone=ws.zone, actor="uji", lock_timeout=60)
+register = open_register(ws.register_dir, zone=ws.zone, actor="uji", lock_timeout=60)
 while not flag.exists():
     time.sleep(0.01)
 for index in range(count):
@@ -42,15 +43,16 @@ for index in range(count):
 ISSUE_DRIVER = r"""
 import json, sys, time
 from pathlib import Path
-from sakti_cli.convert import Converter
-from sakti_cli.issue import issue_letter
-from sakti_cli.office import find_workspace
-from sakti_cli.registry import Register
-from sakti_cli.sop import load_service
+from sakti_cli.documents.convert import Converter
+from sakti_cli.issuance.pipeline import issue_letter
+from sakti_cli.office.workspace import find_workspace
+from sakti_cli.register.registry import Register
+from sakti_cli.register.upkeep import open_register
+from sakti_cli.services.sop import load_service
 
 kantor, flag, regs = Path(sys.argv[1]), Path(sys.argv[2]), sys.argv[3:]
 ws = find_workspace(kantor)
-register = Register(ws.register_dir, zone=ws.zone, actor="loket",
+register = open_register(ws.register_dir, zone=ws.zone, actor="loket",
                     lock_timeout=ws.config.register_settings.batas_tunggu_kunci)
 while not flag.exists():
     time.sleep(0.01)
@@ -133,12 +135,12 @@ def test_four_processes_issue_real_letters(kantor: Path, cli: Cli, tmp_path: Pat
     firsts = [json.loads(out.splitlines()[0])["urut"] for out in outputs]
     assert max(firsts) <= total // 2, firsts
 
-    from sakti_cli.office import find_workspace
-    from sakti_cli.registry import Register
-    from sakti_cli.verification import verify_file
+    from sakti_cli.issuance.verification import verify_file
+    from sakti_cli.office.workspace import find_workspace
+    from sakti_cli.register.upkeep import open_register
 
     ws = find_workspace(kantor)
-    register = Register(ws.register_dir, zone=ws.zone)
+    register = open_register(ws.register_dir, zone=ws.zone)
     for item in letters:
         result = verify_file(ws, register, Path(item["pdf"]))
         assert result["sah"] is True, (item, result["alasan"])

@@ -26,14 +26,15 @@ FIRST = "400.9.14.1/001/ARSEL/XI/2026"
 RUN_DRIVER = r"""
 import json, os, sys
 from pathlib import Path
-from sakti_cli.issue import issue_letter
-from sakti_cli.office import find_workspace
-from sakti_cli.registry import Register
-from sakti_cli.sop import load_service
+from sakti_cli.issuance.pipeline import issue_letter
+from sakti_cli.office.workspace import find_workspace
+from sakti_cli.register.registry import Register
+from sakti_cli.register.upkeep import open_register
+from sakti_cli.services.sop import load_service
 
 kantor, die_at, point, regs = Path(sys.argv[1]), int(sys.argv[2]), sys.argv[3], sys.argv[4:]
 ws = find_workspace(kantor)
-register = Register(ws.register_dir, zone=ws.zone, actor="skrip",
+register = open_register(ws.register_dir, zone=ws.zone, actor="skrip",
                     lock_timeout=ws.config.register_settings.batas_tunggu_kunci)
 for index, reg in enumerate(regs, 1):
     def progress(step, index=index):
@@ -63,12 +64,12 @@ def lengkap(cli: Cli, count: int = 1) -> list[str]:
 
 
 def letter(kantor: Path, number: str) -> dict:
-    from sakti_cli.letters import find_letter
-    from sakti_cli.office import find_workspace
-    from sakti_cli.registry import Register
+    from sakti_cli.office.workspace import find_workspace
+    from sakti_cli.register.letters import find_letter
+    from sakti_cli.register.upkeep import open_register
 
     ws = find_workspace(kantor)
-    register = Register(ws.register_dir, zone=ws.zone)
+    register = open_register(ws.register_dir, zone=ws.zone)
     register.recover = False  # look without closing anything
     with register.transaction() as txn:
         found = find_letter(txn, number=number)
@@ -168,12 +169,13 @@ def test_live_reservation_left_alone_dead_one_closed(kantor: Path, cli: Cli) -> 
     reserve = r"""
 import os, sys, time
 from pathlib import Path
-from sakti_cli.letters import reserve_number
-from sakti_cli.office import find_workspace
-from sakti_cli.registry import Register
-from sakti_cli.sop import load_service
+from sakti_cli.register.letters import reserve_number
+from sakti_cli.office.workspace import find_workspace
+from sakti_cli.register.registry import Register
+from sakti_cli.register.upkeep import open_register
+from sakti_cli.services.sop import load_service
 ws = find_workspace(Path(sys.argv[1]))
-with Register(ws.register_dir, zone=ws.zone).transaction() as txn:
+with open_register(ws.register_dir, zone=ws.zone).transaction() as txn:
     reserve_number(txn, ws, load_service(ws.sop_dir, "sktm"), sys.argv[2], {"id": "camat"})
 print("dipesan", flush=True)
 if sys.argv[3] == "tunggu":

@@ -27,12 +27,12 @@ def audit_text(kantor: Path) -> str:
 
 
 def letter(kantor: Path, number: str) -> dict:
-    from sakti_cli.letters import find_letter
-    from sakti_cli.office import find_workspace
-    from sakti_cli.registry import Register
+    from sakti_cli.office.workspace import find_workspace
+    from sakti_cli.register.letters import find_letter
+    from sakti_cli.register.upkeep import open_register
 
     ws = find_workspace(kantor)
-    with Register(ws.register_dir, zone=ws.zone).transaction() as txn:
+    with open_register(ws.register_dir, zone=ws.zone).transaction() as txn:
         found = find_letter(txn, number=number)
     assert found is not None, number
     return found
@@ -258,21 +258,21 @@ def test_nomor_mulai_follows_the_configured_scope(kantor: Path, cli: Cli, scope:
 def test_application_changed_during_issuance(kantor: Path, cli: Cli, monkeypatch: pytest.MonkeyPatch) -> None:
     """Rejected by another clerk while its letter was being signed: the number is closed BATAL in the
     recording step itself, the application keeps its new state, exit 5."""
-    from sakti_cli.applications import reject
-    from sakti_cli.errors import StateConflict
-    from sakti_cli.issue import issue_letter
-    from sakti_cli.office import find_workspace
-    from sakti_cli.registry import Register
-    from sakti_cli.sop import load_service
+    from sakti_cli.core.errors import StateConflict
+    from sakti_cli.issuance.pipeline import issue_letter
+    from sakti_cli.office.workspace import find_workspace
+    from sakti_cli.register.applications import reject
+    from sakti_cli.register.upkeep import open_register
+    from sakti_cli.services.sop import load_service
 
     reg = lengkap(cli)
     monkeypatch.setenv("SAKTI_SANDI", "demo")
     ws = find_workspace(kantor)
-    register = Register(ws.register_dir, zone=ws.zone)
+    register = open_register(ws.register_dir, zone=ws.zone)
 
     def progress(step: str) -> None:
         if step == "mencatat di register":
-            reject(Register(ws.register_dir, zone=ws.zone, actor="loket-2"), reg, "berkas palsu")
+            reject(open_register(ws.register_dir, zone=ws.zone, actor="loket-2"), reg, "berkas palsu")
 
     with pytest.raises(StateConflict, match="DITOLAK selama penerbitan"):
         issue_letter(ws, register, lambda code: load_service(ws.sop_dir, code), reg, signatory_id=None,

@@ -10,9 +10,9 @@ from typing import Any
 
 import pytest
 
-from sakti_cli.errors import ConfigError, EnvironmentProblem
-from sakti_cli.id_format import format_nip, jenis_kelamin_label, tanggal_indonesia
-from sakti_cli.render import render_docx, template_placeholders
+from sakti_cli.core.errors import ConfigError, EnvironmentProblem
+from sakti_cli.core.id_format import format_nip, jenis_kelamin_label, tanggal_indonesia
+from sakti_cli.documents.render import render_docx, template_placeholders
 
 AKAR = Path(__file__).resolve().parent.parent
 TEMPLAT = AKAR / "templat" / "sktm.docx"

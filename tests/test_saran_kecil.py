@@ -86,13 +86,13 @@ def test_status_without_removed_scans_says_nothing(kantor: Path, cli: Cli) -> No
 
 def _issue_one_number(kantor: Path) -> None:
     """One electronic number used in the sktm scope (the reservation itself; no LibreOffice needed)."""
-    from sakti_cli.letters import reserve_number
-    from sakti_cli.office import find_workspace
-    from sakti_cli.registry import Register
-    from sakti_cli.sop import load_service
+    from sakti_cli.office.workspace import find_workspace
+    from sakti_cli.register.letters import reserve_number
+    from sakti_cli.register.upkeep import open_register
+    from sakti_cli.services.sop import load_service
 
     ws = find_workspace(kantor)
-    with Register(ws.register_dir, zone=ws.zone).transaction() as txn:
+    with open_register(ws.register_dir, zone=ws.zone).transaction() as txn:
         reserve_number(txn, ws, load_service(ws.sop_dir, "sktm"), "REG-202611-0001", {"id": "camat"})
 
 

@@ -20,12 +20,12 @@ def _lengkap(cli: Cli) -> str:
 
 def _set_state(kantor: Path, reg: str, state: str, letter: dict | None = None) -> None:
     """Put the application in a state directly (a real TERBIT needs LibreOffice and a key)."""
-    from sakti_cli.applications import find_application, save_application
-    from sakti_cli.office import find_workspace
-    from sakti_cli.registry import Register
+    from sakti_cli.office.workspace import find_workspace
+    from sakti_cli.register.applications import find_application, save_application
+    from sakti_cli.register.upkeep import open_register
 
     ws = find_workspace(kantor)
-    with Register(ws.register_dir, zone=ws.zone).transaction() as txn:
+    with open_register(ws.register_dir, zone=ws.zone).transaction() as txn:
         record = find_application(txn, reg)
         record["status"] = state
         record["surat"] = letter
@@ -76,12 +76,12 @@ def voided(kantor: Path, cli: Cli, tmp_path: Path, monkeypatch: pytest.MonkeyPat
 
 
 def _code(kantor: Path) -> str:
-    from sakti_cli.letters import find_letter
-    from sakti_cli.office import find_workspace
-    from sakti_cli.registry import Register
+    from sakti_cli.office.workspace import find_workspace
+    from sakti_cli.register.letters import find_letter
+    from sakti_cli.register.upkeep import open_register
 
     ws = find_workspace(kantor)
-    with Register(ws.register_dir, zone=ws.zone).transaction() as txn:
+    with open_register(ws.register_dir, zone=ws.zone).transaction() as txn:
         letter = find_letter(txn, number=FIRST)
     assert letter is not None
     return str(letter["kode_verifikasi"])

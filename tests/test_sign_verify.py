@@ -19,10 +19,10 @@ from pki_helpers import (
     run_pdfsig,
 )
 
-from sakti_cli.errors import ConfigError, EnvironmentProblem, FileUnreadable, SigningKeyError, StateConflict
-from sakti_cli.pki import DemoPki, make_demo_pki
-from sakti_cli.sign import check_certificate, load_pkcs12_signer, sign_pdf
-from sakti_cli.verify import signed_revision_intact, verify_pdf
+from sakti_cli.core.errors import ConfigError, EnvironmentProblem, FileUnreadable, SigningKeyError, StateConflict
+from sakti_cli.signatures.pki import DemoPki, make_demo_pki
+from sakti_cli.signatures.sign import check_certificate, load_pkcs12_signer, sign_pdf
+from sakti_cli.signatures.validate import signed_revision_intact, verify_pdf
 
 pytestmark = pytest.mark.slow
 needs_pdfsig = pytest.mark.skipif(not (PDFSIG and CERTUTIL), reason="poppler-utils/libnss3-tools missing")

@@ -14,7 +14,7 @@ import pytest
 from conftest import Cli
 from situs_helpers import complete_application, fake_issue, renewed, run, small_pdf, standard_register
 
-from sakti_cli.privacy import mask_name
+from sakti_cli.core.privacy import mask_name
 
 # what contoh/sktm/pemohon.json holds of Rusmini that a public site must never show
 PERSONAL = ["6201025403850003", "6201020903100012", "Rusmini", "RUSMINI", "Padat Karya", "0812", "5123-4567",
@@ -124,12 +124,12 @@ def test_batalkan_updates_the_configured_site(register: dict[str, Any], cli: Cli
     assert _data(root / "situs", register["replacing"]["kode_verifikasi"])["status"] == "SAH"
     # a new letter issued: its file appears, the voided letter it replaces is rewritten with the link
     replacement = fake_issue(root, register["valid"]["nomor_registrasi"], small_pdf("ganti"))
-    from sakti_cli.office import find_workspace
-    from sakti_cli.registry import Register
-    from sakti_cli.site import update_after
+    from sakti_cli.citizen.site import update_after
+    from sakti_cli.office.workspace import find_workspace
+    from sakti_cli.register.upkeep import open_register
 
     ws = find_workspace(root)  # what 'terbitkan' calls once the letter is TERBIT (cli/situs.refresh_after)
-    done = update_after(ws, Register(ws.register_dir, zone=ws.zone), [replacement["nomor_surat"]])
+    done = update_after(ws, open_register(ws.register_dir, zone=ws.zone), [replacement["nomor_surat"]])
     assert done is not None and (done["ditulis"], done["surat"]) == (2, 4)
     assert _data(root / "situs", replacement["kode_verifikasi"])["mengganti"] == register["valid"]["nomor_surat"]
     assert _data(root / "situs", register["valid"]["kode_verifikasi"])["diganti_oleh"] == replacement["nomor_surat"]

@@ -18,7 +18,7 @@ from sakti_cli.cli.reference import command_names
 @pytest.fixture
 def office(tmp_path: Path, demo_pki: Pki, monkeypatch: pytest.MonkeyPatch) -> Path:
     """The example office with the run's demo key (no LibreOffice: nothing here renders a letter)."""
-    from sakti_cli.office import init_workspace
+    from sakti_cli.office.workspace import init_workspace
 
     ws = init_workspace(tmp_path / "kantor")
     shutil.copy(demo_pki.signer_p12, ws.root / "pki" / "camat.p12")
@@ -87,7 +87,7 @@ def test_verifikasi_speaks_indonesian_with_one_signatory_shape(office: Path, cli
                                                                 monkeypatch: pytest.MonkeyPatch) -> None:
     from pki_helpers import make_pdf
 
-    from sakti_cli.sign import load_pkcs12_signer, sign_pdf
+    from sakti_cli.signatures.sign import load_pkcs12_signer, sign_pdf
 
     monkeypatch.chdir(tmp_path)
     make_pdf(tmp_path / "lain.pdf")

@@ -14,8 +14,8 @@ from typing import Any
 import pytest
 from conftest import Cli
 
-from sakti_cli.office import find_workspace
-from sakti_cli.sign import certificate_issuer
+from sakti_cli.office.workspace import find_workspace
+from sakti_cli.signatures.sign import certificate_issuer
 
 MARK = "CONTOH - TIDAK BERLAKU"
 BSRE = "Balai Besar Sertifikasi Elektronik"
@@ -48,8 +48,8 @@ def pdf_text(pdf: Path | str) -> str:
 
 
 def test_issuer_decides_the_sentence(kantor: Path, demo_pki: Any) -> None:
-    from sakti_cli.issue import tte_context
-    from sakti_cli.sign import read_certificates
+    from sakti_cli.issuance.context import tte_context
+    from sakti_cli.signatures.sign import read_certificates
 
     ws = find_workspace(kantor)
     bsre = tte_context(ws, certificate_issuer(make_cert(BSRE, "OSD BSrE G2", "AHMAD YANI")))

@@ -10,7 +10,7 @@ import pytest
 from conftest import REPO, Cli, example
 from pdf_layout import layout_problems, numbers_in
 
-from sakti_cli.office import PAPER_SIZES_CM, find_workspace
+from sakti_cli.office.workspace import PAPER_SIZES_CM, find_workspace
 
 MARK = "CONTOH - TIDAK BERLAKU"
 
@@ -54,9 +54,9 @@ def test_render_sets_the_office_paper_keeping_margins(kantor: Path, tmp_path: Pa
     import docx as python_docx
     from docx.shared import Cm
 
-    from sakti_cli.render import render_docx
-    from sakti_cli.sop import load_service
-    from sakti_cli.template_lint import sample_context
+    from sakti_cli.documents.render import render_docx
+    from sakti_cli.documents.template_lint import sample_context
+    from sakti_cli.services.sop import load_service
 
     ws = find_workspace(kantor)
     drawn_f4 = tmp_path / "f4.docx"
@@ -75,7 +75,7 @@ def test_f4_office_letter_is_f4_and_marked_as_demo(kantor: Path, cli: Cli, monke
     the margins, its footer naming the demo issuer (never BSrE) and the CONTOH mark in its text."""
     from pypdf import PdfReader
 
-    from sakti_cli.sop import load_service
+    from sakti_cli.services.sop import load_service
 
     _set_paper(kantor, "F4")
     monkeypatch.setenv("SAKTI_SANDI", "demo")

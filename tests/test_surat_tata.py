@@ -9,10 +9,10 @@ from pathlib import Path
 import pytest
 from conftest import example
 
-from sakti_cli.issue import letter_context, printable_data, signatory_block
-from sakti_cli.office import find_workspace
-from sakti_cli.render import render_docx
-from sakti_cli.sop import load_service
+from sakti_cli.documents.render import render_docx
+from sakti_cli.issuance.context import letter_context, printable_data, signatory_block
+from sakti_cli.office.workspace import find_workspace
+from sakti_cli.services.sop import load_service
 
 
 def _ahli_waris(kantor: Path, sex: str) -> dict:

@@ -337,8 +337,8 @@ def test_server_certificate_from_another_ca_is_refused(template: Template, tmp_p
 
 
 def test_tls_context_checks_certificate_and_host_name(office: Path, certs: Certs) -> None:
-    from sakti_cli.mail import _tls_context
-    from sakti_cli.office import find_workspace
+    from sakti_cli.citizen.mail import _tls_context
+    from sakti_cli.office.workspace import find_workspace
 
     ws = find_workspace(office)
     assert ws.config.surel is not None

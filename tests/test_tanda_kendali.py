@@ -21,7 +21,7 @@ from conftest import FIXED_TIME, REPO, Cli, Typist
 from cryptography.hazmat.primitives.serialization import Encoding
 from pki_helpers import around_both_clocks, make_pdf
 
-from sakti_cli.pki import make_certificate_pair, pkcs12_bytes, write_private
+from sakti_cli.signatures.pki import make_certificate_pair, pkcs12_bytes, write_private
 
 NIK = "6201025403850003"  # the SKTM example's applicant (Rusmini)
 
@@ -213,8 +213,8 @@ def test_passphrase_typed_under_a_real_terminal(tmp_path: Path, demo_pki: object
 
 def test_one_request_lists_a_batch_masked() -> None:
     """What massal --terbitkan shows before its one question (the lead hooks it into the batch signer)."""
-    from sakti_cli.consent import application_items, signing_request
-    from sakti_cli.sop import load_service
+    from sakti_cli.services.sop import load_service
+    from sakti_cli.signatures.consent import application_items, signing_request
 
     sktm = load_service(REPO / "sop", "sktm")
     records = [{"layanan": "sktm", "data": {"nama": "Siti Aminah", "nik": NIK}},

@@ -16,7 +16,7 @@ from conftest import FIXED_TIME, Cli
 from cryptography.hazmat.primitives.serialization import Encoding
 from pki_helpers import around_both_clocks
 
-from sakti_cli.pki import make_certificate_pair, pkcs12_bytes, write_private
+from sakti_cli.signatures.pki import make_certificate_pair, pkcs12_bytes, write_private
 
 
 def _letters(kantor: Path) -> list[dict]:
@@ -55,7 +55,7 @@ def test_untrusted_signer_is_refused_before_a_number(kantor: Path, cli: Cli, reg
 
 def test_signed_pdf_that_does_not_validate_is_not_terbit(kantor: Path, cli: Cli, registered: Callable[..., str],
                                                          monkeypatch: pytest.MonkeyPatch) -> None:
-    import sakti_cli.verify as verify
+    import sakti_cli.signatures.validate as verify
 
     real = verify.verify_pdf
 

@@ -9,14 +9,14 @@ from pathlib import Path
 import pytest
 from conftest import REPO, Cli
 
-from sakti_cli.sop import list_service_files, load_service_file
-from sakti_cli.template_lint import (
+from sakti_cli.documents.template_lint import (
     context_shape,
     placeholder_problems,
     sample_context,
     template_references,
     unused_required,
 )
+from sakti_cli.services.sop import list_service_files, load_service_file
 
 SKTM = REPO / "templat" / "sktm.docx"
 FILLER = ("Menimbang bahwa keterangan ini disusun berdasarkan pemeriksaan berkas yang disampaikan pemohon "
@@ -145,7 +145,7 @@ def test_loop_and_set_scopes_are_followed(kantor: Path, tmp_path: Path) -> None:
     template = tmp_path / "lingkup.docx"
     document.save(str(template))
 
-    from sakti_cli.office import find_workspace
+    from sakti_cli.office.workspace import find_workspace
 
     ws = find_workspace(kantor)
     context, _ = sample_context(ws, service)
@@ -159,8 +159,8 @@ def test_loop_and_set_scopes_are_followed(kantor: Path, tmp_path: Path) -> None:
 
 
 def test_sample_uses_longest_realistic_values(kantor: Path) -> None:
-    from sakti_cli.office import find_workspace
-    from sakti_cli.sop import load_service
+    from sakti_cli.office.workspace import find_workspace
+    from sakti_cli.services.sop import load_service
 
     ws = find_workspace(kantor)
     context, person = sample_context(ws, load_service(ws.sop_dir, "sktm"))
@@ -183,8 +183,8 @@ def test_split_signature_block_is_named(kantor: Path, tmp_path: Path) -> None:
     import docx
     from docx.enum.text import WD_BREAK
 
-    from sakti_cli.convert import Converter
-    from sakti_cli.template_lint import layout_problems
+    from sakti_cli.documents.convert import Converter
+    from sakti_cli.documents.template_lint import layout_problems
 
     context = {"surat": {"tempat_tanggal": "Pangkalan Bun, 30 September 2026"},
                "ttd": {"baris_an": "", "jabatan": "Camat Arut Selatan", "nama": "Drs. H. AHMAD YANI, M.Si",

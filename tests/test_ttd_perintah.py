@@ -13,7 +13,7 @@ import pytest
 from conftest import Cli
 from pki_helpers import CERTUTIL, PDFSIG, make_nss_db, make_pdf, pdfsig_verdict_ok, run_pdfsig
 
-from sakti_cli.pki import (
+from sakti_cli.signatures.pki import (
     CertificatePair,
     DemoPki,
     DemoTsa,
@@ -24,7 +24,7 @@ from sakti_cli.pki import (
     write_demo_pki,
     write_private,
 )
-from sakti_cli.verify import verify_pdf
+from sakti_cli.signatures.validate import verify_pdf
 
 SANDI = "Rahasia-Camat-9"
 """Passphrase of this module's keys: distinctive, so a test can show it never appears in any output."""
@@ -71,7 +71,7 @@ def office(root: Path, keys: Keys, *, tte_extra: str = "", sekcam_extra: str = "
     ``seal``: the camat's key (its certificate names the office) is the office seal."""
     import shutil
 
-    from sakti_cli.office import init_workspace
+    from sakti_cli.office.workspace import init_workspace
 
     ws = init_workspace(root)
     for src, name in ((keys.pki.signer_p12, "camat.p12"), (keys.sekcam_p12, "sekcam.p12"),
@@ -270,7 +270,7 @@ def test_installed_entry_point_signs(tmp_path: Path, keys: Keys) -> None:
 
 def test_key_revoked_by_office_crl_signs_nothing(tmp_path: Path, cli: Cli, keys: Keys,
                                                   monkeypatch: pytest.MonkeyPatch) -> None:
-    from sakti_cli.pki import make_crl
+    from sakti_cli.signatures.pki import make_crl
 
     root = office(tmp_path / "kantor", keys, tte_extra='crl = ["pki/dicabut.crl"]\n')
     (root / "pki" / "dicabut.crl").write_bytes(make_crl(keys.pair, datetime.now(UTC), revoked=[keys.pair.signer_cert],
@@ -311,7 +311,7 @@ def test_verifikasi_altered_and_untrusted_exit_1(tmp_path: Path, cli: Cli, keys:
 
 
 def test_secret_from_prompt_names_the_owner(keys: Keys) -> None:
-    from sakti_cli.keys import KeySpec, get_secret
+    from sakti_cli.signatures.keys import KeySpec, get_secret
 
     asked: list[str] = []
     spec = KeySpec("pkcs12", "Camat Arut Selatan (Drs. X)", "VARIABEL_YANG_TIDAK_ADA", None, p12=keys.pki.signer_p12)

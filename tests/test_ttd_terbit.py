@@ -13,8 +13,15 @@ from conftest import FIXED_TIME, Cli
 from cryptography.hazmat.primitives.serialization import Encoding
 from pki_helpers import CERTUTIL, PDFSIG, around_both_clocks, make_nss_db, pdfsig_verdict_ok, run_pdfsig
 
-from sakti_cli.pki import DemoTsa, make_certificate_pair, make_crl, make_tsa_certificate, pkcs12_bytes, write_private
-from sakti_cli.verify import verify_pdf
+from sakti_cli.signatures.pki import (
+    DemoTsa,
+    make_certificate_pair,
+    make_crl,
+    make_tsa_certificate,
+    pkcs12_bytes,
+    write_private,
+)
+from sakti_cli.signatures.validate import verify_pdf
 
 pytestmark = [pytest.mark.slow,
               pytest.mark.skipif(not (PDFSIG and CERTUTIL), reason="poppler-utils/libnss3-tools missing"),

@@ -14,8 +14,8 @@ from cryptography import x509
 from cryptography.hazmat.primitives.serialization import Encoding
 from pki_helpers import CERTUTIL, PDFSIG, PK12UTIL, make_nss_db, make_pdf, pdfsig_sign, pdfsig_verdict_ok, run_pdfsig
 
-from sakti_cli.errors import EnvironmentProblem, SigningKeyError
-from sakti_cli.pki import (
+from sakti_cli.core.errors import EnvironmentProblem, SigningKeyError
+from sakti_cli.signatures.pki import (
     CertificatePair,
     DemoPki,
     DemoTsa,
@@ -24,8 +24,8 @@ from sakti_cli.pki import (
     make_tsa_certificate,
     write_demo_pki,
 )
-from sakti_cli.sign import ValidationData, load_pkcs12_signer, sign_pdf
-from sakti_cli.verify import verify_pdf
+from sakti_cli.signatures.sign import ValidationData, load_pkcs12_signer, sign_pdf
+from sakti_cli.signatures.validate import verify_pdf
 
 pytestmark = [pytest.mark.slow,
               pytest.mark.skipif(not (PDFSIG and CERTUTIL), reason="poppler-utils/libnss3-tools missing")]
@@ -53,7 +53,7 @@ class Lab:
 
 @pytest.fixture(scope="module")
 def lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Lab]:
-    from sakti_cli.pki import pkcs12_bytes, write_private
+    from sakti_cli.signatures.pki import pkcs12_bytes, write_private
 
     work = tmp_path_factory.mktemp("tingkat")
     now = datetime.now(UTC)

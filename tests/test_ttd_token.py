@@ -19,8 +19,8 @@ import pytest
 from conftest import Cli
 from pki_helpers import CERTUTIL, PDFSIG, make_nss_db, make_pdf, pdfsig_verdict_ok, run_pdfsig
 
-from sakti_cli.pki import DemoPki, DemoTsa, make_certificate_pair, make_tsa_certificate, write_demo_pki
-from sakti_cli.verify import verify_pdf
+from sakti_cli.signatures.pki import DemoPki, DemoTsa, make_certificate_pair, make_tsa_certificate, write_demo_pki
+from sakti_cli.signatures.validate import verify_pdf
 
 MODULE = "/usr/lib/softhsm/libsofthsm2.so"
 SOFTHSM_UTIL = shutil.which("softhsm2-util")
@@ -134,7 +134,7 @@ def test_token_refusals_exit_4(tmp_path: Path, cli: Cli, token: Token, monkeypat
 
 def test_token_signatory_from_office_b_lt(tmp_path: Path, cli: Cli, token: Token,
                                          monkeypatch: pytest.MonkeyPatch) -> None:
-    from sakti_cli.office import init_workspace
+    from sakti_cli.office.workspace import init_workspace
 
     ws = init_workspace(tmp_path / "kantor")
     shutil.copy(token.pki.root_cert, ws.root / "pki" / "demo-root.pem")

@@ -9,7 +9,6 @@ import typer
 
 from sakti_cli import __version__
 from sakti_cli.cli import (
-    antrean,
     cadangan,
     contoh,
     demo,
@@ -22,6 +21,7 @@ from sakti_cli.cli import (
     sop,
     surat,
     surat_register,
+    tandatangani,
     templat,
     ttd,
 )
@@ -60,7 +60,7 @@ def main_options(
                                           help="Tampilkan versi.")] = False,
 ) -> None:
     """Opsi global ditulis sebelum perintah: sakti --kantor DIR periksa REG."""
-    from sakti_cli.text import unsafe_character
+    from sakti_cli.core.text import unsafe_character
 
     hidden = unsafe_character(petugas) if petugas else None
     if hidden is not None:  # the name goes into every record and audit event
@@ -71,8 +71,8 @@ def main_options(
     GLOBALS.tampilkan_nik = tampilkan_nik
 
 
-for module in (kantor, layanan, permohonan, massal, impor, surat, surat_register, ttd, antrean, sop, templat, cadangan,
-               demo, contoh, situs):
+for module in (kantor, layanan, permohonan, massal, impor, surat, surat_register, tandatangani, ttd, sop, templat,
+               cadangan, demo, contoh, situs):
     module.register(app)
 
 

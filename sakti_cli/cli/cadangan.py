@@ -45,7 +45,7 @@ def cadangkan(out: Output,
                   "dua kali di terminal (scrypt + AES-256-GCM).")] = False,
               json_out: JSON_OPT = False) -> None:
     """Cadangkan kantor (sakti.toml, sop, templat, register, surat, berkas) ke satu arsip bermanifes."""
-    from sakti_cli.backup import check_backup_target, create_backup
+    from sakti_cli.register.backup import check_backup_target, create_backup
 
     ws = workspace()
     check_backup_target(berkas)  # a bad name or folder is said before the snapshot is taken
@@ -73,15 +73,15 @@ def pulihkan(out: Output,
                  "--ke", metavar="FOLDER", help="Folder tujuan: baru atau kosong (tidak pernah ditimpa).")],
              json_out: JSON_OPT = False) -> None:
     """Periksa cadangan (jenis berkas, hash manifes, register periksa) lalu pulihkan ke folder baru atau kosong."""
-    from sakti_cli.backup import restore_backup
+    from sakti_cli.register.restore import restore_backup
 
     out.step("memeriksa cadangan")
-    from sakti_cli.office import clerk_name
+    from sakti_cli.office.workspace import clerk_name
 
     result = restore_backup(berkas, ke, actor=clerk_name(None, GLOBALS.petugas), prompt=passphrase_prompt)
 
     def human(console: Console) -> None:
-        from sakti_cli.id_format import waktu_singkat
+        from sakti_cli.core.id_format import waktu_singkat
 
         console.print(f"Cadangan {result['arsip']} (dibuat {waktu_singkat(result['dibuat'], None)}) dipulihkan ke "
                       f"[bold]{result['ke']}[/bold]: {result['jumlah_berkas']} berkas diperiksa.", soft_wrap=True)
@@ -96,7 +96,7 @@ def pulihkan(out: Output,
 
 
 def _purge_table(console: Console, result: dict[str, Any], verb: str, zone: Any) -> None:
-    from sakti_cli.id_format import waktu_singkat
+    from sakti_cli.core.id_format import waktu_singkat
 
     print_table(console, [Col("Registrasi", "identifier"), Col("Status", "identifier", drop=2),
                           Col("Perubahan terakhir", "time", drop=1), Col("Berkas", "path"),
@@ -133,7 +133,7 @@ def bersihkan(out: Output,
     """Hapus pindaian persyaratan permohonan selesai (TERBIT/DITOLAK) yang lewat masa simpan; register tetap.
 
     Di terminal daftar yang akan dihapus ditampilkan dan ditanyakan dulu (kecuali --ya)."""
-    from sakti_cli.retention import purge_scans
+    from sakti_cli.register.retention import purge_scans
 
     ws = workspace()
     if not uji and not ya and not _purge_agreed(out, purge_scans(ws, register_for(ws), lebih_dari, dry_run=True),

@@ -22,10 +22,10 @@ def contoh(out: Output,
            folder: Annotated[Path, typer.Argument(help="Folder baru untuk pemohon.json dan berkasnya.")],
            json_out: JSON_OPT = False) -> None:
     """Tulis contoh permohonan (isian + berkas) dengan tanggal yang cocok untuk hari ini."""
-    from sakti_cli.clock import now
-    from sakti_cli.demo import example_names, write_example
-    from sakti_cli.errors import NotFound
-    from sakti_cli.rules.kalender import load_calendar
+    from sakti_cli.core.clock import now
+    from sakti_cli.core.errors import NotFound
+    from sakti_cli.office.demo import example_names, write_example
+    from sakti_cli.services.rules.kalender import load_calendar
 
     if kode not in example_names():
         raise NotFound(f"Contoh '{kode}' tidak ada.", saran="Contoh yang ada: " + ", ".join(example_names()))

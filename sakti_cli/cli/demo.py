@@ -19,14 +19,14 @@ def register(app: typer.Typer) -> None:
 @command
 def demo(out: Output, json_out: JSON_OPT = False) -> None:
     """Coba seluruh alur: kantor contoh, kunci demo (sandi 'demo'), SKTM contoh, terbit, verifikasi."""
-    from sakti_cli.applications import register_application
-    from sakti_cli.checks import check_application
-    from sakti_cli.clock import now
-    from sakti_cli.demo import DEMO_PASSPHRASE, demo_workspace, example_application
-    from sakti_cli.issue import issue_letter
-    from sakti_cli.rules.kalender import load_calendar
-    from sakti_cli.sop import load_service
-    from sakti_cli.verification import verify_file
+    from sakti_cli.core.clock import now
+    from sakti_cli.issuance.pipeline import issue_letter
+    from sakti_cli.issuance.verification import verify_file
+    from sakti_cli.office.demo import DEMO_PASSPHRASE, demo_workspace, example_application
+    from sakti_cli.register.applications import register_application
+    from sakti_cli.services.checks import check_application
+    from sakti_cli.services.rules.kalender import load_calendar
+    from sakti_cli.services.sop import load_service
 
     started = time.monotonic()
     ws = demo_workspace(GLOBALS.kantor)

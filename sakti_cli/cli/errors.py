@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sakti_cli.errors import (
+from sakti_cli.core.errors import (
     REGISTER_ADVICE,
     ConfigError,
     EnvironmentProblem,

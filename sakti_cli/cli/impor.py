@@ -13,7 +13,7 @@ from rich.text import Text
 from sakti_cli.cli.output import Output
 from sakti_cli.cli.state import GLOBALS, JSON_OPT, Negative, command, register_for, workspace
 from sakti_cli.cli.tables import Col, print_table
-from sakti_cli.errors import UsageError
+from sakti_cli.core.errors import UsageError
 
 impor_app = typer.Typer(help="Impor permohonan dari luar: respons Google Form beserta berkas unggahannya.",
                         no_args_is_help=True, rich_markup_mode=None)
@@ -27,8 +27,8 @@ def register(app: typer.Typer) -> None:
 
 def _sop_dir() -> Path:
     """The office's SOPs, or the bundled ones outside an office (``--contoh-peta`` needs no register)."""
-    from sakti_cli.errors import WorkspaceNotFound
-    from sakti_cli.resources import bundled_dir
+    from sakti_cli.core.errors import WorkspaceNotFound
+    from sakti_cli.core.resources import bundled_dir
 
     try:
         return Path(workspace().sop_dir)
@@ -97,7 +97,7 @@ def gform(out: Output,
     berkas Drive). Data salah: baris ditolak; berkas kurang: BELUM_LENGKAP. Impor ulang menambah berkas yang
     kini cocok ke permohonan yang sudah ada. Keluar 0 bila semua baris lengkap, 1 bila ada yang ditolak, belum
     lengkap atau berkasnya tidak cocok, 3 bila ekspornya tak terbaca, 4 bila petanya salah."""
-    from sakti_cli.sop import load_service
+    from sakti_cli.services.sop import load_service
 
     if contoh_peta is not None:
         if respons is not None or layanan is not None:
@@ -112,7 +112,7 @@ def gform(out: Output,
 
 
 def _print_sample(out: Output, service: Any) -> None:
-    from sakti_cli.gform import sample_map
+    from sakti_cli.intake.gform import sample_map
 
     text = sample_map(service)
     out.result({"layanan": service.kode, "peta": text}, lambda c: c.print(Text(text), end="", soft_wrap=True))
@@ -121,7 +121,7 @@ def _print_sample(out: Output, service: Any) -> None:
 def _import(out: Output, respons: Path, layanan: str, folder_berkas: Path | None, peta: Path | None,
             pengunggah: list[str]) -> None:
     from sakti_cli.cli.permohonan import _services, _today
-    from sakti_cli.gform import counts, map_path, parse_uploaders, plan_import
+    from sakti_cli.intake.gform import counts, map_path, parse_uploaders, plan_import
 
     uploaders = parse_uploaders(pengunggah)
     ws = workspace()

@@ -13,7 +13,7 @@ from rich.text import Text
 from sakti_cli.cli.output import Output
 from sakti_cli.cli.state import GLOBALS, JSON_OPT, Negative, command, workspace
 from sakti_cli.cli.tables import Col, print_pairs, print_table
-from sakti_cli.errors import UsageError
+from sakti_cli.core.errors import UsageError
 
 kantor_app = typer.Typer(help="Kantor yang dipakai: tampilkan (tanpa subperintah) atau periksa kesiapannya.",
                          invoke_without_command=True, rich_markup_mode=None)
@@ -83,8 +83,8 @@ def init(out: Output,
          json_out: JSON_OPT = False) -> None:
     """Buat kantor baru: tanya (di terminal) atau ambil dari opsi identitas kantor dan penandatangan pertamanya;
     tanpa data kantor lain. Tanpa terminal opsi wajib diberikan; --contoh menyalin kantor contoh."""
-    from sakti_cli.office import create_workspace, init_workspace
-    from sakti_cli.office_setup import office_setup
+    from sakti_cli.office.setup import office_setup
+    from sakti_cli.office.workspace import create_workspace, init_workspace
 
     given: dict[str, Any] = {
         "kabupaten": kabupaten, "kecamatan": kecamatan, "alamat": alamat, "email": email, "telepon": telepon,
@@ -117,9 +117,9 @@ def kantor(out: Output, ctx: typer.Context, json_out: JSON_OPT = False) -> None:
     """Tampilkan kantor yang dipakai dan dari mana ia ditemukan; 'sakti kantor periksa' memeriksanya."""
     if ctx.invoked_subcommand is not None:
         return
-    from sakti_cli.office import clerk_name
-    from sakti_cli.registry import default_actor
-    from sakti_cli.shapes import signatory_json
+    from sakti_cli.core.shapes import signatory_json
+    from sakti_cli.office.workspace import clerk_name
+    from sakti_cli.register.registry import default_actor
 
     ws = workspace()
     office = ws.config.kantor
@@ -156,7 +156,7 @@ def periksa(out: Output, uji_surel: Annotated[bool, typer.Option(
     """Periksa kesiapan kantor: kunci dan sertifikat tiap penandatangan, akar tepercaya, URL verifikasi,
     desa, font, LibreOffice dan [surel] (tanpa menghubungi server, kecuali --uji-surel). Keluar 1 bila ada
     galat (peringatan saja: 0)."""
-    from sakti_cli.office_check import check_office, mail_login_findings
+    from sakti_cli.office.doctor import check_office, mail_login_findings
 
     ws = workspace()
     login, tested = mail_login_findings(ws) if uji_surel else ([], None)

@@ -11,7 +11,7 @@ from rich.console import Console
 from sakti_cli.cli.output import Output
 from sakti_cli.cli.state import JSON_OPT, command, workspace
 from sakti_cli.cli.tables import Col, print_table
-from sakti_cli.errors import InputError
+from sakti_cli.core.errors import InputError
 
 
 def register(app: typer.Typer) -> None:
@@ -27,7 +27,7 @@ def layanan(out: Output, kode: Annotated[str | None, typer.Argument(help="Kode l
             ] = None,
             json_out: JSON_OPT = False) -> None:
     """Daftar layanan, atau persyaratan, waktu, biaya dan isian satu layanan."""
-    from sakti_cli.sop import load_service, load_services
+    from sakti_cli.services.sop import load_service, load_services
 
     ws = workspace()
     if kode is None and (lembar is not None or formulir is not None):
@@ -49,7 +49,7 @@ def layanan(out: Output, kode: Annotated[str | None, typer.Argument(help="Kode l
 
     service = load_service(ws.sop_dir, kode)
     if formulir is not None:
-        from sakti_cli.form_sheet import columns, write_blank_form
+        from sakti_cli.intake.form_sheet import columns, write_blank_form
 
         form = write_blank_form(service, list(ws.config.kantor.desa), formulir)
         count = len(columns(service, []))
@@ -58,7 +58,7 @@ def layanan(out: Output, kode: Annotated[str | None, typer.Argument(help="Kode l
                                      f"sakti daftar {service.kode} --data {form}", soft_wrap=True))
         return
     if lembar is not None:
-        from sakti_cli.info_sheet import write_sheet
+        from sakti_cli.documents.info_sheet import write_sheet
 
         written = write_sheet(ws, service, lembar)
         out.result(written, lambda c: c.print(f"Lembar informasi {service.nama} ditulis ke {written['lembar']}.",

@@ -14,7 +14,7 @@ from rich.markup import escape
 from sakti_cli.cli.output import Output
 from sakti_cli.cli.state import JSON_OPT, Negative, command, passphrase_prompt, register_for, workspace
 from sakti_cli.cli.tables import Col, print_table
-from sakti_cli.errors import UsageError
+from sakti_cli.core.errors import UsageError
 
 HASIL_STYLE = {"terdaftar": "green", "sudah_ada": "cyan", "ditolak": "red", "akan_didaftarkan": "yellow"}
 
@@ -68,7 +68,7 @@ class _Bar:
 
 
 def _pool(ws: Any, opened: list[Any]) -> Any:
-    from sakti_cli.convert_pool import ConverterPool
+    from sakti_cli.documents.convert_pool import ConverterPool
 
     if not opened:
         opened.append(ConverterPool.from_settings(ws.config.libreoffice))
@@ -152,10 +152,10 @@ def massal(out: Output,
     salah ditolak (tidak didaftarkan); baris dengan berkas kurang didaftarkan BELUM_LENGKAP. Menjalankan berkas
     yang sama lagi tidak mendaftarkan baris yang sudah ada (kunci: kolom id_baris, atau layanan + NIK pemohon).
     Keluar 0 bila semua baris lengkap, 1 bila ada yang ditolak atau belum lengkap, 3 bila berkasnya tak terbaca."""
-    from sakti_cli.batch import LetterRun, process_row, read_rows, rows_to_sign, would_issue
-    from sakti_cli.batch_output import check_options, check_targets, write_outputs
     from sakti_cli.cli.permohonan import _services, _today
-    from sakti_cli.issue import RunSigner
+    from sakti_cli.issuance.batch import LetterRun, process_row, read_rows, rows_to_sign, would_issue
+    from sakti_cli.issuance.batch_output import check_options, check_targets, write_outputs
+    from sakti_cli.issuance.pipeline import RunSigner
 
     if tanpa_ttd and not terbitkan:
         raise UsageError("--tanpa-ttd hanya berarti bersama --terbitkan.", saran="Tambahkan --terbitkan.")

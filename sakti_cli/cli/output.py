@@ -25,8 +25,8 @@ from rich.markup import escape
 from rich.segment import Segment
 
 from sakti_cli.cli.errors import saran_for
-from sakti_cli.errors import SaktiError
-from sakti_cli.text import escape_json_text, printable
+from sakti_cli.core.errors import SaktiError
+from sakti_cli.core.text import escape_json_text, printable
 
 
 def _width() -> int | None:

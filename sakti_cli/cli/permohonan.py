@@ -13,7 +13,7 @@ from rich.markup import escape
 from sakti_cli.cli.output import Output
 from sakti_cli.cli.state import GLOBALS, JSON_OPT, Negative, command, register_for, workspace
 from sakti_cli.cli.tables import Col, print_pairs, print_table, table_fits
-from sakti_cli.errors import FileUnreadable, InputError, NotFound, os_reason
+from sakti_cli.core.errors import FileUnreadable, InputError, NotFound, os_reason
 
 STATUS_STYLE = {"OK": "green", "KURANG": "yellow", "TIDAK_VALID": "red"}
 BerkasOpt = Annotated[list[str] | None, typer.Option(
@@ -50,7 +50,7 @@ DATA_MAX_BYTES = 16 * 1024 * 1024  # one application's data; scans are separate 
 
 
 def read_data(source: str) -> Any:
-    from sakti_cli.forms import parse_json_data
+    from sakti_cli.intake.forms import parse_json_data
 
     too_big = FileUnreadable(f"Data {'dari stdin' if source == '-' else source} lebih dari 16 MB: bukan data satu "
                              "permohonan.",
@@ -76,7 +76,7 @@ def read_data(source: str) -> Any:
 def _read_application(source: str, service: Any) -> Any:
     """``--data``: a JSON file (or ``-``), or the XLSX form of ``layanan KODE --formulir`` with one row."""
     if source != "-" and Path(source).suffix.lower() == ".xlsx":
-        from sakti_cli.form_sheet import read_sheet
+        from sakti_cli.intake.form_sheet import read_sheet
 
         path = Path(source).expanduser()
         if path.is_file() and path.stat().st_size > DATA_MAX_BYTES:
@@ -92,7 +92,7 @@ def _read_application(source: str, service: Any) -> Any:
 
 def _known_service(ws: Any, code: str) -> None:
     """A filter naming no service of this office is a mistake (exit 3), not an empty list."""
-    from sakti_cli.sop import list_service_files
+    from sakti_cli.services.sop import list_service_files
 
     known = [p.stem for p in list_service_files(ws.sop_dir)]
     if code not in known:
@@ -101,7 +101,7 @@ def _known_service(ws: Any, code: str) -> None:
 
 
 def _services(ws: Any) -> Any:
-    from sakti_cli.sop import load_service
+    from sakti_cli.services.sop import load_service
 
     return lambda code: load_service(ws.sop_dir, code)
 
@@ -117,9 +117,9 @@ def service_or_none(ws: Any, code: str) -> Any:
 def application_payload(record: dict[str, Any], service: Any, reveal: bool | None = None,
                         root: Path | None = None) -> dict[str, Any]:
     """An application as shown: NIK/KK masked unless the global --tampilkan-nik was given; its letter's
-    paths absolute and its signatory in the one shape (sakti_cli.shapes)."""
-    from sakti_cli.privacy import mask_application
-    from sakti_cli.shapes import absolute_path, signatory_json
+    paths absolute and its signatory in the one shape (sakti_cli.core.shapes)."""
+    from sakti_cli.core.privacy import mask_application
+    from sakti_cli.core.shapes import absolute_path, signatory_json
 
     shown = mask_application(record, service, GLOBALS.tampilkan_nik if reveal is None else reveal)
     base = root or workspace().root
@@ -149,7 +149,7 @@ def application_payload(record: dict[str, Any], service: Any, reveal: bool | Non
 
 def with_message(ws: Any, service: Any, record: dict[str, Any], payload: dict[str, Any], kind: str) -> None:
     """The citizen's WhatsApp text and link added to a step's payload (``pesan_wa``, ``tautan_wa``)."""
-    from sakti_cli.citizen import citizen_message
+    from sakti_cli.citizen.messages import citizen_message
 
     payload.update(citizen_message(ws, service, record, kind))
 
@@ -165,7 +165,7 @@ def show_message(out: Output, payload: dict[str, Any]) -> None:
 
 
 def _today(ws: Any) -> Any:
-    from sakti_cli.clock import now
+    from sakti_cli.core.clock import now
 
     return now(ws.zone).date()
 
@@ -216,8 +216,8 @@ def desk_prompter(out: Output) -> Any:
 
 def _ask_envelope(out: Output, ws: Any, service: Any) -> Any:
     """``daftar`` without ``--data``: asked at the terminal, or exit 2 with the advice."""
-    from sakti_cli.desk_questions import ask_application
-    from sakti_cli.errors import UsageError
+    from sakti_cli.core.errors import UsageError
+    from sakti_cli.intake.desk_questions import ask_application
 
     prompter = desk_prompter(out)
     if prompter is None:
@@ -238,8 +238,8 @@ def daftar(out: Output, layanan: Annotated[str, typer.Argument(help="Kode layana
            json_out: JSON_OPT = False) -> None:
     """Daftarkan permohonan baru (status DITERIMA) dengan data dan berkasnya; tanpa --data di terminal,
     setiap isian ditanyakan (Ctrl-C membatalkan, keluar 1)."""
-    from sakti_cli.applications import file_arg, parse_file_args, register_application, same_nik_warnings
-    from sakti_cli.forms import add_originals, split_envelope
+    from sakti_cli.intake.forms import add_originals, split_envelope
+    from sakti_cli.register.applications import file_arg, parse_file_args, register_application, same_nik_warnings
 
     ws = workspace()
     service = _services(ws)(layanan)
@@ -293,8 +293,8 @@ def _check_table(console: Console, reg: str, lines: list[Any], complete: bool, s
 @command
 def periksa(out: Output, reg: RegArg, json_out: JSON_OPT = False) -> None:
     """Periksa berkas terhadap SOP: LENGKAP (keluar 0) atau BELUM_LENGKAP (keluar 1)."""
-    from sakti_cli.applications import load
-    from sakti_cli.checks import check_application, next_steps
+    from sakti_cli.register.applications import load
+    from sakti_cli.services.checks import check_application, next_steps
 
     ws = workspace()
     reg_store = register_for(ws)
@@ -318,7 +318,7 @@ def lengkapi(out: Output, reg: RegArg, berkas: BerkasOpt = None, tambah: TambahO
     """Ganti berkas persyaratan (bawaan) atau tambahkan (--tambah), satu orang dari daftar
     (--berkas ahli_waris.2.ktp=BERKAS), atau catat dokumen asli yang diperlihatkan (--asli);
     permohonan kembali ke DITERIMA."""
-    from sakti_cli.applications import load, parse_file_args, record_originals, update_files
+    from sakti_cli.register.applications import load, parse_file_args, record_originals, update_files
 
     ws = workspace()
     reg_store = register_for(ws)
@@ -342,9 +342,9 @@ def lengkapi(out: Output, reg: RegArg, berkas: BerkasOpt = None, tambah: TambahO
 def ubah(out: Output, reg: RegArg, data: DataOpt, json_out: JSON_OPT = False) -> None:
     """Perbaiki data pemohon (hanya kolom yang diberikan); permohonan kembali ke DITERIMA. Orang baru di
     daftar (ahli waris, saksi) boleh menyebut berkasnya di butirnya ("berkas": {"ktp": "ktp.jpg"})."""
-    from sakti_cli.applications import file_arg, is_attached, load, update_data
-    from sakti_cli.errors import DataInvalid
-    from sakti_cli.forms import item_files, split_envelope
+    from sakti_cli.core.errors import DataInvalid
+    from sakti_cli.intake.forms import item_files, split_envelope
+    from sakti_cli.register.applications import file_arg, is_attached, load, update_data
 
     ws = workspace()
     reg_store = register_for(ws)
@@ -369,7 +369,7 @@ def tolak(out: Output, reg: RegArg,
           alasan: Annotated[str, typer.Option("--alasan", help="Alasan penolakan untuk pemohon.")],
           json_out: JSON_OPT = False) -> None:
     """Tolak permohonan (DITOLAK) dengan alasannya."""
-    from sakti_cli.applications import reject
+    from sakti_cli.register.applications import reject
 
     ws = workspace()
     record = reject(register_for(ws), reg, alasan)
@@ -385,9 +385,9 @@ def permohonan(out: Output,
                layanan: Annotated[str | None, typer.Option("--layanan", help="Saring menurut layanan.")] = None,
                json_out: JSON_OPT = False) -> None:
     """Daftar permohonan."""
-    from sakti_cli.applications import list_applications
-    from sakti_cli.id_format import mask_nik
-    from sakti_cli.sop import applicant_namer
+    from sakti_cli.core.id_format import mask_nik
+    from sakti_cli.register.applications import list_applications
+    from sakti_cli.services.sop import applicant_namer
 
     ws = workspace()
     records = list_applications(register_for(ws), status_filter, layanan)
@@ -475,7 +475,7 @@ _WHOLE_KINDS = ("nik", "kk", "tanggal", "telepon", "angka")  # values never wrap
 
 
 def _receipt(out: Output, ws: Any, service: Any, record: dict[str, Any], target: Path) -> str:
-    from sakti_cli.citizen import write_receipt
+    from sakti_cli.citizen.messages import write_receipt
 
     out.step("menulis tanda terima (PDF)")
     written = write_receipt(ws, service, record, target)
@@ -486,7 +486,7 @@ def _receipt(out: Output, ws: Any, service: Any, record: dict[str, Any], target:
 
 def _current_message(out: Output, ws: Any, record: dict[str, Any], receipt: Path | None = None) -> None:
     """The message for the state the application is in now: the text on stdout, the link (or why none)."""
-    from sakti_cli.citizen import citizen_message
+    from sakti_cli.citizen.messages import citizen_message
 
     service = service_or_none(ws, record["layanan"])
     payload = {"nomor_registrasi": record["nomor_registrasi"], "status": record["status"],
@@ -515,7 +515,7 @@ def pesan(out: Output, reg: RegArg, tanda_terima: ReceiptOpt = None, surel: Sure
     """Pesan WhatsApp untuk pemohon sesuai status permohonan sekarang, dengan tautan wa.me ke nomornya
     (templat di templat/pesan/ kantor); --tanda-terima mencetak ulang tanda terima; --surel mengirim surat
     yang terbit sebagai lampiran surel."""
-    from sakti_cli.applications import load
+    from sakti_cli.register.applications import load
 
     ws = workspace()
     if surel:
@@ -529,7 +529,7 @@ def pesan(out: Output, reg: RegArg, tanda_terima: ReceiptOpt = None, surel: Sure
 
 
 def _send_mail(out: Output, ws: Any, reg: str) -> None:
-    from sakti_cli.mail import send_issued_letter
+    from sakti_cli.citizen.mail import send_issued_letter
 
     out.step("mengirim surel")
     payload = send_issued_letter(ws, register_for(ws), reg)
@@ -544,8 +544,8 @@ def status(out: Output, reg: RegArg, json_out: JSON_OPT = False,
            wa: Annotated[bool, typer.Option("--wa", help="Tampilkan teks status yang dikirim ke pemohon lewat "
                                                          "WhatsApp (sama dengan 'sakti pesan REG').")] = False) -> None:
     """Satu permohonan: data (NIK disamarkan), berkas, riwayat dan suratnya."""
-    from sakti_cli.applications import load
-    from sakti_cli.id_format import waktu_singkat
+    from sakti_cli.core.id_format import waktu_singkat
+    from sakti_cli.register.applications import load
 
     ws = workspace()
     record = load(ws, register_for(ws), reg)
@@ -555,8 +555,8 @@ def status(out: Output, reg: RegArg, json_out: JSON_OPT = False,
     service = service_or_none(ws, record["layanan"])
     payload = application_payload(record, service)
     if service is not None:
-        from sakti_cli.checks import service_clock
-        from sakti_cli.clock import now
+        from sakti_cli.core.clock import now
+        from sakti_cli.services.checks import service_clock
 
         payload["waktu_layanan"] = service_clock(ws, service, record, now(ws.zone))
 

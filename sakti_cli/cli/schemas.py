@@ -32,7 +32,7 @@ class Result(Strict):
     ok: bool
 
 
-# --- shared shapes (sakti_cli.shapes) --------------------------------------------------------------
+# --- shared shapes (sakti_cli.core.shapes) --------------------------------------------------------------
 class Penandatangan(Strict):
     id: str | None
     nama: str | None
@@ -297,7 +297,7 @@ class RingkasanSurat(Strict):
 
 
 class TandaTangan(Strict):
-    """One signature field of a PDF (sakti_cli.verify.SignatureReport, keys as its JSON_KEYS)."""
+    """One signature field of a PDF (sakti_cli.signatures.validate.SignatureReport, keys as its JSON_KEYS)."""
 
     kolom: str
     penandatangan: Penandatangan | None

@@ -1,4 +1,4 @@
-"""``sakti situs bangun/perbarui``: the static verification site behind the QR (sakti_cli.site)."""
+"""``sakti situs bangun/perbarui``: the static verification site behind the QR (sakti_cli.citizen.site)."""
 
 from __future__ import annotations
 
@@ -40,7 +40,7 @@ def bangun(out: Output, folder: FolderArg = None, json_out: JSON_OPT = False) ->
     """Bangun situs verifikasi di FOLDER: halaman cek, satu berkas data per surat yang pernah terbit.
 
     Folder baru atau kosong, atau situs yang sudah dibangun (semua berkasnya ditulis lagi)."""
-    from sakti_cli.site import build_site, folder_for
+    from sakti_cli.citizen.site import build_site, folder_for
 
     ws = workspace()
     result = build_site(ws, register_for(ws), folder_for(ws, folder))
@@ -52,7 +52,7 @@ def bangun(out: Output, folder: FolderArg = None, json_out: JSON_OPT = False) ->
 def perbarui(out: Output, folder: FolderArg = None, json_out: JSON_OPT = False) -> None:
     """Perbarui situs di FOLDER: hanya berkas yang berubah sejak pembangunan terakhir (surat baru, batal,
     diganti, diperbarui); tidak ada berkas yang dihapus."""
-    from sakti_cli.site import build_site, folder_for
+    from sakti_cli.citizen.site import build_site, folder_for
 
     ws = workspace()
     result = build_site(ws, register_for(ws), folder_for(ws, folder), update=True)
@@ -62,8 +62,8 @@ def perbarui(out: Output, folder: FolderArg = None, json_out: JSON_OPT = False) 
 def refresh_after(out: Output, ws: Any, numbers: list[str]) -> None:
     """After ``terbitkan``/``batalkan``/``ttd setujui`` succeeded: update the site when [situs].folder is
     set. A failure here is a warning; the letter is issued or voided all the same."""
-    from sakti_cli.errors import SaktiError
-    from sakti_cli.site import update_after
+    from sakti_cli.citizen.site import update_after
+    from sakti_cli.core.errors import SaktiError
 
     if not ws.config.situs.folder or not numbers:
         return

@@ -24,7 +24,7 @@ def register(app: typer.Typer) -> None:
 @command
 def skema(out: Output, json_out: JSON_OPT = False) -> None:
     """Cetak JSON Schema berkas SOP (untuk editor yang memeriksa YAML)."""
-    from sakti_cli.sop import service_schema
+    from sakti_cli.services.sop import service_schema
 
     schema = service_schema()
     if json_out:
@@ -37,7 +37,7 @@ def skema(out: Output, json_out: JSON_OPT = False) -> None:
 @command
 def periksa(out: Output, json_out: JSON_OPT = False) -> None:
     """Periksa semua berkas SOP, templatnya dan kalender libur; keluar 1 bila ada masalah."""
-    from sakti_cli.sop import lint_sop_dir
+    from sakti_cli.services.lint import lint_sop_dir
 
     ws = workspace()
     checked, problems = lint_sop_dir(ws)

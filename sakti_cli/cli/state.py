@@ -15,7 +15,7 @@ import typer
 
 from sakti_cli.cli.errors import NEGATIVE, exit_code_for
 from sakti_cli.cli.output import Output
-from sakti_cli.errors import ConfigError, EnvironmentProblem, SaktiError, machine_problem
+from sakti_cli.core.errors import ConfigError, EnvironmentProblem, SaktiError, machine_problem
 
 F = TypeVar("F", bound=Callable[..., Any])
 JSON_OPT = Annotated[bool, typer.Option("--json", help="Keluaran JSON untuk skrip (stdout hanya JSON).")]
@@ -33,19 +33,19 @@ GLOBALS = Globals()
 
 
 def workspace() -> Any:
-    from sakti_cli.office import find_workspace
+    from sakti_cli.office.workspace import find_workspace
 
     return find_workspace(GLOBALS.kantor)
 
 
 def register_for(ws: Any) -> Any:
-    from sakti_cli.office import clerk_name
-    from sakti_cli.privacy import tighten_workspace_folders
-    from sakti_cli.registry import Register
+    from sakti_cli.core.privacy import tighten_workspace_folders
+    from sakti_cli.office.workspace import clerk_name
+    from sakti_cli.register.upkeep import open_register
 
     tighten_workspace_folders(ws.data_dir)
 
-    return Register(ws.register_dir, zone=ws.zone, actor=clerk_name(ws.config, GLOBALS.petugas),
+    return open_register(ws.register_dir, zone=ws.zone, actor=clerk_name(ws.config, GLOBALS.petugas),
                     lock_timeout=ws.config.register_settings.batas_tunggu_kunci)
 
 
@@ -55,7 +55,7 @@ PASSPHRASE_PROMPTER: Callable[[str], str | None] | None = None
 
 def passphrase_prompt(label: str) -> str | None:
     """Ask the signatory, hidden, only when a person is at a terminal. The lines before the last are
-    what is about to be signed (:func:`sakti_cli.consent.signing_request`): shown first, on stderr, so
+    what is about to be signed (:func:`sakti_cli.signatures.consent.signing_request`): shown first, on stderr, so
     the question is asked once for all of it and stdout stays data."""
     if PASSPHRASE_PROMPTER is not None:
         return PASSPHRASE_PROMPTER(label)
@@ -79,7 +79,7 @@ def confirmed(question: str, yes: bool, saran: str) -> bool:
     """A destructive step goes ahead when ``--ya`` was given or the person at the terminal says yes.
 
     Without a terminal and without ``--ya`` nobody can answer: a usage error (exit 2) with ``saran``."""
-    from sakti_cli.errors import UsageError
+    from sakti_cli.core.errors import UsageError
 
     if yes:
         return True
@@ -99,7 +99,7 @@ class _MaskingFile:
         return getattr(sys, self.name)
 
     def write(self, text: str) -> int:
-        from sakti_cli.privacy import mask_text
+        from sakti_cli.core.privacy import mask_text
 
         return int(self._target().write(mask_text(text)) or 0)
 
@@ -119,18 +119,18 @@ class PrivateOutput(Output):
 
     def result(self, payload: dict[str, Any], human: Callable[[Any], None] | None = None, *,
                ok: bool = True) -> None:
-        from sakti_cli.privacy import mask_payload
+        from sakti_cli.core.privacy import mask_payload
 
         super().result(payload if self.reveal else mask_payload(payload), human, ok=ok)
 
     def row(self, jenis: str, payload: dict[str, Any], human: Callable[[Any], None] | None = None) -> None:
-        from sakti_cli.privacy import mask_payload
+        from sakti_cli.core.privacy import mask_payload
 
         super().row(jenis, payload if self.reveal else mask_payload(payload), human)
 
     def error(self, exc: SaktiError, debug: bool = False) -> None:
         if not self.reveal:
-            from sakti_cli.privacy import mask_payload, mask_text
+            from sakti_cli.core.privacy import mask_payload, mask_text
 
             exc.pesan = mask_text(exc.pesan)
             exc.saran = mask_text(exc.saran) if exc.saran else exc.saran
@@ -145,7 +145,7 @@ def _reveal_target(kwargs: dict[str, Any]) -> tuple[str, dict[str, str]]:
 
 
 def _record_reveal(name: str, kwargs: dict[str, Any]) -> None:
-    from sakti_cli.privacy import record_reveal
+    from sakti_cli.core.privacy import record_reveal
 
     try:
         ws = workspace()
@@ -161,7 +161,7 @@ class Negative(Exception):
 
 def unexpected(exc: Exception) -> SaktiError:
     """An error no part of sakti expected, said in Indonesian; the library's own text only in ``detail``."""
-    from sakti_cli.errors import library_text, os_reason
+    from sakti_cli.core.errors import library_text, os_reason
 
     if isinstance(exc, OSError | UnicodeDecodeError):
         where = getattr(exc, "filename", None)

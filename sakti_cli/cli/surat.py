@@ -12,7 +12,7 @@ from rich.markup import escape
 from sakti_cli.cli.output import Output
 from sakti_cli.cli.state import JSON_OPT, Negative, command, passphrase_prompt, register_for, workspace
 from sakti_cli.cli.tables import Col, print_table
-from sakti_cli.errors import InputError
+from sakti_cli.core.errors import InputError
 
 
 def register(app: typer.Typer) -> None:
@@ -21,7 +21,7 @@ def register(app: typer.Typer) -> None:
 
 
 def issue_payload(ws: Any, result: dict[str, Any]) -> dict[str, Any]:
-    from sakti_cli.shapes import signatory_json
+    from sakti_cli.core.shapes import signatory_json
 
     letter = result["surat"]
     return {
@@ -38,7 +38,7 @@ def issue_payload(ws: Any, result: dict[str, Any]) -> dict[str, Any]:
 
 
 def waiting_payload(result: dict[str, Any]) -> dict[str, Any]:
-    from sakti_cli.shapes import signatory_json
+    from sakti_cli.core.shapes import signatory_json
 
     letter = result["surat"]
     return {
@@ -58,8 +58,8 @@ def waiting_payload(result: dict[str, Any]) -> dict[str, Any]:
 
 def issue_one(out: Output, ws: Any, reg: str, signatory: str | None, prompt: Any = passphrase_prompt,
               tsa: str | None = None, sign: bool = True) -> dict[str, Any]:
-    from sakti_cli.issue import issue_letter
-    from sakti_cli.sop import load_service
+    from sakti_cli.issuance.pipeline import issue_letter
+    from sakti_cli.services.sop import load_service
 
     result = issue_letter(ws, register_for(ws), lambda code: load_service(ws.sop_dir, code), reg,
                           signatory_id=signatory, prompt=prompt, progress=out.step,
@@ -84,8 +84,8 @@ def terbitkan(out: Output, reg: Annotated[str, typer.Argument(help="Nomor regist
     if tanpa_ttd and tsa:
         raise InputError("--tsa dipakai saat menandatangani, bukan saat menyiapkan (--tanpa-ttd).",
                          saran="Penandatangan memakainya di 'sakti ttd setujui --tsa URL'.")
-    from sakti_cli.applications import load
     from sakti_cli.cli.permohonan import service_or_none, show_message, with_message
+    from sakti_cli.register.applications import load
 
     ws = workspace()
     payload = issue_one(out, ws, reg, penandatangan, tsa=tsa, sign=not tanpa_ttd)
@@ -120,8 +120,8 @@ def terbitkan(out: Output, reg: Annotated[str, typer.Argument(help="Nomor regist
 
 
 def _verification_table(console: Console, result: dict[str, Any], zone: Any) -> None:
-    from sakti_cli.id_format import waktu_singkat
-    from sakti_cli.shapes import NATURE_WORDS
+    from sakti_cli.core.id_format import waktu_singkat
+    from sakti_cli.core.shapes import NATURE_WORDS
 
     verdict = "[green]SAH[/green]" if result["sah"] else "[red]TIDAK SAH[/red]"
     console.print(verdict)
@@ -175,7 +175,7 @@ def verifikasi(out: Output,
                    "bukan sekarang: apakah surat masih dapat diverifikasi saat itu.")] = None,
                json_out: JSON_OPT = False) -> None:
     """Periksa tanda tangan PDF dan kecocokannya dengan register (keluar 0 hanya bila sah)."""
-    from sakti_cli.verification import lookup_code, verify_file
+    from sakti_cli.issuance.verification import lookup_code, verify_file
 
     if (berkas is None) == (kode is None):
         raise InputError("Berikan satu: berkas PDF atau --kode KODE.",

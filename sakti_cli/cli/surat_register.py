@@ -41,8 +41,8 @@ def mulai(out: Output,
     """Mulai urutan nomor dari buku agenda kertas: nomor berikutnya DARI, nomor di bawahnya tercatat di kertas.
 
     Bila register sudah memakai nomor di lingkup dan tahun itu, ditanyakan dulu (kecuali --ya)."""
-    from sakti_cli.numbering import numbers_used, scope_label, sequence_key, start_number, start_year
-    from sakti_cli.sop import load_service
+    from sakti_cli.register.numbering import numbers_used, scope_label, sequence_key, start_number, start_year
+    from sakti_cli.services.sop import load_service
 
     ws = workspace()
     service = load_service(ws.sop_dir, layanan)
@@ -77,7 +77,7 @@ def batalkan(out: Output, nomor: NomorArg,
 
     Permohonannya kembali LENGKAP; 'sakti terbitkan REG' lalu menerbitkan surat pengganti bernomor baru.
     """
-    from sakti_cli.letters import void_issued
+    from sakti_cli.register.letters import void_issued
 
     ws = workspace()
     with register_for(ws).transaction() as txn:
@@ -104,7 +104,7 @@ def cetak(out: Output, nomor: NomorArg,
           timpa: Annotated[bool, typer.Option("--timpa", help="Timpa berkas --ke yang sudah ada.")] = False,
           json_out: JSON_OPT = False) -> None:
     """Berikan lagi PDF surat yang tersimpan, setelah SHA-256-nya dicocokkan dengan register."""
-    from sakti_cli.letters import reprint
+    from sakti_cli.register.letters import reprint
 
     ws = workspace()
     result = reprint(ws, register_for(ws), nomor, ke, timpa)
@@ -133,8 +133,8 @@ def _describe(detail: Any) -> str:
 def _known_object(ws: Any, register: Any, objek: str) -> None:
     """NotFound (exit 3) when ``objek`` names an application or a letter the register does not hold;
     anything else (a numbering scope, an office object) is simply without events."""
-    from sakti_cli.applications import REG_RE, load
-    from sakti_cli.letters import letter_by_number
+    from sakti_cli.register.applications import REG_RE, load
+    from sakti_cli.register.letters import letter_by_number
 
     if REG_RE.match(objek):
         load(ws, register, objek)
@@ -151,10 +151,10 @@ def riwayat(out: Output,
             batas: Annotated[int, typer.Option("--batas", min=1, help="Jumlah peristiwa terakhir.")] = 50,
             json_out: JSON_OPT = False) -> None:
     """Jejak audit: siapa melakukan apa, kapan, status sebelum dan sesudah (NIK disamarkan)."""
-    from sakti_cli.applications import REG_RE, normalise_reg
-    from sakti_cli.id_format import waktu_singkat
-    from sakti_cli.privacy import mask_payload
-    from sakti_cli.registry import recent_events
+    from sakti_cli.core.id_format import waktu_singkat
+    from sakti_cli.core.privacy import mask_payload
+    from sakti_cli.register.applications import REG_RE, normalise_reg
+    from sakti_cli.register.registry import recent_events
 
     ws = workspace()
     wanted = objek
@@ -194,8 +194,8 @@ def periksa_register(out: Output,
                          "TSA) kedaluwarsa dalam HARI hari: perbarui dengan 'sakti ttd perbarui'.")] = 60,
                      json_out: JSON_OPT = False) -> None:
     """Periksa keutuhan register: berkas, nomor, PDF, permohonan, jejak audit (keluar 1 bila ada masalah)."""
-    from sakti_cli.numbering import scope_label
-    from sakti_cli.register_check import check_register, close_dangling, rebuild_core_files
+    from sakti_cli.register.check import check_register, close_dangling, rebuild_core_files
+    from sakti_cli.register.numbering import scope_label
 
     ws = workspace()
     register = register_for(ws)

@@ -39,7 +39,7 @@ def periksa(
 ) -> None:
     """Periksa templat: placeholder dikenal, isian wajib dipakai, dan contoh terpanjang muat di
     halaman_maks dengan blok tanda tangan utuh; keluar 1 bila ada masalah, 4 bila templat tak terbaca."""
-    from sakti_cli.template_lint import lint_templates, services_to_check
+    from sakti_cli.documents.template_lint import lint_templates, services_to_check
 
     ws = workspace()
     services, broken = services_to_check(ws, kode)

@@ -1,277 +1,232 @@
-"""Standalone signing and certificates: ``tandatangani``, ``sertifikat demo``, ``sertifikat lihat``."""
+"""The signing queue: ``sakti ttd antrean``, ``ttd setujui``, ``ttd kembalikan``.
+
+Staff prepare letters without the key (``sakti terbitkan REG --tanpa-ttd``); the signatory reviews
+them here and signs all or some of them, typing the passphrase once for the run (UU ITE Pasal 11:
+the signing data stays under the signatory's control), or sends one back with a reason.
+"""
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Annotated, Any
 
 import typer
 from rich.console import Console
-from rich.text import Text
+from rich.markup import escape
 
 from sakti_cli.cli.output import Output
-from sakti_cli.cli.state import GLOBALS, JSON_OPT, command, passphrase_prompt, workspace
-from sakti_cli.cli.tables import print_pairs
-from sakti_cli.errors import FileUnreadable, InputError
-from sakti_cli.shapes import signatory_json
+from sakti_cli.cli.permohonan import show_message
+from sakti_cli.cli.state import GLOBALS, JSON_OPT, Negative, command, passphrase_prompt, register_for, workspace
+from sakti_cli.cli.tables import Col, print_table
 
-sertifikat_app = typer.Typer(help="Sertifikat elektronik: buat rantai demo, lihat isi sertifikat.",
-                             no_args_is_help=True, rich_markup_mode=None)
+ttd_app = typer.Typer(help="Antrean tanda tangan: surat yang disiapkan petugas, ditandatangani penandatangan.",
+                      no_args_is_help=True, rich_markup_mode=None)
 
-SANDI_OPT = Annotated[Path | None, typer.Option(
-    "--berkas-sandi", help="Hanya untuk segel kantor (--penandatangan dengan sifat = \"segel\"): berkas berisi "
-    "sandi/PIN (hanya dapat dibaca pemiliknya, chmod 600). Kunci pribadi: sandinya diketik di terminal.")]
+PenandatanganOpt = Annotated[str | None, typer.Option(
+    "--penandatangan", help="id penandatangan dari sakti.toml (bawaan: yang pertama).")]
 
 
 def register(app: typer.Typer) -> None:
-    app.command("tandatangani")(tandatangani)
-    app.add_typer(sertifikat_app, name="sertifikat")
-    sertifikat_app.command("demo")(sertifikat_demo)
-    sertifikat_app.command("lihat")(sertifikat_lihat)
-
-
-def _optional_workspace() -> Any:
-    """The workspace when there is one; signing with a key named on the command line needs none."""
-    from sakti_cli.errors import WorkspaceNotFound
-    from sakti_cli.office import find_workspace
-
-    try:
-        return find_workspace(GLOBALS.kantor)
-    except WorkspaceNotFound:
-        if GLOBALS.kantor is not None:
-            raise
-        return None
-
-
-def _free_field(pdf: Path) -> str:
-    """``TTE``, or ``TTE_2``, ``TTE_3``... when earlier signatures took the name."""
-    from sakti_cli.verify import signature_field_names
-
-    taken = set(signature_field_names(pdf))
-    if "TTE" not in taken:
-        return "TTE"
-    number = 2
-    while f"TTE_{number}" in taken:
-        number += 1
-    return f"TTE_{number}"
+    ttd_app.command("antrean")(antrean)
+    ttd_app.command("setujui")(setujui)
+    ttd_app.command("kembalikan")(kembalikan)
+    ttd_app.command("perbarui")(perbarui)
+    app.add_typer(ttd_app, name="ttd")
 
 
 @command
-def tandatangani(
-    out: Output,
-    berkas: Annotated[Path, typer.Argument(help="PDF yang ditandatangani (dari mana pun asalnya).")],
-    keluaran: Annotated[Path | None, typer.Option(
-        "--keluaran", "-o", help="PDF hasil (bawaan: NAMA-ttd.pdf di sebelahnya; sama dengan BERKAS = timpa).")] = None,
-    penandatangan: Annotated[str | None, typer.Option(
-        "--penandatangan", help="id penandatangan dari sakti.toml.")] = None,
-    sertifikat: Annotated[Path | None, typer.Option(
-        "--sertifikat", help="Berkas kunci PKCS#12 (.p12/.pfx): kunci pribadi, sandinya diketik "
-        "pemiliknya di terminal.")] = None,
-    token: Annotated[str | None, typer.Option(
-        "--token", help="Label token PKCS#11: kunci pribadi, PIN-nya diketik pemiliknya di "
-        "terminal.")] = None,
-    modul: Annotated[str | None, typer.Option(
-        "--modul", help="Modul PKCS#11 untuk --token (bawaan: SAKTI_PKCS11_MODUL).")] = None,
-    label_kunci: Annotated[str | None, typer.Option(
-        "--label-kunci", help="Label kunci di token (bawaan: 'signer').")] = None,
-    berkas_sandi: SANDI_OPT = None,
-    tsa: Annotated[str | None, typer.Option(
-        "--tsa", help="URL server cap waktu RFC 3161: PAdES B-T, atau B-LT bila sakti.toml menyimpan CRL/CA "
-        "(bawaan: tte.tsa).")] = None,
-    alasan: Annotated[str | None, typer.Option("--alasan", help="Alasan penandatanganan.")] = None,
-    kolom: Annotated[str | None, typer.Option(
-        "--kolom", help="Nama kolom tanda tangan (bawaan: TTE, atau TTE_2... bila sudah ada).")] = None,
-    json_out: JSON_OPT = False,
-) -> None:
-    """Tandatangani PDF apa pun (PAdES; tanda tangan berikutnya sebagai pembaruan bertahap)."""
-    import hashlib
-    import os
-    from datetime import UTC, datetime
+def antrean(out: Output, penandatangan: Annotated[str | None, typer.Option(
+                "--penandatangan", help="Hanya surat untuk penandatangan ini (id dari sakti.toml).")] = None,
+            json_out: JSON_OPT = False) -> None:
+    """Surat yang menunggu tanda tangan: nomor, pemohon, layanan, disiapkan oleh, PDF untuk dibaca."""
+    from sakti_cli.core.id_format import mask_nik
+    from sakti_cli.register.letters import queue_rows
 
-    from sakti_cli.keys import (
-        MODULE_VARIABLE,
-        PIN_VARIABLE,
-        KeySpec,
-        check_signer,
-        key_spec,
-        open_key,
-        validation_data,
-    )
-    from sakti_cli.sign import check_certificate, close_signer, sign_pdf, signer_common_name
+    ws = workspace()
+    if penandatangan is not None:
+        ws.signatory(penandatangan)  # an unknown id is an error (exit 3), not an empty queue
+    rows = queue_rows(ws, register_for(ws), penandatangan)
+    if not GLOBALS.tampilkan_nik:  # masked before any table can cut a number short of the output's mask
+        rows = [{**row, "nik": mask_nik(str(row["nik"])) if row["nik"] else row["nik"]} for row in rows]
+    payload = {"jumlah": len(rows), "surat": rows}
 
-    chosen = [name for name, value in (("--penandatangan", penandatangan), ("--sertifikat", sertifikat),
-                                       ("--token", token)) if value is not None]
-    if len(chosen) > 1:
-        raise InputError(f"Pilih satu sumber kunci saja, bukan {' dan '.join(chosen)}.")
-    if not berkas.is_file():
-        raise InputError(f"Berkas {berkas} tidak ada.", saran="Periksa nama dan letak PDF.")
-    from sakti_cli.convert import is_pdf
+    def human(console: Console) -> None:
+        if not rows:
+            console.print("Tidak ada surat yang menunggu tanda tangan.")
+            return
+        from sakti_cli.core.id_format import waktu_singkat
 
-    if not is_pdf(berkas):
-        raise FileUnreadable(f"Berkas {berkas} bukan PDF: hanya PDF yang dapat ditandatangani.",
-                             saran="Ubah dulu ke PDF (mis. ekspor dari pengolah kata), lalu tandatangani PDF-nya.")
-    target = keluaran or berkas.with_name(f"{berkas.stem}-ttd.pdf")
-    if target.exists() and target.resolve() != berkas.resolve():
-        raise InputError(f"Berkas keluaran {target} sudah ada; tidak ditimpa.",
-                         saran="Pilih nama lain dengan --keluaran, atau hapus berkas itu dulu.")
-    # a signatory from sakti.toml needs the workspace; a key named here works without one
-    ws = _optional_workspace() if (sertifikat or token) else workspace()
-    secret_file = berkas_sandi.expanduser() if berkas_sandi else None
-    name: str | None = None
-    person = None
-    if sertifikat is not None:
-        variable = ws.config.tte.variabel_sandi if ws else "SAKTI_SANDI"
-        spec = KeySpec("pkcs12", str(sertifikat), variable, secret_file, p12=sertifikat)
-    elif token is not None:
-        module = modul or os.environ.get(MODULE_VARIABLE)
-        if not module:
-            raise InputError("Sebutkan modul PKCS#11 token dengan --modul (atau variabel SAKTI_PKCS11_MODUL).",
-                             saran="Mis. --modul /usr/lib/softhsm/libsofthsm2.so, atau driver token dari BSrE.")
-        spec = KeySpec("pkcs11", f"'{token}'", PIN_VARIABLE, secret_file, module=module, token=token,
-                       key_label=label_kunci or "signer")
-    else:
-        person = ws.signatory(penandatangan)
-        spec = key_spec(ws, person)
-        if secret_file is not None:
-            spec = KeySpec(**{**spec.__dict__, "secret_file": secret_file})
-        name = person.nama
-    url = tsa or (ws.config.tte.tsa if ws else None)
-    office_data = validation_data(ws) if ws else None  # CA certificates/CRLs the office stores
-    field_name = kolom or _free_field(berkas)
+        several = len({row["penandatangan"]["id"] for row in rows}) > 1
+        columns = [Col("Nomor surat / registrasi", "identifier"),
+                   Col("Layanan", "identifier", drop=3, beneath="Disiapkan"),
+                   Col("Pemohon (NIK)"), Col("Disiapkan", "time", drop=2),
+                   *([Col("Penandatangan", "identifier", drop=1)] if several else [])]
+        print_table(console, columns, [
+            (f"{row['nomor_surat']}\n{row['nomor_registrasi']}", row["layanan"],
+             escape(f"{row['nama'] or '-'}\n{row['nik'] or '-'}"),
+             f"{waktu_singkat(row['disiapkan'], ws.zone)}\n{escape(row['disiapkan_oleh'] or '-')}",
+             *([row["penandatangan"]["id"] or "-"] if several else [])) for row in rows],
+            title=f"Menunggu tanda tangan ({len(rows)})")
+        console.print("PDF untuk dibaca sebelum ditandatangani:")
+        for row in rows:
+            console.print(f"  {row['nomor_surat']}  {row['pdf']}", markup=False, soft_wrap=True)
 
-    out.step("membuka kunci penandatangan")
-    from sakti_cli.consent import file_item, signing_request
+    out.result(payload, human)
 
-    # a key named here (--sertifikat, --token) is a person's: shown what it signs, typed by its owner
-    request = signing_request(spec.owner, [file_item(berkas)]) if spec.sifat == "pribadi" else None
-    signer = open_key(spec, passphrase_prompt, request)
+
+class _Bar:
+    """A Rich progress bar on stderr while many letters are signed (none for one letter or --json)."""
+
+    def __init__(self, out: Output) -> None:
+        self.out = out
+        self.progress: Any = None
+        self.task: Any = None
+
+    def chosen(self, count: int) -> None:
+        if count < 2 or self.out.json_mode:
+            return
+        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+        self.progress = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+                                 TimeElapsedColumn(), console=self.out.err, transient=True)
+        self.progress.start()
+        self.task = self.progress.add_task("menandatangani", total=count)
+
+    def start(self, letter: dict[str, Any]) -> None:
+        if self.progress is not None:
+            self.progress.update(self.task, description=f"menandatangani {letter['nomor_surat']}")
+        else:
+            self.out.step(f"menandatangani {letter['nomor_surat']}")
+
+    def done(self, letter: dict[str, Any]) -> None:
+        if self.progress is not None:
+            self.progress.advance(self.task)
+
+    def stop(self) -> None:
+        if self.progress is not None:
+            self.progress.stop()
+
+
+@command
+def setujui(out: Output,
+            nomor: Annotated[list[str] | None, typer.Argument(
+                metavar="NOMOR", help="Nomor surat yang ditandatangani (boleh beberapa); atau --semua.")] = None,
+            semua: Annotated[bool, typer.Option(
+                "--semua", help="Tandatangani semua surat dalam antrean penandatangan ini.")] = False,
+            penandatangan: PenandatanganOpt = None,
+            tsa: Annotated[str | None, typer.Option(
+                "--tsa", help="URL server cap waktu RFC 3161: PAdES B-T, atau B-LT bila sakti.toml menyimpan "
+                "CRL/sertifikat CA (bawaan: [tte].tsa; tanpa keduanya B-B luring).")] = None,
+            json_out: JSON_OPT = False) -> None:
+    """Tandatangani surat yang menunggu: sandi diketik sekali untuk semua; yang gagal tetap menunggu (keluar 1)."""
+    from sakti_cli.cli.errors import saran_for_kode
+    from sakti_cli.issuance.queue import approve_queue
+
+    ws = workspace()
+    bar = _Bar(out)
     try:
-        from sakti_cli.clock import ZONES
-
-        # the clock pyHanko signs by, in the office's zone for the messages
-        moment = datetime.now(UTC).astimezone(ws.zone if ws else ZONES["WIB"])
-        # the office's checks (kantor periksa's); a key the office's CRL revoked signs nothing, at any level
-        warnings = check_signer(ws, person, signer, moment) if ws else check_certificate(signer, moment)
-        for warning in warnings:
-            out.warn(warning)
-        signer_cn = signer_common_name(signer)
-        if ws is not None and url:  # CRL/OCSP fresh from [tte], attached to the signer (no queue here: exit 4)
-            from sakti_cli.revocation import prepare_signing
-
-            prepare_signing(ws, signer, url)
-        out.step(f"menandatangani ({'dengan cap waktu' if url else 'tanpa cap waktu'})")
-        level = sign_pdf(berkas, target, signer, field_name=field_name,
-                         reason=alasan or "Ditandatangani secara elektronik",
-                         location=ws.config.kantor.tempat if ws else "", signer_name=name or signer_cn,
-                         timestamp_url=url)
+        result = approve_queue(ws, register_for(ws), list(nomor or []), all_waiting=semua,
+                               signatory_id=penandatangan, prompt=passphrase_prompt,
+                               timestamp_url=tsa or ws.config.tte.tsa,
+                               on_chosen=bar.chosen, on_start=bar.start, on_done=bar.done)
     finally:
-        close_signer(signer)
-    if url and office_data is None:
-        out.warn("Tanpa CRL/sertifikat CA di bagian tte sakti.toml tanda tangan hanya B-T (bukan B-LT).")
-    payload = {
-        "berkas": str(berkas.resolve()), "pdf": str(target.resolve()),
-        "sha256": hashlib.sha256(target.read_bytes()).hexdigest(),
-        "kolom": field_name, "penandatangan": signatory_json(person, nama=signer_cn), "tingkat": level, "tsa": url,
-    }
+        bar.stop()
+    for warning in result["peringatan"]:
+        out.warn(warning)
+    signed, failed = result["ditandatangani"], result["gagal"]
+    _with_messages(ws, signed)
+    for row in failed:  # every error carries advice, as the error table gives it
+        row["error"]["saran"] = saran_for_kode(row["error"]["kode"], row["error"].get("saran"))
+    payload = {**result, "jumlah_ditandatangani": len(signed), "jumlah_gagal": len(failed)}
 
     def human(console: Console) -> None:
-        console.print(f"[green]Ditandatangani[/green] ({level}, kolom {field_name}) oleh {signer_cn}")
-        console.print(f"PDF: {target}", soft_wrap=True)
+        if not signed and not failed:
+            console.print("Tidak ada surat yang menunggu tanda tangan.")
+            return
+        for row in signed:
+            console.print(f"[green]TERBIT[/green] [bold]{row['nomor_surat']}[/bold]  {row['pdf']}", soft_wrap=True)
+        for row in failed:
+            console.print(f"[red]GAGAL[/red]  [bold]{row['nomor_surat']}[/bold]  {row['error']['pesan']}")
+            console.print(f"        [cyan]Saran:[/cyan] {row['error']['saran']}")
+        tail = f", {len(failed)} gagal (tetap menunggu tanda tangan)" if failed else ""
+        console.print(f"{len(signed)} ditandatangani{tail}.")
+
+    out.result(payload, human, ok=not failed)
+    from sakti_cli.cli.situs import refresh_after
+
+    refresh_after(out, ws, [row["nomor_surat"] for row in signed])
+    for row in signed if not out.json_mode else []:  # each applicant's issued-letter message, as 'terbitkan'
+        out.err.print(f"[bold]{row['nomor_surat']}[/bold] ({row['nomor_registrasi']}):", soft_wrap=True)
+        show_message(out, row)
+    if failed:
+        raise Negative
+
+
+def _with_messages(ws: Any, signed: list[dict[str, Any]]) -> None:
+    """Each signed letter's WhatsApp message and link (``pesan_wa``, ``tautan_wa``), as ``terbitkan`` gives."""
+    from sakti_cli.cli.permohonan import service_or_none, with_message
+    from sakti_cli.register.applications import load
+
+    register = register_for(ws)
+    for row in signed:
+        record = load(ws, register, row["nomor_registrasi"])
+        with_message(ws, service_or_none(ws, record["layanan"]), record, row, "terbit")
+
+
+@command
+def kembalikan(out: Output,
+               nomor: Annotated[str, typer.Argument(help="Nomor surat yang menunggu tanda tangan.")],
+               alasan: Annotated[str, typer.Option(
+                   "--alasan", help="Mengapa dikembalikan (tercatat di riwayat permohonan).")],
+               json_out: JSON_OPT = False) -> None:
+    """Kembalikan surat ke petugas: nomor ditutup BATAL (tidak dipakai ulang), permohonan kembali LENGKAP."""
+    from sakti_cli.register.letters import send_back
+
+    ws = workspace()
+    payload = send_back(ws, register_for(ws), nomor, alasan)
+
+    def human(console: Console) -> None:
+        console.print(f"[yellow]Dikembalikan:[/yellow] [bold]{payload['nomor_surat']}[/bold] ditutup BATAL "
+                      f"({payload['alasan_batal']})")
+        console.print(f"Permohonan {payload['nomor_registrasi']} kembali {payload['status_permohonan']}: "
+                      "perbaiki ('sakti ubah' / 'sakti lengkapi') lalu terbitkan lagi (nomor baru).", markup=False)
 
     out.result(payload, human)
 
 
 @command
-def sertifikat_demo(
-    out: Output,
-    folder: Annotated[Path, typer.Argument(help="Folder tujuan (dibuat bila belum ada).")],
-    nama: Annotated[str, typer.Option(
-        "--nama", help="Nama (CN) penanda tangan (bawaan: segel demo kantor).")] = "Kecamatan Arut Selatan (DEMO)",
-    hari: Annotated[int, typer.Option("--hari", min=1, help="Masa berlaku sertifikat penanda tangan (hari).")] = 730,
-    url_crl: Annotated[str | None, typer.Option(
-        "--url-crl", help="URL CRL yang dicantumkan di sertifikat (hanya nama; tidak pernah diambil).")] = None,
-    json_out: JSON_OPT = False,
-) -> None:
-    """Buat rantai demo: akar, penanda tangan (.p12, sandi 'demo') dan CRL akar. Bukan untuk surat sungguhan."""
-    from sakti_cli.pki import make_demo_pki
+def perbarui(out: Output,
+             nomor: Annotated[list[str] | None, typer.Argument(
+                 metavar="NOMOR", help="Nomor surat TERBIT yang diperbarui (boleh beberapa); atau --semua/--segera.")
+             ] = None,
+             semua: Annotated[bool, typer.Option("--semua", help="Perbarui semua surat TERBIT.")] = False,
+             segera: Annotated[int | None, typer.Option(
+                 "--segera", metavar="HARI", min=0,
+                 help="Perbarui surat yang data validasinya (CRL, sertifikat TSA) kedaluwarsa dalam HARI hari.")
+             ] = None,
+             tsa: Annotated[str | None, typer.Option(
+                 "--tsa", help="URL server cap waktu RFC 3161 (bawaan: [tte].tsa).")] = None,
+             json_out: JSON_OPT = False) -> None:
+    """Tambahkan cap waktu arsip dan data validasi baru (PAdES B-LTA) ke surat terbit; yang gagal keluar 1."""
+    from sakti_cli.signatures.renewal import renew
 
-    if folder.exists() and not folder.is_dir():
-        raise InputError(f"{folder} bukan folder.")
-    existing = [p for p in ("demo-root.pem", "demo-signer.p12") if (folder / p).exists()]
-    if existing:
-        raise InputError(f"{folder} sudah berisi {', '.join(existing)}; tidak ditimpa.", saran="Pilih folder lain.")
-    made = make_demo_pki(folder, "demo", signer_name=nama, valid_days=hari, crl_url=url_crl)
-    payload = {"folder": str(folder.resolve()), "akar": str(made.root_cert.resolve()),
-               "kunci": str(made.signer_p12.resolve()), "sertifikat": str(made.signer_cert.resolve()),
-               "crl": str(made.crl.resolve()), "sandi_demo": "demo"}
-
-    def human(console: Console) -> None:
-        console.print(f"[green]Rantai demo dibuat[/green] di {folder} (sandi kunci: 'demo')", soft_wrap=True)
-        for label, key in (("Akar (percayai)", "akar"), ("Kunci + sertifikat", "kunci"),
-                           ("Sertifikat", "sertifikat"), ("CRL akar", "crl")):
-            console.print(f"  {label:20}{payload[key]}", soft_wrap=True)
-        console.print("Untuk kantor: salin ke pki/, isi verifikasi.akar_tepercaya dan tte.crl di sakti.toml.",
-                      markup=False)
-
-    out.result(payload, human)
-
-
-def _read_p12_certificate(path: Path, secret_file: Path | None) -> Any:
-    from sakti_cli.keys import KeySpec, open_key
-
-    ws = _optional_workspace()
-    variable = ws.config.tte.variabel_sandi if ws else "SAKTI_SANDI"
-    return open_key(KeySpec("pkcs12", str(path), variable, secret_file, p12=path), passphrase_prompt)
-
-
-@command
-def sertifikat_lihat(
-    out: Output,
-    berkas: Annotated[Path, typer.Argument(help="Sertifikat (.pem/.crt/.cer, PEM atau DER) atau kunci .p12/.pfx.")],
-    berkas_sandi: SANDI_OPT = None,
-    json_out: JSON_OPT = False,
-) -> None:
-    """Tampilkan subjek, penerbit, masa berlaku, penggunaan kunci, sisa hari sertifikat, dan apakah ia boleh
-    menandatangani (pemeriksaan yang sama dengan saat menandatangani; di kantor: juga rantai ke akarnya)."""
-    from datetime import UTC, datetime
-
-    from sakti_cli.keys import office_trust
-    from sakti_cli.sign import certificate_summary, read_certificates
-
-    if not berkas.is_file():
-        raise InputError(f"Berkas {berkas} tidak ada.")
-    ws = _optional_workspace()
-    roots = office_trust(ws)[0] if ws else None  # in an office: the same verdict as its signing checks
-    if berkas.suffix.lower() in (".p12", ".pfx"):
-        certs = [_read_p12_certificate(berkas, berkas_sandi.expanduser() if berkas_sandi else None)]
-    else:
-        certs = list(read_certificates(berkas))
-    from sakti_cli.clock import ZONES
-    from sakti_cli.id_format import waktu_singkat
-
-    zone = ws.zone if ws else ZONES["WIB"]
-    moment = datetime.now(UTC).astimezone(zone)  # the clock signatures are made and read by, told in the office's zone
-    summaries = [certificate_summary(cert, moment, roots) for cert in certs]
-    for item in summaries:
-        for warning in item["peringatan"]:
-            out.warn(warning)
-    payload = {"berkas": str(berkas.resolve()), "sertifikat": summaries}
+    ws = workspace()
+    result = renew(ws, register_for(ws), list(nomor or []), all_issued=semua, within_days=segera,
+                   timestamp_url=tsa or ws.config.tte.tsa, on_start=lambda letter: out.step(
+                       f"memperbarui {letter['nomor_surat']}"))
+    done, failed = result["diperbarui"], result["gagal"]
+    payload = {**result, "jumlah_diperbarui": len(done), "jumlah_gagal": len(failed)}
 
     def human(console: Console) -> None:
-        for item in summaries:
-            status = item["status"] if item["status"] == "BERLAKU" else f"[red]{item['status']}[/red]"
-            rows = [
-                ("Subjek", item["subjek"]), ("Penerbit", item["penerbit"]), ("Nomor seri", item["nomor_seri"]),
-                ("Berlaku mulai", waktu_singkat(item["berlaku_mulai"], zone)),
-                ("Berlaku sampai", waktu_singkat(item["berlaku_sampai"], zone)), ("Status", status),
-                ("Sisa hari", str(item["sisa_hari"])),
-                ("Penggunaan kunci", ", ".join(item["penggunaan_kunci"]) or "-"),
-                ("Penggunaan lanjutan", ", ".join(item["penggunaan_kunci_lanjutan"]) or "-"),
-                ("CRL", ", ".join(item["titik_distribusi_crl"]) or "-"),
-                ("Untuk tanda tangan", "ya" if item["boleh_menandatangani"] else f"tidak: {item['alasan']}"),
-                ("SHA-256", item["sidik_jari_sha256"]),
-            ]
-            print_pairs(console, [(label, Text(value) if label != "Status" else value) for label, value in rows],
-                        title=item["nama"], whole=("Nomor seri", "SHA-256"), boxed=True)
+        if not done and not failed:
+            console.print("Tidak ada surat yang perlu diperbarui.")
+            return
+        for row in done:
+            console.print(f"[green]DIPERBARUI[/green] [bold]{row['nomor_surat']}[/bold]  revisi {row['revisi']}  "
+                          f"SHA-256 {row['sha256']}", soft_wrap=True)
+        for row in failed:
+            console.print(f"[red]GAGAL[/red]  [bold]{row['nomor_surat']}[/bold]  {escape(row['error']['pesan'])}")
+        console.print(f"{len(done)} diperbarui" + (f", {len(failed)} gagal." if failed else "."))
 
-    out.result(payload, human)
+    out.result(payload, human, ok=not failed)
+    if failed:
+        raise Negative

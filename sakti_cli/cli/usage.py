@@ -23,7 +23,7 @@ import typer
 from typer.core import TyperGroup
 
 from sakti_cli.cli.errors import USAGE
-from sakti_cli.errors import SaktiError, UsageError
+from sakti_cli.core.errors import SaktiError, UsageError
 
 HELP_FLAG = "--help"
 HELP_LINE = "Tampilkan bantuan ini lalu keluar."
@@ -103,7 +103,7 @@ def _bad_value_reason(exc: Any) -> str:
     its type (Typer converts values with pydantic), or a plain statement when only Typer's English is known."""
     from pydantic import ValidationError
 
-    from sakti_cli.validation import validation_problems
+    from sakti_cli.core.validation import validation_problems
 
     if isinstance(exc, SaktiUsage):
         return str(exc.message)

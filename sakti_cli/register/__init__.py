@@ -1,5 +1,5 @@
-"""The register (issue 12): typed records, the register interface and its backends.
+"""The register: applications, letters, numbers, recovery, migrations, retention, checks and backups.
 
 ``pg/`` is the PostgreSQL backend's foundation (schema, migrations, the numbering, audit and file
-primitives over a psycopg connection); the interface and the TinyDB backend join it here.
+primitives over a psycopg connection); the typed interface and the TinyDB backend are to join it here.
 """

@@ -13,13 +13,13 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from sakti_cli.errors import ConfigError, EnvironmentProblem, SaktiError
+from sakti_cli.core.errors import ConfigError, EnvironmentProblem, SaktiError
 from sakti_cli.register.pg.url import describe
 
 if TYPE_CHECKING:
     import psycopg
 
-    from sakti_cli.office import Workspace
+    from sakti_cli.office.workspace import Workspace
 
 CONNECT_TIMEOUT = 10  # seconds; libpq's PGCONNECT_TIMEOUT or the URL's connect_timeout win
 APPLICATION_NAME = "sakti"  # shown in pg_stat_activity: which connections are desks
@@ -29,11 +29,11 @@ def password_for(berkas_sandi: Path | None = None, variabel_sandi: str | None = 
                  environ: Mapping[str, str] | None = None) -> str | None:
     """The role's password from sakti.toml's sources; None leaves it to libpq (PGPASSWORD, ~/.pgpass)."""
     if berkas_sandi is not None:
-        from sakti_cli.keys import read_secret_file
+        from sakti_cli.signatures.keys import read_secret_file
 
         return read_secret_file(berkas_sandi, ConfigError).decode()
     if variabel_sandi:
-        from sakti_cli.children import note_secret_variable
+        from sakti_cli.core.children import note_secret_variable
 
         note_secret_variable(variabel_sandi)  # never passed on to LibreOffice or another child
         value = (os.environ if environ is None else environ).get(variabel_sandi)
@@ -70,7 +70,7 @@ def desk_connection(ws: Workspace, url: str | None = None) -> psycopg.Connection
     ``url`` is one given on the command line (a usage error if it holds a password), else
     ``SAKTI_REGISTER_URL``, else ``[register] url``; the password from ``[register] berkas_sandi`` (relative
     to the office folder) or ``variabel_sandi``, else libpq's own sources."""
-    from sakti_cli.errors import UsageError
+    from sakti_cli.core.errors import UsageError
     from sakti_cli.register.pg.schema import check_schema
     from sakti_cli.register.pg.url import check_url, register_url
 

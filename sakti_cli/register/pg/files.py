@@ -20,7 +20,7 @@ from __future__ import annotations
 import hashlib
 from typing import Any
 
-from sakti_cli.errors import NotFound
+from sakti_cli.core.errors import NotFound
 
 MAX_BYTES = 200 * 1024 * 1024  # one file; a bytea may hold 1 GB, a scan or letter is far below this
 
@@ -28,7 +28,7 @@ MAX_BYTES = 200 * 1024 * 1024  # one file; a bytea may hold 1 GB, a scan or lett
 def put_file(cur: Any, content: bytes, jenis: str) -> str:
     """Store ``content`` (media type ``jenis``, e.g. application/pdf) once; its SHA-256 (hex)."""
     if len(content) > MAX_BYTES:
-        from sakti_cli.errors import InputError
+        from sakti_cli.core.errors import InputError
 
         raise InputError(f"Berkas {len(content) // (1024 * 1024)} MB terlalu besar untuk register.",
                          saran=f"Perkecil berkasnya (paling besar {MAX_BYTES // (1024 * 1024)} MB).")

@@ -29,11 +29,12 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sakti_cli.clock import iso
-from sakti_cli.errors import ConfigError, StateConflict
-from sakti_cli.recovery import REASON, own_process
+from sakti_cli.core.children import own_process
+from sakti_cli.core.clock import iso
+from sakti_cli.core.errors import ConfigError, StateConflict
 from sakti_cli.register.pg.audit import append_event
 from sakti_cli.register.pg.rows import get_application, get_letter, insert_letter, save_application, save_letter
+from sakti_cli.register.recovery import REASON
 
 RESERVED = "DIPESAN"
 FINISHED = ("TERBIT", "MENUNGGU_TTD", "BATAL")
@@ -161,7 +162,7 @@ def _close(cur: Any, letter_id: str, proses: Any, *, actor: str, moment: datetim
     append_event(cur, actor, moment, "batal_nomor", letter["nomor_surat"], RESERVED, "BATAL", alasan=REASON,
                  pid=(proses or {}).get("pid"), host=(proses or {}).get("host"))
     if letter.get("nomor_registrasi"):
-        from sakti_cli.errors import NotFound
+        from sakti_cli.core.errors import NotFound
 
         try:
             record = get_application(cur, letter["nomor_registrasi"], lock=True)

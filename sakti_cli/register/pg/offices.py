@@ -27,7 +27,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from sakti_cli.errors import InputError
+from sakti_cli.core.errors import InputError
 from sakti_cli.register.pg.schema import office_group
 
 ROLE_PATTERN = re.compile(r"[a-z][a-z0-9_]{1,62}")

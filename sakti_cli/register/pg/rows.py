@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sakti_cli.errors import NotFound, StateConflict
+from sakti_cli.core.errors import NotFound, StateConflict
 
 WAITING = "MENUNGGU_TTD"
 
@@ -68,7 +68,7 @@ def find_letter(cur: Any, *, number: str | None = None, code: str | None = None,
 
 
 def digests(letter: dict[str, Any]) -> list[str]:
-    """The first signed PDF's digest, then its revisions' (sakti_cli.letters.letter_digests' convention)."""
+    """The first signed PDF's digest, then its revisions' (sakti_cli.register.letters.letter_digests' convention)."""
     found = [letter["sha256"]] if letter.get("sha256") else []
     found += [r["sha256"] for r in letter.get("revisi") or [] if isinstance(r, dict) and r.get("sha256")]
     return [str(digest).lower() for digest in found]

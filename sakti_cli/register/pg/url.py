@@ -6,7 +6,7 @@ tickets. The password comes from the environment (``PGPASSWORD``, or the variabl
 variabel_sandi`` names), from a file only its owner reads (``[register] berkas_sandi``, chmod 600), or from
 libpq's own ``~/.pgpass`` (see :func:`sakti_cli.register.pg.connect.password_for`).
 
-No psycopg here: sakti.toml's check (sakti_cli.office) calls :func:`url_problem` when it loads.
+No psycopg here: sakti.toml's check (sakti_cli.office.workspace) calls :func:`url_problem` when it loads.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ import os
 from collections.abc import Mapping
 from urllib.parse import parse_qs, unquote, urlsplit
 
-from sakti_cli.errors import ConfigError, SaktiError
+from sakti_cli.core.errors import ConfigError, SaktiError
 
 URL_VARIABLE = "SAKTI_REGISTER_URL"
 """Environment variable naming the register's server (over sakti.toml's ``[register] url``)."""

@@ -1,0 +1,1 @@
+"""What goes to the citizen: messages and receipts, e-mail, the verification site."""

@@ -1,0 +1,1 @@
+"""Shared primitives every part uses: errors, text, storage, clock, ids, privacy, child processes."""

@@ -1,0 +1,1 @@
+"""Documents: DOCX rendering, PDF conversion (LibreOffice), template checks, info sheets, PDF metadata."""

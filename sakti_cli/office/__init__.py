@@ -1,0 +1,1 @@
+"""The office: its workspace and sakti.toml, set-up, the doctor (``kantor periksa``) and the demo."""

@@ -1,0 +1,769 @@
+"""``register periksa``: can the register be trusted as a record?
+
+Read under the register lock, file by file (a damaged file is reported, not fatal):
+  - every register file loads (JSON tables, audit lines);
+  - every letter number is accounted for per scope and year: from the first to the last, each number
+    is exactly one letter TERBIT or BATAL; numbers below a ``nomor mulai`` start that the register
+    does not hold were issued on paper; a reservation of a live process is "sedang diproses";
+  - the lookups (number, verification code, SHA-256) point at their letters;
+  - every TERBIT letter's PDF is present with its recorded SHA-256;
+  - every letter waiting for its signature (MENUNGGU_TTD) is in the signing queue with its unsigned PDF
+    unchanged, its application MENUNGGU_TTD and pointing at it; no unsigned PDF is left in data/antrean
+    without a waiting letter (it holds personal data);
+  - every application is in a legal state and consistent with its letter;
+  - the audit trail is unbroken: each event's ``prev`` is the previous event's ``hash``, each ``hash``
+    recomputes, the last one and the count match the anchor kept in urutan.json, and no event holds a
+    16-digit number (a NIK or KK number must never be written to the trail);
+  - what killed runs left behind (staging folders of scans, scratch folders of letters, restored copies,
+    half-written archives, register temp files) is listed: the next command that writes removes it.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections import defaultdict
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from sakti_cli.core.children import process_state
+from sakti_cli.core.clock import iso
+from sakti_cli.core.errors import RegisterCorrupt
+from sakti_cli.core.id_format import mask_nik
+from sakti_cli.core.nik import find_id_numbers
+from sakti_cli.core.storage import locked, read_json, read_locked, sha256_file
+from sakti_cli.office.workspace import Workspace
+from sakti_cli.register.letters import letter_digests
+from sakti_cli.register.numbering import scope_label
+from sakti_cli.register.registry import AUDIT_TABLE, FORMAT_VERSION, GENESIS, Register, event_hash
+
+LETTER_STATES = ("DIPESAN", "MENUNGGU_TTD", "TERBIT", "BATAL")
+WAITING = "MENUNGGU_TTD"  # letters.WAITING: a letter (and its application) waiting for the signatory
+
+
+class Report:
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self.problems: list[dict[str, Any]] = []
+        self.notes: list[dict[str, Any]] = []
+        self.dangling: list[dict[str, Any]] = []
+        self.damaged: set[str] = set()
+        self.missing: set[str] = set()  # core files missing (meta.json, urutan.json)
+        self.seen_regs: set[str] = set()  # applications found in the partitions
+        self.audit_regs: set[str] = set()  # applications the trail says were registered
+        self.audit_numbers: dict[str, str] = {}  # letter numbers the trail says were reserved -> month
+        self.audit_counters: dict[str, int] = {}  # highest number per scope the trail shows
+
+    def name(self, path: Path) -> str:
+        try:
+            return str(path.relative_to(self.root))
+        except ValueError:
+            return str(path)
+
+    def problem(self, kind: str, where: str, message: str, **detail: Any) -> None:
+        if kind == "berkas_rusak":
+            self.damaged.add(where)
+        self.problems.append({"jenis": kind, "berkas": where, "pesan": message, **detail})
+
+    def note(self, kind: str, where: str, message: str, **detail: Any) -> None:
+        self.notes.append({"jenis": kind, "berkas": where, "pesan": message, **detail})
+
+
+def _table(report: Report, path: Path, name: str) -> list[dict[str, Any]] | None:
+    """The documents of one TinyDB table in one file; None (and one problem per file) if it is damaged."""
+    where = report.name(path)
+    if where in report.damaged:
+        return None
+    try:
+        data = read_json(path)
+    except RegisterCorrupt as exc:
+        report.problem("berkas_rusak", where, exc.pesan)
+        return None
+    except OSError as exc:
+        report.problem("berkas_rusak", where, f"Berkas {where} tidak dapat dibaca: {exc.strerror}.")
+        return None
+    if data is None:
+        return []
+    if not isinstance(data, dict) or not all(isinstance(t, dict) for t in data.values()):
+        report.problem("berkas_rusak", where, f"Berkas {where} rusak: isinya bukan tabel register.")
+        return None
+    docs = data.get(name, {})
+    if not all(isinstance(doc, dict) for doc in docs.values()):
+        report.problem("berkas_rusak", where, f"Berkas {where} rusak: tabel '{name}' berisi data yang bukan catatan.")
+        return None
+    return [docs[k] for k in sorted(docs, key=lambda k: int(k) if str(k).isdigit() else 0)]  # by doc id
+
+
+def _partition(report: Report, kind: str, table: str) -> list[tuple[Path, dict[str, Any]]]:
+    folder = report.root / kind
+    out = []
+    for path in sorted(folder.glob("*.json")) if folder.is_dir() else []:
+        for doc in _table(report, path, table) or []:
+            out.append((path, doc))
+    return out
+
+
+def _check_meta(report: Report) -> None:
+    path = report.root / "meta.json"
+    docs = _table(report, path, "meta")
+    if docs is None:
+        return
+    if not docs:
+        if path.exists():
+            report.problem("berkas_rusak", "meta.json", "meta.json tidak memuat versi_format.")
+        return
+    version = docs[0].get("versi_format")
+    if not isinstance(version, int):
+        report.problem("berkas_rusak", "meta.json", "meta.json tidak memuat versi_format yang sah.")
+    elif version > FORMAT_VERSION:
+        report.problem("versi", "meta.json", f"Register berformat {version}, lebih baru dari sakti ini "
+                                             f"({FORMAT_VERSION}): perbarui sakti sebelum memeriksanya.")
+
+
+def _check_numbers(report: Report, letters: list[tuple[Path, dict[str, Any]]], urutan: dict[str, list[dict]],
+                   open_ids: set[str]) -> dict[str, Any]:
+    counters = {str(d.get("kunci")): d.get("nilai") for d in urutan.get("urutan", [])}
+    starts: dict[str, int] = {}
+    for start in urutan.get("mulai", []):  # oldest first: the latest start of a scope counts
+        key, first = start.get("lingkup"), start.get("dari")
+        if isinstance(key, str) and isinstance(first, int):
+            starts[key] = first
+    by_scope: dict[str, dict[int, list[dict[str, Any]]]] = defaultdict(lambda: defaultdict(list))
+    numbers: dict[str, list[str]] = defaultdict(list)
+    for path, letter in letters:
+        where = report.name(path)
+        number = letter.get("nomor_surat")
+        if not isinstance(number, str) or not isinstance(letter.get("urut"), int) or not letter.get("lingkup"):
+            report.problem("surat_rusak", where, f"Catatan surat {letter.get('id') or '?'} di {where} tidak lengkap "
+                                                 "(nomor_surat, urut atau lingkup hilang).")
+            continue
+        numbers[number].append(where)
+        if path.stem != letter.get("bulan"):
+            report.problem("surat_salah_tempat", where, f"Surat {number} tercatat di {where}, bukan di bulan "
+                                                       f"{letter.get('bulan')}.")
+        status = letter.get("status")
+        if status not in LETTER_STATES:
+            report.problem("status_surat", where, f"Surat {number} berstatus tidak sah: {status!r}.")
+        elif status == "BATAL" and not letter.get("alasan_batal"):
+            report.problem("status_surat", where, f"Surat {number} BATAL tanpa alasan.")
+        elif status == "DIPESAN":
+            state = process_state(letter.get("proses"))
+            pid = (letter.get("proses") or {}).get("pid")
+            if state == "mati":
+                report.problem("nomor_menggantung", where,
+                               f"Nomor {number} dipesan oleh proses {pid} yang sudah berhenti dan belum ditutup.",
+                               saran="Jalankan 'sakti register periksa --perbaiki' untuk menutupnya sebagai BATAL.")
+                report.dangling.append({"id": letter["id"], "bulan": letter.get("bulan"), "nomor_surat": number})
+            else:
+                host = (letter.get("proses") or {}).get("host")
+                extra = "" if state == "hidup" else f" di komputer {host}"
+                report.note("sedang_diproses", where, f"Nomor {number} sedang diproses (proses {pid}{extra}).")
+                if letter.get("id") not in open_ids:
+                    report.problem("nomor_menggantung", where,
+                                   f"Nomor {number} berstatus DIPESAN tetapi tidak ada di daftar pesanan terbuka "
+                                   "(urutan.json): tidak akan ditutup otomatis bila prosesnya berhenti.")
+        by_scope[str(letter["lingkup"])][int(letter["urut"])].append(letter)
+    for number, places in numbers.items():
+        if len(places) > 1:
+            report.problem("nomor_ganda", ", ".join(sorted(set(places))),
+                           f"Nomor surat {number} tercatat {len(places)} kali.")
+    summary = []
+    for key in sorted(set(by_scope) | {k for k in counters if k.startswith("nomor|")} | set(starts)):
+        label = scope_label(key)
+        entries = by_scope.get(key, {})
+        counter = counters.get(key)
+        highest = max(entries, default=0)
+        if not isinstance(counter, int):
+            if entries:
+                report.problem("penghitung", "urutan.json", f"Penghitung nomor untuk {label} hilang "
+                                                            f"(surat tercatat sampai urut {highest}).")
+            counter = 0
+        elif highest > counter:
+            report.problem("penghitung", "urutan.json",
+                           f"Penghitung nomor {label} berhenti di {counter}, padahal urut {highest} sudah "
+                           "tercatat: nomor dapat terpakai dua kali.")
+        first_electronic = starts.get(key, 1)
+        paper = missing = 0
+        for urut in range(1, max(counter, highest) + 1):
+            found = entries.get(urut, [])
+            if len(found) > 1:
+                report.problem("nomor_ganda", "surat/", f"Urut {urut} pada {label} dipakai {len(found)} surat: "
+                                                        f"{', '.join(str(f.get('nomor_surat')) for f in found)}.")
+            if found:
+                continue
+            if urut < first_electronic:
+                paper += 1
+                continue
+            missing += 1
+            report.problem("nomor_hilang", "surat/", f"Nomor urut {urut} pada {label} tidak tercatat "
+                                                     "(tidak TERBIT dan tidak BATAL).")
+        counts = {s: sum(1 for items in entries.values() for i in items if i.get("status") == s)
+                  for s in LETTER_STATES if s != WAITING}  # waiting letters: counted once, in the summary
+        summary.append({"lingkup": key, "terakhir": max(counter, highest), "mulai": first_electronic,
+                        "kertas": paper, "hilang": missing, **{s.lower(): n for s, n in counts.items()}})
+    return {"lingkup": summary}
+
+
+def _check_indexes(report: Report, letters: list[tuple[Path, dict[str, Any]]]) -> None:
+    index: dict[str, dict[str, Any]] = {}
+    for _, doc in _partition(report, "indeks", "indeks"):
+        if isinstance(doc.get("kunci"), str):
+            index[doc["kunci"]] = doc
+    for _, letter in letters:
+        number = letter.get("nomor_surat")
+        if not isinstance(number, str):
+            continue
+        keys = [("nomor", number), ("kode", letter.get("kode_verifikasi"))]
+        if letter.get("status") == "TERBIT":
+            keys += [("sha256", digest) for digest in letter_digests(letter)]  # every revision (ttd perbarui)
+        for kind, value in keys:
+            entry = index.get(f"{kind}:{value}")
+            if entry is None or entry.get("id") != letter.get("id") or entry.get("bulan") != letter.get("bulan"):
+                report.problem("indeks", "indeks/", f"Indeks {kind} untuk surat {number} hilang atau menunjuk "
+                                                    "catatan lain: verifikasi dan pencarian akan gagal.")
+
+
+def _recorded_path(report: Report, ws: Workspace, relative: Any, folder: str, number: Any) -> Path | None:
+    """A file a record names (later read, signed, or deleted): it must lie in its own folder of the
+    workspace (``data/surat``, ``data/antrean``), never outside, also not through a symlink."""
+    base = (ws.root / folder).resolve()
+    path = ws.root / str(relative)
+    if (Path(str(relative)).is_absolute() or ".." in Path(str(relative)).parts
+            or base not in path.resolve().parents):
+        report.problem("jalur_tidak_sah", str(relative), f"Surat {number} mencatat berkas {relative}, di luar "
+                                                         f"{folder}/: catatan ini bukan buatan sakti.")
+        return None
+    return path
+
+
+def _check_pdfs(report: Report, ws: Workspace, letters: list[tuple[Path, dict[str, Any]]]) -> None:
+    for _, letter in letters:
+        if letter.get("status") != "TERBIT":
+            continue
+        number = letter.get("nomor_surat")
+        relative = letter.get("pdf")
+        if not relative or not letter.get("sha256"):
+            report.problem("pdf", "surat/", f"Surat {number} TERBIT tanpa catatan PDF atau SHA-256.")
+            continue
+        path = _recorded_path(report, ws, relative, "data/surat", number)
+        if path is None:
+            continue
+        if not path.is_file():
+            report.problem("pdf_hilang", str(relative), f"PDF surat {number} tidak ada: {relative}.")
+            continue
+        try:
+            digest = sha256_file(path)
+        except OSError as exc:
+            report.problem("pdf_hilang", str(relative), f"PDF surat {number} tidak dapat dibaca: {exc.strerror}.")
+            continue
+        latest = letter_digests(letter)[-1]  # the stored file is the last revision
+        if digest != latest:
+            report.problem("pdf_berubah", str(relative), f"PDF surat {number} ({relative}) berubah: SHA-256 "
+                                                         f"{digest[:12]}… tidak sama dengan yang tercatat "
+                                                         f"{latest[:12]}….")
+
+
+def _check_queue(report: Report, ws: Workspace, letters: list[tuple[Path, dict[str, Any]]],
+                 queue: list[dict[str, Any]]) -> None:
+    """Letters MENUNGGU_TTD against the queue table and the unsigned PDFs in data/antrean."""
+    from sakti_cli.register.places import queued_pdf
+
+    listed = {str(entry.get("id")): entry for entry in queue}
+    by_id = {str(letter.get("id")): letter for _, letter in letters}
+    expected_files: set[Path] = set()
+    for _, letter in letters:
+        if letter.get("status") != WAITING:
+            continue
+        number = letter.get("nomor_surat")
+        if str(letter.get("id")) not in listed:
+            report.problem("antrean", "urutan.json", f"Surat {number} MENUNGGU_TTD tidak ada di antrean tanda tangan "
+                                                     "(urutan.json): penandatangan tidak akan melihatnya.")
+        relative = letter.get("pdf_belum_ttd")
+        path = ws.root / str(relative) if relative else None
+        if path is not None:
+            expected_files.add(path)
+            if _recorded_path(report, ws, relative, "data/antrean", number) is None:
+                continue
+        if path is None or not path.is_file():
+            report.problem("pdf_hilang", str(relative or "antrean/"), f"PDF surat {number} yang menunggu tanda "
+                                                                       f"tangan tidak ada: {relative or '-'}.")
+        elif sha256_file(path) != letter.get("sha256_belum_ttd"):
+            report.problem("pdf_berubah", str(relative), f"PDF surat {number} yang menunggu tanda tangan "
+                                                         f"({relative}) berubah sejak disiapkan.")
+    for key, entry in listed.items():
+        found = by_id.get(key)
+        if found is None or found.get("status") != WAITING:
+            report.problem("antrean", "urutan.json", f"Antrean tanda tangan memuat surat {entry.get('nomor_surat')} "
+                                                     "yang tidak menunggu tanda tangan.")
+    folder = queued_pdf(report.root, {"nomor_surat": "-"}).parent
+    for path in sorted(folder.glob("*.pdf")) if folder.is_dir() else []:
+        if path not in expected_files:
+            report.problem("antrean_tertinggal", report.name(path),
+                           f"PDF belum bertanda tangan {path.name} di antrean tanpa surat yang menunggu; berisi "
+                           "data pribadi.", saran="Hapus berkas itu bila suratnya memang sudah BATAL atau TERBIT.")
+
+
+def _check_applications(report: Report, letters: list[tuple[Path, dict[str, Any]]],
+                        counters: dict[str, Any]) -> int:
+    from sakti_cli.register.applications import STATES, partition_of_reg
+
+    by_number = {str(letter.get("nomor_surat")): letter for _, letter in letters}
+    issued_by_reg: dict[str, list[str]] = defaultdict(list)
+    for _, letter in letters:
+        if letter.get("status") == "TERBIT":
+            issued_by_reg[str(letter.get("nomor_registrasi"))].append(str(letter.get("nomor_surat")))
+    seen: set[str] = set()
+    behind: set[str] = set()  # months whose registration counter is below a recorded application
+    waiting_for: dict[str, str] = {}  # application MENUNGGU_TTD -> the number it waits for
+    apps = _partition(report, "permohonan", "permohonan")
+    for path, record in apps:
+        where = report.name(path)
+        reg = record.get("nomor_registrasi")
+        status = record.get("status")
+        if not isinstance(reg, str) or not re.fullmatch(r"REG-\d{6}-\d{4,6}", reg):
+            report.problem("permohonan_rusak", where, f"Catatan permohonan di {where} tanpa nomor registrasi yang sah.")
+            continue
+        if reg in seen:
+            report.problem("permohonan_ganda", where, f"Permohonan {reg} tercatat lebih dari sekali.")
+        seen.add(reg)
+        month = f"{reg[4:8]}-{reg[8:10]}"
+        partition = partition_of_reg(reg)
+        if path.stem != partition:
+            report.problem("permohonan_salah_tempat", where, f"Permohonan {reg} tercatat di {where}, "
+                                                             f"bukan {partition}.")
+        counter = counters.get(f"registrasi|{reg[4:10]}")
+        if (not isinstance(counter, int) or int(reg.split("-")[2]) > counter) and month not in behind:
+            behind.add(month)  # once per month; not at all when urutan.json itself is reported missing
+            if "urutan.json" not in report.missing:
+                report.problem("penghitung", "urutan.json", f"Penghitung registrasi bulan {month} di bawah {reg}: "
+                                                            "nomor registrasi dapat terpakai dua kali.")
+        if status not in (*STATES, WAITING):
+            report.problem("status_permohonan", where, f"Permohonan {reg} berstatus tidak sah: {status!r}.")
+            continue
+        history = record.get("riwayat") or []
+        if not history or not isinstance(history[-1], dict) or history[-1].get("ke") != status:
+            report.problem("status_permohonan", where, f"Riwayat permohonan {reg} tidak berakhir di status {status}.")
+        letter_ref = record.get("surat")
+        ref: dict[str, Any] = letter_ref if isinstance(letter_ref, dict) else {}
+        issued = issued_by_reg.get(reg, [])
+        if status == "TERBIT":
+            number = ref.get("nomor_surat")
+            linked = by_number.get(str(number))
+            if linked is None:
+                report.problem("permohonan_surat", where, f"Permohonan {reg} TERBIT tetapi suratnya "
+                                                          f"({number or 'tidak ada'}) tidak ada di register.")
+            elif linked.get("status") != "TERBIT":
+                report.problem("permohonan_surat", where, f"Permohonan {reg} TERBIT tetapi surat {number} "
+                                                          f"berstatus {linked.get('status')}.")
+            elif linked.get("nomor_registrasi") != reg or linked.get("sha256") != ref.get("sha256"):
+                report.problem("permohonan_surat", where, f"Surat {number} tidak cocok dengan permohonan {reg} "
+                                                          "(nomor registrasi atau SHA-256 berbeda).")
+        elif status == WAITING:
+            waiting = (record.get("antrean") or {}).get("nomor_surat")
+            waiting_for[reg] = str(waiting)
+            linked = by_number.get(str(waiting))
+            if linked is None or linked.get("status") != WAITING or linked.get("nomor_registrasi") != reg:
+                report.problem("permohonan_surat", where, f"Permohonan {reg} MENUNGGU_TTD tetapi suratnya "
+                                                          f"({waiting or 'tidak ada'}) tidak menunggu tanda tangan.")
+        if letter_ref and status != "TERBIT":
+            report.problem("permohonan_surat", where, f"Permohonan {reg} berstatus {status} tetapi mencatat surat "
+                                                      f"{letter_ref.get('nomor_surat')}.")
+        current = ref.get("nomor_surat")
+        for number in issued:
+            if number != current:
+                report.problem("permohonan_surat", where, f"Surat {number} TERBIT untuk {reg}, tetapi permohonan itu "
+                                                          f"tidak mencatatnya (status {status}).")
+    for _, letter in letters:
+        reg = letter.get("nomor_registrasi")
+        if letter.get("status") == WAITING and reg in seen and waiting_for.get(str(reg)) != letter.get("nomor_surat"):
+            report.problem("permohonan_surat", "surat/", f"Surat {letter.get('nomor_surat')} menunggu tanda tangan, "
+                                                         f"tetapi permohonan {reg} tidak MENUNGGU_TTD untuknya.")
+        if reg not in seen and not any(p["jenis"] == "berkas_rusak" for p in report.problems):
+            report.problem("permohonan_surat", "surat/", f"Surat {letter.get('nomor_surat')} menyebut permohonan "
+                                                         f"{reg} yang tidak ada di register.")
+        replaced_by = letter.get("diganti_oleh")
+        if replaced_by:
+            other = by_number.get(str(replaced_by))
+            if other is None or other.get("mengganti") != letter.get("nomor_surat"):
+                report.problem("pengganti", "surat/", f"Surat {letter.get('nomor_surat')} diganti oleh {replaced_by}, "
+                                                      "tetapi surat pengganti itu tidak menunjuk baliknya.")
+        replaces = letter.get("mengganti")
+        if replaces:
+            other = by_number.get(str(replaces))
+            if other is None or other.get("diganti_oleh") != letter.get("nomor_surat") \
+                    or other.get("status") != "BATAL":
+                report.problem("pengganti", "surat/", f"Surat {letter.get('nomor_surat')} mengganti {replaces}, "
+                                                      "tetapi surat lama itu tidak BATAL atau tidak menunjuk baliknya.")
+    report.seen_regs = seen
+    return len(apps)
+
+
+def _parse_event(line: str) -> tuple[dict[str, Any] | None, bool]:
+    """An audit line as an event; ``(event, True)`` when the event was found glued after a cut line
+    (older sakti appended to a line a crash had cut short)."""
+    try:
+        event = json.loads(line)
+        return (event if isinstance(event, dict) else None), False
+    except json.JSONDecodeError:
+        pass
+    glued = line.find('{"aksi":', 1)
+    if glued > 0:
+        try:
+            event = json.loads(line[glued:])
+            return (event if isinstance(event, dict) else None), True
+        except json.JSONDecodeError:
+            pass
+    return None, False
+
+
+def read_trail(report: Report) -> list[tuple[str, int, dict[str, Any]]]:
+    """Every readable event as ``(file, line, event)``; each unreadable line is reported (a cut line,
+    bytes that are not UTF-8) and skipped, so one damaged line hides no event after it."""
+    folder = report.root / "audit"
+    out = []
+    for path in sorted(folder.glob("*.jsonl")) if folder.is_dir() else []:
+        where = report.name(path)
+        try:
+            raw = path.read_bytes()
+        except OSError as exc:
+            report.problem("audit_rusak", where, f"Jejak audit {where} tidak dapat dibaca: {exc.strerror}.")
+            continue
+        lines = raw.split(b"\n")
+        offset = 0
+        for number, chunk in enumerate(lines, 1):
+            start, offset = offset, offset + len(chunk) + 1
+            try:
+                line = chunk.decode("utf-8")
+            except UnicodeDecodeError as exc:
+                report.problem("audit_rusak", where, f"Jejak audit {where} baris {number}: bukan UTF-8 pada byte "
+                                                     f"{start + exc.start}; peristiwa di baris itu tidak terbaca.")
+                out.append((where, number, {"_rusak": True}))
+                continue
+            if not line.strip():
+                continue
+            event, glued = _parse_event(line)
+            following = next((c for c in lines[number:] if c.strip()), b"")
+            if event is None and following.startswith(chunk):
+                report.note("audit_terpotong", where, f"Jejak audit {where} baris {number} terpotong (penulisan yang "
+                                                      f"terhenti); peristiwa itu tercatat utuh di baris berikutnya.")
+                continue
+            if event is None or glued:
+                lost = "peristiwa di baris itu hilang" + ("; peristiwa yang tertempel di belakangnya dibaca" if glued
+                                                         else "")
+                report.problem("audit_rusak", where, f"Jejak audit {where} baris {number} rusak atau terpotong: "
+                                                     f"{lost}. Rantai diperiksa lagi mulai peristiwa berikutnya.")
+                out.append((where, number, {"_rusak": True}))
+                if event is None:
+                    continue
+            out.append((where, number, event))
+    return out
+
+
+def _check_audit(report: Report, anchor: dict[str, Any] | None) -> int:
+    previous: str | None = GENESIS
+    count = broken = 0
+    for where, number, event in read_trail(report):
+        if event.get("_rusak"):
+            previous = None  # the link across a damaged line cannot be checked: resume after it
+            broken += 1
+            continue
+        count += 1
+        label = f"{where} baris {number} ({event.get('aksi')} {event.get('objek')})"
+        if previous is not None and event.get("prev") != previous:
+            report.problem("audit_putus", where, f"Rantai jejak audit putus di {label}: peristiwa sebelumnya "
+                                                 "dihapus, disisipkan atau diubah.")
+        if event_hash(event) != event.get("hash"):
+            report.problem("audit_diubah", where, f"Peristiwa di {label} telah diubah (hash tidak cocok).")
+        content = {k: v for k, v in event.items() if k not in ("id", "hash", "prev", "waktu")}
+        for _start, _end, found in find_id_numbers(json.dumps(content, ensure_ascii=False)):
+            report.problem("audit_data_pribadi", where, f"Peristiwa di {label} memuat angka 16 digit "
+                                                        f"({mask_nik(found)}): NIK/KK tidak boleh dicatat.")
+        _remember(report, event)
+        previous = str(event.get("hash"))
+    if anchor is not None:
+        if previous is not None and anchor.get("hash") != previous:
+            report.problem("audit_putus", "audit/", "Peristiwa terakhir jejak audit tidak sama dengan yang tercatat "
+                                                    "di urutan.json: peristiwa terakhir dihapus atau diubah.")
+        if isinstance(anchor.get("jumlah"), int) and anchor["jumlah"] != count:
+            cause = (f" (termasuk {broken} baris rusak di atas)" if broken and anchor["jumlah"] <= count + broken
+                     else "")
+            report.problem("audit_putus", "audit/", f"Jejak audit berisi {count} peristiwa terbaca, padahal tercatat "
+                                                    f"{anchor['jumlah']}: ada peristiwa yang hilang atau ditambah"
+                                                    f"{cause}.")
+    elif count and "urutan.json" not in report.missing:
+        report.note("audit_tanpa_jangkar", "urutan.json", "Jangkar jejak audit belum ada (register lama); "
+                                                          "dibuat pada perubahan berikutnya.")
+    return count
+
+
+def _remember(report: Report, event: dict[str, Any]) -> None:
+    """What the trail says must exist: applications registered, numbers reserved."""
+    raw = event.get("detail")
+    detail: dict[str, Any] = raw if isinstance(raw, dict) else {}
+    if event.get("aksi") == "daftar" and isinstance(event.get("objek"), str):
+        report.audit_regs.add(event["objek"])
+    elif event.get("aksi") == "pesan_nomor" and isinstance(event.get("objek"), str):
+        report.audit_numbers[event["objek"]] = str(event.get("waktu", ""))[:7]
+        if isinstance(detail.get("lingkup"), str) and isinstance(detail.get("urut"), int):
+            key = detail["lingkup"]
+            report.audit_counters[key] = max(report.audit_counters.get(key, 0), detail["urut"])
+
+
+def _check_missing(report: Report, counters: dict[str, Any], letters: list[tuple[Path, dict[str, Any]]],
+                   regs: set[str]) -> None:
+    """Records that must exist (the counters, the audit trail and the indexes point at them) but do not:
+    a deleted partition is reported by name with what it held."""
+    from sakti_cli.register.applications import partition_of_reg
+    from sakti_cli.register.registry import letter_month, letter_partition
+
+    expected = set(report.audit_regs)
+    for key, value in counters.items():
+        if key.startswith("registrasi|") and isinstance(value, int):
+            month = key.split("|", 1)[1]
+            expected.update(f"REG-{month}-{n:04d}" for n in range(1, value + 1))
+    by_partition: dict[str, list[str]] = defaultdict(list)
+    for reg in sorted(expected - regs):
+        by_partition[partition_of_reg(reg)].append(reg)
+    for partition, missing in sorted(by_partition.items()):
+        relative = f"permohonan/{partition}.json"
+        gone = "hilang" if not (report.root / relative).exists() else "tidak memuatnya"
+        shown = ", ".join(missing[:5]) + (f" dan {len(missing) - 5} lainnya" if len(missing) > 5 else "")
+        report.problem("catatan_hilang", relative, f"{len(missing)} permohonan tidak ada di register ({shown}); "
+                                                   f"penghitung dan jejak audit mencatatnya; {relative} {gone}.")
+    numbers = {str(letter.get("nomor_surat")) for _, letter in letters}
+    per_month: dict[str, int] = defaultdict(int)
+    for _, letter in letters:
+        if letter.get("bulan"):
+            per_month[letter_month(letter)] += 1
+    for key, value in counters.items():
+        if key.startswith("surat|") and isinstance(value, int) and value > per_month.get(key[6:], 0):
+            month = key[6:]
+            absent = sorted({letter_partition(month, n) for n in range(1, value + 1)}
+                            - {p.stem for p in (report.root / "surat").glob(f"{month}-*.json")})
+            files = ", ".join(f"surat/{p}.json" for p in absent) or f"surat/{month}-*.json"
+            report.problem("catatan_hilang", files, f"Bulan {month} tercatat {value} surat di urutan.json, tetapi "
+                                                    f"hanya {per_month.get(month, 0)} ada di register"
+                                                    + (f"; hilang: {files}." if absent else "."))
+    lost = sorted(set(report.audit_numbers) - numbers)
+    if lost:
+        shown = ", ".join(lost[:5]) + (f" dan {len(lost) - 5} lainnya" if len(lost) > 5 else "")
+        report.problem("catatan_hilang", "surat/", f"{len(lost)} nomor surat dipesan menurut jejak audit tetapi tidak "
+                                                   f"ada di register: {shown}.")
+
+
+def _check_core_files(report: Report) -> None:
+    from sakti_cli.register.registry import core_file_damage
+
+    for name, what in core_file_damage(report.root):
+        report.missing.add(name)
+        report.problem("berkas_hilang", name, f"{name} {what}.",
+                       saran="Jalankan 'sakti register periksa --perbaiki' untuk membangunnya ulang dari catatan dan "
+                             "jejak audit, atau pulihkan dari cadangan.")
+
+
+def _check_journal(report: Report, register: Register) -> None:
+    """A pending journal (a crash mid-commit) is finished when the folder is writable; a damaged one
+    (``{}``, a missing key) is reported and left alone."""
+    from sakti_cli.core.storage import JOURNAL, read_journal, writable
+
+    if not (report.root / JOURNAL).exists():
+        return
+    try:
+        if writable(report.root):
+            with locked(report.root, register.lock_timeout):
+                pass
+            return
+        read_journal(report.root)
+        report.problem("jurnal", JOURNAL, f"Perubahan yang belum selesai ({JOURNAL}) tidak dapat diselesaikan: "
+                                          "folder register tidak dapat ditulisi.")
+    except RegisterCorrupt as exc:
+        report.problem("jurnal", JOURNAL, exc.pesan, saran=exc.saran)
+
+
+def _list_leftovers(report: Report, ws: Workspace, register: Register) -> None:
+    """Leftovers of dead runs (nobody holds their lock; we hold the register lock: see recovery.py)."""
+    from sakti_cli.core.scratch import sweep
+    from sakti_cli.register.recovery import leftover_places
+
+    for path in sweep(leftover_places(register.root, register_locked=True), remove=False):
+        try:
+            shown = str(path.relative_to(ws.root))
+        except ValueError:
+            shown = str(path)
+        report.note("sisa_proses", str(path.resolve()), f"Sisa proses sakti yang terhenti (dapat memuat data "
+                                                         f"pribadi): {shown}; dihapus oleh perintah berikutnya "
+                                                         "yang menulis ke register.")
+
+
+def _absolute(root: Path, entries: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Every ``berkas`` as an absolute path (the register's files are named relative to it while checking)."""
+    return [{**entry, "berkas": str(root / entry["berkas"]) if entry.get("berkas") else entry.get("berkas")}
+            for entry in entries]
+
+
+STALE_DAYS = 60
+"""``register periksa`` notes letters whose validation data goes stale within this many days (``--segera``)."""
+
+
+def _note_stale(report: Report, ws: Workspace, letters: list[tuple[Path, dict[str, Any]]], at: datetime,
+                days: int) -> None:
+    """A note (not a problem) for each TERBIT letter whose file can be validated offline only until a date
+    within ``days``: its newest CRL's nextUpdate or its TSA certificate's expiry (renewal.validation_horizon)."""
+    from sakti_cli.signatures.renewal import letter_horizon
+
+    limit = at + timedelta(days=days)
+    for _, letter in letters:
+        if letter.get("status") != "TERBIT" or not letter.get("pdf"):
+            continue
+        try:
+            horizon = letter_horizon(ws, letter)
+        except Exception:
+            continue  # a missing or unreadable PDF is already a problem of _check_pdfs
+        if horizon is not None and horizon <= limit:
+            number, until = str(letter.get("nomor_surat")), iso(horizon.astimezone(at.tzinfo))
+            report.note("data_validasi_segera_kedaluwarsa", str(letter["pdf"]),
+                        f"Data validasi surat {number} (CRL/sertifikat TSA) berlaku sampai {until}; perbarui dengan "
+                        f"'sakti ttd perbarui {number}' (sebelum itu).", nomor_surat=number, sampai=until)
+
+
+def check_register(ws: Workspace, register: Register, stale_days: int = STALE_DAYS) -> dict[str, Any]:
+    """Check everything under the lock (reads only). Returns ``bersih``, ``masalah``, ``catatan``, ``ringkasan``."""
+    report = Report(register.root)
+    _check_journal(report, register)
+    with read_locked(register.root, register.lock_timeout, finish_journal=False):
+        _check_core_files(report)
+        _check_meta(report)
+        urutan_path = register.root / "urutan.json"
+        urutan = {name: _table(report, urutan_path, name) or [] for name in ("urutan", "terbuka", "mulai",
+                                                                             "antrean", AUDIT_TABLE)}
+        counters = {str(d.get("kunci")): d.get("nilai") for d in urutan["urutan"]}
+        open_ids = {str(d.get("id")) for d in urutan["terbuka"]}
+        anchors = [d for d in urutan[AUDIT_TABLE] if d.get("kunci") == "kepala"]
+        letters = _partition(report, "surat", "surat")
+        numbers = _check_numbers(report, letters, urutan, open_ids)
+        _check_indexes(report, letters)
+        _check_pdfs(report, ws, letters)
+        _note_stale(report, ws, letters, register.moment(), stale_days)
+        _check_queue(report, ws, letters, urutan["antrean"])
+        events = _check_audit(report, anchors[0] if anchors else None)
+        applications = _check_applications(report, letters, counters)
+        _check_missing(report, counters, letters, report.seen_regs)
+        _list_leftovers(report, ws, register)
+    statuses = [letter.get("status") for _, letter in letters]
+    return {
+        "bersih": not report.problems,
+        "masalah": _absolute(register.root, report.problems),
+        "catatan": _absolute(register.root, report.notes),
+        "ringkasan": {
+            "permohonan": applications, "surat": len(letters), "terbit": statuses.count("TERBIT"),
+            "batal": statuses.count("BATAL"), "dipesan": statuses.count("DIPESAN"),
+            "menunggu_ttd": statuses.count(WAITING), "peristiwa": events,
+            **numbers,
+        },
+        "menggantung": report.dangling,
+    }
+
+
+def close_dangling(register: Register, dangling: list[dict[str, Any]]) -> list[str]:
+    """``--perbaiki``: close reservations of dead processes as BATAL ("proses terhenti")."""
+    from sakti_cli.register.recovery import close_reservation
+
+    closed = []
+    with register.transaction() as txn:
+        from sakti_cli.register.letters import get_letter
+
+        for entry in dangling:
+            letter = get_letter(txn, {"bulan": entry["bulan"], "id": entry["id"]})
+            if letter["status"] == "DIPESAN" and process_state(letter.get("proses")) == "mati":
+                done = close_reservation(txn, {"bulan": entry["bulan"], "id": entry["id"]})
+                if done is not None:
+                    closed.append(done["nomor_surat"])
+    return closed
+
+
+def rebuild_core_files(register: Register) -> list[str]:
+    """``--perbaiki`` of a register whose ``meta.json`` or ``urutan.json`` is missing or empty: rebuilt
+    from the records and the audit trail, never lower than either shows (counters never go back).
+
+    Counters: the highest registration number per month and letter number per scope that the records or
+    the trail show, and the letters per month; the open reservations and the signing queue from the
+    letters; ``nomor mulai`` starts from the trail; the trail's anchor from its last readable event.
+    Returns the files rebuilt (nothing when neither is missing)."""
+    from sakti_cli.register.registry import core_file_damage
+
+    damaged = {name for name, _ in core_file_damage(register.root)}
+    if not damaged:
+        return []
+    report = Report(register.root)
+    register.guard, register.recover = False, False
+    try:
+        with register.transaction() as txn:
+            if "meta.json" in damaged:
+                old_format = any(len(p.stem) == 7 for p in (register.root / "permohonan").glob("*.json"))
+                meta = txn.table("meta.json", "meta")
+                meta.truncate()
+                meta.insert({"versi_format": 1 if old_format else FORMAT_VERSION, "dibuat": iso(txn.moment),
+                             "dibangun_ulang": True})
+            if "urutan.json" in damaged:
+                _rebuild_counters(txn, report)
+            txn.audit("bangun_ulang", "register", None, None, berkas=sorted(damaged))
+    finally:
+        register.guard, register.recover = True, True
+    return sorted(damaged)
+
+
+def _rebuild_counters(txn: Any, report: Report) -> None:
+    from tinydb import Query
+
+    from sakti_cli.register.letters import OPEN_TABLE, QUEUE_TABLE
+    from sakti_cli.register.numbering import START_TABLE
+    from sakti_cli.register.registry import LETTER_COUNTER, letter_month
+
+    events = [event for _, _, event in read_trail(report) if not event.get("_rusak")]
+    for event in events:
+        _remember(report, event)
+    counters: dict[str, int] = dict(report.audit_counters)
+
+    def bump(key: str, value: int) -> None:
+        counters[key] = max(counters.get(key, 0), value)
+
+    for _, record in _partition(report, "permohonan", "permohonan"):
+        report.audit_regs.add(str(record.get("nomor_registrasi")))
+    for reg in report.audit_regs:
+        if re.fullmatch(r"REG-\d{6}-\d{4,6}", reg):
+            bump(f"registrasi|{reg[4:10]}", int(reg[11:]))
+    letters = [letter for _, letter in _partition(report, "surat", "surat")]
+    months: dict[str, set[str]] = defaultdict(set)
+    for letter in letters:
+        if isinstance(letter.get("lingkup"), str) and isinstance(letter.get("urut"), int):
+            bump(letter["lingkup"], letter["urut"])
+        if letter.get("bulan"):
+            months[letter_month(letter)].add(str(letter.get("nomor_surat")))
+    for number, month in report.audit_numbers.items():
+        months[month].add(number)
+    for month, numbers in months.items():
+        bump(LETTER_COUNTER.format(month=month), len(numbers))
+    starts = txn.table("urutan.json", START_TABLE)
+    for event in events:
+        raw = event.get("detail")
+        detail: dict[str, Any] = raw if isinstance(raw, dict) else {}
+        if event.get("aksi") == "nomor_mulai" and isinstance(event.get("sesudah"), int):
+            bump(str(event.get("objek")), event["sesudah"])
+            starts.insert({"lingkup": event.get("objek"), "tahun": detail.get("tahun"), "dari": detail.get("dari"),
+                           "sebelumnya": event.get("sebelum"), "terpakai": event.get("sebelum"),
+                           "layanan": detail.get("layanan"), "waktu": event.get("waktu"),
+                           "petugas": event.get("petugas")})
+    for key, value in sorted(counters.items()):
+        txn.set_counter(key, value)
+    for letter in letters:
+        pointer = {"id": letter.get("id"), "bulan": letter.get("bulan"), "nomor_surat": letter.get("nomor_surat")}
+        if letter.get("status") == "DIPESAN":
+            txn.table("urutan.json", OPEN_TABLE).insert({**pointer, "proses": letter.get("proses")})
+        elif letter.get("status") == WAITING:
+            txn.table("urutan.json", QUEUE_TABLE).insert(
+                {**pointer, "penandatangan": (letter.get("penandatangan") or {}).get("id")})
+    last = events[-1] if events else None
+    if last is not None:
+        txn.table("urutan.json", AUDIT_TABLE).upsert({"kunci": "kepala", "hash": last.get("hash"),
+                                                       "jumlah": len(events)}, Query().kunci == "kepala")

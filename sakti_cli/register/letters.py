@@ -1,0 +1,409 @@
+"""Letter records in the register: reserve a number, close it as TERBIT or BATAL, look it up.
+
+A reserved number always ends in exactly one of TERBIT or BATAL; it is never handed out again.
+Between the two a letter prepared without its signature waits as MENUNGGU_TTD (``terbitkan
+--tanpa-ttd``) until its signatory signs it (``ttd setujui``: TERBIT) or sends it back (``ttd
+kembalikan``: BATAL "dikembalikan: ..."). Waiting letters are listed in a small table of urutan.json
+(QUEUE_TABLE), kept by :func:`save_letter`, so the queue is read without scanning every letter.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import shutil
+from pathlib import Path
+from typing import Any
+
+from tinydb import Query
+from tinydb.table import Document
+
+from sakti_cli.core.children import own_process
+from sakti_cli.core.clock import iso
+from sakti_cli.core.errors import (
+    REGISTER_ADVICE,
+    ConfigError,
+    FileUnreadable,
+    InputError,
+    NotFound,
+    RegisterCorrupt,
+    StateConflict,
+)
+from sakti_cli.core.privacy import mask_text
+from sakti_cli.core.shapes import absolute_path, signatory_json
+from sakti_cli.core.storage import sha256_file
+from sakti_cli.office.workspace import Workspace
+from sakti_cli.register.numbering import format_number, pattern_for, sequence_key
+from sakti_cli.register.registry import Register, Transaction
+from sakti_cli.services.sop import Service
+
+CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I/L: read aloud over the phone
+CODE_LENGTH = 16  # ~79 bits: not enumerable
+OPEN_TABLE = "terbuka"  # in urutan.json: reservations not yet TERBIT or BATAL (small, read every step)
+QUEUE_TABLE = "antrean"  # in urutan.json: letters MENUNGGU_TTD (waiting for their signatory)
+WAITING = "MENUNGGU_TTD"  # the state of such a letter, and of its application
+
+
+def new_verification_code() -> str:
+    return "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))
+
+
+def normalise_code(value: str) -> str:
+    """The code as stored: upper case, without the spaces and dashes people type between groups.
+    The whole URL a QR scanner types (``https://…/cek/KODE``, ``…/cek/#KODE``, ``…?k=KODE``) gives its code."""
+    return "".join(ch for ch in _code_part(value).upper() if ch.isalnum())
+
+
+def _code_part(value: str) -> str:
+    """The part of a scanned URL that holds the code: ``k=``/``kode=`` in the query, else the fragment,
+    else the last path segment; text that is not a URL is the code itself."""
+    from urllib.parse import parse_qs, urlsplit
+
+    text = "".join(value.split())  # a scanner or a phone may add spaces or line breaks anywhere
+    if not any(mark in text for mark in "/?#="):
+        return text
+    parts = urlsplit(text if "://" in text else f"//{text}")
+    query = parse_qs(parts.query)
+    for key in ("k", "kode"):
+        if query.get(key):
+            return query[key][0]
+    if parts.fragment.strip("/"):
+        return parts.fragment.strip("/").rsplit("/", 1)[-1]
+    segments = [segment for segment in parts.path.split("/") if segment]
+    return segments[-1] if segments else ""
+
+
+def reserve_number(txn: Transaction, ws: Workspace, service: Service, reg: str,
+                   signatory: dict[str, Any]) -> dict[str, Any]:
+    moment = txn.moment
+    key = sequence_key(ws, service, moment.year)
+    sequence = txn.next_counter(key)
+    number = format_number(pattern_for(ws, service), service=service, unit=ws.config.kantor.kode_unit,
+                           sequence=sequence, moment=moment)
+    if txn.index_get("nomor", number) is not None:
+        # Only reachable when a pattern lacks {tahun} or the scope was changed: refuse to reuse.
+        raise ConfigError(f"Nomor {number} sudah pernah dipakai; pola nomor harus membuat nomor yang unik.",
+                          saran="Pastikan pola nomor memuat {urut} dan {tahun}.")
+    month = f"{moment:%Y-%m}"
+    partition = txn.next_letter_partition(month)  # YYYY-MM-BB: a block of the month's letters (registry.py)
+    letter: dict[str, Any] = {
+        "id": secrets.token_hex(8),
+        "nomor_surat": number,
+        "urut": sequence,
+        "lingkup": key,
+        "tahun": moment.year,
+        "status": "DIPESAN",
+        "layanan": service.kode,
+        "nomor_registrasi": reg,
+        "kode_verifikasi": new_verification_code(),
+        "penandatangan": signatory,
+        "dipesan": iso(moment),
+        "proses": own_process(),
+        "bulan": partition,  # the partition key, as in every pointer to the letter
+        "bulan_pesan": month,
+    }
+    txn.letters(partition).insert(letter)
+    txn.table("urutan.json", OPEN_TABLE).insert({"id": letter["id"], "bulan": partition, "nomor_surat": number,
+                                                 "proses": letter["proses"]})
+    pointer = {"bulan": partition, "id": letter["id"]}
+    txn.index_put("nomor", number, pointer)
+    txn.index_put("kode", str(letter["kode_verifikasi"]), pointer)
+    txn.audit("pesan_nomor", number, None, "DIPESAN", nomor_registrasi=reg, lingkup=key, urut=sequence)
+    return letter
+
+
+def get_letter(txn: Transaction, pointer: dict[str, Any]) -> dict[str, Any]:
+    found = txn.letters(pointer["bulan"]).get(Query().id == pointer["id"])
+    if not isinstance(found, Document):
+        raise NotFound(f"Surat {pointer['id']} ada di indeks tetapi tidak di register {pointer['bulan']}.",
+                       saran=REGISTER_ADVICE)
+    return dict(found)
+
+
+def save_letter(txn: Transaction, letter: dict[str, Any]) -> None:
+    """Write the letter; keep the open list (DIPESAN) and the signing queue (MENUNGGU_TTD) in step."""
+    txn.letters(letter["bulan"]).update(letter, Query().id == letter["id"])
+    if letter["status"] != "DIPESAN":
+        open_table = txn.table("urutan.json", OPEN_TABLE)
+        if open_table.contains(Query().id == letter["id"]):
+            open_table.remove(Query().id == letter["id"])
+    queue = txn.table("urutan.json", QUEUE_TABLE)
+    if letter["status"] == WAITING:
+        queue.upsert({"id": letter["id"], "bulan": letter["bulan"], "nomor_surat": letter["nomor_surat"],
+                      "penandatangan": (letter.get("penandatangan") or {}).get("id")}, Query().id == letter["id"])
+    elif queue.contains(Query().id == letter["id"]):
+        queue.remove(Query().id == letter["id"])
+
+
+def open_reservations(txn: Transaction) -> list[dict[str, Any]]:
+    return [dict(doc) for doc in txn.table("urutan.json", OPEN_TABLE).all()]
+
+
+def void_reserved(txn: Transaction, letter_id: str, month: str, reason: str, **detail: Any) -> dict[str, Any]:
+    letter = get_letter(txn, {"bulan": month, "id": letter_id})
+    before = letter["status"]
+    if before != "DIPESAN":  # already closed (e.g. by the recovery of another process)
+        return letter
+    reason = mask_text(reason)  # often an error message: it may name a path holding a NIK
+    letter.update(status="BATAL", alasan_batal=reason, dibatalkan=iso(txn.moment), dibatalkan_oleh=txn.actor)
+    save_letter(txn, letter)
+    txn.audit("batal_nomor", letter["nomor_surat"], before, "BATAL", alasan=reason, **detail)
+    return letter
+
+
+def clean_number(value: str) -> str:
+    number = " ".join(value.split())
+    if not number:
+        raise InputError("Nomor surat kosong.", saran="Tulis nomor surat lengkap, mis. 400.9.14.1/001/ARSEL/XI/2026.")
+    return number
+
+
+def letter_by_number(txn: Transaction, value: str) -> dict[str, Any]:
+    """The letter with this number (exact, then in capitals); NotFound (exit 3) when unknown."""
+    number = clean_number(value)
+    letter = find_letter(txn, number=number) or find_letter(txn, number=number.upper())
+    if letter is None:
+        raise NotFound(f"Nomor surat '{number}' tidak ada di register.",
+                       saran="Periksa penulisannya; nomor surat tercantum di PDF dan di 'sakti status REG'.")
+    return letter
+
+
+def void_issued(txn: Transaction, value: str, reason: str) -> dict[str, Any]:
+    """``batalkan``: TERBIT -> BATAL with reason, time and who; the application goes back to LENGKAP.
+
+    The letter stays in the register (verification then reports it revoked) and its number is never
+    handed out again. The application remembers the voided number, so the next letter issued for it
+    records ``mengganti`` and the voided one ``diganti_oleh`` (see issue.record_issued).
+    """
+    from sakti_cli.register.applications import change_state, find_application, save_application
+
+    reason = mask_text(" ".join(reason.split()))
+    if not reason:
+        raise InputError("Alasan pembatalan wajib diisi.", saran='Pakai --alasan "...".')
+    letter = letter_by_number(txn, value)
+    number = letter["nomor_surat"]
+    if letter["status"] == "BATAL":
+        raise StateConflict(f"Surat {number} sudah BATAL sejak {letter.get('dibatalkan') or '-'}: "
+                            f"{letter.get('alasan_batal') or '-'}.",
+                            saran="Surat yang sudah batal tidak dapat dibatalkan lagi.")
+    if letter["status"] == WAITING:
+        raise StateConflict(f"Surat {number} belum ditandatangani (MENUNGGU_TTD), belum TERBIT.",
+                            saran=f"Penandatangan mengembalikannya dengan 'sakti ttd kembalikan {number} "
+                                  "--alasan \"...\"'.")
+    if letter["status"] != "TERBIT":
+        raise StateConflict(f"Surat {number} berstatus {letter['status']} (sedang diterbitkan), belum TERBIT.",
+                            saran="Tunggu penerbitannya selesai, lalu ulangi.")
+    record = find_application(txn, letter["nomor_registrasi"])
+    letter.update(status="BATAL", alasan_batal=reason, dibatalkan=iso(txn.moment), dibatalkan_oleh=txn.actor)
+    save_letter(txn, letter)
+    txn.audit("batalkan", number, "TERBIT", "BATAL", alasan=reason, nomor_registrasi=record["nomor_registrasi"])
+    current = record.get("surat") or {}
+    if record["status"] == "TERBIT" and current.get("nomor_surat") == number:
+        before = record["status"]
+        change_state(txn, record, "LENGKAP", f"surat {number} dibatalkan: {reason}", allowed_from=("TERBIT",))
+        record["surat"] = None
+        record["menunggu_pengganti"] = number
+        record.setdefault("nomor_batal", []).append(number)
+        save_application(txn, record)
+        txn.audit("batalkan", record["nomor_registrasi"], before, "LENGKAP", nomor_surat=number)
+    return letter
+
+
+def waiting_letters(txn: Transaction, signatory_id: str | None = None) -> list[dict[str, Any]]:
+    """Letters MENUNGGU_TTD (of one signatory when given), in the order they were prepared."""
+    found = []
+    for entry in txn.table("urutan.json", QUEUE_TABLE).all():
+        if signatory_id and entry.get("penandatangan") != signatory_id:
+            continue
+        try:
+            letter = get_letter(txn, {"bulan": entry.get("bulan"), "id": entry.get("id")})
+        except NotFound:
+            continue  # reported by 'sakti register periksa'
+        if letter["status"] == WAITING:
+            found.append(letter)
+    return sorted(found, key=lambda item: (str(item.get("disiapkan") or ""), item["tahun"], item["urut"]))
+
+
+def queue_rows(ws: Workspace, register: Register, signatory_id: str | None = None) -> list[dict[str, Any]]:
+    """``ttd antrean``: what the signatory reviews: number, applicant, service, who prepared it and when,
+    the unsigned PDF to read. The NIK is returned whole; the CLI masks it unless revealed."""
+    from sakti_cli.register.applications import find_application
+    from sakti_cli.services.sop import applicant_namer
+
+    applicant = applicant_namer(ws.sop_dir)
+    rows = []
+    with register.transaction() as txn:
+        for letter in waiting_letters(txn, signatory_id):
+            try:
+                data = find_application(txn, letter["nomor_registrasi"]).get("data") or {}
+            except NotFound:
+                data = {}
+            signer = letter.get("penandatangan") or {}
+            rows.append({
+                "nomor_surat": letter["nomor_surat"], "nomor_registrasi": letter["nomor_registrasi"],
+                "nama": applicant(letter["layanan"], data), "nik": data.get("nik"), "layanan": letter["layanan"],
+                "nama_layanan": letter.get("nama_layanan") or letter["layanan"],
+                "disiapkan_oleh": letter.get("disiapkan_oleh"), "disiapkan": letter.get("disiapkan"),
+                "penandatangan": signatory_json(signer),
+                "pdf": absolute_path(ws.root, letter.get("pdf_belum_ttd")),
+                "kode_verifikasi": letter["kode_verifikasi"],
+            })
+    return rows
+
+
+def send_back(ws: Workspace, register: Register, value: str, reason: str) -> dict[str, Any]:
+    """``ttd kembalikan``: the signatory refuses a waiting letter. Its number is closed BATAL
+    ("dikembalikan: ...", never reused), the unsigned PDF removed, the application back to LENGKAP
+    with the reason in its history, so staff correct it (``ubah``/``lengkapi``) and issue it again."""
+    from sakti_cli.register.applications import change_state, find_application, save_application
+    from sakti_cli.register.places import queued_pdf
+
+    reason = mask_text(" ".join(reason.split()))
+    if not reason:
+        raise InputError("Alasan pengembalian wajib diisi.", saran='Pakai --alasan "...".')
+    with register.transaction() as txn:
+        letter = letter_by_number(txn, value)
+        number = letter["nomor_surat"]
+        if letter["status"] != WAITING:
+            raise StateConflict(f"Surat {number} berstatus {letter['status']}, tidak menunggu tanda tangan.",
+                                saran="Hanya surat di 'sakti ttd antrean' yang dapat dikembalikan; surat TERBIT "
+                                      "dibatalkan dengan 'sakti batalkan'.")
+        reg = letter["nomor_registrasi"]
+        record = find_application(txn, reg)
+        letter.update(status="BATAL", alasan_batal=f"dikembalikan: {reason}", dibatalkan=iso(txn.moment),
+                      dibatalkan_oleh=txn.actor)
+        letter.pop("pdf_belum_ttd", None)
+        save_letter(txn, letter)
+        txn.audit("kembalikan", number, WAITING, "BATAL", alasan=reason, nomor_registrasi=reg)
+        if record["status"] == WAITING and (record.get("antrean") or {}).get("nomor_surat") == number:
+            change_state(txn, record, "LENGKAP", f"surat {number} dikembalikan: {reason}", allowed_from=(WAITING,))
+            record.pop("antrean", None)
+            if number not in record.setdefault("nomor_batal", []):
+                record["nomor_batal"].append(number)
+            save_application(txn, record)
+            txn.audit("kembalikan", reg, WAITING, "LENGKAP", nomor_surat=number)
+    queued_pdf(register.root, letter).unlink(missing_ok=True)  # after the commit: the record decides
+    return {"nomor_surat": number, "status": "BATAL", "alasan_batal": letter["alasan_batal"],
+            "nomor_registrasi": reg, "status_permohonan": record["status"]}
+
+
+def all_letters(txn: Transaction) -> list[dict[str, Any]]:
+    """Every letter of the register, partition by partition (month, block), in the order reserved."""
+    return [dict(doc) for partition in txn.partitions("surat") for doc in txn.letters(partition).all()]
+
+
+def applicant_masker(ws: Workspace) -> Any:
+    """``masked(txn, letter)``: the applicant's name as the verification page and ``verifikasi --kode``
+    show it (``S*** A*****``, privacy.mask_name), from the letter's application; None when unknown."""
+    from sakti_cli.core.privacy import mask_name
+    from sakti_cli.register.applications import find_application
+    from sakti_cli.services.sop import applicant_namer
+
+    namer = applicant_namer(ws.sop_dir)
+
+    def masked(txn: Transaction, letter: dict[str, Any]) -> str | None:
+        try:
+            data = find_application(txn, letter["nomor_registrasi"]).get("data") or {}
+        except NotFound:
+            return None
+        return mask_name(namer(letter["layanan"], data))
+
+    return masked
+
+
+def find_letter(txn: Transaction, *, number: str | None = None, code: str | None = None,
+                sha256: str | None = None) -> dict[str, Any] | None:
+    for kind, key in (("nomor", number), ("kode", normalise_code(code) if code else None), ("sha256", sha256)):
+        if key:
+            pointer = txn.index_get(kind, key)
+            if pointer:
+                try:
+                    return get_letter(txn, pointer)
+                except NotFound:  # the index knows the letter: its record is gone, not the user's input
+                    where = txn.root / "surat" / f"{pointer.get('bulan')}.json"
+                    raise RegisterCorrupt(
+                        f"Register rusak: indeks {kind} menunjuk surat di {where}, tetapi catatannya tidak ada"
+                        f"{'' if where.exists() else ' (berkas itu hilang)'}.",
+                        saran="Jalankan 'sakti register periksa' dan pulihkan register dari cadangan.",
+                        berkas=str(where)) from None
+    return None
+
+
+def letter_digests(letter: dict[str, Any]) -> list[str]:
+    """SHA-256 of every revision of a letter's signed PDF the office issued, oldest first: the first
+    signed PDF (``sha256``), then each renewal (``revisi``, ``sakti ttd perbarui``). The last is the file
+    stored now; a recipient's copy of any of them is genuine."""
+    first = [letter["sha256"]] if letter.get("sha256") else []
+    return first + [str(item["sha256"]) for item in letter.get("revisi") or [] if item.get("sha256")]
+
+
+def stored_pdf(ws: Workspace, letter: dict[str, Any]) -> Path:
+    """The stored PDF of a TERBIT letter, checked against the SHA-256 in the register (exit 4 if not)."""
+    number = letter["nomor_surat"]
+    if letter["status"] == "BATAL":
+        raise StateConflict(f"Surat {number} sudah BATAL ({letter.get('alasan_batal') or '-'}); "
+                            "surat batal tidak dicetak ulang.",
+                            saran=f"Surat penggantinya: {letter['diganti_oleh']}." if letter.get("diganti_oleh")
+                            else "Terbitkan surat pengganti dengan 'sakti terbitkan REG'.")
+    if letter["status"] == WAITING:
+        raise StateConflict(f"Surat {number} menunggu tanda tangan (MENUNGGU_TTD), belum TERBIT.",
+                            saran="Lihat 'sakti ttd antrean'; surat dicetak setelah ditandatangani.")
+    if letter["status"] != "TERBIT" or not letter.get("pdf"):
+        raise StateConflict(f"Surat {number} berstatus {letter['status']}, belum TERBIT.",
+                            saran="Tunggu penerbitannya selesai, lalu ulangi.")
+    path = ws.root / str(letter["pdf"])
+    if not path.is_file():
+        raise RegisterCorrupt(f"PDF surat {number} tidak ada di {path}.",
+                              saran="Pulihkan folder data/surat dari cadangan; periksa dengan "
+                                    "'sakti register periksa'.")
+    digest = sha256_file(path)
+    latest = next(reversed(letter_digests(letter)), None)
+    if digest != latest:
+        raise RegisterCorrupt(
+            f"PDF surat {number} di {path} tidak sama dengan yang diterbitkan: SHA-256 {digest} "
+            f"tidak cocok dengan register ({latest}).",
+            saran="Berkas itu telah diubah atau rusak: jangan dicetak; pulihkan dari cadangan.",
+        )
+    return path
+
+
+def reprint(ws: Workspace, register: Register, value: str, target: Path | None = None,
+            overwrite: bool = False) -> dict[str, Any]:
+    """``cetak``: the stored PDF again (copied to ``target`` or its path), after checking its SHA-256.
+
+    The lock is held only to look the letter up and to record the reprint, not while hashing or copying.
+    """
+    with register.transaction() as txn:
+        letter = letter_by_number(txn, value)
+    path = stored_pdf(ws, letter)
+    copied: Path | None = None
+    if target is not None:
+        copied = target.expanduser()
+        if copied.is_dir():
+            copied = copied / path.name
+        if not copied.parent.is_dir():
+            raise FileUnreadable(f"Folder {copied.parent} (untuk --ke) tidak ada.", saran="Buat foldernya dulu.")
+        if copied.exists() and not overwrite:
+            raise InputError(f"Berkas {copied} sudah ada.", saran="Pilih nama lain atau tambahkan --timpa.")
+        if copied.resolve() == path.resolve():
+            raise InputError(f"{copied} adalah PDF yang tersimpan di register itu sendiri.",
+                             saran="Pilih berkas atau folder lain untuk --ke.")
+        temporary = copied.with_name(f".{copied.name}.sakti-sementara")
+        try:
+            shutil.copyfile(path, temporary)
+            temporary.chmod(0o600)
+            if sha256_file(temporary) != letter_digests(letter)[-1]:
+                raise FileUnreadable(f"Salinan {copied} tidak sama dengan PDF tersimpan (penyimpanan bermasalah?).",
+                                     saran="Salin ke disk atau folder lain dengan --ke, lalu periksa disk tujuan.")
+            os.replace(temporary, copied)
+        except OSError as exc:
+            raise FileUnreadable(f"Tidak dapat menulis {copied}: {exc.strerror}.",
+                                 saran="Pilih folder tujuan --ke yang dapat ditulisi.") from None
+        finally:
+            temporary.unlink(missing_ok=True)
+    with register.transaction() as txn:
+        txn.audit("cetak", letter["nomor_surat"], letter["status"], letter["status"],
+                  ke=str(copied) if copied else None, sha256=letter_digests(letter)[-1])
+    return {"nomor_surat": letter["nomor_surat"], "status": letter["status"], "pdf": path,
+            "ke": copied, "sha256": letter_digests(letter)[-1], "kode_verifikasi": letter["kode_verifikasi"],
+            "nomor_registrasi": letter["nomor_registrasi"]}

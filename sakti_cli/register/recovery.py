@@ -1,0 +1,128 @@
+"""Numbers reserved by a process that died are closed as BATAL ("proses terhenti"), never reused.
+
+A reservation records its process (pid, host and the kernel's start time of that pid, so a pid reused
+by another program is not mistaken for the owner). Open reservations are also listed in a small
+table of ``urutan.json`` (see letters.OPEN_TABLE); every register transaction reads that list and
+closes the entries whose process is gone. That costs O(open reservations), not a scan of letters.
+
+What a killed run leaves on disk (staging folders of scans, scratch folders of letters, restored
+copies, half-written archives, register temp files) is held under a lock while its run lives
+(sakti_cli.core.scratch); :func:`sweep_leftovers` removes the unlocked ones, :func:`leftover_places`
+says where to look (``register periksa`` lists them).
+
+A process on another host cannot be checked from here: its reservation is left open and reported as
+"sedang diproses" by ``sakti register periksa``.
+
+A letter prepared without its signature (``terbitkan --tanpa-ttd``) leaves the open list when it
+reaches MENUNGGU_TTD: it then waits for its signatory, not for a process, and is never closed here.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from sakti_cli.core.children import process_state
+from sakti_cli.core.scratch import sweep
+from sakti_cli.register.places import (
+    RESTORE_PREFIX,
+    SNAPSHOT_PREFIX,
+    STAGING_PREFIX,
+    WORK_PREFIX,
+    leftover_pdf,
+    queued_pdf,
+)
+
+if TYPE_CHECKING:
+    from sakti_cli.register.registry import Transaction
+
+REASON = "proses terhenti"
+
+
+def close_reservation(txn: Transaction, entry: dict[str, Any], reason: str = REASON) -> dict[str, Any] | None:
+    """Close one reservation as BATAL and note the number on its application. None if already closed."""
+    from tinydb import Query
+
+    from sakti_cli.core.errors import NotFound
+    from sakti_cli.register.applications import find_application, save_application
+    from sakti_cli.register.letters import OPEN_TABLE, get_letter, void_reserved
+
+    try:
+        letter = get_letter(txn, {"bulan": entry["bulan"], "id": entry["id"]})
+    except NotFound:
+        letter = None
+    if letter is None or letter["status"] != "DIPESAN":  # a stale entry of the open list: drop it
+        open_table = txn.table("urutan.json", OPEN_TABLE)
+        if open_table.contains(Query().id == entry["id"]):
+            open_table.remove(Query().id == entry["id"])
+        return None
+    detail: dict[str, Any] = {"pid": (letter.get("proses") or {}).get("pid")}
+    pdf = leftover_pdf(txn.root, letter)
+    if pdf.is_file():  # signed and stored, the process died before recording it
+        detail["pdf_tertinggal"] = str(pdf.relative_to(txn.root.parent.parent))
+    letter = void_reserved(txn, letter["id"], letter["bulan"], reason, **detail)
+    # prepared for the queue, the process died before recording it: the unsigned copy holds personal data
+    queued_pdf(txn.root, letter).unlink(missing_ok=True)
+    if "pdf_tertinggal" in detail:
+        from sakti_cli.register.letters import save_letter
+
+        letter["pdf_tertinggal"] = detail["pdf_tertinggal"]
+        save_letter(txn, letter)
+    try:
+        record = find_application(txn, letter["nomor_registrasi"])
+    except NotFound:
+        return letter
+    if letter["nomor_surat"] not in record.setdefault("nomor_batal", []):
+        record["nomor_batal"].append(letter["nomor_surat"])
+        save_application(txn, record)
+    return letter
+
+
+def close_dead_reservations(txn: Transaction) -> bool:
+    """Run at the start of every register transaction: close the open reservations of dead processes.
+
+    True when something changed (the caller then commits it at once)."""
+    from sakti_cli.core.errors import RegisterCorrupt
+    from sakti_cli.register.letters import open_reservations
+
+    try:
+        entries = open_reservations(txn)
+    except RegisterCorrupt:
+        return False  # urutan.json is damaged: steps that only read (status, verifikasi) still work
+    changed = False
+    for entry in entries:
+        if process_state(entry.get("proses")) == "mati":
+            close_reservation(txn, entry)
+            changed = True
+    return changed
+
+
+def leftover_places(register_root: Path, *, register_locked: bool) -> list[tuple[Path, str]]:
+    """Where a killed run can leave personal data behind, as (folder, pattern) for scratch.sweep.
+
+    The register's own temp files (``*.baru`` of a commit) count only while the caller holds the
+    register lock: that lock is what their writer holds."""
+    from sakti_cli.core.storage import TMP_SUFFIX
+    from sakti_cli.register.backup import SUFFIXES
+
+    data_dir = register_root.parent
+    root = data_dir.parent
+    archives = [f"*{suffix}{TMP_SUFFIX}" for suffix in SUFFIXES]
+    places = [(data_dir / "berkas", f"{STAGING_PREFIX}*"), (data_dir, f"{WORK_PREFIX}*"),
+              (data_dir, f"{SNAPSHOT_PREFIX}*"), (data_dir / "cadangan", f"{SNAPSHOT_PREFIX}*"),
+              (data_dir / "cadangan", f"*{TMP_SUFFIX}"), (root.parent, f"{RESTORE_PREFIX}*")]
+    places += [(folder, pattern) for folder in (root, root.parent) for pattern in archives]
+    if register_locked:
+        places.append((register_root, f"**/*{TMP_SUFFIX}"))
+    return places
+
+
+def sweep_leftovers(register_root: Path) -> list[Path]:
+    """Run after the first writing register transaction of a run, still under the register lock:
+    remove what dead runs left in and beside the workspace, and their LibreOffice folders and processes."""
+    import tempfile
+
+    from sakti_cli.documents.convert import LO_PREFIX
+
+    places = leftover_places(register_root, register_locked=True)
+    return sweep([*places, (Path(tempfile.gettempdir()), f"{LO_PREFIX}*")])

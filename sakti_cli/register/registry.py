@@ -1,0 +1,438 @@
+"""The register: applications, letters, number sequences, indexes and the audit trail.
+
+Layout under ``data/register`` (format 2; partitioned so that the files one step reads and writes
+stay the same size however large the register grows, issue 4 item 9):
+  meta.json                    format version
+  urutan.json                  counters (registration numbers per month, letter numbers per scope/year,
+                               letters per month), the open reservations, the signing queue, the
+                               audit chain's anchor
+  permohonan/YYYY-MM-BB.json   applications in blocks of APPLICATION_BLOCK: month of registration and
+                               block of its sequence, both read from the registration number
+                               (REG-202611-0001 -> 2026-11-00, REG-202611-0026 -> 2026-11-01)
+  surat/YYYY-MM-BB.json        letters in blocks of LETTER_BLOCK: month of reservation and block of the
+                               month's letter counter (``surat|YYYY-MM`` in urutan.json)
+  indeks/XXX.json              lookups (letter number, verification code, SHA-256) sharded by the first
+                               SHARD_CHARS hex characters of the key's SHA-256 (4,096 shards)
+  audit/YYYY-MM.jsonl          append-only, hash-chained events; the chain head is read from the
+                               anchor in urutan.json, not from the file
+A letter stores its partition key in ``bulan`` (and so do its index pointers, the open list and the
+signing queue: ``{"bulan": "2026-11-00", "id": ...}``); the month itself is ``bulan_pesan``
+(see :func:`letter_month`). Format 1 (the foundation's) partitioned by month only and sharded indexes
+by 2 characters; migrations.py rewrites it.
+Every change goes through :meth:`Register.transaction`: the lock, fresh reads, one atomic commit
+carrying the audit events of the change.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import getpass
+import hashlib
+import json
+import os
+import secrets
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+from tinydb import Query
+from tinydb.table import Document, Table
+
+from sakti_cli.core.clock import iso, now
+from sakti_cli.core.errors import REGISTER_ADVICE, RegisterCorrupt
+from sakti_cli.core.privacy import mask_payload, mask_text
+from sakti_cli.core.storage import FileSet, locked, read_json, read_locked, read_text, writable
+
+FORMAT_VERSION = 2
+GENESIS = "0" * 64
+AUDIT_TABLE = "audit"  # in urutan.json: the chain anchor
+# Records per partition file. Sized so that a full block stays small (~35-60 KB) whatever the register's
+# size (an application with its history, checks and file list is ~2.3 KB, a letter ~0.7 KB): issuing a
+# letter reads its application's block three times and its own block twice (three locked steps), and a
+# lookup reads one letter block; measured with bench/register_growth.py (issue 4, item 9).
+APPLICATION_BLOCK = 25
+LETTER_BLOCK = 50
+SHARD_CHARS = 3  # hex characters of the SHA-256 prefix naming an index shard (16**3 = 4,096 shards)
+LETTER_COUNTER = "surat|{month}"  # in urutan.json: letters reserved in a month (picks their block)
+
+
+def default_actor() -> str:
+    try:
+        return getpass.getuser()
+    except Exception:  # no user name in some containers
+        return "tidak-dikenal"
+
+
+def os_account() -> str:
+    """The operating-system account running this process (``user (uid N)``): what the audit trail can
+    vouch for, unlike the clerk's own claim (``--petugas``, recorded as ``petugas``)."""
+    uid = f" (uid {os.getuid()})" if hasattr(os, "getuid") else ""
+    return f"{default_actor()}{uid}"
+
+
+def event_hash(event: dict[str, Any]) -> str:
+    body = {k: v for k, v in event.items() if k != "hash"}
+    return hashlib.sha256(json.dumps(body, ensure_ascii=False, sort_keys=True).encode()).hexdigest()
+
+
+def shard_of(key: str) -> str:
+    return hashlib.sha256(key.encode()).hexdigest()[:SHARD_CHARS]
+
+
+def block_key(month: str, sequence: int, size: int) -> str:
+    """The partition of the ``sequence``-th record (from 1) of ``month`` (YYYY-MM) in blocks of ``size``:
+    ``YYYY-MM-BB`` (two digits or more)."""
+    if sequence < 1:
+        raise ValueError(f"urutan {sequence} harus mulai dari 1")
+    return f"{month}-{(sequence - 1) // size:02d}"
+
+
+def letter_partition(month: str, sequence: int) -> str:
+    """The partition of the ``sequence``-th letter reserved in ``month``."""
+    return block_key(month, sequence, LETTER_BLOCK)
+
+
+def month_of_partition(key: str) -> str:
+    """``2026-11-03`` -> ``2026-11`` (a format-1 key is the month already)."""
+    return key[:7]
+
+
+def partition_order(key: str) -> tuple[str, int]:
+    """Sort key of partitions: by month, then block as a number (block 100 after block 99)."""
+    block = key[8:]
+    return key[:7], int(block) if block.isdigit() else -1
+
+
+def letter_month(letter: dict[str, Any]) -> str:
+    """The month (YYYY-MM) a letter was reserved in: its PDF folder is data/surat/YYYY/MM."""
+    return str(letter.get("bulan_pesan") or month_of_partition(str(letter["bulan"])))
+
+
+class Transaction:
+    """What one locked register step may read and change."""
+
+    def __init__(self, root: Path, actor: str, zone: timezone) -> None:
+        self.root = root
+        self.actor = actor
+        self.zone = zone
+        self.moment = now(zone)
+        self.files = FileSet(root)
+        self._head: str | None = None
+        self.recovered = False  # dead processes' reservations were closed (and committed) at its start
+
+    # --- tables -------------------------------------------------------------------------------
+    def table(self, relative: str, name: str = "_default") -> Table:
+        return self.files.db(relative).table(name)
+
+    def applications(self, partition: str) -> Table:
+        """Applications of one partition (``YYYY-MM-BB``, see applications.partition_of_reg)."""
+        return self.table(f"permohonan/{partition}.json", "permohonan")
+
+    def letters(self, partition: str) -> Table:
+        """Letters of one partition (``YYYY-MM-BB``, the letter's ``bulan``)."""
+        return self.table(f"surat/{partition}.json", "surat")
+
+    def partitions(self, kind: str) -> list[str]:
+        """Partition keys of ``permohonan`` or ``surat`` present on disk, in order (month, block)."""
+        folder = self.root / kind
+        return sorted((p.stem for p in folder.glob("*.json")), key=partition_order) if folder.is_dir() else []
+
+    def next_letter_partition(self, month: str) -> str:
+        """The partition of the next letter reserved in ``month``: counts the month's letters."""
+        return letter_partition(month, self.next_counter(LETTER_COUNTER.format(month=month)))
+
+    # --- counters -----------------------------------------------------------------------------
+    def counter(self, key: str) -> int:
+        found = self.table("urutan.json", "urutan").get(Query().kunci == key)
+        return int(found["nilai"]) if isinstance(found, Document) else 0
+
+    def set_counter(self, key: str, value: int) -> None:
+        self.table("urutan.json", "urutan").upsert({"kunci": key, "nilai": value}, Query().kunci == key)
+
+    def next_counter(self, key: str) -> int:
+        value = self.counter(key) + 1
+        self.set_counter(key, value)
+        return value
+
+    # --- indexes ------------------------------------------------------------------------------
+    def index_put(self, kind: str, key: str, value: dict[str, Any]) -> None:
+        full = f"{kind}:{key}"
+        table = self.table(f"indeks/{shard_of(full)}.json", "indeks")
+        table.upsert({"kunci": full, **value}, Query().kunci == full)
+
+    def index_get(self, kind: str, key: str) -> dict[str, Any] | None:
+        full = f"{kind}:{key}"
+        found = self.table(f"indeks/{shard_of(full)}.json", "indeks").get(Query().kunci == full)
+        return dict(found) if isinstance(found, Document) else None
+
+    # --- audit --------------------------------------------------------------------------------
+    def _chain_head(self) -> str:
+        """The last event's hash: from the anchor in urutan.json (already read by most steps), so the
+        cost does not grow with the month's trail; from the trail itself only for a register written
+        before the anchor existed."""
+        if self._head is None:
+            anchor = self.audit_anchor()
+            head = anchor.get("hash") if anchor else None
+            self._head = head if isinstance(head, str) and head else last_event_hash(self.root / "audit")
+        return self._head
+
+    def audit(self, aksi: str, objek: str, sebelum: Any = None, sesudah: Any = None, **detail: Any) -> None:
+        """Record who did what, with the state before and after; chained to the previous event.
+
+        The trail is append-only, so what it holds stays: every text of the event (the clerk's name,
+        the object, reasons, paths) is masked here, before it is recorded. No event carries an
+        applicant's data, so nothing that must stay in full is lost (register periksa flags any)."""
+        event: dict[str, Any] = {
+            "id": secrets.token_hex(8),
+            "waktu": iso(self.moment),
+            **mask_payload({"petugas": self.actor, "akun": os_account(), "aksi": aksi, "objek": objek,
+                            "sebelum": sebelum, "sesudah": sesudah, "detail": detail or None}),
+            "prev": self._chain_head(),
+        }
+        event["hash"] = event_hash(event)
+        self._head = event["hash"]
+        line = json.dumps(event, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+        self.files.append(f"audit/{self.moment:%Y-%m}.jsonl", event["id"], line)
+        self._anchor(event["hash"])
+
+    # --- the chain's anchor: the last event's hash and the number of events, kept in urutan.json --
+    def audit_anchor(self) -> dict[str, Any] | None:
+        found = self.table("urutan.json", AUDIT_TABLE).get(Query().kunci == "kepala")
+        return dict(found) if isinstance(found, Document) else None
+
+    def _anchor(self, head: str) -> None:
+        """Committed with the event (same journal), so deleting the last events is detected too."""
+        anchor = self.audit_anchor()
+        count = anchor.get("jumlah") if anchor else count_events(self.root / "audit")
+        count = int(count) + 1 if isinstance(count, int) else None
+        self.table("urutan.json", AUDIT_TABLE).upsert({"kunci": "kepala", "hash": head, "jumlah": count},
+                                                       Query().kunci == "kepala")
+
+
+def count_events(audit_dir: Path) -> int:
+    """Events already in the trail (once, for a register written before the anchor existed)."""
+    total = 0
+    for path in sorted(audit_dir.glob("*.jsonl")) if audit_dir.is_dir() else []:
+        total += sum(1 for line in (read_text(path) or "").splitlines() if line.strip())
+    return total
+
+
+def last_event_hash(audit_dir: Path) -> str:
+    files = sorted(audit_dir.glob("*.jsonl")) if audit_dir.is_dir() else []
+    for path in reversed(files):
+        lines = [line for line in (read_text(path) or "").splitlines() if line.strip()]
+        if lines:
+            try:
+                return str(json.loads(lines[-1])["hash"])
+            except (json.JSONDecodeError, KeyError, TypeError):
+                raise RegisterCorrupt(
+                    f"Jejak audit {path} rusak pada baris terakhir.",
+                    saran="Jalankan 'sakti register periksa'.",
+                ) from None
+    return GENESIS
+
+
+def read_events(audit_dir: Path) -> Iterator[dict[str, Any]]:
+    for path in sorted(audit_dir.glob("*.jsonl")) if audit_dir.is_dir() else []:
+        for number, line in enumerate((read_text(path) or "").splitlines(), 1):
+            if line.strip():
+                try:
+                    yield json.loads(line)
+                except json.JSONDecodeError:
+                    raise RegisterCorrupt(f"Jejak audit {path} rusak pada baris {number}.",
+                                          saran=REGISTER_ADVICE) from None
+
+
+def read_format_version(root: Path) -> int | None:
+    """``versi_format`` from meta.json; None when the register does not exist yet."""
+    meta = read_json(root / "meta.json")
+    if meta is None:
+        return None
+    docs = list(meta.get("meta", {}).values()) if isinstance(meta, dict) else []
+    version = docs[0].get("versi_format") if docs and isinstance(docs[0], dict) else None
+    if not isinstance(version, int) or isinstance(version, bool):
+        raise RegisterCorrupt(f"Berkas {root / 'meta.json'} rusak (versi_format tidak ada).",
+                              saran="Pulihkan register dari cadangan ('sakti pulihkan').")
+    return version
+
+
+def _blank(path: Path) -> bool:
+    """Missing, empty, or an empty JSON object: a file that says nothing."""
+    try:
+        if path.stat().st_size > 16:
+            return False
+    except FileNotFoundError:
+        return True
+    return (read_text(path) or "").strip() in ("", "{}")
+
+
+def _record_kinds(root: Path) -> set[str]:
+    """Which kinds of records the register holds on disk (permohonan, surat, audit)."""
+    return {kind for kind, pattern in (("permohonan", "*.json"), ("surat", "*.json"), ("audit", "*.jsonl"))
+            if any(path.stat().st_size for path in (root / kind).glob(pattern))}
+
+
+def core_file_damage(root: Path) -> list[tuple[str, str]]:
+    """``meta.json`` or ``urutan.json`` (the counters) missing or empty in a register that holds
+    records: ``(file, what)`` for each. A new register has neither records nor these files; a damaged
+    one must not be silently re-created, or counters would start again and reuse numbers."""
+    meta_blank = _blank(root / "meta.json")
+    counters_blank = _blank(root / "urutan.json")
+    if not meta_blank and not counters_blank:
+        return []
+    kinds = _record_kinds(root)
+    found = []
+    if meta_blank and kinds:
+        found.append(("meta.json", "hilang atau kosong, padahal register sudah berisi catatan"))
+    if counters_blank and kinds:
+        found.append(("urutan.json", "(penghitung nomor) hilang atau kosong, padahal register sudah berisi "
+                                     f"{', '.join(sorted(kinds))}: nomor akan terpakai dua kali"))
+    return found
+
+
+def refuse_damaged(root: Path) -> None:
+    """Raise RegisterCorrupt (exit 4) naming the missing core files; repaired only by
+    ``register periksa --perbaiki`` (rebuilds them from the records and the audit trail)."""
+    damage = core_file_damage(root)
+    if damage:
+        names = "; ".join(f"{root / name}: {what}" for name, what in damage)
+        raise RegisterCorrupt(f"Register rusak: {names}.",
+                              saran="Jangan mendaftar atau menerbitkan dulu. Jalankan 'sakti register periksa "
+                                    "--perbaiki' untuk membangun ulang dari catatan dan jejak audit, atau pulihkan "
+                                    "dari cadangan.",
+                              berkas=[str(root / name) for name, _ in damage])
+
+
+@dataclass(frozen=True)
+class Upkeep:
+    """What opening a register does that needs the record modules above this engine. Passed in, so the
+    engine imports none of them; :func:`sakti_cli.register.upkeep.open_register` passes the real one."""
+
+    migrate: Callable[[Register, int], Any]  # an older format: once, under the lock, after a backup
+    close_dead: Callable[[Transaction], bool]  # reservations of dead processes -> BATAL; True if changed
+    sweep: Callable[[Path], list[Path]]  # what dead runs left in and beside the workspace
+
+
+class Register:
+    """Entry point to the register of one workspace (open it with sakti_cli.register.upkeep.open_register).
+
+    ``upkeep`` None: a register that is only read as it is, never migrated nor recovered."""
+
+    def __init__(self, root: Path, *, zone: timezone, actor: str | None = None, lock_timeout: float = 30.0,
+                 upkeep: Upkeep | None):
+        self.root = root
+        self.upkeep = upkeep
+        self.zone = zone
+        # The clerk's name is stored in records, histories and the trail: a NIK typed as it is masked.
+        self.actor = mask_text(actor or default_actor())
+        self.lock_timeout = lock_timeout
+        # Close numbers reserved by processes that died (O(open reservations), see recovery.py).
+        self.recover = True
+        # Refuse to write when meta.json or the counters are gone (off only for the repair itself).
+        self.guard = True
+        # What the first writing transaction removed of dead runs' leftovers (None until then; recovery.py).
+        self.swept: list[Path] | None = None
+
+    def _check_version(self) -> int | None:
+        """The register's format version (None for a new register); refuse one from a newer sakti (exit 4)."""
+        version = read_format_version(self.root)
+        if version is not None and version > FORMAT_VERSION:
+            raise RegisterCorrupt(
+                f"Register {self.root} dibuat oleh sakti yang lebih baru (format {version}, sakti ini "
+                f"{FORMAT_VERSION}).",
+                saran="Perbarui sakti sebelum memakai register ini; register tidak diubah.",
+            )
+        return version
+
+    @contextlib.contextmanager
+    def transaction(self) -> Iterator[Transaction]:
+        """Lock, read fresh, yield, commit atomically. Nothing is written if the body raises."""
+        with locked(self.root, self.lock_timeout):
+            txn = self._begin(writing=True)
+            wrote = txn.recovered
+            yield txn
+            wrote = wrote or txn.files.pending()
+            txn.files.commit()
+            if wrote and self.recover and self.upkeep is not None and self.swept is None:
+                self.swept = self.upkeep.sweep(self.root)  # the first write of a run, still under the lock
+
+    def _begin(self, *, writing: bool) -> Transaction:
+        """Under the write lock: refuse a damaged register (writing only), migrate an older format,
+        close the reservations of dead processes (committed at once: it stands whatever follows)."""
+        version = self._check_version()
+        if writing and self.guard:
+            refuse_damaged(self.root)
+        if version is not None and version < FORMAT_VERSION:
+            if self.upkeep is None:
+                raise RegisterCorrupt(f"Register {self.root} berformat {version}, perlu dimigrasi ke {FORMAT_VERSION}.",
+                                      saran="Buka register dengan sakti (perintah apa pun) agar dimigrasi.")
+            self.upkeep.migrate(self, version)  # once, under this lock, after an automatic backup
+        txn = Transaction(self.root, self.actor, self.zone)
+        if writing and not (self.root / "meta.json").exists():
+            txn.table("meta.json", "meta").insert({"versi_format": FORMAT_VERSION, "dibuat": iso(txn.moment)})
+        if self.recover and self.upkeep is not None and self.upkeep.close_dead(txn):
+            txn.files.commit()
+            txn.recovered = True  # the recovery stands even if the step below fails
+        return txn
+
+    @contextlib.contextmanager
+    def reading(self) -> Iterator[Transaction]:
+        """For steps that only read (status, verifikasi, lookups); nothing but the recovery is committed.
+        On a writable register as a transaction does (the lock, the recovery of dead reservations), but
+        a damaged one is still read. On a read-only one (a read-only disk, chmod a-w) under a shared lock
+        taken on a read-only handle, so reading works where writing cannot."""
+        if writable(self.root):
+            with locked(self.root, self.lock_timeout):
+                yield self._begin(writing=False)
+            return
+        with read_locked(self.root, self.lock_timeout):
+            version = self._check_version()
+            if version is None or version == FORMAT_VERSION:
+                yield Transaction(self.root, self.actor, self.zone)
+                return
+        with self.transaction() as txn:  # an older format must be migrated first (and cannot be here)
+            yield txn
+
+    def moment(self) -> datetime:
+        return now(self.zone)
+
+
+def recent_events(register: Register, *, objek: str | None = None, petugas: str | None = None,
+                  limit: int = 50) -> list[dict[str, Any]]:
+    """The last ``limit`` audit events (oldest first) about ``objek`` and/or by ``petugas``.
+
+    ``objek`` matches the event's object or the registration/letter numbers in its detail, so the
+    history of an application includes its letters. Read under the lock (no half-appended line),
+    newest file first, stopping as soon as enough events are found.
+    """
+    wanted_object = " ".join(objek.split()).upper() if objek else None
+    wanted_actor = mask_text(petugas.strip()).lower() if petugas else None  # stored masked (Register)
+    linked = ("nomor_registrasi", "nomor_surat", "mengganti", "diganti_oleh")
+    found: list[dict[str, Any]] = []
+    folder = register.root / "audit"
+    with register.reading():  # also on a read-only register
+        for path in sorted(folder.glob("*.jsonl"), reverse=True) if folder.is_dir() else []:
+            lines = (read_text(path) or "").splitlines()
+            for number in range(len(lines), 0, -1):
+                line = lines[number - 1]
+                if not line.strip():
+                    continue
+                try:
+                    event = json.loads(line)
+                except json.JSONDecodeError:
+                    continue  # a cut line: reported by 'register periksa'; the events around it still show
+                if not isinstance(event, dict):
+                    continue
+                if wanted_actor and str(event.get("petugas", "")).lower() != wanted_actor:
+                    continue
+                if wanted_object:
+                    detail = event.get("detail") or {}
+                    names = [event.get("objek")] + [detail.get(k) for k in linked if isinstance(detail, dict)]
+                    if wanted_object not in {str(n).upper() for n in names if n}:
+                        continue
+                found.append(event)
+                if len(found) >= limit:
+                    return list(reversed(found))
+    return list(reversed(found))

@@ -1,0 +1,1 @@
+"""The service definitions (SOP files), their rules and the requirement checks (``periksa``)."""

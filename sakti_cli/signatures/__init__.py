@@ -1,0 +1,1 @@
+"""Electronic signatures: keys, signing, checking a PDF's signatures, the demo PKI, revocation, renewal."""

@@ -89,3 +89,15 @@ def test_the_command_index_is_current() -> None:
 
     committed = (REPO / INDEX).read_text(encoding="utf-8")
     assert committed == render_index(), "jalankan 'make docs' (scripts/buat_referensi.py) lalu commit " + INDEX
+
+
+def test_a_command_missing_from_a_stale_index_still_runs(monkeypatch: pytest.MonkeyPatch) -> None:
+    from typer.testing import CliRunner
+
+    import sakti_cli.cli.app as app_module
+
+    stale = {name: entry for name, entry in app_module.COMMANDS.items() if name != "pesan"}
+    monkeypatch.setattr(app_module, "COMMANDS", stale)
+    whole = CliRunner().invoke(app_module.app, ["pesan", "--help"], env={"COLUMNS": "100"})
+    assert whole.exit_code == 0
+    assert _lazy_invoke(["pesan", "--help"]) == (0, whole.stdout, whole.stderr)

@@ -32,18 +32,16 @@ class LazyGroup(SaktiGroup):
         return list(COMMANDS)
 
     def get_command(self, ctx: Any, cmd_name: str) -> Any:
-        if cmd_name not in self.commands and cmd_name in COMMANDS:
-            module, text = COMMANDS[cmd_name]
-            if self.listing:
-                return TyperCommand(cmd_name, help=text)
-            self.load(module)
+        if cmd_name in self.commands:
+            return self.commands[cmd_name]
+        if self.listing:
+            return TyperCommand(cmd_name, help=COMMANDS[cmd_name][1]) if cmd_name in COMMANDS else None
+        if cmd_name in COMMANDS:
+            self.load(COMMANDS[cmd_name][0])
+        else:  # a typo (Typer then suggests from every name), or a command the index does not know yet
+            for module in MODULES:
+                self.load(module)
         return self.commands.get(cmd_name)
-
-    def resolve_command(self, ctx: Any, args: list[str]) -> Any:
-        if args and args[0] not in COMMANDS:  # a typo: Typer suggests a name from self.commands
-            for name, (_module, text) in COMMANDS.items():
-                self.commands.setdefault(name, TyperCommand(name, help=text))
-        return super().resolve_command(ctx, args)
 
     def format_commands(self, ctx: Any, formatter: Any) -> None:
         self.listing = True

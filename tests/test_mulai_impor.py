@@ -2,6 +2,7 @@
 
 No timing here (tests never assert wall-clock times): each test runs ``sakti`` in a fresh process and
 checks which modules it imported, or that the lazily wired root says exactly what the whole tree says.
+The SOP and the calendar are read by libyaml when it is there: the same data, and the same errors, as PyYAML's.
 """
 
 from __future__ import annotations
@@ -101,3 +102,38 @@ def test_a_command_missing_from_a_stale_index_still_runs(monkeypatch: pytest.Mon
     whole = CliRunner().invoke(app_module.app, ["pesan", "--help"], env={"COLUMNS": "100"})
     assert whole.exit_code == 0
     assert _lazy_invoke(["pesan", "--help"]) == (0, whole.stdout, whole.stderr)
+
+
+def _python_yaml(text: str) -> object:
+    import yaml
+
+    class Loader(yaml.SafeLoader):
+        pass
+
+    Loader.yaml_implicit_resolvers = {
+        key: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:timestamp"]
+        for key, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()}
+    return yaml.load(text, Loader=Loader)
+
+
+def test_sops_read_by_libyaml_are_what_pyyaml_reads() -> None:
+    from sakti_cli.rules.kalender import load_yaml_text
+
+    files = sorted((REPO / "sop").rglob("*.yaml"))
+    assert len(files) > 5
+    for path in files:
+        text = path.read_text(encoding="utf-8")
+        assert load_yaml_text(text) == _python_yaml(text), path.name
+
+
+@pytest.mark.parametrize("text", ["nama: [tidak: tertutup\n", "a: 1\n b: 2\n", "kode: sktm\n\tnama: x\n"])
+def test_a_yaml_error_is_said_as_pyyaml_says_it(text: str) -> None:
+    import yaml
+
+    from sakti_cli.rules.kalender import load_yaml_text
+
+    with pytest.raises(yaml.YAMLError) as ours:
+        load_yaml_text(text)
+    with pytest.raises(yaml.YAMLError) as theirs:
+        _python_yaml(text)
+    assert str(ours.value) == str(theirs.value)

@@ -36,6 +36,7 @@ import hashlib
 import json
 import os
 import shutil
+import signal
 import statistics
 import subprocess
 import sys
@@ -127,9 +128,15 @@ def run(cmd: Sequence[str], *, env: dict[str, str], memory: bool = False, cwd: P
     poller = threading.Thread(target=poll, daemon=True) if memory else None
     if poller:
         poller.start()
-    out, err = proc.communicate(stdin)
+    try:
+        out, err = proc.communicate(stdin)
+    except BaseException:  # interrupted (Ctrl-C, SIGTERM): the measured process goes with us
+        proc.kill()
+        proc.wait()
+        raise
+    finally:
+        done.set()
     seconds = time.perf_counter() - began
-    done.set()
     if poller:
         poller.join()
     return Run(seconds, proc.returncode, out, err, peaks["self"] / 1024, peaks["child"] / 1024, peaks["sum"] / 1024)
@@ -484,6 +491,10 @@ def section_memory(bench: Bench, report: Report, small: dict[str, Any], small_co
                       f"{done.children_rss_mb:.0f} MB bersama ({small['lo_sum_mb']:.0f})"))
 
 
+def _stopped(_signum: int, _frame: Any) -> None:
+    raise KeyboardInterrupt  # not caught by a section: the whole run stops, its scratch folder removed
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--cepat", action="store_true", help="versi pendek: ulangan lebih sedikit, 10.000 surat")
@@ -504,6 +515,7 @@ def main(argv: list[str] | None = None) -> int:
     print(f"SAKTI bench ({report.mode}): {os.cpu_count()} inti, beban {os.getloadavg()[0]:.1f}; "
           "rasio = waktu / dasar pada run yang sama; RSS puncak dari /proc (VmHWM, 20 ms)", flush=True)
     started = time.perf_counter()
+    signal.signal(signal.SIGTERM, _stopped)  # a timeout still removes the scratch folder
     scratch = Path(tempfile.mkdtemp(prefix="sakti-bench-"))
     steps: dict[str, Callable[[], Any]] = {}
     failed: list[str] = []

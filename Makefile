@@ -22,3 +22,9 @@ lint: pasang
 docs: pasang
 	$(BIN)/python scripts/buat_referensi.py > docs/referensi-cli.md
 	$(BIN)/python scripts/buat_skema.py
+
+# issue 15's figures, each against its baseline in the same run (README "Bench"); CEPAT=1: the short version.
+# The JSON report goes to JSON (default .bench-cache/laporan-penuh.json or -cepat.json).
+bench:
+	@test -x $(BIN)/sakti || bash scripts/pasang.sh
+	$(BIN)/python bench/run.py $(if $(CEPAT),--cepat) $(if $(JSON),--json $(JSON))

@@ -82,10 +82,10 @@ def _check_bad_rows(rows: dict[int, dict], kinds: dict[int, str]) -> None:
 
 def _letters(kantor: Path) -> list[dict]:
     from sakti_cli.office.workspace import find_workspace
-    from sakti_cli.register.registry import Register
+    from sakti_cli.register.upkeep import open_register
 
     ws = find_workspace(kantor)
-    with Register(ws.register_dir, zone=ws.zone).reading() as txn:
+    with open_register(ws.register_dir, zone=ws.zone).reading() as txn:
         return [dict(letter) for key in txn.partitions("surat") for letter in txn.letters(key).all()]
 
 

@@ -54,3 +54,26 @@ def render_reference() -> str:
     for path in command_paths():
         parts += ["", f"## sakti {' '.join(path)}", "", "```", _help(path), "```"]
     return "\n".join(parts) + "\n"
+
+
+INDEX = "sakti_cli/cli/index.py"
+
+
+def render_index() -> str:
+    """sakti_cli/cli/index.py: every top-level command in the root's order, its module and its help's first
+    paragraph, so the root --help of ``sakti`` lists them without importing a command module (cli/app.py)."""
+    import typer.main
+
+    from sakti_cli.cli.app import MODULES, app, part
+
+    owner: dict[str, str] = {}
+    for module in MODULES:
+        for info in [*part(module).registered_commands, *part(module).registered_groups]:
+            owner[str(getattr(info, "name", ""))] = module
+    lines = ['"""The top-level commands for the root --help (sakti_cli/cli/app.py): written by \'make docs\'',
+             '(scripts/buat_referensi.py) from the command modules; do not edit by hand."""', "",
+             "# ruff: noqa: E501", "COMMANDS: dict[str, tuple[str, str]] = {"]
+    for name, command in typer.main.get_group(app).commands.items():
+        first = " ".join((command.help or "").split("\n\n")[0].split())
+        lines.append(f"    {name!r}: ({owner[name]!r}, {first!r}),")
+    return "\n".join([*lines, "}", ""])

@@ -98,6 +98,8 @@ def owned_temp(parent: Path, prefix: str = "", *, file_name: str | None = None) 
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
             os.close(fd)
+            if file_name is None:  # our fresh folder, locked for a moment by another run's sweep: make another
+                continue
             raise FileExistsError(f"{path} is held by a running process") from None
         if _same_inode(path, fd):
             if file_name is not None:

@@ -94,19 +94,43 @@ def syntax_error_place(exc: BaseException) -> str:
     return "di akhir berkas" if "end of document" in str(exc) else "penulisannya salah"
 
 
+C_YAML_DEPTH = 200  # brackets, or indentation columns, that libyaml may nest: it composes recursively in C
+
+
+def _shallow(text: str) -> bool:
+    """Whether libyaml can compose ``text`` without recursing deeply in C (no RecursionError guards it there):
+    few flow brackets and no deeply indented line. Anything else takes PyYAML's Python loader."""
+    if text.count("[") + text.count("{") > C_YAML_DEPTH:
+        return False
+    return all(len(line) - len(line.lstrip(" -?")) <= C_YAML_DEPTH for line in text.splitlines())
+
+
 def load_yaml_text(text: str) -> Any:
     """YAML as staff write it, with dates kept as text so that pydantic names a wrong one by its path
-    (PyYAML's own date conversion fails on 2026-12-32 without saying where)."""
+    (PyYAML's own date conversion fails on 2026-12-32 without saying where).
+
+    Parsed by libyaml when it is there and the text is shallow (several times faster: ``sakti status`` reads
+    an SOP and the calendar); a text libyaml refuses is parsed again by PyYAML's Python loader, so every
+    syntax error is said, and placed, the same way whichever parser read the file first."""
     import yaml
 
-    class Loader(yaml.SafeLoader):
-        pass
+    def loader(base: Any) -> Any:
+        class Loader(base):
+            pass
 
-    Loader.yaml_implicit_resolvers = {
-        key: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:timestamp"]
-        for key, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
-    }
+        Loader.yaml_implicit_resolvers = {
+            key: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:timestamp"]
+            for key, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+        }
+        return Loader
+
+    fast = getattr(yaml, "CSafeLoader", None)
+    if fast is not None and _shallow(text):
+        try:
+            return yaml.load(text, Loader=loader(fast))
+        except (yaml.YAMLError, RecursionError):
+            pass
     try:
-        return yaml.load(text, Loader=Loader)
+        return yaml.load(text, Loader=loader(yaml.SafeLoader))
     except RecursionError:  # PyYAML composes recursively: nesting this deep is no SOP a person wrote
         raise yaml.YAMLError("bersarang terlalu dalam (ratusan tingkat)") from None

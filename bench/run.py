@@ -1,0 +1,562 @@
+"""``make bench``: every figure of issue 15, each as a ratio against its baseline measured in the same run.
+
+Builds its own demo office (``sakti demo``: the demo key, B-B, no PDF/A) and data in a temporary folder,
+then measures, each in fresh whole processes (median of several repetitions; peak memory once):
+
+  2 massal     100 SKTM through ``sakti massal --terbitkan`` against the floor: the same 100 letters
+               rendered to DOCX, converted by plain ``soffice --convert-to pdf``, one call per core, each
+               converting its share in one call with its own already-created profile, side by side
+  3 loket      ``sakti terbitkan REG`` against one plain ``soffice --convert-to pdf`` of the same DOCX
+               (already-created profile); the resident worker (``sakti latar``) does not exist yet
+  4 mulai      ``sakti --help`` and ``sakti status REG`` against ``python -c "import typer"``
+  5 register   one letter's register step and the lookups (bench/register_growth.py) at 1,000 against
+               100,000 letters (TinyDB; PostgreSQL: not there yet); ``register periksa`` at 100,000;
+               ``riwayat --objek`` at 1,000 against 100,000
+  6 memori     peak RSS of the ``sakti`` process for a batch of 1,000 against one of 100, LibreOffice's
+               own processes beside it
+
+Peak RSS is read by polling /proc every 20 ms: VmHWM (the kernel's high-water mark) of the ``sakti``
+process, and of each LibreOffice process below it (the largest one, and the largest sum of VmRSS at
+one moment). Large registers are built once per code version under ``.bench-cache/`` and copied for
+each run (a run writes to its register).
+
+    python bench/run.py                   # the whole bench (make bench)
+    python bench/run.py --cepat           # short: fewer repetitions, 10,000 instead of 100,000 (make bench CEPAT=1)
+    python bench/run.py --json hasil.json # also the whole report as JSON
+
+Not part of the test suite (tests never assert wall-clock times); tests/test_bench_ukur.py keeps its
+measuring pieces working (peak RSS of a child, the verdicts, the JSON report).
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import hashlib
+import json
+import os
+import shutil
+import signal
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO / "tests"))
+sys.path.insert(0, str(REPO / "bench"))
+
+import register_growth  # noqa: E402  (bench/register_growth.py: the register builder and the lookups)
+
+PYTHON = sys.executable
+SAKTI = [PYTHON, "-m", "sakti_cli"]  # the installed CLI, without the console script's own start-up
+PASSPHRASE = "demo"
+# The least any Typer command with one text argument costs (Typer converts the value with pydantic): the
+# floor under 'sakti status REG', printed beside it.
+FLOOR_APP = ("import typer\napp = typer.Typer(add_completion=False)\n"
+             "@app.command()\ndef status(reg: str) -> None:\n    print(reg)\napp()\n")
+
+
+# --- running and measuring one whole process ------------------------------------------------------
+def _status_kib(pid: int, key: str) -> int:
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith(key + ":"):
+                return int(line.split()[1])
+    except (OSError, ValueError, IndexError):
+        pass
+    return 0
+
+
+def _children_of(root: int) -> list[int]:
+    """Every live descendant of ``root``, from /proc (its own process group is not enough: LibreOffice
+    children of sakti run in their own groups)."""
+    parents: dict[int, int] = {}
+    for entry in Path("/proc").glob("[0-9]*"):
+        try:
+            fields = (entry / "stat").read_text(errors="replace").rsplit(")", 1)[1].split()
+            parents[int(entry.name)] = int(fields[1])
+        except (OSError, IndexError, ValueError):
+            continue
+    found, frontier = [], [root]
+    while frontier:
+        parent = frontier.pop()
+        kids = [pid for pid, ppid in parents.items() if ppid == parent]
+        found += kids
+        frontier += kids
+    return found
+
+
+@dataclass
+class Run:
+    seconds: float
+    returncode: int
+    stdout: str = ""
+    stderr: str = ""
+    rss_mb: float = 0.0          # peak RSS (VmHWM) of the process itself
+    child_rss_mb: float = 0.0    # the largest peak RSS of one descendant (LibreOffice)
+    children_rss_mb: float = 0.0  # the largest sum of the descendants' RSS at one moment
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+def run(cmd: Sequence[str], *, env: dict[str, str], memory: bool = False, cwd: Path | None = None,
+        stdin: str | None = None) -> Run:
+    """Run ``cmd`` once as a whole process; with ``memory``, poll /proc for peak RSS while it runs."""
+    began = time.perf_counter()
+    proc = subprocess.Popen(list(cmd), env=env, cwd=cwd, stdin=subprocess.PIPE if stdin is not None else None,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    peaks = {"self": 0, "child": 0, "sum": 0}
+    done = threading.Event()
+
+    def poll() -> None:
+        hwm: dict[int, int] = {}
+        while not done.is_set():
+            peaks["self"] = max(peaks["self"], _status_kib(proc.pid, "VmHWM"))
+            kids = _children_of(proc.pid)
+            for pid in kids:
+                hwm[pid] = max(hwm.get(pid, 0), _status_kib(pid, "VmHWM"))
+            peaks["sum"] = max(peaks["sum"], sum(_status_kib(pid, "VmRSS") for pid in kids))
+            peaks["child"] = max(hwm.values(), default=0)
+            done.wait(0.02)
+
+    poller = threading.Thread(target=poll, daemon=True) if memory else None
+    if poller:
+        poller.start()
+    try:
+        out, err = proc.communicate(stdin)
+    except BaseException:  # interrupted (Ctrl-C, SIGTERM): the measured process goes with us
+        proc.kill()
+        proc.wait()
+        raise
+    finally:
+        done.set()
+    seconds = time.perf_counter() - began
+    if poller:
+        poller.join()
+    return Run(seconds, proc.returncode, out, err, peaks["self"] / 1024, peaks["child"] / 1024, peaks["sum"] / 1024)
+
+
+def checked(result: Run, what: str, ok: Sequence[int] = (0,)) -> Run:
+    if result.returncode not in ok:
+        raise SystemExit(f"{what}: keluar {result.returncode}\n{result.stderr[-3000:]}")
+    return result
+
+
+def median(values: Sequence[float]) -> float:
+    return statistics.median(values) if values else float("nan")
+
+
+# --- the report ------------------------------------------------------------------------------------
+@dataclass
+class Figure:
+    bagian: str
+    nama: str
+    rasio: float | None
+    target: float | None
+    detik: float | None = None
+    dasar_detik: float | None = None
+    dasar: str = ""
+    mb: float | None = None
+    catatan: str = ""
+
+    @property
+    def hasil(self) -> str:
+        if self.target is None:
+            return "-"
+        if self.rasio is None:
+            return "BELUM ADA"
+        return "MEMENUHI" if self.rasio <= self.target else "BELUM"
+
+    def row(self) -> str:
+        ratio = "-" if self.rasio is None else f"{self.rasio:5.2f}x"
+        target = "" if self.target is None else f"<= {self.target:g}"
+        took = "" if self.detik is None else _fmt_s(self.detik)
+        base = "" if self.dasar_detik is None else _fmt_s(self.dasar_detik)
+        memory = "" if self.mb is None else f"{self.mb:7.0f} MB"
+        return (f"  {self.nama:<38} {ratio:>7} {target:>7} {self.hasil:<9} {took:>9} {base:>9} {memory:>10}  "
+                f"{self.catatan}")
+
+
+def _fmt_s(seconds: float) -> str:
+    return f"{seconds * 1000:.0f} ms" if seconds < 10 else f"{seconds:.1f} s"
+
+
+class Report:
+    def __init__(self, mode: str) -> None:
+        self.figures: list[Figure] = []
+        self.mode = mode
+        self.meta: dict[str, Any] = {"mode": mode, "inti": os.cpu_count(),
+                                     "mulai": time.strftime("%Y-%m-%dT%H:%M:%S%z"), "beban_awal": os.getloadavg()[0]}
+
+    def add(self, figure: Figure) -> None:
+        self.figures.append(figure)
+        print(figure.row(), flush=True)
+
+    def heading(self, text: str) -> None:
+        print(f"\n== {text}", flush=True)
+        print(f"  {'angka':<38} {'rasio':>7} {'target':>7} {'hasil':<9} {'waktu':>9} {'dasar':>9} {'memori':>10}",
+              flush=True)
+
+    def as_json(self) -> dict[str, Any]:
+        return {**self.meta, "angka": [{**vars(f), "hasil": f.hasil} for f in self.figures]}
+
+
+# --- the office and its data -------------------------------------------------------------------
+class Bench:
+    def __init__(self, scratch: Path, cache: Path) -> None:
+        from lo_fixtures import warm_profile
+
+        self.scratch = scratch
+        self.cache = cache
+        self.profile = warm_profile(scratch)
+        self.env = {**os.environ, "SAKTI_SANDI": PASSPHRASE, "SAKTI_LO_PROFIL": str(self.profile),
+                    "SAKTI_LEBAR": "200"}
+        self.env.pop("SAKTI_KANTOR", None)
+        self.pristine = scratch / "kantor-asli"
+        demo = checked(run([*SAKTI, "--kantor", str(self.pristine), "demo", "--json"], env=self.env), "sakti demo")
+        self.demo = json.loads(demo.stdout)
+        self.copies = 0
+
+    def office(self) -> Path:
+        """A fresh copy of the demo office (its one demo letter included)."""
+        self.copies += 1
+        target = self.scratch / f"kantor-{self.copies}"
+        shutil.copytree(self.pristine, target, symlinks=True)
+        return target
+
+    def sakti(self, office: Path, *args: str, memory: bool = False, ok: Sequence[int] = (0,)) -> Run:
+        return checked(run([*SAKTI, "--kantor", str(office), *args], env=self.env, memory=memory),
+                       "sakti " + " ".join(args[:2]), ok)
+
+    def rows(self, count: int, start: int = 0) -> Path:
+        """A CSV of ``count`` distinct, complete SKTM applications (dates fitted to today)."""
+        from sakti_cli.core.clock import now
+        from sakti_cli.office.demo import example_application
+        from sakti_cli.office.workspace import find_workspace
+        from sakti_cli.services.rules.kalender import load_calendar
+        from sakti_cli.services.sop import load_service
+
+        ws = find_workspace(self.pristine)
+        service = load_service(ws.sop_dir, "sktm")
+        data, files = example_application(service, today=now(ws.zone).date(), calendar=load_calendar(ws.sop_dir))
+        folder = self.scratch / f"baris-{count}-{start}"
+        folder.mkdir(exist_ok=True)
+        for item in files:
+            shutil.copy(item.path, folder / item.path.name)
+        fields = data.get("isian", data)
+        table = folder / "sktm.csv"
+        with table.open("w", newline="", encoding="utf-8") as handle:
+            writer: Any = None
+            for n in range(start, start + count):
+                day, woman = 1 + n % 28, n % 2 == 0
+                nik = f"620102{day + 40 if woman else day:02d}0385{(n % 9999) + 1:04d}"
+                row = {**fields, "nama": f"Pemohon {n}", "nik": nik, "tanggal_lahir": f"1985-03-{day:02d}",
+                       "jenis_kelamin": "P" if woman else "L",
+                       **{f"berkas.{item.kode}": item.path.name for item in files}}
+                if writer is None:
+                    writer = csv.DictWriter(handle, fieldnames=list(row))
+                    writer.writeheader()
+                writer.writerow(row)
+        return table
+
+    def lengkap(self, office: Path, count: int) -> list[str]:
+        """Register and check ``count`` applications (``massal`` without issuing): their numbers."""
+        done = self.sakti(office, "massal", str(self.rows(count)), "--layanan", "sktm", "--json")
+        lines = [json.loads(line) for line in done.stdout.splitlines() if line.strip()]
+        regs = [line["nomor_registrasi"] for line in lines if line.get("status") == "LENGKAP"]
+        if len(regs) != count:
+            raise SystemExit(f"massal: {len(regs)} dari {count} LENGKAP:\n{done.stdout[-2000:]}")
+        return regs
+
+    def docx_of(self, office: Path, regs: Sequence[str], folder: Path) -> list[Path]:
+        """The issued letters of ``regs`` rendered again to DOCX as ``terbitkan`` renders them (the floor's input)."""
+        from datetime import datetime
+
+        from sakti_cli.documents.render import render_docx
+        from sakti_cli.issuance.pipeline import (
+            hide_stamp_marker,
+            letter_context,
+            logo_path,
+            template_path,
+            verification_url,
+        )
+        from sakti_cli.office.workspace import find_workspace
+        from sakti_cli.register.applications import find_application
+        from sakti_cli.register.upkeep import open_register
+        from sakti_cli.services.sop import load_service
+
+        ws = find_workspace(office)
+        service = load_service(ws.sop_dir, "sktm")
+        person = ws.signatory(None)
+        register = open_register(ws.register_dir, zone=ws.zone, actor="bench")
+        folder.mkdir(parents=True, exist_ok=True)
+        out = []
+        for reg in regs:
+            with register.transaction() as txn:
+                record = find_application(txn, reg)
+            letter = record["surat"]
+            context = letter_context(ws, service, record, person, letter["nomor_surat"], letter["kode_verifikasi"],
+                                     datetime.fromisoformat(letter["terbit"]), None)
+            path = folder / f"{reg}.docx"
+            render_docx(template_path(ws, service), context, path,
+                        qr_payload=verification_url(ws, letter["kode_verifikasi"]), logo=logo_path(ws),
+                        kertas=ws.config.surat.kertas)
+            hide_stamp_marker(path)
+            out.append(path)
+        return out
+
+    def plain_soffice(self, sources: Sequence[Path], workers: int, tag: str) -> Run:
+        """The floor: ``workers`` plain soffice calls side by side, each converting its share in one call,
+        each with its own already-created profile (copied before the clock starts)."""
+        from sakti_cli.documents.convert import find_soffice
+
+        soffice = find_soffice()
+        outdir = self.scratch / f"polos-{tag}"
+        outdir.mkdir()
+        calls = []
+        for k in range(workers):
+            own = self.scratch / f"profil-{tag}-{k}"
+            shutil.copytree(self.profile, own, symlinks=True)
+            share = [str(s) for s in sources[k::workers]]
+            if share:
+                calls.append([soffice, f"-env:UserInstallation={own.as_uri()}", "--headless", "--norestore",
+                              "--convert-to", "pdf:writer_pdf_Export", "--outdir", str(outdir), *share])
+        script = ("import subprocess, sys, json\n"
+                  "procs = [subprocess.Popen(c, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL) "
+                  "for c in json.loads(sys.argv[1])]\n"
+                  "sys.exit(max(p.wait() for p in procs))\n")
+        result = checked(run([PYTHON, "-c", script, json.dumps(calls)], env=dict(os.environ), memory=True),
+                         "soffice polos")
+        missing = [s for s in sources if not (outdir / (s.stem + ".pdf")).is_file()]
+        if missing:
+            raise SystemExit(f"soffice polos: {len(missing)} PDF tidak ada")
+        return result
+
+
+# --- the sections ----------------------------------------------------------------------------------
+def section_startup(bench: Bench, report: Report, repeat: int) -> None:
+    report.heading(f"4 Mulai (median {repeat} proses baru)")
+    office = bench.pristine
+    reg = bench.demo["nomor_registrasi"]
+    commands: dict[str, list[str]] = {
+        "typer": [PYTHON, "-c", "import typer"],
+        "lantai": [PYTHON, "-c", FLOOR_APP, reg],
+        "help": [*SAKTI, "--help"],
+        "status": [*SAKTI, "--kantor", str(office), "status", reg],
+    }
+    times: dict[str, list[float]] = {name: [] for name in commands}
+    for _ in range(repeat):  # interleaved: a busy minute falls on all three alike
+        for name, cmd in commands.items():
+            times[name].append(checked(run(cmd, env=bench.env), name).seconds)
+    base = median(times["typer"])
+    for name, label, target in (("help", "sakti --help", 1.5), ("status", "sakti status REG", 2.0)):
+        took = median(times[name])
+        report.add(Figure("mulai", label, took / base, target, took, base, 'python -c "import typer"'))
+    took = median(times["lantai"])
+    report.add(Figure("mulai", "lantai: app Typer kosong, 1 argumen", took / base, None, took, base,
+                      'python -c "import typer"', catatan="Typer mengubah nilai argumen lewat pydantic"))
+
+
+def section_batch(bench: Bench, report: Report, count: int, repeat: int) -> dict[str, Any]:
+    report.heading(f"2 Massal: {count} SKTM, median {repeat} (memori sekali)")
+    workers = os.cpu_count() or 1
+    table = bench.rows(count)
+    sakti_runs, floor_runs = [], []
+    for n in range(repeat):
+        office = bench.office()
+        done = bench.sakti(office, "massal", str(table), "--layanan", "sktm", "--terbitkan", "--json",
+                           memory=n == 0)
+        lines = [json.loads(line) for line in done.stdout.splitlines() if line.strip()]
+        issued = [line["nomor_registrasi"] for line in lines[:-1] if line.get("nomor_surat")]
+        if len(issued) != count:
+            raise SystemExit(f"massal --terbitkan: {len(issued)} dari {count} terbit:\n{done.stdout[-2000:]}")
+        sakti_runs.append(done)
+        if n == 0:
+            sources = bench.docx_of(office, issued, bench.scratch / f"docx-massal-{count}")
+        floor_runs.append(bench.plain_soffice(sources, workers, f"massal-{count}-{n}"))
+    took, base = median([r.seconds for r in sakti_runs]), median([r.seconds for r in floor_runs])
+    first = sakti_runs[0]
+    report.add(Figure("massal", f"massal --terbitkan {count} surat", took / base, 1.3, took, base,
+                      f"{workers} x soffice polos", first.rss_mb,
+                      f"{1000 * took / count:.0f} ms/surat vs {1000 * base / count:.0f}; LibreOffice "
+                      f"{first.child_rss_mb:.0f} MB/proses, {first.children_rss_mb:.0f} MB bersama"))
+    return {"rss_mb": first.rss_mb, "lo_mb": first.child_rss_mb, "lo_sum_mb": first.children_rss_mb,
+            "detik": took}
+
+
+def section_desk(bench: Bench, report: Report, repeat: int) -> None:
+    report.heading(f"3 Loket: satu surat, median {repeat} proses baru")
+    office = bench.office()
+    regs = bench.lengkap(office, repeat)
+    desk = [bench.sakti(office, "terbitkan", reg, "--json", memory=i == 0) for i, reg in enumerate(regs)]
+    sources = bench.docx_of(office, regs[:1], bench.scratch / "docx-loket")
+    floor = [bench.plain_soffice(sources, 1, f"loket-{i}") for i in range(repeat)]
+    took, base = median([r.seconds for r in desk]), median([r.seconds for r in floor])
+    report.add(Figure("loket", "sakti terbitkan REG", took / base, 1.2, took, base, "1 soffice polos",
+                      desk[0].rss_mb, f"LibreOffice {desk[0].child_rss_mb:.0f} MB"))
+    report.add(Figure("loket", "sakti terbitkan REG, pekerja latar", None, 0.5, None, base, "1 soffice polos",
+                      None, "belum ada: 'sakti latar' belum dibuat"))
+
+
+def cache_key() -> str:
+    """The code version the cached registers belong to: the builder and the register's own modules."""
+    digest = hashlib.sha256()
+    for name in ("bench/register_growth.py", "sakti_cli/registry.py", "sakti_cli/applications.py",
+                 "sakti_cli/letters.py", "sakti_cli/office.py"):
+        digest.update((REPO / name).read_bytes())
+    return digest.hexdigest()[:12]
+
+
+def cached_register(bench: Bench, letters: int) -> dict[str, Any]:
+    """A register of ``letters`` letters: built once per code version in the cache, copied for this run."""
+    home = bench.cache / cache_key() / f"register-{letters}"
+    meta = home / "bangun.json"
+    if not meta.is_file():
+        if home.exists():
+            shutil.rmtree(home)
+        started = time.perf_counter()
+        built = register_growth.build_register(home / "kantor", letters)
+        built["kantor"] = str(Path(built["kantor"]).relative_to(home))
+        built["detik_bangun"] = time.perf_counter() - started
+        meta.write_text(json.dumps(built))
+        print(f"  (register {letters:,} dibangun dalam {built['detik_bangun']:.0f} d, disimpan di {home})", flush=True)
+    built = json.loads(meta.read_text())
+    target = bench.scratch / f"register-{letters}"
+    shutil.copytree(home / built["kantor"], target, symlinks=True)
+    built["kantor"] = str(target)
+    return built
+
+
+def section_register(bench: Bench, report: Report, small: int, large: int, repeat: int) -> None:
+    report.heading(f"5 Register: {small:,} vs {large:,} surat (TinyDB), median {repeat} proses baru")
+    saved = os.environ.get("SAKTI_WAKTU")
+    os.environ["SAKTI_WAKTU"] = register_growth.NOW  # the builder's clock, read by register_growth's children
+    try:
+        register_figures(bench, report, small, large, repeat)
+    finally:
+        if saved is None:
+            os.environ.pop("SAKTI_WAKTU", None)
+        else:
+            os.environ["SAKTI_WAKTU"] = saved
+
+
+def register_figures(bench: Bench, report: Report, small: int, large: int, repeat: int) -> None:
+    builds = {size: cached_register(bench, size) for size in (small, large)}
+    raw: dict[int, dict[str, list[float]]] = {size: {op: [] for op in register_growth.OPS} for size in builds}
+    for _ in range(repeat):  # interleaved, as bench/register_growth.py does
+        for size, built in builds.items():
+            for op, times in register_growth.samples(built, 1).items():
+                raw[size][op].extend(times)
+            built["cadangan"] = built["cadangan"][1:]
+    names = {"langkah": "langkah register satu surat", "nomor": "cari nomor surat", "sha256": "cari SHA-256",
+             "kode": "cari kode verifikasi", "registrasi": "cari nomor registrasi"}
+    for op in register_growth.OPS:
+        took, base = median(raw[large][op]), median(raw[small][op])
+        report.add(Figure("register", names[op], took / base, 2.0, took, base, f"{small:,} surat"))
+    report.add(Figure("register", "PostgreSQL (semua angka di atas)", None, 2.0, catatan="belum ada"))
+    env = {**bench.env, "SAKTI_WAKTU": register_growth.NOW}
+    riwayat: dict[int, list[float]] = {size: [] for size in builds}
+    for _ in range(repeat):
+        for size, built in builds.items():
+            cmd = [*SAKTI, "--kantor", built["kantor"], "riwayat", "--objek", built["sampel"]["nomor"], "--json"]
+            riwayat[size].append(checked(run(cmd, env=env), "riwayat").seconds)
+    took, base = median(riwayat[large]), median(riwayat[small])
+    report.add(Figure("register", "riwayat --objek NOMOR", took / base, 2.0, took, base, f"{small:,} surat",
+                      catatan="target: tak bergantung pada ukuran register (<= 2x)"))
+    check = run([*SAKTI, "--kantor", builds[large]["kantor"], "register", "periksa", "--json"], env=env, memory=True)
+    # the builder writes no PDFs, so periksa finds them missing (exit 1): the time and memory still count
+    checked(check, "register periksa", ok=(0, 1))
+    seconds_ok = check.seconds / 10.0
+    report.add(Figure("register", f"register periksa {large:,} (waktu / 10 s)", seconds_ok, 1.0, check.seconds,
+                      10.0, "target 10 s", check.rss_mb, "PDF register tiruan tidak ada: temuan diharapkan"))
+    report.add(Figure("register", f"register periksa {large:,} (memori / 300 MB)", check.rss_mb / 300, 1.0,
+                      mb=check.rss_mb, dasar="target 300 MB"))
+
+
+def batch_memory(bench: Bench, count: int) -> Run:
+    office = bench.office()
+    return bench.sakti(office, "massal", str(bench.rows(count)), "--layanan", "sktm", "--terbitkan", "--json",
+                       memory=True)
+
+
+def section_memory(bench: Bench, report: Report, small: dict[str, Any], small_count: int, large_count: int) -> None:
+    report.heading(f"6 Memori: massal --terbitkan {large_count} vs {small_count} surat (sekali)")
+    if not small:  # the batch section did not run: measure the small batch here
+        done = batch_memory(bench, small_count)
+        small.update(rss_mb=done.rss_mb, lo_mb=done.child_rss_mb, lo_sum_mb=done.children_rss_mb, detik=done.seconds)
+    done = batch_memory(bench, large_count)
+    report.add(Figure("memori", f"RSS puncak sakti, {large_count} vs {small_count}", done.rss_mb / small["rss_mb"],
+                      1.2, done.seconds, small["detik"], f"{small_count} surat: {small['rss_mb']:.0f} MB", done.rss_mb,
+                      f"LibreOffice {done.child_rss_mb:.0f} MB/proses ({small['lo_mb']:.0f}), "
+                      f"{done.children_rss_mb:.0f} MB bersama ({small['lo_sum_mb']:.0f})"))
+
+
+def _stopped(_signum: int, _frame: Any) -> None:
+    raise KeyboardInterrupt  # not caught by a section: the whole run stops, its scratch folder removed
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--cepat", action="store_true", help="versi pendek: ulangan lebih sedikit, 10.000 surat")
+    parser.add_argument("--json", type=Path, help="tulis seluruh laporan sebagai JSON ke berkas ini "
+                        "(bawaan: .bench-cache/laporan-penuh.json atau -cepat.json)")
+    parser.add_argument("--cache", type=Path, default=REPO / ".bench-cache", help="folder register besar tersimpan")
+    parser.add_argument("--bagian", nargs="+", default=["mulai", "massal", "loket", "register", "memori"],
+                        help="hanya bagian ini")
+    parser.add_argument("--ulang-berat", type=int, help="ulangan massal dan loket (bawaan: 3, cepat: 1)")
+    args = parser.parse_args(argv)
+    cepat = args.cepat
+    sizes = {"large": 10_000 if cepat else 100_000, "small": 1_000, "batch": 20 if cepat else 100,
+             "batch_big": 60 if cepat else 1000}
+    repeat_light, repeat_heavy = (3, 1) if cepat else (7, 3)
+    repeat_heavy = args.ulang_berat or repeat_heavy
+    report = Report("cepat" if cepat else "penuh")
+    report.meta.update(sizes)
+    print(f"SAKTI bench ({report.mode}): {os.cpu_count()} inti, beban {os.getloadavg()[0]:.1f}; "
+          "rasio = waktu / dasar pada run yang sama; RSS puncak dari /proc (VmHWM, 20 ms)", flush=True)
+    started = time.perf_counter()
+    signal.signal(signal.SIGTERM, _stopped)  # a timeout still removes the scratch folder
+    scratch = Path(tempfile.mkdtemp(prefix="sakti-bench-"))
+    steps: dict[str, Callable[[], Any]] = {}
+    failed: list[str] = []
+    try:
+        bench = Bench(scratch, args.cache)
+        small_batch: dict[str, Any] = {}
+        steps = {
+            "mulai": lambda: section_startup(bench, report, repeat_light + 2),
+            "massal": lambda: small_batch.update(section_batch(bench, report, sizes["batch"], repeat_heavy)),
+            "loket": lambda: section_desk(bench, report, repeat_heavy + 2),
+            "register": lambda: section_register(bench, report, sizes["small"], sizes["large"], repeat_light),
+            "memori": lambda: section_memory(bench, report, small_batch, sizes["batch"], sizes["batch_big"]),
+        }
+        for name in args.bagian:
+            try:
+                steps[name]()
+            except (SystemExit, Exception) as exc:  # one failed section: say so, measure the others
+                failed.append(name)
+                report.add(Figure(name, f"{name}: GAGAL", None, None, catatan=str(exc).strip()[-1500:]))
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
+    report.meta["detik_total"] = time.perf_counter() - started
+    report.meta["beban_akhir"] = os.getloadavg()[0]
+    report.meta["gagal"] = failed
+    print(f"\nselesai dalam {report.meta['detik_total']:.0f} d; beban {report.meta['beban_akhir']:.1f}")
+    if args.json is None:
+        args.json = args.cache / f"laporan-{report.mode}.json"
+        args.json.parent.mkdir(parents=True, exist_ok=True)
+    if args.json:
+        args.json.write_text(json.dumps(report.as_json(), ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+        print(f"laporan JSON: {args.json}")
+    if failed:
+        print(f"bagian yang gagal: {', '.join(failed)}", file=sys.stderr)
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

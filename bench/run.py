@@ -407,8 +407,8 @@ def section_desk(bench: Bench, report: Report, repeat: int) -> None:
 def cache_key() -> str:
     """The code version the cached registers belong to: the builder and the register's own modules."""
     digest = hashlib.sha256()
-    for name in ("bench/register_growth.py", "sakti_cli/registry.py", "sakti_cli/applications.py",
-                 "sakti_cli/letters.py", "sakti_cli/office.py"):
+    for name in ("bench/register_growth.py", "sakti_cli/register/registry.py", "sakti_cli/register/applications.py",
+                 "sakti_cli/register/letters.py", "sakti_cli/office/workspace.py"):
         digest.update((REPO / name).read_bytes())
     return digest.hexdigest()[:12]
 

@@ -1,0 +1,99 @@
+"""Issue 15 §2: what a batch can do once per run is done once (the trial render per template version, each SOP
+parsed once, the key parsed and its signature sized once), and every letter is still checked as before."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+from conftest import Cli, Pki
+from test_massal_batch import _batch, _lines, subset
+
+
+class _PdfPool:
+    """A converter without LibreOffice: every DOCX becomes a one-page PDF (the batch's steps around it are real)."""
+
+    def convert(self, docx: Path, work: Path, pdfa: bool = False) -> Path:
+        from pypdf import PdfWriter
+
+        out = work / (docx.stem + ".pdf")
+        writer = PdfWriter()
+        writer.add_blank_page(595, 842)
+        writer.write(out)
+        return out
+
+    def close(self) -> None:
+        pass
+
+
+def test_a_batch_tries_the_template_once_and_reads_the_sop_once(kantor: Path, cli: Cli, tmp_path: Path,
+                                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    import sakti_cli.convert_pool
+    import sakti_cli.render
+    import sakti_cli.sop
+
+    renders: list[str] = []
+    loads: list[str] = []
+    render, load = sakti_cli.render.render_docx, sakti_cli.sop.load_service
+
+    def counted_render(template: Path, context: Any, out: Path, **kw: Any) -> None:
+        renders.append(Path(out).name)
+        render(template, context, out, **kw)
+
+    def counted_load(sop_dir: Path, code: str) -> Any:
+        loads.append(code)
+        return load(sop_dir, code)
+
+    monkeypatch.setattr(sakti_cli.render, "render_docx", counted_render)
+    monkeypatch.setattr(sakti_cli.sop, "load_service", counted_load)
+    monkeypatch.setattr(sakti_cli.convert_pool.ConverterPool, "from_settings", classmethod(lambda cls, s: _PdfPool()))
+    table, _ = _batch(tmp_path)
+    result = cli("massal", subset(table, [0, 1, 2], "tiga.csv"), "--layanan", "sktm", "--terbitkan", "--tanpa-ttd",
+                 "--json")
+    assert result.exit_code == 0, result.stderr
+    rows, summary = _lines(result.stdout)[:-1], _lines(result.stdout)[-1]
+    assert summary["diterbitkan"] == 3 and all(row["status"] == "MENUNGGU_TTD" for row in rows)
+    assert renders.count("surat.docx") == 3  # each letter rendered with its own number
+    assert renders.count("uji.docx") == 1  # the trial (before any number) once for this template version
+    assert loads.count("sktm") == 1
+
+
+def test_one_opened_key_is_parsed_and_sized_once_and_every_signature_validates(demo_pki: Pki, tmp_path: Path,
+                                                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    from cryptography.hazmat.primitives import serialization
+    from pyhanko.sign.signers.pdf_signer import PdfSigningSession
+    from pypdf import PdfWriter
+
+    from sakti_cli.sign import load_pkcs12_signer, sign_pdf
+    from sakti_cli.verify import verify_pdf
+
+    parsed: list[int] = []
+    sized: list[int] = []
+    parse, size = serialization.load_der_private_key, PdfSigningSession.estimate_signature_container_size
+
+    def counted_parse(*args: Any, **kw: Any) -> Any:
+        parsed.append(1)
+        return parse(*args, **kw)
+
+    async def counted_size(self: Any, *args: Any, **kw: Any) -> Any:
+        sized.append(1)
+        return await size(self, *args, **kw)
+
+    monkeypatch.setattr(serialization, "load_der_private_key", counted_parse)
+    monkeypatch.setattr(PdfSigningSession, "estimate_signature_container_size", counted_size)
+    blank = tmp_path / "kosong.pdf"
+    writer = PdfWriter()
+    writer.add_blank_page(595, 842)
+    writer.write(blank)
+    signer = load_pkcs12_signer(demo_pki.signer_p12, b"demo")
+    for n in range(3):
+        assert sign_pdf(blank, tmp_path / f"ttd{n}.pdf", signer, reason="uji", location="Pangkalan Bun",
+                        signer_name=None) == "B-B"
+    assert len(parsed) == 1 and len(sized) == 1
+    for n in range(3):
+        (report,) = verify_pdf(tmp_path / f"ttd{n}.pdf", [demo_pki.root_cert]).signatures
+        assert report.ok and report.level == "B-B", report.pesan
+    other = load_pkcs12_signer(demo_pki.signer_p12, b"demo")  # another opening sizes its own first signature
+    sign_pdf(blank, tmp_path / "lain.pdf", other, reason="uji", location="Pangkalan Bun", signer_name=None)
+    assert len(sized) == 2

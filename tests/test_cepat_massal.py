@@ -97,3 +97,28 @@ def test_one_opened_key_is_parsed_and_sized_once_and_every_signature_validates(d
     other = load_pkcs12_signer(demo_pki.signer_p12, b"demo")  # another opening sizes its own first signature
     sign_pdf(blank, tmp_path / "lain.pdf", other, reason="uji", location="Pangkalan Bun", signer_name=None)
     assert len(sized) == 2
+
+
+def test_the_stamp_marker_is_looked_for_without_opening_a_letter_that_has_none(tmp_path: Path,
+                                                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    import docx
+
+    from sakti_cli.issue import STAMP_MARKER, hide_stamp_marker
+
+    split = docx.Document()
+    paragraph = split.add_paragraph()
+    for piece in (STAMP_MARKER[:2], STAMP_MARKER[2:4], STAMP_MARKER[4:]):  # as a word processor splits runs
+        paragraph.add_run(piece)
+    split.save(tmp_path / "tanda.docx")
+    plain = docx.Document()
+    plain.add_paragraph("Surat tanpa penanda.")
+    plain.save(tmp_path / "polos.docx")
+    assert hide_stamp_marker(tmp_path / "tanda.docx") is True
+    assert all(run.font.color.rgb == docx.shared.RGBColor(0xFF, 0xFF, 0xFF)
+               for run in docx.Document(str(tmp_path / "tanda.docx")).paragraphs[0].runs)
+
+    def no_open(*_args: Any) -> Any:
+        raise AssertionError("python-docx dibuka untuk surat tanpa penanda")
+
+    monkeypatch.setattr(docx, "Document", no_open)
+    assert hide_stamp_marker(tmp_path / "polos.docx") is False

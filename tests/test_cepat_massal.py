@@ -122,3 +122,37 @@ def test_the_stamp_marker_is_looked_for_without_opening_a_letter_that_has_none(t
 
     monkeypatch.setattr(docx, "Document", no_open)
     assert hide_stamp_marker(tmp_path / "polos.docx") is False
+
+
+def test_a_template_is_checked_once_per_version_and_again_when_it_changes(tmp_path: Path,
+                                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    import shutil
+    import zipfile
+
+    from test_render import LOGO, TEMPLAT, URL, konteks
+
+    import sakti_cli.render
+    from sakti_cli.errors import ConfigError
+
+    checked: list[str] = []
+    check = sakti_cli.render._periksa_sintaks
+
+    def counted(tpl: Any, env: Any, template: Path) -> Any:
+        checked.append(template.name)
+        return check(tpl, env, template)
+
+    monkeypatch.setattr(sakti_cli.render, "_periksa_sintaks", counted)
+    monkeypatch.setattr(sakti_cli.render, "_TEMPLAT_LULUS", set(), raising=False)
+    template = tmp_path / "sktm.docx"
+    shutil.copy(TEMPLAT, template)
+    for n in range(3):
+        sakti_cli.render.render_docx(template, konteks(), tmp_path / f"surat{n}.docx", qr_payload=URL, logo=LOGO)
+    assert checked == ["sktm.docx"]
+    with zipfile.ZipFile(TEMPLAT) as source, zipfile.ZipFile(template, "w") as target:  # a new version, broken
+        for item in source.infolist():
+            data = source.read(item)
+            target.writestr(item, data.replace(b"</w:t>", b"{% include 'x' %}</w:t>", 1)
+                            if item.filename == "word/document.xml" else data)
+    with pytest.raises(ConfigError, match="include"):
+        sakti_cli.render.render_docx(template, konteks(), tmp_path / "rusak.docx", qr_payload=URL, logo=LOGO)
+    assert checked == ["sktm.docx", "sktm.docx"]

@@ -40,15 +40,17 @@ FIXED_TIME = "2026-11-22T09:30:00+07:00"  # the rows' dates (pengantar, birth da
 
 
 def make_office(scratch: Path) -> Path:
-    """``sakti init`` in ``scratch``/kantor with a demo key valid at the fixed and the real clock."""
+    """The demo office (as tests/conftest.py's ``kantor``) in ``scratch``/kantor with a demo key valid at the
+    fixed and the real clock."""
     from pki_helpers import around_both_clocks
 
-    from sakti_cli.office.workspace import init_workspace
+    from sakti_cli.office.demo import DEMO_OFFICE
+    from sakti_cli.office.workspace import create_workspace
     from sakti_cli.signatures.pki import make_demo_pki
 
     start, end = around_both_clocks(FIXED_TIME)
     pki = make_demo_pki(scratch / "pki-demo", "demo", now=start, not_after=end)
-    ws = init_workspace(scratch / "kantor")
+    ws = create_workspace(scratch / "kantor", DEMO_OFFICE)  # the demo office: its camat key is the seal
     shutil.copy(pki.signer_p12, ws.root / "pki" / "camat.p12")
     shutil.copy(scratch / "pki-demo" / "demo-root.pem", ws.root / "pki" / "demo-root.pem")
     return ws.root

@@ -41,7 +41,8 @@ def test_a_letter_that_fails_is_reported_and_the_batch_goes_on(kantor: Path, cli
 
     calls: list[str] = []
 
-    def broken(ws: object, register: object, plan: sakti_cli.issuance.pipeline.LetterPlan, *args: object) -> object:
+    def broken(ws: object, register: object, plan: sakti_cli.issuance.pipeline.LetterPlan, *args: object,
+               **kw: object) -> object:
         calls.append(plan.reg)
         raise ConfigError(f"Templat untuk {plan.reg} tidak dapat dirender.", saran="Periksa templatnya.")
 

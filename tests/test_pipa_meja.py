@@ -15,7 +15,7 @@ from conftest import REPO, Cli, example
 from test_massal_batch import _batch, _example, _row
 
 SAKTI = REPO / ".venv" / "bin" / "sakti"
-ROWS = 8
+ROWS = 16  # long enough that the desk (a fresh process) reserves while the batch still runs
 
 
 def _table(tmp_path: Path) -> Path:

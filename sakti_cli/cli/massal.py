@@ -163,7 +163,8 @@ def massal(out: Output,
     targets = check_targets(gabung, arsip)  # before any row: a folder that takes no file is exit 3 now
 
     ws = workspace()
-    service = _services(ws)(layanan)
+    services = _services(ws)  # one loader for the run: each SOP parsed once
+    service = services(layanan)
     path = berkas.expanduser()
     base = (folder_berkas.expanduser() if folder_berkas else path.parent).resolve()
     reg_store = register_for(ws)
@@ -177,7 +178,7 @@ def massal(out: Output,
     signer = (RunSigner(ws, ws.signatory(None), bar.around(passphrase_prompt), reg_store.moment,
                         timestamp_url=ws.config.tte.tsa, to_sign=lambda: rows_to_sign(path, service))
               if sign else None)
-    run = LetterRun(ws, reg_store, _services(ws), converter=lambda: _pool(ws, pool), signer=signer,
+    run = LetterRun(ws, reg_store, services, converter=lambda: _pool(ws, pool), signer=signer,
                     timestamp_url=ws.config.tte.tsa if signer is not None else None)
 
     def report() -> None:

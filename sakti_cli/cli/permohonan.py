@@ -101,9 +101,13 @@ def _known_service(ws: Any, code: str) -> None:
 
 
 def _services(ws: Any) -> Any:
+    """A loader of the office's services for one command: each SOP is read and parsed once by it (a
+    batch asks for the same service per row; a YAML parse is ~0.1 s), a failure is raised each time."""
+    import functools
+
     from sakti_cli.services.sop import load_service
 
-    return lambda code: load_service(ws.sop_dir, code)
+    return functools.lru_cache(maxsize=None)(lambda code: load_service(ws.sop_dir, code))
 
 
 def service_or_none(ws: Any, code: str) -> Any:

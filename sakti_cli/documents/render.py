@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import hashlib
 import io
 import math
 import os
@@ -339,8 +340,19 @@ def _buat_env(batas: Batas = BATAS) -> Any:
 # --------------------------------------------------------------------------------------------
 
 
+_TEMPLAT_LULUS: set[str] = set()
+"""SHA-256 of the template packages whose placeholders and references passed their checks in this process:
+they depend on the package's bytes alone, and a batch renders the same template for every letter."""
+
+
 def _buka_templat(template: Path) -> Any:
     """Open ``template`` as a DocxTemplate with its document loaded; ConfigError naming the file."""
+    return _buka_templat_sidik(template)[0]
+
+
+def _buka_templat_sidik(template: Path) -> tuple[Any, str]:
+    """:func:`_buka_templat` and the SHA-256 of the very bytes it opened (read once: no other version of
+    the file can be checked in their place)."""
     if not template.is_file():
         raise ConfigError(
             f"Templat surat tidak ditemukan: {template}",
@@ -348,7 +360,8 @@ def _buka_templat(template: Path) -> Any:
             templat=str(template),
         )
     try:
-        with zipfile.ZipFile(template) as z:
+        data = template.read_bytes()
+        with zipfile.ZipFile(io.BytesIO(data)) as z:
             if "word/document.xml" not in z.namelist():
                 raise zipfile.BadZipFile("word/document.xml tidak ada")
             _periksa_ukuran_paket(template, z.infolist())
@@ -362,7 +375,7 @@ def _buka_templat(template: Path) -> Any:
 
     from docxtpl import DocxTemplate
 
-    tpl = DocxTemplate(str(template))
+    tpl = DocxTemplate(io.BytesIO(data))
     try:
         tpl.init_docx()
     except Exception as exc:  # python-docx/lxml raise many kinds for a damaged package
@@ -372,7 +385,7 @@ def _buka_templat(template: Path) -> Any:
             "scripts/buat_templat.py.",
             templat=str(template),
         ) from exc
-    return tpl
+    return tpl, hashlib.sha256(data).hexdigest()
 
 
 def _periksa_ukuran_paket(template: Path, isi: list[zipfile.ZipInfo]) -> None:
@@ -597,10 +610,12 @@ def render_bytes(template: Path, context: Mapping[str, Any], *, qr_payload: str,
                  kertas: str = "A4") -> bytes:
     """The rendered DOCX of :func:`render_docx`, in memory (the bounded trial keeps no file)."""
     template = Path(template)
-    tpl = _buka_templat(template)
+    tpl, sidik = _buka_templat_sidik(template)
     env = _buat_env()
-    sumber = _periksa_sintaks(tpl, env, template)
-    _periksa_sumber_luar(tpl, sumber, template)
+    if sidik not in _TEMPLAT_LULUS:  # once per version of the template per process
+        sumber = _periksa_sintaks(tpl, env, template)
+        _periksa_sumber_luar(tpl, sumber, template)
+        _TEMPLAT_LULUS.add(sidik)
     if logo is not None:
         _periksa_logo(Path(logo))
 

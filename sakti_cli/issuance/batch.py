@@ -275,6 +275,7 @@ class LetterRun:
         self.ws, self.register, self.service_loader = ws, register, service_loader
         self.converter, self.signer, self.timestamp_url = converter, signer, timestamp_url
         self.ahead = ahead
+        self.tried: set[tuple[str, ...]] = set()  # issue.trial_key of each template tried in this run
         self.flying: list[tuple[Outcome, PreparedLetter, Future[ConversionResult]]] = []
 
     def add(self, outcome: Outcome) -> None:
@@ -288,8 +289,10 @@ class LetterRun:
         try:
             plan = issue.plan_letter(self.ws, self.register, self.service_loader, outcome.nomor_registrasi, None)
             key = self.signer.get() if self.signer is not None else None
-            prepared = issue.prepare_letter(self.ws, self.register, plan,
-                                            footer_issuer(self.ws, plan.person, key))
+            issuer = footer_issuer(self.ws, plan.person, key)
+            tried = issue.trial_key(plan, issuer)
+            prepared = issue.prepare_letter(self.ws, self.register, plan, issuer, trial=tried not in self.tried)
+            self.tried.add(tried)  # it rendered: later letters of this template skip the trial
         except SaktiError as exc:
             outcome.galat_terbit = exc.pesan
             return

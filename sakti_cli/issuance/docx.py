@@ -27,11 +27,29 @@ def _paragraphs(document: Any) -> Any:
             yield from walk(part)
 
 
+def _may_hold_marker(docx: Path) -> bool:
+    """Whether the marker's text is in ``docx`` at all: its XML parts' text with the tags removed (a marker
+    split over runs still reads whole), so python-docx opens only a letter that may hold one."""
+    import re
+    import zipfile
+
+    try:
+        with zipfile.ZipFile(docx) as package:
+            parts = [name for name in package.namelist() if name.startswith("word/") and name.endswith(".xml")]
+            return any(STAMP_MARKER in re.sub(r"<[^>]+>", "", package.read(name).decode("utf-8", "replace"))
+                       for name in parts)
+    except (OSError, zipfile.BadZipFile):
+        return True  # python-docx says what is wrong
+
+
 def hide_stamp_marker(docx: Path) -> bool:
     """Colour the stamp marker white in a rendered letter (it stays in the PDF's text, invisible on
     paper, so its place can be found). True when the letter has a marker."""
     from docx import Document
     from docx.shared import RGBColor
+
+    if not _may_hold_marker(docx):
+        return False
 
     document = Document(str(docx))
     found = False

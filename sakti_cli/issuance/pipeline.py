@@ -83,7 +83,7 @@ def sign_and_record(ws: Workspace, register: Register, letter: dict[str, Any], u
     check_signed(ws, signed, level, number)
     digest = sha256_file(signed)
     final = letter_pdf_path(ws, letter)
-    horizon = stored_horizon(signed)
+    horizon = stored_horizon(signed) if level != "B-B" else None  # B-B: no timestamp, no horizon to read
     say("mencatat di register")
     reg = letter["nomor_registrasi"]
     try:
@@ -227,10 +227,21 @@ def footer_warnings(plan: LetterPlan, issuer: Issuer | None) -> list[str]:
             "belum diisi di sakti.toml; surat ini tidak dapat ditandatangani dengan sertifikat demo."]
 
 
+def trial_key(plan: LetterPlan, issuer: Issuer | None) -> tuple[str, ...]:
+    """What a trial render of :func:`prepare_letter` depends on besides the applicant: the service, the
+    template's version, the signatory and the footer's issuer (a run tries each such combination once)."""
+    footer = footer_record(issuer)
+    return (plan.service.kode, str(plan.template), sha256_file(plan.template), plan.person.id,
+            str(footer["penerbit"]), str(footer["contoh"]))
+
+
 def prepare_letter(ws: Workspace, register: Register, plan: LetterPlan, issuer: Issuer | None,
-                   progress: Progress | None = None) -> PreparedLetter:
+                   progress: Progress | None = None, *, trial: bool = True) -> PreparedLetter:
     """Try the template, reserve the number (one short register step), render the letter's DOCX.
-    A failure after the reservation closes the number BATAL and raises the error saying so."""
+    A failure after the reservation closes the number BATAL and raises the error saying so.
+
+    ``trial`` False: a run that already tried this :func:`trial_key` (the template rendered, no number
+    used) skips the trial; ``massal`` tries once per service and template version per run."""
     from sakti_cli.documents.convert import find_soffice
     from sakti_cli.documents.render import render_docx
 
@@ -240,11 +251,12 @@ def prepare_letter(ws: Workspace, register: Register, plan: LetterPlan, issuer: 
     letter: dict[str, Any] | None = None
     try:
         work, service, person = scratch.path, plan.service, plan.person
-        say("mencoba templat")
-        trial = letter_context(ws, service, plan.record, person, "000/000/CONTOH", "CONTOH", register.moment(),
-                               issuer)
-        render_docx(plan.template, trial, work / "uji.docx", qr_payload=verification_url(ws, "CONTOH"),
-                    logo=plan.logo, kertas=ws.config.surat.kertas)
+        if trial:
+            say("mencoba templat")
+            sample = letter_context(ws, service, plan.record, person, "000/000/CONTOH", "CONTOH",
+                                    register.moment(), issuer)
+            render_docx(plan.template, sample, work / "uji.docx", qr_payload=verification_url(ws, "CONTOH"),
+                        logo=plan.logo, kertas=ws.config.surat.kertas)
         say("memesan nomor surat")
         signer_info = {"id": person.id, "nama": person.nama, "jabatan": person.jabatan, "peran": person.peran,
                        "sifat": person.sifat}

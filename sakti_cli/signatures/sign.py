@@ -17,6 +17,7 @@ import contextlib
 import io
 import itertools
 import os
+import re
 import tempfile
 import weakref
 from dataclasses import dataclass, field
@@ -71,6 +72,22 @@ _OFFICE_DATA: weakref.WeakKeyDictionary[Any, ValidationData] = weakref.WeakKeyDi
 """Validation data of the office a signer was opened for (see :func:`remember_validation_data`)."""
 
 
+_RESERVED: weakref.WeakKeyDictionary[Any, dict[tuple[str | None, bool], int]] = weakref.WeakKeyDictionary()
+"""Room the signature container took in this signer's first PDF, per (TSA, B-LT): later PDFs signed
+with the same opened key reserve the same, so pyHanko's size estimate (a whole dummy signature, with
+its own private-key operation) is made once per run instead of once per letter."""
+
+
+def _reserved_room(signed: bytes) -> int | None:
+    """The hex digits pyHanko reserved for the last signature's /Contents: the gap in its /ByteRange
+    (``[0 a b c]``: the contents sit between a and b, in angle brackets)."""
+    found = re.compile(rb"/ByteRange\s*\[\s*0\s+(\d+)\s+(\d+)\s+\d+\s*\]").match(signed, signed.rfind(b"/ByteRange"))
+    if found is None:
+        return None
+    start, end = int(found.group(1)), int(found.group(2))
+    return end - start - 2 if end - start > 2 else None
+
+
 def remember_validation_data(signer: Any, data: ValidationData | None) -> None:
     """Attach the office's stored validation data to a signer opened for that office, so every
     later :func:`sign_pdf` with a TSA makes B-LT without each caller passing it along."""
@@ -119,7 +136,40 @@ def load_pkcs12_signer(p12: Path, passphrase: bytes) -> Signer:
         raise _why_unusable(p12, data, passphrase) from exc
     if signer.signing_cert is None or signer.signing_key is None:
         raise SigningKeyError(f"Berkas kunci {p12} tidak berisi kunci privat dan sertifikat", SARAN_KUNCI)
-    return signer
+    return _key_parsed_once(signer)
+
+
+def _key_parsed_once(signer: Any) -> Any:
+    """``signer`` whose RSA key is parsed into ``cryptography`` once, when it is opened: pyHanko's
+    SimpleSigner parses it again for every signature (~60 ms with its consistency check), which a
+    batch of letters would pay per letter. Other mechanisms (PSS, EC) go through pyHanko as before."""
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric.padding import PKCS1v15
+    from cryptography.hazmat.primitives.asymmetric.rsa import RSAPrivateKey
+    from pyhanko.sign.general import get_pyca_cryptography_hash
+    from pyhanko.sign.signers import SimpleSigner
+
+    try:
+        parsed = serialization.load_der_private_key(signer.signing_key.dump(), password=None)
+    except (ValueError, TypeError):  # pyHanko reads the key its own way at each signature, as before
+        return signer
+    if not isinstance(parsed, RSAPrivateKey):
+        return signer
+    key: RSAPrivateKey = parsed
+
+    class KeyParsedOnce(SimpleSigner):
+        def sign_raw(self, data: bytes, digest_algorithm: str) -> bytes:
+            try:
+                plain_rsa = self.get_signature_mechanism_for_digest(digest_algorithm).signature_algo == \
+                    "rsassa_pkcs1v15"
+            except ValueError:
+                plain_rsa = False
+            if plain_rsa:
+                return key.sign(data, PKCS1v15(), get_pyca_cryptography_hash(digest_algorithm))
+            return bytes(super().sign_raw(data, digest_algorithm))
+
+    return KeyParsedOnce(signing_cert=signer.signing_cert, signing_key=signer.signing_key,
+                         cert_registry=signer.cert_registry, signature_mechanism=signer.signature_mechanism)
 
 
 def _why_unusable(p12: Path, data: bytes, passphrase: bytes) -> SigningKeyError:
@@ -767,8 +817,10 @@ def sign_pdf(
         # drawn only where the field is visible (a template's [[TTE]] marker), in an embedded font
         stamp_style=stamp_style() if _visible_field(writer, field_name) else None,
     )
+    room_key = (timestamp_url, ltv)
+    room = _RESERVED.get(signer, {}).get(room_key)
     try:
-        out = pdf_signer.sign_pdf(writer)
+        out = pdf_signer.sign_pdf(writer, bytes_reserved=room)
     except TimestampRequestError as exc:
         raise ServiceUnreachable(
             f"Server cap waktu (TSA) {timestamp_url} tidak dapat dihubungi atau menolak.",
@@ -793,6 +845,11 @@ def sign_pdf(
         if isinstance(exc, p11_exc.PKCS11Error):
             raise SigningKeyError("Token menolak menandatangani.", SARAN_TOKEN, pustaka=library_text(exc)) from exc
         raise
+    if room is None:
+        with contextlib.suppress(TypeError):  # a signer that cannot be weakly referenced: estimated each time
+            measured = _reserved_room(out.getvalue())
+            if measured:
+                _RESERVED.setdefault(signer, {})[room_key] = measured
     try:
         _write_atomic(dst, out.getvalue(), mode=src.stat().st_mode & 0o777)
     except OSError as exc:

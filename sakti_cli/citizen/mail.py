@@ -23,6 +23,7 @@ from typing import Any
 
 from sakti_cli.core.errors import ConfigError, InputError, MailProblem, StateConflict, library_text
 from sakti_cli.office.workspace import CONFIG_NAME, MailSettings, Workspace
+from sakti_cli.register.states import ApplicationStatus
 
 _PLAIN_ADDRESS = re.compile(r"^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+$")
 """An address as people type it (RFC 5322 dot-atom, ASCII): nothing a header parser would read differently."""
@@ -100,7 +101,7 @@ def issued_letter(ws: Workspace, register: Any, record: dict[str, Any]) -> tuple
 
     reg = record["nomor_registrasi"]
     number = (record.get("surat") or {}).get("nomor_surat")
-    if record["status"] != "TERBIT" or not number:
+    if record["status"] != ApplicationStatus.TERBIT or not number:
         raise StateConflict(f"Permohonan {reg} berstatus {record['status']}: suratnya belum terbit, tidak ada yang "
                             "dikirim.", saran=f"Terbitkan dulu ('sakti terbitkan {reg}', atau 'sakti ttd setujui' "
                                               "bila menunggu tanda tangan), lalu ulangi.", nomor_registrasi=reg)
@@ -307,7 +308,8 @@ def send_issued_letter(ws: Workspace, register: Any, reg: str) -> dict[str, Any]
         txn.audit("kirim_surel", letter["nomor_surat"], letter["status"], letter["status"],
                   nomor_registrasi=letter["nomor_registrasi"], kepada=mask_email(outgoing.recipient),
                   id_pesan=message_id, sha256=letter["sha256"], server=settings.server)
-    return {"nomor_registrasi": letter["nomor_registrasi"], "status": "TERBIT", "nomor_surat": letter["nomor_surat"],
+    return {"nomor_registrasi": letter["nomor_registrasi"], "status": ApplicationStatus.TERBIT,
+            "nomor_surat": letter["nomor_surat"],
             "kepada": outgoing.recipient, "subjek": str(outgoing.message["Subject"]), "id_pesan": message_id,
             "lampiran": Path(str(letter["pdf"])).name, "sha256": letter["sha256"],
             "server": f"{settings.server}:{settings.port_number}", "keamanan": settings.keamanan,

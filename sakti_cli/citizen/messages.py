@@ -15,6 +15,7 @@ from urllib.parse import quote
 from sakti_cli.core.errors import ConfigError, library_text
 from sakti_cli.core.privacy import mask_text
 from sakti_cli.core.resources import bundled_dir
+from sakti_cli.register.states import ApplicationStatus
 
 KINDS = ("diterima", "belum_lengkap", "ditolak", "terbit")
 """One template per step: registration, missing items after periksa, refusal, issued letter."""
@@ -88,7 +89,8 @@ def render_message(path: Path, context: dict[str, Any]) -> str:
 
 def current_kind(record: dict[str, Any]) -> str:
     """The message for the state the application is in now (LENGKAP and MENUNGGU_TTD: still the receipt)."""
-    return {"BELUM_LENGKAP": "belum_lengkap", "DITOLAK": "ditolak", "TERBIT": "terbit"}.get(record["status"],
+    return {ApplicationStatus.BELUM_LENGKAP: "belum_lengkap", ApplicationStatus.DITOLAK: "ditolak",
+            ApplicationStatus.TERBIT: "terbit"}.get(record["status"],
                                                                                           "diterima")
 
 

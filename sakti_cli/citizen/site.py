@@ -42,6 +42,7 @@ from sakti_cli.register.letters import (
     normalise_code,
 )
 from sakti_cli.register.registry import Register
+from sakti_cli.register.states import LetterStatus
 
 SITE_FORMAT = 1
 MANIFEST = ".sakti-situs.json"
@@ -61,13 +62,14 @@ def code_file_name(code: str) -> str:
 def published(letter: dict[str, Any]) -> bool:
     """A letter the site shows: one that was issued (its PDF left the office), voided later or not.
     A number closed by a failure, or waiting for its signatory, was never in anyone's hand."""
-    return bool(letter.get("terbit")) and bool(letter_digests(letter)) and letter.get("status") in ("TERBIT", "BATAL")
+    return bool(letter.get("terbit")) and bool(letter_digests(letter)) and letter.get("status") in (
+        LetterStatus.TERBIT, LetterStatus.BATAL)
 
 
 def letter_record(ws: Workspace, letter: dict[str, Any], applicant: str | None, service_name: str) -> dict[str, Any]:
     """The public record of one letter (the only fields the site ever holds of it)."""
     signer = letter.get("penandatangan") or {}
-    voided = letter.get("status") == "BATAL"
+    voided = letter.get("status") == LetterStatus.BATAL
     issued = str(letter.get("terbit") or "")
     revisions = [{"sha256": letter["sha256"], "waktu": issued, "jenis": "terbit"}] if letter.get("sha256") else []
     revisions += [{"sha256": str(r["sha256"]), "waktu": str(r.get("waktu") or ""), "jenis": str(r.get("jenis") or

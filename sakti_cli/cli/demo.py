@@ -10,6 +10,7 @@ from rich.console import Console
 
 from sakti_cli.cli.output import Output
 from sakti_cli.cli.state import GLOBALS, JSON_OPT, Negative, command, register_for
+from sakti_cli.register.states import ApplicationStatus
 
 
 def register(app: typer.Typer) -> None:
@@ -40,7 +41,7 @@ def demo(out: Output, json_out: JSON_OPT = False) -> None:
     reg = record["nomor_registrasi"]
     out.step(f"permohonan {reg} didaftarkan")
     record, lines = check_application(ws, reg_store, service, reg, today)
-    if record["status"] != "LENGKAP":
+    if record["status"] != ApplicationStatus.LENGKAP:
         failed = "; ".join(f"{line.kode}: {line.pesan}" for line in lines if line.status != "OK")
         out.info(f"Contoh SKTM tidak lengkap: {failed}")
         raise Negative

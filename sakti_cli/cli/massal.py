@@ -15,6 +15,7 @@ from sakti_cli.cli.output import Output
 from sakti_cli.cli.state import JSON_OPT, Negative, command, passphrase_prompt, register_for, workspace
 from sakti_cli.cli.tables import Col, print_table
 from sakti_cli.core.errors import UsageError
+from sakti_cli.register.states import ApplicationStatus
 
 HASIL_STYLE = {"terdaftar": "green", "sudah_ada": "cyan", "ditolak": "red", "akan_didaftarkan": "yellow"}
 
@@ -222,6 +223,7 @@ def massal(out: Output,
     out.result(payload, human, ok=ok)
     from sakti_cli.cli.situs import refresh_after
 
-    refresh_after(out, ws, [o.nomor_surat for o in outcomes if o.issued and o.status == "TERBIT" and o.nomor_surat])
+    refresh_after(out, ws, [o.nomor_surat for o in outcomes if o.issued and o.status == ApplicationStatus.TERBIT
+                            and o.nomor_surat])
     if not ok:
         raise Negative

@@ -14,6 +14,7 @@ from sakti_cli.cli.output import Output
 from sakti_cli.cli.state import GLOBALS, JSON_OPT, Negative, command, register_for, workspace
 from sakti_cli.cli.tables import Col, print_pairs, print_table, table_fits
 from sakti_cli.core.errors import FileUnreadable, InputError, NotFound, os_reason
+from sakti_cli.register.states import ApplicationStatus
 
 STATUS_STYLE = {"OK": "green", "KURANG": "yellow", "TIDAK_VALID": "red"}
 BerkasOpt = Annotated[list[str] | None, typer.Option(
@@ -130,7 +131,7 @@ def application_payload(record: dict[str, Any], service: Any, reveal: bool | Non
     letter = shown.get("surat")
     if letter:
         letter = {**letter, "pdf": absolute_path(base, letter.get("pdf"))}
-    pending = shown.get("antrean") if shown["status"] == "MENUNGGU_TTD" else None
+    pending = shown.get("antrean") if shown["status"] == ApplicationStatus.MENUNGGU_TTD else None
     if pending:
         pending = {**pending, "pdf_belum_ttd": absolute_path(base, pending.get("pdf_belum_ttd")),
                    "penandatangan": signatory_json(pending.get("penandatangan"))}
@@ -304,7 +305,7 @@ def periksa(out: Output, reg: RegArg, json_out: JSON_OPT = False) -> None:
     reg_store = register_for(ws)
     service = _services(ws)(load(ws, reg_store, reg)["layanan"])
     record, lines = check_application(ws, reg_store, service, reg, _today(ws))
-    complete = record["status"] == "LENGKAP"
+    complete = record["status"] == ApplicationStatus.LENGKAP
     steps = next_steps(service, record["nomor_registrasi"], lines)
     payload = {"nomor_registrasi": record["nomor_registrasi"], "status": record["status"], "lengkap": complete,
                "hasil": [line.to_dict() for line in lines], "langkah_berikut": steps}

@@ -13,6 +13,7 @@ from sakti_cli.cli.output import Output
 from sakti_cli.cli.state import JSON_OPT, Negative, command, passphrase_prompt, register_for, workspace
 from sakti_cli.cli.tables import Col, print_table
 from sakti_cli.core.errors import InputError
+from sakti_cli.register.states import LetterStatus
 
 
 def register(app: typer.Typer) -> None:
@@ -26,7 +27,7 @@ def issue_payload(ws: Any, result: dict[str, Any]) -> dict[str, Any]:
     letter = result["surat"]
     return {
         "nomor_registrasi": letter["nomor_registrasi"],
-        "status": "TERBIT",
+        "status": LetterStatus.TERBIT,
         "nomor_surat": letter["nomor_surat"],
         "kode_verifikasi": letter["kode_verifikasi"],
         "pdf": str(Path(result["pdf"]).resolve()),
@@ -89,14 +90,14 @@ def terbitkan(out: Output, reg: Annotated[str, typer.Argument(help="Nomor regist
 
     ws = workspace()
     payload = issue_one(out, ws, reg, penandatangan, tsa=tsa, sign=not tanpa_ttd)
-    if payload["status"] == "TERBIT":
+    if payload["status"] == LetterStatus.TERBIT:
         record = load(ws, register_for(ws), payload["nomor_registrasi"])
         with_message(ws, service_or_none(ws, record["layanan"]), record, payload, "terbit")
 
     outage = payload.get("alasan_antrean")
 
     def human(console: Console) -> None:
-        if payload["status"] != "TERBIT":
+        if payload["status"] != LetterStatus.TERBIT:
             signer = payload["penandatangan"]
             console.print(f"[yellow]Menunggu tanda tangan:[/yellow] [bold]{payload['nomor_surat']}[/bold] "
                           f"({signer.get('jabatan') or signer.get('id')})")
@@ -111,7 +112,7 @@ def terbitkan(out: Output, reg: Annotated[str, typer.Argument(help="Nomor regist
 
     out.result(payload, human, ok=not outage)
     show_message(out, payload)
-    if payload["status"] == "TERBIT":
+    if payload["status"] == LetterStatus.TERBIT:
         from sakti_cli.cli.situs import refresh_after
 
         refresh_after(out, ws, [payload["nomor_surat"]])

@@ -33,6 +33,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from sakti_cli.core.errors import ConfigError, DataInvalid, FileUnreadable, InputError, NotFound
 from sakti_cli.issuance.batch import Outcome, Row
+from sakti_cli.register.states import ApplicationStatus
 from sakti_cli.services.sop import FieldSpec, Service
 
 MAP_DIR = "gform"
@@ -743,8 +744,8 @@ def _reimport(ws: Any, register: Any, service: Service, reg: str, prepared: Prep
             update_files(ws, register, service, reg, new, source=f"impor gform baris {number}")
     except InputError as exc:  # a file too large or gone meanwhile: said on the row, nothing attached
         return Outcome(number, "sudah_ada", reg, record["status"], alasan=exc.pesan), []
-    if not new and record["status"] == "LENGKAP":
-        return Outcome(number, "sudah_ada", reg, "LENGKAP"), []
+    if not new and record["status"] == ApplicationStatus.LENGKAP:
+        return Outcome(number, "sudah_ada", reg, ApplicationStatus.LENGKAP), []
     record, lines = check_application(ws, register, service, reg, today)
     attached = sorted({f.kode.replace(".", f".{f.butir}.", 1) if f.butir else f.kode for f in new})
     return Outcome(number, "sudah_ada", reg, record["status"], _failed(lines)), attached
@@ -878,7 +879,7 @@ def counts(rows: list[ImportedRow]) -> dict[str, int]:
             "terdaftar": sum(o.hasil == "terdaftar" for o in outcomes),
             "sudah_ada": sum(o.hasil == "sudah_ada" for o in outcomes),
             "ditolak": sum(o.hasil == "ditolak" for o in outcomes),
-            "belum_lengkap": sum(o.status == "BELUM_LENGKAP" for o in outcomes),
+            "belum_lengkap": sum(o.status == ApplicationStatus.BELUM_LENGKAP for o in outcomes),
             "berkas_cocok": sum(len(m.uploads) for r in rows for m in r.berkas),
             "berkas_tak_cocok": sum(len(r.tak_cocok) for r in rows),
             "berkas_dilampirkan": sum(len(r.dilampirkan) for r in rows),

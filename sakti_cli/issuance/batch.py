@@ -24,6 +24,7 @@ from sakti_cli.core.testhooks import crash_point
 from sakti_cli.office.workspace import Workspace
 from sakti_cli.register.applications import ROW_INDEX
 from sakti_cli.register.registry import Register
+from sakti_cli.register.states import ApplicationStatus
 from sakti_cli.services.sop import Service
 
 if TYPE_CHECKING:
@@ -31,7 +32,7 @@ if TYPE_CHECKING:
     from sakti_cli.issuance.pipeline import PreparedLetter, RunSigner
 
 ROW_ID = "id_baris"
-RECHECK = ("BELUM_LENGKAP", "DITERIMA")
+RECHECK = (ApplicationStatus.BELUM_LENGKAP, ApplicationStatus.DITERIMA)
 """An existing row's application in these states is checked again (DITERIMA: registered by a run that
 died before its check, or sent back by 'lengkapi'/'ubah'); any other state is left as it is."""
 
@@ -248,7 +249,7 @@ def would_issue(outcome: Outcome) -> bool:
     is registered), or a registered LENGKAP one without a letter; never a row refused or already issued."""
     if outcome.hasil == "akan_didaftarkan":
         return not outcome.kurang
-    return outcome.hasil == "sudah_ada" and outcome.status == "LENGKAP"
+    return outcome.hasil == "sudah_ada" and outcome.status == ApplicationStatus.LENGKAP
 
 
 def letter_of(record: dict[str, Any]) -> str | None:
@@ -284,7 +285,7 @@ class LetterRun:
         from sakti_cli.issuance import pipeline as issue
         from sakti_cli.issuance.context import footer_issuer
 
-        if outcome.status != "LENGKAP" or outcome.nomor_registrasi is None:
+        if outcome.status != ApplicationStatus.LENGKAP or outcome.nomor_registrasi is None:
             return
         try:
             plan = issue.plan_letter(self.ws, self.register, self.service_loader, outcome.nomor_registrasi, None)
@@ -350,7 +351,9 @@ class LetterRun:
         except SaktiError as exc:  # finish_letter closed the number BATAL and says so
             outcome.galat_terbit = exc.pesan
             return
-        outcome.status, outcome.issued = ("MENUNGGU_TTD" if result.get("menunggu_ttd") else "TERBIT"), True
+        outcome.status = (ApplicationStatus.MENUNGGU_TTD if result.get("menunggu_ttd")
+                          else ApplicationStatus.TERBIT)
+        outcome.issued = True
         if result.get("alasan_antrean"):  # the outage rule: queued with its number, signed later
             outcome.galat_terbit = result["alasan_antrean"]
         outcome.nomor_surat = str(result["surat"]["nomor_surat"])

@@ -28,6 +28,7 @@ from typing import Any, cast
 from sakti_cli.core.errors import FileUnreadable, InputError, RegisterCorrupt, UsageError
 from sakti_cli.office.workspace import Workspace
 from sakti_cli.register.registry import Register
+from sakti_cli.register.states import LetterStatus
 
 PRINT_TITLE = "Salinan cetak - bukan dokumen bertanda tangan"
 PRINT_KEYWORDS = "salinan-cetak, tanpa-tanda-tangan, SAKTI"
@@ -88,7 +89,7 @@ def batch_letters(ws: Workspace, register: Register, rows: Iterable[Any]) -> tup
         if letter["status"] == WAITING:
             waiting += 1
             continue
-        if letter["status"] != "TERBIT":
+        if letter["status"] != LetterStatus.TERBIT:
             continue
         path = stored_pdf(ws, letter)  # checks the file against the register's SHA-256
         data = _read(path)

@@ -51,6 +51,7 @@ from sakti_cli.register.letters import (
 )
 from sakti_cli.register.places import make_work_dir, queued_pdf
 from sakti_cli.register.registry import Register
+from sakti_cli.register.states import ApplicationStatus, LetterStatus
 from sakti_cli.services.sop import Service
 from sakti_cli.signatures.keys import PassphrasePrompt, open_signer
 
@@ -205,7 +206,7 @@ def plan_letter(ws: Workspace, register: Register, service_loader: Callable[[str
             saran=f"Penandatangan: 'sakti ttd setujui {waiting}', atau 'sakti ttd kembalikan {waiting} "
                   "--alasan \"...\"'.",
         )
-    if record["status"] != "LENGKAP":
+    if record["status"] != ApplicationStatus.LENGKAP:
         raise _not_ready(record, service_loader)
     service = service_loader(record["layanan"])
     person = ws.signatory(signatory_id)
@@ -262,7 +263,7 @@ def prepare_letter(ws: Workspace, register: Register, plan: LetterPlan, issuer: 
                        "sifat": person.sifat}
         with register.transaction() as txn:
             current = find_application(txn, plan.reg)
-            if current["status"] != "LENGKAP":
+            if current["status"] != ApplicationStatus.LENGKAP:
                 raise StateConflict(f"Permohonan {plan.reg} berubah menjadi {current['status']} sementara itu.",
                                     saran=f"Petugas lain mengubahnya: lihat 'sakti status {plan.reg}', lalu "
                                           "periksa dan terbitkan lagi bila LENGKAP.")
@@ -499,7 +500,7 @@ def _not_ready(record: dict[str, Any], service_loader: Callable[[str], Service])
     """Why an application that is not LENGKAP cannot be issued, with the step that fits its state."""
     reg, state = record["nomor_registrasi"], record["status"]
     lines = [line for line in (record.get("periksa") or {}).get("hasil") or [] if line.get("status") != "OK"]
-    if state == "BELUM_LENGKAP" and lines:
+    if state == ApplicationStatus.BELUM_LENGKAP and lines:
         from sakti_cli.services.checks import CheckLine, next_steps
 
         steps = next_steps(service_loader(record["layanan"]), reg, [CheckLine(**line) for line in lines])
@@ -507,13 +508,13 @@ def _not_ready(record: dict[str, Any], service_loader: Callable[[str], Service])
             f"Permohonan {reg} BELUM_LENGKAP (kurang: {', '.join(line['kode'] for line in lines)}): surat tidak "
             "dapat diterbitkan.",
             saran="; ".join(steps) + f"; lalu 'sakti periksa {reg}'.")
-    if state == "TERBIT":
+    if state == ApplicationStatus.TERBIT:
         number = (record.get("surat") or {}).get("nomor_surat") or "NOMOR"
         return StateConflict(
             f"Permohonan {reg} sudah terbit: surat {number}.",
             saran=f"Salinan PDF-nya: 'sakti cetak {number} --ke BERKAS.pdf'. Surat pengganti hanya setelah "
                   f"'sakti batalkan {number} --alasan \"...\"'.")
-    if state == "DITOLAK":
+    if state == ApplicationStatus.DITOLAK:
         return StateConflict(
             f"Permohonan {reg} sudah DITOLAK: surat tidak dapat diterbitkan.",
             saran=f"Lihat alasannya dengan 'sakti status {reg}'; bila pemohon datang lagi, daftarkan permohonan "
@@ -547,7 +548,7 @@ def _close_failed(register: Register, letter: dict[str, Any], reg: str, exc: Bas
     try:
         with register.transaction() as txn:
             closed = void_reserved(txn, letter["id"], letter["bulan"], f"gagal diterbitkan: {reason}")
-            if closed["status"] != "BATAL":
+            if closed["status"] != LetterStatus.BATAL:
                 return None  # recorded meanwhile (TERBIT or MENUNGGU_TTD): nothing to close
             current = find_application(txn, reg)
             if closed["nomor_surat"] not in current.setdefault("nomor_batal", []):

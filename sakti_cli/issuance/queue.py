@@ -24,6 +24,7 @@ from sakti_cli.register.letters import (
 )
 from sakti_cli.register.places import make_work_dir
 from sakti_cli.register.registry import Register
+from sakti_cli.register.states import LetterStatus
 from sakti_cli.signatures.keys import PassphrasePrompt
 
 
@@ -124,7 +125,8 @@ def approve_queue(ws: Workspace, register: Register, numbers: list[str], *, all_
                 _note_failure(register, letter, exc)
             else:
                 result["ditandatangani"].append({
-                    **row, "status": "TERBIT", "pdf": str(Path(final).resolve()), "sha256": recorded["sha256"],
+                    **row, "status": LetterStatus.TERBIT,
+                    "pdf": str(Path(final).resolve()), "sha256": recorded["sha256"],
                     "kode_verifikasi": recorded["kode_verifikasi"], "terbit": recorded["terbit"]})
             if on_done:
                 on_done(letter)

@@ -21,6 +21,7 @@ from sakti_cli.register.letters import (
 )
 from sakti_cli.register.places import queued_pdf
 from sakti_cli.register.registry import Transaction, letter_month
+from sakti_cli.register.states import ApplicationStatus, LetterStatus, move_application, move_letter
 from sakti_cli.services.sop import Service
 
 
@@ -40,15 +41,15 @@ def _recordable(txn: Transaction, ws: Workspace, reserved: dict[str, Any], reg: 
     letter = get_letter(txn, {"bulan": reserved["bulan"], "id": reserved["id"]})
     expected = reserved["status"]
     if letter["status"] != expected:
-        if letter["status"] == "TERBIT":
+        if letter["status"] == LetterStatus.TERBIT:
             return letter, None, f"Surat {letter['nomor_surat']} sudah TERBIT (ditandatangani di proses lain)."
         return letter, None, (f"Nomor {letter['nomor_surat']} sudah ditutup {letter['status']} "
                               f"({letter.get('alasan_batal') or '-'}) sebelum dicatat.")
     current = find_application(txn, reg)
-    wanted = "LENGKAP" if expected == "DIPESAN" else WAITING
+    wanted = ApplicationStatus.LENGKAP if expected == LetterStatus.DIPESAN else ApplicationStatus.MENUNGGU_TTD
     if current["status"] != wanted:
         problem = f"Permohonan {reg} berubah menjadi {current['status']} selama penerbitan."
-        if expected == "DIPESAN":
+        if expected == LetterStatus.DIPESAN:
             detail = {"pdf_tertinggal": str(stored.relative_to(ws.root))} if stored is not None else {}
             letter = void_reserved(txn, letter["id"], letter["bulan"], f"gagal diterbitkan: {problem}", **detail)
             if letter["nomor_surat"] not in current.setdefault("nomor_batal", []):
@@ -82,7 +83,8 @@ def record_issued(txn: Transaction, ws: Workspace, reserved: dict[str, Any], reg
         return letter, problem
     if signed is not None:
         _place(signed, final)
-    letter.update(status="TERBIT", terbit=iso(txn.moment), sha256=digest, ukuran=final.stat().st_size,
+    move_letter(letter, LetterStatus.TERBIT, action="terbit")
+    letter.update(terbit=iso(txn.moment), sha256=digest, ukuran=final.stat().st_size,
                   pdf=str(final.relative_to(ws.root)))
     letter.pop("pdf_belum_ttd", None)
     replaced_number = current.pop("menunggu_pengganti", None)
@@ -93,8 +95,7 @@ def record_issued(txn: Transaction, ws: Workspace, reserved: dict[str, Any], reg
         save_letter(txn, replaced)
     save_letter(txn, letter)
     txn.index_put("sha256", digest, {"bulan": letter["bulan"], "id": letter["id"]})
-    before = current["status"]
-    current["status"] = "TERBIT"
+    before = move_application(current, ApplicationStatus.TERBIT, action="terbit")
     current.pop("antrean", None)
     note = f"surat {letter['nomor_surat']}"
     if replaced is not None:
@@ -102,7 +103,7 @@ def record_issued(txn: Transaction, ws: Workspace, reserved: dict[str, Any], reg
     if expected == WAITING:
         note += " ditandatangani dari antrean"
     current["riwayat"].append({"waktu": iso(txn.moment), "petugas": txn.actor, "dari": before,
-                               "ke": "TERBIT", "catatan": note})
+                               "ke": current["status"], "catatan": note})
     current["surat"] = {"nomor_surat": letter["nomor_surat"], "kode_verifikasi": letter["kode_verifikasi"],
                         "pdf": letter["pdf"], "sha256": digest, "terbit": letter["terbit"]}
     if replaced is not None:
@@ -111,9 +112,10 @@ def record_issued(txn: Transaction, ws: Workspace, reserved: dict[str, Any], reg
     detail: dict[str, Any] = {"nomor_registrasi": reg, "sha256": digest, "penandatangan": signatory_id}
     if replaced is not None:
         detail["mengganti"] = replaced["nomor_surat"]
-    txn.audit("terbit", letter["nomor_surat"], expected, "TERBIT", **detail)
+    txn.audit("terbit", letter["nomor_surat"], expected, LetterStatus.TERBIT, **detail)
     if replaced is not None:
-        txn.audit("diganti", replaced["nomor_surat"], "BATAL", "BATAL", diganti_oleh=letter["nomor_surat"])
+        txn.audit("diganti", replaced["nomor_surat"], LetterStatus.BATAL, LetterStatus.BATAL,
+                  diganti_oleh=letter["nomor_surat"])
     return letter, None
 
 
@@ -130,16 +132,16 @@ def record_waiting(txn: Transaction, ws: Workspace, reserved: dict[str, Any], re
     target = queued_pdf(ws.register_dir, letter)
     _place(pdf, target)
     relative = str(target.relative_to(ws.root))
-    letter.update(status=WAITING, disiapkan=iso(txn.moment), disiapkan_oleh=txn.actor, pdf_belum_ttd=relative,
+    move_letter(letter, LetterStatus.MENUNGGU_TTD, action="siapkan")
+    letter.update(disiapkan=iso(txn.moment), disiapkan_oleh=txn.actor, pdf_belum_ttd=relative,
                   sha256_belum_ttd=digest, judul=service.judul_surat, nama_layanan=service.nama)
     if footer is not None:
         letter["kaki_tte"] = footer  # what the footer says of the certificate; checked at 'ttd setujui'
     if reason:
         letter["alasan_antrean"] = reason
     save_letter(txn, letter)
-    before = current["status"]
     signer = letter.get("penandatangan") or {}
-    current["status"] = WAITING
+    before = move_application(current, ApplicationStatus.MENUNGGU_TTD, action="siapkan")
     current["riwayat"].append({"waktu": iso(txn.moment), "petugas": txn.actor, "dari": before, "ke": WAITING,
                                "catatan": f"surat {letter['nomor_surat']} disiapkan, menunggu tanda tangan "
                                           f"{signer.get('jabatan') or signer.get('id') or ''}".rstrip()
@@ -148,6 +150,6 @@ def record_waiting(txn: Transaction, ws: Workspace, reserved: dict[str, Any], re
                           "pdf_belum_ttd": relative, "disiapkan": letter["disiapkan"],
                           "penandatangan": signer.get("id")}
     save_application(txn, current)
-    txn.audit("siapkan", letter["nomor_surat"], "DIPESAN", WAITING, nomor_registrasi=reg, sha256=digest,
+    txn.audit("siapkan", letter["nomor_surat"], LetterStatus.DIPESAN, WAITING, nomor_registrasi=reg, sha256=digest,
               penandatangan=signer.get("id"), **({"alasan": reason} if reason else {}))
     return letter, None

@@ -18,6 +18,7 @@ from sakti_cli.core.shapes import signatory_json
 from sakti_cli.office.workspace import Workspace
 from sakti_cli.register.letters import applicant_masker, find_letter, letter_digests, normalise_code
 from sakti_cli.register.registry import Register
+from sakti_cli.register.states import LetterStatus
 
 CODE_KEY = "/SaktiKodeVerifikasi"
 
@@ -75,11 +76,11 @@ def verify_file(ws: Workspace, register: Register, pdf: Path, at: datetime | Non
         reasons.append("surat tidak tercatat di register kantor ini")
     else:
         register_state = letter["status"]
-        if letter["status"] == "BATAL":
+        if letter["status"] == LetterStatus.BATAL:
             reasons.append(f"surat {letter['nomor_surat']} telah dibatalkan: {letter.get('alasan_batal')}")
-        elif letter["status"] == "MENUNGGU_TTD":
+        elif letter["status"] == LetterStatus.MENUNGGU_TTD:
             reasons.append(f"surat {letter['nomor_surat']} belum ditandatangani penandatangannya (MENUNGGU_TTD)")
-        elif letter["status"] != "TERBIT":
+        elif letter["status"] != LetterStatus.TERBIT:
             reasons.append(f"surat {letter['nomor_surat']} belum terbit (status {letter['status']})")
         elif letter.get("sha256") and letter.get("ukuran"):
             size = int(letter["ukuran"])
@@ -111,5 +112,5 @@ def lookup_code(ws: Workspace, register: Register, code: str) -> dict[str, Any]:
                 "kode_verifikasi": normalise_code(code), "surat": None,
                 "alasan": [f"kode verifikasi '{normalise_code(code)}' tidak tercatat di register kantor ini; periksa "
                            "penulisannya (surat dari kantor lain tidak tercatat di sini)"]}
-    return {"sah": letter["status"] == "TERBIT", "terdaftar": True, "register": letter["status"],
+    return {"sah": letter["status"] == LetterStatus.TERBIT, "terdaftar": True, "register": letter["status"],
             "kode_verifikasi": letter["kode_verifikasi"], "surat": letter_summary(letter, applicant)}

@@ -25,13 +25,21 @@ from sakti_cli.core.testhooks import crash_point
 from sakti_cli.intake.forms import clean_application_data
 from sakti_cli.office.workspace import Workspace, make_private
 from sakti_cli.register.registry import APPLICATION_BLOCK, Register, Transaction, block_key
+from sakti_cli.register.states import (
+    APPLICATION_INITIAL,
+    FINAL_APPLICATION,
+    LOCKED_APPLICATION,
+    ApplicationStatus,
+    LetterStatus,
+    move_application,
+)
 from sakti_cli.services.sop import Service
 
-STATES = ("DITERIMA", "LENGKAP", "BELUM_LENGKAP", "MENUNGGU_TTD", "TERBIT", "DITOLAK")
-FINAL_STATES = ("TERBIT", "DITOLAK")
+STATES = tuple(ApplicationStatus)
+FINAL_STATES = FINAL_APPLICATION
 # While the signatory reviews a prepared letter nothing may change the application (only the queue
 # commands move it on: setujui -> TERBIT, kembalikan -> LENGKAP).
-LOCKED_STATES = (*FINAL_STATES, "MENUNGGU_TTD")
+LOCKED_STATES = LOCKED_APPLICATION
 REG_RE = re.compile(r"^(?:REG-?)?(\d{6})-?(\d{1,6})$")
 EXTENSIONS = {"pdf": "pdf", "jpeg": "jpg", "png": "png", "webp": "webp", "heic": "heic", "docx": "docx"}
 
@@ -281,13 +289,13 @@ def register_application(
             record = {
                 "nomor_registrasi": reg,
                 "layanan": service.kode,
-                "status": "DITERIMA",
+                "status": APPLICATION_INITIAL,
                 "data": clean,
                 "berkas": recorded,
                 "dibuat": iso(txn.moment),
                 "diubah": iso(txn.moment),
                 "petugas": txn.actor,
-                "riwayat": [_history(txn, None, "DITERIMA", "permohonan didaftarkan")],
+                "riwayat": [_history(txn, None, APPLICATION_INITIAL, "permohonan didaftarkan")],
                 "periksa": None,
                 "surat": None,
                 "nomor_batal": [],
@@ -296,7 +304,7 @@ def register_application(
             _index_niks(txn, service, record)
             if row_key is not None:
                 txn.index_put(ROW_INDEX, row_key, {"nomor_registrasi": reg})
-            txn.audit("daftar", reg, None, "DITERIMA", layanan=service.kode,
+            txn.audit("daftar", reg, None, APPLICATION_INITIAL, layanan=service.kode,
                       berkas={k: len(v) for k, v in recorded.items()})
             _place_files(ws, staging.path, reg)
     finally:
@@ -318,18 +326,11 @@ def save_application(txn: Transaction, record: dict[str, Any]) -> None:
     txn.applications(partition_of_reg(reg)).update(record, Query().nomor_registrasi == reg)
 
 
-def change_state(txn: Transaction, record: dict[str, Any], new: str, note: str | None = None,
-                 allowed_from: tuple[str, ...] | None = None) -> None:
-    """Move an application to ``new``, refusing (exit 5) from a state that does not allow it."""
-    old = record["status"]
-    allowed = allowed_from or tuple(s for s in STATES if s not in LOCKED_STATES)
-    if old not in allowed:
-        raise StateConflict(
-            f"Permohonan {record['nomor_registrasi']} berstatus {old}; tindakan ini butuh status "
-            f"{' atau '.join(allowed)}.",
-            saran=f"Lihat riwayatnya dengan 'sakti status {record['nomor_registrasi']}'.",
-        )
-    record["status"] = new
+def change_state(txn: Transaction, record: dict[str, Any], new: ApplicationStatus, note: str | None = None,
+                 *, action: str) -> None:
+    """Move an application to ``new`` by ``action`` (states.APPLICATION_MOVES; exit 5 when the table
+    refuses it), with a line in its history."""
+    old = move_application(record, new, action=action)
     record["riwayat"].append(_history(txn, old, new, note))
 
 
@@ -374,11 +375,11 @@ def update_files(ws: Workspace, register: Register, service: Service, reg: str, 
             before = record["status"]
             gone = _merge_files(service, record, files, recorded, add)
             codes = sorted({f"{f.kode.replace('.', f'.{f.butir}.', 1)}" if f.butir else f.kode for f in files})
-            change_state(txn, record, "DITERIMA", f"berkas {how}: {', '.join(codes)}"
-                         + (f" ({source})" if source else ""))
+            change_state(txn, record, ApplicationStatus.DITERIMA, f"berkas {how}: {', '.join(codes)}"
+                         + (f" ({source})" if source else ""), action="lengkapi")
             record["periksa"] = None
             save_application(txn, record)
-            txn.audit("lengkapi", record["nomor_registrasi"], before, "DITERIMA", cara=how, kode=codes,
+            txn.audit("lengkapi", record["nomor_registrasi"], before, ApplicationStatus.DITERIMA, cara=how, kode=codes,
                       berkas={k: len(v) for k, v in recorded.items()}, **({"sumber": source} if source else {}))
             target = application_dir(ws, record["nomor_registrasi"])
             for name in gone:
@@ -460,14 +461,14 @@ def update_data(ws: Workspace, register: Register, service: Service, reg: str, d
             note = f"data diubah: {', '.join(changed) or '-'}"
             if recorded:
                 note += f"; berkas ditambah: {', '.join(sorted(recorded))}"
-            change_state(txn, record, "DITERIMA", note)
+            change_state(txn, record, ApplicationStatus.DITERIMA, note, action="ubah")
             record["data"] = clean
             for code, entries in recorded.items():
                 record["berkas"][code] = record["berkas"].get(code, []) + entries
             record["periksa"] = None
             save_application(txn, record)
             _index_niks(txn, service, record)
-            txn.audit("ubah", record["nomor_registrasi"], before, "DITERIMA", kolom=changed,
+            txn.audit("ubah", record["nomor_registrasi"], before, ApplicationStatus.DITERIMA, kolom=changed,
                       berkas={k: len(v) for k, v in recorded.items()})
             _place_files(ws, staging.path, record["nomor_registrasi"])
     finally:
@@ -497,12 +498,14 @@ def record_originals(ws: Workspace, register: Register, service: Service, reg: s
         seen = sorted(set(clean.get("asli") or []) - set(record["data"].get("asli") or [])) or sorted(
             clean.get("asli") or [])
         before = record["status"]
-        change_state(txn, record, "DITERIMA", f"dokumen asli diperlihatkan di loket, dilihat oleh {txn.actor}: "
-                     f"{', '.join(seen)}")
+        change_state(txn, record, ApplicationStatus.DITERIMA,
+                     f"dokumen asli diperlihatkan di loket, dilihat oleh {txn.actor}: {', '.join(seen)}",
+                     action="asli_dilihat")
         record["data"] = clean
         record["periksa"] = None
         save_application(txn, record)
-        txn.audit("asli_dilihat", record["nomor_registrasi"], before, "DITERIMA", kode=seen, dilihat_oleh=txn.actor)
+        txn.audit("asli_dilihat", record["nomor_registrasi"], before, ApplicationStatus.DITERIMA, kode=seen,
+                  dilihat_oleh=txn.actor)
     return record
 
 
@@ -557,7 +560,7 @@ def same_nik_warnings(register: Register, service: Service, record: dict[str, An
                     warnings.append({"nomor_registrasi": other, "status": found["status"],
                                      "pesan": f"NIK yang sama sudah punya permohonan {service.kode} yang masih "
                                               f"terbuka: {other} ({found['status']})"})
-                elif found["status"] == "TERBIT" and letter.get("terbit"):
+                elif found["status"] == LetterStatus.TERBIT and letter.get("terbit"):
                     issued = datetime.fromisoformat(letter["terbit"]).date()
                     if (today - issued).days <= RECENT_LETTER_DAYS:
                         warnings.append({"nomor_registrasi": other, "status": found["status"],
@@ -581,8 +584,8 @@ def reject(register: Register, reg: str, reason: str) -> dict[str, Any]:
     with register.transaction() as txn:
         record = find_application(txn, reg)
         before = record["status"]
-        change_state(txn, record, "DITOLAK", reason)
+        change_state(txn, record, ApplicationStatus.DITOLAK, reason, action="tolak")
         record["alasan_tolak"] = reason
         save_application(txn, record)
-        txn.audit("tolak", record["nomor_registrasi"], before, "DITOLAK", alasan=reason)
+        txn.audit("tolak", record["nomor_registrasi"], before, ApplicationStatus.DITOLAK, alasan=reason)
     return record

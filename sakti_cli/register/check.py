@@ -37,9 +37,10 @@ from sakti_cli.office.workspace import Workspace
 from sakti_cli.register.letters import letter_digests
 from sakti_cli.register.numbering import scope_label
 from sakti_cli.register.registry import AUDIT_TABLE, FORMAT_VERSION, GENESIS, Register, event_hash
+from sakti_cli.register.states import LetterStatus
 
-LETTER_STATES = ("DIPESAN", "MENUNGGU_TTD", "TERBIT", "BATAL")
-WAITING = "MENUNGGU_TTD"  # letters.WAITING: a letter (and its application) waiting for the signatory
+LETTER_STATES = (LetterStatus.DIPESAN, LetterStatus.MENUNGGU_TTD, LetterStatus.TERBIT, LetterStatus.BATAL)
+WAITING = LetterStatus.MENUNGGU_TTD  # letters.WAITING: a letter (and its application) waiting for the signatory
 
 
 class Report:
@@ -145,9 +146,9 @@ def _check_numbers(report: Report, letters: list[tuple[Path, dict[str, Any]]], u
         status = letter.get("status")
         if status not in LETTER_STATES:
             report.problem("status_surat", where, f"Surat {number} berstatus tidak sah: {status!r}.")
-        elif status == "BATAL" and not letter.get("alasan_batal"):
+        elif status == LetterStatus.BATAL and not letter.get("alasan_batal"):
             report.problem("status_surat", where, f"Surat {number} BATAL tanpa alasan.")
-        elif status == "DIPESAN":
+        elif status == LetterStatus.DIPESAN:
             state = process_state(letter.get("proses"))
             pid = (letter.get("proses") or {}).get("pid")
             if state == "mati":
@@ -215,7 +216,7 @@ def _check_indexes(report: Report, letters: list[tuple[Path, dict[str, Any]]]) -
         if not isinstance(number, str):
             continue
         keys = [("nomor", number), ("kode", letter.get("kode_verifikasi"))]
-        if letter.get("status") == "TERBIT":
+        if letter.get("status") == LetterStatus.TERBIT:
             keys += [("sha256", digest) for digest in letter_digests(letter)]  # every revision (ttd perbarui)
         for kind, value in keys:
             entry = index.get(f"{kind}:{value}")
@@ -239,7 +240,7 @@ def _recorded_path(report: Report, ws: Workspace, relative: Any, folder: str, nu
 
 def _check_pdfs(report: Report, ws: Workspace, letters: list[tuple[Path, dict[str, Any]]]) -> None:
     for _, letter in letters:
-        if letter.get("status") != "TERBIT":
+        if letter.get("status") != LetterStatus.TERBIT:
             continue
         number = letter.get("nomor_surat")
         relative = letter.get("pdf")
@@ -311,7 +312,7 @@ def _check_applications(report: Report, letters: list[tuple[Path, dict[str, Any]
     by_number = {str(letter.get("nomor_surat")): letter for _, letter in letters}
     issued_by_reg: dict[str, list[str]] = defaultdict(list)
     for _, letter in letters:
-        if letter.get("status") == "TERBIT":
+        if letter.get("status") == LetterStatus.TERBIT:
             issued_by_reg[str(letter.get("nomor_registrasi"))].append(str(letter.get("nomor_surat")))
     seen: set[str] = set()
     behind: set[str] = set()  # months whose registration counter is below a recorded application
@@ -347,13 +348,13 @@ def _check_applications(report: Report, letters: list[tuple[Path, dict[str, Any]
         letter_ref = record.get("surat")
         ref: dict[str, Any] = letter_ref if isinstance(letter_ref, dict) else {}
         issued = issued_by_reg.get(reg, [])
-        if status == "TERBIT":
+        if status == LetterStatus.TERBIT:
             number = ref.get("nomor_surat")
             linked = by_number.get(str(number))
             if linked is None:
                 report.problem("permohonan_surat", where, f"Permohonan {reg} TERBIT tetapi suratnya "
                                                           f"({number or 'tidak ada'}) tidak ada di register.")
-            elif linked.get("status") != "TERBIT":
+            elif linked.get("status") != LetterStatus.TERBIT:
                 report.problem("permohonan_surat", where, f"Permohonan {reg} TERBIT tetapi surat {number} "
                                                           f"berstatus {linked.get('status')}.")
             elif linked.get("nomor_registrasi") != reg or linked.get("sha256") != ref.get("sha256"):
@@ -366,7 +367,7 @@ def _check_applications(report: Report, letters: list[tuple[Path, dict[str, Any]
             if linked is None or linked.get("status") != WAITING or linked.get("nomor_registrasi") != reg:
                 report.problem("permohonan_surat", where, f"Permohonan {reg} MENUNGGU_TTD tetapi suratnya "
                                                           f"({waiting or 'tidak ada'}) tidak menunggu tanda tangan.")
-        if letter_ref and status != "TERBIT":
+        if letter_ref and status != LetterStatus.TERBIT:
             report.problem("permohonan_surat", where, f"Permohonan {reg} berstatus {status} tetapi mencatat surat "
                                                       f"{letter_ref.get('nomor_surat')}.")
         current = ref.get("nomor_surat")
@@ -392,7 +393,7 @@ def _check_applications(report: Report, letters: list[tuple[Path, dict[str, Any]
         if replaces:
             other = by_number.get(str(replaces))
             if other is None or other.get("diganti_oleh") != letter.get("nomor_surat") \
-                    or other.get("status") != "BATAL":
+                    or other.get("status") != LetterStatus.BATAL:
                 report.problem("pengganti", "surat/", f"Surat {letter.get('nomor_surat')} mengganti {replaces}, "
                                                       "tetapi surat lama itu tidak BATAL atau tidak menunjuk baliknya.")
     report.seen_regs = seen
@@ -614,7 +615,7 @@ def _note_stale(report: Report, ws: Workspace, letters: list[tuple[Path, dict[st
 
     limit = at + timedelta(days=days)
     for _, letter in letters:
-        if letter.get("status") != "TERBIT" or not letter.get("pdf"):
+        if letter.get("status") != LetterStatus.TERBIT or not letter.get("pdf"):
             continue
         try:
             horizon = letter_horizon(ws, letter)
@@ -656,8 +657,8 @@ def check_register(ws: Workspace, register: Register, stale_days: int = STALE_DA
         "masalah": _absolute(register.root, report.problems),
         "catatan": _absolute(register.root, report.notes),
         "ringkasan": {
-            "permohonan": applications, "surat": len(letters), "terbit": statuses.count("TERBIT"),
-            "batal": statuses.count("BATAL"), "dipesan": statuses.count("DIPESAN"),
+            "permohonan": applications, "surat": len(letters), "terbit": statuses.count(LetterStatus.TERBIT),
+            "batal": statuses.count(LetterStatus.BATAL), "dipesan": statuses.count(LetterStatus.DIPESAN),
             "menunggu_ttd": statuses.count(WAITING), "peristiwa": events,
             **numbers,
         },
@@ -675,7 +676,7 @@ def close_dangling(register: Register, dangling: list[dict[str, Any]]) -> list[s
 
         for entry in dangling:
             letter = get_letter(txn, {"bulan": entry["bulan"], "id": entry["id"]})
-            if letter["status"] == "DIPESAN" and process_state(letter.get("proses")) == "mati":
+            if letter["status"] == LetterStatus.DIPESAN and process_state(letter.get("proses")) == "mati":
                 done = close_reservation(txn, {"bulan": entry["bulan"], "id": entry["id"]})
                 if done is not None:
                     closed.append(done["nomor_surat"])
@@ -758,7 +759,7 @@ def _rebuild_counters(txn: Any, report: Report) -> None:
         txn.set_counter(key, value)
     for letter in letters:
         pointer = {"id": letter.get("id"), "bulan": letter.get("bulan"), "nomor_surat": letter.get("nomor_surat")}
-        if letter.get("status") == "DIPESAN":
+        if letter.get("status") == LetterStatus.DIPESAN:
             txn.table("urutan.json", OPEN_TABLE).insert({**pointer, "proses": letter.get("proses")})
         elif letter.get("status") == WAITING:
             txn.table("urutan.json", QUEUE_TABLE).insert(

@@ -35,13 +35,14 @@ from sakti_cli.core.storage import sha256_file
 from sakti_cli.office.workspace import Workspace
 from sakti_cli.register.numbering import format_number, pattern_for, sequence_key
 from sakti_cli.register.registry import Register, Transaction
+from sakti_cli.register.states import LETTER_INITIAL, ApplicationStatus, LetterStatus, move_letter
 from sakti_cli.services.sop import Service
 
 CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I/L: read aloud over the phone
 CODE_LENGTH = 16  # ~79 bits: not enumerable
 OPEN_TABLE = "terbuka"  # in urutan.json: reservations not yet TERBIT or BATAL (small, read every step)
 QUEUE_TABLE = "antrean"  # in urutan.json: letters MENUNGGU_TTD (waiting for their signatory)
-WAITING = "MENUNGGU_TTD"  # the state of such a letter, and of its application
+WAITING = LetterStatus.MENUNGGU_TTD  # the state of such a letter, and of its application
 
 
 def new_verification_code() -> str:
@@ -92,7 +93,7 @@ def reserve_number(txn: Transaction, ws: Workspace, service: Service, reg: str,
         "urut": sequence,
         "lingkup": key,
         "tahun": moment.year,
-        "status": "DIPESAN",
+        "status": LETTER_INITIAL,
         "layanan": service.kode,
         "nomor_registrasi": reg,
         "kode_verifikasi": new_verification_code(),
@@ -108,7 +109,7 @@ def reserve_number(txn: Transaction, ws: Workspace, service: Service, reg: str,
     pointer = {"bulan": partition, "id": letter["id"]}
     txn.index_put("nomor", number, pointer)
     txn.index_put("kode", str(letter["kode_verifikasi"]), pointer)
-    txn.audit("pesan_nomor", number, None, "DIPESAN", nomor_registrasi=reg, lingkup=key, urut=sequence)
+    txn.audit("pesan_nomor", number, None, LETTER_INITIAL, nomor_registrasi=reg, lingkup=key, urut=sequence)
     return letter
 
 
@@ -123,7 +124,7 @@ def get_letter(txn: Transaction, pointer: dict[str, Any]) -> dict[str, Any]:
 def save_letter(txn: Transaction, letter: dict[str, Any]) -> None:
     """Write the letter; keep the open list (DIPESAN) and the signing queue (MENUNGGU_TTD) in step."""
     txn.letters(letter["bulan"]).update(letter, Query().id == letter["id"])
-    if letter["status"] != "DIPESAN":
+    if letter["status"] != LetterStatus.DIPESAN:
         open_table = txn.table("urutan.json", OPEN_TABLE)
         if open_table.contains(Query().id == letter["id"]):
             open_table.remove(Query().id == letter["id"])
@@ -141,13 +142,13 @@ def open_reservations(txn: Transaction) -> list[dict[str, Any]]:
 
 def void_reserved(txn: Transaction, letter_id: str, month: str, reason: str, **detail: Any) -> dict[str, Any]:
     letter = get_letter(txn, {"bulan": month, "id": letter_id})
-    before = letter["status"]
-    if before != "DIPESAN":  # already closed (e.g. by the recovery of another process)
+    if letter["status"] != LetterStatus.DIPESAN:  # already closed (e.g. by the recovery of another process)
         return letter
     reason = mask_text(reason)  # often an error message: it may name a path holding a NIK
-    letter.update(status="BATAL", alasan_batal=reason, dibatalkan=iso(txn.moment), dibatalkan_oleh=txn.actor)
+    before = move_letter(letter, LetterStatus.BATAL, action="batal_nomor")
+    letter.update(alasan_batal=reason, dibatalkan=iso(txn.moment), dibatalkan_oleh=txn.actor)
     save_letter(txn, letter)
-    txn.audit("batal_nomor", letter["nomor_surat"], before, "BATAL", alasan=reason, **detail)
+    txn.audit("batal_nomor", letter["nomor_surat"], before, LetterStatus.BATAL, alasan=reason, **detail)
     return letter
 
 
@@ -182,7 +183,7 @@ def void_issued(txn: Transaction, value: str, reason: str) -> dict[str, Any]:
         raise InputError("Alasan pembatalan wajib diisi.", saran='Pakai --alasan "...".')
     letter = letter_by_number(txn, value)
     number = letter["nomor_surat"]
-    if letter["status"] == "BATAL":
+    if letter["status"] == LetterStatus.BATAL:
         raise StateConflict(f"Surat {number} sudah BATAL sejak {letter.get('dibatalkan') or '-'}: "
                             f"{letter.get('alasan_batal') or '-'}.",
                             saran="Surat yang sudah batal tidak dapat dibatalkan lagi.")
@@ -190,22 +191,25 @@ def void_issued(txn: Transaction, value: str, reason: str) -> dict[str, Any]:
         raise StateConflict(f"Surat {number} belum ditandatangani (MENUNGGU_TTD), belum TERBIT.",
                             saran=f"Penandatangan mengembalikannya dengan 'sakti ttd kembalikan {number} "
                                   "--alasan \"...\"'.")
-    if letter["status"] != "TERBIT":
+    if letter["status"] != LetterStatus.TERBIT:
         raise StateConflict(f"Surat {number} berstatus {letter['status']} (sedang diterbitkan), belum TERBIT.",
                             saran="Tunggu penerbitannya selesai, lalu ulangi.")
     record = find_application(txn, letter["nomor_registrasi"])
-    letter.update(status="BATAL", alasan_batal=reason, dibatalkan=iso(txn.moment), dibatalkan_oleh=txn.actor)
+    move_letter(letter, LetterStatus.BATAL, action="batalkan")
+    letter.update(alasan_batal=reason, dibatalkan=iso(txn.moment), dibatalkan_oleh=txn.actor)
     save_letter(txn, letter)
-    txn.audit("batalkan", number, "TERBIT", "BATAL", alasan=reason, nomor_registrasi=record["nomor_registrasi"])
+    txn.audit("batalkan", number, LetterStatus.TERBIT, LetterStatus.BATAL, alasan=reason,
+              nomor_registrasi=record["nomor_registrasi"])
     current = record.get("surat") or {}
-    if record["status"] == "TERBIT" and current.get("nomor_surat") == number:
+    if record["status"] == ApplicationStatus.TERBIT and current.get("nomor_surat") == number:
         before = record["status"]
-        change_state(txn, record, "LENGKAP", f"surat {number} dibatalkan: {reason}", allowed_from=("TERBIT",))
+        change_state(txn, record, ApplicationStatus.LENGKAP, f"surat {number} dibatalkan: {reason}",
+                     action="batalkan")
         record["surat"] = None
         record["menunggu_pengganti"] = number
         record.setdefault("nomor_batal", []).append(number)
         save_application(txn, record)
-        txn.audit("batalkan", record["nomor_registrasi"], before, "LENGKAP", nomor_surat=number)
+        txn.audit("batalkan", record["nomor_registrasi"], before, ApplicationStatus.LENGKAP, nomor_surat=number)
     return letter
 
 
@@ -270,20 +274,22 @@ def send_back(ws: Workspace, register: Register, value: str, reason: str) -> dic
                                       "dibatalkan dengan 'sakti batalkan'.")
         reg = letter["nomor_registrasi"]
         record = find_application(txn, reg)
-        letter.update(status="BATAL", alasan_batal=f"dikembalikan: {reason}", dibatalkan=iso(txn.moment),
+        move_letter(letter, LetterStatus.BATAL, action="kembalikan")
+        letter.update(alasan_batal=f"dikembalikan: {reason}", dibatalkan=iso(txn.moment),
                       dibatalkan_oleh=txn.actor)
         letter.pop("pdf_belum_ttd", None)
         save_letter(txn, letter)
-        txn.audit("kembalikan", number, WAITING, "BATAL", alasan=reason, nomor_registrasi=reg)
+        txn.audit("kembalikan", number, WAITING, LetterStatus.BATAL, alasan=reason, nomor_registrasi=reg)
         if record["status"] == WAITING and (record.get("antrean") or {}).get("nomor_surat") == number:
-            change_state(txn, record, "LENGKAP", f"surat {number} dikembalikan: {reason}", allowed_from=(WAITING,))
+            change_state(txn, record, ApplicationStatus.LENGKAP, f"surat {number} dikembalikan: {reason}",
+                         action="kembalikan")
             record.pop("antrean", None)
             if number not in record.setdefault("nomor_batal", []):
                 record["nomor_batal"].append(number)
             save_application(txn, record)
-            txn.audit("kembalikan", reg, WAITING, "LENGKAP", nomor_surat=number)
+            txn.audit("kembalikan", reg, WAITING, ApplicationStatus.LENGKAP, nomor_surat=number)
     queued_pdf(register.root, letter).unlink(missing_ok=True)  # after the commit: the record decides
-    return {"nomor_surat": number, "status": "BATAL", "alasan_batal": letter["alasan_batal"],
+    return {"nomor_surat": number, "status": letter["status"], "alasan_batal": letter["alasan_batal"],
             "nomor_registrasi": reg, "status_permohonan": record["status"]}
 
 
@@ -340,7 +346,7 @@ def letter_digests(letter: dict[str, Any]) -> list[str]:
 def stored_pdf(ws: Workspace, letter: dict[str, Any]) -> Path:
     """The stored PDF of a TERBIT letter, checked against the SHA-256 in the register (exit 4 if not)."""
     number = letter["nomor_surat"]
-    if letter["status"] == "BATAL":
+    if letter["status"] == LetterStatus.BATAL:
         raise StateConflict(f"Surat {number} sudah BATAL ({letter.get('alasan_batal') or '-'}); "
                             "surat batal tidak dicetak ulang.",
                             saran=f"Surat penggantinya: {letter['diganti_oleh']}." if letter.get("diganti_oleh")
@@ -348,7 +354,7 @@ def stored_pdf(ws: Workspace, letter: dict[str, Any]) -> Path:
     if letter["status"] == WAITING:
         raise StateConflict(f"Surat {number} menunggu tanda tangan (MENUNGGU_TTD), belum TERBIT.",
                             saran="Lihat 'sakti ttd antrean'; surat dicetak setelah ditandatangani.")
-    if letter["status"] != "TERBIT" or not letter.get("pdf"):
+    if letter["status"] != LetterStatus.TERBIT or not letter.get("pdf"):
         raise StateConflict(f"Surat {number} berstatus {letter['status']}, belum TERBIT.",
                             saran="Tunggu penerbitannya selesai, lalu ulangi.")
     path = ws.root / str(letter["pdf"])

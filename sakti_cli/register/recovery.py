@@ -32,6 +32,7 @@ from sakti_cli.register.places import (
     leftover_pdf,
     queued_pdf,
 )
+from sakti_cli.register.states import LetterStatus
 
 if TYPE_CHECKING:
     from sakti_cli.register.registry import Transaction
@@ -51,7 +52,7 @@ def close_reservation(txn: Transaction, entry: dict[str, Any], reason: str = REA
         letter = get_letter(txn, {"bulan": entry["bulan"], "id": entry["id"]})
     except NotFound:
         letter = None
-    if letter is None or letter["status"] != "DIPESAN":  # a stale entry of the open list: drop it
+    if letter is None or letter["status"] != LetterStatus.DIPESAN:  # a stale entry of the open list: drop it
         open_table = txn.table("urutan.json", OPEN_TABLE)
         if open_table.contains(Query().id == entry["id"]):
             open_table.remove(Query().id == entry["id"])

@@ -17,6 +17,7 @@ from sakti_cli.core.clock import iso
 from sakti_cli.office.workspace import Workspace
 from sakti_cli.register.applications import application_dir, change_state, find_application, save_application
 from sakti_cli.register.registry import Register
+from sakti_cli.register.states import ApplicationStatus
 from sakti_cli.services.sop import FieldSpec, Requirement, Service
 
 OK, MISSING, INVALID = "OK", "KURANG", "TIDAK_VALID"
@@ -228,17 +229,17 @@ def check_application(ws: Workspace, register: Register, service: Service, reg: 
         snapshot = find_application(txn, reg)
     lines = evaluate(ws, service, snapshot, today)
     complete = all(line.status == OK for line in lines)
-    new = "LENGKAP" if complete else "BELUM_LENGKAP"
+    new = ApplicationStatus.LENGKAP if complete else ApplicationStatus.BELUM_LENGKAP
     with register.transaction() as txn:
         record = find_application(txn, reg)
         if record["berkas"] != snapshot["berkas"] or record["data"] != snapshot["data"]:
             lines = evaluate(ws, service, record, today)  # changed meanwhile: check what is there now
             complete = all(line.status == OK for line in lines)
-            new = "LENGKAP" if complete else "BELUM_LENGKAP"
+            new = ApplicationStatus.LENGKAP if complete else ApplicationStatus.BELUM_LENGKAP
         before = record["status"]
         failed = [line.kode for line in lines if line.status != OK]
         change_state(txn, record, new, "kurang: " + ", ".join(failed) if failed else "semua persyaratan sesuai",
-                     allowed_from=("DITERIMA", "LENGKAP", "BELUM_LENGKAP"))
+                     action="periksa")
         record["periksa"] = {"waktu": iso(txn.moment), "lengkap": complete,
                              "hasil": [line.to_dict() for line in lines]}
         save_application(txn, record)
@@ -258,7 +259,7 @@ def service_clock(ws: Workspace, service: Service, record: dict[str, Any], momen
     letter = record.get("surat") or {}
     if letter.get("terbit"):
         end, until = datetime.fromisoformat(letter["terbit"]), "terbit"
-    elif record.get("status") == "DITOLAK":
+    elif record.get("status") == ApplicationStatus.DITOLAK:
         end, until = datetime.fromisoformat(record["riwayat"][-1]["waktu"]), "ditolak"
     else:
         end, until = moment, "sekarang"

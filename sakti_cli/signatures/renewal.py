@@ -27,6 +27,7 @@ from sakti_cli.core.storage import sha256_file
 from sakti_cli.office.workspace import Workspace
 from sakti_cli.register.letters import get_letter, letter_by_number, letter_digests, save_letter, stored_pdf
 from sakti_cli.register.registry import Register
+from sakti_cli.register.states import LetterStatus
 from sakti_cli.signatures.validate import signature_time
 
 ARCHIVE_FIELD = "Arsip"
@@ -108,13 +109,13 @@ def choose_letters(register: Register, ws: Workspace, numbers: list[str], all_is
             chosen = []
             for value in numbers:
                 letter = letter_by_number(txn, value)
-                if letter["status"] != "TERBIT":
+                if letter["status"] != LetterStatus.TERBIT:
                     raise StateConflict(f"Surat {letter['nomor_surat']} berstatus {letter['status']}; hanya surat "
                                         "TERBIT yang diperbarui.", saran="Lihat 'sakti status' surat itu.")
                 chosen.append(letter)
             return chosen
         letters = [dict(doc) for part in txn.partitions("surat") for doc in txn.letters(part).all()
-                   if doc.get("status") == "TERBIT"]
+                   if doc.get("status") == LetterStatus.TERBIT]
     letters.sort(key=lambda item: (item.get("tahun", 0), item.get("urut", 0)))
     if within_days is None:
         return letters
@@ -189,7 +190,8 @@ def renew_letter(ws: Workspace, register: Register, letter: dict[str, Any], time
     horizon = bytes_horizon(new)
     with register.transaction() as txn:
         current = get_letter(txn, {"bulan": letter["bulan"], "id": letter["id"]})
-        if current["status"] != "TERBIT" or letter_digests(current)[-1] != before or sha256_file(path) != before:
+        if current["status"] != LetterStatus.TERBIT \
+                or letter_digests(current)[-1] != before or sha256_file(path) != before:
             raise RegisterCorrupt(f"Surat {letter['nomor_surat']} berubah selama diperbarui; tidak diganti.",
                                   saran="Jalankan 'sakti ttd perbarui' lagi untuk surat itu.")
         _write_atomic(path, new, mode=path.stat().st_mode & 0o777)
@@ -199,7 +201,8 @@ def renew_letter(ws: Workspace, register: Register, letter: dict[str, Any], time
             current["data_validasi_sampai"] = iso(horizon)
         save_letter(txn, current)
         txn.index_put("sha256", digest, {"bulan": current["bulan"], "id": current["id"]})
-        txn.audit("perbarui", current["nomor_surat"], "TERBIT", "TERBIT", sha256=digest, sebelumnya=before,
+        txn.audit("perbarui", current["nomor_surat"], LetterStatus.TERBIT, LetterStatus.TERBIT, sha256=digest,
+                  sebelumnya=before,
                   kolom=field, nomor_registrasi=current["nomor_registrasi"])
     return {"nomor_surat": current["nomor_surat"], "pdf": str(path.resolve()), "sha256": digest,
             "sha256_sebelumnya": before, "revisi": len(current["revisi"]), "waktu": entry["waktu"], "kolom": field}

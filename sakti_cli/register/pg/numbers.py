@@ -35,9 +35,10 @@ from sakti_cli.core.errors import ConfigError, StateConflict
 from sakti_cli.register.pg.audit import append_event
 from sakti_cli.register.pg.rows import get_application, get_letter, insert_letter, save_application, save_letter
 from sakti_cli.register.recovery import REASON
+from sakti_cli.register.states import LetterStatus, move_letter
 
-RESERVED = "DIPESAN"
-FINISHED = ("TERBIT", "MENUNGGU_TTD", "BATAL")
+RESERVED = LetterStatus.DIPESAN
+FINISHED = (LetterStatus.TERBIT, LetterStatus.MENUNGGU_TTD, LetterStatus.BATAL)
 """Where a reservation may go: issued, waiting for its signatory (queue), or void."""
 
 _HELD = ("EXISTS (SELECT 1 FROM pg_locks l WHERE l.locktype = 'advisory' AND l.granted AND l.pid = pg_backend_pid() "
@@ -157,9 +158,10 @@ def _close(cur: Any, letter_id: str, proses: Any, *, actor: str, moment: datetim
     if letter is None or letter["status"] != RESERVED:
         cur.execute("DELETE FROM pemesanan WHERE surat_id = %s", (letter_id,))
         return None
-    letter.update(status="BATAL", alasan_batal=REASON, dibatalkan=iso(moment), dibatalkan_oleh=actor)
+    move_letter(letter, LetterStatus.BATAL, action="batal_nomor")
+    letter.update(alasan_batal=REASON, dibatalkan=iso(moment), dibatalkan_oleh=actor)
     save_letter(cur, letter)
-    append_event(cur, actor, moment, "batal_nomor", letter["nomor_surat"], RESERVED, "BATAL", alasan=REASON,
+    append_event(cur, actor, moment, "batal_nomor", letter["nomor_surat"], RESERVED, LetterStatus.BATAL, alasan=REASON,
                  pid=(proses or {}).get("pid"), host=(proses or {}).get("host"))
     if letter.get("nomor_registrasi"):
         from sakti_cli.core.errors import NotFound
@@ -197,6 +199,10 @@ def claim_open(cur: Any, letter_id: str) -> tuple[dict[str, Any], int]:
     return letter, lease
 
 
+_FINISH_ACTION = {LetterStatus.TERBIT: "terbit", LetterStatus.MENUNGGU_TTD: "siapkan",
+                  LetterStatus.BATAL: "batal_nomor"}
+
+
 def finish_reservation(conn: Any, letter_id: str, status: str, changes: dict[str, Any], *, actor: str,
                        moment: datetime, aksi: str, **detail: Any) -> dict[str, Any]:
     """Move an open reservation to ``status`` (TERBIT, MENUNGGU_TTD or BATAL) with ``changes``, its audit event
@@ -205,7 +211,8 @@ def finish_reservation(conn: Any, letter_id: str, status: str, changes: dict[str
         raise ValueError(f"status akhir pemesanan tidak dikenal: {status}")
     with conn.transaction(), conn.cursor() as cur:
         letter, lease = claim_open(cur, letter_id)
-        letter.update(changes, status=status)
+        letter.update(changes)
+        move_letter(letter, LetterStatus(status), action=_FINISH_ACTION[LetterStatus(status)])
         save_letter(cur, letter)
         append_event(cur, actor, moment, aksi, letter["nomor_surat"], RESERVED, status, **detail)
     release_lease(conn, lease)

@@ -10,8 +10,9 @@ from __future__ import annotations
 from typing import Any
 
 from sakti_cli.core.errors import NotFound, StateConflict
+from sakti_cli.register.states import LetterStatus
 
-WAITING = "MENUNGGU_TTD"
+WAITING = LetterStatus.MENUNGGU_TTD
 
 
 def _jsonb(value: dict[str, Any]) -> Any:
@@ -77,7 +78,7 @@ def digests(letter: dict[str, Any]) -> list[str]:
 def save_letter(cur: Any, letter: dict[str, Any]) -> None:
     """Write the letter; a letter that left DIPESAN leaves the open reservations; its digests are indexed."""
     cur.execute("UPDATE surat SET data = %s WHERE id = %s", (_jsonb(letter), letter["id"]))
-    if letter["status"] != "DIPESAN":
+    if letter["status"] != LetterStatus.DIPESAN:
         cur.execute("DELETE FROM pemesanan WHERE surat_id = %s", (letter["id"],))
     _index_digests(cur, letter)
 

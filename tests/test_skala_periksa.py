@@ -11,11 +11,11 @@ from typing import Any
 import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "bench"))
-import register_growth  # noqa: E402
+import register_growth
 
-from sakti_cli.office.workspace import find_workspace  # noqa: E402
-from sakti_cli.register import check  # noqa: E402
-from sakti_cli.register.upkeep import open_register  # noqa: E402
+from sakti_cli.office.workspace import find_workspace
+from sakti_cli.register import check
+from sakti_cli.register.upkeep import open_register
 
 
 def _peak(folder: Path, letters: int, monkeypatch: pytest.MonkeyPatch) -> tuple[int, dict[str, Any]]:

@@ -57,13 +57,18 @@ class Report:
         self.audit_regs: set[str] = set()  # applications the trail says were registered
         self.audit_numbers: dict[str, str] = {}  # letter numbers the trail says were reserved -> month
         self.audit_counters: dict[str, int] = {}  # highest number per scope the trail shows
+        self.names: dict[Path, str] = {}  # file -> its name relative to the register
         self.bases: dict[str, str] = {}  # workspace folder -> its resolved path (_recorded_path)
 
     def name(self, path: Path) -> str:
-        try:
-            return str(path.relative_to(self.root))
-        except ValueError:
-            return str(path)
+        shown = self.names.get(path)
+        if shown is None:  # once per file, not once per record
+            try:
+                shown = str(path.relative_to(self.root))
+            except ValueError:
+                shown = str(path)
+            self.names[path] = shown
+        return shown
 
     def problem(self, kind: str, where: str, message: str, **detail: Any) -> None:
         if kind == "berkas_rusak":
@@ -465,8 +470,7 @@ def read_trail(report: Report) -> Iterator[tuple[str, int, dict[str, Any]]]:
             if not line.strip():
                 continue
             event, glued = _parse_event(line)
-            following = next((c for c in islice(lines, number, None) if c.strip()), b"")
-            if event is None and following.startswith(chunk):
+            if event is None and next((c for c in islice(lines, number, None) if c.strip()), b"").startswith(chunk):
                 report.note("audit_terpotong", where, f"Jejak audit {where} baris {number} terpotong (penulisan yang "
                                                       f"terhenti); peristiwa itu tercatat utuh di baris berikutnya.")
                 continue

@@ -21,9 +21,12 @@ Read under the register lock, file by file (a damaged file is reported, not fata
 from __future__ import annotations
 
 import json
+import os
 import re
 from collections import defaultdict
+from collections.abc import Iterator
 from datetime import datetime, timedelta
+from itertools import islice
 from pathlib import Path
 from typing import Any
 
@@ -55,12 +58,18 @@ class Report:
         self.audit_regs: set[str] = set()  # applications the trail says were registered
         self.audit_numbers: dict[str, str] = {}  # letter numbers the trail says were reserved -> month
         self.audit_counters: dict[str, int] = {}  # highest number per scope the trail shows
+        self.names: dict[Path, str] = {}  # file -> its name relative to the register
+        self.bases: dict[str, str] = {}  # workspace folder -> its resolved path (_recorded_path)
 
     def name(self, path: Path) -> str:
-        try:
-            return str(path.relative_to(self.root))
-        except ValueError:
-            return str(path)
+        shown = self.names.get(path)
+        if shown is None:  # once per file, not once per record
+            try:
+                shown = str(path.relative_to(self.root))
+            except ValueError:
+                shown = str(path)
+            self.names[path] = shown
+        return shown
 
     def problem(self, kind: str, where: str, message: str, **detail: Any) -> None:
         if kind == "berkas_rusak":
@@ -96,13 +105,29 @@ def _table(report: Report, path: Path, name: str) -> list[dict[str, Any]] | None
     return [docs[k] for k in sorted(docs, key=lambda k: int(k) if str(k).isdigit() else 0)]  # by doc id
 
 
-def _partition(report: Report, kind: str, table: str) -> list[tuple[Path, dict[str, Any]]]:
+def _partitions(report: Report, kind: str, table: str) -> Iterator[tuple[Path, dict[str, Any]]]:
+    """The records of one kind, one partition file in memory at a time (a large register never whole)."""
     folder = report.root / kind
-    out = []
     for path in sorted(folder.glob("*.json")) if folder.is_dir() else []:
         for doc in _table(report, path, table) or []:
-            out.append((path, doc))
-    return out
+            yield path, doc
+
+
+def _partition(report: Report, kind: str, table: str) -> list[tuple[Path, dict[str, Any]]]:
+    return list(_partitions(report, kind, table))
+
+
+LETTER_FIELDS = ("id", "nomor_surat", "urut", "lingkup", "bulan", "bulan_pesan", "status", "alasan_batal", "proses",
+                 "kode_verifikasi", "sha256", "revisi", "pdf", "nomor_registrasi", "diganti_oleh", "mengganti",
+                 "sha256_belum_ttd", "pdf_belum_ttd", "data_validasi_sampai", "penandatangan")
+"""What the checks read of a letter: the rest (the applicant's data, the rendered fields) is dropped while
+reading, so 100,000 letters stay small in memory."""
+
+
+def _letters(report: Report) -> list[tuple[Path, dict[str, Any]]]:
+    """Every letter as its checked fields only; the partition's path object shared by its letters."""
+    return [(path, {key: letter[key] for key in LETTER_FIELDS if key in letter})
+            for path, letter in _partitions(report, "surat", "surat")]
 
 
 def _check_meta(report: Report) -> None:
@@ -207,10 +232,10 @@ def _check_numbers(report: Report, letters: list[tuple[Path, dict[str, Any]]], u
 
 
 def _check_indexes(report: Report, letters: list[tuple[Path, dict[str, Any]]]) -> None:
-    index: dict[str, dict[str, Any]] = {}
-    for _, doc in _partition(report, "indeks", "indeks"):
+    index: dict[str, tuple[Any, Any]] = {}  # key -> (id, bulan): never the whole index documents
+    for _, doc in _partitions(report, "indeks", "indeks"):
         if isinstance(doc.get("kunci"), str):
-            index[doc["kunci"]] = doc
+            index[doc["kunci"]] = (doc.get("id"), doc.get("bulan"))
     for _, letter in letters:
         number = letter.get("nomor_surat")
         if not isinstance(number, str):
@@ -219,8 +244,7 @@ def _check_indexes(report: Report, letters: list[tuple[Path, dict[str, Any]]]) -
         if letter.get("status") == LetterStatus.TERBIT:
             keys += [("sha256", digest) for digest in letter_digests(letter)]  # every revision (ttd perbarui)
         for kind, value in keys:
-            entry = index.get(f"{kind}:{value}")
-            if entry is None or entry.get("id") != letter.get("id") or entry.get("bulan") != letter.get("bulan"):
+            if index.get(f"{kind}:{value}") != (letter.get("id"), letter.get("bulan")):
                 report.problem("indeks", "indeks/", f"Indeks {kind} untuk surat {number} hilang atau menunjuk "
                                                     "catatan lain: verifikasi dan pencarian akan gagal.")
 
@@ -228,10 +252,12 @@ def _check_indexes(report: Report, letters: list[tuple[Path, dict[str, Any]]]) -
 def _recorded_path(report: Report, ws: Workspace, relative: Any, folder: str, number: Any) -> Path | None:
     """A file a record names (later read, signed, or deleted): it must lie in its own folder of the
     workspace (``data/surat``, ``data/antrean``), never outside, also not through a symlink."""
-    base = (ws.root / folder).resolve()
+    base = report.bases.get(folder)
+    if base is None:  # resolved once per folder, not once per letter
+        base = report.bases[folder] = os.path.realpath(ws.root / folder)
     path = ws.root / str(relative)
     if (Path(str(relative)).is_absolute() or ".." in Path(str(relative)).parts
-            or base not in path.resolve().parents):
+            or not os.path.realpath(path).startswith(base + os.sep)):
         report.problem("jalur_tidak_sah", str(relative), f"Surat {number} mencatat berkas {relative}, di luar "
                                                          f"{folder}/: catatan ini bukan buatan sakti.")
         return None
@@ -317,8 +343,9 @@ def _check_applications(report: Report, letters: list[tuple[Path, dict[str, Any]
     seen: set[str] = set()
     behind: set[str] = set()  # months whose registration counter is below a recorded application
     waiting_for: dict[str, str] = {}  # application MENUNGGU_TTD -> the number it waits for
-    apps = _partition(report, "permohonan", "permohonan")
-    for path, record in apps:
+    count = 0
+    for path, record in _partitions(report, "permohonan", "permohonan"):
+        count += 1
         where = report.name(path)
         reg = record.get("nomor_registrasi")
         status = record.get("status")
@@ -380,7 +407,7 @@ def _check_applications(report: Report, letters: list[tuple[Path, dict[str, Any]
         if letter.get("status") == WAITING and reg in seen and waiting_for.get(str(reg)) != letter.get("nomor_surat"):
             report.problem("permohonan_surat", "surat/", f"Surat {letter.get('nomor_surat')} menunggu tanda tangan, "
                                                          f"tetapi permohonan {reg} tidak MENUNGGU_TTD untuknya.")
-        if reg not in seen and not any(p["jenis"] == "berkas_rusak" for p in report.problems):
+        if reg not in seen and not report.damaged:  # a damaged file hides it
             report.problem("permohonan_surat", "surat/", f"Surat {letter.get('nomor_surat')} menyebut permohonan "
                                                          f"{reg} yang tidak ada di register.")
         replaced_by = letter.get("diganti_oleh")
@@ -397,7 +424,7 @@ def _check_applications(report: Report, letters: list[tuple[Path, dict[str, Any]
                 report.problem("pengganti", "surat/", f"Surat {letter.get('nomor_surat')} mengganti {replaces}, "
                                                       "tetapi surat lama itu tidak BATAL atau tidak menunjuk baliknya.")
     report.seen_regs = seen
-    return len(apps)
+    return count
 
 
 def _parse_event(line: str) -> tuple[dict[str, Any] | None, bool]:
@@ -418,11 +445,11 @@ def _parse_event(line: str) -> tuple[dict[str, Any] | None, bool]:
     return None, False
 
 
-def read_trail(report: Report) -> list[tuple[str, int, dict[str, Any]]]:
-    """Every readable event as ``(file, line, event)``; each unreadable line is reported (a cut line,
-    bytes that are not UTF-8) and skipped, so one damaged line hides no event after it."""
+def read_trail(report: Report) -> Iterator[tuple[str, int, dict[str, Any]]]:
+    """Every readable event as ``(file, line, event)``, one audit file in memory at a time; each
+    unreadable line is reported (a cut line, bytes that are not UTF-8) and skipped, so one damaged line
+    hides no event after it."""
     folder = report.root / "audit"
-    out = []
     for path in sorted(folder.glob("*.jsonl")) if folder.is_dir() else []:
         where = report.name(path)
         try:
@@ -439,13 +466,12 @@ def read_trail(report: Report) -> list[tuple[str, int, dict[str, Any]]]:
             except UnicodeDecodeError as exc:
                 report.problem("audit_rusak", where, f"Jejak audit {where} baris {number}: bukan UTF-8 pada byte "
                                                      f"{start + exc.start}; peristiwa di baris itu tidak terbaca.")
-                out.append((where, number, {"_rusak": True}))
+                yield where, number, {"_rusak": True}
                 continue
             if not line.strip():
                 continue
             event, glued = _parse_event(line)
-            following = next((c for c in lines[number:] if c.strip()), b"")
-            if event is None and following.startswith(chunk):
+            if event is None and next((c for c in islice(lines, number, None) if c.strip()), b"").startswith(chunk):
                 report.note("audit_terpotong", where, f"Jejak audit {where} baris {number} terpotong (penulisan yang "
                                                       f"terhenti); peristiwa itu tercatat utuh di baris berikutnya.")
                 continue
@@ -454,11 +480,10 @@ def read_trail(report: Report) -> list[tuple[str, int, dict[str, Any]]]:
                                                          else "")
                 report.problem("audit_rusak", where, f"Jejak audit {where} baris {number} rusak atau terpotong: "
                                                      f"{lost}. Rantai diperiksa lagi mulai peristiwa berikutnya.")
-                out.append((where, number, {"_rusak": True}))
+                yield where, number, {"_rusak": True}
                 if event is None:
                     continue
-            out.append((where, number, event))
-    return out
+            yield where, number, event
 
 
 def _check_audit(report: Report, anchor: dict[str, Any] | None) -> int:
@@ -641,7 +666,7 @@ def check_register(ws: Workspace, register: Register, stale_days: int = STALE_DA
         counters = {str(d.get("kunci")): d.get("nilai") for d in urutan["urutan"]}
         open_ids = {str(d.get("id")) for d in urutan["terbuka"]}
         anchors = [d for d in urutan[AUDIT_TABLE] if d.get("kunci") == "kepala"]
-        letters = _partition(report, "surat", "surat")
+        letters = _letters(report)
         numbers = _check_numbers(report, letters, urutan, open_ids)
         _check_indexes(report, letters)
         _check_pdfs(report, ws, letters)

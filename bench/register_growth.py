@@ -133,7 +133,9 @@ def build_register(folder: Path, letters: int, *, per_year: int | None = None, s
         AUDIT_TABLE,
         FORMAT_VERSION,
         GENESIS,
+        HISTORY_DIR,
         LETTER_COUNTER,
+        event_names,
         letter_partition,
         shard_of,
     )
@@ -145,6 +147,7 @@ def build_register(folder: Path, letters: int, *, per_year: int | None = None, s
     counters: dict[str, int] = {}
     shards: dict[str, dict[str, dict[str, Any]]] = defaultdict(dict)
     head, events = GENESIS, 0
+    history: dict[str, list[list[Any]]] = defaultdict(list)  # the per-object index, as Transaction.audit writes it
     sample: dict[str, Any] = {}
     spare_regs: list[str] = []
     seq_year: dict[int, int] = defaultdict(int)
@@ -220,10 +223,22 @@ def build_register(folder: Path, letters: int, *, per_year: int | None = None, s
             _write(root / "surat" / f"{partition}.json", _dump({"surat": table}))
         if lines:
             _write(root / "audit" / f"{key}.jsonl", ("\n".join(lines) + "\n").encode())
+        offset = 0
+        for line in lines:
+            event = json.loads(line)
+            for name in event_names(event):
+                history[name].append([key, offset, event["id"]])
+            offset += len(line.encode()) + 1
     for year, last_seq in seq_year.items():
         counters[f"nomor|layanan:sktm|{year}"] = last_seq
     for shard, entries in shards.items():
         _write(root / "indeks" / f"{shard}.json", _dump({"indeks": entries}))
+    history_shards: dict[str, dict[str, dict[str, Any]]] = defaultdict(dict)
+    for name, pointers in history.items():
+        bucket = history_shards[shard_of(name)]
+        bucket[str(len(bucket) + 1)] = {"kunci": name, "peristiwa": pointers}
+    for shard, entries in history_shards.items():
+        _write(root / HISTORY_DIR / f"{shard}.json", _dump({"riwayat": entries}))
     urutan: dict[str, Any] = {"urutan": {str(i + 1): {"kunci": k, "nilai": v}
                                          for i, (k, v) in enumerate(sorted(counters.items()))},
                               AUDIT_TABLE: {"1": {"kunci": "kepala", "hash": head, "jumlah": events}}}

@@ -78,7 +78,7 @@ def test_fixture_is_format_1() -> None:
     assert fixture_table("meta.json", "meta")[0]["versi_format"] == 1
     assert sorted(p.name for p in (FIXTURE / "permohonan").iterdir()) == ["2026-11.json"]
     assert all(len(p.stem) == 2 for p in (FIXTURE / "indeks").iterdir())
-    assert registry.FORMAT_VERSION == 2 and [m.dari for m in migrations.MIGRATIONS] == [1]
+    assert registry.FORMAT_VERSION == 3 and [m.dari for m in migrations.MIGRATIONS] == [1, 2]
 
 
 def test_migration_runs_once_after_a_backup(v1_kantor: Path, cli: Cli) -> None:
@@ -88,7 +88,7 @@ def test_migration_runs_once_after_a_backup(v1_kantor: Path, cli: Cli) -> None:
     assert listing["permohonan"][0]["nomor_surat"] == FIRST and listing["permohonan"][0]["nik"] == "6201********0003"
 
     info = meta(v1_kantor)
-    assert info["versi_format"] == 2 and [(m["dari"], m["ke"]) for m in info["migrasi"]] == [(1, 2)]
+    assert info["versi_format"] == 3 and [(m["dari"], m["ke"]) for m in info["migrasi"]] == [(1, 3)]
     files = layout(v1_kantor)
     shards = files.pop("indeks")
     assert files == {"permohonan": ["2026-11-00.json"], "surat": ["2026-11-00.json"]}
@@ -113,7 +113,7 @@ def test_migration_runs_once_after_a_backup(v1_kantor: Path, cli: Cli) -> None:
     new_events = list(read_events(v1_kantor / "data" / "register" / "audit"))[len(old_events):]
     migrated = new_events[0]
     assert (migrated["aksi"], migrated["sebelum"], migrated["sesudah"], migrated["petugas"]) == (
-        "migrasi_register", 1, 2, "admin")
+        "migrasi_register", 1, 3, "admin")
     assert migrated["prev"] == old_events[-1]["hash"]
     assert migrated["detail"]["langkah"][0]["hasil"] == {
         "permohonan": 2, "berkas_permohonan": 1, "surat": 1, "berkas_surat": 1, "indeks": 3, "indeks_tanpa_surat": 0}
@@ -186,7 +186,7 @@ def test_numbers_continue_after_migration(kantor: Path, cli: Cli, monkeypatch: p
     next real letter take the next numbers, in the blocks the new layout picks."""
     _install_fixture(kantor)
     reg = str(cli.json("daftar", "sktm", "--data", str(example("sktm")))["nomor_registrasi"])
-    assert reg == "REG-202611-0003" and meta(kantor)["versi_format"] == 2
+    assert reg == "REG-202611-0003" and meta(kantor)["versi_format"] == 3
     cli.json("periksa", reg)
     monkeypatch.setenv("SAKTI_SANDI", "demo")
     issued = cli.json("terbitkan", reg)
@@ -213,7 +213,7 @@ def test_newer_register_refused(v1_kantor: Path, cli: Cli, monkeypatch: pytest.M
         result = cli(*args, "--json")
         assert result.exit_code == 4, (args, result.stderr)
         error = json.loads(result.stdout)["error"]
-        assert error["kode"] == "REGISTER_RUSAK" and "lebih baru (format 2, sakti ini 1)" in error["pesan"]
+        assert error["kode"] == "REGISTER_RUSAK" and "lebih baru (format 3, sakti ini 1)" in error["pesan"]
         assert str(v1_kantor / "data" / "register") in error["pesan"] and "Perbarui sakti" in result.stderr
     assert register_snapshot(v1_kantor) == before
 
@@ -224,13 +224,13 @@ def test_failed_step_changes_nothing(v1_kantor: Path, cli: Cli, monkeypatch: pyt
         raise RegisterCorrupt("Langkah migrasi uji gagal di tengah jalan.")
 
     real = migrations.MIGRATIONS
-    monkeypatch.setattr(migrations, "MIGRATIONS", [Migration(1, "rusak", broken)])
+    monkeypatch.setattr(migrations, "MIGRATIONS", [real[0], Migration(2, "rusak", broken)])
     before = register_snapshot(v1_kantor)
     result = cli("permohonan")
     assert result.exit_code == 4 and "gagal di tengah jalan" in result.stderr
     assert register_snapshot(v1_kantor) == before and meta(v1_kantor)["versi_format"] == 1
     monkeypatch.setattr(migrations, "MIGRATIONS", real)
-    assert cli.json("permohonan")["jumlah"] == 2 and meta(v1_kantor)["versi_format"] == 2
+    assert cli.json("permohonan")["jumlah"] == 2 and meta(v1_kantor)["versi_format"] == 3
 
 
 def test_killed_in_the_middle_of_the_migration(v1_kantor: Path, cli: Cli) -> None:
@@ -242,15 +242,15 @@ def test_killed_in_the_middle_of_the_migration(v1_kantor: Path, cli: Cli) -> Non
     assert killed.returncode == -9, killed.stderr
     after = {k: v for k, v in register_snapshot(v1_kantor).items() if not k.endswith(".baru")}
     assert {f"data/register/{k}": v for k, v in after.items()} == fixture_files()
-    assert cli.json("permohonan")["jumlah"] == 2 and meta(v1_kantor)["versi_format"] == 2
+    assert cli.json("permohonan")["jumlah"] == 2 and meta(v1_kantor)["versi_format"] == 3
     assert pdf_missing_only(cli.json("register", "periksa", code=1)) == {FIRST}
 
 
 def test_missing_step_refused(v1_kantor: Path, cli: Cli, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(registry, "FORMAT_VERSION", 3)  # 1 -> 2 known, 2 -> 3 not
+    monkeypatch.setattr(registry, "FORMAT_VERSION", 4)  # 1 -> 3 known, 3 -> 4 not
     before = register_snapshot(v1_kantor)
     result = cli("permohonan")
-    assert result.exit_code == 4 and "Tidak ada langkah migrasi register dari format 2 ke 3" in result.stderr
+    assert result.exit_code == 4 and "Tidak ada langkah migrasi register dari format 3 ke 4" in result.stderr
     assert register_snapshot(v1_kantor) == before and not (v1_kantor / "data" / "cadangan").exists()
 
 
@@ -290,7 +290,7 @@ def test_old_backup_restored_then_migrated(v1_kantor: Path, cli: Cli, tmp_path: 
     assert refused.exit_code == 4 and "400.9.14.1_001_ARSEL_XI_2026.pdf" in refused.stderr.replace("\n", "")
     assert not (tmp_path / "gagal").exists() and not list(tmp_path.glob(".pulihkan-*"))
     restored = cli.json("pulihkan", archive, "--ke", str(tmp_path / "baru"))
-    assert restored["versi_format_register"] == 1 and restored["versi_format_sekarang"] == 2
+    assert restored["versi_format_register"] == 1 and restored["versi_format_sekarang"] == 3
     assert layout(tmp_path / "baru")["surat"] == ["2026-11-00.json"]
     assert len(list((tmp_path / "baru" / "data" / "cadangan").glob("*.tar.gz"))) == 1
     assert meta(tmp_path / "baru")["migrasi"][0]["cadangan"].startswith("data/cadangan/")  # not the staging path
@@ -306,7 +306,7 @@ def test_concurrent_processes_migrate_once(v1_kantor: Path) -> None:
     outputs = [p.communicate(timeout=120) for p in procs]
     assert [p.returncode for p in procs] == [0, 0, 0, 0], outputs
     assert all(json.loads(out)["jumlah"] == 2 for out, _err in outputs)
-    assert meta(v1_kantor)["versi_format"] == 2
+    assert meta(v1_kantor)["versi_format"] == 3
     assert len(list((v1_kantor / "data" / "cadangan").glob("*.tar.gz"))) == 1
     actions = [e["aksi"] for e in read_events(v1_kantor / "data" / "register" / "audit")]
     assert actions.count("migrasi_register") == 1

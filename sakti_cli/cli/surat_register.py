@@ -206,6 +206,12 @@ def periksa_register(out: Output,
         rebuilt = rebuild_core_files(register)  # first: every other repair is a transaction, refused without them
         if rebuilt:
             result = check_register(ws, register, segera)
+    if perbaiki and any(p["jenis"] == "indeks_riwayat" for p in result["masalah"]):
+        from sakti_cli.register.history import rebuild_index
+
+        if rebuild_index(register):
+            rebuilt.append("riwayat/")
+            result = check_register(ws, register, segera)
     if perbaiki and result["menggantung"]:
         closed = close_dangling(register, result["menggantung"])
         result = check_register(ws, register, segera)

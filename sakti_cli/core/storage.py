@@ -176,6 +176,18 @@ class FileSet:
     def append(self, relative: str, line_id: str, line: str) -> None:
         self.appends.append((self.root / relative, line_id, line))
 
+    def append_position(self, relative: str) -> int:
+        """The byte offset at which the next line appended to ``relative`` will start once committed
+        (after the lines already pending, and the fresh line :func:`apply_journal` starts after a cut one)."""
+        path = self.root / relative
+        try:
+            size = path.stat().st_size
+        except FileNotFoundError:
+            size = 0
+        pending = [line for target, _, line in self.appends if target == path]
+        fresh = 1 if _ends_mid_line(path) else 0
+        return size + fresh + sum(len(line.encode()) + 1 for line in pending)
+
     def remove(self, relative: str) -> None:
         """Delete a file at commit, after the new files are in place (same journal)."""
         path = self.root / relative

@@ -523,6 +523,18 @@ def _check_audit(report: Report, anchor: dict[str, Any] | None) -> int:
     return count
 
 
+def _check_history_index(report: Report) -> None:
+    """The per-object index of the trail (riwayat/) must list exactly each object's events (issue 15 §5)."""
+    from sakti_cli.register.history import index_problems
+
+    wrong = index_problems(report.root)
+    if wrong:
+        shown = ", ".join(wrong[:5]) + (f" dan {len(wrong) - 5} lainnya" if len(wrong) > 5 else "")
+        report.problem("indeks_riwayat", "riwayat/", f"Indeks riwayat {len(wrong)} objek tidak cocok dengan jejak "
+                                                     f"audit ({shown}): 'sakti riwayat --objek' tidak lengkap. "
+                                                     "Perbaiki dengan 'sakti register periksa --perbaiki'.")
+
+
 def _remember(report: Report, event: dict[str, Any]) -> None:
     """What the trail says must exist: applications registered, numbers reserved."""
     raw = event.get("detail")
@@ -673,6 +685,7 @@ def check_register(ws: Workspace, register: Register, stale_days: int = STALE_DA
         _note_stale(report, ws, letters, register.moment(), stale_days)
         _check_queue(report, ws, letters, urutan["antrean"])
         events = _check_audit(report, anchors[0] if anchors else None)
+        _check_history_index(report)
         applications = _check_applications(report, letters, counters)
         _check_missing(report, counters, letters, report.seen_regs)
         _list_leftovers(report, ws, register)

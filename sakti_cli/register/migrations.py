@@ -128,9 +128,17 @@ def blocks_and_shards(txn: Any) -> dict[str, Any]:
     return summary
 
 
+def _history_index(txn: Any) -> dict[str, Any]:
+    """Format 2 -> 3 (issue 15 §5): the per-object index of the audit trail, built from the trail."""
+    from sakti_cli.register.history import build_index
+
+    return build_index(txn)
+
+
 # Format 1 is the foundation's layout: a file per month, index shards by 2 hex characters.
 MIGRATIONS: list[Migration] = [
     Migration(1, "permohonan dan surat per blok (25 dan 50 catatan), indeks 4.096 pecahan", blocks_and_shards),
+    Migration(2, "indeks riwayat per objek (riwayat/XXX.json)", _history_index),
 ]
 
 

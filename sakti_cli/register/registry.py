@@ -15,6 +15,9 @@ stay the same size however large the register grows, issue 4 item 9):
                                SHARD_CHARS hex characters of the key's SHA-256 (4,096 shards)
   audit/YYYY-MM.jsonl          append-only, hash-chained events; the chain head is read from the
                                anchor in urutan.json, not from the file
+  riwayat/XXX.json             (format 3) per-object index of the trail: each name an event is found
+                               under (:func:`event_names`) -> ``[[YYYY-MM, byte offset, event id], ...]``,
+                               written with the event, so ``riwayat --objek`` reads only those events
 A letter stores its partition key in ``bulan`` (and so do its index pointers, the open list and the
 signing queue: ``{"bulan": "2026-11-00", "id": ...}``); the month itself is ``bulan_pesan``
 (see :func:`letter_month`). Format 1 (the foundation's) partitioned by month only and sharded indexes
@@ -45,7 +48,7 @@ from sakti_cli.core.errors import REGISTER_ADVICE, RegisterCorrupt
 from sakti_cli.core.privacy import mask_payload, mask_text
 from sakti_cli.core.storage import FileSet, locked, read_json, read_locked, read_text, writable
 
-FORMAT_VERSION = 2
+FORMAT_VERSION = 3
 GENESIS = "0" * 64
 AUDIT_TABLE = "audit"  # in urutan.json: the chain anchor
 # Records per partition file. Sized so that a full block stays small (~35-60 KB) whatever the register's
@@ -55,6 +58,8 @@ AUDIT_TABLE = "audit"  # in urutan.json: the chain anchor
 APPLICATION_BLOCK = 25
 LETTER_BLOCK = 50
 SHARD_CHARS = 3  # hex characters of the SHA-256 prefix naming an index shard (16**3 = 4,096 shards)
+HISTORY_DIR = "riwayat"  # the per-object index of the audit trail (format 3)
+HISTORY_LINKS = ("nomor_registrasi", "nomor_surat", "mengganti", "diganti_oleh")  # detail keys naming objects
 LETTER_COUNTER = "surat|{month}"  # in urutan.json: letters reserved in a month (picks their block)
 
 
@@ -75,6 +80,18 @@ def os_account() -> str:
 def event_hash(event: dict[str, Any]) -> str:
     body = {k: v for k, v in event.items() if k != "hash"}
     return hashlib.sha256(json.dumps(body, ensure_ascii=False, sort_keys=True).encode()).hexdigest()
+
+
+def event_names(event: dict[str, Any]) -> set[str]:
+    """The names ``riwayat --objek`` finds an event under (upper case): its object and the
+    registration/letter numbers in its detail, so the history of an application includes its letters."""
+    detail = event.get("detail") or {}
+    names = [event.get("objek")] + [detail.get(k) for k in HISTORY_LINKS if isinstance(detail, dict)]
+    return {str(n).upper() for n in names if n}
+
+
+def history_shard(name: str) -> str:
+    return f"{HISTORY_DIR}/{shard_of(name)}.json"
 
 
 def shard_of(key: str) -> str:
@@ -194,8 +211,22 @@ class Transaction:
         event["hash"] = event_hash(event)
         self._head = event["hash"]
         line = json.dumps(event, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
-        self.files.append(f"audit/{self.moment:%Y-%m}.jsonl", event["id"], line)
+        relative = f"audit/{self.moment:%Y-%m}.jsonl"
+        pointer = [f"{self.moment:%Y-%m}", self.files.append_position(relative), event["id"]]
+        self.files.append(relative, event["id"], line)
         self._anchor(event["hash"])
+        for name in sorted(event_names(event)):  # same commit as the event: the index never lags the trail
+            self.history_add(name, pointer)
+
+    # --- the per-object index of the trail (riwayat/XXX.json) -----------------------------------
+    def history(self, name: str) -> list[list[Any]]:
+        """Pointers ``[month, offset, id]`` to the events found under ``name``, in chain order."""
+        found = self.table(history_shard(name), "riwayat").get(Query().kunci == name)
+        return list(found.get("peristiwa") or []) if isinstance(found, Document) else []
+
+    def history_add(self, name: str, pointer: list[Any]) -> None:
+        table = self.table(history_shard(name), "riwayat")
+        table.upsert({"kunci": name, "peristiwa": [*self.history(name), pointer]}, Query().kunci == name)
 
     # --- the chain's anchor: the last event's hash and the number of events, kept in urutan.json --
     def audit_anchor(self) -> dict[str, Any] | None:
@@ -403,36 +434,74 @@ def recent_events(register: Register, *, objek: str | None = None, petugas: str 
                   limit: int = 50) -> list[dict[str, Any]]:
     """The last ``limit`` audit events (oldest first) about ``objek`` and/or by ``petugas``.
 
-    ``objek`` matches the event's object or the registration/letter numbers in its detail, so the
-    history of an application includes its letters. Read under the lock (no half-appended line),
-    newest file first, stopping as soon as enough events are found.
+    ``objek`` matches the names of :func:`event_names`. With ``objek`` only the object's events are read,
+    through the per-object index (riwayat/XXX.json); otherwise the trail newest file first, stopping as
+    soon as enough events are found. Read under the lock (no half-appended line).
     """
     wanted_object = " ".join(objek.split()).upper() if objek else None
     wanted_actor = mask_text(petugas.strip()).lower() if petugas else None  # stored masked (Register)
-    linked = ("nomor_registrasi", "nomor_surat", "mengganti", "diganti_oleh")
     found: list[dict[str, Any]] = []
-    folder = register.root / "audit"
-    with register.reading():  # also on a read-only register
-        for path in sorted(folder.glob("*.jsonl"), reverse=True) if folder.is_dir() else []:
-            lines = (read_text(path) or "").splitlines()
-            for number in range(len(lines), 0, -1):
-                line = lines[number - 1]
-                if not line.strip():
-                    continue
-                try:
-                    event = json.loads(line)
-                except json.JSONDecodeError:
-                    continue  # a cut line: reported by 'register periksa'; the events around it still show
-                if not isinstance(event, dict):
-                    continue
-                if wanted_actor and str(event.get("petugas", "")).lower() != wanted_actor:
-                    continue
-                if wanted_object:
-                    detail = event.get("detail") or {}
-                    names = [event.get("objek")] + [detail.get(k) for k in linked if isinstance(detail, dict)]
-                    if wanted_object not in {str(n).upper() for n in names if n}:
-                        continue
-                found.append(event)
-                if len(found) >= limit:
-                    return list(reversed(found))
+    with register.reading() as txn:  # also on a read-only register
+        events = _indexed_events(txn, wanted_object) if wanted_object else _trail_backwards(register.root / "audit")
+        for event in events:
+            if wanted_actor and str(event.get("petugas", "")).lower() != wanted_actor:
+                continue
+            if wanted_object and wanted_object not in event_names(event):
+                continue
+            found.append(event)
+            if len(found) >= limit:
+                break
     return list(reversed(found))
+
+
+def _trail_backwards(folder: Path) -> Iterator[dict[str, Any]]:
+    """Every readable event, newest first."""
+    for path in sorted(folder.glob("*.jsonl"), reverse=True) if folder.is_dir() else []:
+        lines = (read_text(path) or "").splitlines()
+        for number in range(len(lines), 0, -1):
+            event = _event_of(lines[number - 1])
+            if event is not None:
+                yield event
+
+
+def _event_of(line: str | bytes) -> dict[str, Any] | None:
+    """An audit line as an event; None for a blank or cut line (reported by 'register periksa')."""
+    if not line.strip():
+        return None
+    try:
+        event = json.loads(line)
+    except (json.JSONDecodeError, UnicodeDecodeError):
+        return None
+    return event if isinstance(event, dict) else None
+
+
+def _indexed_events(txn: Transaction, name: str) -> Iterator[dict[str, Any]]:
+    """The events the index lists under ``name``, newest first: one seek and one line per event. A
+    pointer that misses its event (a line moved by a crash replay) falls back to that month's file,
+    found by the event's id; 'register periksa' reports the pointer."""
+    handles: dict[str, Any] = {}
+    whole: dict[str, dict[str, dict[str, Any]]] = {}
+    try:
+        for pointer in reversed(txn.history(name)):
+            if not (isinstance(pointer, list) and len(pointer) == 3 and isinstance(pointer[1], int)):
+                continue  # a damaged entry: reported by 'register periksa', rebuilt by --perbaiki
+            month, offset, event_id = pointer
+            path = txn.root / "audit" / f"{month}.jsonl"
+            if month not in handles:
+                try:
+                    handles[month] = path.open("rb")
+                except FileNotFoundError:
+                    continue
+            handle = handles[month]
+            handle.seek(int(offset))
+            event = _event_of(handle.readline())
+            if event is None or event.get("id") != event_id:
+                if month not in whole:
+                    events = (_event_of(line) for line in (read_text(path) or "").splitlines())
+                    whole[month] = {str(e.get("id")): e for e in events if e is not None}
+                event = whole[month].get(str(event_id))
+            if event is not None:
+                yield event
+    finally:
+        for handle in handles.values():
+            handle.close()

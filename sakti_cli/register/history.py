@@ -1,0 +1,90 @@
+"""The per-object index of the audit trail (``riwayat/XXX.json``, format 3): built from the trail, checked
+against it, rebuilt by ``register periksa --perbaiki``. Written event by event by
+:meth:`sakti_cli.register.registry.Transaction.audit`; read by :func:`~sakti_cli.register.registry.recent_events`.
+The trail stays the record: the index only says where an object's events are.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import defaultdict
+from pathlib import Path
+from typing import Any
+
+from sakti_cli.register.registry import HISTORY_DIR, event_names, shard_of
+
+
+def pointers_from_trail(root: Path) -> dict[str, list[list[Any]]]:
+    """Every name's pointers ``[month, offset, id]`` as the trail holds them, in chain order (cut lines skipped)."""
+    found: dict[str, list[list[Any]]] = defaultdict(list)
+    for path in sorted((root / "audit").glob("*.jsonl")) if (root / "audit").is_dir() else []:
+        offset = 0
+        for chunk in path.read_bytes().split(b"\n"):
+            start, offset = offset, offset + len(chunk) + 1
+            try:
+                event = json.loads(chunk) if chunk.strip() else None
+            except (ValueError, UnicodeDecodeError):
+                continue
+            if isinstance(event, dict) and isinstance(event.get("id"), str):
+                for name in event_names(event):
+                    found[name].append([path.stem, start, event["id"]])
+    return found
+
+
+def stored_pointers(root: Path) -> dict[str, list[list[Any]]]:
+    """The index as it is on disk (a shard that does not load counts as empty)."""
+    stored: dict[str, list[list[Any]]] = {}
+    for path in sorted((root / HISTORY_DIR).glob("*.json")) if (root / HISTORY_DIR).is_dir() else []:
+        try:
+            table = json.loads(path.read_bytes()).get("riwayat", {})
+        except (ValueError, AttributeError, UnicodeDecodeError):
+            continue
+        for doc in table.values() if isinstance(table, dict) else []:
+            if isinstance(doc, dict) and isinstance(doc.get("kunci"), str):
+                stored[doc["kunci"]] = doc.get("peristiwa") or []
+    return stored
+
+
+def _events_of(pointers: list[list[Any]] | None) -> list[tuple[Any, Any]]:
+    """What an entry must list: ``(month, id)`` per event in order. The offset is only where to look first:
+    a line a crash replay moved is still found (by id, in its month), so a stale offset is no finding."""
+    return [(p[0], p[2]) for p in pointers or [] if isinstance(p, list) and len(p) == 3]
+
+
+def index_problems(root: Path) -> list[str]:
+    """Names whose index entry is missing, lists other events, or is not in the trail; [] if it matches."""
+    expected, stored = pointers_from_trail(root), stored_pointers(root)
+    return sorted(name for name in expected.keys() | stored.keys()
+                  if _events_of(expected.get(name)) != _events_of(stored.get(name)))
+
+
+def write_index(txn: Any, pointers: dict[str, list[list[Any]]]) -> int:
+    """Replace the whole index with ``pointers`` inside ``txn`` (shard by shard, spilled); the names written."""
+    shards: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    for name, listed in pointers.items():
+        shards[shard_of(name)].append({"kunci": name, "peristiwa": listed})
+    for path in sorted((txn.root / HISTORY_DIR).glob("*.json")) if (txn.root / HISTORY_DIR).is_dir() else []:
+        if path.stem not in shards:
+            txn.files.remove(f"{HISTORY_DIR}/{path.name}")
+    for shard, docs in sorted(shards.items()):
+        table = txn.table(f"{HISTORY_DIR}/{shard}.json", "riwayat")
+        table.truncate()
+        table.insert_multiple(docs)
+        if shard != shard_of("REGISTER"):  # the migration's and the repair's own event is indexed there next
+            txn.files.spill(f"{HISTORY_DIR}/{shard}.json")
+    return len(pointers)
+
+
+def build_index(txn: Any) -> dict[str, Any]:
+    """Migration 2 -> 3: the index of the trail as it stands."""
+    return {"objek": write_index(txn, pointers_from_trail(txn.root))}
+
+
+def rebuild_index(register: Any) -> list[str]:
+    """``register periksa --perbaiki``: rebuild the index from the trail when it does not match; the names fixed."""
+    with register.transaction() as txn:
+        wrong = index_problems(register.root)
+        if wrong:
+            write_index(txn, pointers_from_trail(register.root))
+            txn.audit("bangun_ulang", "register", None, None, berkas=[f"{HISTORY_DIR}/"], jumlah_objek=len(wrong))
+    return wrong

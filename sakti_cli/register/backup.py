@@ -42,6 +42,7 @@ from sakti_cli.core.scratch import owned_temp, sweep
 from sakti_cli.core.storage import JOURNAL, LOCK, TMP_SUFFIX, check_writable_folder, locked, sha256_file, write_private
 from sakti_cli.core.testhooks import crash_point
 from sakti_cli.register.places import SNAPSHOT_PREFIX
+from sakti_cli.register.registry import HISTORY_DIR
 
 if TYPE_CHECKING:
     from sakti_cli.signatures.keys import PassphrasePrompt
@@ -79,10 +80,13 @@ def archive_format(path: Path) -> str:
 
 
 def _skipped(relative: PurePosixPath) -> bool:
-    """Lock, journal and half-written files are never part of a backup."""
+    """Lock, journal and half-written files are never part of a backup; nor the history index
+    (``register/riwayat/``), which is derived from the trail and rebuilt from it on restore."""
     name = relative.name
-    return (name in (LOCK, JOURNAL) or name.endswith(TMP_SUFFIX)
-            or any(part.startswith((".baru-", ".cadangan-", "kerja-")) for part in relative.parts))
+    parts = relative.parts
+    derived = any(parts[i:i + 2] == ("register", HISTORY_DIR) for i in range(len(parts) - 1))
+    return (derived or name in (LOCK, JOURNAL) or name.endswith(TMP_SUFFIX)
+            or any(part.startswith((".baru-", ".cadangan-", "kerja-")) for part in parts))
 
 
 CERT_SUFFIXES = (".pem", ".crt", ".cer", ".der", ".crl")

@@ -642,15 +642,12 @@ def _timestamper(url: str) -> Any:
 
 def _load_certificates(paths: list[Path], what: str) -> list[Any]:
     """asn1crypto certificates from PEM (one or several) or DER files; a bad file is a ConfigError."""
-    from asn1crypto import pem
     from asn1crypto import x509 as asn1_x509
 
     certs: list[Any] = []
     for path in paths:
         try:
-            data = path.read_bytes()
-            blobs = [der for _, _, der in pem.unarmor(data, multiple=True)] if pem.detect(data) else [data]
-            for der in blobs:
+            for der in _der_items(path):
                 cert = asn1_x509.Certificate.load(der)
                 _ = cert.subject  # parse now, so a broken file is reported here and not while signing
                 certs.append(cert)
@@ -661,16 +658,22 @@ def _load_certificates(paths: list[Path], what: str) -> list[Any]:
     return certs
 
 
+def _der_items(path: Path) -> list[bytes]:
+    """The DER items of a certificate or CRL file: each block of a PEM file (one or several), else the
+    whole file as one DER item."""
+    from asn1crypto import pem
+
+    data = path.read_bytes()
+    return [der for _, _, der in pem.unarmor(data, multiple=True)] if pem.detect(data) else [data]
+
+
 def _load_crls(paths: list[Path]) -> list[Any]:
     from asn1crypto import crl as asn1_crl
-    from asn1crypto import pem
 
     crls: list[Any] = []
     for path in paths:
         try:
-            data = path.read_bytes()
-            blobs = [der for _, _, der in pem.unarmor(data, multiple=True)] if pem.detect(data) else [data]
-            for der in blobs:
+            for der in _der_items(path):
                 item = asn1_crl.CertificateList.load(der)
                 _ = item.issuer  # parse now
                 crls.append(item)

@@ -132,8 +132,8 @@ class AuditEvent:
 
     @classmethod
     def from_record(cls, record: dict[str, Any]) -> AuditEvent:
-        known = {k: record.get(k) for k in ("id", "waktu", "petugas", "akun", "aksi", "objek", "sebelum",
-                                             "sesudah", "detail", "prev", "hash")}
+        names = ("id", "waktu", "petugas", "akun", "aksi", "objek", "sebelum", "sesudah", "detail", "prev", "hash")
+        known: dict[str, Any] = {k: record.get(k) for k in names}
         return cls(**known, extra={k: v for k, v in record.items() if k not in known})
 
     def to_record(self) -> dict[str, Any]:

@@ -277,3 +277,26 @@ def test_config_problems_are_named(office: Path, cli: Cli, standin: tuple[BsreSt
     found = cli.json("kantor", "periksa", code=1)
     codes = {item["kode"]: item["pesan"] for item in found["temuan"]}
     assert "BSRE_KREDENSIAL" in codes and "0644" in codes["BSRE_KREDENSIAL"], codes
+
+
+def test_office_tsa_and_crl_make_the_bsre_signature_b_lt(office: Path, cli: Cli, typist: Typist,
+                                                          bsre_pki: BsrePki, standin: tuple[BsreStandIn, str],
+                                                          tmp_path: Path) -> None:
+    """A CMS without a timestamp gets the office's (B-T), and the office's CRL goes into the DSS (B-LT)."""
+    from datetime import UTC, datetime
+
+    from sakti_cli.signatures.pki import DemoTsa, make_crl
+
+    (office / "pki" / "bsre-root.crl").write_bytes(make_crl(bsre_pki.root, datetime.now(UTC)))
+    toml = office / "sakti.toml"
+    toml.write_text(toml.read_text(encoding="utf-8").replace("# crl = [", 'crl = ["pki/bsre-root.crl"]\n# x = ['),
+                    encoding="utf-8")
+    standin[0].timestamp = False
+    try:
+        with DemoTsa(bsre_pki.tsa_key, bsre_pki.tsa_cert, [bsre_pki.root.root_cert]) as tsa:
+            typist.answer = PASSPHRASE
+            payload = cli.json("terbitkan", "REG-202611-0001", "--tsa", tsa)
+    finally:
+        standin[0].timestamp = True
+    report = check_valid(office, Path(payload["pdf"]), bsre_pki, tmp_path)
+    assert report.level == "B-LT" and report.tsa and "Stand-in BSrE TSA" in report.tsa

@@ -93,7 +93,7 @@ def office(template: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, lo_p
     monkeypatch.setenv("SAKTI_LO_PROFIL", str(lo_profile))
     monkeypatch.setenv("no_proxy", "127.0.0.1")
     stand = standin[0]
-    stand.fault, stand.requests, stand.tries_left = None, [], 3
+    stand.fault, stand.requests, stand.tries_left, stand.only = None, [], 3, ()
     return root
 
 
@@ -223,12 +223,17 @@ def test_outage_queues_then_setujui_signs_the_queue(office: Path, cli: Cli, typi
     queued = json.loads(result.stdout)
     assert queued["status"] == "MENUNGGU_TTD" and "HTTP 500" in queued["alasan_antrean"]
     assert not typist.asked  # nothing to sign now: no passphrase typed
-    standin[0].fault = None
-    typist.answer = PASSPHRASE
+    standin[0].only, typist.answer = ("hash",), PASSPHRASE  # down after the status check, while signing
+    result = cli("terbitkan", "REG-202611-0002", "--json")
+    assert result.exit_code == 1, result.stderr
+    later = json.loads(result.stdout)
+    assert later["status"] == "MENUNGGU_TTD" and "HTTP 500" in later["alasan_antrean"]
+    assert "BATAL" not in {x["status"] for x in letters(office)}  # no number wasted
+    standin[0].fault, standin[0].only, typist.asked = None, (), []
     done = cli.json("ttd", "setujui", "--semua")
-    assert done["jumlah_ditandatangani"] == 2 and done["jumlah_gagal"] == 0
+    assert done["jumlah_ditandatangani"] == 3 and done["jumlah_gagal"] == 0
     assert len(typist.asked) == 1  # asked once for the whole list
-    assert queued["nomor_surat"] in typist.asked[0]
+    assert queued["nomor_surat"] in typist.asked[0] and later["nomor_surat"] in typist.asked[0]
     for row in done["ditandatangani"]:
         check_valid(office, Path(row["pdf"]), nss)
     assert {x["status"] for x in letters(office)} == {"TERBIT"}

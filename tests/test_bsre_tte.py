@@ -155,9 +155,9 @@ def test_whole_pdf_route_letter_validates(office: Path, cli: Cli, typist: Typist
                                           standin: tuple[BsreStandIn, str], nss: str) -> None:
     set_key(office, standin[1], mode="pdf")
     typist.answer = PASSPHRASE
-    payload = cli.json("terbitkan", "REG-202611-0001")
-    assert payload["status"] == "TERBIT"
-    report = check_valid(office, Path(payload["pdf"]), nss)
+    done = cli.json("ttd", "setujui", waiting_number(office))  # the waiting letter, through the whole-PDF route
+    (row,) = done["ditandatangani"]
+    report = check_valid(office, Path(row["pdf"]), nss)
     assert report.field == "Signature1"
     assert [route for route, _ in standin[0].requests] == ["status", "pdf"]
 
@@ -307,7 +307,8 @@ def test_office_tsa_and_crl_make_the_bsre_signature_b_lt(office: Path, cli: Cli,
     try:
         with DemoTsa(bsre_pki.tsa_key, bsre_pki.tsa_cert, [bsre_pki.root.root_cert]) as tsa:
             typist.answer = PASSPHRASE
-            payload = cli.json("terbitkan", "REG-202611-0001", "--tsa", tsa)
+            number = waiting_number(office)
+            (payload,) = cli.json("ttd", "setujui", number, "--tsa", tsa)["ditandatangani"]
     finally:
         standin[0].timestamp = True
     report = check_valid(office, Path(payload["pdf"]), nss)

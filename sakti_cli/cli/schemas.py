@@ -319,6 +319,14 @@ class TandaTangan(Strict):
     akar_tepercaya: str | None
     perubahan_sesudahnya: list[str]
     sah: bool
+    penerbit: str | None
+    sertifikat_berlaku_dari: str | None
+    sertifikat_berlaku_sampai: str | None
+    indikasi: Literal["TOTAL-PASSED", "TOTAL-FAILED", "INDETERMINATE"]
+    subindikasi: str | None
+    penjelasan_indikasi: str | None
+    tidak_berubah: bool
+    waktu_dari_cap_waktu: bool
 
 
 class VerifikasiBerkas(Result):
@@ -332,6 +340,7 @@ class VerifikasiBerkas(Result):
     revisi_setelah_ttd: int
     tanda_tangan: list[TandaTangan]
     terdaftar: bool | None = None
+    laporan: str | None = None
 
 
 class VerifikasiKode(Result):

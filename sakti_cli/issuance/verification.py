@@ -54,11 +54,18 @@ def letter_summary(letter: dict[str, Any], applicant: str | None = None) -> dict
     }
 
 
-def verify_file(ws: Workspace, register: Register, pdf: Path, at: datetime | None = None) -> dict[str, Any]:
-    """``verifikasi FILE``; ``at``: judge the signatures at that time (``--pada``), e.g. years after issue."""
+def verify_file(ws: Workspace, register: Register, pdf: Path, at: datetime | None = None,
+                report: Path | None = None) -> dict[str, Any]:
+    """``verifikasi FILE``; ``at``: judge the signatures at that time (``--pada``), e.g. years after issue;
+    ``report``: also write the ETSI TS 119 102-2 validation report there (0600, atomically)."""
     from sakti_cli.signatures.validate import verify_pdf
 
     found = verify_pdf(pdf, trust_roots(ws), at)
+    if report is not None:
+        from sakti_cli.core.storage import atomic_write
+        from sakti_cli.signatures.etsi_report import render_report
+
+        atomic_write(report, render_report(found))
     reasons: list[str] = []
     if not found.signatures:
         reasons.append("PDF ini tidak bertanda tangan elektronik")
@@ -98,6 +105,7 @@ def verify_file(ws: Workspace, register: Register, pdf: Path, at: datetime | Non
         "surat": letter_summary(letter, applicant) if letter else None,
         "revisi_setelah_ttd": later,
         "tanda_tangan": [s.to_dict(ws.zone) for s in found.signatures],
+        **({"laporan": str(report)} if report is not None else {}),
     }
 
 

@@ -472,6 +472,16 @@ class SertifikatLihat(Result):
     sertifikat: list[RingkasanSertifikat]
 
 
+class SertifikatStatus(Result):
+    penandatangan: str
+    nik: str = Field(description="NIK penandatangan, disamarkan")
+    layanan: str = Field(description="alamat dasar layanan BSrE (kunci.url)")
+    status: str = Field(description="status pengguna menurut BSrE: ISSUE, EXPIRED, RENEW, REVOKE, SUSPEND, "
+                        "NOT_REGISTERED, ...")
+    aktif: bool = Field(description="true bila sertifikatnya dapat menandatangani sekarang")
+    keterangan: str
+
+
 class BarisAntrean(Strict):
     nomor_surat: str
     nomor_registrasi: str
@@ -814,6 +824,7 @@ COMMANDS: dict[str, list[type[BaseModel]]] = {
     "sertifikat": [],
     "sertifikat demo": [SertifikatDemo],
     "sertifikat lihat": [SertifikatLihat],
+    "sertifikat status": [SertifikatStatus],
     "ttd": [],
     "ttd antrean": [Antrean],
     "ttd setujui": [Setujui],

@@ -10,12 +10,12 @@ from rich.console import Console
 from rich.text import Text
 
 from sakti_cli.cli.output import Output
-from sakti_cli.cli.state import GLOBALS, JSON_OPT, command, passphrase_prompt, workspace
+from sakti_cli.cli.state import GLOBALS, JSON_OPT, Negative, command, passphrase_prompt, workspace
 from sakti_cli.cli.tables import print_pairs
 from sakti_cli.core.errors import FileUnreadable, InputError
 from sakti_cli.core.shapes import signatory_json
 
-sertifikat_app = typer.Typer(help="Sertifikat elektronik: buat rantai demo, lihat isi sertifikat.",
+sertifikat_app = typer.Typer(help="Sertifikat elektronik: buat rantai demo, lihat isi sertifikat, status di BSrE.",
                              no_args_is_help=True, rich_markup_mode=None)
 
 SANDI_OPT = Annotated[Path | None, typer.Option(
@@ -28,6 +28,7 @@ def register(app: typer.Typer) -> None:
     app.add_typer(sertifikat_app, name="sertifikat")
     sertifikat_app.command("demo")(sertifikat_demo)
     sertifikat_app.command("lihat")(sertifikat_lihat)
+    sertifikat_app.command("status")(sertifikat_status)
 
 
 def _optional_workspace() -> Any:
@@ -214,6 +215,37 @@ def sertifikat_demo(
                       markup=False)
 
     out.result(payload, human)
+
+
+@command
+def sertifikat_status(
+    out: Output,
+    penandatangan: Annotated[str | None, typer.Option(
+        "--penandatangan", help="Id penandatangan berkunci BSrE di sakti.toml (bawaan: penandatangan bawaan).")] = None,
+    json_out: JSON_OPT = False,
+) -> None:
+    """Tanyakan ke layanan BSrE apakah sertifikat penandatangan (NIK-nya) aktif, sebelum menandatangani.
+    Keluar 1 bila tidak aktif (kedaluwarsa, dicabut, NIK tidak terdaftar)."""
+    from sakti_cli.signatures.bsre import bsre_config, user_status
+
+    ws = workspace()
+    person = ws.signatory(penandatangan)
+    if person.kunci.jenis != "bsre":
+        raise InputError(f"Penandatangan '{person.id}' tidak memakai layanan BSrE (kunci.jenis = "
+                         f"\"{person.kunci.jenis}\").",
+                         saran="Pilih penandatangan berkunci BSrE dengan --penandatangan, atau lihat sertifikat berkas "
+                               "dengan 'sakti sertifikat lihat BERKAS'.")
+    payload = user_status(bsre_config(ws, person))
+
+    def human(console: Console) -> None:
+        mark = "[green]aktif[/green]" if payload["aktif"] else "[red]tidak aktif[/red]"
+        print_pairs(console, [("Penandatangan", Text(person.id)), ("NIK", Text(payload["nik"])),
+                              ("Layanan", Text(payload["layanan"])), ("Status", f"{payload['status']} ({mark})"),
+                              ("Keterangan", Text(payload["keterangan"]))], title="Sertifikat BSrE", boxed=True)
+
+    out.result(payload, human)
+    if not payload["aktif"]:
+        raise Negative
 
 
 def _read_p12_certificate(path: Path, secret_file: Path | None) -> Any:

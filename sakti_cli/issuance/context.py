@@ -174,7 +174,7 @@ def footer_issuer(ws: Workspace, person: Signatory, signer: Any) -> Issuer | Non
     from sakti_cli.signatures.keys import configured_certificate
     from sakti_cli.signatures.sign import certificate_issuer
 
-    if signer is not None:
+    if signer is not None and getattr(signer, "signing_cert", None) is not None:  # a BSrE key may not know it yet
         return certificate_issuer(signer)
     configured = configured_certificate(ws, person)
     return certificate_issuer(configured[0]) if configured is not None else None

@@ -71,17 +71,24 @@ def sign_and_record(ws: Workspace, register: Register, letter: dict[str, Any], u
     ``letter`` is as the caller read it (DIPESAN or MENUNGGU_TTD). Raises StateConflict when the
     letter or its application changed meanwhile (nothing is recorded as signed then).
     """
+    from sakti_cli.signatures.bsre import BsreSigner
     from sakti_cli.signatures.sign import sign_pdf
 
     say = progress or (lambda _step: None)
     number = letter["nomor_surat"]
     say(f"menandatangani (PAdES) {number}")
     signed = work / f"{letter['id']}-ttd.pdf"
-    level = sign_pdf(unsigned, signed, signer, field_name="TTE", reason=reason, location=ws.config.kantor.tempat,
-                     signer_name=person.nama, timestamp_url=timestamp_url)
+    field_name = "TTE"
+    if isinstance(signer, BsreSigner):  # the key stays at BSrE: its service signs (digest or whole-PDF route)
+        level, field_name = signer.sign_file(unsigned, signed, field_name=field_name, reason=reason,
+                                             location=ws.config.kantor.tempat, signer_name=person.nama,
+                                             timestamp_url=timestamp_url)
+    else:
+        level = sign_pdf(unsigned, signed, signer, field_name=field_name, reason=reason,
+                         location=ws.config.kantor.tempat, signer_name=person.nama, timestamp_url=timestamp_url)
     crash_point("setelah_ttd")
     say("memvalidasi PDF bertanda tangan")
-    check_signed(ws, signed, level, number)
+    check_signed(ws, signed, level, number, field_name)
     digest = sha256_file(signed)
     final = letter_pdf_path(ws, letter)
     horizon = stored_horizon(signed) if level != "B-B" else None  # B-B: no timestamp, no horizon to read
@@ -109,7 +116,7 @@ def stored_horizon(pdf: Path) -> str | None:
     return iso(found) if found else None
 
 
-def check_signed(ws: Workspace, signed: Path, level: str, number: str) -> None:
+def check_signed(ws: Workspace, signed: Path, level: str, number: str, field_name: str = "TTE") -> None:
     """The signed PDF counts only once it validates as a recipient will check it: the signature intact
     and valid, its certificate chaining to the office's trust roots, at the PAdES level that was asked
     (B-LT really validating offline). Otherwise :class:`SigningKeyError`, before anything is recorded:
@@ -118,9 +125,9 @@ def check_signed(ws: Workspace, signed: Path, level: str, number: str) -> None:
     from sakti_cli.signatures.validate import verify_pdf
 
     found = verify_pdf(signed, trust_roots(ws))
-    report = next((sig for sig in found.signatures if sig.field == "TTE"), None)
+    report = next((sig for sig in found.signatures if sig.field == field_name), None)
     if report is None:
-        problem = "tanda tangan TTE tidak ditemukan di PDF"
+        problem = f"tanda tangan {field_name} tidak ditemukan di PDF"
     elif not report.ok:
         problem = str(report.pesan)
     elif report.level != level:
@@ -140,8 +147,8 @@ def check_footer(letter: dict[str, Any], signer: Any) -> None:
     from sakti_cli.signatures.sign import certificate_issuer
 
     stated = letter.get("kaki_tte")
-    if stated is None:  # queued before footers named their issuer
-        return
+    if stated is None or getattr(signer, "signing_cert", None) is None:  # queued before footers named their
+        return  # issuer, or a BSrE key whose certificate is known only once it signed (and is checked then)
     actual = footer_record(certificate_issuer(signer))
     number = letter["nomor_surat"]
     saran = (f"Kembalikan suratnya ('sakti ttd kembalikan {number} --alasan \"...\"') lalu siapkan ulang "
@@ -363,7 +370,7 @@ def issue_letter(ws: Workspace, register: Register, service_loader: Callable[[st
         say("memeriksa kunci penandatangan")
         to_sign, preview = preview_for_signatory(ws, plan.service, plan.record, plan.person, register.moment())
         try:
-            own, opened = open_signer(ws, plan.person, prompt, register.moment(), to_sign)
+            own, opened = open_batch_signer(ws, plan.person, prompt, register.moment(), to_sign)
         finally:
             if preview is not None:
                 preview.remove()
@@ -400,7 +407,11 @@ def open_batch_signer(ws: Workspace, person: Signatory, prompt: PassphrasePrompt
     """THE one place a run of many letters (``massal --terbitkan``, ``ttd setujui``) opens its key:
     once, before its first signature, showing a personal key's signatory the whole list first
     (``to_sign``). Returns the open signer (the caller closes it) and the warnings of opening it, to be
-    reported once for the run."""
+    reported once for the run. ``terbitkan`` opens its one letter's key here too."""
+    if person.kunci.jenis == "bsre":  # the key stays at BSrE: the service's status is asked, the passphrase typed
+        from sakti_cli.signatures.bsre import open_bsre_signer
+
+        return open_bsre_signer(ws, person, prompt, at, to_sign)
     return open_signer(ws, person, prompt, at, to_sign)
 
 
@@ -447,6 +458,9 @@ def signing_outage(ws: Workspace, signer: Any, timestamp_url: str | None) -> Ser
     :func:`sakti_cli.signatures.revocation.prepare_signing`."""
     from sakti_cli.signatures.revocation import prepare_signing
 
+    remote = getattr(signer, "outage", None)  # a remote signing service (BSrE) that did not answer when opened
+    if isinstance(remote, ServiceUnreachable):
+        return remote
     try:
         prepare_signing(ws, signer, timestamp_url)
     except ServiceUnreachable as exc:

@@ -198,6 +198,10 @@ def key_source_findings(ws: Workspace, person: Signatory) -> list[Finding]:
     from sakti_cli.signatures.sign import _looks_like_pkcs12
 
     who = f"Penandatangan '{person.id}'"
+    if person.kunci.jenis == "bsre":  # the key stays at BSrE: its credentials and URL are what can be checked here
+        from sakti_cli.signatures.bsre import bsre_findings
+
+        return bsre_findings(ws, person)
     try:
         spec = key_spec(ws, person)
     except SigningKeyError as exc:

@@ -82,14 +82,14 @@ class OfficeIdentity(_Strict):
 
 
 class KeySource(_Strict):
-    """Where a signatory's key lives: a PKCS#12 file or a PKCS#11 token (``jenis``).
+    """Where a signatory's key lives: a PKCS#12 file, a PKCS#11 token or BSrE's remote signing service (``jenis``).
 
     The passphrase/PIN is typed by the signatory; only for a seal (``sifat = "segel"``) may it come
     from the environment variable named here or from ``berkas_sandi`` (a file readable by its owner
     only); never from the command line.
     """
 
-    jenis: Literal["pkcs12", "pkcs11"] = "pkcs12"
+    jenis: Literal["pkcs12", "pkcs11", "bsre"] = "pkcs12"
     berkas: str | None = Field(default=None, description="pkcs12: berkas .p12/.pfx")
     variabel_sandi: str | None = Field(default=None, description="pkcs12: variabel lingkungan berisi sandi")
     berkas_sandi: str | None = Field(default=None, description="berkas berisi sandi/PIN (hanya pemilik, 0600)")
@@ -103,6 +103,57 @@ class KeySource(_Strict):
     sertifikat: str | None = Field(default=None, description="sertifikat penanda tangan (PEM), diperiksa tanpa "
                                    "sandi oleh 'sakti kantor periksa' dan dicocokkan dengan sertifikat kunci saat "
                                    "menandatangani")
+    url: str | None = Field(default=None, description="bsre: alamat dasar layanan tanda tangan BSrE (gerbang "
+                            "pemda), mis. https://esign.kabupaten.go.id; tanpa sandi")
+    berkas_kredensial: str | None = Field(default=None, description="bsre: berkas kredensial aplikasi (hanya pemilik, "
+                                          "0600): baris pertama 'pengguna:sandi' (basic) atau 'Bearer TOKEN'")
+    variabel_kredensial: str | None = Field(default=None, description="bsre: variabel lingkungan berisi kredensial "
+                                            "aplikasi (bentuk sama dengan berkas_kredensial)")
+    nik: str | None = Field(default=None, description="bsre: NIK penandatangan yang terdaftar di BSrE (16 digit)")
+    mode: Literal["hash", "pdf"] = Field(default="hash", description="bsre: hash (hanya intisari dokumen dikirim; "
+                                         "bawaan) atau pdf (seluruh PDF dikirim ke /api/v2/sign/pdf)")
+    batas_waktu: float = Field(default=30.0, gt=0, le=600, description="bsre: detik menunggu jawaban layanan")
+
+    @field_validator("url")
+    @classmethod
+    def _service_url(cls, value: str | None) -> str | None:
+        from urllib.parse import urlsplit
+
+        if value is None:
+            return None
+        text = value.strip().rstrip("/")
+        try:
+            parts = urlsplit(text)
+            _ = parts.port
+        except ValueError:
+            raise ValueError("url layanan BSrE tidak dapat dibaca (periksa nama server dan port)") from None
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            raise ValueError("url layanan BSrE harus berawal https:// (atau http:// di jaringan kantor)")
+        if parts.password is not None or parts.username is not None or "password" in parts.query.lower():
+            raise ValueError("url layanan BSrE memuat pengguna/sandi; kredensial aplikasi diberikan lewat "
+                             "berkas_kredensial (chmod 600) atau variabel_kredensial, bukan di alamat")
+        return text
+
+    @field_validator("nik")
+    @classmethod
+    def _nik_digits(cls, value: str | None) -> str | None:
+        digits = value.replace(" ", "") if value is not None else None
+        if digits is not None and (len(digits) != 16 or not digits.isdigit()):
+            raise ValueError("nik harus 16 digit angka")
+        return digits
+
+    @model_validator(mode="after")
+    def _bsre_needs(self) -> KeySource:
+        if self.jenis == "bsre":
+            missing = [name for name in ("url", "nik") if getattr(self, name) is None]
+            if not (self.berkas_kredensial or self.variabel_kredensial):
+                missing.append("berkas_kredensial atau variabel_kredensial")
+            if missing:
+                raise ValueError(f"kunci jenis bsre butuh {', '.join(missing)}")
+            if self.berkas_sandi or self.variabel_sandi:
+                raise ValueError("kunci jenis bsre tidak menyimpan passphrase penandatangan (berkas_sandi/"
+                                 "variabel_sandi): passphrase BSrE diketik penandatangan saat menandatangani")
+        return self
 
     @field_validator("id_kunci")
     @classmethod
@@ -131,6 +182,13 @@ class Signatory(_Strict):
                                    "penandatangan sendiri) atau segel (segel elektronik kantor, sertifikat atas "
                                    "nama kantor)")
     kunci: KeySource
+
+    @model_validator(mode="after")
+    def _bsre_personal(self) -> Signatory:
+        if self.kunci.jenis == "bsre" and self.sifat == "segel":
+            raise ValueError("kunci jenis bsre untuk segel (sifat = \"segel\", rute segel TOTP BSrE) belum "
+                             "didukung: pakai sifat = \"pribadi\" (passphrase diketik penandatangan)")
+        return self
 
     @field_validator("nip")
     @classmethod

@@ -176,6 +176,11 @@ def key_spec(ws: Workspace, signatory: Signatory) -> KeySpec:
     owner = f"{signatory.jabatan} ({signatory.nama})"
     secret_file = ws.path(source.berkas_sandi) if source.berkas_sandi else None
     variable = passphrase_variable(ws, signatory)
+    if source.jenis == "bsre":
+        raise ConfigError(f"Penandatangan '{signatory.id}' menandatangani lewat layanan BSrE (kunci.jenis = \"bsre\"): "
+                          "kuncinya tidak ada di komputer ini.",
+                          saran="Surat kantor ditandatangani lewat 'sakti terbitkan' atau 'sakti ttd setujui'; "
+                                "'sakti tandatangani' untuk PDF lepas butuh kunci .p12 atau token.")
     if source.jenis == "pkcs12":
         return KeySpec("pkcs12", owner, variable, secret_file, p12=key_file(ws, signatory), sifat=signatory.sifat)
     module = source.modul or os.environ.get(MODULE_VARIABLE)

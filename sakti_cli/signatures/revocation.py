@@ -214,7 +214,7 @@ def prepare_signing(ws: Workspace, signer: Any, timestamp_url: str | None) -> No
     if not timestamp_url:
         return
     tsa_certs = probe_tsa(timestamp_url)
-    if base is None:
+    if base is None or getattr(signer, "signing_cert", None) is None:  # a BSrE key: checked once it signed
         return
     now = datetime.now(UTC)  # pyHanko signs and validates on the machine's clock
     fresh = fresh_data(ws, base, [signer.signing_cert, *tsa_certs[:1]], now)

@@ -329,6 +329,39 @@ class TandaTangan(Strict):
     waktu_dari_cap_waktu: bool
 
 
+class TandaTanganBsre(Strict):
+    """One signature as the BSrE service judged it (its ``signatureInformations``, keys in our words)."""
+
+    kolom: str | None
+    penandatangan: str | None
+    utuh: bool | None
+    tepercaya: bool | None
+    diubah_sesudahnya: bool | None
+    waktu_tanda_tangan: str | None
+    tsa: str | None
+    waktu_cap_waktu: str | None
+
+
+class GalatLayanan(Strict):
+    kode: str
+    pesan: str
+    saran: str | None
+
+
+class VerifikasiBsre(Strict):
+    """``verifikasi --bsre``: the service's verdict beside ours; ``galat`` when it gave none."""
+
+    penandatangan: str
+    layanan: str
+    kesimpulan: str | None = None
+    keterangan: str | None = None
+    sah: bool | None = None
+    sepakat: bool | None = None
+    tanda_tangan: list[TandaTanganBsre] | None = None
+    jawaban: dict[str, Any] | None = None
+    galat: GalatLayanan | None = None
+
+
 class VerifikasiBerkas(Result):
     sah: bool
     alasan: list[str]
@@ -341,6 +374,7 @@ class VerifikasiBerkas(Result):
     tanda_tangan: list[TandaTangan]
     terdaftar: bool | None = None
     laporan: str | None = None
+    bsre: VerifikasiBsre | None = None
 
 
 class VerifikasiKode(Result):

@@ -169,6 +169,30 @@ def _verification_table(console: Console, result: dict[str, Any], zone: Any) -> 
         console.print(f"[red]-[/red] {reason}")
     if result.get("laporan"):
         console.print(f"Laporan validasi ETSI: {result['laporan']}", markup=False, soft_wrap=True)
+    if result.get("bsre"):
+        _bsre_answer(console, result["bsre"], zone)
+
+
+def _bsre_answer(console: Console, answer: dict[str, Any], zone: Any) -> None:
+    """The BSrE service's verdict beside ours (``verifikasi --bsre``)."""
+    from sakti_cli.core.id_format import waktu_singkat
+
+    console.print(f"[bold]Menurut layanan BSrE[/bold] ({escape(answer['layanan'])}):")
+    if answer.get("galat"):
+        console.print(f"  tidak ada jawaban: {escape(answer['galat']['pesan'])}", soft_wrap=True)
+        return
+    agree = "sama dengan hasil sakti" if answer["sepakat"] else "[yellow]BERBEDA dari hasil sakti[/yellow]"
+    console.print(f"  Kesimpulan: {escape(answer.get('kesimpulan') or '-')} "
+                  f"({escape(answer.get('keterangan') or '-')}); {agree}")
+    def word(value: Any, yes: str, no: str) -> str:
+        return "-" if value is None else yes if value else no
+
+    for sig in answer["tanda_tangan"]:
+        facts = [str(sig.get("penandatangan") or "-"), word(sig["utuh"], "utuh", "TIDAK utuh"),
+                 word(sig["tepercaya"], "tepercaya", "TIDAK tepercaya"),
+                 word(sig["diubah_sesudahnya"], "diubah sesudahnya", "tidak berubah"),
+                 f"waktu {waktu_singkat(sig.get('waktu_tanda_tangan'), zone)}"]
+        console.print(f"  {sig.get('kolom') or '-'}: {'; '.join(facts)}", markup=False, soft_wrap=True)
 
 
 def _signature_facts(console: Console, sig: dict[str, Any], zone: Any) -> None:
@@ -221,6 +245,12 @@ def verifikasi(out: Output,
                laporan: Annotated[Path | None, typer.Option(
                    "--laporan", metavar="BERKAS.xml", help="Tulis juga laporan validasi ETSI TS 119 102-2 (XML, "
                    "indikasi TOTAL-PASSED/TOTAL-FAILED/INDETERMINATE per tanda tangan) ke berkas ini.")] = None,
+               bsre: Annotated[bool, typer.Option(
+                   "--bsre", help="Tanya juga layanan verifikasi BSrE (penandatangan kunci.jenis = \"bsre\") dan "
+                   "tampilkan jawabannya di samping hasil sakti; kode keluar tetap menurut hasil sakti.")] = False,
+               penandatangan: Annotated[str | None, typer.Option(
+                   "--penandatangan", help="Dengan --bsre: layanan BSrE penandatangan ini (bawaan: penanda tangan "
+                   "surat itu, atau yang pertama berjenis bsre).")] = None,
                json_out: JSON_OPT = False) -> None:
     """Periksa tanda tangan PDF dan kecocokannya dengan register (keluar 0 hanya bila sah)."""
     from sakti_cli.issuance.verification import lookup_code, verify_file
@@ -228,16 +258,22 @@ def verifikasi(out: Output,
     if (berkas is None) == (kode is None):
         raise InputError("Berikan satu: berkas PDF atau --kode KODE.",
                          saran="Contoh: sakti verifikasi surat.pdf  atau  sakti verifikasi --kode ABCD...")
-    if laporan is not None and berkas is None:
-        raise UsageError("--laporan melaporkan tanda tangan sebuah PDF, bukan kode verifikasi.",
-                         saran="Contoh: sakti verifikasi surat.pdf --laporan laporan.xml")
+    for named, given in (("--laporan", laporan is not None), ("--bsre", bsre)):
+        if given and berkas is None:
+            raise UsageError(f"{named} memeriksa tanda tangan sebuah PDF, bukan kode verifikasi.",
+                             saran=f"Contoh: sakti verifikasi surat.pdf {named}")
+    if penandatangan is not None and not bsre:
+        raise UsageError("--penandatangan hanya berarti bersama --bsre.", saran="Tambahkan --bsre.")
     ws = workspace()
     if kode is not None:
         result = lookup_code(ws, register_for(ws), kode)
     else:
         assert berkas is not None
         target = _report_target(laporan, berkas) if laporan is not None else None
-        result = verify_file(ws, register_for(ws), berkas, _moment(pada, ws.zone) if pada else None, target)
+        result = verify_file(ws, register_for(ws), berkas, _moment(pada, ws.zone) if pada else None, target,
+                             bsre=bsre, bsre_id=penandatangan)
+        if (result.get("bsre") or {}).get("galat"):
+            out.warn(f"Layanan BSrE tidak memberi jawaban: {result['bsre']['galat']['pesan']}")
     out.result(result, lambda c: _verification_table(c, result, ws.zone), ok=result["sah"])
     if not result["sah"]:
         raise Negative

@@ -367,11 +367,7 @@ def sign_hash(config: BsreConfig, passphrase: str, digest: bytes, *, at: datetim
 
 def pdf_request(config: BsreConfig, passphrase: str, pdf: bytes, *, reason: str, location: str) -> dict[str, Any]:
     """The whole-PDF route's request (kiiskominfokepri/esign-ts src/v2/EsignClient.ts)."""
-    properties: dict[str, Any] = {"tampilan": "INVISIBLE"}
-    if reason:
-        properties["reason"] = reason
-    if location:
-        properties["location"] = location
+    properties = {"tampilan": "INVISIBLE", "location": location or None, "reason": reason or ""}
     return {"nik": config.nik, "passphrase": passphrase, "signatureProperties": [properties],
             "file": [base64.b64encode(pdf).decode("ascii")]}
 

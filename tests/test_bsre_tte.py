@@ -1,0 +1,302 @@
+"""Signing through BSrE's remote service (``jenis = "bsre"``) against the local stand-in (tests/bsre_standin.py):
+the digest route and the whole-PDF route make letters that pyHanko and pdfsig accept as valid and trusted; each
+fault gives its message and exit code with nothing lost (the number closed BATAL with the reason, or the letter
+queued by the outage rule); a later ``ttd setujui`` signs the queue; client and stand-in keep to the fixture."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from bsre_standin import (
+    APP_CREDENTIALS,
+    FIXTURES,
+    NIK,
+    PASSPHRASE,
+    BsrePki,
+    BsreStandIn,
+    fixture,
+    make_bsre_pki,
+    shape_problems,
+)
+from conftest import FIXED_TIME, Cli, Pki, Typist, example, module_office
+from pki_helpers import PDFSIG, around_both_clocks, make_nss_db, pdfsig_verdict_ok, run_pdfsig
+
+
+@pytest.fixture(scope="module")
+def bsre_pki() -> BsrePki:
+    return make_bsre_pki(*around_both_clocks(FIXED_TIME))
+
+
+@pytest.fixture(scope="module")
+def standin(bsre_pki: BsrePki) -> Iterator[tuple[BsreStandIn, str]]:
+    stand = BsreStandIn(bsre_pki)
+    with stand as url:
+        yield stand, url
+
+
+def bsre_key(url: str, **extra: str) -> str:
+    fields = {"jenis": "bsre", "url": url, "nik": NIK, "berkas_kredensial": "pki/bsre.kredensial",
+              "sertifikat": "pki/camat-bsre.pem", "batas_waktu": "5", **extra}
+    return "kunci = { " + ", ".join(f"{k} = {v}" if k == "batas_waktu" else f'{k} = "{v}"'
+                                    for k, v in fields.items()) + " }"
+
+
+def set_key(root: Path, url: str, **extra: str) -> None:
+    """The camat's key in sakti.toml: the stand-in (``extra`` overrides fields)."""
+    toml = root / "sakti.toml"
+    lines = toml.read_text(encoding="utf-8").splitlines()
+    camat = lines.index('id = "camat"')
+    for index in range(camat, len(lines)):
+        if lines[index] == 'sifat = "segel"':
+            lines[index] = 'sifat = "pribadi"'  # a person's key: the passphrase is typed by the camat
+        if lines[index].startswith("kunci = "):
+            lines[index] = bsre_key(url, **extra)
+            break
+    toml.write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+
+@pytest.fixture(scope="module")
+def template(tmp_path_factory: pytest.TempPathFactory, demo_pki: Pki, lo_profile: Path, bsre_pki: BsrePki,
+             standin: tuple[BsreStandIn, str]) -> Iterator[Path]:
+    """One office whose camat signs through the stand-in (a person's key), two applications LENGKAP
+    (REG-...-0001, -0002) and one letter prepared without a key (REG-...-0003, waiting)."""
+    root = tmp_path_factory.mktemp("bsre") / "kantor"
+    with module_office(root, demo_pki, lo_profile):
+        toml = root / "sakti.toml"
+        text = toml.read_text(encoding="utf-8").replace('akar_tepercaya = ["pki/demo-root.pem"]',
+                            'akar_tepercaya = ["pki/demo-root.pem", "pki/bsre-root.pem"]')
+        toml.write_text(text, encoding="utf-8")
+        set_key(root, standin[1])
+        bsre_pki.write_root(root / "pki" / "bsre-root.pem")
+        bsre_pki.write_signer(root / "pki" / "camat-bsre.pem")
+        (root / "pki" / "bsre.kredensial").write_text(APP_CREDENTIALS + "\n")
+        (root / "pki" / "bsre.kredensial").chmod(0o600)
+        cli = Cli()
+        for _ in range(3):
+            reg = cli.json("--kantor", root, "daftar", "sktm", "--data", example("sktm"))["nomor_registrasi"]
+            cli.json("--kantor", root, "periksa", reg)
+        cli.json("--kantor", root, "terbitkan", reg, "--tanpa-ttd")
+    yield root
+
+
+@pytest.fixture
+def office(template: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, lo_profile: Path,
+           standin: tuple[BsreStandIn, str]) -> Path:
+    root = tmp_path / "kantor"
+    shutil.copytree(template, root, symlinks=True)
+    monkeypatch.setenv("SAKTI_KANTOR", str(root))
+    monkeypatch.setenv("SAKTI_LO_PROFIL", str(lo_profile))
+    monkeypatch.setenv("no_proxy", "127.0.0.1")
+    stand = standin[0]
+    stand.fault, stand.requests, stand.tries_left = None, [], 3
+    return root
+
+
+def letters(root: Path) -> list[dict[str, Any]]:
+    found: list[dict[str, Any]] = []
+    for path in sorted((root / "data" / "register" / "surat").glob("*.json")):
+        found += json.loads(path.read_text())["surat"].values()
+    return found
+
+
+def waiting_number(root: Path) -> str:
+    (letter,) = [item for item in letters(root) if item["status"] == "MENUNGGU_TTD"]
+    return str(letter["nomor_surat"])
+
+
+def check_valid(root: Path, pdf: Path, bsre_pki: BsrePki, tmp_path: Path) -> Any:
+    """pyHanko (sakti's validator) and poppler's pdfsig: valid, trusted for the stand-in's test root."""
+    from sakti_cli.signatures.validate import verify_pdf
+
+    found = verify_pdf(pdf, [root / "pki" / "bsre-root.pem"])
+    (report,) = [sig for sig in found.signatures if sig.kind == "tanda_tangan"]
+    assert report.intact and report.valid and report.trusted, report
+    assert "AHMAD YANI" in str(report.signer)
+    if PDFSIG:
+        output = run_pdfsig(pdf, make_nss_db(tmp_path / "nss", root / "pki" / "bsre-root.pem"))
+        assert pdfsig_verdict_ok(output), output
+    return report
+
+
+def test_digest_route_letter_validates(office: Path, cli: Cli, typist: Typist, bsre_pki: BsrePki,
+                                       standin: tuple[BsreStandIn, str], tmp_path: Path) -> None:
+    typist.answer = PASSPHRASE
+    payload = cli.json("terbitkan", "REG-202611-0001")
+    assert payload["status"] == "TERBIT"
+    report = check_valid(office, Path(payload["pdf"]), bsre_pki, tmp_path)
+    assert report.field == "TTE" and report.level == "B-T"  # the stand-in's CMS carries its timestamp
+    routes = [route for route, _ in standin[0].requests]
+    assert routes == ["status", "hash"]  # only the digest went out, never the document
+    sent = json.dumps(standin[0].requests[1][1])
+    assert "file" not in standin[0].requests[1][1] and len(sent) < 4000
+    assert len(typist.asked) == 1 and "Passphrase BSrE" in typist.asked[0]
+    assert PASSPHRASE not in json.dumps(letters(office)) and NIK not in cli("status", "REG-202611-0001").stdout
+    from sakti_cli.office.workspace import find_workspace
+    from sakti_cli.signatures.bsre import bsre_config, verify_pdf
+
+    ws = find_workspace(office)
+    answer = verify_pdf(bsre_config(ws, ws.signatory("camat")), Path(payload["pdf"]).read_bytes())
+    assert answer["conclusion"] == "VALID" and answer["signatureInformations"][0]["integrityValid"]
+
+
+def test_whole_pdf_route_letter_validates(office: Path, cli: Cli, typist: Typist, bsre_pki: BsrePki,
+                                          standin: tuple[BsreStandIn, str], tmp_path: Path) -> None:
+    set_key(office, standin[1], mode="pdf")
+    typist.answer = PASSPHRASE
+    payload = cli.json("terbitkan", "REG-202611-0001")
+    assert payload["status"] == "TERBIT"
+    report = check_valid(office, Path(payload["pdf"]), bsre_pki, tmp_path)
+    assert report.field == "Signature1"
+    assert [route for route, _ in standin[0].requests] == ["status", "pdf"]
+
+
+FAULTS = [
+    ("passphrase", "Passphrase BSrE Camat Arut Selatan (Drs. H. AHMAD YANI, M.Si) salah", "sisa 2 kali percobaan"),
+    ("nik", "tidak terdaftar di layanan BSrE", "6201********0001"),
+    ("expired", "tidak dapat dipakai: sertifikat sudah kedaluwarsa", "status EXPIRED"),
+    ("revoked", "tidak dapat dipakai: sertifikat telah dicabut", "status REVOKE"),
+    ("401", "menolak kredensial aplikasi", "HTTP 401"),
+    ("sampah", "tidak dapat dipakai: bukan objek JSON", "/api/v2/user/check/status"),
+    ("500", "sedang bermasalah (HTTP 500", "antrean tanda tangan"),
+    ("putus", "memutus sambungan", "antrean tanda tangan"),
+]
+
+
+@pytest.mark.parametrize(("fault", "message", "detail"), FAULTS, ids=[f[0] for f in FAULTS])
+def test_fault_on_the_queue_keeps_the_letter_waiting(office: Path, cli: Cli, typist: Typist, fault: str,
+                                                      message: str, detail: str,
+                                                      standin: tuple[BsreStandIn, str]) -> None:
+    number = waiting_number(office)
+    before = letters(office)
+    standin[0].fault = fault
+    typist.answer = PASSPHRASE
+    result = cli("ttd", "setujui", number)
+    assert result.exit_code in (1, 4), (result.exit_code, result.stdout, result.stderr)
+    said = " ".join((result.stdout + result.stderr).split())
+    assert message in said and detail in said, said
+    assert NIK not in result.stderr + result.stdout and PASSPHRASE not in result.stderr + result.stdout
+    assert [x["status"] for x in letters(office)] == [x["status"] for x in before]
+    assert waiting_number(office) == number
+    if fault == "passphrase":  # refused once for the run: the service is not asked again per letter
+        assert [route for route, _ in standin[0].requests].count("hash") == 1
+
+
+def test_timeout_is_an_outage(office: Path, cli: Cli, typist: Typist, standin: tuple[BsreStandIn, str]) -> None:
+    set_key(office, standin[1], batas_waktu="0.5")
+    standin[0].fault, standin[0].delay = "timeout", 1.5
+    number = waiting_number(office)
+    result = cli("ttd", "setujui", number)
+    assert result.exit_code == 4, result.stderr
+    assert "tidak menjawab dalam 0.5 detik" in " ".join(result.stderr.split())
+    assert not typist.asked  # nothing would be signed: the passphrase is not asked
+    assert waiting_number(office) == number
+
+
+def test_wrong_passphrase_on_terbitkan_closes_the_number(office: Path, cli: Cli, typist: Typist) -> None:
+    typist.answer = "bukan-passphrase"
+    result = cli("terbitkan", "REG-202611-0001")
+    assert result.exit_code == 4, result.stderr
+    said = " ".join(result.stderr.split())
+    assert "Passphrase BSrE" in said and "salah" in said and "ditutup BATAL" in said
+    closed = [x for x in letters(office) if x["nomor_registrasi"] == "REG-202611-0001"]
+    assert [x["status"] for x in closed] == ["BATAL"] and "Passphrase BSrE" in closed[0]["alasan_batal"]
+    assert cli.json("status", "REG-202611-0001")["status"] == "LENGKAP"
+
+
+def test_outage_queues_then_setujui_signs_the_queue(office: Path, cli: Cli, typist: Typist, bsre_pki: BsrePki,
+                                                    standin: tuple[BsreStandIn, str], tmp_path: Path) -> None:
+    standin[0].fault = "500"
+    result = cli("terbitkan", "REG-202611-0001", "--json")
+    assert result.exit_code == 1, result.stderr
+    queued = json.loads(result.stdout)
+    assert queued["status"] == "MENUNGGU_TTD" and "HTTP 500" in queued["alasan_antrean"]
+    assert not typist.asked  # nothing to sign now: no passphrase typed
+    standin[0].fault = None
+    typist.answer = PASSPHRASE
+    done = cli.json("ttd", "setujui", "--semua")
+    assert done["jumlah_ditandatangani"] == 2 and done["jumlah_gagal"] == 0
+    assert len(typist.asked) == 1  # asked once for the whole list
+    assert queued["nomor_surat"] in typist.asked[0]
+    for row in done["ditandatangani"]:
+        check_valid(office, Path(row["pdf"]), bsre_pki, tmp_path / row["nomor_surat"].replace("/", "-"))
+    assert {x["status"] for x in letters(office)} == {"TERBIT"}
+
+
+def test_sertifikat_status(office: Path, cli: Cli, standin: tuple[BsreStandIn, str]) -> None:
+    active = cli.json("sertifikat", "status", "--penandatangan", "camat")
+    assert active["status"] == "ISSUE" and active["aktif"] and active["nik"] == "6201********0001"
+    standin[0].fault = "expired"
+    expired = cli.json("sertifikat", "status", "--penandatangan", "camat", code=1)
+    assert expired["status"] == "EXPIRED" and not expired["aktif"]
+    other = cli("sertifikat", "status", "--penandatangan", "sekcam")
+    assert other.exit_code == 3 and "tidak memakai layanan BSrE" in other.stderr
+
+
+def test_client_and_standin_keep_to_the_fixture(office: Path, standin: tuple[BsreStandIn, str]) -> None:
+    """Both sides against tests/data/bsre/: the client's requests and routes, the stand-in's answers."""
+    from datetime import UTC, datetime
+
+    from sakti_cli.office.workspace import find_workspace
+    from sakti_cli.signatures.bsre import ROUTES, bsre_config, hash_request, pdf_request, verify_pdf
+
+    ws = find_workspace(office)
+    config = bsre_config(ws, ws.signatory("camat"))
+    for route, name in FIXTURES.items():
+        model = fixture(name)
+        assert ROUTES[route] == model["jalur"]
+        assert model["sumber"]["repositori"] and model["sumber"]["berkas"]
+    requests = {"hash": hash_request(config, "x", b"\0" * 32, at=datetime.now(UTC), reason="r", location="l"),
+                "pdf": pdf_request(config, "x", b"%PDF-1.7", reason="r", location="")}
+    for route, request in requests.items():
+        assert shape_problems(request, fixture(FIXTURES[route])["permintaan"]) == [], route
+    stand = standin[0]
+    assert shape_problems(stand.answer("status", {"nik": NIK})[1], fixture("status")["jawaban"]) == []
+    hashed = stand.answer("hash", {**requests["hash"], "passphrase": PASSPHRASE})[1]
+    assert shape_problems(hashed, fixture("sign_hash")["jawaban"]) == []
+    code, refused = stand.answer("hash", {**requests["hash"], "nik": "0" * 16})
+    assert code == 400 and shape_problems(refused, fixture("galat")["jawaban"]) == []
+    (queued,) = [x for x in letters(office) if x["status"] == "MENUNGGU_TTD"]
+    answer = verify_pdf(config, (office / queued["pdf_belum_ttd"]).read_bytes())
+    assert shape_problems(answer, fixture("verify")["jawaban"]) == [] and answer["conclusion"] == "NO_SIGNATURE"
+
+
+def test_config_problems_are_named(office: Path, cli: Cli, standin: tuple[BsreStandIn, str]) -> None:
+    toml = office / "sakti.toml"
+    original = toml.read_text(encoding="utf-8")
+    set_key(office, "https://pengguna:sandi-rahasia@esign.kab.go.id")
+    result = cli("kantor", "periksa")
+    assert result.exit_code == 4 and "memuat pengguna/sandi" in result.stderr
+    assert "sandi-rahasia" not in result.stderr + result.stdout
+    toml.write_text(original, encoding="utf-8")
+    (office / "pki" / "bsre.kredensial").chmod(0o644)
+    found = cli.json("kantor", "periksa", code=1)
+    codes = {item["kode"]: item["pesan"] for item in found["temuan"]}
+    assert "BSRE_KREDENSIAL" in codes and "0644" in codes["BSRE_KREDENSIAL"], codes
+
+
+def test_office_tsa_and_crl_make_the_bsre_signature_b_lt(office: Path, cli: Cli, typist: Typist,
+                                                          bsre_pki: BsrePki, standin: tuple[BsreStandIn, str],
+                                                          tmp_path: Path) -> None:
+    """A CMS without a timestamp gets the office's (B-T), and the office's CRL goes into the DSS (B-LT)."""
+    from datetime import UTC, datetime
+
+    from sakti_cli.signatures.pki import DemoTsa, make_crl
+
+    (office / "pki" / "bsre-root.crl").write_bytes(make_crl(bsre_pki.root, datetime.now(UTC)))
+    toml = office / "sakti.toml"
+    toml.write_text(toml.read_text(encoding="utf-8").replace("# crl = [", 'crl = ["pki/bsre-root.crl"]\n# x = ['),
+                    encoding="utf-8")
+    standin[0].timestamp = False
+    try:
+        with DemoTsa(bsre_pki.tsa_key, bsre_pki.tsa_cert, [bsre_pki.root.root_cert]) as tsa:
+            typist.answer = PASSPHRASE
+            payload = cli.json("terbitkan", "REG-202611-0001", "--tsa", tsa)
+    finally:
+        standin[0].timestamp = True
+    report = check_valid(office, Path(payload["pdf"]), bsre_pki, tmp_path)
+    assert report.level == "B-LT" and report.tsa and "Stand-in BSrE TSA" in report.tsa

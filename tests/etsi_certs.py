@@ -29,4 +29,5 @@ def write_cert(path: Path, name: str, *, ca: bool = True, days: tuple[int, int] 
             .sign(signer, hashes.SHA256()))
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_bytes(cert.public_bytes(Encoding.PEM))
+    path.chmod(0o600)  # as an office keeps its pki/ folder
     return path

@@ -46,6 +46,9 @@ def office(kantor: Path, bsre_pki: BsrePki, standin: tuple[BsreStandIn, str],
 @pytest.fixture(scope="module")
 def signed(standin: tuple[BsreStandIn, str], tmp_path_factory: pytest.TempPathFactory) -> bytes:
     """A PDF signed by the stand-in's test CA (as its whole-PDF route signs)."""
+    from sakti_cli.signatures.pki import complete_content_type_names
+
+    complete_content_type_names()  # its test TSA, after other modules' CMS work in this process
     pdf = make_pdf(tmp_path_factory.mktemp("bsre-pdf") / "a.pdf")
     return standin[0]._sign_pdf(pdf.read_bytes())
 

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 from conftest import Cli, Pki, example, module_office
-from etsi_certs import write_cert
+from etsi_certs import revoked_signature, write_cert
 
 VR = "{http://uri.etsi.org/19102/v1.2.1#}"
 
@@ -132,6 +132,21 @@ def test_expired_certificate_without_timestamp(office: Path, letter: Path, cli: 
     (sig,) = payload["tanda_tangan"]
     assert (sig["indikasi"], sig["subindikasi"]) == ("INDETERMINATE", "OUT_OF_BOUNDS_NO_POE")
     assert sig["tidak_berubah"] is True and "masa berlakunya" in sig["penjelasan_indikasi"]
+
+
+def test_revoked_without_timestamp(office: Path, cli: Cli, tmp_path: Path) -> None:
+    """Revoked according to the CRL the file carries, and no timestamp proves the signature came first:
+    INDETERMINATE / REVOKED_NO_POE (EN 319 102-1), in the JSON and in the report."""
+    pdf, root = revoked_signature(tmp_path)
+    config = office / "sakti.toml"
+    config.write_text(config.read_text().replace('akar_tepercaya = ["pki/demo-root.pem"]',
+                                                 f'akar_tepercaya = ["{root}"]'))
+    target = tmp_path / "laporan.xml"
+    (sig,) = cli.json("verifikasi", str(pdf), "--laporan", str(target), code=1)["tanda_tangan"]
+    assert (sig["indikasi"], sig["subindikasi"]) == ("INDETERMINATE", "REVOKED_NO_POE")
+    assert sig["tidak_berubah"] is True and "dicabut" in sig["penjelasan_indikasi"]
+    assert report_of(target) == [("urn:etsi:019102:mainindication:indeterminate",
+                                  "urn:etsi:019102:subindication:REVOKED_NO_POE")]
 
 
 def test_report_target_refused_before_work(office: Path, letter: Path, cli: Cli, tmp_path: Path) -> None:

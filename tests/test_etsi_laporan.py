@@ -16,6 +16,7 @@ from pathlib import Path
 import pytest
 from conftest import Cli, Pki, example, module_office
 from etsi_certs import revoked_signature, write_cert
+from pki_helpers import make_pdf
 
 VR = "{http://uri.etsi.org/19102/v1.2.1#}"
 
@@ -154,6 +155,8 @@ def test_report_target_refused_before_work(office: Path, letter: Path, cli: Cli,
     assert wrong.exit_code == 2 and "laporan.txt" in wrong.stderr
     missing = cli("verifikasi", str(letter), "--laporan", str(tmp_path / "tidak-ada" / "l.xml"))
     assert missing.exit_code == 3 and "tidak-ada" in missing.stderr
+    unsigned = cli("verifikasi", str(make_pdf(tmp_path / "polos.pdf")), "--laporan", str(tmp_path / "l.xml"))
+    assert unsigned.exit_code == 1 and "tidak ditulis" in unsigned.stderr
     code = cli("verifikasi", "--kode", "ABCD", "--laporan", str(tmp_path / "l.xml"))
     assert code.exit_code == 2 and "--laporan" in code.stderr
     assert not list(tmp_path.glob("*.xml"))

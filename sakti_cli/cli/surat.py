@@ -272,6 +272,8 @@ def verifikasi(out: Output,
         target = _report_target(laporan, berkas) if laporan is not None else None
         result = verify_file(ws, register_for(ws), berkas, _moment(pada, ws.zone) if pada else None, target,
                              bsre=bsre, bsre_id=penandatangan)
+        if target is not None and result.get("laporan") is None:
+            out.warn(f"Laporan validasi {target} tidak ditulis: PDF ini tidak bertanda tangan elektronik.")
         if (result.get("bsre") or {}).get("galat"):
             out.warn(f"Layanan BSrE tidak memberi jawaban: {result['bsre']['galat']['pesan']}")
     out.result(result, lambda c: _verification_table(c, result, ws.zone), ok=result["sah"])

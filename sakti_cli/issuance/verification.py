@@ -64,7 +64,7 @@ def verify_file(ws: Workspace, register: Register, pdf: Path, at: datetime | Non
     if bsre:
         bsre_signatory(ws, bsre_id)  # no BSrE signatory: refused before any work
     found = verify_pdf(pdf, trust_roots(ws), at)
-    if report is not None:
+    if report is not None and found.signatures:  # a report names at least one signature (TS 119 102-2)
         from sakti_cli.core.storage import atomic_write
         from sakti_cli.signatures.etsi_report import render_report
 
@@ -108,7 +108,7 @@ def verify_file(ws: Workspace, register: Register, pdf: Path, at: datetime | Non
         "surat": letter_summary(letter, applicant) if letter else None,
         "revisi_setelah_ttd": later,
         "tanda_tangan": [s.to_dict(ws.zone) for s in found.signatures],
-        **({"laporan": str(report)} if report is not None else {}),
+        **({"laporan": str(report) if found.signatures else None} if report is not None else {}),
         **({"bsre": ask_bsre(ws, pdf, bsre_signatory(ws, bsre_id, letter),
                              bool(found.signatures) and all(s.ok for s in found.signatures))} if bsre else {}),
     }

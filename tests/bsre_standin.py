@@ -145,6 +145,8 @@ class BsreStandIn:
     timestamp: bool = True
     """Put a signature timestamp (its own test TSA) into the CMS, as BSrE's PAdES_BASELINE_LT does."""
     delay: float = 3.0
+    only: tuple[str, ...] = ()
+    """Routes the fault applies to (empty: all): ``("hash",)`` = the service goes down after the status check."""
     requests: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
     tries_left: int = 3
     _server: Any = None
@@ -177,6 +179,9 @@ class BsreStandIn:
     # --- answers ---------------------------------------------------------------------------------------------
     def _refuse(self, request: dict[str, Any], route: str) -> tuple[int, dict[str, Any]] | None:
         """The fault's answer to a signing request (None: go on and sign)."""
+        if self.only and route not in self.only:
+            return None if request.get("nik") == NIK and request.get("passphrase") == PASSPHRASE else \
+                (400, {"error": "Passphrase anda salah"})
         if request.get("nik") != NIK or self.fault == "nik":
             return 400, {"error": "NIK tidak terdaftar"}
         if self.fault == "expired":
@@ -268,7 +273,7 @@ class BsreStandIn:
                 if problems:  # the client departed from the public client's request
                     self._send(400, json.dumps({"error": "bentuk permintaan: " + "; ".join(problems)}).encode())
                     return
-                fault = owner.fault
+                fault = owner.fault if not owner.only or route in owner.only else None
                 if fault == "putus":
                     self.close_connection = True
                     self.connection.close()

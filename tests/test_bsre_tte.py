@@ -93,7 +93,7 @@ def office(template: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, lo_p
     monkeypatch.setenv("SAKTI_LO_PROFIL", str(lo_profile))
     monkeypatch.setenv("no_proxy", "127.0.0.1")
     stand = standin[0]
-    stand.fault, stand.requests, stand.tries_left = None, [], 3
+    stand.fault, stand.requests, stand.tries_left, stand.only = None, [], 3, ()
     return root
 
 
@@ -109,7 +109,14 @@ def waiting_number(root: Path) -> str:
     return str(letter["nomor_surat"])
 
 
-def check_valid(root: Path, pdf: Path, bsre_pki: BsrePki, tmp_path: Path) -> Any:
+@pytest.fixture(scope="module")
+def nss(tmp_path_factory: pytest.TempPathFactory, bsre_pki: BsrePki) -> str:
+    """One NSS database trusting the stand-in's test root, for pdfsig (made once per module)."""
+    folder = tmp_path_factory.mktemp("bsre-nss")
+    return make_nss_db(folder / "db", bsre_pki.write_root(folder / "root.pem")) if PDFSIG else ""
+
+
+def check_valid(root: Path, pdf: Path, nss: str) -> Any:
     """pyHanko (sakti's validator) and poppler's pdfsig: valid, trusted for the stand-in's test root."""
     from sakti_cli.signatures.validate import verify_pdf
 
@@ -118,17 +125,17 @@ def check_valid(root: Path, pdf: Path, bsre_pki: BsrePki, tmp_path: Path) -> Any
     assert report.intact and report.valid and report.trusted, report
     assert "AHMAD YANI" in str(report.signer)
     if PDFSIG:
-        output = run_pdfsig(pdf, make_nss_db(tmp_path / "nss", root / "pki" / "bsre-root.pem"))
+        output = run_pdfsig(pdf, nss)
         assert pdfsig_verdict_ok(output), output
     return report
 
 
 def test_digest_route_letter_validates(office: Path, cli: Cli, typist: Typist, bsre_pki: BsrePki,
-                                       standin: tuple[BsreStandIn, str], tmp_path: Path) -> None:
+                                       standin: tuple[BsreStandIn, str], nss: str) -> None:
     typist.answer = PASSPHRASE
     payload = cli.json("terbitkan", "REG-202611-0001")
     assert payload["status"] == "TERBIT"
-    report = check_valid(office, Path(payload["pdf"]), bsre_pki, tmp_path)
+    report = check_valid(office, Path(payload["pdf"]), nss)
     assert report.field == "TTE" and report.level == "B-T"  # the stand-in's CMS carries its timestamp
     routes = [route for route, _ in standin[0].requests]
     assert routes == ["status", "hash"]  # only the digest went out, never the document
@@ -145,12 +152,12 @@ def test_digest_route_letter_validates(office: Path, cli: Cli, typist: Typist, b
 
 
 def test_whole_pdf_route_letter_validates(office: Path, cli: Cli, typist: Typist, bsre_pki: BsrePki,
-                                          standin: tuple[BsreStandIn, str], tmp_path: Path) -> None:
+                                          standin: tuple[BsreStandIn, str], nss: str) -> None:
     set_key(office, standin[1], mode="pdf")
     typist.answer = PASSPHRASE
-    payload = cli.json("terbitkan", "REG-202611-0001")
-    assert payload["status"] == "TERBIT"
-    report = check_valid(office, Path(payload["pdf"]), bsre_pki, tmp_path)
+    done = cli.json("ttd", "setujui", waiting_number(office))  # the waiting letter, through the whole-PDF route
+    (row,) = done["ditandatangani"]
+    report = check_valid(office, Path(row["pdf"]), nss)
     assert report.field == "Signature1"
     assert [route for route, _ in standin[0].requests] == ["status", "pdf"]
 
@@ -209,21 +216,26 @@ def test_wrong_passphrase_on_terbitkan_closes_the_number(office: Path, cli: Cli,
 
 
 def test_outage_queues_then_setujui_signs_the_queue(office: Path, cli: Cli, typist: Typist, bsre_pki: BsrePki,
-                                                    standin: tuple[BsreStandIn, str], tmp_path: Path) -> None:
+                                                    standin: tuple[BsreStandIn, str], nss: str) -> None:
     standin[0].fault = "500"
     result = cli("terbitkan", "REG-202611-0001", "--json")
     assert result.exit_code == 1, result.stderr
     queued = json.loads(result.stdout)
     assert queued["status"] == "MENUNGGU_TTD" and "HTTP 500" in queued["alasan_antrean"]
     assert not typist.asked  # nothing to sign now: no passphrase typed
-    standin[0].fault = None
-    typist.answer = PASSPHRASE
+    standin[0].only, typist.answer = ("hash",), PASSPHRASE  # down after the status check, while signing
+    result = cli("terbitkan", "REG-202611-0002", "--json")
+    assert result.exit_code == 1, result.stderr
+    later = json.loads(result.stdout)
+    assert later["status"] == "MENUNGGU_TTD" and "HTTP 500" in later["alasan_antrean"]
+    assert "BATAL" not in {x["status"] for x in letters(office)}  # no number wasted
+    standin[0].fault, standin[0].only, typist.asked = None, (), []
     done = cli.json("ttd", "setujui", "--semua")
-    assert done["jumlah_ditandatangani"] == 2 and done["jumlah_gagal"] == 0
+    assert done["jumlah_ditandatangani"] == 3 and done["jumlah_gagal"] == 0
     assert len(typist.asked) == 1  # asked once for the whole list
-    assert queued["nomor_surat"] in typist.asked[0]
+    assert queued["nomor_surat"] in typist.asked[0] and later["nomor_surat"] in typist.asked[0]
     for row in done["ditandatangani"]:
-        check_valid(office, Path(row["pdf"]), bsre_pki, tmp_path / row["nomor_surat"].replace("/", "-"))
+        check_valid(office, Path(row["pdf"]), nss)
     assert {x["status"] for x in letters(office)} == {"TERBIT"}
 
 
@@ -281,7 +293,7 @@ def test_config_problems_are_named(office: Path, cli: Cli, standin: tuple[BsreSt
 
 def test_office_tsa_and_crl_make_the_bsre_signature_b_lt(office: Path, cli: Cli, typist: Typist,
                                                           bsre_pki: BsrePki, standin: tuple[BsreStandIn, str],
-                                                          tmp_path: Path) -> None:
+                                                          nss: str) -> None:
     """A CMS without a timestamp gets the office's (B-T), and the office's CRL goes into the DSS (B-LT)."""
     from datetime import UTC, datetime
 
@@ -295,8 +307,24 @@ def test_office_tsa_and_crl_make_the_bsre_signature_b_lt(office: Path, cli: Cli,
     try:
         with DemoTsa(bsre_pki.tsa_key, bsre_pki.tsa_cert, [bsre_pki.root.root_cert]) as tsa:
             typist.answer = PASSPHRASE
-            payload = cli.json("terbitkan", "REG-202611-0001", "--tsa", tsa)
+            number = waiting_number(office)
+            (payload,) = cli.json("ttd", "setujui", number, "--tsa", tsa)["ditandatangani"]
     finally:
         standin[0].timestamp = True
-    report = check_valid(office, Path(payload["pdf"]), bsre_pki, tmp_path)
+    report = check_valid(office, Path(payload["pdf"]), nss)
     assert report.level == "B-LT" and report.tsa and "Stand-in BSrE TSA" in report.tsa
+
+
+def test_network_down_is_an_outage(office: Path, cli: Cli, typist: Typist) -> None:
+    import socket
+
+    with socket.socket() as probe:  # a port nothing listens on: connection refused
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    set_key(office, f"http://127.0.0.1:{port}")
+    number = waiting_number(office)
+    result = cli("ttd", "setujui", number)
+    assert result.exit_code == 4, result.stderr
+    said = " ".join(result.stderr.split())
+    assert f"Layanan BSrE http://127.0.0.1:{port} tidak dapat dihubungi" in said and "antrean" in said
+    assert not typist.asked and waiting_number(office) == number

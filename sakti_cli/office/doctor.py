@@ -268,6 +268,11 @@ def certificate_of(ws: Workspace, person: Signatory, at: datetime, office_level:
         configured = configured_certificate(ws, person)
     except SaktiError as exc:
         return [galat("SERTIFIKAT_TIDAK_TERBACA", exc.pesan, exc.saran or "Perbaiki kunci.sertifikat.")]
+    if configured is None and person.kunci.jenis == "bsre":
+        return [peringatan("SERTIFIKAT_BELUM_DISEBUT", f"{who}: sertifikat BSrE-nya belum disebut (kunci.sertifikat): "
+                           "baru diperiksa saat BSrE menandatangani, dan kaki surat yang menunggu tidak menyebut "
+                           "penerbitnya.", f"Unduh sertifikat penandatangan (PEM) dari portal BSrE ke "
+                           f"pki/{person.id}-bsre.pem, lalu isi kunci.sertifikat = \"pki/{person.id}-bsre.pem\".")]
     if configured is None:
         example = person.kunci.berkas or "pki/camat.p12"
         return [peringatan("SERTIFIKAT_BELUM_DISEBUT", f"{who}: sertifikatnya belum disebut (kunci.sertifikat), "

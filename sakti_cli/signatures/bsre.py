@@ -165,8 +165,13 @@ def _post(config: BsreConfig, route: str, payload: dict[str, Any]) -> dict[str, 
     target = config.url + ROUTES[route]
     request = urllib.request.Request(target, data=json.dumps(payload).encode("utf-8"), method="POST", headers={
         "Content-Type": "application/json", "Accept": "application/json", "Authorization": config.authorization})
+    class NoRedirect(urllib.request.HTTPRedirectHandler):
+        def redirect_request(self, *args: Any, **kwargs: Any) -> None:
+            return None  # never follow: the credentials and the passphrase would go to another address
+
+    opener = urllib.request.build_opener(NoRedirect)
     try:
-        with urllib.request.urlopen(request, timeout=config.timeout) as answer:
+        with opener.open(request, timeout=config.timeout) as answer:
             status, body = answer.status, answer.read(MAX_ANSWER)
     except urllib.error.HTTPError as exc:
         status, body = exc.code, exc.read(MAX_ANSWER)
@@ -206,6 +211,12 @@ def _judge(config: BsreConfig, route: str, status: int, body: bytes) -> dict[str
                           f"(HTTP {status}).",
                           saran="Periksa kredensial aplikasi (pengguna:sandi atau token) dari gerbang BSrE pemda; "
                                 "token bearer yang kedaluwarsa harus diminta baru.", kode_temuan="BSRE_KREDENSIAL")
+    if 300 <= status < 400:
+        raise ConfigError(f"Layanan BSrE {config.url} mengalihkan permintaan ke alamat lain (HTTP {status}); tidak "
+                          "diikuti, agar kredensial dan passphrase tidak terkirim ke tempat lain.",
+                          saran="Tulis alamat gerbang yang benar di kunci.url (biasanya https://, tanpa jalur "
+                                "/api/...).",
+                          kode_temuan="BSRE_PENGALIHAN")
     try:
         data = json.loads(body.decode("utf-8")) if body else None
     except (UnicodeDecodeError, ValueError):
@@ -572,6 +583,12 @@ class BsreSigner:
                                   saran="Periksa kunci.nik penandatangan itu; bila sertifikatnya memang milik "
                                         "penandatangan, samakan nama di [[penandatangan]] dengan nama di sertifikat.",
                                   kode_temuan="BSRE_SERTIFIKAT_ORANG_LAIN")
+        if self.configured is not None and cert.issuer != self.configured.issuer:
+            raise SigningKeyError(f"Layanan BSrE menandatangani dengan sertifikat terbitan "
+                                  f"{cert.issuer.human_friendly}, bukan penerbit sertifikat di kunci.sertifikat "
+                                  f"({self.configured.issuer.human_friendly}) yang disebut kaki surat; tidak dicatat "
+                                  "terbit.", saran="Perbarui kunci.sertifikat penandatangan itu dengan sertifikatnya "
+                                  "yang sekarang (PEM dari portal BSrE).", kode_temuan="BSRE_PENERBIT_BERBEDA")
         at = datetime.now(UTC)  # signatures are made and validated on the machine's clock
         self.cert_registry = others
         raise_for(signing_findings(self.ws, self.person, _WithChain(cert, others), at))

@@ -319,6 +319,47 @@ class TandaTangan(Strict):
     akar_tepercaya: str | None
     perubahan_sesudahnya: list[str]
     sah: bool
+    penerbit: str | None
+    sertifikat_berlaku_dari: str | None
+    sertifikat_berlaku_sampai: str | None
+    indikasi: Literal["TOTAL-PASSED", "TOTAL-FAILED", "INDETERMINATE"]
+    subindikasi: str | None
+    penjelasan_indikasi: str | None
+    tidak_berubah: bool
+    waktu_dari_cap_waktu: bool
+
+
+class TandaTanganBsre(Strict):
+    """One signature as the BSrE service judged it (its ``signatureInformations``, keys in our words)."""
+
+    kolom: str | None
+    penandatangan: str | None
+    utuh: bool | None
+    tepercaya: bool | None
+    diubah_sesudahnya: bool | None
+    waktu_tanda_tangan: str | None
+    tsa: str | None
+    waktu_cap_waktu: str | None
+
+
+class GalatLayanan(Strict):
+    kode: str
+    pesan: str
+    saran: str | None
+
+
+class VerifikasiBsre(Strict):
+    """``verifikasi --bsre``: the service's verdict beside ours; ``galat`` when it gave none."""
+
+    penandatangan: str
+    layanan: str
+    kesimpulan: str | None = None
+    keterangan: str | None = None
+    sah: bool | None = None
+    sepakat: bool | None = None
+    tanda_tangan: list[TandaTanganBsre] | None = None
+    jawaban: dict[str, Any] | None = None
+    galat: GalatLayanan | None = None
 
 
 class VerifikasiBerkas(Result):
@@ -332,6 +373,8 @@ class VerifikasiBerkas(Result):
     revisi_setelah_ttd: int
     tanda_tangan: list[TandaTangan]
     terdaftar: bool | None = None
+    laporan: str | None = None
+    bsre: VerifikasiBsre | None = None
 
 
 class VerifikasiKode(Result):

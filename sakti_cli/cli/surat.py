@@ -12,7 +12,7 @@ from rich.markup import escape
 from sakti_cli.cli.output import Output
 from sakti_cli.cli.state import JSON_OPT, Negative, command, passphrase_prompt, register_for, workspace
 from sakti_cli.cli.tables import Col, print_table
-from sakti_cli.core.errors import InputError
+from sakti_cli.core.errors import InputError, UsageError
 from sakti_cli.register.states import LetterStatus
 
 
@@ -157,6 +157,8 @@ def _verification_table(console: Console, result: dict[str, Any], zone: Any) -> 
              yes(sig["utuh"]), yes(sig["kriptografi_sah"]), yes(sig["tepercaya"])) for sig in signatures],
             title="Tanda tangan")
         for sig in signatures:
+            _signature_facts(console, sig, zone)
+        for sig in signatures:
             if sig.get("akar_tepercaya"):
                 console.print(f"{sig['kolom']}: berantai ke akar {sig['akar_tepercaya']}")
             if sig.get("catatan_tingkat"):
@@ -165,6 +167,72 @@ def _verification_table(console: Console, result: dict[str, Any], zone: Any) -> 
                 console.print(f"{sig['kolom']}: sesudahnya {later}")
     for reason in result.get("alasan", []):
         console.print(f"[red]-[/red] {reason}")
+    if result.get("laporan"):
+        console.print(f"Laporan validasi ETSI: {result['laporan']}", markup=False, soft_wrap=True)
+    if result.get("bsre"):
+        _bsre_answer(console, result["bsre"], zone)
+
+
+def _bsre_answer(console: Console, answer: dict[str, Any], zone: Any) -> None:
+    """The BSrE service's verdict beside ours (``verifikasi --bsre``)."""
+    from sakti_cli.core.id_format import waktu_singkat
+
+    console.print(f"[bold]Menurut layanan BSrE[/bold] ({escape(answer['layanan'])}):")
+    if answer.get("galat"):
+        console.print(f"  tidak ada jawaban: {escape(answer['galat']['pesan'])}", soft_wrap=True)
+        return
+    agree = "sama dengan hasil sakti" if answer["sepakat"] else "[yellow]BERBEDA dari hasil sakti[/yellow]"
+    console.print(f"  Kesimpulan: {escape(answer.get('kesimpulan') or '-')} "
+                  f"({escape(answer.get('keterangan') or '-')}); {agree}")
+    def word(value: Any, yes: str, no: str) -> str:
+        return "-" if value is None else yes if value else no
+
+    for sig in answer["tanda_tangan"]:
+        facts = [str(sig.get("penandatangan") or "-"), word(sig["utuh"], "utuh", "TIDAK utuh"),
+                 word(sig["tepercaya"], "tepercaya", "TIDAK tepercaya"),
+                 word(sig["diubah_sesudahnya"], "diubah sesudahnya", "tidak berubah"),
+                 f"waktu {waktu_singkat(sig.get('waktu_tanda_tangan'), zone)}"]
+        console.print(f"  {sig.get('kolom') or '-'}: {'; '.join(facts)}", markup=False, soft_wrap=True)
+
+
+def _signature_facts(console: Console, sig: dict[str, Any], zone: Any) -> None:
+    """One signature as the national verifier shows it (signer, unchanged, time, issuer, validity),
+    then its ETSI indication with the Indonesian explanation beside it."""
+    from sakti_cli.core.id_format import waktu_singkat
+
+    colour = {"TOTAL-PASSED": "green", "TOTAL-FAILED": "red"}.get(sig["indikasi"], "yellow")
+    console.print(f"[bold]{escape(sig['kolom'])}[/bold]")
+    signer = (sig.get("penandatangan") or {}).get("nama")
+    if sig.get("jenis") == "cap_waktu_dokumen":
+        console.print(f"  Cap waktu dokumen oleh: {escape(sig.get('tsa') or signer or '-')}")
+    else:
+        console.print(f"  Penanda tangan: {escape(signer or '-')}")
+    console.print("  Dokumen: " + ("[green]dokumen tidak berubah[/green]" if sig["tidak_berubah"]
+                                   else "[red]dokumen berubah setelah ditandatangani[/red]"))
+    source = (f"dari cap waktu tepercaya {escape(sig.get('tsa') or 'TSA')}" if sig["waktu_dari_cap_waktu"]
+              else "menurut komputer penanda tangan, tanpa cap waktu tepercaya")
+    console.print(f"  Waktu tanda tangan: {waktu_singkat(sig['waktu_tanda_tangan'], zone)} ({source})")
+    console.print(f"  Penerbit sertifikat: {escape(sig.get('penerbit') or '-')}")
+    if sig.get("sertifikat_berlaku_dari"):
+        console.print(f"  Masa berlaku sertifikat: {waktu_singkat(sig['sertifikat_berlaku_dari'], zone)} s.d. "
+                      f"{waktu_singkat(sig['sertifikat_berlaku_sampai'], zone)}")
+    pair = sig["indikasi"] + (f" / {sig['subindikasi']}" if sig.get("subindikasi") else "")
+    console.print(f"  Indikasi ETSI: [{colour}]{pair}[/{colour}] - {escape(sig.get('penjelasan_indikasi') or '')}",
+                  soft_wrap=True)
+
+
+def _report_target(value: Path, pdf: Path) -> Path:
+    """``--laporan``: an .xml file in a folder that takes it, not the PDF itself; checked before any work."""
+    from sakti_cli.core.storage import check_writable_folder
+
+    path = value.expanduser().absolute()
+    if path.suffix.lower() != ".xml":
+        raise UsageError(f"--laporan {path}: nama berkasnya harus berakhiran .xml.", saran="Mis. --laporan laporan.xml")
+    if path.is_dir() or path.resolve() == pdf.expanduser().resolve():
+        raise InputError(f"--laporan {path} menunjuk folder atau PDF yang diperiksa.",
+                         saran="Beri laporan nama berkas sendiri, mis. --laporan laporan.xml", berkas=str(path))
+    check_writable_folder(path.parent, "laporan validasi")
+    return path
 
 
 @command
@@ -174,6 +242,15 @@ def verifikasi(out: Output,
                pada: Annotated[str | None, typer.Option(
                    "--pada", metavar="WAKTU", help="Periksa tanda tangan pada waktu ini (ISO 8601, mis. 2031-01-01), "
                    "bukan sekarang: apakah surat masih dapat diverifikasi saat itu.")] = None,
+               laporan: Annotated[Path | None, typer.Option(
+                   "--laporan", metavar="BERKAS.xml", help="Tulis juga laporan validasi ETSI TS 119 102-2 (XML, "
+                   "indikasi TOTAL-PASSED/TOTAL-FAILED/INDETERMINATE per tanda tangan) ke berkas ini.")] = None,
+               bsre: Annotated[bool, typer.Option(
+                   "--bsre", help="Tanya juga layanan verifikasi BSrE (penandatangan kunci.jenis = \"bsre\") dan "
+                   "tampilkan jawabannya di samping hasil sakti; kode keluar tetap menurut hasil sakti.")] = False,
+               penandatangan: Annotated[str | None, typer.Option(
+                   "--penandatangan", help="Dengan --bsre: layanan BSrE penandatangan ini (bawaan: penanda tangan "
+                   "surat itu, atau yang pertama berjenis bsre).")] = None,
                json_out: JSON_OPT = False) -> None:
     """Periksa tanda tangan PDF dan kecocokannya dengan register (keluar 0 hanya bila sah)."""
     from sakti_cli.issuance.verification import lookup_code, verify_file
@@ -181,12 +258,24 @@ def verifikasi(out: Output,
     if (berkas is None) == (kode is None):
         raise InputError("Berikan satu: berkas PDF atau --kode KODE.",
                          saran="Contoh: sakti verifikasi surat.pdf  atau  sakti verifikasi --kode ABCD...")
+    for named, given in (("--laporan", laporan is not None), ("--bsre", bsre)):
+        if given and berkas is None:
+            raise UsageError(f"{named} memeriksa tanda tangan sebuah PDF, bukan kode verifikasi.",
+                             saran=f"Contoh: sakti verifikasi surat.pdf {named}")
+    if penandatangan is not None and not bsre:
+        raise UsageError("--penandatangan hanya berarti bersama --bsre.", saran="Tambahkan --bsre.")
     ws = workspace()
     if kode is not None:
         result = lookup_code(ws, register_for(ws), kode)
     else:
         assert berkas is not None
-        result = verify_file(ws, register_for(ws), berkas, _moment(pada, ws.zone) if pada else None)
+        target = _report_target(laporan, berkas) if laporan is not None else None
+        result = verify_file(ws, register_for(ws), berkas, _moment(pada, ws.zone) if pada else None, target,
+                             bsre=bsre, bsre_id=penandatangan)
+        if target is not None and result.get("laporan") is None:
+            out.warn(f"Laporan validasi {target} tidak ditulis: PDF ini tidak bertanda tangan elektronik.")
+        if (result.get("bsre") or {}).get("galat"):
+            out.warn(f"Layanan BSrE tidak memberi jawaban: {result['bsre']['galat']['pesan']}")
     out.result(result, lambda c: _verification_table(c, result, ws.zone), ok=result["sah"])
     if not result["sah"]:
         raise Negative

@@ -54,11 +54,21 @@ def letter_summary(letter: dict[str, Any], applicant: str | None = None) -> dict
     }
 
 
-def verify_file(ws: Workspace, register: Register, pdf: Path, at: datetime | None = None) -> dict[str, Any]:
-    """``verifikasi FILE``; ``at``: judge the signatures at that time (``--pada``), e.g. years after issue."""
+def verify_file(ws: Workspace, register: Register, pdf: Path, at: datetime | None = None,
+                report: Path | None = None, bsre: bool = False, bsre_id: str | None = None) -> dict[str, Any]:
+    """``verifikasi FILE``; ``at``: judge the signatures at that time (``--pada``), e.g. years after issue;
+    ``report``: also write the ETSI TS 119 102-2 validation report there (0600, atomically); ``bsre``: also
+    ask the BSrE service of signatory ``bsre_id`` (:func:`bsre_signatory`) for its verdict (``bsre`` key)."""
     from sakti_cli.signatures.validate import verify_pdf
 
+    if bsre:
+        bsre_signatory(ws, bsre_id)  # no BSrE signatory: refused before any work
     found = verify_pdf(pdf, trust_roots(ws), at)
+    if report is not None and found.signatures:  # a report names at least one signature (TS 119 102-2)
+        from sakti_cli.core.storage import atomic_write
+        from sakti_cli.signatures.etsi_report import render_report
+
+        atomic_write(report, render_report(found))
     reasons: list[str] = []
     if not found.signatures:
         reasons.append("PDF ini tidak bertanda tangan elektronik")
@@ -98,6 +108,9 @@ def verify_file(ws: Workspace, register: Register, pdf: Path, at: datetime | Non
         "surat": letter_summary(letter, applicant) if letter else None,
         "revisi_setelah_ttd": later,
         "tanda_tangan": [s.to_dict(ws.zone) for s in found.signatures],
+        **({"laporan": str(report) if found.signatures else None} if report is not None else {}),
+        **({"bsre": ask_bsre(ws, pdf, bsre_signatory(ws, bsre_id, letter),
+                             bool(found.signatures) and all(s.ok for s in found.signatures))} if bsre else {}),
     }
 
 
@@ -114,3 +127,72 @@ def lookup_code(ws: Workspace, register: Register, code: str) -> dict[str, Any]:
                            "penulisannya (surat dari kantor lain tidak tercatat di sini)"]}
     return {"sah": letter["status"] == LetterStatus.TERBIT, "terdaftar": True, "register": letter["status"],
             "kode_verifikasi": letter["kode_verifikasi"], "surat": letter_summary(letter, applicant)}
+
+
+def bsre_signatory(ws: Workspace, wanted: str | None, letter: dict[str, Any] | None = None) -> Any:
+    """The signatory whose BSrE service ``verifikasi --bsre`` asks: ``wanted`` (``--penandatangan``), else the
+    letter's own signatory when it signs through BSrE, else the first one that does (ConfigError when none)."""
+    remote = [p for p in ws.config.penandatangan if p.kunci.jenis == "bsre"]
+    if wanted is not None:
+        chosen = next((p for p in remote if p.id == wanted), None)
+        if chosen is None:
+            raise ConfigError(f"Penandatangan '{wanted}' tidak menandatangani lewat layanan BSrE (kunci.jenis = "
+                              "\"bsre\") di sakti.toml.",
+                              saran=f"Pilih salah satu: {', '.join(p.id for p in remote) or '(belum ada)'}.")
+        return chosen
+    if not remote:
+        raise ConfigError("'verifikasi --bsre' butuh layanan BSrE, tetapi tidak ada penandatangan dengan kunci.jenis "
+                          "= \"bsre\" di sakti.toml.",
+                          saran="Tambahkan [[penandatangan]] dengan kunci jenis bsre (docs/PANDUAN-KANTOR.md), atau "
+                                "periksa tanpa --bsre.")
+    own = ((letter or {}).get("penandatangan") or {}).get("id")
+    return next((p for p in remote if p.id == own), remote[0])
+
+
+def _bsre_signature(item: dict[str, Any]) -> dict[str, Any]:
+    """One of the service's ``signatureInformations`` in our words; a value of the wrong type is None."""
+    stamp = item.get("timestampInfomation") or item.get("timestampInformation")  # the service's spelling first
+    stamp = stamp if isinstance(stamp, dict) else {}
+
+    def text(value: Any) -> str | None:
+        return value if isinstance(value, str) else None
+
+    def flag(value: Any) -> bool | None:
+        return value if isinstance(value, bool) else None
+
+    return {
+        "kolom": text(item.get("fieldName")),
+        "penandatangan": text(item.get("signerName")),
+        "utuh": flag(item.get("integrityValid")),
+        "tepercaya": flag(item.get("certificateTrusted")),
+        "diubah_sesudahnya": flag(item.get("modified")),
+        "waktu_tanda_tangan": text(item.get("signatureDate")),
+        "tsa": text(stamp.get("signerName")),
+        "waktu_cap_waktu": text(stamp.get("timestampDate")),
+    }
+
+
+def ask_bsre(ws: Workspace, pdf: Path, signatory: Any, ours: bool) -> dict[str, Any]:
+    """``verifikasi --bsre``: the BSrE service's own verdict on ``pdf`` (``/api/v2/verify/pdf``) beside ours
+    (``ours``: our verdict on the signatures), NIKs masked. A service that cannot answer is reported in
+    ``galat``, not raised: our own verdict stands either way."""
+    from sakti_cli.core.errors import SaktiError
+    from sakti_cli.core.privacy import mask_payload
+    from sakti_cli.signatures.bsre import bsre_config, verify_pdf
+
+    config = bsre_config(ws, signatory)  # credentials unreadable: ConfigError before anything is sent
+    summary: dict[str, Any] = {"penandatangan": signatory.id, "layanan": config.url}
+    try:
+        answer = mask_payload(verify_pdf(config, pdf.read_bytes()))
+    except SaktiError as exc:
+        return {**summary, "galat": {"kode": exc.kode, "pesan": exc.pesan, "saran": exc.saran}}
+    conclusion = str(answer.get("conclusion") or "")
+    valid = conclusion.upper() == "VALID"
+    items = answer.get("signatureInformations")
+    items = items if isinstance(items, list) else []
+    description = answer.get("description")
+    return {**summary, "kesimpulan": conclusion or None,
+            "keterangan": description if isinstance(description, str) else None, "sah": valid,
+            "sepakat": valid == ours,
+            "tanda_tangan": [_bsre_signature(i) for i in items if isinstance(i, dict)], "jawaban": answer}
+

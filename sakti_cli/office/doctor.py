@@ -14,6 +14,7 @@ import zipfile
 from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit
 
 from sakti_cli.core.errors import SaktiError, SigningKeyError
@@ -111,6 +112,83 @@ def trust_findings(ws: Workspace) -> list[Finding]:
                                     "TSA ditolak sebelum nomor dipesan sampai CRL-nya diperbarui.",
                                     "Unduh CRL terbaru dari penerbit sertifikat ke sana, atau tulis URL CRL-nya di "
                                     "tte.crl agar diambil setiap kali menandatangani."))
+    return found
+
+
+NATIONAL_ROOT_NAMES = r"Root CA Indonesia|Kominfo|Komdigi|Kementerian Komunikasi"
+"""Names of the Indonesian national root above BSrE (with signatures.sign.BSRE_NAMES: a BSrE chain's root)."""
+
+
+def _certificates_by_file(ws: Workspace) -> list[tuple[Path, Any]]:
+    """Each configured trust root (``[verifikasi].akar_tepercaya``) with its file, as cryptography certificates;
+    files that are missing or unreadable are left out (keys.office_trust reports them)."""
+    from cryptography import x509
+
+    from sakti_cli.signatures.sign import _der_items
+
+    found: list[tuple[Path, Any]] = []
+    for name in ws.config.verifikasi.akar_tepercaya:
+        path = ws.path(name)
+        try:
+            found += [(path, x509.load_der_x509_certificate(der)) for der in _der_items(path)]
+        except (OSError, ValueError):
+            continue
+    return found
+
+
+def _self_signed(cert: Any) -> bool:
+    try:
+        cert.verify_directly_issued_by(cert)
+    except Exception:  # other names, another key, or an algorithm cryptography cannot check
+        return False
+    return True
+
+
+def root_findings(ws: Workspace, at: datetime) -> list[Finding]:
+    """Each trust root is one: a CA certificate, self-signed, valid at ``at``. And a signatory signing through
+    BSrE (``kunci.jenis = "bsre"``) needs the BSrE chain's root among them (no root is shipped as trusted)."""
+    import re
+
+    from cryptography import x509
+
+    from sakti_cli.signatures.sign import BSRE_NAMES
+
+    roots = _certificates_by_file(ws)
+    found: list[Finding] = []
+    for path, cert in roots:
+        named = f"Akar tepercaya {path} ({cert.subject.rfc4514_string()})"
+        try:
+            ca = cert.extensions.get_extension_for_class(x509.BasicConstraints).value.ca
+        except x509.ExtensionNotFound:
+            ca = False
+        if not ca:
+            found.append(galat("AKAR_BUKAN_CA", f"{named} bukan sertifikat CA (basicConstraints CA tidak ada): "
+                               "itu sertifikat penanda tangan atau server, bukan akar.",
+                               "Ganti dengan sertifikat akar penerbitnya (mis. Root CA Indonesia / BSrE), lihat "
+                               "docs/PANDUAN-KANTOR.md, bagian Akar BSrE."))
+        if cert.not_valid_after_utc < at:
+            found.append(galat("AKAR_KEDALUWARSA", f"{named} kedaluwarsa sejak {cert.not_valid_after_utc:%Y-%m-%d}: "
+                               "tanda tangan yang berantai kepadanya tidak tepercaya lagi.",
+                               "Unduh sertifikat akar yang berlaku dari repositori sertifikat CA BSrE, cocokkan "
+                               "sidik jarinya, dan ganti berkas itu."))
+        elif cert.not_valid_before_utc > at:
+            found.append(galat("AKAR_BELUM_BERLAKU", f"{named} baru berlaku mulai "
+                               f"{cert.not_valid_before_utc:%Y-%m-%d}.", "Periksa jam komputer dan berkas akarnya."))
+        if not _self_signed(cert):
+            found.append(peringatan("AKAR_BUKAN_SWATANDA", f"{named} tidak ditandatangani sendiri (penerbitnya "
+                                    f"{cert.issuer.rfc4514_string()}): itu CA perantara, bukan akar.",
+                                    "Pasang akar rantainya (mis. Root CA Indonesia) di [verifikasi].akar_tepercaya "
+                                    "dan CA perantaranya di [tte].sertifikat_ca."))
+    pattern = re.compile(f"{BSRE_NAMES}|{NATIONAL_ROOT_NAMES}", re.IGNORECASE)
+    national = [cert for _, cert in roots if pattern.search(cert.subject.rfc4514_string())]
+    remote = [p.id for p in ws.config.penandatangan if str(getattr(p.kunci, "jenis", "")) == "bsre"]
+    if remote and not national:
+        found.append(galat("AKAR_BSRE_TIDAK_ADA", f"Penandatangan {', '.join(remote)} menandatangani lewat layanan "
+                           "BSrE, tetapi [verifikasi].akar_tepercaya tidak memuat akar BSrE (Root CA Indonesia): tanda "
+                           "tangan dari BSrE tidak dapat diperiksa dan surat tidak dapat terbit.",
+                           "Unduh sertifikat akar dari repositori sertifikat CA BSrE, cocokkan sidik jari SHA-256-nya, "
+                           "simpan di pki/ dan sebut di [verifikasi].akar_tepercaya (docs/PANDUAN-KANTOR.md, bagian "
+                           "Akar BSrE)."))
     return found
 
 
@@ -371,7 +449,7 @@ def check_office(ws: Workspace, *, at: datetime | None = None,
     from sakti_cli.core.clock import now
 
     moment = at or now(ws.zone)
-    office_level = identity_findings(ws) + url_findings(ws) + trust_findings(ws)
+    office_level = identity_findings(ws) + url_findings(ws) + trust_findings(ws) + root_findings(ws, moment)
     found = office_level + signatory_findings(ws, moment, office_level)
     found += privacy_findings(ws)
     found += mail_findings(ws)

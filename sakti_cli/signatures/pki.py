@@ -256,6 +256,20 @@ def make_tsa_certificate(
     return key, builder.sign(root.root_key, hashes.SHA256())
 
 
+def complete_content_type_names() -> None:
+    """Let a test TSA (pyHanko's DummyTimeStamper) name ``tst_info`` in this process, whatever ran before.
+
+    asn1crypto.tsp adds 'tst_info' to cms.ContentType's map when first imported, but a name -> OID table built
+    earlier in the process (any CMS work before, e.g. a certificate check of ``kantor periksa``) is cached
+    without it, and a token could then not be made ("invalid literal ... 'tst_info'")."""
+    from asn1crypto import cms, tsp  # noqa: F401  (tsp: its names into the map first)
+
+    built = cms.ContentType._reverse_map
+    if built is not None:
+        for oid, name in cms.ContentType._map.items():
+            built.setdefault(name, oid)
+
+
 def make_demo_pki(
     folder: Path,
     passphrase: str = "demo",
@@ -322,18 +336,12 @@ class DemoTsa:
         import http.server
         import threading
 
-        from asn1crypto import cms, keys, tsp
+        from asn1crypto import keys, tsp
         from asn1crypto import x509 as asn1_x509
         from cryptography.hazmat.primitives.serialization import Encoding, NoEncryption, PrivateFormat
         from pyhanko.sign.timestamps.dummy_client import DummyTimeStamper
 
-        # asn1crypto.tsp adds 'tst_info' to cms.ContentType's map when first imported, but a name -> OID
-        # table built earlier in this process (any CMS work before, e.g. a certificate check) is cached
-        # without it, and the stand-in could then not sign a token ("invalid literal ... 'tst_info'").
-        built = cms.ContentType._reverse_map
-        if built is not None:
-            for oid, name in cms.ContentType._map.items():
-                built.setdefault(name, oid)
+        complete_content_type_names()
         stamper = DummyTimeStamper(
             tsa_cert=asn1_x509.Certificate.load(self.cert.public_bytes(Encoding.DER)),
             tsa_key=keys.PrivateKeyInfo.load(

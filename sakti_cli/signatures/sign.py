@@ -292,6 +292,10 @@ def signer_common_name(signer_or_cert: Any) -> str:
     return _common_name(_as_cryptography_cert(signer_or_cert))
 
 
+BSRE_NAMES = r"\bBSrE\b|Balai Besar Sertifikasi Elektronik"
+"""How BSrE's certificates name their issuer (a regular expression, case-insensitive)."""
+
+
 @dataclass(frozen=True)
 class Issuer:
     """Who issued a signing certificate, as a letter's footer may state it."""
@@ -318,7 +322,7 @@ def certificate_issuer(signer_or_cert: Any) -> Issuer:
     org, common = first(cert.issuer, NameOID.ORGANIZATION_NAME), first(cert.issuer, NameOID.COMMON_NAME)
     issuer_text = cert.issuer.rfc4514_string()
     names = " ".join((issuer_text, cert.subject.rfc4514_string()))
-    bsre = bool(re.search(r"\bBSrE\b|Balai Besar Sertifikasi Elektronik", issuer_text, re.IGNORECASE))
+    bsre = bool(re.search(BSRE_NAMES, issuer_text, re.IGNORECASE))
     demo = common == ROOT_CN or bool(re.search(r"\bdemo\b", names, re.IGNORECASE))
     return Issuer(nama=org or common or issuer_text, bsre=bsre and not demo, contoh=demo)
 

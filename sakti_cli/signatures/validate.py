@@ -89,6 +89,27 @@ class SignatureReport:
     later: list[str] = _field(default_factory=list)
     """What each later incremental update added: another signature, validation data (DSS), a
     document timestamp, or other changes."""
+    issuer: str | None = None
+    """Common name of the issuer of the signer's certificate (what the national verifier shows)."""
+    cert_not_before: datetime | None = None
+    cert_not_after: datetime | None = None
+    """The signer's certificate validity period."""
+    indication: str = "INDETERMINATE"
+    """ETSI EN 319 102-1 main indication: ``TOTAL-PASSED``, ``TOTAL-FAILED`` or ``INDETERMINATE``."""
+    sub_indication: str | None = None
+    """Its sub-indication (``HASH_FAILURE``, ``NO_CERTIFICATE_CHAIN_FOUND``, ...); None for TOTAL-PASSED."""
+    indication_note: str | None = None
+    """The indication explained in Indonesian (:data:`PENJELASAN_INDIKASI`)."""
+
+    @property
+    def unchanged(self) -> bool:
+        """'Dokumen tidak berubah': the signed revision is intact (:func:`signed_revision_intact`)."""
+        return signed_revision_intact(self)
+
+    @property
+    def time_from_timestamp(self) -> bool:
+        """The signing time comes from a trusted timestamp, not from the signer's own claim."""
+        return bool(self.timestamp_ok and self.timestamp_time is not None)
 
     @property
     def ok(self) -> bool:
@@ -100,11 +121,12 @@ class SignatureReport:
         from sakti_cli.core.shapes import signatory_json
 
         data = asdict(self)
-        for key in ("signing_time", "timestamp_time"):
+        for key in ("signing_time", "timestamp_time", "cert_not_before", "cert_not_after"):
             moment = getattr(self, key)
             data[key] = (moment.astimezone(zone) if zone else moment).isoformat() if moment else None
         data["signer"] = signatory_json(None, nama=self.signer) if self.signer else None
         data["ok"] = self.ok
+        data["unchanged"], data["time_from_timestamp"] = self.unchanged, self.time_from_timestamp
         return {JSON_KEYS[key]: value for key, value in data.items()}
 
 
@@ -114,6 +136,9 @@ JSON_KEYS = {
     "later_revisions": "revisi_setelah_ttd", "subfilter": "subfilter", "pesan": "pesan", "kind": "jenis",
     "timestamp_time": "waktu_cap_waktu", "tsa": "tsa", "timestamp_ok": "cap_waktu_sah", "level": "tingkat",
     "level_note": "catatan_tingkat", "trust_root": "akar_tepercaya", "later": "perubahan_sesudahnya", "ok": "sah",
+    "issuer": "penerbit", "cert_not_before": "sertifikat_berlaku_dari", "cert_not_after": "sertifikat_berlaku_sampai",
+    "indication": "indikasi", "sub_indication": "subindikasi", "indication_note": "penjelasan_indikasi",
+    "unchanged": "tidak_berubah", "time_from_timestamp": "waktu_dari_cap_waktu",
 }
 """One Indonesian name per concept in every command's JSON (``tingkat`` as in ``tandatangani``)."""
 
@@ -128,6 +153,11 @@ class PdfVerification:
     info: dict[str, str] = field(default_factory=dict)
     """Document information dictionary, keys as in the PDF (``/Title``, ``/SaktiKodeVerifikasi``)."""
     signatures: list[SignatureReport] = field(default_factory=list)
+    validated_at: datetime | None = None
+    """The moment the signatures were judged at (``at``, else the machine's clock)."""
+    embedded: dict[str, Any] = field(default_factory=dict, repr=False)
+    """pyHanko's ``EmbeddedPdfSignature`` per field that could be parsed, for the ETSI validation report
+    (:mod:`sakti_cli.signatures.etsi_report`); not part of the JSON."""
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -216,12 +246,15 @@ def _aware(moment: datetime | None) -> datetime | None:
 
 
 def _common_name(cert: Any) -> str | None:
-    if cert is None:
-        return None
-    cn = cert.subject.native.get("common_name")
+    return None if cert is None else _name_cn(cert.subject)
+
+
+def _name_cn(name: Any) -> str:
+    """The common name (CN) of an X.509 name, else the whole name."""
+    cn = name.native.get("common_name")
     if isinstance(cn, list):
         cn = cn[0] if cn else None
-    return str(cn) if cn else cert.subject.human_friendly
+    return str(cn) if cn else str(name.human_friendly)
 
 
 def _explain(status: Any, report: SignatureReport) -> str | None:
@@ -251,6 +284,39 @@ def _explain(status: Any, report: SignatureReport) -> str | None:
         return None
     teks = "; ".join(masalah)
     return teks[0].upper() + teks[1:]
+
+
+def _indicate(report: SignatureReport, status: Any = None) -> None:
+    """The ETSI EN 319 102-1 indication of ``report`` (as it stands after every check) with its
+    Indonesian explanation; ``status``: pyHanko's, whose trust problem names the sub-indication."""
+    from sakti_cli.signatures.indication import FAILED, INDETERMINATE, PASSED, explain, sub_of
+
+    main, sub = PASSED, None
+    if status is None and not report.intact:
+        main, sub = FAILED, "FORMAT_FAILURE"  # unparseable or of an unsupported kind (:func:`_broken`)
+    elif not report.intact or report.modified_after:
+        main, sub = FAILED, "HASH_FAILURE"
+    elif not report.valid:
+        main, sub = FAILED, "SIG_CRYPTO_FAILURE"
+    elif report.coverage not in CAKUPAN_SAH:
+        main, sub = FAILED, "FORMAT_FAILURE"
+    elif not report.trusted:
+        main, sub = sub_of(getattr(status, "trust_problem_indic", None), "CERTIFICATE_CHAIN_GENERAL_FAILURE")
+        if getattr(status, "revoked", False) and main == INDETERMINATE and not sub.startswith("REVOKED"):
+            main, sub = FAILED, "REVOKED"
+    elif not report.ok:  # intact and trusted, but its signature timestamp does not hold
+        main, sub = INDETERMINATE, "NO_POE"
+    report.indication, report.sub_indication, report.indication_note = main, sub, explain(main, sub)
+
+
+def _certificate_facts(report: SignatureReport, cert: Any) -> None:
+    """Issuer and validity period of the signer's certificate, as the national verifier shows them."""
+    if cert is None:
+        return
+    report.issuer = _name_cn(cert.issuer)
+    validity = cert["tbs_certificate"]["validity"]
+    report.cert_not_before = _aware(validity["not_before"].native)
+    report.cert_not_after = _aware(validity["not_after"].native)
 
 
 def _trust_root_name(status: Any) -> str | None:
@@ -305,12 +371,14 @@ def _check_one(emb: Any, vc: ValidationContext, total_revisions: int) -> Signatu
         trust_root=_trust_root_name(status),
     )
     report.pesan = _explain(status, report)
+    _certificate_facts(report, status.signing_cert)
+    _indicate(report, status)
     return report
 
 
 def _broken(fq_name: str, sig_obj: Any, revision: int, total: int, pesan: str) -> SignatureReport:
     subfilter = sig_obj.get("/SubFilter") if hasattr(sig_obj, "get") else None
-    return SignatureReport(
+    report = SignatureReport(
         field=fq_name,
         signer=None,
         signing_time=None,
@@ -323,6 +391,8 @@ def _broken(fq_name: str, sig_obj: Any, revision: int, total: int, pesan: str) -
         subfilter=str(subfilter).lstrip("/") if subfilter else None,
         pesan=pesan,
     )
+    _indicate(report)  # no pyHanko status: FORMAT_FAILURE
+    return report
 
 
 def signature_field_names(path: Path) -> list[str]:
@@ -500,6 +570,7 @@ def _judge_archived(found: list[tuple[int, SignatureReport, Any]], reader: Any, 
             if any(r == rev for r, _, _ in held):
                 report.trusted = report.timestamp_ok = True
                 report.pesan = None
+                _indicate(report)
             continue
         first = next(((r, t) for r, t, _ in held if r > rev), None)
         if first is None:
@@ -515,6 +586,7 @@ def _judge_archived(found: list[tuple[int, SignatureReport, Any]], reader: Any, 
             report.trusted, report.pesan = True, None
             report.timestamp_ok = True if ts is not None else report.timestamp_ok
             report.trust_root = _trust_root_name(status)
+            _indicate(report)
             report.level_note = (f"sah berkat cap waktu arsip {first[1].astimezone(UTC):%Y-%m-%d} (B-LTA): data "
                                  "validasinya terbukti ada saat masih berlaku")
 
@@ -584,6 +656,8 @@ def verify_pdf(path: Path, trust_roots: list[Path], at: datetime | None = None) 
     for revision, report, _ in found:
         report.later = [f"revisi {r}: {described[r]}" for r in range(revision + 1, total)]
     result.signatures = [report for _, report, _ in found]
+    result.embedded = {report.field: emb for _, report, emb in found if emb is not None}
+    result.validated_at = at or datetime.now(UTC)
     return result
 
 

@@ -169,8 +169,11 @@ class BsreStandIn:
         from cryptography.hazmat.primitives.serialization import Encoding, NoEncryption, PrivateFormat
         from pyhanko.sign.timestamps import DummyTimeStamper
 
+        from sakti_cli.signatures.pki import complete_content_type_names
+
         if not self.timestamp:
             return None
+        complete_content_type_names()  # a token made after other CMS work in this process (pki.py says why)
         key = keys.PrivateKeyInfo.load(self.pki.tsa_key.private_bytes(Encoding.DER, PrivateFormat.PKCS8,
                                                                       NoEncryption()))
         return DummyTimeStamper(tsa_cert=_asn1(self.pki.tsa_cert), tsa_key=key,

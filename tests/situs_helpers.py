@@ -62,7 +62,8 @@ def fake_issue(root: Path, reg: str, pdf: bytes) -> dict[str, Any]:
     final = ws.letters_dir / f"{reserved['id']}.pdf"
     final.write_bytes(pdf)
     with register.transaction() as txn:
-        letter, problem = record_issued(txn, ws, reserved, reg, final, hashlib.sha256(pdf).hexdigest(), person.id)
+        letter, problem = record_issued(txn, ws, reserved, reg, final, hashlib.sha256(pdf).hexdigest(), person.id,
+                                        store=register.store)
     assert problem is None, problem
     return letter
 
@@ -71,7 +72,7 @@ def add_revision(root: Path, number: str, pdf: bytes, moment: str = "2026-11-23T
     """A renewal (``ttd perbarui``) as the register records it: a later revision's SHA-256 in ``revisi``,
     indexed so a lookup by digest finds the letter."""
     from sakti_cli.office.workspace import find_workspace
-    from sakti_cli.register.letters import find_letter, save_letter
+    from sakti_cli.register.letters import find_letter
     from sakti_cli.register.upkeep import open_register
 
     ws = find_workspace(root)
@@ -80,8 +81,7 @@ def add_revision(root: Path, number: str, pdf: bytes, moment: str = "2026-11-23T
         letter = find_letter(txn, number=number)
         assert letter is not None
         letter.setdefault("revisi", []).append({"sha256": digest, "waktu": moment, "jenis": "perbarui"})
-        save_letter(txn, letter)
-        txn.index_put("sha256", digest, {"bulan": letter["bulan"], "id": letter["id"]})
+        txn.save_letter(letter)  # indexes the digest too
 
 
 def renewed(pdf: bytes) -> bytes:

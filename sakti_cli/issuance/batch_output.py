@@ -27,7 +27,7 @@ from typing import Any, cast
 
 from sakti_cli.core.errors import FileUnreadable, InputError, RegisterCorrupt, UsageError
 from sakti_cli.office.workspace import Workspace
-from sakti_cli.register.registry import Register
+from sakti_cli.register.session import Register
 from sakti_cli.register.states import LetterStatus
 
 PRINT_TITLE = "Salinan cetak - bukan dokumen bertanda tangan"
@@ -91,7 +91,7 @@ def batch_letters(ws: Workspace, register: Register, rows: Iterable[Any]) -> tup
             continue
         if letter["status"] != LetterStatus.TERBIT:
             continue
-        path = stored_pdf(ws, letter)  # checks the file against the register's SHA-256
+        path = stored_pdf(ws, register, letter)  # checks the file against the register's SHA-256
         data = _read(path)
         if hashlib.sha256(data).hexdigest() != letter["sha256"]:  # changed since the check: never pass it on
             raise RegisterCorrupt(f"PDF surat {letter['nomor_surat']} di {path} berubah saat dibaca.",

@@ -1,7 +1,7 @@
 """Register format migrations: one step from version N to N+1 each, run once, under the lock.
 
-:class:`sakti_cli.register.registry.Register` calls :func:`migrate` when it opens a register whose
-``meta.json`` has a ``versi_format`` lower than :data:`sakti_cli.register.registry.FORMAT_VERSION` (a register
+:class:`sakti_cli.register.tiny.registry.Register` calls :func:`migrate` when it opens a register whose
+``meta.json`` has a ``versi_format`` lower than :data:`sakti_cli.register.tiny.registry.FORMAT_VERSION` (a register
 from a newer sakti is refused there, exit 4). :func:`migrate` runs with the register lock already
 held: it first copies data/register into ``data/cadangan/`` (a .tar.gz with a manifest), then runs
 every step in one transaction, so the new files, the new version in meta.json and the audit event
@@ -9,7 +9,7 @@ every step in one transaction, so the new files, the new version in meta.json an
 (the backup stays). The next process sees the new version and does nothing.
 
 Adding a format change: bump ``FORMAT_VERSION`` in registry.py and append a :class:`Migration` with
-``dari`` = the old version. A step receives the :class:`~sakti_cli.register.registry.Transaction` and
+``dari`` = the old version. A step receives the :class:`~sakti_cli.register.tiny.registry.Transaction` and
 changes tables through it (``txn.partitions``, ``txn.applications``, ``txn.table``...).
 """
 
@@ -58,14 +58,19 @@ def blocks_and_shards(txn: Any) -> dict[str, Any]:
     a month, not five years; they are renamed into place and the old files removed only by the commit,
     with the new format version and the audit event: the register changes whole or not at all.
     """
-    from sakti_cli.register.applications import partition_of_reg
-    from sakti_cli.register.registry import LETTER_COUNTER, SHARD_CHARS, letter_partition, shard_of
+    from sakti_cli.register.tiny.registry import (
+        LETTER_COUNTER,
+        SHARD_CHARS,
+        letter_partition,
+        partition_of_reg,
+        shard_of,
+    )
 
     summary = {"permohonan": 0, "berkas_permohonan": 0, "surat": 0, "berkas_surat": 0, "indeks": 0,
                "indeks_tanpa_surat": 0}
     for month in _old_keys(txn, "permohonan"):
         grouped: dict[str, list[dict[str, Any]]] = {}
-        for doc in _by_doc_id(txn.applications(month).all()):
+        for doc in _by_doc_id(txn.application_table(month).all()):
             reg = doc.get("nomor_registrasi")
             try:
                 partition = partition_of_reg(str(reg))
@@ -77,7 +82,7 @@ def blocks_and_shards(txn: Any) -> dict[str, Any]:
             grouped.setdefault(partition, []).append(doc)
         txn.files.remove(f"permohonan/{month}.json")
         for partition, docs in grouped.items():
-            txn.applications(partition).insert_multiple(docs)
+            txn.application_table(partition).insert_multiple(docs)
             txn.files.spill(f"permohonan/{partition}.json")
             summary["permohonan"] += len(docs)
             summary["berkas_permohonan"] += 1
@@ -85,7 +90,7 @@ def blocks_and_shards(txn: Any) -> dict[str, Any]:
     where: dict[str, str] = {}  # letter id -> its new partition
     for month in _old_keys(txn, "surat"):
         grouped = {}
-        docs = _by_doc_id(txn.letters(month).all())
+        docs = _by_doc_id(txn.letter_table(month).all())
         for sequence, doc in enumerate(docs, 1):
             partition = letter_partition(month, sequence)
             doc.update(bulan=partition, bulan_pesan=month)
@@ -94,7 +99,7 @@ def blocks_and_shards(txn: Any) -> dict[str, Any]:
         txn.set_counter(LETTER_COUNTER.format(month=month), len(docs))
         txn.files.remove(f"surat/{month}.json")
         for partition, docs in grouped.items():
-            txn.letters(partition).insert_multiple(docs)
+            txn.letter_table(partition).insert_multiple(docs)
             txn.files.spill(f"surat/{partition}.json")
             summary["surat"] += len(docs)
             summary["berkas_surat"] += 1
@@ -117,7 +122,7 @@ def blocks_and_shards(txn: Any) -> dict[str, Any]:
             txn.files.spill(f"indeks/{shard}.json")
             summary["indeks"] += len(entries)
 
-    from sakti_cli.register.letters import OPEN_TABLE, QUEUE_TABLE
+    from sakti_cli.register.tiny.registry import OPEN_TABLE, QUEUE_TABLE
 
     for name in (OPEN_TABLE, QUEUE_TABLE):  # small tables of urutan.json pointing at letters
         table = txn.table("urutan.json", name)
@@ -130,7 +135,7 @@ def blocks_and_shards(txn: Any) -> dict[str, Any]:
 
 def _history_index(txn: Any) -> dict[str, Any]:
     """Format 2 -> 3 (issue 15 §5): the per-object index of the audit trail, built from the trail."""
-    from sakti_cli.register.history import build_index
+    from sakti_cli.register.tiny.history import build_index
 
     return build_index(txn)
 
@@ -144,7 +149,7 @@ MIGRATIONS: list[Migration] = [
 
 def plan(version: int, target: int | None = None) -> list[Migration]:
     """The chain of steps from ``version`` to ``target`` (the current format); refuse a gap."""
-    from sakti_cli.register import registry
+    from sakti_cli.register.tiny import registry
 
     goal = registry.FORMAT_VERSION if target is None else target
     steps = []
@@ -161,8 +166,8 @@ def plan(version: int, target: int | None = None) -> list[Migration]:
 
 def migrate(register: Any, version: int) -> dict[str, Any]:
     """Back up, then migrate ``register`` from ``version`` to the current format. Caller holds the lock."""
-    from sakti_cli.register import registry
     from sakti_cli.register.backup import AUTO_BACKUP_DIR, backup_register
+    from sakti_cli.register.tiny import registry
 
     steps = plan(version)
     if not steps:

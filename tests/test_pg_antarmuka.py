@@ -369,3 +369,17 @@ def test_small_lookups_counters_and_number_starts(backend: Backend) -> None:
     assert reserve(desk)["urut"] == 41
     with pytest.raises(SaktiError), desk.transaction() as step:  # a registration number is never added twice
         step.add_application(application(reg))  # type: ignore[arg-type]
+
+
+def test_pg_a_reading_inside_a_step_reads_that_step(backend: Backend) -> None:
+    if backend.office is None:
+        pytest.skip("PostgreSQL: one connection per desk")
+    desk = backend.desk()
+    with desk.transaction() as step:
+        reg = f"REG-{MONTH}-{step.next_registration_sequence(MONTH):04d}"
+        step.add_application(application(reg))  # type: ignore[arg-type]
+        with desk.reading() as inner:
+            assert inner.get_application(reg) is not None and inner.writing is False
+        step.audit("daftar", reg)
+    with desk.reading() as step:
+        assert [e["aksi"] for e in step.events()] == ["daftar"]

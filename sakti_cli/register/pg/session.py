@@ -75,6 +75,7 @@ class PgRegister(session.Register):
         self.recover = True  # close other desks' abandoned reservations at the start of a writing step
         self.leases: set[int] = set()  # the leases this connection holds (its open reservations)
         self.closed_abandoned: list[dict[str, Any]] = []  # what this desk's recoveries closed
+        self.swept: list[Path] | None = None  # what dead runs left on this computer (after the first write)
         self._lock = threading.RLock()  # one connection: one step at a time in this process
         self._store = PgFileStore(self, workspace_root)
 
@@ -98,12 +99,17 @@ class PgRegister(session.Register):
                 step.cur = None
             for lease in step.finished:  # committed: those letters left DIPESAN
                 self._release(lease)
+            if self.recover and self.swept is None:  # as TinyDB's first write of a run (recovery.py)
+                from sakti_cli.register.recovery import sweep_leftovers
+
+                self.swept = sweep_leftovers(self.root)
 
     @contextlib.contextmanager
     def reading(self) -> Iterator[PgSession]:
         from sakti_cli.register.pg.connect import reading
 
-        with self._lock, self._errors(), reading(self.conn) as cur:
+        inside = bool(self.conn.info.transaction_status)  # within a step of this desk: read in it
+        with self._lock, self._errors(), (self.cursor() if inside else reading(self.conn)) as cur:
             step = PgSession(self, writing=False)
             step.cur = cur
             try:
@@ -334,6 +340,11 @@ class PgSession(session.RegisterSession):
         return [session.Reservation(letter_id=entry["id"], nomor_surat=entry["nomor_surat"],
                                     proses=entry["proses"], where=entry["kunci_sesi"])
                 for entry in numbers.open_reservations(self._c())]
+
+    def drop_reservation(self, reservation: session.Reservation) -> None:
+        """Forget an open reservation whose letter left DIPESAN (save_letter already does; kept for the
+        interface's recovery)."""
+        self._w("pemesanan").execute("DELETE FROM pemesanan WHERE surat_id = %s", (reservation.letter_id,))
 
     def reservation_abandoned(self, reservation: session.Reservation) -> bool:
         cur = self._c()

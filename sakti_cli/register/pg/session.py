@@ -460,10 +460,18 @@ def _jsonb(value: Any) -> Any:
     return Jsonb(value)
 
 
+_OPEN: dict[tuple[str, str, str, str], PgRegister] = {}
+KEEP_OPEN = 4  # desks kept connected per process (a command uses one; a copy between registers two)
+
+
 def open_pg_register(ws: Workspace, *, zone: timezone, actor: str | None = None, url: str | None = None
                      ) -> PgRegister | None:
     """The workspace's PostgreSQL register (its connection made and its schema checked); None when no server
-    is named (``[register] url``, ``SAKTI_REGISTER_URL`` or ``url`` from the command line)."""
+    is named (``[register] url``, ``SAKTI_REGISTER_URL`` or ``url`` from the command line).
+
+    One desk per process: a command that opens its register twice gets the same connection again, so the
+    reservation it made (its lease) is the one it completes. The oldest desk beyond KEEP_OPEN that holds no
+    reservation is closed."""
     from sakti_cli.core.errors import UsageError
     from sakti_cli.register.pg.connect import desk_connection
     from sakti_cli.register.pg.url import check_url, register_url
@@ -472,7 +480,17 @@ def open_pg_register(ws: Workspace, *, zone: timezone, actor: str | None = None,
         register_url(ws.config.register_settings.url) or (None, ""))[0]
     if found is None:
         return None
+    key = (found, str(ws.root), mask_text(actor or default_actor()), str(zone))
+    known = _OPEN.get(key)
+    if known is not None and not known.conn.closed:
+        return known
     conn = desk_connection(ws, url)
     if conn is None:
         return None
-    return PgRegister(conn, url=found, root=ws.register_dir, workspace_root=ws.root, zone=zone, actor=actor)
+    register = PgRegister(conn, url=found, root=ws.register_dir, workspace_root=ws.root, zone=zone, actor=actor)
+    _OPEN[key] = register
+    for old_key, old in list(_OPEN.items())[:-KEEP_OPEN]:
+        if old.conn.closed or not old.leases:
+            old.close()
+            del _OPEN[old_key]
+    return register

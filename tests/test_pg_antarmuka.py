@@ -383,3 +383,30 @@ def test_pg_a_reading_inside_a_step_reads_that_step(backend: Backend) -> None:
         step.audit("daftar", reg)
     with desk.reading() as step:
         assert [e["aksi"] for e in step.events()] == ["daftar"]
+
+
+def _desk_issuing(backend: Backend, count: int, start: Any, out: Any) -> None:
+    desk = backend.desk(f"desk{count}")
+    start.wait(timeout=30)
+    for _ in range(count):
+        letter = reserve(desk)
+        finish(desk, letter, LetterStatus.TERBIT, "terbit", sha256=secrets.token_hex(32))
+        out.put(letter["urut"])
+
+
+def test_three_desks_at_once_get_distinct_consecutive_numbers(backend: Backend) -> None:
+    from register_backends import FORK
+
+    start, out = FORK.Barrier(3), FORK.Queue()
+    desks = [FORK.Process(target=_desk_issuing, args=(backend, 3, start, out)) for _ in range(3)]
+    for desk in desks:
+        desk.start()
+    for desk in desks:
+        desk.join(timeout=60)
+    assert [desk.exitcode for desk in desks] == [0, 0, 0]
+    assert sorted(out.get(timeout=5) for _ in range(12)) == list(range(1, 13))  # no gap, none twice
+    with backend.desk().reading() as step:
+        assert step.open_reservations() == [] and step.counter(SCOPE) == 9
+        assert len(list(step.letters(session.LetterFilter(status=("TERBIT",))))) == 9
+        events = list(step.events())
+        assert all(b["prev"] == a["hash"] for a, b in zip(events, events[1:], strict=False))  # one chain

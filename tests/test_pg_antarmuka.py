@@ -6,6 +6,7 @@ listings with filters and paging. PostgreSQL is the run's real server (tests/pg_
 from __future__ import annotations
 
 import hashlib
+import itertools
 import secrets
 import threading
 from typing import Any
@@ -404,9 +405,9 @@ def test_three_desks_at_once_get_distinct_consecutive_numbers(backend: Backend) 
     for desk in desks:
         desk.join(timeout=60)
     assert [desk.exitcode for desk in desks] == [0, 0, 0]
-    assert sorted(out.get(timeout=5) for _ in range(12)) == list(range(1, 13))  # no gap, none twice
+    assert sorted(out.get(timeout=5) for _ in range(9)) == list(range(1, 10))  # no gap, none twice
     with backend.desk().reading() as step:
         assert step.open_reservations() == [] and step.counter(SCOPE) == 9
         assert len(list(step.letters(session.LetterFilter(status=("TERBIT",))))) == 9
         events = list(step.events())
-        assert all(b["prev"] == a["hash"] for a, b in zip(events, events[1:], strict=False))  # one chain
+        assert all(b["prev"] == a["hash"] for a, b in itertools.pairwise(events))  # one chain

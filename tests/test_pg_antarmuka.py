@@ -233,6 +233,22 @@ def test_pg_reading_takes_no_lock_while_another_desk_writes(backend: Backend) ->
         thread.join(10)
 
 
+def test_pg_a_step_waits_for_another_desk_at_most_its_lock_timeout(backend: Backend) -> None:
+    if backend.office is None:
+        pytest.skip("PostgreSQL: the lock timeout of a step")
+    from sakti_cli.cli.errors import exit_code_for
+    from sakti_cli.core.errors import RegisterBusy
+
+    desk, other = backend.desk(), backend.desk("loket2")
+    other.lock_timeout = 0.2  # type: ignore[attr-defined]
+    with desk.transaction() as step:  # a desk in the middle of a step (its office's audit head locked)
+        step.next_letter_sequence(SCOPE)
+        with pytest.raises(RegisterBusy, match=r"dipakai desk lain lebih dari 0\.2 detik") as busy, other.transaction():
+            pass
+    assert exit_code_for(busy.value) == 5
+    assert reserve(other)["urut"] == 2  # once the first step is done, the other desk goes on
+
+
 def test_file_store_keeps_and_fetches_a_file(backend: Backend) -> None:
     desk = backend.desk()
     path = backend.root / "data" / "berkas" / "REG-202611-0001" / "ktp.jpg"

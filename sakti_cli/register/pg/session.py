@@ -33,6 +33,7 @@ from sakti_cli.core.privacy import mask_text
 from sakti_cli.register import session
 from sakti_cli.register.pg import numbers, rows
 from sakti_cli.register.pg.audit import append_event
+from sakti_cli.register.pg.url import describe
 from sakti_cli.register.registry import default_actor
 from sakti_cli.register.states import LETTER_MOVES, LetterStatus
 
@@ -64,7 +65,7 @@ class PgRegister(session.Register):
     backend: session.Backend = "postgresql"
 
     def __init__(self, conn: psycopg.Connection[Any], *, url: str, root: Path, workspace_root: Path,
-                 zone: timezone, actor: str | None = None) -> None:
+                 zone: timezone, actor: str | None = None, lock_timeout: float = 30.0) -> None:
         from sakti_cli.register.pg.store import PgFileStore
 
         self.conn = conn
@@ -72,6 +73,7 @@ class PgRegister(session.Register):
         self.root = root
         self.zone = zone
         self.actor = mask_text(actor or default_actor())  # stored in records and the trail: a NIK typed is masked
+        self.lock_timeout = lock_timeout  # seconds a step waits for another desk's (batas_tunggu_kunci)
         self.recover = True  # close other desks' abandoned reservations at the start of a writing step
         self.leases: set[int] = set()  # the leases this connection holds (its open reservations)
         self.closed_abandoned: list[dict[str, Any]] = []  # what this desk's recoveries closed
@@ -89,6 +91,7 @@ class PgRegister(session.Register):
             try:
                 with self.conn.transaction(), self.conn.cursor() as cur:
                     step.cur = cur
+                    self._wait_at_most(cur)
                     lock_head(cur)
                     yield step
             except BaseException:
@@ -132,10 +135,15 @@ class PgRegister(session.Register):
         if count <= len(self.leases):
             return []  # only this desk's own reservations are open
         with self.conn.transaction(), self.conn.cursor() as cur:
+            self._wait_at_most(cur)
             lock_head(cur)  # the first lock, as every step's: no deadlock with a desk's step
             closed = numbers.close_stale_reservations(self.conn, actor=self.actor, moment=self.moment())
         self.closed_abandoned += closed
         return closed
+
+    def _wait_at_most(self, cur: Any) -> None:
+        """A step waits for another desk's lock at most ``lock_timeout`` (then exit 5, as TinyDB's file lock)."""
+        cur.execute(f"SET LOCAL lock_timeout = '{max(1, int(self.lock_timeout * 1000))}ms'")
 
     def _release(self, lease: int) -> None:
         numbers.release_lease(self.conn, lease)
@@ -148,6 +156,13 @@ class PgRegister(session.Register):
 
         try:
             yield
+        except psycopg.errors.LockNotAvailable:
+            from sakti_cli.core.errors import RegisterBusy
+
+            raise RegisterBusy(f"Register sedang dipakai desk lain lebih dari {self.lock_timeout:g} detik "
+                               f"({describe(self.url)}).",
+                               saran="Tunggu sebentar lalu ulangi; bila tidak ada desk yang sedang bekerja, periksa "
+                                     "sambungan yang menggantung di server (pg_stat_activity).") from None
         except psycopg.OperationalError as exc:
             from sakti_cli.register.pg.connect import refusal
 
@@ -487,7 +502,8 @@ def open_pg_register(ws: Workspace, *, zone: timezone, actor: str | None = None,
     conn = desk_connection(ws, url)
     if conn is None:
         return None
-    register = PgRegister(conn, url=found, root=ws.register_dir, workspace_root=ws.root, zone=zone, actor=actor)
+    register = PgRegister(conn, url=found, root=ws.register_dir, workspace_root=ws.root, zone=zone, actor=actor,
+                          lock_timeout=ws.config.register_settings.batas_tunggu_kunci)
     _OPEN[key] = register
     for old_key, old in list(_OPEN.items())[:-KEEP_OPEN]:
         if old.conn.closed or not old.leases:

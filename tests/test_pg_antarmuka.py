@@ -184,7 +184,7 @@ def test_pg_a_desk_whose_connection_dropped_cannot_complete(backend: Backend) ->
     if backend.office is None:
         pytest.skip("PostgreSQL: a desk's connection")
     desk = backend.desk()
-    reserved = reserve(desk)
+    reserved = reserve(desk, register_app(desk))
     with backend.office.db.admin(autocommit=True) as admin:  # the server ends the desk's connection
         admin.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE usename = %s",
                       (backend.office.role,))

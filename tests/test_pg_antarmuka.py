@@ -18,8 +18,8 @@ from register_backends import Backend, wait_for
 from sakti_cli.core.children import own_process
 from sakti_cli.core.errors import EnvironmentProblem, FileUnreadable, SaktiError, StateConflict
 from sakti_cli.register import session
-from sakti_cli.register.registry import GENESIS, event_hash
 from sakti_cli.register.states import LetterStatus, move_letter
+from sakti_cli.register.trail import GENESIS, event_hash
 
 SCOPE = "nomor|layanan:sktm|2026"
 MONTH = "202611"

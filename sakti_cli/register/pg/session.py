@@ -34,8 +34,8 @@ from sakti_cli.register import session
 from sakti_cli.register.pg import numbers, rows
 from sakti_cli.register.pg.audit import append_event
 from sakti_cli.register.pg.url import describe
-from sakti_cli.register.registry import default_actor
 from sakti_cli.register.states import LETTER_MOVES, LetterStatus
+from sakti_cli.register.trail import default_actor
 
 if TYPE_CHECKING:
     import psycopg
@@ -53,7 +53,7 @@ class ReadOnlySession(RuntimeError):
 
 def lock_head(cur: Any) -> None:
     """Lock the office's audit head row (made at the first step): the first lock of every writing step."""
-    from sakti_cli.register.registry import GENESIS
+    from sakti_cli.register.trail import GENESIS
 
     cur.execute("INSERT INTO audit_kepala (hash, jumlah) VALUES (%s, 0) ON CONFLICT (kantor) DO UPDATE "
                 "SET jumlah = audit_kepala.jumlah", (GENESIS,))

@@ -78,6 +78,7 @@ class PgRegister(session.Register):
         self.leases: set[int] = set()  # the leases this connection holds (its open reservations)
         self.swept: list[Path] | None = None  # what dead runs left on this computer (after the first write)
         self._lock = threading.RLock()  # one connection: one step at a time in this process
+        self._outer: PgSession | None = None  # the writing step in progress
         self._store = PgFileStore(self, workspace_root)
 
     # --- steps ------------------------------------------------------------------------------------------------
@@ -97,7 +98,12 @@ class PgRegister(session.Register):
     def _writing(self) -> Iterator[PgSession]:
         """One writing transaction: the lock timeout, the office's audit head locked first; the leases of the
         reservations it closed let go once it commits, those it took once it rolls back."""
+        outer = self._outer
         step = PgSession(self, writing=True)
+        if outer is not None:  # a step within a step (a savepoint): its leases are the outer step's to let go
+            step.taken, step.finished = outer.taken, outer.finished
+        else:
+            self._outer = step
         try:
             with self.conn.transaction(), self.conn.cursor() as cur:
                 step.cur = cur
@@ -105,13 +111,16 @@ class PgRegister(session.Register):
                 lock_head(cur)
                 yield step
         except BaseException:
-            for lease in step.taken:  # rolled back: those reservations never existed
-                self._release(lease)
+            if outer is None:
+                for lease in step.taken:  # rolled back: those reservations never existed
+                    self._release(lease)
             raise
         finally:
             step.cur = None
-        for lease in step.finished:  # committed: those letters left DIPESAN
-            self._release(lease)
+            self._outer = outer
+        if outer is None:
+            for lease in step.finished:  # committed: those letters left DIPESAN
+                self._release(lease)
 
     @contextlib.contextmanager
     def reading(self) -> Iterator[PgSession]:

@@ -148,10 +148,8 @@ class PgRegister(session.Register):
         from sakti_cli.register.recovery import close_dead_reservations
 
         with self.conn.cursor() as cur:
-            cur.execute("SELECT count(*) FROM pemesanan")
-            (count,) = cur.fetchone() or (0,)
-        if count <= len(self.leases):
-            return False  # only this desk's own reservations are open
+            if not numbers.others_open(cur):
+                return False  # only this desk's own reservations are open
         with self._writing() as step:
             changed = close_dead_reservations(step, self._store.workspace_root)
         return changed

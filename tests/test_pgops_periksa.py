@@ -14,10 +14,11 @@ import pytest
 from pg_server import Database, Office
 
 from sakti_cli.register.pg.audit import append_event, canonical_line
-from sakti_cli.register.pg.check import check_pg_register, close_abandoned
+from sakti_cli.register.pg.check import check_pg_register
 from sakti_cli.register.pg.files import put_file
 from sakti_cli.register.pg.numbers import finish_reservation, next_value, reserve_number
 from sakti_cli.register.pg.rows import get_application, insert_application, save_application
+from sakti_cli.register.pg.session import PgRegister
 from sakti_cli.register.registry import event_hash
 
 MOMENT = datetime.fromisoformat("2026-11-22T09:30:00+07:00")
@@ -99,7 +100,9 @@ def test_an_abandoned_reservation_is_listed_and_closed_batal(office: Office, tmp
     assert _kinds(result) == ["nomor_menggantung"]
     assert [entry["nomor_surat"] for entry in result["menggantung"]] == [number] == ["474/004/KEC/2026"]
     with office.connect() as conn:
-        assert close_abandoned(conn, "loket-2", MOMENT) == [number]
+        desk = PgRegister(conn, url=office.url, root=tmp_path, workspace_root=tmp_path, zone=MOMENT.tzinfo,
+                          actor="loket-2")
+        assert [letter["nomor_surat"] for letter in desk.close_abandoned()] == [number]
         with conn.cursor() as cur:
             cur.execute("SELECT data->>'status', data->>'alasan_batal' FROM surat WHERE nomor_surat = %s", (number,))
             assert cur.fetchone() == ("BATAL", "proses terhenti")

@@ -261,11 +261,11 @@ def _periksa_tinydb(ws: Any, register: Any, perbaiki: bool, segera: int) -> tupl
 def _periksa_pg(register: Any, perbaiki: bool) -> tuple[dict[str, Any], list[str]]:
     """The PostgreSQL register's check (the office's rows, one snapshot); ``--perbaiki`` closes the
     reservations whose desk is gone BATAL "proses terhenti" (nothing else there is rebuilt from files)."""
-    from sakti_cli.register.pg.check import check_pg_register, close_abandoned
+    from sakti_cli.register.pg.check import check_pg_register
 
     result = check_pg_register(register.conn, register.root)
     closed: list[str] = []
     if perbaiki and result["menggantung"]:
-        closed = close_abandoned(register.conn, register.actor, register.moment())
+        closed = [str(letter["nomor_surat"]) for letter in register.close_abandoned()]
         result = check_pg_register(register.conn, register.root)
     return result, closed

@@ -10,7 +10,7 @@ digests are unique per office, the audit table refuses UPDATE and DELETE); what 
     the scope's ``nomor mulai`` that the register does not hold were issued on paper;
   - open reservations: each DIPESAN letter has its reservation row and vice versa; a reservation whose lease
     no live connection holds is abandoned (listed in ``menggantung``; ``--perbaiki`` closes it BATAL
-    "proses terhenti" through :func:`~sakti_cli.register.pg.numbers.close_stale_reservations`);
+    "proses terhenti" through :meth:`sakti_cli.register.pg.session.PgRegister.close_abandoned`);
   - each letter's status consistent with its application (and back), replacement letters pointing at each
     other, registration counters not below a recorded application, nothing the trail registered or reserved
     missing;
@@ -79,13 +79,6 @@ def check_pg_register(conn: Any, root: Path) -> dict[str, Any]:
                       "peristiwa": events, "lingkup": scopes},
         "menggantung": report.dangling,
     }
-
-
-def close_abandoned(conn: Any, actor: str, moment: Any) -> list[str]:
-    """``--perbaiki``: close BATAL ("proses terhenti") every reservation whose desk is gone; their numbers."""
-    from sakti_cli.register.pg.numbers import close_stale_reservations
-
-    return [str(letter["nomor_surat"]) for letter in close_stale_reservations(conn, actor=actor, moment=moment)]
 
 
 # --- the audit trail ------------------------------------------------------------------------------------------

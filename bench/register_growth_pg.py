@@ -234,8 +234,9 @@ def samples(built: dict[str, Any], repeat: int) -> dict[str, list[float]]:
     return results
 
 
-def measure(sizes: list[int], repeat: int, folder: Path) -> dict[int, dict[str, list[float]]]:
-    """Build one register per size in one server (offices of one database), measure interleaved."""
+def measure(sizes: list[int], repeat: int, folder: Path) -> dict[str, Any]:
+    """Build one register per size in one server (offices of one database), measure interleaved: ``ops`` (size ->
+    operation -> seconds) and ``periksa`` (``register periksa`` on the largest, :func:`check_once`)."""
     import pg_server
 
     place = Path(tempfile.mkdtemp(prefix="sakti-pg-bench-"))  # in /tmp: the postgres user must reach it
@@ -252,9 +253,26 @@ def measure(sizes: list[int], repeat: int, folder: Path) -> dict[int, dict[str, 
             for size, built in builds.items():
                 for op, times in samples(built, 1).items():
                     raw[size][op].extend(times)
-        return raw
+        return {"ops": raw, "periksa": check_once(builds[max(sizes)])}
     finally:
         stop(place)
+
+
+def check_once(built: dict[str, Any]) -> dict[str, Any]:
+    """``sakti register periksa`` on a register (a fresh process): seconds, peak RSS (MB), findings' kinds (the
+    builder writes no PDF or scan, so those are found missing: the time and memory still count)."""
+    import resource
+
+    env = {**os.environ, "SAKTI_WAKTU": NOW, "SAKTI_REGISTER_URL": built["url"], "PGPASSWORD": built["sandi"]}
+    began = time.perf_counter()
+    done = subprocess.run([sys.executable, "-m", "sakti_cli", "--kantor", built["kantor"], "register", "periksa",
+                           "--json"], capture_output=True, text=True, env=env, check=False)
+    seconds = time.perf_counter() - began
+    if done.returncode not in (0, 1):
+        raise RuntimeError(f"register periksa gagal (PostgreSQL):\n{done.stderr[-2000:]}")
+    found = json.loads(done.stdout)
+    return {"detik": seconds, "mb": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024,
+            "jenis": sorted({problem["jenis"] for problem in found["masalah"]}), "surat": found["ringkasan"]["surat"]}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -264,7 +282,8 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     os.environ["SAKTI_WAKTU"] = NOW
     with tempfile.TemporaryDirectory(prefix="sakti-bench-pg-") as scratch:
-        raw = measure(sorted(args.surat), min(args.ulang, SPARE), Path(scratch))
+        measured = measure(sorted(args.surat), min(args.ulang, SPARE), Path(scratch))
+    raw = measured["ops"]
     small, large = min(raw), max(raw)
     worst = 0.0
     print(f"\nPostgreSQL: median dari {args.ulang} proses baru, {small:,} -> {large:,} surat (target <= 2)")
@@ -272,6 +291,9 @@ def main(argv: list[str] | None = None) -> int:
         base, took = statistics.median(raw[small][op]), statistics.median(raw[large][op])
         worst = max(worst, took / base)
         print(f"   {op:<11} {base * 1000:8.1f} ms -> {took * 1000:8.1f} ms   rasio {took / base:5.2f}")
+    check = measured["periksa"]
+    print(f"   register periksa {check['surat']:,} surat: {check['detik']:.1f} d, RSS puncak {check['mb']:.0f} MB "
+          f"(temuan: {', '.join(check['jenis']) or '-'}; PDF dan pindaian tidak dibangun)")
     return 0 if worst <= 2 else 1
 
 

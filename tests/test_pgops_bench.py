@@ -25,6 +25,7 @@ def test_the_bulk_built_register_is_sound_and_measured(pg: Database, tmp_path: P
     kinds = {problem["jenis"] for problem in result["masalah"]}
     assert kinds == {"pdf_hilang", "berkas_hilang"}, result["masalah"][:3]  # no file is written: only records
     assert result["ringkasan"]["terbit"] == 60 and result["ringkasan"]["peristiwa"] == built["peristiwa_audit"]
+    assert register_growth_pg.check_once(built)["jenis"] == ["berkas_hilang", "pdf_hilang"]
     for op in ("langkah", "sha256"):
         extra = {"reg": built["cadangan"][0]} if op == "langkah" else {"key": built["sampel"][op]}
         assert register_growth_pg.run_once(built, op, **extra) > 0

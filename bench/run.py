@@ -493,7 +493,7 @@ def pg_figures(bench: Bench, report: Report, small: int, large: int, repeat: int
     check = measured["periksa"]
     report.add(Figure("register", f"PostgreSQL: register periksa {large:,} (waktu / 10 s)", check["detik"] / 10.0,
                       1.0, check["detik"], 10.0, "target 10 s", check["mb"],
-                      "PDF dan pindaian register tiruan tidak ada: temuan diharapkan"))
+                      f"temuan: {', '.join(check['jenis']) or 'tidak ada'}"))
 
 
 def batch_memory(bench: Bench, count: int) -> Run:

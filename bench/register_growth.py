@@ -98,7 +98,7 @@ def _application(reg: str, moment: str, status: str, seq: int) -> dict[str, Any]
 
 def _event(aksi: str, objek: str, moment: str, prev: str, before: Any, after: Any, detail: dict[str, Any]
            ) -> dict[str, Any]:
-    from sakti_cli.register.registry import event_hash
+    from sakti_cli.register.trail import event_hash
 
     event = {"id": secrets.token_hex(8), "waktu": moment, "petugas": "loket1", "aksi": aksi, "objek": objek,
              "sebelum": before, "sesudah": after, "detail": detail or None, "prev": prev}

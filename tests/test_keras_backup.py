@@ -384,7 +384,7 @@ def test_records_naming_files_outside_their_folder_fail_the_check(good: dict[str
 def test_nik_in_an_old_trail_restores_with_a_warning(good: dict[str, bytes], cli: Cli, tmp_path: Path) -> None:
     """An older sakti wrote free text with a NIK into the append-only trail: the office can never repair
     that, so the restore keeps it and warns (every other problem of the check refuses the copy)."""
-    from sakti_cli.register.registry import event_hash
+    from sakti_cli.register.trail import event_hash
 
     trail = next(n for n in good if n.startswith("data/register/audit/"))
     last = json.loads(good[trail].splitlines()[-1])

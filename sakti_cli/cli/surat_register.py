@@ -154,7 +154,7 @@ def riwayat(out: Output,
     from sakti_cli.core.id_format import waktu_singkat
     from sakti_cli.core.privacy import mask_payload
     from sakti_cli.register.applications import REG_RE, normalise_reg
-    from sakti_cli.register.registry import recent_events
+    from sakti_cli.register.trail import recent_events
 
     ws = workspace()
     wanted = objek

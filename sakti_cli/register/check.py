@@ -38,9 +38,10 @@ from sakti_cli.core.nik import find_id_numbers
 from sakti_cli.core.storage import locked, read_json, read_locked, sha256_file
 from sakti_cli.office.workspace import Workspace
 from sakti_cli.register.numbering import scope_label
-from sakti_cli.register.registry import AUDIT_TABLE, FORMAT_VERSION, GENESIS, Register, event_hash
+from sakti_cli.register.registry import AUDIT_TABLE, FORMAT_VERSION, Register
 from sakti_cli.register.session import Reservation, letter_digests
 from sakti_cli.register.states import LetterStatus
+from sakti_cli.register.trail import GENESIS, event_hash
 
 LETTER_STATES = (LetterStatus.DIPESAN, LetterStatus.MENUNGGU_TTD, LetterStatus.TERBIT, LetterStatus.BATAL)
 WAITING = LetterStatus.MENUNGGU_TTD  # letters.WAITING: a letter (and its application) waiting for the signatory

@@ -11,7 +11,8 @@ from collections import defaultdict
 from pathlib import Path
 from typing import Any
 
-from sakti_cli.register.registry import HISTORY_DIR, event_names, shard_of
+from sakti_cli.register.registry import HISTORY_DIR, shard_of
+from sakti_cli.register.trail import event_names
 
 
 def pointers_from_trail(root: Path) -> dict[str, list[list[Any]]]:

@@ -29,10 +29,8 @@ carrying the audit events of the change.
 from __future__ import annotations
 
 import contextlib
-import getpass
 import hashlib
 import json
-import os
 import secrets
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -59,9 +57,9 @@ from sakti_cli.register.session import (
     letter_digests,
 )
 from sakti_cli.register.states import LetterStatus
+from sakti_cli.register.trail import GENESIS, default_actor, event_hash, event_names, os_account
 
 FORMAT_VERSION = 3
-GENESIS = "0" * 64
 AUDIT_TABLE = "audit"  # in urutan.json: the chain anchor
 # Records per partition file. Sized so that a full block stays small (~35-60 KB) whatever the register's
 # size (an application with its history, checks and file list is ~2.3 KB, a letter ~0.7 KB): issuing a
@@ -71,7 +69,6 @@ APPLICATION_BLOCK = 25
 LETTER_BLOCK = 50
 SHARD_CHARS = 3  # hex characters of the SHA-256 prefix naming an index shard (16**3 = 4,096 shards)
 HISTORY_DIR = "riwayat"  # the per-object index of the audit trail (format 3)
-HISTORY_LINKS = ("nomor_registrasi", "nomor_surat", "mengganti", "diganti_oleh")  # detail keys naming objects
 LETTER_COUNTER = "surat|{month}"  # in urutan.json: letters reserved in a month (picks their block)
 REGISTRATION_COUNTER = "registrasi|{month}"  # in urutan.json: applications registered in a month (YYYYMM)
 OPEN_TABLE = "terbuka"  # in urutan.json: reservations not yet TERBIT or BATAL (small, read every step)
@@ -79,33 +76,6 @@ QUEUE_TABLE = "antrean"  # in urutan.json: letters MENUNGGU_TTD (waiting for the
 START_TABLE = "mulai"  # in urutan.json: where each scope's electronic sequence began (paper before it)
 ROW_INDEX = "baris"  # key: SHA-256 of a batch row's key (sakti massal); value: {"nomor_registrasi"}
 NIK_INDEX = "nik"  # key: SHA-256 of the NIK (never the NIK itself); value: the applications naming it
-
-
-def default_actor() -> str:
-    try:
-        return getpass.getuser()
-    except Exception:  # no user name in some containers
-        return "tidak-dikenal"
-
-
-def os_account() -> str:
-    """The operating-system account running this process (``user (uid N)``): what the audit trail can
-    vouch for, unlike the clerk's own claim (``--petugas``, recorded as ``petugas``)."""
-    uid = f" (uid {os.getuid()})" if hasattr(os, "getuid") else ""
-    return f"{default_actor()}{uid}"
-
-
-def event_hash(event: dict[str, Any]) -> str:
-    body = {k: v for k, v in event.items() if k != "hash"}
-    return hashlib.sha256(json.dumps(body, ensure_ascii=False, sort_keys=True).encode()).hexdigest()
-
-
-def event_names(event: dict[str, Any]) -> set[str]:
-    """The names ``riwayat --objek`` finds an event under (upper case): its object and the
-    registration/letter numbers in its detail, so the history of an application includes its letters."""
-    detail = event.get("detail") or {}
-    names = [event.get("objek")] + [detail.get(k) for k in HISTORY_LINKS if isinstance(detail, dict)]
-    return {str(n).upper() for n in names if n}
 
 
 def history_shard(name: str) -> str:
@@ -754,30 +724,6 @@ class Register(session.Register):
 
     def moment(self) -> datetime:
         return now(self.zone)
-
-
-def recent_events(register: Register, *, objek: str | None = None, petugas: str | None = None,
-                  limit: int = 50) -> list[dict[str, Any]]:
-    """The last ``limit`` audit events (oldest first) about ``objek`` and/or by ``petugas``.
-
-    ``objek`` matches the names of :func:`event_names`. With ``objek`` only the object's events are read,
-    through the per-object index (riwayat/XXX.json); otherwise the trail newest file first, stopping as
-    soon as enough events are found. Read under the lock (no half-appended line).
-    """
-    wanted_object = " ".join(objek.split()).upper() if objek else None
-    wanted_actor = mask_text(petugas.strip()).lower() if petugas else None  # stored masked (Register)
-    found: list[dict[str, Any]] = []
-    with register.reading() as txn:  # also on a read-only register
-        events = _indexed_events(txn, wanted_object) if wanted_object else _trail_backwards(register.root / "audit")
-        for event in events:
-            if wanted_actor and str(event.get("petugas", "")).lower() != wanted_actor:
-                continue
-            if wanted_object and wanted_object not in event_names(event):
-                continue
-            found.append(event)
-            if len(found) >= limit:
-                break
-    return list(reversed(found))
 
 
 def _trail_backwards(folder: Path) -> Iterator[dict[str, Any]]:

@@ -390,7 +390,7 @@ def _unpack(archive: _Archive, staging: Path, prompt: PassphrasePrompt | None) -
 def check_register_files(register_dir: Path, label: str) -> int | None:
     """The register in a backup loads: every table is JSON, every audit line parses and chains."""
     from sakti_cli.core.storage import read_json
-    from sakti_cli.register.registry import GENESIS, event_hash
+    from sakti_cli.register.trail import GENESIS, event_hash
 
     if not register_dir.is_dir():
         return None

@@ -268,6 +268,9 @@ def _periksa_pg(register: Any, perbaiki: bool) -> tuple[dict[str, Any], list[str
     result = check_pg_register(register.conn, register.root)
     closed: list[str] = []
     if perbaiki and result["menggantung"]:
-        closed = [str(letter["nomor_surat"]) for letter in register.close_abandoned()]
+        register.close_abandoned()  # the recovery every writing step starts with, on its own
+        before = [str(entry["nomor_surat"]) for entry in result["menggantung"]]
         result = check_pg_register(register.conn, register.root)
+        still = {str(entry["nomor_surat"]) for entry in result["menggantung"]}
+        closed = [number for number in before if number not in still]
     return result, closed

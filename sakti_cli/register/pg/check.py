@@ -289,8 +289,8 @@ def _check_missing(report: Report, cur: Any) -> None:
         "SELECT 'REG-' || split_part(u.kunci, '|', 2) || '-' || CASE WHEN g.n < 10000 THEN lpad(g.n::text, 4, '0') "
         "ELSE g.n::text END AS reg FROM urutan u, generate_series(1, u.nilai) g(n) WHERE u.kunci LIKE 'registrasi|%' "
         "EXCEPT SELECT nomor_registrasi FROM permohonan "
-        "UNION SELECT objek FROM audit WHERE aksi = 'daftar' AND objek IS NOT NULL "
-        "AND objek NOT IN (SELECT nomor_registrasi FROM permohonan) ORDER BY 1")
+        "UNION SELECT a.objek FROM audit a WHERE a.aksi = 'daftar' AND a.objek IS NOT NULL AND NOT EXISTS "
+        "(SELECT 1 FROM permohonan p WHERE p.kantor = a.kantor AND p.nomor_registrasi = a.objek) ORDER BY 1")
     _missing(report, "permohonan", "permohonan tidak ada di register; penghitung atau jejak audit mencatatnya",
              [str(reg) for (reg,) in cur.fetchall()])
     cur.execute("SELECT DISTINCT a.objek FROM audit a WHERE a.aksi = 'pesan_nomor' AND NOT EXISTS "

@@ -70,12 +70,12 @@ def read_events(cur: Any, *, objek: str | None = None, after: int = 0) -> Iterat
         yield json.loads(line)
 
 
-def chain_problems(cur: Any, each: Callable[[dict[str, Any]], None] | None = None) -> list[str]:
+def chain_problems(cur: Any, each: Callable[[dict[str, Any], str], None] | None = None) -> list[str]:
     """What breaks the office's chain (each event's hash, its link to the previous one, the head); [] if sound.
 
     The trail is read through a server-side cursor (a few thousand events in memory at a time, whatever its
-    length), in the caller's transaction (a savepoint) or its own; ``each`` sees every event in chain order
-    (``register periksa`` checks their contents in the same pass)."""
+    length), in the caller's transaction (a savepoint) or its own; ``each`` sees every event and its stored line
+    in chain order (``register periksa`` checks their contents in the same pass)."""
     problems: list[str] = []
     prev, count = GENESIS, 0
     conn = cur.connection
@@ -93,7 +93,7 @@ def chain_problems(cur: Any, each: Callable[[dict[str, Any]], None] | None = Non
             if event_hash(event) != event.get("hash") or stored != event.get("hash"):
                 problems.append(f"peristiwa audit {number} telah diubah (hash tidak cocok)")
             if each is not None:
-                each(event)
+                each(event, line)
             prev = str(event.get("hash"))
     cur.execute("SELECT hash, jumlah FROM audit_kepala")
     head = cur.fetchone()

@@ -31,7 +31,7 @@ from pathlib import Path
 from typing import Any
 
 from sakti_cli.core.id_format import mask_nik
-from sakti_cli.core.nik import find_id_numbers
+from sakti_cli.core.nik import find_id_numbers, may_hold_id_number
 from sakti_cli.register.check import Report
 from sakti_cli.register.numbering import scope_label
 from sakti_cli.register.states import ApplicationStatus, LetterStatus
@@ -87,9 +87,11 @@ def _check_audit(report: Report, cur: Any) -> int:
 
     count = 0
 
-    def each(event: dict[str, Any]) -> None:
+    def each(event: dict[str, Any], line: str) -> None:
         nonlocal count
         count += 1
+        if not may_hold_id_number(line):  # the stored line holds every text of the event: most are done here
+            return
         content = {k: v for k, v in event.items() if k not in ("id", "hash", "prev", "waktu")}
         for _start, _end, found in find_id_numbers(json.dumps(content, ensure_ascii=False)):
             report.problem("audit_data_pribadi", "audit", f"Peristiwa audit {count} ({event.get('aksi')} "

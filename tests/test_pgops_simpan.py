@@ -5,6 +5,7 @@ the last one holding it is purged; found through an index (m003), not by reading
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 from conftest import Cli
@@ -96,8 +97,13 @@ def test_bersihkan_at_another_desk_purges_the_store_and_riwayat_finds_it(pg: Dat
         # the old applications' scans are gone from the database, but the KTP the recent one still holds stays
         assert held == {"REG-202401-0001": [True, False], "REG-202401-0002": [False, False],
                         "REG-202611-0001": [True, True]}
+        # riwayat --objek and a lookup by number: index conditions on (kantor, ...) under row-level security
+        cur.execute("SET enable_seqscan = off")
         cur.execute("EXPLAIN SELECT nomor FROM audit_nama WHERE nama = 'REG-202401-0001'")
-        assert "audit_nama_pkey" in " ".join(row[0] for row in cur.fetchall())  # riwayat --objek: an index
+        plan = " ".join(row[0] for row in cur.fetchall())
+        assert "audit_nama_pkey" in plan and "Index Cond: ((kantor = " in plan and "Filter" not in plan, plan
+        cur.execute("EXPLAIN SELECT data FROM surat WHERE nomor_surat = '1'")  # (an empty table: any index)
+        assert re.search(r"Index Cond: \(+kantor = ", " ".join(row[0] for row in cur.fetchall()))
     check = json.loads(cli("--kantor", str(desks[0]), "register", "periksa", "--json").stdout)
     assert check["bersih"], [problem["pesan"] for problem in check["masalah"]]
     history = cli.json("--kantor", str(desks[0]), "riwayat", "--objek", "REG-202401-0001")["peristiwa"]

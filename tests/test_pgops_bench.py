@@ -21,7 +21,7 @@ def test_the_bulk_built_register_is_sound_and_measured(pg: Database, tmp_path: P
     built = register_growth_pg.build_register(pg, tmp_path / "kantor", 60, office="bench")
     assert built["peristiwa_audit"] == 60 * 4 + 2 * register_growth_pg.SPARE
     with connect(built["url"], password=built["sandi"]) as conn:
-        result = check_pg_register(conn, tmp_path)
+        result = check_pg_register(conn)
     assert result["bersih"], result["masalah"][:3]
     assert result["ringkasan"]["terbit"] == 60 and result["ringkasan"]["peristiwa"] == built["peristiwa_audit"]
     assert register_growth_pg.check_once(built)["jenis"] == []

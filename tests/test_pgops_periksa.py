@@ -72,9 +72,9 @@ def office(pg: Database) -> Office:
     return office
 
 
-def _check(office: Office, tmp_path: Path) -> dict[str, Any]:
+def _check(office: Office) -> dict[str, Any]:
     with office.connect() as conn:
-        return check_pg_register(conn, tmp_path)
+        return check_pg_register(conn)
 
 
 def _kinds(result: dict[str, Any]) -> list[str]:
@@ -82,7 +82,7 @@ def _kinds(result: dict[str, Any]) -> list[str]:
 
 
 def test_a_sound_register_is_clean_and_summarised(office: Office, tmp_path: Path) -> None:
-    result = _check(office, tmp_path)
+    result = _check(office)
     assert result["bersih"], result["masalah"]
     summary = result["ringkasan"]
     assert (summary["permohonan"], summary["surat"], summary["terbit"], summary["peristiwa"]) == (3, 3, 3, 9)
@@ -95,9 +95,9 @@ def test_an_abandoned_reservation_is_listed_and_closed_batal(office: Office, tmp
         with desk.transaction(), desk.cursor() as cur:
             reg = _application(cur, 4)
         number = _reserve(desk, reg)["nomor_surat"]
-        alive = _check(office, tmp_path)  # while the desk lives: being processed, not a problem
+        alive = _check(office)  # while the desk lives: being processed, not a problem
         assert alive["bersih"] and [n["jenis"] for n in alive["catatan"]] == ["sedang_diproses"]
-    result = _check(office, tmp_path)
+    result = _check(office)
     assert _kinds(result) == ["nomor_menggantung"]
     assert [entry["nomor_surat"] for entry in result["menggantung"]] == [number] == ["474/004/KEC/2026"]
     with office.connect() as conn:
@@ -107,7 +107,7 @@ def test_an_abandoned_reservation_is_listed_and_closed_batal(office: Office, tmp
         with conn.cursor() as cur:
             cur.execute("SELECT data->>'status', data->>'alasan_batal' FROM surat WHERE nomor_surat = %s", (number,))
             assert cur.fetchone() == ("BATAL", "proses terhenti")
-    after = _check(office, tmp_path)
+    after = _check(office)
     assert after["bersih"], after["masalah"]
     assert after["ringkasan"]["lingkup"][0] == {"lingkup": SCOPE, "terakhir": 4, "mulai": 1, "kertas": 0,
                                                      "hilang": 0, "dipesan": 0, "terbit": 3, "batal": 1}
@@ -132,7 +132,7 @@ def test_gaps_files_statuses_and_the_trail_are_found(pg: Database, office: Offic
                        f"permohonan WHERE nomor_registrasi = 'REG-202611-0001' AND {kantor}) AND {kantor}")
     # an event rewritten in place
     _admin(pg, office, f"UPDATE audit SET baris = replace(baris, 'loket-1', 'loket-9') WHERE nomor = 1 AND {kantor}")
-    result = _check(office, tmp_path)
+    result = _check(office)
     found = {(p["jenis"], p["pesan"]) for p in result["masalah"]}
     messages = " | ".join(p["pesan"] for p in result["masalah"])
     assert ("nomor_hilang", "Nomor urut 4 pada layanan sktm, tahun 2026 tidak tercatat (tidak TERBIT dan tidak "
@@ -167,7 +167,7 @@ def test_a_nik_in_the_trail_and_a_dropped_file_check_are_found(pg: Database, off
         cur.execute("UPDATE berkas SET isi = overlay(isi placing 'X'::bytea from 1) WHERE kantor = %s "
                     "AND jenis = 'application/pdf' AND sha256 = (SELECT sha256 FROM surat WHERE kantor = %s "
                     "AND nomor_surat = '474/001/KEC/2026')", (office.role, office.role))
-    result = _check(office, tmp_path)
+    result = _check(office)
     assert _kinds(result) == ["audit_data_pribadi", "pdf_berubah"], result["masalah"]
     shown = " ".join(p["pesan"] for p in result["masalah"])
     assert nik not in shown and "6201********0001" in shown  # masked, never whole
@@ -188,6 +188,6 @@ def test_the_check_reads_through_a_snapshot_not_whole_tables(office: Office, tmp
         return original(self, *args, **kwargs)
 
     monkeypatch.setattr(psycopg.Connection, "cursor", cursor)
-    result = _check(office, tmp_path)
+    result = _check(office)
     assert result["bersih"] and result["ringkasan"]["surat"] == 3
     assert sum(1 for name in names if name) >= 3  # the letters, the trail, the joins

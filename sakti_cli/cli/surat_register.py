@@ -265,12 +265,12 @@ def _periksa_pg(register: Any, perbaiki: bool) -> tuple[dict[str, Any], list[str
     reservations whose desk is gone BATAL "proses terhenti" (nothing else there is rebuilt from files)."""
     from sakti_cli.register.pg.check import check_pg_register
 
-    result = check_pg_register(register.conn, register.root)
+    result = check_pg_register(register.conn)
     closed: list[str] = []
     if perbaiki and result["menggantung"]:
         register.close_abandoned()  # the recovery every writing step starts with, on its own
         before = [str(entry["nomor_surat"]) for entry in result["menggantung"]]
-        result = check_pg_register(register.conn, register.root)
+        result = check_pg_register(register.conn)
         still = {str(entry["nomor_surat"]) for entry in result["menggantung"]}
         closed = [number for number in before if number not in still]
     return result, closed

@@ -27,12 +27,10 @@ from __future__ import annotations
 import json
 import secrets
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 from sakti_cli.core.id_format import mask_nik
 from sakti_cli.core.nik import find_id_numbers, may_hold_id_number
-from sakti_cli.register.check import Report
 from sakti_cli.register.numbering import scope_label
 from sakti_cli.register.states import ApplicationStatus, LetterStatus
 
@@ -46,6 +44,22 @@ LEASE_HELD = ("EXISTS (SELECT 1 FROM pg_locks l WHERE l.locktype = 'advisory' AN
 """SQL: some live connection (of any desk, on any host) holds the lease ``{key}`` (numbers.py's advisory lock)."""
 
 
+class Report:
+    """What the check found, in the TinyDB check's shapes: problems and notes ``{jenis, berkas, pesan, ...}``
+    (``berkas`` names the table here), and the abandoned reservations ``--perbaiki`` closes."""
+
+    def __init__(self) -> None:
+        self.problems: list[dict[str, Any]] = []
+        self.notes: list[dict[str, Any]] = []
+        self.dangling: list[dict[str, Any]] = []
+
+    def problem(self, kind: str, where: str, message: str, **detail: Any) -> None:
+        self.problems.append({"jenis": kind, "berkas": where, "pesan": message, **detail})
+
+    def note(self, kind: str, where: str, message: str, **detail: Any) -> None:
+        self.notes.append({"jenis": kind, "berkas": where, "pesan": message, **detail})
+
+
 def stream(conn: Any, query: str, params: Any = None) -> Iterator[tuple[Any, ...]]:
     """The rows of ``query`` through a server-side cursor (inside the caller's transaction): a few thousand
     rows in memory at a time, whatever the table's size."""
@@ -55,12 +69,11 @@ def stream(conn: Any, query: str, params: Any = None) -> Iterator[tuple[Any, ...
         yield from cur
 
 
-def check_pg_register(conn: Any, root: Path) -> dict[str, Any]:
-    """Check the connecting office's register (reads only). ``root`` is the desk's local register folder
-    (only for the report's file names)."""
+def check_pg_register(conn: Any) -> dict[str, Any]:
+    """Check the connecting office's register (reads only)."""
     from sakti_cli.register.pg.connect import reading
 
-    report = Report(root)
+    report = Report()
     with reading(conn) as cur:
         events = _check_audit(report, cur)
         scopes, counts = _check_numbers(report, conn, cur)

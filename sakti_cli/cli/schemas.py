@@ -418,6 +418,26 @@ class RegisterPeriksa(Result):
     dibangun_ulang: list[str] | None = None
 
 
+class RegisterSalin(Result):
+    dari: str = Field(description="register asal (folder, atau server PostgreSQL tanpa sandi)")
+    asal: Literal["tinydb", "postgresql"]
+    ke: str = Field(description="register tujuan (folder kantor baru, atau server PostgreSQL tanpa sandi)")
+    tujuan: Literal["tinydb", "postgresql"]
+    permohonan: int
+    surat: int
+    status_surat: dict[str, int] = Field(description="jumlah surat per status")
+    penghitung: int
+    nomor_mulai: int
+    antrean_ttd: int
+    kunci_baris: int
+    indeks_nik: int
+    peristiwa: int = Field(description="peristiwa jejak audit yang disalin (tanpa peristiwa salin itu sendiri)")
+    kepala_audit: str = Field(description="hash peristiwa terakhir yang disalin: sama di kedua jejak")
+    berkas: int = Field(description="pindaian dan PDF yang disalin, masing-masing dicek SHA-256-nya")
+    ukuran_berkas: int
+    berkas_kantor: int = Field(description="berkas kantor (sakti.toml, sop, templat, sertifikat) untuk tujuan folder")
+
+
 # --- signing ----------------------------------------------------------------------------------------
 class Tandatangani(Result):
     berkas: str
@@ -802,6 +822,7 @@ COMMANDS: dict[str, list[type[BaseModel]]] = {
     "nomor mulai": [NomorMulai],
     "register": [],
     "register periksa": [RegisterPeriksa],
+    "register salin": [RegisterSalin],
     "sertifikat": [],
     "sertifikat demo": [SertifikatDemo],
     "sertifikat lihat": [SertifikatLihat],

@@ -438,6 +438,19 @@ class RegisterSalin(Result):
     berkas_kantor: int = Field(description="berkas kantor (sakti.toml, sop, templat, sertifikat) untuk tujuan folder")
 
 
+class RegisterSiapkan(Result):
+    server: str = Field(description="server, basis data dan peran (tanpa sandi)")
+    diterapkan: list[str] = Field(description="migrasi skema yang diterapkan sekarang (kosong: sudah mutakhir)")
+    versi: int
+
+
+class RegisterPeran(Result):
+    server: str
+    peran: str
+    nama: str
+    sandi: bool = Field(description="sandi peran diberikan (--berkas-sandi-peran); false: atur dengan \\password")
+
+
 # --- signing ----------------------------------------------------------------------------------------
 class Tandatangani(Result):
     berkas: str
@@ -823,6 +836,8 @@ COMMANDS: dict[str, list[type[BaseModel]]] = {
     "register": [],
     "register periksa": [RegisterPeriksa],
     "register salin": [RegisterSalin],
+    "register siapkan": [RegisterSiapkan],
+    "register peran": [RegisterPeran],
     "sertifikat": [],
     "sertifikat demo": [SertifikatDemo],
     "sertifikat lihat": [SertifikatLihat],

@@ -230,3 +230,47 @@ def test_broken_chain_refused_naming_the_event(cli: Cli, source: Path, tmp_path:
     assert event["id"] in error["pesan"] and "ke-3" in error["pesan"] and event["aksi"] in error["pesan"]
     assert not (tmp_path / "baru").exists()
     untouched(before, source, events)
+
+
+# --- backups across backends: one archive format --------------------------------------------------------
+def test_backup_restores_into_the_other_backend(cli: Cli, source: Path, pg, tmp_path: Path) -> None:
+    """A backup taken on TinyDB restores into PostgreSQL; one taken on that PostgreSQL register restores into a
+    TinyDB folder: the same letters, the chain verified, register periksa clean."""
+    from sakti_cli.register.pg.audit import chain_problems
+    from sakti_cli.register.pg.bulk import read_register
+    from sakti_cli.register.pg.connect import reading
+
+    desk = pg.office("arsel")
+    on_tiny = tmp_path / "tinydb.tar.gz"
+    events = trail(source)  # the archive's trail (its own 'cadangkan' event comes after it, in the source)
+    cli.json("--kantor", source, "cadangkan", on_tiny)
+    restored = cli.json("pulihkan", on_tiny, "--ke", desk.url, env=pg_env(desk))
+    assert restored["tujuan"] == "postgresql" and restored["jumlah_berkas_register"] == 9
+    with desk.connect() as conn, reading(conn) as cur:
+        copied = read_register(cur, "pg")
+        assert chain_problems(cur) == []
+    assert [json.loads(line) for line in copied.events[:len(events)]] == events
+    restore, salin = (json.loads(line) for line in copied.events[len(events):])
+    assert (restore["aksi"], salin["aksi"]) == ("pulihkan", "salin") and "peran" in restore["objek"]
+    assert salin["detail"]["dari"] == f"cadangan {on_tiny}"
+    assert {x["nomor_surat"]: (x["status"], x["kode_verifikasi"], x.get("sha256"), x.get("sha256_belum_ttd"))
+            for x in copied.letters} == letters(source)
+    assert not list(tmp_path.glob(".pulihkan-*"))
+
+    # the workspace on that PostgreSQL register: its backup is a TinyDB register's, restored into a folder
+    env = {**pg_env(desk), "SAKTI_REGISTER_URL": desk.url}
+    on_pg = tmp_path / "postgresql.zip"
+    made = cli.json("--kantor", source, "cadangkan", on_pg, env=env)
+    assert made["register_asal"] and "peran" in made["register_asal"]
+    assert not list((source / "data").glob(".cadangan-*"))
+    back = tmp_path / "pulih"
+    cli.json("pulihkan", on_pg, "--ke", back)
+    assert letters(back) == letters(source)
+    check = cli.json("--kantor", back, "register", "periksa")
+    assert check["bersih"], check["masalah"]
+    chain = trail(back)
+    assert chain[:len(events)] == events and chain[-1]["aksi"] == "pulihkan"
+
+    # the PostgreSQL register now holds records: a restore into it is refused before anything is unpacked
+    result = cli("pulihkan", on_tiny, "--ke", desk.url, "--json", env=pg_env(desk))
+    assert result.exit_code == 5 and json.loads(result.stdout)["error"]["kode"] == "TUJUAN_TIDAK_KOSONG"

@@ -21,7 +21,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     'riwayat': ('surat_register', 'Jejak audit: siapa melakukan apa, kapan, status sebelum dan sesudah (NIK disamarkan).'),
     'tandatangani': ('tandatangani', 'Tandatangani PDF apa pun (PAdES; tanda tangan berikutnya sebagai pembaruan bertahap).'),
     'cadangkan': ('cadangan', 'Cadangkan kantor (sakti.toml, sop, templat, register, surat, berkas) ke satu arsip bermanifes.'),
-    'pulihkan': ('cadangan', 'Periksa cadangan (jenis berkas, hash manifes, register periksa) lalu pulihkan ke folder baru atau kosong.'),
+    'pulihkan': ('cadangan', 'Periksa cadangan (jenis berkas, hash manifes, register periksa) lalu pulihkan ke folder baru atau kosong, atau ke register PostgreSQL yang kosong.'),
     'bersihkan': ('cadangan', 'Hapus pindaian persyaratan permohonan selesai (TERBIT/DITOLAK) yang lewat masa simpan; register tetap.'),
     'demo': ('demo', "Coba seluruh alur: kantor contoh, kunci demo (sandi 'demo'), SKTM contoh, terbit, verifikasi."),
     'contoh': ('contoh', 'Tulis contoh permohonan (isian + berkas) dengan tanggal yang cocok untuk hari ini.'),

@@ -564,6 +564,8 @@ class Cadangkan(Result):
     kunci_tersegel: bool
     isi: list[str]
     dilewati: list[str]
+    register_asal: str | None = Field(default=None, description="server PostgreSQL asal register (tanpa sandi); "
+                                      "null: register TinyDB kantor ini")
 
 
 class Pulihkan(Result):
@@ -576,6 +578,10 @@ class Pulihkan(Result):
     dengan_kunci: bool
     kunci_tersegel: bool
     peringatan: list[str]
+    tujuan: Literal["tinydb", "postgresql"] = Field(
+        default="tinydb", description="tinydb: folder kantor baru; postgresql: register kosong di server (berkas "
+        "kantor tidak dipasang)")
+    jumlah_berkas_register: int | None = Field(default=None, description="pindaian dan PDF yang disimpan di server")
 
 
 class PermohonanDibersihkan(Strict):

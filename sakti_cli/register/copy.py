@@ -25,7 +25,6 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import os
-import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
@@ -44,8 +43,6 @@ from sakti_cli.register.snapshot import (
 
 Progress = Callable[[str], None]
 COPY_PREFIX = ".salin-"  # beside a folder target: the workspace being built (full NIKs: swept if killed)
-SERVER_KEYS = ("url", "variabel_sandi", "berkas_sandi")
-"""Keys of ``[register]`` naming a PostgreSQL server: not carried into a TinyDB copy's sakti.toml."""
 CONFIG_PARTS = ("sakti.toml", "sop", "templat", "pki")
 
 
@@ -55,19 +52,6 @@ class CopyMismatch(RegisterCorrupt):
 
 def is_server(target: str) -> bool:
     return target.strip().lower().startswith(("postgresql://", "postgres://"))
-
-
-def tinydb_config(text: str) -> str:
-    """sakti.toml for a TinyDB copy: the ``[register]`` keys naming a server removed, nothing else changed."""
-    out, table = [], None
-    for line in text.splitlines(keepends=True):
-        header = re.match(r"\s*\[\s*([A-Za-z0-9_.\-]+)\s*\]\s*(#.*)?$", line)
-        if header:
-            table = header.group(1)
-        elif table == "register" and re.match(rf"\s*({'|'.join(SERVER_KEYS)})\s*=", line):
-            continue
-        out.append(line)
-    return "".join(out)
 
 
 # --- sources --------------------------------------------------------------------------------------------------
@@ -195,7 +179,7 @@ def _copy_config(ws: Any, staging: Path) -> int:
     import shutil
 
     from sakti_cli.core.storage import write_private
-    from sakti_cli.register.backup import _walk, is_public_certificate, workspace_file
+    from sakti_cli.register.backup import _walk, is_public_certificate, tinydb_config, workspace_file
 
     count = 0
     for part in CONFIG_PARTS:
@@ -234,29 +218,37 @@ def _salin_detail(snapshot: RegisterSnapshot, *, dari: str | None = None, ke: st
     return {**({"dari": dari} if dari else {}), **({"ke": ke} if ke else {}), **detail}
 
 
+def build_copy(ws: Any, source: Source, snapshot: RegisterSnapshot, staging: Path, *, progress: Progress,
+               config: bool) -> tuple[int, int, int]:
+    """The copy's files and TinyDB register in the private, new folder ``staging`` (the office's files too when
+    ``config``), read back and compared with the source: (office files, files, their bytes)."""
+    from sakti_cli.register.tiny_bulk import read_register, write_register
+
+    config_files = _copy_config(ws, staging) if config else 0
+    for name in ("data", "data/register", "data/berkas", "data/surat", *(("pki",) if config else ())):
+        (staging / name).mkdir(parents=True, exist_ok=True, mode=0o700)
+    progress("menyalin berkas")
+    count, size = _write_files(staging, checked_files(source, snapshot, progress))
+    progress("menulis register TinyDB")
+    register_dir = staging / "data" / "register"
+    write_register(register_dir, snapshot, zone=ws.zone, actor="salin")
+    _same(snapshot, read_register(register_dir, str(staging)), str(staging))
+    return config_files, count, size
+
+
 def to_folder(ws: Any, source: Source, snapshot: RegisterSnapshot, target: Path, *, actor: str,
-              progress: Progress, config: bool = True) -> dict[str, Any]:
-    """Build the copy (a workspace when ``config``, else only data/) beside ``target``, check it, rename it."""
+              progress: Progress) -> dict[str, Any]:
+    """Build the new workspace beside ``target``, check it as 'register periksa' does, record the copy, rename."""
     from sakti_cli.core.scratch import owned_temp
     from sakti_cli.register.registry import Register
-    from sakti_cli.register.tiny_bulk import read_register, write_register
 
     target.parent.mkdir(parents=True, exist_ok=True)
     held = owned_temp(target.parent, COPY_PREFIX)
     staging = held.path
     try:
-        config_files = _copy_config(ws, staging) if config else 0
-        for name in ("data", "data/register", "data/berkas", "data/surat", "pki"):
-            (staging / name).mkdir(parents=True, exist_ok=True, mode=0o700)
-        progress("menyalin berkas")
-        count, size = _write_files(staging, checked_files(source, snapshot, progress))
-        progress("menulis register TinyDB")
-        register_dir = staging / "data" / "register"
-        write_register(register_dir, snapshot, zone=ws.zone, actor=actor)
-        _same(snapshot, read_register(register_dir, str(target)), str(target))
-        if config:
-            _check_copy(ws, staging, target)
-        register = Register(register_dir, zone=ws.zone, actor=actor, upkeep=None)
+        config_files, count, size = build_copy(ws, source, snapshot, staging, progress=progress, config=True)
+        _check_copy(ws, staging, target)
+        register = Register(staging / "data" / "register", zone=ws.zone, actor=actor, upkeep=None)
         with register.transaction() as txn:
             txn.audit("salin", "REGISTER", None, None, **_salin_detail(snapshot, dari=snapshot.where, files=count))
         try:
@@ -301,8 +293,9 @@ def _check_copy(ws: Any, staging: Path, target: Path) -> None:
 
 
 def to_server(conn: Any, url: str, source: Source, snapshot: RegisterSnapshot, *, actor: str, moment: Any,
-              progress: Progress) -> dict[str, Any]:
-    """Insert the copy in one transaction: read back, compared, chain verified, its ``salin`` event, commit."""
+              progress: Progress, detail: dict[str, Any] | None = None) -> dict[str, Any]:
+    """Insert the copy in one transaction: read back, compared, chain verified, its ``salin`` event (``detail``
+    over the usual one: a restore names its archive), commit."""
     from sakti_cli.register.pg.audit import append_event, chain_problems
     from sakti_cli.register.pg.bulk import filled_tables, read_register, write_register
     from sakti_cli.register.pg.url import describe
@@ -331,7 +324,7 @@ def to_server(conn: Any, url: str, source: Source, snapshot: RegisterSnapshot, *
                                "tujuan tidak berubah.",
                                saran="Laporkan ke pengembang SAKTI; register asal tidak diubah.")
         append_event(cur, actor, moment, "salin", "REGISTER", None, None,
-                     **_salin_detail(snapshot, dari=snapshot.where, files=count))
+                     **{**_salin_detail(snapshot, dari=snapshot.where, files=count), **(detail or {})})
     return {"ke": where, "berkas": count, "ukuran_berkas": sum(sizes), "berkas_kantor": 0}
 
 

@@ -13,6 +13,7 @@ import hashlib
 import json
 import shutil
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -83,27 +84,34 @@ def letters(root: Path) -> dict[str, tuple]:
     return found
 
 
-def untouched(before: dict[str, str], root: Path, events: list[dict], *, salin: int = 0) -> None:
+@dataclass(frozen=True)
+class Before:
+    files: dict[str, str]
+    events: list[dict]
+    counters: dict
+
+
+def before(root: Path) -> Before:
+    return Before(tree(root), trail(root), _counters(root))
+
+
+def _counters(root: Path) -> dict:
+    """urutan.json but for the trail's anchor (which a 'salin' event moves)."""
+    tables = json.loads((root / "data/register/urutan.json").read_text())
+    tables.pop("audit", None)
+    return tables
+
+
+def untouched(was: Before, root: Path, *, salin: int = 0) -> None:
     """The source as it was: every file byte for byte, but for the trail that may have gained ``salin`` events
-    (appended: the old lines unchanged) and their anchor and history index."""
-    after = tree(root)
+    (appended: the old lines unchanged) with their anchor and history index."""
     changing = ("data/register/audit/", "data/register/urutan.json", "data/register/riwayat/")
-    assert {k: v for k, v in after.items() if not k.startswith(changing)} == \
-        {k: v for k, v in before.items() if not k.startswith(changing)}
+    assert {k: v for k, v in tree(root).items() if not k.startswith(changing)} == \
+        {k: v for k, v in was.files.items() if not k.startswith(changing)}
     now = trail(root)
-    assert now[:len(events)] == events
-    assert [e["aksi"] for e in now[len(events):]] == ["salin"] * salin
-    counters = json.loads((root / "data/register/urutan.json").read_text())
-    counters.pop("audit")
-    assert counters == {k: v for k, v in json.loads(_urutan_before[str(root)]).items() if k != "audit"}
-
-
-_urutan_before: dict[str, str] = {}
-
-
-def snapshot_of(root: Path) -> tuple[dict[str, str], list[dict]]:
-    _urutan_before[str(root)] = (root / "data/register/urutan.json").read_text()
-    return tree(root), trail(root)
+    assert now[:len(was.events)] == was.events
+    assert [e["aksi"] for e in now[len(was.events):]] == ["salin"] * salin
+    assert _counters(root) == was.counters
 
 
 def pg_env(office_role) -> dict[str, str]:
@@ -117,7 +125,8 @@ def test_moved_to_postgresql_and_back(cli: Cli, source: Path, pg, tmp_path: Path
     from sakti_cli.register.tiny_bulk import read_register as read_tiny
 
     desk = pg.office("arsel")
-    before, events = snapshot_of(source)
+    was = before(source)
+    events = was.events
     original = read_tiny(source / "data/register", "asal")
     assert {s for s, *_ in letters(source).values()} == {"TERBIT", "BATAL", "MENUNGGU_TTD"}
 
@@ -128,7 +137,7 @@ def test_moved_to_postgresql_and_back(cli: Cli, source: Path, pg, tmp_path: Path
     assert out["kunci_baris"] == 1 and out["indeks_nik"] == 1 and out["peristiwa"] == len(events)
     assert out["berkas"] == 3 * 2 + 2 + 1  # two applications' scans, two signed PDFs, one unsigned
     assert out["kepala_audit"] == events[-1]["hash"]
-    untouched(before, source, events, salin=1)
+    untouched(was, source, salin=1)
     assert trail(source)[-1]["detail"]["ke"] == out["ke"]
 
     with desk.connect() as conn, reading(conn) as cur:
@@ -166,7 +175,7 @@ def test_moved_to_postgresql_and_back(cli: Cli, source: Path, pg, tmp_path: Path
 
 def test_refused_targets_and_sources(cli: Cli, source: Path, pg, tmp_path: Path) -> None:
     desk = pg.office("arsel")
-    before, events = snapshot_of(source)
+    was = before(source)
 
     # a password in the URL, on the command line: a usage error, and the password is not repeated
     result = cli("--kantor", source, "register", "salin", "--ke", "postgresql://arsel:rahasia9@server/sakti")
@@ -193,7 +202,7 @@ def test_refused_targets_and_sources(cli: Cli, source: Path, pg, tmp_path: Path)
     assert result.exit_code == 5 and json.loads(result.stdout)["error"]["kode"] == "TUJUAN_TIDAK_KOSONG"
     with desk.connect() as conn:
         assert conn.execute("SELECT count(*) FROM audit").fetchone()[0] == rows
-    untouched(before, source, events, salin=1)  # the refusals wrote nothing; the one copy its event
+    untouched(was, source, salin=1)  # the refusals wrote nothing; the one copy its event
     assert not list(tmp_path.glob(".salin-*"))
 
 
@@ -208,12 +217,12 @@ def test_open_reservation_refused(cli: Cli, source: Path, tmp_path: Path) -> Non
     service = load_service(ws.sop_dir, "sktm")
     with open_register(ws.register_dir, zone=ws.zone).transaction() as txn:
         letter = reserve_number(txn, ws, service, "REG-202611-0002", {"id": "camat"})
-    before, events = snapshot_of(source)
+    was = before(source)
     result = cli("--kantor", source, "register", "salin", "--ke", tmp_path / "baru")
     assert result.exit_code == 5
     assert "selesaikan dulu" in result.stderr and letter["nomor_surat"] in result.stderr
     assert not (tmp_path / "baru").exists() and not list(tmp_path.glob(".salin-*"))
-    untouched(before, source, events)
+    untouched(was, source)
 
 
 def test_broken_chain_refused_naming_the_event(cli: Cli, source: Path, tmp_path: Path) -> None:
@@ -223,13 +232,31 @@ def test_broken_chain_refused_naming_the_event(cli: Cli, source: Path, tmp_path:
     event["petugas"] = "orang lain"  # an event changed after the fact: its hash no longer recomputes
     lines[2] = json.dumps(event, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
     path.write_text("\n".join(lines) + "\n")
-    before, events = snapshot_of(source)
+    was = before(source)
     result = cli("--kantor", source, "register", "salin", "--ke", tmp_path / "baru", "--json")
     assert result.exit_code == 4
     error = json.loads(result.stdout)["error"]
     assert event["id"] in error["pesan"] and "ke-3" in error["pesan"] and event["aksi"] in error["pesan"]
     assert not (tmp_path / "baru").exists()
-    untouched(before, source, events)
+    untouched(was, source)
+
+
+def test_failed_copy_leaves_the_target_as_it_was(cli: Cli, source: Path, pg, tmp_path: Path) -> None:
+    """A scan changed on disk is found while the copy is being written: PostgreSQL rolls the whole copy back,
+    the folder is never made, and the source is not touched."""
+    desk = pg.office("arsel")
+    scan = next((source / "data/berkas").rglob("ktp-1.jpg"))
+    scan.write_bytes(scan.read_bytes()[:-10] + b"0123456789")
+    was = before(source)
+    result = cli("--kantor", source, "register", "salin", "--ke", desk.url, "--json", env=pg_env(desk))
+    assert result.exit_code == 4 and "ktp-1.jpg" in json.loads(result.stdout)["error"]["pesan"]
+    with desk.connect() as conn:
+        from sakti_cli.register.pg.bulk import filled_tables
+
+        assert filled_tables(conn.cursor()) == []  # not one row of the applications, letters or trail written
+    result = cli("--kantor", source, "register", "salin", "--ke", tmp_path / "baru")
+    assert result.exit_code == 4 and not (tmp_path / "baru").exists() and not list(tmp_path.glob(".salin-*"))
+    untouched(was, source)
 
 
 # --- backups across backends: one archive format --------------------------------------------------------

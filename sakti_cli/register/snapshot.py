@@ -154,6 +154,7 @@ def fingerprint(snapshot: RegisterSnapshot) -> dict[str, str]:
         "indeks_nik": digest({k: sorted(v, key=lambda e: str(e.get("nomor_registrasi")))
                               for k, v in snapshot.nik_index.items()}),
         "antrean_ttd": digest(sorted(snapshot.queue)),
+        "terbuka": digest(sorted(str(r.get("id")) for r in snapshot.open_reservations)),
         "jejak_audit": digest(snapshot.events),
     }
 

@@ -105,6 +105,11 @@ def write_register(root: Path, snapshot: RegisterSnapshot, *, zone: Any, actor: 
             for digest in letter_digests(letter):
                 txn.index_put("sha256", digest, pointer)
         by_id = {str(letter["id"]): letter for letter in snapshot.letters}
+        opened = txn.table("urutan.json", OPEN_TABLE)  # a backup taken while a desk was issuing
+        for entry in snapshot.open_reservations:
+            letter = by_id[str(entry["id"])]
+            opened.insert({"id": letter["id"], "bulan": partitions[str(letter["id"])],
+                           "nomor_surat": letter["nomor_surat"], "proses": letter.get("proses")})
         queue = txn.table("urutan.json", QUEUE_TABLE)
         for letter_id in snapshot.queue:
             letter = by_id[letter_id]

@@ -49,12 +49,11 @@ def office(tmp_path_factory: pytest.TempPathFactory, demo_pki: Pki, lo_profile: 
 def _add_batch_row(root: Path, reg: str) -> None:
     """A batch row key as 'sakti massal' records it (one step of the register, as massal does)."""
     from sakti_cli.office.workspace import find_workspace
-    from sakti_cli.register.applications import ROW_INDEX
     from sakti_cli.register.upkeep import open_register
 
     ws = find_workspace(root)
-    with open_register(ws.register_dir, zone=ws.zone).transaction() as txn:
-        txn.index_put(ROW_INDEX, "b" * 64, {"nomor_registrasi": reg})
+    with open_register(ws.register_dir, zone=ws.zone, workspace=ws).transaction() as txn:
+        txn.record_batch_row("b" * 64, reg)
 
 
 @pytest.fixture

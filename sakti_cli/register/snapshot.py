@@ -15,8 +15,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from sakti_cli.core.errors import RegisterCorrupt
-from sakti_cli.register.letters import letter_digests
 from sakti_cli.register.registry import GENESIS, LETTER_COUNTER, event_hash
+from sakti_cli.register.session import letter_digests
 from sakti_cli.register.states import LetterStatus
 
 BACKEND_LETTER_KEYS = ("bulan",)

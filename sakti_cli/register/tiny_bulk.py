@@ -12,25 +12,26 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from sakti_cli.core.errors import RegisterCorrupt
 from sakti_cli.core.storage import read_json
-from sakti_cli.register.applications import NIK_INDEX, ROW_INDEX, partition_of_reg
-from sakti_cli.register.letters import OPEN_TABLE, QUEUE_TABLE
-from sakti_cli.register.numbering import START_TABLE
 from sakti_cli.register.registry import (
     AUDIT_TABLE,
     FORMAT_VERSION,
-    LETTER_COUNTER,
+    NIK_INDEX,
+    OPEN_TABLE,
+    QUEUE_TABLE,
+    ROW_INDEX,
+    START_TABLE,
     Register,
-    letter_month,
-    letter_partition,
     partition_order,
     read_format_version,
     refuse_damaged,
 )
-from sakti_cli.register.snapshot import RegisterSnapshot, letter_digests, neutral_counters, neutral_letter
+from sakti_cli.register.session import Application, Letter
+from sakti_cli.register.snapshot import RegisterSnapshot, neutral_counters, neutral_letter
+from sakti_cli.register.states import LetterStatus
 
 
 def _table(path: Path, name: str) -> list[dict[str, Any]]:
@@ -82,46 +83,29 @@ def read_register(root: Path, where: str) -> RegisterSnapshot:
 
 
 def write_register(root: Path, snapshot: RegisterSnapshot, *, zone: Any, actor: str) -> None:
-    """Build the register of ``snapshot`` in the new, empty folder ``root`` (two transactions: the records and
-    the trail, then the trail's per-object index, which is read from the written trail)."""
+    """Build the register of ``snapshot`` in the new, empty folder ``root``: the records through the register's
+    own domain methods (partitions, indexes, open list and queue kept as every step keeps them), the trail's
+    lines appended as they are with the chain's anchor; then, in a second transaction, the trail's per-object
+    index, which is read from the written trail."""
     from sakti_cli.register.history import pointers_from_trail, write_index
 
     register = Register(root, zone=zone, actor=actor, upkeep=None)
     with register.transaction() as txn:
         for record in snapshot.applications:
-            txn.applications(partition_of_reg(str(record["nomor_registrasi"]))).insert(dict(record))
+            txn.add_application(cast(Application, dict(record)))
         for key, value in snapshot.counters.items():
             txn.set_counter(key, int(value))
-        partitions: dict[str, str] = {}
-        for letter in snapshot.letters:
-            month = letter_month(letter) if letter.get("bulan_pesan") else str(letter.get("dipesan", ""))[:7]
-            partition = letter_partition(month, txn.next_counter(LETTER_COUNTER.format(month=month)))
-            stored = {**letter, "bulan": partition}
-            partitions[str(letter["id"])] = partition
-            txn.letters(partition).insert(stored)
-            pointer = {"bulan": partition, "id": letter["id"]}
-            txn.index_put("nomor", str(letter["nomor_surat"]), pointer)
-            txn.index_put("kode", str(letter["kode_verifikasi"]), pointer)
-            for digest in letter_digests(letter):
-                txn.index_put("sha256", digest, pointer)
-        by_id = {str(letter["id"]): letter for letter in snapshot.letters}
-        opened = txn.table("urutan.json", OPEN_TABLE)  # a backup taken while a desk was issuing
-        for entry in snapshot.open_reservations:
-            letter = by_id[str(entry["id"])]
-            opened.insert({"id": letter["id"], "bulan": partitions[str(letter["id"])],
-                           "nomor_surat": letter["nomor_surat"], "proses": letter.get("proses")})
-        queue = txn.table("urutan.json", QUEUE_TABLE)
-        for letter_id in snapshot.queue:
-            letter = by_id[letter_id]
-            queue.insert({"id": letter_id, "bulan": partitions[letter_id], "nomor_surat": letter["nomor_surat"],
-                          "penandatangan": (letter.get("penandatangan") or {}).get("id")})
-        starts = txn.table("urutan.json", START_TABLE)
+        for stored in snapshot.letters:
+            letter = cast(Letter, {**stored, "bulan_pesan": stored.get("bulan_pesan") or str(stored["dipesan"])[:7]})
+            txn.add_letter(letter)  # DIPESAN: on the open list (a backup taken while a desk was issuing)
+            if letter["status"] != LetterStatus.DIPESAN:
+                txn.save_letter(letter)  # off the open list; on the queue if MENUNGGU_TTD; every digest indexed
         for record in snapshot.number_starts:
-            starts.insert(dict(record))
+            txn.add_number_start(dict(record))
         for key, reg in snapshot.batch_rows.items():
-            txn.index_put(ROW_INDEX, key, {"nomor_registrasi": reg})
+            txn.record_batch_row(key, reg)
         for key, entries in snapshot.nik_index.items():
-            txn.index_put(NIK_INDEX, key, {"permohonan": list(entries)})
+            txn.set_nik_applications(key, list(entries))
         month = ""
         for line in snapshot.events:
             event = json.loads(line)

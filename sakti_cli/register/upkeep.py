@@ -45,9 +45,12 @@ def open_register(root: Path, *, zone: timezone, actor: str | None = None, lock_
     ``workspace``'s ``[register] url`` or ``SAKTI_REGISTER_URL`` names a server (connected, its schema checked:
     exit 4 when the server is down, refuses the password or holds no current schema), else TinyDB's in ``root``."""
     if workspace is not None:
-        from sakti_cli.register.pg.session import open_pg_register
+        from sakti_cli.register.pg.url import register_url
 
-        shared = open_pg_register(workspace, zone=zone, actor=actor)
-        if shared is not None:
-            return cast(Register, shared)  # the same interface (sakti_cli.register.session.Register)
+        if register_url(workspace.config.register_settings.url) is not None:  # psycopg loaded only then
+            from sakti_cli.register.pg.session import open_pg_register
+
+            shared = open_pg_register(workspace, zone=zone, actor=actor)
+            if shared is not None:
+                return cast(Register, shared)  # the same interface (sakti_cli.register.session.Register)
     return Register(root, zone=zone, actor=actor, lock_timeout=lock_timeout, upkeep=UPKEEP)

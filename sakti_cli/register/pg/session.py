@@ -33,6 +33,7 @@ from sakti_cli.core.privacy import mask_text
 from sakti_cli.register import session
 from sakti_cli.register.pg import numbers, rows
 from sakti_cli.register.pg.audit import append_event
+from sakti_cli.register.pg.url import describe
 from sakti_cli.register.registry import default_actor
 from sakti_cli.register.states import LETTER_MOVES, LetterStatus
 
@@ -64,7 +65,7 @@ class PgRegister(session.Register):
     backend: session.Backend = "postgresql"
 
     def __init__(self, conn: psycopg.Connection[Any], *, url: str, root: Path, workspace_root: Path,
-                 zone: timezone, actor: str | None = None) -> None:
+                 zone: timezone, actor: str | None = None, lock_timeout: float = 30.0) -> None:
         from sakti_cli.register.pg.store import PgFileStore
 
         self.conn = conn
@@ -72,9 +73,10 @@ class PgRegister(session.Register):
         self.root = root
         self.zone = zone
         self.actor = mask_text(actor or default_actor())  # stored in records and the trail: a NIK typed is masked
+        self.lock_timeout = lock_timeout  # seconds a step waits for another desk's (batas_tunggu_kunci)
         self.recover = True  # close other desks' abandoned reservations at the start of a writing step
         self.leases: set[int] = set()  # the leases this connection holds (its open reservations)
-        self.closed_abandoned: list[dict[str, Any]] = []  # what this desk's recoveries closed
+        self.swept: list[Path] | None = None  # what dead runs left on this computer (after the first write)
         self._lock = threading.RLock()  # one connection: one step at a time in this process
         self._store = PgFileStore(self, workspace_root)
 
@@ -84,26 +86,39 @@ class PgRegister(session.Register):
         with self._lock, self._errors():
             if self.recover and not self.conn.info.transaction_status:  # not inside another step
                 self.close_abandoned()
-            step = PgSession(self, writing=True)
-            try:
-                with self.conn.transaction(), self.conn.cursor() as cur:
-                    step.cur = cur
-                    lock_head(cur)
-                    yield step
-            except BaseException:
-                for lease in step.taken:  # rolled back: those reservations never existed
-                    self._release(lease)
-                raise
-            finally:
-                step.cur = None
-            for lease in step.finished:  # committed: those letters left DIPESAN
+            with self._writing() as step:
+                yield step
+            if self.recover and self.swept is None:  # as TinyDB's first write of a run (recovery.py)
+                from sakti_cli.register.recovery import sweep_leftovers
+
+                self.swept = sweep_leftovers(self.root)
+
+    @contextlib.contextmanager
+    def _writing(self) -> Iterator[PgSession]:
+        """One writing transaction: the lock timeout, the office's audit head locked first; the leases of the
+        reservations it closed let go once it commits, those it took once it rolls back."""
+        step = PgSession(self, writing=True)
+        try:
+            with self.conn.transaction(), self.conn.cursor() as cur:
+                step.cur = cur
+                self._wait_at_most(cur)
+                lock_head(cur)
+                yield step
+        except BaseException:
+            for lease in step.taken:  # rolled back: those reservations never existed
                 self._release(lease)
+            raise
+        finally:
+            step.cur = None
+        for lease in step.finished:  # committed: those letters left DIPESAN
+            self._release(lease)
 
     @contextlib.contextmanager
     def reading(self) -> Iterator[PgSession]:
         from sakti_cli.register.pg.connect import reading
 
-        with self._lock, self._errors(), reading(self.conn) as cur:
+        inside = bool(self.conn.info.transaction_status)  # within a step of this desk: read in it
+        with self._lock, self._errors(), (self.cursor() if inside else reading(self.conn)) as cur:
             step = PgSession(self, writing=False)
             step.cur = cur
             try:
@@ -117,19 +132,24 @@ class PgRegister(session.Register):
         with self._lock, self._errors(), self.conn.transaction(), self.conn.cursor() as cur:
             yield cur
 
-    def close_abandoned(self) -> list[dict[str, Any]]:
-        """Close BATAL "proses terhenti" the open reservations whose desk is gone (their lease free), in a
-        transaction of its own; the letters closed. One query when there is none (the usual case)."""
+    def close_abandoned(self) -> bool:
+        """Close BATAL "proses terhenti" the open reservations whose desk is gone (their lease free): TinyDB's
+        recovery (:func:`sakti_cli.register.recovery.close_dead_reservations`) in a transaction of its own, which
+        stands whatever the step after it does. One query when no other desk holds a reservation."""
+        from sakti_cli.register.recovery import close_dead_reservations
+
         with self.conn.cursor() as cur:
             cur.execute("SELECT count(*) FROM pemesanan")
             (count,) = cur.fetchone() or (0,)
         if count <= len(self.leases):
-            return []  # only this desk's own reservations are open
-        with self.conn.transaction(), self.conn.cursor() as cur:
-            lock_head(cur)  # the first lock, as every step's: no deadlock with a desk's step
-            closed = numbers.close_stale_reservations(self.conn, actor=self.actor, moment=self.moment())
-        self.closed_abandoned += closed
-        return closed
+            return False  # only this desk's own reservations are open
+        with self._writing() as step:
+            changed = close_dead_reservations(step, self._store.workspace_root)
+        return changed
+
+    def _wait_at_most(self, cur: Any) -> None:
+        """A step waits for another desk's lock at most ``lock_timeout`` (then exit 5, as TinyDB's file lock)."""
+        cur.execute(f"SET LOCAL lock_timeout = '{max(1, int(self.lock_timeout * 1000))}ms'")
 
     def _release(self, lease: int) -> None:
         numbers.release_lease(self.conn, lease)
@@ -142,6 +162,13 @@ class PgRegister(session.Register):
 
         try:
             yield
+        except psycopg.errors.LockNotAvailable:
+            from sakti_cli.core.errors import RegisterBusy
+
+            raise RegisterBusy(f"Register sedang dipakai desk lain lebih dari {self.lock_timeout:g} detik "
+                               f"({describe(self.url)}).",
+                               saran="Tunggu sebentar lalu ulangi; bila tidak ada desk yang sedang bekerja, periksa "
+                                     "sambungan yang menggantung di server (pg_stat_activity).") from None
         except psycopg.OperationalError as exc:
             from sakti_cli.register.pg.connect import refusal
 
@@ -335,6 +362,11 @@ class PgSession(session.RegisterSession):
                                     proses=entry["proses"], where=entry["kunci_sesi"])
                 for entry in numbers.open_reservations(self._c())]
 
+    def drop_reservation(self, reservation: session.Reservation) -> None:
+        """Forget an open reservation whose letter left DIPESAN (save_letter already does; kept for the
+        interface's recovery)."""
+        self._w("pemesanan").execute("DELETE FROM pemesanan WHERE surat_id = %s", (reservation.letter_id,))
+
     def reservation_abandoned(self, reservation: session.Reservation) -> bool:
         cur = self._c()
         cur.execute("SELECT kunci_sesi FROM pemesanan WHERE surat_id = %s", (reservation.letter_id,))
@@ -449,10 +481,18 @@ def _jsonb(value: Any) -> Any:
     return Jsonb(value)
 
 
+_OPEN: dict[tuple[str, str, str, str], PgRegister] = {}
+KEEP_OPEN = 4  # desks kept connected per process (a command uses one; a copy between registers two)
+
+
 def open_pg_register(ws: Workspace, *, zone: timezone, actor: str | None = None, url: str | None = None
                      ) -> PgRegister | None:
     """The workspace's PostgreSQL register (its connection made and its schema checked); None when no server
-    is named (``[register] url``, ``SAKTI_REGISTER_URL`` or ``url`` from the command line)."""
+    is named (``[register] url``, ``SAKTI_REGISTER_URL`` or ``url`` from the command line).
+
+    One desk per process: a command that opens its register twice gets the same connection again, so the
+    reservation it made (its lease) is the one it completes. The oldest desk beyond KEEP_OPEN that holds no
+    reservation is closed."""
     from sakti_cli.core.errors import UsageError
     from sakti_cli.register.pg.connect import desk_connection
     from sakti_cli.register.pg.url import check_url, register_url
@@ -461,7 +501,18 @@ def open_pg_register(ws: Workspace, *, zone: timezone, actor: str | None = None,
         register_url(ws.config.register_settings.url) or (None, ""))[0]
     if found is None:
         return None
+    key = (found, str(ws.root), mask_text(actor or default_actor()), str(zone))
+    known = _OPEN.get(key)
+    if known is not None and not known.conn.closed:
+        return known
     conn = desk_connection(ws, url)
     if conn is None:
         return None
-    return PgRegister(conn, url=found, root=ws.register_dir, workspace_root=ws.root, zone=zone, actor=actor)
+    register = PgRegister(conn, url=found, root=ws.register_dir, workspace_root=ws.root, zone=zone, actor=actor,
+                          lock_timeout=ws.config.register_settings.batas_tunggu_kunci)
+    _OPEN[key] = register
+    for old_key, old in list(_OPEN.items())[:-KEEP_OPEN]:
+        if old.conn.closed or not old.leases:
+            old.close()
+            del _OPEN[old_key]
+    return register

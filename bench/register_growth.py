@@ -106,6 +106,17 @@ def _event(aksi: str, objek: str, moment: str, prev: str, before: Any, after: An
     return event
 
 
+def issued_letter(letter_id: str, number: str, seq: int, year: int, reg: str, code: str, moment: str, digest: str,
+                  pdf: str) -> dict[str, Any]:
+    """A TERBIT letter shaped as steps.record_issued leaves it (TinyDB adds its partition, ``bulan``)."""
+    return {"id": letter_id, "nomor_surat": number, "urut": seq, "lingkup": f"nomor|layanan:sktm|{year}",
+            "tahun": year, "status": "TERBIT", "layanan": "sktm", "nomor_registrasi": reg,
+            "kode_verifikasi": code, "dipesan": moment, "terbit": moment, "bulan_pesan": moment[:7],
+            "penandatangan": {"id": "camat", "jabatan": "Camat Arut Selatan",
+                              "nama": "Drs. H. AHMAD YANI, M.Si", "peran": "definitif"},
+            "proses": {"host": "bench", "pid": 1, "mulai": "1"}, "sha256": digest, "ukuran": 68000, "pdf": pdf}
+
+
 def spread(letters: int, per_year: int | None, months: int) -> list[int]:
     """Letters per month: evenly over all months, or at ``per_year`` ending in the current month."""
     if per_year is None:
@@ -181,15 +192,8 @@ def build_register(folder: Path, letters: int, *, per_year: int | None = None, s
                 lettered += 1
                 partition = letter_partition(key, lettered)  # as Transaction.next_letter_partition
                 table = mail[partition]
-                table[str(len(table) + 1)] = {
-                    "id": letter_id, "nomor_surat": number, "urut": seq, "lingkup": f"nomor|layanan:sktm|{year}",
-                    "tahun": year, "status": "TERBIT", "layanan": "sktm", "nomor_registrasi": reg,
-                    "kode_verifikasi": code, "dipesan": moment, "terbit": moment, "bulan": partition,
-                    "bulan_pesan": key,
-                    "penandatangan": {"id": "camat", "jabatan": "Camat Arut Selatan",
-                                      "nama": "Drs. H. AHMAD YANI, M.Si", "peran": "definitif"},
-                    "proses": {"host": "bench", "pid": 1, "mulai": "1"}, "sha256": digest, "ukuran": 68000,
-                    "pdf": pdf}
+                table[str(len(table) + 1)] = {**issued_letter(letter_id, number, seq, year, reg, code, moment,
+                                                              digest, pdf), "bulan": partition}
                 pointer = {"bulan": partition, "id": letter_id}
                 for kind, value in (("nomor", number), ("kode", code), ("sha256", digest)):
                     full = f"{kind}:{value}"
@@ -249,6 +253,16 @@ def build_register(folder: Path, letters: int, *, per_year: int | None = None, s
 
 
 # --- measuring in fresh processes ----------------------------------------------------------------
+STEP_INPUT = r"""    reg = args["reg"]
+    pdf = ws.letters_dir / "bench" / (secrets.token_hex(6) + ".pdf")
+    pdf.parent.mkdir(parents=True, exist_ok=True)
+    pdf.write_bytes(b"%PDF-1.7 bench " + secrets.token_bytes(2000))
+    digest = hashlib.sha256(pdf.read_bytes()).hexdigest()
+    signer = {"id": "camat", "nama": "Camat", "jabatan": "Camat Arut Selatan", "peran": "definitif"}
+"""
+"""The measuring child's input of one register step (``reg``, a small PDF and its digest, the signatory),
+shared by the TinyDB child and bench/register_growth_pg.py's."""
+
 CHILD = r"""
 import json, os, secrets, sys, time
 from pathlib import Path
@@ -270,13 +284,7 @@ ws = find_workspace(Path(args["kantor"]))
 op = args["op"]
 if op == "langkah":
     service = load_service(ws.sop_dir, "sktm")
-    reg = args["reg"]
-    pdf = ws.letters_dir / "bench" / (secrets.token_hex(6) + ".pdf")
-    pdf.parent.mkdir(parents=True, exist_ok=True)
-    pdf.write_bytes(b"%PDF-1.7 bench " + secrets.token_bytes(2000))
-    digest = hashlib.sha256(pdf.read_bytes()).hexdigest()
-    signer = {"id": "camat", "nama": "Camat", "jabatan": "Camat Arut Selatan", "peran": "definitif"}
-trace = []
+""" + STEP_INPUT + r"""trace = []
 if args.get("rinci"):  # where the time goes: every register file read or written, with its size
     import sakti_cli.register.registry as registry, sakti_cli.core.storage as storage
     root = str(ws.register_dir) + "/"

@@ -9,8 +9,9 @@ then measures, each in fresh whole processes (median of several repetitions; pea
   3 loket      ``sakti terbitkan REG`` against one plain ``soffice --convert-to pdf`` of the same DOCX
                (already-created profile); the resident worker (``sakti latar``) does not exist yet
   4 mulai      ``sakti --help`` and ``sakti status REG`` against ``python -c "import typer"``
-  5 register   one letter's register step and the lookups (bench/register_growth.py) at 1,000 against
-               100,000 letters (TinyDB; PostgreSQL: not there yet); ``register periksa`` at 100,000;
+  5 register   one letter's register step and the lookups at 1,000 against 100,000 letters, TinyDB
+               (bench/register_growth.py) and PostgreSQL (bench/register_growth_pg.py: a durable server of its
+               own, the registers built by bulk SQL); ``register periksa`` at 100,000;
                ``riwayat --objek`` at 1,000 against 100,000
   6 memori     peak RSS of the ``sakti`` process for a batch of 1,000 against one of 100, LibreOffice's
                own processes beside it
@@ -434,7 +435,7 @@ def cached_register(bench: Bench, letters: int) -> dict[str, Any]:
 
 
 def section_register(bench: Bench, report: Report, small: int, large: int, repeat: int) -> None:
-    report.heading(f"5 Register: {small:,} vs {large:,} surat (TinyDB), median {repeat} proses baru")
+    report.heading(f"5 Register: {small:,} vs {large:,} surat (TinyDB, PostgreSQL), median {repeat} proses baru")
     saved = os.environ.get("SAKTI_WAKTU")
     os.environ["SAKTI_WAKTU"] = register_growth.NOW  # the builder's clock, read by register_growth's children
     try:
@@ -459,7 +460,7 @@ def register_figures(bench: Bench, report: Report, small: int, large: int, repea
     for op in register_growth.OPS:
         took, base = median(raw[large][op]), median(raw[small][op])
         report.add(Figure("register", names[op], took / base, 2.0, took, base, f"{small:,} surat"))
-    report.add(Figure("register", "PostgreSQL (semua angka di atas)", None, 2.0, catatan="belum ada"))
+    pg_figures(bench, report, small, large, repeat, names)
     env = {**bench.env, "SAKTI_WAKTU": register_growth.NOW}
     riwayat: dict[int, list[float]] = {size: [] for size in builds}
     for _ in range(repeat):
@@ -477,6 +478,22 @@ def register_figures(bench: Bench, report: Report, small: int, large: int, repea
                       10.0, "target 10 s", check.rss_mb, "PDF register tiruan tidak ada: temuan diharapkan"))
     report.add(Figure("register", f"register periksa {large:,} (memori / 300 MB)", check.rss_mb / 300, 1.0,
                       mb=check.rss_mb, dasar="target 300 MB"))
+
+
+def pg_figures(bench: Bench, report: Report, small: int, large: int, repeat: int, names: dict[str, str]) -> None:
+    """The same figures on PostgreSQL (bench/register_growth_pg.py): its own durable server, both registers
+    built by bulk SQL as two offices of one database, each figure in fresh processes."""
+    import register_growth_pg
+
+    measured = register_growth_pg.measure([small, large], min(repeat, register_growth.SPARE), bench.scratch / "pg")
+    raw = measured["ops"]
+    for op in register_growth.OPS:
+        took, base = median(raw[large][op]), median(raw[small][op])
+        report.add(Figure("register", f"PostgreSQL: {names[op]}", took / base, 2.0, took, base, f"{small:,} surat"))
+    check = measured["periksa"]
+    report.add(Figure("register", f"PostgreSQL: register periksa {large:,} (waktu / 10 s)", check["detik"] / 10.0,
+                      1.0, check["detik"], 10.0, "target 10 s", check["mb"],
+                      "PDF dan pindaian register tiruan tidak ada: temuan diharapkan"))
 
 
 def batch_memory(bench: Bench, count: int) -> Run:

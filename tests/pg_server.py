@@ -116,7 +116,24 @@ def _sweep_orphans() -> None:
 _FOLDER = pytest.StashKey[str]()
 
 
-def _start(folder: Path, bin_dir: Path) -> Server:
+TEST_SETTINGS = ("-c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=60 "
+                 "-c shared_buffers=16MB")
+"""Fast and forgetful: a test server's data is thrown away (bench/ starts one that syncs, as a real one does)."""
+
+
+def start_server(folder: Path, settings: str = TEST_SETTINGS) -> Server:
+    """A server of its own in the empty ``folder``, outside pytest (bench/); stop it with :func:`stop_server`."""
+    bin_dir = server_programs()
+    if bin_dir is None:
+        raise RuntimeError("PostgreSQL (initdb, pg_ctl) tidak terpasang; jalankan scripts/pasang.sh")
+    return _start(folder, bin_dir, settings)
+
+
+def stop_server(folder: Path) -> None:
+    _stop(folder)
+
+
+def _start(folder: Path, bin_dir: Path, settings: str = TEST_SETTINGS) -> Server:
     password = secrets.token_hex(16)
     (folder / "sandi").write_text(password + "\n")
     if os.geteuid() == 0:
@@ -133,8 +150,7 @@ def _start(folder: Path, bin_dir: Path) -> Server:
 
     run(str(bin_dir / "initdb"), "-D", str(folder / "data"), "-U", ADMIN, f"--pwfile={folder / 'sandi'}",
         "--auth=scram-sha-256", "-E", "UTF8", "--locale=C.UTF-8", "--no-sync", "--no-instructions")
-    options = (f"-c listen_addresses='' -k {folder} -p {PORT} -c fsync=off -c synchronous_commit=off "
-               "-c full_page_writes=off -c max_connections=60 -c shared_buffers=16MB")
+    options = f"-c listen_addresses='' -k {folder} -p {PORT} {settings}"
     run(str(bin_dir / "pg_ctl"), "-D", str(folder / "data"), "-l", str(folder / "log"), "-w", "-t", "120",
         "-o", options, "start")
     server = Server(str(folder), password)

@@ -199,27 +199,16 @@ def periksa_register(out: Output,
                          "TSA) kedaluwarsa dalam HARI hari: perbarui dengan 'sakti ttd perbarui'.")] = 60,
                      json_out: JSON_OPT = False) -> None:
     """Periksa keutuhan register: berkas, nomor, PDF, permohonan, jejak audit (keluar 1 bila ada masalah)."""
-    from sakti_cli.register.check import check_register, close_dangling, rebuild_core_files
     from sakti_cli.register.numbering import scope_label
 
     ws = workspace()
     register = register_for(ws)
-    result = check_register(ws, register, segera)
     closed: list[str] = []
     rebuilt: list[str] = []
-    if perbaiki:
-        rebuilt = rebuild_core_files(register)  # first: every other repair is a transaction, refused without them
-        if rebuilt:
-            result = check_register(ws, register, segera)
-    if perbaiki and any(p["jenis"] == "indeks_riwayat" for p in result["masalah"]):
-        from sakti_cli.register.history import rebuild_index
-
-        if rebuild_index(register):
-            rebuilt.append("riwayat/")
-            result = check_register(ws, register, segera)
-    if perbaiki and result["menggantung"]:
-        closed = close_dangling(register, result["menggantung"])
-        result = check_register(ws, register, segera)
+    if getattr(register, "backend", "tinydb") == "postgresql":
+        result, closed = _periksa_pg(register, perbaiki)
+    else:
+        result, closed, rebuilt = _periksa_tinydb(ws, register, perbaiki, segera)
     payload = {k: v for k, v in result.items() if k != "menggantung"}
     if perbaiki:
         payload["diperbaiki"] = closed
@@ -249,3 +238,39 @@ def periksa_register(out: Output,
     out.result(payload, human, ok=result["bersih"])
     if not result["bersih"]:
         raise Negative
+
+
+def _periksa_tinydb(ws: Any, register: Any, perbaiki: bool, segera: int) -> tuple[dict[str, Any], list[str], list[str]]:
+    """The TinyDB register's check and repairs (files rebuilt, history index, dangling numbers closed)."""
+    from sakti_cli.register.check import check_register, close_dangling, rebuild_core_files
+
+    result = check_register(ws, register, segera)
+    closed: list[str] = []
+    rebuilt: list[str] = []
+    if perbaiki:
+        rebuilt = rebuild_core_files(register)  # first: every other repair is a transaction, refused without them
+        if rebuilt:
+            result = check_register(ws, register, segera)
+    if perbaiki and any(p["jenis"] == "indeks_riwayat" for p in result["masalah"]):
+        from sakti_cli.register.history import rebuild_index
+
+        if rebuild_index(register):
+            rebuilt.append("riwayat/")
+            result = check_register(ws, register, segera)
+    if perbaiki and result["menggantung"]:
+        closed = close_dangling(register, result["menggantung"])
+        result = check_register(ws, register, segera)
+    return result, closed, rebuilt
+
+
+def _periksa_pg(register: Any, perbaiki: bool) -> tuple[dict[str, Any], list[str]]:
+    """The PostgreSQL register's check (the office's rows, one snapshot); ``--perbaiki`` closes the
+    reservations whose desk is gone BATAL "proses terhenti" (nothing else there is rebuilt from files)."""
+    from sakti_cli.register.pg.check import check_pg_register
+
+    result = check_pg_register(register.conn, register.root)
+    closed: list[str] = []
+    if perbaiki and result["menggantung"]:
+        closed = [str(letter["nomor_surat"]) for letter in register.close_abandoned()]
+        result = check_pg_register(register.conn, register.root)
+    return result, closed

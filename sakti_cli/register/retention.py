@@ -67,6 +67,7 @@ def purge_scans(ws: Any, register: Any, days: int | str, *, dry_run: bool = Fals
     cutoff = moment - timedelta(days=days)
     reason = f"masa simpan {days} hari lewat (sakti bersihkan --lebih-dari {days})"
     chosen: list[dict[str, Any]] = []
+    forgotten: list[tuple[Path, str | None]] = []  # each scan and its digest: the store finds it by digest
     with register.transaction() as txn:
         # registered after the cutoff: changed after it too (only those months are read)
         for record in list(txn.applications(ApplicationFilter(sampai=cutoff.date()))):
@@ -84,17 +85,17 @@ def purge_scans(ws: Any, register: Any, days: int | str, *, dry_run: bool = Fals
             stamp = iso(txn.moment)
             for entry in pending:
                 entry["dihapus"] = stamp
+                forgotten.append((folder / str(entry.get("berkas")), entry.get("sha256")))
             note = {"waktu": stamp, "petugas": txn.actor, "alasan": reason, "berkas": names}
             record["berkas_dihapus"] = note
             txn.save_application(record)  # not applications.save_application: ``diubah`` stays
             txn.audit("hapus_berkas", reg, {"berkas": len(pending)}, {"berkas": 0}, alasan=reason,
                       berkas=names, status=record["status"], diubah=record.get("diubah"))
     if not dry_run:
+        for path, digest in forgotten:  # by digest: another desk's store (PostgreSQL) has no local copy to hash
+            register.store.forget(path, digest)
         for item in chosen:
-            folder = ws.files_dir / item["nomor_registrasi"]
-            for name in item["berkas"]:
-                register.store.forget(folder / name)
-            shutil.rmtree(folder, ignore_errors=True)  # what else a run left there
+            shutil.rmtree(ws.files_dir / item["nomor_registrasi"], ignore_errors=True)  # what else a run left there
     return {"lebih_dari": days, "batas": iso(cutoff), "waktu": iso(moment), "uji": dry_run,
             "permohonan": chosen, "jumlah": len(chosen),
             "jumlah_berkas": sum(len(item["berkas"]) for item in chosen),

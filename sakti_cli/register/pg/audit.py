@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 import secrets
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import datetime
 from typing import Any
 
@@ -70,22 +70,31 @@ def read_events(cur: Any, *, objek: str | None = None, after: int = 0) -> Iterat
         yield json.loads(line)
 
 
-def chain_problems(cur: Any) -> list[str]:
-    """What breaks the office's chain (each event's hash, its link to the previous one, the head); [] if sound."""
+def chain_problems(cur: Any, each: Callable[[dict[str, Any]], None] | None = None) -> list[str]:
+    """What breaks the office's chain (each event's hash, its link to the previous one, the head); [] if sound.
+
+    The trail is read through a server-side cursor (a few thousand events in memory at a time, whatever its
+    length), in the caller's transaction (a savepoint) or its own; ``each`` sees every event in chain order
+    (``register periksa`` checks their contents in the same pass)."""
     problems: list[str] = []
     prev, count = GENESIS, 0
-    cur.execute("SELECT nomor, hash, baris FROM audit ORDER BY nomor")
-    for number, stored, line in cur.fetchall():
-        count += 1
-        event = json.loads(line)
-        if number != count:
-            problems.append(f"peristiwa audit nomor {count} hilang (berikutnya {number})")
-            count = number
-        if event.get("prev") != prev:
-            problems.append(f"peristiwa audit {number} tidak tersambung ke peristiwa sebelumnya")
-        if event_hash(event) != event.get("hash") or stored != event.get("hash"):
-            problems.append(f"peristiwa audit {number} telah diubah (hash tidak cocok)")
-        prev = str(event.get("hash"))
+    conn = cur.connection
+    with conn.transaction(), conn.cursor(name=f"rantai_{secrets.token_hex(4)}") as trail:
+        trail.itersize = 2000
+        trail.execute("SELECT nomor, hash, baris FROM audit ORDER BY nomor")
+        for number, stored, line in trail:
+            count += 1
+            event = json.loads(line)
+            if number != count:
+                problems.append(f"peristiwa audit nomor {count} hilang (berikutnya {number})")
+                count = number
+            if event.get("prev") != prev:
+                problems.append(f"peristiwa audit {number} tidak tersambung ke peristiwa sebelumnya")
+            if event_hash(event) != event.get("hash") or stored != event.get("hash"):
+                problems.append(f"peristiwa audit {number} telah diubah (hash tidak cocok)")
+            if each is not None:
+                each(event)
+            prev = str(event.get("hash"))
     cur.execute("SELECT hash, jumlah FROM audit_kepala")
     head = cur.fetchone()
     if (head or (GENESIS, 0)) != (prev, count):

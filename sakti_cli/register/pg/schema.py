@@ -313,3 +313,61 @@ FROM audit a, LATERAL (VALUES (a.objek), (a.baris::jsonb->'detail'->>'nomor_regi
                                (a.baris::jsonb->'detail'->>'diganti_oleh')) AS n (nama)
 WHERE n.nama IS NOT NULL AND n.nama <> '';
 """
+
+
+
+HELD_SCANS_TABLE = "berkas_dipegang"
+"""m003: which application holds which stored scan (derived from ``permohonan`` by a trigger: never copied)."""
+
+
+@migration
+def m003_berkas_dipegang(cur: Any) -> None:
+    """Which applications still hold each stored scan (``berkas`` entries not marked ``dihapus``), kept by a
+    trigger on ``permohonan``. The store keeps a file once whatever the number of applications naming it (the
+    same KTP scan for two letters), so retention may remove a file only when no application still holds it
+    (:meth:`sakti_cli.register.pg.store.PgFileStore.forget`): an equality lookup on an index. (An expression
+    index over the records' jsonb would not serve: row-level security keeps the planner from using an index
+    through an operator that is not leakproof, as jsonb's containment is not.)"""
+    from psycopg import sql
+
+    cur.execute(_M003)
+    table = sql.Identifier(HELD_SCANS_TABLE)
+    cur.execute(sql.SQL("ALTER TABLE {t} ENABLE ROW LEVEL SECURITY; ALTER TABLE {t} FORCE ROW LEVEL SECURITY; "
+                        "CREATE POLICY kantor_sendiri ON {t} USING (kantor = session_user) "
+                        "WITH CHECK (kantor = session_user)").format(t=table))
+    cur.execute(sql.SQL("GRANT SELECT, INSERT, DELETE ON {} TO {}").format(table, sql.Identifier(office_group(cur))))
+
+
+_M003 = """
+CREATE TABLE berkas_dipegang (
+    kantor text NOT NULL DEFAULT session_user,
+    sha256 text NOT NULL,
+    nomor_registrasi text NOT NULL,
+    PRIMARY KEY (kantor, sha256, nomor_registrasi)
+);
+CREATE INDEX berkas_dipegang_permohonan ON berkas_dipegang (kantor, nomor_registrasi);
+CREATE FUNCTION berkas_dipegang_isi(rec permohonan) RETURNS TABLE (sha256 text) LANGUAGE sql IMMUTABLE AS $$
+    SELECT DISTINCT lower(d #>> '{}')
+    FROM jsonb_array_elements(jsonb_path_query_array(rec.data, '$.berkas.*[*] ? (!(exists(@.dihapus))).sha256')) d
+    WHERE jsonb_typeof(d) = 'string'
+$$;
+CREATE FUNCTION berkas_dipegang_segarkan() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    IF TG_OP = 'UPDATE' AND NEW.data->'berkas' IS NOT DISTINCT FROM OLD.data->'berkas'
+       AND NEW.nomor_registrasi = OLD.nomor_registrasi THEN
+        RETURN NULL;
+    END IF;
+    IF TG_OP IN ('UPDATE', 'DELETE') THEN
+        DELETE FROM berkas_dipegang WHERE kantor = OLD.kantor AND nomor_registrasi = OLD.nomor_registrasi;
+    END IF;
+    IF TG_OP IN ('INSERT', 'UPDATE') THEN
+        INSERT INTO berkas_dipegang (kantor, sha256, nomor_registrasi)
+        SELECT NEW.kantor, h.sha256, NEW.nomor_registrasi FROM berkas_dipegang_isi(NEW) h;
+    END IF;
+    RETURN NULL;
+END $$;
+CREATE TRIGGER berkas_dipegang AFTER INSERT OR UPDATE OR DELETE ON permohonan
+    FOR EACH ROW EXECUTE FUNCTION berkas_dipegang_segarkan();
+INSERT INTO berkas_dipegang (kantor, sha256, nomor_registrasi)
+SELECT p.kantor, h.sha256, p.nomor_registrasi FROM permohonan p, berkas_dipegang_isi(p) h;
+"""

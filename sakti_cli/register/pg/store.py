@@ -73,9 +73,12 @@ class PgFileStore(session.FileStore):
         return full
 
     def forget(self, path: Path, sha256: str | None = None) -> None:
+        """Remove the file from the store, unless an application still holds it (a scan stored once for several
+        applications stays until the last one's retention; the caller has marked its own entry ``dihapus``)."""
         full = self._within(path)
         digest = sha256.lower() if sha256 else (sha256_file(full) if full.is_file() else None)
         if digest is not None:
-            with self.register.cursor() as cur:
-                cur.execute("DELETE FROM berkas WHERE sha256 = %s", (digest,))
+            with self.register.cursor() as cur:  # berkas_dipegang: schema m003
+                cur.execute("DELETE FROM berkas b WHERE b.sha256 = %s AND NOT EXISTS (SELECT 1 FROM berkas_dipegang h "
+                            "WHERE h.kantor = b.kantor AND h.sha256 = b.sha256)", (digest,))
         full.unlink(missing_ok=True)

@@ -150,9 +150,17 @@ def test_moved_to_postgresql_and_back(cli: Cli, source: Path, pg, tmp_path: Path
     assert {k: v for k, v in mine.items() if k != "jejak_audit"} == {k: v for k, v in theirs.items()
                                                                        if k != "jejak_audit"}
 
-    # back: the office's workspace pointed at the PostgreSQL register, copied into a new TinyDB folder
-    back = tmp_path / "kembali"
+    # the office's workspace pointed at the PostgreSQL register: checked clean, a letter verified against it
     env = {**pg_env(desk), "SAKTI_REGISTER_URL": desk.url}
+    check = cli.json("--kantor", source, "register", "periksa", env=env)
+    assert check["bersih"], check["masalah"]
+    terbit = next(n for n, (s, *_) in letters(source).items() if s == "TERBIT")
+    pdf = source / "data/surat/2026/11" / (terbit.replace("/", "_") + ".pdf")
+    verified = cli.json("--kantor", source, "verifikasi", pdf, env=env)
+    assert verified["sah"] and verified["register"] == "TERBIT"
+
+    # back: from that PostgreSQL register into a new TinyDB folder
+    back = tmp_path / "kembali"
     out = cli.json("--kantor", source, "register", "salin", "--ke", back, env=env)
     assert (out["asal"], out["tujuan"], out["surat"], out["berkas"]) == ("postgresql", "tinydb", 3, 9)
     assert letters(back) == letters(source)
@@ -163,7 +171,6 @@ def test_moved_to_postgresql_and_back(cli: Cli, source: Path, pg, tmp_path: Path
     chain = trail(back)
     assert [e["aksi"] for e in chain[len(events):]] == ["salin", "salin"]
     assert chain[:len(events)] == events
-    terbit = next(n for n, (s, *_) in letters(back).items() if s == "TERBIT")
     pdf = back / "data/surat/2026/11" / (terbit.replace("/", "_") + ".pdf")
     assert hashlib.sha256(pdf.read_bytes()).hexdigest() == letters(source)[terbit][2]
     verified = cli.json("--kantor", back, "verifikasi", pdf)
@@ -282,9 +289,11 @@ def test_backup_restores_into_the_other_backend(cli: Cli, source: Path, pg, tmp_
     assert {x["nomor_surat"]: (x["status"], x["kode_verifikasi"], x.get("sha256"), x.get("sha256_belum_ttd"))
             for x in copied.letters} == letters(source)
     assert not list(tmp_path.glob(".pulihkan-*"))
+    env = {**pg_env(desk), "SAKTI_REGISTER_URL": desk.url}
+    check = cli.json("--kantor", source, "register", "periksa", env=env)
+    assert check["bersih"], check["masalah"]
 
     # the workspace on that PostgreSQL register: its backup is a TinyDB register's, restored into a folder
-    env = {**pg_env(desk), "SAKTI_REGISTER_URL": desk.url}
     on_pg = tmp_path / "postgresql.zip"
     made = cli.json("--kantor", source, "cadangkan", on_pg, env=env)
     assert made["register_asal"] and "peran" in made["register_asal"]

@@ -297,7 +297,7 @@ def to_server(conn: Any, url: str, source: Source, snapshot: RegisterSnapshot, *
     """Insert the copy in one transaction: read back, compared, chain verified, its ``salin`` event (``detail``
     over the usual one: a restore names its archive), commit."""
     from sakti_cli.register.pg.audit import append_event, chain_problems
-    from sakti_cli.register.pg.bulk import filled_tables, read_register, write_register
+    from sakti_cli.register.pg.bulk import claim_head, filled_tables, read_register, write_register
     from sakti_cli.register.pg.url import describe
 
     where = describe(url)
@@ -309,7 +309,7 @@ def to_server(conn: Any, url: str, source: Source, snapshot: RegisterSnapshot, *
             yield item, content
 
     with conn.transaction(), conn.cursor() as cur:
-        cur.execute("LOCK TABLE audit_kepala IN EXCLUSIVE MODE")  # no desk starts a chain meanwhile
+        claim_head(cur)  # a desk of this office that appends meanwhile waits for the copy, then follows it
         filled = filled_tables(cur)
         if filled:
             raise TargetNotEmpty(f"Register tujuan ({where}) tidak kosong: {', '.join(filled)} sudah berisi.",

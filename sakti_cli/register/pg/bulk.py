@@ -19,11 +19,12 @@ from typing import Any
 from sakti_cli.core.errors import RegisterCorrupt
 from sakti_cli.register.pg.files import get_file, put_file
 from sakti_cli.register.pg.rows import insert_application, insert_letter
-from sakti_cli.register.registry import event_names
+from sakti_cli.register.registry import GENESIS, event_names
 from sakti_cli.register.snapshot import RegisterSnapshot, StoredFile, neutral_counters, neutral_letter
 from sakti_cli.register.states import LetterStatus
 
-CONTENT_TABLES = ("permohonan", "surat", "urutan", "audit", "berkas", "kunci_baris", "indeks_nik", "pemesanan")
+CONTENT_TABLES = ("permohonan", "surat", "urutan", "audit", "berkas", "kunci_baris", "indeks_nik", "pemesanan",
+                  "audit_kepala")
 """What an office's register holds: a copy goes only into a register where all of them are empty."""
 
 
@@ -48,10 +49,19 @@ def filled_tables(cur: Any) -> list[str]:
     """The office's tables that already hold rows ([] for an empty register)."""
     filled = []
     for table in (*CONTENT_TABLES, *(("nomor_mulai",) if _has_table(cur, "nomor_mulai") else ())):
-        cur.execute(f"SELECT EXISTS (SELECT 1 FROM {table})")
+        condition = " WHERE jumlah > 0" if table == "audit_kepala" else ""  # claim_head's own row: still empty
+        cur.execute(f"SELECT EXISTS (SELECT 1 FROM {table}{condition})")
         if cur.fetchone()[0]:
             filled.append(table)
     return filled
+
+
+def claim_head(cur: Any) -> None:
+    """Create the office's (empty) chain head first thing in the copy's transaction: its row stays locked until
+    the copy commits, so a desk of this office appending an event meanwhile waits and then chains after the
+    copy, and no other office is held up (a table lock would stop a kabupaten's every office). A head that
+    exists already is a register that is not empty (TargetNotEmpty is raised by the caller's check)."""
+    cur.execute("INSERT INTO audit_kepala (hash, jumlah) VALUES (%s, 0) ON CONFLICT (kantor) DO NOTHING", (GENESIS,))
 
 
 def read_register(cur: Any, where: str) -> RegisterSnapshot:
@@ -140,8 +150,8 @@ def write_register(cur: Any, snapshot: RegisterSnapshot, files: Iterable[tuple[S
         if names:
             cur.executemany("INSERT INTO audit_nama (nama, nomor) VALUES (%s, %s)",
                             [(name, number) for name in sorted(event_names(event))])
-    if snapshot.events:
-        cur.execute("INSERT INTO audit_kepala (hash, jumlah) VALUES (%s, %s)", (snapshot.head(), len(snapshot.events)))
+    cur.execute("UPDATE audit_kepala SET hash = %s, jumlah = %s WHERE kantor = session_user",
+                (snapshot.head(), len(snapshot.events)))  # the row claim_head made
     count = 0
     for item, content in files:
         put_file(cur, content, mimetypes.guess_type(item.path)[0] or "application/octet-stream")

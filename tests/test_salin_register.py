@@ -211,6 +211,22 @@ def test_refused_targets_and_sources(cli: Cli, source: Path, pg, tmp_path: Path)
     untouched(was, source, salin=1)  # the refusals wrote nothing; the one copy its event
     assert not list(tmp_path.glob(".salin-*"))
 
+    # empty means this office's rows (row-level security): a second office of the same database takes a copy
+    other = pg.office("kumai")
+    out = cli.json("--kantor", source, "register", "salin", "--ke", other.url, env=pg_env(other))
+    assert out["surat"] == 3
+    with desk.connect() as conn:
+        assert conn.execute("SELECT count(*) FROM audit").fetchone()[0] == rows  # the first office's untouched
+
+
+def test_tinydb_config_drops_only_the_server() -> None:
+    from sakti_cli.register.backup import tinydb_config
+
+    text = ('[kantor]\nurl = "tetap"\n\n[register]  # bersama\nurl = "postgresql://a@b/c"\nbatas_tunggu_kunci = 9\n'
+            'variabel_sandi = "X"\n  berkas_sandi = "/s"\n[situs]\nurl = "https://cek"\n')
+    assert tinydb_config(text) == ('[kantor]\nurl = "tetap"\n\n[register]  # bersama\nbatas_tunggu_kunci = 9\n'
+                                   '[situs]\nurl = "https://cek"\n')
+
 
 def test_open_reservation_refused(cli: Cli, source: Path, tmp_path: Path) -> None:
     """A number being issued right now (its process alive: this one) is not copied half done."""
@@ -309,3 +325,6 @@ def test_backup_restores_into_the_other_backend(cli: Cli, source: Path, pg, tmp_
     # the PostgreSQL register now holds records: a restore into it is refused before anything is unpacked
     result = cli("pulihkan", on_tiny, "--ke", desk.url, "--json", env=pg_env(desk))
     assert result.exit_code == 5 and json.loads(result.stdout)["error"]["kode"] == "TUJUAN_TIDAK_KOSONG"
+    # without --ke: the workspace's own PostgreSQL register; a TinyDB workspace must name its target
+    result = cli("--kantor", back, "pulihkan", on_tiny)
+    assert result.exit_code == 2 and "--ke" in result.stderr

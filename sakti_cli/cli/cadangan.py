@@ -92,7 +92,7 @@ def pulihkan(out: Output,
     if ke is None or is_server(ke):
         from sakti_cli.register.cross_backup import restore_to_server
 
-        ws = workspace() if ke is None else _workspace_if_any()
+        ws = _workspace_if_any()  # its [register] password settings; without --ke its own server
         result = restore_to_server(berkas, ke, ws, actor=clerk_name(ws.config if ws else None, GLOBALS.petugas),
                                    prompt=passphrase_prompt, progress=out.step)
     else:

@@ -46,11 +46,18 @@ def cadangkan(out: Output,
               json_out: JSON_OPT = False) -> None:
     """Cadangkan kantor (sakti.toml, sop, templat, register, surat, berkas) ke satu arsip bermanifes."""
     from sakti_cli.register.backup import check_backup_target, create_backup
+    from sakti_cli.register.copy import source_url
 
     ws = workspace()
     check_backup_target(berkas)  # a bad name or folder is said before the snapshot is taken
-    out.step("mengambil salinan di bawah kunci register")
-    result = create_backup(ws, register_for(ws), berkas, with_keys=dengan_kunci, prompt=passphrase_prompt)
+    if source_url(ws) is not None:  # PostgreSQL: archived as a TinyDB register (one format)
+        from sakti_cli.register.cross_backup import backup_from_server
+
+        result = backup_from_server(ws, register_for(ws), berkas, with_keys=dengan_kunci, prompt=passphrase_prompt,
+                                    progress=out.step)
+    else:
+        out.step("mengambil salinan di bawah kunci register")
+        result = create_backup(ws, register_for(ws), berkas, with_keys=dengan_kunci, prompt=passphrase_prompt)
 
     def human(console: Console) -> None:
         console.print(f"Cadangan ditulis: [bold]{result['berkas']}[/bold] ({result['jumlah_berkas']} berkas, "
@@ -69,16 +76,27 @@ def cadangkan(out: Output,
 @command
 def pulihkan(out: Output,
              berkas: Annotated[Path, typer.Argument(help="Berkas cadangan dari 'sakti cadangkan'.")],
-             ke: Annotated[Path, typer.Option(
-                 "--ke", metavar="FOLDER", help="Folder tujuan: baru atau kosong (tidak pernah ditimpa).")],
+             ke: Annotated[str | None, typer.Option(
+                 "--ke", metavar="FOLDER|URL", help="Folder tujuan baru atau kosong (tidak pernah ditimpa), atau "
+                 "register PostgreSQL kosong: postgresql://PERAN@SERVER/DB (tanpa sandi); tanpa --ke: register "
+                 "PostgreSQL kantor ini.")] = None,
              json_out: JSON_OPT = False) -> None:
-    """Periksa cadangan (jenis berkas, hash manifes, register periksa) lalu pulihkan ke folder baru atau kosong."""
+    """Periksa cadangan (jenis berkas, hash manifes, register periksa) lalu pulihkan ke folder baru atau kosong, atau
+    ke register PostgreSQL yang kosong."""
+    from sakti_cli.office.workspace import clerk_name
+    from sakti_cli.register.copy import is_server
     from sakti_cli.register.restore import restore_backup
 
     out.step("memeriksa cadangan")
-    from sakti_cli.office.workspace import clerk_name
+    actor = clerk_name(None, GLOBALS.petugas)
+    if ke is None or is_server(ke):
+        from sakti_cli.register.cross_backup import restore_to_server
 
-    result = restore_backup(berkas, ke, actor=clerk_name(None, GLOBALS.petugas), prompt=passphrase_prompt)
+        ws = _workspace_if_any()  # its [register] password settings; without --ke its own server
+        result = restore_to_server(berkas, ke, ws, actor=clerk_name(ws.config if ws else None, GLOBALS.petugas),
+                                   prompt=passphrase_prompt, progress=out.step)
+    else:
+        result = {**restore_backup(berkas, Path(ke), actor=actor, prompt=passphrase_prompt), "tujuan": "tinydb"}
 
     def human(console: Console) -> None:
         from sakti_cli.core.id_format import waktu_singkat
@@ -90,9 +108,23 @@ def pulihkan(out: Output,
                           f"{result['versi_format_sekarang']} (cadangan otomatis di data/cadangan/).")
         for warning in result["peringatan"]:
             console.print(f"[yellow]Peringatan:[/yellow] {warning}")
-        console.print(f"Pakai dengan: sakti --kantor {result['ke']} status ...", soft_wrap=True)
+        if result["tujuan"] == "postgresql":
+            console.print(f"Register dan {result['jumlah_berkas_register']} berkasnya disimpan di server; sakti.toml, "
+                          "sop, templat dan pki/ dari cadangan tidak dipasang (kantor memakai miliknya sendiri).")
+        else:
+            console.print(f"Pakai dengan: sakti --kantor {result['ke']} status ...", soft_wrap=True)
 
     out.result(result, human)
+
+
+def _workspace_if_any() -> Any:
+    """The workspace, when one is named or found (its [register] password settings); None otherwise."""
+    from sakti_cli.core.errors import WorkspaceNotFound
+
+    try:
+        return workspace()
+    except WorkspaceNotFound:
+        return None
 
 
 def _purge_table(console: Console, result: dict[str, Any], verb: str, zone: Any) -> None:

@@ -461,6 +461,26 @@ class RegisterPeriksa(Result):
     dibangun_ulang: list[str] | None = None
 
 
+class RegisterSalin(Result):
+    dari: str = Field(description="register asal (folder, atau server PostgreSQL tanpa sandi)")
+    asal: Literal["tinydb", "postgresql"]
+    ke: str = Field(description="register tujuan (folder kantor baru, atau server PostgreSQL tanpa sandi)")
+    tujuan: Literal["tinydb", "postgresql"]
+    permohonan: int
+    surat: int
+    status_surat: dict[str, int] = Field(description="jumlah surat per status")
+    penghitung: int
+    nomor_mulai: int
+    antrean_ttd: int
+    kunci_baris: int
+    indeks_nik: int
+    peristiwa: int = Field(description="peristiwa jejak audit yang disalin (tanpa peristiwa salin itu sendiri)")
+    kepala_audit: str = Field(description="hash peristiwa terakhir yang disalin: sama di kedua jejak")
+    berkas: int = Field(description="pindaian dan PDF yang disalin, masing-masing dicek SHA-256-nya")
+    ukuran_berkas: int
+    berkas_kantor: int = Field(description="berkas kantor (sakti.toml, sop, templat, sertifikat) untuk tujuan folder")
+
+
 class RegisterSiapkan(Result):
     server: str = Field(description="server, basis data dan peran (tanpa sandi)")
     diterapkan: list[str] = Field(description="migrasi skema yang diterapkan sekarang (kosong: sudah mutakhir)")
@@ -597,6 +617,8 @@ class Cadangkan(Result):
     kunci_tersegel: bool
     isi: list[str]
     dilewati: list[str]
+    register_asal: str | None = Field(default=None, description="server PostgreSQL asal register (tanpa sandi); "
+                                      "null: register TinyDB kantor ini")
 
 
 class Pulihkan(Result):
@@ -609,6 +631,10 @@ class Pulihkan(Result):
     dengan_kunci: bool
     kunci_tersegel: bool
     peringatan: list[str]
+    tujuan: Literal["tinydb", "postgresql"] = Field(
+        default="tinydb", description="tinydb: folder kantor baru; postgresql: register kosong di server (berkas "
+        "kantor tidak dipasang)")
+    jumlah_berkas_register: int | None = Field(default=None, description="pindaian dan PDF yang disimpan di server")
 
 
 class PermohonanDibersihkan(Strict):
@@ -868,6 +894,7 @@ COMMANDS: dict[str, list[type[BaseModel]]] = {
     "nomor mulai": [NomorMulai],
     "register": [],
     "register periksa": [RegisterPeriksa],
+    "register salin": [RegisterSalin],
     "register siapkan": [RegisterSiapkan],
     "register peran": [RegisterPeran],
     "sertifikat": [],

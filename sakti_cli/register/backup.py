@@ -71,6 +71,26 @@ class TargetNotEmpty(StateConflict):
     kode = "TUJUAN_TIDAK_KOSONG"
 
 
+SERVER_KEYS = ("url", "variabel_sandi", "berkas_sandi")
+"""Keys of ``[register]`` naming a PostgreSQL server: not carried into a TinyDB register's sakti.toml (a backup
+of a PostgreSQL register holds it as a TinyDB register: see sakti_cli.register.cross_backup)."""
+
+
+def tinydb_config(text: str) -> str:
+    """sakti.toml for a TinyDB copy: the ``[register]`` keys naming a server removed, nothing else changed."""
+    import re
+
+    out, table = [], None
+    for line in text.splitlines(keepends=True):
+        header = re.match(r"\s*\[\s*([A-Za-z0-9_.\-]+)\s*\]\s*(#.*)?$", line)
+        if header:
+            table = header.group(1)
+        elif table == "register" and re.match(rf"\s*({'|'.join(SERVER_KEYS)})\s*=", line):
+            continue
+        out.append(line)
+    return "".join(out)
+
+
 def archive_format(path: Path) -> str:
     name = path.name.lower()
     for suffix, kind in SUFFIXES.items():
@@ -283,10 +303,13 @@ def check_backup_target(target: Path) -> tuple[Path, str]:
 
 
 def create_backup(ws: Any, register: Any, target: Path, *, with_keys: bool = False,
-                  prompt: PassphrasePrompt | None = None) -> dict[str, Any]:
+                  prompt: PassphrasePrompt | None = None, data_root: Path | None = None,
+                  origin: str | None = None) -> dict[str, Any]:
     """``sakti cadangkan``: snapshot under the register lock, archive, record it in the trail.
 
-    With keys, the passphrase is asked first (twice, through ``prompt``): without one nothing is written."""
+    With keys, the passphrase is asked first (twice, through ``prompt``): without one nothing is written.
+    ``data_root``: a folder whose ``data/`` (a TinyDB copy of a PostgreSQL register, ``origin`` its server) is
+    archived instead of the workspace's, with sakti.toml's server keys left out (:func:`tinydb_config`)."""
     target, kind = check_backup_target(target)
     passphrase = None
     if with_keys:
@@ -299,15 +322,20 @@ def create_backup(ws: Any, register: Any, target: Path, *, with_keys: bool = Fal
     snapshot = owned_temp(ws.data_dir, SNAPSHOT_PREFIX)
     staging = snapshot.path
     passed_over: list[str] = []
+    register_dir = (data_root or ws.root) / REGISTER_PART
     try:
-        with locked(ws.register_dir, register.lock_timeout):
-            version = read_format_version(ws.register_dir)
-            _refuse_newer(version, ws.register_dir / "meta.json")
+        with locked(ws.register_dir, getattr(register, "lock_timeout", 30.0)):
+            version = read_format_version(register_dir)
+            _refuse_newer(version, register_dir / "meta.json")
             moment = now(ws.zone)
-            files = _snapshot(ws.root, parts, staging,
-                              keep=None if with_keys else (lambda rel: rel.parts[0] != KEY_PART
-                                                           or is_public_certificate(ws.root / rel)),
-                              passed_over=passed_over)
+            keep = None if with_keys else (lambda rel: rel.parts[0] != KEY_PART or is_public_certificate(ws.root / rel))
+            own = tuple(p for p in parts if data_root is None or not p.startswith("data/"))
+            files = _snapshot(ws.root, own, staging, keep=keep, passed_over=passed_over)
+            if data_root is not None:
+                files += _snapshot(data_root, tuple(p for p in parts if p not in own), staging)
+                config = staging / "sakti.toml"
+                config.unlink()  # a hard link to the workspace's own: never written through
+                write_private(config, tinydb_config((ws.root / "sakti.toml").read_text("utf-8")).encode())
         if passphrase is not None:
             private = [rel for rel in files if rel.parts[0] == KEY_PART and not is_public_certificate(ws.root / rel)]
             sealed = _seal_keys(staging, private, passphrase)
@@ -318,6 +346,7 @@ def create_backup(ws: Any, register: Any, target: Path, *, with_keys: bool = Fal
             version = FORMAT_VERSION  # no register yet: the first transaction will write this one
         manifest = _manifest(staging, files, version=version, moment=moment, parts=parts,
                              with_keys=with_keys, office=str(ws.root))
+        manifest["register_asal"] = origin  # None: this workspace's TinyDB register
         _write_archive(target, kind, staging, manifest)
     finally:
         snapshot.remove()
@@ -329,7 +358,7 @@ def create_backup(ws: Any, register: Any, target: Path, *, with_keys: bool = Fal
     return {"berkas": str(target.resolve()), "format": kind, "sha256": digest, "ukuran": size,
             "jumlah_berkas": len(files), "versi_format_register": version, "dibuat": manifest["dibuat"],
             "dengan_kunci": with_keys, "kunci_tersegel": with_keys, "isi": list(parts),
-            "dilewati": passed_over}
+            "dilewati": passed_over, "register_asal": origin}
 
 
 def backup_register(register_dir: Path, dest_dir: Path, label: str, moment: datetime) -> Path:

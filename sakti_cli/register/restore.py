@@ -428,7 +428,7 @@ TOLERATED_PROBLEMS = ("audit_data_pribadi",)
 append-only trail by an older sakti is a privacy finding the office can never repair, not damage."""
 
 
-def _register_in_staging(staging: Path, config: Any, actor: str | None, target: Path, archive_path: Path,
+def _register_in_staging(staging: Path, config: Any, actor: str | None, target: Path | str, archive_path: Path,
                          manifest: dict[str, Any], count: int) -> list[str]:
     """Open the restored register where it lies (an old format is migrated there), record the restore,
     then check it as 'sakti register periksa' does: a copy with any problem is refused (exit 4)."""
@@ -460,9 +460,10 @@ def _register_in_staging(staging: Path, config: Any, actor: str | None, target: 
 
 
 def restore_backup(archive_path: Path, target: Path, *, actor: str | None = None,
-                   prompt: PassphrasePrompt | None = None) -> dict[str, Any]:
+                   prompt: PassphrasePrompt | None = None, shown: str | None = None) -> dict[str, Any]:
     """``sakti pulihkan``: unpack and check everything in a hidden folder beside the target, then rename
-    it to the empty or new target. ``prompt`` asks the passphrase of a backup with sealed keys."""
+    it to the empty or new target. ``prompt`` asks the passphrase of a backup with sealed keys. ``shown``: what
+    the ``pulihkan`` event names as the target (a PostgreSQL register the copy goes on to), else the folder."""
     from sakti_cli.core.privacy import make_tree_private
     from sakti_cli.office.workspace import CONFIG_NAME, load_config, make_private
 
@@ -503,7 +504,7 @@ def restore_backup(archive_path: Path, target: Path, *, actor: str | None = None
         for name in ("data/register", "data/berkas", "data/surat"):
             (staging / name).mkdir(parents=True, exist_ok=True)
             make_private(staging / name)
-        warnings = _register_in_staging(staging, config, actor, target, archive_path, manifest, count)
+        warnings = _register_in_staging(staging, config, actor, shown or target, archive_path, manifest, count)
         try:
             os.rename(staging, target)  # onto a new name or an empty folder: one step
         except OSError:

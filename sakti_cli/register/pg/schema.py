@@ -313,3 +313,18 @@ FROM audit a, LATERAL (VALUES (a.objek), (a.baris::jsonb->'detail'->>'nomor_regi
                                (a.baris::jsonb->'detail'->>'diganti_oleh')) AS n (nama)
 WHERE n.nama IS NOT NULL AND n.nama <> '';
 """
+
+
+@migration
+def m003_cari(cur: Any) -> None:
+    """The listings' search (``sakti surat``/``permohonan --nama/--desa/--nik``): indexes on the applications'
+    search keys, ``data->'cari'`` (register/search.py): GIN on the name's terms and the NIK digests, an
+    expression index on the desa."""
+    cur.execute(_M003)
+
+
+_M003 = """
+CREATE INDEX permohonan_cari_nama ON permohonan USING gin ((data->'cari'->'nama'));
+CREATE INDEX permohonan_cari_nik ON permohonan USING gin ((data->'cari'->'nik'));
+CREATE INDEX permohonan_cari_desa ON permohonan (kantor, (data->'cari'->>'desa'));
+"""

@@ -32,6 +32,7 @@ def filled(backend: Backend) -> session.Register:  # noqa: F811
     desk = backend.desk()
     for reg, name, desa, nik in PEOPLE:
         with desk.transaction() as step:
+            assert f"{step.next_registration_sequence(reg[4:10]):04d}" == reg[-4:]
             step.add_application(_record(reg, name, desa, nik))  # type: ignore[arg-type]
             step.set_nik_applications(session.nik_digest(nik), [{"nomor_registrasi": reg, "layanan": "sktm"}])
     return desk

@@ -151,7 +151,7 @@ def build_agenda(ws: Workspace, register: Register, period: Period, folder: Path
     spills: dict[str, _Spill] = {}
     total = 0
     try:
-        with register.reading() as session:
+        with register.listing() as session:
             starts = session.number_starts()
             for letter in session.letters(LetterFilter(dari=period.dari, sampai=period.sampai)):
                 scope = str(letter.get("lingkup") or "-")

@@ -11,7 +11,8 @@ stay the same size however large the register grows, issue 4 item 9):
                                (REG-202611-0001 -> 2026-11-00, REG-202611-0026 -> 2026-11-01)
   surat/YYYY-MM-BB.json        letters in blocks of LETTER_BLOCK: month of reservation and block of the
                                month's letter counter (``surat|YYYY-MM`` in urutan.json)
-  indeks/XXX.json              lookups (letter number, verification code, SHA-256) sharded by the first
+  indeks/XXX.json              lookups (letter number, verification code, SHA-256, NIK, the listings' search
+                               keys ``cari:nama:TERM|YYYY-MM``: register/search_index.py) sharded by the first
                                SHARD_CHARS hex characters of the key's SHA-256 (4,096 shards)
   audit/YYYY-MM.jsonl          append-only, hash-chained events; the chain head is read from the
                                anchor in urutan.json, not from the file

@@ -48,7 +48,8 @@ def test_the_year_book_has_every_number_in_order(office: Built, sakti: Cli, tmp_
         assert f"BATAL: {reason}" in flat, reason
     old, new = next(iter(office.replaced.items()))
     assert f"diganti oleh {new}" in flat and f"mengganti {old}" in flat
-    assert "SITI AMINAH, S.STP" in flat or "Sekretaris Kecamatan" in flat  # the SKCK letter's signatory
+    assert "SITI AMINAH, S.STP" in flat  # the SKCK letter's signatory
+    assert "Surat Keterangan Tidak Mampu" in flat  # the perihal: the SOP's name of the service
 
     from openpyxl import load_workbook
 

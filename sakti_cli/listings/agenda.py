@@ -36,12 +36,12 @@ def _signer(letter: Letter) -> str | None:
     return signer.get("nama") or signer.get("jabatan") or signer.get("id")
 
 
-def agenda_row(letter: Letter, applicant: dict[str, Any]) -> dict[str, Any]:
+def agenda_row(letter: Letter, applicant: dict[str, Any], service_name: str | None = None) -> dict[str, Any]:
     status = letter.get("status")
     notes = [n for n in (WAITING_WORDS.get(status), remark(letter)) if n]  # type: ignore[call-overload]
     return {"jenis": "surat", "urut": letter.get("urut"), "tanggal": str(letter.get("dipesan") or "")[:10] or None,
             "nomor_surat": letter.get("nomor_surat"), "status": status,
-            "perihal": letter.get("nama_layanan") or letter.get("layanan"), "kepada": applicant.get("pemohon"),
+            "perihal": service_name or letter.get("layanan"), "kepada": applicant.get("pemohon"),
             "desa": applicant.get("desa"), "penandatangan": _signer(letter), "keterangan": "; ".join(notes) or None}
 
 
@@ -159,7 +159,7 @@ def build_agenda(ws: Workspace, register: Register, period: Period, folder: Path
                 if spill is None:
                     spill = spills[scope] = _Spill(folder / f"{len(spills):03d}.jsonl")
                     spill.handle = spill.path.open("w", encoding="utf-8")
-                row = agenda_row(letter, applicants.of_letter(session, letter))
+                row = agenda_row(letter, applicants.of_letter(session, letter), applicants.service_name(letter))
                 spill.handle.write(json.dumps(row if reveal else mask_payload(row), ensure_ascii=False) + "\n")
                 number = int(letter.get("urut") or 0)
                 spill.ordered = spill.ordered and number > spill.last

@@ -107,6 +107,12 @@ class Applicants:
                 self.services[code] = None
         return self.services[code]
 
+    def service_name(self, letter: Letter) -> str | None:
+        """The service's name as the SOP gives it (``Surat Keterangan Tidak Mampu``): the agenda's perihal."""
+        code = str(letter.get("layanan") or "")
+        service = self.service(code) if code else None
+        return letter.get("nama_layanan") or (service.nama if service else None) or code or None
+
     def describe(self, record: Application | None) -> dict[str, Any]:
         if record is None:
             return {"pemohon": None, "nik": None, "desa": None}
@@ -139,11 +145,11 @@ def remark(letter: Letter) -> str | None:
     return "; ".join(parts) or None
 
 
-def letter_row(letter: Letter, applicant: dict[str, Any]) -> dict[str, Any]:
+def letter_row(letter: Letter, applicant: dict[str, Any], service_name: str | None = None) -> dict[str, Any]:
     return {
         "nomor_surat": letter.get("nomor_surat"), "urut": letter.get("urut"), "lingkup": letter.get("lingkup"),
         "tanggal": str(letter.get("dipesan") or "")[:10] or None, "status": letter.get("status"),
-        "layanan": letter.get("layanan"), "nama_layanan": letter.get("nama_layanan") or letter.get("layanan"),
+        "layanan": letter.get("layanan"), "nama_layanan": service_name or letter.get("layanan"),
         "nomor_registrasi": letter.get("nomor_registrasi"), **applicant,
         "penandatangan": signatory_json(letter.get("penandatangan")), "terbit": letter.get("terbit"),
         "alasan_batal": letter.get("alasan_batal"), "mengganti": letter.get("mengganti"),
@@ -212,7 +218,7 @@ def letter_rows(ws: Workspace, register: Register, query: Query, reveal: bool = 
     applicants = Applicants(ws, reveal)
     with register.listing() as session:
         for letter in _letters(session, query):
-            yield letter_row(letter, applicants.of_letter(session, letter))
+            yield letter_row(letter, applicants.of_letter(session, letter), applicants.service_name(letter))
 
 
 def letter_listing(ws: Workspace, register: Register, query: Query, reveal: bool = False) -> Listing:

@@ -64,17 +64,25 @@ def export_target(path: Path | None, suffix: str) -> Path | None:
 def _table(console: Console, listing: Any, rows: list[dict[str, Any]], title: str | None, caption: str | None
            ) -> None:
     kinds = {"kode": "identifier", "angka": "number", "tanggal": "time", "waktu": "time"}
-    shown = [c for c in listing.columns if c.key in VIEW_KEYS.get(listing.key, ())] or listing.columns
-    columns = [Col(c.title, kinds.get(c.kind, "text"), drop=DROP.get(c.key, 0)) for c in shown]  # type: ignore[arg-type]
+    view = VIEW.get(listing.key, {})
+    shown = [c for c in listing.columns if c.key in view] or listing.columns
+    titles = {c.key: c.title for c in shown}
+    columns = [Col(c.title, kinds.get(c.kind, "text"), drop=view.get(c.key, (0, None))[0],  # type: ignore[arg-type]
+                   beneath=titles.get(view.get(c.key, (0, None))[1] or "")) for c in shown]
     print_table(console, columns, [[escape(c.text(row)) or None for c in shown] for row in rows], title=title,
                 caption=caption)
 
 
-# What the terminal shows of each listing (files and JSON hold every column); higher drop ranks go first
-# at a narrow terminal, so 80 columns keep the date, the number, the status and the name.
-VIEW_KEYS = {"surat": ("tanggal", "nomor_surat", "status", "layanan", "pemohon", "nik", "desa", "keterangan"),
-             "permohonan": ("nomor_registrasi", "layanan", "status", "nama", "nik", "desa", "nomor_surat")}
-DROP = {"nik": 4, "desa": 3, "layanan": 2, "keterangan": 5, "nomor_surat": 1, "tanggal": 0}
+# What the terminal shows of each listing (files and JSON hold every column): per column its drop rank (0: always;
+# higher ones go first at a narrow terminal) and the column it moves under (a second line in its cells) before
+# it is dropped, so 80 columns keep the number, the status and the name whole.
+VIEW = {
+    "surat": {"tanggal": (2, "nomor_surat"), "nomor_surat": (0, None), "status": (0, None),
+              "layanan": (3, "status"), "pemohon": (0, None), "nik": (4, "pemohon"), "desa": (5, "pemohon"),
+              "keterangan": (6, None)},
+    "permohonan": {"nomor_registrasi": (0, None), "layanan": (3, "status"), "status": (0, None), "nama": (0, None),
+                   "nik": (4, "nama"), "desa": (5, "nama"), "nomor_surat": (1, "nomor_registrasi")},
+}
 
 
 def show_listing(out: Output, listing: Any, *, csv: Path | None = None, xlsx: Path | None = None,

@@ -118,7 +118,8 @@ def test_xlsx_is_a_real_workbook(office: Built, sakti: Cli, tmp_path: Path) -> N
     assert isinstance(first[column["Urut"]].value, int)
     nik = first[column["NIK"]]
     assert nik.data_type == "s" and re.fullmatch(r"6201\*{8}\d{4}", nik.value), nik.value
-    assert first[column["Nomor surat"]].data_type == "s" and first[column["Nomor surat"]].number_format == "@"
+    assert first[column["Nomor surat"]].data_type == "s" and sheet.column_dimensions["B"].number_format == "@"
+    assert sheet.column_dimensions["G"].number_format == "@"  # the NIK column: typed into later, still text
     assert sheet.column_dimensions["B"].width >= 25
     assert sheet.max_row == got["jumlah"] + 1
 

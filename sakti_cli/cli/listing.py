@@ -92,9 +92,10 @@ def show_listing(out: Output, listing: Any, *, csv: Path | None = None, xlsx: Pa
     shows the table (only its first rows when a file is written). Files appear only when complete."""
     import contextlib
 
-    from sakti_cli.core.privacy import mask_payload
+    from sakti_cli.core.privacy import mask_fields
     from sakti_cli.core.storage import private_output
     from sakti_cli.listings.export import CsvWriter, SheetWriter, new_workbook, save_workbook
+    from sakti_cli.listings.table import FREE_TEXT
 
     csv_path, xlsx_path = export_target(csv, ".csv"), export_target(xlsx, ".xlsx")
     sinks: list[Any] = []
@@ -109,7 +110,7 @@ def show_listing(out: Output, listing: Any, *, csv: Path | None = None, xlsx: Pa
         def rows() -> Any:
             nonlocal count
             for row in listing.rows:
-                shown = row if reveal else mask_payload(row)  # also a NIK typed into a name or a reason
+                shown = row if reveal else mask_fields(row, FREE_TEXT)  # a NIK typed into a name or a reason
                 for sink in sinks:
                     sink.add(shown)
                 count += 1

@@ -20,7 +20,7 @@ from typing import Any
 
 from sakti_cli.core.period import Period
 from sakti_cli.listings.rows import Applicants, remark
-from sakti_cli.listings.table import Column
+from sakti_cli.listings.table import FREE_TEXT, Column
 from sakti_cli.office.workspace import Workspace
 from sakti_cli.register.numbering import scope_label
 from sakti_cli.register.session import Letter, LetterFilter, Register
@@ -145,7 +145,7 @@ def _read_back(spill: _Spill) -> Iterator[dict[str, Any]]:
 def build_agenda(ws: Workspace, register: Register, period: Period, folder: Path, reveal: bool = False) -> Agenda:
     """Read the period's letters once (a read-only session) into per-scope files under ``folder`` (a private
     scratch folder the caller owns and removes); the sections read them back in order."""
-    from sakti_cli.core.privacy import mask_payload
+    from sakti_cli.core.privacy import mask_fields
 
     applicants = Applicants(ws, reveal)
     spills: dict[str, _Spill] = {}
@@ -160,7 +160,8 @@ def build_agenda(ws: Workspace, register: Register, period: Period, folder: Path
                     spill = spills[scope] = _Spill(folder / f"{len(spills):03d}.jsonl")
                     spill.handle = spill.path.open("w", encoding="utf-8")
                 row = agenda_row(letter, applicants.of_letter(session, letter), applicants.service_name(letter))
-                spill.handle.write(json.dumps(row if reveal else mask_payload(row), ensure_ascii=False) + "\n")
+                shown = row if reveal else mask_fields(row, FREE_TEXT)
+                spill.handle.write(json.dumps(shown, ensure_ascii=False) + "\n")
                 number = int(letter.get("urut") or 0)
                 spill.ordered = spill.ordered and number > spill.last
                 spill.last, spill.count = max(spill.last, number), spill.count + 1

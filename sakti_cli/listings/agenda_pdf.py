@@ -16,7 +16,7 @@ MARGIN = 28.0  # points (~1 cm)
 FONT, BOLD = "Helvetica", "Helvetica-Bold"
 SIZE, LEADING = 7.5, 9.0
 # Share of the table's width per column, in the order of AGENDA_COLUMNS.
-SHARES = (0.05, 0.07, 0.17, 0.13, 0.15, 0.1, 0.12, 0.21)
+SHARES = (0.04, 0.065, 0.17, 0.15, 0.15, 0.1, 0.14, 0.185)
 
 
 def _shown(column: Any, row: dict[str, Any]) -> str:
@@ -30,19 +30,24 @@ def _latin(text: str) -> str:
 
 
 class _Book:
+    """The canvas, page by page: the kop and the header row on each page, rows drawn as they come, the grid's
+    vertical lines drawn once per page (not per cell: a year's book is tens of thousands of rows)."""
+
     def __init__(self, canvas: Any, agenda: Agenda, width: float, height: float) -> None:
         from reportlab.lib.utils import simpleSplit
+        from reportlab.pdfbase.pdfmetrics import stringWidth
 
         self.canvas, self.agenda, self.width, self.height = canvas, agenda, width, height
-        self.split = simpleSplit
+        self.split, self.measure = simpleSplit, stringWidth
         usable = width - 2 * MARGIN
         self.widths = [usable * share for share in SHARES]
         self.page = 0
-        self.y = 0.0
+        self.y = self.top = 0.0
         self.label = ""
 
     def new_page(self, label: str) -> None:
         if self.page:
+            self._grid()
             self.canvas.showPage()
         self.page += 1
         self.label = label
@@ -53,37 +58,52 @@ class _Book:
         c.drawString(MARGIN, top - 24, _latin(self.agenda.office))
         c.drawString(MARGIN, top - 35, _latin(f"Urutan nomor: {label}"))
         c.drawRightString(self.width - MARGIN, top - 11, f"Halaman {self.page}")
-        self.y = top - 44
+        self.y = self.top = top - 44
+        self.canvas.line(MARGIN, self.y, MARGIN + sum(self.widths), self.y)
         self._row([col.title for col in AGENDA_COLUMNS], bold=True)
 
-    def _cells(self, values: list[str], font: str) -> list[list[str]]:
-        return [self.split(_latin(value), font, SIZE, width - 4) or [""] for value, width in zip(
-            values, self.widths, strict=True)]
+    def _grid(self) -> None:
+        x = MARGIN
+        for width in (0.0, *self.widths):
+            x += width
+            self.canvas.line(x, self.top, x, self.y)
+
+    def _lines(self, value: str, font: str, width: float) -> list[str]:
+        text = _latin(value)
+        if "\n" not in text and self.measure(text, font, SIZE) <= width - 4:
+            return [text]  # most cells: one measure, no word splitting
+        return self.split(text, font, SIZE, width - 4) or [""]
 
     def _row(self, values: list[str], *, bold: bool = False, shade: bool = False) -> None:
         font = BOLD if bold else FONT
-        cells = self._cells(values, font)
+        cells = [self._lines(value, font, width) for value, width in zip(values, self.widths, strict=True)]
         height = max(len(lines) for lines in cells) * LEADING + 4
         if self.y - height < MARGIN and not bold:
             self.new_page(self.label)
-            cells = self._cells(values, font)
         c = self.canvas
         if bold or shade:
             c.setFillGray(0.88 if bold else 0.95)
             c.rect(MARGIN, self.y - height, sum(self.widths), height, stroke=0, fill=1)
             c.setFillGray(0)
         x = MARGIN
-        c.setFont(font, SIZE)
+        text = c.beginText()  # one text object per row, not one per line drawn
+        text.setFont(font, SIZE)
         for lines, width in zip(cells, self.widths, strict=True):
             for index, line in enumerate(lines):
-                c.drawString(x + 2, self.y - 2 - SIZE - index * LEADING, line)
-            c.rect(x, self.y - height, width, height, stroke=1, fill=0)
+                if line:
+                    text.setTextOrigin(x + 2, self.y - 2 - SIZE - index * LEADING)
+                    text.textOut(line)
             x += width
+        c.drawText(text)
         self.y -= height
+        c.line(MARGIN, self.y, MARGIN + sum(self.widths), self.y)
 
     def add(self, row: dict[str, Any]) -> None:
         values = [_shown(column, row) for column in AGENDA_COLUMNS]
         self._row(values, shade=row.get("jenis") in (PAPER, MISSING) or row.get("status") == "BATAL")
+
+    def finish(self) -> None:
+        self._grid()
 
 
 def write_agenda_pdf(agenda: Agenda, path: Path) -> int:
@@ -106,6 +126,7 @@ def write_agenda_pdf(agenda: Agenda, path: Path) -> int:
             for row in section.rows():
                 book.add(row)
                 rows += 1
+        book.finish()
         canvas.showPage()
         canvas.save()
     return rows

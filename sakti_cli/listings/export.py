@@ -72,7 +72,7 @@ class SheetWriter:
     """One worksheet of a write-only workbook: header, widths, frozen header, typed cells, autofilter."""
 
     def __init__(self, book: Any, title: str, columns: list[Column], heading: list[str] | None = None) -> None:
-        from openpyxl.styles import Alignment, Font
+        from openpyxl.styles import Font
         from openpyxl.utils import get_column_letter
 
         self.columns = columns
@@ -80,8 +80,9 @@ class SheetWriter:
         self.letters = [get_column_letter(i + 1) for i in range(len(columns))]
         for letter, column in zip(self.letters, columns, strict=True):
             self.sheet.column_dimensions[letter].width = column.width
+            if column.kind == "kode":  # what staff type into the column later stays text too
+                self.sheet.column_dimensions[letter].number_format = "@"
         self.bold = Font(bold=True)
-        self.wrap = Alignment(wrap_text=True, vertical="top")
         self.first = 1 + len(heading or [])  # the header's row
         self.sheet.freeze_panes = f"A{self.first + 1}"  # before any row: write-only sheets write views first
         for line in heading or []:  # title lines above the table (the agenda's kop)
@@ -89,7 +90,7 @@ class SheetWriter:
         self._append([self._cell(column.title, font=self.bold) for column in columns])
         self.rows = 0
 
-    def _cell(self, value: Any, *, font: Any = None, number_format: str | None = None, wrap: bool = False) -> Any:
+    def _cell(self, value: Any, *, font: Any = None, number_format: str | None = None) -> Any:
         from openpyxl.cell import WriteOnlyCell
 
         cell = WriteOnlyCell(self.sheet, value=value)
@@ -99,19 +100,24 @@ class SheetWriter:
             cell.font = font
         if number_format is not None:
             cell.number_format = number_format
-        if wrap:
-            cell.alignment = self.wrap
         return cell
 
     def _append(self, cells: list[Any]) -> None:
         self.sheet.append(cells)
 
     def add(self, row: dict[str, Any]) -> None:
-        cells = []
+        """Dates get their format; text (identifiers too) and numbers go as plain values, typed by openpyxl
+        as string and number cells (a styled cell each would triple the time of a year's book); text that
+        would read as a formula is made a string cell explicitly."""
+        cells: list[Any] = []
         for column in self.columns:
             value = column.cell(row)
-            fmt = {"tanggal": DATE_FORMAT, "waktu": TIME_FORMAT, "kode": "@", "angka": "0"}.get(column.kind)
-            cells.append(self._cell(value, number_format=fmt, wrap=column.kind == "teks" and column.width >= 30))
+            if column.kind in ("tanggal", "waktu") and value is not None:
+                cells.append(self._cell(value, number_format=DATE_FORMAT if column.kind == "tanggal" else TIME_FORMAT))
+            elif isinstance(value, str) and value.startswith("="):
+                cells.append(self._cell(value))
+            else:
+                cells.append(value)
         self._append(cells)
         self.rows += 1
 

@@ -13,6 +13,9 @@ from datetime import date, datetime
 from typing import Any, Literal
 
 Kind = Literal["teks", "kode", "tanggal", "waktu", "angka"]
+# The values of a row that people typed (names, places, reasons): masked by structure unless revealed, as a
+# safety net for a NIK typed into them; the NIK column itself is masked where the row is made.
+FREE_TEXT = ("pemohon", "nama", "desa", "keterangan", "alasan_batal", "kepada", "perihal", "nama_layanan")
 
 
 @dataclass(frozen=True)

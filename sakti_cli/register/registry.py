@@ -199,6 +199,7 @@ class Transaction(session.RegisterSession):
         # listing holds one partition at a time and a few recent application partitions (RECENT_PARTITIONS).
         self.streaming = False
         self._recent: list[str] = []
+        self._by_reg: dict[str, dict[str, Any]] = {}  # a listing's recent application partitions by number
 
     def _done_with(self, relative: str) -> None:
         """A partition a listing has read: forgotten (read again from disk if asked again)."""
@@ -211,7 +212,9 @@ class Transaction(session.RegisterSession):
             self._recent.remove(relative)
         self._recent.append(relative)
         while len(self._recent) > RECENT_PARTITIONS:
-            self.files.spill(self._recent.pop(0))
+            gone = self._recent.pop(0)
+            self.files.spill(gone)
+            self._by_reg.pop(gone, None)
 
     # --- tables -------------------------------------------------------------------------------
     def table(self, relative: str, name: str = "_default") -> Table:
@@ -343,9 +346,15 @@ class Transaction(session.RegisterSession):
             partition = partition_of_reg(reg)
         except (IndexError, ValueError):
             return None
+        if self.streaming:  # a listing looks up thousands: each partition read once into a dict
+            relative = f"permohonan/{partition}.json"
+            if relative not in self._by_reg:
+                self._by_reg[relative] = {str(doc.get("nomor_registrasi")): doc
+                                          for doc in self.application_table(partition).all()}
+            self._keep_recent(relative)
+            kept = self._by_reg[relative].get(reg)
+            return cast(Application, dict(kept)) if kept is not None else None
         found = self.application_table(partition).get(Query().nomor_registrasi == reg)
-        if self.streaming:
-            self._keep_recent(f"permohonan/{partition}.json")
         return cast(Application, dict(found)) if isinstance(found, Document) else None
 
     def add_application(self, record: Application) -> None:

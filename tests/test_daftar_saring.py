@@ -149,11 +149,11 @@ def test_unknown_service_or_status_is_refused(sakti: Cli) -> None:
 
 
 def test_a_listing_never_holds_the_write_lock(office: Built, monkeypatch: pytest.MonkeyPatch) -> None:
-    """Half way through a listing (its read-only session open), the desk registers an application with a
-    lock wait of 0.5 s: it goes through, and the listing then ends as it began."""
+    """Half way through a listing (its read-only session open), the desk registers an application and issues
+    its letter with a lock wait of 0.5 s: both go through, and the listing then ends as it began."""
     from datetime import date
 
-    from daftar_register import _sktm
+    from daftar_register import _issue, _sktm
 
     from sakti_cli.listings.rows import Query, letter_listing
     from sakti_cli.office.workspace import find_workspace
@@ -168,6 +168,8 @@ def test_a_listing_never_holds_the_write_lock(office: Built, monkeypatch: pytest
     record = register_application(ws, desk, load_service(ws.sop_dir, "sktm"),
                                   _sktm("Warga Baru", "Raja", "6201025403850077", date(2026, 11, 30)), [],
                                   date(2026, 11, 30))
+    issued = _issue(ws, desk, load_service(ws.sop_dir, "sktm"), record["nomor_registrasi"], "camat")
     rest = list(listing.rows)
-    assert [row["nomor_surat"] for row in first + rest] == [letter["nomor_surat"] for letter in office.letters]
-    assert record["nomor_registrasi"].startswith("REG-2026")
+    assert [row["nomor_surat"] for row in first + rest][:len(office.letters)] == [
+        letter["nomor_surat"] for letter in office.letters]
+    assert issued["status"] == "TERBIT"

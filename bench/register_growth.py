@@ -53,7 +53,7 @@ OPS = ("langkah", "nomor", "sha256", "kode", "registrasi")
 
 
 def _dump(data: Any) -> bytes:
-    # exactly what sakti_cli.core.storage.StagedStorage.payload writes
+    # exactly what sakti_cli.register.tiny.engine.StagedStorage.payload writes
     return json.dumps(data, ensure_ascii=False, sort_keys=True, separators=(",", ":")).encode()
 
 
@@ -117,7 +117,7 @@ def _application(reg: str, moment: str, status: str, seq: int) -> dict[str, Any]
 
 def _event(aksi: str, objek: str, moment: str, prev: str, before: Any, after: Any, detail: dict[str, Any]
            ) -> dict[str, Any]:
-    from sakti_cli.register.registry import event_hash
+    from sakti_cli.register.trail import event_hash
 
     event = {"id": secrets.token_hex(8), "waktu": moment, "petugas": "loket1", "aksi": aksi, "objek": objek,
              "sebelum": before, "sesudah": after, "detail": detail or None, "prev": prev}
@@ -147,7 +147,7 @@ def build_register(folder: Path, letters: int, *, per_year: int | None = None, s
     busy office's rate, ending in the current month (1,000 letters = the first weeks of such an office).
     """
     from sakti_cli.office.workspace import init_workspace
-    from sakti_cli.register.registry import (
+    from sakti_cli.register.tiny.registry import (
         AUDIT_TABLE,
         FORMAT_VERSION,
         GENESIS,
@@ -285,12 +285,12 @@ args = json.loads(sys.argv[1])
 from sakti_cli.register.applications import find_application
 from sakti_cli.register.letters import find_letter, reserve_number
 from sakti_cli.office.workspace import find_workspace
-from sakti_cli.register.registry import Register
+from sakti_cli.register.tiny.registry import Register
 from sakti_cli.register.upkeep import open_register
 from sakti_cli.services.sop import load_service
 import sakti_cli.issuance.steps as steps
 import tinydb, hashlib, filelock  # imported before the clock starts: imports are not register work
-for lazy in ("sakti_cli.register.recovery", "sakti_cli.register.migrations", "sakti_cli.register.backup"):
+for lazy in ("sakti_cli.register.recovery", "sakti_cli.register.tiny.migrations", "sakti_cli.register.backup"):
     try:
         __import__(lazy)
     except ImportError:
@@ -307,7 +307,8 @@ if op == "langkah":
     signer = {"id": "camat", "nama": "Camat", "jabatan": "Camat Arut Selatan", "peran": "definitif"}
 trace = []
 if args.get("rinci"):  # where the time goes: every register file read or written, with its size
-    import sakti_cli.register.registry as registry, sakti_cli.core.storage as storage
+    import sakti_cli.register.tiny.registry as registry, sakti_cli.register.tiny.engine as engine
+    import sakti_cli.core.storage as storage
     root = str(ws.register_dir) + "/"
     def traced(kind, func):
         def wrapper(path, *rest):
@@ -317,8 +318,8 @@ if args.get("rinci"):  # where the time goes: every register file read or writte
             trace.append([kind, str(path).replace(root, "").replace(".baru", ""), size, time.perf_counter() - began])
             return out
         return wrapper
-    storage.read_json = registry.read_json = traced("baca", storage.read_json)
-    storage.write_private = traced("tulis+fsync", storage.write_private)
+    engine.read_json = registry.read_json = traced("baca", engine.read_json)
+    storage.write_private = engine.write_private = traced("tulis+fsync", storage.write_private)
     last_hash = registry.last_event_hash
     def head(audit_dir):
         began = time.perf_counter()

@@ -62,7 +62,8 @@ def fake_issue(root: Path, reg: str, pdf: bytes) -> dict[str, Any]:
     final = ws.letters_dir / f"{reserved['id']}.pdf"
     final.write_bytes(pdf)
     with register.transaction() as txn:
-        letter, problem = record_issued(txn, ws, reserved, reg, final, hashlib.sha256(pdf).hexdigest(), person.id)
+        letter, problem = record_issued(txn, ws, reserved, reg, final, hashlib.sha256(pdf).hexdigest(), person.id,
+                                        store=register.store)
     assert problem is None, problem
     return letter
 

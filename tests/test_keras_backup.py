@@ -190,13 +190,14 @@ def test_live_journal_leaving_the_register_is_not_replayed(live: Path, cli: Cli,
 
 def test_journal_entries_are_relative(live: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """A journal sakti writes names files relative to the register (moving the folder keeps it valid)."""
-    from sakti_cli.core.storage import FileSet, read_journal
+    from sakti_cli.register.tiny.engine import FileSet, read_journal
 
     kantor = live
     files = FileSet(kantor / "data" / "register")
     files.db("urutan.json").table("uji").insert({"a": 1})
     files.append("audit/2026-11.jsonl", "idx", '{"id":"idx"}')
-    monkeypatch.setattr("sakti_cli.core.storage.apply_journal", lambda root: True)  # stop after the journal is written
+    # stop after the journal is written
+    monkeypatch.setattr("sakti_cli.register.tiny.engine.apply_journal", lambda root: True)
     files.commit()
     plan = json.loads((kantor / "data" / "register" / ".jurnal.json").read_text())
     assert plan["ganti"] == [["urutan.json.baru", "urutan.json"]] and plan["tambah"][0][0] == "audit/2026-11.jsonl"
@@ -384,7 +385,7 @@ def test_records_naming_files_outside_their_folder_fail_the_check(good: dict[str
 def test_nik_in_an_old_trail_restores_with_a_warning(good: dict[str, bytes], cli: Cli, tmp_path: Path) -> None:
     """An older sakti wrote free text with a NIK into the append-only trail: the office can never repair
     that, so the restore keeps it and warns (every other problem of the check refuses the copy)."""
-    from sakti_cli.register.registry import event_hash
+    from sakti_cli.register.trail import event_hash
 
     trail = next(n for n in good if n.startswith("data/register/audit/"))
     last = json.loads(good[trail].splitlines()[-1])

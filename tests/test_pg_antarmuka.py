@@ -18,8 +18,8 @@ from register_backends import Backend, wait_for
 from sakti_cli.core.children import own_process
 from sakti_cli.core.errors import EnvironmentProblem, FileUnreadable, SaktiError, StateConflict
 from sakti_cli.register import session
-from sakti_cli.register.registry import GENESIS, event_hash
 from sakti_cli.register.states import LetterStatus, move_letter
+from sakti_cli.register.trail import GENESIS, event_hash
 
 SCOPE = "nomor|layanan:sktm|2026"
 MONTH = "202611"
@@ -437,3 +437,17 @@ def test_three_desks_at_once_get_distinct_consecutive_numbers(backend: Backend) 
         assert len(list(step.letters(session.LetterFilter(status=("TERBIT",))))) == 9
         events = list(step.events())
         assert all(b["prev"] == a["hash"] for a, b in itertools.pairwise(events))  # one chain
+
+
+def test_pg_a_step_within_a_step_leaves_its_leases_to_the_outer_one(backend: Backend) -> None:
+    if backend.office is None:
+        pytest.skip("PostgreSQL: leases of nested steps")
+    desk = backend.desk()
+    reg = register_app(desk)
+    letter = reserve(desk, reg)
+    with pytest.raises(RuntimeError), desk.transaction():
+        finish(desk, letter, LetterStatus.BATAL, "batal_nomor")  # nested: committed only with the outer step
+        raise RuntimeError("langkah luar gagal")
+    assert state(desk, letter)["status"] == "DIPESAN"
+    with backend.desk("loket2").reading() as step:  # still held by this desk: not abandoned
+        assert [step.reservation_abandoned(r) for r in step.open_reservations()] == [False]

@@ -104,3 +104,33 @@ def test_a_workspace_pointed_at_a_server_opens_the_postgresql_register_or_says_w
     monkeypatch.setenv("SAKTI_REGISTER_URL", f"postgresql://{office.role}@/{pg.name}?host={tmp_path}&port=5432")
     away = cli("permohonan")
     assert away.exit_code == 4 and "tidak dapat dihubungi" in away.stderr and str(tmp_path) in away.stderr
+
+
+def test_m002_indexes_the_events_a_register_already_holds(pg_cluster: Server) -> None:
+    """A database migrated by an older SAKTI (m001 only) with events in it: m002 fills the per-object index."""
+    from sakti_cli.register.pg.audit import canonical_line, new_event
+    from sakti_cli.register.pg.schema import MIGRATIONS, migrate
+    from sakti_cli.register.trail import GENESIS
+
+    name = _empty_database(pg_cluster)
+    with psycopg.connect(**pg_cluster.conninfo(name)) as conn:
+        with conn.transaction(), conn.cursor() as cur:
+            cur.execute("CREATE TABLE skema_versi (versi integer PRIMARY KEY, nama text NOT NULL UNIQUE, "
+                        "waktu timestamptz NOT NULL DEFAULT now())")
+            MIGRATIONS[0][1](cur)
+            cur.execute("INSERT INTO skema_versi (versi, nama) VALUES (1, 'm001_register')")
+            from datetime import datetime
+
+            moment = datetime.fromisoformat("2026-11-22T09:30:00+07:00")
+            first = new_event("loket", moment, "daftar", "REG-202611-0001")
+            second = new_event("loket", moment, "pesan_nomor", "474/001", None, "DIPESAN",
+                               {"nomor_registrasi": "REG-202611-0001"}, prev=first["hash"])
+            for number, event in enumerate((first, second), 1):
+                cur.execute("INSERT INTO audit (kantor, nomor, id, waktu, petugas, aksi, objek, prev, hash, baris) "
+                            "VALUES ('lama', %s, %s, %s, %s, %s, %s, %s, %s, %s)",
+                            (number, event["id"], event["waktu"], event["petugas"], event["aksi"], event["objek"],
+                             event["prev"], event["hash"], canonical_line(event)))
+            assert first["prev"] == GENESIS
+        assert migrate(conn) == ["m002_sesi"]
+        rows = conn.execute("SELECT nama, nomor FROM audit_nama ORDER BY nama, nomor").fetchall()
+        assert rows == [("474/001", 2), ("REG-202611-0001", 1), ("REG-202611-0001", 2)]

@@ -14,7 +14,7 @@ from sakti_cli.register.pg.audit import append_event, chain_problems, read_event
 from sakti_cli.register.pg.files import get_file, has_file, put_file
 from sakti_cli.register.pg.rows import claim_row_key, find_letter, insert_letter, save_letter
 from sakti_cli.register.pg.schema import applied_versions, check_schema, latest_version, migrate
-from sakti_cli.register.registry import GENESIS, event_hash
+from sakti_cli.register.trail import GENESIS, event_hash
 
 
 def test_template_is_migrated_and_migrating_again_changes_nothing(pg: Database) -> None:

@@ -20,7 +20,7 @@ import json, sys, time
 from pathlib import Path
 from sakti_cli.register.letters import reserve_number, void_reserved
 from sakti_cli.office.workspace import find_workspace
-from sakti_cli.register.registry import Register
+from sakti_cli.register.tiny.registry import Register
 from sakti_cli.register.upkeep import open_register
 from sakti_cli.services.sop import load_service
 
@@ -46,7 +46,7 @@ from pathlib import Path
 from sakti_cli.documents.convert import Converter
 from sakti_cli.issuance.pipeline import issue_letter
 from sakti_cli.office.workspace import find_workspace
-from sakti_cli.register.registry import Register
+from sakti_cli.register.tiny.registry import Register
 from sakti_cli.register.upkeep import open_register
 from sakti_cli.services.sop import load_service
 

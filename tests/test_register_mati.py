@@ -28,7 +28,7 @@ import json, os, sys
 from pathlib import Path
 from sakti_cli.issuance.pipeline import issue_letter
 from sakti_cli.office.workspace import find_workspace
-from sakti_cli.register.registry import Register
+from sakti_cli.register.tiny.registry import Register
 from sakti_cli.register.upkeep import open_register
 from sakti_cli.services.sop import load_service
 
@@ -171,7 +171,7 @@ import os, sys, time
 from pathlib import Path
 from sakti_cli.register.letters import reserve_number
 from sakti_cli.office.workspace import find_workspace
-from sakti_cli.register.registry import Register
+from sakti_cli.register.tiny.registry import Register
 from sakti_cli.register.upkeep import open_register
 from sakti_cli.services.sop import load_service
 ws = find_workspace(Path(sys.argv[1]))

@@ -108,7 +108,7 @@ def issued_letter(ws: Workspace, register: Any, record: Application) -> tuple[Le
                                               "bila menunggu tanda tangan), lalu ulangi.", nomor_registrasi=reg)
     with register.reading() as txn:
         letter = letter_by_number(txn, number)
-    return letter, stored_pdf(ws, letter)
+    return letter, stored_pdf(ws, register, letter)
 
 
 def compose(ws: Workspace, settings: MailSettings, record: Application, recipient: str,

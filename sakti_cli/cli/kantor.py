@@ -119,7 +119,7 @@ def kantor(out: Output, ctx: typer.Context, json_out: JSON_OPT = False) -> None:
         return
     from sakti_cli.core.shapes import signatory_json
     from sakti_cli.office.workspace import clerk_name
-    from sakti_cli.register.registry import default_actor
+    from sakti_cli.register.trail import default_actor
 
     ws = workspace()
     office = ws.config.kantor

@@ -156,7 +156,7 @@ def riwayat(out: Output,
     from sakti_cli.core.id_format import waktu_singkat
     from sakti_cli.core.privacy import mask_payload
     from sakti_cli.register.applications import REG_RE, normalise_reg
-    from sakti_cli.register.registry import recent_events
+    from sakti_cli.register.trail import recent_events
 
     ws = workspace()
     wanted = objek
@@ -190,14 +190,15 @@ def riwayat(out: Output,
 def periksa_register(out: Output,
                      perbaiki: Annotated[bool, typer.Option(
                          "--perbaiki", help="Tutup nomor yang menggantung (proses mati) sebagai BATAL; bangun ulang "
-                         "meta.json dan urutan.json yang hilang dari catatan dan jejak audit.")] = False,
+                         "berkas inti register (versi format, penghitung nomor) yang hilang dari catatan dan jejak "
+                         "audit.")] = False,
                      segera: Annotated[int, typer.Option(
                          "--segera", metavar="HARI", min=0, help="Catat surat yang data validasinya (CRL, sertifikat "
                          "TSA) kedaluwarsa dalam HARI hari: perbarui dengan 'sakti ttd perbarui'.")] = 60,
                      json_out: JSON_OPT = False) -> None:
     """Periksa keutuhan register: berkas, nomor, PDF, permohonan, jejak audit (keluar 1 bila ada masalah)."""
-    from sakti_cli.register.check import check_register, close_dangling, rebuild_core_files
     from sakti_cli.register.numbering import scope_label
+    from sakti_cli.register.tiny.check import check_register, close_dangling, rebuild_core_files
 
     ws = workspace()
     register = register_for(ws)
@@ -209,7 +210,7 @@ def periksa_register(out: Output,
         if rebuilt:
             result = check_register(ws, register, segera)
     if perbaiki and any(p["jenis"] == "indeks_riwayat" for p in result["masalah"]):
-        from sakti_cli.register.history import rebuild_index
+        from sakti_cli.register.tiny.history import rebuild_index
 
         if rebuild_index(register):
             rebuilt.append("riwayat/")

@@ -91,7 +91,7 @@ def batch_letters(ws: Workspace, register: Register, rows: Iterable[Any]) -> tup
             continue
         if letter["status"] != LetterStatus.TERBIT:
             continue
-        path = stored_pdf(ws, letter)  # checks the file against the register's SHA-256
+        path = stored_pdf(ws, register, letter)  # checks the file against the register's SHA-256
         data = _read(path)
         if hashlib.sha256(data).hexdigest() != letter["sha256"]:  # changed since the check: never pass it on
             raise RegisterCorrupt(f"PDF surat {letter['nomor_surat']} di {path} berubah saat dibaca.",

@@ -88,7 +88,8 @@ def sign_and_record(ws: Workspace, register: Register, letter: Letter, unsigned:
     reg = letter["nomor_registrasi"]
     try:
         with register.transaction() as txn:
-            recorded, problem = record_issued(txn, ws, letter, reg, final, digest, person.id, signed=signed)
+            recorded, problem = record_issued(txn, ws, letter, reg, final, digest, person.id, store=register.store,
+                                              signed=signed)
             if horizon and not problem:
                 recorded["data_validasi_sampai"] = horizon  # for 'register periksa' and 'ttd perbarui --segera'
                 txn.save_letter(recorded)
@@ -461,7 +462,8 @@ def queue_letter(ws: Workspace, register: Register, letter: Letter, pdf: Path, s
     digest = sha256_file(pdf)
     reason = outage.pesan if outage is not None else None
     with register.transaction() as txn:
-        letter, problem = record_waiting(txn, ws, letter, reg, pdf, digest, service, footer=footer_record(issuer),
+        letter, problem = record_waiting(txn, ws, letter, reg, pdf, digest, service, store=register.store,
+                                         footer=footer_record(issuer),
                                          reason=reason)
     if problem:
         raise StateConflict(problem, saran=f"Lihat 'sakti status {reg}'.")

@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from sakti_cli.core.errors import (
+    FileUnreadable,
     InputError,
     RegisterCorrupt,
     SaktiError,
@@ -51,10 +52,16 @@ def choose_waiting(register: Register, person: Signatory, numbers: list[str], al
     return list(chosen.values())
 
 
-def _queued_unsigned(ws: Workspace, letter: Letter) -> Path:
-    """The unsigned PDF the signatory reviewed, unchanged since it was prepared (else exit 4 for this letter)."""
+def _queued_unsigned(ws: Workspace, register: Register, letter: Letter) -> Path:
+    """The unsigned PDF the signatory reviewed (from the register's file store: the signatory may sign at
+    another desk), unchanged since it was prepared (else exit 4 for this letter)."""
     number = letter["nomor_surat"]
     path = ws.root / str(letter.get("pdf_belum_ttd") or "")
+    if letter.get("pdf_belum_ttd") and letter.get("sha256_belum_ttd"):
+        try:
+            return register.store.fetch(path, str(letter["sha256_belum_ttd"]))
+        except FileUnreadable:
+            pass  # said below: missing, or changed
     if not letter.get("pdf_belum_ttd") or not path.is_file():
         raise RegisterCorrupt(f"PDF surat {number} yang menunggu tanda tangan tidak ada ({path}).",
                               saran=f"Kembalikan suratnya ('sakti ttd kembalikan {number} --alasan ...') lalu "
@@ -110,7 +117,7 @@ def approve_queue(ws: Workspace, register: Register, numbers: list[str], *, all_
                 on_start(letter)
             row = {"nomor_surat": letter["nomor_surat"], "nomor_registrasi": letter["nomor_registrasi"]}
             try:
-                unsigned = _queued_unsigned(ws, letter)
+                unsigned = _queued_unsigned(ws, register, letter)
                 check_footer(letter, signer)
                 reason = f"{letter.get('judul') or letter['layanan']} {letter['nomor_surat']}"
                 recorded, final = sign_and_record(ws, register, letter, unsigned, signer, person, work=work,

@@ -14,7 +14,7 @@ from sakti_cli.office.workspace import Workspace
 from sakti_cli.register.applications import find_application, save_application
 from sakti_cli.register.letters import WAITING, current_letter, find_letter, void_reserved
 from sakti_cli.register.places import leftover_pdf, queued_pdf
-from sakti_cli.register.session import Application, Letter, RegisterSession
+from sakti_cli.register.session import Application, FileStore, Letter, RegisterSession
 from sakti_cli.register.states import ApplicationStatus, LetterStatus, move_application, move_letter
 from sakti_cli.services.sop import Service
 
@@ -59,7 +59,7 @@ def _place(source: Path, target: Path) -> None:
 
 
 def record_issued(txn: RegisterSession, ws: Workspace, reserved: Letter, reg: str, final: Path, digest: str,
-                  signatory_id: str, *, signed: Path | None = None) -> tuple[Letter, str | None]:
+                  signatory_id: str, *, store: FileStore, signed: Path | None = None) -> tuple[Letter, str | None]:
     """The last register step of every signature: DIPESAN (``terbitkan``) or MENUNGGU_TTD (``ttd
     setujui``) -> TERBIT, the application TERBIT, a replacement linked both ways.
 
@@ -76,6 +76,7 @@ def record_issued(txn: RegisterSession, ws: Workspace, reserved: Letter, reg: st
         return letter, problem
     if signed is not None:
         _place(signed, final)
+    store.keep(final, digest)  # every desk reaches the signed PDF
     move_letter(letter, LetterStatus.TERBIT, action="terbit")
     letter.update({"terbit": iso(txn.moment), "sha256": digest, "ukuran": final.stat().st_size,
                    "pdf": str(final.relative_to(ws.root))})
@@ -113,8 +114,8 @@ def record_issued(txn: RegisterSession, ws: Workspace, reserved: Letter, reg: st
 
 
 def record_waiting(txn: RegisterSession, ws: Workspace, reserved: Letter, reg: str, pdf: Path, digest: str,
-                   service: Service, footer: dict[str, Any] | None = None, reason: str | None = None
-                   ) -> tuple[Letter, str | None]:
+                   service: Service, *, store: FileStore, footer: dict[str, Any] | None = None,
+                   reason: str | None = None) -> tuple[Letter, str | None]:
     """``terbitkan --tanpa-ttd``: DIPESAN -> MENUNGGU_TTD, the unsigned PDF moved into the private queue
     folder, the application MENUNGGU_TTD. The letter leaves the open list (a later process's recovery
     does not close it) and enters the signing queue (see RegisterSession.save_letter). ``reason``: why it waits
@@ -124,6 +125,7 @@ def record_waiting(txn: RegisterSession, ws: Workspace, reserved: Letter, reg: s
         return letter, problem
     target = queued_pdf(ws.root, letter)
     _place(pdf, target)
+    store.keep(target, digest)  # the signatory may sign at another desk
     relative = str(target.relative_to(ws.root))
     move_letter(letter, LetterStatus.MENUNGGU_TTD, action="siapkan")
     letter.update({"disiapkan": iso(txn.moment), "disiapkan_oleh": txn.actor, "pdf_belum_ttd": relative,

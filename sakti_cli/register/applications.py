@@ -212,14 +212,33 @@ def _open_source(item: FileArg) -> Any:
     return handle
 
 
-def _place_files(ws: Workspace, staging: Path, reg: str) -> Path:
+def _place_files(ws: Workspace, register: Register, staging: Path, reg: str,
+                 recorded: dict[str, list[dict[str, Any]]]) -> Path:
+    """Move the staged scans to the application's folder and keep them in the register's file store (every
+    desk reaches them), each with the SHA-256 recorded when it was copied in."""
     target = ws.files_dir / reg
     target.mkdir(exist_ok=True)
     make_private(target)
     for item in staging.iterdir():
         item.replace(target / item.name)
     staging.rmdir()
+    for entries in recorded.values():
+        for entry in entries:
+            register.store.keep(target / entry["berkas"], entry["sha256"])
     return target
+
+
+def present_scans(ws: Workspace, register: Register, record: Application) -> None:
+    """Bring the application's scans here from the register's file store (a file another desk attached);
+    one missing or changed stays as it is, for the check to report (``periksa`` names it)."""
+    folder = application_dir(ws, record["nomor_registrasi"])
+    for entries in (record.get("berkas") or {}).values():
+        for entry in entries:
+            if isinstance(entry, dict) and entry.get("sha256") and not entry.get("dihapus"):
+                try:
+                    register.store.fetch(folder / str(entry["berkas"]), str(entry["sha256"]))
+                except FileUnreadable:
+                    continue
 
 
 def _history(txn: RegisterSession, before: str | None, after: str, note: str | None = None) -> dict[str, Any]:
@@ -289,7 +308,7 @@ def register_application(
                 txn.record_batch_row(row_key, reg)
             txn.audit("daftar", reg, None, APPLICATION_INITIAL, layanan=service.kode,
                       berkas={k: len(v) for k, v in recorded.items()})
-            _place_files(ws, staging.path, reg)
+            _place_files(ws, register, staging.path, reg, recorded)
     finally:
         staging.remove()
     return record
@@ -364,7 +383,7 @@ def update_files(ws: Workspace, register: Register, service: Service, reg: str, 
             target = application_dir(ws, record["nomor_registrasi"])
             for name in gone:
                 (target / name).unlink(missing_ok=True)
-            _place_files(ws, staging.path, record["nomor_registrasi"])
+            _place_files(ws, register, staging.path, record["nomor_registrasi"], recorded)
     finally:
         staging.remove()
     return record
@@ -451,7 +470,7 @@ def update_data(ws: Workspace, register: Register, service: Service, reg: str, d
             _index_niks(txn, service, record)
             txn.audit("ubah", record["nomor_registrasi"], before, ApplicationStatus.DITERIMA, kolom=changed,
                       berkas={k: len(v) for k, v in recorded.items()})
-            _place_files(ws, staging.path, record["nomor_registrasi"])
+            _place_files(ws, register, staging.path, record["nomor_registrasi"], recorded)
     finally:
         staging.remove()
     return record

@@ -274,8 +274,9 @@ def find_letter(txn: RegisterSession, *, number: str | None = None, code: str | 
     return txn.find_letter(number=number, code=normalise_code(code) if code else None, sha256=sha256)
 
 
-def stored_pdf(ws: Workspace, letter: Letter) -> Path:
-    """The stored PDF of a TERBIT letter, checked against the SHA-256 in the register (exit 4 if not)."""
+def stored_pdf(ws: Workspace, register: Register, letter: Letter) -> Path:
+    """The stored PDF of a TERBIT letter, from the register's file store, checked against the SHA-256 in the
+    register (exit 4 if not)."""
     number = letter["nomor_surat"]
     if letter["status"] == LetterStatus.BATAL:
         raise StateConflict(f"Surat {number} sudah BATAL ({letter.get('alasan_batal') or '-'}); "
@@ -289,12 +290,16 @@ def stored_pdf(ws: Workspace, letter: Letter) -> Path:
         raise StateConflict(f"Surat {number} berstatus {letter['status']}, belum TERBIT.",
                             saran="Tunggu penerbitannya selesai, lalu ulangi.")
     path = ws.root / str(letter["pdf"])
+    latest = next(reversed(letter_digests(letter)), None)
+    try:
+        return register.store.fetch(path, str(latest))
+    except FileUnreadable:
+        pass
     if not path.is_file():
         raise RegisterCorrupt(f"PDF surat {number} tidak ada di {path}.",
                               saran="Pulihkan folder data/surat dari cadangan; periksa dengan "
                                     "'sakti register periksa'.")
     digest = sha256_file(path)
-    latest = next(reversed(letter_digests(letter)), None)
     if digest != latest:
         raise RegisterCorrupt(
             f"PDF surat {number} di {path} tidak sama dengan yang diterbitkan: SHA-256 {digest} "
@@ -312,7 +317,7 @@ def reprint(ws: Workspace, register: Register, value: str, target: Path | None =
     """
     with register.transaction() as txn:
         letter = letter_by_number(txn, value)
-    path = stored_pdf(ws, letter)
+    path = stored_pdf(ws, register, letter)
     copied: Path | None = None
     if target is not None:
         copied = target.expanduser()

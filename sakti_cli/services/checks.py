@@ -15,7 +15,13 @@ from typing import Any
 
 from sakti_cli.core.clock import iso
 from sakti_cli.office.workspace import Workspace
-from sakti_cli.register.applications import application_dir, change_state, find_application, save_application
+from sakti_cli.register.applications import (
+    application_dir,
+    change_state,
+    find_application,
+    present_scans,
+    save_application,
+)
 from sakti_cli.register.session import Application, Register
 from sakti_cli.register.states import ApplicationStatus
 from sakti_cli.services.sop import FieldSpec, Requirement, Service
@@ -225,14 +231,16 @@ def next_steps(service: Service, reg: str, lines: list[CheckLine]) -> list[str]:
 def check_application(ws: Workspace, register: Register, service: Service, reg: str, today: date
                       ) -> tuple[Application, list[CheckLine]]:
     """Evaluate outside the lock (file checks can be slow), then record the outcome."""
-    with register.transaction() as txn:
+    with register.reading() as txn:
         snapshot = find_application(txn, reg)
+    present_scans(ws, register, snapshot)
     lines = evaluate(ws, service, snapshot, today)
     complete = all(line.status == OK for line in lines)
     new = ApplicationStatus.LENGKAP if complete else ApplicationStatus.BELUM_LENGKAP
     with register.transaction() as txn:
         record = find_application(txn, reg)
         if record["berkas"] != snapshot["berkas"] or record["data"] != snapshot["data"]:
+            present_scans(ws, register, record)
             lines = evaluate(ws, service, record, today)  # changed meanwhile: check what is there now
             complete = all(line.status == OK for line in lines)
             new = ApplicationStatus.LENGKAP if complete else ApplicationStatus.BELUM_LENGKAP

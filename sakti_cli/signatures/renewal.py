@@ -182,7 +182,7 @@ def renew_letter(ws: Workspace, register: Register, letter: Letter, timestamp_ur
     from sakti_cli.signatures.sign import _write_atomic
 
     at = register.moment()
-    path = stored_pdf(ws, letter)
+    path = stored_pdf(ws, register, letter)
     before = letter_digests(letter)[-1]
     new, field = renewed_bytes(ws, path.read_bytes(), timestamp_url, at)
     digest = hashlib.sha256(new).hexdigest()

@@ -165,6 +165,12 @@ def open_reservations(cur: Any) -> list[dict[str, Any]]:
             for row in cur.fetchall()]
 
 
+def others_open(cur: Any) -> int:
+    """How many of the office's open reservations this connection does not hold (other desks', live or dead)."""
+    cur.execute("SELECT count(*) FROM pemesanan p WHERE NOT " + _HELD.format(key="p.kunci_sesi"))
+    return int(cur.fetchone()[0])
+
+
 def close_stale_reservations(conn: Any, *, actor: str, moment: datetime) -> list[dict[str, Any]]:
     """Close BATAL ("proses terhenti") every open reservation whose lease no live connection holds; the
     letters closed. Reservations this connection holds, or that another desk is completing (its row

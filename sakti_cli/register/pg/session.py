@@ -35,8 +35,8 @@ from sakti_cli.register import session
 from sakti_cli.register.pg import numbers, rows
 from sakti_cli.register.pg.audit import append_event
 from sakti_cli.register.pg.url import describe
-from sakti_cli.register.registry import default_actor
 from sakti_cli.register.states import LETTER_MOVES, LetterStatus
+from sakti_cli.register.trail import default_actor
 
 if TYPE_CHECKING:
     import psycopg
@@ -54,7 +54,7 @@ class ReadOnlySession(RuntimeError):
 
 def lock_head(cur: Any) -> None:
     """Lock the office's audit head row (made at the first step): the first lock of every writing step."""
-    from sakti_cli.register.registry import GENESIS
+    from sakti_cli.register.trail import GENESIS
 
     cur.execute("INSERT INTO audit_kepala (hash, jumlah) VALUES (%s, 0) ON CONFLICT (kantor) DO UPDATE "
                 "SET jumlah = audit_kepala.jumlah", (GENESIS,))
@@ -79,6 +79,7 @@ class PgRegister(session.Register):
         self.leases: set[int] = set()  # the leases this connection holds (its open reservations)
         self.swept: list[Path] | None = None  # what dead runs left on this computer (after the first write)
         self._lock = threading.RLock()  # one connection: one step at a time in this process
+        self._outer: PgSession | None = None  # the writing step in progress
         self._store = PgFileStore(self, workspace_root)
 
     # --- steps ------------------------------------------------------------------------------------------------
@@ -98,7 +99,12 @@ class PgRegister(session.Register):
     def _writing(self) -> Iterator[PgSession]:
         """One writing transaction: the lock timeout, the office's audit head locked first; the leases of the
         reservations it closed let go once it commits, those it took once it rolls back."""
+        outer = self._outer
         step = PgSession(self, writing=True)
+        if outer is not None:  # a step within a step (a savepoint): its leases are the outer step's to let go
+            step.taken, step.finished = outer.taken, outer.finished
+        else:
+            self._outer = step
         try:
             with self.conn.transaction(), self.conn.cursor() as cur:
                 step.cur = cur
@@ -106,13 +112,16 @@ class PgRegister(session.Register):
                 lock_head(cur)
                 yield step
         except BaseException:
-            for lease in step.taken:  # rolled back: those reservations never existed
-                self._release(lease)
+            if outer is None:
+                for lease in step.taken:  # rolled back: those reservations never existed
+                    self._release(lease)
             raise
         finally:
             step.cur = None
-        for lease in step.finished:  # committed: those letters left DIPESAN
-            self._release(lease)
+            self._outer = outer
+        if outer is None:
+            for lease in step.finished:  # committed: those letters left DIPESAN
+                self._release(lease)
 
     @contextlib.contextmanager
     def reading(self) -> Iterator[PgSession]:
@@ -140,10 +149,8 @@ class PgRegister(session.Register):
         from sakti_cli.register.recovery import close_dead_reservations
 
         with self.conn.cursor() as cur:
-            cur.execute("SELECT count(*) FROM pemesanan")
-            (count,) = cur.fetchone() or (0,)
-        if count <= len(self.leases):
-            return False  # only this desk's own reservations are open
+            if not numbers.others_open(cur):
+                return False  # only this desk's own reservations are open
         with self._writing() as step:
             changed = close_dead_reservations(step, self._store.workspace_root)
         return changed

@@ -12,7 +12,7 @@ stay the same size however large the register grows, issue 4 item 9):
   surat/YYYY-MM-BB.json        letters in blocks of LETTER_BLOCK: month of reservation and block of the
                                month's letter counter (``surat|YYYY-MM`` in urutan.json)
   indeks/XXX.json              lookups (letter number, verification code, SHA-256, NIK, the listings' search
-                               keys ``cari:nama:TERM|YYYY-MM``: register/search_index.py) sharded by the first
+                               keys ``cari:nama:TERM|YYYY-MM``: register/tiny/search_index.py) sharded by the first
                                SHARD_CHARS hex characters of the key's SHA-256 (4,096 shards)
   audit/YYYY-MM.jsonl          append-only, hash-chained events; the chain head is read from the
                                anchor in urutan.json, not from the file
@@ -30,10 +30,8 @@ carrying the audit events of the change.
 from __future__ import annotations
 
 import contextlib
-import getpass
 import hashlib
 import json
-import os
 import secrets
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -48,7 +46,7 @@ from sakti_cli.core.children import process_state
 from sakti_cli.core.clock import iso, now
 from sakti_cli.core.errors import REGISTER_ADVICE, FileUnreadable, RegisterCorrupt
 from sakti_cli.core.privacy import mask_payload, mask_text
-from sakti_cli.core.storage import FileSet, locked, read_json, read_locked, read_text, sha256_file, writable
+from sakti_cli.core.storage import sha256_file
 from sakti_cli.register import session
 from sakti_cli.register.session import (
     Application,
@@ -60,9 +58,10 @@ from sakti_cli.register.session import (
     letter_digests,
 )
 from sakti_cli.register.states import LetterStatus
+from sakti_cli.register.tiny.engine import FileSet, locked, read_json, read_locked, read_text
+from sakti_cli.register.trail import GENESIS, default_actor, event_hash, event_names, os_account
 
 FORMAT_VERSION = 3
-GENESIS = "0" * 64
 AUDIT_TABLE = "audit"  # in urutan.json: the chain anchor
 # Records per partition file. Sized so that a full block stays small (~35-60 KB) whatever the register's
 # size (an application with its history, checks and file list is ~2.3 KB, a letter ~0.7 KB): issuing a
@@ -72,7 +71,6 @@ APPLICATION_BLOCK = 25
 LETTER_BLOCK = 50
 SHARD_CHARS = 3  # hex characters of the SHA-256 prefix naming an index shard (16**3 = 4,096 shards)
 HISTORY_DIR = "riwayat"  # the per-object index of the audit trail (format 3)
-HISTORY_LINKS = ("nomor_registrasi", "nomor_surat", "mengganti", "diganti_oleh")  # detail keys naming objects
 RECENT_PARTITIONS = 8  # application partitions a listing keeps read (its letters' applicants come in runs)
 LETTER_COUNTER = "surat|{month}"  # in urutan.json: letters reserved in a month (picks their block)
 REGISTRATION_COUNTER = "registrasi|{month}"  # in urutan.json: applications registered in a month (YYYYMM)
@@ -81,33 +79,6 @@ QUEUE_TABLE = "antrean"  # in urutan.json: letters MENUNGGU_TTD (waiting for the
 START_TABLE = "mulai"  # in urutan.json: where each scope's electronic sequence began (paper before it)
 ROW_INDEX = "baris"  # key: SHA-256 of a batch row's key (sakti massal); value: {"nomor_registrasi"}
 NIK_INDEX = "nik"  # key: SHA-256 of the NIK (never the NIK itself); value: the applications naming it
-
-
-def default_actor() -> str:
-    try:
-        return getpass.getuser()
-    except Exception:  # no user name in some containers
-        return "tidak-dikenal"
-
-
-def os_account() -> str:
-    """The operating-system account running this process (``user (uid N)``): what the audit trail can
-    vouch for, unlike the clerk's own claim (``--petugas``, recorded as ``petugas``)."""
-    uid = f" (uid {os.getuid()})" if hasattr(os, "getuid") else ""
-    return f"{default_actor()}{uid}"
-
-
-def event_hash(event: dict[str, Any]) -> str:
-    body = {k: v for k, v in event.items() if k != "hash"}
-    return hashlib.sha256(json.dumps(body, ensure_ascii=False, sort_keys=True).encode()).hexdigest()
-
-
-def event_names(event: dict[str, Any]) -> set[str]:
-    """The names ``riwayat --objek`` finds an event under (upper case): its object and the
-    registration/letter numbers in its detail, so the history of an application includes its letters."""
-    detail = event.get("detail") or {}
-    names = [event.get("objek")] + [detail.get(k) for k in HISTORY_LINKS if isinstance(detail, dict)]
-    return {str(n).upper() for n in names if n}
 
 
 def history_shard(name: str) -> str:
@@ -358,7 +329,7 @@ class Transaction(session.RegisterSession):
         return cast(Application, dict(found)) if isinstance(found, Document) else None
 
     def add_application(self, record: Application) -> None:
-        from sakti_cli.register.search_index import index_application
+        from sakti_cli.register.tiny.search_index import index_application
 
         self._changing()
         reg = str(record["nomor_registrasi"])
@@ -370,7 +341,7 @@ class Transaction(session.RegisterSession):
         index_application(self, record)  # same commit: a listing's name search finds it at the next desk
 
     def save_application(self, record: Application) -> None:
-        from sakti_cli.register.search_index import index_application
+        from sakti_cli.register.tiny.search_index import index_application
 
         self._changing()
         reg = str(record["nomor_registrasi"])
@@ -382,8 +353,8 @@ class Transaction(session.RegisterSession):
     def applications(self, where: ApplicationFilter | None = None, page: Page | None = None
                      ) -> Iterator[Application]:
         """Only the partitions of the filter's months (a partition's month is its registration month); for a
-        name, desa or NIK only the applications the search index names (register/search_index.py)."""
-        from sakti_cli.register.search_index import candidates
+        name, desa or NIK only the applications the search index names (register/tiny/search_index.py)."""
+        from sakti_cli.register.tiny.search_index import candidates
 
         chosen = where or ApplicationFilter()
         partitions = self._partitions_between("permohonan", chosen.dari, chosen.sampai)
@@ -740,7 +711,7 @@ class Register(session.Register):
     def transaction(self) -> Iterator[Transaction]:
         """Lock, read fresh, yield, commit atomically. Nothing is written if the body raises."""
         with locked(self.root, self.lock_timeout):
-            txn = self._begin(writing=True)
+            txn = self._begin()
             wrote = txn.recovered
             yield txn
             wrote = wrote or txn.files.pending()
@@ -748,11 +719,11 @@ class Register(session.Register):
             if wrote and self.recover and self.upkeep is not None and self.swept is None:
                 self.swept = self.upkeep.sweep(self.root)  # the first write of a run, still under the lock
 
-    def _begin(self, *, writing: bool) -> Transaction:
-        """Under the write lock: refuse a damaged register (writing only), migrate an older format,
-        close the reservations of dead processes (committed at once: it stands whatever follows)."""
+    def _begin(self) -> Transaction:
+        """Under the write lock: refuse a damaged register, migrate an older format, close the reservations
+        of dead processes (committed at once: it stands whatever follows)."""
         version = self._check_version()
-        if writing and self.guard:
+        if self.guard:
             refuse_damaged(self.root)
         if version is not None and version < FORMAT_VERSION:
             if self.upkeep is None:
@@ -760,7 +731,7 @@ class Register(session.Register):
                                       saran="Buka register dengan sakti (perintah apa pun) agar dimigrasi.")
             self.upkeep.migrate(self, version)  # once, under this lock, after an automatic backup
         txn = Transaction(self.root, self.actor, self.zone)
-        if writing and not (self.root / "meta.json").exists():
+        if not (self.root / "meta.json").exists():
             txn.table("meta.json", "meta").insert({"versi_format": FORMAT_VERSION, "dibuat": iso(txn.moment)})
         if self.recover and self.upkeep is not None and self.upkeep.close_dead(txn):
             txn.files.commit()
@@ -769,71 +740,40 @@ class Register(session.Register):
 
     @contextlib.contextmanager
     def reading(self) -> Iterator[Transaction]:
-        """For steps that only read (status, verifikasi, lookups); nothing but the recovery is committed.
-        On a writable register as a transaction does (the lock, the recovery of dead reservations), but
-        a damaged one is still read. On a read-only one (a read-only disk, chmod a-w) under a shared lock
-        taken on a read-only handle, so reading works where writing cannot."""
-        if writable(self.root):
-            with locked(self.root, self.lock_timeout):
-                txn = self._begin(writing=False)
-                txn.writing = False
-                yield txn
-            return
+        """For steps that only read (status, verifikasi, listings, lookups): nothing is written, and the write
+        lock is never taken. The session holds the commit lock shared (engine.read_locked), so a writer's
+        step goes on meanwhile (only its commit, a few renames, waits for the readers in progress) and the
+        reader sees every commit whole, never half of one. Reservations of dead processes are closed by the
+        next writing step, not here. A damaged register is still read; a read-only one (a read-only disk,
+        chmod a-w) too. An older format is migrated first, in a transaction (refused where nothing can be
+        written)."""
+        version = self._check_version()
+        if version is not None and version < FORMAT_VERSION:
+            with self.transaction():
+                pass  # the migration runs as the transaction begins
         with read_locked(self.root, self.lock_timeout):
-            version = self._check_version()
-            if version is None or version == FORMAT_VERSION:
-                yield Transaction(self.root, self.actor, self.zone, writing=False)
-                return
-        with self.transaction() as txn:  # an older format must be migrated first (and cannot be here)
-            yield txn
+            self._check_version()
+            yield Transaction(self.root, self.actor, self.zone, writing=False)
 
     @contextlib.contextmanager
     def listing(self) -> Iterator[Transaction]:
-        """For long reads (listings, exports, the agenda, reports): the lock only for a moment at the start
-        (a cut commit finished, an older format migrated, dead reservations closed), then none, so the desks
-        keep registering and issuing while it runs. Every file is replaced whole by a commit (rename), so each
-        read is of one committed state; partitions are forgotten once read (bounded memory). A record written
+        """For long reads (listings, exports, the agenda, reports): as :meth:`reading`, but the commit lock is held
+        only for a moment at the start (no commit half done then), not for the whole read, so the desks' commits
+        never wait for a year's agenda. Every file is replaced whole by a commit (a rename), so each partition
+        read is one committed state; partitions are forgotten once read (bounded memory). A record written
         meanwhile may or may not be seen, as in any listing of a live register."""
-        if writable(self.root):
-            with locked(self.root, self.lock_timeout):
-                self._begin(writing=False)
-        else:
-            with read_locked(self.root, self.lock_timeout):
-                version = self._check_version()
-            if version is not None and version != FORMAT_VERSION:
-                with self.reading() as txn:  # an older format, read-only: refused there, as for reading()
-                    yield txn
-                return
+        version = self._check_version()
+        if version is not None and version < FORMAT_VERSION:
+            with self.transaction():
+                pass  # the migration runs as the transaction begins
+        with read_locked(self.root, self.lock_timeout):
+            self._check_version()
         txn = Transaction(self.root, self.actor, self.zone, writing=False)
         txn.streaming = True
         yield txn
 
     def moment(self) -> datetime:
         return now(self.zone)
-
-
-def recent_events(register: Register, *, objek: str | None = None, petugas: str | None = None,
-                  limit: int = 50) -> list[dict[str, Any]]:
-    """The last ``limit`` audit events (oldest first) about ``objek`` and/or by ``petugas``.
-
-    ``objek`` matches the names of :func:`event_names`. With ``objek`` only the object's events are read,
-    through the per-object index (riwayat/XXX.json); otherwise the trail newest file first, stopping as
-    soon as enough events are found. Read under the lock (no half-appended line).
-    """
-    wanted_object = " ".join(objek.split()).upper() if objek else None
-    wanted_actor = mask_text(petugas.strip()).lower() if petugas else None  # stored masked (Register)
-    found: list[dict[str, Any]] = []
-    with register.reading() as txn:  # also on a read-only register
-        events = _indexed_events(txn, wanted_object) if wanted_object else _trail_backwards(register.root / "audit")
-        for event in events:
-            if wanted_actor and str(event.get("petugas", "")).lower() != wanted_actor:
-                continue
-            if wanted_object and wanted_object not in event_names(event):
-                continue
-            found.append(event)
-            if len(found) >= limit:
-                break
-    return list(reversed(found))
 
 
 def _trail_backwards(folder: Path) -> Iterator[dict[str, Any]]:

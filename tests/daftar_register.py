@@ -1,6 +1,6 @@
 """A register of some dozens of letters over two months (October and November 2026), built fast through the
 register layer itself (the functions the desk's commands call: register, reserve, record issued, void, refuse),
-with a fixed clock per step (SAKTI_WAKTU), no LibreOffice and no signature: a one-byte stand-in PDF per letter.
+with a fixed clock per step (SAKTI_WAKTU), no LibreOffice and no signature: a few-byte stand-in PDF per letter.
 
 What it holds (``Built``): the SKTM scope begins with ``nomor mulai --dari 5`` (1-4 on the paper book); every
 application is issued except a few refused or left open; some letters are voided (one replaced by a new
@@ -87,17 +87,18 @@ def _issue(ws: Any, register: Any, service: Any, reg: str, signatory: str) -> di
         letter = reserve_number(txn, ws, service, reg, info)
     final = letter_pdf_path(ws, letter)
     final.parent.mkdir(parents=True, exist_ok=True)
-    final.write_bytes(b"%PDF-1.7\n")
+    final.write_bytes(f"%PDF-1.7\n% {letter['nomor_surat']}\n".encode())  # one digest per letter
     with register.transaction() as txn:
-        issued, problem = record_issued(txn, ws, letter, reg, final, _digest(letter), person.id)
+        issued, problem = record_issued(txn, ws, letter, reg, final, _digest(final), person.id,
+                                        store=register.store)
     assert problem is None, problem
     return issued
 
 
-def _digest(letter: dict[str, Any]) -> str:
+def _digest(path: Path) -> str:
     import hashlib
 
-    return hashlib.sha256(str(letter["nomor_surat"]).encode()).hexdigest()
+    return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
 def build(root: Path, prepare: Any = None) -> Built:

@@ -2,7 +2,7 @@
 
 Builds registers of 1,000 and 100,000 letters (default) spread evenly over 5 years (2022-2026; at
 100,000 that is 20,000 a year, ~1,670 a month), written directly in the register's file format
-(see sakti_cli/register/registry.py, format 2: permohonan/YYYY-MM-BB.json and surat/YYYY-MM-BB.json in blocks
+(see sakti_cli/register/tiny/registry.py, format 2: permohonan/YYYY-MM-BB.json and surat/YYYY-MM-BB.json in blocks
 of 25 and 50, indeks/XXX.json sharded by SHA-256 prefix, urutan.json with the counters and the audit
 anchor, audit/YYYY-MM.jsonl with a real hash chain). The partition and shard of every record come
 from the core's own functions (registry.partition_of_reg, registry.letter_partition and
@@ -338,11 +338,11 @@ if op == "langkah":
         assert find_application(txn, reg)["status"] == "LENGKAP"
         letter = reserve_number(txn, ws, service, reg, signer)
     with register.transaction() as txn:
-        letter, problem = steps.record_issued(txn, ws, letter, reg, pdf, digest, "camat")
+        letter, problem = steps.record_issued(txn, ws, letter, reg, pdf, digest, "camat", store=register.store)
         assert problem is None, problem
     found = letter["nomor_surat"]
 else:
-    with register.transaction() as txn:
+    with register.reading() as txn:  # a lookup is a reading session (verifikasi, status, cetak)
         if op == "registrasi":
             found = find_application(txn, args["key"])["nomor_registrasi"]
         else:

@@ -50,13 +50,6 @@ class Query:
             return None
         return ApplicationFilter(layanan=self.layanan, nama=self.nama, desa=self.desa, nik=self.nik)
 
-    def described(self) -> dict[str, str]:
-        """The filter as given, for the audit trail of a reveal and the listing's caption (NIK masked there)."""
-        given = {"periode": self.period.label() if self.period.dari or self.period.sampai else None,
-                 "layanan": self.layanan, "status": ",".join(self.status) or None, "desa": self.desa,
-                 "penandatangan": self.penandatangan, "nomor": self.nomor, "nama": self.nama, "nik": self.nik}
-        return {key: value for key, value in given.items() if value}
-
 
 def check_query(ws: Workspace, query: Query, statuses: type[LetterStatus] | type[ApplicationStatus]) -> Query:
     """Refuse a filter that cannot match by mistake (exit 3, naming the option): an unknown service or

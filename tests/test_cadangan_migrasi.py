@@ -24,8 +24,8 @@ from conftest import Cli, example
 from test_alur_sktm import register_snapshot
 
 from sakti_cli.core.errors import RegisterCorrupt
-from sakti_cli.register import migrations, registry
 from sakti_cli.register.backup import MANIFEST_NAME
+from sakti_cli.register.tiny import migrations, registry
 from sakti_cli.register.tiny.migrations import Migration
 from sakti_cli.register.tiny.registry import read_events
 

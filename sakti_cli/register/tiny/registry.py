@@ -133,12 +133,6 @@ def months_between(first: str, last: str) -> Iterator[str]:
         year, month = (year + 1, 1) if month == 12 else (year, month + 1)
 
 
-def _in_range(stamp: Any, first: Any, last: Any) -> bool:
-    """Whether an ISO timestamp's date (as recorded: the office's zone) is within ``[first, last]``."""
-    day = str(stamp or "")[:10]
-    return (first is None or day >= first.isoformat()) and (last is None or day <= last.isoformat())
-
-
 def _paged(items: Iterator[Any], page: Page | None) -> Iterator[Any]:
     if page is None:
         yield from items

@@ -193,6 +193,7 @@ def _letters(session: RegisterSession, query: Query) -> Iterator[Letter]:
     if applicants is None:
         yield from session.letters(wanted)
         return
+    applicants = replace(applicants, sampai=query.period.sampai)  # registered later: no letter in the period
     found = [letter for record in session.applications(applicants) for number in _applicant_letters(session, record)
              if (letter := session.find_letter(number=number)) is not None and wanted.matches(letter)]
     yield from sorted(found, key=lambda item: (str(item.get("dipesan") or ""), str(item.get("nomor_surat"))))

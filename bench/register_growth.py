@@ -70,8 +70,25 @@ def _months() -> list[tuple[int, int]]:
     return [(year, month) for year in range(FIRST_YEAR, FIRST_YEAR + YEARS) for month in range(1, 13)]
 
 
+FIRST = ("Siti", "Muhammad", "Nur", "Ahmad", "Dewi", "Budi", "Sri", "Agus", "Rina", "Joko", "Djoko", "Eko", "Wahyu",
+         "Putri", "Rahmat", "Yuli", "Hendra", "Fitri", "Bambang", "Lestari")
+LAST = ("Aminah", "Susilo", "Soesilo", "Rahman", "Hidayat", "Saputra", "Wati", "Santoso", "Kurniawan", "Setiawan",
+        "Pratama", "Nugroho", "Handayani", "Wijaya", "Sari", "Lubis", "Siregar", "Harahap", "Nasution", "Purba",
+        "Tjahjono", "Njoto", "Sjahrir", "Chairul", "Effendi")
+DESA = ("Mendawai", "Madurejo", "Baru", "Raja", "Sidorejo", "Kenambui", "Runtu", "Umpang", "Sulung", "Rangda")
+
+
+def bench_name(seq: int) -> str:
+    """A name as offices see them (500 combinations, old spellings among them): ``sakti surat --nama`` finds a
+    few hundred applications in 100,000, as a common name would."""
+    return f"{FIRST[seq % len(FIRST)]} {LAST[(seq // len(FIRST)) % len(LAST)]}"
+
+
 def _application(reg: str, moment: str, status: str, seq: int) -> dict[str, Any]:
-    """Shaped like applications.register_application + checks + steps.record_issued write it."""
+    """Shaped like applications.register_application + checks + steps.record_issued write it, with the search
+    keys (register/search.py) the listings find it by."""
+    from sakti_cli.register.search import search_keys
+
     nik = f"620102{(seq % 28) + 1:02d}0{(seq % 9) + 1}85{seq % 10000:04d}"
     files = {code: [{"berkas": f"{code}-1.{ext}", "jenis": kind, "nama_asli": f"{code}.{ext}",
                      "sha256": hashlib.sha256(f"{reg}{code}".encode()).hexdigest(), "ukuran": 40000 + seq % 5000}]
@@ -84,15 +101,17 @@ def _application(reg: str, moment: str, status: str, seq: int) -> dict[str, Any]
               for code, name in (("pengantar", "Surat pengantar RT/RW dan desa/kelurahan"), ("ktp", "KTP-el pemohon"),
                                  ("kk", "Kartu Keluarga"), ("foto_rumah", "Foto rumah tampak depan"),
                                  ("pernyataan_miskin", "Surat pernyataan tidak mampu bermeterai"))]
+    data = {"agama": "Islam", "alamat": f"Jl. Padat Karya Gg. Sepakat No. {seq % 90 + 1} RT 004 RW 002",
+            "desa": DESA[seq % len(DESA)], "jenis_kelamin": "P",
+            "keperluan": "pengajuan keringanan biaya pendidikan anak", "nama": bench_name(seq), "nik": nik,
+            "nomor_kk": nik[:6] + "0903100012"[:10], "nomor_pengantar": f"400.9.14.1/{seq % 999:03d}/KEL-MDW/XI/2026",
+            "pekerjaan": "Petani", "tanggal_lahir": "1985-03-14", "tanggal_pengantar": moment[:10],
+            "tempat_lahir": "Pangkalan Bun"}
     return {
-        "nomor_registrasi": reg, "layanan": "sktm", "status": status,
-        "data": {"agama": "Islam", "alamat": f"Jl. Padat Karya Gg. Sepakat No. {seq % 90 + 1} RT 004 RW 002",
-                 "desa": "Mendawai", "jenis_kelamin": "P", "keperluan": "pengajuan keringanan biaya pendidikan anak",
-                 "nama": f"Pemohon {seq}", "nik": nik, "nomor_kk": nik[:6] + "0903100012"[:10],
-                 "nomor_pengantar": f"400.9.14.1/{seq % 999:03d}/KEL-MDW/XI/2026", "pekerjaan": "Petani",
-                 "tanggal_lahir": "1985-03-14", "tanggal_pengantar": moment[:10], "tempat_lahir": "Pangkalan Bun"},
+        "nomor_registrasi": reg, "layanan": "sktm", "status": status, "data": data,
         "berkas": files, "dibuat": moment, "diubah": moment, "petugas": "loket1", "riwayat": history,
         "periksa": {"hasil": checks, "lengkap": True, "waktu": moment}, "surat": None, "nomor_batal": [],
+        "cari": search_keys(None, data),
     }
 
 
@@ -159,6 +178,7 @@ def build_register(folder: Path, letters: int, *, per_year: int | None = None, s
     shards: dict[str, dict[str, dict[str, Any]]] = defaultdict(dict)
     head, events = GENESIS, 0
     history: dict[str, list[list[Any]]] = defaultdict(list)  # the per-object index, as Transaction.audit writes it
+    searched: dict[str, list[str]] = defaultdict(list)  # the listings' search index and the NIK index
     sample: dict[str, Any] = {}
     spare_regs: list[str] = []
     seq_year: dict[int, int] = defaultdict(int)
@@ -217,6 +237,10 @@ def build_register(folder: Path, letters: int, *, per_year: int | None = None, s
                 spare_regs.append(reg)
             block = apps[partition_of_reg(reg)]
             block[str(len(block) + 1)] = app
+            for term in [f"nama:{t}" for t in app["cari"]["nama"]] + [f"desa:{app['cari']['desa']}"]:
+                searched[f"cari:{term}|{key}"].append(reg)  # as search_index.index_application writes them
+            for digest in app["cari"]["nik"]:
+                searched[f"nik:{digest}"].append(reg)
         events += len(lines)
         counters[f"registrasi|{year}{month:02d}"] = registered
         if lettered:
@@ -235,6 +259,11 @@ def build_register(folder: Path, letters: int, *, per_year: int | None = None, s
             offset += len(line.encode()) + 1
     for year, last_seq in seq_year.items():
         counters[f"nomor|layanan:sktm|{year}"] = last_seq
+    for full, regs in searched.items():  # the search index and the NIK index (applications.py, search_index.py)
+        value: dict[str, Any] = {"permohonan": sorted(regs) if full.startswith("cari:") else [
+            {"nomor_registrasi": reg, "layanan": "sktm"} for reg in regs]}
+        bucket = shards[shard_of(full)]
+        bucket[str(len(bucket) + 1)] = {"kunci": full, **value}
     for shard, entries in shards.items():
         _write(root / "indeks" / f"{shard}.json", _dump({"indeks": entries}))
     history_shards: dict[str, dict[str, dict[str, Any]]] = defaultdict(dict)

@@ -98,6 +98,12 @@ def mask_payload(payload: Any) -> Any:
     return payload
 
 
+def mask_fields(row: dict[str, Any], keys: tuple[str, ...]) -> dict[str, Any]:
+    """:func:`mask_payload` of only ``keys`` (the free text of a listing's row: names, reasons), for rows by the
+    thousand whose other values are numbers, codes and dates sakti wrote itself."""
+    return {key: mask_payload(value) if key in keys else value for key, value in row.items()}
+
+
 def mask_name(name: str | None) -> str | None:
     """A person's name as the public verification page shows it: each word's first letter, the rest
     starred (``"Siti Aminah"`` -> ``"S*** A*****"``), enough for a recipient to tell it is the letter in

@@ -390,3 +390,18 @@ def m004_kebijakan_berindeks(cur: Any) -> None:
         cur.execute(sql.SQL("ALTER POLICY kantor_sendiri ON {t} USING ({own}) WITH CHECK ({own})").format(
             t=sql.Identifier(table), own=sql.SQL(OWN_ROWS)))
     cur.execute("ALTER POLICY kantor_sendiri ON kantor USING (id = (session_user)::text COLLATE \"default\")")
+
+
+@migration
+def m005_cari(cur: Any) -> None:
+    """The listings' search (``sakti surat``/``permohonan --nama/--desa/--nik``): indexes on the applications'
+    search keys, ``data->'cari'`` (register/search.py): GIN on the name's terms and the NIK digests, an
+    expression index on the desa."""
+    cur.execute(_M005)
+
+
+_M005 = """
+CREATE INDEX permohonan_cari_nama ON permohonan USING gin ((data->'cari'->'nama'));
+CREATE INDEX permohonan_cari_nik ON permohonan USING gin ((data->'cari'->'nik'));
+CREATE INDEX permohonan_cari_desa ON permohonan (kantor, (data->'cari'->>'desa'));
+"""

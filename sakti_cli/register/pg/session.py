@@ -21,6 +21,7 @@ A reading step (:meth:`PgRegister.reading`) is a READ ONLY, REPEATABLE READ tran
 from __future__ import annotations
 
 import contextlib
+import json
 import threading
 from collections.abc import Iterator
 from datetime import date, datetime, timezone
@@ -282,6 +283,9 @@ class PgSession(session.RegisterSession):
         if where.status:
             conditions.append("status = ANY(%s)")
             params.append([str(status) for status in where.status])
+        searched = _search_conditions(where)
+        conditions += searched[0]
+        params += searched[1]
         for data in self._listing("permohonan", conditions, params, page):
             yield cast(session.Application, data)
 
@@ -354,7 +358,8 @@ class PgSession(session.RegisterSession):
         where = where or session.LetterFilter()
         conditions, params = _date_range("dipesan", where.dari, where.sampai)
         for column, value in (("layanan", where.layanan), ("penandatangan", where.penandatangan),
-                              ("nomor_surat", where.nomor_surat), ("nomor_registrasi", where.nomor_registrasi)):
+                              ("nomor_surat", where.nomor_surat), ("nomor_registrasi", where.nomor_registrasi),
+                              ("data->>'lingkup'", where.lingkup)):
             if value is not None:
                 conditions.append(f"{column} = %s")
                 params.append(value)
@@ -467,6 +472,27 @@ class PgSession(session.RegisterSession):
                 left -= len(found)
             if len(found) < size:
                 return
+
+
+def _search_conditions(where: session.ApplicationFilter) -> tuple[list[str], list[Any]]:
+    """Name, desa and NIK from the application's search keys (``data->'cari'``, register/search.py), through
+    the GIN and expression indexes of m003: every typed word among the name's terms, or the words written
+    together; the whole desa; the NIK's SHA-256 among the application's."""
+    from sakti_cli.core.text import search_words
+
+    conditions: list[str] = []
+    params: list[Any] = []
+    if where.nama is not None:
+        typed = search_words(where.nama)
+        conditions.append("((data->'cari'->'nama') @> %s::jsonb OR (data->'cari'->'nama') ? %s)")
+        params += [json.dumps(typed or [""]), "".join(typed) or "-"]
+    if where.desa is not None:
+        conditions.append("(data->'cari'->>'desa') = %s")
+        params.append(session.place_key(where.desa))
+    if where.nik is not None:
+        conditions.append("(data->'cari'->'nik') ? %s")
+        params.append(session.nik_digest(where.nik))
+    return conditions, params
 
 
 def _date_range(column: str, dari: date | None, sampai: date | None) -> tuple[list[str], list[Any]]:

@@ -233,11 +233,15 @@ def _check_numbers(report: Report, letters: list[tuple[Path, dict[str, Any]]], u
     return {"lingkup": summary}
 
 
+LETTER_KEYS = ("nomor:", "kode:", "sha256:")  # the index entries that point at a letter
+
+
 def _check_indexes(report: Report, letters: list[tuple[Path, dict[str, Any]]]) -> None:
     index: dict[str, tuple[Any, Any]] = {}  # key -> (id, bulan): never the whole index documents
     for _, doc in _partitions(report, "indeks", "indeks"):
-        if isinstance(doc.get("kunci"), str):
-            index[doc["kunci"]] = (doc.get("id"), doc.get("bulan"))
+        key = doc.get("kunci")
+        if isinstance(key, str) and key.startswith(LETTER_KEYS):  # not the NIK or search entries (permohonan)
+            index[key] = (doc.get("id"), doc.get("bulan"))
     for _, letter in letters:
         number = letter.get("nomor_surat")
         if not isinstance(number, str):

@@ -11,7 +11,8 @@ stay the same size however large the register grows, issue 4 item 9):
                                (REG-202611-0001 -> 2026-11-00, REG-202611-0026 -> 2026-11-01)
   surat/YYYY-MM-BB.json        letters in blocks of LETTER_BLOCK: month of reservation and block of the
                                month's letter counter (``surat|YYYY-MM`` in urutan.json)
-  indeks/XXX.json              lookups (letter number, verification code, SHA-256) sharded by the first
+  indeks/XXX.json              lookups (letter number, verification code, SHA-256, NIK, the listings' search
+                               keys ``cari:nama:TERM|YYYY-MM``: register/tiny/search_index.py) sharded by the first
                                SHARD_CHARS hex characters of the key's SHA-256 (4,096 shards)
   audit/YYYY-MM.jsonl          append-only, hash-chained events; the chain head is read from the
                                anchor in urutan.json, not from the file
@@ -70,6 +71,7 @@ APPLICATION_BLOCK = 25
 LETTER_BLOCK = 50
 SHARD_CHARS = 3  # hex characters of the SHA-256 prefix naming an index shard (16**3 = 4,096 shards)
 HISTORY_DIR = "riwayat"  # the per-object index of the audit trail (format 3)
+RECENT_PARTITIONS = 8  # application partitions a listing keeps read (its letters' applicants come in runs)
 LETTER_COUNTER = "surat|{month}"  # in urutan.json: letters reserved in a month (picks their block)
 REGISTRATION_COUNTER = "registrasi|{month}"  # in urutan.json: applications registered in a month (YYYYMM)
 OPEN_TABLE = "terbuka"  # in urutan.json: reservations not yet TERBIT or BATAL (small, read every step)
@@ -131,12 +133,6 @@ def months_between(first: str, last: str) -> Iterator[str]:
         year, month = (year + 1, 1) if month == 12 else (year, month + 1)
 
 
-def _in_range(stamp: Any, first: Any, last: Any) -> bool:
-    """Whether an ISO timestamp's date (as recorded: the office's zone) is within ``[first, last]``."""
-    day = str(stamp or "")[:10]
-    return (first is None or day >= first.isoformat()) and (last is None or day <= last.isoformat())
-
-
 def _paged(items: Iterator[Any], page: Page | None) -> Iterator[Any]:
     if page is None:
         yield from items
@@ -149,23 +145,6 @@ def _paged(items: Iterator[Any], page: Page | None) -> Iterator[Any]:
             return
         taken += 1
         yield item
-
-
-def _letter_matches(letter: dict[str, Any], where: LetterFilter) -> bool:
-    signer = letter.get("penandatangan") or {}
-    return (_in_range(letter.get("dipesan"), where.dari, where.sampai)
-            and (where.layanan is None or letter.get("layanan") == where.layanan)
-            and (not where.status or letter.get("status") in where.status)
-            and (where.penandatangan is None
-                 or (isinstance(signer, dict) and signer.get("id") == where.penandatangan))
-            and (where.nomor_surat is None or letter.get("nomor_surat") == where.nomor_surat)
-            and (where.nomor_registrasi is None or letter.get("nomor_registrasi") == where.nomor_registrasi))
-
-
-def _application_matches(record: dict[str, Any], where: ApplicationFilter) -> bool:
-    return (_in_range(record.get("dibuat"), where.dari, where.sampai)
-            and (where.layanan is None or record.get("layanan") == where.layanan)
-            and (not where.status or record.get("status") in where.status))
 
 
 class Transaction(session.RegisterSession):
@@ -181,6 +160,26 @@ class Transaction(session.RegisterSession):
         self.files = FileSet(root)
         self._head: str | None = None
         self.recovered = False  # dead processes' reservations were closed (and committed) at its start
+        # A listing's session (Register.listing): no lock held, partitions forgotten once read, so a year's
+        # listing holds one partition at a time and a few recent application partitions (RECENT_PARTITIONS).
+        self.streaming = False
+        self._recent: list[str] = []
+        self._by_reg: dict[str, dict[str, Any]] = {}  # a listing's recent application partitions by number
+
+    def _done_with(self, relative: str) -> None:
+        """A partition a listing has read: forgotten (read again from disk if asked again)."""
+        if self.streaming:
+            self.files.spill(relative)
+
+    def _keep_recent(self, relative: str) -> None:
+        """Application partitions a listing looks letters' applicants up in: the last few stay read."""
+        if relative in self._recent:
+            self._recent.remove(relative)
+        self._recent.append(relative)
+        while len(self._recent) > RECENT_PARTITIONS:
+            gone = self._recent.pop(0)
+            self.files.spill(gone)
+            self._by_reg.pop(gone, None)
 
     # --- tables -------------------------------------------------------------------------------
     def table(self, relative: str, name: str = "_default") -> Table:
@@ -312,10 +311,20 @@ class Transaction(session.RegisterSession):
             partition = partition_of_reg(reg)
         except (IndexError, ValueError):
             return None
+        if self.streaming:  # a listing looks up thousands: each partition read once into a dict
+            relative = f"permohonan/{partition}.json"
+            if relative not in self._by_reg:
+                self._by_reg[relative] = {str(doc.get("nomor_registrasi")): doc
+                                          for doc in self.application_table(partition).all()}
+            self._keep_recent(relative)
+            kept = self._by_reg[relative].get(reg)
+            return cast(Application, dict(kept)) if kept is not None else None
         found = self.application_table(partition).get(Query().nomor_registrasi == reg)
         return cast(Application, dict(found)) if isinstance(found, Document) else None
 
     def add_application(self, record: Application) -> None:
+        from sakti_cli.register.tiny.search_index import index_application
+
         self._changing()
         reg = str(record["nomor_registrasi"])
         table = self.application_table(partition_of_reg(reg))
@@ -323,22 +332,40 @@ class Transaction(session.RegisterSession):
             raise RegisterCorrupt(f"Permohonan {reg} sudah ada di register {self.root}: nomornya terpakai dua kali.",
                                   saran=REGISTER_ADVICE)
         table.insert(dict(record))
+        index_application(self, record)  # same commit: a listing's name search finds it at the next desk
 
     def save_application(self, record: Application) -> None:
+        from sakti_cli.register.tiny.search_index import index_application
+
         self._changing()
         reg = str(record["nomor_registrasi"])
-        self.application_table(partition_of_reg(reg)).update(dict(record), Query().nomor_registrasi == reg)
+        table = self.application_table(partition_of_reg(reg))
+        before = table.get(Query().nomor_registrasi == reg)
+        table.update(dict(record), Query().nomor_registrasi == reg)
+        index_application(self, record, cast(Application, before) if isinstance(before, Document) else None)
 
     def applications(self, where: ApplicationFilter | None = None, page: Page | None = None
                      ) -> Iterator[Application]:
-        """Only the partitions of the filter's months (a partition's month is its registration month)."""
+        """Only the partitions of the filter's months (a partition's month is its registration month); for a
+        name, desa or NIK only the applications the search index names (register/tiny/search_index.py)."""
+        from sakti_cli.register.tiny.search_index import candidates
+
         chosen = where or ApplicationFilter()
+        partitions = self._partitions_between("permohonan", chosen.dari, chosen.sampai)
 
         def found() -> Iterator[Application]:
-            for partition in self._partitions_between("permohonan", chosen.dari, chosen.sampai):
+            named = candidates(self, chosen, sorted({key[:7] for key in partitions}))
+            if named is not None:
+                for reg in named:
+                    record = self.get_application(reg)
+                    if record is not None and chosen.matches(record):
+                        yield record
+                return
+            for partition in partitions:
                 docs = sorted(self.application_table(partition).all(), key=lambda d: str(d.get("nomor_registrasi")))
+                self._done_with(f"permohonan/{partition}.json")
                 for doc in docs:
-                    if _application_matches(doc, chosen):
+                    if chosen.matches(cast(Application, doc)):
                         yield cast(Application, dict(doc))
 
         return _paged(found(), page)
@@ -433,12 +460,14 @@ class Transaction(session.RegisterSession):
         def found() -> Iterator[Letter]:
             if chosen.nomor_surat is not None:
                 letter = self.find_letter(number=chosen.nomor_surat)
-                if letter is not None and _letter_matches(cast(dict[str, Any], letter), chosen):
+                if letter is not None and chosen.matches(letter):
                     yield letter
                 return
             for partition in self._partitions_between("surat", chosen.dari, chosen.sampai):
-                for doc in self.letter_table(partition).all():
-                    if _letter_matches(doc, chosen):
+                docs = sorted(self.letter_table(partition).all(), key=lambda doc: doc.doc_id)  # as reserved
+                self._done_with(f"surat/{partition}.json")
+                for doc in docs:
+                    if chosen.matches(cast(Letter, doc)):
                         yield cast(Letter, dict(doc))
 
         return _paged(found(), page)
@@ -719,6 +748,23 @@ class Register(session.Register):
         with read_locked(self.root, self.lock_timeout):
             self._check_version()
             yield Transaction(self.root, self.actor, self.zone, writing=False)
+
+    @contextlib.contextmanager
+    def listing(self) -> Iterator[Transaction]:
+        """For long reads (listings, exports, the agenda, reports): as :meth:`reading`, but the commit lock is held
+        only for a moment at the start (no commit half done then), not for the whole read, so the desks' commits
+        never wait for a year's agenda. Every file is replaced whole by a commit (a rename), so each partition
+        read is one committed state; partitions are forgotten once read (bounded memory). A record written
+        meanwhile may or may not be seen, as in any listing of a live register."""
+        version = self._check_version()
+        if version is not None and version < FORMAT_VERSION:
+            with self.transaction():
+                pass  # the migration runs as the transaction begins
+        with read_locked(self.root, self.lock_timeout):
+            self._check_version()
+        txn = Transaction(self.root, self.actor, self.zone, writing=False)
+        txn.streaming = True
+        yield txn
 
     def moment(self) -> datetime:
         return now(self.zone)

@@ -1,0 +1,163 @@
+"""``sakti laporan``'s figures against the tests' own count: a register of a few hundred applications and letters
+over two months (tests/laporan_data.py: refused, cancelled and replaced, sent back, abandoned reservations, a
+holiday inside the month), every figure of November and of October (the trend) counted here from what the
+generator says happened, service times by a minute-by-minute count of office hours."""
+
+from __future__ import annotations
+
+from collections import Counter
+from datetime import date, timedelta
+from math import ceil
+from typing import Any
+
+import pytest
+from laporan_data import HOLIDAY, SERVICES, WIB, Built, Event, build
+
+from sakti_cli.core.period import month_period, parse_period, year_period
+from sakti_cli.reports.figures import NO_VILLAGE, build_report, percentile, report_payload
+
+LIMITS = {"sktm": 60, "skck": 15, "pindah": 510, "ahli-waris": 90, "dispensasi-nikah": 30, "izin-keramaian": 30,
+          "hibah": 15}  # the bundled SOPs' jangka waktu in working minutes (pindah: 1 hari kerja of 8.5 hours)
+
+
+def nearest_rank(values: list[int], p: float) -> int | None:
+    return sorted(values)[ceil(p / 100 * len(values)) - 1] if values else None
+
+
+def expected(events: list[Event], start: date, end: date, *, key: str | None = None, value: str | None = None
+             ) -> dict[str, Any]:
+    """The figures of one group (all, a service, a desa) between two days, from the events alone."""
+    chosen = [e for e in events if start <= e.moment.date() <= end
+              and (key is None or getattr(e, key) == value)]
+    count = Counter(e.kind for e in chosen)
+    minutes = [e.minutes for e in chosen if e.kind == "terbit" and e.minutes is not None]
+    within = [e for e in chosen if e.kind == "terbit" and e.minutes is not None and e.minutes <= LIMITS[e.service]]
+    return {
+        "diterima": count["diterima"], "lengkap": len({e.reg for e in chosen if e.kind == "lengkap"}),
+        "terbit": count["terbit"], "ditolak": count["ditolak"], "batal": count["batal"],
+        "waktu": {"jumlah": len(minutes), "median_menit": nearest_rank(minutes, 50),
+                  "p90_menit": nearest_rank(minutes, 90), "dalam_batas": len(within),
+                  "persen_dalam_batas": round(100 * len(within) / len(minutes), 1) if minutes else None},
+    }
+
+
+def _plain(figures: dict[str, Any]) -> dict[str, Any]:
+    return {k: figures[k] for k in ("diterima", "lengkap", "terbit", "ditolak", "batal", "waktu")}
+
+
+def check_payload(payload: dict[str, Any], built: Built) -> None:
+    """Every figure of a November report against the events."""
+    events = built.events
+    nov, octo = (date(2026, 11, 1), date(2026, 11, 30)), (date(2026, 10, 1), date(2026, 10, 31))
+    assert payload["periode"] == {"jenis": "bulan", "dari": "2026-11-01", "sampai": "2026-11-30",
+                                  "label": "November 2026"}
+    assert payload["pembanding"]["dari"] == "2026-10-01" and payload["pembanding"]["sampai"] == "2026-10-31"
+    whole = expected(events, *nov)
+    assert _plain(payload["jumlah"]) == whole
+    before = expected(events, *octo)
+    trend = payload["jumlah"]["sebelumnya"]
+    assert trend == {**{k: before[k] for k in ("diterima", "lengkap", "terbit", "ditolak", "batal")},
+                     "median_menit": before["waktu"]["median_menit"],
+                     "persen_dalam_batas": before["waktu"]["persen_dalam_batas"]}
+    assert payload["jumlah"]["perubahan_terbit_persen"] == round(100 * (whole["terbit"] - before["terbit"])
+                                                                 / before["terbit"], 1)
+    assert {s["kode"] for s in payload["layanan"]} == set(SERVICES)
+    for item in payload["layanan"]:
+        assert _plain(item) == expected(events, *nov, key="service", value=item["kode"]), item["kode"]
+        assert item["sebelumnya"]["terbit"] == expected(events, *octo, key="service", value=item["kode"])["terbit"]
+        assert item["batas_menit"] == LIMITS[item["kode"]]
+    villages = {e.village for e in events if nov[0] <= e.moment.date() <= nov[1]}
+    assert [v["nama"] for v in payload["desa"]] == [*sorted(villages - {NO_VILLAGE}), NO_VILLAGE]
+    for item in payload["desa"]:
+        assert _plain(item) == expected(events, *nov, key="village", value=item["nama"]), item["nama"]
+    refusals = Counter(e.reason for e in events if e.kind == "ditolak" and nov[0] <= e.moment.date() <= nov[1])
+    voids = Counter(e.reason for e in events if e.kind == "batal" and nov[0] <= e.moment.date() <= nov[1])
+    assert {r["alasan"]: r["jumlah"] for r in payload["alasan_tolak"]} == refusals
+    assert {r["alasan"]: r["jumlah"] for r in payload["alasan_batal"]} == voids
+    assert len(payload["harian"]) == 30
+    for row in payload["harian"]:
+        day = date.fromisoformat(row["tanggal"])
+        assert row["diterima"] == sum(1 for e in events if e.kind == "diterima" and e.moment.date() == day)
+        assert row["terbit"] == sum(1 for e in events if e.kind == "terbit" and e.moment.date() == day)
+    holiday = next(r for r in payload["harian"] if r["tanggal"] == HOLIDAY.isoformat())
+    assert holiday == {"tanggal": "2026-11-10", "diterima": 0, "terbit": 0}
+
+
+@pytest.fixture(scope="module")
+def built() -> Built:
+    return build()
+
+
+def test_the_register_has_what_the_report_must_tell_apart(built: Built) -> None:
+    kinds = Counter(e.kind for e in built.events)
+    assert 250 <= len(built.letters) <= 700 and kinds["ditolak"] >= 10 and kinds["batal"] >= 10
+    across = next(e for e in built.events if e.kind == "terbit" and e.moment.date() == date(2026, 11, 11)
+                  and e.service == "pindah" and e.village == "Raja" and e.moment.hour == 8)
+    assert across.minutes == 30 + 30  # Monday 15:30-16:00, the holiday, Wednesday 07:30-08:00
+
+
+def test_figures_of_a_month_match_an_independent_count(built: Built) -> None:
+    from sakti_cli.services.rules.kalender import load_calendar
+
+    calendar = _calendar_with_holiday(load_calendar(_sop()))
+    services = _services(calendar)
+    applications = {a["nomor_registrasi"]: a for a in built.applications}
+    report = build_report(month_period(2026, 11), services, calendar, WIB,
+                          sorted(built.applications, key=lambda a: a["dibuat"]), built.letters,
+                          applications.get, _village_of())
+    check_payload(report_payload(report), built)
+
+
+def test_percentile_is_the_nearest_rank() -> None:
+    assert percentile(Counter({5: 1, 10: 1, 15: 1, 20: 1}), 50) == 10
+    assert percentile(Counter({5: 1, 10: 1, 15: 1, 20: 1}), 90) == 20
+    assert percentile(Counter({7: 3}), 90) == 7 and percentile(Counter(), 50) is None
+
+
+def test_periods() -> None:
+    assert parse_period(bulan="2026-12") == month_period(2026, 12)
+    assert month_period(2026, 1).previous() == month_period(2025, 12)
+    assert year_period(2026).previous() == year_period(2025)
+    span = parse_period(dari="2026-11-10", sampai="2026-11-16")
+    assert span is not None and span.previous().sampai == date(2026, 11, 9)
+    assert span.previous().dari == date(2026, 11, 3)
+    assert parse_period(today=date(2026, 11, 20)) is None
+    assert parse_period(sampai="2026-11-20").dari == date(2026, 11, 1)  # type: ignore[union-attr]
+
+
+def _sop() -> Any:
+    from conftest import REPO
+
+    return REPO / "sop"
+
+
+def _calendar_with_holiday(calendar: Any) -> Any:
+    """The bundled calendar and the tests' holiday (Tuesday 10 November 2026)."""
+    from sakti_cli.services.rules.kalender import Calendar, CalendarYear, Holiday
+
+    year = calendar.spec.tahun[2026]
+    extra = CalendarYear(sumber=year.sumber, status=year.status, cuti_bersama=year.cuti_bersama,
+                         libur=[*year.libur, Holiday(tanggal=HOLIDAY, nama="Libur uji")])
+    return Calendar(calendar.source, calendar.spec.model_copy(update={"tahun": {**calendar.spec.tahun, 2026: extra}}))
+
+
+def _services(calendar: Any) -> Any:
+    from sakti_cli.reports.monthly import service_infos
+    from sakti_cli.services.sop import load_services
+
+    return service_infos(load_services(_sop()), calendar)
+
+
+def _village_of() -> Any:
+    from sakti_cli.services.sop import load_services
+
+    services = load_services(_sop())
+    return lambda code, data: services[code].village(data)
+
+
+def test_day_after(built: Built) -> None:
+    """A letter issued on the next working day after a Friday afternoon counts both days' office time."""
+    month_end = next(e for e in built.events if e.kind == "terbit" and e.moment.date() == date(2026, 11, 2)
+                     and e.service == "sktm" and e.village == "Baru" and e.moment.hour == 8
+                     and e.moment.minute == 0 and e.minutes == 60)
+    assert month_end.moment - timedelta(days=3) < month_end.moment

@@ -13,8 +13,8 @@ from typing import Any
 import pytest
 from laporan_data import HOLIDAY, SERVICES, WIB, Built, Event, build
 
-from sakti_cli.core.period import month_period, parse_period, year_period
 from sakti_cli.reports.figures import NO_VILLAGE, build_report, percentile, report_payload
+from sakti_cli.reports.period import month_period, parse_period, year_period
 
 LIMITS = {"sktm": 60, "skck": 15, "pindah": 510, "ahli-waris": 90, "dispensasi-nikah": 30, "izin-keramaian": 30,
           "hibah": 15}  # the bundled SOPs' jangka waktu in working minutes (pindah: 1 hari kerja of 8.5 hours)

@@ -71,8 +71,8 @@ def laporan(out: Output, ctx: typer.Context,
     if ctx.invoked_subcommand is not None:
         return
     from sakti_cli.core.clock import now
-    from sakti_cli.core.period import month_period, parse_period
     from sakti_cli.reports.monthly import compute, write_pdf, write_xlsx
+    from sakti_cli.reports.period import month_period, parse_period
 
     ws = workspace()
     today = now(ws.zone).date()

@@ -771,7 +771,7 @@ class ContohPeta(Result):
 # ``sakti`` itself ("": an unknown command, a global option misused).
 ROOT = ""
 # --- reports (sakti laporan) ------------------------------------------------------------------------
-class Periode(Strict):
+class PeriodeLaporan(Strict):
     jenis: Literal["bulan", "tahun", "rentang"]
     dari: str
     sampai: str
@@ -834,8 +834,8 @@ class JumlahAlasan(Strict):
 
 
 class Laporan(Result):
-    periode: Periode
-    pembanding: Periode
+    periode: PeriodeLaporan
+    pembanding: PeriodeLaporan
     jumlah: AngkaDenganTren
     layanan: list[LayananLaporan]
     desa: list[DesaLaporan]

@@ -29,9 +29,9 @@ from datetime import date, datetime, timedelta, timezone
 from math import ceil
 from typing import Any
 
-from sakti_cli.core.period import Period
 from sakti_cli.register.states import ApplicationStatus as A
 from sakti_cli.register.states import LetterStatus as L
+from sakti_cli.reports.period import ReportPeriod
 
 LOOKBACK_DAYS = 92
 """How far before a period records are read for its events (an application registered in August and issued
@@ -111,7 +111,7 @@ def _reason(text: Any) -> str:
 class PeriodFigures:
     """All groups of one period."""
 
-    period: Period
+    period: ReportPeriod
     total: Tally = field(default_factory=Tally)
     services: dict[str, Tally] = field(default_factory=dict)
     villages: dict[str, Tally] = field(default_factory=dict)
@@ -131,7 +131,7 @@ class Report:
     notes: list[str] = field(default_factory=list)
 
 
-def read_window(period: Period) -> tuple[date, date]:
+def read_window(period: ReportPeriod) -> tuple[date, date]:
     """The registration (and reservation) dates whose records a report of ``period`` reads: the period, the one
     before it (the trend), and :data:`LOOKBACK_DAYS` before that."""
     return period.previous().dari - timedelta(days=LOOKBACK_DAYS), period.sampai
@@ -165,7 +165,7 @@ class ReportBuilder:
     """Feed applications, then letters; read the :class:`Report`. ``village_of(service, data)`` names an
     application's desa/kelurahan; ``application_of(reg)`` finds one (for the few voided letters)."""
 
-    def __init__(self, period: Period, services: dict[str, ServiceInfo], calendar: Any, zone: timezone,
+    def __init__(self, period: ReportPeriod, services: dict[str, ServiceInfo], calendar: Any, zone: timezone,
                  village_of: Callable[[str, Mapping[str, Any]], str | None]) -> None:
         self.report = Report(PeriodFigures(period), PeriodFigures(period.previous()), services)
         self.calendar = calendar
@@ -247,7 +247,7 @@ class ReportBuilder:
         return self.report
 
 
-def build_report(period: Period, services: dict[str, ServiceInfo], calendar: Any, zone: timezone,
+def build_report(period: ReportPeriod, services: dict[str, ServiceInfo], calendar: Any, zone: timezone,
                  applications: Iterable[Mapping[str, Any]], letters: Iterable[Mapping[str, Any]],
                  application_of: Callable[[str], Mapping[str, Any] | None],
                  village_of: Callable[[str, Mapping[str, Any]], str | None]) -> Report:
@@ -274,7 +274,7 @@ def report_payload(report: Report) -> dict[str, Any]:
     """The report as data (``--json``, and what the terminal, XLSX and PDF show)."""
     current, previous = report.current, report.previous
 
-    def period(p: Period) -> dict[str, Any]:
+    def period(p: ReportPeriod) -> dict[str, Any]:
         return {"jenis": p.jenis, "dari": p.dari.isoformat(), "sampai": p.sampai.isoformat(), "label": p.label}
 
     def with_trend(now: Tally, before: Tally | None) -> dict[str, Any]:

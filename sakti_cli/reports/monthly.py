@@ -9,8 +9,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from sakti_cli.core.period import Period
 from sakti_cli.reports.figures import ServiceInfo, build_report, read_window, report_payload
+from sakti_cli.reports.period import ReportPeriod
 
 
 def service_infos(services: dict[str, Any], calendar: Any) -> dict[str, ServiceInfo]:
@@ -22,7 +22,7 @@ def service_infos(services: dict[str, Any], calendar: Any) -> dict[str, ServiceI
     return out
 
 
-def compute(ws: Any, register: Any, period: Period) -> dict[str, Any]:
+def compute(ws: Any, register: Any, period: ReportPeriod) -> dict[str, Any]:
     """The report of ``period`` as data (see :func:`sakti_cli.reports.figures.report_payload`)."""
     from sakti_cli.register.session import ApplicationFilter, LetterFilter
     from sakti_cli.services.rules.kalender import load_calendar

@@ -1,4 +1,4 @@
-"""A period of days the office reports or lists over: ``--bulan 2026-11``, ``--tahun 2026``, ``--dari/--sampai``.
+"""The period a report covers (``--bulan 2026-11``, ``--tahun 2026``, ``--dari/--sampai``) and the one before it.
 
 One parser for every command that takes a period (reports, listings, the agenda), so the options mean the same
 everywhere: whole calendar days in the office's zone, both ends included, and the period before it (the trend
@@ -21,7 +21,7 @@ _MONTH = re.compile(r"^(\d{4})-(\d{1,2})$")
 
 
 @dataclass(frozen=True)
-class Period:
+class ReportPeriod:
     dari: date
     sampai: date  # included
     jenis: PeriodKind
@@ -53,7 +53,7 @@ class Period:
             yield day
             day += timedelta(days=1)
 
-    def previous(self) -> Period:
+    def previous(self) -> ReportPeriod:
         """The period before: the month before, the year before, or the same number of days just before."""
         if self.jenis == "bulan":
             last = self.dari - timedelta(days=1)
@@ -61,17 +61,17 @@ class Period:
         if self.jenis == "tahun":
             return year_period(self.dari.year - 1)
         length = (self.sampai - self.dari).days + 1
-        return Period(self.dari - timedelta(days=length), self.dari - timedelta(days=1), "rentang")
+        return ReportPeriod(self.dari - timedelta(days=length), self.dari - timedelta(days=1), "rentang")
 
 
-def month_period(year: int, month: int) -> Period:
+def month_period(year: int, month: int) -> ReportPeriod:
     first = date(year, month, 1)
     following = date(year + (month == 12), month % 12 + 1, 1)
-    return Period(first, following - timedelta(days=1), "bulan")
+    return ReportPeriod(first, following - timedelta(days=1), "bulan")
 
 
-def year_period(year: int) -> Period:
-    return Period(date(year, 1, 1), date(year, 12, 31), "tahun")
+def year_period(year: int) -> ReportPeriod:
+    return ReportPeriod(date(year, 1, 1), date(year, 12, 31), "tahun")
 
 
 def _day(value: str, option: str) -> date:
@@ -83,7 +83,7 @@ def _day(value: str, option: str) -> date:
 
 
 def parse_period(*, bulan: str | None = None, tahun: int | None = None, dari: str | None = None,
-                 sampai: str | None = None, today: date | None = None) -> Period | None:
+                 sampai: str | None = None, today: date | None = None) -> ReportPeriod | None:
     """The period the options name (None when none is given). Exactly one of --bulan, --tahun or a range;
     a range without --sampai ends ``today``, without --dari starts on the first of --sampai's month."""
     given = [name for name, value in (("--bulan", bulan), ("--tahun", tahun)) if value is not None]
@@ -108,4 +108,4 @@ def parse_period(*, bulan: str | None = None, tahun: int | None = None, dari: st
     if start > end:
         raise InputError(f"--dari {start.isoformat()} sesudah --sampai {end.isoformat()}.",
                          saran="Tukar kedua tanggal itu.")
-    return Period(start, end, "rentang")
+    return ReportPeriod(start, end, "rentang")

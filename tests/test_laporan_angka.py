@@ -14,7 +14,7 @@ import pytest
 from laporan_data import HOLIDAY, SERVICES, WIB, Built, Event, build
 
 from sakti_cli.reports.figures import NO_VILLAGE, build_report, percentile, report_payload
-from sakti_cli.reports.period import month_period, parse_period, year_period
+from sakti_cli.reports.period import ReportPeriod, report_period
 
 LIMITS = {"sktm": 60, "skck": 15, "pindah": 510, "ahli-waris": 90, "dispensasi-nikah": 30, "izin-keramaian": 30,
           "hibah": 15}  # the bundled SOPs' jangka waktu in working minutes (pindah: 1 hari kerja of 8.5 hours)
@@ -102,7 +102,7 @@ def test_figures_of_a_month_match_an_independent_count(built: Built) -> None:
     calendar = _calendar_with_holiday(load_calendar(_sop()))
     services = _services(calendar)
     applications = {a["nomor_registrasi"]: a for a in built.applications}
-    report = build_report(month_period(2026, 11), services, calendar, WIB,
+    report = build_report(ReportPeriod.month(2026, 11), services, calendar, WIB,
                           sorted(built.applications, key=lambda a: a["dibuat"]), built.letters,
                           applications.get, _village_of())
     check_payload(report_payload(report), built)
@@ -115,14 +115,17 @@ def test_percentile_is_the_nearest_rank() -> None:
 
 
 def test_periods() -> None:
-    assert parse_period(bulan="2026-12") == month_period(2026, 12)
-    assert month_period(2026, 1).previous() == month_period(2025, 12)
-    assert year_period(2026).previous() == year_period(2025)
-    span = parse_period(dari="2026-11-10", sampai="2026-11-16")
-    assert span is not None and span.previous().sampai == date(2026, 11, 9)
-    assert span.previous().dari == date(2026, 11, 3)
-    assert parse_period(today=date(2026, 11, 20)) is None
-    assert parse_period(sampai="2026-11-20").dari == date(2026, 11, 1)  # type: ignore[union-attr]
+    def period(**given: Any) -> ReportPeriod:
+        return report_period(**{"bulan": None, "tahun": None, "dari": None, "sampai": None, **given},
+                             today=date(2026, 11, 20))
+
+    assert period(bulan="2026-12") == ReportPeriod.month(2026, 12)
+    assert ReportPeriod.month(2026, 1).previous() == ReportPeriod.month(2025, 12)
+    assert ReportPeriod.year(2026).previous() == ReportPeriod.year(2025)
+    assert period(dari="2026-11-10", sampai="2026-11-16").previous() == ReportPeriod(
+        date(2026, 11, 3), date(2026, 11, 9), "rentang")
+    assert period() == ReportPeriod.month(2026, 11)
+    assert period(sampai="2026-11-20").dari == date(2026, 11, 1)
 
 
 def _sop() -> Any:

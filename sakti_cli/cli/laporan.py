@@ -9,10 +9,10 @@ import typer
 from rich.console import Console
 from rich.text import Text
 
+from sakti_cli.cli.listing import export_target
 from sakti_cli.cli.output import Output
 from sakti_cli.cli.state import JSON_OPT, command, register_for, workspace
 from sakti_cli.cli.tables import Col, print_pairs, print_table
-from sakti_cli.core.errors import UsageError
 
 laporan_app = typer.Typer(help="Laporan pelayanan per periode (tabel, XLSX, PDF) dan survei kepuasan (skm).",
                           invoke_without_command=True, rich_markup_mode=None)
@@ -32,20 +32,6 @@ def bar(value: float, top: float, style: str = "cyan") -> Text:
     """A bar of block characters, ``value`` of ``top`` across :data:`BAR_WIDTH` cells."""
     cells = round(BAR_WIDTH * value / top) if top > 0 else 0
     return Text("█" * cells + (" " if cells else ""), style=style) + Text(str(value))
-
-
-def _target(path: Path | None, suffix: str, option: str) -> Path | None:
-    """An export path: its extension and its folder checked before the register is read."""
-    from sakti_cli.core.storage import check_writable_folder
-
-    if path is None:
-        return None
-    path = path.expanduser()
-    if path.suffix.lower() != suffix:
-        raise UsageError(f"{option} {path}: nama berkas harus berakhiran {suffix}.",
-                         saran=f"Mis. {option} laporan{suffix}")
-    check_writable_folder(path.parent.resolve(), f"berkas {option}")
-    return path.resolve()
 
 
 def _printed(ws: Any) -> str:
@@ -72,21 +58,19 @@ def laporan(out: Output, ctx: typer.Context,
         return
     from sakti_cli.core.clock import now
     from sakti_cli.reports.monthly import compute, write_pdf, write_xlsx
-    from sakti_cli.reports.period import month_period, parse_period
+    from sakti_cli.reports.period import report_period
 
     ws = workspace()
-    today = now(ws.zone).date()
-    period = parse_period(bulan=bulan, tahun=tahun, dari=dari, sampai=sampai, today=today) or month_period(
-        today.year, today.month)
-    xlsx_path, pdf_path = _target(xlsx, ".xlsx", "--xlsx"), _target(pdf, ".pdf", "--pdf")
+    period = report_period(bulan=bulan, tahun=tahun, dari=dari, sampai=sampai, today=now(ws.zone).date())
+    xlsx_path, pdf_path = export_target(xlsx, ".xlsx"), export_target(pdf, ".pdf")
     out.step(f"membaca register untuk {period.label}")
     payload = compute(ws, register_for(ws), period)
     per_day = payload.pop("minutes_per_day")
     written: dict[str, str] = {}
     if xlsx_path is not None:
-        written["xlsx"] = str(write_xlsx(ws, {**payload, "minutes_per_day": per_day}, xlsx_path))
+        written["xlsx"] = str(write_xlsx(ws, {**payload, "minutes_per_day": per_day}, xlsx_path).resolve())
     if pdf_path is not None:
-        written["pdf"] = str(write_pdf(ws, {**payload, "minutes_per_day": per_day}, pdf_path, _printed(ws)))
+        written["pdf"] = str(write_pdf(ws, {**payload, "minutes_per_day": per_day}, pdf_path, _printed(ws)).resolve())
     payload["berkas"] = written
 
     def human(console: Console) -> None:
@@ -152,13 +136,13 @@ def skm(out: Output, ekspor: Annotated[Path, typer.Argument(help="Ekspor CSV res
     ws = workspace()
     map_file = (peta.expanduser() if peta is not None else map_path(ws.sop_dir)).resolve()
     mapping = load_map(map_file)
-    xlsx_path, pdf_path = _target(xlsx, ".xlsx", "--xlsx"), _target(pdf, ".pdf", "--pdf")
+    xlsx_path, pdf_path = export_target(xlsx, ".xlsx"), export_target(pdf, ".pdf")
     result = compute(ekspor.expanduser(), mapping, map_file)
     written: dict[str, str] = {}
     if xlsx_path is not None:
-        written["xlsx"] = str(write_xlsx(ws, result, xlsx_path))
+        written["xlsx"] = str(write_xlsx(ws, result, xlsx_path).resolve())
     if pdf_path is not None:
-        written["pdf"] = str(write_pdf(ws, result, pdf_path, _printed(ws)))
+        written["pdf"] = str(write_pdf(ws, result, pdf_path, _printed(ws)).resolve())
     result["berkas_keluaran"] = written
 
     def human(console: Console) -> None:

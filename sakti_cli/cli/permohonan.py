@@ -10,6 +10,7 @@ import typer
 from rich.console import Console
 from rich.markup import escape
 
+from sakti_cli.cli import listing as opt
 from sakti_cli.cli.output import Output
 from sakti_cli.cli.state import GLOBALS, JSON_OPT, Negative, command, register_for, workspace
 from sakti_cli.cli.tables import Col, print_pairs, print_table, table_fits
@@ -385,39 +386,21 @@ def tolak(out: Output, reg: RegArg,
 
 
 @command
-def permohonan(out: Output,
-               status_filter: Annotated[str | None, typer.Option("--status", help="Saring menurut status.")] = None,
-               layanan: Annotated[str | None, typer.Option("--layanan", help="Saring menurut layanan.")] = None,
-               json_out: JSON_OPT = False) -> None:
-    """Daftar permohonan."""
-    from sakti_cli.core.id_format import mask_nik
-    from sakti_cli.register.applications import list_applications
-    from sakti_cli.services.sop import applicant_namer
+def permohonan(out: Output, dari: opt.DariOpt = None, sampai: opt.SampaiOpt = None, bulan: opt.BulanOpt = None,
+               tahun: opt.TahunOpt = None, layanan: opt.LayananOpt = None,
+               status_filter: Annotated[list[str] | None, typer.Option(
+                   "--status", help="Status (boleh diulang atau dipisah koma, mis. LENGKAP,TERBIT).")] = None,
+               desa: opt.DesaOpt = None, penandatangan: opt.PenandatanganOpt = None, nomor: opt.NomorOpt = None,
+               nama: opt.NamaOpt = None, nik: opt.NikOpt = None, csv: opt.CsvOpt = None, xlsx: opt.XlsxOpt = None,
+               tampilkan_nik: opt.TampilkanNikOpt = False, json_out: JSON_OPT = False) -> None:
+    """Daftar permohonan, disaring menurut tanggal daftar, layanan, status, desa, penandatangan, nomor surat,
+    nama atau NIK pemohon; ke layar, --json, --csv atau --xlsx."""
+    from sakti_cli.listings.rows import application_listing
 
     ws = workspace()
-    records = list_applications(register_for(ws), status_filter, layanan)
-    if layanan and not records:
-        _known_service(ws, layanan)
-    reveal = GLOBALS.tampilkan_nik
-    applicant = applicant_namer(ws.sop_dir)
-    rows = [{"nomor_registrasi": r["nomor_registrasi"], "layanan": r["layanan"], "status": r["status"],
-             "nama": applicant(r["layanan"], r["data"]),
-             "nik": r["data"].get("nik") if reveal or not r["data"].get("nik") else mask_nik(str(r["data"]["nik"])),
-             "diubah": r["diubah"], "nomor_surat": (r.get("surat") or {}).get("nomor_surat")} for r in records]
-
-    # a letter waiting for its signature already has its number: the clerk sees it too
-    waiting = {r["nomor_registrasi"]: (r.get("antrean") or {}).get("nomor_surat") for r in records}
-
-    def human(console: Console) -> None:
-        columns = [Col("Registrasi", "identifier"), Col("Layanan", "identifier", drop=3, beneath="Status"),
-                   Col("Status", "identifier"), Col("Nama"), Col("NIK", "identifier", drop=4, beneath="Nama"),
-                   Col("Nomor surat", "identifier", drop=1, beneath="Registrasi")]
-        print_table(console, columns, [(row["nomor_registrasi"], row["layanan"], row["status"],
-                                        escape(row["nama"] or "-"), row["nik"] or "-",
-                                        row["nomor_surat"] or waiting[row["nomor_registrasi"]] or "-")
-                                       for row in rows], title=f"Permohonan ({len(rows)})")
-
-    out.result({"permohonan": rows, "jumlah": len(rows)}, human)
+    query = opt.read_query(dari, sampai, bulan, tahun, layanan, status_filter, desa, penandatangan, nomor, nama, nik)
+    listing = application_listing(ws, register_for(ws), query, GLOBALS.tampilkan_nik)
+    opt.show_listing(out, listing, csv=csv, xlsx=xlsx, reveal=GLOBALS.tampilkan_nik)
 
 
 def _removed_scans(console: Console, payload: dict[str, Any]) -> None:

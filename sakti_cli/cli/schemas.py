@@ -202,19 +202,82 @@ class Tolak(Result, PesanWa):
     alasan: str
 
 
+class BerkasEkspor(Strict):
+    csv: str | None = Field(description="berkas CSV yang ditulis (--csv), path absolut")
+    xlsx: str | None = Field(description="berkas XLSX yang ditulis (--xlsx), path absolut")
+
+
 class BarisPermohonan(Strict):
     nomor_registrasi: str
     layanan: str
     status: str
     nama: str | None
-    nik: str | None
+    nik: str | None = Field(description="NIK pemohon, disamarkan kecuali --tampilkan-nik")
+    desa: str | None = Field(description="desa/kelurahan pemohon (isian berjenis desa yang pertama)")
+    dibuat: str
     diubah: str
-    nomor_surat: str | None
+    nomor_surat: str | None = Field(description="nomor surat yang terbit atau yang menunggu tanda tangan")
 
 
 class DaftarPermohonan(Result):
     permohonan: list[BarisPermohonan]
     jumlah: int
+    berkas: BerkasEkspor
+
+
+class BarisSurat(Strict):
+    nomor_surat: str
+    urut: int
+    lingkup: str = Field(description="lingkup penomoran, mis. nomor|layanan:sktm|2026")
+    tanggal: str = Field(description="tanggal pemesanan nomor (YYYY-MM-DD, zona kantor)")
+    status: str
+    layanan: str
+    nama_layanan: str
+    nomor_registrasi: str
+    pemohon: str | None
+    nik: str | None = Field(description="NIK pemohon, disamarkan kecuali --tampilkan-nik")
+    desa: str | None
+    penandatangan: Penandatangan
+    terbit: str | None
+    alasan_batal: str | None
+    mengganti: str | None = Field(description="nomor surat BATAL yang diganti surat ini")
+    diganti_oleh: str | None = Field(description="nomor surat pengganti surat BATAL ini")
+    keterangan: str | None
+
+
+class DaftarSurat(Result):
+    surat: list[BarisSurat]
+    jumlah: int
+    berkas: BerkasEkspor
+
+
+class Periode(Strict):
+    dari: str | None
+    sampai: str | None
+
+
+class BagianAgenda(Strict):
+    lingkup: str
+    label: str
+    surat: int = Field(description="nomor yang dipesan di register pada periode ini")
+    terbit: int
+    batal: int
+    lain: int = Field(description="nomor yang belum selesai: DIPESAN atau MENUNGGU_TTD")
+    nomor_kertas: int = Field(description="nomor yang terbit di buku agenda kertas sebelum 'nomor mulai'")
+    nomor_hilang: int = Field(description="nomor yang tidak tercatat di register (periksa register)")
+
+
+class BerkasAgenda(Strict):
+    xlsx: str | None
+    pdf: str | None
+
+
+class Agenda(Result):
+    judul: str
+    periode: Periode
+    jumlah_surat: int
+    bagian: list[BagianAgenda]
+    berkas: BerkasAgenda
 
 
 # --- services ---------------------------------------------------------------------------------------
@@ -896,6 +959,8 @@ COMMANDS: dict[str, list[type[BaseModel]]] = {
     "pesan": [Pesan, PesanSurel],
     "terbitkan": [Terbit, MenungguTtd],
     "verifikasi": [VerifikasiBerkas, VerifikasiKode],
+    "surat": [DaftarSurat],
+    "agenda": [Agenda],
     "batalkan": [Batal],
     "cetak": [Cetak],
     "riwayat": [RiwayatAudit],

@@ -140,7 +140,8 @@ class PrivateOutput(Output):
 
 def _reveal_target(kwargs: dict[str, Any]) -> tuple[str, dict[str, str]]:
     """What a ``--tampilkan-nik`` command is about: its first argument, and all it was given."""
-    given = {k: str(v) for k, v in kwargs.items() if k != "json_out" and v not in (None, False, [], ())}
+    given = {k: str(v) for k, v in kwargs.items()
+             if k not in ("json_out", "tampilkan_nik") and v not in (None, False, [], ())}
     return (next(iter(given.values()), "-"), given)
 
 
@@ -179,6 +180,8 @@ def command(func: F) -> F:
 
     @functools.wraps(func)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
+        if kwargs.get("tampilkan_nik"):  # a listing's own --tampilkan-nik: the global one, after the command
+            GLOBALS.tampilkan_nik = True
         out = PrivateOutput(bool(kwargs.get("json_out")), GLOBALS.tampilkan_nik)
         previous_umask = os.umask(0o077)  # every file a command writes is private to the office account
         try:

@@ -1,4 +1,7 @@
-"""Letters: terbitkan (issue) and verifikasi (verify)."""
+"""Letters: terbitkan (issue), verifikasi (verify), and surat (the letters of the register, filtered).
+
+``sakti surat`` is a listing command like ``sakti permohonan`` (a top-level name, no group: the letters'
+other commands, ``terbitkan``, ``batalkan``, ``cetak``, are top-level too)."""
 
 from __future__ import annotations
 
@@ -9,8 +12,9 @@ import typer
 from rich.console import Console
 from rich.markup import escape
 
+from sakti_cli.cli import listing as opt
 from sakti_cli.cli.output import Output
-from sakti_cli.cli.state import JSON_OPT, Negative, command, passphrase_prompt, register_for, workspace
+from sakti_cli.cli.state import GLOBALS, JSON_OPT, Negative, command, passphrase_prompt, register_for, workspace
 from sakti_cli.cli.tables import Col, print_table
 from sakti_cli.core.errors import InputError
 from sakti_cli.register.states import LetterStatus
@@ -19,6 +23,7 @@ from sakti_cli.register.states import LetterStatus
 def register(app: typer.Typer) -> None:
     app.command("terbitkan")(terbitkan)
     app.command("verifikasi")(verifikasi)
+    app.command("surat")(surat)
 
 
 def issue_payload(ws: Any, result: dict[str, Any]) -> dict[str, Any]:
@@ -202,3 +207,19 @@ def _moment(value: str, zone: Any) -> Any:
         raise InputError(f"Waktu --pada '{value}' tidak dikenal.", saran="Tulis ISO 8601, mis. 2031-01-01 atau "
                          "2031-01-01T09:00+07:00.") from None
     return moment if moment.tzinfo else moment.replace(tzinfo=zone)
+
+
+@command
+def surat(out: Output, dari: opt.DariOpt = None, sampai: opt.SampaiOpt = None, bulan: opt.BulanOpt = None,
+          tahun: opt.TahunOpt = None, layanan: opt.LayananOpt = None, status: opt.StatusOpt = None,
+          desa: opt.DesaOpt = None, penandatangan: opt.PenandatanganOpt = None, nomor: opt.NomorOpt = None,
+          nama: opt.NamaOpt = None, nik: opt.NikOpt = None, csv: opt.CsvOpt = None, xlsx: opt.XlsxOpt = None,
+          tampilkan_nik: opt.TampilkanNikOpt = False, json_out: JSON_OPT = False) -> None:
+    """Daftar surat di register menurut urutan pemesanan nomor, disaring menurut tanggal, layanan, status,
+    desa, penandatangan, nomor, nama atau NIK pemohon; ke layar, --json, --csv atau --xlsx."""
+    from sakti_cli.listings.rows import letter_listing
+
+    ws = workspace()
+    query = opt.read_query(dari, sampai, bulan, tahun, layanan, status, desa, penandatangan, nomor, nama, nik)
+    listing = letter_listing(ws, register_for(ws), query, GLOBALS.tampilkan_nik)
+    opt.show_listing(out, listing, csv=csv, xlsx=xlsx, reveal=GLOBALS.tampilkan_nik)

@@ -17,7 +17,7 @@ import json
 import os
 from collections.abc import Iterator
 from pathlib import Path, PurePosixPath
-from typing import Any
+from typing import Any, BinaryIO
 
 from tinydb import TinyDB
 from tinydb.storages import Storage
@@ -49,6 +49,24 @@ def write_private(path: Path, payload: bytes) -> None:
         raise OSError(exc.errno, exc.strerror, str(path)) from exc  # name the file: ENOSPC of a write has none
     finally:
         os.close(fd)
+
+
+@contextlib.contextmanager
+def private_output(path: Path) -> Iterator[BinaryIO]:
+    """A file written as a stream (an export of many rows): into a 0600 temp file beside ``path``, renamed
+    over it only when the body finished, so a failed or interrupted export leaves no half file."""
+    tmp = path.with_name(f".{path.name}{TMP_SUFFIX}")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_NOFOLLOW, 0o600)
+    os.fchmod(fd, 0o600)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            yield handle
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
 
 
 def write_all(fd: int, payload: bytes) -> None:

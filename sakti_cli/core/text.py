@@ -14,6 +14,7 @@ One home for the rules, reused by every reader of citizens' data (``--data``, im
 
 from __future__ import annotations
 
+import itertools
 import re
 import unicodedata
 
@@ -104,3 +105,53 @@ def clean_email(text: str) -> str:
         raise ValueError(f"'{text}' bukan alamat surel yang sah (mis. nama@contoh.id)")
     local, _, domain = text.rpartition("@")
     return f"{local}@{domain.lower()}"
+
+
+# --- forgiving search of people's names ----------------------------------------------------------
+# Old (van Ophuijsen / Soewandi) spellings still on KTPs and in families, each read as the EYD spelling,
+# so "Djoko Soesilo" and "joko susilo" are one name; in a word that shows an old spelling, a plain j is
+# the old y too ("Tjahja" = "Cahya"; "Jaya" alone stays). Old nj is new ny, but new spelling keeps nj
+# too ("Panji" from "Pandji"): both are read as one (nj). Then doubled letters count once ("Muhammad" =
+# "Muhamad"). Applied the same way to what is indexed and to what is typed: only consistency matters.
+_OLD_SPELLINGS = (("dj", "J"), ("tj", "c"), ("sj", "sy"), ("oe", "u"), ("ch", "kh"))
+_NOT_WORD = re.compile(r"[^a-z0-9]+")
+_DOUBLED = re.compile(r"([a-z])\1+")
+
+
+def search_word(word: str) -> str:
+    """One word as searched: accents folded, lower case, old spellings read as new, doubled letters once."""
+    folded = unicodedata.normalize("NFKD", word).encode("ascii", "ignore").decode("ascii").lower()
+    folded = _NOT_WORD.sub("", folded)
+    modern = folded
+    for old, new in _OLD_SPELLINGS:  # dj -> J for a moment: that j is a j, not an old y
+        modern = modern.replace(old, new)
+    if modern != folded:
+        modern = modern.replace("j", "y")
+    return _DOUBLED.sub(r"\1", modern.replace("J", "j").replace("ny", "nj"))
+
+
+def search_words(text: str | None) -> list[str]:
+    """The words of a name or place as searched (:func:`search_word`), in order; apostrophes and dots join
+    (``Ma'ruf`` = ``Maruf``), other punctuation and any spacing separate."""
+    joined = re.sub(r"['’`.]", "", text or "")
+    return [w for w in (search_word(part) for part in re.split(r"[\W_]+", joined)) if w]
+
+
+def search_terms(text: str | None) -> list[str]:
+    """What a name is indexed under: its words and each pair of neighbours written together, so
+    ``Abdul Rahman`` is found by ``abdulrahman`` (and, :func:`name_matches`, the other way round)."""
+    words = search_words(text)
+    pairs = [a + b for a, b in itertools.pairwise(words)]
+    return list(dict.fromkeys(words + pairs))
+
+
+def name_matches(query: str, name: str | None) -> bool:
+    """Whether a name holds every word typed (in any order), or the typed words written together."""
+    return terms_match(query, search_terms(name))
+
+
+def terms_match(query: str, terms: list[str]) -> bool:
+    """:func:`name_matches` against a name's stored :func:`search_terms` (an index entry)."""
+    typed = search_words(query)
+    known = set(terms)
+    return bool(typed and known) and (all(word in known for word in typed) or "".join(typed) in known)

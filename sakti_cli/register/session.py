@@ -43,6 +43,17 @@ class Application(TypedDict, total=False):
     antrean: dict[str, Any] | None  # the letter waiting for its signature
     nomor_batal: list[str]
     menunggu_pengganti: str | None
+    cari: SearchKeys  # written by the domain (register/search.py) with the data; indexed by every backend
+
+
+class SearchKeys(TypedDict, total=False):
+    """What listings find an application by (``permohonan``/``surat --nama/--desa/--nik``), computed from its
+    data and SOP whenever the data is written (register/search.py), so a backend indexes plain values and
+    never needs an SOP: TinyDB keeps word -> applications shards, PostgreSQL a GIN index on ``data->'cari'``."""
+
+    nama: list[str]  # core.text.search_terms of the applicant's name (words, and neighbours written together)
+    desa: str  # the applicant's desa/kelurahan, its search_words joined by one space
+    nik: list[str]  # SHA-256 of each NIK the application names (never the NIK)
 
 
 class Letter(TypedDict, total=False):
@@ -69,6 +80,8 @@ class Letter(TypedDict, total=False):
     alasan_batal: str
     dibatalkan: str
     dibatalkan_oleh: str
+    mengganti: str  # the voided letter this one replaces
+    diganti_oleh: str  # the letter that replaced this voided one
     # (the backends and the pipeline add more keys as they need them: declare each one here)
 
 
@@ -83,10 +96,21 @@ class Reservation:
     where: Any = None
 
 
+def _day(stamp: Any) -> str:
+    """``YYYY-MM-DD`` of a stored ISO time (written in the office's zone), for the date filters."""
+    return str(stamp or "")[:10]
+
+
+def _within(stamp: Any, dari: date | None, sampai: date | None) -> bool:
+    day = _day(stamp)
+    return (dari is None or day >= dari.isoformat()) and (sampai is None or day <= sampai.isoformat())
+
+
 @dataclass(frozen=True)
 class LetterFilter:
     """Which letters a listing wants; every field optional (None: any). Backends read only what the filter
-    needs (TinyDB: the months' partitions and its indexes; PostgreSQL: indexed columns)."""
+    needs (TinyDB: the months' partitions and its indexes; PostgreSQL: indexed columns), and may hand the
+    rest to :meth:`matches`, the one definition of what the filter means."""
 
     dari: date | None = None  # reserved on or after (the office's zone)
     sampai: date | None = None  # reserved on or before
@@ -95,14 +119,60 @@ class LetterFilter:
     penandatangan: str | None = None  # signatory id
     nomor_surat: str | None = None
     nomor_registrasi: str | None = None
+    lingkup: str | None = None  # the numbering scope (``nomor|layanan:sktm|2026``): the agenda's sections
+
+    def matches(self, letter: Letter) -> bool:
+        signer = letter.get("penandatangan") or {}
+        return (_within(letter.get("dipesan"), self.dari, self.sampai)
+                and (self.layanan is None or letter.get("layanan") == self.layanan)
+                and (not self.status or letter.get("status") in self.status)
+                and (self.penandatangan is None or signer.get("id") == self.penandatangan)
+                and (self.nomor_surat is None or letter.get("nomor_surat") == self.nomor_surat)
+                and (self.nomor_registrasi is None or letter.get("nomor_registrasi") == self.nomor_registrasi)
+                and (self.lingkup is None or letter.get("lingkup") == self.lingkup))
 
 
 @dataclass(frozen=True)
 class ApplicationFilter:
+    """Which applications a listing wants (None: any). ``nama``, ``desa`` and ``nik`` are answered from the
+    application's :class:`SearchKeys` (TinyDB: its word and NIK indexes; PostgreSQL: ``data->'cari'``)."""
+
     dari: date | None = None  # registered on or after
     sampai: date | None = None
     layanan: str | None = None
     status: tuple[str, ...] = ()
+    nama: str | None = None  # as typed: forgiving (core.text.name_matches: case, spacing, old spellings)
+    desa: str | None = None  # as typed: case and spelling forgiven, the whole name
+    nik: str | None = None  # the full NIK, matched exactly (by its SHA-256 in the indexes)
+
+    def matches(self, record: Application) -> bool:
+        from sakti_cli.core.text import name_matches, terms_match
+
+        keys: SearchKeys = record.get("cari") or {}
+        data = record.get("data") or {}
+        return (_within(record.get("dibuat"), self.dari, self.sampai)
+                and (self.layanan is None or record.get("layanan") == self.layanan)
+                and (not self.status or record.get("status") in self.status)
+                and (self.nama is None or (terms_match(self.nama, keys.get("nama") or []) if "nama" in keys
+                                           else name_matches(self.nama, str(data.get("nama") or ""))))
+                and (self.desa is None or place_key(self.desa) == (keys["desa"] if "desa" in keys
+                                                                   else place_key(str(data.get("desa") or ""))))
+                and (self.nik is None or (nik_digest(self.nik) in (keys.get("nik") or []) if "nik" in keys
+                                          else self.nik in (str(v) for v in data.values()))))
+
+
+def nik_digest(nik: str) -> str:
+    """The SHA-256 a NIK is indexed under (never the NIK itself)."""
+    import hashlib
+
+    return hashlib.sha256(nik.encode()).hexdigest()
+
+
+def place_key(name: str) -> str:
+    """A desa/kelurahan as compared: its search words (core.text.search_words) joined by one space."""
+    from sakti_cli.core.text import search_words
+
+    return " ".join(search_words(name))
 
 
 @dataclass(frozen=True)

@@ -152,10 +152,11 @@ def _services(calendar: Any) -> Any:
 
 
 def _village_of() -> Any:
+    from sakti_cli.register.search import applicant_place
     from sakti_cli.services.sop import load_services
 
     services = load_services(_sop())
-    return lambda code, data: services[code].village(data)
+    return lambda code, data: applicant_place(services[code], data)
 
 
 def test_day_after(built: Built) -> None:

@@ -24,6 +24,7 @@ def service_infos(services: dict[str, Any], calendar: Any) -> dict[str, ServiceI
 
 def compute(ws: Any, register: Any, period: ReportPeriod) -> dict[str, Any]:
     """The report of ``period`` as data (see :func:`sakti_cli.reports.figures.report_payload`)."""
+    from sakti_cli.register.search import applicant_place
     from sakti_cli.register.session import ApplicationFilter, LetterFilter
     from sakti_cli.services.rules.kalender import load_calendar
     from sakti_cli.services.sop import load_services
@@ -33,8 +34,7 @@ def compute(ws: Any, register: Any, period: ReportPeriod) -> dict[str, Any]:
     start, end = read_window(period)
 
     def village_of(code: str, data: Any) -> str | None:
-        service = services.get(code)
-        return service.village(data) if service is not None else (str(data.get("desa") or "") or None)
+        return applicant_place(services.get(code), data)
 
     with register.reading() as session:
         report = build_report(period, service_infos(services, calendar), calendar, ws.zone,

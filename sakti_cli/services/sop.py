@@ -205,13 +205,6 @@ class Service(_Strict):
         names = [str(data[name]).strip() for name in self.applicant_fields() if str(data.get(name) or "").strip()]
         return " & ".join(names) or None
 
-    def village(self, data: dict[str, Any]) -> str | None:
-        """The applicant's desa/kelurahan (reports group by it): the first filled field of kind ``desa``, else of
-        a field named ``desa`` or ``desa_...`` (skck's and hibah's are free text, checked by a rule)."""
-        fields = [spec for spec in self.isian if spec.jenis == "desa"]
-        fields += [spec for spec in self.isian if spec.jenis != "desa" and spec.kode.split("_")[0] == "desa"]
-        return next((str(data[spec.kode]).strip() for spec in fields if str(data.get(spec.kode) or "").strip()), None)
-
     def field(self, code: str) -> FieldSpec | None:
         return next((f for f in self.isian if f.kode == code), None)
 

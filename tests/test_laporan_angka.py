@@ -7,80 +7,13 @@ from __future__ import annotations
 
 from collections import Counter
 from datetime import date, timedelta
-from math import ceil
 from typing import Any
 
 import pytest
-from laporan_data import HOLIDAY, SERVICES, WIB, Built, Event, build
+from laporan_data import HOLIDAY, WIB, Built, build, check_payload
 
-from sakti_cli.reports.figures import NO_VILLAGE, build_report, percentile, report_payload
+from sakti_cli.reports.figures import build_report, percentile, report_payload
 from sakti_cli.reports.period import ReportPeriod, report_period
-
-LIMITS = {"sktm": 60, "skck": 15, "pindah": 510, "ahli-waris": 90, "dispensasi-nikah": 30, "izin-keramaian": 30,
-          "hibah": 15}  # the bundled SOPs' jangka waktu in working minutes (pindah: 1 hari kerja of 8.5 hours)
-
-
-def nearest_rank(values: list[int], p: float) -> int | None:
-    return sorted(values)[ceil(p / 100 * len(values)) - 1] if values else None
-
-
-def expected(events: list[Event], start: date, end: date, *, key: str | None = None, value: str | None = None
-             ) -> dict[str, Any]:
-    """The figures of one group (all, a service, a desa) between two days, from the events alone."""
-    chosen = [e for e in events if start <= e.moment.date() <= end
-              and (key is None or getattr(e, key) == value)]
-    count = Counter(e.kind for e in chosen)
-    minutes = [e.minutes for e in chosen if e.kind == "terbit" and e.minutes is not None]
-    within = [e for e in chosen if e.kind == "terbit" and e.minutes is not None and e.minutes <= LIMITS[e.service]]
-    return {
-        "diterima": count["diterima"], "lengkap": len({e.reg for e in chosen if e.kind == "lengkap"}),
-        "terbit": count["terbit"], "ditolak": count["ditolak"], "batal": count["batal"],
-        "waktu": {"jumlah": len(minutes), "median_menit": nearest_rank(minutes, 50),
-                  "p90_menit": nearest_rank(minutes, 90), "dalam_batas": len(within),
-                  "persen_dalam_batas": round(100 * len(within) / len(minutes), 1) if minutes else None},
-    }
-
-
-def _plain(figures: dict[str, Any]) -> dict[str, Any]:
-    return {k: figures[k] for k in ("diterima", "lengkap", "terbit", "ditolak", "batal", "waktu")}
-
-
-def check_payload(payload: dict[str, Any], built: Built) -> None:
-    """Every figure of a November report against the events."""
-    events = built.events
-    nov, octo = (date(2026, 11, 1), date(2026, 11, 30)), (date(2026, 10, 1), date(2026, 10, 31))
-    assert payload["periode"] == {"jenis": "bulan", "dari": "2026-11-01", "sampai": "2026-11-30",
-                                  "label": "November 2026"}
-    assert payload["pembanding"]["dari"] == "2026-10-01" and payload["pembanding"]["sampai"] == "2026-10-31"
-    whole = expected(events, *nov)
-    assert _plain(payload["jumlah"]) == whole
-    before = expected(events, *octo)
-    trend = payload["jumlah"]["sebelumnya"]
-    assert trend == {**{k: before[k] for k in ("diterima", "lengkap", "terbit", "ditolak", "batal")},
-                     "median_menit": before["waktu"]["median_menit"],
-                     "persen_dalam_batas": before["waktu"]["persen_dalam_batas"]}
-    assert payload["jumlah"]["perubahan_terbit_persen"] == round(100 * (whole["terbit"] - before["terbit"])
-                                                                 / before["terbit"], 1)
-    assert {s["kode"] for s in payload["layanan"]} == set(SERVICES)
-    for item in payload["layanan"]:
-        assert _plain(item) == expected(events, *nov, key="service", value=item["kode"]), item["kode"]
-        assert item["sebelumnya"]["terbit"] == expected(events, *octo, key="service", value=item["kode"])["terbit"]
-        assert item["batas_menit"] == LIMITS[item["kode"]]
-    villages = {e.village for e in events if nov[0] <= e.moment.date() <= nov[1]}
-    assert [v["nama"] for v in payload["desa"]] == [*sorted(villages - {NO_VILLAGE}), NO_VILLAGE]
-    for item in payload["desa"]:
-        assert _plain(item) == expected(events, *nov, key="village", value=item["nama"]), item["nama"]
-    refusals = Counter(e.reason for e in events if e.kind == "ditolak" and nov[0] <= e.moment.date() <= nov[1])
-    voids = Counter(e.reason for e in events if e.kind == "batal" and nov[0] <= e.moment.date() <= nov[1])
-    assert {r["alasan"]: r["jumlah"] for r in payload["alasan_tolak"]} == refusals
-    assert {r["alasan"]: r["jumlah"] for r in payload["alasan_batal"]} == voids
-    assert len(payload["harian"]) == 30
-    for row in payload["harian"]:
-        day = date.fromisoformat(row["tanggal"])
-        assert row["diterima"] == sum(1 for e in events if e.kind == "diterima" and e.moment.date() == day)
-        assert row["terbit"] == sum(1 for e in events if e.kind == "terbit" and e.moment.date() == day)
-    holiday = next(r for r in payload["harian"] if r["tanggal"] == HOLIDAY.isoformat())
-    assert holiday == {"tanggal": "2026-11-10", "diterima": 0, "terbit": 0}
 
 
 @pytest.fixture(scope="module")

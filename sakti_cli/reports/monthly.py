@@ -17,8 +17,9 @@ def service_infos(services: dict[str, Any], calendar: Any) -> dict[str, ServiceI
     out = {}
     for code, service in services.items():
         limit = service.standar_pelayanan.jangka_waktu
+        short = f"{limit.menit} menit" if limit.menit is not None else f"{limit.hari_kerja} hari kerja"
         out[code] = ServiceInfo(code, service.nama, calendar.limit_minutes(limit.menit, limit.hari_kerja),
-                                limit.teks, hari_kerja=limit.menit is None)
+                                short, hari_kerja=limit.menit is None)
     return out
 
 

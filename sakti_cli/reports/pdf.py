@@ -97,15 +97,17 @@ def _escape(text: Any) -> str:
 
 def _table(block: Table, width: float) -> Any:
     from reportlab.lib import colors
+    from reportlab.lib.enums import TA_RIGHT
     from reportlab.lib.styles import ParagraphStyle
     from reportlab.platypus import Paragraph, TableStyle
     from reportlab.platypus import Table as RLTable
 
     many = len(block.columns) > 6
     style = ParagraphStyle("sel", parent=_style()["BodyText"], fontSize=7 if many else 8, leading=9 if many else 10)
+    right = ParagraphStyle("selkanan", parent=style, alignment=TA_RIGHT)
     data = [[Paragraph(f"<b>{_escape(c)}</b>", style) for c in block.columns]]
-    data += [[Paragraph(_escape("-" if v is None else v), style) if i < block.numeric_from else
-              ("-" if v is None else str(v)) for i, v in enumerate(row)] for row in block.rows]
+    data += [[Paragraph(_escape("-" if v is None else v), style if i < block.numeric_from else right)
+              for i, v in enumerate(row)] for row in block.rows]
     first = width * (0.2 if many else 0.34 if len(block.columns) > 3 else 0.5)
     rest = (width - first) / max(1, len(block.columns) - 1)
     table = RLTable(data, colWidths=[first] + [rest] * (len(block.columns) - 1), repeatRows=1)
@@ -213,7 +215,9 @@ def render(document: Document) -> bytes:
                         Paragraph(_escape(document.subtitle), styles["Normal"]), Spacer(1, 8)]
     for block in document.blocks:
         if isinstance(block, Heading):
-            story.append(Paragraph(_escape(block.text), styles["Heading3"]))
+            heading = Paragraph(_escape(block.text), styles["Heading3"])
+            heading.keepWithNext = True  # never alone at the foot of a page
+            story.append(heading)
         elif isinstance(block, Text):
             story.append(Paragraph(_escape(block.text), styles["BodyText"]))
         elif isinstance(block, Table):

@@ -1,4 +1,5 @@
-"""``sakti sop periksa``: every SOP file of a workspace, the templates they name, the form mappings, the calendar.
+"""``sakti sop periksa``: every SOP file of a workspace, the templates they name, the form mappings, the calendar
+and the survey's mapping.
 
 Above the SOP loader (it also runs the template lint and the Google Form mapping check), so the loader
 never imports them.
@@ -57,4 +58,14 @@ def lint_sop_dir(ws: Any) -> tuple[list[str], list[dict[str, str]]]:
     else:
         problems.append({"berkas": shown(calendar), "kolom": "(akar)",
                          "pesan": "kalender libur tidak ada: aturan hari kerja memakai kalender bawaan paket"})
+    from sakti_cli.reports.skm import MAP_NAME, load_map
+
+    survey = sop_dir / MAP_NAME  # the satisfaction survey's mapping (sakti laporan skm), when the office has one
+    if survey.is_file():
+        checked.append(shown(survey))
+        try:
+            load_map(survey)
+        except ConfigError as exc:
+            found = exc.detail.get("masalah") or [{"kolom": "(akar)", "pesan": exc.pesan}]
+            problems += [{"berkas": shown(survey), **p} for p in found]
     return checked, problems

@@ -47,25 +47,23 @@ def lint_sop_dir(ws: Any) -> tuple[list[str], list[dict[str, str]]]:
     maps_checked, map_problems = lint_maps(sop_dir, loaded)
     checked += [shown(path) for path in maps_checked]
     problems += [{**p, "berkas": shown(Path(p["berkas"]))} for p in map_problems]
-    calendar = sop_dir / CALENDAR_NAME
-    if calendar.is_file():
-        checked.append(shown(calendar))
+    from sakti_cli.reports.skm import MAP_NAME, load_map
+
+    def check_file(path: Path, parse: Any) -> None:
+        checked.append(shown(path))
         try:
-            parse_calendar(calendar)
+            parse(path)
         except ConfigError as exc:
             found = exc.detail.get("masalah") or [{"kolom": "(akar)", "pesan": exc.pesan}]
-            problems += [{"berkas": shown(calendar), **p} for p in found]
+            problems.extend({"berkas": shown(path), **p} for p in found)
+
+    calendar = sop_dir / CALENDAR_NAME
+    if calendar.is_file():
+        check_file(calendar, parse_calendar)
     else:
         problems.append({"berkas": shown(calendar), "kolom": "(akar)",
                          "pesan": "kalender libur tidak ada: aturan hari kerja memakai kalender bawaan paket"})
-    from sakti_cli.reports.skm import MAP_NAME, load_map
-
     survey = sop_dir / MAP_NAME  # the satisfaction survey's mapping (sakti laporan skm), when the office has one
     if survey.is_file():
-        checked.append(shown(survey))
-        try:
-            load_map(survey)
-        except ConfigError as exc:
-            found = exc.detail.get("masalah") or [{"kolom": "(akar)", "pesan": exc.pesan}]
-            problems += [{"berkas": shown(survey), **p} for p in found]
+        check_file(survey, load_map)
     return checked, problems

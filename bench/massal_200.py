@@ -83,7 +83,7 @@ def render_issued(office: Path, out: Path) -> list[Path]:
     register = register_for(ws)
     out.mkdir(parents=True, exist_ok=True)
     with register.reading() as txn:
-        letters = [dict(doc) for key in txn.partitions("surat") for doc in txn.letters(key).all()]
+        letters = list(txn.letters())
         records = {letter["nomor_registrasi"]: find_application(txn, letter["nomor_registrasi"])
                    for letter in letters if letter["status"] == "TERBIT"}
     service = load_service(ws.sop_dir, "sktm")

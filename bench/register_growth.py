@@ -5,7 +5,7 @@ Builds registers of 1,000 and 100,000 letters (default) spread evenly over 5 yea
 (see sakti_cli/register/registry.py, format 2: permohonan/YYYY-MM-BB.json and surat/YYYY-MM-BB.json in blocks
 of 25 and 50, indeks/XXX.json sharded by SHA-256 prefix, urutan.json with the counters and the audit
 anchor, audit/YYYY-MM.jsonl with a real hash chain). The partition and shard of every record come
-from the core's own functions (applications.partition_of_reg, registry.letter_partition and
+from the core's own functions (registry.partition_of_reg, registry.letter_partition and
 LETTER_COUNTER as Transaction.next_letter_partition uses them, registry.shard_of), so the builder cannot drift from the
 layout sakti writes. Then it times in FRESH ``python -c`` processes, after the imports, from opening
 the register to the last fsync:
@@ -128,7 +128,6 @@ def build_register(folder: Path, letters: int, *, per_year: int | None = None, s
     busy office's rate, ending in the current month (1,000 letters = the first weeks of such an office).
     """
     from sakti_cli.office.workspace import init_workspace
-    from sakti_cli.register.applications import partition_of_reg
     from sakti_cli.register.registry import (
         AUDIT_TABLE,
         FORMAT_VERSION,
@@ -137,6 +136,7 @@ def build_register(folder: Path, letters: int, *, per_year: int | None = None, s
         LETTER_COUNTER,
         event_names,
         letter_partition,
+        partition_of_reg,
         shard_of,
     )
 

@@ -71,7 +71,7 @@ def add_revision(root: Path, number: str, pdf: bytes, moment: str = "2026-11-23T
     """A renewal (``ttd perbarui``) as the register records it: a later revision's SHA-256 in ``revisi``,
     indexed so a lookup by digest finds the letter."""
     from sakti_cli.office.workspace import find_workspace
-    from sakti_cli.register.letters import find_letter, save_letter
+    from sakti_cli.register.letters import find_letter
     from sakti_cli.register.upkeep import open_register
 
     ws = find_workspace(root)
@@ -80,8 +80,7 @@ def add_revision(root: Path, number: str, pdf: bytes, moment: str = "2026-11-23T
         letter = find_letter(txn, number=number)
         assert letter is not None
         letter.setdefault("revisi", []).append({"sha256": digest, "waktu": moment, "jenis": "perbarui"})
-        save_letter(txn, letter)
-        txn.index_put("sha256", digest, {"bulan": letter["bulan"], "id": letter["id"]})
+        txn.save_letter(letter)  # indexes the digest too
 
 
 def renewed(pdf: bytes) -> bytes:

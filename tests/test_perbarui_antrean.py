@@ -153,4 +153,4 @@ def _all_letters(kantor: Path) -> list[dict]:
 
     ws = find_workspace(kantor)
     with open_register(ws.register_dir, zone=ws.zone).reading() as txn:
-        return [dict(doc) for part in txn.partitions("surat") for doc in txn.letters(part).all()]
+        return list(txn.letters())

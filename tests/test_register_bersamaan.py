@@ -35,7 +35,7 @@ for index in range(count):
         letter = reserve_number(txn, ws, service, reg, {"id": "camat"})
     if index % 2:
         with register.transaction() as txn:
-            void_reserved(txn, letter["id"], letter["bulan"], "uji")
+            void_reserved(txn, letter, "uji")
     print(json.dumps([letter["nomor_surat"], letter["urut"]]), flush=True)
 """
 

@@ -23,6 +23,7 @@ from typing import Any
 
 from sakti_cli.core.errors import ConfigError, InputError, MailProblem, StateConflict, library_text
 from sakti_cli.office.workspace import CONFIG_NAME, MailSettings, Workspace
+from sakti_cli.register.session import Application, Letter
 from sakti_cli.register.states import ApplicationStatus
 
 _PLAIN_ADDRESS = re.compile(r"^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+$")
@@ -37,7 +38,7 @@ class Outgoing:
 
     message: EmailMessage
     recipient: str
-    letter: dict[str, Any]
+    letter: Letter
     pdf: Path
 
 
@@ -72,7 +73,7 @@ def mail_password(ws: Workspace, settings: MailSettings) -> str:
     return value
 
 
-def recipient_of(record: dict[str, Any]) -> str:
+def recipient_of(record: Application) -> str:
     """The application's e-mail address, checked again (a record may predate the form check)."""
     from sakti_cli.citizen.messages import EMAIL_FIELD
     from sakti_cli.core.text import clean_email
@@ -95,7 +96,7 @@ def recipient_of(record: dict[str, Any]) -> str:
                                "tidak ada surel yang dikirim.", nomor_registrasi=reg, isian=EMAIL_FIELD) from None
 
 
-def issued_letter(ws: Workspace, register: Any, record: dict[str, Any]) -> tuple[dict[str, Any], Path]:
+def issued_letter(ws: Workspace, register: Any, record: Application) -> tuple[Letter, Path]:
     """The application's TERBIT letter and its stored PDF (SHA-256 checked); StateConflict before that."""
     from sakti_cli.register.letters import letter_by_number, stored_pdf
 
@@ -110,8 +111,8 @@ def issued_letter(ws: Workspace, register: Any, record: dict[str, Any]) -> tuple
     return letter, stored_pdf(ws, letter)
 
 
-def compose(ws: Workspace, settings: MailSettings, record: dict[str, Any], recipient: str,
-            letter: dict[str, Any], pdf: bytes) -> EmailMessage:
+def compose(ws: Workspace, settings: MailSettings, record: Application, recipient: str,
+            letter: Letter, pdf: bytes) -> EmailMessage:
     """The message: subject and body from the office's template, the PDF attached byte for byte."""
     from email.headerregistry import Address
     from email.utils import format_datetime, make_msgid
@@ -157,7 +158,7 @@ def prepare(ws: Workspace, register: Any, reg: str) -> Outgoing:
     return Outgoing(compose(ws, settings, record, recipient, letter, data), recipient, letter, pdf)
 
 
-def _read_letter(pdf: Path, letter: dict[str, Any]) -> bytes:
+def _read_letter(pdf: Path, letter: Letter) -> bytes:
     """The bytes that are attached, checked once more against the register (the file may change after
     :func:`~sakti_cli.register.letters.stored_pdf` looked at it)."""
     import hashlib

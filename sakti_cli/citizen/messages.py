@@ -15,6 +15,7 @@ from urllib.parse import quote
 from sakti_cli.core.errors import ConfigError, library_text
 from sakti_cli.core.privacy import mask_text
 from sakti_cli.core.resources import bundled_dir
+from sakti_cli.register.session import Application
 from sakti_cli.register.states import ApplicationStatus
 
 KINDS = ("diterima", "belum_lengkap", "ditolak", "terbit")
@@ -87,14 +88,14 @@ def render_message(path: Path, context: dict[str, Any]) -> str:
     return mask_text(text.strip())
 
 
-def current_kind(record: dict[str, Any]) -> str:
+def current_kind(record: Application) -> str:
     """The message for the state the application is in now (LENGKAP and MENUNGGU_TTD: still the receipt)."""
     return {ApplicationStatus.BELUM_LENGKAP: "belum_lengkap", ApplicationStatus.DITOLAK: "ditolak",
-            ApplicationStatus.TERBIT: "terbit"}.get(record["status"],
+            ApplicationStatus.TERBIT: "terbit"}.get(ApplicationStatus(record["status"]),
                                                                                           "diterima")
 
 
-def message_context(ws: Any, service: Any, record: dict[str, Any]) -> dict[str, Any]:
+def message_context(ws: Any, service: Any, record: Application) -> dict[str, Any]:
     """What a template may use; no NIK or KK (only names, numbers of the office and the letter)."""
     from sakti_cli.issuance.context import verification_url
 
@@ -119,7 +120,7 @@ def message_context(ws: Any, service: Any, record: dict[str, Any]) -> dict[str, 
     }
 
 
-def citizen_message(ws: Any, service: Any, record: dict[str, Any], kind: str | None = None) -> dict[str, Any]:
+def citizen_message(ws: Any, service: Any, record: Application, kind: str | None = None) -> dict[str, Any]:
     """``pesan_wa`` (the text), ``tautan_wa`` (wa.me link or None) and, without a usable number,
     ``alasan_wa``: the keys every step's JSON carries."""
     kind = kind or current_kind(record)
@@ -132,7 +133,7 @@ def citizen_message(ws: Any, service: Any, record: dict[str, Any], kind: str | N
     return shown
 
 
-def receipt_sheet(ws: Any, service: Any, record: dict[str, Any]) -> Any:
+def receipt_sheet(ws: Any, service: Any, record: Application) -> Any:
     """The tanda terima: office, registration number and time, service, applicant, files received,
     the service time, and the applicant's NIK masked (it is handed to the citizen, and may be lost)."""
     from sakti_cli.core.id_format import waktu_singkat
@@ -162,14 +163,14 @@ def receipt_sheet(ws: Any, service: Any, record: dict[str, Any]) -> Any:
                  sections, mask_text(note))
 
 
-def _received(service: Any, record: dict[str, Any]) -> list[tuple[str, list[dict[str, Any]]]]:
+def _received(service: Any, record: Application) -> list[tuple[str, list[dict[str, Any]]]]:
     names = {req.kode: req.nama for req in service.persyaratan} if service is not None else {}
     files = record.get("berkas") or {}
     ordered = [code for code in names if files.get(code)] + sorted(set(files) - names.keys())
     return [(names.get(code, code), files[code]) for code in ordered if files.get(code)]
 
 
-def write_receipt(ws: Any, service: Any, record: dict[str, Any], target: Path) -> str:
+def write_receipt(ws: Any, service: Any, record: Application, target: Path) -> str:
     """The receipt PDF at ``target`` (0600: it names a person); returns its absolute path."""
     from sakti_cli.core.errors import InputError
     from sakti_cli.documents.info_sheet import check_folder, write_pdf

@@ -35,13 +35,12 @@ from sakti_cli.core.privacy import mask_text
 from sakti_cli.core.storage import fsync_dir, write_private
 from sakti_cli.office.workspace import Workspace
 from sakti_cli.register.letters import (
-    all_letters,
     applicant_masker,
     find_letter,
     letter_digests,
     normalise_code,
 )
-from sakti_cli.register.registry import Register
+from sakti_cli.register.session import Letter, Register
 from sakti_cli.register.states import LetterStatus
 
 SITE_FORMAT = 1
@@ -59,14 +58,14 @@ def code_file_name(code: str) -> str:
     return f"{DATA_DIR}/{hashlib.sha256(normalise_code(code).encode('ascii')).hexdigest()}.js"
 
 
-def published(letter: dict[str, Any]) -> bool:
+def published(letter: Letter) -> bool:
     """A letter the site shows: one that was issued (its PDF left the office), voided later or not.
     A number closed by a failure, or waiting for its signatory, was never in anyone's hand."""
     return bool(letter.get("terbit")) and bool(letter_digests(letter)) and letter.get("status") in (
         LetterStatus.TERBIT, LetterStatus.BATAL)
 
 
-def letter_record(ws: Workspace, letter: dict[str, Any], applicant: str | None, service_name: str) -> dict[str, Any]:
+def letter_record(ws: Workspace, letter: Letter, applicant: str | None, service_name: str) -> dict[str, Any]:
     """The public record of one letter (the only fields the site ever holds of it)."""
     signer = letter.get("penandatangan") or {}
     voided = letter.get("status") == LetterStatus.BATAL
@@ -218,7 +217,7 @@ def _letters(ws: Workspace, register: Register, numbers: list[str] | None) -> li
     masked = applicant_masker(ws)
     names: dict[str, str] = {}
 
-    def service_name(letter: dict[str, Any]) -> str:
+    def service_name(letter: Letter) -> str:
         code = str(letter["layanan"])
         if code not in names:
             try:
@@ -230,7 +229,7 @@ def _letters(ws: Workspace, register: Register, numbers: list[str] | None) -> li
     found = []
     with register.reading() as txn:
         if numbers is None:
-            letters = all_letters(txn)
+            letters = list(txn.letters())
         else:
             letters = [letter for letter in (find_letter(txn, number=n) for n in numbers) if letter]
         for letter in letters:

@@ -15,6 +15,7 @@ from sakti_cli.cli.output import Output
 from sakti_cli.cli.state import GLOBALS, JSON_OPT, Negative, command, register_for, workspace
 from sakti_cli.cli.tables import Col, print_pairs, print_table, table_fits
 from sakti_cli.core.errors import FileUnreadable, InputError, NotFound, os_reason
+from sakti_cli.register.session import Application
 from sakti_cli.register.states import ApplicationStatus
 
 STATUS_STYLE = {"OK": "green", "KURANG": "yellow", "TIDAK_VALID": "red"}
@@ -120,7 +121,7 @@ def service_or_none(ws: Any, code: str) -> Any:
         return None
 
 
-def application_payload(record: dict[str, Any], service: Any, reveal: bool | None = None,
+def application_payload(record: Application, service: Any, reveal: bool | None = None,
                         root: Path | None = None) -> dict[str, Any]:
     """An application as shown: NIK/KK masked unless the global --tampilkan-nik was given; its letter's
     paths absolute and its signatory in the one shape (sakti_cli.core.shapes)."""
@@ -153,7 +154,7 @@ def application_payload(record: dict[str, Any], service: Any, reveal: bool | Non
     }
 
 
-def with_message(ws: Any, service: Any, record: dict[str, Any], payload: dict[str, Any], kind: str) -> None:
+def with_message(ws: Any, service: Any, record: Application, payload: dict[str, Any], kind: str) -> None:
     """The citizen's WhatsApp text and link added to a step's payload (``pesan_wa``, ``tautan_wa``)."""
     from sakti_cli.citizen.messages import citizen_message
 
@@ -462,7 +463,7 @@ def _list_table(console: Console, key: str, items: list[dict[str, Any]], spec: A
 _WHOLE_KINDS = ("nik", "kk", "tanggal", "telepon", "angka")  # values never wrapped in a list table
 
 
-def _receipt(out: Output, ws: Any, service: Any, record: dict[str, Any], target: Path) -> str:
+def _receipt(out: Output, ws: Any, service: Any, record: Application, target: Path) -> str:
     from sakti_cli.citizen.messages import write_receipt
 
     out.step("menulis tanda terima (PDF)")
@@ -472,7 +473,7 @@ def _receipt(out: Output, ws: Any, service: Any, record: dict[str, Any], target:
     return written
 
 
-def _current_message(out: Output, ws: Any, record: dict[str, Any], receipt: Path | None = None) -> None:
+def _current_message(out: Output, ws: Any, record: Application, receipt: Path | None = None) -> None:
     """The message for the state the application is in now: the text on stdout, the link (or why none)."""
     from sakti_cli.citizen.messages import citizen_message
 

@@ -17,6 +17,7 @@ from sakti_cli.cli.output import Output
 from sakti_cli.cli.permohonan import show_message
 from sakti_cli.cli.state import GLOBALS, JSON_OPT, Negative, command, passphrase_prompt, register_for, workspace
 from sakti_cli.cli.tables import Col, print_table
+from sakti_cli.register.session import Letter
 
 ttd_app = typer.Typer(help="Antrean tanda tangan: surat yang disiapkan petugas, ditandatangani penandatangan.",
                       no_args_is_help=True, rich_markup_mode=None)
@@ -91,13 +92,13 @@ class _Bar:
         self.progress.start()
         self.task = self.progress.add_task("menandatangani", total=count)
 
-    def start(self, letter: dict[str, Any]) -> None:
+    def start(self, letter: Letter) -> None:
         if self.progress is not None:
             self.progress.update(self.task, description=f"menandatangani {letter['nomor_surat']}")
         else:
             self.out.step(f"menandatangani {letter['nomor_surat']}")
 
-    def done(self, letter: dict[str, Any]) -> None:
+    def done(self, letter: Letter) -> None:
         if self.progress is not None:
             self.progress.advance(self.task)
 

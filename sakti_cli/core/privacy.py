@@ -15,6 +15,7 @@ from __future__ import annotations
 import copy
 import os
 import re
+from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -57,8 +58,8 @@ def mask_data(data: dict[str, Any], service: Service | None) -> dict[str, Any]:
     return _mask_fields(data, declared, lists)
 
 
-def mask_application(record: dict[str, Any], service: Service | None, reveal: bool = False) -> dict[str, Any]:
-    shown = copy.deepcopy(record)
+def mask_application(record: Mapping[str, Any], service: Service | None, reveal: bool = False) -> dict[str, Any]:
+    shown = dict(copy.deepcopy(record))
     if not reveal:
         shown["data"] = mask_data(shown.get("data", {}), service)
     return shown

@@ -208,6 +208,7 @@ def sample_context(ws: Workspace, service: Service, list_items: int = DEFAULT_LI
     """(letter context, signatory) of the longest realistic letter of ``service``."""
     from sakti_cli.issuance.context import letter_context
     from sakti_cli.register.numbering import format_number, pattern_for
+    from sakti_cli.register.session import Application
 
     moment = sample_moment(ws)
     person = sample_signatory(ws, service)
@@ -215,7 +216,7 @@ def sample_context(ws: Workspace, service: Service, list_items: int = DEFAULT_LI
                            sequence=SAMPLE_NUMBER_SEQUENCE, moment=moment)
     from sakti_cli.signatures.sign import Issuer
 
-    record = {"data": sample_data(ws, service, moment, list_items, full_length)}
+    record: Application = {"data": sample_data(ws, service, moment, list_items, full_length)}
     longest_footer = Issuer(nama="Balai Besar Sertifikasi Elektronik", bsre=True, contoh=False)  # [tte].catatan
     context = letter_context(ws, service, record, person, number, SAMPLE_CODE, moment, longest_footer)
     return context, person

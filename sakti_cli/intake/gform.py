@@ -33,6 +33,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from sakti_cli.core.errors import ConfigError, DataInvalid, FileUnreadable, InputError, NotFound
 from sakti_cli.issuance.batch import Outcome, Row
+from sakti_cli.register.session import Application
 from sakti_cli.register.states import ApplicationStatus
 from sakti_cli.services.sop import FieldSpec, Service
 
@@ -699,7 +700,7 @@ def _with_files(prepared: Prepared, matches: list[FileMatch]) -> None:
             item.setdefault("berkas", {})[numbered.group(3)] = found.uploads[0].relative
 
 
-def _person_files(service: Service, record: dict[str, Any], prepared: Prepared, found: FileMatch,
+def _person_files(service: Service, record: Application, prepared: Prepared, found: FileMatch,
                   base: Path) -> list[Any]:
     """A person's newly matched file as ``lengkapi --berkas ahli_waris.N.ktp`` gives it (that person only)."""
     from sakti_cli.register.applications import FileArg, file_arg, is_attached
@@ -864,7 +865,7 @@ def _unmatched(ws: Any, register: Any, outcome: Outcome, found: list[FileMatch])
     return [code for code in left if not _has_file(record, code)]
 
 
-def _has_file(record: dict[str, Any], code: str) -> bool:
+def _has_file(record: Application, code: str) -> bool:
     numbered = _NUMBERED.match(code)
     if numbered is None:
         return bool(record["berkas"].get(code))

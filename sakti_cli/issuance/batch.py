@@ -22,8 +22,7 @@ from typing import TYPE_CHECKING, Any
 from sakti_cli.core.errors import DataInvalid, FileUnreadable, InputError, SaktiError, StateConflict
 from sakti_cli.core.testhooks import crash_point
 from sakti_cli.office.workspace import Workspace
-from sakti_cli.register.applications import ROW_INDEX
-from sakti_cli.register.registry import Register
+from sakti_cli.register.session import Application, Register
 from sakti_cli.register.states import ApplicationStatus
 from sakti_cli.services.sop import Service
 
@@ -181,8 +180,7 @@ def row_key(service: Service, row: Row) -> str:
 
 def registered_for(register: Register, key: str) -> str | None:
     with register.reading() as txn:
-        found = txn.index_get(ROW_INDEX, key)
-    return str(found["nomor_registrasi"]) if found else None
+        return txn.batch_row(key)
 
 
 def _files(service: Service, listed: list[Any], base: Path) -> tuple[list[Any], list[str]]:
@@ -252,11 +250,11 @@ def would_issue(outcome: Outcome) -> bool:
     return outcome.hasil == "sudah_ada" and outcome.status == ApplicationStatus.LENGKAP
 
 
-def letter_of(record: dict[str, Any]) -> str | None:
+def letter_of(record: Application) -> str | None:
     """The number of the application's letter, issued or waiting for its signature."""
-    for slot in ("surat", "antrean"):
-        if record.get(slot):
-            return str(record[slot]["nomor_surat"])
+    for summary in (record.get("surat"), record.get("antrean")):
+        if summary:
+            return str(summary["nomor_surat"])
     return None
 
 

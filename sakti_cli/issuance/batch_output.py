@@ -27,7 +27,7 @@ from typing import Any, cast
 
 from sakti_cli.core.errors import FileUnreadable, InputError, RegisterCorrupt, UsageError
 from sakti_cli.office.workspace import Workspace
-from sakti_cli.register.registry import Register
+from sakti_cli.register.session import Register
 from sakti_cli.register.states import LetterStatus
 
 PRINT_TITLE = "Salinan cetak - bukan dokumen bertanda tangan"

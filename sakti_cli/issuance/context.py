@@ -13,6 +13,7 @@ from sakti_cli.core.errors import (
 from sakti_cli.core.id_format import format_nip, hari_tanggal_indonesia, jenis_kelamin_label, tanggal_indonesia
 from sakti_cli.core.shapes import NATURE_WORDS
 from sakti_cli.office.workspace import Signatory, Workspace
+from sakti_cli.register.session import Application
 from sakti_cli.services.sop import Service
 
 if TYPE_CHECKING:
@@ -128,7 +129,7 @@ def nature_context(tte: dict[str, Any], person: Signatory) -> dict[str, Any]:
     return {**tte, "sifat": NATURE_WORDS[person.sifat], "catatan": note}
 
 
-def letter_context(ws: Workspace, service: Service, record: dict[str, Any], person: Signatory,
+def letter_context(ws: Workspace, service: Service, record: Application, person: Signatory,
                    number: str, code: str, moment: datetime, issuer: Issuer | None = None) -> dict[str, Any]:
     tte = nature_context(tte_context(ws, issuer), person)
     office = ws.config.kantor

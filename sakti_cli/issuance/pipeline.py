@@ -46,11 +46,10 @@ from sakti_cli.register.applications import find_application, month_of_reg, save
 from sakti_cli.register.letters import (
     WAITING,
     reserve_number,
-    save_letter,
     void_reserved,
 )
-from sakti_cli.register.places import make_work_dir, queued_pdf
-from sakti_cli.register.registry import Register
+from sakti_cli.register.places import make_work_dir, queued_pdf, workspace_of
+from sakti_cli.register.session import Application, Letter, Register
 from sakti_cli.register.states import ApplicationStatus, LetterStatus
 from sakti_cli.services.sop import Service
 from sakti_cli.signatures.keys import PassphrasePrompt, open_signer
@@ -62,9 +61,9 @@ if TYPE_CHECKING:
 Progress = Callable[[str], None]
 
 
-def sign_and_record(ws: Workspace, register: Register, letter: dict[str, Any], unsigned: Path, signer: Any,
+def sign_and_record(ws: Workspace, register: Register, letter: Letter, unsigned: Path, signer: Any,
                     person: Signatory, *, work: Path, reason: str, timestamp_url: str | None = None,
-                    progress: Progress | None = None) -> tuple[dict[str, Any], Path]:
+                    progress: Progress | None = None) -> tuple[Letter, Path]:
     """The one signing step of ``terbitkan`` and of ``ttd setujui``: sign ``unsigned`` (PAdES) outside
     the lock, then record it TERBIT (SHA-256, index, application TERBIT, audit) in one register step.
 
@@ -92,7 +91,7 @@ def sign_and_record(ws: Workspace, register: Register, letter: dict[str, Any], u
             recorded, problem = record_issued(txn, ws, letter, reg, final, digest, person.id, signed=signed)
             if horizon and not problem:
                 recorded["data_validasi_sampai"] = horizon  # for 'register periksa' and 'ttd perbarui --segera'
-                save_letter(txn, recorded)
+                txn.save_letter(recorded)
     finally:
         signed.unlink(missing_ok=True)
     if problem:
@@ -134,7 +133,7 @@ def check_signed(ws: Workspace, signed: Path, level: str, number: str) -> None:
                                 "terbitkan lagi.")
 
 
-def check_footer(letter: dict[str, Any], signer: Any) -> None:
+def check_footer(letter: Letter, signer: Any) -> None:
     """Refuse to sign a queued letter whose footer says something untrue of this certificate: another
     issuer named, or the CONTOH mark missing (demo certificate) or present (real one)."""
     from sakti_cli.signatures.sign import certificate_issuer
@@ -163,7 +162,7 @@ class LetterPlan:
     """What one letter needs, checked before any key is opened or number reserved."""
 
     reg: str
-    record: dict[str, Any]
+    record: Application
     service: Service
     person: Signatory
     template: Path
@@ -177,7 +176,7 @@ class PreparedLetter:
     MENUNGGU_TTD) or :func:`abandon_letter` (BATAL with the reason): its number is never left open."""
 
     plan: LetterPlan
-    letter: dict[str, Any]
+    letter: Letter
     scratch: Owned
     docx: Path
     visible: bool
@@ -249,7 +248,7 @@ def prepare_letter(ws: Workspace, register: Register, plan: LetterPlan, issuer: 
     say = progress or (lambda _step: None)
     find_soffice()
     scratch = make_work_dir(ws.data_dir)
-    letter: dict[str, Any] | None = None
+    letter: Letter | None = None
     try:
         work, service, person = scratch.path, plan.service, plan.person
         if trial:
@@ -454,7 +453,7 @@ def signing_outage(ws: Workspace, signer: Any, timestamp_url: str | None) -> Ser
     return None
 
 
-def queue_letter(ws: Workspace, register: Register, letter: dict[str, Any], pdf: Path, service: Service,
+def queue_letter(ws: Workspace, register: Register, letter: Letter, pdf: Path, service: Service,
                  issuer: Issuer | None, warnings: list[str], outage: SaktiError | None) -> dict[str, Any]:
     """Record a reserved, rendered letter as MENUNGGU_TTD (``--tanpa-ttd``, or ``outage``: why it was not
     signed now); the number stays with the letter and ``ttd setujui`` completes it."""
@@ -473,7 +472,7 @@ def queue_letter(ws: Workspace, register: Register, letter: dict[str, Any], pdf:
     return result
 
 
-def preview_for_signatory(ws: Workspace, service: Service, record: dict[str, Any], person: Signatory,
+def preview_for_signatory(ws: Workspace, service: Service, record: Application, person: Signatory,
                           moment: datetime) -> tuple[list[ToSign] | None, Owned | None]:
     """For a personal key, what its signatory reads before typing the passphrase: the letter rendered
     (DOCX, placeholder number: the number is reserved only once the key is open) into a private
@@ -496,7 +495,7 @@ def preview_for_signatory(ws: Workspace, service: Service, record: dict[str, Any
     return [item_for(service, record.get("data") or {}, number=None, preview=path)], scratch
 
 
-def _not_ready(record: dict[str, Any], service_loader: Callable[[str], Service]) -> StateConflict:
+def _not_ready(record: Application, service_loader: Callable[[str], Service]) -> StateConflict:
     """Why an application that is not LENGKAP cannot be issued, with the step that fits its state."""
     reg, state = record["nomor_registrasi"], record["status"]
     lines = [line for line in (record.get("periksa") or {}).get("hasil") or [] if line.get("status") != "OK"]
@@ -538,7 +537,7 @@ def _say_number_closed(exc: BaseException, closed: str | None) -> SaktiError | N
     return error
 
 
-def _close_failed(register: Register, letter: dict[str, Any], reg: str, exc: BaseException) -> str | None:
+def _close_failed(register: Register, letter: Letter, reg: str, exc: BaseException) -> str | None:
     """A failure after the reservation: the number is closed BATAL with the reason (never reused).
     Returns the number closed here, None when there was nothing to close or the register refused."""
     machine = machine_problem(exc)  # a full disk while rendering is recorded as such, not as an OSError
@@ -547,14 +546,14 @@ def _close_failed(register: Register, letter: dict[str, Any], reg: str, exc: Bas
         reason = "dihentikan pengguna"
     try:
         with register.transaction() as txn:
-            closed = void_reserved(txn, letter["id"], letter["bulan"], f"gagal diterbitkan: {reason}")
+            closed = void_reserved(txn, letter, f"gagal diterbitkan: {reason}")
             if closed["status"] != LetterStatus.BATAL:
                 return None  # recorded meanwhile (TERBIT or MENUNGGU_TTD): nothing to close
             current = find_application(txn, reg)
             if closed["nomor_surat"] not in current.setdefault("nomor_batal", []):
                 current["nomor_batal"].append(closed["nomor_surat"])
                 save_application(txn, current)
-        queued_pdf(register.root, closed).unlink(missing_ok=True)  # moved to the queue, never recorded
+        queued_pdf(workspace_of(register), closed).unlink(missing_ok=True)  # moved to the queue, never recorded
         return str(closed["nomor_surat"])
     except SaktiError:
         # The register is busy or unreadable: the reservation stays open and is closed as
@@ -562,4 +561,4 @@ def _close_failed(register: Register, letter: dict[str, Any], reg: str, exc: Bas
         return None
 
 
-LetterCallback = Callable[[dict[str, Any]], None]
+LetterCallback = Callable[[Letter], None]

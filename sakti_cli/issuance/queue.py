@@ -17,20 +17,16 @@ from sakti_cli.core.shapes import signatory_json
 from sakti_cli.core.storage import sha256_file
 from sakti_cli.issuance.pipeline import LetterCallback, check_footer, open_batch_signer, sign_and_record, signing_outage
 from sakti_cli.office.workspace import Signatory, Workspace
-from sakti_cli.register.letters import (
-    WAITING,
-    letter_by_number,
-    waiting_letters,
-)
+from sakti_cli.register.letters import WAITING, letter_by_number
 from sakti_cli.register.places import make_work_dir
-from sakti_cli.register.registry import Register
+from sakti_cli.register.session import Letter, Register
 from sakti_cli.register.states import LetterStatus
 from sakti_cli.signatures.keys import PassphrasePrompt
 
 
 # --- the signing queue (``sakti ttd ...``) ------------------------------------------------------------
 def choose_waiting(register: Register, person: Signatory, numbers: list[str], all_waiting: bool
-                   ) -> list[dict[str, Any]]:
+                   ) -> list[Letter]:
     """The letters ``ttd setujui`` signs, checked before any passphrase is asked: every named number
     exists (else exit 3), waits for a signature (else exit 5) and was prepared for this signatory."""
     if bool(numbers) == all_waiting:
@@ -38,8 +34,8 @@ def choose_waiting(register: Register, person: Signatory, numbers: list[str], al
                          saran="Lihat antreannya dengan 'sakti ttd antrean'.")
     with register.transaction() as txn:
         if all_waiting:
-            return waiting_letters(txn, person.id)
-        chosen: dict[str, dict[str, Any]] = {}
+            return txn.signing_queue(person.id)
+        chosen: dict[str, Letter] = {}
         for value in numbers:
             letter = letter_by_number(txn, value)
             number = letter["nomor_surat"]
@@ -55,7 +51,7 @@ def choose_waiting(register: Register, person: Signatory, numbers: list[str], al
     return list(chosen.values())
 
 
-def _queued_unsigned(ws: Workspace, letter: dict[str, Any]) -> Path:
+def _queued_unsigned(ws: Workspace, letter: Letter) -> Path:
     """The unsigned PDF the signatory reviewed, unchanged since it was prepared (else exit 4 for this letter)."""
     number = letter["nomor_surat"]
     path = ws.root / str(letter.get("pdf_belum_ttd") or "")
@@ -70,7 +66,7 @@ def _queued_unsigned(ws: Workspace, letter: dict[str, Any]) -> Path:
     return path
 
 
-def _note_failure(register: Register, letter: dict[str, Any], exc: SaktiError) -> None:
+def _note_failure(register: Register, letter: Letter, exc: SaktiError) -> None:
     try:
         with register.transaction() as txn:
             txn.audit("ttd_gagal", letter["nomor_surat"], WAITING, WAITING,

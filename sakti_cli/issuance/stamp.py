@@ -7,13 +7,14 @@ from typing import TYPE_CHECKING, Any
 
 from sakti_cli.issuance.docx import STAMP_MARKER
 from sakti_cli.office.workspace import Workspace
+from sakti_cli.register.session import Letter
 from sakti_cli.services.sop import Service
 
 if TYPE_CHECKING:
     from sakti_cli.documents.pdf_metadata import LetterMetadata
 
 
-def stamp_metadata(ws: Workspace, pdf: Path, letter: dict[str, Any], service: Service) -> None:
+def stamp_metadata(ws: Workspace, pdf: Path, letter: Letter, service: Service) -> None:
     """Write the letter's metadata (title, subject, office, number, verification code) into the PDF's info
     dictionary and XMP alike, before it is signed (sakti_cli.documents.pdf_metadata)."""
     from sakti_cli.documents.pdf_metadata import write_letter_metadata
@@ -21,7 +22,7 @@ def stamp_metadata(ws: Workspace, pdf: Path, letter: dict[str, Any], service: Se
     write_letter_metadata(pdf, letter_metadata(ws, letter, service), pdfa=ws.config.surat.pdfa)
 
 
-def letter_metadata(ws: Workspace, letter: dict[str, Any], service: Service) -> LetterMetadata:
+def letter_metadata(ws: Workspace, letter: Letter, service: Service) -> LetterMetadata:
     """What a letter's PDF says about itself; the author is the office."""
     from sakti_cli.core.clock import now
     from sakti_cli.documents.pdf_metadata import LetterMetadata

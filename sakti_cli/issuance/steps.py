@@ -12,33 +12,26 @@ from typing import Any
 from sakti_cli.core.clock import iso
 from sakti_cli.office.workspace import Workspace
 from sakti_cli.register.applications import find_application, save_application
-from sakti_cli.register.letters import (
-    WAITING,
-    find_letter,
-    get_letter,
-    save_letter,
-    void_reserved,
-)
-from sakti_cli.register.places import queued_pdf
-from sakti_cli.register.registry import Transaction, letter_month
+from sakti_cli.register.letters import WAITING, current_letter, find_letter, void_reserved
+from sakti_cli.register.places import leftover_pdf, queued_pdf
+from sakti_cli.register.session import Application, Letter, RegisterSession
 from sakti_cli.register.states import ApplicationStatus, LetterStatus, move_application, move_letter
 from sakti_cli.services.sop import Service
 
 
-def letter_pdf_path(ws: Workspace, letter: dict[str, Any]) -> Path:
-    safe = letter["nomor_surat"].replace("/", "_").replace(" ", "")
-    return ws.letters_dir / str(letter["tahun"]) / letter_month(letter)[5:] / f"{safe}.pdf"
+def letter_pdf_path(ws: Workspace, letter: Letter) -> Path:
+    return leftover_pdf(ws.root, letter)
 
 
-def _recordable(txn: Transaction, ws: Workspace, reserved: dict[str, Any], reg: str,
-                stored: Path | None) -> tuple[dict[str, Any], dict[str, Any] | None, str | None]:
+def _recordable(txn: RegisterSession, ws: Workspace, reserved: Letter, reg: str,
+                stored: Path | None) -> tuple[Letter, Application | None, str | None]:
     """Is the letter still where its caller left it (DIPESAN, or MENUNGGU_TTD for the queue) and its
     application still waiting for it? Returns the fresh letter, the application, and a problem or None.
 
     A reservation whose application changed meanwhile is closed BATAL here, in the same step (``stored``:
     a PDF already at its final place, noted as left behind).
     """
-    letter = get_letter(txn, {"bulan": reserved["bulan"], "id": reserved["id"]})
+    letter = current_letter(txn, reserved)
     expected = reserved["status"]
     if letter["status"] != expected:
         if letter["status"] == LetterStatus.TERBIT:
@@ -51,7 +44,7 @@ def _recordable(txn: Transaction, ws: Workspace, reserved: dict[str, Any], reg: 
         problem = f"Permohonan {reg} berubah menjadi {current['status']} selama penerbitan."
         if expected == LetterStatus.DIPESAN:
             detail = {"pdf_tertinggal": str(stored.relative_to(ws.root))} if stored is not None else {}
-            letter = void_reserved(txn, letter["id"], letter["bulan"], f"gagal diterbitkan: {problem}", **detail)
+            letter = void_reserved(txn, letter, f"gagal diterbitkan: {problem}", **detail)
             if letter["nomor_surat"] not in current.setdefault("nomor_batal", []):
                 current["nomor_batal"].append(letter["nomor_surat"])
                 save_application(txn, current)
@@ -65,8 +58,8 @@ def _place(source: Path, target: Path) -> None:
     target.chmod(0o600)
 
 
-def record_issued(txn: Transaction, ws: Workspace, reserved: dict[str, Any], reg: str, final: Path, digest: str,
-                  signatory_id: str, *, signed: Path | None = None) -> tuple[dict[str, Any], str | None]:
+def record_issued(txn: RegisterSession, ws: Workspace, reserved: Letter, reg: str, final: Path, digest: str,
+                  signatory_id: str, *, signed: Path | None = None) -> tuple[Letter, str | None]:
     """The last register step of every signature: DIPESAN (``terbitkan``) or MENUNGGU_TTD (``ttd
     setujui``) -> TERBIT, the application TERBIT, a replacement linked both ways.
 
@@ -84,17 +77,16 @@ def record_issued(txn: Transaction, ws: Workspace, reserved: dict[str, Any], reg
     if signed is not None:
         _place(signed, final)
     move_letter(letter, LetterStatus.TERBIT, action="terbit")
-    letter.update(terbit=iso(txn.moment), sha256=digest, ukuran=final.stat().st_size,
-                  pdf=str(final.relative_to(ws.root)))
+    letter.update({"terbit": iso(txn.moment), "sha256": digest, "ukuran": final.stat().st_size,
+                   "pdf": str(final.relative_to(ws.root))})
     letter.pop("pdf_belum_ttd", None)
     replaced_number = current.pop("menunggu_pengganti", None)
     replaced = find_letter(txn, number=replaced_number) if replaced_number else None
     if replaced is not None:
         letter["mengganti"] = replaced["nomor_surat"]
         replaced["diganti_oleh"] = letter["nomor_surat"]
-        save_letter(txn, replaced)
-    save_letter(txn, letter)
-    txn.index_put("sha256", digest, {"bulan": letter["bulan"], "id": letter["id"]})
+        txn.save_letter(replaced)
+    txn.save_letter(letter)  # indexes its SHA-256 too
     before = move_application(current, ApplicationStatus.TERBIT, action="terbit")
     current.pop("antrean", None)
     note = f"surat {letter['nomor_surat']}"
@@ -104,10 +96,11 @@ def record_issued(txn: Transaction, ws: Workspace, reserved: dict[str, Any], reg
         note += " ditandatangani dari antrean"
     current["riwayat"].append({"waktu": iso(txn.moment), "petugas": txn.actor, "dari": before,
                                "ke": current["status"], "catatan": note})
-    current["surat"] = {"nomor_surat": letter["nomor_surat"], "kode_verifikasi": letter["kode_verifikasi"],
-                        "pdf": letter["pdf"], "sha256": digest, "terbit": letter["terbit"]}
+    summary: dict[str, Any] = {"nomor_surat": letter["nomor_surat"], "kode_verifikasi": letter["kode_verifikasi"],
+                               "pdf": letter["pdf"], "sha256": digest, "terbit": letter["terbit"]}
     if replaced is not None:
-        current["surat"]["mengganti"] = replaced["nomor_surat"]
+        summary["mengganti"] = replaced["nomor_surat"]
+    current["surat"] = summary
     save_application(txn, current)
     detail: dict[str, Any] = {"nomor_registrasi": reg, "sha256": digest, "penandatangan": signatory_id}
     if replaced is not None:
@@ -119,27 +112,27 @@ def record_issued(txn: Transaction, ws: Workspace, reserved: dict[str, Any], reg
     return letter, None
 
 
-def record_waiting(txn: Transaction, ws: Workspace, reserved: dict[str, Any], reg: str, pdf: Path, digest: str,
+def record_waiting(txn: RegisterSession, ws: Workspace, reserved: Letter, reg: str, pdf: Path, digest: str,
                    service: Service, footer: dict[str, Any] | None = None, reason: str | None = None
-                   ) -> tuple[dict[str, Any], str | None]:
+                   ) -> tuple[Letter, str | None]:
     """``terbitkan --tanpa-ttd``: DIPESAN -> MENUNGGU_TTD, the unsigned PDF moved into the private queue
     folder, the application MENUNGGU_TTD. The letter leaves the open list (a later process's recovery
-    does not close it) and enters the signing queue (see letters.save_letter). ``reason``: why it waits
+    does not close it) and enters the signing queue (see RegisterSession.save_letter). ``reason``: why it waits
     when it was meant to be signed now (an outage, see :func:`sakti_cli.issuance.pipeline.signing_outage`)."""
     letter, current, problem = _recordable(txn, ws, reserved, reg, None)
     if problem or current is None:
         return letter, problem
-    target = queued_pdf(ws.register_dir, letter)
+    target = queued_pdf(ws.root, letter)
     _place(pdf, target)
     relative = str(target.relative_to(ws.root))
     move_letter(letter, LetterStatus.MENUNGGU_TTD, action="siapkan")
-    letter.update(disiapkan=iso(txn.moment), disiapkan_oleh=txn.actor, pdf_belum_ttd=relative,
-                  sha256_belum_ttd=digest, judul=service.judul_surat, nama_layanan=service.nama)
+    letter.update({"disiapkan": iso(txn.moment), "disiapkan_oleh": txn.actor, "pdf_belum_ttd": relative,
+                   "sha256_belum_ttd": digest, "judul": service.judul_surat, "nama_layanan": service.nama})
     if footer is not None:
         letter["kaki_tte"] = footer  # what the footer says of the certificate; checked at 'ttd setujui'
     if reason:
         letter["alasan_antrean"] = reason
-    save_letter(txn, letter)
+    txn.save_letter(letter)
     signer = letter.get("penandatangan") or {}
     before = move_application(current, ApplicationStatus.MENUNGGU_TTD, action="siapkan")
     current["riwayat"].append({"waktu": iso(txn.moment), "petugas": txn.actor, "dari": before, "ke": WAITING,

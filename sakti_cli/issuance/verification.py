@@ -17,7 +17,7 @@ from sakti_cli.core.errors import ConfigError
 from sakti_cli.core.shapes import signatory_json
 from sakti_cli.office.workspace import Workspace
 from sakti_cli.register.letters import applicant_masker, find_letter, letter_digests, normalise_code
-from sakti_cli.register.registry import Register
+from sakti_cli.register.session import Letter, Register
 from sakti_cli.register.states import LetterStatus
 
 CODE_KEY = "/SaktiKodeVerifikasi"
@@ -37,7 +37,7 @@ def _prefix_sha256(path: Path, size: int) -> str:
         return hashlib.sha256(handle.read(size)).hexdigest()
 
 
-def letter_summary(letter: dict[str, Any], applicant: str | None = None) -> dict[str, Any]:
+def letter_summary(letter: Letter, applicant: str | None = None) -> dict[str, Any]:
     """The letter as verification shows it; ``applicant`` is the masked name (letters.applicant_masker)."""
     return {
         "nomor_surat": letter["nomor_surat"],

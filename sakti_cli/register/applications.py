@@ -14,9 +14,6 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from tinydb import Query
-from tinydb.table import Document
-
 from sakti_cli.core.clock import iso
 from sakti_cli.core.errors import FileUnreadable, InputError, NotFound, RegisterCorrupt, StateConflict
 from sakti_cli.core.privacy import mask_text
@@ -24,7 +21,7 @@ from sakti_cli.core.scratch import Owned, owned_temp
 from sakti_cli.core.testhooks import crash_point
 from sakti_cli.intake.forms import clean_application_data
 from sakti_cli.office.workspace import Workspace, make_private
-from sakti_cli.register.registry import APPLICATION_BLOCK, Register, Transaction, block_key
+from sakti_cli.register.session import Application, ApplicationFilter, Register, RegisterSession
 from sakti_cli.register.states import (
     APPLICATION_INITIAL,
     FINAL_APPLICATION,
@@ -118,14 +115,9 @@ def normalise_reg(value: str) -> str:
 
 
 def month_of_reg(reg: str) -> str:
+    """``REG-202611-0001`` -> ``2026-11``: the month an application was registered in."""
     digits = reg.split("-")[1]
     return f"{digits[:4]}-{digits[4:]}"
-
-
-def partition_of_reg(reg: str) -> str:
-    """The register partition holding an application: its month and the block of its sequence
-    (REG-202611-0001 -> 2026-11-00, REG-202611-0026 -> 2026-11-01), read from the number alone."""
-    return block_key(month_of_reg(reg), max(1, int(reg.split("-")[2])), APPLICATION_BLOCK)  # 0000: never issued
 
 
 def _stage_files(ws: Workspace, service: Service, files: list[FileArg], taken: frozenset[str] = frozenset()
@@ -229,7 +221,7 @@ def _place_files(ws: Workspace, staging: Path, reg: str) -> Path:
     return target
 
 
-def _history(txn: Transaction, before: str | None, after: str, note: str | None = None) -> dict[str, Any]:
+def _history(txn: RegisterSession, before: str | None, after: str, note: str | None = None) -> dict[str, Any]:
     return {"waktu": iso(txn.moment), "petugas": txn.actor, "dari": before, "ke": after, "catatan": note}
 
 
@@ -237,41 +229,30 @@ def application_dir(ws: Workspace, reg: str) -> Path:
     return ws.files_dir / reg
 
 
-def _claim_folder(txn: Transaction, ws: Workspace, reg: str) -> None:
+def _claim_folder(txn: RegisterSession, ws: Workspace, reg: str, register_name: str) -> None:
     """Refuse a registration number that is already taken (its record, or its folder with a ``daftar``
     event in the trail): the counter went backwards, and going on would replace another person's
     scans. A folder with neither was left by a run that died before its commit: removed."""
     folder = application_dir(ws, reg)
-    taken = txn.applications(partition_of_reg(reg)).contains(Query().nomor_registrasi == reg)
+    taken = txn.get_application(reg) is not None
     if not taken and folder.exists():
-        taken = _registered_in_trail(txn.root, reg)
+        taken = txn.registration_recorded(reg)
     if taken:
         raise RegisterCorrupt(
             f"Nomor registrasi {reg} sudah dipakai (catatan atau folder {folder} sudah ada), tetapi penghitung "
-            f"{txn.root / 'urutan.json'} memberikannya lagi: penghitung mundur. Tidak ada yang ditimpa.",
+            f"nomor registrasi register {register_name} memberikannya lagi: penghitung mundur. Tidak ada yang ditimpa.",
             saran="Jangan mendaftar dulu. Jalankan 'sakti register periksa' lalu 'sakti register periksa --perbaiki' "
                   "(penghitung dibangun ulang dari catatan dan jejak audit), atau pulihkan dari cadangan.",
-            berkas=str(txn.root / "urutan.json"), folder=str(folder),
+            register=register_name, folder=str(folder),
         )
     if folder.exists():
         shutil.rmtree(folder)
 
 
-def _registered_in_trail(register_root: Path, reg: str) -> bool:
-    """Whether the audit trail of the registration's month records its ``daftar``."""
-    path = register_root / "audit" / f"{month_of_reg(reg)}.jsonl"
-    marker = f'"objek":"{reg}"'.encode()
-    try:
-        with path.open("rb") as handle:
-            return any(marker in line and b'"aksi":"daftar"' in line for line in handle)
-    except FileNotFoundError:
-        return False
-
-
 def register_application(
     ws: Workspace, register: Register, service: Service, data: Any, files: list[FileArg], today: date,
     row_key: str | None = None,
-) -> dict[str, Any]:
+) -> Application:
     """``row_key`` (``sakti massal``: SHA-256 of a batch row's key) is indexed to the new number in the same
     transaction, so a batch run again never registers that row twice."""
     clean = clean_application_data(service, data, ws.config.kantor.desa, today)
@@ -279,14 +260,14 @@ def register_application(
     crash_point("setelah_salin_berkas")
     try:
         with register.transaction() as txn:
-            if row_key is not None and (earlier := txn.index_get(ROW_INDEX, row_key)) is not None:
-                raise StateConflict(f"Baris ini sudah didaftarkan sebagai {earlier['nomor_registrasi']}.",
+            if row_key is not None and (earlier := txn.batch_row(row_key)) is not None:
+                raise StateConflict(f"Baris ini sudah didaftarkan sebagai {earlier}.",
                                     saran="Tidak ada yang didaftarkan dua kali; lihat permohonan itu.",
-                                    nomor_registrasi=earlier["nomor_registrasi"])
+                                    nomor_registrasi=earlier)
             month = txn.moment.strftime("%Y%m")
-            reg = f"REG-{month}-{txn.next_counter(f'registrasi|{month}'):04d}"
-            _claim_folder(txn, ws, reg)
-            record = {
+            reg = f"REG-{month}-{txn.next_registration_sequence(month):04d}"
+            _claim_folder(txn, ws, reg, register.describe())
+            record: Application = {
                 "nomor_registrasi": reg,
                 "layanan": service.kode,
                 "status": APPLICATION_INITIAL,
@@ -300,10 +281,10 @@ def register_application(
                 "surat": None,
                 "nomor_batal": [],
             }
-            txn.applications(partition_of_reg(reg)).insert(record)
+            txn.add_application(record)
             _index_niks(txn, service, record)
             if row_key is not None:
-                txn.index_put(ROW_INDEX, row_key, {"nomor_registrasi": reg})
+                txn.record_batch_row(row_key, reg)
             txn.audit("daftar", reg, None, APPLICATION_INITIAL, layanan=service.kode,
                       berkas={k: len(v) for k, v in recorded.items()})
             _place_files(ws, staging.path, reg)
@@ -312,21 +293,21 @@ def register_application(
     return record
 
 
-def find_application(txn: Transaction, reg: str) -> dict[str, Any]:
+def find_application(txn: RegisterSession, reg: str) -> Application:
     reg = normalise_reg(reg)
-    found = txn.applications(partition_of_reg(reg)).get(Query().nomor_registrasi == reg)
-    if not isinstance(found, Document):
+    found = txn.get_application(reg)
+    if found is None:
         raise NotFound(f"Permohonan {reg} tidak ada di register.", saran="Lihat daftarnya dengan 'sakti permohonan'.")
-    return dict(found)
+    return found
 
 
-def save_application(txn: Transaction, record: dict[str, Any]) -> None:
-    reg = record["nomor_registrasi"]
+def save_application(txn: RegisterSession, record: Application) -> None:
+    """A change of the application: ``diubah`` is now (retention's marks are not: it saves through the session)."""
     record["diubah"] = iso(txn.moment)
-    txn.applications(partition_of_reg(reg)).update(record, Query().nomor_registrasi == reg)
+    txn.save_application(record)
 
 
-def change_state(txn: Transaction, record: dict[str, Any], new: ApplicationStatus, note: str | None = None,
+def change_state(txn: RegisterSession, record: Application, new: ApplicationStatus, note: str | None = None,
                  *, action: str) -> None:
     """Move an application to ``new`` by ``action`` (states.APPLICATION_MOVES; exit 5 when the table
     refuses it), with a line in its history."""
@@ -334,27 +315,24 @@ def change_state(txn: Transaction, record: dict[str, Any], new: ApplicationStatu
     record["riwayat"].append(_history(txn, old, new, note))
 
 
-def load(ws: Workspace, register: Register, reg: str) -> dict[str, Any]:
+def load(ws: Workspace, register: Register, reg: str) -> Application:
     with register.reading() as txn:
         return find_application(txn, reg)
 
 
 def list_applications(register: Register, status: str | None = None, service: str | None = None
-                      ) -> list[dict[str, Any]]:
+                      ) -> list[Application]:
     wanted = status.upper() if status else None
     if wanted and wanted not in STATES:
         raise InputError(f"Status '{status}' tidak dikenal.", saran=f"Pilih salah satu: {', '.join(STATES)}.")
-    out = []
+    where = ApplicationFilter(layanan=service, status=(wanted,) if wanted else ())
     with register.reading() as txn:
-        for partition in txn.partitions("permohonan"):
-            for doc in txn.applications(partition).all():
-                if (wanted is None or doc["status"] == wanted) and (service is None or doc["layanan"] == service):
-                    out.append(dict(doc))
+        out = list(txn.applications(where))
     return sorted(out, key=lambda r: r["nomor_registrasi"])
 
 
 def update_files(ws: Workspace, register: Register, service: Service, reg: str, files: list[FileArg],
-                 add: bool = False, source: str | None = None) -> dict[str, Any]:
+                 add: bool = False, source: str | None = None) -> Application:
     """``lengkapi``: the files given replace that requirement's files (or, ``add``, join them up to the
     SOP's ``jumlah_maks``); a person's file (``ahli_waris.2.ktp``) replaces only that person's. Back to
     DITERIMA; the history and the audit say which codes were ``diganti`` or ``ditambah`` (and, ``source``,
@@ -390,7 +368,7 @@ def update_files(ws: Workspace, register: Register, service: Service, reg: str, 
     return record
 
 
-def _merge_files(service: Service, record: dict[str, Any], files: list[FileArg],
+def _merge_files(service: Service, record: Application, files: list[FileArg],
                  recorded: dict[str, list[dict[str, Any]]], add: bool) -> list[str]:
     """Put the staged entries into ``record``; return the stored file names no longer used."""
     gone: list[str] = []
@@ -416,7 +394,7 @@ def _merge_files(service: Service, record: dict[str, Any], files: list[FileArg],
     return gone
 
 
-def _person_file(record: dict[str, Any], item: FileArg, entry: dict[str, Any]) -> list[str]:
+def _person_file(record: Application, item: FileArg, entry: dict[str, Any]) -> list[str]:
     """One person's file: the item names the new file; its old one goes unless another item names it."""
     from sakti_cli.core.text import safe_file_name
 
@@ -440,7 +418,7 @@ def _person_file(record: dict[str, Any], item: FileArg, entry: dict[str, Any]) -
 
 
 def update_data(ws: Workspace, register: Register, service: Service, reg: str, data: Any, today: date,
-                files: list[FileArg] | None = None) -> dict[str, Any]:
+                files: list[FileArg] | None = None) -> Application:
     """``ubah``: corrected fields are merged over the stored data, re-checked, back to DITERIMA. ``files``
     are the files named by list items (a person added with their KTP): those not yet attached join
     their code."""
@@ -476,7 +454,7 @@ def update_data(ws: Workspace, register: Register, service: Service, reg: str, d
     return record
 
 
-def is_attached(record: dict[str, Any], code: str, name: str) -> bool:
+def is_attached(record: Application, code: str, name: str) -> bool:
     """Whether a file of that (cleaned) name is already attached under ``code``: an item of ``ubah``'s
     data that names it needs no new copy."""
     from sakti_cli.core.text import safe_file_name
@@ -486,7 +464,7 @@ def is_attached(record: dict[str, Any], code: str, name: str) -> bool:
 
 
 def record_originals(ws: Workspace, register: Register, service: Service, reg: str, codes: list[str],
-                     today: date) -> dict[str, Any]:
+                     today: date) -> Application:
     """``lengkapi --asli``: the clerk saw these originals at the desk. Recorded as that (who saw which
     document, when), not as a change of files or data; back to DITERIMA so ``periksa`` counts them."""
     from sakti_cli.intake.forms import add_originals
@@ -509,8 +487,6 @@ def record_originals(ws: Workspace, register: Register, service: Service, reg: s
     return record
 
 
-ROW_INDEX = "baris"  # key: SHA-256 of a batch row's key (sakti massal); value: {"nomor_registrasi"}
-NIK_INDEX = "nik"  # key: SHA-256 of the NIK (never the NIK itself); value: the applications naming it
 RECENT_LETTER_DAYS = 30
 
 
@@ -525,17 +501,15 @@ def _applicant_niks(service: Service, data: dict[str, Any]) -> list[str]:
     return [str(data[spec.kode]) for spec in service.isian if spec.jenis == "nik" and data.get(spec.kode)]
 
 
-def _index_niks(txn: Transaction, service: Service, record: dict[str, Any]) -> None:
+def _index_niks(txn: RegisterSession, service: Service, record: Application) -> None:
     """Written in the application's transaction, so the same-NIK warning finds it at the next desk."""
     reg = record["nomor_registrasi"]
     for nik in _applicant_niks(service, record["data"]):
-        found = txn.index_get(NIK_INDEX, nik_key(nik)) or {}
-        listed = [e for e in found.get("permohonan", []) if e.get("nomor_registrasi") != reg]
-        txn.index_put(NIK_INDEX, nik_key(nik), {"permohonan": [*listed, {"nomor_registrasi": reg,
-                                                                         "layanan": service.kode}]})
+        listed = [e for e in txn.nik_applications(nik_key(nik)) if e.get("nomor_registrasi") != reg]
+        txn.set_nik_applications(nik_key(nik), [*listed, {"nomor_registrasi": reg, "layanan": service.kode}])
 
 
-def same_nik_warnings(register: Register, service: Service, record: dict[str, Any], today: date
+def same_nik_warnings(register: Register, service: Service, record: Application, today: date
                       ) -> list[dict[str, Any]]:
     """Other applications of the same NIK for the same service that are still open, or whose letter was
     issued in the last 30 days: a warning for the clerk (a second SKTM the same week), not a refusal."""
@@ -545,12 +519,12 @@ def same_nik_warnings(register: Register, service: Service, record: dict[str, An
     reg = record["nomor_registrasi"]
     with register.reading() as txn:
         for nik in _applicant_niks(service, record["data"]):
-            for entry in (txn.index_get(NIK_INDEX, nik_key(nik)) or {}).get("permohonan", []):
+            for entry in txn.nik_applications(nik_key(nik)):
                 other = entry.get("nomor_registrasi")
                 if other == reg or entry.get("layanan") != service.kode:
                     continue
                 try:
-                    found = find_application(txn, other)
+                    found = find_application(txn, str(other))
                 except NotFound:
                     continue
                 if nik not in _applicant_niks(service, found["data"]):  # corrected by 'ubah' since, or removed
@@ -571,7 +545,7 @@ def same_nik_warnings(register: Register, service: Service, record: dict[str, An
     return warnings
 
 
-def reject(register: Register, reg: str, reason: str) -> dict[str, Any]:
+def reject(register: Register, reg: str, reason: str) -> Application:
     from sakti_cli.core.text import normalise_text, unsafe_character
 
     if not reason.strip():

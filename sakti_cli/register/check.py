@@ -37,9 +37,9 @@ from sakti_cli.core.id_format import mask_nik
 from sakti_cli.core.nik import find_id_numbers
 from sakti_cli.core.storage import locked, read_json, read_locked, sha256_file
 from sakti_cli.office.workspace import Workspace
-from sakti_cli.register.letters import letter_digests
 from sakti_cli.register.numbering import scope_label
 from sakti_cli.register.registry import AUDIT_TABLE, FORMAT_VERSION, GENESIS, Register, event_hash
+from sakti_cli.register.session import Reservation, letter_digests
 from sakti_cli.register.states import LetterStatus
 
 LETTER_STATES = (LetterStatus.DIPESAN, LetterStatus.MENUNGGU_TTD, LetterStatus.TERBIT, LetterStatus.BATAL)
@@ -323,7 +323,7 @@ def _check_queue(report: Report, ws: Workspace, letters: list[tuple[Path, dict[s
         if found is None or found.get("status") != WAITING:
             report.problem("antrean", "urutan.json", f"Antrean tanda tangan memuat surat {entry.get('nomor_surat')} "
                                                      "yang tidak menunggu tanda tangan.")
-    folder = queued_pdf(report.root, {"nomor_surat": "-"}).parent
+    folder = queued_pdf(report.root.parent.parent, {"nomor_surat": "-"}).parent
     for path in sorted(folder.glob("*.pdf")) if folder.is_dir() else []:
         if path not in expected_files:
             report.problem("antrean_tertinggal", report.name(path),
@@ -333,7 +333,8 @@ def _check_queue(report: Report, ws: Workspace, letters: list[tuple[Path, dict[s
 
 def _check_applications(report: Report, letters: list[tuple[Path, dict[str, Any]]],
                         counters: dict[str, Any]) -> int:
-    from sakti_cli.register.applications import STATES, partition_of_reg
+    from sakti_cli.register.applications import STATES
+    from sakti_cli.register.registry import partition_of_reg
 
     by_number = {str(letter.get("nomor_surat")): letter for _, letter in letters}
     issued_by_reg: dict[str, list[str]] = defaultdict(list)
@@ -552,8 +553,8 @@ def _check_missing(report: Report, counters: dict[str, Any], letters: list[tuple
                    regs: set[str]) -> None:
     """Records that must exist (the counters, the audit trail and the indexes point at them) but do not:
     a deleted partition is reported by name with what it held."""
-    from sakti_cli.register.applications import partition_of_reg
-    from sakti_cli.register.registry import letter_month, letter_partition
+    from sakti_cli.register.registry import letter_partition, partition_of_reg
+    from sakti_cli.register.session import letter_month
 
     expected = set(report.audit_regs)
     for key, value in counters.items():
@@ -710,12 +711,14 @@ def close_dangling(register: Register, dangling: list[dict[str, Any]]) -> list[s
 
     closed = []
     with register.transaction() as txn:
-        from sakti_cli.register.letters import get_letter
-
         for entry in dangling:
-            letter = get_letter(txn, {"bulan": entry["bulan"], "id": entry["id"]})
+            reservation = Reservation(letter_id=str(entry["id"]), nomor_surat=str(entry.get("nomor_surat")),
+                                      proses=entry.get("proses"), where=entry["bulan"])
+            letter = txn.reload_letter(reservation)
+            if letter is None:
+                continue
             if letter["status"] == LetterStatus.DIPESAN and process_state(letter.get("proses")) == "mati":
-                done = close_reservation(txn, {"bulan": entry["bulan"], "id": entry["id"]})
+                done = close_reservation(txn, reservation, workspace=register.root.parent.parent)
                 if done is not None:
                     closed.append(done["nomor_surat"])
     return closed
@@ -755,9 +758,8 @@ def rebuild_core_files(register: Register) -> list[str]:
 def _rebuild_counters(txn: Any, report: Report) -> None:
     from tinydb import Query
 
-    from sakti_cli.register.letters import OPEN_TABLE, QUEUE_TABLE
-    from sakti_cli.register.numbering import START_TABLE
-    from sakti_cli.register.registry import LETTER_COUNTER, letter_month
+    from sakti_cli.register.registry import LETTER_COUNTER, OPEN_TABLE, QUEUE_TABLE, START_TABLE
+    from sakti_cli.register.session import letter_month
 
     events = [event for _, _, event in read_trail(report) if not event.get("_rusak")]
     for event in events:

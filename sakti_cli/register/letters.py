@@ -3,8 +3,8 @@
 A reserved number always ends in exactly one of TERBIT or BATAL; it is never handed out again.
 Between the two a letter prepared without its signature waits as MENUNGGU_TTD (``terbitkan
 --tanpa-ttd``) until its signatory signs it (``ttd setujui``: TERBIT) or sends it back (``ttd
-kembalikan``: BATAL "dikembalikan: ..."). Waiting letters are listed in a small table of urutan.json
-(QUEUE_TABLE), kept by :func:`save_letter`, so the queue is read without scanning every letter.
+kembalikan``: BATAL "dikembalikan: ..."). The register keeps the open reservations and the signing queue
+in step with each letter's status (:meth:`RegisterSession.save_letter`), so neither is a scan of letters.
 """
 
 from __future__ import annotations
@@ -14,9 +14,6 @@ import secrets
 import shutil
 from pathlib import Path
 from typing import Any
-
-from tinydb import Query
-from tinydb.table import Document
 
 from sakti_cli.core.children import own_process
 from sakti_cli.core.clock import iso
@@ -34,14 +31,12 @@ from sakti_cli.core.shapes import absolute_path, signatory_json
 from sakti_cli.core.storage import sha256_file
 from sakti_cli.office.workspace import Workspace
 from sakti_cli.register.numbering import format_number, pattern_for, sequence_key
-from sakti_cli.register.registry import Register, Transaction
+from sakti_cli.register.session import Letter, Register, RegisterSession, Reservation, letter_digests
 from sakti_cli.register.states import LETTER_INITIAL, ApplicationStatus, LetterStatus, move_letter
 from sakti_cli.services.sop import Service
 
 CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I/L: read aloud over the phone
 CODE_LENGTH = 16  # ~79 bits: not enumerable
-OPEN_TABLE = "terbuka"  # in urutan.json: reservations not yet TERBIT or BATAL (small, read every step)
-QUEUE_TABLE = "antrean"  # in urutan.json: letters MENUNGGU_TTD (waiting for their signatory)
 WAITING = LetterStatus.MENUNGGU_TTD  # the state of such a letter, and of its application
 
 
@@ -74,20 +69,18 @@ def _code_part(value: str) -> str:
     return segments[-1] if segments else ""
 
 
-def reserve_number(txn: Transaction, ws: Workspace, service: Service, reg: str,
-                   signatory: dict[str, Any]) -> dict[str, Any]:
+def reserve_number(txn: RegisterSession, ws: Workspace, service: Service, reg: str,
+                   signatory: dict[str, Any]) -> Letter:
     moment = txn.moment
     key = sequence_key(ws, service, moment.year)
-    sequence = txn.next_counter(key)
+    sequence = txn.next_letter_sequence(key)
     number = format_number(pattern_for(ws, service), service=service, unit=ws.config.kantor.kode_unit,
                            sequence=sequence, moment=moment)
-    if txn.index_get("nomor", number) is not None:
+    if txn.find_letter(number=number) is not None:
         # Only reachable when a pattern lacks {tahun} or the scope was changed: refuse to reuse.
         raise ConfigError(f"Nomor {number} sudah pernah dipakai; pola nomor harus membuat nomor yang unik.",
                           saran="Pastikan pola nomor memuat {urut} dan {tahun}.")
-    month = f"{moment:%Y-%m}"
-    partition = txn.next_letter_partition(month)  # YYYY-MM-BB: a block of the month's letters (registry.py)
-    letter: dict[str, Any] = {
+    letter: Letter = {
         "id": secrets.token_hex(8),
         "nomor_surat": number,
         "urut": sequence,
@@ -100,56 +93,37 @@ def reserve_number(txn: Transaction, ws: Workspace, service: Service, reg: str,
         "penandatangan": signatory,
         "dipesan": iso(moment),
         "proses": own_process(),
-        "bulan": partition,  # the partition key, as in every pointer to the letter
-        "bulan_pesan": month,
+        "bulan_pesan": f"{moment:%Y-%m}",
     }
-    txn.letters(partition).insert(letter)
-    txn.table("urutan.json", OPEN_TABLE).insert({"id": letter["id"], "bulan": partition, "nomor_surat": number,
-                                                 "proses": letter["proses"]})
-    pointer = {"bulan": partition, "id": letter["id"]}
-    txn.index_put("nomor", number, pointer)
-    txn.index_put("kode", str(letter["kode_verifikasi"]), pointer)
+    txn.add_letter(letter)
     txn.audit("pesan_nomor", number, None, LETTER_INITIAL, nomor_registrasi=reg, lingkup=key, urut=sequence)
     return letter
 
 
-def get_letter(txn: Transaction, pointer: dict[str, Any]) -> dict[str, Any]:
-    found = txn.letters(pointer["bulan"]).get(Query().id == pointer["id"])
-    if not isinstance(found, Document):
-        raise NotFound(f"Surat {pointer['id']} ada di indeks tetapi tidak di register {pointer['bulan']}.",
-                       saran=REGISTER_ADVICE)
-    return dict(found)
+def current_letter(txn: RegisterSession, letter: Letter | Reservation) -> Letter:
+    """The letter's record as the register holds it now (read earlier, in another step); NotFound when gone."""
+    found = txn.reload_letter(letter)
+    if found is None:
+        number = letter.nomor_surat if isinstance(letter, Reservation) else letter.get("nomor_surat")
+        raise NotFound(f"Surat {number} tercatat di register tetapi catatannya tidak ada.", saran=REGISTER_ADVICE)
+    return found
 
 
-def save_letter(txn: Transaction, letter: dict[str, Any]) -> None:
-    """Write the letter; keep the open list (DIPESAN) and the signing queue (MENUNGGU_TTD) in step."""
-    txn.letters(letter["bulan"]).update(letter, Query().id == letter["id"])
-    if letter["status"] != LetterStatus.DIPESAN:
-        open_table = txn.table("urutan.json", OPEN_TABLE)
-        if open_table.contains(Query().id == letter["id"]):
-            open_table.remove(Query().id == letter["id"])
-    queue = txn.table("urutan.json", QUEUE_TABLE)
-    if letter["status"] == WAITING:
-        queue.upsert({"id": letter["id"], "bulan": letter["bulan"], "nomor_surat": letter["nomor_surat"],
-                      "penandatangan": (letter.get("penandatangan") or {}).get("id")}, Query().id == letter["id"])
-    elif queue.contains(Query().id == letter["id"]):
-        queue.remove(Query().id == letter["id"])
-
-
-def open_reservations(txn: Transaction) -> list[dict[str, Any]]:
-    return [dict(doc) for doc in txn.table("urutan.json", OPEN_TABLE).all()]
-
-
-def void_reserved(txn: Transaction, letter_id: str, month: str, reason: str, **detail: Any) -> dict[str, Any]:
-    letter = get_letter(txn, {"bulan": month, "id": letter_id})
+def void_reserved(txn: RegisterSession, reserved: Letter | Reservation, reason: str, **detail: Any) -> Letter:
+    letter = current_letter(txn, reserved)
     if letter["status"] != LetterStatus.DIPESAN:  # already closed (e.g. by the recovery of another process)
         return letter
     reason = mask_text(reason)  # often an error message: it may name a path holding a NIK
     before = move_letter(letter, LetterStatus.BATAL, action="batal_nomor")
-    letter.update(alasan_batal=reason, dibatalkan=iso(txn.moment), dibatalkan_oleh=txn.actor)
-    save_letter(txn, letter)
+    _closed(txn, letter, reason)
     txn.audit("batal_nomor", letter["nomor_surat"], before, LetterStatus.BATAL, alasan=reason, **detail)
     return letter
+
+
+def _closed(txn: RegisterSession, letter: Letter, reason: str) -> None:
+    """Record why, when and by whom a letter (already moved to BATAL) was closed, and save it."""
+    letter.update({"alasan_batal": reason, "dibatalkan": iso(txn.moment), "dibatalkan_oleh": txn.actor})
+    txn.save_letter(letter)
 
 
 def clean_number(value: str) -> str:
@@ -159,7 +133,7 @@ def clean_number(value: str) -> str:
     return number
 
 
-def letter_by_number(txn: Transaction, value: str) -> dict[str, Any]:
+def letter_by_number(txn: RegisterSession, value: str) -> Letter:
     """The letter with this number (exact, then in capitals); NotFound (exit 3) when unknown."""
     number = clean_number(value)
     letter = find_letter(txn, number=number) or find_letter(txn, number=number.upper())
@@ -169,7 +143,7 @@ def letter_by_number(txn: Transaction, value: str) -> dict[str, Any]:
     return letter
 
 
-def void_issued(txn: Transaction, value: str, reason: str) -> dict[str, Any]:
+def void_issued(txn: RegisterSession, value: str, reason: str) -> Letter:
     """``batalkan``: TERBIT -> BATAL with reason, time and who; the application goes back to LENGKAP.
 
     The letter stays in the register (verification then reports it revoked) and its number is never
@@ -196,8 +170,7 @@ def void_issued(txn: Transaction, value: str, reason: str) -> dict[str, Any]:
                             saran="Tunggu penerbitannya selesai, lalu ulangi.")
     record = find_application(txn, letter["nomor_registrasi"])
     move_letter(letter, LetterStatus.BATAL, action="batalkan")
-    letter.update(alasan_batal=reason, dibatalkan=iso(txn.moment), dibatalkan_oleh=txn.actor)
-    save_letter(txn, letter)
+    _closed(txn, letter, reason)
     txn.audit("batalkan", number, LetterStatus.TERBIT, LetterStatus.BATAL, alasan=reason,
               nomor_registrasi=record["nomor_registrasi"])
     current = record.get("surat") or {}
@@ -213,21 +186,6 @@ def void_issued(txn: Transaction, value: str, reason: str) -> dict[str, Any]:
     return letter
 
 
-def waiting_letters(txn: Transaction, signatory_id: str | None = None) -> list[dict[str, Any]]:
-    """Letters MENUNGGU_TTD (of one signatory when given), in the order they were prepared."""
-    found = []
-    for entry in txn.table("urutan.json", QUEUE_TABLE).all():
-        if signatory_id and entry.get("penandatangan") != signatory_id:
-            continue
-        try:
-            letter = get_letter(txn, {"bulan": entry.get("bulan"), "id": entry.get("id")})
-        except NotFound:
-            continue  # reported by 'sakti register periksa'
-        if letter["status"] == WAITING:
-            found.append(letter)
-    return sorted(found, key=lambda item: (str(item.get("disiapkan") or ""), item["tahun"], item["urut"]))
-
-
 def queue_rows(ws: Workspace, register: Register, signatory_id: str | None = None) -> list[dict[str, Any]]:
     """``ttd antrean``: what the signatory reviews: number, applicant, service, who prepared it and when,
     the unsigned PDF to read. The NIK is returned whole; the CLI masks it unless revealed."""
@@ -236,8 +194,8 @@ def queue_rows(ws: Workspace, register: Register, signatory_id: str | None = Non
 
     applicant = applicant_namer(ws.sop_dir)
     rows = []
-    with register.transaction() as txn:
-        for letter in waiting_letters(txn, signatory_id):
+    with register.reading() as txn:
+        for letter in txn.signing_queue(signatory_id):
             try:
                 data = find_application(txn, letter["nomor_registrasi"]).get("data") or {}
             except NotFound:
@@ -275,10 +233,8 @@ def send_back(ws: Workspace, register: Register, value: str, reason: str) -> dic
         reg = letter["nomor_registrasi"]
         record = find_application(txn, reg)
         move_letter(letter, LetterStatus.BATAL, action="kembalikan")
-        letter.update(alasan_batal=f"dikembalikan: {reason}", dibatalkan=iso(txn.moment),
-                      dibatalkan_oleh=txn.actor)
         letter.pop("pdf_belum_ttd", None)
-        save_letter(txn, letter)
+        _closed(txn, letter, f"dikembalikan: {reason}")
         txn.audit("kembalikan", number, WAITING, LetterStatus.BATAL, alasan=reason, nomor_registrasi=reg)
         if record["status"] == WAITING and (record.get("antrean") or {}).get("nomor_surat") == number:
             change_state(txn, record, ApplicationStatus.LENGKAP, f"surat {number} dikembalikan: {reason}",
@@ -288,14 +244,9 @@ def send_back(ws: Workspace, register: Register, value: str, reason: str) -> dic
                 record["nomor_batal"].append(number)
             save_application(txn, record)
             txn.audit("kembalikan", reg, WAITING, ApplicationStatus.LENGKAP, nomor_surat=number)
-    queued_pdf(register.root, letter).unlink(missing_ok=True)  # after the commit: the record decides
+    queued_pdf(ws.root, letter).unlink(missing_ok=True)  # after the commit: the record decides
     return {"nomor_surat": number, "status": letter["status"], "alasan_batal": letter["alasan_batal"],
             "nomor_registrasi": reg, "status_permohonan": record["status"]}
-
-
-def all_letters(txn: Transaction) -> list[dict[str, Any]]:
-    """Every letter of the register, partition by partition (month, block), in the order reserved."""
-    return [dict(doc) for partition in txn.partitions("surat") for doc in txn.letters(partition).all()]
 
 
 def applicant_masker(ws: Workspace) -> Any:
@@ -307,7 +258,7 @@ def applicant_masker(ws: Workspace) -> Any:
 
     namer = applicant_namer(ws.sop_dir)
 
-    def masked(txn: Transaction, letter: dict[str, Any]) -> str | None:
+    def masked(txn: RegisterSession, letter: Letter) -> str | None:
         try:
             data = find_application(txn, letter["nomor_registrasi"]).get("data") or {}
         except NotFound:
@@ -317,33 +268,13 @@ def applicant_masker(ws: Workspace) -> Any:
     return masked
 
 
-def find_letter(txn: Transaction, *, number: str | None = None, code: str | None = None,
-                sha256: str | None = None) -> dict[str, Any] | None:
-    for kind, key in (("nomor", number), ("kode", normalise_code(code) if code else None), ("sha256", sha256)):
-        if key:
-            pointer = txn.index_get(kind, key)
-            if pointer:
-                try:
-                    return get_letter(txn, pointer)
-                except NotFound:  # the index knows the letter: its record is gone, not the user's input
-                    where = txn.root / "surat" / f"{pointer.get('bulan')}.json"
-                    raise RegisterCorrupt(
-                        f"Register rusak: indeks {kind} menunjuk surat di {where}, tetapi catatannya tidak ada"
-                        f"{'' if where.exists() else ' (berkas itu hilang)'}.",
-                        saran="Jalankan 'sakti register periksa' dan pulihkan register dari cadangan.",
-                        berkas=str(where)) from None
-    return None
+def find_letter(txn: RegisterSession, *, number: str | None = None, code: str | None = None,
+                sha256: str | None = None) -> Letter | None:
+    """The letter with this number, verification code (as typed or scanned: normalised here) or PDF digest."""
+    return txn.find_letter(number=number, code=normalise_code(code) if code else None, sha256=sha256)
 
 
-def letter_digests(letter: dict[str, Any]) -> list[str]:
-    """SHA-256 of every revision of a letter's signed PDF the office issued, oldest first: the first
-    signed PDF (``sha256``), then each renewal (``revisi``, ``sakti ttd perbarui``). The last is the file
-    stored now; a recipient's copy of any of them is genuine."""
-    first = [letter["sha256"]] if letter.get("sha256") else []
-    return first + [str(item["sha256"]) for item in letter.get("revisi") or [] if item.get("sha256")]
-
-
-def stored_pdf(ws: Workspace, letter: dict[str, Any]) -> Path:
+def stored_pdf(ws: Workspace, letter: Letter) -> Path:
     """The stored PDF of a TERBIT letter, checked against the SHA-256 in the register (exit 4 if not)."""
     number = letter["nomor_surat"]
     if letter["status"] == LetterStatus.BATAL:

@@ -58,14 +58,13 @@ def blocks_and_shards(txn: Any) -> dict[str, Any]:
     a month, not five years; they are renamed into place and the old files removed only by the commit,
     with the new format version and the audit event: the register changes whole or not at all.
     """
-    from sakti_cli.register.applications import partition_of_reg
-    from sakti_cli.register.registry import LETTER_COUNTER, SHARD_CHARS, letter_partition, shard_of
+    from sakti_cli.register.registry import LETTER_COUNTER, SHARD_CHARS, letter_partition, partition_of_reg, shard_of
 
     summary = {"permohonan": 0, "berkas_permohonan": 0, "surat": 0, "berkas_surat": 0, "indeks": 0,
                "indeks_tanpa_surat": 0}
     for month in _old_keys(txn, "permohonan"):
         grouped: dict[str, list[dict[str, Any]]] = {}
-        for doc in _by_doc_id(txn.applications(month).all()):
+        for doc in _by_doc_id(txn.application_table(month).all()):
             reg = doc.get("nomor_registrasi")
             try:
                 partition = partition_of_reg(str(reg))
@@ -77,7 +76,7 @@ def blocks_and_shards(txn: Any) -> dict[str, Any]:
             grouped.setdefault(partition, []).append(doc)
         txn.files.remove(f"permohonan/{month}.json")
         for partition, docs in grouped.items():
-            txn.applications(partition).insert_multiple(docs)
+            txn.application_table(partition).insert_multiple(docs)
             txn.files.spill(f"permohonan/{partition}.json")
             summary["permohonan"] += len(docs)
             summary["berkas_permohonan"] += 1
@@ -85,7 +84,7 @@ def blocks_and_shards(txn: Any) -> dict[str, Any]:
     where: dict[str, str] = {}  # letter id -> its new partition
     for month in _old_keys(txn, "surat"):
         grouped = {}
-        docs = _by_doc_id(txn.letters(month).all())
+        docs = _by_doc_id(txn.letter_table(month).all())
         for sequence, doc in enumerate(docs, 1):
             partition = letter_partition(month, sequence)
             doc.update(bulan=partition, bulan_pesan=month)
@@ -94,7 +93,7 @@ def blocks_and_shards(txn: Any) -> dict[str, Any]:
         txn.set_counter(LETTER_COUNTER.format(month=month), len(docs))
         txn.files.remove(f"surat/{month}.json")
         for partition, docs in grouped.items():
-            txn.letters(partition).insert_multiple(docs)
+            txn.letter_table(partition).insert_multiple(docs)
             txn.files.spill(f"surat/{partition}.json")
             summary["surat"] += len(docs)
             summary["berkas_surat"] += 1
@@ -117,7 +116,7 @@ def blocks_and_shards(txn: Any) -> dict[str, Any]:
             txn.files.spill(f"indeks/{shard}.json")
             summary["indeks"] += len(entries)
 
-    from sakti_cli.register.letters import OPEN_TABLE, QUEUE_TABLE
+    from sakti_cli.register.registry import OPEN_TABLE, QUEUE_TABLE
 
     for name in (OPEN_TABLE, QUEUE_TABLE):  # small tables of urutan.json pointing at letters
         table = txn.table("urutan.json", name)

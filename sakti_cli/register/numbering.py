@@ -13,7 +13,7 @@ from sakti_cli.core.clock import iso
 from sakti_cli.core.errors import ConfigError, InputError, StateConflict, library_text
 from sakti_cli.core.id_format import bulan_romawi
 from sakti_cli.office.workspace import Workspace
-from sakti_cli.register.registry import Transaction
+from sakti_cli.register.session import RegisterSession
 from sakti_cli.services.sop import Service, check_number_pattern
 
 
@@ -50,11 +50,10 @@ def format_number(pattern: str, *, service: Service, unit: str, sequence: int, m
                           pustaka=library_text(exc)) from None
 
 
-START_TABLE = "mulai"  # in urutan.json: where each scope's electronic sequence began (paper before it)
 MIN_YEAR, MAX_YEAR = 2000, 2100
 
 
-def start_number(txn: Transaction, ws: Workspace, service: Service, first: int, year: int | None = None
+def start_number(txn: RegisterSession, ws: Workspace, service: Service, first: int, year: int | None = None
                  ) -> dict[str, Any]:
     """``nomor mulai``: the next number issued in this scope and year is ``first``.
 
@@ -79,13 +78,13 @@ def start_number(txn: Transaction, ws: Workspace, service: Service, first: int, 
         )
     record = {"lingkup": key, "tahun": year, "dari": first, "sebelumnya": last, "terpakai": used,
               "layanan": service.kode, "waktu": iso(txn.moment), "petugas": txn.actor}
-    txn.table("urutan.json", START_TABLE).insert(record)
+    txn.add_number_start(record)
     txn.set_counter(key, first - 1)
     txn.audit("nomor_mulai", key, last, first - 1, dari=first, tahun=year, layanan=service.kode)
     return record
 
 
-def numbers_used(txn: Transaction, key: str) -> int:
+def numbers_used(txn: RegisterSession, key: str) -> int:
     """The highest number taken in scope ``key`` by the register itself (0: none yet).
 
     A start not yet followed by any reservation may be corrected (a typo in --dari): then only the
@@ -97,13 +96,13 @@ def numbers_used(txn: Transaction, key: str) -> int:
     return last
 
 
-def start_year(txn: Transaction, year: int | None) -> int:
+def start_year(txn: RegisterSession, year: int | None) -> int:
     return year if year is not None else txn.moment.year
 
 
-def starts(txn: Transaction) -> list[dict[str, Any]]:
+def starts(txn: RegisterSession) -> list[dict[str, Any]]:
     """Every ``nomor mulai`` record, oldest first."""
-    return [dict(doc) for doc in sorted(txn.table("urutan.json", START_TABLE).all(), key=lambda d: d.doc_id)]
+    return txn.number_starts()
 
 
 def scope_label(key: str) -> str:

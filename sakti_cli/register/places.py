@@ -10,11 +10,17 @@ from pathlib import Path
 from typing import Any
 
 from sakti_cli.core.scratch import Owned, owned_temp
+from sakti_cli.register.session import Letter, letter_month
 
 WORK_PREFIX = "kerja-"
 STAGING_PREFIX = ".baru-"  # data/berkas: scans copied in before the register step of ``daftar``
 SNAPSHOT_PREFIX = ".cadangan-"  # data/ and data/cadangan: a backup's snapshot (hard links to scans)
 RESTORE_PREFIX = ".pulihkan-"  # beside a restore target: a whole restored workspace, full NIKs
+
+
+def workspace_of(register: Any) -> Path:
+    """The workspace of a register (its folder is data/register of the workspace, whichever backend)."""
+    return Path(register.root).parent.parent
 
 
 def make_work_dir(data_dir: Path) -> Owned:
@@ -23,19 +29,20 @@ def make_work_dir(data_dir: Path) -> Owned:
     return owned_temp(data_dir, WORK_PREFIX)
 
 
-def leftover_pdf(register_root: Path, letter: dict[str, Any]) -> Path:
-    """Where the issuance would have stored this letter's PDF (data/surat/YYYY/MM/NOMOR.pdf)."""
-    safe = str(letter["nomor_surat"]).replace("/", "_").replace(" ", "")
-    from sakti_cli.register.registry import letter_month
+def letter_file_name(letter: Letter | dict[str, Any]) -> str:
+    """``NOMOR.pdf`` with the number's slashes and spaces made safe for a file name."""
+    return str(letter["nomor_surat"]).replace("/", "_").replace(" ", "") + ".pdf"
 
-    return register_root.parent / "surat" / str(letter["tahun"]) / letter_month(letter)[5:] / f"{safe}.pdf"
+
+def leftover_pdf(workspace: Path, letter: Letter | dict[str, Any]) -> Path:
+    """Where the issuance stores this letter's PDF (data/surat/YYYY/MM/NOMOR.pdf, the month of its reservation)."""
+    return workspace / "data" / "surat" / str(letter["tahun"]) / letter_month(letter)[5:] / letter_file_name(letter)
 
 
 QUEUE_DIR = "antrean"
 """Under data/: unsigned letters waiting for their signatory (``terbitkan --tanpa-ttd``), private."""
 
 
-def queued_pdf(register_root: Path, letter: dict[str, Any]) -> Path:
+def queued_pdf(workspace: Path, letter: Letter | dict[str, Any]) -> Path:
     """Where a letter waiting for its signature keeps its unsigned PDF (data/antrean/NOMOR.pdf)."""
-    safe = str(letter["nomor_surat"]).replace("/", "_").replace(" ", "")
-    return register_root.parent / QUEUE_DIR / f"{safe}.pdf"
+    return workspace / "data" / QUEUE_DIR / letter_file_name(letter)

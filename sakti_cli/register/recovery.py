@@ -20,9 +20,9 @@ reaches MENUNGGU_TTD: it then waits for its signatory, not for a process, and is
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from sakti_cli.core.children import process_state
+from sakti_cli.core.errors import NotFound, RegisterCorrupt
 from sakti_cli.core.scratch import sweep
 from sakti_cli.register.places import (
     RESTORE_PREFIX,
@@ -32,43 +32,32 @@ from sakti_cli.register.places import (
     leftover_pdf,
     queued_pdf,
 )
+from sakti_cli.register.session import Letter, RegisterSession, Reservation
 from sakti_cli.register.states import LetterStatus
-
-if TYPE_CHECKING:
-    from sakti_cli.register.registry import Transaction
 
 REASON = "proses terhenti"
 
 
-def close_reservation(txn: Transaction, entry: dict[str, Any], reason: str = REASON) -> dict[str, Any] | None:
+def close_reservation(txn: RegisterSession, reservation: Reservation, reason: str = REASON, *,
+                      workspace: Path) -> Letter | None:
     """Close one reservation as BATAL and note the number on its application. None if already closed."""
-    from tinydb import Query
-
-    from sakti_cli.core.errors import NotFound
     from sakti_cli.register.applications import find_application, save_application
-    from sakti_cli.register.letters import OPEN_TABLE, get_letter, void_reserved
+    from sakti_cli.register.letters import void_reserved
 
-    try:
-        letter = get_letter(txn, {"bulan": entry["bulan"], "id": entry["id"]})
-    except NotFound:
-        letter = None
-    if letter is None or letter["status"] != LetterStatus.DIPESAN:  # a stale entry of the open list: drop it
-        open_table = txn.table("urutan.json", OPEN_TABLE)
-        if open_table.contains(Query().id == entry["id"]):
-            open_table.remove(Query().id == entry["id"])
+    letter = txn.reload_letter(reservation)
+    if letter is None or letter["status"] != LetterStatus.DIPESAN:  # a stale entry of the open list
+        txn.drop_reservation(reservation)
         return None
     detail: dict[str, Any] = {"pid": (letter.get("proses") or {}).get("pid")}
-    pdf = leftover_pdf(txn.root, letter)
+    pdf = leftover_pdf(workspace, letter)
     if pdf.is_file():  # signed and stored, the process died before recording it
-        detail["pdf_tertinggal"] = str(pdf.relative_to(txn.root.parent.parent))
-    letter = void_reserved(txn, letter["id"], letter["bulan"], reason, **detail)
+        detail["pdf_tertinggal"] = str(pdf.relative_to(workspace))
+    letter = void_reserved(txn, letter, reason, **detail)
     # prepared for the queue, the process died before recording it: the unsigned copy holds personal data
-    queued_pdf(txn.root, letter).unlink(missing_ok=True)
+    queued_pdf(workspace, letter).unlink(missing_ok=True)
     if "pdf_tertinggal" in detail:
-        from sakti_cli.register.letters import save_letter
-
         letter["pdf_tertinggal"] = detail["pdf_tertinggal"]
-        save_letter(txn, letter)
+        txn.save_letter(letter)
     try:
         record = find_application(txn, letter["nomor_registrasi"])
     except NotFound:
@@ -79,21 +68,18 @@ def close_reservation(txn: Transaction, entry: dict[str, Any], reason: str = REA
     return letter
 
 
-def close_dead_reservations(txn: Transaction) -> bool:
-    """Run at the start of every register transaction: close the open reservations of dead processes.
+def close_dead_reservations(txn: RegisterSession, workspace: Path) -> bool:
+    """Run at the start of every writing register step: close the open reservations whose desk is gone.
 
     True when something changed (the caller then commits it at once)."""
-    from sakti_cli.core.errors import RegisterCorrupt
-    from sakti_cli.register.letters import open_reservations
-
     try:
-        entries = open_reservations(txn)
+        entries = txn.open_reservations()
     except RegisterCorrupt:
-        return False  # urutan.json is damaged: steps that only read (status, verifikasi) still work
+        return False  # the counters are damaged: steps that only read (status, verifikasi) still work
     changed = False
     for entry in entries:
-        if process_state(entry.get("proses")) == "mati":
-            close_reservation(txn, entry)
+        if txn.reservation_abandoned(entry):
+            close_reservation(txn, entry, workspace=workspace)
             changed = True
     return changed
 

@@ -38,15 +38,27 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from tinydb import Query
 from tinydb.table import Document, Table
 
+from sakti_cli.core.children import process_state
 from sakti_cli.core.clock import iso, now
-from sakti_cli.core.errors import REGISTER_ADVICE, RegisterCorrupt
+from sakti_cli.core.errors import REGISTER_ADVICE, FileUnreadable, RegisterCorrupt
 from sakti_cli.core.privacy import mask_payload, mask_text
-from sakti_cli.core.storage import FileSet, locked, read_json, read_locked, read_text, writable
+from sakti_cli.core.storage import FileSet, locked, read_json, read_locked, read_text, sha256_file, writable
+from sakti_cli.register import session
+from sakti_cli.register.session import (
+    Application,
+    ApplicationFilter,
+    Letter,
+    LetterFilter,
+    Page,
+    Reservation,
+    letter_digests,
+)
+from sakti_cli.register.states import LetterStatus
 
 FORMAT_VERSION = 3
 GENESIS = "0" * 64
@@ -61,6 +73,12 @@ SHARD_CHARS = 3  # hex characters of the SHA-256 prefix naming an index shard (1
 HISTORY_DIR = "riwayat"  # the per-object index of the audit trail (format 3)
 HISTORY_LINKS = ("nomor_registrasi", "nomor_surat", "mengganti", "diganti_oleh")  # detail keys naming objects
 LETTER_COUNTER = "surat|{month}"  # in urutan.json: letters reserved in a month (picks their block)
+REGISTRATION_COUNTER = "registrasi|{month}"  # in urutan.json: applications registered in a month (YYYYMM)
+OPEN_TABLE = "terbuka"  # in urutan.json: reservations not yet TERBIT or BATAL (small, read every step)
+QUEUE_TABLE = "antrean"  # in urutan.json: letters MENUNGGU_TTD (waiting for their signatory)
+START_TABLE = "mulai"  # in urutan.json: where each scope's electronic sequence began (paper before it)
+ROW_INDEX = "baris"  # key: SHA-256 of a batch row's key (sakti massal); value: {"nomor_registrasi"}
+NIK_INDEX = "nik"  # key: SHA-256 of the NIK (never the NIK itself); value: the applications naming it
 
 
 def default_actor() -> str:
@@ -122,19 +140,73 @@ def partition_order(key: str) -> tuple[str, int]:
     return key[:7], int(block) if block.isdigit() else -1
 
 
-def letter_month(letter: dict[str, Any]) -> str:
-    """The month (YYYY-MM) a letter was reserved in: its PDF folder is data/surat/YYYY/MM."""
-    return str(letter.get("bulan_pesan") or month_of_partition(str(letter["bulan"])))
+def month_of_reg(reg: str) -> str:
+    """``REG-202611-0001`` -> ``2026-11``: the month an application was registered in."""
+    digits = reg.split("-")[1]
+    return f"{digits[:4]}-{digits[4:]}"
 
 
-class Transaction:
-    """What one locked register step may read and change."""
+def partition_of_reg(reg: str) -> str:
+    """The register partition holding an application: its month and the block of its sequence
+    (REG-202611-0001 -> 2026-11-00, REG-202611-0026 -> 2026-11-01), read from the number alone."""
+    return block_key(month_of_reg(reg), max(1, int(reg.split("-")[2])), APPLICATION_BLOCK)  # 0000: never issued
 
-    def __init__(self, root: Path, actor: str, zone: timezone) -> None:
+
+def months_between(first: str, last: str) -> Iterator[str]:
+    """``YYYY-MM`` from ``first`` to ``last`` inclusive."""
+    year, month = int(first[:4]), int(first[5:7])
+    while f"{year:04d}-{month:02d}" <= last:
+        yield f"{year:04d}-{month:02d}"
+        year, month = (year + 1, 1) if month == 12 else (year, month + 1)
+
+
+def _in_range(stamp: Any, first: Any, last: Any) -> bool:
+    """Whether an ISO timestamp's date (as recorded: the office's zone) is within ``[first, last]``."""
+    day = str(stamp or "")[:10]
+    return (first is None or day >= first.isoformat()) and (last is None or day <= last.isoformat())
+
+
+def _paged(items: Iterator[Any], page: Page | None) -> Iterator[Any]:
+    if page is None:
+        yield from items
+        return
+    taken = 0
+    for number, item in enumerate(items):
+        if number < page.offset:
+            continue
+        if page.limit is not None and taken >= page.limit:
+            return
+        taken += 1
+        yield item
+
+
+def _letter_matches(letter: dict[str, Any], where: LetterFilter) -> bool:
+    signer = letter.get("penandatangan") or {}
+    return (_in_range(letter.get("dipesan"), where.dari, where.sampai)
+            and (where.layanan is None or letter.get("layanan") == where.layanan)
+            and (not where.status or letter.get("status") in where.status)
+            and (where.penandatangan is None
+                 or (isinstance(signer, dict) and signer.get("id") == where.penandatangan))
+            and (where.nomor_surat is None or letter.get("nomor_surat") == where.nomor_surat)
+            and (where.nomor_registrasi is None or letter.get("nomor_registrasi") == where.nomor_registrasi))
+
+
+def _application_matches(record: dict[str, Any], where: ApplicationFilter) -> bool:
+    return (_in_range(record.get("dibuat"), where.dari, where.sampai)
+            and (where.layanan is None or record.get("layanan") == where.layanan)
+            and (not where.status or record.get("status") in where.status))
+
+
+class Transaction(session.RegisterSession):
+    """What one register step on the TinyDB files may read and change (the engine's own methods, the
+    tables and partitions, are for this backend's modules only: callers use the domain methods)."""
+
+    def __init__(self, root: Path, actor: str, zone: timezone, *, writing: bool = True) -> None:
         self.root = root
         self.actor = actor
         self.zone = zone
         self.moment = now(zone)
+        self.writing = writing
         self.files = FileSet(root)
         self._head: str | None = None
         self.recovered = False  # dead processes' reservations were closed (and committed) at its start
@@ -143,11 +215,11 @@ class Transaction:
     def table(self, relative: str, name: str = "_default") -> Table:
         return self.files.db(relative).table(name)
 
-    def applications(self, partition: str) -> Table:
-        """Applications of one partition (``YYYY-MM-BB``, see applications.partition_of_reg)."""
+    def application_table(self, partition: str) -> Table:
+        """Applications of one partition (``YYYY-MM-BB``, see :func:`partition_of_reg`)."""
         return self.table(f"permohonan/{partition}.json", "permohonan")
 
-    def letters(self, partition: str) -> Table:
+    def letter_table(self, partition: str) -> Table:
         """Letters of one partition (``YYYY-MM-BB``, the letter's ``bulan``)."""
         return self.table(f"surat/{partition}.json", "surat")
 
@@ -166,6 +238,7 @@ class Transaction:
         return int(found["nilai"]) if isinstance(found, Document) else 0
 
     def set_counter(self, key: str, value: int) -> None:
+        self._changing()
         self.table("urutan.json", "urutan").upsert({"kunci": key, "nilai": value}, Query().kunci == key)
 
     def next_counter(self, key: str) -> int:
@@ -201,6 +274,7 @@ class Transaction:
         The trail is append-only, so what it holds stays: every text of the event (the clerk's name,
         the object, reasons, paths) is masked here, before it is recorded. No event carries an
         applicant's data, so nothing that must stay in full is lost (register periksa flags any)."""
+        self._changing()
         event: dict[str, Any] = {
             "id": secrets.token_hex(8),
             "waktu": iso(self.moment),
@@ -240,6 +314,246 @@ class Transaction:
         count = int(count) + 1 if isinstance(count, int) else None
         self.table("urutan.json", AUDIT_TABLE).upsert({"kunci": "kepala", "hash": head, "jumlah": count},
                                                        Query().kunci == "kepala")
+
+
+    # --- the domain methods (session.RegisterSession) -------------------------------------------
+    def _changing(self) -> None:
+        if not self.writing:
+            raise RuntimeError("sesi baca register tidak boleh mengubah apa pun")  # a programming error
+
+    def next_registration_sequence(self, month: str) -> int:
+        self._changing()
+        return self.next_counter(REGISTRATION_COUNTER.format(month=month))
+
+    def next_letter_sequence(self, scope: str) -> int:
+        self._changing()
+        return self.next_counter(scope)
+
+    def number_starts(self) -> list[dict[str, Any]]:
+        return [dict(doc) for doc in sorted(self.table("urutan.json", START_TABLE).all(), key=lambda d: d.doc_id)]
+
+    def add_number_start(self, record: dict[str, Any]) -> None:
+        self._changing()
+        self.table("urutan.json", START_TABLE).insert(record)
+
+    def get_application(self, reg: str) -> Application | None:
+        try:
+            partition = partition_of_reg(reg)
+        except (IndexError, ValueError):
+            return None
+        found = self.application_table(partition).get(Query().nomor_registrasi == reg)
+        return cast(Application, dict(found)) if isinstance(found, Document) else None
+
+    def add_application(self, record: Application) -> None:
+        self._changing()
+        reg = str(record["nomor_registrasi"])
+        table = self.application_table(partition_of_reg(reg))
+        if table.contains(Query().nomor_registrasi == reg):
+            raise RegisterCorrupt(f"Permohonan {reg} sudah ada di register {self.root}: nomornya terpakai dua kali.",
+                                  saran=REGISTER_ADVICE)
+        table.insert(dict(record))
+
+    def save_application(self, record: Application) -> None:
+        self._changing()
+        reg = str(record["nomor_registrasi"])
+        self.application_table(partition_of_reg(reg)).update(dict(record), Query().nomor_registrasi == reg)
+
+    def applications(self, where: ApplicationFilter | None = None, page: Page | None = None
+                     ) -> Iterator[Application]:
+        """Only the partitions of the filter's months (a partition's month is its registration month)."""
+        chosen = where or ApplicationFilter()
+
+        def found() -> Iterator[Application]:
+            for partition in self._partitions_between("permohonan", chosen.dari, chosen.sampai):
+                docs = sorted(self.application_table(partition).all(), key=lambda d: str(d.get("nomor_registrasi")))
+                for doc in docs:
+                    if _application_matches(doc, chosen):
+                        yield cast(Application, dict(doc))
+
+        return _paged(found(), page)
+
+    def registration_recorded(self, reg: str) -> bool:
+        """Whether the audit trail of the registration's month records its ``daftar``."""
+        path = self.root / "audit" / f"{month_of_reg(reg)}.jsonl"
+        marker = f'"objek":"{reg}"'.encode()
+        try:
+            with path.open("rb") as handle:
+                return any(marker in line and b'"aksi":"daftar"' in line for line in handle)
+        except FileNotFoundError:
+            return False
+
+    def add_letter(self, letter: Letter) -> None:
+        """Stored in the next block of its reservation month (``bulan_pesan``); the record keeps that
+        partition in ``bulan`` (the engine's key, as every pointer to it)."""
+        self._changing()
+        record = cast(dict[str, Any], letter)
+        number, code = str(record["nomor_surat"]), str(record["kode_verifikasi"])
+        for kind, key in (("nomor", number), ("kode", code)):
+            if self.index_get(kind, key) is not None:
+                raise RegisterCorrupt(f"{'Nomor surat' if kind == 'nomor' else 'Kode verifikasi'} {key} sudah "
+                                      "dipakai surat lain di register.", saran=REGISTER_ADVICE)
+        month = record.get("bulan_pesan") or f"{self.moment:%Y-%m}"
+        partition = self.next_letter_partition(str(month))
+        record.update(bulan=partition, bulan_pesan=month)
+        self.letter_table(partition).insert(record)
+        self.table("urutan.json", OPEN_TABLE).insert({"id": record["id"], "bulan": partition, "nomor_surat": number,
+                                                     "proses": record.get("proses")})
+        pointer = {"bulan": partition, "id": record["id"]}
+        self.index_put("nomor", number, pointer)
+        self.index_put("kode", code, pointer)
+
+    def save_letter(self, letter: Letter) -> None:
+        self._changing()
+        record = cast(dict[str, Any], letter)
+        partition, letter_id = str(record["bulan"]), record["id"]
+        self.letter_table(partition).update(record, Query().id == letter_id)
+        if record["status"] != LetterStatus.DIPESAN:
+            open_table = self.table("urutan.json", OPEN_TABLE)
+            if open_table.contains(Query().id == letter_id):
+                open_table.remove(Query().id == letter_id)
+        queue = self.table("urutan.json", QUEUE_TABLE)
+        if record["status"] == LetterStatus.MENUNGGU_TTD:
+            queue.upsert({"id": letter_id, "bulan": partition, "nomor_surat": record["nomor_surat"],
+                          "penandatangan": (record.get("penandatangan") or {}).get("id")}, Query().id == letter_id)
+        elif queue.contains(Query().id == letter_id):
+            queue.remove(Query().id == letter_id)
+        pointer = {"bulan": partition, "id": letter_id}
+        for digest in letter_digests(record):
+            found = self.index_get("sha256", digest)
+            if found is None or found.get("id") != letter_id or found.get("bulan") != partition:
+                self.index_put("sha256", digest, pointer)
+
+    def _letter_at(self, partition: Any, letter_id: Any) -> Letter | None:
+        if not isinstance(partition, str) or not partition:
+            return None
+        found = self.letter_table(partition).get(Query().id == letter_id)
+        return cast(Letter, dict(found)) if isinstance(found, Document) else None
+
+    def reload_letter(self, letter: Letter | Reservation) -> Letter | None:
+        if isinstance(letter, Reservation):
+            return self._letter_at(letter.where, letter.letter_id)
+        record = cast(dict[str, Any], letter)
+        return self._letter_at(record.get("bulan"), record.get("id"))
+
+    def find_letter(self, *, number: str | None = None, code: str | None = None, sha256: str | None = None
+                    ) -> Letter | None:
+        for kind, key in (("nomor", number), ("kode", code), ("sha256", sha256)):
+            if not key:
+                continue
+            pointer = self.index_get(kind, key)
+            if not pointer:
+                continue
+            found = self._letter_at(pointer.get("bulan"), pointer.get("id"))
+            if found is None:  # the index knows the letter: its record is gone, not the user's input
+                where = self.root / "surat" / f"{pointer.get('bulan')}.json"
+                raise RegisterCorrupt(
+                    f"Register rusak: indeks {kind} menunjuk surat di {where}, tetapi catatannya tidak ada"
+                    f"{'' if where.exists() else ' (berkas itu hilang)'}.",
+                    saran="Jalankan 'sakti register periksa' dan pulihkan register dari cadangan.",
+                    berkas=str(where))
+            return found
+        return None
+
+    def letters(self, where: LetterFilter | None = None, page: Page | None = None) -> Iterator[Letter]:
+        """Only the partitions of the filter's months (a letter's partition month is its reservation
+        month); by number through the index."""
+        chosen = where or LetterFilter()
+
+        def found() -> Iterator[Letter]:
+            if chosen.nomor_surat is not None:
+                letter = self.find_letter(number=chosen.nomor_surat)
+                if letter is not None and _letter_matches(cast(dict[str, Any], letter), chosen):
+                    yield letter
+                return
+            for partition in self._partitions_between("surat", chosen.dari, chosen.sampai):
+                for doc in self.letter_table(partition).all():
+                    if _letter_matches(doc, chosen):
+                        yield cast(Letter, dict(doc))
+
+        return _paged(found(), page)
+
+    def _partitions_between(self, kind: str, first: Any, last: Any) -> list[str]:
+        """The partitions of ``kind`` whose month lies within the dates (None: open-ended)."""
+        low = f"{first:%Y-%m}" if first is not None else None
+        high = f"{last:%Y-%m}" if last is not None else None
+        return [key for key in self.partitions(kind)
+                if (low is None or key[:7] >= low) and (high is None or key[:7] <= high)]
+
+    def open_reservations(self) -> list[Reservation]:
+        return [Reservation(letter_id=str(doc.get("id")), nomor_surat=str(doc.get("nomor_surat")),
+                            proses=doc.get("proses"), where=doc.get("bulan"))
+                for doc in self.table("urutan.json", OPEN_TABLE).all()]
+
+    def drop_reservation(self, reservation: Reservation) -> None:
+        """Forget a stale entry of the open list (its letter gone or no longer DIPESAN)."""
+        self._changing()
+        table = self.table("urutan.json", OPEN_TABLE)
+        if table.contains(Query().id == reservation.letter_id):
+            table.remove(Query().id == reservation.letter_id)
+
+    def reservation_abandoned(self, reservation: Reservation) -> bool:
+        return process_state(reservation.proses) == "mati"
+
+    def signing_queue(self, signatory_id: str | None = None) -> list[Letter]:
+        found: list[Letter] = []
+        for entry in self.table("urutan.json", QUEUE_TABLE).all():
+            if signatory_id and entry.get("penandatangan") != signatory_id:
+                continue
+            letter = self._letter_at(entry.get("bulan"), entry.get("id"))
+            if letter is not None and letter.get("status") == LetterStatus.MENUNGGU_TTD:
+                found.append(letter)
+        return sorted(found, key=lambda item: (str(item.get("disiapkan") or ""), item.get("tahun") or 0,
+                                               item.get("urut") or 0))
+
+    def batch_row(self, key: str) -> str | None:
+        found = self.index_get(ROW_INDEX, key)
+        return str(found["nomor_registrasi"]) if found and found.get("nomor_registrasi") else None
+
+    def record_batch_row(self, key: str, reg: str) -> None:
+        self._changing()
+        self.index_put(ROW_INDEX, key, {"nomor_registrasi": reg})
+
+    def nik_applications(self, digest: str) -> list[dict[str, Any]]:
+        return list((self.index_get(NIK_INDEX, digest) or {}).get("permohonan") or [])
+
+    def set_nik_applications(self, digest: str, entries: list[dict[str, Any]]) -> None:
+        self._changing()
+        self.index_put(NIK_INDEX, digest, {"permohonan": entries})
+
+    def events(self, *, objek: str | None = None, newest_first: bool = False) -> Iterator[dict[str, Any]]:
+        if objek is not None:
+            name = " ".join(objek.split()).upper()
+            chosen = (e for e in _indexed_events(self, name) if name in event_names(e))
+            return chosen if newest_first else iter(list(chosen)[::-1])
+        return _trail_backwards(self.root / "audit") if newest_first else read_events(self.root / "audit")
+
+
+class FolderStore(session.FileStore):
+    """TinyDB's file store: the workspace folder itself (one computer, or a folder every desk mounts)."""
+
+    def __init__(self, workspace: Path) -> None:
+        self.workspace = workspace
+
+    def keep(self, path: Path, sha256: str | None = None) -> str:
+        digest = sha256_file(path)
+        if sha256 is not None and digest != sha256:
+            raise FileUnreadable(f"Berkas {path} berubah saat disimpan (SHA-256 {digest}, semestinya {sha256}).",
+                                 saran="Ulangi langkahnya; periksa disk bila terjadi lagi.", berkas=str(path))
+        return digest
+
+    def fetch(self, path: Path, sha256: str) -> Path:
+        if not path.is_file():
+            raise FileUnreadable(f"Berkas {path} tidak ada.", saran="Pulihkan folder data dari cadangan; periksa "
+                                 "dengan 'sakti register periksa'.", berkas=str(path))
+        digest = sha256_file(path)
+        if digest != sha256:
+            raise FileUnreadable(f"Berkas {path} tidak sama dengan yang tercatat di register: SHA-256 {digest} "
+                                 f"tidak cocok ({sha256}).", saran="Berkas itu telah diubah atau rusak: pulihkan "
+                                 "dari cadangan.", berkas=str(path))
+        return path
+
+    def forget(self, path: Path, sha256: str | None = None) -> None:
+        path.unlink(missing_ok=True)
 
 
 def count_events(audit_dir: Path) -> int:
@@ -346,10 +660,12 @@ class Upkeep:
     sweep: Callable[[Path], list[Path]]  # what dead runs left in and beside the workspace
 
 
-class Register:
-    """Entry point to the register of one workspace (open it with sakti_cli.register.upkeep.open_register).
+class Register(session.Register):
+    """Entry point to the TinyDB register of one workspace (open it with sakti_cli.register.upkeep.open_register).
 
     ``upkeep`` None: a register that is only read as it is, never migrated nor recovered."""
+
+    backend: session.Backend = "tinydb"
 
     def __init__(self, root: Path, *, zone: timezone, actor: str | None = None, lock_timeout: float = 30.0,
                  upkeep: Upkeep | None):
@@ -365,6 +681,14 @@ class Register:
         self.guard = True
         # What the first writing transaction removed of dead runs' leftovers (None until then; recovery.py).
         self.swept: list[Path] | None = None
+        self._store = FolderStore(root.parent.parent)  # data/register -> the workspace
+
+    @property
+    def store(self) -> FolderStore:
+        return self._store
+
+    def describe(self) -> str:
+        return str(self.root)
 
     def _check_version(self) -> int | None:
         """The register's format version (None for a new register); refuse one from a newer sakti (exit 4)."""
@@ -416,12 +740,14 @@ class Register:
         taken on a read-only handle, so reading works where writing cannot."""
         if writable(self.root):
             with locked(self.root, self.lock_timeout):
-                yield self._begin(writing=False)
+                txn = self._begin(writing=False)
+                txn.writing = False
+                yield txn
             return
         with read_locked(self.root, self.lock_timeout):
             version = self._check_version()
             if version is None or version == FORMAT_VERSION:
-                yield Transaction(self.root, self.actor, self.zone)
+                yield Transaction(self.root, self.actor, self.zone, writing=False)
                 return
         with self.transaction() as txn:  # an older format must be migrated first (and cannot be here)
             yield txn

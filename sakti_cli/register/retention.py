@@ -15,11 +15,10 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from tinydb import Query
-
 from sakti_cli.core.clock import iso, now
 from sakti_cli.core.errors import InputError
 from sakti_cli.register.applications import FINAL_STATES
+from sakti_cli.register.session import ApplicationFilter
 
 MAX_DAYS = 36500
 
@@ -69,35 +68,33 @@ def purge_scans(ws: Any, register: Any, days: int | str, *, dry_run: bool = Fals
     reason = f"masa simpan {days} hari lewat (sakti bersihkan --lebih-dari {days})"
     chosen: list[dict[str, Any]] = []
     with register.transaction() as txn:
-        last_month = f"{cutoff:%Y-%m}"
-        for partition in txn.partitions("permohonan"):
-            if partition[:7] > last_month:  # registered after the cutoff: changed after it too
+        # registered after the cutoff: changed after it too (only those months are read)
+        for record in list(txn.applications(ApplicationFilter(sampai=cutoff.date()))):
+            reg = record["nomor_registrasi"]
+            folder = ws.files_dir / reg
+            if not _due(record, cutoff, folder):
                 continue
-            table = txn.applications(partition)
-            for doc in table.all():
-                record = dict(doc)
-                reg = record["nomor_registrasi"]
-                folder = ws.files_dir / reg
-                if not _due(record, cutoff, folder):
-                    continue
-                pending = [e for e in _files_of(record) if not e.get("dihapus")]
-                names = sorted(str(e.get("berkas")) for e in pending)
-                chosen.append({"nomor_registrasi": reg, "layanan": record.get("layanan"),
-                               "status": record["status"], "diubah": record.get("diubah"),
-                               "berkas": names, "ukuran": _size(folder), "sisa_saja": not pending})
-                if dry_run or not pending:
-                    continue
-                stamp = iso(txn.moment)
-                for entry in pending:
-                    entry["dihapus"] = stamp
-                note = {"waktu": stamp, "petugas": txn.actor, "alasan": reason, "berkas": names}
-                table.update({"berkas": record["berkas"], "berkas_dihapus": note},
-                             Query().nomor_registrasi == reg)
-                txn.audit("hapus_berkas", reg, {"berkas": len(pending)}, {"berkas": 0}, alasan=reason,
-                          berkas=names, status=record["status"], diubah=record.get("diubah"))
+            pending = [e for e in _files_of(record) if not e.get("dihapus")]
+            names = sorted(str(e.get("berkas")) for e in pending)
+            chosen.append({"nomor_registrasi": reg, "layanan": record.get("layanan"),
+                           "status": record["status"], "diubah": record.get("diubah"),
+                           "berkas": names, "ukuran": _size(folder), "sisa_saja": not pending})
+            if dry_run or not pending:
+                continue
+            stamp = iso(txn.moment)
+            for entry in pending:
+                entry["dihapus"] = stamp
+            note = {"waktu": stamp, "petugas": txn.actor, "alasan": reason, "berkas": names}
+            record["berkas_dihapus"] = note
+            txn.save_application(record)  # not applications.save_application: ``diubah`` stays
+            txn.audit("hapus_berkas", reg, {"berkas": len(pending)}, {"berkas": 0}, alasan=reason,
+                      berkas=names, status=record["status"], diubah=record.get("diubah"))
     if not dry_run:
         for item in chosen:
-            shutil.rmtree(ws.files_dir / item["nomor_registrasi"], ignore_errors=True)
+            folder = ws.files_dir / item["nomor_registrasi"]
+            for name in item["berkas"]:
+                register.store.forget(folder / name)
+            shutil.rmtree(folder, ignore_errors=True)  # what else a run left there
     return {"lebih_dari": days, "batas": iso(cutoff), "waktu": iso(moment), "uji": dry_run,
             "permohonan": chosen, "jumlah": len(chosen),
             "jumlah_berkas": sum(len(item["berkas"]) for item in chosen),

@@ -43,6 +43,8 @@ class Application(TypedDict, total=False):
     antrean: dict[str, Any] | None  # the letter waiting for its signature
     nomor_batal: list[str]
     menunggu_pengganti: str | None
+    alasan_tolak: str
+    berkas_dihapus: dict[str, Any]  # retention: what was purged, when, why, by whom
     cari: SearchKeys  # written by the domain (register/search.py) with the data; indexed by every backend
 
 
@@ -80,9 +82,32 @@ class Letter(TypedDict, total=False):
     alasan_batal: str
     dibatalkan: str
     dibatalkan_oleh: str
+    ukuran: int  # bytes of the signed PDF
     mengganti: str  # the voided letter this one replaces
     diganti_oleh: str  # the letter that replaced this voided one
+    disiapkan: str  # prepared for the signing queue (terbitkan --tanpa-ttd)
+    disiapkan_oleh: str
+    pdf_belum_ttd: str  # the unsigned PDF waiting in data/antrean/
+    sha256_belum_ttd: str
+    judul: str
+    alasan_antrean: str
+    kaki_tte: dict[str, Any]  # what the footer says of the certificate
+    data_validasi_sampai: str  # when the embedded validation data goes stale
+    pdf_tertinggal: str  # a PDF a dead process left behind
     # (the backends and the pipeline add more keys as they need them: declare each one here)
+
+
+def letter_digests(letter: Letter | dict[str, Any]) -> list[str]:
+    """SHA-256 of every revision of a letter's signed PDF the office issued, oldest first: the first
+    signed PDF (``sha256``), then each renewal (``revisi``, ``sakti ttd perbarui``). The last is the file
+    stored now; a recipient's copy of any of them is genuine."""
+    first = [str(letter["sha256"])] if letter.get("sha256") else []
+    return first + [str(item["sha256"]) for item in letter.get("revisi") or [] if item.get("sha256")]
+
+
+def letter_month(letter: Letter | dict[str, Any]) -> str:
+    """The month (YYYY-MM, the office's zone) a letter was reserved in: its PDF folder is data/surat/YYYY/MM."""
+    return str(letter.get("bulan_pesan") or str(letter.get("dipesan") or "")[:7])
 
 
 @dataclass(frozen=True)
@@ -295,6 +320,11 @@ class RegisterSession(ABC):
     def open_reservations(self) -> list[Reservation]:
         """Numbers reserved and not yet closed (DIPESAN): O(open), not a scan of letters. Letters waiting in the
         signing queue are not open reservations."""
+
+    def drop_reservation(self, reservation: Reservation) -> None:
+        """Forget an open reservation whose letter is gone or no longer DIPESAN (a damaged register's stale
+        entry); a backend that derives the open reservations from the letters has nothing to forget."""
+        return None
 
     @abstractmethod
     def reservation_abandoned(self, reservation: Reservation) -> bool:

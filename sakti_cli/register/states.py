@@ -11,6 +11,7 @@ from enum import StrEnum
 from typing import Any
 
 from sakti_cli.core.errors import StateConflict
+from sakti_cli.register.session import Application, Letter
 
 
 class ApplicationStatus(StrEnum):
@@ -68,7 +69,7 @@ def _from_states(table: dict[Any, tuple[tuple[str, Any], ...]], action: str, to:
     return [str(old) for old, moves in table.items() if (action, to) in moves]
 
 
-def _move(table: dict[Any, tuple[tuple[str, Any], ...]], record: dict[str, Any], to: str, action: str,
+def _move(table: dict[Any, tuple[tuple[str, Any], ...]], record: Any, to: str, action: str,
           name: str) -> str:
     """The one place a status is set: ``to`` by ``action`` when the table holds the move, else exit 5."""
     old = str(record.get("status"))
@@ -82,12 +83,12 @@ def _move(table: dict[Any, tuple[tuple[str, Any], ...]], record: dict[str, Any],
     return old
 
 
-def move_application(record: dict[str, Any], to: ApplicationStatus, *, action: str) -> ApplicationStatus:
+def move_application(record: Application | dict[str, Any], to: ApplicationStatus, *, action: str) -> ApplicationStatus:
     """Set the application's status by ``action`` (APPLICATION_MOVES). Returns the former status."""
     name = f"Permohonan {record.get('nomor_registrasi', '?')}"
     return ApplicationStatus(_move(APPLICATION_MOVES, record, to, action, name))
 
 
-def move_letter(letter: dict[str, Any], to: LetterStatus, *, action: str) -> LetterStatus:
+def move_letter(letter: Letter | dict[str, Any], to: LetterStatus, *, action: str) -> LetterStatus:
     """Set the letter's status by ``action`` (LETTER_MOVES). Returns the former status."""
     return LetterStatus(_move(LETTER_MOVES, letter, to, action, f"Surat {letter.get('nomor_surat', '?')}"))

@@ -24,7 +24,7 @@ def _migrate(register: Register, version: int) -> Any:
 def _close_dead(txn: Transaction) -> bool:
     from sakti_cli.register.recovery import close_dead_reservations
 
-    return close_dead_reservations(txn)
+    return close_dead_reservations(txn, txn.root.parent.parent)  # data/register -> the workspace
 
 
 def _sweep(register_root: Path) -> list[Path]:

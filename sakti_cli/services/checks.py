@@ -16,7 +16,7 @@ from typing import Any
 from sakti_cli.core.clock import iso
 from sakti_cli.office.workspace import Workspace
 from sakti_cli.register.applications import application_dir, change_state, find_application, save_application
-from sakti_cli.register.registry import Register
+from sakti_cli.register.session import Application, Register
 from sakti_cli.register.states import ApplicationStatus
 from sakti_cli.services.sop import FieldSpec, Requirement, Service
 
@@ -140,7 +140,7 @@ def check_item_requirement(spec: FieldSpec, req: Requirement, items: list[dict[s
     return CheckLine(code, name, OK, f"sesuai ({len(items)} {lower_first(spec.label)})")
 
 
-def registration_date(ws: Workspace, record: dict[str, Any]) -> date:
+def registration_date(ws: Workspace, record: Application) -> date:
     return datetime.fromisoformat(record["dibuat"]).astimezone(ws.zone).date()
 
 
@@ -168,7 +168,7 @@ def _rules(ws: Workspace, service: Service, data: dict[str, Any], registered: da
     return rule_results, because
 
 
-def evaluate(ws: Workspace, service: Service, record: dict[str, Any], today: date) -> list[CheckLine]:
+def evaluate(ws: Workspace, service: Service, record: Application, today: date) -> list[CheckLine]:
     folder = application_dir(ws, record["nomor_registrasi"])
     data = record["data"]
     rule_results, because = _rules(ws, service, data, registration_date(ws, record), today,
@@ -223,7 +223,7 @@ def next_steps(service: Service, reg: str, lines: list[CheckLine]) -> list[str]:
 
 
 def check_application(ws: Workspace, register: Register, service: Service, reg: str, today: date
-                      ) -> tuple[dict[str, Any], list[CheckLine]]:
+                      ) -> tuple[Application, list[CheckLine]]:
     """Evaluate outside the lock (file checks can be slow), then record the outcome."""
     with register.transaction() as txn:
         snapshot = find_application(txn, reg)
@@ -247,7 +247,7 @@ def check_application(ws: Workspace, register: Register, service: Service, reg: 
     return record, lines
 
 
-def service_clock(ws: Workspace, service: Service, record: dict[str, Any], moment: datetime) -> dict[str, Any]:
+def service_clock(ws: Workspace, service: Service, record: Application, moment: datetime) -> dict[str, Any]:
     """``waktu_layanan``: working time from registration to issue (or to ``moment`` while not issued,
     or to the refusal), counted in office hours on working days of the holiday calendar, against the
     SOP's jangka_waktu."""

@@ -11,7 +11,10 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from sakti_cli.register.session import Letter
 
 from sakti_cli.core.privacy import mask_name, mask_text
 
@@ -65,7 +68,7 @@ def signing_request(owner: str, items: Sequence[ToSign]) -> str:
     return mask_text("\n".join(lines))  # a NIK typed into a name field never reaches the terminal
 
 
-def queued_items(ws: Any, txn: Any, letters: Iterable[dict[str, Any]]) -> list[ToSign]:
+def queued_items(ws: Any, txn: Any, letters: Iterable[Letter]) -> list[ToSign]:
     """The waiting letters ``ttd setujui`` is about to sign, each with its unsigned PDF to read."""
     from sakti_cli.core.errors import NotFound
     from sakti_cli.register.applications import find_application

@@ -25,8 +25,8 @@ from sakti_cli.core.clock import iso
 from sakti_cli.core.errors import InputError, SaktiError, ServiceUnreachable, StateConflict, library_text
 from sakti_cli.core.storage import sha256_file
 from sakti_cli.office.workspace import Workspace
-from sakti_cli.register.letters import get_letter, letter_by_number, letter_digests, save_letter, stored_pdf
-from sakti_cli.register.registry import Register
+from sakti_cli.register.letters import current_letter, letter_by_number, letter_digests, stored_pdf
+from sakti_cli.register.session import Letter, LetterFilter, Register
 from sakti_cli.register.states import LetterStatus
 from sakti_cli.signatures.validate import signature_time
 
@@ -38,7 +38,7 @@ def _timestamp_certs(signed_data: Any) -> list[Any]:
     return [c.chosen for c in signed_data["certificates"] or []]
 
 
-def letter_horizon(ws: Workspace, letter: dict[str, Any]) -> datetime | None:
+def letter_horizon(ws: Workspace, letter: Letter | dict[str, Any]) -> datetime | None:
     """A TERBIT letter's validation horizon: as recorded at signing or renewal, else read from its PDF
     (letters issued before it was recorded)."""
     if letter.get("data_validasi_sampai"):
@@ -97,7 +97,7 @@ def crl_next_updates(dss: Any) -> list[datetime | None]:
 
 
 def choose_letters(register: Register, ws: Workspace, numbers: list[str], all_issued: bool,
-                   within_days: int | None, at: datetime) -> list[dict[str, Any]]:
+                   within_days: int | None, at: datetime) -> list[Letter]:
     """The TERBIT letters to renew: the named ones (each must be TERBIT, else exit 5), every one
     (``--semua``), or those whose validation data goes stale within ``within_days`` (``--segera N``)."""
     if sum([bool(numbers), all_issued, within_days is not None]) != 1:
@@ -114,8 +114,7 @@ def choose_letters(register: Register, ws: Workspace, numbers: list[str], all_is
                                         "TERBIT yang diperbarui.", saran="Lihat 'sakti status' surat itu.")
                 chosen.append(letter)
             return chosen
-        letters = [dict(doc) for part in txn.partitions("surat") for doc in txn.letters(part).all()
-                   if doc.get("status") == LetterStatus.TERBIT]
+        letters = list(txn.letters(LetterFilter(status=(LetterStatus.TERBIT,))))
     letters.sort(key=lambda item: (item.get("tahun", 0), item.get("urut", 0)))
     if within_days is None:
         return letters
@@ -176,7 +175,7 @@ def _tokens(emb: Any) -> list[Any]:
     return list(extract_tst_data_iter(emb.signer_info, signed=False))
 
 
-def renew_letter(ws: Workspace, register: Register, letter: dict[str, Any], timestamp_url: str) -> dict[str, Any]:
+def renew_letter(ws: Workspace, register: Register, letter: Letter, timestamp_url: str) -> dict[str, Any]:
     """Renew one TERBIT letter: the new revision replaces the stored PDF (atomically, under the register
     lock, only if the file is still the revision the register knows), recorded in ``revisi``, indexed, audited."""
     from sakti_cli.core.errors import RegisterCorrupt
@@ -189,7 +188,7 @@ def renew_letter(ws: Workspace, register: Register, letter: dict[str, Any], time
     digest = hashlib.sha256(new).hexdigest()
     horizon = bytes_horizon(new)
     with register.transaction() as txn:
-        current = get_letter(txn, {"bulan": letter["bulan"], "id": letter["id"]})
+        current = current_letter(txn, letter)
         if current["status"] != LetterStatus.TERBIT \
                 or letter_digests(current)[-1] != before or sha256_file(path) != before:
             raise RegisterCorrupt(f"Surat {letter['nomor_surat']} berubah selama diperbarui; tidak diganti.",
@@ -199,8 +198,8 @@ def renew_letter(ws: Workspace, register: Register, letter: dict[str, Any], time
         current.setdefault("revisi", []).append(entry)
         if horizon is not None:
             current["data_validasi_sampai"] = iso(horizon)
-        save_letter(txn, current)
-        txn.index_put("sha256", digest, {"bulan": current["bulan"], "id": current["id"]})
+        register.store.keep(path, digest)
+        txn.save_letter(current)  # indexes the new revision's SHA-256 too
         txn.audit("perbarui", current["nomor_surat"], LetterStatus.TERBIT, LetterStatus.TERBIT, sha256=digest,
                   sebelumnya=before,
                   kolom=field, nomor_registrasi=current["nomor_registrasi"])
@@ -209,7 +208,7 @@ def renew_letter(ws: Workspace, register: Register, letter: dict[str, Any], time
 
 
 def renew(ws: Workspace, register: Register, numbers: list[str], *, all_issued: bool, within_days: int | None,
-          timestamp_url: str | None, on_start: Callable[[dict[str, Any]], None] | None = None) -> dict[str, Any]:
+          timestamp_url: str | None, on_start: Callable[[Letter], None] | None = None) -> dict[str, Any]:
     """``ttd perbarui``: renew the chosen letters; a letter that fails is reported and the rest go on."""
     if not timestamp_url:
         raise InputError("Pembaruan butuh server cap waktu (TSA).",

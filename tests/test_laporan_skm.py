@@ -176,6 +176,9 @@ def test_survey_link_in_the_issued_letter_message(office: Path, cli: Cli) -> Non
 def test_sop_periksa_checks_the_offices_survey_mapping(office: Path, cli: Cli) -> None:
     mapping = office / "sop" / "_skm.yaml"
     assert mapping.is_file()  # copied with the office's sop/
+    for sop in (office / "sop").glob("*.yaml"):  # the services' own checks (templates) are not this test's
+        if not sop.name.startswith("_"):
+            sop.unlink()
     mapping.write_text(mapping.read_text(encoding="utf-8").replace("  - kode: U9", "  - kode: U8"), encoding="utf-8")
     result = cli.json("sop", "periksa", code=1)
     found = [p for p in result["masalah"] if p["berkas"] == str(mapping.resolve())]

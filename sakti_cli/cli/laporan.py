@@ -95,7 +95,7 @@ def show_report(console: Console, payload: dict[str, Any]) -> None:
     change = total["perubahan_terbit_persen"]
     trend = "-" if change is None else f"{change:+.1f}%".replace(".", ",")
     console.print(f"Periode lalu ({payload['pembanding']['label']}): diterima {before['diterima']}, terbit "
-                  f"{before['terbit']}, ditolak {before['ditolak']}, batal {before['batal']}; terbit {trend}.",
+                  f"{before['terbit']}, ditolak {before['ditolak']}, batal {before['batal']}; perubahan terbit {trend}.",
                   soft_wrap=True)
     services = payload["layanan"]
     if services:

@@ -28,10 +28,10 @@ def register(app: typer.Typer) -> None:
     laporan_app.command("skm")(skm)
 
 
-def bar(value: float, top: float, style: str = "cyan") -> Text:
-    """A bar of block characters, ``value`` of ``top`` across :data:`BAR_WIDTH` cells."""
+def bar(value: float, top: float, style: str = "cyan", label: str | None = None) -> Text:
+    """A bar of block characters, ``value`` of ``top`` across :data:`BAR_WIDTH` cells, then its label."""
     cells = round(BAR_WIDTH * value / top) if top > 0 else 0
-    return Text("█" * cells + (" " if cells else ""), style=style) + Text(str(value))
+    return Text("█" * cells + (" " if cells else ""), style=style) + Text(str(value) if label is None else label)
 
 
 def _printed(ws: Any) -> str:
@@ -95,8 +95,8 @@ def show_report(console: Console, payload: dict[str, Any]) -> None:
     change = total["perubahan_terbit_persen"]
     trend = "-" if change is None else f"{change:+.1f}%".replace(".", ",")
     console.print(f"Periode lalu ({payload['pembanding']['label']}): diterima {before['diterima']}, terbit "
-                  f"{before['terbit']}, ditolak {before['ditolak']}, batal {before['batal']}; perubahan terbit {trend}.",
-                  soft_wrap=True)
+                  f"{before['terbit']}, ditolak {before['ditolak']}, batal {before['batal']}; "
+                  f"perubahan terbit {trend}.", soft_wrap=True)
     services = payload["layanan"]
     if services:
         most = max([s["terbit"] for s in services] + [1])
@@ -153,7 +153,8 @@ def skm(out: Output, ekspor: Annotated[Path, typer.Argument(help="Ekspor CSV res
                       + f", mutu {whole['mutu']} ({whole['kinerja']}); {result['responden']} responden")
         print_table(console, [Col("Unsur"), Col("NRR", "number"), Col("Nilai", "number", drop=1),
                               Col("Mutu", "identifier"), Col("", drop=2)],
-                    [[*row, bar(u["nrr"], 4.0)] for row, u in zip(element_rows(whole), whole["unsur"], strict=True)],
+                    [[*row, bar(u["nrr"], 4.0, label="")] for row, u in zip(element_rows(whole), whole["unsur"],
+                                                                            strict=True)],
                     title="Nilai per unsur")
         console.print("Unsur terlemah: " + "; ".join(f"{w['kode']} {w['nama']}" for w in whole["terlemah"]),
                       soft_wrap=True)

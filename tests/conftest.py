@@ -16,6 +16,7 @@ import pytest
 from filelock import FileLock
 from json_schemas import check_output
 from pg_server import pg, pg_cluster  # noqa: F401  (fixtures: one PostgreSQL server per run)
+from register_backends import backend, pg_module  # noqa: F401  (fixtures: the register on each backend)
 from typer.testing import CliRunner, Result
 
 from sakti_cli.cli.app import app

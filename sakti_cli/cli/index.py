@@ -30,7 +30,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     'kantor': ('kantor', 'Kantor yang dipakai: tampilkan (tanpa subperintah) atau periksa kesiapannya.'),
     'impor': ('impor', 'Impor permohonan dari luar: respons Google Form beserta berkas unggahannya.'),
     'nomor': ('surat_register', 'Penomoran surat.'),
-    'register': ('surat_register', 'Register kantor: pemeriksaan keutuhan.'),
+    'register': ('surat_register', 'Register kantor: pemeriksaan keutuhan; skema dan peran register PostgreSQL.'),
     'sertifikat': ('tandatangani', 'Sertifikat elektronik: buat rantai demo, lihat isi sertifikat.'),
     'ttd': ('ttd', 'Antrean tanda tangan: surat yang disiapkan petugas, ditandatangani penandatangan.'),
     'sop': ('sop', 'Berkas SOP layanan (sop/*.yaml): skema dan pemeriksaannya.'),

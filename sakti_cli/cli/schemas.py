@@ -481,6 +481,19 @@ class RegisterPeriksa(Result):
     dibangun_ulang: list[str] | None = None
 
 
+class RegisterSiapkan(Result):
+    server: str = Field(description="server, basis data dan peran (tanpa sandi)")
+    diterapkan: list[str] = Field(description="migrasi skema yang diterapkan sekarang (kosong: sudah mutakhir)")
+    versi: int
+
+
+class RegisterPeran(Result):
+    server: str
+    peran: str
+    nama: str
+    sandi: bool = Field(description="sandi peran diberikan (--berkas-sandi-peran); false: atur dengan \\password")
+
+
 # --- signing ----------------------------------------------------------------------------------------
 class Tandatangani(Result):
     berkas: str
@@ -976,6 +989,8 @@ COMMANDS: dict[str, list[type[BaseModel]]] = {
     "nomor mulai": [NomorMulai],
     "register": [],
     "register periksa": [RegisterPeriksa],
+    "register siapkan": [RegisterSiapkan],
+    "register peran": [RegisterPeran],
     "sertifikat": [],
     "sertifikat demo": [SertifikatDemo],
     "sertifikat lihat": [SertifikatLihat],

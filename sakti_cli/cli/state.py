@@ -46,7 +46,7 @@ def register_for(ws: Any) -> Any:
     tighten_workspace_folders(ws.data_dir)
 
     return open_register(ws.register_dir, zone=ws.zone, actor=clerk_name(ws.config, GLOBALS.petugas),
-                    lock_timeout=ws.config.register_settings.batas_tunggu_kunci)
+                         lock_timeout=ws.config.register_settings.batas_tunggu_kunci, workspace=ws)
 
 
 PASSPHRASE_PROMPTER: Callable[[str], str | None] | None = None

@@ -9,14 +9,15 @@ import typer
 from rich.console import Console
 from rich.markup import escape
 
+from sakti_cli.cli import register_pg
 from sakti_cli.cli.output import Output
 from sakti_cli.cli.state import JSON_OPT, Negative, command, confirmed, register_for, workspace
 
 NomorArg = Annotated[str, typer.Argument(help="Nomor surat lengkap, mis. 400.9.14.1/001/ARSEL/XI/2026.")]
 
 nomor_app = typer.Typer(help="Penomoran surat.", no_args_is_help=True, rich_markup_mode=None)
-register_app = typer.Typer(help="Register kantor: pemeriksaan keutuhan.", no_args_is_help=True,
-                           rich_markup_mode=None)
+register_app = typer.Typer(help="Register kantor: pemeriksaan keutuhan; skema dan peran register PostgreSQL.",
+                           no_args_is_help=True, rich_markup_mode=None)
 
 
 def register(app: typer.Typer) -> None:
@@ -25,6 +26,7 @@ def register(app: typer.Typer) -> None:
     app.command("riwayat")(riwayat)
     nomor_app.command("mulai")(mulai)
     register_app.command("periksa")(periksa_register)
+    register_pg.add_commands(register_app)  # siapkan, peran: the PostgreSQL register's admin
     app.add_typer(nomor_app, name="nomor")
     app.add_typer(register_app, name="register")
 

@@ -82,11 +82,10 @@ class SheetWriter:
             self.sheet.column_dimensions[letter].width = column.width
         self.bold = Font(bold=True)
         self.wrap = Alignment(wrap_text=True, vertical="top")
-        self.first = 1
+        self.first = 1 + len(heading or [])  # the header's row
+        self.sheet.freeze_panes = f"A{self.first + 1}"  # before any row: write-only sheets write views first
         for line in heading or []:  # title lines above the table (the agenda's kop)
             self._append([self._cell(line, font=self.bold)])
-            self.first += 1
-        self.sheet.freeze_panes = f"A{self.first + 1}"
         self._append([self._cell(column.title, font=self.bold) for column in columns])
         self.rows = 0
 

@@ -210,7 +210,7 @@ def _of_applicant(session: RegisterSession, query: Query, letter: Letter) -> boo
 def letter_rows(ws: Workspace, register: Register, query: Query, reveal: bool = False) -> Iterator[dict[str, Any]]:
     """The rows of ``sakti surat``, in the order reserved, read from one read-only session."""
     applicants = Applicants(ws, reveal)
-    with register.reading() as session:
+    with register.listing() as session:
         for letter in _letters(session, query):
             yield letter_row(letter, applicants.of_letter(session, letter))
 
@@ -274,7 +274,7 @@ def _applications(session: RegisterSession, query: Query) -> Iterator[Applicatio
 def application_rows(ws: Workspace, register: Register, query: Query, reveal: bool = False
                      ) -> Iterator[dict[str, Any]]:
     applicants = Applicants(ws, reveal)
-    with register.reading() as session:
+    with register.listing() as session:
         for record in _applications(session, query):
             yield application_row(record, applicants.describe(record))
 

@@ -21,7 +21,8 @@ from sakti_cli.core.scratch import Owned, owned_temp
 from sakti_cli.core.testhooks import crash_point
 from sakti_cli.intake.forms import clean_application_data
 from sakti_cli.office.workspace import Workspace, make_private
-from sakti_cli.register.session import Application, ApplicationFilter, Register, RegisterSession
+from sakti_cli.register.search import applicant_niks, search_keys
+from sakti_cli.register.session import Application, ApplicationFilter, Register, RegisterSession, nik_digest
 from sakti_cli.register.states import (
     APPLICATION_INITIAL,
     FINAL_APPLICATION,
@@ -281,6 +282,7 @@ def register_application(
                 "surat": None,
                 "nomor_batal": [],
             }
+            record["cari"] = search_keys(service, clean)  # indexed by the backend in this same step
             txn.add_application(record)
             _index_niks(txn, service, record)
             if row_key is not None:
@@ -444,6 +446,7 @@ def update_data(ws: Workspace, register: Register, service: Service, reg: str, d
             for code, entries in recorded.items():
                 record["berkas"][code] = record["berkas"].get(code, []) + entries
             record["periksa"] = None
+            record["cari"] = search_keys(service, clean)
             save_application(txn, record)
             _index_niks(txn, service, record)
             txn.audit("ubah", record["nomor_registrasi"], before, ApplicationStatus.DITERIMA, kolom=changed,
@@ -490,23 +493,12 @@ def record_originals(ws: Workspace, register: Register, service: Service, reg: s
 RECENT_LETTER_DAYS = 30
 
 
-def nik_key(nik: str) -> str:
-    import hashlib
-
-    return hashlib.sha256(nik.encode()).hexdigest()
-
-
-def _applicant_niks(service: Service, data: dict[str, Any]) -> list[str]:
-    """The NIKs of the top-level NIK fields (the applicant's; a deceased's for ahli-waris)."""
-    return [str(data[spec.kode]) for spec in service.isian if spec.jenis == "nik" and data.get(spec.kode)]
-
-
 def _index_niks(txn: RegisterSession, service: Service, record: Application) -> None:
     """Written in the application's transaction, so the same-NIK warning finds it at the next desk."""
     reg = record["nomor_registrasi"]
-    for nik in _applicant_niks(service, record["data"]):
-        listed = [e for e in txn.nik_applications(nik_key(nik)) if e.get("nomor_registrasi") != reg]
-        txn.set_nik_applications(nik_key(nik), [*listed, {"nomor_registrasi": reg, "layanan": service.kode}])
+    for nik in applicant_niks(service, record["data"]):
+        listed = [e for e in txn.nik_applications(nik_digest(nik)) if e.get("nomor_registrasi") != reg]
+        txn.set_nik_applications(nik_digest(nik), [*listed, {"nomor_registrasi": reg, "layanan": service.kode}])
 
 
 def same_nik_warnings(register: Register, service: Service, record: Application, today: date
@@ -518,8 +510,8 @@ def same_nik_warnings(register: Register, service: Service, record: Application,
     warnings: list[dict[str, Any]] = []
     reg = record["nomor_registrasi"]
     with register.reading() as txn:
-        for nik in _applicant_niks(service, record["data"]):
-            for entry in txn.nik_applications(nik_key(nik)):
+        for nik in applicant_niks(service, record["data"]):
+            for entry in txn.nik_applications(nik_digest(nik)):
                 other = entry.get("nomor_registrasi")
                 if other == reg or entry.get("layanan") != service.kode:
                     continue
@@ -527,7 +519,7 @@ def same_nik_warnings(register: Register, service: Service, record: Application,
                     found = find_application(txn, str(other))
                 except NotFound:
                     continue
-                if nik not in _applicant_niks(service, found["data"]):  # corrected by 'ubah' since, or removed
+                if nik not in applicant_niks(service, found["data"]):  # corrected by 'ubah' since, or removed
                     continue
                 letter = found.get("surat") or {}
                 if found["status"] not in FINAL_STATES:

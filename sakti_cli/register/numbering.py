@@ -12,6 +12,7 @@ from typing import Any
 from sakti_cli.core.clock import iso
 from sakti_cli.core.errors import ConfigError, InputError, StateConflict, library_text
 from sakti_cli.core.id_format import bulan_romawi
+from sakti_cli.core.period import MAX_YEAR, MIN_YEAR
 from sakti_cli.office.workspace import Workspace
 from sakti_cli.register.session import RegisterSession
 from sakti_cli.services.sop import Service, check_number_pattern
@@ -50,7 +51,6 @@ def format_number(pattern: str, *, service: Service, unit: str, sequence: int, m
                           pustaka=library_text(exc)) from None
 
 
-MIN_YEAR, MAX_YEAR = 2000, 2100
 
 
 def start_number(txn: RegisterSession, ws: Workspace, service: Service, first: int, year: int | None = None

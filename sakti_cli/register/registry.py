@@ -72,6 +72,7 @@ LETTER_BLOCK = 50
 SHARD_CHARS = 3  # hex characters of the SHA-256 prefix naming an index shard (16**3 = 4,096 shards)
 HISTORY_DIR = "riwayat"  # the per-object index of the audit trail (format 3)
 HISTORY_LINKS = ("nomor_registrasi", "nomor_surat", "mengganti", "diganti_oleh")  # detail keys naming objects
+RECENT_PARTITIONS = 8  # application partitions a listing keeps read (its letters' applicants come in runs)
 LETTER_COUNTER = "surat|{month}"  # in urutan.json: letters reserved in a month (picks their block)
 REGISTRATION_COUNTER = "registrasi|{month}"  # in urutan.json: applications registered in a month (YYYYMM)
 OPEN_TABLE = "terbuka"  # in urutan.json: reservations not yet TERBIT or BATAL (small, read every step)
@@ -180,23 +181,6 @@ def _paged(items: Iterator[Any], page: Page | None) -> Iterator[Any]:
         yield item
 
 
-def _letter_matches(letter: dict[str, Any], where: LetterFilter) -> bool:
-    signer = letter.get("penandatangan") or {}
-    return (_in_range(letter.get("dipesan"), where.dari, where.sampai)
-            and (where.layanan is None or letter.get("layanan") == where.layanan)
-            and (not where.status or letter.get("status") in where.status)
-            and (where.penandatangan is None
-                 or (isinstance(signer, dict) and signer.get("id") == where.penandatangan))
-            and (where.nomor_surat is None or letter.get("nomor_surat") == where.nomor_surat)
-            and (where.nomor_registrasi is None or letter.get("nomor_registrasi") == where.nomor_registrasi))
-
-
-def _application_matches(record: dict[str, Any], where: ApplicationFilter) -> bool:
-    return (_in_range(record.get("dibuat"), where.dari, where.sampai)
-            and (where.layanan is None or record.get("layanan") == where.layanan)
-            and (not where.status or record.get("status") in where.status))
-
-
 class Transaction(session.RegisterSession):
     """What one register step on the TinyDB files may read and change (the engine's own methods, the
     tables and partitions, are for this backend's modules only: callers use the domain methods)."""
@@ -210,6 +194,23 @@ class Transaction(session.RegisterSession):
         self.files = FileSet(root)
         self._head: str | None = None
         self.recovered = False  # dead processes' reservations were closed (and committed) at its start
+        # A listing's session (Register.listing): no lock held, partitions forgotten once read, so a year's
+        # listing holds one partition at a time and a few recent application partitions (RECENT_PARTITIONS).
+        self.streaming = False
+        self._recent: list[str] = []
+
+    def _done_with(self, relative: str) -> None:
+        """A partition a listing has read: forgotten (read again from disk if asked again)."""
+        if self.streaming:
+            self.files.spill(relative)
+
+    def _keep_recent(self, relative: str) -> None:
+        """Application partitions a listing looks letters' applicants up in: the last few stay read."""
+        if relative in self._recent:
+            self._recent.remove(relative)
+        self._recent.append(relative)
+        while len(self._recent) > RECENT_PARTITIONS:
+            self.files.spill(self._recent.pop(0))
 
     # --- tables -------------------------------------------------------------------------------
     def table(self, relative: str, name: str = "_default") -> Table:
@@ -342,9 +343,13 @@ class Transaction(session.RegisterSession):
         except (IndexError, ValueError):
             return None
         found = self.application_table(partition).get(Query().nomor_registrasi == reg)
+        if self.streaming:
+            self._keep_recent(f"permohonan/{partition}.json")
         return cast(Application, dict(found)) if isinstance(found, Document) else None
 
     def add_application(self, record: Application) -> None:
+        from sakti_cli.register.search_index import index_application
+
         self._changing()
         reg = str(record["nomor_registrasi"])
         table = self.application_table(partition_of_reg(reg))
@@ -352,22 +357,40 @@ class Transaction(session.RegisterSession):
             raise RegisterCorrupt(f"Permohonan {reg} sudah ada di register {self.root}: nomornya terpakai dua kali.",
                                   saran=REGISTER_ADVICE)
         table.insert(dict(record))
+        index_application(self, record)  # same commit: a listing's name search finds it at the next desk
 
     def save_application(self, record: Application) -> None:
+        from sakti_cli.register.search_index import index_application
+
         self._changing()
         reg = str(record["nomor_registrasi"])
-        self.application_table(partition_of_reg(reg)).update(dict(record), Query().nomor_registrasi == reg)
+        table = self.application_table(partition_of_reg(reg))
+        before = table.get(Query().nomor_registrasi == reg)
+        table.update(dict(record), Query().nomor_registrasi == reg)
+        index_application(self, record, cast(Application, before) if isinstance(before, Document) else None)
 
     def applications(self, where: ApplicationFilter | None = None, page: Page | None = None
                      ) -> Iterator[Application]:
-        """Only the partitions of the filter's months (a partition's month is its registration month)."""
+        """Only the partitions of the filter's months (a partition's month is its registration month); for a
+        name, desa or NIK only the applications the search index names (register/search_index.py)."""
+        from sakti_cli.register.search_index import candidates
+
         chosen = where or ApplicationFilter()
+        partitions = self._partitions_between("permohonan", chosen.dari, chosen.sampai)
 
         def found() -> Iterator[Application]:
-            for partition in self._partitions_between("permohonan", chosen.dari, chosen.sampai):
+            named = candidates(self, chosen, sorted({key[:7] for key in partitions}))
+            if named is not None:
+                for reg in named:
+                    record = self.get_application(reg)
+                    if record is not None and chosen.matches(record):
+                        yield record
+                return
+            for partition in partitions:
                 docs = sorted(self.application_table(partition).all(), key=lambda d: str(d.get("nomor_registrasi")))
+                self._done_with(f"permohonan/{partition}.json")
                 for doc in docs:
-                    if _application_matches(doc, chosen):
+                    if chosen.matches(cast(Application, doc)):
                         yield cast(Application, dict(doc))
 
         return _paged(found(), page)
@@ -462,12 +485,14 @@ class Transaction(session.RegisterSession):
         def found() -> Iterator[Letter]:
             if chosen.nomor_surat is not None:
                 letter = self.find_letter(number=chosen.nomor_surat)
-                if letter is not None and _letter_matches(cast(dict[str, Any], letter), chosen):
+                if letter is not None and chosen.matches(letter):
                     yield letter
                 return
             for partition in self._partitions_between("surat", chosen.dari, chosen.sampai):
-                for doc in self.letter_table(partition).all():
-                    if _letter_matches(doc, chosen):
+                docs = sorted(self.letter_table(partition).all(), key=lambda doc: doc.doc_id)  # as reserved
+                self._done_with(f"surat/{partition}.json")
+                for doc in docs:
+                    if chosen.matches(cast(Letter, doc)):
                         yield cast(Letter, dict(doc))
 
         return _paged(found(), page)
@@ -751,6 +776,27 @@ class Register(session.Register):
                 return
         with self.transaction() as txn:  # an older format must be migrated first (and cannot be here)
             yield txn
+
+    @contextlib.contextmanager
+    def listing(self) -> Iterator[Transaction]:
+        """For long reads (listings, exports, the agenda, reports): the lock only for a moment at the start
+        (a cut commit finished, an older format migrated, dead reservations closed), then none, so the desks
+        keep registering and issuing while it runs. Every file is replaced whole by a commit (rename), so each
+        read is of one committed state; partitions are forgotten once read (bounded memory). A record written
+        meanwhile may or may not be seen, as in any listing of a live register."""
+        if writable(self.root):
+            with locked(self.root, self.lock_timeout):
+                self._begin(writing=False)
+        else:
+            with read_locked(self.root, self.lock_timeout):
+                version = self._check_version()
+            if version is not None and version != FORMAT_VERSION:
+                with self.reading() as txn:  # an older format, read-only: refused there, as for reading()
+                    yield txn
+                return
+        txn = Transaction(self.root, self.actor, self.zone, writing=False)
+        txn.streaming = True
+        yield txn
 
     def moment(self) -> datetime:
         return now(self.zone)

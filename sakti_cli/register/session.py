@@ -396,6 +396,12 @@ class Register(ABC):
     def reading(self) -> AbstractContextManager[RegisterSession]:
         """A read-only session: a consistent view, no write lock, nothing written (listings, reports, lookups)."""
 
+    def listing(self) -> AbstractContextManager[RegisterSession]:
+        """A read-only session for long reads (listings, exports, the agenda, reports) that never holds the write
+        lock while it runs and keeps no more than it is reading in memory. A backend whose :meth:`reading` is
+        already so (PostgreSQL: a database transaction) keeps this default."""
+        return self.reading()
+
     @property
     @abstractmethod
     def store(self) -> FileStore: ...

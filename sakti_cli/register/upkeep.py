@@ -10,9 +10,12 @@ from __future__ import annotations
 
 from datetime import timezone
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 from sakti_cli.register.registry import Register, Transaction, Upkeep
+
+if TYPE_CHECKING:
+    from sakti_cli.office.workspace import Workspace
 
 
 def _migrate(register: Register, version: int) -> Any:
@@ -36,6 +39,18 @@ def _sweep(register_root: Path) -> list[Path]:
 UPKEEP = Upkeep(migrate=_migrate, close_dead=_close_dead, sweep=_sweep)
 
 
-def open_register(root: Path, *, zone: timezone, actor: str | None = None, lock_timeout: float = 30.0) -> Register:
-    """The register of a workspace, migrated and recovered as it is opened."""
+def open_register(root: Path, *, zone: timezone, actor: str | None = None, lock_timeout: float = 30.0,
+                  workspace: Workspace | None = None) -> Register:
+    """The register of a workspace, migrated and recovered as it is opened: the PostgreSQL register when the
+    ``workspace``'s ``[register] url`` or ``SAKTI_REGISTER_URL`` names a server (connected, its schema checked:
+    exit 4 when the server is down, refuses the password or holds no current schema), else TinyDB's in ``root``."""
+    if workspace is not None:
+        from sakti_cli.register.pg.url import register_url
+
+        if register_url(workspace.config.register_settings.url) is not None:  # psycopg loaded only then
+            from sakti_cli.register.pg.session import open_pg_register
+
+            shared = open_pg_register(workspace, zone=zone, actor=actor)
+            if shared is not None:
+                return cast(Register, shared)  # the same interface (sakti_cli.register.session.Register)
     return Register(root, zone=zone, actor=actor, lock_timeout=lock_timeout, upkeep=UPKEEP)

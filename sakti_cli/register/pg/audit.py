@@ -17,7 +17,12 @@ from typing import Any
 
 from sakti_cli.core.clock import iso
 from sakti_cli.core.privacy import mask_payload
-from sakti_cli.register.registry import GENESIS, event_hash  # one chain start, one hashing function for both backends
+from sakti_cli.register.registry import (  # one chain start, one hashing function, one index of names for both
+    GENESIS,
+    event_hash,
+    event_names,
+    os_account,
+)
 
 
 def new_event(actor: str, moment: datetime, aksi: str, objek: str, sebelum: Any = None, sesudah: Any = None,
@@ -26,8 +31,8 @@ def new_event(actor: str, moment: datetime, aksi: str, objek: str, sebelum: Any 
     event: dict[str, Any] = {
         "id": secrets.token_hex(8),
         "waktu": iso(moment),
-        **mask_payload({"petugas": actor, "aksi": aksi, "objek": objek, "sebelum": sebelum, "sesudah": sesudah,
-                        "detail": detail or None}),
+        **mask_payload({"petugas": actor, "akun": os_account(), "aksi": aksi, "objek": objek, "sebelum": sebelum,
+                        "sesudah": sesudah, "detail": detail or None}),
         "prev": prev,
     }
     event["hash"] = event_hash(event)
@@ -50,6 +55,8 @@ def append_event(cur: Any, actor: str, moment: datetime, aksi: str, objek: str, 
                 "VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s)",
                 (count + 1, event["id"], event["waktu"], event["petugas"], event["aksi"], event["objek"],
                  event["prev"], event["hash"], canonical_line(event)))
+    for name in sorted(event_names(event)):  # the per-object index, in the event's transaction (m002)
+        cur.execute("INSERT INTO audit_nama (nama, nomor) VALUES (%s, %s)", (name, count + 1))
     cur.execute("UPDATE audit_kepala SET hash = %s, jumlah = %s WHERE kantor = session_user",
                 (event["hash"], count + 1))
     return event

@@ -81,7 +81,7 @@ def reserve_number(conn: Any, scope: str, build: Callable[[int], dict[str, Any]]
     this connection and its ``pesan_nomor`` event, all in one transaction."""
     import psycopg
 
-    lease = secrets.randbits(62) + 1
+    lease = lease_key()
     try:
         with conn.transaction(), conn.cursor() as cur:
             sequence = next_value(cur, scope)
@@ -95,15 +95,55 @@ def reserve_number(conn: Any, scope: str, build: Callable[[int], dict[str, Any]]
                          nomor_registrasi=letter.get("nomor_registrasi"), lingkup=scope, urut=sequence)
     except psycopg.errors.UniqueViolation as exc:
         release_lease(conn, lease)
-        if exc.diag.constraint_name in ("surat_nomor_unik", "surat_urut_unik"):
-            raise ConfigError(f"Nomor urut {scope} berikutnya sudah pernah dipakai; nomor tidak dipakai dua kali.",
-                              saran="Pastikan pola nomor memuat {urut} dan {tahun}, dan nomor mulai tidak "
-                                    "diturunkan di bawah nomor yang sudah terpakai.") from None
-        raise
+        raise duplicate_letter(exc, scope) from None
     except BaseException:
         release_lease(conn, lease)
         raise
     return Reservation(letter, lease)
+
+
+def lease_key() -> int:
+    """A new lease: a random positive bigint, the key of the session-level advisory lock that holds it."""
+    return secrets.randbits(62) + 1
+
+
+def duplicate_letter(exc: Any, scope: str) -> Exception:
+    """A letter refused by a unique constraint (psycopg's UniqueViolation ``exc``) as the error to raise."""
+    constraint = exc.diag.constraint_name
+    if constraint in ("surat_nomor_unik", "surat_urut_unik"):
+        return ConfigError(f"Nomor urut {scope} berikutnya sudah pernah dipakai; nomor tidak dipakai dua kali.",
+                           saran="Pastikan pola nomor memuat {urut} dan {tahun}, dan nomor mulai tidak "
+                                 "diturunkan di bawah nomor yang sudah terpakai.")
+    if constraint == "surat_kode_unik":
+        return StateConflict("Kode verifikasi surat baru sudah dipakai surat lain; surat tidak dicatat.",
+                             saran="Ulangi: kode verifikasi dibuat baru setiap kali.")
+    if constraint == "surat_sha256_unik":
+        return StateConflict("PDF dengan SHA-256 itu sudah tercatat untuk surat lain.",
+                             saran="Satu PDF hanya untuk satu surat; periksa surat itu dengan 'sakti verifikasi'.")
+    if constraint == "surat_pkey":
+        return StateConflict("Surat dengan id yang sama sudah ada di register; surat tidak dicatat.",
+                             saran="Ulangi langkahnya; bila berulang, jalankan 'sakti register periksa'.")
+    return exc
+
+
+def take_lease(cur: Any, lease: int) -> bool:
+    """Hold ``lease`` in this session (True), unless a live connection holds it (False)."""
+    cur.execute("SELECT pg_try_advisory_lock(%s)", (lease,))
+    return bool(cur.fetchone()[0])
+
+
+def lease_held(cur: Any, lease: int) -> bool:
+    """Whether this session holds ``lease``."""
+    cur.execute("SELECT " + _HELD.format(key="%s"), (lease,))
+    return bool(cur.fetchone()[0])
+
+
+def lease_lost(cur: Any, lease: int) -> bool:
+    """Whether no live connection holds ``lease`` (its desk is gone): tried, and let go again at once."""
+    if lease_held(cur, lease) or not take_lease(cur, lease):
+        return False
+    cur.execute("SELECT pg_advisory_unlock(%s)", (lease,))
+    return True
 
 
 def release_lease(conn: Any, lease: int) -> None:
@@ -113,9 +153,7 @@ def release_lease(conn: Any, lease: int) -> None:
     if conn.closed or conn.info.transaction_status == psycopg.pq.TransactionStatus.INERROR:
         return  # the session is gone (its locks with it) or the caller will roll back first
     with conn.cursor() as cur:
-        cur.execute("SELECT " + _HELD.format(key="%s"), (lease,))
-        held = cur.fetchone()[0]
-        if held:  # a session lock: let go now, whatever transaction is open
+        if lease_held(cur, lease):  # a session lock: let go now, whatever transaction is open
             cur.execute("SELECT pg_advisory_unlock(%s)", (lease,))
 
 
@@ -138,8 +176,7 @@ def close_stale_reservations(conn: Any, *, actor: str, moment: datetime) -> list
             cur.execute("SELECT p.surat_id, p.kunci_sesi, p.proses FROM pemesanan p WHERE NOT "
                         + _HELD.format(key="p.kunci_sesi") + " ORDER BY p.dipesan FOR UPDATE OF p SKIP LOCKED")
             for letter_id, lease, proses in cur.fetchall():
-                cur.execute("SELECT pg_try_advisory_lock(%s)", (lease,))
-                if not cur.fetchone()[0]:
+                if not take_lease(cur, lease):
                     continue  # its desk is alive
                 taken.append(lease)
                 letter = _close(cur, letter_id, proses, actor=actor, moment=moment)
@@ -191,11 +228,9 @@ def claim_open(cur: Any, letter_id: str) -> tuple[dict[str, Any], int]:
                             saran="Nomor itu tidak dipakai lagi; terbitkan ulang permohonannya untuk nomor baru.",
                             nomor_surat=number, status=status)
     lease, held = int(row[0]), bool(row[1])
-    if not held:
-        cur.execute("SELECT pg_try_advisory_lock(%s)", (lease,))
-        if not cur.fetchone()[0]:
-            raise StateConflict(f"Pemesanan nomor {letter['nomor_surat']} sedang dipegang desk lain.",
-                                saran="Tunggu desk itu selesai, lalu lihat statusnya dengan 'sakti status REG'.")
+    if not held and not take_lease(cur, lease):
+        raise StateConflict(f"Pemesanan nomor {letter['nomor_surat']} sedang dipegang desk lain.",
+                            saran="Tunggu desk itu selesai, lalu lihat statusnya dengan 'sakti status REG'.")
     return letter, lease
 
 

@@ -258,3 +258,73 @@ CREATE TABLE indeks_nik (
     PRIMARY KEY (kantor, nik_sha256, nomor_registrasi)
 );
 """
+
+
+M002_TABLES = ("nomor_mulai", "audit_nama")
+"""Office tables added by m002 (row-level security as m001's; OFFICE_TABLES stays what m001 enabled)."""
+
+
+@migration
+def m002_sesi(cur: Any) -> None:
+    """What the register interface (sakti_cli.register.session) needs beyond m001: the order records were
+    added in (``nomor_baris``), the reservation time and the service as columns (filters), the ``nomor
+    mulai`` records, the per-object index of the trail (``riwayat --objek``,
+    :func:`sakti_cli.register.registry.event_names`, filled for the events already there), and the NIK
+    index's entries kept whole."""
+    from psycopg import sql
+
+    cur.execute(_M002)
+    for table in M002_TABLES:
+        cur.execute(sql.SQL("ALTER TABLE {t} ENABLE ROW LEVEL SECURITY; ALTER TABLE {t} FORCE ROW LEVEL SECURITY; "
+                            "CREATE POLICY kantor_sendiri ON {t} USING (kantor = session_user) "
+                            "WITH CHECK (kantor = session_user)").format(t=sql.Identifier(table)))
+    cur.execute(sql.SQL("GRANT SELECT, INSERT ON nomor_mulai, audit_nama TO {}").format(
+        sql.Identifier(office_group(cur))))
+
+
+_M002 = """
+ALTER TABLE surat ADD COLUMN nomor_baris bigint GENERATED ALWAYS AS IDENTITY;
+ALTER TABLE surat ADD COLUMN dipesan text GENERATED ALWAYS AS (data->>'dipesan') STORED;
+ALTER TABLE surat ADD COLUMN layanan text GENERATED ALWAYS AS (data->>'layanan') STORED;
+CREATE INDEX surat_baris ON surat (kantor, nomor_baris);
+CREATE INDEX surat_dipesan ON surat (kantor, dipesan);
+ALTER TABLE permohonan ADD COLUMN nomor_baris bigint GENERATED ALWAYS AS IDENTITY;
+CREATE INDEX permohonan_baris ON permohonan (kantor, nomor_baris);
+CREATE INDEX permohonan_dibuat ON permohonan (kantor, dibuat);
+ALTER TABLE indeks_nik ADD COLUMN data jsonb CHECK (data IS NULL OR jsonb_typeof(data) = 'object');
+ALTER TABLE indeks_nik ADD COLUMN urut integer NOT NULL DEFAULT 0;
+CREATE TABLE nomor_mulai (
+    kantor text NOT NULL DEFAULT session_user,
+    nomor bigint GENERATED ALWAYS AS IDENTITY,
+    data jsonb NOT NULL CHECK (jsonb_typeof(data) = 'object'),
+    PRIMARY KEY (kantor, nomor)
+);
+CREATE TABLE audit_nama (
+    kantor text NOT NULL DEFAULT session_user,
+    nama text NOT NULL,
+    nomor bigint NOT NULL,
+    PRIMARY KEY (kantor, nama, nomor),
+    FOREIGN KEY (kantor, nomor) REFERENCES audit (kantor, nomor)
+);
+INSERT INTO audit_nama (kantor, nama, nomor)
+SELECT DISTINCT a.kantor, upper(n.nama), a.nomor
+FROM audit a, LATERAL (VALUES (a.objek), (a.baris::jsonb->'detail'->>'nomor_registrasi'),
+                               (a.baris::jsonb->'detail'->>'nomor_surat'), (a.baris::jsonb->'detail'->>'mengganti'),
+                               (a.baris::jsonb->'detail'->>'diganti_oleh')) AS n (nama)
+WHERE n.nama IS NOT NULL AND n.nama <> '';
+"""
+
+
+@migration
+def m003_cari(cur: Any) -> None:
+    """The listings' search (``sakti surat``/``permohonan --nama/--desa/--nik``): indexes on the applications'
+    search keys, ``data->'cari'`` (register/search.py): GIN on the name's terms and the NIK digests, an
+    expression index on the desa."""
+    cur.execute(_M003)
+
+
+_M003 = """
+CREATE INDEX permohonan_cari_nama ON permohonan USING gin ((data->'cari'->'nama'));
+CREATE INDEX permohonan_cari_nik ON permohonan USING gin ((data->'cari'->'nik'));
+CREATE INDEX permohonan_cari_desa ON permohonan (kantor, (data->'cari'->>'desa'));
+"""

@@ -147,3 +147,32 @@ def test_bad_periods(office: Path, cli: Cli, monkeypatch: pytest.MonkeyPatch, ar
     monkeypatch.setenv("SAKTI_KANTOR", str(office))
     result = cli("laporan", *args)
     assert result.exit_code == 3 and said in result.stderr, result.stderr
+
+
+def test_the_desk_writes_while_a_report_reads(office: Path, cli: Cli, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Halfway through the report's reading another desk's transaction commits (with a 1 s lock wait): the
+    report holds no write lock while it runs."""
+    from sakti_cli.office.workspace import find_workspace
+    from sakti_cli.register.upkeep import open_register
+    from sakti_cli.reports.figures import ReportBuilder
+
+    monkeypatch.setenv("SAKTI_KANTOR", str(office))
+    monkeypatch.setenv("SAKTI_WAKTU", NOW)
+    ws = find_workspace(office)
+    desk = open_register(ws.register_dir, zone=ws.zone, actor="loket2", lock_timeout=1.0)
+    seen: list[str] = []
+    original = ReportBuilder.add_application
+
+    def reading(self: ReportBuilder, record: Any) -> None:
+        if len(seen) == 100:
+            with desk.transaction() as session:
+                session.audit("uji_tulis", "LAPORAN", None, "ditulis")
+        seen.append(str(record.get("nomor_registrasi")))
+        original(self, record)
+
+    monkeypatch.setattr(ReportBuilder, "add_application", reading)
+    result = cli("laporan", "--bulan", "2026-11", "--json")
+    assert result.exit_code == 0, result.stderr
+    assert len(seen) > 100
+    with desk.reading() as session:
+        assert [e["aksi"] for e in session.events(objek="LAPORAN")] == ["uji_tulis"]

@@ -1,7 +1,8 @@
 """``sakti laporan``: the service report of a period read from the register, and its XLSX and PDF.
 
-The register is read in a read-only session (no write lock: the desk keeps issuing), applications and letters
-streamed through the filtered listings of the register interface; :mod:`sakti_cli.reports.figures` counts.
+The register is read in a listing session (:meth:`Register.listing`: no write lock while it runs, so the desk keeps
+issuing; partitions forgotten once read), applications and letters streamed through the filtered listings of the
+register interface; :mod:`sakti_cli.reports.figures` counts.
 """
 
 from __future__ import annotations
@@ -37,7 +38,7 @@ def compute(ws: Any, register: Any, period: ReportPeriod) -> dict[str, Any]:
     def village_of(code: str, data: Any) -> str | None:
         return applicant_place(services.get(code), data)
 
-    with register.reading() as session:
+    with register.listing() as session:  # no write lock while it reads: the desk keeps issuing
         report = build_report(period, service_infos(services, calendar), calendar, ws.zone,
                               session.applications(ApplicationFilter(dari=start, sampai=end)),
                               session.letters(LetterFilter(dari=start, sampai=end)),

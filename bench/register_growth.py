@@ -139,9 +139,13 @@ def build_register(folder: Path, letters: int, *, per_year: int | None = None, s
         partition_of_reg,
         shard_of,
     )
+    from sakti_cli.register.search import search_keys
+    from sakti_cli.services.sop import load_service
 
     ws = init_workspace(folder)
     root = ws.register_dir
+    sktm = load_service(ws.sop_dir, "sktm")
+    searched: dict[str, list[str]] = defaultdict(list)  # the search index (register/search_index.py), as written
     months = _months()
     per_month = spread(letters, per_year, len(months))
     counters: dict[str, int] = {}
@@ -165,6 +169,11 @@ def build_register(folder: Path, letters: int, *, per_year: int | None = None, s
             issued = n <= count
             registered += 1
             app = _application(reg, moment, "TERBIT" if issued else "LENGKAP", registered - 1 + index * 10000)
+            app["cari"] = search_keys(sktm, app["data"])  # as applications.register_application writes them
+            for term in app["cari"]["nama"]:
+                searched[f"cari:nama:{term}|{key}"].append(reg)
+            if app["cari"]["desa"]:
+                searched[f"cari:desa:{app['cari']['desa']}|{key}"].append(reg)
             for aksi, before, after, detail in (("daftar", None, "DITERIMA", {"layanan": "sktm"}),
                                                 ("periksa", "DITERIMA", "LENGKAP", {"lengkap": True})):
                 event = _event(aksi, reg, moment, head, before, after, detail)
@@ -231,6 +240,9 @@ def build_register(folder: Path, letters: int, *, per_year: int | None = None, s
             offset += len(line.encode()) + 1
     for year, last_seq in seq_year.items():
         counters[f"nomor|layanan:sktm|{year}"] = last_seq
+    for full, regs in searched.items():
+        bucket = shards[shard_of(full)]
+        bucket[str(len(bucket) + 1)] = {"kunci": full, "permohonan": sorted(regs)}
     for shard, entries in shards.items():
         _write(root / "indeks" / f"{shard}.json", _dump({"indeks": entries}))
     history_shards: dict[str, dict[str, dict[str, Any]]] = defaultdict(dict)

@@ -28,12 +28,15 @@ def _add_holiday(office: Path) -> None:
 
 
 def write_register(office: Path, built: Built) -> None:
-    """Every record of ``built`` through the register interface, in one transaction (as a migration would)."""
     from sakti_cli.office.workspace import find_workspace
     from sakti_cli.register.upkeep import open_register
 
     ws = find_workspace(office)
-    register = open_register(ws.register_dir, zone=ws.zone, actor="uji")
+    write_records(open_register(ws.register_dir, zone=ws.zone, actor="uji"), built)
+
+
+def write_records(register: Any, built: Built) -> None:
+    """Every record of ``built`` through the register interface, in one transaction (as a migration would)."""
     with register.transaction() as session:
         for record in sorted(built.applications, key=lambda a: a["dibuat"]):
             session.add_application(json.loads(json.dumps(record)))

@@ -100,10 +100,11 @@ def _digest(letter: dict[str, Any]) -> str:
     return hashlib.sha256(str(letter["nomor_surat"]).encode()).hexdigest()
 
 
-def build(root: Path) -> Built:
-    """The office at ``root`` and its register (about 40 letters); a second or so."""
+def build(root: Path, prepare: Any = None) -> Built:
+    """The office at ``root`` and its register (about 40 letters); a second or so. ``prepare(root)`` edits the
+    new office before its register is opened (tests/test_daftar_pg.py points it at a PostgreSQL server)."""
     from sakti_cli.office.demo import DEMO_OFFICE
-    from sakti_cli.office.workspace import create_workspace
+    from sakti_cli.office.workspace import create_workspace, find_workspace
     from sakti_cli.register.applications import register_application, reject
     from sakti_cli.register.letters import void_issued
     from sakti_cli.register.numbering import start_number
@@ -111,7 +112,10 @@ def build(root: Path) -> Built:
     from sakti_cli.services.sop import load_service
 
     ws = create_workspace(root, DEMO_OFFICE)
-    register = open_register(ws.register_dir, zone=ws.zone, actor="uji")
+    if prepare is not None:
+        prepare(root)
+        ws = find_workspace(root)
+    register = open_register(ws.register_dir, zone=ws.zone, actor="uji", workspace=ws)
     sktm = load_service(ws.sop_dir, "sktm")
     skck = load_service(ws.sop_dir, "skck")
     built = Built(ws.root)

@@ -29,7 +29,8 @@ def agenda(out: Output, bulan: BulanOpt = None, tahun: TahunOpt = None, xlsx: Xl
     lingkup penomorannya, termasuk yang BATAL (dengan alasan dan surat penggantinya) dan nomor dari buku agenda
     kertas sebelum 'nomor mulai'; ke --xlsx dan/atau --pdf (A4 mendatar), tanpa keduanya ke layar."""
     from sakti_cli.core.period import read_period
-    from sakti_cli.listings.agenda import AGENDA_COLUMNS, write_agenda
+    from sakti_cli.listings.agenda import AGENDA_COLUMNS
+    from sakti_cli.listings.agenda_files import write_agenda
 
     if bulan is None and tahun is None:
         raise InputError("Sebutkan periodenya: --bulan YYYY-MM atau --tahun YYYY.",

@@ -140,7 +140,7 @@ class PrivateOutput(Output):
 
 def _reveal_target(kwargs: dict[str, Any]) -> tuple[str, dict[str, str]]:
     """What a ``--tampilkan-nik`` command is about: its first argument, and all it was given."""
-    given = {k: str(v) for k, v in kwargs.items()
+    given = {k: ",".join(map(str, v)) if isinstance(v, list | tuple) else str(v) for k, v in kwargs.items()
              if k not in ("json_out", "tampilkan_nik") and v not in (None, False, [], ())}
     return (next(iter(given.values()), "-"), given)
 

@@ -77,7 +77,6 @@ class PgRegister(session.Register):
         self.lock_timeout = lock_timeout  # seconds a step waits for another desk's (batas_tunggu_kunci)
         self.recover = True  # close other desks' abandoned reservations at the start of a writing step
         self.leases: set[int] = set()  # the leases this connection holds (its open reservations)
-        self.closed_abandoned: list[dict[str, Any]] = []  # what this desk's recoveries closed
         self.swept: list[Path] | None = None  # what dead runs left on this computer (after the first write)
         self._lock = threading.RLock()  # one connection: one step at a time in this process
         self._store = PgFileStore(self, workspace_root)
@@ -88,25 +87,32 @@ class PgRegister(session.Register):
         with self._lock, self._errors():
             if self.recover and not self.conn.info.transaction_status:  # not inside another step
                 self.close_abandoned()
-            step = PgSession(self, writing=True)
-            try:
-                with self.conn.transaction(), self.conn.cursor() as cur:
-                    step.cur = cur
-                    self._wait_at_most(cur)
-                    lock_head(cur)
-                    yield step
-            except BaseException:
-                for lease in step.taken:  # rolled back: those reservations never existed
-                    self._release(lease)
-                raise
-            finally:
-                step.cur = None
-            for lease in step.finished:  # committed: those letters left DIPESAN
-                self._release(lease)
+            with self._writing() as step:
+                yield step
             if self.recover and self.swept is None:  # as TinyDB's first write of a run (recovery.py)
                 from sakti_cli.register.recovery import sweep_leftovers
 
                 self.swept = sweep_leftovers(self.root)
+
+    @contextlib.contextmanager
+    def _writing(self) -> Iterator[PgSession]:
+        """One writing transaction: the lock timeout, the office's audit head locked first; the leases of the
+        reservations it closed let go once it commits, those it took once it rolls back."""
+        step = PgSession(self, writing=True)
+        try:
+            with self.conn.transaction(), self.conn.cursor() as cur:
+                step.cur = cur
+                self._wait_at_most(cur)
+                lock_head(cur)
+                yield step
+        except BaseException:
+            for lease in step.taken:  # rolled back: those reservations never existed
+                self._release(lease)
+            raise
+        finally:
+            step.cur = None
+        for lease in step.finished:  # committed: those letters left DIPESAN
+            self._release(lease)
 
     @contextlib.contextmanager
     def reading(self) -> Iterator[PgSession]:
@@ -127,20 +133,20 @@ class PgRegister(session.Register):
         with self._lock, self._errors(), self.conn.transaction(), self.conn.cursor() as cur:
             yield cur
 
-    def close_abandoned(self) -> list[dict[str, Any]]:
-        """Close BATAL "proses terhenti" the open reservations whose desk is gone (their lease free), in a
-        transaction of its own; the letters closed. One query when there is none (the usual case)."""
+    def close_abandoned(self) -> bool:
+        """Close BATAL "proses terhenti" the open reservations whose desk is gone (their lease free): TinyDB's
+        recovery (:func:`sakti_cli.register.recovery.close_dead_reservations`) in a transaction of its own, which
+        stands whatever the step after it does. One query when no other desk holds a reservation."""
+        from sakti_cli.register.recovery import close_dead_reservations
+
         with self.conn.cursor() as cur:
             cur.execute("SELECT count(*) FROM pemesanan")
             (count,) = cur.fetchone() or (0,)
         if count <= len(self.leases):
-            return []  # only this desk's own reservations are open
-        with self.conn.transaction(), self.conn.cursor() as cur:
-            self._wait_at_most(cur)
-            lock_head(cur)  # the first lock, as every step's: no deadlock with a desk's step
-            closed = numbers.close_stale_reservations(self.conn, actor=self.actor, moment=self.moment())
-        self.closed_abandoned += closed
-        return closed
+            return False  # only this desk's own reservations are open
+        with self._writing() as step:
+            changed = close_dead_reservations(step, self._store.workspace_root)
+        return changed
 
     def _wait_at_most(self, cur: Any) -> None:
         """A step waits for another desk's lock at most ``lock_timeout`` (then exit 5, as TinyDB's file lock)."""

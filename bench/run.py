@@ -535,7 +535,8 @@ def section_reading(bench: Bench, report: Report, small: int, large: int, repeat
         report.add(Figure("baca", f"{label} (memori)", peaks[large] / peaks[small], 1.2, mb=peaks[large],
                           dasar=f"{small:,} surat: {peaks[small]:.0f} MB"))
     report.add(Figure("baca", "PostgreSQL (semua angka di atas)", None, 2.0,
-                      catatan="belum ada: register PostgreSQL belum tergabung di cabang ini"))
+                      catatan="belum diukur: register PostgreSQL besar belum dibangun di bagian ini (laporan dan "
+                              "daftar diuji pada PostgreSQL oleh tests/)"))
 
 
 def batch_memory(bench: Bench, count: int) -> Run:

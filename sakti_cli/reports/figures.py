@@ -107,6 +107,13 @@ def _reason(text: Any) -> str:
     return words if len(words) <= REASON_CHARS else words[: REASON_CHARS - 1] + "…"
 
 
+def _group(table: dict[str, Tally], key: str) -> Tally:
+    found = table.get(key)
+    if found is None:  # not setdefault: a Tally (three Counters) made for every event adds up over a year
+        found = table[key] = Tally()
+    return found
+
+
 @dataclass
 class PeriodFigures:
     """All groups of one period."""
@@ -119,8 +126,7 @@ class PeriodFigures:
     daily_issued: Counter[date] = field(default_factory=Counter)
 
     def groups(self, service: str, village: str) -> tuple[Tally, Tally, Tally]:
-        return (self.total, self.services.setdefault(service, Tally()),
-                self.villages.setdefault(village or NO_VILLAGE, Tally()))
+        return self.total, _group(self.services, service), _group(self.villages, village or NO_VILLAGE)
 
 
 @dataclass

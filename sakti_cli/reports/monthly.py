@@ -28,6 +28,7 @@ def compute(ws: Any, register: Any, period: ReportPeriod) -> dict[str, Any]:
     """The report of ``period`` as data (see :func:`sakti_cli.reports.figures.report_payload`)."""
     from sakti_cli.register.search import applicant_place
     from sakti_cli.register.session import ApplicationFilter, LetterFilter
+    from sakti_cli.register.states import LetterStatus
     from sakti_cli.services.rules.kalender import load_calendar
     from sakti_cli.services.sop import load_services
 
@@ -41,7 +42,7 @@ def compute(ws: Any, register: Any, period: ReportPeriod) -> dict[str, Any]:
     with register.listing() as session:  # no write lock while it reads: the desk keeps issuing
         report = build_report(period, service_infos(services, calendar), calendar, ws.zone,
                               session.applications(ApplicationFilter(dari=start, sampai=end)),
-                              session.letters(LetterFilter(dari=start, sampai=end)),
+                              session.letters(LetterFilter(dari=start, sampai=end, status=(LetterStatus.BATAL,))),
                               session.get_application, village_of)
     payload = report_payload(report)
     payload["minutes_per_day"] = calendar.minutes_per_day()

@@ -158,6 +158,7 @@ def build_register(folder: Path, letters: int, *, per_year: int | None = None, s
     busy office's rate, ending in the current month (1,000 letters = the first weeks of such an office).
     """
     from sakti_cli.office.workspace import init_workspace
+    from sakti_cli.register.search import search_keys
     from sakti_cli.register.tiny.registry import (
         AUDIT_TABLE,
         FORMAT_VERSION,
@@ -169,9 +170,12 @@ def build_register(folder: Path, letters: int, *, per_year: int | None = None, s
         partition_of_reg,
         shard_of,
     )
+    from sakti_cli.services.sop import load_service
 
     ws = init_workspace(folder)
     root = ws.register_dir
+    sktm = load_service(ws.sop_dir, "sktm")
+    searched: dict[str, list[str]] = defaultdict(list)  # the search index (register/search_index.py), as written
     months = _months()
     per_month = spread(letters, per_year, len(months))
     counters: dict[str, int] = {}
@@ -196,6 +200,11 @@ def build_register(folder: Path, letters: int, *, per_year: int | None = None, s
             issued = n <= count
             registered += 1
             app = _application(reg, moment, "TERBIT" if issued else "LENGKAP", registered - 1 + index * 10000)
+            app["cari"] = search_keys(sktm, app["data"])  # as applications.register_application writes them
+            for term in app["cari"]["nama"]:
+                searched[f"cari:nama:{term}|{key}"].append(reg)
+            if app["cari"]["desa"]:
+                searched[f"cari:desa:{app['cari']['desa']}|{key}"].append(reg)
             for aksi, before, after, detail in (("daftar", None, "DITERIMA", {"layanan": "sktm"}),
                                                 ("periksa", "DITERIMA", "LENGKAP", {"lengkap": True})):
                 event = _event(aksi, reg, moment, head, before, after, detail)

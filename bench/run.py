@@ -15,6 +15,9 @@ then measures, each in fresh whole processes (median of several repetitions; pea
                ``riwayat --objek`` at 1,000 against 100,000
   6 memori     peak RSS of the ``sakti`` process for a batch of 1,000 against one of 100, LibreOffice's
                own processes beside it
+  7 baca       (issue 13) ``sakti surat --bulan``, a name search, ``sakti agenda --tahun`` and ``sakti laporan
+               --tahun`` at 20,000 against 100,000 letters (20,000 a year: one year against five), time and
+               peak memory; a command this branch does not have yet is reported as missing
 
 Peak RSS is read by polling /proc every 20 ms: VmHWM (the kernel's high-water mark) of the ``sakti``
 process, and of each LibreOffice process below it (the largest one, and the largest sum of VmRSS at
@@ -415,21 +418,22 @@ def cache_key() -> str:
     return digest.hexdigest()[:12]
 
 
-def cached_register(bench: Bench, letters: int) -> dict[str, Any]:
-    """A register of ``letters`` letters: built once per code version in the cache, copied for this run."""
-    home = bench.cache / cache_key() / f"register-{letters}"
+def cached_register(bench: Bench, letters: int, per_year: int | None = None) -> dict[str, Any]:
+    """A register of ``letters`` letters (spread over five years, or at ``per_year`` ending this month): built
+    once per code version in the cache, copied for this run."""
+    home = bench.cache / cache_key() / (f"register-{letters}" + (f"-{per_year}" if per_year else ""))
     meta = home / "bangun.json"
     if not meta.is_file():
         if home.exists():
             shutil.rmtree(home)
         started = time.perf_counter()
-        built = register_growth.build_register(home / "kantor", letters)
+        built = register_growth.build_register(home / "kantor", letters, per_year=per_year)
         built["kantor"] = str(Path(built["kantor"]).relative_to(home))
         built["detik_bangun"] = time.perf_counter() - started
         meta.write_text(json.dumps(built))
         print(f"  (register {letters:,} dibangun dalam {built['detik_bangun']:.0f} d, disimpan di {home})", flush=True)
     built = json.loads(meta.read_text())
-    target = bench.scratch / f"register-{letters}"
+    target = bench.scratch / home.name
     shutil.copytree(home / built["kantor"], target, symlinks=True)
     built["kantor"] = str(target)
     return built
@@ -496,6 +500,60 @@ def pg_figures(bench: Bench, report: Report, small: int, large: int, repeat: int
                       1.0, check["detik"], 10.0, "target 10 s", check["mb"],
                       f"temuan: {', '.join(check['jenis']) or 'tidak ada'}"))
 
+def _has(bench: Bench, *args: str) -> bool:
+    """Whether this sakti has the command and option (the listings are being built beside the report)."""
+    done = run([*SAKTI, *args[:-1], "--help"], env=bench.env)
+    return done.returncode == 0 and args[-1] in done.stdout
+
+
+def section_reading(bench: Bench, report: Report, small: int, large: int, repeat: int) -> None:
+    """Issue 13: the listings, the name search, the agenda and the report read what their filter needs. Both
+    registers hold ``small`` letters a year ending in December 2026 (the small one that year alone, the large one
+    several years), so a month's or a year's work is the same in both and the time and memory must stay flat."""
+    report.heading(f"7 Baca: {small:,} vs {large:,} surat ({small:,}/tahun, TinyDB), median {repeat} proses baru")
+    saved = os.environ.get("SAKTI_WAKTU")
+    os.environ["SAKTI_WAKTU"] = register_growth.NOW
+    try:
+        builds = {size: cached_register(bench, size, small) for size in (small, large)}
+    finally:
+        if saved is None:
+            os.environ.pop("SAKTI_WAKTU", None)
+        else:
+            os.environ["SAKTI_WAKTU"] = saved
+    env = {**bench.env, "SAKTI_WAKTU": register_growth.NOW}
+    out = bench.scratch / "baca"
+    out.mkdir(exist_ok=True)
+    # 'Pemohon 590100': an applicant of December 2026 (register_growth names them by month index and sequence)
+    wanted = [("surat --bulan 2026-11", ["surat", "--bulan", "2026-11", "--json"], ("surat", "--bulan")),
+              ("surat --nama (cari nama)", ["surat", "--nama", "pemohon 590100", "--json"], ("surat", "--nama")),
+              ("agenda --tahun 2026 (XLSX + PDF)", ["agenda", "--tahun", "2026", "--xlsx", str(out / "agenda.xlsx"),
+                                                   "--pdf", str(out / "agenda.pdf"), "--json"], ("agenda", "--tahun")),
+              ("laporan --tahun 2026 (XLSX + PDF)", ["laporan", "--tahun", "2026", "--xlsx", str(out / "lap.xlsx"),
+                                                    "--pdf", str(out / "lap.pdf"), "--json"], ("laporan", "--tahun"))]
+    for label, args, probe in wanted:
+        if not _has(bench, *probe):
+            report.add(Figure("baca", label, None, 2.0, catatan=f"belum ada: 'sakti {probe[0]} {probe[1]}' "
+                              "belum dibuat di cabang ini"))
+            continue
+        times: dict[int, list[float]] = {size: [] for size in builds}
+        peaks: dict[int, float] = {}
+        for n in range(repeat):
+            for size, built in builds.items():
+                done = checked(run([*SAKTI, "--kantor", built["kantor"], *args], env=env, memory=n == 0), label)
+                times[size].append(done.seconds)
+                if n == 0:
+                    peaks[size] = done.rss_mb
+        took, base = median(times[large]), median(times[small])
+        note = f"memori {peaks[large]:.0f} MB vs {peaks[small]:.0f} MB"
+        if probe[0] == "laporan":  # the trend: the year before is read too, which the small register has not
+            note += "; laporan membaca juga tahun sebelumnya (tren) dan 92 hari sebelumnya: register kecil tak punya"
+        report.add(Figure("baca", label, took / base, 2.0, took, base, f"{small:,} surat", peaks[large], note))
+        report.add(Figure("baca", f"{label} (memori)", peaks[large] / peaks[small], 1.2, mb=peaks[large],
+                          dasar=f"{small:,} surat: {peaks[small]:.0f} MB"))
+    report.add(Figure("baca", "PostgreSQL (semua angka di atas)", None, 2.0,
+                      catatan="belum diukur: register PostgreSQL besar belum dibangun di bagian ini (laporan dan "
+                              "daftar diuji pada PostgreSQL oleh tests/)"))
+
 
 def batch_memory(bench: Bench, count: int) -> Run:
     office = bench.office()
@@ -525,13 +583,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--json", type=Path, help="tulis seluruh laporan sebagai JSON ke berkas ini "
                         "(bawaan: .bench-cache/laporan-penuh.json atau -cepat.json)")
     parser.add_argument("--cache", type=Path, default=REPO / ".bench-cache", help="folder register besar tersimpan")
-    parser.add_argument("--bagian", nargs="+", default=["mulai", "massal", "loket", "register", "memori"],
+    parser.add_argument("--bagian", nargs="+", default=["mulai", "massal", "loket", "register", "memori", "baca"],
                         help="hanya bagian ini")
     parser.add_argument("--ulang-berat", type=int, help="ulangan massal dan loket (bawaan: 3, cepat: 1)")
     args = parser.parse_args(argv)
     cepat = args.cepat
     sizes = {"large": 10_000 if cepat else 100_000, "small": 1_000, "batch": 20 if cepat else 100,
-             "batch_big": 60 if cepat else 1000}
+             "batch_big": 60 if cepat else 1000, "read_small": 5_000 if cepat else 20_000,
+             "read_large": 15_000 if cepat else 100_000}
     repeat_light, repeat_heavy = (3, 1) if cepat else (7, 3)
     repeat_heavy = args.ulang_berat or repeat_heavy
     report = Report("cepat" if cepat else "penuh")
@@ -552,6 +611,7 @@ def main(argv: list[str] | None = None) -> int:
             "loket": lambda: section_desk(bench, report, repeat_heavy + 2),
             "register": lambda: section_register(bench, report, sizes["small"], sizes["large"], repeat_light),
             "memori": lambda: section_memory(bench, report, small_batch, sizes["batch"], sizes["batch_big"]),
+            "baca": lambda: section_reading(bench, report, sizes["read_small"], sizes["read_large"], repeat_light),
         }
         for name in args.bagian:
             try:

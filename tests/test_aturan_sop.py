@@ -15,7 +15,7 @@ def test_shipped_sop_files_are_clean(kantor: Path, cli: Cli) -> None:
     assert result["masalah"] == [] and result["jumlah_masalah"] == 0
     assert {Path(p).name for p in result["berkas"]} == {
         "sktm.yaml", "skck.yaml", "dispensasi-nikah.yaml", "pindah.yaml", "ahli-waris.yaml", "izin-keramaian.yaml",
-        "hibah.yaml", "_kalender.yaml"}
+        "hibah.yaml", "_kalender.yaml", "_skm.yaml"}
     human = cli("sop", "periksa")
     assert human.exit_code == 0 and "sesuai" in human.stdout
 

@@ -116,6 +116,7 @@ def message_context(ws: Any, service: Any, record: Application) -> dict[str, Any
         "alasan": record.get("alasan_tolak") or "",
         "nomor_surat": letter.get("nomor_surat") or "",
         "url_verifikasi": verification_url(ws, letter["kode_verifikasi"]) if letter.get("kode_verifikasi") else "",
+        "tautan_survei": ws.config.skm.tautan or "",  # [skm] tautan: the satisfaction survey (PermenPAN-RB 14/2017)
     }
 
 

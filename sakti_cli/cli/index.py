@@ -36,4 +36,5 @@ COMMANDS: dict[str, tuple[str, str]] = {
     'sop': ('sop', 'Berkas SOP layanan (sop/*.yaml): skema dan pemeriksaannya.'),
     'templat': ('templat', 'Templat surat (templat/*.docx): pemeriksaannya.'),
     'situs': ('situs', 'Situs verifikasi statis untuk QR surat: dibangun dari register, tanpa data pribadi.'),
+    'laporan': ('laporan', 'Laporan pelayanan per periode (tabel, XLSX, PDF) dan survei kepuasan (skm).'),
 }

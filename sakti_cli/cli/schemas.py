@@ -925,6 +925,115 @@ class ContohPeta(Result):
 # A group that only lists its commands (``sakti ttd``) prints no result: only the error object; so does
 # ``sakti`` itself ("": an unknown command, a global option misused).
 ROOT = ""
+# --- reports (sakti laporan) ------------------------------------------------------------------------
+class PeriodeLaporan(Strict):
+    jenis: Literal["bulan", "tahun", "rentang"]
+    dari: str
+    sampai: str
+    label: str
+
+
+class WaktuLayanan(Strict):
+    jumlah: int = Field(description="surat terbit yang diukur waktunya")
+    median_menit: int | None = Field(description="median waktu kerja dari berkas lengkap sampai terbit (menit)")
+    p90_menit: int | None = Field(description="persentil ke-90 (peringkat terdekat), menit kerja")
+    dalam_batas: int
+    persen_dalam_batas: float | None = Field(description="persen surat yang terbit dalam jangka waktu SOP")
+
+
+class AngkaSebelumnya(Strict):
+    diterima: int
+    lengkap: int
+    terbit: int
+    ditolak: int
+    batal: int
+    median_menit: int | None
+    persen_dalam_batas: float | None
+
+
+class AngkaLaporan(Strict):
+    diterima: int
+    lengkap: int
+    terbit: int
+    ditolak: int
+    batal: int
+    waktu: WaktuLayanan
+
+
+class AngkaDenganTren(AngkaLaporan):
+    sebelumnya: AngkaSebelumnya
+    perubahan_terbit_persen: float | None
+
+
+class LayananLaporan(AngkaDenganTren):
+    kode: str
+    nama: str
+    jangka_waktu: str
+    batas_menit: int | None
+    satuan: Literal["menit", "hari_kerja"]
+
+
+class DesaLaporan(AngkaLaporan):
+    nama: str
+
+
+class Harian(Strict):
+    tanggal: str
+    diterima: int
+    terbit: int
+
+
+class JumlahAlasan(Strict):
+    alasan: str
+    jumlah: int
+
+
+class Laporan(Result):
+    periode: PeriodeLaporan
+    pembanding: PeriodeLaporan
+    jumlah: AngkaDenganTren
+    layanan: list[LayananLaporan]
+    desa: list[DesaLaporan]
+    harian: list[Harian]
+    alasan_tolak: list[JumlahAlasan]
+    alasan_batal: list[JumlahAlasan]
+    catatan: list[str]
+    berkas: dict[str, str] = Field(description="berkas yang ditulis: xlsx, pdf")
+
+
+class UnsurSkm(Strict):
+    kode: str
+    nama: str
+    nrr: float = Field(description="nilai rata-rata unsur (1-4)")
+    nilai: float = Field(description="NRR x 25")
+    mutu: Literal["A", "B", "C", "D"]
+
+
+class UnsurLemah(Strict):
+    kode: str
+    nama: str
+    nrr: float
+
+
+class KelompokSkm(Strict):
+    nama: str
+    responden: int
+    unsur: list[UnsurSkm]
+    indeks: float = Field(description="IKM: rata-rata NRR x 25")
+    mutu: Literal["A", "B", "C", "D"]
+    kinerja: str
+    terlemah: list[UnsurLemah]
+
+
+class LaporanSkm(Result):
+    berkas: str
+    peta: str
+    responden: int
+    semua: KelompokSkm
+    layanan: list[KelompokSkm]
+    berkas_keluaran: dict[str, str]
+
+
 COMMANDS: dict[str, list[type[BaseModel]]] = {
     ROOT: [],
     "init": [Init],
@@ -979,6 +1088,8 @@ COMMANDS: dict[str, list[type[BaseModel]]] = {
     "situs": [],
     "situs bangun": [Situs],
     "situs perbarui": [Situs],
+    "laporan": [Laporan],
+    "laporan skm": [LaporanSkm],
 }
 
 

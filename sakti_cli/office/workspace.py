@@ -354,6 +354,23 @@ class MailSettings(_Strict):
         return self.pengguna or self.pengirim
 
 
+class Survey(_Strict):
+    """The Survei Kepuasan Masyarakat (PermenPAN-RB 14/2017): its link goes into the issued-letter message."""
+
+    tautan: str | None = Field(default=None, description="tautan formulir survei (https://...), dimuat di pesan "
+                               "WhatsApp surat terbit; kosong: tanpa ajakan survei")
+
+    @field_validator("tautan")
+    @classmethod
+    def _https(cls, value: str | None) -> str | None:
+        if value is None or not value.strip():
+            return None
+        value = value.strip()
+        if not value.startswith("https://") or any(ch.isspace() for ch in value) or len(value) > 300:
+            raise ValueError("tautan survei harus satu URL https://... tanpa spasi (paling panjang 300 karakter)")
+        return value
+
+
 class OfficeConfig(_Strict):
     versi_format: int
     kantor: OfficeIdentity
@@ -366,6 +383,7 @@ class OfficeConfig(_Strict):
     libreoffice: LibreOfficeSettings = LibreOfficeSettings()
     situs: SiteSettings = SiteSettings()
     surel: MailSettings | None = None
+    skm: Survey = Survey()
     penandatangan: list[Signatory] = Field(default_factory=list)
 
 

@@ -17,9 +17,12 @@ from sakti_cli.services.sop import Service
 
 
 def applicant_place(service: Service | None, data: dict[str, Any]) -> str | None:
-    """The applicant's desa/kelurahan: the SOP's first top-level field of kind ``desa`` that is filled
-    (``desa`` itself for an application whose SOP is gone)."""
+    """The applicant's desa/kelurahan: the SOP's first top-level field of kind ``desa`` that is filled, else of a
+    field named ``desa`` or ``desa_...`` (skck's and hibah's are free text checked by a rule; ``desa`` itself for
+    an application whose SOP is gone). Listings search by it, the report groups by it."""
     codes = [spec.kode for spec in service.isian if spec.jenis == "desa"] if service else ["desa"]
+    codes += [spec.kode for spec in service.isian if spec.jenis != "desa" and spec.kode.split("_")[0] == "desa"
+              ] if service else []
     return next((str(data[code]).strip() for code in codes if str(data.get(code) or "").strip()), None)
 
 

@@ -275,7 +275,7 @@ def service_clock(ws: Workspace, service: Service, record: Application, moment: 
     try:
         calendar = load_calendar(ws.sop_dir)
         minutes = calendar.working_minutes(start, end.astimezone(ws.zone))
-        limit_minutes = limit.menit if limit.menit is not None else (limit.hari_kerja or 0) * calendar.minutes_per_day()
+        limit_minutes = calendar.limit_minutes(limit.menit, limit.hari_kerja)
     except ConfigError as exc:
         out.update(menit_kerja=None, catatan=exc.pesan)
         return out

@@ -1,4 +1,5 @@
-"""``sakti sop periksa``: every SOP file of a workspace, the templates they name, the form mappings, the calendar.
+"""``sakti sop periksa``: every SOP file of a workspace, the templates they name, the form mappings, the calendar
+and the survey's mapping.
 
 Above the SOP loader (it also runs the template lint and the Google Form mapping check), so the loader
 never imports them.
@@ -46,15 +47,23 @@ def lint_sop_dir(ws: Any) -> tuple[list[str], list[dict[str, str]]]:
     maps_checked, map_problems = lint_maps(sop_dir, loaded)
     checked += [shown(path) for path in maps_checked]
     problems += [{**p, "berkas": shown(Path(p["berkas"]))} for p in map_problems]
-    calendar = sop_dir / CALENDAR_NAME
-    if calendar.is_file():
-        checked.append(shown(calendar))
+    from sakti_cli.reports.skm import MAP_NAME, load_map
+
+    def check_file(path: Path, parse: Any) -> None:
+        checked.append(shown(path))
         try:
-            parse_calendar(calendar)
+            parse(path)
         except ConfigError as exc:
             found = exc.detail.get("masalah") or [{"kolom": "(akar)", "pesan": exc.pesan}]
-            problems += [{"berkas": shown(calendar), **p} for p in found]
+            problems.extend({"berkas": shown(path), **p} for p in found)
+
+    calendar = sop_dir / CALENDAR_NAME
+    if calendar.is_file():
+        check_file(calendar, parse_calendar)
     else:
         problems.append({"berkas": shown(calendar), "kolom": "(akar)",
                          "pesan": "kalender libur tidak ada: aturan hari kerja memakai kalender bawaan paket"})
+    survey = sop_dir / MAP_NAME  # the satisfaction survey's mapping (sakti laporan skm), when the office has one
+    if survey.is_file():
+        check_file(survey, load_map)
     return checked, problems

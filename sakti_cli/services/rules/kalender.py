@@ -174,6 +174,10 @@ class Calendar:
             day += timedelta(days=1)
         return total
 
+    def limit_minutes(self, menit: int | None, hari_kerja: int | None) -> int:
+        """An SOP's jangka waktu (``menit``, or ``hari_kerja`` days of office hours) in working minutes."""
+        return menit if menit is not None else (hari_kerja or 0) * self.minutes_per_day()
+
     def minutes_per_day(self) -> int:
         """Length of the first working day's office hours, to turn 'N hari kerja' into minutes."""
         for name in self.spec.hari_kerja:

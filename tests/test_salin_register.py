@@ -121,7 +121,7 @@ def test_moved_to_postgresql_and_back(cli: Cli, source: Path, pg, tmp_path: Path
     from sakti_cli.register.pg.audit import chain_problems
     from sakti_cli.register.pg.bulk import read_register
     from sakti_cli.register.pg.connect import reading
-    from sakti_cli.register.tiny_bulk import read_register as read_tiny
+    from sakti_cli.register.tiny.bulk import read_register as read_tiny
 
     desk = pg.office("arsel")
     was = before(source)

@@ -31,7 +31,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     'impor': ('impor', 'Impor permohonan dari luar: respons Google Form beserta berkas unggahannya.'),
     'nomor': ('surat_register', 'Penomoran surat.'),
     'register': ('surat_register', 'Register kantor: pemeriksaan keutuhan, salin antar-backend; skema dan peran register PostgreSQL.'),
-    'sertifikat': ('tandatangani', 'Sertifikat elektronik: buat rantai demo, lihat isi sertifikat.'),
+    'sertifikat': ('tandatangani', 'Sertifikat elektronik: buat rantai demo, lihat isi sertifikat, status di BSrE.'),
     'ttd': ('ttd', 'Antrean tanda tangan: surat yang disiapkan petugas, ditandatangani penandatangan.'),
     'sop': ('sop', 'Berkas SOP layanan (sop/*.yaml): skema dan pemeriksaannya.'),
     'templat': ('templat', 'Templat surat (templat/*.docx): pemeriksaannya.'),

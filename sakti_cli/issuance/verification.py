@@ -129,7 +129,7 @@ def lookup_code(ws: Workspace, register: Register, code: str) -> dict[str, Any]:
             "kode_verifikasi": letter["kode_verifikasi"], "surat": letter_summary(letter, applicant)}
 
 
-def bsre_signatory(ws: Workspace, wanted: str | None, letter: dict[str, Any] | None = None) -> Any:
+def bsre_signatory(ws: Workspace, wanted: str | None, letter: Letter | None = None) -> Any:
     """The signatory whose BSrE service ``verifikasi --bsre`` asks: ``wanted`` (``--penandatangan``), else the
     letter's own signatory when it signs through BSrE, else the first one that does (ConfigError when none)."""
     remote = [p for p in ws.config.penandatangan if p.kunci.jenis == "bsre"]

@@ -67,8 +67,8 @@ class Source:
 
 @contextlib.contextmanager
 def tinydb_source(ws: Any, lock_timeout: float) -> Iterator[tuple[Source, RegisterSnapshot]]:
-    from sakti_cli.core.storage import locked
-    from sakti_cli.register.tiny_bulk import read_register
+    from sakti_cli.register.tiny.bulk import read_register
+    from sakti_cli.register.tiny.engine import locked
 
     root = ws.register_dir
     if not (root / "meta.json").is_file():
@@ -222,7 +222,7 @@ def build_copy(ws: Any, source: Source, snapshot: RegisterSnapshot, staging: Pat
                config: bool) -> tuple[int, int, int]:
     """The copy's files and TinyDB register in the private, new folder ``staging`` (the office's files too when
     ``config``), read back and compared with the source: (office files, files, their bytes)."""
-    from sakti_cli.register.tiny_bulk import read_register, write_register
+    from sakti_cli.register.tiny.bulk import read_register, write_register
 
     config_files = _copy_config(ws, staging) if config else 0
     for name in ("data", "data/register", "data/berkas", "data/surat", *(("pki",) if config else ())):
@@ -240,7 +240,7 @@ def to_folder(ws: Any, source: Source, snapshot: RegisterSnapshot, target: Path,
               progress: Progress) -> dict[str, Any]:
     """Build the new workspace beside ``target``, check it as 'register periksa' does, record the copy, rename."""
     from sakti_cli.core.scratch import owned_temp
-    from sakti_cli.register.registry import Register
+    from sakti_cli.register.tiny.registry import Register
 
     target.parent.mkdir(parents=True, exist_ok=True)
     held = owned_temp(target.parent, COPY_PREFIX)
@@ -277,9 +277,9 @@ def _same(source: RegisterSnapshot, copy: RegisterSnapshot, where: str) -> None:
 def _check_copy(ws: Any, staging: Path, target: Path) -> None:
     """The new workspace passes 'register periksa' (a NIK an older sakti left in the trail is only a warning)."""
     from sakti_cli.office.workspace import CONFIG_NAME, Workspace, load_config
-    from sakti_cli.register.check import check_register
-    from sakti_cli.register.registry import Register
     from sakti_cli.register.restore import TOLERATED_PROBLEMS
+    from sakti_cli.register.tiny.check import check_register
+    from sakti_cli.register.tiny.registry import Register
 
     config = load_config(staging / CONFIG_NAME)
     register = Register(staging / "data" / "register", zone=ws.zone, upkeep=None)
@@ -346,7 +346,7 @@ def note_on_source(ws: Any, url: str | None, conn: Any, snapshot: RegisterSnapsh
         with conn.transaction(), conn.cursor() as cur:
             append_event(cur, actor, moment, "salin", "REGISTER", None, None, **detail)
         return
-    from sakti_cli.register.registry import Register
+    from sakti_cli.register.tiny.registry import Register
 
     register = Register(ws.register_dir, zone=ws.zone, actor=actor,
                         lock_timeout=ws.config.register_settings.batas_tunggu_kunci, upkeep=None)
@@ -360,7 +360,7 @@ def copy_register(ws: Any, target: str, *, actor: str | None, progress: Progress
     from sakti_cli.core.clock import now
     from sakti_cli.core.privacy import mask_text
     from sakti_cli.register.pg.url import check_url
-    from sakti_cli.register.registry import default_actor
+    from sakti_cli.register.trail import default_actor
 
     actor = mask_text(actor or default_actor())
     to_pg = is_server(target)

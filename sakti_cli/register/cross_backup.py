@@ -74,8 +74,8 @@ def restore_to_server(archive: Path, url: str | None, ws: Any, *, actor: str | N
     from sakti_cli.register.pg.schema import check_schema
     from sakti_cli.register.pg.url import check_url, describe
     from sakti_cli.register.places import RESTORE_PREFIX
-    from sakti_cli.register.registry import default_actor
     from sakti_cli.register.restore import restore_backup
+    from sakti_cli.register.trail import default_actor
 
     if url is not None:
         url = check_url(url, "baris perintah (--ke)", UsageError)

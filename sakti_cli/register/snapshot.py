@@ -15,9 +15,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from sakti_cli.core.errors import RegisterCorrupt
-from sakti_cli.register.registry import GENESIS, LETTER_COUNTER, event_hash
 from sakti_cli.register.session import letter_digests
 from sakti_cli.register.states import LetterStatus
+from sakti_cli.register.tiny.registry import LETTER_COUNTER
+from sakti_cli.register.trail import GENESIS, event_hash
 
 BACKEND_LETTER_KEYS = ("bulan",)
 """Keys of a stored letter that belong to one backend (TinyDB's partition), never copied."""

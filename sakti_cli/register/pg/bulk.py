@@ -19,9 +19,9 @@ from typing import Any
 from sakti_cli.core.errors import RegisterCorrupt
 from sakti_cli.register.pg.files import get_file, put_file
 from sakti_cli.register.pg.rows import insert_application, insert_letter
-from sakti_cli.register.registry import GENESIS, event_names
 from sakti_cli.register.snapshot import RegisterSnapshot, StoredFile, neutral_counters, neutral_letter
 from sakti_cli.register.states import LetterStatus
+from sakti_cli.register.trail import GENESIS, event_names
 
 CONTENT_TABLES = ("permohonan", "surat", "urutan", "audit", "berkas", "kunci_baris", "indeks_nik", "pemesanan",
                   "audit_kepala")

@@ -15,8 +15,11 @@ from pathlib import Path
 from typing import Any, cast
 
 from sakti_cli.core.errors import RegisterCorrupt
-from sakti_cli.core.storage import read_json
-from sakti_cli.register.registry import (
+from sakti_cli.register.session import Application, Letter
+from sakti_cli.register.snapshot import RegisterSnapshot, neutral_counters, neutral_letter
+from sakti_cli.register.states import LetterStatus
+from sakti_cli.register.tiny.engine import read_json
+from sakti_cli.register.tiny.registry import (
     AUDIT_TABLE,
     FORMAT_VERSION,
     NIK_INDEX,
@@ -29,9 +32,6 @@ from sakti_cli.register.registry import (
     read_format_version,
     refuse_damaged,
 )
-from sakti_cli.register.session import Application, Letter
-from sakti_cli.register.snapshot import RegisterSnapshot, neutral_counters, neutral_letter
-from sakti_cli.register.states import LetterStatus
 
 
 def _table(path: Path, name: str) -> list[dict[str, Any]]:
@@ -87,7 +87,7 @@ def write_register(root: Path, snapshot: RegisterSnapshot, *, zone: Any, actor: 
     own domain methods (partitions, indexes, open list and queue kept as every step keeps them), the trail's
     lines appended as they are with the chain's anchor; then, in a second transaction, the trail's per-object
     index, which is read from the written trail."""
-    from sakti_cli.register.history import pointers_from_trail, write_index
+    from sakti_cli.register.tiny.history import pointers_from_trail, write_index
 
     register = Register(root, zone=zone, actor=actor, upkeep=None)
     with register.transaction() as txn:

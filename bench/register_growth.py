@@ -2,7 +2,7 @@
 
 Builds registers of 1,000 and 100,000 letters (default) spread evenly over 5 years (2022-2026; at
 100,000 that is 20,000 a year, ~1,670 a month), written directly in the register's file format
-(see sakti_cli/register/registry.py, format 2: permohonan/YYYY-MM-BB.json and surat/YYYY-MM-BB.json in blocks
+(see sakti_cli/register/tiny/registry.py, format 2: permohonan/YYYY-MM-BB.json and surat/YYYY-MM-BB.json in blocks
 of 25 and 50, indeks/XXX.json sharded by SHA-256 prefix, urutan.json with the counters and the audit
 anchor, audit/YYYY-MM.jsonl with a real hash chain). The partition and shard of every record come
 from the core's own functions (registry.partition_of_reg, registry.letter_partition and
@@ -53,7 +53,7 @@ OPS = ("langkah", "nomor", "sha256", "kode", "registrasi")
 
 
 def _dump(data: Any) -> bytes:
-    # exactly what sakti_cli.core.storage.StagedStorage.payload writes
+    # exactly what sakti_cli.register.tiny.engine.StagedStorage.payload writes
     return json.dumps(data, ensure_ascii=False, sort_keys=True, separators=(",", ":")).encode()
 
 
@@ -139,7 +139,7 @@ def build_register(folder: Path, letters: int, *, per_year: int | None = None, s
     busy office's rate, ending in the current month (1,000 letters = the first weeks of such an office).
     """
     from sakti_cli.office.workspace import init_workspace
-    from sakti_cli.register.registry import (
+    from sakti_cli.register.tiny.registry import (
         AUDIT_TABLE,
         FORMAT_VERSION,
         GENESIS,
@@ -270,12 +270,12 @@ args = json.loads(sys.argv[1])
 from sakti_cli.register.applications import find_application
 from sakti_cli.register.letters import find_letter, reserve_number
 from sakti_cli.office.workspace import find_workspace
-from sakti_cli.register.registry import Register
+from sakti_cli.register.tiny.registry import Register
 from sakti_cli.register.upkeep import open_register
 from sakti_cli.services.sop import load_service
 import sakti_cli.issuance.steps as steps
 import tinydb, hashlib, filelock  # imported before the clock starts: imports are not register work
-for lazy in ("sakti_cli.register.recovery", "sakti_cli.register.migrations", "sakti_cli.register.backup"):
+for lazy in ("sakti_cli.register.recovery", "sakti_cli.register.tiny.migrations", "sakti_cli.register.backup"):
     try:
         __import__(lazy)
     except ImportError:
@@ -286,7 +286,8 @@ if op == "langkah":
     service = load_service(ws.sop_dir, "sktm")
 """ + STEP_INPUT + r"""trace = []
 if args.get("rinci"):  # where the time goes: every register file read or written, with its size
-    import sakti_cli.register.registry as registry, sakti_cli.core.storage as storage
+    import sakti_cli.register.tiny.registry as registry, sakti_cli.register.tiny.engine as engine
+    import sakti_cli.core.storage as storage
     root = str(ws.register_dir) + "/"
     def traced(kind, func):
         def wrapper(path, *rest):
@@ -296,8 +297,8 @@ if args.get("rinci"):  # where the time goes: every register file read or writte
             trace.append([kind, str(path).replace(root, "").replace(".baru", ""), size, time.perf_counter() - began])
             return out
         return wrapper
-    storage.read_json = registry.read_json = traced("baca", storage.read_json)
-    storage.write_private = traced("tulis+fsync", storage.write_private)
+    engine.read_json = registry.read_json = traced("baca", engine.read_json)
+    storage.write_private = engine.write_private = traced("tulis+fsync", storage.write_private)
     last_hash = registry.last_event_hash
     def head(audit_dir):
         began = time.perf_counter()
@@ -316,11 +317,11 @@ if op == "langkah":
         assert find_application(txn, reg)["status"] == "LENGKAP"
         letter = reserve_number(txn, ws, service, reg, signer)
     with register.transaction() as txn:
-        letter, problem = steps.record_issued(txn, ws, letter, reg, pdf, digest, "camat")
+        letter, problem = steps.record_issued(txn, ws, letter, reg, pdf, digest, "camat", store=register.store)
         assert problem is None, problem
     found = letter["nomor_surat"]
 else:
-    with register.transaction() as txn:
+    with register.reading() as txn:  # a lookup is a reading session (verifikasi, status, cetak)
         if op == "registrasi":
             found = find_application(txn, args["key"])["nomor_registrasi"]
         else:

@@ -408,8 +408,9 @@ def section_desk(bench: Bench, report: Report, repeat: int) -> None:
 def cache_key() -> str:
     """The code version the cached registers belong to: the builder and the register's own modules."""
     digest = hashlib.sha256()
-    for name in ("bench/register_growth.py", "sakti_cli/register/registry.py", "sakti_cli/register/applications.py",
-                 "sakti_cli/register/letters.py", "sakti_cli/register/history.py", "sakti_cli/office/workspace.py"):
+    for name in ("bench/register_growth.py", "sakti_cli/register/tiny/registry.py",
+                 "sakti_cli/register/applications.py", "sakti_cli/register/letters.py",
+                 "sakti_cli/register/tiny/history.py", "sakti_cli/office/workspace.py"):
         digest.update((REPO / name).read_bytes())
     return digest.hexdigest()[:12]
 

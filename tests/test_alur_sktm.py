@@ -16,7 +16,7 @@ def register_snapshot(kantor: Path) -> dict[str, str]:
     """Every register file and its hash: a failed command must leave this unchanged."""
     root = kantor / "data" / "register"
     return {str(p.relative_to(root)): hashlib.sha256(p.read_bytes()).hexdigest()
-            for p in sorted(root.rglob("*")) if p.is_file() and p.name != ".kunci"}
+            for p in sorted(root.rglob("*")) if p.is_file() and not p.name.startswith(".kunci")}
 
 
 def test_init_makes_private_workspace(tmp_path: Path, cli: Cli) -> None:

@@ -276,6 +276,9 @@ def test_prepare_killed_after_reservation_is_closed(kantor: Path, cli: Cli) -> N
                           env={**no_key_env(), "SAKTI_UJI_MATI": "setelah_pesan_nomor"},
                           stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=300)
     assert died.returncode == -signal.SIGKILL, died.stderr
+    from test_register_mati import next_step
+
+    next_step(kantor)  # the next writing step closes it (reading commands close nothing)
     status = cli.json("status", reg)
     assert status["status"] == "LENGKAP" and status["nomor_batal"] == [A]
     assert cli.json("ttd", "antrean")["surat"] == []

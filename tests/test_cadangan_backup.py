@@ -16,9 +16,9 @@ from filelock import FileLock
 from test_alur_sktm import register_snapshot
 
 from sakti_cli.core.privacy import private_tree_problems
-from sakti_cli.register import registry
 from sakti_cli.register.backup import MANIFEST_NAME
-from sakti_cli.register.registry import read_events
+from sakti_cli.register.tiny import registry
+from sakti_cli.register.tiny.registry import read_events
 
 
 def tree(root: Path, *parts: str) -> dict[str, str]:
@@ -27,7 +27,7 @@ def tree(root: Path, *parts: str) -> dict[str, str]:
         base = root / part
         paths = [base] if base.is_file() else sorted(p for p in base.rglob("*") if p.is_file())
         for path in paths:
-            if path.name != ".kunci":
+            if not path.name.startswith(".kunci"):
                 out[str(path.relative_to(root))] = hashlib.sha256(path.read_bytes()).hexdigest()
     return out
 

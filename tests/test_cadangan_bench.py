@@ -14,7 +14,7 @@ from types import ModuleType
 import pytest
 from conftest import REPO, Cli
 
-from sakti_cli.register.registry import SHARD_CHARS
+from sakti_cli.register.tiny.registry import SHARD_CHARS
 
 
 def bench() -> ModuleType:

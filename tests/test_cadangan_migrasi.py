@@ -24,10 +24,10 @@ from conftest import Cli, example
 from test_alur_sktm import register_snapshot
 
 from sakti_cli.core.errors import RegisterCorrupt
-from sakti_cli.register import migrations, registry
 from sakti_cli.register.backup import MANIFEST_NAME
-from sakti_cli.register.migrations import Migration
-from sakti_cli.register.registry import read_events
+from sakti_cli.register.tiny import migrations, registry
+from sakti_cli.register.tiny.migrations import Migration
+from sakti_cli.register.tiny.registry import read_events
 
 FIXTURE = Path(__file__).parent / "fixtures" / "register-v1"
 FIRST = "400.9.14.1/001/ARSEL/XI/2026"  # the fixture's one letter (its PDF is not kept, see the README)

@@ -128,7 +128,7 @@ def test_register_locked_too_long(ready: str, kantor: Path, cli: Cli) -> None:
 
     config = kantor / "sakti.toml"
     config.write_text(config.read_text().replace("batas_tunggu_kunci = 30", "batas_tunggu_kunci = 0.3"))
-    with FileLock(str(kantor / "data" / "register" / ".kunci")):
+    with FileLock(str(kantor / "data" / "register" / ".kunci-baca")):  # a commit in progress: readers wait
         result = cli("status", ready, "--json")
     assert result.exit_code == 5
     assert json.loads(result.stdout)["error"]["kode"] == "REGISTER_SIBUK"

@@ -10,7 +10,7 @@ import pytest
 from conftest import Cli
 
 from sakti_cli.office.workspace import init_workspace
-from sakti_cli.register.registry import read_events
+from sakti_cli.register.tiny.registry import read_events
 
 
 def last_clerk(cli: Cli, root: Path, start: int, *before: str) -> str:

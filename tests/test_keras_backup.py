@@ -190,13 +190,14 @@ def test_live_journal_leaving_the_register_is_not_replayed(live: Path, cli: Cli,
 
 def test_journal_entries_are_relative(live: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """A journal sakti writes names files relative to the register (moving the folder keeps it valid)."""
-    from sakti_cli.core.storage import FileSet, read_journal
+    from sakti_cli.register.tiny.engine import FileSet, read_journal
 
     kantor = live
     files = FileSet(kantor / "data" / "register")
     files.db("urutan.json").table("uji").insert({"a": 1})
     files.append("audit/2026-11.jsonl", "idx", '{"id":"idx"}')
-    monkeypatch.setattr("sakti_cli.core.storage.apply_journal", lambda root: True)  # stop after the journal is written
+    # stop after the journal is written
+    monkeypatch.setattr("sakti_cli.register.tiny.engine.apply_journal", lambda root: True)
     files.commit()
     plan = json.loads((kantor / "data" / "register" / ".jurnal.json").read_text())
     assert plan["ganti"] == [["urutan.json.baru", "urutan.json"]] and plan["tambah"][0][0] == "audit/2026-11.jsonl"

@@ -233,7 +233,7 @@ def test_cut_audit_line_loses_no_later_event(ws: Path, cli: Cli) -> None:
 def test_event_cut_by_a_crash_is_appended_again_whole(ws: Path, cli: Cli) -> None:
     """A crash late in an append left the event's line cut after its id; finishing the commit writes
     it again, whole, on a fresh line (it is not taken as already present), and the check notes the cut."""
-    from sakti_cli.core.storage import FileSet
+    from sakti_cli.register.tiny.engine import FileSet
 
     trail = _one(ws, "audit/*.jsonl")
     lines = trail.read_bytes().splitlines(keepends=True)

@@ -17,9 +17,9 @@ PACKAGE = Path(__file__).resolve().parent.parent / "sakti_cli"
 CORE = "sakti_cli.core"
 CLI = "sakti_cli.cli"
 CLI_ONLY_LIBRARIES = ("typer", "rich", "click")
-# The register's storage engine is the only reader of TinyDB files; core/storage.py holds the staged TinyDB
-# storage the register's transactions use (its generic helpers, atomic_write and friends, serve everyone).
-TINYDB_ALLOWED = ("sakti_cli.register", "sakti_cli.core.storage")
+# The register's TinyDB backend (register/tiny/: its engine, session, check, migrations) is the only reader of
+# TinyDB files; everything else, the rest of the register too, goes through the register interface.
+TINYDB_ALLOWED = ("sakti_cli.register.tiny",)
 
 
 def _module_name(path: Path) -> str:

@@ -10,7 +10,7 @@ from pathlib import Path
 
 from conftest import REPO, Cli, example
 
-from sakti_cli.register.registry import read_events
+from sakti_cli.register.tiny.registry import read_events
 
 SKTM = REPO / "contoh" / "sktm"
 AW = REPO / "contoh" / "ahli-waris"

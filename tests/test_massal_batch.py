@@ -75,7 +75,7 @@ def _lines(stdout: str) -> list[dict]:
 def _tree_hash(root: Path) -> str:
     digest = hashlib.sha256()
     for path in sorted(root.rglob("*")):
-        if path.is_file() and path.name != ".kunci":  # the register lock file
+        if path.is_file() and not path.name.startswith(".kunci"):  # the register lock files
             digest.update(str(path.relative_to(root)).encode() + path.read_bytes())
     return digest.hexdigest()
 

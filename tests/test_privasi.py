@@ -10,7 +10,7 @@ from conftest import Cli, example
 from test_alur_sktm import register_snapshot
 
 from sakti_cli.core.privacy import mask_payload, mask_text, private_tree_problems
-from sakti_cli.register.registry import read_events
+from sakti_cli.register.tiny.registry import read_events
 
 NIK = "6201025403850003"
 KK = "6201020903100012"

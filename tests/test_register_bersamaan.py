@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 from conftest import Cli, example
+from test_register_mati import next_step
 
 # Reserves N numbers one transaction at a time, closing every other one as BATAL itself; the rest are
 # left DIPESAN when the process exits, to be closed by the next register step ("proses terhenti").
@@ -20,7 +21,7 @@ import json, sys, time
 from pathlib import Path
 from sakti_cli.register.letters import reserve_number, void_reserved
 from sakti_cli.office.workspace import find_workspace
-from sakti_cli.register.registry import Register
+from sakti_cli.register.tiny.registry import Register
 from sakti_cli.register.upkeep import open_register
 from sakti_cli.services.sop import load_service
 
@@ -46,7 +47,7 @@ from pathlib import Path
 from sakti_cli.documents.convert import Converter
 from sakti_cli.issuance.pipeline import issue_letter
 from sakti_cli.office.workspace import find_workspace
-from sakti_cli.register.registry import Register
+from sakti_cli.register.tiny.registry import Register
 from sakti_cli.register.upkeep import open_register
 from sakti_cli.services.sop import load_service
 
@@ -96,7 +97,8 @@ def test_reservations_from_four_processes(kantor: Path, cli: Cli, tmp_path: Path
     assert len({number for number, _ in got}) == 200
     assert all(len([1 for line in out.splitlines()]) == 50 for out in outputs)
 
-    # 100 reservations of exited processes are still open until the next register step closes them
+    # 100 reservations of exited processes are still open until the next writing step closes them
+    next_step(kantor)  # reading commands close nothing: a writing step does
     status = cli.json("status", reg)
     assert len(status["nomor_batal"]) == 100
     check = cli.json("register", "periksa")

@@ -28,7 +28,7 @@ import json, os, sys
 from pathlib import Path
 from sakti_cli.issuance.pipeline import issue_letter
 from sakti_cli.office.workspace import find_workspace
-from sakti_cli.register.registry import Register
+from sakti_cli.register.tiny.registry import Register
 from sakti_cli.register.upkeep import open_register
 from sakti_cli.services.sop import load_service
 
@@ -77,6 +77,17 @@ def letter(kantor: Path, number: str) -> dict:
     return found
 
 
+def next_step(kantor: Path) -> None:
+    """The next desk's writing step (any command that writes): it closes dead processes' numbers first.
+    Reading commands (status, verifikasi, register periksa) never do: they take no write lock."""
+    from sakti_cli.office.workspace import find_workspace
+    from sakti_cli.register.upkeep import open_register
+
+    ws = find_workspace(kantor)
+    with open_register(ws.register_dir, zone=ws.zone).transaction():
+        pass
+
+
 def open_list(kantor: Path) -> list[dict]:
     data = json.loads((kantor / "data" / "register" / "urutan.json").read_text())
     return list(data.get("terbuka", {}).values())
@@ -93,7 +104,9 @@ def test_killed_after_reservation_number_closed_batal(kantor: Path, cli: Cli, po
     dangling = letter(kantor, FIRST)
     assert dangling["status"] == "DIPESAN" and [e["nomor_surat"] for e in open_list(kantor)] == [FIRST]
 
-    status = cli.json("status", reg)  # any command: the dead process's number is closed first
+    assert cli.json("status", reg)["nomor_batal"] == []  # a reading command closes nothing
+    next_step(kantor)  # any writing command: the dead process's number is closed first
+    status = cli.json("status", reg)
     assert status["status"] == "LENGKAP" and status["nomor_batal"] == [FIRST]
     closed = letter(kantor, FIRST)
     assert closed["status"] == "BATAL" and closed["alasan_batal"] == "proses terhenti"
@@ -144,6 +157,7 @@ def test_killed_in_the_middle_of_a_run_of_letters(kantor: Path, cli: Cli, point:
     assert [d["nomor"] for d in done] == [FIRST, "400.9.14.1/002/ARSEL/XI/2026"]
 
     third = "400.9.14.1/003/ARSEL/XI/2026"
+    next_step(kantor)
     assert cli.json("status", regs[2])["nomor_batal"] == [third]
     closed = letter(kantor, third)
     assert closed["status"] == "BATAL" and closed["alasan_batal"] == "proses terhenti"
@@ -171,7 +185,7 @@ import os, sys, time
 from pathlib import Path
 from sakti_cli.register.letters import reserve_number
 from sakti_cli.office.workspace import find_workspace
-from sakti_cli.register.registry import Register
+from sakti_cli.register.tiny.registry import Register
 from sakti_cli.register.upkeep import open_register
 from sakti_cli.services.sop import load_service
 ws = find_workspace(Path(sys.argv[1]))
@@ -187,6 +201,7 @@ if sys.argv[3] == "tunggu":
                              stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
     try:
         assert alive.stdout is not None and alive.stdout.readline().strip() == "dipesan"
+        next_step(kantor)
         check = cli.json("register", "periksa")
         assert check["bersih"] is True
         assert [n["jenis"] for n in check["catatan"]] == ["sedang_diproses"]
@@ -197,7 +212,7 @@ if sys.argv[3] == "tunggu":
         assert alive.stdin is not None
         alive.stdin.close()
         alive.wait(timeout=30)
-    cli.json("status", reg)
+    next_step(kantor)
     assert letter(kantor, "400.9.14.1/002/ARSEL/XI/2026")["status"] == "BATAL"
     assert cli.json("status", reg)["nomor_batal"] == [FIRST, "400.9.14.1/002/ARSEL/XI/2026"]
     assert cli.json("register", "periksa")["bersih"] is True

@@ -19,7 +19,7 @@ SECOND = "400.9.14.1/002/ARSEL/XI/2026"
 def register_snapshot(kantor: Path) -> dict[str, str]:
     root = kantor / "data" / "register"
     return {str(p.relative_to(root)): hashlib.sha256(p.read_bytes()).hexdigest()
-            for p in sorted(root.rglob("*")) if p.is_file() and p.name != ".kunci"}
+            for p in sorted(root.rglob("*")) if p.is_file() and not p.name.startswith(".kunci")}
 
 
 def audit_text(kantor: Path) -> str:
@@ -206,13 +206,23 @@ def test_lock_held_too_long_exits_5(kantor: Path, cli: Cli) -> None:
     config = kantor / "sakti.toml"
     config.write_text(re.sub(r"batas_tunggu_kunci = \d+", "batas_tunggu_kunci = 0.5", config.read_text()))
     before = register_snapshot(kantor)
+    reads = (["riwayat"], ["register", "periksa"], ["status", "REG-202611-0001"])
+    # a writer's step (the write lock): the next writer waits and gives up; readers never wait for it
     with FileLock(str(kantor / "data" / "register" / ".kunci")):
-        for args in (["daftar", "sktm", "--data", str(example("sktm"))], ["riwayat"], ["register", "periksa"],
-                     ["status", "REG-202611-0001"]):
+        for args in (["daftar", "sktm", "--data", str(example("sktm"))], ["nomor", "mulai", "--layanan", "sktm",
+                                                                            "--dari", "5"]):
             result = cli(*args, "--json")
             assert result.exit_code == 5, (args, result.stdout)
             error = json.loads(result.stdout)["error"]
             assert error["kode"] == "REGISTER_SIBUK" and "0.5 detik" in error["pesan"]
+        for args in reads:
+            assert cli(*args, "--json").exit_code == 0, args
+    # a commit that does not end (the commit lock held): readers wait for it, then give up
+    with FileLock(str(kantor / "data" / "register" / ".kunci-baca")):
+        for args in reads:
+            result = cli(*args, "--json")
+            assert result.exit_code == 5, (args, result.stdout)
+            assert json.loads(result.stdout)["error"]["kode"] == "REGISTER_SIBUK"
     assert register_snapshot(kantor) == before
     assert cli.json("status", "REG-202611-0001")["status"] == "LENGKAP"  # free again
 

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from conftest import Cli
 
-from sakti_cli.register.registry import shard_of
+from sakti_cli.register.tiny.registry import shard_of
 
 FIRST = "400.9.14.1/001/ARSEL/XI/2026"
 

@@ -24,7 +24,7 @@ def root(kantor: Path) -> Path:
 
 
 def test_riwayat_reads_only_the_objects_events(kantor: Path, cli: Cli, monkeypatch: pytest.MonkeyPatch) -> None:
-    from sakti_cli.register import registry
+    from sakti_cli.register.tiny import registry
 
     first, *others = registered(cli, 4)
     cli.json("tolak", others[0], "--alasan", "berkas palsu")
@@ -62,7 +62,7 @@ def test_old_register_gets_the_index_by_migration(kantor: Path, cli: Cli) -> Non
 
 
 def test_periksa_finds_and_repairs_a_wrong_index(kantor: Path, cli: Cli) -> None:
-    from sakti_cli.register.registry import history_shard
+    from sakti_cli.register.tiny.registry import history_shard
 
     first, second = registered(cli, 2)
     wanted = cli.json("riwayat", "--objek", first)["peristiwa"]

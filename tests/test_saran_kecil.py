@@ -16,7 +16,7 @@ LATER = "2028-01-01T09:00:00+07:00"  # past a 30-day retention period of a Novem
 def _tree_hash(folder: Path) -> str:
     digest = hashlib.sha256()
     for path in sorted(folder.rglob("*")):
-        if path.is_file() and path.name != ".kunci":
+        if path.is_file() and not path.name.startswith(".kunci"):
             digest.update(str(path.relative_to(folder)).encode() + path.read_bytes())
     return digest.hexdigest()
 

@@ -14,7 +14,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "bench"))
 import register_growth
 
 from sakti_cli.office.workspace import find_workspace
-from sakti_cli.register import check
+from sakti_cli.register.tiny import check
 from sakti_cli.register.upkeep import open_register
 
 

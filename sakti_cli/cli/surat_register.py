@@ -48,7 +48,7 @@ def mulai(out: Output,
 
     ws = workspace()
     service = load_service(ws.sop_dir, layanan)
-    with register_for(ws).transaction() as txn:
+    with register_for(ws).reading() as txn:
         key = sequence_key(ws, service, start_year(txn, tahun))
         used = numbers_used(txn, key)
     if 0 < used < dari - 1 and not confirmed(  # a gap the paper book is said to fill
@@ -190,7 +190,8 @@ def riwayat(out: Output,
 def periksa_register(out: Output,
                      perbaiki: Annotated[bool, typer.Option(
                          "--perbaiki", help="Tutup nomor yang menggantung (proses mati) sebagai BATAL; bangun ulang "
-                         "meta.json dan urutan.json yang hilang dari catatan dan jejak audit.")] = False,
+                         "berkas inti register (versi format, penghitung nomor) yang hilang dari catatan dan jejak "
+                         "audit.")] = False,
                      segera: Annotated[int, typer.Option(
                          "--segera", metavar="HARI", min=0, help="Catat surat yang data validasinya (CRL, sertifikat "
                          "TSA) kedaluwarsa dalam HARI hari: perbarui dengan 'sakti ttd perbarui'.")] = 60,
@@ -239,7 +240,7 @@ def periksa_register(out: Output,
 
 def _periksa_tinydb(ws: Any, register: Any, perbaiki: bool, segera: int) -> tuple[dict[str, Any], list[str], list[str]]:
     """The TinyDB register's check and repairs (files rebuilt, history index, dangling numbers closed)."""
-    from sakti_cli.register.check import check_register, close_dangling, rebuild_core_files
+    from sakti_cli.register.tiny.check import check_register, close_dangling, rebuild_core_files
 
     result = check_register(ws, register, segera)
     closed: list[str] = []
@@ -249,7 +250,7 @@ def _periksa_tinydb(ws: Any, register: Any, perbaiki: bool, segera: int) -> tupl
         if rebuilt:
             result = check_register(ws, register, segera)
     if perbaiki and any(p["jenis"] == "indeks_riwayat" for p in result["masalah"]):
-        from sakti_cli.register.history import rebuild_index
+        from sakti_cli.register.tiny.history import rebuild_index
 
         if rebuild_index(register):
             rebuilt.append("riwayat/")

@@ -1,5 +1,6 @@
-"""The register: applications, letters, numbers, recovery, migrations, retention, checks and backups.
+"""The register: applications, letters, numbers, recovery, retention and backups, over one interface.
 
-``pg/`` is the PostgreSQL backend's foundation (schema, migrations, the numbering, audit and file
-primitives over a psycopg connection); the typed interface and the TinyDB backend are to join it here.
+``session.py`` is the interface (records, the session's domain methods, the file store) every backend
+implements; ``tiny/`` is the TinyDB backend (the default: files under data/register), ``pg/`` the
+PostgreSQL one's foundations. Callers open a register with :func:`sakti_cli.register.upkeep.open_register`.
 """

@@ -39,10 +39,11 @@ from sakti_cli.core.errors import (
     StateConflict,
 )
 from sakti_cli.core.scratch import owned_temp, sweep
-from sakti_cli.core.storage import JOURNAL, LOCK, TMP_SUFFIX, check_writable_folder, locked, sha256_file, write_private
+from sakti_cli.core.storage import TMP_SUFFIX, check_writable_folder, sha256_file, write_private
 from sakti_cli.core.testhooks import crash_point
 from sakti_cli.register.places import SNAPSHOT_PREFIX
-from sakti_cli.register.registry import HISTORY_DIR
+from sakti_cli.register.tiny.engine import COMMIT_LOCK, JOURNAL, LOCK, locked
+from sakti_cli.register.tiny.registry import HISTORY_DIR
 
 if TYPE_CHECKING:
     from sakti_cli.signatures.keys import PassphrasePrompt
@@ -85,7 +86,7 @@ def _skipped(relative: PurePosixPath) -> bool:
     name = relative.name
     parts = relative.parts
     derived = any(parts[i:i + 2] == ("register", HISTORY_DIR) for i in range(len(parts) - 1))
-    return (derived or name in (LOCK, JOURNAL) or name.endswith(TMP_SUFFIX)
+    return (derived or name in (LOCK, COMMIT_LOCK, JOURNAL) or name.endswith(TMP_SUFFIX)
             or any(part.startswith((".baru-", ".cadangan-", "kerja-")) for part in parts))
 
 
@@ -159,7 +160,7 @@ def remove_stale_snapshots(data_dir: Path) -> int:
 
 
 def read_format_version(register_dir: Path) -> int | None:
-    from sakti_cli.register.registry import read_format_version as registry_version
+    from sakti_cli.register.tiny.registry import read_format_version as registry_version
 
     return registry_version(register_dir)
 
@@ -312,7 +313,7 @@ def create_backup(ws: Any, register: Any, target: Path, *, with_keys: bool = Fal
             sealed = _seal_keys(staging, private, passphrase)
             files = [sealed, *(rel for rel in files if rel not in private)]  # first: read before the rest
         if version is None:
-            from sakti_cli.register.registry import FORMAT_VERSION
+            from sakti_cli.register.tiny.registry import FORMAT_VERSION
 
             version = FORMAT_VERSION  # no register yet: the first transaction will write this one
         manifest = _manifest(staging, files, version=version, moment=moment, parts=parts,
@@ -352,7 +353,7 @@ def backup_register(register_dir: Path, dest_dir: Path, label: str, moment: date
 
 
 def _refuse_newer(version: int | None, where: Path) -> None:
-    from sakti_cli.register.registry import FORMAT_VERSION
+    from sakti_cli.register.tiny.registry import FORMAT_VERSION
 
     if version is not None and version > FORMAT_VERSION:
         raise RegisterCorrupt(

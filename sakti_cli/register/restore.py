@@ -39,7 +39,6 @@ from sakti_cli.core.errors import (
     os_reason,
 )
 from sakti_cli.core.scratch import owned_temp
-from sakti_cli.core.storage import JOURNAL, LOCK
 from sakti_cli.core.testhooks import crash_point
 from sakti_cli.register.backup import (
     KEY_PART,
@@ -55,6 +54,7 @@ from sakti_cli.register.backup import (
     workspace_file,
 )
 from sakti_cli.register.places import RESTORE_PREFIX
+from sakti_cli.register.tiny.engine import COMMIT_LOCK, JOURNAL, LOCK
 
 if TYPE_CHECKING:
     from sakti_cli.signatures.keys import PassphrasePrompt
@@ -282,7 +282,7 @@ def _check_plan(archive: _Archive, manifest: dict[str, Any], members: dict[str, 
         if name == MANIFEST_NAME:
             continue
         relative = PurePosixPath(name)
-        if relative.name in (JOURNAL, LOCK):
+        if relative.name in (JOURNAL, LOCK, COMMIT_LOCK):
             raise _refuse(archive.label, f"memuat {name}: jurnal dan kunci register tidak pernah dipulihkan "
                                          "atau dijalankan dari cadangan")
         if name != sealed and not workspace_file(relative, private_keys=plain_keys):
@@ -389,7 +389,7 @@ def _unpack(archive: _Archive, staging: Path, prompt: PassphrasePrompt | None) -
 
 def check_register_files(register_dir: Path, label: str) -> int | None:
     """The register in a backup loads: every table is JSON, every audit line parses and chains."""
-    from sakti_cli.core.storage import read_json
+    from sakti_cli.register.tiny.engine import read_json
     from sakti_cli.register.trail import GENESIS, event_hash
 
     if not register_dir.is_dir():
@@ -434,8 +434,8 @@ def _register_in_staging(staging: Path, config: Any, actor: str | None, target: 
     then check it as 'sakti register periksa' does: a copy with any problem is refused (exit 4)."""
     from sakti_cli.core.clock import office_zone
     from sakti_cli.office.workspace import Workspace
-    from sakti_cli.register.check import check_register
-    from sakti_cli.register.history import pointers_from_trail, write_index
+    from sakti_cli.register.tiny.check import check_register
+    from sakti_cli.register.tiny.history import pointers_from_trail, write_index
     from sakti_cli.register.upkeep import open_register
 
     register_dir = staging / REGISTER_PART
@@ -514,7 +514,7 @@ def restore_backup(archive_path: Path, target: Path, *, actor: str | None = None
         archive.close()
         held.remove()
         raise
-    from sakti_cli.register.registry import read_format_version
+    from sakti_cli.register.tiny.registry import read_format_version
 
     return {"arsip": str(Path(archive_path).resolve()), "ke": str(target.resolve()), "jumlah_berkas": count,
             "dibuat": manifest.get("dibuat"), "versi_format_register": version,

@@ -1,7 +1,7 @@
-"""Opening the register: the storage engine (:class:`~sakti_cli.register.registry.Register`) with its upkeep.
+"""Opening the register: the storage engine (:class:`~sakti_cli.register.tiny.registry.Register`) with its upkeep.
 
 The engine sits below the record modules (applications, letters) that its upkeep needs: migrating an
-older format (:mod:`~sakti_cli.register.migrations`), closing the reservations of dead processes and
+older format (:mod:`~sakti_cli.register.tiny.migrations`), closing the reservations of dead processes and
 sweeping what dead runs left (:mod:`~sakti_cli.register.recovery`). So the upkeep is passed in here,
 above all of them, and every caller opens the register through :func:`open_register`.
 """
@@ -12,14 +12,14 @@ from datetime import timezone
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
 
-from sakti_cli.register.registry import Register, Transaction, Upkeep
+from sakti_cli.register.tiny.registry import Register, Transaction, Upkeep
 
 if TYPE_CHECKING:
     from sakti_cli.office.workspace import Workspace
 
 
 def _migrate(register: Register, version: int) -> Any:
-    from sakti_cli.register.migrations import migrate
+    from sakti_cli.register.tiny.migrations import migrate
 
     return migrate(register, version)
 

@@ -1,7 +1,7 @@
 """The office's audit trail in PostgreSQL: the same events and the same hash chain as the TinyDB register.
 
-An event is built exactly as :meth:`sakti_cli.register.registry.Transaction.audit` builds it (masked texts, ``prev``
-the head's hash) and hashed by the same :func:`sakti_cli.register.trail.event_hash`; its canonical line (sorted
+An event is built exactly as :meth:`sakti_cli.register.tiny.registry.Transaction.audit` builds it (masked texts,
+``prev`` the head's hash) and hashed by the same :func:`sakti_cli.register.trail.event_hash`; its canonical line (sorted
 keys, no spaces) is stored as it would be written to ``audit/YYYY-MM.jsonl``, so a chain copied between the
 backends verifies unchanged. Appending locks the office's head row (``audit_kepala``) until the
 transaction of the change commits: one chain, no fork, whatever the number of desks.

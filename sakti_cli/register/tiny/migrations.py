@@ -1,7 +1,7 @@
 """Register format migrations: one step from version N to N+1 each, run once, under the lock.
 
-:class:`sakti_cli.register.registry.Register` calls :func:`migrate` when it opens a register whose
-``meta.json`` has a ``versi_format`` lower than :data:`sakti_cli.register.registry.FORMAT_VERSION` (a register
+:class:`sakti_cli.register.tiny.registry.Register` calls :func:`migrate` when it opens a register whose
+``meta.json`` has a ``versi_format`` lower than :data:`sakti_cli.register.tiny.registry.FORMAT_VERSION` (a register
 from a newer sakti is refused there, exit 4). :func:`migrate` runs with the register lock already
 held: it first copies data/register into ``data/cadangan/`` (a .tar.gz with a manifest), then runs
 every step in one transaction, so the new files, the new version in meta.json and the audit event
@@ -9,7 +9,7 @@ every step in one transaction, so the new files, the new version in meta.json an
 (the backup stays). The next process sees the new version and does nothing.
 
 Adding a format change: bump ``FORMAT_VERSION`` in registry.py and append a :class:`Migration` with
-``dari`` = the old version. A step receives the :class:`~sakti_cli.register.registry.Transaction` and
+``dari`` = the old version. A step receives the :class:`~sakti_cli.register.tiny.registry.Transaction` and
 changes tables through it (``txn.partitions``, ``txn.applications``, ``txn.table``...).
 """
 
@@ -58,7 +58,13 @@ def blocks_and_shards(txn: Any) -> dict[str, Any]:
     a month, not five years; they are renamed into place and the old files removed only by the commit,
     with the new format version and the audit event: the register changes whole or not at all.
     """
-    from sakti_cli.register.registry import LETTER_COUNTER, SHARD_CHARS, letter_partition, partition_of_reg, shard_of
+    from sakti_cli.register.tiny.registry import (
+        LETTER_COUNTER,
+        SHARD_CHARS,
+        letter_partition,
+        partition_of_reg,
+        shard_of,
+    )
 
     summary = {"permohonan": 0, "berkas_permohonan": 0, "surat": 0, "berkas_surat": 0, "indeks": 0,
                "indeks_tanpa_surat": 0}
@@ -116,7 +122,7 @@ def blocks_and_shards(txn: Any) -> dict[str, Any]:
             txn.files.spill(f"indeks/{shard}.json")
             summary["indeks"] += len(entries)
 
-    from sakti_cli.register.registry import OPEN_TABLE, QUEUE_TABLE
+    from sakti_cli.register.tiny.registry import OPEN_TABLE, QUEUE_TABLE
 
     for name in (OPEN_TABLE, QUEUE_TABLE):  # small tables of urutan.json pointing at letters
         table = txn.table("urutan.json", name)
@@ -129,7 +135,7 @@ def blocks_and_shards(txn: Any) -> dict[str, Any]:
 
 def _history_index(txn: Any) -> dict[str, Any]:
     """Format 2 -> 3 (issue 15 §5): the per-object index of the audit trail, built from the trail."""
-    from sakti_cli.register.history import build_index
+    from sakti_cli.register.tiny.history import build_index
 
     return build_index(txn)
 
@@ -143,7 +149,7 @@ MIGRATIONS: list[Migration] = [
 
 def plan(version: int, target: int | None = None) -> list[Migration]:
     """The chain of steps from ``version`` to ``target`` (the current format); refuse a gap."""
-    from sakti_cli.register import registry
+    from sakti_cli.register.tiny import registry
 
     goal = registry.FORMAT_VERSION if target is None else target
     steps = []
@@ -160,8 +166,8 @@ def plan(version: int, target: int | None = None) -> list[Migration]:
 
 def migrate(register: Any, version: int) -> dict[str, Any]:
     """Back up, then migrate ``register`` from ``version`` to the current format. Caller holds the lock."""
-    from sakti_cli.register import registry
     from sakti_cli.register.backup import AUTO_BACKUP_DIR, backup_register
+    from sakti_cli.register.tiny import registry
 
     steps = plan(version)
     if not steps:

@@ -32,15 +32,16 @@ from typing import Any
 
 from sakti_cli.core.children import process_state
 from sakti_cli.core.clock import iso
-from sakti_cli.core.errors import RegisterCorrupt
+from sakti_cli.core.errors import RegisterBusy, RegisterCorrupt
 from sakti_cli.core.id_format import mask_nik
 from sakti_cli.core.nik import find_id_numbers
-from sakti_cli.core.storage import locked, read_json, read_locked, sha256_file
+from sakti_cli.core.storage import sha256_file
 from sakti_cli.office.workspace import Workspace
 from sakti_cli.register.numbering import scope_label
-from sakti_cli.register.registry import AUDIT_TABLE, FORMAT_VERSION, Register
 from sakti_cli.register.session import Reservation, letter_digests
 from sakti_cli.register.states import LetterStatus
+from sakti_cli.register.tiny.engine import locked, read_json, read_locked
+from sakti_cli.register.tiny.registry import AUDIT_TABLE, FORMAT_VERSION, Register
 from sakti_cli.register.trail import GENESIS, event_hash
 
 LETTER_STATES = (LetterStatus.DIPESAN, LetterStatus.MENUNGGU_TTD, LetterStatus.TERBIT, LetterStatus.BATAL)
@@ -335,7 +336,7 @@ def _check_queue(report: Report, ws: Workspace, letters: list[tuple[Path, dict[s
 def _check_applications(report: Report, letters: list[tuple[Path, dict[str, Any]]],
                         counters: dict[str, Any]) -> int:
     from sakti_cli.register.applications import STATES
-    from sakti_cli.register.registry import partition_of_reg
+    from sakti_cli.register.tiny.registry import partition_of_reg
 
     by_number = {str(letter.get("nomor_surat")): letter for _, letter in letters}
     issued_by_reg: dict[str, list[str]] = defaultdict(list)
@@ -527,7 +528,7 @@ def _check_audit(report: Report, anchor: dict[str, Any] | None) -> int:
 
 def _check_history_index(report: Report) -> None:
     """The per-object index of the trail (riwayat/) must list exactly each object's events (issue 15 §5)."""
-    from sakti_cli.register.history import index_problems
+    from sakti_cli.register.tiny.history import index_problems
 
     wrong = index_problems(report.root)
     if wrong:
@@ -554,8 +555,8 @@ def _check_missing(report: Report, counters: dict[str, Any], letters: list[tuple
                    regs: set[str]) -> None:
     """Records that must exist (the counters, the audit trail and the indexes point at them) but do not:
     a deleted partition is reported by name with what it held."""
-    from sakti_cli.register.registry import letter_partition, partition_of_reg
     from sakti_cli.register.session import letter_month
+    from sakti_cli.register.tiny.registry import letter_partition, partition_of_reg
 
     expected = set(report.audit_regs)
     for key, value in counters.items():
@@ -593,7 +594,7 @@ def _check_missing(report: Report, counters: dict[str, Any], letters: list[tuple
 
 
 def _check_core_files(report: Report) -> None:
-    from sakti_cli.register.registry import core_file_damage
+    from sakti_cli.register.tiny.registry import core_file_damage
 
     for name, what in core_file_damage(report.root):
         report.missing.add(name)
@@ -605,7 +606,8 @@ def _check_core_files(report: Report) -> None:
 def _check_journal(report: Report, register: Register) -> None:
     """A pending journal (a crash mid-commit) is finished when the folder is writable; a damaged one
     (``{}``, a missing key) is reported and left alone."""
-    from sakti_cli.core.storage import JOURNAL, read_journal, writable
+    from sakti_cli.core.storage import writable
+    from sakti_cli.register.tiny.engine import JOURNAL, read_journal
 
     if not (report.root / JOURNAL).exists():
         return
@@ -626,7 +628,12 @@ def _list_leftovers(report: Report, ws: Workspace, register: Register) -> None:
     from sakti_cli.core.scratch import sweep
     from sakti_cli.register.recovery import leftover_places
 
-    for path in sweep(leftover_places(register.root, register_locked=True), remove=False):
+    try:  # the register's own temp files count only while no writer is at work (periksa holds no write lock)
+        with locked(register.root, 0, finish_journal=False):
+            found = sweep(leftover_places(register.root, register_locked=True), remove=False)
+    except (RegisterBusy, OSError):
+        found = sweep(leftover_places(register.root, register_locked=False), remove=False)
+    for path in found:
         try:
             shown = str(path.relative_to(ws.root))
         except ValueError:
@@ -668,7 +675,8 @@ def _note_stale(report: Report, ws: Workspace, letters: list[tuple[Path, dict[st
 
 
 def check_register(ws: Workspace, register: Register, stale_days: int = STALE_DAYS) -> dict[str, Any]:
-    """Check everything under the lock (reads only). Returns ``bersih``, ``masalah``, ``catatan``, ``ringkasan``."""
+    """Check everything as one reading session sees it (the commit lock shared: a consistent state, no write
+    lock). Returns ``bersih``, ``masalah``, ``catatan``, ``ringkasan``."""
     report = Report(register.root)
     _check_journal(report, register)
     with read_locked(register.root, register.lock_timeout, finish_journal=False):
@@ -733,7 +741,7 @@ def rebuild_core_files(register: Register) -> list[str]:
     the trail show, and the letters per month; the open reservations and the signing queue from the
     letters; ``nomor mulai`` starts from the trail; the trail's anchor from its last readable event.
     Returns the files rebuilt (nothing when neither is missing)."""
-    from sakti_cli.register.registry import core_file_damage
+    from sakti_cli.register.tiny.registry import core_file_damage
 
     damaged = {name for name, _ in core_file_damage(register.root)}
     if not damaged:
@@ -759,8 +767,8 @@ def rebuild_core_files(register: Register) -> list[str]:
 def _rebuild_counters(txn: Any, report: Report) -> None:
     from tinydb import Query
 
-    from sakti_cli.register.registry import LETTER_COUNTER, OPEN_TABLE, QUEUE_TABLE, START_TABLE
     from sakti_cli.register.session import letter_month
+    from sakti_cli.register.tiny.registry import LETTER_COUNTER, OPEN_TABLE, QUEUE_TABLE, START_TABLE
 
     events = [event for _, _, event in read_trail(report) if not event.get("_rusak")]
     for event in events:

@@ -1,6 +1,6 @@
 """The per-object index of the audit trail (``riwayat/XXX.json``, format 3): built from the trail, checked
 against it, rebuilt by ``register periksa --perbaiki``. Written event by event by
-:meth:`sakti_cli.register.registry.Transaction.audit`; read by :func:`~sakti_cli.register.registry.recent_events`.
+:meth:`sakti_cli.register.tiny.registry.Transaction.audit`; read through ``Transaction.events(objek=)``.
 The trail stays the record: the index only says where an object's events are.
 """
 
@@ -11,7 +11,7 @@ from collections import defaultdict
 from pathlib import Path
 from typing import Any
 
-from sakti_cli.register.registry import HISTORY_DIR, shard_of
+from sakti_cli.register.tiny.registry import HISTORY_DIR, shard_of
 from sakti_cli.register.trail import event_names
 
 

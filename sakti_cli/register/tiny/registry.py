@@ -45,7 +45,7 @@ from sakti_cli.core.children import process_state
 from sakti_cli.core.clock import iso, now
 from sakti_cli.core.errors import REGISTER_ADVICE, FileUnreadable, RegisterCorrupt
 from sakti_cli.core.privacy import mask_payload, mask_text
-from sakti_cli.core.storage import FileSet, locked, read_json, read_locked, read_text, sha256_file, writable
+from sakti_cli.core.storage import sha256_file
 from sakti_cli.register import session
 from sakti_cli.register.session import (
     Application,
@@ -57,6 +57,7 @@ from sakti_cli.register.session import (
     letter_digests,
 )
 from sakti_cli.register.states import LetterStatus
+from sakti_cli.register.tiny.engine import FileSet, locked, read_json, read_locked, read_text
 from sakti_cli.register.trail import GENESIS, default_actor, event_hash, event_names, os_account
 
 FORMAT_VERSION = 3
@@ -675,7 +676,7 @@ class Register(session.Register):
     def transaction(self) -> Iterator[Transaction]:
         """Lock, read fresh, yield, commit atomically. Nothing is written if the body raises."""
         with locked(self.root, self.lock_timeout):
-            txn = self._begin(writing=True)
+            txn = self._begin()
             wrote = txn.recovered
             yield txn
             wrote = wrote or txn.files.pending()
@@ -683,11 +684,11 @@ class Register(session.Register):
             if wrote and self.recover and self.upkeep is not None and self.swept is None:
                 self.swept = self.upkeep.sweep(self.root)  # the first write of a run, still under the lock
 
-    def _begin(self, *, writing: bool) -> Transaction:
-        """Under the write lock: refuse a damaged register (writing only), migrate an older format,
-        close the reservations of dead processes (committed at once: it stands whatever follows)."""
+    def _begin(self) -> Transaction:
+        """Under the write lock: refuse a damaged register, migrate an older format, close the reservations
+        of dead processes (committed at once: it stands whatever follows)."""
         version = self._check_version()
-        if writing and self.guard:
+        if self.guard:
             refuse_damaged(self.root)
         if version is not None and version < FORMAT_VERSION:
             if self.upkeep is None:
@@ -695,7 +696,7 @@ class Register(session.Register):
                                       saran="Buka register dengan sakti (perintah apa pun) agar dimigrasi.")
             self.upkeep.migrate(self, version)  # once, under this lock, after an automatic backup
         txn = Transaction(self.root, self.actor, self.zone)
-        if writing and not (self.root / "meta.json").exists():
+        if not (self.root / "meta.json").exists():
             txn.table("meta.json", "meta").insert({"versi_format": FORMAT_VERSION, "dibuat": iso(txn.moment)})
         if self.recover and self.upkeep is not None and self.upkeep.close_dead(txn):
             txn.files.commit()
@@ -704,23 +705,20 @@ class Register(session.Register):
 
     @contextlib.contextmanager
     def reading(self) -> Iterator[Transaction]:
-        """For steps that only read (status, verifikasi, lookups); nothing but the recovery is committed.
-        On a writable register as a transaction does (the lock, the recovery of dead reservations), but
-        a damaged one is still read. On a read-only one (a read-only disk, chmod a-w) under a shared lock
-        taken on a read-only handle, so reading works where writing cannot."""
-        if writable(self.root):
-            with locked(self.root, self.lock_timeout):
-                txn = self._begin(writing=False)
-                txn.writing = False
-                yield txn
-            return
+        """For steps that only read (status, verifikasi, listings, lookups): nothing is written, and the write
+        lock is never taken. The session holds the commit lock shared (engine.read_locked), so a writer's
+        step goes on meanwhile (only its commit, a few renames, waits for the readers in progress) and the
+        reader sees every commit whole, never half of one. Reservations of dead processes are closed by the
+        next writing step, not here. A damaged register is still read; a read-only one (a read-only disk,
+        chmod a-w) too. An older format is migrated first, in a transaction (refused where nothing can be
+        written)."""
+        version = self._check_version()
+        if version is not None and version < FORMAT_VERSION:
+            with self.transaction():
+                pass  # the migration runs as the transaction begins
         with read_locked(self.root, self.lock_timeout):
-            version = self._check_version()
-            if version is None or version == FORMAT_VERSION:
-                yield Transaction(self.root, self.actor, self.zone, writing=False)
-                return
-        with self.transaction() as txn:  # an older format must be migrated first (and cannot be here)
-            yield txn
+            self._check_version()
+            yield Transaction(self.root, self.actor, self.zone, writing=False)
 
     def moment(self) -> datetime:
         return now(self.zone)

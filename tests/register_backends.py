@@ -91,12 +91,6 @@ def wait_for(check: Callable[[], bool], seconds: float = 5.0) -> bool:
     return True
 
 
-def tinydb_implements_interface() -> bool:
-    from sakti_cli.register.registry import Register
-
-    return issubclass(Register, session.Register)
-
-
 @pytest.fixture(scope="module")
 def pg_module(pg_cluster: Any) -> Database:
     """One migrated database for the test module (its tests each get an office of it)."""
@@ -108,8 +102,6 @@ def backend(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Backend]
     root = tmp_path / "kantor"
     (root / "data" / "register").mkdir(parents=True)
     if request.param == "tinydb":
-        if not tinydb_implements_interface():
-            pytest.skip("the TinyDB register does not implement sakti_cli.register.session yet (branch h12-tiny)")
         made = Backend("tinydb", root)
     else:
         database: Database = request.getfixturevalue("pg_module")

@@ -12,10 +12,8 @@ from pathlib import Path
 import pytest
 from conftest import Cli, Pki, example, module_office
 from pg_server import Office, Server, new_database
-from register_backends import tinydb_implements_interface
 
 pytestmark = [pytest.mark.slow,
-              pytest.mark.skipif(not tinydb_implements_interface(), reason="callers not on the interface yet"),
               pytest.mark.skipif(not shutil.which("soffice") and not shutil.which("libreoffice"),
                                  reason="LibreOffice missing")]
 

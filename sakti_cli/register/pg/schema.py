@@ -269,7 +269,7 @@ def m002_sesi(cur: Any) -> None:
     """What the register interface (sakti_cli.register.session) needs beyond m001: the order records were
     added in (``nomor_baris``), the reservation time and the service as columns (filters), the ``nomor
     mulai`` records, the per-object index of the trail (``riwayat --objek``,
-    :func:`sakti_cli.register.registry.event_names`, filled for the events already there), and the NIK
+    :func:`sakti_cli.register.trail.event_names`, filled for the events already there), and the NIK
     index's entries kept whole."""
     from psycopg import sql
 

@@ -69,7 +69,7 @@ def build_register(database: Any, folder: Path, letters: int, *, office: str) ->
     five years, plus SPARE LENGKAP applications this month; a workspace at ``folder`` pointed at it. Returns
     the lookup samples, the spare registrations and what a child needs to connect."""
     from sakti_cli.office.workspace import init_workspace
-    from sakti_cli.register.registry import GENESIS, event_names
+    from sakti_cli.register.trail import GENESIS, event_names
 
     role = f"{office}_{database.name}"[:63]
     password = secrets.token_hex(12)

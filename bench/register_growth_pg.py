@@ -207,6 +207,8 @@ if op == "langkah":
         txn.save_letter(letter)
         record = txn.get_application(reg)
         move_application(record, ApplicationStatus.TERBIT, action="terbit")
+        record["riwayat"].append({"catatan": f"surat {number}", "dari": "LENGKAP", "ke": "TERBIT",
+                                  "petugas": "bench", "waktu": iso(txn.moment)})
         record["surat"] = {"nomor_surat": number, "sha256": digest, "kode_verifikasi": letter["kode_verifikasi"]}
         txn.save_application(record)
         txn.audit("terbit", number, "DIPESAN", "TERBIT", nomor_registrasi=reg, sha256=digest)
@@ -279,17 +281,21 @@ def measure(sizes: list[int], repeat: int, folder: Path) -> dict[str, Any]:
 def check_once(built: dict[str, Any]) -> dict[str, Any]:
     """``sakti register periksa`` on a register (a fresh process): seconds, peak RSS (MB), findings' kinds (none:
     the builder stores every file its records name, a few bytes each, hashed by the server all the same)."""
-    import resource
-
     env = {**os.environ, "SAKTI_WAKTU": NOW, "SAKTI_REGISTER_URL": built["url"], "PGPASSWORD": built["sandi"]}
     began = time.perf_counter()
-    done = subprocess.run([sys.executable, "-m", "sakti_cli", "--kantor", built["kantor"], "register", "periksa",
-                           "--json"], capture_output=True, text=True, env=env, check=False)
-    seconds = time.perf_counter() - began
-    if done.returncode not in (0, 1):
-        raise RuntimeError(f"register periksa gagal (PostgreSQL):\n{done.stderr[-2000:]}")
-    found = json.loads(done.stdout)
-    return {"detik": seconds, "mb": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024,
+    with tempfile.TemporaryFile("w+") as out, tempfile.TemporaryFile("w+") as err:
+        child = subprocess.Popen([sys.executable, "-m", "sakti_cli", "--kantor", built["kantor"], "register",
+                                  "periksa", "--json"], stdout=out, stderr=err, text=True, env=env)
+        _, status, usage = os.wait4(child.pid, 0)  # this child's own peak RSS (not every child's so far)
+        child.returncode = os.waitstatus_to_exitcode(status)
+        seconds = time.perf_counter() - began
+        out.seek(0)
+        err.seek(0)
+        stdout, stderr = out.read(), err.read()
+    if child.returncode not in (0, 1):
+        raise RuntimeError(f"register periksa gagal (PostgreSQL):\n{stderr[-2000:]}")
+    found = json.loads(stdout)
+    return {"detik": seconds, "mb": usage.ru_maxrss / 1024,
             "jenis": sorted({problem["jenis"] for problem in found["masalah"]}), "surat": found["ringkasan"]["surat"]}
 
 

@@ -81,7 +81,7 @@ def _kinds(result: dict[str, Any]) -> list[str]:
     return sorted(p["jenis"] for p in result["masalah"])
 
 
-def test_a_sound_register_is_clean_and_summarised(office: Office, tmp_path: Path) -> None:
+def test_a_sound_register_is_clean_and_summarised(office: Office) -> None:
     result = _check(office)
     assert result["bersih"], result["masalah"]
     summary = result["ringkasan"]
@@ -120,7 +120,7 @@ def _admin(pg: Database, office: Office, statement: str) -> None:
         cur.execute(statement, (office.role,) * statement.count("%s"))
 
 
-def test_gaps_files_statuses_and_the_trail_are_found(pg: Database, office: Office, tmp_path: Path) -> None:
+def test_gaps_files_statuses_and_the_trail_are_found(pg: Database, office: Office) -> None:
     kantor = "kantor = %s"
     # the counter ran ahead (a number neither issued nor voided) and an application went
     _admin(pg, office, f"UPDATE urutan SET nilai = 5 WHERE kunci = '{SCOPE}' AND {kantor}")
@@ -148,7 +148,7 @@ def test_gaps_files_statuses_and_the_trail_are_found(pg: Database, office: Offic
     assert not result["bersih"]
 
 
-def test_a_nik_in_the_trail_and_a_dropped_file_check_are_found(pg: Database, office: Office, tmp_path: Path) -> None:
+def test_a_nik_in_the_trail_and_a_dropped_file_check_are_found(pg: Database, office: Office) -> None:
     nik = "6201011203850001"
     with office.connect() as conn, conn.transaction(), conn.cursor() as cur:
         append_event(cur, ACTOR, MOMENT, "catatan", "REG-202611-0001")
@@ -174,7 +174,7 @@ def test_a_nik_in_the_trail_and_a_dropped_file_check_are_found(pg: Database, off
     assert "474/001/KEC/2026" in shown
 
 
-def test_the_check_reads_through_a_snapshot_not_whole_tables(office: Office, tmp_path: Path,
+def test_the_check_reads_through_a_snapshot_not_whole_tables(office: Office,
                                                              monkeypatch: pytest.MonkeyPatch) -> None:
     """The walks over every row go through server-side cursors (named), never fetchall of a table."""
     import sakti_cli.register.pg.check as check

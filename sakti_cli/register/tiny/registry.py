@@ -375,6 +375,14 @@ class Transaction(session.RegisterSession):
 
         return _paged(found(), page)
 
+    def application_numbers(self, where: ApplicationFilter) -> Iterator[str]:
+        """For a name, desa or NIK: the search index's numbers (none of the applications read)."""
+        from sakti_cli.register.tiny.search_index import candidates
+
+        partitions = self._partitions_between("permohonan", where.dari, where.sampai)
+        named = candidates(self, where, sorted({key[:7] for key in partitions}))
+        return iter(named) if named is not None else super().application_numbers(where)
+
     def registration_recorded(self, reg: str) -> bool:
         """Whether the audit trail of the registration's month records its ``daftar``."""
         path = self.root / "audit" / f"{month_of_reg(reg)}.jsonl"

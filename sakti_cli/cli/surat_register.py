@@ -48,7 +48,7 @@ def mulai(out: Output,
 
     ws = workspace()
     service = load_service(ws.sop_dir, layanan)
-    with register_for(ws).transaction() as txn:
+    with register_for(ws).reading() as txn:
         key = sequence_key(ws, service, start_year(txn, tahun))
         used = numbers_used(txn, key)
     if 0 < used < dari - 1 and not confirmed(  # a gap the paper book is said to fill

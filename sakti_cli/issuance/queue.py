@@ -33,7 +33,7 @@ def choose_waiting(register: Register, person: Signatory, numbers: list[str], al
     if bool(numbers) == all_waiting:
         raise InputError("Sebutkan nomor surat yang ditandatangani, atau --semua (tidak keduanya).",
                          saran="Lihat antreannya dengan 'sakti ttd antrean'.")
-    with register.transaction() as txn:
+    with register.reading() as txn:
         if all_waiting:
             return txn.signing_queue(person.id)
         chosen: dict[str, Letter] = {}

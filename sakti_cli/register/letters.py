@@ -313,9 +313,10 @@ def reprint(ws: Workspace, register: Register, value: str, target: Path | None =
             overwrite: bool = False) -> dict[str, Any]:
     """``cetak``: the stored PDF again (copied to ``target`` or its path), after checking its SHA-256.
 
-    The lock is held only to look the letter up and to record the reprint, not while hashing or copying.
+    The letter is looked up in a reading session; the write lock is held only to record the reprint, not while
+    hashing or copying.
     """
-    with register.transaction() as txn:
+    with register.reading() as txn:
         letter = letter_by_number(txn, value)
     path = stored_pdf(ws, register, letter)
     copied: Path | None = None

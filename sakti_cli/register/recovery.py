@@ -1,9 +1,10 @@
 """Numbers reserved by a process that died are closed as BATAL ("proses terhenti"), never reused.
 
 A reservation records its process (pid, host and the kernel's start time of that pid, so a pid reused
-by another program is not mistaken for the owner). Open reservations are also listed in a small
-table of ``urutan.json`` (see letters.OPEN_TABLE); every register transaction reads that list and
-closes the entries whose process is gone. That costs O(open reservations), not a scan of letters.
+by another program is not mistaken for the owner). Every writing register step asks the session for the
+open reservations (:meth:`RegisterSession.open_reservations`, O(open reservations), not a scan of letters)
+and closes those whose desk is gone (:meth:`RegisterSession.reservation_abandoned`). Reading sessions
+never do: they take no write lock.
 
 What a killed run leaves on disk (staging folders of scans, scratch folders of letters, restored
 copies, half-written archives, register temp files) is held under a lock while its run lives

@@ -247,7 +247,7 @@ def build_register(folder: Path, letters: int, *, per_year: int | None = None, s
             block = apps[partition_of_reg(reg)]
             block[str(len(block) + 1)] = app
             for term in [f"nama:{t}" for t in app["cari"]["nama"]] + [f"desa:{app['cari']['desa']}"]:
-                searched[f"cari:{term}|{key}"].append(reg)  # as search_index.index_application writes them
+                searched[f"cari:{term}|{year}"].append(reg)  # as search_index.index_application writes them
             for digest in app["cari"]["nik"]:
                 searched[f"nik:{digest}"].append(reg)
         events += len(lines)

@@ -173,11 +173,13 @@ def office_fixture() -> Iterator[Built]:
     register commits); fsync is skipped while building only (no crash is tested on this register)."""
     shm = Path("/dev/shm")
     folder = Path(tempfile.mkdtemp(prefix="sakti-daftar-", dir=shm if shm.is_dir() else None))
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setattr(os, "fsync", lambda fd: None)
-        built = build(folder / "kantor")
-    yield built
-    shutil.rmtree(folder, ignore_errors=True)
+    try:
+        with pytest.MonkeyPatch.context() as mp:
+            mp.setattr(os, "fsync", lambda fd: None)
+            built = build(folder / "kantor")
+        yield built
+    finally:  # also when the build fails: the folder holds test NIKs and names
+        shutil.rmtree(folder, ignore_errors=True)
 
 
 @pytest.fixture(name="sakti")

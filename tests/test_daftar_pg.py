@@ -24,11 +24,13 @@ def pg_office(pg_cluster: Server) -> Iterator[Built]:
     office = new_database(pg_cluster).office("daftar")
     shm = Path("/dev/shm")
     folder = Path(tempfile.mkdtemp(prefix="sakti-daftar-pg-", dir=shm if shm.is_dir() else None))
-    with pytest.MonkeyPatch.context() as mp:  # the workspace's own files (the server runs with fsync off)
-        mp.setattr(os, "fsync", lambda fd: None)
-        built = build(folder / "kantor", prepare=lambda root: point_at(root, office))
-    yield built
-    shutil.rmtree(folder, ignore_errors=True)
+    try:
+        with pytest.MonkeyPatch.context() as mp:  # the workspace's own files (the server runs with fsync off)
+            mp.setattr(os, "fsync", lambda fd: None)
+            built = build(folder / "kantor", prepare=lambda root: point_at(root, office))
+        yield built
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
 
 
 @pytest.fixture

@@ -194,6 +194,12 @@ def _letters(session: RegisterSession, query: Query) -> Iterator[Letter]:
         yield from session.letters(wanted)
         return
     applicants = replace(applicants, sampai=query.period.sampai)  # registered later: no letter in the period
+    if query.period.dari is not None:  # a period: its letters against the applicants' numbers (index only)
+        numbers = set(session.application_numbers(applicants))
+        for letter in session.letters(wanted):
+            if str(letter.get("nomor_registrasi")) in numbers and _of_applicant(session, query, letter):
+                yield letter
+        return
     found = [letter for record in session.applications(applicants) for number in _applicant_letters(session, record)
              if (letter := session.find_letter(number=number)) is not None and wanted.matches(letter)]
     yield from sorted(found, key=lambda item: (str(item.get("dipesan") or ""), str(item.get("nomor_surat"))))

@@ -287,6 +287,13 @@ class RegisterSession(ABC):
                      ) -> Iterator[Application]:
         """Applications in registration order, reading only what ``where`` needs."""
 
+    def application_numbers(self, where: ApplicationFilter) -> Iterator[str]:
+        """The registration numbers of the applications ``where`` selects, without reading them where the backend
+        can (TinyDB: from its search index, possibly naming a few whose data changed since: check a record with
+        ``where.matches`` before showing it). A listing of letters by applicant in a short period scans the
+        period's letters against this set instead of reading every matching application of the register."""
+        return (str(record["nomor_registrasi"]) for record in self.applications(where))
+
     @abstractmethod
     def registration_recorded(self, reg: str) -> bool:
         """Whether the trail records this number's ``daftar`` (a number the counter must never hand out again,

@@ -12,7 +12,7 @@ stay the same size however large the register grows, issue 4 item 9):
   surat/YYYY-MM-BB.json        letters in blocks of LETTER_BLOCK: month of reservation and block of the
                                month's letter counter (``surat|YYYY-MM`` in urutan.json)
   indeks/XXX.json              lookups (letter number, verification code, SHA-256, NIK, the listings' search
-                               keys ``cari:nama:TERM|YYYY-MM``: register/tiny/search_index.py) sharded by the first
+                               keys ``cari:nama:TERM|YYYY``: register/tiny/search_index.py) sharded by the first
                                SHARD_CHARS hex characters of the key's SHA-256 (4,096 shards)
   audit/YYYY-MM.jsonl          append-only, hash-chained events; the chain head is read from the
                                anchor in urutan.json, not from the file
@@ -71,7 +71,7 @@ APPLICATION_BLOCK = 25
 LETTER_BLOCK = 50
 SHARD_CHARS = 3  # hex characters of the SHA-256 prefix naming an index shard (16**3 = 4,096 shards)
 HISTORY_DIR = "riwayat"  # the per-object index of the audit trail (format 3)
-RECENT_PARTITIONS = 8  # application partitions a listing keeps read (its letters' applicants come in runs)
+RECENT_FILES = 16  # files a listing keeps read (its letters' applicants come in runs; index shards once each)
 LETTER_COUNTER = "surat|{month}"  # in urutan.json: letters reserved in a month (picks their block)
 REGISTRATION_COUNTER = "registrasi|{month}"  # in urutan.json: applications registered in a month (YYYYMM)
 OPEN_TABLE = "terbuka"  # in urutan.json: reservations not yet TERBIT or BATAL (small, read every step)
@@ -160,8 +160,9 @@ class Transaction(session.RegisterSession):
         self.files = FileSet(root)
         self._head: str | None = None
         self.recovered = False  # dead processes' reservations were closed (and committed) at its start
-        # A listing's session (Register.listing): no lock held, partitions forgotten once read, so a year's
-        # listing holds one partition at a time and a few recent application partitions (RECENT_PARTITIONS).
+        # A listing's session (Register.listing): no lock held, a scanned partition forgotten once read, any
+        # other file (an application partition, an index shard) kept among the RECENT_FILES last read, so
+        # memory does not grow with the register or the listing.
         self.streaming = False
         self._recent: list[str] = []
         self._by_reg: dict[str, dict[str, Any]] = {}  # a listing's recent application partitions by number
@@ -170,19 +171,23 @@ class Transaction(session.RegisterSession):
         """A partition a listing has read: forgotten (read again from disk if asked again)."""
         if self.streaming:
             self.files.spill(relative)
+            if relative in self._recent:
+                self._recent.remove(relative)
 
     def _keep_recent(self, relative: str) -> None:
-        """Application partitions a listing looks letters' applicants up in: the last few stay read."""
+        """The files a listing looks things up in (applicants' partitions, index shards): the last few stay read."""
         if relative in self._recent:
             self._recent.remove(relative)
         self._recent.append(relative)
-        while len(self._recent) > RECENT_PARTITIONS:
+        while len(self._recent) > RECENT_FILES:
             gone = self._recent.pop(0)
             self.files.spill(gone)
             self._by_reg.pop(gone, None)
 
     # --- tables -------------------------------------------------------------------------------
     def table(self, relative: str, name: str = "_default") -> Table:
+        if self.streaming:
+            self._keep_recent(relative)
         return self.files.db(relative).table(name)
 
     def application_table(self, partition: str) -> Table:
@@ -369,6 +374,14 @@ class Transaction(session.RegisterSession):
                         yield cast(Application, dict(doc))
 
         return _paged(found(), page)
+
+    def application_numbers(self, where: ApplicationFilter) -> Iterator[str]:
+        """For a name, desa or NIK: the search index's numbers (none of the applications read)."""
+        from sakti_cli.register.tiny.search_index import candidates
+
+        partitions = self._partitions_between("permohonan", where.dari, where.sampai)
+        named = candidates(self, where, sorted({key[:7] for key in partitions}))
+        return iter(named) if named is not None else super().application_numbers(where)
 
     def registration_recorded(self, reg: str) -> bool:
         """Whether the audit trail of the registration's month records its ``daftar``."""

@@ -1,12 +1,13 @@
-"""TinyDB's index of the applications' search keys (``cari``): name terms and desa, month by month.
+"""TinyDB's index of the applications' search keys (``cari``): name terms and desa, year by year.
 
-An entry ``cari:nama:TERM|YYYY-MM`` (or ``cari:desa:PLACE|YYYY-MM``) in the sharded index (indeks/XXX.json)
-lists the registration numbers of that month whose application has the term. Kept per registration month so
-that an entry stays the size of a month however large the register grows (a common first name, a big desa),
-and a filtered period reads only its months' entries. Written by the backend in the application's own
-transaction (add_application/save_application), from the keys the domain computed (register/search.py); the
-NIK filter uses the NIK index the domain keeps (nik_applications). An entry may name an application whose data
-changed since (``ubah``): every candidate is checked against the filter itself (ApplicationFilter.matches).
+An entry ``cari:nama:TERM|YYYY`` (or ``cari:desa:PLACE|YYYY``) in the sharded index (indeks/XXX.json) lists the
+registration numbers of that year whose application has the term. Kept per registration year so that an entry
+stays the size of a year however many years the register holds (a common first name, a big desa: a few thousand
+numbers), a search reads one entry per year and term, and a period reads only its years' entries. Written by
+the backend in the application's own transaction (add_application/save_application), from the keys the domain
+computed (register/search.py); the NIK filter uses the NIK index the domain keeps (nik_applications). An entry
+may name an application whose data changed since (``ubah``): every candidate is checked against the filter
+itself (ApplicationFilter.matches).
 """
 
 from __future__ import annotations
@@ -28,9 +29,8 @@ class Indexed(Protocol):
     def nik_applications(self, digest: str) -> list[dict[str, Any]]: ...
 
 
-def _month(reg: str) -> str:
-    digits = reg.split("-")[1]
-    return f"{digits[:4]}-{digits[4:6]}"
+def _year(reg: str) -> str:
+    return reg.split("-")[1][:4]
 
 
 def _keys(record: Application) -> set[str]:
@@ -42,37 +42,39 @@ def _keys(record: Application) -> set[str]:
 
 
 def index_application(txn: Indexed, record: Application, before: Application | None = None) -> None:
-    """Add the record's new search keys (those its stored version did not have) to its month's entries."""
+    """Add the record's new search keys (those its stored version did not have) to its year's entries."""
     reg = str(record["nomor_registrasi"])
-    month = _month(reg)
+    year = _year(reg)
     for key in sorted(_keys(record) - (_keys(before) if before else set())):
-        entry = f"{key}|{month}"
+        entry = f"{key}|{year}"
         listed = list((txn.index_get(INDEX, entry) or {}).get("permohonan") or [])
         if reg not in listed:
             txn.index_put(INDEX, entry, {"permohonan": sorted([*listed, reg])})
 
 
-def _listed(txn: Indexed, key: str, months: Iterable[str]) -> set[str]:
+def _listed(txn: Indexed, key: str, years: Iterable[str]) -> set[str]:
     found: set[str] = set()
-    for month in months:
-        found.update((txn.index_get(INDEX, f"{key}|{month}") or {}).get("permohonan") or [])
+    for year in years:
+        found.update((txn.index_get(INDEX, f"{key}|{year}") or {}).get("permohonan") or [])
     return found
 
 
 def candidates(txn: Indexed, where: ApplicationFilter, months: list[str]) -> list[str] | None:
     """The registration numbers the indexes name for the filter's name, desa and NIK (all of them), in
-    order; None when the filter names none of the three (the caller reads the months' partitions)."""
+    order; None when the filter names none of the three (the caller reads the months' partitions). ``months``
+    (YYYY-MM) are the registration months the filter's period holds."""
+    years = sorted({month[:4] for month in months})
     sets: list[set[str]] = []
     if where.nik is not None:
         sets.append({str(e.get("nomor_registrasi")) for e in txn.nik_applications(nik_digest(where.nik))})
     if where.desa is not None:
-        sets.append(_listed(txn, f"desa:{place_key(where.desa)}", months))
+        sets.append(_listed(txn, f"desa:{place_key(where.desa)}", years))
     if where.nama is not None:
         typed = search_words(where.nama)
-        every = [_listed(txn, f"nama:{word}", months) for word in typed]
-        joined = _listed(txn, f"nama:{''.join(typed)}", months) if len(typed) > 1 else set()
+        every = [_listed(txn, f"nama:{word}", years) for word in typed]
+        joined = _listed(txn, f"nama:{''.join(typed)}", years) if len(typed) > 1 else set()
         sets.append((set.intersection(*every) if every else set()) | joined)
     if not sets:
         return None
     wanted = set.intersection(*sets)
-    return sorted(reg for reg in wanted if not months or _month(reg) in months)
+    return sorted(reg for reg in wanted if not months or f"{_year(reg)}-{reg.split('-')[1][4:6]}" in months)

@@ -34,4 +34,5 @@ COMMANDS: dict[str, tuple[str, str]] = {
     'sop': ('sop', 'Berkas SOP layanan (sop/*.yaml): skema dan pemeriksaannya.'),
     'templat': ('templat', 'Templat surat (templat/*.docx): pemeriksaannya.'),
     'situs': ('situs', 'Situs verifikasi statis untuk QR surat: dibangun dari register, tanpa data pribadi.'),
+    'latar': ('latar', "Pekerja latar: LibreOffice tetap menyala untuk 'sakti terbitkan' berikutnya."),
 }

@@ -152,6 +152,8 @@ class StandInPool:
     def close(self) -> None:
         pass
 
+    kill = close
+
 
 @pytest.fixture
 def serving(tmp_path: Path) -> Iterator[tuple[ResidentWorker, Path, dict[str, Any]]]:

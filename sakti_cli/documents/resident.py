@@ -231,7 +231,7 @@ class EarlyConverter:
         with self._lock:
             self._pool = pool
             if self._closed:  # the run ended (an error before its letter) while LibreOffice started
-                pool.close()
+                pool.kill()
 
     def convert(self, docx: Path, out_dir: Path, *, pdfa: bool = False) -> Path:
         self._thread.join()
@@ -245,7 +245,7 @@ class EarlyConverter:
             self._closed = True
             pool = self._pool
         if pool is not None:
-            pool.close()
+            pool.kill()  # the letter is converted: no need to wait for LibreOffice's clean exit
 
 
 def desk_converter(data_dir: Path, root: Path, make_pool: Callable[[], Any]) -> ResidentClient | EarlyConverter:

@@ -526,10 +526,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--bagian", nargs="+", default=["mulai", "massal", "loket", "register", "memori"],
                         help="hanya bagian ini")
     parser.add_argument("--ulang-berat", type=int, help="ulangan massal dan loket (bawaan: 3, cepat: 1)")
+    parser.add_argument("--memori", type=int, nargs=2, metavar=("KECIL", "BESAR"),
+                        help="ukuran dua batch bagian memori, yang kecil juga batch bagian massal "
+                        "(bawaan: 100 1000, cepat: 20 60), mis. 100 400")
     args = parser.parse_args(argv)
     cepat = args.cepat
     sizes = {"large": 10_000 if cepat else 100_000, "small": 1_000, "batch": 20 if cepat else 100,
              "batch_big": 60 if cepat else 1000}
+    if args.memori:
+        sizes["batch"], sizes["batch_big"] = args.memori
     repeat_light, repeat_heavy = (3, 1) if cepat else (7, 3)
     repeat_heavy = args.ulang_berat or repeat_heavy
     report = Report("cepat" if cepat else "penuh")

@@ -246,3 +246,22 @@ def test_another_user_is_refused_by_the_kernels_word(serving: tuple[ResidentWork
     folder.chmod(0o700)
     assert json.loads(said) == {"ok": False, "alasan": "pengguna lain"}
     assert worker.refused == 1 and worker.converted == 0
+
+
+def test_the_desk_starts_libreoffice_only_for_a_letter_it_will_issue(
+        cli: Any, registered: Callable[..., str], monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    built: list[str] = []
+    monkeypatch.setenv("SAKTI_SANDI", "demo")
+    reg = registered()  # DITERIMA: not checked yet
+    with monkeypatch.context() as patch:
+        patch.setattr(EarlyConverter, "_build", lambda self: built.append("lo"))
+        refused = cli("terbitkan", reg, "--json")
+    assert refused.exit_code != 0 and json.loads(refused.stdout)["ok"] is False
+    assert built == []  # refused before any LibreOffice was started
+
+    docx = tmp_path / "surat.docx"
+    docx.write_bytes(b"PK")
+    assert EarlyConverter(StandInPool).close() is None  # closed before it started: nothing to stop
+    early = EarlyConverter(StandInPool)
+    assert early.convert(docx, tmp_path).name == "surat.pdf"  # used without start_early: starts then
+    early.close()

@@ -59,7 +59,7 @@ def waiting_payload(result: dict[str, Any]) -> dict[str, Any]:
 
 def desk_converter(ws: Any) -> Any:
     """One letter's converter: the resident worker ('sakti latar') when ours answers, else a LibreOffice
-    started at once in the background (sakti_cli.documents.resident)."""
+    started in the background once the application's checks passed (sakti_cli.documents.resident)."""
     from sakti_cli.documents.resident import desk_converter as choose
 
     def own() -> Any:
@@ -99,7 +99,7 @@ def terbitkan(out: Output, reg: Annotated[str, typer.Argument(help="Nomor regist
         raise InputError("--tsa dipakai saat menandatangani, bukan saat menyiapkan (--tanpa-ttd).",
                          saran="Penandatangan memakainya di 'sakti ttd setujui --tsa URL'.")
     ws = workspace()
-    converter = desk_converter(ws)  # before the heavy imports: LibreOffice starts while Python works
+    converter = desk_converter(ws)  # LibreOffice starts (or is found running) before the heavy imports
     try:
         payload = issue_one(out, ws, reg, penandatangan, tsa=tsa, sign=not tanpa_ttd, converter=converter)
     finally:

@@ -185,6 +185,9 @@ class ResidentClient:
         result: Path = self._own.convert(docx, out_dir, pdfa=pdfa)
         return result
 
+    def start_early(self) -> None:
+        """Nothing to start: the worker's LibreOffice is up."""
+
     def close(self) -> None:
         if self._own is not None:
             self._own.close()
@@ -210,21 +213,28 @@ def _said(exc: BaseException) -> dict[str, Any]:
 
 
 class EarlyConverter:
-    """LibreOffice started now, in the background, while this run imports, checks and renders: the
-    desk without a worker. A one-worker pool (its thread owns LibreOffice, as the death signal needs),
-    built in a thread of its own; :meth:`convert` waits for it."""
+    """LibreOffice started early, in the background, while this run imports, checks and renders: the desk
+    without a worker. A one-worker pool (its thread owns LibreOffice, as the death signal needs), built
+    in a thread of its own from :meth:`start_early` on (the pipeline calls it once the application's cheap
+    checks passed, so a refused letter starts no LibreOffice); :meth:`convert` waits for it."""
 
     def __init__(self, make_pool: Callable[[], Any]) -> None:
+        self._make_pool = make_pool
         self._pool: Any = None
         self._error: BaseException | None = None
         self._closed = False
         self._lock = threading.Lock()
-        self._thread = threading.Thread(target=self._build, args=(make_pool,), name="sakti-lo-awal", daemon=True)
-        self._thread.start()
+        self._thread: threading.Thread | None = None
 
-    def _build(self, make_pool: Callable[[], Any]) -> None:
+    def start_early(self) -> None:
+        with self._lock:
+            if self._thread is None and not self._closed:
+                self._thread = threading.Thread(target=self._build, name="sakti-lo-awal", daemon=True)
+                self._thread.start()
+
+    def _build(self) -> None:
         try:
-            pool = make_pool()
+            pool = self._make_pool()
         except BaseException as exc:  # reported at the first conversion, where the run expects it
             self._error = exc
             return
@@ -234,6 +244,8 @@ class EarlyConverter:
                 pool.kill()
 
     def convert(self, docx: Path, out_dir: Path, *, pdfa: bool = False) -> Path:
+        self.start_early()
+        assert self._thread is not None
         self._thread.join()
         if self._error is not None:
             raise self._error
@@ -250,7 +262,8 @@ class EarlyConverter:
 
 def desk_converter(data_dir: Path, root: Path, make_pool: Callable[[], Any]) -> ResidentClient | EarlyConverter:
     """The converter of one letter at the desk: the resident worker when one of ours answers, else
-    LibreOffice started at once in the background (``make_pool`` builds a one-worker pool)."""
+    LibreOffice started in the background as soon as the pipeline says (``make_pool`` builds a one-worker
+    pool)."""
     folder = runtime_dir(data_dir)
     ident = identity(root)
     found = worker_status(folder)

@@ -19,7 +19,8 @@ from sakti_cli.cli.usage import SaktiGroup, SaktiUsage
 # the command asked for; its root --help lists the commands from sakti_cli/cli/index.py (written by
 # 'make docs' from these modules, checked by tests/test_mulai_impor.py), so it imports none of them.
 MODULES = ("kantor", "layanan", "permohonan", "massal", "impor", "surat", "surat_register", "agenda", "tandatangani",
-           "ttd", "sop", "templat", "cadangan", "demo", "contoh", "situs", "laporan")
+           "ttd", "sop", "templat", "cadangan", "demo", "contoh", "situs", "laporan",
+           "latar")
 SETTINGS: dict[str, Any] = {"add_completion": False, "pretty_exceptions_enable": False, "rich_markup_mode": None}
 
 

@@ -922,6 +922,30 @@ class ContohPeta(Result):
     peta: str
 
 
+class Latar(Result):
+    """``sakti latar mulai`` / ``latar status``: the resident worker of this workspace, if it runs."""
+
+    berjalan: bool = Field(description="apakah pekerja latar kantor ini berjalan")
+    folder: str = Field(description="folder pribadinya (soket, log)")
+    pid: int | None = None
+    versi: str | None = Field(None, description="versi sakti pekerja itu")
+    kantor: str | None = None
+    mulai: float | None = Field(None, description="waktu mulai (detik Unix)")
+    dikonversi: int | None = Field(None, description="surat yang sudah diubahnya menjadi PDF")
+    ditolak: int | None = Field(None, description="sambungan pengguna lain yang ditolak")
+    pekerja: int | None = Field(None, description="jumlah LibreOffice-nya")
+    libreoffice: list[int] = Field(default_factory=list, description="pid LibreOffice-nya")
+
+
+class LatarBerhenti(Result):
+    """``sakti latar berhenti``."""
+
+    dihentikan: bool
+    folder: str
+    pid: int | None = None
+    dikonversi: int | None = None
+
+
 # A group that only lists its commands (``sakti ttd``) prints no result: only the error object; so does
 # ``sakti`` itself ("": an unknown command, a global option misused).
 ROOT = ""
@@ -1090,6 +1114,11 @@ COMMANDS: dict[str, list[type[BaseModel]]] = {
     "situs perbarui": [Situs],
     "laporan": [Laporan],
     "laporan skm": [LaporanSkm],
+    "latar": [],
+    "latar mulai": [Latar],
+    "latar status": [Latar],
+    "latar berhenti": [LatarBerhenti],
+    "latar layani": [],
 }
 
 

@@ -62,14 +62,27 @@ def waiting_payload(result: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+def desk_converter(ws: Any) -> Any:
+    """One letter's converter: the resident worker ('sakti latar') when ours answers, else a LibreOffice
+    started in the background once the application's checks passed (sakti_cli.documents.resident)."""
+    from sakti_cli.documents.resident import desk_converter as choose
+
+    def own() -> Any:
+        from sakti_cli.documents.convert_pool import ConverterPool
+
+        return ConverterPool.from_settings(ws.config.libreoffice, size=1)
+
+    return choose(ws.data_dir, ws.root, own)
+
+
 def issue_one(out: Output, ws: Any, reg: str, signatory: str | None, prompt: Any = passphrase_prompt,
-              tsa: str | None = None, sign: bool = True) -> dict[str, Any]:
+              tsa: str | None = None, sign: bool = True, converter: Any = None) -> dict[str, Any]:
     from sakti_cli.issuance.pipeline import issue_letter
     from sakti_cli.services.sop import load_service
 
     result = issue_letter(ws, register_for(ws), lambda code: load_service(ws.sop_dir, code), reg,
                           signatory_id=signatory, prompt=prompt, progress=out.step,
-                          timestamp_url=tsa or ws.config.tte.tsa, sign=sign)
+                          timestamp_url=tsa or ws.config.tte.tsa, sign=sign, converter=converter)
     for warning in result["peringatan"]:
         out.warn(warning)
     return waiting_payload(result) if result.get("menunggu_ttd") else issue_payload(ws, result)
@@ -90,11 +103,15 @@ def terbitkan(out: Output, reg: Annotated[str, typer.Argument(help="Nomor regist
     if tanpa_ttd and tsa:
         raise InputError("--tsa dipakai saat menandatangani, bukan saat menyiapkan (--tanpa-ttd).",
                          saran="Penandatangan memakainya di 'sakti ttd setujui --tsa URL'.")
+    ws = workspace()
+    converter = desk_converter(ws)  # LibreOffice starts (or is found running) before the heavy imports
+    try:
+        payload = issue_one(out, ws, reg, penandatangan, tsa=tsa, sign=not tanpa_ttd, converter=converter)
+    finally:
+        converter.close()
     from sakti_cli.cli.permohonan import service_or_none, show_message, with_message
     from sakti_cli.register.applications import load
 
-    ws = workspace()
-    payload = issue_one(out, ws, reg, penandatangan, tsa=tsa, sign=not tanpa_ttd)
     if payload["status"] == LetterStatus.TERBIT:
         record = load(ws, register_for(ws), payload["nomor_registrasi"])
         with_message(ws, service_or_none(ws, record["layanan"]), record, payload, "terbit")

@@ -64,6 +64,13 @@ def start_child(cmd: Sequence[str], *, env: Mapping[str, str] | None = None, **p
                             preexec_fn=_die_with_parent(), **popen)
 
 
+def start_detached(cmd: Sequence[str], *, env: Mapping[str, str] | None = None, **popen: Any) -> subprocess.Popen[Any]:
+    """The one child meant to outlive us: the resident worker (``sakti latar mulai``). Its environment
+    comes from :func:`child_env` as every child's (it holds no passphrase); its own session; no death
+    signal. It owns its LibreOffice by :func:`start_child`, so when it dies they die with it."""
+    return subprocess.Popen(list(cmd), env=child_env(env), start_new_session=True, **popen)
+
+
 def kill_group(proc: subprocess.Popen[Any] | None) -> None:
     """Kill a child started by :func:`start_child` and everything in its process group, then reap it."""
     if proc is None:

@@ -281,6 +281,15 @@ class ConverterPool:
             self._warm.remove()
             self._warm = None
 
+    def kill(self) -> None:
+        """:meth:`close` without LibreOffice's clean quit: every worker's process groups are killed first.
+        For a run that is done with a throwaway pool (one letter at the desk): no wait for it to exit."""
+        for worker in self.workers:
+            converter = worker.converter
+            if converter is not None:
+                converter.abort()
+        self.close()
+
     def __enter__(self) -> ConverterPool:
         return self
 

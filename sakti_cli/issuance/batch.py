@@ -330,6 +330,7 @@ class LetterRun:
             self.finish(block=True)
 
     def _finish_one(self, outcome: Outcome, prepared: PreparedLetter, future: Future[ConversionResult]) -> None:
+        from sakti_cli.documents.render import collect_young
         from sakti_cli.issuance import pipeline as issue
 
         outcome.in_flight = False
@@ -349,6 +350,8 @@ class LetterRun:
         except SaktiError as exc:  # finish_letter closed the number BATAL and says so
             outcome.galat_terbit = exc.pesan
             return
+        finally:
+            collect_young()  # the letter's PDF objects (stamp, signature, validation): freed while young
         outcome.status = (ApplicationStatus.MENUNGGU_TTD if result.get("menunggu_ttd")
                           else ApplicationStatus.TERBIT)
         outcome.issued = True

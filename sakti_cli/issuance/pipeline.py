@@ -364,6 +364,8 @@ def issue_letter(ws: Workspace, register: Register, service_loader: Callable[[st
 
     say = progress or (lambda _step: None)
     plan = plan_letter(ws, register, service_loader, reg, signatory_id, say)
+    if hasattr(converter, "start_early"):  # the desk's: LibreOffice starts while the key opens and we render
+        converter.start_early()
     own: Any = None
     opened: list[str] = []
     if sign and signer is None:

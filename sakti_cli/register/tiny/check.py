@@ -557,6 +557,17 @@ def _hash_matches(line: str, event: dict[str, Any]) -> bool:
     return event_hash(event) == stored
 
 
+def _unchecked_removed(line: str, event: dict[str, Any]) -> str:
+    """The line without its hash, prev and id fields (digests and a random id: digit runs, never a NIK) for
+    the NIK pre-test. A line without escapes holds no quote inside a string, so ``"id":"..."`` is a field;
+    removing the first one leaves the other (same value) when a detail repeats it."""
+    for key in ("hash", "prev", "id"):
+        value = event.get(key)
+        if isinstance(value, str):
+            line = line.replace(f'"{key}":"{value}"', "", 1)
+    return line
+
+
 def _check_audit(report: Report, anchor: dict[str, Any] | None, fold: TrailFold | None = None) -> int:
     """The chain, the hashes and the absence of NIK numbers, in one pass over the trail; ``fold`` takes
     what the history index must list from the same pass."""
@@ -576,7 +587,7 @@ def _check_audit(report: Report, anchor: dict[str, Any] | None, fold: TrailFold 
         if not _hash_matches(line, event):
             report.problem("audit_diubah", where, f"Peristiwa di {_event_label(where, number, event)} telah diubah "
                                                   "(hash tidak cocok).")
-        if "\\" in line or may_hold_id_number(line):  # only then the event itself (an escape may spell digits)
+        if "\\" in line or may_hold_id_number(_unchecked_removed(line, event)):  # an escape may spell digits
             content = {k: v for k, v in event.items() if k not in AUDIT_UNCHECKED}
             for _start, _end, found in find_id_numbers(json.dumps(content, ensure_ascii=False)):
                 report.problem("audit_data_pribadi", where, f"Peristiwa di {_event_label(where, number, event)} "
@@ -721,9 +732,19 @@ def _list_leftovers(report: Report, ws: Workspace, register: Register) -> None:
 
 
 def _absolute(root: Path, entries: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Every ``berkas`` as an absolute path (the register's files are named relative to it while checking)."""
-    return [{**entry, "berkas": str(root / entry["berkas"]) if entry.get("berkas") else entry.get("berkas")}
-            for entry in entries]
+    """Every ``berkas`` as an absolute path (the register's files are named relative to it while checking);
+    in place: 100,000 findings (a register whose PDFs are gone) are not copied."""
+    base = str(root)
+    for entry in entries:
+        name = entry.get("berkas")
+        if not name:
+            continue
+        text = str(name)
+        if "//" in text or "/." in text or text.startswith("."):
+            entry["berkas"] = str(root / text)  # pathlib's normalising, where it changes the text
+        else:
+            entry["berkas"] = os.path.join(base, text).rstrip("/") or "/"  # as str(root / text), without a Path
+    return entries
 
 
 STALE_DAYS = 60

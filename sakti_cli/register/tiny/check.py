@@ -249,21 +249,31 @@ def _check_numbers(report: Report, letters: list[tuple[Path, dict[str, Any]]], u
 
 
 def _check_indexes(report: Report, letters: list[tuple[Path, dict[str, Any]]]) -> None:
-    index: dict[str, tuple[Any, Any]] = {}  # key -> (id, bulan): never the whole index documents
+    # hash(key) -> hash((id, bulan)): never the index documents, nor their texts (100,000 letters: 300,000
+    # keys); a lookup aid checked against the letters, so Python's keyed hash suffices
+    index: dict[int, int] = {}
     for _, doc in _partitions(report, "indeks", "indeks"):
         if isinstance(doc.get("kunci"), str):
-            index[doc["kunci"]] = (doc.get("id"), doc.get("bulan"))
+            index[hash(doc["kunci"])] = _pointer_hash(doc.get("id"), doc.get("bulan"))
     for _, letter in letters:
         number = letter.get("nomor_surat")
         if not isinstance(number, str):
             continue
+        pointer = _pointer_hash(letter.get("id"), letter.get("bulan"))
         keys = [("nomor", number), ("kode", letter.get("kode_verifikasi"))]
         if letter.get("status") == LetterStatus.TERBIT:
             keys += [("sha256", digest) for digest in letter_digests(letter)]  # every revision (ttd perbarui)
         for kind, value in keys:
-            if index.get(f"{kind}:{value}") != (letter.get("id"), letter.get("bulan")):
+            if index.get(hash(f"{kind}:{value}")) != pointer:
                 report.problem("indeks", "indeks/", f"Indeks {kind} untuk surat {number} hilang atau menunjuk "
                                                     "catatan lain: verifikasi dan pencarian akan gagal.")
+
+
+def _pointer_hash(ident: Any, month: Any) -> int:
+    try:
+        return hash((ident, month))
+    except TypeError:  # a damaged record's list or object
+        return hash(repr((ident, month)))
 
 
 def _recorded_path(report: Report, ws: Workspace, relative: Any, folder: str, number: Any) -> str | None:

@@ -27,7 +27,7 @@ import re
 import stat
 import sys
 from collections import defaultdict
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from datetime import datetime, timedelta
 from itertools import islice
 from pathlib import Path
@@ -130,18 +130,43 @@ LETTER_FIELDS = ("id", "nomor_surat", "urut", "lingkup", "bulan", "bulan_pesan",
 reading, so 100,000 letters stay small in memory."""
 
 
-def _letters(report: Report) -> list[tuple[Path, dict[str, Any]]]:
+class LetterFacts(Mapping[str, Any]):
+    """A letter's checked fields (LETTER_FIELDS) read like the record they come from (``get``, ``[]``, ``in``),
+    in slots: ~180 bytes a letter instead of a ~460-byte dict (100,000 letters held for the cross checks)."""
+
+    __slots__ = LETTER_FIELDS
+
+    def __init__(self, record: dict[str, Any]) -> None:
+        for key in LETTER_FIELDS:
+            if key in record:
+                value = record[key]
+                if key in SHARED_FIELDS and isinstance(value, str):
+                    value = sys.intern(value)  # one string for all the letters of a month or scope
+                setattr(self, key, value)
+        if getattr(self, "status", None) != LetterStatus.DIPESAN and hasattr(self, "proses"):
+            delattr(self, "proses")  # only a reservation's process is looked at
+
+    def get(self, key: str, default: Any = None) -> Any:
+        return getattr(self, key, default) if key in _FIELD_SET else default
+
+    def __getitem__(self, key: str) -> Any:
+        if key in _FIELD_SET and hasattr(self, key):
+            return getattr(self, key)
+        raise KeyError(key)
+
+    def __iter__(self) -> Iterator[str]:
+        return (key for key in LETTER_FIELDS if hasattr(self, key))
+
+    def __len__(self) -> int:
+        return sum(1 for _ in self)
+
+
+_FIELD_SET = frozenset(LETTER_FIELDS)
+
+
+def _letters(report: Report) -> list[tuple[Path, LetterFacts]]:
     """Every letter as its checked fields only; the partition's path object shared by its letters."""
-    kept: list[tuple[Path, dict[str, Any]]] = []
-    for path, letter in _partitions(report, "surat", "surat"):
-        fields = {key: letter[key] for key in LETTER_FIELDS if key in letter}
-        if fields.get("status") != LetterStatus.DIPESAN:
-            fields.pop("proses", None)  # only a reservation's process is looked at
-        for key in SHARED_FIELDS:
-            if isinstance(fields.get(key), str):
-                fields[key] = sys.intern(fields[key])  # one string for all the letters of a month or scope
-        kept.append((path, fields))
-    return kept
+    return [(path, LetterFacts(letter)) for path, letter in _partitions(report, "surat", "surat")]
 
 
 SHARED_FIELDS = ("lingkup", "bulan", "bulan_pesan", "status")
@@ -164,7 +189,7 @@ def _check_meta(report: Report) -> None:
                                              f"({FORMAT_VERSION}): perbarui sakti sebelum memeriksanya.")
 
 
-def _check_numbers(report: Report, letters: list[tuple[Path, dict[str, Any]]], urutan: dict[str, list[dict]],
+def _check_numbers(report: Report, letters: list[tuple[Path, LetterFacts]], urutan: dict[str, list[dict]],
                    open_ids: set[str]) -> dict[str, Any]:
     counters = {str(d.get("kunci")): d.get("nilai") for d in urutan.get("urutan", [])}
     starts: dict[str, int] = {}
@@ -172,7 +197,7 @@ def _check_numbers(report: Report, letters: list[tuple[Path, dict[str, Any]]], u
         key, first = start.get("lingkup"), start.get("dari")
         if isinstance(key, str) and isinstance(first, int):
             starts[key] = first
-    by_scope: dict[str, dict[int, list[dict[str, Any]]]] = defaultdict(lambda: defaultdict(list))
+    by_scope: dict[str, dict[int, list[LetterFacts]]] = defaultdict(lambda: defaultdict(list))
     numbers: dict[str, list[str]] = defaultdict(list)
     for path, letter in letters:
         where = report.name(path)
@@ -248,7 +273,7 @@ def _check_numbers(report: Report, letters: list[tuple[Path, dict[str, Any]]], u
     return {"lingkup": summary}
 
 
-def _check_indexes(report: Report, letters: list[tuple[Path, dict[str, Any]]]) -> None:
+def _check_indexes(report: Report, letters: list[tuple[Path, LetterFacts]]) -> None:
     # hash(key) -> hash((id, bulan)): never the index documents, nor their texts (100,000 letters: 300,000
     # keys); a lookup aid checked against the letters, so Python's keyed hash suffices
     index: dict[int, int] = {}
@@ -309,7 +334,7 @@ def _real_path(report: Report, path: str) -> str:
     return os.path.join(real_parent, name)
 
 
-def _check_pdfs(report: Report, ws: Workspace, letters: list[tuple[Path, dict[str, Any]]]) -> None:
+def _check_pdfs(report: Report, ws: Workspace, letters: list[tuple[Path, LetterFacts]]) -> None:
     for _, letter in letters:
         if letter.get("status") != LetterStatus.TERBIT:
             continue
@@ -336,7 +361,7 @@ def _check_pdfs(report: Report, ws: Workspace, letters: list[tuple[Path, dict[st
                                                          f"{latest[:12]}….")
 
 
-def _check_queue(report: Report, ws: Workspace, letters: list[tuple[Path, dict[str, Any]]],
+def _check_queue(report: Report, ws: Workspace, letters: list[tuple[Path, LetterFacts]],
                  queue: list[dict[str, Any]]) -> None:
     """Letters MENUNGGU_TTD against the queue table and the unsigned PDFs in data/antrean."""
     from sakti_cli.register.places import queued_pdf
@@ -376,7 +401,7 @@ def _check_queue(report: Report, ws: Workspace, letters: list[tuple[Path, dict[s
                            "data pribadi.", saran="Hapus berkas itu bila suratnya memang sudah BATAL atau TERBIT.")
 
 
-def _check_applications(report: Report, letters: list[tuple[Path, dict[str, Any]]],
+def _check_applications(report: Report, letters: list[tuple[Path, LetterFacts]],
                         counters: dict[str, Any]) -> int:
     from sakti_cli.register.applications import STATES
     from sakti_cli.register.tiny.registry import partition_of_reg
@@ -643,13 +668,13 @@ def _remember(report: Report, event: dict[str, Any]) -> None:
     if event.get("aksi") == "daftar" and isinstance(event.get("objek"), str):
         report.audit_regs.add(event["objek"])
     elif event.get("aksi") == "pesan_nomor" and isinstance(event.get("objek"), str):
-        report.audit_numbers[event["objek"]] = str(event.get("waktu", ""))[:7]
+        report.audit_numbers[event["objek"]] = sys.intern(str(event.get("waktu", ""))[:7])  # one per month
         if isinstance(detail.get("lingkup"), str) and isinstance(detail.get("urut"), int):
             key = detail["lingkup"]
             report.audit_counters[key] = max(report.audit_counters.get(key, 0), detail["urut"])
 
 
-def _check_missing(report: Report, counters: dict[str, Any], letters: list[tuple[Path, dict[str, Any]]],
+def _check_missing(report: Report, counters: dict[str, Any], letters: list[tuple[Path, LetterFacts]],
                    regs: set[str]) -> None:
     """Records that must exist (the counters, the audit trail and the indexes point at them) but do not:
     a deleted partition is reported by name with what it held."""
@@ -761,7 +786,7 @@ STALE_DAYS = 60
 """``register periksa`` notes letters whose validation data goes stale within this many days (``--segera``)."""
 
 
-def _note_stale(report: Report, ws: Workspace, letters: list[tuple[Path, dict[str, Any]]], at: datetime,
+def _note_stale(report: Report, ws: Workspace, letters: list[tuple[Path, LetterFacts]], at: datetime,
                 days: int) -> None:
     """A note (not a problem) for each TERBIT letter whose file can be validated offline only until a date
     within ``days``: its newest CRL's nextUpdate or its TSA certificate's expiry (renewal.validation_horizon)."""

@@ -36,10 +36,9 @@ _WRITTEN = re.compile(
     r"|[0-9]{16}"
     r")(?![0-9])"
 )
-_CANDIDATE = re.compile(rf"[0-9]{{4}}(?:[0-9]{{12}}|{_GAP}[0-9]{{4}}{_GAP}[0-9]{{4}}|[0-9]{{2}}{_GAP}[0-9]{{6}})")
-"""Found in every text _WRITTEN matches (16 digits; 4-4-4 of a 4-4-4-4; 6-6 of a 6-6-4), and several times
-cheaper to search for (no lookbehind; every branch starts with four digits): most texts (an audit event, a
-record) hold none, and are done with at this one scan."""
+_MAYBE = re.compile(
+    rf"[0-9]{{4}}(?:[0-9]{{12}}|{_GAP}[0-9]{{4}}{_GAP}[0-9]{{4}}{_GAP}[0-9]{{4}}|[0-9]{{2}}{_GAP}[0-9]{{6}}{_GAP}[0-9]{{4}})"
+)  # 16 digits, 4-4-4-4 or 6-6-4 with any separators; one leading run of four: ~4x quicker to search than three
 _HEX = frozenset("0123456789abcdefABCDEF")
 DIGEST_HEX = 32  # a run of this many hex characters or more is a digest (MD5 and up), never a NIK
 _MONTHS = (
@@ -68,9 +67,9 @@ def _hex_run(text: str, start: int, end: int) -> int:
 
 
 def may_hold_id_number(text: str) -> bool:
-    """False when ``text`` certainly holds no NIK/KK number (:func:`find_id_numbers` finds none): one cheap scan,
-    for checks over many texts (``register periksa`` over every audit event)."""
-    return _CANDIDATE.search(text) is not None
+    """A quick test before :func:`find_id_numbers` on much text: False means it finds nothing there (every
+    number it finds contains one of these digit runs); True only that it may (a digest holds 16 digits)."""
+    return _MAYBE.search(text) is not None
 
 
 def find_id_numbers(text: str) -> Iterator[tuple[int, int, str]]:

@@ -16,7 +16,7 @@ Statuses are the enums of :mod:`sakti_cli.register.states`, changed only through
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from datetime import date, datetime, timezone
@@ -97,7 +97,7 @@ class Letter(TypedDict, total=False):
     # (the backends and the pipeline add more keys as they need them: declare each one here)
 
 
-def letter_digests(letter: Letter | dict[str, Any]) -> list[str]:
+def letter_digests(letter: Letter | Mapping[str, Any]) -> list[str]:
     """SHA-256 of every revision of a letter's signed PDF the office issued, oldest first: the first
     signed PDF (``sha256``), then each renewal (``revisi``, ``sakti ttd perbarui``). The last is the file
     stored now; a recipient's copy of any of them is genuine."""
@@ -105,7 +105,7 @@ def letter_digests(letter: Letter | dict[str, Any]) -> list[str]:
     return first + [str(item["sha256"]) for item in letter.get("revisi") or [] if item.get("sha256")]
 
 
-def letter_month(letter: Letter | dict[str, Any]) -> str:
+def letter_month(letter: Letter | Mapping[str, Any]) -> str:
     """The month (YYYY-MM, the office's zone) a letter was reserved in: its PDF folder is data/surat/YYYY/MM."""
     return str(letter.get("bulan_pesan") or str(letter.get("dipesan") or "")[:7])
 

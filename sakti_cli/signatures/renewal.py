@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import hashlib
 import io
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -38,7 +38,7 @@ def _timestamp_certs(signed_data: Any) -> list[Any]:
     return [c.chosen for c in signed_data["certificates"] or []]
 
 
-def letter_horizon(ws: Workspace, letter: Letter | dict[str, Any]) -> datetime | None:
+def letter_horizon(ws: Workspace, letter: Letter | Mapping[str, Any]) -> datetime | None:
     """A TERBIT letter's validation horizon: as recorded at signing or renewal, else read from its PDF
     (letters issued before it was recorded)."""
     if letter.get("data_validasi_sampai"):

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 from collections import defaultdict
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -35,14 +36,8 @@ def pointers_from_trail(root: Path) -> dict[str, list[list[Any]]]:
 def stored_pointers(root: Path) -> dict[str, list[list[Any]]]:
     """The index as it is on disk (a shard that does not load counts as empty)."""
     stored: dict[str, list[list[Any]]] = {}
-    for path in sorted((root / HISTORY_DIR).glob("*.json")) if (root / HISTORY_DIR).is_dir() else []:
-        try:
-            table = json.loads(path.read_bytes()).get("riwayat", {})
-        except (ValueError, AttributeError, UnicodeDecodeError):
-            continue
-        for doc in table.values() if isinstance(table, dict) else []:
-            if isinstance(doc, dict) and isinstance(doc.get("kunci"), str):
-                stored[doc["kunci"]] = doc.get("peristiwa") or []
+    for shard in _stored_shards(root):
+        stored.update(shard)
     return stored
 
 
@@ -57,6 +52,57 @@ def index_problems(root: Path) -> list[str]:
     expected, stored = pointers_from_trail(root), stored_pointers(root)
     return sorted(name for name in expected.keys() | stored.keys()
                   if _events_of(expected.get(name)) != _events_of(stored.get(name)))
+
+
+class TrailFold:
+    """What :func:`index_problems` compares, folded while the trail is read once (``register periksa``):
+    per name one running hash of its ``(month, id)`` sequence, never the pointer lists themselves. Python's
+    own hash (keyed per process): the index is a lookup aid checked against the trail, not the record."""
+
+    def __init__(self) -> None:
+        self.folds: dict[str, int] = {}
+
+    def add(self, month: str, event: dict[str, Any]) -> None:
+        """One readable event of the trail, in chain order (as :func:`pointers_from_trail` takes it)."""
+        ident = event.get("id")
+        if isinstance(ident, str):
+            folds = self.folds
+            for name in event_names(event):
+                folds[name] = hash((folds.get(name, EMPTY), month, ident))
+
+    def problems(self, root: Path) -> list[str]:
+        """Names whose stored entry does not fold to the trail's; the shards read one at a time."""
+        expected = self.folds
+        wrong: set[str] = set()
+        seen: set[str] = set()
+        for shard in _stored_shards(root):
+            for name, pointers in shard.items():  # within a shard the last entry of a name counts, as on reading
+                seen.add(name)
+                folded: int | None = EMPTY
+                for month, ident in _events_of(pointers):
+                    if not isinstance(month, str) or not isinstance(ident, str):
+                        folded = None  # the trail's months and ids are text: this entry lists no event of it
+                        break
+                    folded = hash((folded, month, ident))
+                if expected.get(name, EMPTY) != folded:
+                    wrong.add(name)
+        wrong.update(name for name in expected if name not in seen)
+        return sorted(wrong)
+
+
+EMPTY = 0
+"""The fold of no events."""
+
+
+def _stored_shards(root: Path) -> Iterator[dict[str, Any]]:
+    """Each shard on disk as ``{name: pointers}``, one in memory at a time (a damaged shard counts as empty)."""
+    for path in sorted((root / HISTORY_DIR).glob("*.json")) if (root / HISTORY_DIR).is_dir() else []:
+        try:
+            table = json.loads(path.read_bytes()).get("riwayat", {})
+        except (ValueError, AttributeError, UnicodeDecodeError):
+            continue
+        yield {doc["kunci"]: doc.get("peristiwa") or [] for doc in (table.values() if isinstance(table, dict) else [])
+               if isinstance(doc, dict) and isinstance(doc.get("kunci"), str)}
 
 
 def write_index(txn: Any, pointers: dict[str, list[list[Any]]]) -> int:

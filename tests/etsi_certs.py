@@ -15,11 +15,14 @@ from cryptography.x509.oid import NameOID
 
 def write_cert(path: Path, name: str, *, ca: bool = True, days: tuple[int, int] = (-30, 3650),
                issuer: str | None = None) -> Path:
-    """A certificate named ``name`` valid from ``days[0]`` to ``days[1]`` days from now; self-signed unless
-    ``issuer`` names another (made-up) issuer, whose key then signs it."""
+    """A certificate named ``name`` valid from ``days[0]`` to ``days[1]`` days from the clock under test
+    (SAKTI_WAKTU, as ``kantor periksa`` reads it); self-signed unless ``issuer`` names another (made-up) issuer,
+    whose key then signs it."""
+    from sakti_cli.core.clock import now as clock_now
+
     key = ec.generate_private_key(ec.SECP256R1())
     signer = ec.generate_private_key(ec.SECP256R1()) if issuer else key
-    now = datetime.now(UTC)
+    now = clock_now(UTC)
     cert = (x509.CertificateBuilder()
             .subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, name)]))
             .issuer_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, issuer or name)]))

@@ -11,6 +11,7 @@ from typing import Any
 
 from sakti_cli.core.storage import private_output
 from sakti_cli.listings.agenda import AGENDA_COLUMNS, MISSING, PAPER, Agenda
+from sakti_cli.register.states import LetterStatus
 
 MARGIN = 28.0  # points (~1 cm)
 FONT, BOLD = "Helvetica", "Helvetica-Bold"
@@ -100,7 +101,7 @@ class _Book:
 
     def add(self, row: dict[str, Any]) -> None:
         values = [_shown(column, row) for column in AGENDA_COLUMNS]
-        self._row(values, shade=row.get("jenis") in (PAPER, MISSING) or row.get("status") == "BATAL")
+        self._row(values, shade=row.get("jenis") in (PAPER, MISSING) or row.get("status") == LetterStatus.BATAL)
 
     def finish(self) -> None:
         self._grid()

@@ -40,6 +40,7 @@ from sakti_cli.register.snapshot import (
     differences,
     files_of,
 )
+from sakti_cli.register.states import LetterStatus
 
 Progress = Callable[[str], None]
 COPY_PREFIX = ".salin-"  # beside a folder target: the workspace being built (full NIKs: swept if killed)
@@ -125,7 +126,7 @@ def refuse_unfit(snapshot: RegisterSnapshot) -> None:
         raise RegisterCorrupt(f"Jejak audit register {snapshot.where} putus: {describe_break(broken)}; register ini "
                               "tidak disalin.", saran="Jalankan 'sakti register periksa' pada register asal; pulihkan "
                               "dari cadangan bila jejaknya diubah.", peristiwa=broken)
-    waiting = {str(x["id"]) for x in snapshot.letters if x.get("status") == "MENUNGGU_TTD"}
+    waiting = {str(x["id"]) for x in snapshot.letters if x.get("status") == LetterStatus.MENUNGGU_TTD}
     if waiting != set(snapshot.queue):
         raise RegisterCorrupt(f"Antrean tanda tangan register {snapshot.where} tidak sesuai dengan surat "
                               "MENUNGGU_TTD; register ini tidak disalin.",

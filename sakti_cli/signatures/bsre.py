@@ -622,13 +622,15 @@ def _signer_certificate(signed_data: Any) -> tuple[Any, list[Any]]:
 
 
 def _subject_numbers(cert: Any) -> list[str]:
-    """16-digit numbers (NIK) in the certificate's subject: serialNumber, UID or any attribute."""
+    """NIKs in the certificate's subject: serialNumber, UID or any attribute (core/nik's one pattern)."""
+    from sakti_cli.core.nik import find_id_numbers
+
     found: list[str] = []
     for rdn in cert.subject.chosen:
         for attribute in rdn:
             value = attribute["value"].native
             if isinstance(value, str):
-                found += re.findall(r"(?<!\d)\d{16}(?!\d)", value)
+                found += [digits for _, _, digits in find_id_numbers(value)]
     return found
 
 

@@ -28,7 +28,7 @@ def test_siapkan_creates_the_schema_once_and_peran_adds_an_office(pg_cluster: Se
     url = pg_cluster.url(name, ADMIN)
     monkeypatch.setenv("PGPASSWORD", pg_cluster.password)
     made = cli.json("register", "siapkan", "--url", url)
-    assert made["diterapkan"] == ["m001_register", "m002_sesi", "m003_cari"] and made["versi"] == 3
+    assert made["diterapkan"] == ["m001_register", "m002_sesi", "m003_cari", "m004_tanpa_cari"] and made["versi"] == 4
     assert name in made["server"] and pg_cluster.password not in str(made)
     assert cli.json("register", "siapkan", "--url", url)["diterapkan"] == []  # migrating again changes nothing
     monkeypatch.delenv("PGPASSWORD")

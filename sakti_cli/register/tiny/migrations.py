@@ -151,7 +151,7 @@ def _search_keys(txn: Any) -> dict[str, Any]:
     An application that already has keys is left as it is. One partition in memory at a time (spilled once
     done); the new index entries, grouped by shard, are merged with the entries already there and each shard
     spilled once written."""
-    from sakti_cli.register.search import search_keys
+    from sakti_cli.register.search import record_keys
     from sakti_cli.register.tiny.registry import shard_of
     from sakti_cli.register.tiny.search_index import INDEX, entries_of
     from sakti_cli.services.sop import service_finder
@@ -167,11 +167,10 @@ def _search_keys(txn: Any) -> dict[str, Any]:
         for doc in table.all():
             if doc.get("cari"):
                 continue
-            service = find(str(doc.get("layanan") or ""))
-            if service is None:
+            if find(str(doc.get("layanan") or "")) is None:
                 missing.add(str(doc.get("layanan")))
                 summary["tanpa_sop"] += 1
-            keys = search_keys(service, dict(doc.get("data") or {}))
+            keys = record_keys(find, doc)
             table.update({"cari": keys}, doc_ids=[doc.doc_id])
             changed = True
             summary["permohonan"] += 1

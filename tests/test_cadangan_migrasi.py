@@ -78,7 +78,7 @@ def test_fixture_is_format_1() -> None:
     assert fixture_table("meta.json", "meta")[0]["versi_format"] == 1
     assert sorted(p.name for p in (FIXTURE / "permohonan").iterdir()) == ["2026-11.json"]
     assert all(len(p.stem) == 2 for p in (FIXTURE / "indeks").iterdir())
-    assert registry.FORMAT_VERSION == 3 and [m.dari for m in migrations.MIGRATIONS] == [1, 2]
+    assert registry.FORMAT_VERSION == 4 and [m.dari for m in migrations.MIGRATIONS] == [1, 2, 3]
 
 
 def test_migration_runs_once_after_a_backup(v1_kantor: Path, cli: Cli) -> None:
@@ -88,19 +88,24 @@ def test_migration_runs_once_after_a_backup(v1_kantor: Path, cli: Cli) -> None:
     assert listing["permohonan"][0]["nomor_surat"] == FIRST and listing["permohonan"][0]["nik"] == "6201********0003"
 
     info = meta(v1_kantor)
-    assert info["versi_format"] == 3 and [(m["dari"], m["ke"]) for m in info["migrasi"]] == [(1, 3)]
+    assert info["versi_format"] == 4 and [(m["dari"], m["ke"]) for m in info["migrasi"]] == [(1, 4)]
     files = layout(v1_kantor)
     shards = files.pop("indeks")
     assert files == {"permohonan": ["2026-11-00.json"], "surat": ["2026-11-00.json"]}
-    assert len(shards) == 3 and all(len(name) == len("abc.json") for name in shards)
+    assert all(len(name) == len("abc.json") for name in shards)
     register = v1_kantor / "data" / "register"
     assert not list(register.rglob("*.baru")) and not (register / ".jurnal.json").exists()
     letter = next(iter(json.loads((register / "surat" / "2026-11-00.json").read_text())["surat"].values()))
     assert (letter["bulan"], letter["bulan_pesan"]) == ("2026-11-00", "2026-11")
+    letter_shards = set()
     for shard in shards:
         for entry in json.loads((register / "indeks" / shard).read_text())["indeks"].values():
-            assert (entry["bulan"], entry["id"]) == ("2026-11-00", letter["id"])
             assert shard == f"{registry.shard_of(entry['kunci'])}.json"
+            if entry["kunci"].startswith("cari:"):  # the search index (format 3 -> 4): test_isi_kunci_cari.py
+                continue
+            letter_shards.add(shard)
+            assert (entry["bulan"], entry["id"]) == ("2026-11-00", letter["id"])
+    assert len(letter_shards) == 3
 
     backups = list((v1_kantor / "data" / "cadangan").glob("*.tar.gz"))
     assert len(backups) == 1 and info["migrasi"][0]["cadangan"] == str(backups[0].relative_to(v1_kantor))
@@ -113,7 +118,7 @@ def test_migration_runs_once_after_a_backup(v1_kantor: Path, cli: Cli) -> None:
     new_events = list(read_events(v1_kantor / "data" / "register" / "audit"))[len(old_events):]
     migrated = new_events[0]
     assert (migrated["aksi"], migrated["sebelum"], migrated["sesudah"], migrated["petugas"]) == (
-        "migrasi_register", 1, 3, "admin")
+        "migrasi_register", 1, 4, "admin")
     assert migrated["prev"] == old_events[-1]["hash"]
     assert migrated["detail"]["langkah"][0]["hasil"] == {
         "permohonan": 2, "berkas_permohonan": 1, "surat": 1, "berkas_surat": 1, "indeks": 3, "indeks_tanpa_surat": 0}
@@ -141,7 +146,8 @@ def test_migrated_register_finds_everything(v1_kantor: Path, cli: Cli) -> None:
     ws = find_workspace(v1_kantor)
     with open_register(ws.register_dir, zone=ws.zone).transaction() as txn:
         for old in applications:
-            assert find_application(txn, old["nomor_registrasi"]) == old
+            found_application = dict(find_application(txn, old["nomor_registrasi"]))
+            assert found_application.pop("cari")["nama"] and found_application == old  # + its search keys (3 -> 4)
         for old in letters:
             for lookup in ({"number": old["nomor_surat"]}, {"code": old["kode_verifikasi"]},
                            {"sha256": old["sha256"]}):
@@ -186,7 +192,7 @@ def test_numbers_continue_after_migration(kantor: Path, cli: Cli, monkeypatch: p
     next real letter take the next numbers, in the blocks the new layout picks."""
     _install_fixture(kantor)
     reg = str(cli.json("daftar", "sktm", "--data", str(example("sktm")))["nomor_registrasi"])
-    assert reg == "REG-202611-0003" and meta(kantor)["versi_format"] == 3
+    assert reg == "REG-202611-0003" and meta(kantor)["versi_format"] == 4
     cli.json("periksa", reg)
     monkeypatch.setenv("SAKTI_SANDI", "demo")
     issued = cli.json("terbitkan", reg)
@@ -213,7 +219,7 @@ def test_newer_register_refused(v1_kantor: Path, cli: Cli, monkeypatch: pytest.M
         result = cli(*args, "--json")
         assert result.exit_code == 4, (args, result.stderr)
         error = json.loads(result.stdout)["error"]
-        assert error["kode"] == "REGISTER_RUSAK" and "lebih baru (format 3, sakti ini 1)" in error["pesan"]
+        assert error["kode"] == "REGISTER_RUSAK" and "lebih baru (format 4, sakti ini 1)" in error["pesan"]
         assert str(v1_kantor / "data" / "register") in error["pesan"] and "Perbarui sakti" in result.stderr
     assert register_snapshot(v1_kantor) == before
 
@@ -224,13 +230,13 @@ def test_failed_step_changes_nothing(v1_kantor: Path, cli: Cli, monkeypatch: pyt
         raise RegisterCorrupt("Langkah migrasi uji gagal di tengah jalan.")
 
     real = migrations.MIGRATIONS
-    monkeypatch.setattr(migrations, "MIGRATIONS", [real[0], Migration(2, "rusak", broken)])
+    monkeypatch.setattr(migrations, "MIGRATIONS", [real[0], Migration(2, "rusak", broken), *real[2:]])
     before = register_snapshot(v1_kantor)
     result = cli("permohonan")
     assert result.exit_code == 4 and "gagal di tengah jalan" in result.stderr
     assert register_snapshot(v1_kantor) == before and meta(v1_kantor)["versi_format"] == 1
     monkeypatch.setattr(migrations, "MIGRATIONS", real)
-    assert cli.json("permohonan")["jumlah"] == 2 and meta(v1_kantor)["versi_format"] == 3
+    assert cli.json("permohonan")["jumlah"] == 2 and meta(v1_kantor)["versi_format"] == 4
 
 
 def test_killed_in_the_middle_of_the_migration(v1_kantor: Path, cli: Cli) -> None:
@@ -242,15 +248,15 @@ def test_killed_in_the_middle_of_the_migration(v1_kantor: Path, cli: Cli) -> Non
     assert killed.returncode == -9, killed.stderr
     after = {k: v for k, v in register_snapshot(v1_kantor).items() if not k.endswith(".baru")}
     assert {f"data/register/{k}": v for k, v in after.items()} == fixture_files()
-    assert cli.json("permohonan")["jumlah"] == 2 and meta(v1_kantor)["versi_format"] == 3
+    assert cli.json("permohonan")["jumlah"] == 2 and meta(v1_kantor)["versi_format"] == 4
     assert pdf_missing_only(cli.json("register", "periksa", code=1)) == {FIRST}
 
 
 def test_missing_step_refused(v1_kantor: Path, cli: Cli, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(registry, "FORMAT_VERSION", 4)  # 1 -> 3 known, 3 -> 4 not
+    monkeypatch.setattr(registry, "FORMAT_VERSION", 5)  # 1 -> 4 known, 4 -> 5 not
     before = register_snapshot(v1_kantor)
     result = cli("permohonan")
-    assert result.exit_code == 4 and "Tidak ada langkah migrasi register dari format 3 ke 4" in result.stderr
+    assert result.exit_code == 4 and "Tidak ada langkah migrasi register dari format 4 ke 5" in result.stderr
     assert register_snapshot(v1_kantor) == before and not (v1_kantor / "data" / "cadangan").exists()
 
 
@@ -290,7 +296,7 @@ def test_old_backup_restored_then_migrated(v1_kantor: Path, cli: Cli, tmp_path: 
     assert refused.exit_code == 4 and "400.9.14.1_001_ARSEL_XI_2026.pdf" in refused.stderr.replace("\n", "")
     assert not (tmp_path / "gagal").exists() and not list(tmp_path.glob(".pulihkan-*"))
     restored = cli.json("pulihkan", archive, "--ke", str(tmp_path / "baru"))
-    assert restored["versi_format_register"] == 1 and restored["versi_format_sekarang"] == 3
+    assert restored["versi_format_register"] == 1 and restored["versi_format_sekarang"] == 4
     assert layout(tmp_path / "baru")["surat"] == ["2026-11-00.json"]
     assert len(list((tmp_path / "baru" / "data" / "cadangan").glob("*.tar.gz"))) == 1
     assert meta(tmp_path / "baru")["migrasi"][0]["cadangan"].startswith("data/cadangan/")  # not the staging path
@@ -306,7 +312,7 @@ def test_concurrent_processes_migrate_once(v1_kantor: Path) -> None:
     outputs = [p.communicate(timeout=120) for p in procs]
     assert [p.returncode for p in procs] == [0, 0, 0, 0], outputs
     assert all(json.loads(out)["jumlah"] == 2 for out, _err in outputs)
-    assert meta(v1_kantor)["versi_format"] == 3
+    assert meta(v1_kantor)["versi_format"] == 4
     assert len(list((v1_kantor / "data" / "cadangan").glob("*.tar.gz"))) == 1
     actions = [e["aksi"] for e in read_events(v1_kantor / "data" / "register" / "audit")]
     assert actions.count("migrasi_register") == 1

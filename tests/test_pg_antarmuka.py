@@ -58,7 +58,8 @@ def finish(register: session.Register, letter: dict[str, Any], to: LetterStatus,
 def application(reg: str, **changes: Any) -> dict[str, Any]:
     return {"nomor_registrasi": reg, "layanan": "sktm", "status": "DITERIMA", "data": {"nama": "Siti"},
             "berkas": {}, "dibuat": "2026-11-22T09:00:00+07:00", "diubah": "2026-11-22T09:00:00+07:00",
-            "petugas": "loket", "riwayat": [], "periksa": None, "surat": None, "nomor_batal": [], **changes}
+            "petugas": "loket", "riwayat": [], "periksa": None, "surat": None, "nomor_batal": [],
+            "cari": {"nama": ["siti"], "desa": "", "nik": []}, **changes}  # keys as the domain writes them
 
 
 def register_app(register: session.Register, **changes: Any) -> str:

@@ -55,7 +55,7 @@ def test_old_register_gets_the_index_by_migration(kantor: Path, cli: Cli) -> Non
     meta_path.write_text(json.dumps(meta))
     assert [cli.json("riwayat", "--objek", reg)["peristiwa"] for reg in regs] == wanted  # migrated on opening
     record = json.loads(meta_path.read_text())["meta"]["1"]
-    assert record["versi_format"] == 3 and record["migrasi"][-1]["dari"] == 2
+    assert record["versi_format"] == 4 and record["migrasi"][-1]["dari"] == 2
     assert any((root(kantor) / "riwayat").glob("*.json"))
     checked = cli.json("register", "periksa")
     assert not [p for p in checked["masalah"] if p["jenis"] == "indeks_riwayat"]

@@ -9,6 +9,7 @@ desa/kelurahan by its search words, every NIK by its SHA-256 only.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from sakti_cli.core.text import search_terms
@@ -37,3 +38,9 @@ def search_keys(service: Service | None, data: dict[str, Any]) -> SearchKeys:
     place = applicant_place(service, data)
     return {"nama": search_terms(name), "desa": place_key(place or ""),
             "nik": [nik_digest(nik) for nik in applicant_niks(service, data)]}
+
+
+def record_keys(find: Callable[[str], Service | None], record: Mapping[str, Any]) -> SearchKeys:
+    """The keys of a stored application (one registered before they existed): from its SOP (``find``:
+    services.sop.service_finder), from the record alone when that SOP is gone (see search_keys)."""
+    return search_keys(find(str(record.get("layanan") or "")), dict(record.get("data") or {}))

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 import string
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any, Literal
 
@@ -421,20 +422,31 @@ def load_service(sop_dir: Path, code: str) -> Service:
     return load_service_file(path)
 
 
-def applicant_namer(sop_dir: Path) -> Any:
-    """``name(service_code, data)`` for lists of many applications: each SOP read once; a service whose
-    SOP is gone or broken (reported by 'sakti sop periksa') names its applicant by the ``nama`` field."""
+def service_finder(sop_dir: Path) -> Callable[[str], Service | None]:
+    """``find(service_code)`` for work on many applications: each SOP read once; None for a service whose
+    SOP is gone or broken (reported by 'sakti sop periksa')."""
     from sakti_cli.core.errors import SaktiError
 
     services: dict[str, Service | None] = {}
 
-    def name(code: str, data: dict[str, Any]) -> str | None:
+    def find(code: str) -> Service | None:
         if code not in services:
             try:
                 services[code] = load_service(sop_dir, code)
             except SaktiError:
                 services[code] = None
-        service = services[code]
+        return services[code]
+
+    return find
+
+
+def applicant_namer(sop_dir: Path) -> Any:
+    """``name(service_code, data)`` for lists of many applications; a service whose SOP is gone or broken
+    names its applicant by the ``nama`` field."""
+    find = service_finder(sop_dir)
+
+    def name(code: str, data: dict[str, Any]) -> str | None:
+        service = find(code)
         return service.applicant_name(data) if service else (str(data.get("nama") or "") or None)
 
     return name

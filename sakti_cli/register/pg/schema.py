@@ -405,3 +405,10 @@ CREATE INDEX permohonan_cari_nama ON permohonan USING gin ((data->'cari'->'nama'
 CREATE INDEX permohonan_cari_nik ON permohonan USING gin ((data->'cari'->'nik'));
 CREATE INDEX permohonan_cari_desa ON permohonan (kantor, (data->'cari'->>'desa'));
 """
+
+
+@migration
+def m006_tanpa_cari(cur: Any) -> None:
+    """The applications still without search keys (registered before m005, or copied from such a register), by an
+    index of their own: a desk's first step learns in one probe that none is left to fill (PgRegister.fill_keys)."""
+    cur.execute("CREATE INDEX permohonan_tanpa_cari ON permohonan (kantor) WHERE NOT (data ? 'cari')")

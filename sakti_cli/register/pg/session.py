@@ -81,6 +81,7 @@ class PgRegister(session.Register):
         self._lock = threading.RLock()  # one connection: one step at a time in this process
         self._outer: PgSession | None = None  # the writing step in progress
         self._store = PgFileStore(self, workspace_root)
+        self.filled = False  # the office's applications without search keys were looked for (fill_keys)
 
     # --- steps ------------------------------------------------------------------------------------------------
     @contextlib.contextmanager
@@ -88,6 +89,7 @@ class PgRegister(session.Register):
         with self._lock, self._errors():
             if self.recover and not self.conn.info.transaction_status:  # not inside another step
                 self.close_abandoned()
+                self.fill_keys()
             with self._writing() as step:
                 yield step
             if self.recover and self.swept is None:  # as TinyDB's first write of a run (recovery.py)
@@ -128,6 +130,9 @@ class PgRegister(session.Register):
         from sakti_cli.register.pg.connect import reading
 
         inside = bool(self.conn.info.transaction_status)  # within a step of this desk: read in it
+        if self.recover and not inside and not self.filled:
+            with self._lock, self._errors():
+                self.fill_keys()  # a listing by name finds the older applicants too (as TinyDB's migration does)
         with self._lock, self._errors(), (self.cursor() if inside else reading(self.conn)) as cur:
             step = PgSession(self, writing=False)
             step.cur = cur
@@ -154,6 +159,38 @@ class PgRegister(session.Register):
         with self._writing() as step:
             changed = close_dead_reservations(step, self._store.workspace_root)
         return changed
+
+    def fill_keys(self) -> int:
+        """Once a run, at the first step: the search keys (``cari``, register/search.py) of this office's
+        applications that have none (registered before the keys existed: m003), so ``permohonan``/``surat
+        --nama/--desa`` find them; one index probe (m004) when none is left. In a step of its own, recorded by
+        one ``isi_kunci_cari`` event with the count; CHUNK applications in memory at a time."""
+        if self.filled:
+            return 0
+        self.filled = True
+        with self.conn.cursor() as cur:
+            cur.execute("SELECT 1 FROM permohonan WHERE NOT (data ? 'cari') LIMIT 1")
+            if cur.fetchone() is None:
+                return 0
+        from sakti_cli.register.search import record_keys
+        from sakti_cli.services.sop import service_finder
+
+        find = service_finder(self._store.workspace_root / "sop")
+        count, missing = 0, set()
+        with self._writing() as step:
+            while True:
+                step.cur.execute("SELECT data FROM permohonan WHERE NOT (data ? 'cari') "
+                                 "ORDER BY nomor_registrasi LIMIT %s FOR UPDATE", (CHUNK,))
+                batch = [dict(row[0]) for row in step.cur.fetchall()]
+                if not batch:
+                    break
+                for record in batch:
+                    if find(str(record.get("layanan") or "")) is None:
+                        missing.add(str(record.get("layanan")))
+                    rows.save_application(step.cur, {**record, "cari": record_keys(find, record)})
+                count += len(batch)
+            step.audit("isi_kunci_cari", "register", None, count, jumlah=count, layanan_tanpa_sop=sorted(missing))
+        return count
 
     def _wait_at_most(self, cur: Any) -> None:
         """A step waits for another desk's lock at most ``lock_timeout`` (then exit 5, as TinyDB's file lock)."""

@@ -83,15 +83,16 @@ def read_json(path: Path) -> Any:
 class StagedStorage(Storage):
     """A TinyDB storage that reads its file once and keeps writes until the transaction commits."""
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, source: Path | None = None) -> None:
         self.path = path
-        self.dirty = False
+        self.source = source or path  # a file spilled earlier in the transaction is read from its temp copy
+        self.dirty = source is not None  # ... and written again at commit (its temp is no longer listed)
         self._data: dict[str, dict[str, Any]] | None = None
         self._loaded = False
 
     def read(self) -> dict[str, dict[str, Any]] | None:
         if not self._loaded:
-            data = read_json(self.path)
+            data = read_json(self.source)
             if data is not None and not isinstance(data, dict):
                 raise RegisterCorrupt(f"Berkas register {self.path} rusak (isinya bukan tabel).",
                                       saran=REGISTER_ADVICE)
@@ -119,9 +120,12 @@ class FileSet:
         path = self.root / relative
         if path not in self._dbs:
             holder: dict[str, StagedStorage] = {}
+            spilled = next((tmp for tmp, final in self.spilled if final == path), None)
+            if spilled is not None:  # a later migration step reads what an earlier one spilled
+                self.spilled.remove((spilled, path))
 
             def factory() -> StagedStorage:
-                holder["s"] = StagedStorage(path)
+                holder["s"] = StagedStorage(path, spilled)
                 return holder["s"]
 
             database = TinyDB(storage=_Factory(factory))
@@ -161,6 +165,14 @@ class FileSet:
             return
         self.spilled.append((_write_temp(path, entry[1].payload()), path))
 
+    def stems(self, folder: str) -> list[str]:
+        """The names (without .json) of the files in ``folder`` as this transaction sees them: on disk, minus
+        those it removes, plus those it spilled or holds changed (a migration step after another)."""
+        where = self.root / folder
+        seen = set(where.glob("*.json")) if where.is_dir() else set()
+        seen |= {final for _, final in self.spilled} | {path for path, (_, store) in self._dbs.items() if store.dirty}
+        return [path.stem for path in seen if path.parent == where and path not in self.removals]
+
     def pending(self) -> bool:
         """True when :meth:`commit` has something to write."""
         return bool(self.appends or self.removals or self.spilled
@@ -170,6 +182,9 @@ class FileSet:
         """Give up the transaction: remove the temp files already spilled (nothing was renamed)."""
         for tmp, _ in self.spilled:
             tmp.unlink(missing_ok=True)
+        for _, store in self._dbs.values():
+            if store.source != store.path:  # spilled, then read again
+                store.source.unlink(missing_ok=True)
         self.spilled.clear()
 
     def _relative(self, path: Path) -> str:

@@ -140,10 +140,61 @@ def _history_index(txn: Any) -> dict[str, Any]:
     return build_index(txn)
 
 
+def _search_keys(txn: Any) -> dict[str, Any]:
+    """Format 3 -> 4 (issue 13): the search keys (``cari``, register/search.py) of every application registered
+    before they existed, and their entries in the search index (search_index.py), so ``permohonan``/``surat
+    --nama/--desa`` find an office's older applicants too. The keys come from each application's SOP in the
+    workspace's sop/ (the register is its data/register); where that SOP is gone or broken (or the register is
+    migrated outside its workspace: a restore's staging folder), from the record alone: the ``nama``, ``desa``
+    and ``nik`` fields, as search.py does for a service without an SOP (``ubah`` computes them again later).
+
+    An application that already has keys is left as it is. One partition in memory at a time (spilled once
+    done); the new index entries, grouped by shard, are merged with the entries already there and each shard
+    spilled once written."""
+    from sakti_cli.register.search import record_keys
+    from sakti_cli.register.tiny.registry import shard_of
+    from sakti_cli.register.tiny.search_index import INDEX, entries_of
+    from sakti_cli.services.sop import service_finder
+
+    sop_dir = txn.root.parent.parent / "sop"
+    find = service_finder(sop_dir) if sop_dir.is_dir() else (lambda code: None)
+    summary = {"permohonan": 0, "tanpa_sop": 0, "entri_indeks": 0}
+    missing: set[str] = set()
+    added: dict[str, set[str]] = {}
+    for partition in txn.partitions("permohonan"):
+        table = txn.application_table(partition)
+        changed = False
+        for doc in table.all():
+            if doc.get("cari"):
+                continue
+            if find(str(doc.get("layanan") or "")) is None:
+                missing.add(str(doc.get("layanan")))
+                summary["tanpa_sop"] += 1
+            keys = record_keys(find, doc)
+            table.update({"cari": keys}, doc_ids=[doc.doc_id])
+            changed = True
+            summary["permohonan"] += 1
+            for entry in entries_of({**doc, "cari": keys}):
+                added.setdefault(entry, set()).add(str(doc.get("nomor_registrasi")))
+        if changed:
+            txn.files.spill(f"permohonan/{partition}.json")
+    by_shard: dict[str, list[str]] = {}
+    for entry in added:
+        by_shard.setdefault(shard_of(f"{INDEX}:{entry}"), []).append(entry)
+    for shard, entries in sorted(by_shard.items()):
+        for entry in sorted(entries):
+            listed = set((txn.index_get(INDEX, entry) or {}).get("permohonan") or [])
+            txn.index_put(INDEX, entry, {"permohonan": sorted(listed | added[entry])})
+            summary["entri_indeks"] += 1
+        txn.files.spill(f"indeks/{shard}.json")
+    return {**summary, "layanan_tanpa_sop": sorted(missing)}
+
+
 # Format 1 is the foundation's layout: a file per month, index shards by 2 hex characters.
 MIGRATIONS: list[Migration] = [
     Migration(1, "permohonan dan surat per blok (25 dan 50 catatan), indeks 4.096 pecahan", blocks_and_shards),
     Migration(2, "indeks riwayat per objek (riwayat/XXX.json)", _history_index),
+    Migration(3, "kunci pencarian permohonan lama (cari) dan indeks pencariannya", _search_keys),
 ]
 
 

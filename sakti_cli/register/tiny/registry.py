@@ -61,7 +61,7 @@ from sakti_cli.register.states import LetterStatus
 from sakti_cli.register.tiny.engine import FileSet, locked, read_json, read_locked, read_text
 from sakti_cli.register.trail import GENESIS, default_actor, event_hash, event_names, os_account
 
-FORMAT_VERSION = 3
+FORMAT_VERSION = 4
 AUDIT_TABLE = "audit"  # in urutan.json: the chain anchor
 # Records per partition file. Sized so that a full block stays small (~35-60 KB) whatever the register's
 # size (an application with its history, checks and file list is ~2.3 KB, a letter ~0.7 KB): issuing a
@@ -199,9 +199,9 @@ class Transaction(session.RegisterSession):
         return self.table(f"surat/{partition}.json", "surat")
 
     def partitions(self, kind: str) -> list[str]:
-        """Partition keys of ``permohonan`` or ``surat`` present on disk, in order (month, block)."""
-        folder = self.root / kind
-        return sorted((p.stem for p in folder.glob("*.json")), key=partition_order) if folder.is_dir() else []
+        """Partition keys of ``permohonan`` or ``surat`` present (on disk or written by this transaction), in
+        order (month, block)."""
+        return sorted(self.files.stems(kind), key=partition_order)
 
     def next_letter_partition(self, month: str) -> str:
         """The partition of the next letter reserved in ``month``: counts the month's letters."""

@@ -41,12 +41,16 @@ def _keys(record: Application) -> set[str]:
     return found
 
 
+def entries_of(record: Application, before: Application | None = None) -> list[str]:
+    """The index entries (``nama:TERM|YYYY``...) naming the record that its stored version ``before`` lacked."""
+    year = _year(str(record["nomor_registrasi"]))
+    return [f"{key}|{year}" for key in sorted(_keys(record) - (_keys(before) if before else set()))]
+
+
 def index_application(txn: Indexed, record: Application, before: Application | None = None) -> None:
     """Add the record's new search keys (those its stored version did not have) to its year's entries."""
     reg = str(record["nomor_registrasi"])
-    year = _year(reg)
-    for key in sorted(_keys(record) - (_keys(before) if before else set())):
-        entry = f"{key}|{year}"
+    for entry in entries_of(record, before):
         listed = list((txn.index_get(INDEX, entry) or {}).get("permohonan") or [])
         if reg not in listed:
             txn.index_put(INDEX, entry, {"permohonan": sorted([*listed, reg])})

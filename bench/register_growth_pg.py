@@ -64,12 +64,17 @@ def stop(folder: Path) -> None:
     pg_server.stop_server(folder)
 
 
-def build_register(database: Any, folder: Path, letters: int, *, office: str) -> dict[str, Any]:
-    """An office (role ``office``) of the bench database whose register holds ``letters`` issued letters over
-    five years, plus SPARE LENGKAP applications this month; a workspace at ``folder`` pointed at it. Returns
-    the lookup samples, the spare registrations and what a child needs to connect."""
+def build_register(database: Any, folder: Path, letters: int, *, office: str, per_year: int | None = None
+                   ) -> dict[str, Any]:
+    """An office (role ``office``) of the bench database whose register holds ``letters`` issued letters (over
+    five years, or at ``per_year`` ending this month: register_growth.spread), plus SPARE LENGKAP applications
+    this month; a workspace at ``folder`` pointed at it. Returns the lookup samples, the spare registrations
+    and what a child needs to connect. Each application carries its search keys (``cari``) computed with the
+    SOP as applications.register_application writes them, which m005's index on ``data->'cari'`` serves."""
     from sakti_cli.office.workspace import init_workspace
+    from sakti_cli.register.search import search_keys
     from sakti_cli.register.trail import GENESIS, event_names
+    from sakti_cli.services.sop import load_service
 
     role = f"{office}_{database.name}"[:63]
     password = secrets.token_hex(12)
@@ -78,8 +83,9 @@ def build_register(database: Any, folder: Path, letters: int, *, office: str) ->
 
         create_office(conn, role, f"Kecamatan {office}", password=password)
     ws = init_workspace(folder)
+    sktm = load_service(ws.sop_dir, "sktm")
     months = register_growth._months()
-    per_month = register_growth.spread(letters, None, len(months))
+    per_month = register_growth.spread(letters, per_year, len(months))
     apps: list[str] = []
     mail: list[str] = []
     digests: list[tuple[str, str]] = []
@@ -110,6 +116,7 @@ def build_register(database: Any, folder: Path, letters: int, *, office: str) ->
             reg = f"REG-{year}{month:02d}-{n:04d}"
             issued = n <= count
             app = register_growth._application(reg, moment, "TERBIT" if issued else "LENGKAP", n - 1 + index * 10000)
+            app["cari"] = search_keys(sktm, app["data"])  # as the TinyDB builder: with the SOP
             for code in app["berkas"]:  # the builder's scan digest is that of f"{reg}{code}": stored as such
                 stored.append(_stored(f"{reg}{code}".encode(), "image/jpeg"))
             log("daftar", reg, moment, None, "DITERIMA", {"layanan": "sktm"})
@@ -155,6 +162,29 @@ def build_register(database: Any, folder: Path, letters: int, *, office: str) ->
     return {"kantor": str(ws.root), "surat": letters, "sampel": sample, "cadangan": spare,
             "peristiwa_audit": len(trail),
             "url": database.server.url(database.name, role), "sandi": password}
+
+
+SECRET_FILE = "sandi-register"
+
+
+def point_workspace(built: dict[str, Any]) -> None:
+    """Point the built workspace at its office as a desk is set up (tests/pgops_desks.py): ``[register] url``
+    without the password, the password in a file only its owner reads (``berkas_sandi``), so a plain ``sakti``
+    run needs no SAKTI_REGISTER_URL or PGPASSWORD."""
+    root = Path(built["kantor"])
+    config = root / "sakti.toml"
+    text = config.read_text(encoding="utf-8")
+    marker = "[register]\n"
+    if marker not in text:
+        raise RuntimeError(f"{config}: bagian [register] tidak ada")
+    config.write_text(text.replace(marker, f'{marker}url = "{built["url"]}"\nberkas_sandi = "{SECRET_FILE}"\n', 1),
+                      encoding="utf-8")
+    secret = root / SECRET_FILE
+    fd = os.open(secret, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    try:
+        os.write(fd, (built["sandi"] + "\n").encode())
+    finally:
+        os.close(fd)
 
 
 def _stored(content: bytes, kind: str) -> tuple[str, int, str, bytes]:

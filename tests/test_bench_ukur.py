@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
+from typing import Any
 
 from conftest import REPO
 
@@ -46,3 +47,37 @@ def test_each_figure_is_judged_against_its_target_and_reported(tmp_path: Path) -
 
 def test_the_cache_key_follows_the_register_code() -> None:
     assert bench.cache_key() == bench.cache_key() and len(bench.cache_key()) == 12
+
+
+def test_the_pg_reading_register_is_found_by_the_cli_through_sakti_toml(pg: Any, tmp_path: Path) -> None:
+    """bench/run.py's section ``baca`` on PostgreSQL: a register built by COPY at a yearly rate (all letters this
+    month) whose applications carry their search keys, the workspace pointed at its office by sakti.toml (url
+    without the password, a 0600 password file): ``sakti surat`` lists the month and finds a name, with neither
+    SAKTI_REGISTER_URL nor PGPASSWORD in the environment."""
+    import os
+    import stat
+    import subprocess
+
+    import register_growth
+    import register_growth_pg
+
+    built = register_growth_pg.build_register(pg, tmp_path / "kantor", 24, office="baca", per_year=20_000)
+    register_growth_pg.point_workspace(built)
+    root = Path(built["kantor"])
+    assert built["sandi"] not in (root / "sakti.toml").read_text(encoding="utf-8")
+    assert stat.S_IMODE((root / register_growth_pg.SECRET_FILE).stat().st_mode) == 0o600
+    env = {key: value for key, value in os.environ.items()
+           if key not in ("SAKTI_REGISTER_URL", "PGPASSWORD", "SAKTI_KANTOR")}
+    env["SAKTI_WAKTU"] = register_growth.NOW
+    month = register_growth.NOW[:7]
+
+    def listed(*args: str) -> dict[str, Any]:
+        done = subprocess.run([sys.executable, "-m", "sakti_cli", "--kantor", str(root), "surat", *args, "--json"],
+                              capture_output=True, text=True, env=env, check=False)
+        assert done.returncode == 0, done.stderr
+        return dict(json.loads(done.stdout))
+
+    assert listed("--bulan", month)["jumlah"] == 24  # every letter this month: the yearly rate, not five years
+    name = register_growth.bench_name(3 + (len(register_growth._months()) - 1) * 10000)  # REG-...-0004's applicant
+    found = listed("--nama", name.upper())
+    assert found["jumlah"] >= 1 and all(row["pemohon"] == name for row in found["surat"]), found["surat"][:3]

@@ -436,12 +436,12 @@ def _register_in_staging(staging: Path, config: Any, actor: str | None, target: 
     from sakti_cli.office.workspace import Workspace
     from sakti_cli.register.tiny.check import check_register
     from sakti_cli.register.tiny.history import pointers_from_trail, write_index
-    from sakti_cli.register.upkeep import open_register
+    from sakti_cli.register.upkeep import open_tiny_register
 
     register_dir = staging / REGISTER_PART
     if (register_dir / JOURNAL).exists():  # never: the plan refuses it; a journal is not replayed from an archive
         raise BackupInvalid(f"Cadangan {archive_path} memuat jurnal register; tidak dijalankan.")
-    register = open_register(register_dir, zone=office_zone(config.kantor.zona_waktu), actor=actor)
+    register = open_tiny_register(register_dir, zone=office_zone(config.kantor.zona_waktu), actor=actor)
     with register.transaction() as txn:  # the history index is derived: built from the trail, never archived
         write_index(txn, pointers_from_trail(register_dir))
     with register.transaction() as txn:

@@ -10,8 +10,9 @@ from __future__ import annotations
 
 from datetime import timezone
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, Any
 
+from sakti_cli.register import session
 from sakti_cli.register.tiny.registry import Register, Transaction, Upkeep
 
 if TYPE_CHECKING:
@@ -40,7 +41,7 @@ UPKEEP = Upkeep(migrate=_migrate, close_dead=_close_dead, sweep=_sweep)
 
 
 def open_register(root: Path, *, zone: timezone, actor: str | None = None, lock_timeout: float = 30.0,
-                  workspace: Workspace | None = None) -> Register:
+                  workspace: Workspace | None = None) -> session.Register:
     """The register of a workspace, migrated and recovered as it is opened: the PostgreSQL register when the
     ``workspace``'s ``[register] url`` or ``SAKTI_REGISTER_URL`` names a server (connected, its schema checked:
     exit 4 when the server is down, refuses the password or holds no current schema), else TinyDB's in ``root``."""
@@ -52,5 +53,12 @@ def open_register(root: Path, *, zone: timezone, actor: str | None = None, lock_
 
             shared = open_pg_register(workspace, zone=zone, actor=actor)
             if shared is not None:
-                return cast(Register, shared)  # the same interface (sakti_cli.register.session.Register)
+                return shared
+    return open_tiny_register(root, zone=zone, actor=actor, lock_timeout=lock_timeout)
+
+
+def open_tiny_register(root: Path, *, zone: timezone, actor: str | None = None, lock_timeout: float = 30.0
+                       ) -> Register:
+    """TinyDB's register in ``root`` with its upkeep, whatever the workspace names: for what works on the folder
+    itself (a restored copy checked where it was unpacked)."""
     return Register(root, zone=zone, actor=actor, lock_timeout=lock_timeout, upkeep=UPKEEP)

@@ -59,8 +59,11 @@ def close_reservation(txn: RegisterSession, reservation: Reservation, reason: st
     if "pdf_tertinggal" in detail:
         letter["pdf_tertinggal"] = detail["pdf_tertinggal"]
         txn.save_letter(letter)
+    reg = letter.get("nomor_registrasi")
+    if not reg:  # a damaged or hand-made record: the number is closed all the same, no application to note
+        return letter
     try:
-        record = find_application(txn, letter["nomor_registrasi"])
+        record = find_application(txn, reg)
     except NotFound:
         return letter
     if letter["nomor_surat"] not in record.setdefault("nomor_batal", []):

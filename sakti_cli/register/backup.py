@@ -71,6 +71,17 @@ class TargetNotEmpty(StateConflict):
     kode = "TUJUAN_TIDAK_KOSONG"
 
 
+def move_into_place(staging: Path, target: Path, what: str, built: str) -> None:
+    """Rename a folder built aside (a restore, a copy) onto ``target``, a new name or an empty folder, in one
+    step; TargetNotEmpty (exit 5) when ``target`` gained content meanwhile (``what`` names the target, ``built``
+    what was made: the caller then removes it)."""
+    try:
+        os.rename(staging, target)
+    except OSError:
+        raise TargetNotEmpty(f"{what} {target} berubah selama {built}; hasilnya dihapus.",
+                             saran="Ulangi ke folder baru yang tidak dipakai proses lain.") from None
+
+
 SERVER_KEYS = ("url", "variabel_sandi", "berkas_sandi")
 """Keys of ``[register]`` naming a PostgreSQL server: not carried into a TinyDB register's sakti.toml (a backup
 of a PostgreSQL register holds it as a TinyDB register: see sakti_cli.register.cross_backup)."""

@@ -24,14 +24,13 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
-import os
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Any
 
 from sakti_cli.core.errors import RegisterCorrupt, StateConflict, UsageError
-from sakti_cli.register.backup import TargetNotEmpty
+from sakti_cli.register.backup import TargetNotEmpty, move_into_place
 from sakti_cli.register.snapshot import (
     RegisterSnapshot,
     StoredFile,
@@ -252,11 +251,7 @@ def to_folder(ws: Any, source: Source, snapshot: RegisterSnapshot, target: Path,
         register = Register(staging / "data" / "register", zone=ws.zone, actor=actor, upkeep=None)
         with register.transaction() as txn:
             txn.audit("salin", "REGISTER", None, None, **_salin_detail(snapshot, dari=snapshot.where, files=count))
-        try:
-            os.rename(staging, target)  # onto a new name or an empty folder: one step
-        except OSError:
-            raise TargetNotEmpty(f"Tujuan salinan {target} berubah selama penyalinan; salinan dihapus.",
-                                 saran="Salin ke folder baru yang tidak dipakai proses lain.") from None
+        move_into_place(staging, target, "Tujuan salinan", "penyalinan")
         held.release()
     except BaseException:
         held.remove()

@@ -50,6 +50,7 @@ from sakti_cli.register.backup import (
     RestoredCopyFails,
     TargetNotEmpty,
     _refuse_newer,
+    move_into_place,
     read_format_version,
     workspace_file,
 )
@@ -505,11 +506,7 @@ def restore_backup(archive_path: Path, target: Path, *, actor: str | None = None
             (staging / name).mkdir(parents=True, exist_ok=True)
             make_private(staging / name)
         warnings = _register_in_staging(staging, config, actor, shown or target, archive_path, manifest, count)
-        try:
-            os.rename(staging, target)  # onto a new name or an empty folder: one step
-        except OSError:
-            raise TargetNotEmpty(f"Folder tujuan {target} berubah selama pemulihan; salinan pulihan dihapus.",
-                                 saran="Pulihkan ke folder baru yang tidak dipakai proses lain.") from None
+        move_into_place(staging, target, "Folder tujuan", "pemulihan")
         held.release()
     except BaseException:
         archive.close()

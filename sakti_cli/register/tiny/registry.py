@@ -754,13 +754,17 @@ class Register(session.Register):
         next writing step, not here. A damaged register is still read; a read-only one (a read-only disk,
         chmod a-w) too. An older format is migrated first, in a transaction (refused where nothing can be
         written)."""
+        self._migrate_before_reading()
+        with read_locked(self.root, self.lock_timeout):
+            self._check_version()
+            yield Transaction(self.root, self.actor, self.zone, writing=False)
+
+    def _migrate_before_reading(self) -> None:
+        """An older format is migrated in a transaction before any read (refused where nothing can be written)."""
         version = self._check_version()
         if version is not None and version < FORMAT_VERSION:
             with self.transaction():
                 pass  # the migration runs as the transaction begins
-        with read_locked(self.root, self.lock_timeout):
-            self._check_version()
-            yield Transaction(self.root, self.actor, self.zone, writing=False)
 
     @contextlib.contextmanager
     def listing(self) -> Iterator[Transaction]:
@@ -769,10 +773,7 @@ class Register(session.Register):
         never wait for a year's agenda. Every file is replaced whole by a commit (a rename), so each partition
         read is one committed state; partitions are forgotten once read (bounded memory). A record written
         meanwhile may or may not be seen, as in any listing of a live register."""
-        version = self._check_version()
-        if version is not None and version < FORMAT_VERSION:
-            with self.transaction():
-                pass  # the migration runs as the transaction begins
+        self._migrate_before_reading()
         with read_locked(self.root, self.lock_timeout):
             self._check_version()
         txn = Transaction(self.root, self.actor, self.zone, writing=False)

@@ -14,9 +14,8 @@ written. Nothing is printed or written before it knows it will answer.
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from sakti_cli.cli.index import FAST_COMMANDS, GLOBAL_OPTIONS
 
@@ -29,8 +28,7 @@ class _FullPath(Exception):
     """Not answered here: the Typer path runs."""
 
 
-@dataclass(frozen=True)
-class Request:
+class Request(NamedTuple):
     command: str
     values: dict[str, Any]
 
@@ -118,8 +116,7 @@ def _status(values: dict[str, Any]) -> int:
         os.umask(previous_umask)
 
 
-@dataclass
-class _Found:
+class _Found(NamedTuple):
     register: Any
     record: Any
     missing: Exception | None

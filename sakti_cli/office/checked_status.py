@@ -9,9 +9,8 @@ the full path runs.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from sakti_cli.core.checked import recall, remember
 from sakti_cli.office.location import CONFIG_NAME
@@ -25,8 +24,7 @@ CONFIG_KEY = "sakti.toml"
 CALENDAR_KEY = "sop/_kalender"
 
 
-@dataclass(frozen=True)
-class StatusConfig:
+class StatusConfig(NamedTuple):
     """What status reads of ``sakti.toml``."""
 
     zona_waktu: str
@@ -35,8 +33,7 @@ class StatusConfig:
     batas_tunggu_kunci: float
 
 
-@dataclass(frozen=True)
-class PlainField:
+class PlainField(NamedTuple):
     """What status reads of an SOP's ``isian`` (the labels, and which fields are NIK/KK)."""
 
     kode: str
@@ -45,15 +42,13 @@ class PlainField:
     butir: list[PlainField]
 
 
-@dataclass(frozen=True)
-class PlainTime:
+class PlainTime(NamedTuple):
     menit: int | None
     hari_kerja: int | None
     teks: str
 
 
-@dataclass(frozen=True)
-class PlainService:
+class PlainService(NamedTuple):
     """What status reads of an SOP (duck-typed for sakti_cli.cli.status_view and core.privacy)."""
 
     kode: str

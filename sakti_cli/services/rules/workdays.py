@@ -12,7 +12,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta, timezone
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from sakti_cli.core.errors import ConfigError
 from sakti_cli.core.id_format import HARI
@@ -154,21 +154,18 @@ def calendar_path(sop_dir: Path) -> Path:
     return bundled_dir("sop") / CALENDAR_NAME
 
 
-@dataclass(frozen=True)
-class PlainHoliday:
+class PlainHoliday(NamedTuple):
     tanggal: date
     nama: str
 
 
-@dataclass(frozen=True)
-class PlainYear:
+class PlainYear(NamedTuple):
     status: str
     libur: list[PlainHoliday]
     cuti_bersama: list[PlainHoliday]
 
 
-@dataclass(frozen=True)
-class PlainCalendar:
+class PlainCalendar(NamedTuple):
     """What :class:`Calendar` reads of ``kalender.CalendarFile``, from its plain JSON data."""
 
     hari_kerja: list[str]

@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any, NamedTuple
 
 from sakti_cli.cli.index import FAST_COMMANDS, GLOBAL_OPTIONS
+from sakti_cli.core.errors import SaktiError
 
 HANDLED = {"kantor_dir", "petugas", "tampilkan_nik", "reg", "json_out"}
 """The parameters this path implements; any other given (``--wa``, ``--debug``, ``--version``, a new one)
@@ -112,6 +113,11 @@ def _status(values: dict[str, Any]) -> int:
     try:
         found = _read(values, reveal)
         return _answer(found, values, reveal, json_out)
+    except KeyboardInterrupt:
+        from sakti_cli.cli.output import PrivateOutput
+
+        PrivateOutput(json_out, reveal).err.print("Dihentikan.")
+        return 130
     finally:
         os.umask(previous_umask)
 
@@ -119,7 +125,7 @@ def _status(values: dict[str, Any]) -> int:
 class _Found(NamedTuple):
     register: Any
     record: Any
-    missing: Exception | None
+    missing: SaktiError | None
     payload: dict[str, Any] | None
     service: Any
     zone: Any
@@ -174,7 +180,6 @@ def _read(values: dict[str, Any], reveal: bool) -> _Found:
 def _answer(found: _Found, values: dict[str, Any], reveal: bool, json_out: bool) -> int:
     from sakti_cli.cli.errors import exit_code_for
     from sakti_cli.cli.output import PrivateOutput
-    from sakti_cli.core.errors import SaktiError
 
     out = PrivateOutput(json_out, reveal)
     if reveal:  # the audit event first, as the command's wrapper writes it (cli/state.py)
@@ -186,12 +191,21 @@ def _answer(found: _Found, values: dict[str, Any], reveal: bool, json_out: bool)
         except SaktiError as exc:
             out.error(exc)
             return exit_code_for(exc)
+        except Exception:  # nothing recorded, nothing printed: the full path tries and says it
+            raise _FullPath from None
     if found.missing is not None:
-        assert isinstance(found.missing, SaktiError)
         out.error(found.missing)
         return exit_code_for(found.missing)
     from sakti_cli.cli.status_view import status_human
 
     assert found.payload is not None
-    out.result(found.payload, status_human(found.payload, found.service, found.zone, found.root))
+    try:
+        out.result(found.payload, status_human(found.payload, found.service, found.zone, found.root))
+    except Exception as exc:  # as the command's wrapper says it (cli/state.py): the machine's, or a bug
+        from sakti_cli.cli.errors import unexpected
+        from sakti_cli.core.errors import machine_problem
+
+        machine = machine_problem(exc)
+        out.error(machine or unexpected(exc))
+        return exit_code_for(machine) if machine is not None else 4
     return 0

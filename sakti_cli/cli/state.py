@@ -13,9 +13,9 @@ from typing import Annotated, Any, TypeVar
 
 import typer
 
-from sakti_cli.cli.errors import NEGATIVE, exit_code_for
+from sakti_cli.cli.errors import NEGATIVE, exit_code_for, unexpected
 from sakti_cli.cli.output import PrivateOutput
-from sakti_cli.core.errors import ConfigError, EnvironmentProblem, SaktiError, machine_problem
+from sakti_cli.core.errors import ConfigError, SaktiError, machine_problem
 
 F = TypeVar("F", bound=Callable[..., Any])
 JSON_OPT = Annotated[bool, typer.Option("--json", help="Keluaran JSON untuk skrip (stdout hanya JSON).")]
@@ -102,21 +102,6 @@ def _record_reveal(name: str, kwargs: dict[str, Any]) -> None:
 
 class Negative(Exception):
     """A command's negative answer (exit 1) after its result was printed."""
-
-
-def unexpected(exc: Exception) -> SaktiError:
-    """An error no part of sakti expected, said in Indonesian; the library's own text only in ``detail``."""
-    from sakti_cli.core.errors import library_text, os_reason
-
-    if isinstance(exc, OSError | UnicodeDecodeError):
-        where = getattr(exc, "filename", None)
-        return EnvironmentProblem(f"Berkas {where or '(tanpa nama)'} tidak dapat dipakai: {os_reason(exc)}.",
-                                  saran="Periksa letak dan izin berkas itu; bila berulang, jalankan "
-                                        "'sakti --debug ...' dan laporkan keluarannya.",
-                                  pustaka=library_text(exc), **({"berkas": str(where)} if where else {}))
-    return SaktiError(f"Kesalahan tak terduga ({type(exc).__name__}).",
-                      saran="Ulangi dengan 'sakti --debug ...' dan laporkan keluarannya.",
-                      pustaka=library_text(exc))
 
 
 def command(func: F) -> F:

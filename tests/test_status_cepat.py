@@ -36,7 +36,10 @@ finally:
 
 
 def _env(office: Path) -> dict[str, str]:
-    return {**os.environ, "SAKTI_KANTOR": str(office), "PYTHONPATH": str(REPO)}
+    return {**os.environ, "SAKTI_KANTOR": str(office), "PYTHONPATH": str(REPO), **EXTRA_ENV}
+
+
+EXTRA_ENV: dict[str, str] = {}
 
 
 def run(office: Path, *args: str, typer_path: bool = False) -> tuple[int, str, str]:
@@ -152,6 +155,15 @@ def test_an_edited_config_or_sop_is_read_again(office: tuple[Path, str, str], tm
     assert code == 0 and "Nama lengkap pemohon" not in out  # shown without the SOP's labels, by both
     assert libraries(root, tmp_path, "status", sktm) >= {"typer", "pydantic"}  # never a snapshot of it
     assert same(root, "status", heirs)[0] == 0  # another service's snapshot still serves
+
+
+def test_a_postgresql_register_is_left_to_the_full_path(office: tuple[Path, str, str], tmp_path: Path,
+                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    root, sktm, _ = office
+    run(root, "status", sktm, typer_path=True)
+    monkeypatch.setitem(EXTRA_ENV, "SAKTI_REGISTER_URL", "postgresql://kantor@127.0.0.1:1/sakti")  # nobody there
+    assert libraries(root, tmp_path, "status", sktm, "--json") >= {"typer", "pydantic"}
+    assert same(root, "status", sktm, "--json")[0] == 4  # the server is down: said by the full path
 
 
 def test_a_damaged_snapshot_file_costs_only_the_full_path(office: tuple[Path, str, str], tmp_path: Path) -> None:

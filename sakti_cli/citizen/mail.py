@@ -303,8 +303,15 @@ def send_issued_letter(ws: Workspace, register: Any, reg: str) -> dict[str, Any]
     outgoing = prepare(ws, register, reg)
     settings = mail_settings(ws)
     password = mail_password(ws, settings)
-    deliver(ws, settings, outgoing.message, outgoing.recipient, password)
     letter, message_id = outgoing.letter, str(outgoing.message["Message-ID"])
+    try:
+        deliver(ws, settings, outgoing.message, outgoing.recipient, password)
+    except MailProblem as exc:  # an attempt to send personal data is accounted for, even when it failed
+        with register.transaction() as txn:
+            txn.audit("kirim_surel_gagal", letter["nomor_surat"], letter["status"], letter["status"],
+                      nomor_registrasi=letter["nomor_registrasi"], kepada=mask_email(outgoing.recipient),
+                      id_pesan=message_id, server=settings.server, sebab=exc.detail.get("sebab"))
+        raise
     with register.transaction() as txn:
         txn.audit("kirim_surel", letter["nomor_surat"], letter["status"], letter["status"],
                   nomor_registrasi=letter["nomor_registrasi"], kepada=mask_email(outgoing.recipient),

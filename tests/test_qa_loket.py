@@ -11,6 +11,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from conftest import Cli
 
 
 def _closed(redirect: str, *args: str) -> subprocess.CompletedProcess[str]:
@@ -34,3 +35,15 @@ def test_closed_streams_keep_exit_codes(kantor: Path, registered: Callable[..., 
         assert json.loads(missing.stdout)["error"]["kode"] == "TIDAK_DITEMUKAN"
     asked = _closed(redirect, "daftar", "sktm")  # no terminal to ask: stdin is /dev/null, not a crash
     assert asked.returncode == 2 and "Traceback" not in asked.stderr
+
+
+def test_symlink_loop_is_named_not_unexpected(kantor: Path, cli: Cli, tmp_path: Path) -> None:
+    (tmp_path / "a.json").symlink_to(tmp_path / "b.json")
+    (tmp_path / "b.json").symlink_to(tmp_path / "a.json")
+    for args in (("daftar", "sktm", "--data"), ("impor", "gform", "--layanan", "sktm")):
+        result = cli(*args, str(tmp_path / "a.json"), "--json")
+        assert result.exit_code == 3, result.stderr
+        error = json.loads(result.stdout)["error"]
+        assert error["kode"] == "BERKAS_TIDAK_TERBACA" and error["detail"]["berkas"] == str(tmp_path / "a.json")
+        assert error["pesan"] == f"Berkas {tmp_path / 'a.json'} tidak dapat dipakai: tautan simbolik berputar."
+        assert "tak terduga" not in result.stderr and "Symlink" not in error["pesan"]

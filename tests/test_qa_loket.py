@@ -47,3 +47,13 @@ def test_symlink_loop_is_named_not_unexpected(kantor: Path, cli: Cli, tmp_path: 
         assert error["kode"] == "BERKAS_TIDAK_TERBACA" and error["detail"]["berkas"] == str(tmp_path / "a.json")
         assert error["pesan"] == f"Berkas {tmp_path / 'a.json'} tidak dapat dipakai: tautan simbolik berputar."
         assert "tak terduga" not in result.stderr and "Symlink" not in error["pesan"]
+
+
+def test_os_refusal_said_in_indonesian(kantor: Path, cli: Cli, tmp_path: Path) -> None:
+    folder = tmp_path / "surat.pdf"
+    folder.mkdir()
+    result = cli("verifikasi", str(folder), "--json")
+    assert result.exit_code == 3
+    error = json.loads(result.stdout)["error"]
+    assert error["pesan"].startswith(f"Berkas {folder} tidak dapat dibaca: berupa folder, bukan berkas")
+    assert "directory" not in result.stderr + result.stdout

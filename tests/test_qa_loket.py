@@ -57,3 +57,21 @@ def test_os_refusal_said_in_indonesian(kantor: Path, cli: Cli, tmp_path: Path) -
     error = json.loads(result.stdout)["error"]
     assert error["pesan"].startswith(f"Berkas {folder} tidak dapat dibaca: berupa folder, bukan berkas")
     assert "directory" not in result.stderr + result.stdout
+
+
+def test_clerk_name_is_one_clean_line(kantor: Path, cli: Cli, registered: Callable[..., str]) -> None:
+    reg = registered()
+    for args, env, where in (((), {"SAKTI_PETUGAS": "Budi\x1b[2J"}, "SAKTI_PETUGAS"),
+                             (("--petugas", "Budi\nPalsu"), {}, "--petugas"),
+                             (("--petugas", "B" * 101), {}, "--petugas")):
+        result = cli(*args, "tolak", reg, "--alasan", "uji", "--json", env=env)
+        assert result.exit_code == 2, result.stderr
+        error = json.loads(result.stdout)["error"]
+        assert error["pesan"].startswith(f"Nama petugas dari {where} ") and error["detail"]["sumber"] == where
+    toml = kantor / "sakti.toml"
+    config = toml.read_text(encoding="utf-8")
+    toml.write_text(config.replace("[kantor]\n", '[kantor]\npetugas = "A\\tB"\n', 1), encoding="utf-8")
+    assert cli.json("status", reg, code=4)["error"]["pesan"].startswith("Nama petugas dari [kantor].petugas")
+    toml.write_text(config, encoding="utf-8")
+    assert cli.json("--petugas", "Siti Aminah, S.Sos.", "tolak", reg, "--alasan", "uji")["status"] == "DITOLAK"
+    assert cli.json("riwayat", "--objek", reg)["peristiwa"][-1]["petugas"] == "Siti Aminah, S.Sos."

@@ -75,3 +75,14 @@ def test_clerk_name_is_one_clean_line(kantor: Path, cli: Cli, registered: Callab
     toml.write_text(config, encoding="utf-8")
     assert cli.json("--petugas", "Siti Aminah, S.Sos.", "tolak", reg, "--alasan", "uji")["status"] == "DITOLAK"
     assert cli.json("riwayat", "--objek", reg)["peristiwa"][-1]["petugas"] == "Siti Aminah, S.Sos."
+
+
+def test_export_to_a_folder_refused_before_any_output(kantor: Path, cli: Cli, tmp_path: Path) -> None:
+    folder = tmp_path / "hasil.xlsx"
+    folder.mkdir()
+    for args in (("permohonan", "--xlsx", str(folder)), ("layanan", "sktm", "--formulir", str(folder))):
+        result = cli(*args, "--json")
+        assert result.exit_code == 3, result.stderr
+        error = json.loads(result.stdout)["error"]  # one object: no result printed before the failure
+        assert error["pesan"].startswith(f"Tujuan {folder} berupa folder, bukan berkas untuk ")
+    assert list(folder.iterdir()) == []

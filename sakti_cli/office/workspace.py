@@ -19,8 +19,9 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from sakti_cli.core.clock import ZONES, office_zone
-from sakti_cli.core.errors import ConfigError, InputError, WorkspaceNotFound
+from sakti_cli.core.errors import ConfigError, InputError, UsageError, WorkspaceNotFound
 from sakti_cli.core.resources import bundled_dir
+from sakti_cli.core.text import unsafe_character
 from sakti_cli.core.validation import describe_validation_error, syntax_error_place
 
 CONFIG_NAME = "sakti.toml"
@@ -32,6 +33,7 @@ PLACEHOLDER_URL = "https://verifikasi.kantor-anda.example/cek/#{kode}"
 """The verification URL a new office starts with: a reserved name (RFC 2606) that ``kantor periksa`` flags."""
 PETUGAS_VARIABLE = "SAKTI_PETUGAS"
 """Per-machine default clerk name for the audit trail (after ``--petugas``, before ``[kantor].petugas``)."""
+CLERK_NAME_MAX = 100
 
 
 class _Strict(BaseModel):
@@ -741,9 +743,19 @@ def init_workspace(folder: Path, *, force: bool = False) -> Workspace:
 def clerk_name(config: OfficeConfig | None, given: str | None) -> str | None:
     """Who the audit trail names: ``--petugas``, then ``SAKTI_PETUGAS``, then ``[kantor].petugas``;
     None leaves it to the register (the OS user)."""
-    for candidate in (given, os.environ.get(PETUGAS_VARIABLE), config.kantor.petugas if config else None):
+    sources = (("--petugas", given), (PETUGAS_VARIABLE, os.environ.get(PETUGAS_VARIABLE)),
+               ("[kantor].petugas di sakti.toml", config.kantor.petugas if config else None))
+    for source, candidate in sources:
         if candidate and candidate.strip():
-            return candidate.strip()
+            name = candidate.strip()
+            hidden = unsafe_character(name, allowed=frozenset())
+            problem = f"berisi {hidden}" if hidden else (
+                f"lebih dari {CLERK_NAME_MAX} karakter ({len(name)})" if len(name) > CLERK_NAME_MAX else None)
+            if problem is None:
+                return name  # it goes into every record and audit event this run writes
+            kind = ConfigError if source.startswith("[") else UsageError
+            raise kind(f"Nama petugas dari {source} {problem}.", saran=f"Tulis ulang nama petugas di {source}: "
+                       f"satu baris, paling banyak {CLERK_NAME_MAX} karakter.", sumber=source)
     return None
 
 

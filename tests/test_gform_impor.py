@@ -124,6 +124,31 @@ def test_export_imports_twice_alike_and_naming_the_uploader_completes_that_appli
     assert len(_applications(cli)) == 4
 
 
+def test_uji_says_what_an_import_would_do_and_changes_nothing(office: Path, cli: Cli, tmp_path: Path) -> None:
+    export, downloads = build_export(tmp_path)
+    def stored() -> dict[Path, bytes]:  # the register's files (a reader's lock file aside)
+        return {f: f.read_bytes() for f in (office / "data" / "register").rglob("*")
+                if f.is_file() and not f.name.startswith(".kunci")}
+
+    before = stored()
+    code, rows, summary, text = _run(cli, export, downloads, "--uji")
+    assert code == 1 and summary["uji"] is True and summary["akan_didaftarkan"] == 4 and summary["terdaftar"] == 0
+    assert rows[2]["hasil"] == "akan_didaftarkan" and rows[6]["hasil"] == "ditolak"
+    assert "16 digit" in rows[6]["alasan"]
+    _no_full_nik(text)
+    assert stored() == before and _applications(cli) == []
+    assert not (office / "data" / "berkas").exists() or not any((office / "data" / "berkas").iterdir())
+
+    _, first, _, _ = _run(cli, export, downloads)  # the real import, then a test of naming Budi's account
+    events = len(cli.json("riwayat", "--objek", first[3]["nomor_registrasi"])["peristiwa"])
+    _, named, named_summary, _ = _run(cli, export, downloads, "--pengunggah", "3=Budi S", "--uji")
+    assert named[3]["dilampirkan"] == ["kk", "ktp", "pengantar"] and named_summary["berkas_dilampirkan"] == 3
+    assert named[3]["status"] == "BELUM_LENGKAP"  # nothing attached, nothing checked again
+    assert len(cli.json("riwayat", "--objek", first[3]["nomor_registrasi"])["peristiwa"]) == events
+    human = cli("impor", "gform", export, "--layanan", "sktm", "--folder-berkas", downloads, "--uji")
+    assert "Tidak ada yang didaftarkan" in human.stdout + human.stderr
+
+
 def test_the_uploader_named_in_the_sheet_or_by_registration_number(office: Path, cli: Cli, tmp_path: Path) -> None:
     export, downloads = build_export(tmp_path, extra_column={3: "Budi S"})
     code, rows, _, _ = _run(cli, export, downloads)

@@ -161,6 +161,18 @@ def test_unreadable_file_exits_3(kantor: Path, cli: Cli, tmp_path: Path) -> None
     assert result.exit_code == 3 and "rusak.csv" in result.stderr and "baris 2, kolom 1" in result.stderr
 
 
+def test_a_file_without_rows_exits_3_and_registers_nothing(kantor: Path, cli: Cli, tmp_path: Path) -> None:
+    """An empty export (only the header, blank lines, or nothing) is not a batch done with exit 0."""
+    for name, content in (("kosong.csv", ""), ("kepala.csv", "nama,nik\n,\n\n"), ("kosong.jsonl", "\n")):
+        empty = tmp_path / name
+        empty.write_text(content, encoding="utf-8")
+        result = cli("massal", empty, "--layanan", "sktm", "--json")
+        assert result.exit_code == 3, (name, result.stdout, result.stderr)
+        assert "tidak memuat satu baris permohonan pun" in result.stderr and name in result.stderr
+        assert json.loads(result.stdout)["error"]["kode"] == "BERKAS_TIDAK_TERBACA"
+    assert cli.json("permohonan")["permohonan"] == []
+
+
 def test_subprocess_json_lines(kantor: Path, tmp_path: Path) -> None:
     folder = tmp_path / "jl"
     folder.mkdir()

@@ -107,10 +107,9 @@ def test_duplicate_number_code_and_digest_are_refused(backend: Backend) -> None:
             step.add_letter(new_letter(step.next_letter_sequence(SCOPE), None, **clash))  # type: ignore[arg-type]
     second = reserve(desk)
     assert second["urut"] == 2  # the refused steps left nothing, not even their numbers
-    if backend.office is not None:  # a unique constraint of the database (TinyDB's index keeps the last)
-        with pytest.raises(StateConflict, match="SHA-256"):
-            finish(desk, second, LetterStatus.TERBIT, "terbit", sha256="a" * 64)  # one PDF, one letter
-        assert state(desk, second)["status"] == "DIPESAN"
+    with pytest.raises(StateConflict, match="SHA-256"):  # PostgreSQL: a unique constraint; TinyDB: its index
+        finish(desk, second, LetterStatus.TERBIT, "terbit", sha256="a" * 64)  # one PDF, one letter
+    assert state(desk, second)["status"] == "DIPESAN"
     with desk.reading() as step:
         for lookup in ({"number": first["nomor_surat"]}, {"code": first["kode_verifikasi"]}, {"sha256": "a" * 64}):
             found = step.find_letter(**lookup)
@@ -161,10 +160,8 @@ def _abandoned(register: session.Register, letter: dict[str, Any]) -> bool:
 
 
 def test_a_closed_reservation_cannot_be_completed(backend: Backend) -> None:
-    """The backend refuses it (PostgreSQL: the letter's row locked, its reservation re-checked). TinyDB's
-    save_letter writes what it is given; its pipeline checks the letter before (issuance.steps._recordable)."""
-    if backend.office is None:
-        pytest.skip("TinyDB: checked by the pipeline, not by save_letter")
+    """The backend refuses it (PostgreSQL: the letter's row locked, its reservation re-checked; TinyDB: the
+    stored status re-read under the lock, states.letter_may_become), whatever the pipeline checked before."""
     desk = backend.desk()
     reg = register_app(desk)
     stale = backend.dying_desk(lambda register: reserve(register, reg))

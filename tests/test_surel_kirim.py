@@ -354,6 +354,9 @@ def test_wrong_password_is_refused(office: Path, cli: Cli, box: Mailbox, monkeyp
     assert error["detail"]["sebab"] == "autentikasi"
     assert box.logins and set(box.logins) == {(USER, False)} and box.received == []  # each mechanism tried
     assert audit_events(office, "kirim_surel") == []
+    failed = audit_events(office, "kirim_surel_gagal")  # the attempt is accounted for, the address masked
+    assert [e["detail"]["sebab"] for e in failed] == ["autentikasi"]
+    assert "@" in failed[0]["detail"]["kepada"] and "*" in failed[0]["detail"]["kepada"]
     assert "keliru-Xq7" not in json.dumps(error)
 
 
@@ -364,6 +367,7 @@ def test_unreachable_server(template: Template, tmp_path: Path, monkeypatch: pyt
     result = cli("pesan", FIRST, "--surel")
     assert result.exit_code == 4 and "tidak dapat dihubungi" in result.stderr and "[surel]" in result.stderr
     assert audit_events(root, "kirim_surel") == []
+    assert len(audit_events(root, "kirim_surel_gagal")) == 1
 
 
 # --- what is refused before any connection ---------------------------------------------------------------

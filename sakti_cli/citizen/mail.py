@@ -21,7 +21,7 @@ from email.message import EmailMessage
 from pathlib import Path
 from typing import Any
 
-from sakti_cli.core.errors import ConfigError, InputError, MailProblem, StateConflict, library_text
+from sakti_cli.core.errors import ConfigError, InputError, MailProblem, StateConflict, library_text, os_reason
 from sakti_cli.office.workspace import CONFIG_NAME, MailSettings, Workspace
 from sakti_cli.register.session import Application, Letter
 from sakti_cli.register.states import ApplicationStatus
@@ -168,7 +168,7 @@ def _read_letter(pdf: Path, letter: Letter) -> bytes:
     try:
         data = pdf.read_bytes()
     except OSError as exc:
-        raise RegisterCorrupt(f"PDF surat {letter['nomor_surat']} di {pdf} tidak dapat dibaca: {exc.strerror}.",
+        raise RegisterCorrupt(f"PDF surat {letter['nomor_surat']} di {pdf} tidak dapat dibaca: {os_reason(exc)}.",
                               saran="Periksa izin folder data/surat; pulihkan dari cadangan bila hilang.") from None
     if hashlib.sha256(data).hexdigest() != letter.get("sha256"):
         raise RegisterCorrupt(f"PDF surat {letter['nomor_surat']} di {pdf} berubah saat dibaca: SHA-256-nya tidak "
@@ -303,8 +303,15 @@ def send_issued_letter(ws: Workspace, register: Any, reg: str) -> dict[str, Any]
     outgoing = prepare(ws, register, reg)
     settings = mail_settings(ws)
     password = mail_password(ws, settings)
-    deliver(ws, settings, outgoing.message, outgoing.recipient, password)
     letter, message_id = outgoing.letter, str(outgoing.message["Message-ID"])
+    try:
+        deliver(ws, settings, outgoing.message, outgoing.recipient, password)
+    except MailProblem as exc:  # an attempt to send personal data is accounted for, even when it failed
+        with register.transaction() as txn:
+            txn.audit("kirim_surel_gagal", letter["nomor_surat"], letter["status"], letter["status"],
+                      nomor_registrasi=letter["nomor_registrasi"], kepada=mask_email(outgoing.recipient),
+                      id_pesan=message_id, server=settings.server, sebab=exc.detail.get("sebab"))
+        raise
     with register.transaction() as txn:
         txn.audit("kirim_surel", letter["nomor_surat"], letter["status"], letter["status"],
                   nomor_registrasi=letter["nomor_registrasi"], kepada=mask_email(outgoing.recipient),

@@ -15,6 +15,9 @@ def _served_by_worker(argv: list[str]) -> int | None:
 
 
 def main() -> None:
+    from sakti_cli.cli.output import open_closed_streams
+
+    open_closed_streams()  # before anything prints or opens a file (SaktiGroup.main does it for the Typer path)
     args = sys.argv[1:]
     served = _served_by_worker(args)
     if served is None:

@@ -17,7 +17,7 @@ from sakti_cli.core.errors import UsageError
 
 impor_app = typer.Typer(help="Impor permohonan dari luar: respons Google Form beserta berkas unggahannya.",
                         no_args_is_help=True, rich_markup_mode=None)
-HASIL_STYLE = {"terdaftar": "green", "sudah_ada": "cyan", "ditolak": "red"}
+HASIL_STYLE = {"terdaftar": "green", "sudah_ada": "cyan", "akan_didaftarkan": "yellow", "ditolak": "red"}
 
 
 def register(app: typer.Typer) -> None:
@@ -55,12 +55,20 @@ def _note(row: Any) -> str:
     return "; ".join(part for part in parts if part)
 
 
-def _summary(console: Console, rows: list[Any], counts: dict[str, int]) -> None:
+def _summary(console: Console, rows: list[Any], counts: dict[str, int], uji: bool = False) -> None:
     print_table(console, [Col("Baris", "number"), Col("Hasil", "identifier"), Col("Registrasi", "identifier"),
                           Col("Status", "identifier"), Col("Keterangan")],
                 [(str(r.outcome.baris), f"[{HASIL_STYLE.get(r.outcome.hasil, 'white')}]{r.outcome.hasil}[/]",
                   r.outcome.nomor_registrasi or "-", r.outcome.status or "-", escape(_note(r)))
-                 for r in rows], title="Hasil impor Google Form")
+                 for r in rows], title="Uji impor Google Form (register tidak diubah)" if uji else
+                "Hasil impor Google Form")
+    if uji:
+        console.print(f"{counts['baris']} baris: {counts['akan_didaftarkan']} akan didaftarkan, "
+                      f"{counts['sudah_ada']} sudah ada, {counts['ditolak']} akan ditolak; "
+                      f"{counts['berkas_cocok']} berkas cocok, {counts['berkas_tak_cocok']} tidak cocok, "
+                      f"{counts['berkas_dilampirkan']} akan dilampirkan ke permohonan yang sudah ada. "
+                      "Tidak ada yang didaftarkan: jalankan lagi tanpa --uji.")
+        return
     console.print(f"{counts['baris']} baris: {counts['terdaftar']} terdaftar, {counts['sudah_ada']} sudah ada, "
                   f"{counts['ditolak']} ditolak, {counts['belum_lengkap']} belum lengkap; "
                   f"{counts['berkas_cocok']} berkas cocok, {counts['berkas_tak_cocok']} tidak cocok, "
@@ -91,6 +99,9 @@ def gform(out: Output,
               "REG-202611-0003=NAMA); boleh berulang."))] = None,
           contoh_peta: Annotated[str | None, typer.Option("--contoh-peta", metavar="KODE", help=(
               "Cetak peta contoh untuk layanan KODE (dibuat dari SOP-nya) lalu selesai."))] = None,
+          uji: Annotated[bool, typer.Option("--uji", help=(
+              "Uji saja: baca ekspor, peta dan unggahan, lalu katakan per baris apa yang akan terjadi (didaftarkan, "
+              "sudah ada, ditolak, berkas yang akan dilampirkan), tanpa mengubah register."))] = False,
           json_out: JSON_OPT = False) -> None:
     """Daftarkan permohonan dari respons Google Form. Setiap respons (kunci: stempel waktu + alamat email)
     didaftarkan sekali; berkas unggahan dilampirkan hanya bila pasti milik baris itu (nama pengunggah di nama
@@ -108,7 +119,7 @@ def gform(out: Output,
     if respons is None or layanan is None:
         raise UsageError("RESPONSES.csv dan --layanan wajib diberikan.", saran=(
             "Mis. sakti impor gform respons.csv --layanan sktm --folder-berkas unduhan/"))
-    _import(out, respons, layanan, folder_berkas, peta, pengunggah or [])
+    _import(out, respons, layanan, folder_berkas, peta, pengunggah or [], uji)
 
 
 def _print_sample(out: Output, service: Any) -> None:
@@ -119,7 +130,7 @@ def _print_sample(out: Output, service: Any) -> None:
 
 
 def _import(out: Output, respons: Path, layanan: str, folder_berkas: Path | None, peta: Path | None,
-            pengunggah: list[str]) -> None:
+            pengunggah: list[str], uji: bool = False) -> None:
     from sakti_cli.cli.permohonan import _services, _today
     from sakti_cli.intake.gform import counts, map_path, parse_uploaders, plan_import
 
@@ -129,7 +140,7 @@ def _import(out: Output, respons: Path, layanan: str, folder_berkas: Path | None
     path = respons.expanduser().resolve()
     base = (folder_berkas.expanduser() if folder_berkas else path.parent).resolve()
     map_file = (peta.expanduser().resolve() if peta else map_path(ws, service.kode))
-    run = plan_import(ws, register_for(ws), service, path, base, map_file, _today(ws), uploaders)
+    run = plan_import(ws, register_for(ws), service, path, base, map_file, _today(ws), uploaders, dry_run=uji)
     if run.unused_columns:
         out.warn(escape("kolom ekspor yang tidak ada di peta (tidak dipakai): "
                         + ", ".join(repr(t) for t in run.unused_columns)))
@@ -143,7 +154,7 @@ def _import(out: Output, respons: Path, layanan: str, folder_berkas: Path | None
     tally = counts(rows)
     ok = tally["gagal"] == 0
     payload = {"berkas": str(path), "layanan": service.kode, "peta": str(map_file), "folder_berkas": str(base),
-               **tally}
-    out.result(payload, lambda c: _summary(c, rows, tally), ok=ok)
+               "uji": uji, **tally}
+    out.result(payload, lambda c: _summary(c, rows, tally, uji), ok=ok)
     if not ok:
         raise Negative

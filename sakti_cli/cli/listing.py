@@ -50,14 +50,14 @@ SHOWN_WITH_FILE = 20  # rows the terminal shows while a file is written
 
 def export_target(path: Path | None, suffix: str) -> Path | None:
     """The export's file: the suffix added when missing; its folder must exist and take files (exit 3)."""
-    from sakti_cli.core.storage import check_writable_folder
+    from sakti_cli.core.storage import check_output_file
 
     if path is None:
         return None
     target = path.expanduser()
     if target.suffix.lower() != suffix:
         target = target.with_name(target.name + suffix)
-    check_writable_folder(target.parent.resolve(), f"berkas {suffix[1:].upper()}")
+    check_output_file(target.parent.resolve() / target.name, f"berkas {suffix[1:].upper()}")
     return target
 
 

@@ -152,7 +152,8 @@ def massal(out: Output,
     """Daftarkan dan periksa banyak permohonan dari satu tabel, satu permohonan per baris. Baris dengan data
     salah ditolak (tidak didaftarkan); baris dengan berkas kurang didaftarkan BELUM_LENGKAP. Menjalankan berkas
     yang sama lagi tidak mendaftarkan baris yang sudah ada (kunci: kolom id_baris, atau layanan + NIK pemohon).
-    Keluar 0 bila semua baris lengkap, 1 bila ada yang ditolak atau belum lengkap, 3 bila berkasnya tak terbaca."""
+    Keluar 0 bila semua baris lengkap, 1 bila ada yang ditolak atau belum lengkap, 3 bila berkasnya tak terbaca
+    atau tanpa satu baris pun."""
     from sakti_cli.cli.permohonan import _services, _today
     from sakti_cli.issuance.batch import LetterRun, process_row, read_rows, rows_to_sign, would_issue
     from sakti_cli.issuance.batch_output import check_options, check_targets, write_outputs

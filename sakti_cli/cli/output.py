@@ -178,3 +178,19 @@ class PrivateOutput(Output):
             exc.saran = mask_text(exc.saran) if exc.saran else exc.saran
             exc.detail = mask_payload(exc.detail)
         super().error(exc, debug)
+
+
+def open_closed_streams() -> None:
+    """A script that started sakti with stdin, stdout or stderr closed (``sakti ... >&-``): the missing
+    descriptor is opened on /dev/null, so what would be printed goes nowhere instead of failing, and no file
+    sakti opens later takes descriptor 0-2 (a child process would read or write it as its own)."""
+    for fd, name, mode in ((0, "stdin", "r"), (1, "stdout", "w"), (2, "stderr", "w")):
+        try:
+            os.fstat(fd)
+        except OSError:
+            null = os.open(os.devnull, os.O_RDWR)
+            if null != fd:
+                os.dup2(null, fd)
+                os.close(null)
+        if getattr(sys, name) is None:
+            setattr(sys, name, open(fd, mode, encoding="utf-8", closefd=False))  # noqa: SIM115

@@ -889,10 +889,11 @@ class BarisImporGform(BarisMassal):
     ``massal`` row (``baris``: the row of the responses sheet, its titles being row 1), then the response's
     timestamp and its upload questions."""
 
-    hasil: Literal["terdaftar", "sudah_ada", "ditolak"]
+    hasil: Literal["terdaftar", "sudah_ada", "ditolak", "akan_didaftarkan"]
     stempel_waktu: str | None
     berkas: list[BerkasGform]
-    dilampirkan: list[str] = Field(description="kode berkas yang dilampirkan impor ini ke permohonan yang sudah ada")
+    dilampirkan: list[str] = Field(description="kode berkas yang dilampirkan impor ini ke permohonan yang sudah ada "
+                                               "(--uji: yang akan dilampirkan)")
     tak_cocok: list[str] = Field(description="kode berkas unggahan yang tidak cocok dan belum ada di permohonan")
 
 
@@ -904,9 +905,11 @@ class ImporGform(Result):
     layanan: str
     peta: str
     folder_berkas: str
+    uji: bool = Field(description="--uji: what an import would do, nothing registered or attached")
     baris: int
     terdaftar: int
     sudah_ada: int
+    akan_didaftarkan: int = Field(description="--uji: rows an import would register")
     ditolak: int
     belum_lengkap: int
     berkas_cocok: int

@@ -138,8 +138,9 @@ def command(func: F) -> F:
                 raise typer.Exit(exit_code_for(machine)) from None
             if GLOBALS.debug:
                 raise
-            out.error(unexpected(exc))
-            raise typer.Exit(4) from None
+            error = unexpected(exc)
+            out.error(error)
+            raise typer.Exit(exit_code_for(error)) from None
         finally:
             os.umask(previous_umask)
 

@@ -192,6 +192,9 @@ class SaktiGroup(TyperGroup):
     def main(self, args: Sequence[str] | None = None, prog_name: str | None = None,
              complete_var: str | None = None, standalone_mode: bool = True, windows_expand_args: bool = True,
              **extra: Any) -> Any:
+        from sakti_cli.cli.output import open_closed_streams
+
+        open_closed_streams()
         argv = list(sys.argv[1:] if args is None else args)
         try:
             code = super().main(argv, prog_name, complete_var, False, windows_expand_args, **extra)

@@ -85,6 +85,17 @@ def check_writable_folder(folder: Path, what: str) -> None:
                          berkas=str(folder)) from None
 
 
+def check_output_file(path: Path, what: str) -> None:
+    """:func:`check_writable_folder` for a file the user named as output, and that name is not a folder
+    (the export would fail after the work, on its temp file's name)."""
+    from sakti_cli.core.errors import InputError
+
+    if path.is_dir():
+        raise InputError(f"Tujuan {path} berupa folder, bukan berkas untuk {what}; belum ada yang ditulis.",
+                         saran="Sebut nama berkasnya di folder itu, atau pilih letak lain.", berkas=str(path))
+    check_writable_folder(path.parent, what)
+
+
 def atomic_write(path: Path, payload: bytes) -> None:
     """Temp file, fsync, rename: for single files outside a register transaction."""
     path.parent.mkdir(parents=True, exist_ok=True)

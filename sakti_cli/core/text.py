@@ -42,10 +42,11 @@ def describe_character(char: str) -> str:
     return f"{code} {name}"
 
 
-def unsafe_character(text: str) -> str | None:
-    """The first character a data field may not hold, described; None when the text is clean."""
+def unsafe_character(text: str, allowed: frozenset[str] = _ALLOWED_CONTROLS) -> str | None:
+    """The first character a data field may not hold, described; None when the text is clean. A one-line
+    value (a name) passes ``allowed=frozenset()``: tab and newline are refused too."""
     for char in text:
-        if _unsafe(char):
+        if _unsafe(char, allowed):
             return describe_character(char)
     return None
 

@@ -306,9 +306,9 @@ def sheet_format(target: Path) -> str:
 
 
 def check_folder(target: Path) -> None:
-    from sakti_cli.core.storage import check_writable_folder
+    from sakti_cli.core.storage import check_output_file
 
-    check_writable_folder(target.parent, target.name)
+    check_output_file(target, target.name)
 
 
 def _write_text(target: Path, text: str) -> None:

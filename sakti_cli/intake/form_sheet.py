@@ -102,11 +102,11 @@ def blank_envelope(service: Service) -> dict[str, Any]:
 
 def write_blank_form(service: Service, desa: list[str], target: Path) -> Path:
     """``target`` by its suffix: .json (the envelope) or .xlsx (one row per application)."""
-    from sakti_cli.core.storage import atomic_write, check_writable_folder
+    from sakti_cli.core.storage import atomic_write, check_output_file
 
     suffix = target.suffix.lower()
     if suffix in (".json", ".xlsx"):
-        check_writable_folder(target.parent, f"formulir {target.name}")
+        check_output_file(target, f"formulir {target.name}")
     if suffix == ".json":
         atomic_write(target, (json.dumps(blank_envelope(service), ensure_ascii=False, indent=2) + "\n").encode())
     elif suffix == ".xlsx":

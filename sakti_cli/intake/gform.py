@@ -720,9 +720,10 @@ def _person_files(service: Service, record: Application, prepared: Prepared, fou
 
 
 def _reimport(ws: Any, register: Any, service: Service, reg: str, prepared: Prepared, matches: list[FileMatch],
-              base: Path, today: date) -> tuple[Outcome, list[str]]:
+              base: Path, today: date, dry_run: bool = False) -> tuple[Outcome, list[str]]:
     """A row registered by an earlier import: attach the files matched since, check again when that (or an
-    incomplete application) calls for it; an issued, waiting or refused application is left as it is."""
+    incomplete application) calls for it; an issued, waiting or refused application is left as it is.
+    ``dry_run``: the files that would be attached, nothing attached or checked."""
     from sakti_cli.issuance.batch import _failed, letter_of
     from sakti_cli.register.applications import LOCKED_STATES, file_arg, load, update_files
     from sakti_cli.services.checks import check_application
@@ -741,6 +742,9 @@ def _reimport(ws: Any, register: Any, service: Service, reg: str, prepared: Prep
             elif not record["berkas"].get(found.kode):  # a code the clerk attached meanwhile is kept
                 new += [file_arg(found.kode, base / u.relative, service, u.relative, inside=base)
                         for u in found.uploads]
+        if dry_run:
+            return (Outcome(number, "sudah_ada", reg, record["status"], nomor_surat=letter_of(record)),
+                    sorted({f.kode.replace(".", f".{f.butir}.", 1) if f.butir else f.kode for f in new}))
         if new:
             update_files(ws, register, service, reg, new, source=f"impor gform baris {number}")
     except InputError as exc:  # a file too large or gone meanwhile: said on the row, nothing attached
@@ -786,6 +790,7 @@ class ImportRun:
     unused_columns: list[str]  # columns of the export the mapping does not name
     absent_questions: list[str]  # optional questions of the mapping the export lacks
     map_file: Path
+    dry_run: bool = False  # ``--uji``: say per row what an import would do, change nothing
 
     def rows(self) -> Iterator[ImportedRow]:
         from sakti_cli.issuance.batch import process_row
@@ -797,15 +802,16 @@ class ImportRun:
             attached: list[str] = []
             if reg is not None:
                 outcome, attached = _reimport(self.ws, self.register, self.service, reg, item, found, self.base,
-                                              self.today)
+                                              self.today, self.dry_run)
             else:
-                outcome = process_row(self.ws, self.register, self.service, item.row, self.base, self.today)
+                outcome = process_row(self.ws, self.register, self.service, item.row, self.base, self.today,
+                                      dry_run=self.dry_run)
             yield ImportedRow(outcome, item.moment.isoformat() if item.moment else None, found, attached,
                               _unmatched(self.ws, self.register, outcome, found))
 
 
 def plan_import(ws: Any, register: Any, service: Service, csv_path: Path, base: Path, map_file: Path,
-                today: date, uploaders: dict[str, str] | None = None) -> ImportRun:
+                today: date, uploaders: dict[str, str] | None = None, dry_run: bool = False) -> ImportRun:
     """Read the mapping and the export, check both, match every upload (see the module doc for the rules):
     any error here (exit 3 or 4) comes before a single row is registered."""
     from sakti_cli.issuance.batch import registered_for, row_key
@@ -831,7 +837,7 @@ def plan_import(ws: Any, register: Any, service: Service, csv_path: Path, base: 
                          saran="Pakai nomor registrasi dari ringkasan impor berkas yang sama, atau nomor barisnya.")
     matches = match_files([p.candidate for p in prepared], mapping, base)
     return ImportRun(ws, register, service, base, today, prepared, existing, matches,
-                     unmapped_titles(export, mapping), absent, map_file)
+                     unmapped_titles(export, mapping), absent, map_file, dry_run)
 
 
 def _named_uploaders(uploaders: dict[str, str], numbers: set[int], csv_path: Path
@@ -879,6 +885,7 @@ def counts(rows: list[ImportedRow]) -> dict[str, int]:
     return {"baris": len(rows),
             "terdaftar": sum(o.hasil == "terdaftar" for o in outcomes),
             "sudah_ada": sum(o.hasil == "sudah_ada" for o in outcomes),
+            "akan_didaftarkan": sum(o.hasil == "akan_didaftarkan" for o in outcomes),
             "ditolak": sum(o.hasil == "ditolak" for o in outcomes),
             "belum_lengkap": sum(o.status == ApplicationStatus.BELUM_LENGKAP for o in outcomes),
             "berkas_cocok": sum(len(m.uploads) for r in rows for m in r.berkas),

@@ -66,7 +66,18 @@ class Outcome:
 
 
 def read_rows(path: Path, service: Service) -> Iterator[Row]:
-    """Every filled row of ``path`` by its suffix; a file that cannot be read raises FileUnreadable."""
+    """Every filled row of ``path`` by its suffix; a file that cannot be read, or holds no filled row (a
+    script's empty export must not look like a batch done), raises FileUnreadable."""
+    found = False
+    for row in _rows_by_suffix(path, service):
+        found = True
+        yield row
+    if not found:
+        raise FileUnreadable(f"Berkas {path} tidak memuat satu baris permohonan pun.",
+                             saran="Isi satu permohonan per baris di bawah baris nama kolom.")
+
+
+def _rows_by_suffix(path: Path, service: Service) -> Iterator[Row]:
     suffix = path.suffix.lower()
     if not path.is_file():
         raise FileUnreadable(f"Berkas {path} tidak ada.", saran="Periksa nama dan letak berkasnya.")

@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, cast
 
-from sakti_cli.core.errors import FileUnreadable, InputError, RegisterCorrupt, UsageError
+from sakti_cli.core.errors import FileUnreadable, InputError, RegisterCorrupt, UsageError, os_reason
 from sakti_cli.office.workspace import Workspace
 from sakti_cli.register.session import Register
 from sakti_cli.register.states import LetterStatus
@@ -105,7 +105,7 @@ def _read(path: Path) -> bytes:
     try:
         return path.read_bytes()
     except OSError as exc:
-        raise FileUnreadable(f"PDF surat {path} tidak dapat dibaca: {exc.strerror}.",
+        raise FileUnreadable(f"PDF surat {path} tidak dapat dibaca: {os_reason(exc)}.",
                              saran="Periksa izin folder data/surat.") from None
 
 

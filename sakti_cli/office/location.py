@@ -15,6 +15,7 @@ from sakti_cli.core.errors import WorkspaceNotFound
 CONFIG_NAME = "sakti.toml"
 PETUGAS_VARIABLE = "SAKTI_PETUGAS"
 """Per-machine default clerk name for the audit trail (after ``--petugas``, before ``[kantor].petugas``)."""
+CLERK_NAME_MAX = 100
 
 
 def locate_workspace(explicit: Path | None = None, *, cwd: Path | None = None) -> tuple[Path, str]:
@@ -45,9 +46,23 @@ def locate_workspace(explicit: Path | None = None, *, cwd: Path | None = None) -
 
 
 def clerk_from(given: str | None, configured: str | None) -> str | None:
-    """Who the audit trail names: ``--petugas``, then ``SAKTI_PETUGAS``, then ``[kantor].petugas``;
-    None leaves it to the register (the OS user)."""
-    for candidate in (given, os.environ.get(PETUGAS_VARIABLE), configured):
+    """Who the audit trail names: ``--petugas``, then ``SAKTI_PETUGAS``, then ``[kantor].petugas`` (``configured``);
+    None leaves it to the register (the OS user). One line of at most CLERK_NAME_MAX characters, no control
+    character: UsageError (exit 2) for the first two, ConfigError for sakti.toml's."""
+    from sakti_cli.core.errors import ConfigError, UsageError
+    from sakti_cli.core.text import unsafe_character
+
+    sources = (("--petugas", given), (PETUGAS_VARIABLE, os.environ.get(PETUGAS_VARIABLE)),
+               ("[kantor].petugas di sakti.toml", configured))
+    for source, candidate in sources:
         if candidate and candidate.strip():
-            return candidate.strip()
+            name = candidate.strip()
+            hidden = unsafe_character(name, allowed=frozenset())
+            problem = f"berisi {hidden}" if hidden else (
+                f"lebih dari {CLERK_NAME_MAX} karakter ({len(name)})" if len(name) > CLERK_NAME_MAX else None)
+            if problem is None:
+                return name  # it goes into every record and audit event this run writes
+            kind = ConfigError if source.startswith("[") else UsageError
+            raise kind(f"Nama petugas dari {source} {problem}.", saran=f"Tulis ulang nama petugas di {source}: "
+                       f"satu baris, paling banyak {CLERK_NAME_MAX} karakter.", sumber=source)
     return None

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from sakti_cli.core.clock import iso
-from sakti_cli.core.errors import FileUnreadable, InputError, NotFound, RegisterCorrupt, StateConflict
+from sakti_cli.core.errors import FileUnreadable, InputError, NotFound, RegisterCorrupt, StateConflict, os_reason
 from sakti_cli.core.privacy import mask_text
 from sakti_cli.core.scratch import Owned, owned_temp
 from sakti_cli.core.testhooks import crash_point
@@ -102,7 +102,7 @@ def file_arg(code: str, path: Path, service: Service, name: str = "", inside: Pa
         with path.open("rb") as handle:
             handle.read(1)
     except OSError as exc:
-        raise FileUnreadable(f"Berkas {path} tidak dapat dibaca: {exc.strerror}.",
+        raise FileUnreadable(f"Berkas {path} tidak dapat dibaca: {os_reason(exc)}.",
                              saran="Periksa izin baca berkas itu, atau salin ulang dari pindaian aslinya.") from None
     return FileArg(code, path, name, inside)
 
@@ -191,7 +191,7 @@ def _open_source(item: FileArg) -> Any:
     except OSError as exc:
         if exc.errno == errno.ELOOP:
             raise swapped from None
-        raise FileUnreadable(f"Berkas {item.path} (untuk '{item.kode}') tidak dapat dibuka: {exc.strerror}. "
+        raise FileUnreadable(f"Berkas {item.path} (untuk '{item.kode}') tidak dapat dibuka: {os_reason(exc)}. "
                              "Tidak ada yang disalin.", berkas=str(item.path),
                              saran="Periksa izin baca berkas itu, atau salin ulang dari pindaian aslinya.") from None
     try:

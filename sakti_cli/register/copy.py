@@ -29,7 +29,7 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Any
 
-from sakti_cli.core.errors import RegisterCorrupt, StateConflict, UsageError
+from sakti_cli.core.errors import RegisterCorrupt, StateConflict, UsageError, os_reason
 from sakti_cli.register.backup import TargetNotEmpty, move_into_place
 from sakti_cli.register.snapshot import (
     RegisterSnapshot,
@@ -81,7 +81,7 @@ def tinydb_source(ws: Any, lock_timeout: float) -> Iterator[tuple[Source, Regist
             try:
                 return (ws.root / item.path).read_bytes()
             except OSError as exc:
-                raise RegisterCorrupt(f"Berkas {item.path} ({item.owner}) tidak dapat dibaca: {exc.strerror}; "
+                raise RegisterCorrupt(f"Berkas {item.path} ({item.owner}) tidak dapat dibaca: {os_reason(exc)}; "
                                       "tidak disalin.", saran="Jalankan 'sakti register periksa' pada register asal.",
                                       berkas=str(ws.root / item.path)) from None
 

@@ -25,6 +25,7 @@ from sakti_cli.core.errors import (
     NotFound,
     RegisterCorrupt,
     StateConflict,
+    os_reason,
 )
 from sakti_cli.core.privacy import mask_text
 from sakti_cli.core.shapes import absolute_path, signatory_json
@@ -340,7 +341,7 @@ def reprint(ws: Workspace, register: Register, value: str, target: Path | None =
                                      saran="Salin ke disk atau folder lain dengan --ke, lalu periksa disk tujuan.")
             os.replace(temporary, copied)
         except OSError as exc:
-            raise FileUnreadable(f"Tidak dapat menulis {copied}: {exc.strerror}.",
+            raise FileUnreadable(f"Tidak dapat menulis {copied}: {os_reason(exc)}.",
                                  saran="Pilih folder tujuan --ke yang dapat ditulisi.") from None
         finally:
             temporary.unlink(missing_ok=True)

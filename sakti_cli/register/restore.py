@@ -379,7 +379,7 @@ def _unpack(archive: _Archive, staging: Path, prompt: PassphrasePrompt | None) -
             count += _unpack_keys(archive, packed, staging)
     except OSError as exc:
         if exc.errno in (errno.ENOSPC, errno.EDQUOT, errno.EROFS):
-            raise EnvironmentProblem(f"Tidak dapat menulis salinan pulihan di {staging.parent}: {exc.strerror}.",
+            raise EnvironmentProblem(f"Tidak dapat menulis salinan pulihan di {staging.parent}: {os_reason(exc)}.",
                                      saran="Kosongkan ruang disk atau pulihkan ke folder lain yang dapat ditulis."
                                      ) from None
         raise BackupInvalid(f"Cadangan {archive.label} tidak dapat diurai menjadi berkas: {os_reason(exc)}.",

@@ -89,6 +89,25 @@ def move_application(record: Application | dict[str, Any], to: ApplicationStatus
     return ApplicationStatus(_move(APPLICATION_MOVES, record, to, action, name))
 
 
+def letter_may_become(stored: str, new: str) -> bool:
+    """Whether a letter stored as ``stored`` may be saved as ``new``: the same status, or a move of
+    LETTER_MOVES (a desk completing a reservation that another step closed BATAL meanwhile may not)."""
+    return stored == new or new in {to for _, to in LETTER_MOVES.get(LetterStatus(stored), ())}
+
+
+def stale_letter(number: object, stored: str, new: str) -> StateConflict:
+    """The refusal of :func:`letter_may_become`, the same on every backend."""
+    return StateConflict(
+        f"Surat {number} sudah berstatus {stored} di register; tidak dapat disimpan sebagai {new}.",
+        saran="Nomor yang ditutup tidak dipakai lagi; terbitkan ulang permohonannya untuk nomor baru.")
+
+
+def digest_taken() -> StateConflict:
+    """A PDF digest already recorded for another letter: one PDF is one letter, on every backend."""
+    return StateConflict("PDF dengan SHA-256 itu sudah tercatat untuk surat lain.",
+                         saran="Satu PDF hanya untuk satu surat; periksa surat itu dengan 'sakti verifikasi'.")
+
+
 def move_letter(letter: Letter | dict[str, Any], to: LetterStatus, *, action: str) -> LetterStatus:
     """Set the letter's status by ``action`` (LETTER_MOVES). Returns the former status."""
     return LetterStatus(_move(LETTER_MOVES, letter, to, action, f"Surat {letter.get('nomor_surat', '?')}"))

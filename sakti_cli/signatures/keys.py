@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
 from sakti_cli.core.children import note_secret_variable
-from sakti_cli.core.errors import ConfigError, EnvironmentProblem, SaktiError, SigningKeyError
+from sakti_cli.core.errors import ConfigError, EnvironmentProblem, SaktiError, SigningKeyError, os_reason
 from sakti_cli.core.findings import Finding, galat
 from sakti_cli.office.workspace import Signatory, SignatoryNature, Workspace
 
@@ -70,7 +70,7 @@ def read_secret_file(path: Path, error: type[SaktiError] = SigningKeyError) -> b
     try:
         info = path.stat()
     except OSError as exc:
-        raise error(f"Berkas sandi {path} tidak dapat dibaca: {exc.strerror or exc}",
+        raise error(f"Berkas sandi {path} tidak dapat dibaca: {os_reason(exc)}",
                     saran="Periksa jalur berkas_sandi.") from None
     if not stat.S_ISREG(info.st_mode):
         raise error(f"Berkas sandi {path} bukan berkas biasa.", saran="Periksa jalur berkas_sandi.")
@@ -86,7 +86,7 @@ def read_secret_file(path: Path, error: type[SaktiError] = SigningKeyError) -> b
     try:
         text = path.read_bytes()
     except OSError as exc:
-        raise error(f"Berkas sandi {path} tidak dapat dibaca: {exc.strerror or exc}",
+        raise error(f"Berkas sandi {path} tidak dapat dibaca: {os_reason(exc)}",
                     saran="Periksa letak dan izin berkas sandi (hanya pemiliknya yang boleh membaca, "
                           "chmod 600).") from None
     return text.split(b"\n", 1)[0].rstrip(b"\r")

@@ -33,6 +33,7 @@ from sakti_cli.core.errors import (
     SigningKeyError,
     StateConflict,
     library_text,
+    os_reason,
 )
 from sakti_cli.core.findings import Finding, galat, peringatan
 from sakti_cli.core.id_format import waktu_singkat
@@ -128,7 +129,7 @@ def load_pkcs12_signer(p12: Path, passphrase: bytes) -> Signer:
         data = p12.read_bytes()
     except OSError as exc:
         raise SigningKeyError(
-            f"Berkas kunci {p12} tidak dapat dibaca: {exc.strerror or exc}", SARAN_KUNCI
+            f"Berkas kunci {p12} tidak dapat dibaca: {os_reason(exc)}", SARAN_KUNCI
         ) from exc
     try:
         signer = SimpleSigner.load_pkcs12_data(data, other_certs=[], passphrase=passphrase or None)
@@ -572,7 +573,7 @@ def read_certificates(path: Path) -> list[x509.Certificate]:
     try:
         data = path.read_bytes()
     except OSError as exc:
-        raise FileUnreadable(f"Berkas {path} tidak dapat dibaca: {exc.strerror or exc}") from exc
+        raise FileUnreadable(f"Berkas {path} tidak dapat dibaca: {os_reason(exc)}") from exc
     try:
         if b"-----BEGIN" in data:
             return list(x509.load_pem_x509_certificates(data))
@@ -795,7 +796,7 @@ def sign_pdf(
     try:
         data = src.read_bytes()
     except OSError as exc:
-        raise FileUnreadable(f"Berkas {src} tidak dapat dibaca: {exc.strerror or exc}") from exc
+        raise FileUnreadable(f"Berkas {src} tidak dapat dibaca: {os_reason(exc)}") from exc
     try:
         writer = IncrementalPdfFileWriter(io.BytesIO(data))
     except Exception as exc:
@@ -860,7 +861,7 @@ def sign_pdf(
     try:
         _write_atomic(dst, out.getvalue(), mode=src.stat().st_mode & 0o777)
     except OSError as exc:
-        raise FileUnreadable(f"Berkas tujuan {dst} tidak dapat ditulis: {exc.strerror or exc}") from exc
+        raise FileUnreadable(f"Berkas tujuan {dst} tidak dapat ditulis: {os_reason(exc)}") from exc
     return "B-LT" if ltv else ("B-T" if timestamp_url else "B-B")
 
 

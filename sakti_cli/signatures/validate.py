@@ -18,7 +18,7 @@ from datetime import UTC, datetime, tzinfo
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from sakti_cli.core.errors import ConfigError, FileUnreadable, library_text
+from sakti_cli.core.errors import ConfigError, FileUnreadable, library_text, os_reason
 
 if TYPE_CHECKING:
     from pyhanko.pdf_utils.reader import PdfFileReader
@@ -402,7 +402,7 @@ def signature_field_names(path: Path) -> list[str]:
     try:
         data = path.read_bytes()
     except OSError as exc:
-        raise FileUnreadable(f"Berkas {path} tidak dapat dibaca: {exc.strerror or exc}",
+        raise FileUnreadable(f"Berkas {path} tidak dapat dibaca: {os_reason(exc)}",
                              saran="Periksa nama, letak dan izin baca berkas PDF itu.") from exc
     reader = _open_reader(data, path)
     try:
@@ -610,7 +610,7 @@ def verify_pdf(path: Path, trust_roots: list[Path], at: datetime | None = None) 
     try:
         data = path.read_bytes()
     except OSError as exc:
-        raise FileUnreadable(f"Berkas {path} tidak dapat dibaca: {exc.strerror or exc}",
+        raise FileUnreadable(f"Berkas {path} tidak dapat dibaca: {os_reason(exc)}",
                              saran="Periksa nama, letak dan izin baca berkas PDF itu.") from exc
     reader = _open_reader(data, path)
     total = reader.xrefs.total_revisions

@@ -35,7 +35,7 @@ from sakti_cli.core.errors import ConfigError, StateConflict
 from sakti_cli.register.pg.audit import append_event
 from sakti_cli.register.pg.rows import get_application, get_letter, insert_letter, save_application, save_letter
 from sakti_cli.register.recovery import REASON
-from sakti_cli.register.states import LetterStatus, move_letter
+from sakti_cli.register.states import LetterStatus, digest_taken, move_letter
 
 RESERVED = LetterStatus.DIPESAN
 FINISHED = (LetterStatus.TERBIT, LetterStatus.MENUNGGU_TTD, LetterStatus.BATAL)
@@ -118,8 +118,7 @@ def duplicate_letter(exc: Any, scope: str) -> Exception:
         return StateConflict("Kode verifikasi surat baru sudah dipakai surat lain; surat tidak dicatat.",
                              saran="Ulangi: kode verifikasi dibuat baru setiap kali.")
     if constraint == "surat_sha256_unik":
-        return StateConflict("PDF dengan SHA-256 itu sudah tercatat untuk surat lain.",
-                             saran="Satu PDF hanya untuk satu surat; periksa surat itu dengan 'sakti verifikasi'.")
+        return digest_taken()
     if constraint == "surat_pkey":
         return StateConflict("Surat dengan id yang sama sudah ada di register; surat tidak dicatat.",
                              saran="Ulangi langkahnya; bila berulang, jalankan 'sakti register periksa'.")

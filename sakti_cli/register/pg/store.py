@@ -15,7 +15,7 @@ import mimetypes
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from sakti_cli.core.errors import FileUnreadable, NotFound
+from sakti_cli.core.errors import FileUnreadable, NotFound, os_reason
 from sakti_cli.core.storage import atomic_write, sha256_file
 from sakti_cli.register import session
 from sakti_cli.register.pg.files import get_file, put_file
@@ -44,7 +44,7 @@ class PgFileStore(session.FileStore):
         try:
             content = full.read_bytes()
         except OSError as exc:
-            raise FileUnreadable(f"Berkas {full} tidak dapat dibaca ({exc.strerror}).",
+            raise FileUnreadable(f"Berkas {full} tidak dapat dibaca : {os_reason(exc)}.",
                                  saran="Periksa berkasnya, lalu ulangi.", berkas=str(full)) from None
         digest = hashlib.sha256(content).hexdigest()
         if sha256 is not None and digest != sha256.lower():

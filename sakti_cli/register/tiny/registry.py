@@ -56,7 +56,7 @@ from sakti_cli.register.session import (
     Reservation,
     letter_digests,
 )
-from sakti_cli.register.states import LetterStatus
+from sakti_cli.register.states import LetterStatus, digest_taken, letter_may_become, stale_letter
 from sakti_cli.register.tiny.engine import FileSet, locked, read_json, read_locked, read_text
 from sakti_cli.register.trail import GENESIS, default_actor, event_hash, event_names, os_account
 
@@ -416,6 +416,15 @@ class Transaction(session.RegisterSession):
         self._changing()
         record = cast(dict[str, Any], letter)
         partition, letter_id = str(record["bulan"]), record["id"]
+        stored = self.letter_table(partition).get(Query().id == letter_id)
+        if isinstance(stored, Document) and not letter_may_become(str(stored["status"]), str(record["status"])):
+            raise stale_letter(record.get("nomor_surat"), str(stored["status"]), str(record["status"]))
+        pointer = {"bulan": partition, "id": letter_id}
+        for digest in letter_digests(record):
+            found = self.index_get("sha256", digest)
+            if found is not None and (found.get("id"), found.get("bulan")) != (letter_id, partition) \
+                    and self._letter_at(found.get("bulan"), found.get("id")) is not None:
+                raise digest_taken()
         self.letter_table(partition).update(record, Query().id == letter_id)
         if record["status"] != LetterStatus.DIPESAN:
             open_table = self.table("urutan.json", OPEN_TABLE)
@@ -427,7 +436,6 @@ class Transaction(session.RegisterSession):
                           "penandatangan": (record.get("penandatangan") or {}).get("id")}, Query().id == letter_id)
         elif queue.contains(Query().id == letter_id):
             queue.remove(Query().id == letter_id)
-        pointer = {"bulan": partition, "id": letter_id}
         for digest in letter_digests(record):
             found = self.index_get("sha256", digest)
             if found is None or found.get("id") != letter_id or found.get("bulan") != partition:

@@ -19,7 +19,7 @@ import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from sakti_cli.core.errors import FileUnreadable
+from sakti_cli.core.errors import FileUnreadable, os_reason
 
 OK = "OK"
 INVALID = "TIDAK_VALID"
@@ -195,7 +195,7 @@ def check_file(
     try:
         size = path.stat().st_size
     except OSError as exc:
-        return FileCheck(INVALID, f"berkas {name} tidak dapat dibaca: {exc.strerror or exc}", None, None, 0)
+        return FileCheck(INVALID, f"berkas {name} tidak dapat dibaca: {os_reason(exc)}", None, None, 0)
     if size == 0:
         return FileCheck(INVALID, f"berkas {name} kosong (0 byte)", None, None, 0)
 

@@ -70,3 +70,23 @@ def saran_for_kode(kode: str, saran: str | None = None) -> str:
             return _fallback(kind)
         kinds.extend(kind.__subclasses__())
     return _fallback(SaktiError)
+
+
+def unexpected(exc: Exception) -> SaktiError:
+    """An error no part of sakti expected, said in Indonesian; the library's own text only in ``detail``."""
+    from sakti_cli.core.errors import FileUnreadable, library_text, os_reason
+
+    if isinstance(exc, RuntimeError) and str(exc).startswith("Symlink loop from "):  # Path.resolve(), < 3.13
+        link = str(exc).removeprefix("Symlink loop from ").strip("'")
+        return FileUnreadable(f"Berkas {link} tidak dapat dipakai: tautan simbolik berputar.",
+                              saran="Perbaiki atau hapus tautan simbolik itu, lalu sebut berkas aslinya.",
+                              berkas=link, pustaka=library_text(exc))
+    if isinstance(exc, OSError | UnicodeDecodeError):
+        where = getattr(exc, "filename", None)
+        return EnvironmentProblem(f"Berkas {where or '(tanpa nama)'} tidak dapat dipakai: {os_reason(exc)}.",
+                                  saran="Periksa letak dan izin berkas itu; bila berulang, jalankan "
+                                        "'sakti --debug ...' dan laporkan keluarannya.",
+                                  pustaka=library_text(exc), **({"berkas": str(where)} if where else {}))
+    return SaktiError(f"Kesalahan tak terduga ({type(exc).__name__}).",
+                      saran="Ulangi dengan 'sakti --debug ...' dan laporkan keluarannya.",
+                      pustaka=library_text(exc))

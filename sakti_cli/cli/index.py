@@ -39,3 +39,19 @@ COMMANDS: dict[str, tuple[str, str]] = {
     'laporan': ('laporan', 'Laporan pelayanan per periode (tabel, XLSX, PDF) dan survei kepuasan (skm).'),
     'latar': ('latar', "Pekerja latar: LibreOffice tetap menyala untuk 'sakti terbitkan' berikutnya."),
 }
+
+# The parameters the start-up path of these commands parses itself (sakti_cli/cli/fast.py), as Typer
+# declares them: option -> (parameter, takes a value); arguments in order.
+GLOBAL_OPTIONS: dict[str, tuple[str, bool]] = {
+    '--kantor': ('kantor_dir', True),
+    '--petugas': ('petugas', True),
+    '--debug': ('debug', False),
+    '--tampilkan-nik': ('tampilkan_nik', False),
+    '--version': ('version', False),
+}
+FAST_COMMANDS: dict[str, tuple[tuple[str, ...], dict[str, tuple[str, bool]]]] = {
+    'status': (('reg',), {
+        '--json': ('json_out', False),
+        '--wa': ('wa', False),
+    }),
+}

@@ -18,15 +18,17 @@ import sys
 from collections.abc import Callable
 from datetime import date, datetime
 from pathlib import Path
-from typing import Any
-
-from rich.console import Console, ConsoleOptions, RenderableType
-from rich.markup import escape
-from rich.segment import Segment
+from typing import IO, TYPE_CHECKING, Any, cast
 
 from sakti_cli.cli.errors import saran_for
 from sakti_cli.core.errors import SaktiError
-from sakti_cli.core.text import escape_json_text, printable
+from sakti_cli.core.text import escape_json_text
+
+if TYPE_CHECKING:
+    from rich.console import Console
+
+# Rich is imported when a person's text is printed, not for ``--json`` (the start-up of 'sakti status
+# --json', sakti_cli/cli/fast.py): the consoles are sakti_cli/cli/console.py's, made on first use.
 
 
 def _width() -> int | None:
@@ -44,31 +46,6 @@ def _default(value: Any) -> Any:
     raise TypeError(f"tidak dapat dijadikan JSON: {type(value).__name__}")
 
 
-class SafeConsole(Console):
-    """A Console that never sends a raw control character it was given to the terminal.
-
-    Names, codes and paths come from citizens' files; an ``ESC [2J`` or an RLO in them would clear or
-    reorder the clerk's screen. Every text segment is passed through :func:`printable` after Rich has
-    laid it out and before it adds its own colour codes (control segments are Rich's, and kept)."""
-
-    def render(self, renderable: RenderableType, options: ConsoleOptions | None = None) -> Any:
-        for segment in super().render(renderable, options):
-            if segment.control is None and segment.text:
-                text = printable(segment.text)
-                if text != segment.text:
-                    segment = Segment(text, segment.style)
-            yield segment
-
-    def render_str(self, text: str, **kwargs: Any) -> Any:
-        """Markup that does not parse (a name with ``[/]`` in a table cell) is shown as written, not a crash."""
-        from rich.errors import MarkupError
-
-        try:
-            return super().render_str(text, **kwargs)
-        except MarkupError:
-            return super().render_str(text, **{**kwargs, "markup": False})
-
-
 def _json_text(value: dict[str, Any]) -> str:
     return escape_json_text(json.dumps(value, ensure_ascii=False, indent=2, default=_default)) + "\n"
 
@@ -82,8 +59,29 @@ class Output:
     def __init__(self, json_mode: bool) -> None:
         self.json_mode = json_mode
         self.streaming = False  # a row was written: the result and errors are JSON Lines too
-        self.out = SafeConsole(width=_width(), highlight=False, soft_wrap=False)
-        self.err = SafeConsole(stderr=True, width=_width(), highlight=False)
+        self._out: Console | None = None
+        self._err: Console | None = None
+
+    def _console(self, stderr: bool) -> Console:
+        from sakti_cli.cli.console import SafeConsole
+
+        if stderr:
+            return SafeConsole(stderr=True, width=_width(), highlight=False)
+        return SafeConsole(width=_width(), highlight=False, soft_wrap=False)
+
+    @property
+    def out(self) -> Console:
+        """The console for a person's result (stdout)."""
+        if self._out is None:
+            self._out = self._console(stderr=False)
+        return self._out
+
+    @property
+    def err(self) -> Console:
+        """The console for messages, progress and errors (stderr)."""
+        if self._err is None:
+            self._err = self._console(stderr=True)
+        return self._err
 
     # --- for people, always on stderr -------------------------------------------------------------
     def info(self, text: str) -> None:
@@ -118,6 +116,8 @@ class Output:
             human(self.out)
 
     def error(self, exc: SaktiError, debug: bool = False) -> None:
+        from rich.markup import escape
+
         saran = saran_for(exc)
         if self.json_mode:
             body: dict[str, Any] = {"kode": exc.kode, "pesan": exc.pesan, "saran": saran}
@@ -126,3 +126,71 @@ class Output:
             self._write_json("galat", {"ok": False, "error": body})
         self.err.print(f"[bold red]Galat:[/bold red] {escape(exc.pesan)}", markup=True, highlight=False)
         self.err.print(f"[cyan]Saran:[/cyan] {escape(saran)}")
+
+
+class _MaskingFile:
+    """A stream that masks NIK/KK numbers in everything written through it (a safety net)."""
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+
+    def _target(self) -> Any:
+        return getattr(sys, self.name)
+
+    def write(self, text: str) -> int:
+        from sakti_cli.core.privacy import mask_text
+
+        return int(self._target().write(mask_text(text)) or 0)
+
+    def __getattr__(self, attr: str) -> Any:
+        return getattr(self._target(), attr)
+
+
+class PrivateOutput(Output):
+    """Output that masks NIK and KK numbers in every result, message and error unless revealed."""
+
+    def __init__(self, json_mode: bool, reveal: bool) -> None:
+        super().__init__(json_mode)
+        self.reveal = reveal
+
+    def _console(self, stderr: bool) -> Console:
+        console = super()._console(stderr)
+        if not self.reveal:
+            console.file = cast(IO[str], _MaskingFile("stderr" if stderr else "stdout"))
+        return console
+
+    def result(self, payload: dict[str, Any], human: Callable[[Any], None] | None = None, *,
+               ok: bool = True) -> None:
+        from sakti_cli.core.privacy import mask_payload
+
+        super().result(payload if self.reveal else mask_payload(payload), human, ok=ok)
+
+    def row(self, jenis: str, payload: dict[str, Any], human: Callable[[Any], None] | None = None) -> None:
+        from sakti_cli.core.privacy import mask_payload
+
+        super().row(jenis, payload if self.reveal else mask_payload(payload), human)
+
+    def error(self, exc: SaktiError, debug: bool = False) -> None:
+        if not self.reveal:
+            from sakti_cli.core.privacy import mask_payload, mask_text
+
+            exc.pesan = mask_text(exc.pesan)
+            exc.saran = mask_text(exc.saran) if exc.saran else exc.saran
+            exc.detail = mask_payload(exc.detail)
+        super().error(exc, debug)
+
+
+def open_closed_streams() -> None:
+    """A script that started sakti with stdin, stdout or stderr closed (``sakti ... >&-``): the missing
+    descriptor is opened on /dev/null, so what would be printed goes nowhere instead of failing, and no file
+    sakti opens later takes descriptor 0-2 (a child process would read or write it as its own)."""
+    for fd, name, mode in ((0, "stdin", "r"), (1, "stdout", "w"), (2, "stderr", "w")):
+        try:
+            os.fstat(fd)
+        except OSError:
+            null = os.open(os.devnull, os.O_RDWR)
+            if null != fd:
+                os.dup2(null, fd)
+                os.close(null)
+        if getattr(sys, name) is None:
+            setattr(sys, name, open(fd, mode, encoding="utf-8", closefd=False))  # noqa: SIM115

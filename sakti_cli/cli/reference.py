@@ -73,7 +73,34 @@ def render_index() -> str:
     lines = ['"""The top-level commands for the root --help (sakti_cli/cli/app.py): written by \'make docs\'',
              '(scripts/buat_referensi.py) from the command modules; do not edit by hand."""', "",
              "# ruff: noqa: E501", "COMMANDS: dict[str, tuple[str, str]] = {"]
-    for name, command in typer.main.get_group(app).commands.items():
+    root = typer.main.get_group(app)
+    for name, command in root.commands.items():
         first = " ".join((command.help or "").split("\n\n")[0].split())
         lines.append(f"    {name!r}: ({owner[name]!r}, {first!r}),")
+    lines += ["}", "",
+              "# The parameters the start-up path of these commands parses itself (sakti_cli/cli/fast.py), as Typer",
+              "# declares them: option -> (parameter, takes a value); arguments in order.",
+              "GLOBAL_OPTIONS: dict[str, tuple[str, bool]] = {",
+              *(f"    {flag!r}: {entry!r}," for flag, entry in _options(root).items()), "}",
+              "FAST_COMMANDS: dict[str, tuple[tuple[str, ...], dict[str, tuple[str, bool]]]] = {"]
+    for name in FAST:
+        command = root.commands[name]
+        arguments = tuple(str(p.name) for p in command.params if p.param_type_name == "argument")
+        lines.append(f"    {name!r}: ({arguments!r}, {{")
+        lines += [f"        {flag!r}: {entry!r}," for flag, entry in _options(command).items()]
+        lines.append("    }),")
     return "\n".join([*lines, "}", ""])
+
+
+FAST = ("status",)
+"""The commands with a start-up path of their own (sakti_cli/cli/fast.py)."""
+
+
+def _options(command: Any) -> dict[str, tuple[str, bool]]:
+    """Each option spelling of a click command -> (its parameter's name, whether it takes a value)."""
+    found: dict[str, tuple[str, bool]] = {}
+    for param in command.params:
+        if param.param_type_name == "option":
+            for flag in [*param.opts, *param.secondary_opts]:
+                found[flag] = (str(param.name), not param.is_flag)
+    return found

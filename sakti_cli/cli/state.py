@@ -9,13 +9,13 @@ import traceback
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO, Annotated, Any, TypeVar, cast
+from typing import Annotated, Any, TypeVar
 
 import typer
 
-from sakti_cli.cli.errors import NEGATIVE, exit_code_for
-from sakti_cli.cli.output import Output
-from sakti_cli.core.errors import ConfigError, EnvironmentProblem, SaktiError, machine_problem
+from sakti_cli.cli.errors import NEGATIVE, exit_code_for, unexpected
+from sakti_cli.cli.output import PrivateOutput
+from sakti_cli.core.errors import ConfigError, SaktiError, machine_problem
 
 F = TypeVar("F", bound=Callable[..., Any])
 JSON_OPT = Annotated[bool, typer.Option("--json", help="Keluaran JSON untuk skrip (stdout hanya JSON).")]
@@ -89,95 +89,19 @@ def confirmed(question: str, yes: bool, saran: str) -> bool:
     return answer
 
 
-class _MaskingFile:
-    """A stream that masks NIK/KK numbers in everything written through it (a safety net)."""
-
-    def __init__(self, name: str) -> None:
-        self.name = name
-
-    def _target(self) -> Any:
-        return getattr(sys, self.name)
-
-    def write(self, text: str) -> int:
-        from sakti_cli.core.privacy import mask_text
-
-        return int(self._target().write(mask_text(text)) or 0)
-
-    def __getattr__(self, attr: str) -> Any:
-        return getattr(self._target(), attr)
-
-
-class PrivateOutput(Output):
-    """Output that masks NIK and KK numbers in every result, message and error unless revealed."""
-
-    def __init__(self, json_mode: bool, reveal: bool) -> None:
-        super().__init__(json_mode)
-        self.reveal = reveal
-        if not reveal:
-            self.out.file = cast(IO[str], _MaskingFile("stdout"))
-            self.err.file = cast(IO[str], _MaskingFile("stderr"))
-
-    def result(self, payload: dict[str, Any], human: Callable[[Any], None] | None = None, *,
-               ok: bool = True) -> None:
-        from sakti_cli.core.privacy import mask_payload
-
-        super().result(payload if self.reveal else mask_payload(payload), human, ok=ok)
-
-    def row(self, jenis: str, payload: dict[str, Any], human: Callable[[Any], None] | None = None) -> None:
-        from sakti_cli.core.privacy import mask_payload
-
-        super().row(jenis, payload if self.reveal else mask_payload(payload), human)
-
-    def error(self, exc: SaktiError, debug: bool = False) -> None:
-        if not self.reveal:
-            from sakti_cli.core.privacy import mask_payload, mask_text
-
-            exc.pesan = mask_text(exc.pesan)
-            exc.saran = mask_text(exc.saran) if exc.saran else exc.saran
-            exc.detail = mask_payload(exc.detail)
-        super().error(exc, debug)
-
-
-def _reveal_target(kwargs: dict[str, Any]) -> tuple[str, dict[str, str]]:
-    """What a ``--tampilkan-nik`` command is about: its first argument, and all it was given."""
-    given = {k: ",".join(map(str, v)) if isinstance(v, list | tuple) else str(v) for k, v in kwargs.items()
-             if k not in ("json_out", "tampilkan_nik") and v not in (None, False, [], ())}
-    return (next(iter(given.values()), "-"), given)
-
-
 def _record_reveal(name: str, kwargs: dict[str, Any]) -> None:
-    from sakti_cli.core.privacy import record_reveal
+    from sakti_cli.core.privacy import record_reveal, reveal_target
 
     try:
         ws = workspace()
     except ConfigError:
         return  # no workspace (e.g. 'init'): there is no personal data to show
-    objek, given = _reveal_target(kwargs)
+    objek, given = reveal_target(kwargs)
     record_reveal(register_for(ws), name, objek, given)
 
 
 class Negative(Exception):
     """A command's negative answer (exit 1) after its result was printed."""
-
-
-def unexpected(exc: Exception) -> SaktiError:
-    """An error no part of sakti expected, said in Indonesian; the library's own text only in ``detail``."""
-    from sakti_cli.core.errors import FileUnreadable, library_text, os_reason
-
-    if isinstance(exc, RuntimeError) and str(exc).startswith("Symlink loop from "):  # Path.resolve(), < 3.13
-        link = str(exc).removeprefix("Symlink loop from ").strip("'")
-        return FileUnreadable(f"Berkas {link} tidak dapat dipakai: tautan simbolik berputar.",
-                              saran="Perbaiki atau hapus tautan simbolik itu, lalu sebut berkas aslinya.",
-                              berkas=link, pustaka=library_text(exc))
-    if isinstance(exc, OSError | UnicodeDecodeError):
-        where = getattr(exc, "filename", None)
-        return EnvironmentProblem(f"Berkas {where or '(tanpa nama)'} tidak dapat dipakai: {os_reason(exc)}.",
-                                  saran="Periksa letak dan izin berkas itu; bila berulang, jalankan "
-                                        "'sakti --debug ...' dan laporkan keluarannya.",
-                                  pustaka=library_text(exc), **({"berkas": str(where)} if where else {}))
-    return SaktiError(f"Kesalahan tak terduga ({type(exc).__name__}).",
-                      saran="Ulangi dengan 'sakti --debug ...' dan laporkan keluarannya.",
-                      pustaka=library_text(exc))
 
 
 def command(func: F) -> F:

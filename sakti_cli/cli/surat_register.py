@@ -138,8 +138,9 @@ def _describe(detail: Any) -> str:
 def _known_object(ws: Any, register: Any, objek: str) -> None:
     """NotFound (exit 3) when ``objek`` names an application or a letter the register does not hold;
     anything else (a numbering scope, an office object) is simply without events."""
-    from sakti_cli.register.applications import REG_RE, load
+    from sakti_cli.register.applications import load
     from sakti_cli.register.letters import letter_by_number
+    from sakti_cli.register.lookup import REG_RE
 
     if REG_RE.match(objek):
         load(ws, register, objek)
@@ -158,7 +159,7 @@ def riwayat(out: Output,
     """Jejak audit: siapa melakukan apa, kapan, status sebelum dan sesudah (NIK disamarkan)."""
     from sakti_cli.core.id_format import waktu_singkat
     from sakti_cli.core.privacy import mask_payload
-    from sakti_cli.register.applications import REG_RE, normalise_reg
+    from sakti_cli.register.lookup import REG_RE, normalise_reg
     from sakti_cli.register.trail import recent_events
 
     ws = workspace()

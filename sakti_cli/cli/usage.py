@@ -186,30 +186,14 @@ def _json_requested(args: Sequence[str]) -> bool:
     return False
 
 
-def open_closed_streams() -> None:
-    """A script that started sakti with stdin, stdout or stderr closed (``sakti ... >&-``): the missing
-    descriptor is opened on /dev/null, so what would be printed goes nowhere instead of failing, and no file
-    sakti opens later takes descriptor 0-2 (a child process would read or write it as its own)."""
-    import os
-
-    for fd, name, mode in ((0, "stdin", "r"), (1, "stdout", "w"), (2, "stderr", "w")):
-        try:
-            os.fstat(fd)
-        except OSError:
-            null = os.open(os.devnull, os.O_RDWR)
-            if null != fd:
-                os.dup2(null, fd)
-                os.close(null)
-        if getattr(sys, name) is None:
-            setattr(sys, name, open(fd, mode, encoding="utf-8", closefd=False))  # noqa: SIM115
-
-
 class SaktiGroup(TyperGroup):
     """The root ``sakti`` group: runs the commands non-standalone and answers usage errors and help itself."""
 
     def main(self, args: Sequence[str] | None = None, prog_name: str | None = None,
              complete_var: str | None = None, standalone_mode: bool = True, windows_expand_args: bool = True,
              **extra: Any) -> Any:
+        from sakti_cli.cli.output import open_closed_streams
+
         open_closed_streams()
         argv = list(sys.argv[1:] if args is None else args)
         try:

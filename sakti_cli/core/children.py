@@ -19,11 +19,12 @@ from __future__ import annotations
 import contextlib
 import os
 import signal
-import socket
-import subprocess
 from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    import subprocess
 
 ALLOWED = frozenset({
     "PATH", "HOME", "USER", "LOGNAME", "LANG", "LANGUAGE", "TZ", "TMPDIR",
@@ -60,6 +61,8 @@ def child_env(extra: Mapping[str, str] | None = None) -> dict[str, str]:
 def start_child(cmd: Sequence[str], *, env: Mapping[str, str] | None = None, **popen: Any) -> subprocess.Popen[Any]:
     """``subprocess.Popen`` for every child of sakti: environment from :func:`child_env` (``env`` holds
     additions, e.g. a private HOME), its own process group, killed by the kernel when we die."""
+    import subprocess
+
     return subprocess.Popen(list(cmd), env=child_env(env), start_new_session=True,
                             preexec_fn=_die_with_parent(), **popen)
 
@@ -68,11 +71,15 @@ def start_detached(cmd: Sequence[str], *, env: Mapping[str, str] | None = None, 
     """The one child meant to outlive us: the resident worker (``sakti latar mulai``). Its environment
     comes from :func:`child_env` as every child's (it holds no passphrase); its own session; no death
     signal. It owns its LibreOffice by :func:`start_child`, so when it dies they die with it."""
+    import subprocess
+
     return subprocess.Popen(list(cmd), env=child_env(env), start_new_session=True, **popen)
 
 
 def kill_group(proc: subprocess.Popen[Any] | None) -> None:
     """Kill a child started by :func:`start_child` and everything in its process group, then reap it."""
+    import subprocess
+
     if proc is None:
         return
     if proc.poll() is None:
@@ -134,12 +141,16 @@ def process_start(pid: int) -> str | None:
 
 
 def own_process() -> dict[str, Any]:
+    import socket
+
     pid = os.getpid()
     return {"pid": pid, "host": socket.gethostname(), "mulai": process_start(pid)}
 
 
 def process_state(proses: dict[str, Any] | None) -> str:
     """``hidup``, ``mati``, or ``tidak_diketahui`` (another host, or nothing recorded)."""
+    import socket
+
     if not isinstance(proses, dict) or not isinstance(proses.get("pid"), int):
         return "tidak_diketahui"
     if proses.get("host") != socket.gethostname():

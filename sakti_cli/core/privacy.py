@@ -170,6 +170,13 @@ def tighten_workspace_folders(data_dir: Path) -> int:
 
 
 # --- reveals -----------------------------------------------------------------------------------
+def reveal_target(kwargs: dict[str, Any]) -> tuple[str, dict[str, str]]:
+    """What a ``--tampilkan-nik`` command is about: its first argument, and all it was given."""
+    given = {k: ",".join(map(str, v)) if isinstance(v, list | tuple) else str(v) for k, v in kwargs.items()
+             if k not in ("json_out", "tampilkan_nik") and v not in (None, False, [], ())}
+    return (next(iter(given.values()), "-"), given)
+
+
 def record_reveal(register: Any, command: str, objek: str, arguments: dict[str, Any] | None = None) -> None:
     """Write the ``tampilkan_nik`` event before anything unmasked is shown (no record, no reveal).
     The trail itself never holds a full NIK, even one typed as an argument (Transaction.audit masks)."""

@@ -843,7 +843,7 @@ def plan_import(ws: Any, register: Any, service: Service, csv_path: Path, base: 
 def _named_uploaders(uploaders: dict[str, str], numbers: set[int], csv_path: Path
                      ) -> tuple[dict[int, str], dict[str, str]]:
     """``--pengunggah`` split into rows of this export and registration numbers (resolved once keyed)."""
-    from sakti_cli.register.applications import normalise_reg
+    from sakti_cli.register.lookup import normalise_reg
 
     by_row: dict[int, str] = {}
     by_reg: dict[str, str] = {}

@@ -8,7 +8,6 @@ they hold personal data (UU 27/2022).
 from __future__ import annotations
 
 import json
-import os
 import shutil
 import tomllib
 from dataclasses import dataclass
@@ -19,21 +18,17 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from sakti_cli.core.clock import ZONES, office_zone
-from sakti_cli.core.errors import ConfigError, InputError, UsageError, WorkspaceNotFound
+from sakti_cli.core.errors import ConfigError, InputError, WorkspaceNotFound
 from sakti_cli.core.resources import bundled_dir
-from sakti_cli.core.text import unsafe_character
 from sakti_cli.core.validation import describe_validation_error, syntax_error_place
+from sakti_cli.office.location import CONFIG_NAME, clerk_from, locate_workspace
 
-CONFIG_NAME = "sakti.toml"
 FORMAT_VERSION = 1
 PRIVATE_DIRS = ("data", "data/register", "data/berkas", "data/surat", "pki")
 
 VillageKind = Literal["desa", "kelurahan"]
 PLACEHOLDER_URL = "https://verifikasi.kantor-anda.example/cek/#{kode}"
 """The verification URL a new office starts with: a reserved name (RFC 2606) that ``kantor periksa`` flags."""
-PETUGAS_VARIABLE = "SAKTI_PETUGAS"
-"""Per-machine default clerk name for the audit trail (after ``--petugas``, before ``[kantor].petugas``)."""
-CLERK_NAME_MAX = 100
 
 
 class _Strict(BaseModel):
@@ -475,28 +470,7 @@ def load_config(path: Path) -> OfficeConfig:
 
 
 def find_workspace(explicit: Path | None = None, *, cwd: Path | None = None) -> Workspace:
-    if explicit is not None:
-        root, how = explicit, "--kantor"
-    elif os.environ.get("SAKTI_KANTOR"):
-        root, how = Path(os.environ["SAKTI_KANTOR"]), "SAKTI_KANTOR"
-    else:
-        here = (cwd or Path.cwd()).resolve()
-        for folder in (here, *here.parents):
-            if (folder / CONFIG_NAME).is_file():
-                root, how = folder, f"{CONFIG_NAME} terdekat"
-                break
-        else:
-            raise WorkspaceNotFound(
-                "Tidak menemukan kantor (sakti.toml) di folder ini atau di atasnya.",
-                saran="Buat dengan 'sakti init FOLDER', atau pilih dengan 'sakti --kantor FOLDER ...' "
-                "atau variabel SAKTI_KANTOR.",
-            )
-    root = root.expanduser().resolve()
-    if not (root / CONFIG_NAME).is_file():
-        raise WorkspaceNotFound(
-            f"Folder {root} bukan kantor sakti (tidak ada {CONFIG_NAME}).",
-            saran=f"Buat dengan 'sakti init {root}'.",
-        )
+    root, how = locate_workspace(explicit, cwd=cwd)
     return Workspace(root=root, config=load_config(root / CONFIG_NAME), found_by=how)
 
 
@@ -741,22 +715,8 @@ def init_workspace(folder: Path, *, force: bool = False) -> Workspace:
 
 
 def clerk_name(config: OfficeConfig | None, given: str | None) -> str | None:
-    """Who the audit trail names: ``--petugas``, then ``SAKTI_PETUGAS``, then ``[kantor].petugas``;
-    None leaves it to the register (the OS user)."""
-    sources = (("--petugas", given), (PETUGAS_VARIABLE, os.environ.get(PETUGAS_VARIABLE)),
-               ("[kantor].petugas di sakti.toml", config.kantor.petugas if config else None))
-    for source, candidate in sources:
-        if candidate and candidate.strip():
-            name = candidate.strip()
-            hidden = unsafe_character(name, allowed=frozenset())
-            problem = f"berisi {hidden}" if hidden else (
-                f"lebih dari {CLERK_NAME_MAX} karakter ({len(name)})" if len(name) > CLERK_NAME_MAX else None)
-            if problem is None:
-                return name  # it goes into every record and audit event this run writes
-            kind = ConfigError if source.startswith("[") else UsageError
-            raise kind(f"Nama petugas dari {source} {problem}.", saran=f"Tulis ulang nama petugas di {source}: "
-                       f"satu baris, paling banyak {CLERK_NAME_MAX} karakter.", sumber=source)
-    return None
+    """Who the audit trail names (:func:`sakti_cli.office.location.clerk_from`)."""
+    return clerk_from(given, config.kantor.petugas if config else None)
 
 
 __all__ = [

@@ -21,6 +21,7 @@ from sakti_cli.core.scratch import Owned, owned_temp
 from sakti_cli.core.testhooks import crash_point
 from sakti_cli.intake.forms import clean_application_data
 from sakti_cli.office.workspace import Workspace, make_private
+from sakti_cli.register.lookup import find_application
 from sakti_cli.register.search import applicant_niks, search_keys
 from sakti_cli.register.session import Application, ApplicationFilter, Register, RegisterSession, nik_digest
 from sakti_cli.register.states import (
@@ -38,7 +39,6 @@ FINAL_STATES = FINAL_APPLICATION
 # While the signatory reviews a prepared letter nothing may change the application (only the queue
 # commands move it on: setujui -> TERBIT, kembalikan -> LENGKAP).
 LOCKED_STATES = LOCKED_APPLICATION
-REG_RE = re.compile(r"^(?:REG-?)?(\d{6})-?(\d{1,6})$")
 EXTENSIONS = {"pdf": "pdf", "jpeg": "jpg", "png": "png", "webp": "webp", "heic": "heic", "docx": "docx"}
 
 
@@ -105,14 +105,6 @@ def file_arg(code: str, path: Path, service: Service, name: str = "", inside: Pa
         raise FileUnreadable(f"Berkas {path} tidak dapat dibaca: {os_reason(exc)}.",
                              saran="Periksa izin baca berkas itu, atau salin ulang dari pindaian aslinya.") from None
     return FileArg(code, path, name, inside)
-
-
-def normalise_reg(value: str) -> str:
-    match = REG_RE.match(value.strip().upper())
-    if not match:
-        raise NotFound(f"Nomor registrasi '{value}' tidak dikenal.",
-                       saran="Nomor registrasi berbentuk REG-202611-0001; lihat 'sakti permohonan'.")
-    return f"REG-{match.group(1)}-{int(match.group(2)):04d}"
 
 
 def month_of_reg(reg: str) -> str:
@@ -312,14 +304,6 @@ def register_application(
     finally:
         staging.remove()
     return record
-
-
-def find_application(txn: RegisterSession, reg: str) -> Application:
-    reg = normalise_reg(reg)
-    found = txn.get_application(reg)
-    if found is None:
-        raise NotFound(f"Permohonan {reg} tidak ada di register.", saran="Lihat daftarnya dengan 'sakti permohonan'.")
-    return found
 
 
 def save_application(txn: RegisterSession, record: Application) -> None:

@@ -256,29 +256,9 @@ def check_application(ws: Workspace, register: Register, service: Service, reg: 
 
 
 def service_clock(ws: Workspace, service: Service, record: Application, moment: datetime) -> dict[str, Any]:
-    """``waktu_layanan``: working time from registration to issue (or to ``moment`` while not issued,
-    or to the refusal), counted in office hours on working days of the holiday calendar, against the
-    SOP's jangka_waktu."""
-    from sakti_cli.core.errors import ConfigError
-    from sakti_cli.services.rules.kalender import duration_text, load_calendar
+    """``waktu_layanan`` of an application (:func:`sakti_cli.services.rules.workdays.service_clock`), counted
+    on the workspace's holiday calendar."""
+    from sakti_cli.services.rules.kalender import load_calendar
+    from sakti_cli.services.rules.workdays import service_clock as count
 
-    limit = service.standar_pelayanan.jangka_waktu
-    start = datetime.fromisoformat(record["dibuat"]).astimezone(ws.zone)
-    letter = record.get("surat") or {}
-    if letter.get("terbit"):
-        end, until = datetime.fromisoformat(letter["terbit"]), "terbit"
-    elif record.get("status") == ApplicationStatus.DITOLAK:
-        end, until = datetime.fromisoformat(record["riwayat"][-1]["waktu"]), "ditolak"
-    else:
-        end, until = moment, "sekarang"
-    out: dict[str, Any] = {"dari": record["dibuat"], "sampai": until, "batas": limit.teks}
-    try:
-        calendar = load_calendar(ws.sop_dir)
-        minutes = calendar.working_minutes(start, end.astimezone(ws.zone))
-        limit_minutes = calendar.limit_minutes(limit.menit, limit.hari_kerja)
-    except ConfigError as exc:
-        out.update(menit_kerja=None, catatan=exc.pesan)
-        return out
-    out.update(menit_kerja=minutes, teks=f"{duration_text(minutes)} kerja", batas_menit=limit_minutes,
-               dalam_batas=minutes <= limit_minutes)
-    return out
+    return count(ws.zone, service.standar_pelayanan.jangka_waktu, record, moment, lambda: load_calendar(ws.sop_dir))

@@ -9,23 +9,25 @@ nobody has typed in yet, and the count says so (``Calendar.warning``).
 
 from __future__ import annotations
 
-import re
-from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
+from datetime import date
 from pathlib import Path
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from sakti_cli.core.errors import ConfigError
-from sakti_cli.core.id_format import HARI
 from sakti_cli.core.validation import load_yaml_text
+from sakti_cli.services.rules.workdays import (  # noqa: F401  (their home is workdays)
+    _HOURS,
+    CALENDAR_NAME,
+    Calendar,
+    calendar_path,
+    duration_text,
+    package_holidays,
+)
 
-CALENDAR_NAME = "_kalender.yaml"
-DAY_NAMES = tuple(name.lower() for name in HARI)  # the YAML keys: senin ... minggu
 DayName = Literal["senin", "selasa", "rabu", "kamis", "jumat", "sabtu", "minggu"]
 _WEEKDAYS: tuple[DayName, ...] = ("senin", "selasa", "rabu", "kamis", "jumat")
-_HOURS = re.compile(r"^([01]\d|2[0-3]):([0-5]\d)-([01]\d|2[0-3]):([0-5]\d)$")
 
 
 class _Strict(BaseModel):
@@ -78,128 +80,6 @@ class CalendarFile(_Strict):
         return self
 
 
-def package_holidays(year: int) -> dict[date, str]:
-    """Indonesia's national holidays of ``year`` from the ``holidays`` package, names in Indonesian.
-
-    Dates of Islamic holidays it can only compute are named "(perkiraan)" by the package itself.
-    """
-    import holidays
-
-    return dict(holidays.country_holidays("ID", years=[year], language="id").items())
-
-
-@dataclass(frozen=True)
-class Calendar:
-    """Working days of the office: official years from the YAML, any other year from the package."""
-
-    source: Path
-    spec: CalendarFile
-    _package: dict[int, dict[date, str]] = field(default_factory=dict, repr=False, compare=False)
-    unofficial_used: set[int] = field(default_factory=set, repr=False, compare=False)
-
-    @property
-    def years(self) -> list[int]:
-        """The years the YAML holds (official or not)."""
-        return sorted(self.spec.tahun)
-
-    def official(self, year: int) -> bool:
-        entry = self.spec.tahun.get(year)
-        return entry is not None and entry.status == "resmi"
-
-    def holiday(self, day: date) -> str | None:
-        """The name of the holiday or cuti bersama on ``day``, or None."""
-        entry = self.spec.tahun.get(day.year)
-        if entry is not None:
-            for item in entry.libur:
-                if item.tanggal == day:
-                    return item.nama
-            for item in entry.cuti_bersama:
-                if item.tanggal == day:
-                    return f"cuti bersama {item.nama}"
-            if entry.status == "resmi":
-                return None
-        self.unofficial_used.add(day.year)
-        if day.year not in self._package:
-            self._package[day.year] = package_holidays(day.year)
-        return self._package[day.year].get(day)
-
-    def warning(self) -> str | None:
-        """What to tell staff when a count used a year without the SKB's official dates."""
-        if not self.unofficial_used:
-            return None
-        years = ", ".join(str(y) for y in sorted(self.unofficial_used))
-        return (f"kalender tahun {years} belum resmi di {self.source.name}: hari libur nasional dari paket "
-                "holidays (hari raya Islam perkiraan), cuti bersama belum ada; cocokkan dengan SKB 3 Menteri")
-
-    def is_workday(self, day: date) -> bool:
-        if DAY_NAMES[day.weekday()] not in self.spec.hari_kerja:
-            return False
-        return self.holiday(day) is None
-
-    def workdays_between(self, start: date, end: date) -> int:
-        """Working days strictly between ``start`` and ``end`` (both excluded); 0 when end <= start + 1."""
-        count = 0
-        day = start + timedelta(days=1)
-        while day < end:
-            if self.is_workday(day):
-                count += 1
-            day += timedelta(days=1)
-        return count
-
-    def hours(self, day: date) -> tuple[time, time] | None:
-        if not self.is_workday(day):
-            return None
-        text = self.spec.jam_kerja.get(DAY_NAMES[day.weekday()])  # type: ignore[call-overload]
-        if text is None:
-            return None
-        match = _HOURS.match(text)
-        assert match is not None
-        h1, m1, h2, m2 = (int(g) for g in match.groups())
-        return time(h1, m1), time(h2, m2)
-
-    def working_minutes(self, start: datetime, end: datetime) -> int:
-        """Minutes of office hours on working days between two aware moments (0 when end <= start)."""
-        if end <= start:
-            return 0
-        total = 0
-        day = start.date()
-        while day <= end.date():
-            span = self.hours(day)
-            if span is not None:
-                opens = datetime.combine(day, span[0], tzinfo=start.tzinfo)
-                closes = datetime.combine(day, span[1], tzinfo=start.tzinfo)
-                lo, hi = max(opens, start), min(closes, end)
-                if hi > lo:
-                    total += int((hi - lo).total_seconds() // 60)
-            day += timedelta(days=1)
-        return total
-
-    def limit_minutes(self, menit: int | None, hari_kerja: int | None) -> int:
-        """An SOP's jangka waktu (``menit``, or ``hari_kerja`` days of office hours) in working minutes."""
-        return menit if menit is not None else (hari_kerja or 0) * self.minutes_per_day()
-
-    def minutes_per_day(self) -> int:
-        """Length of the first working day's office hours, to turn 'N hari kerja' into minutes."""
-        for name in self.spec.hari_kerja:
-            text = self.spec.jam_kerja.get(name)
-            if text:
-                match = _HOURS.match(text)
-                assert match is not None
-                h1, m1, h2, m2 = (int(g) for g in match.groups())
-                return (h2 * 60 + m2) - (h1 * 60 + m1)
-        return 8 * 60
-
-
-def calendar_path(sop_dir: Path) -> Path:
-    """The workspace's calendar; the bundled one when an older workspace has none."""
-    path = sop_dir / CALENDAR_NAME
-    if path.is_file():
-        return path
-    from sakti_cli.core.resources import bundled_dir
-
-    return bundled_dir("sop") / CALENDAR_NAME
-
-
 def parse_calendar(path: Path) -> CalendarFile:
     import yaml
 
@@ -233,10 +113,8 @@ def load_calendar(sop_dir: Path) -> Calendar:
     return Calendar(path, parse_calendar(path))
 
 
-def duration_text(minutes: int) -> str:
-    hours, rest = divmod(minutes, 60)
-    if hours and rest:
-        return f"{hours} jam {rest} menit"
-    if hours:
-        return f"{hours} jam"
-    return f"{rest} menit"
+def calendar_data(calendar: Calendar) -> dict[str, Any]:
+    """A validated calendar as plain JSON data (the checked snapshot read by 'sakti status',
+    :func:`sakti_cli.services.rules.workdays.plain_calendar`)."""
+    data: dict[str, Any] = calendar.spec.model_dump(mode="json")
+    return {**data, "sumber": str(calendar.source)}

@@ -295,6 +295,9 @@ def test_code_file_readable_by_others_is_refused(office: Path, cli: Cli, typist:
     result = cli("ttd", "setujui", number)
     assert result.exit_code == 4 and "dapat dibaca pengguna lain (izin 0644)" in " ".join(result.stderr.split())
     assert not standin[0].requests and register_text(office) == before
+    found = cli.json("kantor", "periksa", code=1)  # also said beforehand, without contacting the service
+    codes = {item["kode"]: item["pesan"] for item in found["temuan"]}
+    assert "0644" in codes.get("BSRE_KODE_AKTIVASI", ""), codes
     set_key(office, standin[1], berkas_sandi="", variabel_sandi="SAKTI_SEGEL_BSRE")
     monkeypatch.setenv("SAKTI_SEGEL_BSRE", ACTIVATION_CODE)  # the variable, for a service account
     assert len(cli.json("ttd", "setujui", number)["ditandatangani"]) == 1

@@ -108,32 +108,36 @@ def seal_config(ws: Workspace, person: Signatory) -> SealConfig:
 def read_activation_code(seal: SealConfig, prompt: PassphrasePrompt | None) -> str:
     """The activation code: from ``berkas_sandi`` (owner-only, else ConfigError), else ``variabel_sandi``,
     else typed once at the terminal; EnvironmentProblem when none of them gives one."""
+    return _read_code(seal.service.signatory, seal.owner, seal.code_file, seal.code_variable, prompt)
+
+
+def _read_code(signatory: str, owner: str, code_file: Path | None, variable: str | None,
+               prompt: PassphrasePrompt | None) -> str:
     from sakti_cli.core.children import note_secret_variable
     from sakti_cli.signatures.keys import read_secret_file
 
-    label = f"Kode aktivasi segel BSrE {seal.owner}"
-    if seal.code_file is not None:
+    label = f"Kode aktivasi segel BSrE {owner}"
+    renew = f"sakti sertifikat perbarui-segel --penandatangan {signatory}"
+    if code_file is not None:
         try:
-            code = read_secret_file(seal.code_file, ConfigError).decode("utf-8").strip()
+            code = read_secret_file(code_file, ConfigError).decode("utf-8").strip()
         except UnicodeDecodeError:
             code = ""
         if not code:
-            raise ConfigError(f"{label} di berkas {seal.code_file} kosong atau bukan teks.",
-                              saran=f"Isi dengan 'sakti sertifikat perbarui-segel --penandatangan "
-                                    f"{seal.service.signatory} --baru', atau tulis kode dari BSrE pada baris pertama.")
+            raise ConfigError(f"{label} di berkas {code_file} kosong atau bukan teks.",
+                              saran=f"Isi dengan '{renew} --baru', atau tulis kode dari BSrE pada baris pertama.")
         return code
-    if seal.code_variable:
-        note_secret_variable(seal.code_variable)  # never passed on to a child process
-        code = os.environ.get(seal.code_variable, "").strip()
+    if variable:
+        note_secret_variable(variable)  # never passed on to a child process
+        code = os.environ.get(variable, "").strip()
         if code:
             return code
     typed = prompt(label) if prompt else None
     if typed is None or not typed.strip():
-        where = f"variabel {seal.code_variable} kosong" if seal.code_variable else "kunci.berkas_sandi tidak diisi"
+        where = f"variabel {variable} kosong" if variable else "kunci.berkas_sandi tidak diisi"
         raise EnvironmentProblem(f"{label} dibutuhkan, tetapi {where} dan tidak ada terminal untuk mengetiknya.",
                                  saran="Tulis kodenya ke berkas (chmod 600) dan sebut di kunci.berkas_sandi, mis. "
-                                       f"dengan 'sakti sertifikat perbarui-segel --penandatangan "
-                                       f"{seal.service.signatory}', atau isi kunci.variabel_sandi.")
+                                       f"dengan '{renew} --baru', atau isi kunci.variabel_sandi.")
     return typed.strip()
 
 
@@ -417,6 +421,25 @@ def open_seal_signer(ws: Workspace, person: Signatory, prompt: PassphrasePrompt 
     except ServiceUnreachable as exc:
         signer.outage = exc
     return signer, warnings
+
+
+def seal_code_findings(ws: Workspace, person: Signatory) -> list[Any]:
+    """``kantor periksa`` on a BSrE seal, without contacting the service: its activation code can be read
+    unattended (``berkas_sandi`` owner-only 0600 and not empty, or ``variabel_sandi`` set)."""
+    from sakti_cli.core.findings import galat, peringatan
+
+    who = f"Penandatangan '{person.id}' (segel BSrE)"
+    key = person.kunci
+    if not key.berkas_sandi and not key.variabel_sandi:
+        return [peringatan("BSRE_KODE_AKTIVASI", f"{who}: kode aktivasi tidak disebut (kunci.berkas_sandi atau "
+                           "kunci.variabel_sandi); surat hanya dapat dibubuhi segel bila kodenya diketik di terminal.",
+                           "Isi kunci.berkas_sandi (chmod 600) dan perbarui dengan 'sakti sertifikat perbarui-segel'.")]
+    try:
+        _read_code(person.id, f"{person.jabatan} ({person.nama})",
+                   ws.path(key.berkas_sandi) if key.berkas_sandi else None, key.variabel_sandi, None)
+    except SaktiError as exc:
+        return [galat("BSRE_KODE_AKTIVASI", f"{who}: {exc.pesan}", exc.saran or "Perbaiki kode aktivasi segel.")]
+    return []
 
 
 def renew_activation(ws: Workspace, person: Signatory, *, fresh: bool = False) -> dict[str, Any]:

@@ -28,6 +28,7 @@ from bsre_standin import (
 from conftest import FIXED_TIME, Cli, Pki, Typist, example, module_office
 from pki_helpers import PDFSIG, around_both_clocks, make_nss_db, pdfsig_verdict_ok, run_pdfsig
 from test_antrean_ttd import add_stamp_marker
+from test_bsre_tte import letters, waiting_number
 
 CODE_FILE = "pki/segel-bsre.kode"
 
@@ -111,18 +112,6 @@ def office(template: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, lo_p
     stand.fault, stand.requests, stand.only, stand.delay = None, [], (), 3.0
     stand.activation, stand.seal_totps = ACTIVATION_CODE, set()
     return root
-
-
-def letters(root: Path) -> list[dict[str, Any]]:
-    found: list[dict[str, Any]] = []
-    for path in sorted((root / "data" / "register" / "surat").glob("*.json")):
-        found += json.loads(path.read_text())["surat"].values()
-    return found
-
-
-def waiting_number(root: Path) -> str:
-    (letter,) = [item for item in letters(root) if item["status"] == "MENUNGGU_TTD"]
-    return str(letter["nomor_surat"])
 
 
 def register_text(root: Path) -> str:

@@ -71,7 +71,6 @@ def sign_and_record(ws: Workspace, register: Register, letter: Letter, unsigned:
     letter or its application changed meanwhile (nothing is recorded as signed then).
     """
     from sakti_cli.signatures.bsre import BsreSigner
-    from sakti_cli.signatures.bsre_seal import SealSigner
     from sakti_cli.signatures.sign import sign_pdf
 
     say = progress or (lambda _step: None)
@@ -79,7 +78,7 @@ def sign_and_record(ws: Workspace, register: Register, letter: Letter, unsigned:
     say(f"menandatangani (PAdES) {number}")
     signed = work / f"{letter['id']}-ttd.pdf"
     field_name = "TTE"
-    if isinstance(signer, BsreSigner | SealSigner):  # the key stays at BSrE: its service signs (or seals)
+    if isinstance(signer, BsreSigner):  # the key stays at BSrE: its service signs (or seals, bsre_seal.SealSigner)
         level, field_name = signer.sign_file(unsigned, signed, field_name=field_name, reason=reason,
                                              location=ws.config.kantor.tempat, signer_name=person.nama,
                                              timestamp_url=timestamp_url)

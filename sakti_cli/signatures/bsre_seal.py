@@ -49,6 +49,7 @@ from sakti_cli.core.privacy import mask_text
 from sakti_cli.office.workspace import Signatory, Workspace
 from sakti_cli.signatures.bsre import (
     BsreConfig,
+    BsreSigner,
     PassphrasePrompt,
     Refusal,
     _asn1,
@@ -293,24 +294,16 @@ def _page_index(writer: Any, widget_ref: Any, widget: Any) -> int | None:
 
 
 # --- the opened seal of a run -------------------------------------------------------------------------------
-class SealSigner:
-    """The BSrE seal of one run: the service, the activation code (memory only) and what is known of the
-    certificate (``kunci.sertifikat``, then the one the service sealed with). ``outage``: the service did not
-    answer when opened (the letters queue); ``refused``: it refused once, later letters are not sent."""
+class SealSigner(BsreSigner):
+    """The BSrE seal of one run: :class:`BsreSigner`'s state (the service, what is known of the certificate,
+    ``outage``, ``refused``) with the seal's idSubscriber and its activation code (memory only) in place of a
+    person's passphrase; :meth:`sign_file` follows the seal route."""
 
     def __init__(self, ws: Workspace, person: Signatory, seal: SealConfig, code: str | None,
                  configured: Any = None, chain: Sequence[Any] = ()) -> None:
-        self.ws, self.person, self.seal = ws, person, seal
+        super().__init__(ws, person, seal.service, code, configured, chain)
+        self.seal = seal
         self._code = code
-        self.configured = configured
-        self.learned: Any = None
-        self.cert_registry: list[Any] = list(chain)
-        self.outage: ServiceUnreachable | None = None
-        self.refused: SaktiError | None = None
-
-    @property
-    def signing_cert(self) -> Any:
-        return self.learned if self.learned is not None else self.configured
 
     def sign_file(self, src: Path, dst: Path, *, field_name: str, reason: str, location: str,
                   signer_name: str | None, timestamp_url: str | None) -> tuple[str, str]:

@@ -297,6 +297,13 @@ def test_config_needs_id_subscriber(office: Path, cli: Cli, standin: tuple[BsreS
     set_key(office, standin[1], id_subscriber="", nik="6201012307800001")
     result = cli("kantor", "periksa")
     assert result.exit_code == 4 and "segel (sifat = \"segel\") butuh id_subscriber" in " ".join(result.stderr.split())
+    set_key(office, standin[1])
+    toml = office / "sakti.toml"
+    text = toml.read_text(encoding="utf-8")
+    camat = text.index('id = "camat"')
+    toml.write_text(text[:camat] + text[camat:].replace('sifat = "segel"', 'sifat = "pribadi"', 1), encoding="utf-8")
+    result = cli("kantor", "periksa")  # a person's BSrE key takes no idSubscriber and no stored code
+    assert result.exit_code == 4 and "id_subscriber hanya untuk segel kantor" in " ".join(result.stderr.split())
 
 
 def test_client_and_standin_keep_to_the_fixtures(office: Path, standin: tuple[BsreStandIn, str]) -> None:

@@ -6,6 +6,9 @@ these tests failing), signs with a test CA the suite makes ("BSrE test CA", ``(D
 the clock under test, and can be told to fail the way an office meets the real service failing
 (:attr:`BsreStandIn.fault`): a wrong passphrase, an unregistered NIK, an expired or revoked certificate, refused
 application credentials (401), a server error (500), a dropped connection, a timeout, a garbage answer.
+It also serves the office's seal route (idSubscriber, activation code, a TOTP per document; a seal
+certificate naming the office) with its own faults: a refused TOTP, an unknown idSubscriber, a wrong or
+expired activation code, a personal certificate returned for a seal.
 """
 
 from __future__ import annotations
@@ -29,9 +32,16 @@ PASSPHRASE = "rahasia-bsre-uji"
 APP_CREDENTIALS = "aplikasi-sakti:kunci-aplikasi-uji"
 ROOT_NAME = "Stand-in BSrE Test Root (DEMO)"
 SIGNER_NAME = "AHMAD YANI"
-FIXTURES = {"hash": "sign_hash", "pdf": "sign_pdf", "status": "status", "verify": "verify"}
+ID_SUBSCRIBER = "SEGEL-ARUTSEL-UJI"
+"""The stand-in's registered seal (the example office's)."""
+ACTIVATION_CODE = "aktivasi-segel-uji-1"
+"""The seal's activation code when the stand-in starts; ``seal_activation`` replaces it."""
+SEAL_NAME = "Kecamatan Arut Selatan (DEMO)"
+FIXTURES = {"hash": "sign_hash", "pdf": "sign_pdf", "status": "status", "verify": "verify",
+            "seal_activation": "seal_activation", "seal_totp": "seal_totp", "seal_pdf": "seal_pdf"}
 """The route of each fixture file in tests/data/bsre/ (its ``jalur`` is the path the stand-in serves)."""
-FAULTS = ("passphrase", "nik", "expired", "revoked", "401", "500", "putus", "timeout", "sampah")
+FAULTS = ("passphrase", "nik", "expired", "revoked", "401", "500", "putus", "timeout", "sampah",
+          "totp", "subscriber", "aktivasi", "pribadi")
 
 
 def fixture(name: str) -> dict[str, Any]:
@@ -67,11 +77,14 @@ def shape_problems(value: Any, model: Any, where: str = "") -> list[str]:
 
 @dataclass
 class BsrePki:
-    """The stand-in's test CA: a root, the camat's personal certificate (NIK in serialNumber) and a TSA."""
+    """The stand-in's test CA: a root, the camat's personal certificate (NIK in serialNumber), a TSA and
+    the office's seal certificate (CN and O the office's name, no NIK)."""
 
     root: Any  # pki.CertificatePair (root + personal certificate)
     tsa_key: Any
     tsa_cert: Any
+    seal_key: Any = None
+    seal_cert: Any = None
 
     def write_root(self, path: Path) -> Path:
         from cryptography.hazmat.primitives.serialization import Encoding
@@ -125,7 +138,22 @@ def make_bsre_pki(start: datetime, end: datetime) -> BsrePki:
             .sign(root_key, hashes.SHA256()))
     pair = CertificatePair(root_key, root_cert, key, cert)
     tsa_key, tsa_cert = make_tsa_certificate(pair, now=start + timedelta(minutes=10), name="Stand-in BSrE TSA (DEMO)")
-    return BsrePki(pair, tsa_key, tsa_cert)
+    seal_key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    seal_name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, SEAL_NAME),
+                           x509.NameAttribute(NameOID.ORGANIZATION_NAME, "Kecamatan Arut Selatan"),
+                           x509.NameAttribute(NameOID.COUNTRY_NAME, "ID")])
+    seal_cert = (x509.CertificateBuilder().subject_name(seal_name).issuer_name(root_cert.subject)
+                 .public_key(seal_key.public_key()).serial_number(x509.random_serial_number())
+                 .not_valid_before(start).not_valid_after(end)
+                 .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
+                 .add_extension(_key_usage(signing=True), critical=True)
+                 .add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.EMAIL_PROTECTION,
+                                                       ObjectIdentifier(OID_DOCUMENT_SIGNING)]), critical=False)
+                 .add_extension(x509.SubjectKeyIdentifier.from_public_key(seal_key.public_key()), critical=False)
+                 .add_extension(x509.AuthorityKeyIdentifier.from_issuer_public_key(root_key.public_key()),
+                                critical=False)
+                 .sign(root_key, hashes.SHA256()))
+    return BsrePki(pair, tsa_key, tsa_cert, seal_key, seal_cert)
 
 
 def _asn1(cert: Any) -> Any:
@@ -149,19 +177,23 @@ class BsreStandIn:
     """Routes the fault applies to (empty: all): ``("hash",)`` = the service goes down after the status check."""
     requests: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
     tries_left: int = 3
+    activation: str = ACTIVATION_CODE
+    """The seal's activation code now (a refresh replaces it; the old one is refused after)."""
+    seal_totps: set[str] = field(default_factory=set)
+    """Seal TOTPs issued and not yet used (each seals one document)."""
     _server: Any = None
     _thread: Any = None
 
-    def _signer(self) -> Any:
+    def _signer(self, seal: bool = False) -> Any:
         from asn1crypto import keys
         from cryptography.hazmat.primitives.serialization import Encoding, NoEncryption, PrivateFormat
         from pyhanko.sign.signers import SimpleSigner
         from pyhanko_certvalidator.registry import SimpleCertificateStore
 
         pair = self.pki.root
-        key = keys.PrivateKeyInfo.load(pair.signer_key.private_bytes(Encoding.DER, PrivateFormat.PKCS8,
-                                                                    NoEncryption()))
-        return SimpleSigner(signing_cert=_asn1(pair.signer_cert), signing_key=key,
+        private, cert = (self.pki.seal_key, self.pki.seal_cert) if seal else (pair.signer_key, pair.signer_cert)
+        key = keys.PrivateKeyInfo.load(private.private_bytes(Encoding.DER, PrivateFormat.PKCS8, NoEncryption()))
+        return SimpleSigner(signing_cert=_asn1(cert), signing_key=key,
                             cert_registry=SimpleCertificateStore.from_certs([_asn1(pair.root_cert)]))
 
     def _timestamper(self) -> Any:
@@ -197,6 +229,8 @@ class BsreStandIn:
         return None
 
     def answer(self, route: str, request: dict[str, Any]) -> tuple[int, dict[str, Any]]:
+        if route.startswith("seal_"):
+            return self._seal(route, request, self.fault if not self.only or route in self.only else None)
         if route == "status":
             word = {"nik": "NOT_REGISTERED", "expired": "EXPIRED", "revoked": "REVOKE"}.get(self.fault or "", "ISSUE")
             return 200, {"status": word if request.get("nik") == NIK else "NOT_REGISTERED"}
@@ -215,13 +249,39 @@ class BsreStandIn:
                      "file": [base64.b64encode(self._sign_pdf(base64.b64decode(f))).decode()
                               for f in request["file"]]}
 
-    def _sign_pdf(self, pdf: bytes) -> bytes:
+    def _seal(self, route: str, request: dict[str, Any], fault: str | None) -> tuple[int, dict[str, Any]]:
+        """The seal route: activation codes, a TOTP per document, the whole PDF sealed with the office's
+        certificate (the camat's personal one under fault ``pribadi``). Refusals as rumahASN reads them
+        (``message``; ``result`` false for a TOTP request)."""
+        if request.get("idSubscriber") != ID_SUBSCRIBER or fault == "subscriber":
+            return 400, {"result": False, "message": "idSubscriber tidak ditemukan"}
+        if route == "seal_activation":
+            given = request.get("totp")
+            if given is not None and (given != self.activation or fault == "aktivasi"):
+                return 400, {"result": False, "message": "Kode aktivasi (TOTP) tidak valid atau sudah kedaluwarsa"}
+            self.activation = f"aktivasi-segel-uji-{len(self.requests) + 1}"
+            expires = (datetime.now().astimezone() + timedelta(days=30)).isoformat()
+            return 200, {"message": "success", "data": {"totp": self.activation, "expires": expires}}
+        if route == "seal_totp":
+            if request.get("totp") != self.activation or fault == "aktivasi":
+                return 400, {"result": False, "message": "Kode aktivasi (TOTP) tidak valid atau sudah kedaluwarsa"}
+            totp = f"{100000 + len(self.requests):06d}"
+            self.seal_totps.add(totp)
+            return 200, {"result": True, "totp": totp, "message": "success"}
+        if request.get("totp") not in self.seal_totps or fault == "totp":
+            return 400, {"result": False, "message": "TOTP tidak valid"}
+        self.seal_totps.discard(request["totp"])
+        return 200, {"time": datetime.now().astimezone().isoformat(),
+                     "file": [base64.b64encode(self._sign_pdf(base64.b64decode(f), seal=fault != "pribadi")).decode()
+                              for f in request["file"]]}
+
+    def _sign_pdf(self, pdf: bytes, seal: bool = False) -> bytes:
         from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
         from pyhanko.sign import fields, signers
 
         meta = signers.PdfSignatureMetadata(field_name="Signature1", md_algorithm="sha256",
                                             subfilter=fields.SigSeedSubFilter.PADES)
-        out = signers.PdfSigner(meta, self._signer(), timestamper=self._timestamper()).sign_pdf(
+        out = signers.PdfSigner(meta, self._signer(seal), timestamper=self._timestamper()).sign_pdf(
             IncrementalPdfFileWriter(io.BytesIO(pdf)))
         return bytes(out.getvalue())
 

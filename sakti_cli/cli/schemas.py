@@ -612,6 +612,17 @@ class SertifikatStatus(Result):
     keterangan: str
 
 
+class SertifikatPerbaruiSegel(Result):
+    penandatangan: str
+    id_subscriber: str = Field(description="idSubscriber segel elektronik kantor di BSrE")
+    layanan: str = Field(description="alamat dasar layanan BSrE (kunci.url)")
+    berkas_sandi: str = Field(description="berkas kode aktivasi (chmod 600); kodenya tidak pernah dikeluarkan")
+    diperbarui: bool = Field(description="true bila kode baru diterima dan ditulis ke berkas_sandi")
+    berlaku_sampai: str | None = Field(description="batas berlaku kode menurut layanan, bila disebut")
+    keterangan: str | None = Field(description="pesan layanan bila kodenya tidak dikirim lewat jawaban ini "
+                                   "(mis. dikirim ke surel admin segel)")
+
+
 class BarisAntrean(Strict):
     nomor_surat: str
     nomor_registrasi: str
@@ -1102,6 +1113,7 @@ COMMANDS: dict[str, list[type[BaseModel]]] = {
     "sertifikat demo": [SertifikatDemo],
     "sertifikat lihat": [SertifikatLihat],
     "sertifikat status": [SertifikatStatus],
+    "sertifikat perbarui-segel": [SertifikatPerbaruiSegel],
     "ttd": [],
     "ttd antrean": [Antrean],
     "ttd setujui": [Setujui],

@@ -29,6 +29,7 @@ def register(app: typer.Typer) -> None:
     sertifikat_app.command("demo")(sertifikat_demo)
     sertifikat_app.command("lihat")(sertifikat_lihat)
     sertifikat_app.command("status")(sertifikat_status)
+    sertifikat_app.command("perbarui-segel")(sertifikat_perbarui_segel)
 
 
 def _optional_workspace() -> Any:
@@ -245,6 +246,41 @@ def sertifikat_status(
 
     out.result(payload, human)
     if not payload["aktif"]:
+        raise Negative
+
+
+@command
+def sertifikat_perbarui_segel(
+    out: Output,
+    penandatangan: Annotated[str | None, typer.Option(
+        "--penandatangan", help="Id segel BSrE di sakti.toml (kunci.jenis = \"bsre\", sifat = \"segel\"; bawaan: "
+        "penandatangan bawaan).")] = None,
+    baru: Annotated[bool, typer.Option(
+        "--baru", help="Minta kode aktivasi baru tanpa kode lama (bila kode lama sudah kedaluwarsa).")] = False,
+    json_out: JSON_OPT = False,
+) -> None:
+    """Minta kode aktivasi segel BSrE yang baru (dengan kode yang sekarang) dan tulis ke kunci.berkas_sandi
+    (chmod 600), mis. dari cron sebelum kode lama kedaluwarsa. Kodenya tidak pernah ditampilkan."""
+    from sakti_cli.signatures.bsre_seal import renew_activation
+
+    ws = workspace()
+    person = ws.signatory(penandatangan)
+    if person.kunci.jenis != "bsre" or person.sifat != "segel":
+        raise InputError(f"Penandatangan '{person.id}' bukan segel BSrE (kunci.jenis = \"{person.kunci.jenis}\", "
+                         f"sifat = \"{person.sifat}\").",
+                         saran="Pilih segel kantor berkunci BSrE dengan --penandatangan.")
+    payload = renew_activation(ws, person, fresh=baru)
+
+    def human(console: Console) -> None:
+        done = "[green]diperbarui[/green]" if payload["diperbarui"] else "[yellow]tidak diterima di sini[/yellow]"
+        print_pairs(console, [("Segel", Text(person.id)), ("idSubscriber", Text(payload["id_subscriber"])),
+                              ("Berkas", Text(payload["berkas_sandi"])), ("Kode aktivasi", done),
+                              ("Berlaku sampai", Text(payload["berlaku_sampai"] or "-")),
+                              *([("Keterangan", Text(payload["keterangan"]))] if payload["keterangan"] else [])],
+                    title="Kode aktivasi segel BSrE", boxed=True)
+
+    out.result(payload, human)
+    if not payload["diperbarui"]:
         raise Negative
 
 

@@ -78,7 +78,7 @@ def sign_and_record(ws: Workspace, register: Register, letter: Letter, unsigned:
     say(f"menandatangani (PAdES) {number}")
     signed = work / f"{letter['id']}-ttd.pdf"
     field_name = "TTE"
-    if isinstance(signer, BsreSigner):  # the key stays at BSrE: its service signs (digest or whole-PDF route)
+    if isinstance(signer, BsreSigner):  # the key stays at BSrE: its service signs (or seals, bsre_seal.SealSigner)
         level, field_name = signer.sign_file(unsigned, signed, field_name=field_name, reason=reason,
                                              location=ws.config.kantor.tempat, signer_name=person.nama,
                                              timestamp_url=timestamp_url)
@@ -410,6 +410,10 @@ def open_batch_signer(ws: Workspace, person: Signatory, prompt: PassphrasePrompt
     once, before its first signature, showing a personal key's signatory the whole list first
     (``to_sign``). Returns the open signer (the caller closes it) and the warnings of opening it, to be
     reported once for the run. ``terbitkan`` opens its one letter's key here too."""
+    if person.kunci.jenis == "bsre" and person.sifat == "segel":  # the office's seal at BSrE: unattended
+        from sakti_cli.signatures.bsre_seal import open_seal_signer
+
+        return open_seal_signer(ws, person, prompt, at, to_sign)
     if person.kunci.jenis == "bsre":  # the key stays at BSrE: the service's status is asked, the passphrase typed
         from sakti_cli.signatures.bsre import open_bsre_signer
 

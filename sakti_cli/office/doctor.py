@@ -200,8 +200,9 @@ def key_source_findings(ws: Workspace, person: Signatory) -> list[Finding]:
     who = f"Penandatangan '{person.id}'"
     if person.kunci.jenis == "bsre":  # the key stays at BSrE: its credentials and URL are what can be checked here
         from sakti_cli.signatures.bsre import bsre_findings
+        from sakti_cli.signatures.bsre_seal import seal_code_findings
 
-        return bsre_findings(ws, person)
+        return bsre_findings(ws, person) + (seal_code_findings(ws, person) if person.sifat == "segel" else [])
     try:
         spec = key_spec(ws, person)
     except SigningKeyError as exc:

@@ -107,6 +107,9 @@ class KeySource(_Strict):
     variabel_kredensial: str | None = Field(default=None, description="bsre: variabel lingkungan berisi kredensial "
                                             "aplikasi (bentuk sama dengan berkas_kredensial)")
     nik: str | None = Field(default=None, description="bsre: NIK penandatangan yang terdaftar di BSrE (16 digit)")
+    id_subscriber: str | None = Field(default=None, description="bsre, hanya segel (sifat = \"segel\"): idSubscriber "
+                                      "segel elektronik kantor di BSrE; kode aktivasinya dari berkas_sandi (0600) "
+                                      "atau variabel_sandi")
     mode: Literal["hash", "pdf"] = Field(default="hash", description="bsre: hash (hanya intisari dokumen dikirim; "
                                          "bawaan) atau pdf (seluruh PDF dikirim ke /api/v2/sign/pdf)")
     batas_waktu: float = Field(default=30.0, gt=0, le=600, description="bsre: detik menunggu jawaban layanan")
@@ -142,14 +145,13 @@ class KeySource(_Strict):
     @model_validator(mode="after")
     def _bsre_needs(self) -> KeySource:
         if self.jenis == "bsre":
-            missing = [name for name in ("url", "nik") if getattr(self, name) is None]
+            missing = ["url"] if self.url is None else []
+            if self.nik is None and self.id_subscriber is None:
+                missing.append("nik (atau id_subscriber untuk segel)")
             if not (self.berkas_kredensial or self.variabel_kredensial):
                 missing.append("berkas_kredensial atau variabel_kredensial")
             if missing:
                 raise ValueError(f"kunci jenis bsre butuh {', '.join(missing)}")
-            if self.berkas_sandi or self.variabel_sandi:
-                raise ValueError("kunci jenis bsre tidak menyimpan passphrase penandatangan (berkas_sandi/"
-                                 "variabel_sandi): passphrase BSrE diketik penandatangan saat menandatangani")
         return self
 
     @field_validator("id_kunci")
@@ -181,10 +183,25 @@ class Signatory(_Strict):
     kunci: KeySource
 
     @model_validator(mode="after")
-    def _bsre_personal(self) -> Signatory:
-        if self.kunci.jenis == "bsre" and self.sifat == "segel":
-            raise ValueError("kunci jenis bsre untuk segel (sifat = \"segel\", rute segel TOTP BSrE) belum "
-                             "didukung: pakai sifat = \"pribadi\" (passphrase diketik penandatangan)")
+    def _bsre_nature(self) -> Signatory:
+        """BSrE: a person signs by NIK + typed passphrase (never stored); the office's seal by idSubscriber,
+        its activation code read from berkas_sandi/variabel_sandi (sakti_cli.signatures.bsre_seal)."""
+        key = self.kunci
+        if key.jenis != "bsre":
+            return self
+        if self.sifat == "segel":
+            if not key.id_subscriber:
+                raise ValueError("kunci jenis bsre untuk segel (sifat = \"segel\") butuh id_subscriber (idSubscriber "
+                                 "segel elektronik kantor dari BSrE)")
+            return self
+        if key.id_subscriber:
+            raise ValueError("id_subscriber hanya untuk segel kantor (sifat = \"segel\"); tanda tangan pribadi "
+                             "lewat BSrE memakai nik dan passphrase yang diketik penandatangan")
+        if not key.nik:
+            raise ValueError("kunci jenis bsre untuk tanda tangan pribadi butuh nik")
+        if key.berkas_sandi or key.variabel_sandi:
+            raise ValueError("kunci jenis bsre tidak menyimpan passphrase penandatangan (berkas_sandi/"
+                             "variabel_sandi): passphrase BSrE diketik penandatangan saat menandatangani")
         return self
 
     @field_validator("nip")

@@ -25,8 +25,8 @@ refused application credentials (HTTP 401/403) a :class:`ConfigError`; the servi
 or an HTTP 5xx a :class:`ServiceUnreachable` (the outage rule: the letter waits in the signing queue, its
 number kept); an answer that cannot be read an :class:`EnvironmentProblem`. Exit code 4 for all of them.
 
-An institutional seal (``sifat = "segel"``) through BSrE's seal route (idSubscriber + TOTP) is not supported yet:
-sakti.toml refuses that combination with a message saying so.
+An institutional seal (``sifat = "segel"``) signs through BSrE's seal route (idSubscriber, activation code,
+a TOTP per letter): :mod:`sakti_cli.signatures.bsre_seal`, over the same :func:`_post`.
 """
 
 from __future__ import annotations
@@ -62,15 +62,21 @@ if TYPE_CHECKING:
     from sakti_cli.signatures.consent import ToSign
 
 PassphrasePrompt = Callable[[str], str | None]
+Refusal = Callable[["BsreConfig", int, dict[str, Any]], SaktiError]
+"""Reads the service's refusal (HTTP 4xx or ``error``) into a typed error; see :func:`_refusal`."""
 
 ROUTES = {
     "hash": "/v2/api/entity/sign/hash/pdf",
     "pdf": "/api/v2/sign/pdf",
     "verify": "/api/v2/verify/pdf",
     "status": "/api/v2/user/check/status",
+    "seal_activation": "/api/v2/seal/get/activation",
+    "seal_totp": "/api/v2/seal/get/totp",
+    "seal_pdf": "/api/v2/seal/pdf",
 }
 """The service's routes, appended to ``kunci.url``. ``hash``: karyakampak/homebrew-besign test/php/class.php
-(base ``https://api-bsre.bssn.go.id/v2/esign``); the others: kiiskominfokepri/esign-ts src/v2/EsignClient.ts."""
+(base ``https://api-bsre.bssn.go.id/v2/esign``); the others: kiiskominfokepri/esign-ts src/v2/EsignClient.ts
+(the ``seal_*`` ones also taufiqurrohmansuwarto/rumahASN utils/esign-utils.js)."""
 SIGNATURE_LEVEL = "PAdES_BASELINE_LT"
 """The level the public hash client asks for."""
 ROOM = 65536
@@ -129,7 +135,7 @@ def bsre_config(ws: Workspace, person: Signatory) -> BsreConfig:
     from sakti_cli.signatures.keys import read_secret_file
 
     key = person.kunci
-    if key.jenis != "bsre" or not key.url or not key.nik:
+    if key.jenis != "bsre" or not key.url or not (key.nik or key.id_subscriber):
         raise ConfigError(f"Penandatangan '{person.id}' tidak memakai layanan BSrE (kunci.jenis = \"bsre\").",
                           saran="Periksa bagian kunci penandatangan itu di sakti.toml.")
     if key.berkas_kredensial:
@@ -150,14 +156,15 @@ def bsre_config(ws: Workspace, person: Signatory) -> BsreConfig:
                               "kredensial aplikasi BSrE tidak ada.",
                               saran=f"Isi variabel {name} dengan kredensial dari gerbang pemda (pengguna:sandi atau "
                                     "Bearer TOKEN), atau pakai kunci.berkas_kredensial (berkas chmod 600).")
-    return BsreConfig(person.id, f"{person.jabatan} ({person.nama})", key.url.rstrip("/"), key.nik, key.mode,
+    return BsreConfig(person.id, f"{person.jabatan} ({person.nama})", key.url.rstrip("/"), key.nik or "", key.mode,
                       key.batas_waktu, where, _authorization(line, where))
 
 
 # --- the one HTTP call ------------------------------------------------------------------------------------
-def _post(config: BsreConfig, route: str, payload: dict[str, Any]) -> dict[str, Any]:
+def _post(config: BsreConfig, route: str, payload: dict[str, Any], refusal: Refusal | None = None) -> dict[str, Any]:
     """POST ``payload`` as JSON to the service's ``route`` with the application's credentials and the
-    configured timeout; the answer's JSON object, or the typed error of :func:`_judge`."""
+    configured timeout; the answer's JSON object, or the typed error of :func:`_judge` (the service's own
+    refusals read by ``refusal``, bawaan :func:`_refusal`)."""
     import http.client
     import urllib.error
     import urllib.request
@@ -185,7 +192,7 @@ def _post(config: BsreConfig, route: str, payload: dict[str, Any]) -> dict[str, 
     except (OSError, http.client.HTTPException) as exc:
         raise ServiceUnreachable(f"Layanan BSrE {config.url} memutus sambungan sebelum menjawab.",
                                  saran=OUTAGE_ADVICE, pustaka=library_text(exc)) from None
-    return _judge(config, route, status, body)
+    return _judge(config, route, status, body, refusal)
 
 
 OUTAGE_ADVICE = ("Periksa jaringan ke gerbang BSrE pemda; surat menunggu di antrean tanda tangan (MENUNGGU_TTD) "
@@ -203,7 +210,8 @@ def _timeout(config: BsreConfig) -> ServiceUnreachable:
                               saran=OUTAGE_ADVICE + " Bila jaringan memang lambat, naikkan kunci.batas_waktu.")
 
 
-def _judge(config: BsreConfig, route: str, status: int, body: bytes) -> dict[str, Any]:
+def _judge(config: BsreConfig, route: str, status: int, body: bytes, refusal: Refusal | None = None
+           ) -> dict[str, Any]:
     """The answer's JSON object, or why not: 401/403 refused credentials, 5xx an outage, no JSON a malformed
     answer, ``error`` (or another 4xx) the service's refusal (:func:`_refusal`)."""
     if status in (401, 403):
@@ -228,7 +236,7 @@ def _judge(config: BsreConfig, route: str, status: int, body: bytes) -> dict[str
     if not isinstance(data, dict):
         raise malformed(config, route, "bukan objek JSON")
     if status != 200 or data.get("error"):
-        raise _refusal(config, status, data)
+        raise (refusal or _refusal)(config, status, data)
     return data
 
 

@@ -613,15 +613,16 @@ def stamp_font_path() -> Path:
         "Pasang font-nya: apt-get install -y fonts-liberation (atau tunjuk berkas .ttf lewat SAKTI_FONT_CAP).")
 
 
-def stamp_style() -> Any:
-    """The visible stamp: :data:`STAMP_TEXT` in :func:`stamp_font_path`'s font, embedded as a subset, no
-    background (nothing transparent), so the stamp keeps a PDF/A letter PDF/A."""
+def stamp_style(text: str = STAMP_TEXT) -> Any:
+    """The visible stamp: ``text`` (:data:`STAMP_TEXT`; a BSrE seal's: bsre_seal.SEAL_STAMP_TEXT) in
+    :func:`stamp_font_path`'s font, embedded as a subset, no background (nothing transparent), so the stamp
+    keeps a PDF/A letter PDF/A."""
     from pyhanko import stamp
     from pyhanko.pdf_utils.font.opentype import GlyphAccumulatorFactory
     from pyhanko.pdf_utils.text import TextBoxStyle
 
     font = GlyphAccumulatorFactory(str(stamp_font_path()), create_objstream_if_needed=False)
-    return stamp.TextStampStyle(stamp_text=STAMP_TEXT, text_box_style=TextBoxStyle(font=font), background=None)
+    return stamp.TextStampStyle(stamp_text=text, text_box_style=TextBoxStyle(font=font), background=None)
 
 
 def _visible_field(writer: Any, field_name: str) -> bool:

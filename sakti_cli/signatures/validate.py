@@ -100,6 +100,9 @@ class SignatureReport:
     """Its sub-indication (``HASH_FAILURE``, ``NO_CERTIFICATE_CHAIN_FOUND``, ...); None for TOTAL-PASSED."""
     indication_note: str | None = None
     """The indication explained in Indonesian (:data:`PENJELASAN_INDIKASI`)."""
+    time_from_document_timestamp: bool = False
+    """The signature carries no timestamp of its own and ``signing_time`` is the time of the first valid
+    document timestamp after it (BSrE's whole-PDF route: the office's B-T evidence); ``tsa`` is its TSA."""
 
     @property
     def unchanged(self) -> bool:
@@ -109,7 +112,7 @@ class SignatureReport:
     @property
     def time_from_timestamp(self) -> bool:
         """The signing time comes from a trusted timestamp, not from the signer's own claim."""
-        return bool(self.timestamp_ok and self.timestamp_time is not None)
+        return bool(self.timestamp_ok and self.timestamp_time is not None) or self.time_from_document_timestamp
 
     @property
     def ok(self) -> bool:
@@ -139,6 +142,7 @@ JSON_KEYS = {
     "issuer": "penerbit", "cert_not_before": "sertifikat_berlaku_dari", "cert_not_after": "sertifikat_berlaku_sampai",
     "indication": "indikasi", "sub_indication": "subindikasi", "indication_note": "penjelasan_indikasi",
     "unchanged": "tidak_berubah", "time_from_timestamp": "waktu_dari_cap_waktu",
+    "time_from_document_timestamp": "waktu_dari_cap_waktu_dokumen",
 }
 """One Indonesian name per concept in every command's JSON (``tingkat`` as in ``tandatangani``)."""
 
@@ -421,7 +425,7 @@ def _read_dss(reader: Any) -> Any | None:
         return None
 
 
-def _dss_revisions(reader: Any, total: int) -> set[int]:
+def dss_revisions(reader: Any, total: int) -> set[int]:
     """Revisions in which the document security store (validation data) was created or updated."""
     from pyhanko.pdf_utils.generic import IndirectObject
 
@@ -455,20 +459,19 @@ def _describe_revisions(found: list[tuple[int, SignatureReport]], dss_revisions:
     return {r: " + ".join(words.get(r, ["perubahan lain"])) for r in range(total)}
 
 
-def _ltv_sufficient(emb: Any, dss: Any, roots: list[Any], moment: datetime | None) -> bool:
+def _ltv_sufficient(emb: Any, dss: Any, roots: list[Any], moment: datetime | None, stamp: Any = None) -> bool:
     """The embedded validation data alone (no network) proves the chain and non-revocation of the
-    signer's and the TSA's certificates at the time of the timestamp (strict: ``require``)."""
-    from pyhanko.sign.validation import validate_pdf_signature
+    signer's and the TSA's certificates at the time of the timestamp (strict: ``require``). ``stamp``: the
+    document timestamp that is the time evidence of a signature without its own timestamp (its TSA too)."""
+    from pyhanko.sign.validation import validate_pdf_signature, validate_pdf_timestamp
     from pyhanko.sign.validation.settings import KeyUsageConstraints
 
     try:
-        vc = dss.as_validation_context({
-            "trust_roots": roots, "allow_fetching": False, "revocation_mode": "require",
-            "moment": moment, "retroactive_revinfo": True,
-        })
         usage = KeyUsageConstraints(key_usage={"digital_signature", "non_repudiation"})
-        status = validate_pdf_signature(emb, vc, key_usage_settings=usage)
+        status = validate_pdf_signature(emb, _strict_context(dss, roots, moment), key_usage_settings=usage)
         ts = status.timestamp_validity
+        if ts is None and stamp is not None:
+            ts = validate_pdf_timestamp(stamp, validation_context=_strict_context(dss, roots, moment))
         return bool(status.intact and status.valid and status.trusted and ts is not None and ts.trusted)
     except Exception:
         return False
@@ -488,12 +491,29 @@ def _assign_levels(found: list[tuple[int, SignatureReport, Any]], dss: Any, dss_
             dss_after = sorted(r for r in dss_revisions if r > revision)
             if dss_after and dss is not None:
                 moment = report.timestamp_time or report.signing_time
-                if _ltv_sufficient(emb, dss, roots, moment):
+                stamp = None
+                if report.timestamp_time is None:
+                    stamp = next((e for r, rep, e in found if r > revision and rep.kind == "cap_waktu_dokumen"
+                                  and rep.timestamp_ok), None)
+                if _ltv_sufficient(emb, dss, roots, moment, stamp):
                     level = "B-LTA" if any(r > dss_after[0] for r in doc_ts) else "B-LT"
                 else:
                     report.level_note = ("data validasi tersemat (DSS) tidak cukup untuk memvalidasi tanpa "
                                          "jaringan; dianggap B-T")
         report.level = level
+
+
+def _time_from_document_timestamps(found: list[tuple[int, SignatureReport, Any]]) -> None:
+    """A signature without its own timestamp takes its signing time from the first valid document timestamp
+    after it (the B-T evidence of BSrE's whole-PDF route), flagged ``time_from_document_timestamp``."""
+    for revision, report, _emb in found:
+        if report.kind != "tanda_tangan" or report.timestamp_time is not None or not report.intact:
+            continue
+        stamp = next((rep for r, rep, _ in found if r > revision and rep.kind == "cap_waktu_dokumen"
+                      and rep.timestamp_ok and rep.timestamp_time is not None), None)
+        if stamp is not None:
+            report.signing_time, report.tsa = stamp.timestamp_time, stamp.tsa
+            report.time_from_document_timestamp = True
 
 
 def _dss_at(reader: Any, revision: int | None) -> Any | None:
@@ -572,14 +592,24 @@ def _judge_archived(found: list[tuple[int, SignatureReport, Any]], reader: Any, 
                 report.pesan = None
                 _indicate(report)
             continue
-        first = next(((r, t) for r, t, _ in held if r > rev), None)
-        if first is None:
+        after = [(r, t) for r, t, _ in held if r > rev]
+        if not after:
             continue
-        try:  # at its own timestamp's time; without one, at the first archive timestamp's (never a claimed time)
-            context = _strict_context(_dss_at(reader, first[0]), roots, signature_time(emb, claimed=False) or first[1])
-            usage = KeyUsageConstraints(key_usage={"digital_signature", "non_repudiation"})
-            status = validate_pdf_signature(emb, context, key_usage_settings=usage)
-        except Exception:
+        # at its own timestamp's time; without one, at the first document timestamp's after it (never a claimed
+        # time), with the data stored before the first timestamp that has the data it needs: a B-T document
+        # timestamp right after the signature (BSrE's whole-PDF route) precedes its validation data
+        moment = signature_time(emb, claimed=False) or after[0][1]
+        status = first = None
+        for first in after:
+            try:
+                context = _strict_context(_dss_at(reader, first[0]), roots, moment)
+                usage = KeyUsageConstraints(key_usage={"digital_signature", "non_repudiation"})
+                status = validate_pdf_signature(emb, context, key_usage_settings=usage)
+            except Exception:
+                status = None
+            if status is not None and status.intact and status.valid and status.trusted:
+                break
+        if status is None or first is None:
             continue
         ts = status.timestamp_validity
         if status.intact and status.valid and status.trusted and (ts is None or ts.trusted):
@@ -650,9 +680,10 @@ def verify_pdf(path: Path, trust_roots: list[Path], at: datetime | None = None) 
             found.append((revision, _broken(fq_name, sig_obj, revision, total, pesan), None))
     found.sort(key=lambda item: item[0])
     _judge_archived(found, reader, roots, at or datetime.now(UTC))
-    dss_revisions = _dss_revisions(reader, total) if dss is not None else set()
-    _assign_levels(found, dss, dss_revisions, roots)
-    described = _describe_revisions([(r, rep) for r, rep, _ in found], dss_revisions, total)
+    _time_from_document_timestamps(found)
+    updates = dss_revisions(reader, total) if dss is not None else set()
+    _assign_levels(found, dss, updates, roots)
+    described = _describe_revisions([(r, rep) for r, rep, _ in found], updates, total)
     for revision, report, _ in found:
         report.later = [f"revisi {r}: {described[r]}" for r in range(revision + 1, total)]
     result.signatures = [report for _, report, _ in found]

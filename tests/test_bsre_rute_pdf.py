@@ -16,17 +16,9 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+import bsre_fixtures as fx
 import pytest
-from bsre_fixtures import (  # noqa: F401  (the fixtures: bsre_pki, standin, template, office, nss)
-    bsre_pki_fixture,
-    letters,
-    nss_fixture,
-    office_fixture,
-    set_key,
-    standin_fixture,
-    template_fixture,
-    waiting_number,
-)
+from bsre_fixtures import bsre_pki_fixture, nss_fixture, office_fixture, standin_fixture, template_fixture  # noqa: F401
 from bsre_standin import PASSPHRASE, BsrePki, BsreStandIn
 from conftest import FIXED_TIME, Cli, Typist
 from pki_helpers import PDFSIG, run_pdfsig
@@ -81,7 +73,7 @@ def crl_next_update(office: Path) -> datetime:
 
 
 def letter_of(office: Path, number: str) -> dict[str, Any]:
-    (found,) = [x for x in letters(office) if x["nomor_surat"] == number]
+    (found,) = [x for x in fx.letters(office) if x["nomor_surat"] == number]
     return found
 
 
@@ -89,9 +81,9 @@ def test_whole_pdf_letter_reaches_b_lt_then_renews_to_b_lta(office_crl: Path, cl
                                                              bsre_pki: BsrePki, standin: tuple[BsreStandIn, str],
                                                              nss: str) -> None:
     office = office_crl
-    set_key(office, standin[1], mode="pdf")
+    fx.set_key(office, standin[1], mode="pdf")
     standin[0].timestamp = False  # the service's CMS carries no timestamp: the office's document timestamp is B-T
-    number = waiting_number(office)
+    number = fx.waiting_number(office)
     typist.answer = PASSPHRASE
     with tsa_of(bsre_pki) as tsa:
         (row,) = cli.json("ttd", "setujui", number, "--tsa", tsa)["ditandatangani"]
@@ -137,7 +129,7 @@ def test_whole_pdf_letter_reaches_b_lt_then_renews_to_b_lta(office_crl: Path, cl
 
 def test_digest_route_letter_renews_to_b_lta(office_crl: Path, cli: Cli, typist: Typist, bsre_pki: BsrePki,
                                              nss: str) -> None:
-    number = waiting_number(office_crl)
+    number = fx.waiting_number(office_crl)
     typist.answer = PASSPHRASE
     with tsa_of(bsre_pki) as tsa:
         (row,) = cli.json("ttd", "setujui", number, "--tsa", tsa)["ditandatangani"]
@@ -156,7 +148,7 @@ def test_tsa_down_after_the_service_signed_queues_then_setujui_finishes(office_c
                                                                          standin: tuple[BsreStandIn, str],
                                                                          nss: str) -> None:
     office = office_crl
-    set_key(office, standin[1], mode="pdf")
+    fx.set_key(office, standin[1], mode="pdf")
     standin[0].timestamp = False
     typist.answer = PASSPHRASE
     with tsa_of(bsre_pki) as tsa:
@@ -167,7 +159,7 @@ def test_tsa_down_after_the_service_signed_queues_then_setujui_finishes(office_c
         assert result.exit_code == 1, result.stderr
         queued = json.loads(result.stdout)
         assert queued["status"] == "MENUNGGU_TTD" and f"Server cap waktu (TSA) {url}" in queued["alasan_antrean"]
-        assert "BATAL" not in {x["status"] for x in letters(office)}  # the number stays with the letter
+        assert "BATAL" not in {x["status"] for x in fx.letters(office)}  # the number stays with the letter
         standin[0].on_sign = None
         done = cli.json("ttd", "setujui", queued["nomor_surat"], "--tsa", tsa)
     (row,) = done["ditandatangani"]
@@ -182,12 +174,12 @@ JALUR = '{ pdf = "/lain/tte/pdf", hash = "/lain/tte/hash", status = "/lain/pengg
 
 def test_custom_jalur_reaches_the_standin_on_other_paths(office: Path, cli: Cli, typist: Typist,
                                                          standin: tuple[BsreStandIn, str], nss: str) -> None:
-    set_key(office, standin[1], mode="pdf", jalur=JALUR)
+    fx.set_key(office, standin[1], mode="pdf", jalur=JALUR)
     standin[0].paths = {"pdf": "/lain/tte/pdf", "hash": "/lain/tte/hash", "status": "/lain/pengguna/status",
                         "verify": "/lain/cek"}  # the default paths now answer 404
     assert cli.json("sertifikat", "status", "--penandatangan", "camat")["status"] == "ISSUE"
     typist.answer = PASSPHRASE
-    (row,) = cli.json("ttd", "setujui", waiting_number(office))["ditandatangani"]
+    (row,) = cli.json("ttd", "setujui", fx.waiting_number(office))["ditandatangani"]
     assert [route for route, _ in standin[0].requests] == ["status", "status", "pdf"]
     signature_block_ok(Path(row["pdf"]), nss, "Signature1")
     found = json.loads(cli("kantor", "periksa", "--json").stdout)
@@ -206,7 +198,7 @@ BAD_JALUR = [
 @pytest.mark.parametrize(("jalur", "code", "message"), BAD_JALUR, ids=["nama", "skema", "server", "titik", "kode"])
 def test_bad_jalur_is_named(office: Path, cli: Cli, standin: tuple[BsreStandIn, str], jalur: str, code: int,
                             message: str) -> None:
-    set_key(office, standin[1], jalur=jalur)
+    fx.set_key(office, standin[1], jalur=jalur)
     result = cli("sertifikat", "status", "--penandatangan", "camat")
     assert result.exit_code == code, (result.exit_code, result.stderr)
     said = " ".join(result.stderr.split())
@@ -215,12 +207,12 @@ def test_bad_jalur_is_named(office: Path, cli: Cli, standin: tuple[BsreStandIn, 
 
 
 def test_kantor_periksa_warns_of_a_suspicious_jalur(office: Path, cli: Cli, standin: tuple[BsreStandIn, str]) -> None:
-    set_key(office, standin[1], jalur='{ pdf = "/v2/api/entity/sign/hash/pdf", status = "/api//status?x=1" }')
+    fx.set_key(office, standin[1], jalur='{ pdf = "/v2/api/entity/sign/hash/pdf", status = "/api//status?x=1" }')
     found = json.loads(cli("kantor", "periksa", "--json").stdout)
     odd = [t["pesan"] for t in found["temuan"] if t["kode"] == "BSRE_JALUR_JANGGAL"]
     assert any("jalur bawaan rute hash" in words for words in odd), odd
     assert any("'?' atau '#'" in words for words in odd) and any("'//'" in words for words in odd), odd
-    set_key(office, standin[1], jalur='{ tanda = "/x" }')
+    fx.set_key(office, standin[1], jalur='{ tanda = "/x" }')
     found = json.loads(cli("kantor", "periksa", "--json").stdout)
     (bad,) = [t for t in found["temuan"] if t["kode"] == "BSRE_JALUR"]
     assert bad["tingkat"] == "galat" and "'tanda'" in bad["pesan"]

@@ -573,10 +573,11 @@ def _archived_stamps(found: list[tuple[int, SignatureReport, Any]], reader: Any,
 
 
 def _judge_archived(found: list[tuple[int, SignatureReport, Any]], reader: Any, roots: list[Any],
-                    at: datetime) -> None:
+                    at: datetime, updates: set[int]) -> None:
     """A signature that does not validate now (expired certificate, stale revocation data) is still valid
     when a chain of document timestamps (:func:`_archived_stamps`) proves its validation data existed while
-    current: it is judged at its own time with the data stored before the first timestamp after it."""
+    current: it is judged at its own time with the data stored before the first archive timestamp after it
+    (over validation data of ``updates``, the DSS revisions, stored after the signature)."""
     from pyhanko.sign.validation import validate_pdf_signature
     from pyhanko.sign.validation.settings import KeyUsageConstraints
 
@@ -593,23 +594,18 @@ def _judge_archived(found: list[tuple[int, SignatureReport, Any]], reader: Any, 
                 _indicate(report)
             continue
         after = [(r, t) for r, t, _ in held if r > rev]
-        if not after:
+        # the first archive timestamp after it: over validation data stored after the signature (a B-T document
+        # timestamp right after it, BSrE's whole-PDF route, precedes that data and is not one)
+        first = next(((r, t) for r, t in after if any(rev < u < r for u in updates)), None)
+        if first is None:
             continue
-        # at its own timestamp's time; without one, at the first document timestamp's after it (never a claimed
-        # time), with the data stored before the first timestamp that has the data it needs: a B-T document
-        # timestamp right after the signature (BSrE's whole-PDF route) precedes its validation data
-        moment = signature_time(emb, claimed=False) or after[0][1]
-        status = first = None
-        for first in after:
-            try:
-                context = _strict_context(_dss_at(reader, first[0]), roots, moment)
-                usage = KeyUsageConstraints(key_usage={"digital_signature", "non_repudiation"})
-                status = validate_pdf_signature(emb, context, key_usage_settings=usage)
-            except Exception:
-                status = None
-            if status is not None and status.intact and status.valid and status.trusted:
-                break
-        if status is None or first is None:
+        try:  # at its own timestamp's time; without one, at the first document timestamp's after it (never a
+            # claimed time)
+            moment = signature_time(emb, claimed=False) or after[0][1]
+            context = _strict_context(_dss_at(reader, first[0]), roots, moment)
+            usage = KeyUsageConstraints(key_usage={"digital_signature", "non_repudiation"})
+            status = validate_pdf_signature(emb, context, key_usage_settings=usage)
+        except Exception:
             continue
         ts = status.timestamp_validity
         if status.intact and status.valid and status.trusted and (ts is None or ts.trusted):
@@ -679,9 +675,9 @@ def verify_pdf(path: Path, trust_roots: list[Path], at: datetime | None = None) 
             pesan = f"Tanda tangan tidak dapat diperiksa: strukturnya rusak atau tidak didukung ({type(exc).__name__})"
             found.append((revision, _broken(fq_name, sig_obj, revision, total, pesan), None))
     found.sort(key=lambda item: item[0])
-    _judge_archived(found, reader, roots, at or datetime.now(UTC))
-    _time_from_document_timestamps(found)
     updates = dss_revisions(reader, total) if dss is not None else set()
+    _judge_archived(found, reader, roots, at or datetime.now(UTC), updates)
+    _time_from_document_timestamps(found)
     _assign_levels(found, dss, updates, roots)
     described = _describe_revisions([(r, rep) for r, rep, _ in found], updates, total)
     for revision, report, _ in found:

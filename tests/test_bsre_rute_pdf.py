@@ -192,10 +192,14 @@ BAD_JALUR = [
     ('{ pdf = "//lain.example/api" }', 4, "memuat skema atau nama server"),
     ('{ status = "/api/../../admin" }', 4, "memuat \"..\""),
     ('{ verify = "/api/%2E%2E/admin" }', 4, "memuat \"..\""),
+    ('{ pdf = 5 }', 4, "jalur.pdf: harus berupa teks"),
+    ('"/api/v2"', 4, "jalur: harus berupa tabel"),
+    ('{ hash = "/api\\tsign" }', 4, "memuat spasi atau karakter kendali"),
 ]
 
 
-@pytest.mark.parametrize(("jalur", "code", "message"), BAD_JALUR, ids=["nama", "skema", "server", "titik", "kode"])
+@pytest.mark.parametrize(("jalur", "code", "message"), BAD_JALUR,
+                         ids=["nama", "skema", "server", "titik", "kode", "angka", "bukan-tabel", "tab"])
 def test_bad_jalur_is_named(office: Path, cli: Cli, standin: tuple[BsreStandIn, str], jalur: str, code: int,
                             message: str) -> None:
     fx.set_key(office, standin[1], jalur=jalur)

@@ -13,7 +13,10 @@ Two routes (``mode``):
   ``signatureLevel = PAdES_BASELINE_LT``, and the CMS it returns is embedded. The number, QR code and visible
   stamp are final before signing and the document never leaves the office. What the CMS lacks for the office's
   level is added here: the signature timestamp (``[tte].tsa``) and the validation data (DSS, B-LT).
-- ``pdf``: the whole PDF is POSTed to ``/api/v2/sign/pdf`` and the signed PDF comes back.
+- ``pdf``: the whole PDF is POSTed to ``/api/v2/sign/pdf`` and the signed PDF comes back. The office's level is
+  then reached as in the hash route, except that a signature without a timestamp gets a *document timestamp*
+  from ``[tte].tsa`` as its B-T time evidence (pyHanko cannot add a signature-timestamp attribute to a CMS
+  already embedded in the PDF), then the DSS (B-LT); see :meth:`BsreSigner._whole`.
 
 In both routes the result is checked before the letter counts as issued: the signature intact, its certificate
 the signatory's (NIK, else name), chaining to the office's roots (``[verifikasi].akar_tepercaya``: the BSrE

@@ -176,6 +176,10 @@ class BsreStandIn:
     only: tuple[str, ...] = ()
     """Routes the fault applies to (empty: all): ``("hash",)`` = the service goes down after the status check."""
     requests: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
+    paths: dict[str, str] | None = None
+    """Route -> path under the base URL it serves instead of the fixture's (a gateway on other paths)."""
+    on_sign: Any = None
+    """Called (no arguments) before a signing request is answered (e.g. to take the office's TSA down)."""
     tries_left: int = 3
     activation: str = ACTIVATION_CODE
     """The seal's activation code now (a refresh replaces it; the old one is refused after)."""
@@ -239,6 +243,8 @@ class BsreStandIn:
         refused = self._refuse(request, route)
         if refused is not None:
             return refused
+        if self.on_sign is not None:
+            self.on_sign()
         if route == "hash":
             props = request["signaturePropertiesHashMap"]["0"]
             digest = base64.b64decode(props["documentDigestBase64"])
@@ -322,7 +328,8 @@ class BsreStandIn:
 
             def do_POST(self) -> None:
                 raw = self.rfile.read(int(self.headers.get("Content-Length") or 0))
-                route = routes.get(self.path)
+                served = {"/gerbang" + path: route for route, path in owner.paths.items()} if owner.paths else routes
+                route = served.get(self.path)
                 if route is None:
                     self._send(404, b'{"error": "not found"}')
                     return

@@ -390,6 +390,8 @@ class TandaTangan(Strict):
     penjelasan_indikasi: str | None
     tidak_berubah: bool
     waktu_dari_cap_waktu: bool
+    waktu_dari_cap_waktu_dokumen: bool = Field(description="tanda tangan tanpa cap waktu sendiri: waktunya dari cap "
+                                               "waktu dokumen pertama sesudahnya (rute pdf BSrE, B-T)")
 
 
 class TandaTanganBsre(Strict):

@@ -231,7 +231,9 @@ def _signature_facts(console: Console, sig: dict[str, Any], zone: Any) -> None:
         console.print(f"  Penanda tangan: {escape(signer or '-')}")
     console.print("  Dokumen: " + ("[green]dokumen tidak berubah[/green]" if sig["tidak_berubah"]
                                    else "[red]dokumen berubah setelah ditandatangani[/red]"))
-    source = (f"dari cap waktu tepercaya {escape(sig.get('tsa') or 'TSA')}" if sig["waktu_dari_cap_waktu"]
+    source = (f"dari cap waktu dokumen tepercaya {escape(sig.get('tsa') or 'TSA')} sesudah tanda tangan"
+              if sig.get("waktu_dari_cap_waktu_dokumen") else
+              f"dari cap waktu tepercaya {escape(sig.get('tsa') or 'TSA')}" if sig["waktu_dari_cap_waktu"]
               else "menurut komputer penanda tangan, tanpa cap waktu tepercaya")
     console.print(f"  Waktu tanda tangan: {waktu_singkat(sig['waktu_tanda_tangan'], zone)} ({source})")
     console.print(f"  Penerbit sertifikat: {escape(sig.get('penerbit') or '-')}")

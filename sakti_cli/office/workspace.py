@@ -113,6 +113,20 @@ class KeySource(_Strict):
     mode: Literal["hash", "pdf"] = Field(default="hash", description="bsre: hash (hanya intisari dokumen dikirim; "
                                          "bawaan) atau pdf (seluruh PDF dikirim ke /api/v2/sign/pdf)")
     batas_waktu: float = Field(default=30.0, gt=0, le=600, description="bsre: detik menunggu jawaban layanan")
+    jalur: dict[str, str] | None = Field(default=None, description="bsre: jalur lain gerbang pemda per rute, mis. "
+                                         "{ pdf = \"/esign/pdf\", hash = \"/esign/hash\", status = \"/esign/status\", "
+                                         "verify = \"/esign/verify\" }; rute yang tidak disebut memakai jalur bawaan")
+
+    @field_validator("jalur")
+    @classmethod
+    def _gateway_paths(cls, value: dict[str, str] | None) -> dict[str, str] | None:
+        from sakti_cli.signatures.bsre_routes import path_problem
+
+        for name, path in (value or {}).items():
+            problem = path_problem(path)
+            if problem is not None:
+                raise ValueError(f"jalur {name} ({path!r}) {problem}")
+        return value
 
     @field_validator("url")
     @classmethod

@@ -13,12 +13,17 @@ Two routes (``mode``):
   ``signatureLevel = PAdES_BASELINE_LT``, and the CMS it returns is embedded. The number, QR code and visible
   stamp are final before signing and the document never leaves the office. What the CMS lacks for the office's
   level is added here: the signature timestamp (``[tte].tsa``) and the validation data (DSS, B-LT).
-- ``pdf``: the whole PDF is POSTed to ``/api/v2/sign/pdf`` and the signed PDF comes back.
+- ``pdf``: the whole PDF is POSTed to ``/api/v2/sign/pdf`` and the signed PDF comes back. The office's level is
+  then reached as in the hash route, except that a signature without a timestamp gets a *document timestamp*
+  from ``[tte].tsa`` as its B-T time evidence (pyHanko cannot add a signature-timestamp attribute to a CMS
+  already embedded in the PDF), then the DSS (B-LT); see :meth:`BsreSigner._whole`.
 
 In both routes the result is checked before the letter counts as issued: the signature intact, its certificate
 the signatory's (NIK, else name), chaining to the office's roots (``[verifikasi].akar_tepercaya``: the BSrE
 chain). The request and answer shapes follow public clients (cited in ``tests/data/bsre/``); every request goes
-through :func:`_post`, and the routes are :data:`ROUTES`, so a gateway that differs is adapted in one place.
+through :func:`_post`, and the routes are :data:`ROUTES`, so a gateway that differs is adapted in one place; a
+gateway that serves them on other paths is configured per signatory (``kunci.jalur``, see
+:mod:`sakti_cli.signatures.bsre_routes`), without a code change.
 
 Faults: a wrong passphrase, an unregistered NIK, an expired/revoked certificate are :class:`SigningKeyError`;
 refused application credentials (HTTP 401/403) a :class:`ConfigError`; the service or network down, a timeout
@@ -110,6 +115,8 @@ class BsreConfig:
     credentials_from: str
     """Where the credentials came from, for messages (a file or a variable name; never the value)."""
     authorization: str = field(repr=False)
+    routes: dict[str, str] = field(default_factory=lambda: dict(ROUTES))
+    """Route name -> path on the gateway: :data:`ROUTES` with ``kunci.jalur`` over it (bsre_routes)."""
 
     @property
     def masked_nik(self) -> str:
@@ -131,7 +138,9 @@ def _authorization(line: str, where: str) -> str:
 
 def bsre_config(ws: Workspace, person: Signatory) -> BsreConfig:
     """The signatory's BSrE service with the application's credentials read now (ConfigError naming what is
-    wrong: the credentials file readable by others, a variable that is empty, a line of the wrong form)."""
+    wrong: the credentials file readable by others, a variable that is empty, a line of the wrong form, a
+    ``kunci.jalur`` route that is not known)."""
+    from sakti_cli.signatures.bsre_routes import resolve_routes
     from sakti_cli.signatures.keys import read_secret_file
 
     key = person.kunci
@@ -156,8 +165,9 @@ def bsre_config(ws: Workspace, person: Signatory) -> BsreConfig:
                               "kredensial aplikasi BSrE tidak ada.",
                               saran=f"Isi variabel {name} dengan kredensial dari gerbang pemda (pengguna:sandi atau "
                                     "Bearer TOKEN), atau pakai kunci.berkas_kredensial (berkas chmod 600).")
-    return BsreConfig(person.id, f"{person.jabatan} ({person.nama})", key.url.rstrip("/"), key.nik or "", key.mode,
-                      key.batas_waktu, where, _authorization(line, where))
+    routes = resolve_routes(ROUTES, key.jalur, person.id)
+    return BsreConfig(person.id, f"{person.jabatan} ({person.nama})", key.url.rstrip("/"), key.nik or "",
+                      key.mode, key.batas_waktu, where, _authorization(line, where), routes)
 
 
 # --- the one HTTP call ------------------------------------------------------------------------------------
@@ -169,7 +179,7 @@ def _post(config: BsreConfig, route: str, payload: dict[str, Any], refusal: Refu
     import urllib.error
     import urllib.request
 
-    target = config.url + ROUTES[route]
+    target = config.url + config.routes[route]
     request = urllib.request.Request(target, data=json.dumps(payload).encode("utf-8"), method="POST", headers={
         "Content-Type": "application/json", "Accept": "application/json", "Authorization": config.authorization})
     class NoRedirect(urllib.request.HTTPRedirectHandler):
@@ -242,7 +252,7 @@ def _judge(config: BsreConfig, route: str, status: int, body: bytes, refusal: Re
 
 def malformed(config: BsreConfig, route: str, why: str) -> EnvironmentProblem:
     """An answer that cannot be used (the service changed, or a proxy answered instead of it)."""
-    return EnvironmentProblem(f"Jawaban layanan BSrE {config.url}{ROUTES[route]} tidak dapat dipakai: {why}.",
+    return EnvironmentProblem(f"Jawaban layanan BSrE {config.url}{config.routes[route]} tidak dapat dipakai: {why}.",
                               saran="Tidak ada yang ditandatangani. Periksa kunci.url (alamat gerbang BSrE "
                                     "pemda, tanpa jalur /api/...) dan proksi jaringan; bila gerbangnya berbeda, "
                                     "laporkan bentuk jawabannya.", kode_temuan="BSRE_JAWABAN_RUSAK")
@@ -454,7 +464,7 @@ class BsreSigner:
             raise FileUnreadable(f"Berkas {src} tidak dapat dibaca: {exc.strerror or exc}") from exc
         try:
             if self.config.mode == "pdf":
-                signed, level, name = self._whole(data, reason, location)
+                signed, level, name = self._whole(data, reason, location, timestamp_url)
             else:
                 signed, level, name = self._digest(data, field_name, reason, location, signer_name, timestamp_url)
         except (SigningKeyError, ConfigError) as exc:
@@ -532,14 +542,21 @@ class BsreSigner:
 
         reader = PdfFileReader(io.BytesIO(signed))
         emb = next(e for e in reader.embedded_regular_signatures if e.field_name == field_name)
-        certs = [emb.signer_cert]
+        stamps = [e for e in reader.embedded_timestamp_signatures if e.signed_revision > emb.signed_revision]
+        certs = [emb.signer_cert, *(stamp.signer_cert for stamp in stamps)]
         token = _signature_timestamp(emb.signed_data)
         if token is not None and token_signer(token["content"]) is not None:
             certs.append(token_signer(token["content"]))
         now = datetime.now(UTC)
-        context = renewal_context(self.ws, certs, now, timestamp_time(emb.signed_data) or now)
+        moment = (timestamp_time(token["content"]) if token is not None else None) or \
+            (timestamp_time(stamps[0].signed_data) if stamps else None) or now
+        context = renewal_context(self.ws, certs, now, moment)
         try:
-            return bytes(add_validation_info(emb, context, force_write=True).getvalue())
+            signed = bytes(add_validation_info(emb, context, force_write=True).getvalue())
+            for index in range(len(stamps)):  # the document timestamp's TSA too (the whole-PDF route's B-T)
+                stamp = PdfFileReader(io.BytesIO(signed)).embedded_timestamp_signatures[-len(stamps) + index]
+                signed = bytes(add_validation_info(stamp, context, force_write=True).getvalue())
+            return signed
         except Exception as exc:
             raise SigningKeyError("Data validasi (B-LT) untuk tanda tangan BSrE tidak dapat disematkan: CRL/OCSP di "
                                   "[tte] sakti.toml tidak mencakup sertifikat BSrE atau TSA-nya.",
@@ -547,7 +564,14 @@ class BsreSigner:
                                         "lalu ulangi.", pustaka=library_text(exc)) from None
 
     # the whole-PDF route
-    def _whole(self, data: bytes, reason: str, location: str) -> tuple[bytes, str, str]:
+    def _whole(self, data: bytes, reason: str, location: str, timestamp_url: str | None) -> tuple[bytes, str, str]:
+        """The service signs the whole PDF; then what the office's level still needs is added here. pyHanko
+        cannot add a signature-timestamp attribute to a CMS already embedded in the PDF, so when the service's
+        signature carries no timestamp the B-T time evidence is a *document timestamp* from the office's TSA
+        (``[tte].tsa``) right after it (:func:`add_document_timestamp`); the validation data of the signature
+        and of that timestamp then go into the DSS (B-LT). The archive timestamps of B-LTA come from
+        ``ttd perbarui``, as for every letter. A TSA that does not answer is an outage (ServiceUnreachable:
+        the letter waits in the signing queue)."""
         from pyhanko.pdf_utils.reader import PdfFileReader
 
         assert self._passphrase is not None
@@ -563,7 +587,13 @@ class BsreSigner:
         if len(added) != 1:
             raise malformed(self.config, "pdf", f"PDF yang kembali membawa {len(added)} tanda tangan baru, bukan satu")
         self._check_identity(added[0].signed_data)
-        return signed, _level_of(self.ws, signed, added[0].field_name), added[0].field_name
+        name = added[0].field_name
+        stamped = _signature_timestamp(added[0].signed_data) is not None
+        if not stamped and timestamp_url:
+            signed, stamped = add_document_timestamp(signed, timestamp_url), True
+        if stamped and self._validation_data() is not None:
+            signed = self._add_dss(signed, name)
+        return signed, _level_of(self.ws, signed, name), name
 
     def _check_identity(self, signed_data: Any) -> None:
         """The certificate the service signed with must be the signatory's (its NIK, else its name), valid
@@ -662,6 +692,7 @@ def _add_signature_timestamp(content: Any, url: str) -> Any:
     from asn1crypto import cms
     from pyhanko.sign.timestamps import TimestampRequestError
 
+    from sakti_cli.signatures.revocation import tsa_unreachable
     from sakti_cli.signatures.sign import _timestamper
 
     info = content["content"]["signer_infos"][0]
@@ -669,9 +700,7 @@ def _add_signature_timestamp(content: Any, url: str) -> Any:
     try:
         token = asyncio.run(_timestamper(url).async_timestamp(imprint, "sha256"))
     except TimestampRequestError as exc:
-        raise ServiceUnreachable(f"Server cap waktu (TSA) {url} tidak dapat dihubungi atau menolak.",
-                                 saran="Periksa jaringan dan alamat TSA (tte.tsa di sakti.toml).",
-                                 pustaka=library_text(exc)) from exc
+        raise tsa_unreachable(url, exc) from exc
     present = list(info["unsigned_attrs"]) if info["unsigned_attrs"].native is not None else []
     attrs = cms.CMSAttributes([*present, cms.CMSAttribute({"type": "signature_time_stamp_token", "values": [token]})])
     # rebuilt around the service's own encodings (signed attributes untouched: re-encoding them breaks the signature)
@@ -683,6 +712,34 @@ def _add_signature_timestamp(content: Any, url: str) -> Any:
                                                                "certificates", "crls") if old[name].native is not None}
                                  | {"signer_infos": cms.SignerInfos([stamped])})
     return cms.ContentInfo.load(cms.ContentInfo({"content_type": "signed_data", "content": signed_data}).dump())
+
+
+DOCUMENT_TIMESTAMP_FIELD = "CapWaktu"
+"""The whole-PDF route's document timestamps (B-T) are named CapWaktu1, CapWaktu2, ... (renewal's: Arsip1...)."""
+
+
+def add_document_timestamp(signed: bytes, url: str) -> bytes:
+    """``signed`` with a PAdES document timestamp from the TSA at ``url`` as a new revision: the time evidence
+    (B-T) of a signature that is already embedded and carries no timestamp of its own. A TSA that does not
+    answer (or refuses) is an outage (ServiceUnreachable: the outage rule queues the letter)."""
+    from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
+    from pyhanko.pdf_utils.reader import PdfFileReader
+    from pyhanko.sign.signers import PdfTimeStamper
+    from pyhanko.sign.timestamps import TimestampRequestError
+
+    from sakti_cli.signatures.revocation import tsa_unreachable
+    from sakti_cli.signatures.sign import _timestamper
+
+    names = {e.field_name for e in PdfFileReader(io.BytesIO(signed)).embedded_signatures}
+    number = 1
+    while f"{DOCUMENT_TIMESTAMP_FIELD}{number}" in names:
+        number += 1
+    stamper = PdfTimeStamper(_timestamper(url), field_name=f"{DOCUMENT_TIMESTAMP_FIELD}{number}")
+    try:
+        out = stamper.timestamp_pdf(IncrementalPdfFileWriter(io.BytesIO(signed)), "sha256")
+    except (TimestampRequestError, OSError, TimeoutError) as exc:
+        raise tsa_unreachable(url, exc) from None
+    return bytes(out.getvalue())
 
 
 def _level_of(ws: Workspace, signed: bytes, field_name: str) -> str:
@@ -755,13 +812,25 @@ def bsre_findings(ws: Workspace, person: Signatory) -> list[Any]:
     from urllib.parse import urlsplit
 
     from sakti_cli.core.findings import galat, peringatan
+    from sakti_cli.signatures.bsre_routes import resolve_routes, suspicious_paths
 
     who = f"Penandatangan '{person.id}'"
     found = []
     try:
+        routes = resolve_routes(ROUTES, person.kunci.jalur, person.id)
+    except ConfigError as exc:
+        found.append(galat("BSRE_JALUR", f"{who}: {exc.pesan}", exc.saran or "Perbaiki kunci.jalur."))
+    else:
+        for words in suspicious_paths(ROUTES, routes):
+            found.append(peringatan("BSRE_JALUR_JANGGAL", f"{who}: kunci.jalur: {words}.",
+                                    "Periksa jalur dengan dokumentasi gerbang BSrE pemda; hapus kunci.jalur bila "
+                                    "gerbangnya memakai jalur bawaan."))
+    try:
         bsre_config(ws, person)
     except SaktiError as exc:
-        found.append(galat("BSRE_KREDENSIAL", f"{who}: {exc.pesan}", exc.saran or "Perbaiki kredensial aplikasi BSrE."))
+        if exc.detail.get("kode_temuan") != "BSRE_JALUR":  # already said above
+            found.append(galat("BSRE_KREDENSIAL", f"{who}: {exc.pesan}",
+                               exc.saran or "Perbaiki kredensial aplikasi BSrE."))
     url = person.kunci.url or ""
     host = urlsplit(url).hostname or ""
     if url.startswith("http://") and host not in ("127.0.0.1", "localhost", "::1"):

@@ -100,7 +100,7 @@ def with_signature_identity(sig: ET.Element, report: SignatureReport, emb: Any, 
     times = _el(sig, "ValidationTimeInfo")
     _el(times, "ValidationTime", _time(validated_at))
     best = _el(times, "BestSignatureTime")
-    proven = report.timestamp_time if report.time_from_timestamp else None
+    proven = (report.timestamp_time or report.signing_time) if report.time_from_timestamp else None
     _el(best, "POETime", _time(proven or validated_at))
     _el(best, "TypeOfProof", "urn:etsi:019102:poetype:validation")
     try:

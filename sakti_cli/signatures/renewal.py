@@ -59,9 +59,10 @@ def validation_horizon(path: Path) -> datetime | None:
 
 
 def _horizon(data: bytes) -> datetime | None:
-    """Until when a letter's file can be validated offline as it stands: with a document timestamp, the
-    expiry of the last timestamp's TSA certificate; without, the earlier of its newest embedded CRL's
-    nextUpdate and its signature timestamp's TSA certificate. None: no timestamp at all (B-B)."""
+    """Until when a letter's file can be validated offline as it stands: with an archive timestamp last
+    (:func:`archive_stamps`), the expiry of its TSA certificate; without, the earlier of its newest embedded
+    CRL's nextUpdate and the TSA certificates of its signature timestamps and B-T document timestamps.
+    None: no timestamp at all (B-B)."""
     from pyhanko.pdf_utils.reader import PdfFileReader
     from pyhanko.sign.validation.dss import DocumentSecurityStore
     from pyhanko.sign.validation.generic_cms import extract_tst_data_iter
@@ -70,10 +71,11 @@ def _horizon(data: bytes) -> datetime | None:
 
     reader = PdfFileReader(io.BytesIO(data), strict=False)
     stamps = reader.embedded_timestamp_signatures
-    if stamps:
-        certs = [stamps[-1].signer_cert]
-        return min(c["tbs_certificate"]["validity"]["not_after"].native for c in certs)
-    limits: list[datetime] = []
+    archive = {stamp.field_name for stamp in archive_stamps(reader)}
+    if stamps and stamps[-1].field_name in archive:
+        return _expiry(stamps[-1].signer_cert)
+    # no archive timestamp last: the B-LT reading (a B-T document timestamp's TSA limits it like a signature's)
+    limits = [_expiry(stamp.signer_cert) for stamp in stamps if stamp.field_name not in archive]
     for emb in reader.embedded_regular_signatures:
         for token in extract_tst_data_iter(emb.signer_info, signed=False):
             tsa = token_signer(token)
@@ -86,6 +88,26 @@ def _horizon(data: bytes) -> datetime | None:
     except Exception:
         updates = []
     return min([*limits, *([max(updates)] if updates else [])])
+
+
+def _expiry(cert: Any) -> datetime:
+    return cert["tbs_certificate"]["validity"]["not_after"].native
+
+
+def archive_stamps(reader: Any) -> list[Any]:
+    """The document timestamps that are archive timestamps (B-LTA, the renewal horizon): each over validation
+    data (a DSS update) stored after the last signature before it. A document timestamp right after a
+    signature, before its validation data (the B-T evidence of BSrE's whole-PDF route), is not one."""
+    from sakti_cli.signatures.validate import dss_revisions
+
+    updates = dss_revisions(reader, reader.xrefs.total_revisions)
+    signed = [emb.signed_revision for emb in reader.embedded_regular_signatures]
+    found = []
+    for stamp in reader.embedded_timestamp_signatures:
+        last = max((r for r in signed if r < stamp.signed_revision), default=-1)
+        if any(last < r < stamp.signed_revision for r in updates):
+            found.append(stamp)
+    return found
 
 
 def crl_next_updates(dss: Any) -> list[datetime | None]:

@@ -164,10 +164,15 @@ def probe_tsa(url: str) -> list[Any]:
         own = token_signer(token["content"])
         return [*([own] if own is not None else []), *(c for c in certs if c != own)]
     except Exception as exc:
-        raise ServiceUnreachable(f"Server cap waktu (TSA) {url} tidak dapat dihubungi atau menolak.",
-                                 "Periksa jaringan dan alamat TSA (--tsa atau tte.tsa di sakti.toml); surat menunggu "
-                                 "di antrean tanda tangan dan diselesaikan dengan 'sakti ttd setujui' setelah TSA "
-                                 "kembali.", pustaka=library_text(exc)) from None
+        raise tsa_unreachable(url, exc) from None
+
+
+def tsa_unreachable(url: str, exc: BaseException) -> ServiceUnreachable:
+    """The outage of a TSA that does not answer or refuses (the letter waits in the signing queue)."""
+    return ServiceUnreachable(f"Server cap waktu (TSA) {url} tidak dapat dihubungi atau menolak.",
+                              "Periksa jaringan dan alamat TSA (--tsa atau tte.tsa di sakti.toml); surat menunggu "
+                              "di antrean tanda tangan dan diselesaikan dengan 'sakti ttd setujui' setelah TSA "
+                              "kembali.", pustaka=library_text(exc))
 
 
 def token_signer(signed_data: Any) -> Any | None:

@@ -100,6 +100,9 @@ class SignatureReport:
     """Its sub-indication (``HASH_FAILURE``, ``NO_CERTIFICATE_CHAIN_FOUND``, ...); None for TOTAL-PASSED."""
     indication_note: str | None = None
     """The indication explained in Indonesian (:data:`PENJELASAN_INDIKASI`)."""
+    time_from_document_timestamp: bool = False
+    """The signature carries no timestamp of its own and ``signing_time`` is the time of the first valid
+    document timestamp after it (BSrE's whole-PDF route: the office's B-T evidence); ``tsa`` is its TSA."""
 
     @property
     def unchanged(self) -> bool:
@@ -109,7 +112,7 @@ class SignatureReport:
     @property
     def time_from_timestamp(self) -> bool:
         """The signing time comes from a trusted timestamp, not from the signer's own claim."""
-        return bool(self.timestamp_ok and self.timestamp_time is not None)
+        return bool(self.timestamp_ok and self.timestamp_time is not None) or self.time_from_document_timestamp
 
     @property
     def ok(self) -> bool:
@@ -139,6 +142,7 @@ JSON_KEYS = {
     "issuer": "penerbit", "cert_not_before": "sertifikat_berlaku_dari", "cert_not_after": "sertifikat_berlaku_sampai",
     "indication": "indikasi", "sub_indication": "subindikasi", "indication_note": "penjelasan_indikasi",
     "unchanged": "tidak_berubah", "time_from_timestamp": "waktu_dari_cap_waktu",
+    "time_from_document_timestamp": "waktu_dari_cap_waktu_dokumen",
 }
 """One Indonesian name per concept in every command's JSON (``tingkat`` as in ``tandatangani``)."""
 
@@ -421,7 +425,7 @@ def _read_dss(reader: Any) -> Any | None:
         return None
 
 
-def _dss_revisions(reader: Any, total: int) -> set[int]:
+def dss_revisions(reader: Any, total: int) -> set[int]:
     """Revisions in which the document security store (validation data) was created or updated."""
     from pyhanko.pdf_utils.generic import IndirectObject
 
@@ -455,20 +459,19 @@ def _describe_revisions(found: list[tuple[int, SignatureReport]], dss_revisions:
     return {r: " + ".join(words.get(r, ["perubahan lain"])) for r in range(total)}
 
 
-def _ltv_sufficient(emb: Any, dss: Any, roots: list[Any], moment: datetime | None) -> bool:
+def _ltv_sufficient(emb: Any, dss: Any, roots: list[Any], moment: datetime | None, stamp: Any = None) -> bool:
     """The embedded validation data alone (no network) proves the chain and non-revocation of the
-    signer's and the TSA's certificates at the time of the timestamp (strict: ``require``)."""
-    from pyhanko.sign.validation import validate_pdf_signature
+    signer's and the TSA's certificates at the time of the timestamp (strict: ``require``). ``stamp``: the
+    document timestamp that is the time evidence of a signature without its own timestamp (its TSA too)."""
+    from pyhanko.sign.validation import validate_pdf_signature, validate_pdf_timestamp
     from pyhanko.sign.validation.settings import KeyUsageConstraints
 
     try:
-        vc = dss.as_validation_context({
-            "trust_roots": roots, "allow_fetching": False, "revocation_mode": "require",
-            "moment": moment, "retroactive_revinfo": True,
-        })
         usage = KeyUsageConstraints(key_usage={"digital_signature", "non_repudiation"})
-        status = validate_pdf_signature(emb, vc, key_usage_settings=usage)
+        status = validate_pdf_signature(emb, _strict_context(dss, roots, moment), key_usage_settings=usage)
         ts = status.timestamp_validity
+        if ts is None and stamp is not None:
+            ts = validate_pdf_timestamp(stamp, validation_context=_strict_context(dss, roots, moment))
         return bool(status.intact and status.valid and status.trusted and ts is not None and ts.trusted)
     except Exception:
         return False
@@ -488,12 +491,29 @@ def _assign_levels(found: list[tuple[int, SignatureReport, Any]], dss: Any, dss_
             dss_after = sorted(r for r in dss_revisions if r > revision)
             if dss_after and dss is not None:
                 moment = report.timestamp_time or report.signing_time
-                if _ltv_sufficient(emb, dss, roots, moment):
+                stamp = None
+                if report.timestamp_time is None:
+                    stamp = next((e for r, rep, e in found if r > revision and rep.kind == "cap_waktu_dokumen"
+                                  and rep.timestamp_ok), None)
+                if _ltv_sufficient(emb, dss, roots, moment, stamp):
                     level = "B-LTA" if any(r > dss_after[0] for r in doc_ts) else "B-LT"
                 else:
                     report.level_note = ("data validasi tersemat (DSS) tidak cukup untuk memvalidasi tanpa "
                                          "jaringan; dianggap B-T")
         report.level = level
+
+
+def _time_from_document_timestamps(found: list[tuple[int, SignatureReport, Any]]) -> None:
+    """A signature without its own timestamp takes its signing time from the first valid document timestamp
+    after it (the B-T evidence of BSrE's whole-PDF route), flagged ``time_from_document_timestamp``."""
+    for revision, report, _emb in found:
+        if report.kind != "tanda_tangan" or report.timestamp_time is not None or not report.intact:
+            continue
+        stamp = next((rep for r, rep, _ in found if r > revision and rep.kind == "cap_waktu_dokumen"
+                      and rep.timestamp_ok and rep.timestamp_time is not None), None)
+        if stamp is not None:
+            report.signing_time, report.tsa = stamp.timestamp_time, stamp.tsa
+            report.time_from_document_timestamp = True
 
 
 def _dss_at(reader: Any, revision: int | None) -> Any | None:
@@ -553,10 +573,11 @@ def _archived_stamps(found: list[tuple[int, SignatureReport, Any]], reader: Any,
 
 
 def _judge_archived(found: list[tuple[int, SignatureReport, Any]], reader: Any, roots: list[Any],
-                    at: datetime) -> None:
+                    at: datetime, updates: set[int]) -> None:
     """A signature that does not validate now (expired certificate, stale revocation data) is still valid
     when a chain of document timestamps (:func:`_archived_stamps`) proves its validation data existed while
-    current: it is judged at its own time with the data stored before the first timestamp after it."""
+    current: it is judged at its own time with the data stored before the first archive timestamp after it
+    (over validation data of ``updates``, the DSS revisions, stored after the signature)."""
     from pyhanko.sign.validation import validate_pdf_signature
     from pyhanko.sign.validation.settings import KeyUsageConstraints
 
@@ -572,11 +593,16 @@ def _judge_archived(found: list[tuple[int, SignatureReport, Any]], reader: Any, 
                 report.pesan = None
                 _indicate(report)
             continue
-        first = next(((r, t) for r, t, _ in held if r > rev), None)
+        after = [(r, t) for r, t, _ in held if r > rev]
+        # the first archive timestamp after it: over validation data stored after the signature (a B-T document
+        # timestamp right after it, BSrE's whole-PDF route, precedes that data and is not one)
+        first = next(((r, t) for r, t in after if any(rev < u < r for u in updates)), None)
         if first is None:
             continue
-        try:  # at its own timestamp's time; without one, at the first archive timestamp's (never a claimed time)
-            context = _strict_context(_dss_at(reader, first[0]), roots, signature_time(emb, claimed=False) or first[1])
+        try:  # at its own timestamp's time; without one, at the first document timestamp's after it (never a
+            # claimed time)
+            moment = signature_time(emb, claimed=False) or after[0][1]
+            context = _strict_context(_dss_at(reader, first[0]), roots, moment)
             usage = KeyUsageConstraints(key_usage={"digital_signature", "non_repudiation"})
             status = validate_pdf_signature(emb, context, key_usage_settings=usage)
         except Exception:
@@ -649,10 +675,11 @@ def verify_pdf(path: Path, trust_roots: list[Path], at: datetime | None = None) 
             pesan = f"Tanda tangan tidak dapat diperiksa: strukturnya rusak atau tidak didukung ({type(exc).__name__})"
             found.append((revision, _broken(fq_name, sig_obj, revision, total, pesan), None))
     found.sort(key=lambda item: item[0])
-    _judge_archived(found, reader, roots, at or datetime.now(UTC))
-    dss_revisions = _dss_revisions(reader, total) if dss is not None else set()
-    _assign_levels(found, dss, dss_revisions, roots)
-    described = _describe_revisions([(r, rep) for r, rep, _ in found], dss_revisions, total)
+    updates = dss_revisions(reader, total) if dss is not None else set()
+    _judge_archived(found, reader, roots, at or datetime.now(UTC), updates)
+    _time_from_document_timestamps(found)
+    _assign_levels(found, dss, updates, roots)
+    described = _describe_revisions([(r, rep) for r, rep, _ in found], updates, total)
     for revision, report, _ in found:
         report.later = [f"revisi {r}: {described[r]}" for r in range(revision + 1, total)]
     result.signatures = [report for _, report, _ in found]

@@ -56,6 +56,8 @@ REASON_INVALID = "titik periksa rusak atau segelnya tidak cocok"
 REASON_HEAD = "peristiwa audit di titik periksa tidak lagi sama dengan yang tercatat"
 REASON_SHORTER = "jejak audit lebih pendek dari titik periksa"
 REASON_SINCE = "sejak titik periksa"
+REASON_TRAIL = "jejak audit sebelum titik periksa berubah"
+REASON_UNUSED = "tanpa titik periksa (salinan atau pulihan register)"
 
 
 class CheckpointInvalid(Exception):
@@ -287,7 +289,7 @@ def loaded_findings(loaded: Loaded, where: str) -> tuple[list[dict[str, Any]], l
 def head_findings(chosen: Plan, where: str) -> list[dict[str, Any]]:
     """A note when an incremental plan was turned full by :func:`confirm` (the full check then finds what
     changed in the trail)."""
-    if chosen.reason in (REASON_HEAD, REASON_SHORTER):
+    if chosen.reason in (REASON_HEAD, REASON_SHORTER, REASON_TRAIL):
         return [{"jenis": "titik_periksa", "berkas": where,
                  "pesan": f"Pemeriksaan bertahap tidak dapat dipakai: {chosen.reason}; register diperiksa penuh."}]
     return []

@@ -213,7 +213,7 @@ def periksa_register(out: Output,
     closed: list[str] = []
     rebuilt: list[str] = []
     if getattr(register, "backend", "tinydb") == "postgresql":
-        result, closed = _periksa_pg(register, perbaiki)
+        result, closed = _periksa_pg(register, perbaiki, penuh)
     else:
         result, closed, rebuilt = _periksa_tinydb(ws, register, perbaiki, segera, penuh)
     payload = {k: v for k, v in result.items() if k != "menggantung"}
@@ -277,17 +277,21 @@ def _periksa_tinydb(ws: Any, register: Any, perbaiki: bool, segera: int,
     return result, closed, rebuilt
 
 
-def _periksa_pg(register: Any, perbaiki: bool) -> tuple[dict[str, Any], list[str]]:
-    """The PostgreSQL register's check (the office's rows, one snapshot); ``--perbaiki`` closes the
-    reservations whose desk is gone BATAL "proses terhenti" (nothing else there is rebuilt from files)."""
+def _periksa_pg(register: Any, perbaiki: bool, penuh: bool) -> tuple[dict[str, Any], list[str]]:
+    """The PostgreSQL register's check (the office's rows, one snapshot; incremental from the office's checkpoint
+    unless ``penuh``); ``--perbaiki`` closes the reservations whose desk is gone BATAL "proses terhenti"
+    (nothing else there is rebuilt from files), then checks again in full."""
+    from functools import partial
+
     from sakti_cli.register.pg.check import check_pg_register
 
-    result = check_pg_register(register.conn)
+    check = partial(check_pg_register, register.conn, moment=register.moment())
+    result = check(full=penuh)
     closed: list[str] = []
     if perbaiki and result["menggantung"]:
         register.close_abandoned()  # the recovery every writing step starts with, on its own
         before = [str(entry["nomor_surat"]) for entry in result["menggantung"]]
-        result = check_pg_register(register.conn)
+        result = check(full=True)
         still = {str(entry["nomor_surat"]) for entry in result["menggantung"]}
         closed = [number for number in before if number not in still]
     return result, closed

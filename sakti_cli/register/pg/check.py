@@ -97,11 +97,11 @@ def check_pg_register(conn: Any, *, moment: datetime | None = None, full: bool =
         loaded = titik.load(pg_titik.read(cur), key)
         problems, notes = titik.loaded_findings(loaded, pg_titik.WHERE)
         report.problems.extend(problems)
-        report.notes.extend(notes)
+        report.notes.extend(notes if not full else [])
         snapshot, xmax = pg_titik.current_snapshot(cur)
         chosen, since = _confirm_trail(cur, *pg_titik.since(titik.plan(loaded, full=full), xmax))
-        if chosen.mode == titik.FULL and chosen.reason not in (titik.REASON_ASKED, titik.REASON_MISSING,
-                                                               titik.REASON_INVALID):
+        report.notes.extend(titik.head_findings(chosen, pg_titik.WHERE))
+        if chosen.reason in pg_titik.REASONS:
             report.note("titik_periksa", pg_titik.WHERE, f"Pemeriksaan bertahap tidak dapat dipakai: "
                                                          f"{chosen.reason}; register diperiksa penuh.")
         events, head = _check_audit(report, cur, chosen)
@@ -144,7 +144,7 @@ def _confirm_trail(cur: Any, chosen: Plan, since: Since | None) -> tuple[Plan, S
     there hashes to the checkpoint's head, none before it is missing, and none before it was written since (the
     table refuses UPDATE; a row rewritten with the trigger off has a new ``xmin``). Else full."""
     from sakti_cli.register import checkpoint as titik
-    from sakti_cli.register.pg.checkpoint import REASON_TRAIL_CHANGED, changed
+    from sakti_cli.register.pg.checkpoint import changed
     from sakti_cli.register.trail import event_hash
 
     if not chosen.incremental or chosen.checkpoint is None or since is None:
@@ -168,7 +168,7 @@ def _confirm_trail(cur: Any, chosen: Plan, since: Since | None) -> tuple[Plan, S
                 "WHERE a.nomor <= %(upto)s", {**since.params(), "upto": upto})
     held, rewritten = cur.fetchone()
     if held != upto or rewritten:
-        return titik.Plan(titik.FULL, REASON_TRAIL_CHANGED), None
+        return titik.Plan(titik.FULL, titik.REASON_TRAIL), None
     return chosen, since
 
 

@@ -37,8 +37,9 @@ STORED = "berkas"
 _SNAPSHOT_RE = re.compile(r"(\d{1,19}):(\d{1,19}):(\d{1,19}(,\d{1,19})*)?")
 
 REASON_OTHER_DATABASE = "basis data ini lebih muda dari titik periksa (dipulihkan atau dipindah ke server lain?)"
-REASON_TRAIL_CHANGED = "peristiwa audit sebelum titik periksa ditulis ulang atau hilang"
 REASON_NO_SNAPSHOT = "titik periksa tidak mencatat snapshot PostgreSQL"
+REASONS = (REASON_OTHER_DATABASE, REASON_NO_SNAPSHOT)
+"""Why an incremental plan turned full on PostgreSQL (noted as checkpoint.head_findings notes the others)."""
 
 WIDEN = "(%(kini)s::bigint - ((%(kini)s::bigint - {t}.xmin::text::bigint) & 4294967295))"
 """SQL: the 64-bit id of the transaction that wrote row ``{t}`` (see the module's note)."""

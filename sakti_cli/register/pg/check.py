@@ -92,7 +92,9 @@ def check_pg_register(conn: Any, *, moment: datetime | None = None, full: bool =
     at = moment or now()
     report = Report()
     with reading(conn) as cur:
-        cur.execute("SET LOCAL jit = off")  # each query is one scan or join: compiling it cost ~1 s a query at 100k
+        # each query is one scan or join: compiling it (JIT) cost ~1 s a query at 100,000 letters; and every row
+        # a cursor yields is read, so plan for all of them, not the first tenth (fast-start nested loops)
+        cur.execute("SET LOCAL jit = off; SET LOCAL cursor_tuple_fraction = 1")
         key = titik.seal_key(pg_titik.identity(cur))
         loaded = titik.load(pg_titik.read(cur), key)
         problems, notes = titik.loaded_findings(loaded, pg_titik.WHERE)
@@ -310,41 +312,58 @@ def _check_lookups(report: Report, cur: Any) -> None:
 # --- applications and letters ---------------------------------------------------------------------------------
 _APPLICATION_STATES = tuple(str(s) for s in ApplicationStatus)
 
+_RECORD_CHECKS: tuple[tuple[str, str], ...] = (
+    ("status_permohonan", "Permohonan {0} berstatus tidak sah: {1}."),
+    ("status_permohonan", "Riwayat permohonan {0} tidak berakhir di status {1}."),
+    ("permohonan_surat", "Permohonan {0} TERBIT tetapi suratnya ({1}) tidak ada di register atau tidak TERBIT."),
+    ("permohonan_surat", "Surat {1} tidak cocok dengan permohonan {0} (nomor registrasi atau SHA-256 berbeda)."),
+    ("permohonan_surat", "Permohonan {0} MENUNGGU_TTD tetapi suratnya ({1}) tidak menunggu tanda tangan."),
+    ("permohonan_surat", "Permohonan {0} berstatus {1} tetapi mencatat surat {2}."),
+    ("permohonan_surat", "Surat {1} TERBIT untuk {0}, tetapi permohonan itu tidak mencatatnya (status {2})."),
+    ("permohonan_surat", "Surat {1} menunggu tanda tangan, tetapi permohonan {0} tidak MENUNGGU_TTD untuknya."),
+    ("permohonan_surat", "Surat {1} menyebut permohonan {0} yang tidak ada di register."),
+    ("permohonan_rusak", "Catatan permohonan {0} tanpa nomor registrasi yang sah."),
+)
+"""(kind, message with the row's columns as {0}, {1}, {2}): the checks of :data:`_RECORDS`, by its numbers."""
+
+_RECORDS = """
+WITH a AS MATERIALIZED (
+    SELECT p.kantor, p.nomor_registrasi AS reg, p.status,
+           CASE WHEN jsonb_typeof(x.riwayat) = 'array' THEN x.riwayat->-1->>'ke' END AS ke,
+           x.surat->>'nomor_surat' AS nomor, x.surat->>'sha256' AS sha256, x.antrean->>'nomor_surat' AS antre,
+           jsonb_typeof(x.surat) = 'object' AND x.surat <> '{}'::jsonb AS mencatat
+    FROM permohonan p, jsonb_to_record(p.data) AS x (riwayat jsonb, surat jsonb, antrean jsonb))
+SELECT v.n, v.a, v.b, v.c
+FROM a LEFT JOIN surat s ON a.status = 'TERBIT' AND s.kantor = a.kantor AND s.nomor_surat = a.nomor
+       LEFT JOIN surat q ON a.status = 'MENUNGGU_TTD' AND q.kantor = a.kantor AND q.nomor_surat = a.antre,
+     LATERAL (VALUES
+        (0, a.status <> ALL(%(states)s), a.reg, a.status, NULL::text),
+        (1, a.status = ANY(%(states)s) AND a.ke IS DISTINCT FROM a.status, a.reg, a.status, NULL),
+        (2, a.status = 'TERBIT' AND (s.id IS NULL OR s.status <> 'TERBIT'), a.reg, coalesce(a.nomor, 'tidak ada'),
+         NULL),
+        (3, a.status = 'TERBIT' AND s.status = 'TERBIT' AND (s.nomor_registrasi IS DISTINCT FROM a.reg
+            OR s.sha256 IS DISTINCT FROM a.sha256), a.reg, s.nomor_surat, NULL),
+        (4, a.status = 'MENUNGGU_TTD' AND (q.id IS NULL OR q.status <> 'MENUNGGU_TTD'
+            OR q.nomor_registrasi IS DISTINCT FROM a.reg), a.reg, coalesce(a.antre, 'tidak ada'), NULL),
+        (5, a.status <> 'TERBIT' AND a.mencatat, a.reg, a.status, a.nomor),
+        (9, a.reg !~ '^REG-[0-9]{6}-[0-9]{4,6}$', a.reg, NULL, NULL)) AS v (n, salah, a, b, c)
+WHERE v.salah
+UNION ALL
+SELECT v.n, v.a, v.b, v.c
+FROM surat s LEFT JOIN a ON a.kantor = s.kantor AND a.reg = s.nomor_registrasi,
+     LATERAL (VALUES
+        (6, s.status = 'TERBIT' AND a.reg IS NOT NULL AND a.nomor IS DISTINCT FROM s.nomor_surat,
+         s.nomor_registrasi, s.nomor_surat, a.status),
+        (7, s.status = 'MENUNGGU_TTD' AND a.reg IS NOT NULL AND (a.status <> 'MENUNGGU_TTD'
+            OR a.antre IS DISTINCT FROM s.nomor_surat), s.nomor_registrasi, s.nomor_surat, NULL),
+        (8, a.reg IS NULL, s.nomor_registrasi, s.nomor_surat, NULL)) AS v (n, salah, a, b, c)
+WHERE s.nomor_registrasi IS NOT NULL AND v.salah
+"""
+"""Each application against its letter and each letter against its application, in one pass over each table:
+a record's jsonb is read once (``jsonb_to_record``: the fields the checks need, not ``data->...`` again in every
+condition, each of which would decompress the record anew); a row per finding ``(check, {0}, {1}, {2})``."""
+
 _APPLICATION_QUERIES: tuple[tuple[str, str, str], ...] = (
-    ("status_permohonan", "Permohonan {0} berstatus tidak sah: {1}.",
-     "SELECT nomor_registrasi, status FROM permohonan WHERE status <> ALL(%(states)s)"),
-    ("status_permohonan", "Riwayat permohonan {0} tidak berakhir di status {1}.",
-     "SELECT nomor_registrasi, status FROM permohonan WHERE status = ANY(%(states)s) "
-     "AND (CASE WHEN jsonb_typeof(data->'riwayat') = 'array' THEN data->'riwayat'->-1->>'ke' END) "
-     "IS DISTINCT FROM status"),
-    ("permohonan_surat", "Permohonan {0} TERBIT tetapi suratnya ({1}) tidak ada di register atau tidak TERBIT.",
-     "SELECT p.nomor_registrasi, coalesce(p.data->'surat'->>'nomor_surat', 'tidak ada') FROM permohonan p "
-     "LEFT JOIN surat s ON s.kantor = p.kantor AND s.nomor_surat = p.data->'surat'->>'nomor_surat' "
-     "WHERE p.status = 'TERBIT' AND (s.id IS NULL OR s.status <> 'TERBIT')"),
-    ("permohonan_surat", "Surat {1} tidak cocok dengan permohonan {0} (nomor registrasi atau SHA-256 berbeda).",
-     "SELECT p.nomor_registrasi, s.nomor_surat FROM permohonan p JOIN surat s ON s.kantor = p.kantor "
-     "AND s.nomor_surat = p.data->'surat'->>'nomor_surat' WHERE p.status = 'TERBIT' AND s.status = 'TERBIT' "
-     "AND (s.nomor_registrasi IS DISTINCT FROM p.nomor_registrasi OR s.sha256 IS DISTINCT FROM "
-     "p.data->'surat'->>'sha256')"),
-    ("permohonan_surat", "Permohonan {0} MENUNGGU_TTD tetapi suratnya ({1}) tidak menunggu tanda tangan.",
-     "SELECT p.nomor_registrasi, coalesce(p.data->'antrean'->>'nomor_surat', 'tidak ada') FROM permohonan p "
-     "LEFT JOIN surat s ON s.kantor = p.kantor AND s.nomor_surat = p.data->'antrean'->>'nomor_surat' "
-     "WHERE p.status = 'MENUNGGU_TTD' AND (s.id IS NULL OR s.status <> 'MENUNGGU_TTD' "
-     "OR s.nomor_registrasi IS DISTINCT FROM p.nomor_registrasi)"),
-    ("permohonan_surat", "Permohonan {0} berstatus {1} tetapi mencatat surat {2}.",
-     "SELECT nomor_registrasi, status, data->'surat'->>'nomor_surat' FROM permohonan WHERE status <> 'TERBIT' "
-     "AND jsonb_typeof(data->'surat') = 'object' AND data->'surat' <> '{}'::jsonb"),
-    ("permohonan_surat", "Surat {1} TERBIT untuk {0}, tetapi permohonan itu tidak mencatatnya (status {2}).",
-     "SELECT s.nomor_registrasi, s.nomor_surat, p.status FROM surat s JOIN permohonan p ON p.kantor = s.kantor "
-     "AND p.nomor_registrasi = s.nomor_registrasi WHERE s.status = 'TERBIT' "
-     "AND p.data->'surat'->>'nomor_surat' IS DISTINCT FROM s.nomor_surat"),
-    ("permohonan_surat", "Surat {1} menunggu tanda tangan, tetapi permohonan {0} tidak MENUNGGU_TTD untuknya.",
-     "SELECT s.nomor_registrasi, s.nomor_surat FROM surat s JOIN permohonan p ON p.kantor = s.kantor "
-     "AND p.nomor_registrasi = s.nomor_registrasi WHERE s.status = 'MENUNGGU_TTD' "
-     "AND (p.status <> 'MENUNGGU_TTD' OR p.data->'antrean'->>'nomor_surat' IS DISTINCT FROM s.nomor_surat)"),
-    ("permohonan_surat", "Surat {1} menyebut permohonan {0} yang tidak ada di register.",
-     "SELECT s.nomor_registrasi, s.nomor_surat FROM surat s WHERE s.nomor_registrasi IS NOT NULL AND NOT EXISTS "
-     "(SELECT 1 FROM permohonan p WHERE p.kantor = s.kantor AND p.nomor_registrasi = s.nomor_registrasi)"),
     ("pengganti", "Surat {0} diganti oleh {1}, tetapi surat pengganti itu tidak menunjuk baliknya.",
      "SELECT s.nomor_surat, s.data->>'diganti_oleh' FROM surat s LEFT JOIN surat o ON o.kantor = s.kantor "
      "AND o.nomor_surat = s.data->>'diganti_oleh' WHERE s.data->>'diganti_oleh' IS NOT NULL "
@@ -358,16 +377,20 @@ _APPLICATION_QUERIES: tuple[tuple[str, str, str], ...] = (
      "LEFT JOIN urutan u ON u.kantor = p.kantor AND u.kunci = 'registrasi|' || substr(p.nomor_registrasi, 5, 6) "
      "WHERE p.nomor_registrasi ~ '^REG-[0-9]{6}-[0-9]{4,6}$' "
      "AND split_part(p.nomor_registrasi, '-', 3)::integer > coalesce(u.nilai, 0) GROUP BY 1 ORDER BY 1"),
-    ("permohonan_rusak", "Catatan permohonan {0} tanpa nomor registrasi yang sah.",
-     "SELECT nomor_registrasi FROM permohonan WHERE nomor_registrasi !~ '^REG-[0-9]{6}-[0-9]{4,6}$'"),
 )
 """(kind, message with the row's columns as {0}, {1}, ..., query): each returns only the rows that are wrong."""
 
 
 def _check_applications(report: Report, conn: Any, cur: Any) -> int:
+    found: dict[int, list[tuple[Any, ...]]] = {}
+    for number, *row in stream(conn, _RECORDS, {"states": list(_APPLICATION_STATES)}):
+        found.setdefault(int(number), []).append(tuple(row))
+    for number, (kind, message) in enumerate(_RECORD_CHECKS):  # in the checks' order, as each query's were
+        for row in sorted(found.get(number, []), key=lambda item: tuple(str(v) for v in item)):
+            report.problem(kind, "permohonan", message.format(*row))
     for kind, message, query in _APPLICATION_QUERIES:
         where = "surat" if kind == "pengganti" else "permohonan"
-        for row in stream(conn, query, {"states": list(_APPLICATION_STATES)}):
+        for row in stream(conn, query):
             report.problem(kind, where, message.format(*row))
     cur.execute("SELECT count(*) FROM permohonan")
     return int(cur.fetchone()[0])

@@ -383,11 +383,11 @@ _APPLICATION_QUERIES: tuple[tuple[str, str, str], ...] = (
 
 def _check_applications(report: Report, conn: Any, cur: Any) -> int:
     found: dict[int, list[tuple[Any, ...]]] = {}
-    for number, *row in stream(conn, _RECORDS, {"states": list(_APPLICATION_STATES)}):
-        found.setdefault(int(number), []).append(tuple(row))
+    for number, first, second, third in stream(conn, _RECORDS, {"states": list(_APPLICATION_STATES)}):
+        found.setdefault(int(number), []).append((first, second, third))
     for number, (kind, message) in enumerate(_RECORD_CHECKS):  # in the checks' order, as each query's were
-        for row in sorted(found.get(number, []), key=lambda item: tuple(str(v) for v in item)):
-            report.problem(kind, "permohonan", message.format(*row))
+        for shown in sorted(found.get(number, []), key=lambda item: tuple(str(v) for v in item)):
+            report.problem(kind, "permohonan", message.format(*shown))
     for kind, message, query in _APPLICATION_QUERIES:
         where = "surat" if kind == "pengganti" else "permohonan"
         for row in stream(conn, query):

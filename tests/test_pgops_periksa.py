@@ -96,7 +96,7 @@ def test_an_abandoned_reservation_is_listed_and_closed_batal(office: Office, tmp
             reg = _application(cur, 4)
         number = _reserve(desk, reg)["nomor_surat"]
         alive = _check(office)  # while the desk lives: being processed, not a problem
-        assert alive["bersih"] and [n["jenis"] for n in alive["catatan"]] == ["sedang_diproses"]
+        assert alive["bersih"] and [n["jenis"] for n in alive["catatan"]] == ["titik_periksa", "sedang_diproses"]
     result = _check(office)
     assert _kinds(result) == ["nomor_menggantung"]
     assert [entry["nomor_surat"] for entry in result["menggantung"]] == [number] == ["474/004/KEC/2026"]

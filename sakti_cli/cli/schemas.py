@@ -517,11 +517,22 @@ class NomorMulai(Result):
     layanan: str
 
 
+class Pemeriksaan(Strict):
+    cara: Literal["penuh", "bertahap"] = Field(description="penuh: semuanya; bertahap: sejak titik periksa")
+    alasan: str
+    dari_peristiwa: int = Field(description="jejak audit diperiksa mulai sesudah peristiwa ini (0: dari awal)")
+    penuh_terakhir: str | None = Field(description="waktu pemeriksaan penuh terakhir (ISO)")
+    berkas_dihitung: int = Field(description="berkas yang SHA-256-nya dihitung (baru, berubah, atau semua bila penuh)")
+    berkas_sampel: int = Field(description="berkas tak berubah yang dihitung sebagai sampel bergilir")
+    berkas_dilewati: int = Field(description="berkas tak berubah yang tidak dihitung kali ini")
+
+
 class RegisterPeriksa(Result):
     bersih: bool
     masalah: list[Open]
     catatan: list[Open]
     ringkasan: dict[str, Any]
+    pemeriksaan: Pemeriksaan
     diperbaiki: list[str] | None = None
     dibangun_ulang: list[str] | None = None
 

@@ -199,8 +199,14 @@ def periksa_register(out: Output,
                      segera: Annotated[int, typer.Option(
                          "--segera", metavar="HARI", min=0, help="Catat surat yang data validasinya (CRL, sertifikat "
                          "TSA) kedaluwarsa dalam HARI hari: perbarui dengan 'sakti ttd perbarui'.")] = 60,
+                     penuh: Annotated[bool, typer.Option(
+                         "--penuh", help="Periksa semuanya: seluruh jejak audit dan SHA-256 setiap PDF. Tanpa opsi "
+                         "ini pemeriksaan bertahap: hanya yang berubah sejak pemeriksaan bersih terakhir (titik "
+                         "periksa), ditambah sampel bergilir ~2% PDF.")] = False,
                      json_out: JSON_OPT = False) -> None:
-    """Periksa keutuhan register: berkas, nomor, PDF, permohonan, jejak audit (keluar 1 bila ada masalah)."""
+    """Periksa keutuhan register: berkas, nomor, PDF, permohonan, jejak audit (keluar 1 bila ada masalah).
+    Bertahap sejak pemeriksaan bersih terakhir; --penuh memeriksa semuanya."""
+    from sakti_cli.register.checkpoint import describe
     from sakti_cli.register.numbering import scope_label
 
     ws = workspace()
@@ -208,9 +214,9 @@ def periksa_register(out: Output,
     closed: list[str] = []
     rebuilt: list[str] = []
     if getattr(register, "backend", "tinydb") == "postgresql":
-        result, closed = _periksa_pg(register, perbaiki)
+        result, closed = _periksa_pg(register, perbaiki, penuh)
     else:
-        result, closed, rebuilt = _periksa_tinydb(ws, register, perbaiki, segera)
+        result, closed, rebuilt = _periksa_tinydb(ws, register, perbaiki, segera, penuh)
     payload = {k: v for k, v in result.items() if k != "menggantung"}
     if perbaiki:
         payload["diperbaiki"] = closed
@@ -224,6 +230,8 @@ def periksa_register(out: Output,
         for scope in summary["lingkup"]:
             paper = f", {scope['kertas']} di kertas" if scope["kertas"] else ""
             console.print(f"  {scope_label(scope['lingkup'])}: sampai urut {scope['terakhir']}{paper}")
+        if result.get("pemeriksaan"):
+            console.print(describe(result["pemeriksaan"]), markup=False, highlight=False, soft_wrap=True)
         for name in rebuilt:
             console.print(f"[yellow]Dibangun ulang dari catatan dan jejak audit:[/yellow] {name}")
         for number in closed:
@@ -242,40 +250,49 @@ def periksa_register(out: Output,
         raise Negative
 
 
-def _periksa_tinydb(ws: Any, register: Any, perbaiki: bool, segera: int) -> tuple[dict[str, Any], list[str], list[str]]:
-    """The TinyDB register's check and repairs (files rebuilt, history index, dangling numbers closed)."""
+def _periksa_tinydb(ws: Any, register: Any, perbaiki: bool, segera: int,
+                    penuh: bool) -> tuple[dict[str, Any], list[str], list[str]]:
+    """The TinyDB register's check (incremental from its checkpoint unless ``penuh``) and repairs (files
+    rebuilt, history index, dangling numbers closed; each followed by a full check)."""
+    from functools import partial
+
     from sakti_cli.register.tiny.check import check_register, close_dangling, rebuild_core_files
 
-    result = check_register(ws, register, segera)
+    check = partial(check_register, ws, register, segera, checkpoint=True)
+    result = check(full=penuh)
     closed: list[str] = []
     rebuilt: list[str] = []
     if perbaiki:
         rebuilt = rebuild_core_files(register)  # first: every other repair is a transaction, refused without them
         if rebuilt:
-            result = check_register(ws, register, segera)
+            result = check(full=True)
     if perbaiki and any(p["jenis"] == "indeks_riwayat" for p in result["masalah"]):
         from sakti_cli.register.tiny.history import rebuild_index
 
         if rebuild_index(register):
             rebuilt.append("riwayat/")
-            result = check_register(ws, register, segera)
+            result = check(full=True)
     if perbaiki and result["menggantung"]:
         closed = close_dangling(register, result["menggantung"])
-        result = check_register(ws, register, segera)
+        result = check(full=True)
     return result, closed, rebuilt
 
 
-def _periksa_pg(register: Any, perbaiki: bool) -> tuple[dict[str, Any], list[str]]:
-    """The PostgreSQL register's check (the office's rows, one snapshot); ``--perbaiki`` closes the
-    reservations whose desk is gone BATAL "proses terhenti" (nothing else there is rebuilt from files)."""
+def _periksa_pg(register: Any, perbaiki: bool, penuh: bool) -> tuple[dict[str, Any], list[str]]:
+    """The PostgreSQL register's check (the office's rows, one snapshot; incremental from the office's checkpoint
+    unless ``penuh``); ``--perbaiki`` closes the reservations whose desk is gone BATAL "proses terhenti"
+    (nothing else there is rebuilt from files), then checks again in full."""
+    from functools import partial
+
     from sakti_cli.register.pg.check import check_pg_register
 
-    result = check_pg_register(register.conn)
+    check = partial(check_pg_register, register.conn, moment=register.moment())
+    result = check(full=penuh)
     closed: list[str] = []
     if perbaiki and result["menggantung"]:
         register.close_abandoned()  # the recovery every writing step starts with, on its own
         before = [str(entry["nomor_surat"]) for entry in result["menggantung"]]
-        result = check_pg_register(register.conn)
+        result = check(full=True)
         still = {str(entry["nomor_surat"]) for entry in result["menggantung"]}
         closed = [number for number in before if number not in still]
     return result, closed

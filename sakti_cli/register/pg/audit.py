@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import secrets
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -76,12 +77,29 @@ def chain_problems(cur: Any, each: Callable[[dict[str, Any], str], None] | None 
     The trail is read through a server-side cursor (a few thousand events in memory at a time, whatever its
     length), in the caller's transaction (a savepoint) or its own; ``each`` sees every event and its stored line
     in chain order (``register periksa`` checks their contents in the same pass)."""
+    return walk_chain(cur, each).problems
+
+
+@dataclass(frozen=True)
+class ChainWalk:
+    """What :func:`walk_chain` saw: the problems, the events of the chain (up to the last one read) and the
+    hash of the last one."""
+
+    problems: list[str]
+    events: int
+    head: str
+
+
+def walk_chain(cur: Any, each: Callable[[dict[str, Any], str], None] | None = None, *, after: int = 0,
+               prev: str = GENESIS) -> ChainWalk:
+    """:func:`chain_problems` from event ``after`` + 1 on, the event ``after`` having hash ``prev`` (verified by
+    the caller: ``register periksa``'s checkpoint), then the head."""
     problems: list[str] = []
-    prev, count = GENESIS, 0
+    count = after
     conn = cur.connection
     with conn.transaction(), conn.cursor(name=f"rantai_{secrets.token_hex(4)}") as trail:
         trail.itersize = 2000
-        trail.execute("SELECT nomor, hash, baris FROM audit ORDER BY nomor")
+        trail.execute("SELECT nomor, hash, baris FROM audit WHERE nomor > %s ORDER BY nomor", (after,))
         for number, stored, line in trail:
             count += 1
             event = json.loads(line)
@@ -99,4 +117,4 @@ def chain_problems(cur: Any, each: Callable[[dict[str, Any], str], None] | None 
     head = cur.fetchone()
     if (head or (GENESIS, 0)) != (prev, count):
         problems.append("kepala jejak audit tidak cocok dengan peristiwa terakhir (peristiwa terakhir dihapus?)")
-    return problems
+    return ChainWalk(problems, count, prev)

@@ -412,3 +412,25 @@ def m006_tanpa_cari(cur: Any) -> None:
     """The applications still without search keys (registered before m005, or copied from such a register), by an
     index of their own: a desk's first step learns in one probe that none is left to fill (PgRegister.fill_keys)."""
     cur.execute("CREATE INDEX permohonan_tanpa_cari ON permohonan (kantor) WHERE NOT (data ? 'cari')")
+
+
+CHECKPOINT_TABLE = "periksa_titik"
+"""m007: each office's sealed checkpoint of ``register periksa`` (:mod:`sakti_cli.register.pg.checkpoint`)."""
+
+
+@migration
+def m007_periksa_titik(cur: Any) -> None:
+    """The sealed checkpoint of ``register periksa`` (sakti_cli.register.checkpoint), one row per office, so the
+    next check is incremental. What changed since is told by each row's ``xmin`` (the transaction that wrote
+    it) against the snapshot the checkpoint recorded: no column is added to the big tables, so nothing is
+    rewritten or backfilled (a table and its policy: milliseconds at any size), and an edit made with the
+    triggers switched off is seen all the same (no trigger keeps ``xmin``)."""
+    from psycopg import sql
+
+    cur.execute("CREATE TABLE periksa_titik (kantor text PRIMARY KEY DEFAULT session_user, isi text NOT NULL, "
+                "ditulis timestamptz NOT NULL DEFAULT now())")
+    table = sql.Identifier(CHECKPOINT_TABLE)
+    cur.execute(sql.SQL("ALTER TABLE {t} ENABLE ROW LEVEL SECURITY; ALTER TABLE {t} FORCE ROW LEVEL SECURITY; "
+                        "CREATE POLICY kantor_sendiri ON {t} USING ({own}) WITH CHECK ({own})").format(
+                            t=table, own=sql.SQL(OWN_ROWS)))
+    cur.execute(sql.SQL("GRANT SELECT, INSERT, UPDATE ON {} TO {}").format(table, sql.Identifier(office_group(cur))))

@@ -16,6 +16,13 @@ Read under the register lock, file by file (a damaged file is reported, not fata
     16-digit number (a NIK or KK number must never be written to the trail);
   - what killed runs left behind (staging folders of scans, scratch folders of letters, restored copies,
     half-written archives, register temp files) is listed: the next command that writes removes it.
+
+Incremental (``bertahap``, register/checkpoint.py; the default of ``sakti register periksa``): from the sealed
+checkpoint ``periksa.titik`` a clean check leaves, only what changed since is read again: the trail from the
+checkpoint's event on (the audit files before it confirmed by fingerprint, or by the SHA-256 of what was
+verified, the checkpoint's own file by that digest up to its event), the partition files and index shards whose
+fingerprint changed (an unchanged one is as it was verified), the PDFs whose fingerprint changed or whose turn in
+the rolling sample it is. The letters are always read whole (numbering, lookups and links span them all).
 """
 
 from __future__ import annotations
@@ -40,16 +47,62 @@ from sakti_cli.core.id_format import mask_nik
 from sakti_cli.core.nik import find_id_numbers, may_hold_id_number
 from sakti_cli.core.storage import sha256_file
 from sakti_cli.office.workspace import Workspace
+from sakti_cli.register import checkpoint as titik
 from sakti_cli.register.numbering import scope_label
 from sakti_cli.register.session import Reservation, letter_digests
 from sakti_cli.register.states import LetterStatus
 from sakti_cli.register.tiny.engine import locked, read_json, read_locked
 from sakti_cli.register.tiny.history import TrailFold
 from sakti_cli.register.tiny.registry import AUDIT_TABLE, FORMAT_VERSION, Register
-from sakti_cli.register.trail import GENESIS, event_hash
+from sakti_cli.register.trail import GENESIS, event_hash, event_names
 
 LETTER_STATES = (LetterStatus.DIPESAN, LetterStatus.MENUNGGU_TTD, LetterStatus.TERBIT, LetterStatus.BATAL)
 WAITING = LetterStatus.MENUNGGU_TTD  # letters.WAITING: a letter (and its application) waiting for the signatory
+
+
+class TrailResume(NamedTuple):
+    """Where an incremental check reads the trail on: after ``offset`` (bytes) of audit file ``name``, whose
+    line ``line`` holds the checkpoint's event with hash ``head``, the ``events``-th of the trail."""
+
+    name: str
+    offset: int
+    line: int
+    head: str
+    events: int
+
+
+class Since:
+    """What this check takes from the checkpoint (``plan``) and what it leaves for the next one: ``records``,
+    each register file's ``"fingerprint [what was verified]"``, and ``files``, each PDF's fingerprint."""
+
+    def __init__(self, chosen: titik.Plan, resume: TrailResume | None = None) -> None:
+        self.plan = chosen
+        self.resume = resume
+        self.old = dict(chosen.checkpoint.records) if chosen.incremental and chosen.checkpoint else {}
+        self.records: dict[str, str] = {}
+        self.files: dict[str, str] = {}
+        self.counts = titik.FileCounts()
+        self.changed_letters: set[Path] = set()  # letter partitions read anew (a full check: all)
+        self.trusted: set[str] = set()  # application partitions unchanged since the checkpoint (stems)
+        self.skipped_pdfs: set[str] = set()
+        self.new_events: dict[str, list[tuple[str, str]]] = defaultdict(list)  # name -> (month, id) since
+        self.last: tuple[str, int, int, str] | None = None  # the trail's last event: file, line, start, hash
+
+    @property
+    def incremental(self) -> bool:
+        return self.plan.incremental
+
+    def kept(self, key: str, current: str | None) -> list[str] | None:
+        """What was recorded of an unchanged file (carried into the next checkpoint), or None when it changed,
+        is new, or this check is a full one."""
+        old = self.old.get(key)
+        if old is None or current is None:
+            return None
+        fields = old.split(" ")
+        if fields[0] != current:
+            return None
+        self.records[key] = old
+        return fields[1:]
 
 
 class Report:
@@ -66,6 +119,7 @@ class Report:
         self.audit_counters: dict[str, int] = {}  # highest number per scope the trail shows
         self.names: dict[Path, str] = {}  # file -> its name relative to the register
         self.bases: dict[str, str] = {}  # folder -> its resolved path (_recorded_path, _real_path)
+        self.since = Since(titik.Plan(titik.FULL, titik.REASON_ASKED))
 
     def name(self, path: Path) -> str:
         shown = self.names.get(path)
@@ -111,10 +165,21 @@ def _table(report: Report, path: Path, name: str) -> list[dict[str, Any]] | None
     return [docs[k] for k in sorted(docs, key=lambda k: int(k) if str(k).isdigit() else 0)]  # by doc id
 
 
-def _partitions(report: Report, kind: str, table: str) -> Iterator[tuple[Path, dict[str, Any]]]:
-    """The records of one kind, one partition file in memory at a time (a large register never whole)."""
+def _partitions(report: Report, kind: str, table: str, *, since: Since | None = None, extra: str = "",
+                ) -> Iterator[tuple[Path, dict[str, Any]]]:
+    """The records of one kind, one partition file in memory at a time (a large register never whole). With
+    ``since``: each file's fingerprint recorded for the checkpoint (``extra``: what else the caller records
+    through ``Since.records`` itself), and the files unchanged since the checkpoint passed over (the caller
+    reads what was recorded of them with ``since.kept``)."""
     folder = report.root / kind
     for path in sorted(folder.glob("*.json")) if folder.is_dir() else []:
+        if since is not None:
+            key = f"{kind}/{path.name}"
+            current = titik.fingerprint_of(path)
+            if since.kept(key, current) is not None:
+                continue
+            if current is not None and not extra:
+                since.records[key] = current
         for doc in _table(report, path, table) or []:
             yield path, doc
 
@@ -165,8 +230,20 @@ _FIELD_SET = frozenset(LETTER_FIELDS)
 
 
 def _letters(report: Report) -> list[tuple[Path, LetterFacts]]:
-    """Every letter as its checked fields only; the partition's path object shared by its letters."""
-    return [(path, LetterFacts(letter)) for path, letter in _partitions(report, "surat", "surat")]
+    """Every letter as its checked fields only; the partition's path object shared by its letters. Always
+    all of them; the partitions changed since the checkpoint noted (``Since.changed_letters``)."""
+    since = report.since
+    folder = report.root / "surat"
+    found: list[tuple[Path, LetterFacts]] = []
+    for path in sorted(folder.glob("*.json")) if folder.is_dir() else []:
+        key = f"surat/{path.name}"
+        current = titik.fingerprint_of(path)
+        if since.kept(key, current) is None:
+            since.changed_letters.add(path)
+            if current is not None:
+                since.records[key] = current
+        found.extend((path, LetterFacts(letter)) for letter in _table(report, path, "surat") or [])
+    return found
 
 
 SHARED_FIELDS = ("lingkup", "bulan", "bulan_pesan", "status")
@@ -280,20 +357,53 @@ def _check_indexes(report: Report, letters: list[tuple[Path, LetterFacts]]) -> N
     # hash(key) -> hash((id, bulan)): never the index documents, nor their texts (100,000 letters: 300,000
     # keys); a lookup aid checked against the letters, so Python's keyed hash suffices. Only the entries that
     # point at a letter (not the NIK or search entries, which point at applications).
+    # Incremental: only the shards changed since the checkpoint are read; a letter unchanged since (its
+    # partition's fingerprint) is checked against those only, a changed letter against every shard it needs.
+    from sakti_cli.register.tiny.registry import shard_of
+
+    since = report.since
     index: dict[int, int] = {}
-    for _, doc in _partitions(report, "indeks", "indeks"):
-        key = doc.get("kunci")
-        if isinstance(key, str) and key.startswith(LETTER_KEYS):
-            index[hash(key)] = _pointer_hash(doc.get("id"), doc.get("bulan"))
-    for _, letter in letters:
+    read: set[str] = set()
+
+    def load(path: Path) -> None:
+        read.add(path.stem)
+        for doc in _table(report, path, "indeks") or []:
+            key = doc.get("kunci")
+            if isinstance(key, str) and key.startswith(LETTER_KEYS):
+                index[hash(key)] = _pointer_hash(doc.get("id"), doc.get("bulan"))
+
+    folder = report.root / "indeks"
+    changed: set[str] = set()
+    present: set[str] = set()
+    for path in sorted(folder.glob("*.json")) if folder.is_dir() else []:
+        present.add(path.stem)
+        current = titik.fingerprint_of(path)
+        if since.kept(f"indeks/{path.name}", current) is None:
+            changed.add(path.stem)
+            if current is not None:
+                since.records[f"indeks/{path.name}"] = current
+            load(path)
+    if since.incremental:  # a shard of the checkpoint that is gone: its keys are missing
+        changed.update({key[len("indeks/"):-len(".json")] for key in since.old if key.startswith("indeks/")} - present)
+    for path, letter in letters:
         number = letter.get("nomor_surat")
         if not isinstance(number, str):
+            continue
+        fresh = not since.incremental or path in since.changed_letters
+        if not fresh and not changed:
             continue
         pointer = _pointer_hash(letter.get("id"), letter.get("bulan"))
         keys = [("nomor", number), ("kode", letter.get("kode_verifikasi"))]
         if letter.get("status") == LetterStatus.TERBIT:
             keys += [("sha256", digest) for digest in letter_digests(letter)]  # every revision (ttd perbarui)
         for kind, value in keys:
+            if since.incremental:
+                shard = shard_of(f"{kind}:{value}")
+                if shard not in changed:
+                    if not fresh:
+                        continue
+                    if shard not in read:
+                        load(folder / f"{shard}.json")
             if index.get(hash(f"{kind}:{value}")) != pointer:
                 report.problem("indeks", "indeks/", f"Indeks {kind} untuk surat {number} hilang atau menunjuk "
                                                     "catatan lain: verifikasi dan pencarian akan gagal.")
@@ -340,7 +450,12 @@ def _real_path(report: Report, path: str) -> str:
 
 
 def _check_pdfs(report: Report, ws: Workspace, letters: list[tuple[Path, LetterFacts]]) -> None:
-    for _, letter in letters:
+    """Every TERBIT letter's PDF against its SHA-256; incremental: only those whose fingerprint changed (or
+    whose letter's partition did), and the rolling sample of the rest (checkpoint.file_action)."""
+    since = report.since
+    checkpoint = since.plan.checkpoint if since.incremental else None
+    run = since.plan.run
+    for partition, letter in letters:
         if letter.get("status") != LetterStatus.TERBIT:
             continue
         number = letter.get("nomor_surat")
@@ -351,8 +466,21 @@ def _check_pdfs(report: Report, ws: Workspace, letters: list[tuple[Path, LetterF
         path = _recorded_path(report, ws, relative, "data/surat", number)
         if path is None:
             continue
-        if not os.path.isfile(path):
+        try:
+            st = os.stat(path)
+        except OSError:
+            st = None
+        if st is None or not stat.S_ISREG(st.st_mode):
             report.problem("pdf_hilang", str(relative), f"PDF surat {number} tidak ada: {relative}.")
+            continue
+        name, current = str(relative), titik.fingerprint(st)
+        action = titik.file_action(checkpoint, name, current, run)
+        if action == titik.SKIP and partition in since.changed_letters:
+            action = titik.HASH  # the letter's record changed: its recorded SHA-256 may have
+        since.counts.count(action)
+        if action == titik.SKIP:
+            since.skipped_pdfs.add(name)
+            since.files[name] = current
             continue
         try:
             digest = sha256_file(Path(path))
@@ -364,6 +492,8 @@ def _check_pdfs(report: Report, ws: Workspace, letters: list[tuple[Path, LetterF
             report.problem("pdf_berubah", str(relative), f"PDF surat {number} ({relative}) berubah: SHA-256 "
                                                          f"{digest[:12]}… tidak sama dengan yang tercatat "
                                                          f"{latest[:12]}….")
+        else:
+            since.files[name] = current
 
 
 def _check_queue(report: Report, ws: Workspace, letters: list[tuple[Path, LetterFacts]],
@@ -419,9 +549,24 @@ def _check_applications(report: Report, letters: list[tuple[Path, LetterFacts]],
     seen: set[str] = set()
     behind: set[str] = set()  # months whose registration counter is below a recorded application
     waiting_for: dict[str, str] = {}  # application MENUNGGU_TTD -> the number it waits for
+    since = report.since
     count = 0
-    for path, record in _partitions(report, "permohonan", "permohonan"):
+    folder = report.root / "permohonan"
+    per_file: dict[Path, int] = {}
+    fingerprints: dict[Path, str | None] = {}
+    for path in sorted(folder.glob("*.json")) if folder.is_dir() and since.incremental else []:
+        current = fingerprints[path] = titik.fingerprint_of(path)
+        kept = since.kept(f"permohonan/{path.name}", current)
+        if kept is not None and kept and kept[0].isdigit():  # unchanged since the checkpoint: as it was verified
+            since.trusted.add(path.stem)
+            count += int(kept[0])
+    for path, record in _partitions(report, "permohonan", "permohonan", since=since, extra="jumlah"):
         count += 1
+        if path not in per_file:
+            per_file[path] = 0
+            if path not in fingerprints:
+                fingerprints[path] = titik.fingerprint_of(path)
+        per_file[path] += 1
         where = report.name(path)
         reg = record.get("nomor_registrasi")
         status = record.get("status")
@@ -483,7 +628,7 @@ def _check_applications(report: Report, letters: list[tuple[Path, LetterFacts]],
         if letter.get("status") == WAITING and reg in seen and waiting_for.get(str(reg)) != letter.get("nomor_surat"):
             report.problem("permohonan_surat", "surat/", f"Surat {letter.get('nomor_surat')} menunggu tanda tangan, "
                                                          f"tetapi permohonan {reg} tidak MENUNGGU_TTD untuknya.")
-        if reg not in seen and not report.damaged:  # a damaged file hides it
+        if reg not in seen and not report.damaged and not _trusted(report, reg):  # a damaged file hides it
             report.problem("permohonan_surat", "surat/", f"Surat {letter.get('nomor_surat')} menyebut permohonan "
                                                          f"{reg} yang tidak ada di register.")
         replaced_by = letter.get("diganti_oleh")
@@ -499,8 +644,26 @@ def _check_applications(report: Report, letters: list[tuple[Path, LetterFacts]],
                     or other.get("status") != LetterStatus.BATAL:
                 report.problem("pengganti", "surat/", f"Surat {letter.get('nomor_surat')} mengganti {replaces}, "
                                                       "tetapi surat lama itu tidak BATAL atau tidak menunjuk baliknya.")
+    for path, records in per_file.items():
+        if fingerprints.get(path) is not None:
+            since.records[f"permohonan/{path.name}"] = f"{fingerprints[path]} {records}"
+    for path in sorted(folder.glob("*.json")) if folder.is_dir() else []:  # an empty partition file
+        key = f"permohonan/{path.name}"
+        if key not in since.records and path not in per_file:
+            current = fingerprints.get(path) or titik.fingerprint_of(path)
+            if current is not None:
+                since.records[key] = f"{current} 0"
     report.seen_regs = seen
     return count
+
+
+def _trusted(report: Report, reg: Any) -> bool:
+    """Is ``reg``'s partition unchanged since the checkpoint (so the application is as it was verified)?"""
+    from sakti_cli.register.tiny.registry import partition_of_reg
+
+    if not report.since.trusted or not isinstance(reg, str) or not re.fullmatch(r"REG-\d{6}-\d{4,6}", reg):
+        return False
+    return partition_of_reg(reg) in report.since.trusted
 
 
 def _parse_event(line: str) -> tuple[dict[str, Any] | None, bool]:
@@ -525,7 +688,7 @@ def read_trail(report: Report) -> Iterator[tuple[str, int, dict[str, Any]]]:
     """Every readable event as ``(file, line, event)``, one audit file in memory at a time; each
     unreadable line is reported (a cut line, bytes that are not UTF-8) and skipped, so one damaged line
     hides no event after it."""
-    for where, _month, number, event, _line, _glued in _trail(report):
+    for where, _month, number, event, _line, _glued, _start in _trail(report):
         yield where, number, event
 
 
@@ -536,33 +699,44 @@ class TrailLine(NamedTuple):
     event: dict[str, Any]
     line: str  # the line as stored ('' for a damaged one)
     glued: bool  # found glued after a cut line (the line is not the event's own)
+    start: int  # the line's first byte in its file
 
 
-def _trail(report: Report) -> Iterator[TrailLine]:
-    """:func:`read_trail` with each event's stored line and month (for the checks that use the bytes)."""
+def _trail(report: Report, resume: TrailResume | None = None, since: Since | None = None) -> Iterator[TrailLine]:
+    """:func:`read_trail` with each event's stored line and month (for the checks that use the bytes). From
+    ``resume`` on (the files before it, and its file up to its offset, are not read); with ``since``, each file
+    read recorded as ``"fingerprint end sha256"``: the SHA-256 of its bytes up to the end of its last line."""
     folder = report.root / "audit"
     for path in sorted(folder.glob("*.jsonl")) if folder.is_dir() else []:
+        if resume is not None and path.name < resume.name:
+            continue
         where = report.name(path)
         try:
+            current = titik.fingerprint_of(path)
             raw = path.read_bytes()
         except OSError as exc:
             report.problem("audit_rusak", where, f"Jejak audit {where} tidak dapat dibaca: {exc.strerror}.")
             continue
-        lines = raw.split(b"\n")
-        offset = 0
-        for number, chunk in enumerate(lines, 1):
+        first, base = (resume.offset, resume.line) if resume is not None and path.name == resume.name else (0, 0)
+        if since is not None and current is not None:
+            end = len(raw) if raw.endswith(b"\n") else raw.rfind(b"\n") + 1  # a cut last line is not verified
+            since.records[f"audit/{path.name}"] = f"{current} {end} {hashlib.sha256(raw[:end]).hexdigest()}"
+        lines = raw[first:].split(b"\n")
+        offset = first
+        for number, chunk in enumerate(lines, base + 1):
             start, offset = offset, offset + len(chunk) + 1
             try:
                 line = chunk.decode("utf-8")
             except UnicodeDecodeError as exc:
                 report.problem("audit_rusak", where, f"Jejak audit {where} baris {number}: bukan UTF-8 pada byte "
                                                      f"{start + exc.start}; peristiwa di baris itu tidak terbaca.")
-                yield TrailLine(where, path.stem, number, {"_rusak": True}, "", False)
+                yield TrailLine(where, path.stem, number, {"_rusak": True}, "", False, start)
                 continue
             if not line.strip():
                 continue
             event, glued = _parse_event(line)
-            if event is None and next((c for c in islice(lines, number, None) if c.strip()), b"").startswith(chunk):
+            if event is None and next((c for c in islice(lines, number - base, None) if c.strip()),
+                                      b"").startswith(chunk):
                 report.note("audit_terpotong", where, f"Jejak audit {where} baris {number} terpotong (penulisan yang "
                                                       f"terhenti); peristiwa itu tercatat utuh di baris berikutnya.")
                 continue
@@ -571,10 +745,10 @@ def _trail(report: Report) -> Iterator[TrailLine]:
                                                          else "")
                 report.problem("audit_rusak", where, f"Jejak audit {where} baris {number} rusak atau terpotong: "
                                                      f"{lost}. Rantai diperiksa lagi mulai peristiwa berikutnya.")
-                yield TrailLine(where, path.stem, number, {"_rusak": True}, "", False)
+                yield TrailLine(where, path.stem, number, {"_rusak": True}, "", False, start)
                 if event is None:
                     continue
-            yield TrailLine(where, path.stem, number, event, line, glued)
+            yield TrailLine(where, path.stem, number, event, line, glued, start)
 
 
 AUDIT_UNCHECKED = ("id", "hash", "prev", "waktu")
@@ -610,16 +784,29 @@ def _unchecked_removed(line: str, event: dict[str, Any]) -> str:
 
 def _check_audit(report: Report, anchor: dict[str, Any] | None, fold: TrailFold | None = None) -> int:
     """The chain, the hashes and the absence of NIK numbers, in one pass over the trail; ``fold`` takes
-    what the history index must list from the same pass."""
-    previous: str | None = GENESIS
-    count = broken = 0
-    for where, month, number, event, line, glued in _trail(report):
+    what the history index must list from the same pass. Incremental (``report.since.resume``): from the
+    checkpoint's event on, the events new since listed by name for the history index."""
+    since = report.since
+    resume = since.resume
+    previous: str | None = resume.head if resume is not None else GENESIS
+    count = resume.events if resume is not None else 0
+    broken = 0
+    for where, month, number, event, line, glued, start in _trail(report, resume, since):
         if event.get("_rusak"):
             previous = None  # the link across a damaged line cannot be checked: resume after it
             broken += 1
             continue
         count += 1
-        if fold is not None and not glued:  # history.pointers_from_trail skips a glued event's line
+        if isinstance(event.get("hash"), str):
+            since.last = (Path(where).name, number, start, event["hash"])
+        if glued:
+            pass  # history.pointers_from_trail skips a glued event's line
+        elif resume is not None:
+            ident = event.get("id")
+            if isinstance(ident, str):
+                for name in event_names(event):
+                    since.new_events[name].append((month, ident))
+        elif fold is not None:
             fold.add(month, event)
         if previous is not None and event.get("prev") != previous:
             report.problem("audit_putus", where, f"Rantai jejak audit putus di {_event_label(where, number, event)}: "
@@ -657,8 +844,15 @@ def _event_label(where: str, number: int, event: dict[str, Any]) -> str:
 
 def _check_history_index(report: Report, fold: TrailFold) -> None:
     """The per-object index of the trail (riwayat/) must list exactly each object's events (issue 15 §5);
-    compared with what the audit check's pass folded, one index shard at a time."""
-    wrong = fold.problems(report.root)
+    compared with what the audit check's pass folded, one index shard at a time. Incremental: the shards
+    changed since the checkpoint, against the events new since (history.changed_problems)."""
+    from sakti_cli.register.tiny.history import changed_problems
+
+    since = report.since
+    if since.resume is not None:
+        wrong = changed_problems(report.root, since.new_events, since.old, since.records)
+    else:
+        wrong = fold.problems(report.root, since.records)
     if wrong:
         shown = ", ".join(wrong[:5]) + (f" dan {len(wrong) - 5} lainnya" if len(wrong) > 5 else "")
         report.problem("indeks_riwayat", "riwayat/", f"Indeks riwayat {len(wrong)} objek tidak cocok dengan jejak "
@@ -693,7 +887,8 @@ def _check_missing(report: Report, counters: dict[str, Any], letters: list[tuple
             expected.update(f"REG-{month}-{n:04d}" for n in range(1, value + 1))
     by_partition: dict[str, list[str]] = defaultdict(list)
     for reg in sorted(expected - regs):
-        by_partition[partition_of_reg(reg)].append(reg)
+        if not _trusted(report, reg):
+            by_partition[partition_of_reg(reg)].append(reg)
     for partition, missing in sorted(by_partition.items()):
         relative = f"permohonan/{partition}.json"
         gone = "hilang" if not (report.root / relative).exists() else "tidak memuatnya"
@@ -798,13 +993,28 @@ def _note_stale(report: Report, ws: Workspace, letters: list[tuple[Path, LetterF
     from sakti_cli.signatures.renewal import letter_horizon
 
     limit = at + timedelta(days=days)
+    since = report.since
     for _, letter in letters:
         if letter.get("status") != LetterStatus.TERBIT or not letter.get("pdf"):
             continue
-        try:
-            horizon = letter_horizon(ws, letter)
-        except Exception:
-            continue  # a missing or unreadable PDF is already a problem of _check_pdfs
+        horizon: datetime | None = None
+        if not letter.get("data_validasi_sampai"):  # read from the PDF: what the checkpoint keeps of it
+            key = f"sampai:{letter['pdf']}"
+            kept = since.old.get(key) if str(letter["pdf"]) in since.skipped_pdfs else None
+            if kept is not None:
+                since.records[key] = kept
+                horizon = datetime.fromisoformat(kept) if kept != "-" else None
+            else:
+                try:
+                    horizon = letter_horizon(ws, letter)
+                except Exception:
+                    continue  # a missing or unreadable PDF is already a problem of _check_pdfs
+                since.records[key] = horizon.isoformat() if horizon is not None else "-"
+        else:
+            try:
+                horizon = letter_horizon(ws, letter)
+            except Exception:
+                continue
         if horizon is not None and horizon <= limit:
             number, until = str(letter.get("nomor_surat")), iso(horizon.astimezone(at.tzinfo))
             report.note("data_validasi_segera_kedaluwarsa", str(letter["pdf"]),
@@ -812,12 +1022,28 @@ def _note_stale(report: Report, ws: Workspace, letters: list[tuple[Path, LetterF
                         f"'sakti ttd perbarui {number}' (sebelum itu).", nomor_surat=number, sampai=until)
 
 
-def check_register(ws: Workspace, register: Register, stale_days: int = STALE_DAYS) -> dict[str, Any]:
+def check_register(ws: Workspace, register: Register, stale_days: int = STALE_DAYS, *, full: bool = True,
+                   checkpoint: bool = False) -> dict[str, Any]:
     """Check everything as one reading session sees it (the commit lock shared: a consistent state, no write
-    lock). Returns ``bersih``, ``masalah``, ``catatan``, ``ringkasan``."""
+    lock). Returns ``bersih``, ``masalah``, ``catatan``, ``ringkasan``, ``pemeriksaan``.
+
+    ``checkpoint``: use the register's checkpoint (incremental unless ``full``) and leave a new one when the
+    check is clean (``sakti register periksa``); without it (a restored or copied register being checked)
+    the check is full and leaves nothing."""
+    from sakti_cli.register.tiny.checkpoint_store import CHECKPOINT_FILE, read_checkpoint, write_checkpoint
+
     report = Report(register.root)
+    loaded = read_checkpoint(register.root) if checkpoint else titik.Loaded(missing=True)
+    chosen = titik.plan(loaded, full=full) if checkpoint else titik.Plan(titik.FULL, titik.REASON_UNUSED)
+    if checkpoint:
+        problems, notes = titik.loaded_findings(loaded, CHECKPOINT_FILE)
+        report.problems.extend(problems)
+        report.notes.extend(notes if not full else [])
     _check_journal(report, register)
+    moment = register.moment()
     with read_locked(register.root, register.lock_timeout, finish_journal=False):
+        report.since = _since(report, chosen)
+        report.notes.extend(titik.head_findings(report.since.plan, CHECKPOINT_FILE))
         _check_core_files(report)
         _check_meta(report)
         urutan_path = register.root / "urutan.json"
@@ -830,7 +1056,7 @@ def check_register(ws: Workspace, register: Register, stale_days: int = STALE_DA
         numbers = _check_numbers(report, letters, urutan, open_ids)
         _check_indexes(report, letters)
         _check_pdfs(report, ws, letters)
-        _note_stale(report, ws, letters, register.moment(), stale_days)
+        _note_stale(report, ws, letters, moment, stale_days)
         _check_queue(report, ws, letters, urutan["antrean"])
         fold = TrailFold()
         events = _check_audit(report, anchors[0] if anchors else None, fold)
@@ -838,6 +1064,18 @@ def check_register(ws: Workspace, register: Register, stale_days: int = STALE_DA
         applications = _check_applications(report, letters, counters)
         _check_missing(report, counters, letters, report.seen_regs)
         _list_leftovers(report, ws, register)
+    since = report.since
+    full_at = since.plan.checkpoint.full_at if since.incremental and since.plan.checkpoint else iso(moment)
+    stale = titik.stale_full_note(full_at, moment, CHECKPOINT_FILE) if since.incremental else None
+    if stale is not None:
+        report.notes.append(stale)
+    if checkpoint and all(p["jenis"] == "titik_periksa" for p in report.problems):
+        last = since.last
+        written = titik.next_checkpoint(
+            since.plan, events=events, head=last[3] if last else GENESIS,
+            locator=f"{last[0]}:{last[1]}:{last[2]}" if last else "", moment=iso(moment), files=since.files,
+            records=since.records)
+        write_checkpoint(register.root, written)
     statuses = [letter.get("status") for _, letter in letters]
     return {
         "bersih": not report.problems,
@@ -850,7 +1088,64 @@ def check_register(ws: Workspace, register: Register, stale_days: int = STALE_DA
             **numbers,
         },
         "menggantung": report.dangling,
+        "pemeriksaan": titik.summary(since.plan, since.counts, full_at),
     }
+
+
+def _since(report: Report, chosen: titik.Plan) -> Since:
+    """An incremental plan confirmed against the trail as stored (checkpoint.confirm): every audit file before
+    the checkpoint's is as verified (its fingerprint, else the SHA-256 of its verified bytes) and nothing was
+    added to it, the checkpoint's own file holds the same bytes up to its event, and that event is the
+    checkpoint's head; else the plan turns full (its reason says why)."""
+    if not chosen.incremental or chosen.checkpoint is None:
+        return Since(chosen)
+    point = chosen.checkpoint
+    since = Since(chosen)
+    folder = report.root / "audit"
+    if point.events == 0:
+        return Since(chosen, TrailResume("", 0, 0, GENESIS, 0))
+    try:
+        head_file, line_text, start_text = point.locator.rsplit(":", 2)
+        line, start = int(line_text), int(start_text)
+    except ValueError:
+        return Since(titik.Plan(titik.FULL, titik.REASON_INVALID))
+    recorded = {key[len("audit/"):]: value.split(" ") for key, value in point.records.items()
+                if key.startswith("audit/")}
+    present = {path.name for path in folder.glob("*.jsonl")} if folder.is_dir() else set()
+    if head_file not in recorded or any(name < head_file and name not in recorded for name in present):
+        return Since(titik.Plan(titik.FULL, titik.REASON_TRAIL))
+    stored_head: str | None = None
+    offset = 0
+    for name, (fingerprint, end_text, digest) in sorted(recorded.items()):
+        if name > head_file:
+            continue
+        path, end = folder / name, int(end_text)
+        current = titik.fingerprint_of(path)
+        if name != head_file and current == fingerprint:
+            since.records[f"audit/{name}"] = " ".join((fingerprint, end_text, digest))
+            continue
+        try:
+            raw = path.read_bytes()
+        except OSError:
+            return Since(titik.Plan(titik.FULL, titik.REASON_TRAIL))
+        if hashlib.sha256(raw[:end]).hexdigest() != digest or (name != head_file and raw[end:].strip()):
+            return Since(titik.Plan(titik.FULL, titik.REASON_TRAIL))
+        if name == head_file:
+            stop = raw.find(b"\n", start)
+            offset = len(raw) if stop < 0 else stop + 1
+            try:
+                event = json.loads(raw[start:offset])
+                stored_head = event.get("hash") if isinstance(event, dict) else None
+            except ValueError:
+                stored_head = None
+        elif current is not None:
+            since.records[f"audit/{name}"] = " ".join((current, end_text, digest))
+    confirmed = titik.confirm(chosen, stored_head, point.events)
+    if not confirmed.incremental:
+        return Since(confirmed)
+    since.resume = TrailResume(head_file, offset, line, point.head, point.events)
+    since.last = (head_file, line, start, point.head)  # the trail's last event, unless events came since
+    return since
 
 
 def close_dangling(register: Register, dangling: list[dict[str, Any]]) -> list[str]:

@@ -1,6 +1,6 @@
 """``python -m sakti_cli`` runs the same CLI as the ``sakti`` script."""
 
-from sakti_cli.cli.app import main
+from sakti_cli.cli.entry import main
 
 if __name__ == "__main__":
     main()

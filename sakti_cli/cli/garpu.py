@@ -11,6 +11,7 @@ a prompt is asked by the child on the client's terminal.
 from __future__ import annotations
 
 import contextlib
+import gc
 import importlib
 import os
 import sys
@@ -99,6 +100,7 @@ def serve(folder: Path, version: str, on_ready: Any = None) -> bool:
         missing = preload()
         if missing:
             sys.stderr.write(f"garpu: tidak terimpor: {', '.join(missing)}\n")
+        gc.freeze()  # what was imported is never collected in a child: its pages stay shared, unscanned
         extra = threading.active_count() - 1
         if extra:  # a fork copies only this thread: a thread started by an import would be lost in children
             sys.stderr.write(f"garpu: {extra} thread lain berjalan setelah impor\n")

@@ -24,7 +24,7 @@ from typing import Any
 
 import pytest
 from pki_helpers import make_nss_db, pdfsig_verdict_ok, run_pdfsig
-from test_latar_pekerja import NOBODY, _alive, _descendants, _wait_gone
+from test_latar_pekerja import _alive, _descendants, _wait_gone, as_nobody
 
 from sakti_cli.cli import garpu, launch
 from sakti_cli.core import forkserver
@@ -141,28 +141,7 @@ def _other_user_is_refused(folder: Path) -> bytes:
         return b"Tpengguna lain\n"  # pragma: no cover - only root can become another user here
     folder.chmod(0o711)  # let the other user reach the socket at all: only SO_PEERCRED stands in the way
     (folder / "garpu").chmod(0o666)
-    read, write = os.pipe()
-    reach = os.open(folder, os.O_RDONLY | os.O_DIRECTORY)
-    child = os.fork()
-    if child == 0:  # pragma: no cover - the child
-        try:
-            os.setgid(NOBODY)
-            os.setuid(NOBODY)
-            import socket
-
-            with socket.socket(socket.AF_UNIX) as conn:
-                conn.settimeout(5)
-                conn.connect(f"/proc/self/fd/{reach}/garpu")
-                answer = conn.recv(4096)
-            os.write(write, answer or b"-")
-        except BaseException as exc:
-            os.write(write, repr(exc).encode())
-        finally:
-            os._exit(0)
-    os.close(write)
-    os.close(reach)
-    said = os.read(read, 4096)
-    os.waitpid(child, 0)
+    said = as_nobody(folder, "garpu")
     folder.chmod(0o700)
     (folder / "garpu").chmod(0o600)
     return said

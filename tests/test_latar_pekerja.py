@@ -216,11 +216,8 @@ def test_an_open_folder_is_neither_used_nor_started_in(serving: tuple[ResidentWo
     assert worker.converted == 0
 
 
-@pytest.mark.skipif(os.getuid() != 0, reason="needs root to become another user")
-def test_another_user_is_refused_by_the_kernels_word(serving: tuple[ResidentWorker, Path, dict[str, Any]]) -> None:
-    worker, folder, _ident = serving
-    folder.chmod(0o711)  # let the other user reach the socket at all: only SO_PEERCRED stands in the way
-    (folder / "soket").chmod(0o666)
+def as_nobody(folder: Path, name: str) -> bytes:
+    """What the socket ``name`` of ``folder`` says first to a process of another user (root only)."""
     read, write = os.pipe()
     reach = os.open(folder, os.O_RDONLY | os.O_DIRECTORY)  # the tmp folders above are root's own (0700)
     child = os.fork()
@@ -232,7 +229,7 @@ def test_another_user_is_refused_by_the_kernels_word(serving: tuple[ResidentWork
 
             with socket.socket(socket.AF_UNIX) as conn:
                 conn.settimeout(5)
-                conn.connect(f"/proc/self/fd/{reach}/soket")
+                conn.connect(f"/proc/self/fd/{reach}/{name}")
                 answer = conn.recv(4096)  # refused before a request is read
             os.write(write, answer or b"-")
         except BaseException as exc:
@@ -243,6 +240,15 @@ def test_another_user_is_refused_by_the_kernels_word(serving: tuple[ResidentWork
     os.close(reach)
     said = os.read(read, 4096)
     os.waitpid(child, 0)
+    return said
+
+
+@pytest.mark.skipif(os.getuid() != 0, reason="needs root to become another user")
+def test_another_user_is_refused_by_the_kernels_word(serving: tuple[ResidentWorker, Path, dict[str, Any]]) -> None:
+    worker, folder, _ident = serving
+    folder.chmod(0o711)  # let the other user reach the socket at all: only SO_PEERCRED stands in the way
+    (folder / "soket").chmod(0o666)
+    said = as_nobody(folder, "soket")
     folder.chmod(0o700)
     assert json.loads(said) == {"ok": False, "alasan": "pengguna lain"}
     assert worker.refused == 1 and worker.converted == 0

@@ -949,6 +949,25 @@ class ContohPeta(Result):
     peta: str
 
 
+class LatarGarpu(Strict):
+    """The fork server beside the resident worker: runs terbitkan, tandatangani, ttd and verifikasi with
+    sakti's modules already imported."""
+
+    berjalan: bool = Field(description="apakah server garpu kantor ini berjalan")
+    pid: int | None = None
+    mulai: float | None = Field(None, description="waktu mulai (detik Unix)")
+    dilayani: int | None = Field(None, description="perintah yang sudah dijalankannya")
+    aktif: int | None = Field(None, description="perintah yang sedang berjalan di sana")
+    ditolak: int | None = Field(None, description="sambungan yang ditolak (pengguna lain, versi sakti lain)")
+    modul: int | None = Field(None, description="modul Python yang sudah dimuatnya")
+
+
+class LatarGarpuBerhenti(Strict):
+    dihentikan: bool = Field(description="apakah server garpu dihentikan oleh perintah ini")
+    pid: int | None = None
+    dilayani: int | None = None
+
+
 class Latar(Result):
     """``sakti latar mulai`` / ``latar status``: the resident worker of this workspace, if it runs."""
 
@@ -962,6 +981,7 @@ class Latar(Result):
     ditolak: int | None = Field(None, description="sambungan pengguna lain yang ditolak")
     pekerja: int | None = Field(None, description="jumlah LibreOffice-nya")
     libreoffice: list[int] = Field(default_factory=list, description="pid LibreOffice-nya")
+    garpu: LatarGarpu
 
 
 class LatarBerhenti(Result):
@@ -971,6 +991,7 @@ class LatarBerhenti(Result):
     folder: str
     pid: int | None = None
     dikonversi: int | None = None
+    garpu: LatarGarpuBerhenti
 
 
 # A group that only lists its commands (``sakti ttd``) prints no result: only the error object; so does

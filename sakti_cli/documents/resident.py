@@ -29,16 +29,15 @@ import os
 import signal
 import socket
 import socketserver
-import stat
-import struct
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from sakti_cli.core import errors as error_types
 from sakti_cli.core.errors import EnvironmentProblem, SaktiError
+from sakti_cli.core.forkserver import is_private, peer_uid, socket_address
 
 RUNTIME_DIR = "latar"
 SOCKET_NAME = "soket"
@@ -48,7 +47,6 @@ LOG_NAME = "latar.log"
 PROTOCOL = 1
 _MAX_LINE = 1 << 16
 _ASK_TIMEOUT = 2.0  # status and stop: a worker that does not answer this fast is not used
-_PEERCRED = struct.Struct("3i")
 
 
 def runtime_dir(data_dir: Path) -> Path:
@@ -61,15 +59,6 @@ def identity(root: Path) -> dict[str, Any]:
     from sakti_cli import __version__
 
     return {"versi": __version__, "protokol": PROTOCOL, "kantor": str(Path(root).resolve())}
-
-
-def is_private(folder: Path) -> bool:
-    """Ours, a real folder (not a link), and closed to group and others."""
-    try:
-        info = os.lstat(folder)
-    except OSError:
-        return False
-    return stat.S_ISDIR(info.st_mode) and info.st_uid == os.getuid() and not info.st_mode & 0o077
 
 
 def make_private(folder: Path) -> None:
@@ -86,19 +75,8 @@ def make_private(folder: Path) -> None:
         )
 
 
-@contextlib.contextmanager
-def _address(folder: Path) -> Iterator[str]:
-    """The socket's address: its path, or (a path longer than a Unix socket address takes) the same file
-    reached through an open descriptor of its folder (Linux's /proc/self/fd)."""
-    path = str(folder / SOCKET_NAME)
-    if len(os.fsencode(path)) < 100:
-        yield path
-        return
-    fd = os.open(folder, os.O_RDONLY | os.O_DIRECTORY)
-    try:
-        yield f"/proc/self/fd/{fd}/{SOCKET_NAME}"
-    finally:
-        os.close(fd)
+def _address(folder: Path) -> contextlib.AbstractContextManager[str]:
+    return socket_address(folder, SOCKET_NAME)
 
 
 def _send(conn: socket.socket, message: dict[str, Any]) -> None:
@@ -120,12 +98,6 @@ def _receive(conn: socket.socket) -> dict[str, Any] | None:
     except ValueError:
         return None
     return message if isinstance(message, dict) else None
-
-
-def peer_uid(conn: socket.socket) -> int:
-    """The uid of the process at the other end, as the kernel says (SO_PEERCRED)."""
-    _pid, uid, _gid = _PEERCRED.unpack(conn.getsockopt(socket.SOL_SOCKET, socket.SO_PEERCRED, _PEERCRED.size))
-    return int(uid)
 
 
 # --- the client ------------------------------------------------------------------------------------
@@ -352,9 +324,9 @@ class ResidentWorker:
                     (self.folder / name).unlink()
 
 
-def hold_lock(folder: Path) -> int | None:
+def hold_lock(folder: Path, name: str = LOCK_NAME) -> int | None:
     """The worker's lock of ``folder`` (one worker per workspace), or None when another holds it."""
-    fd = os.open(folder / LOCK_NAME, os.O_RDWR | os.O_CREAT, 0o600)
+    fd = os.open(folder / name, os.O_RDWR | os.O_CREAT, 0o600)
     try:
         fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
     except OSError as exc:

@@ -1,0 +1,128 @@
+"""The served side of the fork server (sakti_cli.core.forkserver): what it imports once, how its child runs.
+
+``sakti latar mulai`` starts it beside the LibreOffice pool (``sakti latar garpu``, hidden). It imports the
+heavy modules of the served commands (:data:`SERVED`: the Typer app and every command module, pyHanko,
+pypdf, docxtpl, the pipeline) and then forks a child per run of a client (sakti_cli.cli.launch). The child
+runs the command through the same Typer app as a run of its own, so its register, audit, messages and exit
+code are those of a run without the server. The server holds no passphrase: it never reads a request, and
+a prompt is asked by the child on the client's terminal.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import gc
+import importlib
+import os
+import sys
+import threading
+from pathlib import Path
+from typing import Any
+
+# The commands a client hands to the fork server (the first word after the global options).
+SERVED = frozenset({"terbitkan", "tandatangani", "ttd", "verifikasi"})
+
+# Imported once in the server, before any fork: what the served commands import inside their functions
+# (the command modules themselves come with the whole app). A name missing here only costs its import in
+# each child.
+PRELOAD = (
+    "sakti_cli.issuance.pipeline", "sakti_cli.signatures.keys", "sakti_cli.signatures.sign",
+    "sakti_cli.signatures.validate", "sakti_cli.signatures.consent", "sakti_cli.documents.render",
+    "sakti_cli.documents.resident", "sakti_cli.documents.convert_pool", "sakti_cli.register.upkeep",
+    "sakti_cli.office.workspace", "sakti_cli.services.sop", "sakti_cli.citizen",
+    "pyhanko.sign", "pyhanko.sign.signers", "pyhanko.sign.validation", "pyhanko.pdf_utils.incremental_writer",
+    "pyhanko.keys", "pyhanko_certvalidator", "pypdf", "pypdf.filters", "docxtpl", "docx", "jinja2.sandbox",
+    "lxml.etree", "PIL.Image", "PIL.PngImagePlugin", "PIL.JpegImagePlugin", "PIL.GifImagePlugin",
+    "PIL.BmpImagePlugin", "PIL.PpmImagePlugin", "segno", "phonenumbers", "yaml", "filelock", "tarfile",
+    "pydantic.type_adapter", "typer._adapters", "aiohttp", "cryptography.hazmat.primitives.serialization.pkcs12",
+)
+LOCK_NAME = "garpu.kunci"
+LOG_NAME = "garpu.log"
+
+
+def preload() -> list[str]:
+    """Import the app and :data:`PRELOAD`; the names that could not be imported (logged by the caller)."""
+    from sakti_cli.cli.app import full_app
+
+    full_app()
+    missing = []
+    for name in PRELOAD:
+        try:
+            importlib.import_module(name)
+        except ImportError:
+            missing.append(name)
+    return missing
+
+
+def run_child(request: dict[str, Any]) -> int:
+    """In the forked child, its stdio, folder and environment already the client's: the command, as
+    ``sakti`` runs it; its exit code."""
+    from sakti_cli.cli.app import main
+
+    code: int
+    try:
+        main()
+        code = 0
+    except SystemExit as exc:
+        if exc.code is None or isinstance(exc.code, int):
+            code = exc.code or 0
+        else:
+            sys.stderr.write(f"{exc.code}\n")
+            code = 1
+    _end_threads()
+    return code
+
+
+def _end_threads() -> None:
+    """What the interpreter does at a run's end before it exits: its exit hooks of threads (an idle
+    ThreadPoolExecutor's workers are told to stop) and a join of every non-daemon thread. The child ends
+    with os._exit, which does neither, so it asks the threading module for the same step
+    (multiprocessing's forked children do so too)."""
+    shutdown = getattr(threading, "_shutdown", None)
+    if callable(shutdown):
+        shutdown()
+        return
+    for thread in threading.enumerate():  # pragma: no cover - an interpreter without the step
+        if thread is not threading.main_thread() and not thread.daemon:
+            thread.join()
+
+
+def serve(folder: Path, version: str, on_ready: Any = None) -> bool:
+    """Be the fork server of ``folder`` until stopped; False when another one already serves it."""
+    from sakti_cli.core.forkserver import ForkServer
+    from sakti_cli.documents.resident import hold_lock, make_private
+
+    make_private(folder)
+    lock = hold_lock(folder, LOCK_NAME)
+    if lock is None:
+        return False
+    try:
+        missing = preload()
+        if missing:
+            sys.stderr.write(f"garpu: tidak terimpor: {', '.join(missing)}\n")
+        gc.freeze()  # what was imported is never collected in a child: its pages stay shared, unscanned
+        extra = threading.active_count() - 1
+        if extra:  # a fork copies only this thread: a thread started by an import would be lost in children
+            sys.stderr.write(f"garpu: {extra} thread lain berjalan setelah impor\n")
+        server = ForkServer(folder, version, run_child,
+                            lambda: {"modul": len(sys.modules), "kantor": str(folder.parent.parent)})
+        server.serve(on_ready)
+    finally:
+        with contextlib.suppress(OSError):
+            os.close(lock)
+    return True
+
+
+def _main(args: list[str]) -> int:
+    """``python -m sakti_cli.cli.garpu RUNTIME_FOLDER`` (started by ``sakti latar mulai``): outside any
+    Typer run, so a child starts its command from a clean slate."""
+    from sakti_cli import __version__
+
+    if len(args) != 1:
+        sys.stderr.write("pemakaian: python -m sakti_cli.cli.garpu FOLDER_LATAR\n")
+        return 2
+    return 0 if serve(Path(args[0]), __version__) else 3
+
+
+if __name__ == "__main__":
+    sys.exit(_main(sys.argv[1:]))

@@ -23,8 +23,8 @@ docs: pasang
 	$(BIN)/python scripts/buat_referensi.py > docs/referensi-cli.md
 	$(BIN)/python scripts/buat_skema.py
 
-# issue 15's figures, each against its baseline in the same run (README "Bench"); CEPAT=1: the short version.
-# The JSON report goes to JSON (default .bench-cache/laporan-penuh.json or -cepat.json).
+# issue 15's figures, each against its baseline in the same run (README "Bench"); CEPAT=1: the short version;
+# BACA=1: also issue 13's reading section. The JSON report goes to JSON (default .bench-cache/laporan-*.json).
 bench:
 	@test -x $(BIN)/sakti || bash scripts/pasang.sh
-	$(BIN)/python bench/run.py $(if $(CEPAT),--cepat) $(if $(JSON),--json $(JSON))
+	$(BIN)/python bench/run.py $(if $(CEPAT),--cepat) $(if $(BACA),--baca) $(if $(JSON),--json $(JSON))

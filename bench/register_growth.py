@@ -42,6 +42,8 @@ import sys
 import tempfile
 import time
 from collections import defaultdict
+from collections.abc import Iterator
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -84,11 +86,10 @@ def bench_name(seq: int) -> str:
     return f"{FIRST[seq % len(FIRST)]} {LAST[(seq // len(FIRST)) % len(LAST)]}"
 
 
-def _application(reg: str, moment: str, status: str, seq: int) -> dict[str, Any]:
+def _application(reg: str, moment: str, status: str, seq: int, service: Any = None) -> dict[str, Any]:
     """Shaped like applications.register_application + checks + steps.record_issued write it, with the search
-    keys (register/search.py) the listings find it by."""
-    from sakti_cli.register.search import search_keys
-
+    keys (register/search.py, computed with the SOP ``service`` as register_application does) the listings find
+    it by."""
     nik = f"620102{(seq % 28) + 1:02d}0{(seq % 9) + 1}85{seq % 10000:04d}"
     files = {code: [{"berkas": f"{code}-1.{ext}", "jenis": kind, "nama_asli": f"{code}.{ext}",
                      "sha256": hashlib.sha256(f"{reg}{code}".encode()).hexdigest(), "ukuran": 40000 + seq % 5000}]
@@ -111,29 +112,77 @@ def _application(reg: str, moment: str, status: str, seq: int) -> dict[str, Any]
         "nomor_registrasi": reg, "layanan": "sktm", "status": status, "data": data,
         "berkas": files, "dibuat": moment, "diubah": moment, "petugas": "loket1", "riwayat": history,
         "periksa": {"hasil": checks, "lengkap": True, "waktu": moment}, "surat": None, "nomor_batal": [],
-        "cari": search_keys(None, data),
+        "cari": _search_keys(service, data),
     }
 
 
-def _event(aksi: str, objek: str, moment: str, prev: str, before: Any, after: Any, detail: dict[str, Any]
-           ) -> dict[str, Any]:
+_KEYS: dict[tuple[int, str, str], Any] = {}
+NIK_PLACEHOLDER = "6201020000000000"
+
+
+def _search_keys(service: Any, data: dict[str, Any]) -> Any:
+    """register/search.py's search_keys, its name and desa part remembered per (SOP, name, desa): 500 names and 10
+    desa repeat over 100,000 applications. The NIK part is each record's own (its one ``nik`` field's digest,
+    nik_digest); tests/test_bench_data.py checks the result is search_keys' own."""
+    from sakti_cli.register.search import search_keys
+    from sakti_cli.register.session import nik_digest
+
+    key = (id(service), data["nama"], data["desa"])
+    found = _KEYS.get(key)
+    if found is None:
+        found = _KEYS[key] = search_keys(service, {**data, "nik": NIK_PLACEHOLDER})
+    return {**found, "nama": list(found["nama"]), "nik": [nik_digest(data["nik"])]}
+
+
+def _event(aksi: str, objek: str, moment: str, prev: str, before: Any, after: Any, detail: dict[str, Any],
+           event_id: str | None = None) -> dict[str, Any]:
     from sakti_cli.register.trail import event_hash
 
-    event = {"id": secrets.token_hex(8), "waktu": moment, "petugas": "loket1", "aksi": aksi, "objek": objek,
-             "sebelum": before, "sesudah": after, "detail": detail or None, "prev": prev}
+    event = {"id": event_id or secrets.token_hex(8), "waktu": moment, "petugas": "loket1", "aksi": aksi,
+             "objek": objek, "sebelum": before, "sesudah": after, "detail": detail or None, "prev": prev}
     event["hash"] = event_hash(event)
     return event
 
 
 def issued_letter(letter_id: str, number: str, seq: int, year: int, reg: str, code: str, moment: str, digest: str,
-                  pdf: str) -> dict[str, Any]:
+                  pdf: str, size: int = 68000) -> dict[str, Any]:
     """A TERBIT letter shaped as steps.record_issued leaves it (TinyDB adds its partition, ``bulan``)."""
     return {"id": letter_id, "nomor_surat": number, "urut": seq, "lingkup": f"nomor|layanan:sktm|{year}",
             "tahun": year, "status": "TERBIT", "layanan": "sktm", "nomor_registrasi": reg,
             "kode_verifikasi": code, "dipesan": moment, "terbit": moment, "bulan_pesan": moment[:7],
             "penandatangan": {"id": "camat", "jabatan": "Camat Arut Selatan",
                               "nama": "Drs. H. AHMAD YANI, M.Si", "peran": "definitif"},
-            "proses": {"host": "bench", "pid": 1, "mulai": "1"}, "sha256": digest, "ukuran": 68000, "pdf": pdf}
+            "proses": {"host": "bench", "pid": 1, "mulai": "1"}, "sha256": digest, "ukuran": size, "pdf": pdf}
+
+
+_PDF_OBJECTS = [b"<< /Type /Catalog /Pages 2 0 R >>", b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+                b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Resources << /Font << /F1 4 0 R >> >> "
+                b"/Contents 5 0 R >>", b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>"]
+
+
+def _pdf_head() -> tuple[bytes, bytes]:
+    """The part of every letter PDF before its page's content stream (objects 1-4), and the cross-reference
+    entries of objects 1-5 (object 5, the content, always starts where the head ends)."""
+    head = bytearray(b"%PDF-1.7\n")
+    offsets = []
+    for number, body in enumerate(_PDF_OBJECTS, 1):
+        offsets.append(len(head))
+        head += b"%d 0 obj\n%s\nendobj\n" % (number, body)
+    offsets.append(len(head))
+    return bytes(head), b"".join(b"%010d 00000 n \n" % offset for offset in offsets)
+
+
+_PDF_HEAD, _PDF_XREF = _pdf_head()
+
+
+def letter_pdf(number: str, code: str) -> bytes:
+    """A small but real PDF (one page, one line of text, a correct cross-reference table: pypdf and pdfsig read
+    it), different for every letter: what ``register periksa`` hashes, as it hashes an office's letters."""
+    content = f"BT /F1 11 Tf 72 770 Td (Surat {number} kode {code}) Tj ET".encode()
+    page = b"5 0 obj\n<< /Length %d >>\nstream\n%s\nendstream\nendobj\n" % (len(content), content)
+    xref = len(_PDF_HEAD) + len(page)
+    return (_PDF_HEAD + page + b"xref\n0 6\n0000000000 65535 f \n" + _PDF_XREF
+            + b"trailer\n<< /Size 6 /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % xref)
 
 
 def spread(letters: int, per_year: int | None, months: int) -> list[int]:
@@ -151,143 +200,240 @@ def spread(letters: int, per_year: int | None, months: int) -> list[int]:
     return out
 
 
-def build_register(folder: Path, letters: int, *, per_year: int | None = None, spare: int = SPARE) -> dict[str, Any]:
+# --- one register's content, generated once, written by every backend's writer ---------------------------------
+CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
+
+
+@dataclass
+class Entry:
+    """One application as the register holds it: its record, its letter (TERBIT, or None for a spare LENGKAP
+    one), the letter's PDF, and its events in the trail's order, each with the line TinyDB's trail writes."""
+
+    reg: str
+    moment: str
+    app: dict[str, Any]
+    letter: dict[str, Any] | None
+    pdf: bytes | None
+    events: list[tuple[dict[str, Any], str]]
+    _text: str | None = None
+
+    @property
+    def app_text(self) -> str:
+        """The application as TinyDB's storage writes a record (_dump's JSON), made once for every writer."""
+        if self._text is None:
+            self._text = json.dumps(self.app, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+        return self._text
+
+
+def table_payload(name: str, records: dict[str, str]) -> bytes:
+    """``_dump({name: table})`` of a table whose records are already dumped (``records``: doc id -> its JSON): the
+    same bytes (the encoder writes a nested value as it writes it alone), without encoding each record again."""
+    body = ",".join(f"{json.dumps(key)}:{text}" for key, text in sorted(records.items()))
+    return f'{{{json.dumps(name)}:{{{body}}}}}'.encode()
+
+
+@dataclass
+class Month:
+    year: int
+    month: int
+    key: str  # YYYY-MM
+    registered: int  # applications registered this month (the registration counter)
+    entries: list[Entry]
+
+
+@dataclass
+class Generated:
+    """A register of ``letters`` issued letters (spread over the five years, or at ``per_year`` ending this
+    month), plus ``spare`` LENGKAP applications in the current month: :meth:`months` yields it month by month (a
+    stream: a writer keeps what its backend needs, not the whole register). The same content for every backend
+    (one hash chain, the same numbers, codes and PDFs); deterministic (a seeded generator), so a cached register
+    is the one a rebuild would write. After the stream: the lookup ``sample``, the ``spare`` registrations, the
+    trail's ``head`` and ``events``, the ``per_year`` sequence counters."""
+
+    letters: int
+    per_year: int | None = None
+    spare_count: int = SPARE
+    sample: dict[str, str] = field(default_factory=dict)
+    spare: list[str] = field(default_factory=list)
+    head: str = ""
+    events: int = 0
+    sequences: dict[int, int] = field(default_factory=dict)
+    per_month: list[int] = field(default_factory=list)
+
+    def months(self, service: Any = None) -> Iterator[Month]:
+        import random
+
+        from sakti_cli.register.trail import GENESIS
+
+        rng = random.Random(f"sakti-bench {self.letters} {self.per_year} {self.spare_count}")
+        months = _months()
+        self.per_month = spread(self.letters, self.per_year, len(months))
+        self.head, self.events = GENESIS, 0
+
+        def log(entry_events: list[tuple[dict[str, Any], str]], aksi: str, objek: str, moment: str, before: Any,
+                after: Any, detail: dict[str, Any]) -> None:
+            event = _event(aksi, objek, moment, self.head, before, after, detail, f"{rng.getrandbits(64):016x}")
+            self.head = event["hash"]
+            entry_events.append((event, json.dumps(event, ensure_ascii=False, sort_keys=True, separators=(",", ":"))))
+
+        for index, ((year, month), count) in enumerate(zip(months, self.per_month, strict=True)):
+            last = index == len(months) - 1
+            extra = self.spare_count if last else 0
+            entries: list[Entry] = []
+            for n in range(1, count + 1 + extra):
+                day = min(28, 1 + (n * 27) // max(1, count + extra))
+                moment = f"{year}-{month:02d}-{day:02d}T09:{n % 60:02d}:00+07:00"
+                reg = f"REG-{year}{month:02d}-{n:04d}"
+                issued = n <= count
+                app = _application(reg, moment, "TERBIT" if issued else "LENGKAP", n - 1 + index * 10000, service)
+                events: list[tuple[dict[str, Any], str]] = []
+                log(events, "daftar", reg, moment, None, "DITERIMA", {"layanan": "sktm"})
+                log(events, "periksa", reg, moment, "DITERIMA", "LENGKAP", {"lengkap": True})
+                letter = pdf = None
+                if issued:
+                    seq = self.sequences[year] = self.sequences.get(year, 0) + 1
+                    number = f"400.9.14.1/{seq:03d}/ARSEL/{ROMAN[month - 1]}/{year}"
+                    code = "".join(rng.choices(CODE_ALPHABET, k=16))
+                    pdf = letter_pdf(number, code)
+                    digest = hashlib.sha256(pdf).hexdigest()
+                    path = f"data/surat/{year}/{month:02d}/{number.replace('/', '_')}.pdf"
+                    letter = issued_letter(f"{rng.getrandbits(64):016x}", number, seq, year, reg, code, moment,
+                                           digest, path, len(pdf))
+                    app["riwayat"].append({"catatan": f"surat {number}", "dari": "LENGKAP", "ke": "TERBIT",
+                                           "petugas": "loket1", "waktu": moment})
+                    app["surat"] = {"kode_verifikasi": code, "nomor_surat": number, "pdf": path, "sha256": digest,
+                                    "terbit": moment}
+                    log(events, "pesan_nomor", number, moment, None, "DIPESAN", {"nomor_registrasi": reg, "urut": seq})
+                    log(events, "terbit", number, moment, "DIPESAN", "TERBIT", {"nomor_registrasi": reg,
+                                                                                  "sha256": digest})
+                    if last and n == max(1, count // 2):
+                        self.sample = {"nomor": number, "kode": code, "sha256": digest, "registrasi": reg}
+                elif last:
+                    self.spare.append(reg)
+                self.events += len(events)
+                entries.append(Entry(reg, moment, app, letter, pdf, events))
+            yield Month(year, month, f"{year}-{month:02d}", count + extra, entries)
+
+
+class TinyWriter:
+    """Writes a :class:`Generated` register directly in TinyDB's file format (sakti_cli/register/tiny/registry.py:
+    partitions, the sharded indexes, the per-object history index, urutan.json with the counters and the chain's
+    anchor), the partition and shard of every record from the core's own functions; with ``pdfs`` each letter's
+    PDF too (where ``register periksa`` hashes it)."""
+
+    def __init__(self, folder: Path, *, pdfs: bool = False) -> None:
+        from sakti_cli.office.workspace import init_workspace
+        from sakti_cli.services.sop import load_service
+
+        self.ws = init_workspace(folder)
+        self.root = self.ws.register_dir
+        self.service = load_service(self.ws.sop_dir, "sktm")
+        self.pdfs = pdfs
+        self.counters: dict[str, int] = {}
+        self.shards: dict[str, dict[str, dict[str, Any]]] = defaultdict(dict)
+        self.history: dict[str, list[list[Any]]] = defaultdict(list)  # as Transaction.audit writes it
+        self.searched: dict[str, list[str]] = defaultdict(list)  # the search index and the NIK index
+
+    def month(self, month: Month) -> None:
+        from sakti_cli.register.tiny.registry import LETTER_COUNTER, letter_partition, partition_of_reg, shard_of
+
+        key = month.key
+        apps: dict[str, dict[str, str]] = defaultdict(dict)  # partition -> TinyDB table (its records' JSON)
+        mail: dict[str, dict[str, dict[str, Any]]] = defaultdict(dict)
+        lettered = 0
+        lines: list[str] = []
+        folders: set[Path] = set()
+        for entry in month.entries:
+            app, letter = entry.app, entry.letter
+            if letter is not None:
+                lettered += 1
+                partition = letter_partition(key, lettered)  # as Transaction.next_letter_partition
+                table = mail[partition]
+                table[str(len(table) + 1)] = {**letter, "bulan": partition}
+                pointer = {"bulan": partition, "id": letter["id"]}
+                for kind in ("nomor_surat", "kode_verifikasi", "sha256"):
+                    full = f"{kind.split('_')[0]}:{letter[kind]}"
+                    bucket = self.shards[shard_of(full)]
+                    bucket[str(len(bucket) + 1)] = {"kunci": full, **pointer}
+                if self.pdfs and entry.pdf is not None:
+                    target = self.ws.root / letter["pdf"]
+                    if target.parent not in folders:
+                        target.parent.mkdir(parents=True, exist_ok=True)
+                        folders.add(target.parent)
+                    _write(target, entry.pdf)
+            block = apps[partition_of_reg(entry.reg)]
+            block[str(len(block) + 1)] = entry.app_text
+            year = entry.reg[4:8]
+            for term in [f"nama:{t}" for t in app["cari"]["nama"]] + [f"desa:{app['cari']['desa']}"]:
+                self.searched[f"cari:{term}|{year}"].append(entry.reg)  # as search_index.index_application
+            for digest in app["cari"]["nik"]:
+                self.searched[f"nik:{digest}"].append(entry.reg)
+            lines.extend(line for _, line in entry.events)
+        self.counters[f"registrasi|{month.year}{month.month:02d}"] = month.registered
+        if lettered:
+            self.counters[LETTER_COUNTER.format(month=key)] = lettered
+        for partition, table in apps.items():
+            _write(self.root / "permohonan" / f"{partition}.json", table_payload("permohonan", table))
+        for partition, table in mail.items():
+            _write(self.root / "surat" / f"{partition}.json", _dump({"surat": table}))
+        if lines:
+            _write(self.root / "audit" / f"{key}.jsonl", ("\n".join(lines) + "\n").encode())
+        self._index_history(month, key)
+
+    def _index_history(self, month: Month, key: str) -> None:
+        from sakti_cli.register.trail import event_names
+
+        offset = 0
+        for entry in month.entries:
+            for event, line in entry.events:
+                for name in event_names(event):
+                    self.history[name].append([key, offset, event["id"]])
+                offset += len(line.encode()) + 1
+
+    def finish(self, generated: Generated) -> dict[str, Any]:
+        from sakti_cli.register.tiny.registry import AUDIT_TABLE, FORMAT_VERSION, HISTORY_DIR, shard_of
+
+        counters = dict(self.counters)
+        for year, last_seq in generated.sequences.items():
+            counters[f"nomor|layanan:sktm|{year}"] = last_seq
+        for full, regs in self.searched.items():  # the search index and the NIK index (applications.py)
+            value: dict[str, Any] = {"permohonan": sorted(regs) if full.startswith("cari:") else [
+                {"nomor_registrasi": reg, "layanan": "sktm"} for reg in regs]}
+            bucket = self.shards[shard_of(full)]
+            bucket[str(len(bucket) + 1)] = {"kunci": full, **value}
+        for shard, entries in self.shards.items():
+            _write(self.root / "indeks" / f"{shard}.json", _dump({"indeks": entries}))
+        history_shards: dict[str, dict[str, dict[str, Any]]] = defaultdict(dict)
+        for name, pointers in self.history.items():
+            bucket = history_shards[shard_of(name)]
+            bucket[str(len(bucket) + 1)] = {"kunci": name, "peristiwa": pointers}
+        for shard, entries in history_shards.items():
+            _write(self.root / HISTORY_DIR / f"{shard}.json", _dump({"riwayat": entries}))
+        urutan: dict[str, Any] = {"urutan": {str(i + 1): {"kunci": k, "nilai": v}
+                                             for i, (k, v) in enumerate(sorted(counters.items()))},
+                                  AUDIT_TABLE: {"1": {"kunci": "kepala", "hash": generated.head,
+                                                      "jumlah": generated.events}}}
+        _write(self.root / "urutan.json", _dump(urutan))
+        _write(self.root / "meta.json", _dump({"meta": {"1": {"versi_format": FORMAT_VERSION, "dibuat": NOW}}}))
+        return {"kantor": str(self.ws.root), "surat": generated.letters, "sampel": dict(generated.sample),
+                "cadangan": list(generated.spare), "peristiwa_audit": generated.events,
+                "per_bulan_terakhir": generated.per_month[-1], "pdf": self.pdfs}
+
+
+def build_register(folder: Path, letters: int, *, per_year: int | None = None, spare: int = SPARE,
+                   pdfs: bool = False) -> dict[str, Any]:
     """A workspace at ``folder`` whose register holds ``letters`` issued letters; returns lookup samples.
 
     ``per_year=None`` spreads them evenly over the five years; ``per_year=20000`` places them at a
     busy office's rate, ending in the current month (1,000 letters = the first weeks of such an office).
+    With ``pdfs`` every letter's (small, real) PDF is written too; without, ``register periksa`` finds them
+    missing.
     """
-    from sakti_cli.office.workspace import init_workspace
-    from sakti_cli.register.search import search_keys
-    from sakti_cli.register.tiny.registry import (
-        AUDIT_TABLE,
-        FORMAT_VERSION,
-        GENESIS,
-        HISTORY_DIR,
-        LETTER_COUNTER,
-        event_names,
-        letter_partition,
-        partition_of_reg,
-        shard_of,
-    )
-    from sakti_cli.services.sop import load_service
-
-    ws = init_workspace(folder)
-    root = ws.register_dir
-    sktm = load_service(ws.sop_dir, "sktm")
-    searched: dict[str, list[str]] = defaultdict(list)  # the search index (register/search_index.py), as written
-    months = _months()
-    per_month = spread(letters, per_year, len(months))
-    counters: dict[str, int] = {}
-    shards: dict[str, dict[str, dict[str, Any]]] = defaultdict(dict)
-    head, events = GENESIS, 0
-    history: dict[str, list[list[Any]]] = defaultdict(list)  # the per-object index, as Transaction.audit writes it
-    searched: dict[str, list[str]] = defaultdict(list)  # the listings' search index and the NIK index
-    sample: dict[str, Any] = {}
-    spare_regs: list[str] = []
-    seq_year: dict[int, int] = defaultdict(int)
-    for index, ((year, month), count) in enumerate(zip(months, per_month, strict=True)):
-        last = index == len(months) - 1
-        key = f"{year}-{month:02d}"
-        apps: dict[str, dict[str, dict[str, Any]]] = defaultdict(dict)  # partition -> TinyDB table
-        mail: dict[str, dict[str, dict[str, Any]]] = defaultdict(dict)
-        registered = lettered = 0
-        lines: list[str] = []
-        for n in range(1, count + 1 + (spare if last else 0)):
-            day = min(28, 1 + (n * 27) // max(1, count + spare))
-            moment = f"{year}-{month:02d}-{day:02d}T09:{n % 60:02d}:00+07:00"
-            reg = f"REG-{year}{month:02d}-{n:04d}"
-            issued = n <= count
-            registered += 1
-            app = _application(reg, moment, "TERBIT" if issued else "LENGKAP", registered - 1 + index * 10000)
-            app["cari"] = search_keys(sktm, app["data"])  # as applications.register_application writes them
-            for term in app["cari"]["nama"]:
-                searched[f"cari:nama:{term}|{key}"].append(reg)
-            if app["cari"]["desa"]:
-                searched[f"cari:desa:{app['cari']['desa']}|{key}"].append(reg)
-            for aksi, before, after, detail in (("daftar", None, "DITERIMA", {"layanan": "sktm"}),
-                                                ("periksa", "DITERIMA", "LENGKAP", {"lengkap": True})):
-                event = _event(aksi, reg, moment, head, before, after, detail)
-                head = event["hash"]
-                lines.append(json.dumps(event, ensure_ascii=False, sort_keys=True, separators=(",", ":")))
-            if issued:
-                seq_year[year] += 1
-                seq = seq_year[year]
-                number = f"400.9.14.1/{seq:03d}/ARSEL/{ROMAN[month - 1]}/{year}"
-                code = "".join(secrets.choice("ABCDEFGHJKMNPQRSTUVWXYZ23456789") for _ in range(16))
-                digest = hashlib.sha256(f"pdf {number}".encode()).hexdigest()
-                letter_id = secrets.token_hex(8)
-                pdf = f"data/surat/{year}/{month:02d}/{number.replace('/', '_')}.pdf"
-                lettered += 1
-                partition = letter_partition(key, lettered)  # as Transaction.next_letter_partition
-                table = mail[partition]
-                table[str(len(table) + 1)] = {**issued_letter(letter_id, number, seq, year, reg, code, moment,
-                                                              digest, pdf), "bulan": partition}
-                pointer = {"bulan": partition, "id": letter_id}
-                for kind, value in (("nomor", number), ("kode", code), ("sha256", digest)):
-                    full = f"{kind}:{value}"
-                    bucket = shards[shard_of(full)]
-                    bucket[str(len(bucket) + 1)] = {"kunci": full, **pointer}
-                app["status"] = "TERBIT"
-                app["riwayat"].append({"catatan": f"surat {number}", "dari": "LENGKAP", "ke": "TERBIT",
-                                       "petugas": "loket1", "waktu": moment})
-                app["surat"] = {"kode_verifikasi": code, "nomor_surat": number, "pdf": pdf, "sha256": digest,
-                                "terbit": moment}
-                steps: list[tuple[str, str, str | None, str, dict[str, Any]]] = [
-                    ("pesan_nomor", number, None, "DIPESAN", {"nomor_registrasi": reg, "urut": seq}),
-                    ("terbit", number, "DIPESAN", "TERBIT", {"nomor_registrasi": reg, "sha256": digest})]
-                for aksi, objek, before, after, detail in steps:
-                    event = _event(aksi, objek, moment, head, before, after, detail)
-                    head = event["hash"]
-                    lines.append(json.dumps(event, ensure_ascii=False, sort_keys=True, separators=(",", ":")))
-                if last and n == max(1, count // 2):
-                    sample = {"nomor": number, "kode": code, "sha256": digest, "registrasi": reg}
-            elif last:
-                spare_regs.append(reg)
-            block = apps[partition_of_reg(reg)]
-            block[str(len(block) + 1)] = app
-            for term in [f"nama:{t}" for t in app["cari"]["nama"]] + [f"desa:{app['cari']['desa']}"]:
-                searched[f"cari:{term}|{year}"].append(reg)  # as search_index.index_application writes them
-            for digest in app["cari"]["nik"]:
-                searched[f"nik:{digest}"].append(reg)
-        events += len(lines)
-        counters[f"registrasi|{year}{month:02d}"] = registered
-        if lettered:
-            counters[LETTER_COUNTER.format(month=key)] = lettered
-        for partition, table in apps.items():
-            _write(root / "permohonan" / f"{partition}.json", _dump({"permohonan": table}))
-        for partition, table in mail.items():
-            _write(root / "surat" / f"{partition}.json", _dump({"surat": table}))
-        if lines:
-            _write(root / "audit" / f"{key}.jsonl", ("\n".join(lines) + "\n").encode())
-        offset = 0
-        for line in lines:
-            event = json.loads(line)
-            for name in event_names(event):
-                history[name].append([key, offset, event["id"]])
-            offset += len(line.encode()) + 1
-    for year, last_seq in seq_year.items():
-        counters[f"nomor|layanan:sktm|{year}"] = last_seq
-    for full, regs in searched.items():  # the search index and the NIK index (applications.py, search_index.py)
-        value: dict[str, Any] = {"permohonan": sorted(regs) if full.startswith("cari:") else [
-            {"nomor_registrasi": reg, "layanan": "sktm"} for reg in regs]}
-        bucket = shards[shard_of(full)]
-        bucket[str(len(bucket) + 1)] = {"kunci": full, **value}
-    for shard, entries in shards.items():
-        _write(root / "indeks" / f"{shard}.json", _dump({"indeks": entries}))
-    history_shards: dict[str, dict[str, dict[str, Any]]] = defaultdict(dict)
-    for name, pointers in history.items():
-        bucket = history_shards[shard_of(name)]
-        bucket[str(len(bucket) + 1)] = {"kunci": name, "peristiwa": pointers}
-    for shard, entries in history_shards.items():
-        _write(root / HISTORY_DIR / f"{shard}.json", _dump({"riwayat": entries}))
-    urutan: dict[str, Any] = {"urutan": {str(i + 1): {"kunci": k, "nilai": v}
-                                         for i, (k, v) in enumerate(sorted(counters.items()))},
-                              AUDIT_TABLE: {"1": {"kunci": "kepala", "hash": head, "jumlah": events}}}
-    _write(root / "urutan.json", _dump(urutan))
-    _write(root / "meta.json", _dump({"meta": {"1": {"versi_format": FORMAT_VERSION, "dibuat": NOW}}}))
-    return {"kantor": str(ws.root), "surat": letters, "sampel": sample, "cadangan": spare_regs,
-            "peristiwa_audit": events, "per_bulan_terakhir": per_month[-1]}
+    writer = TinyWriter(folder, pdfs=pdfs)
+    generated = Generated(letters, per_year, spare)
+    for month in generated.months(writer.service):
+        writer.month(month)
+    return writer.finish(generated)
 
 
 # --- measuring in fresh processes ----------------------------------------------------------------

@@ -10,34 +10,43 @@ then measures, each in fresh whole processes (median of several repetitions; pea
                (already-created profile); and the same with the office's resident worker running
                (``sakti latar mulai``: LibreOffice already up), the three interleaved
   4 mulai      ``sakti --help`` and ``sakti status REG`` against ``python -c "import typer"``
-  5 register   one letter's register step and the lookups at 1,000 against 100,000 letters, TinyDB
-               (bench/register_growth.py) and PostgreSQL (bench/register_growth_pg.py: a durable server of its
-               own, the registers built by bulk SQL); ``register periksa`` at 100,000;
-               ``riwayat --objek`` at 1,000 against 100,000
-  6 memori     peak RSS of the ``sakti`` process for a batch of 1,000 against one of 100, LibreOffice's
-               own processes beside it
-  7 baca       (issue 13) ``sakti surat --bulan``, a name search, ``sakti agenda --tahun`` and ``sakti laporan
-               --tahun`` at 20,000 against 100,000 letters (20,000 a year: one year against five), time and
-               peak memory; a command this branch does not have yet is reported as missing
+  5 register   one letter's register step and the lookups by number, SHA-256, verification code and
+               registration number at 1,000 against 100,000 letters, on TinyDB and on PostgreSQL (a durable
+               server of its own, both sizes two offices of one database); ``riwayat --objek`` at both sizes,
+               both backends; ``register periksa`` at 100,000 on both (``--penuh`` first, then the daily
+               incremental run, each named by its JSON ``pemeriksaan.cara``, where the command has them)
+  6 memori     peak RSS of the ``sakti`` process for a ``massal --terbitkan`` batch of 1,000 against the 100 of
+               section 2, LibreOffice's own processes beside it
+  7 baca       only with --baca (make bench BACA=1): issue 13's ``sakti surat --bulan``, a name search,
+               ``sakti agenda --tahun`` and ``sakti laporan --tahun`` at 20,000 against 100,000 letters (20,000
+               a year: one year against five), time and peak memory
+
+The order: the registers are built (bench/registers.py, in a child process, only when .bench-cache/ lacks
+them for this code version) while the 1,000-letter batch runs (its peak memory is its own whatever runs
+beside it, its time is not a figure); then the timed sections, the machine left to each: 4, 2, 3, 5, then
+6 printed. Each large register is generated once (register_growth.Generated) and written by both backends'
+writers (PostgreSQL by COPY into tables stripped of their indexes, constraints and triggers, recreated after);
+a run restores copies of the cached ones (TinyDB copied, its PDFs hard-linked; the cluster copied and started).
 
 Peak RSS is read by polling /proc every 20 ms: VmHWM (the kernel's high-water mark) of the ``sakti``
 process, and of each LibreOffice process below it (the largest one, and the largest sum of VmRSS at
-one moment). Large registers are built once per code version under ``.bench-cache/`` and copied for
-each run (a run writes to its register).
+one moment). The machine's load (os.getloadavg) is printed at the start and the end, with the total time
+and each section's.
 
     python bench/run.py                   # the whole bench (make bench)
     python bench/run.py --cepat           # short: fewer repetitions, 10,000 instead of 100,000 (make bench CEPAT=1)
     python bench/run.py --json hasil.json # also the whole report as JSON
+    python bench/run.py --bagian register # one section
 
 Not part of the test suite (tests never assert wall-clock times); tests/test_bench_ukur.py keeps its
-measuring pieces working (peak RSS of a child, the verdicts, the JSON report).
+measuring pieces working (peak RSS of a child, the verdicts, the JSON report), tests/test_bench_register.py
+its registers (both backends sound, the fast load's definitions restored, the cache reused).
 """
 
 from __future__ import annotations
 
 import argparse
 import csv
-import hashlib
 import json
 import os
 import shutil
@@ -58,6 +67,7 @@ sys.path.insert(0, str(REPO / "tests"))
 sys.path.insert(0, str(REPO / "bench"))
 
 import register_growth  # noqa: E402  (bench/register_growth.py: the register builder and the lookups)
+import registers  # noqa: E402  (bench/registers.py: the large registers, built once, cached, restored per run)
 
 PYTHON = sys.executable
 SAKTI = [PYTHON, "-m", "sakti_cli"]  # the installed CLI, without the console script's own start-up
@@ -184,7 +194,7 @@ class Figure:
         took = "" if self.detik is None else _fmt_s(self.detik)
         base = "" if self.dasar_detik is None else _fmt_s(self.dasar_detik)
         memory = "" if self.mb is None else f"{self.mb:7.0f} MB"
-        return (f"  {self.nama:<38} {ratio:>7} {target:>7} {self.hasil:<9} {took:>9} {base:>9} {memory:>10}  "
+        return (f"  {self.nama:<42} {ratio:>7} {target:>7} {self.hasil:<9} {took:>9} {base:>9} {memory:>10}  "
                 f"{self.catatan}")
 
 
@@ -205,7 +215,7 @@ class Report:
 
     def heading(self, text: str) -> None:
         print(f"\n== {text}", flush=True)
-        print(f"  {'angka':<38} {'rasio':>7} {'target':>7} {'hasil':<9} {'waktu':>9} {'dasar':>9} {'memori':>10}",
+        print(f"  {'angka':<42} {'rasio':>7} {'target':>7} {'hasil':<9} {'waktu':>9} {'dasar':>9} {'memori':>10}",
               flush=True)
 
     def as_json(self) -> dict[str, Any]:
@@ -424,19 +434,12 @@ def section_desk(bench: Bench, report: Report, repeat: int) -> None:
                       warm[0].rss_mb, f"pekerja pid {json.loads(worker.stdout)['pid']}: {used} surat diubahnya"))
 
 
-def cache_key() -> str:
-    """The code version the cached registers belong to: the builder and the register's own modules."""
-    digest = hashlib.sha256()
-    for name in ("bench/register_growth.py", "sakti_cli/register/tiny/registry.py",
-                 "sakti_cli/register/applications.py", "sakti_cli/register/letters.py",
-                 "sakti_cli/register/tiny/history.py", "sakti_cli/office/workspace.py"):
-        digest.update((REPO / name).read_bytes())
-    return digest.hexdigest()[:12]
+cache_key = registers.cache_key  # the code version the cached registers belong to (bench/registers.py)
 
 
 def cached_register(bench: Bench, letters: int, per_year: int | None = None) -> dict[str, Any]:
-    """A register of ``letters`` letters (spread over five years, or at ``per_year`` ending this month): built
-    once per code version in the cache, copied for this run."""
+    """A TinyDB register of ``letters`` letters at ``per_year`` ending this month (section baca): built once per
+    code version in the cache, copied for this run."""
     home = bench.cache / cache_key() / (f"register-{letters}" + (f"-{per_year}" if per_year else ""))
     meta = home / "bangun.json"
     if not meta.is_file():
@@ -455,66 +458,84 @@ def cached_register(bench: Bench, letters: int, per_year: int | None = None) -> 
     return built
 
 
+NAMES = {"langkah": "langkah register satu surat", "nomor": "cari nomor surat", "sha256": "cari SHA-256",
+         "kode": "cari kode verifikasi", "registrasi": "cari nomor registrasi"}
+
+
 def section_register(bench: Bench, report: Report, small: int, large: int, repeat: int) -> None:
+    """Issue 15 s.5 on both backends, on copies of the cached registers (bench/registers.py; built beforehand,
+    see main): each figure in fresh processes, the sizes interleaved (a busy minute falls on both alike)."""
     report.heading(f"5 Register: {small:,} vs {large:,} surat (TinyDB, PostgreSQL), median {repeat} proses baru")
-    saved = os.environ.get("SAKTI_WAKTU")
-    os.environ["SAKTI_WAKTU"] = register_growth.NOW  # the builder's clock, read by register_growth's children
-    try:
-        register_figures(bench, report, small, large, repeat)
-    finally:
-        if saved is None:
-            os.environ.pop("SAKTI_WAKTU", None)
-        else:
-            os.environ["SAKTI_WAKTU"] = saved
+    with _clock(register_growth.NOW):  # the builder's clock, read by register_growth's children
+        copies = registers.restore(bench.cache, small, large, bench.scratch)
+        print(f"  (salinan register dan server PostgreSQL siap dalam {copies.detik_salin:.0f} d)", flush=True)
+        try:
+            register_figures(bench, report, copies, small, large, min(repeat, register_growth.SPARE))
+        finally:
+            copies.stop()
 
 
-def register_figures(bench: Bench, report: Report, small: int, large: int, repeat: int) -> None:
-    builds = {size: cached_register(bench, size) for size in (small, large)}
-    raw: dict[int, dict[str, list[float]]] = {size: {op: [] for op in register_growth.OPS} for size in builds}
-    for _ in range(repeat):  # interleaved, as bench/register_growth.py does
-        for size, built in builds.items():
-            for op, times in register_growth.samples(built, 1).items():
-                raw[size][op].extend(times)
-            built["cadangan"] = built["cadangan"][1:]
-    names = {"langkah": "langkah register satu surat", "nomor": "cari nomor surat", "sha256": "cari SHA-256",
-             "kode": "cari kode verifikasi", "registrasi": "cari nomor registrasi"}
-    for op in register_growth.OPS:
-        took, base = median(raw[large][op]), median(raw[small][op])
-        report.add(Figure("register", names[op], took / base, 2.0, took, base, f"{small:,} surat"))
-    pg_figures(bench, report, small, large, repeat, names)
-    env = {**bench.env, "SAKTI_WAKTU": register_growth.NOW}
-    riwayat: dict[int, list[float]] = {size: [] for size in builds}
-    for _ in range(repeat):
-        for size, built in builds.items():
-            cmd = [*SAKTI, "--kantor", built["kantor"], "riwayat", "--objek", built["sampel"]["nomor"], "--json"]
-            riwayat[size].append(checked(run(cmd, env=env), "riwayat").seconds)
-    took, base = median(riwayat[large]), median(riwayat[small])
-    report.add(Figure("register", "riwayat --objek NOMOR", took / base, 2.0, took, base, f"{small:,} surat",
-                      catatan="target: tak bergantung pada ukuran register (<= 2x)"))
-    check = run([*SAKTI, "--kantor", builds[large]["kantor"], "register", "periksa", "--json"], env=env, memory=True)
-    # the builder writes no PDFs, so periksa finds them missing (exit 1): the time and memory still count
-    checked(check, "register periksa", ok=(0, 1))
-    seconds_ok = check.seconds / 10.0
-    report.add(Figure("register", f"register periksa {large:,} (waktu / 10 s)", seconds_ok, 1.0, check.seconds,
-                      10.0, "target 10 s", check.rss_mb, "PDF register tiruan tidak ada: temuan diharapkan"))
-    report.add(Figure("register", f"register periksa {large:,} (memori / 300 MB)", check.rss_mb / 300, 1.0,
-                      mb=check.rss_mb, dasar="target 300 MB"))
-
-
-def pg_figures(bench: Bench, report: Report, small: int, large: int, repeat: int, names: dict[str, str]) -> None:
-    """The same figures on PostgreSQL (bench/register_growth_pg.py): its own durable server, both registers
-    built by bulk SQL as two offices of one database, each figure in fresh processes."""
+def register_figures(bench: Bench, report: Report, copies: registers.Registers, small: int, large: int,
+                     repeat: int) -> None:
     import register_growth_pg
 
-    measured = register_growth_pg.measure([small, large], min(repeat, register_growth.SPARE), bench.scratch / "pg")
-    raw = measured["ops"]
-    for op in register_growth.OPS:
-        took, base = median(raw[large][op]), median(raw[small][op])
-        report.add(Figure("register", f"PostgreSQL: {names[op]}", took / base, 2.0, took, base, f"{small:,} surat"))
-    check = measured["periksa"]
-    report.add(Figure("register", f"PostgreSQL: register periksa {large:,} (waktu / 10 s)", check["detik"] / 10.0,
-                      1.0, check["detik"], 10.0, "target 10 s", check["mb"],
-                      f"temuan: {', '.join(check['jenis']) or 'tidak ada'}"))
+    for backend, builds, sample in (("", copies.tinydb, register_growth.samples),
+                                    ("PostgreSQL: ", copies.pg, register_growth_pg.samples)):
+        raw: dict[int, dict[str, list[float]]] = {size: {op: [] for op in register_growth.OPS} for size in builds}
+        for _ in range(repeat):
+            for size, built in builds.items():
+                for op, times in sample(built, 1).items():
+                    raw[size][op].extend(times)
+                if not backend:  # register_growth.samples takes its spare from a copy of the list
+                    built["cadangan"] = built["cadangan"][1:]
+        for op in register_growth.OPS:
+            took, base = median(raw[large][op]), median(raw[small][op])
+            report.add(Figure("register", backend + NAMES[op], took / base, 2.0, took, base, f"{small:,} surat"))
+    envs = {"": {**bench.env, "SAKTI_WAKTU": register_growth.NOW}}
+    envs["PostgreSQL: "] = envs[""]
+    for backend, builds in (("", copies.tinydb), ("PostgreSQL: ", copies.pg)):
+        history: dict[int, list[float]] = {size: [] for size in builds}
+        for _ in range(repeat):
+            for size, built in builds.items():
+                cmd = [*SAKTI, "--kantor", built["kantor"], "riwayat", "--objek", built["sampel"]["nomor"], "--json"]
+                history[size].append(checked(run(cmd, env=_register_env(envs[backend], built)), "riwayat").seconds)
+        took, base = median(history[large]), median(history[small])
+        report.add(Figure("register", backend + "riwayat --objek NOMOR", took / base, 2.0, took, base,
+                          f"{small:,} surat", catatan="target: tak bergantung pada ukuran register (<= 2x)"))
+    full = _has(bench, "register", "periksa", "--penuh")
+    for backend, builds in (("", copies.tinydb), ("PostgreSQL: ", copies.pg)):
+        built = builds[large]
+        passes = [["--penuh"], []] if full else [[]]
+        for extra in passes:
+            cmd = [*SAKTI, "--kantor", built["kantor"], "register", "periksa", *extra, "--json"]
+            check = checked(run(cmd, env=_register_env(envs[backend], built), memory=True), "register periksa",
+                            ok=(0, 1))
+            way, found = periksa_result(check.stdout)
+            label = f"{backend}periksa {large:,} {way}"
+            report.add(Figure("register", f"{label}: waktu / 10 s", check.seconds / 10.0, 1.0, check.seconds, 10.0,
+                              "target 10 s", check.rss_mb, f"register periksa {' '.join(extra)}; temuan: {found}"))
+            report.add(Figure("register", f"{label}: memori / 300 MB", check.rss_mb / 300, 1.0, mb=check.rss_mb,
+                              dasar="target 300 MB"))
+
+
+def _register_env(env: dict[str, str], built: dict[str, Any]) -> dict[str, str]:
+    """A PostgreSQL register's desk reaches its office through SAKTI_REGISTER_URL and PGPASSWORD."""
+    if "url" not in built:
+        return env
+    return {**env, "SAKTI_REGISTER_URL": built["url"], "PGPASSWORD": built["sandi"]}
+
+
+def periksa_result(stdout: str) -> tuple[str, str]:
+    """How ``register periksa --json`` checked (its ``pemeriksaan.cara``: the incremental check names itself;
+    a command without it checks everything, ``penuh``) and the kinds of what it found."""
+    try:
+        found = json.loads(stdout)
+    except ValueError:
+        return "penuh", "keluaran bukan JSON"
+    way = (found.get("pemeriksaan") or {}).get("cara") or "penuh"
+    kinds = sorted({str(problem.get("jenis")) for problem in found.get("masalah") or []})
+    return str(way), ", ".join(kinds) or "tidak ada"
+
 
 def _has(bench: Bench, *args: str) -> bool:
     """Whether this sakti has the command and option (the listings are being built beside the report)."""
@@ -625,25 +646,83 @@ def _reading_figures(report: Report, builds: dict[int, dict[str, Any]], wanted: 
 
 
 def batch_memory(bench: Bench, count: int) -> Run:
+    """One ``massal --terbitkan`` batch of ``count`` SKTM letters (the real path: render, convert, sign, record),
+    its own peak RSS and its LibreOffice processes' polled."""
     office = bench.office()
-    return bench.sakti(office, "massal", str(bench.rows(count)), "--layanan", "sktm", "--terbitkan", "--json",
+    done = bench.sakti(office, "massal", str(bench.rows(count)), "--layanan", "sktm", "--terbitkan", "--json",
                        memory=True)
+    lines = [json.loads(line) for line in done.stdout.splitlines() if line.strip()]
+    issued = sum(1 for line in lines if line.get("nomor_surat"))
+    if issued != count:
+        raise SystemExit(f"massal --terbitkan: {issued} dari {count} terbit:\n{done.stdout[-2000:]}")
+    return done
 
 
-def section_memory(bench: Bench, report: Report, small: dict[str, Any], small_count: int, large_count: int) -> None:
+def section_memory(bench: Bench, report: Report, small: dict[str, Any], small_count: int, large: Run | None,
+                   large_count: int, alongside: str) -> None:
     report.heading(f"6 Memori: massal --terbitkan {large_count} vs {small_count} surat (sekali)")
     if not small:  # the batch section did not run: measure the small batch here
         done = batch_memory(bench, small_count)
         small.update(rss_mb=done.rss_mb, lo_mb=done.child_rss_mb, lo_sum_mb=done.children_rss_mb, detik=done.seconds)
-    done = batch_memory(bench, large_count)
+    done = large if large is not None else batch_memory(bench, large_count)
     report.add(Figure("memori", f"RSS puncak sakti, {large_count} vs {small_count}", done.rss_mb / small["rss_mb"],
                       1.2, done.seconds, small["detik"], f"{small_count} surat: {small['rss_mb']:.0f} MB", done.rss_mb,
                       f"LibreOffice {done.child_rss_mb:.0f} MB/proses ({small['lo_mb']:.0f}), "
-                      f"{done.children_rss_mb:.0f} MB bersama ({small['lo_sum_mb']:.0f})"))
+                      f"{done.children_rss_mb:.0f} MB bersama ({small['lo_sum_mb']:.0f}); "
+                      f"{1000 * done.seconds / large_count:.0f} ms/surat{alongside}"))
+
+
+class Builder:
+    """The registers' build (bench/registers.py) in a child process, while this one measures what a build cannot
+    disturb (the large batch's memory): started only when the cache lacks them."""
+
+    def __init__(self, bench: Bench, small: int, large: int) -> None:
+        self.began = time.perf_counter()
+        self.log = bench.scratch / "bangun-register.log"
+        self.proc: subprocess.Popen[bytes] | None = None
+        if not registers.cached(bench.cache, small, large):
+            with self.log.open("wb") as out:
+                self.proc = subprocess.Popen([PYTHON, str(REPO / "bench" / "registers.py"), "--kecil", str(small),
+                                              "--besar", str(large), "--cache", str(bench.cache)],
+                                             stdout=out, stderr=subprocess.STDOUT)
+            print(f"  (register {small:,} dan {large:,} surat dibangun di latar, pid {self.proc.pid}, "
+                  f"sekali untuk versi kode ini: {registers.home(bench.cache, small, large)})", flush=True)
+        else:
+            print(f"  (register {small:,} dan {large:,} surat dari cache: {registers.home(bench.cache, small, large)})",
+                  flush=True)
+
+    @property
+    def running(self) -> bool:
+        return self.proc is not None and self.proc.poll() is None
+
+    def wait(self) -> None:
+        if self.proc is None:
+            return
+        code = self.proc.wait()
+        text = self.log.read_text(errors="replace")
+        self.proc = None
+        if code != 0:
+            raise SystemExit(f"membangun register gagal (keluar {code}):\n{text[-3000:]}")
+        print(f"  (register selesai dibangun, {time.perf_counter() - self.began:.0f} d sejak mulai)", flush=True)
+
+    def kill(self) -> None:
+        if self.proc is not None and self.proc.poll() is None:
+            self.proc.kill()
+            self.proc.wait()
 
 
 def _stopped(_signum: int, _frame: Any) -> None:
     raise KeyboardInterrupt  # not caught by a section: the whole run stops, its scratch folder removed
+
+
+def _load() -> str:
+    one, five, fifteen = os.getloadavg()
+    return f"beban mesin {one:.1f} {five:.1f} {fifteen:.1f} (1, 5, 15 menit; {os.cpu_count()} inti)"
+
+
+PARTS = ("mulai", "massal", "loket", "register", "memori")
+"""The default run: every figure of issue 15. ``baca`` (issue 13's listings at 20,000 vs 100,000) only when asked
+(``--baca``, ``make bench BACA=1``)."""
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -652,8 +731,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--json", type=Path, help="tulis seluruh laporan sebagai JSON ke berkas ini "
                         "(bawaan: .bench-cache/laporan-penuh.json atau -cepat.json)")
     parser.add_argument("--cache", type=Path, default=REPO / ".bench-cache", help="folder register besar tersimpan")
-    parser.add_argument("--bagian", nargs="+", default=["mulai", "massal", "loket", "register", "memori", "baca"],
-                        help="hanya bagian ini")
+    parser.add_argument("--bagian", nargs="+", choices=[*PARTS, "baca"], help="hanya bagian ini")
+    parser.add_argument("--baca", action="store_true", help="juga bagian baca (issue 13: daftar, agenda, laporan)")
     parser.add_argument("--ulang-berat", type=int, help="ulangan massal dan loket (bawaan: 3, cepat: 1)")
     parser.add_argument("--memori", type=int, nargs=2, metavar=("KECIL", "BESAR"),
                         help="ukuran dua batch bagian memori, yang kecil juga batch bagian massal "
@@ -665,46 +744,79 @@ def main(argv: list[str] | None = None) -> int:
              "read_large": 15_000 if cepat else 100_000}
     if args.memori:
         sizes["batch"], sizes["batch_big"] = args.memori
+    parts = list(args.bagian or [*PARTS, *(["baca"] if args.baca else [])])
     repeat_light, repeat_heavy = (3, 1) if cepat else (7, 3)
     repeat_heavy = args.ulang_berat or repeat_heavy
     report = Report("cepat" if cepat else "penuh")
     report.meta.update(sizes)
-    print(f"SAKTI bench ({report.mode}): {os.cpu_count()} inti, beban {os.getloadavg()[0]:.1f}; "
+    report.meta["beban_awal_1_5_15"] = list(os.getloadavg())
+    print(f"SAKTI bench ({report.mode}), {time.strftime('%Y-%m-%d %H:%M:%S %Z')}: {_load()}; "
           "rasio = waktu / dasar pada run yang sama; RSS puncak dari /proc (VmHWM, 20 ms)", flush=True)
     started = time.perf_counter()
     signal.signal(signal.SIGTERM, _stopped)  # a timeout still removes the scratch folder
     scratch = Path(tempfile.mkdtemp(prefix="sakti-bench-"))
-    steps: dict[str, Callable[[], Any]] = {}
     failed: list[str] = []
+    spent: dict[str, float] = {}
+    builder: Builder | None = None
+
+    def section(name: str, step: Callable[[], Any], label: str = "") -> None:
+        began = time.perf_counter()
+        try:
+            step()
+        except (SystemExit, Exception) as exc:  # one failed section: say so, measure the others
+            failed.append(name)
+            report.add(Figure(name, f"{name}: GAGAL", None, None, catatan=str(exc).strip()[-1500:]))
+        spent[label or name] = time.perf_counter() - began
+
     try:
         bench = Bench(scratch, args.cache)
         small_batch: dict[str, Any] = {}
-        steps = {
+        big_batch: list[Run] = []
+        alongside = ""
+        if "register" in parts:
+            builder = Builder(bench, sizes["small"], sizes["large"])
+        if "memori" in parts:
+            # first: the large batch's peak memory is its own whatever else runs, so it runs beside the build
+            building = builder is not None and builder.running
+            print(f"  (batch memori {sizes['batch_big']:,} surat berjalan"
+                  + (" bersamaan dengan pembangunan register" if building else "") + "; angkanya di bagian 6)",
+                  flush=True)
+            section("memori", lambda: big_batch.append(batch_memory(bench, sizes["batch_big"])),
+                    f"memori: batch {sizes['batch_big']:,}")
+            if big_batch:
+                alongside = ", bersamaan dengan pembangunan register" if building else ""
+                print(f"  (batch {sizes['batch_big']:,} surat: {big_batch[0].seconds:.0f} d)", flush=True)
+        if builder is not None:
+            section("register", builder.wait, "register: menunggu pembangunan")
+        steps: dict[str, Callable[[], Any]] = {
             "mulai": lambda: section_startup(bench, report, repeat_light + 2),
             "massal": lambda: small_batch.update(section_batch(bench, report, sizes["batch"], repeat_heavy)),
             "loket": lambda: section_desk(bench, report, repeat_heavy + 2),
             "register": lambda: section_register(bench, report, sizes["small"], sizes["large"], repeat_light),
-            "memori": lambda: section_memory(bench, report, small_batch, sizes["batch"], sizes["batch_big"]),
+            "memori": lambda: section_memory(bench, report, small_batch, sizes["batch"],
+                                             big_batch[0] if big_batch else None, sizes["batch_big"], alongside),
             "baca": lambda: section_reading(bench, report, sizes["read_small"], sizes["read_large"], repeat_light),
         }
-        for name in args.bagian:
-            try:
-                steps[name]()
-            except (SystemExit, Exception) as exc:  # one failed section: say so, measure the others
-                failed.append(name)
-                report.add(Figure(name, f"{name}: GAGAL", None, None, catatan=str(exc).strip()[-1500:]))
+        for name in parts:
+            if name in failed:
+                continue  # its preparation failed (reported)
+            section(name, steps[name])
     finally:
+        if builder is not None:
+            builder.kill()
         shutil.rmtree(scratch, ignore_errors=True)
     report.meta["detik_total"] = time.perf_counter() - started
     report.meta["beban_akhir"] = os.getloadavg()[0]
+    report.meta["beban_akhir_1_5_15"] = list(os.getloadavg())
+    report.meta["detik_bagian"] = spent
     report.meta["gagal"] = failed
-    print(f"\nselesai dalam {report.meta['detik_total']:.0f} d; beban {report.meta['beban_akhir']:.1f}")
+    print("\nwaktu per bagian: " + ", ".join(f"{name} {seconds:.0f} d" for name, seconds in spent.items()))
+    print(f"selesai dalam {report.meta['detik_total']:.0f} d ({report.meta['detik_total'] / 60:.1f} menit); {_load()}")
     if args.json is None:
         args.json = args.cache / f"laporan-{report.mode}.json"
         args.json.parent.mkdir(parents=True, exist_ok=True)
-    if args.json:
-        args.json.write_text(json.dumps(report.as_json(), ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
-        print(f"laporan JSON: {args.json}")
+    args.json.write_text(json.dumps(report.as_json(), ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+    print(f"laporan JSON: {args.json}")
     if failed:
         print(f"bagian yang gagal: {', '.join(failed)}", file=sys.stderr)
     return 1 if failed else 0

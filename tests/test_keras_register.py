@@ -246,7 +246,7 @@ def test_event_cut_by_a_crash_is_appended_again_whole(ws: Path, cli: Cli) -> Non
     assert trail.read_bytes().splitlines()[-2:] == [cut, last]
     payload = cli.json("register", "periksa")
     assert payload["bersih"] is True, payload["masalah"]
-    assert [n["jenis"] for n in payload["catatan"]] == ["audit_terpotong"]
+    assert [n["jenis"] for n in payload["catatan"]] == ["titik_periksa", "audit_terpotong"]  # first check
 
 
 # --- section 8: read-only and full disks ------------------------------------------------------------

@@ -1,6 +1,6 @@
 """The served side of the fork server (sakti_cli.core.forkserver): what it imports once, how its child runs.
 
-``sakti latar mulai`` starts it beside the LibreOffice pool (``sakti latar garpu``, hidden). It imports the
+``sakti latar mulai`` starts it beside the LibreOffice pool (as ``python -m sakti_cli.cli.garpu``). It imports the
 heavy modules of the served commands (:data:`SERVED`: the Typer app and every command module, pyHanko,
 pypdf, docxtpl, the pipeline) and then forks a child per run of a client (sakti_cli.cli.launch). The child
 runs the command through the same Typer app as a run of its own, so its register, audit, messages and exit

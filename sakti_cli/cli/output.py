@@ -183,7 +183,7 @@ class PrivateOutput(Output):
 def open_closed_streams() -> None:
     """A script that started sakti with stdin, stdout or stderr closed (``sakti ... >&-``): the missing
     descriptor is opened on /dev/null, so what would be printed goes nowhere instead of failing, and no file
-    sakti opens later takes descriptor 0-2 (a child process would read or write it as its own)."""
+    opened later takes descriptor 0-2 (a child process would read or write it as its own)."""
     for fd, name, mode in ((0, "stdin", "r"), (1, "stdout", "w"), (2, "stderr", "w")):
         try:
             os.fstat(fd)

@@ -173,3 +173,29 @@ def test_a_listing_never_holds_the_write_lock(office: Built, monkeypatch: pytest
     assert [row["nomor_surat"] for row in first + rest][:len(office.letters)] == [
         letter["nomor_surat"] for letter in office.letters]
     assert issued["status"] == "TERBIT"
+
+
+def test_unknown_signatory_id_is_refused_a_former_one_still_listed(office: Built, sakti: Cli, tmp_path: Path,
+                                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    """A typo in --penandatangan is exit 3 naming the ids, not an empty list; an id gone from sakti.toml (the
+    former sekcam) still lists the letters it signed."""
+    for listing in ("surat", "permohonan"):
+        result = sakti(listing, "--penandatangan", "sekcm", "--json")
+        error = json.loads(result.stdout)["error"]
+        assert result.exit_code == 3 and "--penandatangan 'sekcm'" in error["pesan"], result.stdout
+        assert "camat" in error["saran"] and "sekcam" in error["saran"]
+    assert sakti.json("surat", "--penandatangan", "sekcam", "--tahun", "2025")["surat"] == []  # known id: empty
+    import shutil
+    import tomllib
+
+    copy = tmp_path / "kantor"
+    shutil.copytree(office.root, copy, symlinks=True)
+    config = copy / "sakti.toml"
+    text = config.read_text(encoding="utf-8")
+    start = text.rindex("[[penandatangan]]", 0, text.index('id = "sekcam"'))
+    end = text.find("[[penandatangan]]", start + 1)
+    config.write_text(text[:start] + (text[end:] if end != -1 else ""), encoding="utf-8")
+    assert "sekcam" not in {p["id"] for p in tomllib.loads(config.read_text())["penandatangan"]}
+    monkeypatch.setenv("SAKTI_KANTOR", str(copy))
+    [skck] = sakti.json("surat", "--penandatangan", "sekcam")["surat"]
+    assert skck["layanan"] == "skck"

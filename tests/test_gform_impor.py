@@ -225,7 +225,9 @@ def test_an_export_that_cannot_be_read_exits_3_naming_file_and_line(office: Path
     binary.write_bytes(export.read_bytes().replace(b"Rusmini", b"Rusm\xffni", 1))
     result = cli("impor", "gform", binary, "--layanan", "sktm", "--folder-berkas", downloads, "--json")
     assert result.exit_code == 3
-    error = json.loads(result.stdout)["error"]
+    [line] = result.stdout.splitlines()  # JSON Lines from the first line: the error before any row is one record
+    assert json.loads(line)["jenis"] == "galat"
+    error = json.loads(line)["error"]
     assert str(binary) in error["pesan"] and "bukan teks UTF-8 (baris 2, kolom" in error["pesan"]
 
     plain = tmp_path / "bukan-ekspor.csv"

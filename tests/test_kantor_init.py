@@ -168,3 +168,27 @@ def test_init_in_a_real_terminal(tmp_path: Path) -> None:
     assert config["kantor"]["desa"] == [{"nama": "Kuala Jelai", "jenis": "kelurahan"}]
     assert config["penandatangan"][0]["nama"] == "RAHMAWATI, S.E"
     assert config["penandatangan"][0]["jabatan"] == "Camat Jelai"
+
+
+def test_a_folder_that_cannot_take_an_office_is_refused_before_the_questions(
+        tmp_path: Path, cli: Cli, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A file, a symlink loop or an existing office as the folder: exit 3 naming it, no question asked."""
+    import sakti_cli.cli.kantor as kantor_cli
+
+    asked = Scripted([])
+    monkeypatch.setattr(kantor_cli, "terminal_prompter", lambda out: asked)
+    a_file = tmp_path / "catatan.txt"
+    a_file.write_text("bukan kantor")
+    loop = tmp_path / "putar"
+    loop.symlink_to(loop)
+    existing = Path(cli.json("init", str(tmp_path / "ada"), "--contoh")["kantor"])
+    before = (existing / "sakti.toml").read_bytes()
+    for target, words in ((a_file, "bukan folder"), (loop, "tautan simbolik berputar"),
+                          (existing, "sudah berisi sakti.toml"), (a_file / "kantor", f"{a_file} bukan folder")):
+        for extra in ([], ["--contoh"]):
+            result = cli("init", str(target), *extra, "--json")
+            error = json.loads(result.stdout)["error"]
+            assert result.exit_code == 3 and words in error["pesan"] and "Traceback" not in result.stderr, (
+                target, result.stdout)
+    assert asked.asked == [] and a_file.read_text() == "bukan kantor"
+    assert (existing / "sakti.toml").read_bytes() == before

@@ -169,7 +169,8 @@ def test_a_file_without_rows_exits_3_and_registers_nothing(kantor: Path, cli: Cl
         result = cli("massal", empty, "--layanan", "sktm", "--json")
         assert result.exit_code == 3, (name, result.stdout, result.stderr)
         assert "tidak memuat satu baris permohonan pun" in result.stderr and name in result.stderr
-        assert json.loads(result.stdout)["error"]["kode"] == "BERKAS_TIDAK_TERBACA"
+        [line] = result.stdout.splitlines()  # a JSON Lines stream from its first line: one galat record
+        assert json.loads(line)["jenis"] == "galat" and json.loads(line)["error"]["kode"] == "BERKAS_TIDAK_TERBACA"
     assert cli.json("permohonan")["permohonan"] == []
 
 

@@ -86,3 +86,19 @@ def test_export_to_a_folder_refused_before_any_output(kantor: Path, cli: Cli, tm
         error = json.loads(result.stdout)["error"]  # one object: no result printed before the failure
         assert error["pesan"].startswith(f"Tujuan {folder} berupa folder, bukan berkas untuk ")
     assert list(folder.iterdir()) == []
+
+
+def test_signing_or_reading_a_folder_says_folder(kantor: Path, cli: Cli, tmp_path: Path) -> None:
+    """``tandatangani`` and ``sertifikat lihat`` given a folder, a loop or nothing: each said as what it is."""
+    folder = tmp_path / "surat.pdf"
+    folder.mkdir()
+    loop = tmp_path / "putar.pem"
+    loop.symlink_to(loop)
+    for args in (("tandatangani",), ("sertifikat", "lihat")):
+        for target, words in ((folder, "tidak dapat dibaca: berupa folder, bukan berkas"),
+                              (loop, "tidak dapat dibaca: tautan simbolik berputar"),
+                              (tmp_path / "tiada", "tidak ada")):
+            result = cli(*args, str(target), "--json")
+            error = json.loads(result.stdout)["error"]
+            assert result.exit_code == 3 and error["kode"] == "BERKAS_TIDAK_TERBACA", (args, result.stdout)
+            assert error["pesan"] == f"Berkas {target} {words}." and error["detail"]["berkas"] == str(target)

@@ -116,6 +116,7 @@ def gform(out: Output,
                              saran="Jalankan 'sakti impor gform --contoh-peta KODE > peta.yaml' tersendiri.")
         _print_sample(out, load_service(_sop_dir(), contoh_peta))
         return
+    out.stream()
     if respons is None or layanan is None:
         raise UsageError("RESPONSES.csv dan --layanan wajib diberikan.", saran=(
             "Mis. sakti impor gform respons.csv --layanan sktm --folder-berkas unduhan/"))

@@ -84,7 +84,7 @@ def init(out: Output,
     """Buat kantor baru: tanya (di terminal) atau ambil dari opsi identitas kantor dan penandatangan pertamanya;
     tanpa data kantor lain. Tanpa terminal opsi wajib diberikan; --contoh menyalin kantor contoh."""
     from sakti_cli.office.setup import office_setup
-    from sakti_cli.office.workspace import create_workspace, init_workspace
+    from sakti_cli.office.workspace import check_new_office, create_workspace, init_workspace
 
     given: dict[str, Any] = {
         "kabupaten": kabupaten, "kecamatan": kecamatan, "alamat": alamat, "email": email, "telepon": telepon,
@@ -93,6 +93,7 @@ def init(out: Output,
         "token": token, "modul": modul, "label_kunci": label_kunci, "sertifikat": sertifikat, "akar": akar,
         "url": url,
     }
+    check_new_office(folder)  # before the questions: a folder that cannot take an office is said first
     if contoh:
         named = [key for key, value in given.items() if value]
         if named:

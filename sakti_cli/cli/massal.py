@@ -159,6 +159,7 @@ def massal(out: Output,
     from sakti_cli.issuance.batch_output import check_options, check_targets, write_outputs
     from sakti_cli.issuance.pipeline import RunSigner
 
+    out.stream()
     if tanpa_ttd and not terbitkan:
         raise UsageError("--tanpa-ttd hanya berarti bersama --terbitkan.", saran="Tambahkan --terbitkan.")
     check_options(terbitkan=terbitkan, uji=uji, tanpa_ttd=tanpa_ttd, gabung=gabung, arsip=arsip)

@@ -3,10 +3,11 @@
 With ``--json`` stdout holds exactly one JSON object and nothing else; every message for people,
 progress and warning goes to stderr in both modes.
 
-Commands that stream rows (imports, batches) print JSON Lines instead: :meth:`Output.row` writes one
-compact object per line, each with ``jenis`` naming its kind (``{"jenis": "baris", ...}``; one schema per
-kind); once a row was written, the command's result is the last line, ``{"jenis": "ringkasan", "ok": ...}``,
-or its error, ``{"jenis": "galat", "ok": false, "error": {...}}``. Every line is a whole JSON object, so a
+Commands that stream rows (imports, batches) declare it first (:meth:`Output.stream`) and print JSON Lines
+instead: :meth:`Output.row` writes one compact object per line, each with ``jenis`` naming its kind
+(``{"jenis": "baris", ...}``; one schema per kind); the command's result is the last line,
+``{"jenis": "ringkasan", "ok": ...}``, or its error, ``{"jenis": "galat", "ok": false, "error": {...}}``, also
+when it fails before its first row (an unreadable file). Every line is a whole JSON object, so a
 script reads the stream line by line and always ends on a ``ringkasan`` or ``galat`` line.
 """
 
@@ -95,6 +96,12 @@ class Output:
         self.err.print(f"[yellow]Peringatan:[/yellow] {text}")
 
     # --- the result ---------------------------------------------------------------------------
+    def stream(self) -> None:
+        """This command streams rows: with ``--json`` every line it prints, its error too, is a JSON Lines
+        record, so a script reading line by line never meets a pretty-printed object."""
+        if self.json_mode:
+            self.streaming = True
+
     def row(self, jenis: str, payload: dict[str, Any], human: Callable[[Console], None] | None = None) -> None:
         """One row of a streaming command: a JSON Lines record ``{"jenis": jenis, ...}`` with ``--json``."""
         if self.json_mode:

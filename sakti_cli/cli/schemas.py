@@ -50,6 +50,9 @@ class Galat(Strict):
 
 
 class ErrorOutput(Strict):
+    jenis: Literal["galat"] | None = Field(None, description=(
+        "hanya pada perintah yang mengalirkan baris (impor, massal): baris galat JSON Lines, juga bila gagal "
+        "sebelum baris pertama"))
     ok: Literal[False]
     error: Galat
 

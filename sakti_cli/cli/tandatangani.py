@@ -14,6 +14,7 @@ from sakti_cli.cli.state import GLOBALS, JSON_OPT, Negative, command, passphrase
 from sakti_cli.cli.tables import print_pairs
 from sakti_cli.core.errors import FileUnreadable, InputError
 from sakti_cli.core.shapes import signatory_json
+from sakti_cli.core.storage import check_input_file
 
 sertifikat_app = typer.Typer(help="Sertifikat elektronik: buat rantai demo, lihat isi sertifikat, status di BSrE.",
                              no_args_is_help=True, rich_markup_mode=None)
@@ -105,8 +106,7 @@ def tandatangani(
                                        ("--token", token)) if value is not None]
     if len(chosen) > 1:
         raise InputError(f"Pilih satu sumber kunci saja, bukan {' dan '.join(chosen)}.")
-    if not berkas.is_file():
-        raise InputError(f"Berkas {berkas} tidak ada.", saran="Periksa nama dan letak PDF.")
+    check_input_file(berkas, "Berkas", "Periksa nama dan letak PDF.")
     from sakti_cli.documents.convert import is_pdf
 
     if not is_pdf(berkas):
@@ -306,8 +306,7 @@ def sertifikat_lihat(
     from sakti_cli.signatures.keys import office_trust
     from sakti_cli.signatures.sign import certificate_summary, read_certificates
 
-    if not berkas.is_file():
-        raise InputError(f"Berkas {berkas} tidak ada.")
+    check_input_file(berkas, "Berkas")
     ws = _optional_workspace()
     roots = office_trust(ws)[0] if ws else None  # in an office: the same verdict as its signing checks
     if berkas.suffix.lower() in (".p12", ".pfx"):

@@ -96,6 +96,28 @@ def check_output_file(path: Path, what: str) -> None:
     check_writable_folder(path.parent, what)
 
 
+def check_input_file(path: Path, what: str, saran: str | None = None) -> None:
+    """A file the user named as input is a regular file: a missing one, a folder or a path that cannot be
+    followed each said as such (not all as "tidak ada"), the wording of the other readers'."""
+    import errno
+
+    from sakti_cli.core.errors import FileUnreadable, os_reason
+
+    try:
+        if path.is_file():
+            return
+        reason = "berupa folder, bukan berkas" if path.is_dir() else "bukan berkas biasa"
+        os.stat(path)
+    except OSError as exc:
+        if exc.errno == errno.ENOENT:
+            raise FileUnreadable(f"{what} {path} tidak ada.", saran=saran or "Periksa nama dan letaknya.",
+                                 berkas=str(path)) from None
+        raise FileUnreadable(f"{what} {path} tidak dapat dibaca: {os_reason(exc)}.", saran=saran or
+                             "Periksa nama, letak dan izin bacanya.", berkas=str(path), pustaka=exc.strerror) from None
+    raise FileUnreadable(f"{what} {path} tidak dapat dibaca: {reason}.", berkas=str(path),
+                         saran=saran or "Sebut berkasnya, bukan folder atau perangkat.")
+
+
 def atomic_write(path: Path, payload: bytes) -> None:
     """Temp file, fsync, rename: for single files outside a register transaction."""
     path.parent.mkdir(parents=True, exist_ok=True)

@@ -216,9 +216,25 @@ def _of_applicant(session: RegisterSession, query: Query, letter: Letter) -> boo
 def letter_rows(ws: Workspace, register: Register, query: Query, reveal: bool = False) -> Iterator[dict[str, Any]]:
     """The rows of ``sakti surat``, in the order reserved, read from one read-only session."""
     applicants = Applicants(ws, reveal)
+    found = False
     with register.listing() as session:
         for letter in _letters(session, query):
+            found = True
             yield letter_row(letter, applicants.of_letter(session, letter), applicants.service_name(letter))
+    if not found:
+        _unknown_signatory(ws, query)
+
+
+def _unknown_signatory(ws: Workspace, query: Query) -> None:
+    """An empty listing for a ``--penandatangan`` that is no id of sakti.toml is a typo, not "no letters"
+    (exit 3). An id no longer in sakti.toml (a former camat) still lists its letters: only the empty answer
+    is refused, and only it costs the check."""
+    wanted = query.penandatangan
+    known = [person.id for person in ws.config.penandatangan]
+    if wanted is not None and wanted not in known:
+        raise NotFound(f"--penandatangan '{wanted}' bukan id penandatangan di sakti.toml, dan tidak ada yang "
+                       "cocok dengan id itu pada saringan ini.",
+                       saran=f"Id di sakti.toml: {', '.join(known) or '-'}.", opsi="--penandatangan")
 
 
 def letter_listing(ws: Workspace, register: Register, query: Query, reveal: bool = False) -> Listing:
@@ -280,9 +296,13 @@ def _applications(session: RegisterSession, query: Query) -> Iterator[Applicatio
 def application_rows(ws: Workspace, register: Register, query: Query, reveal: bool = False
                      ) -> Iterator[dict[str, Any]]:
     applicants = Applicants(ws, reveal)
+    found = False
     with register.listing() as session:
         for record in _applications(session, query):
+            found = True
             yield application_row(record, applicants.describe(record))
+    if not found:
+        _unknown_signatory(ws, query)
 
 
 def application_listing(ws: Workspace, register: Register, query: Query, reveal: bool = False) -> Listing:

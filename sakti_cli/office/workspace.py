@@ -715,19 +715,39 @@ def check_setup(setup: OfficeSetup) -> str:
     return text
 
 
+def check_new_office(folder: Path, *, force: bool = False) -> Path:
+    """The folder a new office goes to, resolved: refused (before any question is asked) when it is a file or
+    a path that cannot be followed, or already holds an office (never overwritten)."""
+    from sakti_cli.core.errors import os_reason
+
+    folder = folder.expanduser()
+    try:
+        folder = folder.resolve(strict=False)
+        taken = (folder / CONFIG_NAME).exists() if folder.is_dir() else None
+        if taken is None and (folder.exists() or folder.is_symlink()):
+            raise InputError(f"{folder} sudah ada dan bukan folder.", berkas=str(folder),
+                             saran="Sebut folder baru (dibuat) atau folder kosong untuk kantor ini.")
+        above = next((p for p in folder.parents if p.exists() or p.is_symlink()), None)
+        if taken is None and above is not None and not above.is_dir():
+            raise InputError(f"Folder kantor {folder} tidak dapat dibuat: {above} bukan folder.", berkas=str(folder),
+                             saran="Sebut folder kantor di folder yang ada.")
+    except OSError as exc:  # a symlink loop, a path through a file
+        raise InputError(f"Folder kantor {folder} tidak dapat dipakai: {os_reason(exc)}.", berkas=str(folder),
+                         saran="Sebut folder lain untuk kantor ini.", pustaka=exc.strerror) from None
+    if taken and not force:
+        raise InputError(f"{folder} sudah berisi {CONFIG_NAME}.",
+                         saran="Pilih folder lain; kantor yang ada tidak ditimpa.", berkas=str(folder / CONFIG_NAME))
+    return folder
+
+
 def create_workspace(folder: Path, setup: OfficeSetup, *, force: bool = False) -> Workspace:
     """Create a workspace for ``setup``: sakti.toml, copies of the bundled sop/ and templat/, private
     folders; everything 0600/0700 (the README's promise), the copies included."""
     from sakti_cli.core.privacy import make_tree_private
 
     text = check_setup(setup)
-    folder = folder.expanduser().resolve()
+    folder = check_new_office(folder, force=force)
     config = folder / CONFIG_NAME
-    if config.exists() and not force:
-        raise InputError(
-            f"{folder} sudah berisi {CONFIG_NAME}.",
-            saran="Pilih folder lain; kantor yang ada tidak ditimpa.",
-        )
     folder.mkdir(parents=True, exist_ok=True)
     for name in ("sop", "templat"):
         target = folder / name
@@ -759,6 +779,7 @@ __all__ = [
     "Signatory",
     "SignatorySetup",
     "Workspace",
+    "check_new_office",
     "clerk_name",
     "create_workspace",
     "find_workspace",

@@ -60,7 +60,7 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO / "tests"))
@@ -462,17 +462,20 @@ NAMES = {"langkah": "langkah register satu surat", "nomor": "cari nomor surat", 
          "kode": "cari kode verifikasi", "registrasi": "cari nomor registrasi"}
 
 
-def section_register(bench: Bench, report: Report, small: int, large: int, repeat: int) -> None:
-    """Issue 15 s.5 on both backends, on copies of the cached registers (bench/registers.py; built beforehand,
-    see main): each figure in fresh processes, the sizes interleaved (a busy minute falls on both alike)."""
+def section_register(bench: Bench, report: Report, prepared: Prepared, small: int, large: int,
+                     repeat: int) -> None:
+    """Issue 15 s.5 on both backends, on the run's copies of the cached registers (:class:`Prepared`: built,
+    restored and fully checked once beside the memory batch): each figure in fresh processes, the sizes
+    interleaved (a busy minute falls on both alike)."""
     report.heading(f"5 Register: {small:,} vs {large:,} surat (TinyDB, PostgreSQL), median {repeat} proses baru")
+    copies = prepared.wait()
+    print(f"  (salinan register dan server PostgreSQL siap dalam {copies.detik_salin:.0f} d)", flush=True)
+    for label, check in prepared.full_checks:
+        way, found = periksa_result(check.stdout)
+        report.add(Figure("register", label, None, None, check.seconds, mb=check.rss_mb,
+                          catatan=f"sekali, {prepared.alongside}; {way}; temuan: {found}; membuat titik periksa"))
     with _clock(register_growth.NOW):  # the builder's clock, read by register_growth's children
-        copies = registers.restore(bench.cache, small, large, bench.scratch)
-        print(f"  (salinan register dan server PostgreSQL siap dalam {copies.detik_salin:.0f} d)", flush=True)
-        try:
-            register_figures(bench, report, copies, small, large, min(repeat, register_growth.SPARE))
-        finally:
-            copies.stop()
+        register_figures(bench, report, copies, small, large, min(repeat, register_growth.SPARE))
 
 
 def register_figures(bench: Bench, report: Report, copies: registers.Registers, small: int, large: int,
@@ -502,20 +505,24 @@ def register_figures(bench: Bench, report: Report, copies: registers.Registers, 
         took, base = median(history[large]), median(history[small])
         report.add(Figure("register", backend + "riwayat --objek NOMOR", took / base, 2.0, took, base,
                           f"{small:,} surat", catatan="target: tak bergantung pada ukuran register (<= 2x)"))
-    full = _has(bench, "register", "periksa", "--penuh")
     for backend, builds in (("", copies.tinydb), ("PostgreSQL: ", copies.pg)):
-        built = builds[large]
-        passes = [["--penuh"], []] if full else [[]]
-        for extra in passes:
-            cmd = [*SAKTI, "--kantor", built["kantor"], "register", "periksa", *extra, "--json"]
-            check = checked(run(cmd, env=_register_env(envs[backend], built), memory=True), "register periksa",
-                            ok=(0, 1))
-            way, found = periksa_result(check.stdout)
-            label = f"{backend}periksa {large:,} {way}"
-            report.add(Figure("register", f"{label}: waktu / 10 s", check.seconds / 10.0, 1.0, check.seconds, 10.0,
-                              "target 10 s", check.rss_mb, f"register periksa {' '.join(extra)}; temuan: {found}"))
-            report.add(Figure("register", f"{label}: memori / 300 MB", check.rss_mb / 300, 1.0, mb=check.rss_mb,
-                              dasar="target 300 MB"))
+        built = builds[large]  # its checkpoint written by the first full check (Prepared)
+        cmd = [*SAKTI, "--kantor", built["kantor"], "register", "periksa", "--json"]
+        check = checked(run(cmd, env=_register_env(envs[backend], built), memory=True), "register periksa", ok=(0, 1))
+        way, found = periksa_result(check.stdout)
+        label = f"{backend}periksa {large:,} {way}"
+        report.add(Figure("register", f"{label}: waktu / 10 s", check.seconds / 10.0, 1.0, check.seconds, 10.0,
+                          "target 10 s", check.rss_mb, f"register periksa; temuan: {found}"))
+        report.add(Figure("register", f"{label}: memori / 300 MB", check.rss_mb / 300, 1.0, mb=check.rss_mb,
+                          dasar="target 300 MB"))
+
+
+def full_check(bench: Bench, built: dict[str, Any]) -> Run:
+    """``register periksa --penuh`` on a large copy: the office's first check, which writes the checkpoint the
+    measured (incremental) check starts from."""
+    env = _register_env({**bench.env, "SAKTI_WAKTU": register_growth.NOW}, built)
+    return checked(run([*SAKTI, "--kantor", built["kantor"], "register", "periksa", "--penuh", "--json"], env=env,
+                       memory=True), "register periksa --penuh", ok=(0, 1))
 
 
 def _register_env(env: dict[str, str], built: dict[str, Any]) -> dict[str, str]:
@@ -672,14 +679,22 @@ def section_memory(bench: Bench, report: Report, small: dict[str, Any], small_co
                       f"{1000 * done.seconds / large_count:.0f} ms/surat{alongside}"))
 
 
-class Builder:
-    """The registers' build (bench/registers.py) in a child process, while this one measures what a build cannot
-    disturb (the large batch's memory): started only when the cache lacks them."""
+class Prepared:
+    """The register section's copies, made beside the memory batch (which nothing it does can disturb: its
+    figure is a peak RSS): the registers built in a child process when the cache lacks them
+    (bench/registers.py, once per code version), restored for this run, then each large copy checked fully
+    once (its time and memory reported as they are, beside the batch; the checkpoint it writes is what the
+    measured incremental check starts from)."""
 
     def __init__(self, bench: Bench, small: int, large: int) -> None:
+        self.bench, self.small, self.large = bench, small, large
         self.began = time.perf_counter()
         self.log = bench.scratch / "bangun-register.log"
         self.proc: subprocess.Popen[bytes] | None = None
+        self.copies: registers.Registers | None = None
+        self.full_checks: list[tuple[str, Run]] = []
+        self.failure: BaseException | None = None
+        self.alongside = "sendirian"
         if not registers.cached(bench.cache, small, large):
             with self.log.open("wb") as out:
                 self.proc = subprocess.Popen([PYTHON, str(REPO / "bench" / "registers.py"), "--kecil", str(small),
@@ -690,25 +705,47 @@ class Builder:
         else:
             print(f"  (register {small:,} dan {large:,} surat dari cache: {registers.home(bench.cache, small, large)})",
                   flush=True)
+        self.thread = threading.Thread(target=self._prepare, daemon=True)
+        self.thread.start()
 
-    @property
-    def running(self) -> bool:
-        return self.proc is not None and self.proc.poll() is None
+    def _prepare(self) -> None:
+        try:
+            self._built()
+            self.copies = registers.restore(self.bench.cache, self.small, self.large, self.bench.scratch)
+            for backend, builds in (("", self.copies.tinydb), ("PostgreSQL: ", self.copies.pg)):
+                self.full_checks.append((f"{backend}periksa {self.large:,} penuh (pertama)",
+                                         full_check(self.bench, builds[self.large])))
+        except BaseException as exc:  # said by wait(), in the register section
+            self.failure = exc
 
-    def wait(self) -> None:
+    def _built(self) -> None:
         if self.proc is None:
             return
         code = self.proc.wait()
-        text = self.log.read_text(errors="replace")
         self.proc = None
         if code != 0:
+            text = self.log.read_text(errors="replace")
             raise SystemExit(f"membangun register gagal (keluar {code}):\n{text[-3000:]}")
         print(f"  (register selesai dibangun, {time.perf_counter() - self.began:.0f} d sejak mulai)", flush=True)
 
-    def kill(self) -> None:
+    @property
+    def running(self) -> bool:
+        return self.thread.is_alive()
+
+    def wait(self) -> registers.Registers:
+        self.thread.join()
+        if self.failure is not None:
+            raise self.failure
+        assert self.copies is not None
+        return self.copies
+
+    def stop(self) -> None:
         if self.proc is not None and self.proc.poll() is None:
             self.proc.kill()
             self.proc.wait()
+        self.thread.join(timeout=60)
+        if self.copies is not None:
+            self.copies.stop()
 
 
 def _stopped(_signum: int, _frame: Any) -> None:
@@ -746,6 +783,7 @@ def main(argv: list[str] | None = None) -> int:
         sizes["batch"], sizes["batch_big"] = args.memori
     parts = list(args.bagian or [*PARTS, *(["baca"] if args.baca else [])])
     repeat_light, repeat_heavy = (3, 1) if cepat else (7, 3)
+    repeat_register = 3 if cepat else 5  # 20 fresh processes a repetition
     repeat_heavy = args.ulang_berat or repeat_heavy
     report = Report("cepat" if cepat else "penuh")
     report.meta.update(sizes)
@@ -757,7 +795,7 @@ def main(argv: list[str] | None = None) -> int:
     scratch = Path(tempfile.mkdtemp(prefix="sakti-bench-"))
     failed: list[str] = []
     spent: dict[str, float] = {}
-    builder: Builder | None = None
+    builder: Prepared | None = None
 
     def section(name: str, step: Callable[[], Any], label: str = "") -> None:
         began = time.perf_counter()
@@ -774,25 +812,28 @@ def main(argv: list[str] | None = None) -> int:
         big_batch: list[Run] = []
         alongside = ""
         if "register" in parts:
-            builder = Builder(bench, sizes["small"], sizes["large"])
+            builder = Prepared(bench, sizes["small"], sizes["large"])
         if "memori" in parts:
             # first: the large batch's peak memory is its own whatever else runs, so it runs beside the build
             building = builder is not None and builder.running
+            if builder is not None:
+                builder.alongside = f"bersamaan dengan batch memori {sizes['batch_big']:,} surat"
             print(f"  (batch memori {sizes['batch_big']:,} surat berjalan"
-                  + (" bersamaan dengan pembangunan register" if building else "") + "; angkanya di bagian 6)",
+                  + (" bersamaan dengan persiapan register" if building else "") + "; angkanya di bagian 6)",
                   flush=True)
             section("memori", lambda: big_batch.append(batch_memory(bench, sizes["batch_big"])),
                     f"memori: batch {sizes['batch_big']:,}")
             if big_batch:
-                alongside = ", bersamaan dengan pembangunan register" if building else ""
+                alongside = ", bersamaan dengan persiapan register" if building else ""
                 print(f"  (batch {sizes['batch_big']:,} surat: {big_batch[0].seconds:.0f} d)", flush=True)
         if builder is not None:
-            section("register", builder.wait, "register: menunggu pembangunan")
+            section("register", builder.wait, "register: menunggu persiapan")
         steps: dict[str, Callable[[], Any]] = {
             "mulai": lambda: section_startup(bench, report, repeat_light + 2),
             "massal": lambda: small_batch.update(section_batch(bench, report, sizes["batch"], repeat_heavy)),
             "loket": lambda: section_desk(bench, report, repeat_heavy + 2),
-            "register": lambda: section_register(bench, report, sizes["small"], sizes["large"], repeat_light),
+            "register": lambda: section_register(bench, report, cast(Prepared, builder), sizes["small"], sizes["large"],
+                                                 repeat_register),
             "memori": lambda: section_memory(bench, report, small_batch, sizes["batch"],
                                              big_batch[0] if big_batch else None, sizes["batch_big"], alongside),
             "baca": lambda: section_reading(bench, report, sizes["read_small"], sizes["read_large"], repeat_light),
@@ -803,7 +844,7 @@ def main(argv: list[str] | None = None) -> int:
             section(name, steps[name])
     finally:
         if builder is not None:
-            builder.kill()
+            builder.stop()
         shutil.rmtree(scratch, ignore_errors=True)
     report.meta["detik_total"] = time.perf_counter() - started
     report.meta["beban_akhir"] = os.getloadavg()[0]

@@ -253,6 +253,12 @@ def test_logo_transparency_is_flattened_onto_white(tmp_path: Path) -> None:
                 and Image.open(io.BytesIO(rendered.read(name))).size == (40, 40)]
     image = Image.open(io.BytesIO(rendered.read(placed)))
     assert image.mode == "RGB" and image.getpixel((5, 5)) == (255, 255, 255)
+    # flattened once per version of the file: a logo replaced between two letters is the new one
+    Image.new("RGBA", (40, 40), (0, 0, 200, 255)).save(logo)
+    again = zipfile.ZipFile(io.BytesIO(render_bytes(template, {}, qr_payload="x", logo=logo)))
+    [placed] = [name for name in again.namelist() if name.startswith("word/media/")
+                and Image.open(io.BytesIO(again.read(name))).size == (40, 40)]
+    assert Image.open(io.BytesIO(again.read(placed))).getpixel((5, 5)) == (0, 0, 200)
 
 
 def test_soffice_gets_the_pdfa_filter_options() -> None:

@@ -520,23 +520,35 @@ def _periksa_logo(logo: Path) -> None:
 
 def _logo_tanpa_transparansi(logo: Path) -> io.BytesIO | str:
     """The logo with any transparency flattened onto white and CMYK made RGB (a letter carries no transparency
-    and only sRGB colour, PDF/A or not); any other logo as it is."""
+    and only sRGB colour, PDF/A or not); any other logo as it is. Flattened once per version of the file (a
+    batch places the same logo on every letter)."""
+    try:
+        stat = logo.stat()
+    except OSError:
+        return str(logo)
+    flat = _flattened(str(logo), stat.st_size, stat.st_mtime_ns, stat.st_ino)
+    return str(logo) if flat is None else io.BytesIO(flat)
+
+
+@functools.lru_cache(maxsize=8)
+def _flattened(logo: str, _size: int, _mtime_ns: int, _inode: int) -> bytes | None:
+    """The flattened PNG of :func:`_logo_tanpa_transparansi`, None when the logo needs none (the file's size,
+    time and inode are the cache's key)."""
     from PIL import Image
 
     try:
         with Image.open(logo) as gambar:
             if gambar.mode not in ("RGBA", "LA", "PA", "CMYK") and "transparency" not in gambar.info:
-                return str(logo)
+                return None
             rgba = gambar.convert("RGBA")
             dpi = gambar.info.get("dpi")
     except (OSError, ValueError, Image.DecompressionBombError):  # python-docx accepted it: placed as it is
-        return str(logo)
+        return None
     latar = Image.new("RGB", rgba.size, (255, 255, 255))
     latar.paste(rgba, mask=rgba.getchannel("A"))
     buf = io.BytesIO()
     latar.save(buf, format="PNG", **({"dpi": dpi} if dpi else {}))
-    buf.seek(0)
-    return buf
+    return buf.getvalue()
 
 
 # --------------------------------------------------------------------------------------------

@@ -133,6 +133,28 @@ def test_outage_queues_then_setujui_signs_the_queue(office: Path, cli: Cli, typi
     assert {x["status"] for x in letters(office)} == {"TERBIT"}
 
 
+def test_a_letter_failing_mid_queue_names_its_bsre_code(office: Path, cli: Cli, typist: Typist,
+                                                         standin: tuple[BsreStandIn, str]) -> None:
+    """The certificate revoked while ``ttd setujui --semua`` signs: the first letter is TERBIT, the others keep
+    waiting, each failure with the service's own code (``detail.kode_temuan``) as a script reads it."""
+    standin[0].fault = "500"
+    assert cli("terbitkan", "REG-202611-0001", "--json").exit_code == 1  # queued by the outage: two waiting
+    standin[0].fault, typist.answer = None, PASSPHRASE
+
+    def revoke() -> None:
+        standin[0].fault = "revoked"
+    standin[0].on_sign = revoke
+    result = cli("ttd", "setujui", "--semua", "--json")
+    assert result.exit_code == 1, (result.stdout, result.stderr)
+    done = json.loads(result.stdout)
+    assert done["jumlah_ditandatangani"] == 1 and done["jumlah_gagal"] == 1
+    [failed] = done["gagal"]
+    assert failed["status"] == "MENUNGGU_TTD" and failed["error"]["kode"] == "KUNCI_TTE"
+    assert failed["error"]["detail"]["kode_temuan"] == "BSRE_SERTIFIKAT_TIDAK_AKTIF", failed
+    assert "di BSrE tidak dapat dipakai" in failed["error"]["pesan"] and failed["error"]["saran"]
+    assert [x["status"] for x in letters(office)].count("MENUNGGU_TTD") == 1
+
+
 def test_sertifikat_status(office: Path, cli: Cli, standin: tuple[BsreStandIn, str]) -> None:
     active = cli.json("sertifikat", "status", "--penandatangan", "camat")
     assert active["status"] == "ISSUE" and active["aktif"] and active["nik"] == "6201********0001"

@@ -144,6 +144,16 @@ _OS_REASONS = {
 }
 
 
+def error_record(exc: SaktiError) -> dict[str, Any]:
+    """An error as one item of a command's result (a letter that failed among others): the same keys as the
+    command's own error object, ``detail`` (e.g. ``kode_temuan`` of a BSrE fault) included when there is one;
+    the CLI fills an empty ``saran`` from its table."""
+    record: dict[str, Any] = {"kode": exc.kode, "pesan": exc.pesan, "saran": exc.saran}
+    if exc.detail:
+        record["detail"] = exc.detail
+    return record
+
+
 def library_text(exc: BaseException) -> str:
     """A library's own (English) account of an error, kept as ``detail.pustaka``, never as the message."""
     return f"{type(exc).__name__}: {exc}"

@@ -12,6 +12,7 @@ from sakti_cli.core.errors import (
     RegisterCorrupt,
     SaktiError,
     StateConflict,
+    error_record,
 )
 from sakti_cli.core.scratch import Owned
 from sakti_cli.core.shapes import signatory_json
@@ -123,8 +124,7 @@ def approve_queue(ws: Workspace, register: Register, numbers: list[str], *, all_
                 recorded, final = sign_and_record(ws, register, letter, unsigned, signer, person, work=work,
                                                   reason=reason, timestamp_url=timestamp_url)
             except SaktiError as exc:
-                result["gagal"].append({**row, "status": WAITING,
-                                        "error": {"kode": exc.kode, "pesan": exc.pesan, "saran": exc.saran}})
+                result["gagal"].append({**row, "status": WAITING, "error": error_record(exc)})
                 _note_failure(register, letter, exc)
             else:
                 result["ditandatangani"].append({

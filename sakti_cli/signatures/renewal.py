@@ -22,7 +22,14 @@ from pathlib import Path
 from typing import Any
 
 from sakti_cli.core.clock import iso
-from sakti_cli.core.errors import InputError, SaktiError, ServiceUnreachable, StateConflict, library_text
+from sakti_cli.core.errors import (
+    InputError,
+    SaktiError,
+    ServiceUnreachable,
+    StateConflict,
+    error_record,
+    library_text,
+)
 from sakti_cli.core.storage import sha256_file
 from sakti_cli.office.workspace import Workspace
 from sakti_cli.register.letters import current_letter, letter_by_number, letter_digests, stored_pdf
@@ -259,4 +266,4 @@ def renew(ws: Workspace, register: Register, numbers: list[str], *, all_issued: 
 
 
 def _error(exc: SaktiError) -> dict[str, Any]:
-    return {"kode": exc.kode, "pesan": exc.pesan, "saran": exc.saran}
+    return error_record(exc)

@@ -24,7 +24,7 @@ from typing import Any
 
 import pytest
 from pki_helpers import make_nss_db, pdfsig_verdict_ok, run_pdfsig
-from test_latar_pekerja import _alive, _descendants, _wait_gone, as_nobody
+from test_latar_pekerja import _alive, _descendants, _wait_gone, as_nobody, kill_office_servers
 
 from sakti_cli.cli import garpu, launch
 from sakti_cli.core import forkserver
@@ -38,13 +38,7 @@ def latar(kantor: Path, cli: Any) -> Iterator[dict[str, Any]]:
     try:
         yield cli.json("latar", "mulai")
     finally:  # also the servers of a 'mulai' that failed after they started
-        for entry in Path("/proc").glob("[0-9]*"):
-            try:
-                words = (entry / "cmdline").read_bytes().split(b"\0")
-            except OSError:
-                continue
-            if os.fsencode(kantor) in b" ".join(words) and b"latar" in b" ".join(words) and _alive(int(entry.name)):
-                os.kill(int(entry.name), signal.SIGKILL)
+        kill_office_servers(kantor)
 
 
 def _sakti(*args: str, env: dict[str, str] | None = None, **popen: Any) -> subprocess.CompletedProcess[str]:
@@ -270,3 +264,13 @@ def test_the_client_reads_the_command_and_the_workspace_as_sakti_does(tmp_path: 
     assert not forkserver.is_private(office / "data" / "latar")
     monkeypatch.setenv("SAKTI_KANTOR", str(office))
     assert launch._workspace(None) == office and launch._workspace(str(deeper)) == deeper
+
+
+def test_a_server_nobody_can_reach_stops(latar: dict[str, Any], kantor: Path) -> None:
+    """The office's runtime folder removed under a running fork server (its socket file gone): it stops by
+    itself within a few seconds, instead of living on where no client can reach it."""
+    folder = kantor / "data" / "latar"
+    pid = latar["garpu"]["pid"]
+    assert _alive(pid) and forkserver.ask(folder, "status") is not None
+    (folder / forkserver.SOCKET_NAME).unlink()
+    assert _wait_gone([pid]), Path(f"/proc/{pid}/cmdline").read_bytes()

@@ -6,6 +6,7 @@ the server in-process over a stand-in pool, so the socket's rules are checked wi
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import signal
@@ -67,6 +68,19 @@ def started(kantor: Path, cli: Any) -> Iterator[Callable[[], dict[str, Any]]]:
     for pid in pids:
         if _alive(pid):
             os.kill(pid, signal.SIGKILL)
+    kill_office_servers(kantor)  # the fork server 'mulai' started beside the pool
+
+
+def kill_office_servers(kantor: Path) -> None:
+    """SIGKILL every live ``latar`` process of this office (pool worker, fork server), found by its command line."""
+    for entry in Path("/proc").glob("[0-9]*"):
+        try:
+            words = b" ".join((entry / "cmdline").read_bytes().split(b"\0"))
+        except OSError:
+            continue
+        if os.fsencode(kantor) in words and b"latar" in words and _alive(int(entry.name)):
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(int(entry.name), signal.SIGKILL)
 
 
 def _ready_letter(cli: Any, registered: Callable[..., str]) -> str:

@@ -20,6 +20,8 @@ One run, on one connection:
   would have died; the child's LibreOffice dies with it (sakti_cli.core.children).
 * ``S`` asks for the server's description (a JSON line), ``B`` stops it (the same answer, then: no new run,
   the running ones end on their own or, after :data:`STOP_GRACE` seconds, are killed).
+* A server whose socket file is gone (the office folder removed) or is another server's stops the same way
+  within a second: nothing runs on that no client can reach.
 
 Imports the standard library only: the client pays for nothing else before it knows whether it is served.
 """
@@ -205,6 +207,7 @@ class ForkServer:
         self.stopping: float | None = None
         self._selector = selectors.DefaultSelector()
         self._listener: socket.socket | None = None
+        self._bound: tuple[int, int] | None = None  # the socket file this server bound (device, inode)
         self._wake_r, self._wake_w = os.pipe()
 
     def describe(self) -> dict[str, Any]:
@@ -225,6 +228,7 @@ class ForkServer:
         self._listener = listener
         try:
             os.chmod(self.folder / SOCKET_NAME, 0o600)
+            self._bound = self._socket_file()
             listener.listen(16)
             self._selector.register(listener, selectors.EVENT_READ, "listen")
             self._selector.register(self._wake_r, selectors.EVENT_READ, "wake")
@@ -256,15 +260,29 @@ class ForkServer:
             self.stopping = time.monotonic()
             self._close_listener()
 
+    def _socket_file(self) -> tuple[int, int] | None:
+        try:
+            found = os.stat(self.folder / SOCKET_NAME)
+        except OSError:
+            return None
+        return found.st_dev, found.st_ino
+
+    def _orphaned(self) -> bool:
+        """No client can reach this server any more: its socket file is gone (the office folder removed) or
+        is another server's. It then stops like on SIGTERM, instead of living on unreachable."""
+        return self._bound is not None and self._socket_file() != self._bound
+
     def _close_listener(self) -> None:
         if self._listener is None:
             return
+        ours = not self._orphaned()  # never remove the socket a newer server bound in its place
         with contextlib.suppress(KeyError, ValueError):
             self._selector.unregister(self._listener)
         self._listener.close()
         self._listener = None
-        with contextlib.suppress(FileNotFoundError):
-            (self.folder / SOCKET_NAME).unlink()
+        if ours:
+            with contextlib.suppress(FileNotFoundError, NotADirectoryError):
+                (self.folder / SOCKET_NAME).unlink()
 
     def _loop(self) -> None:
         while True:
@@ -275,6 +293,9 @@ class ForkServer:
                 if time.monotonic() - self.stopping > STOP_GRACE:
                     for pid in self.runs:
                         self._kill(pid)
+            if self.stopping is None and self._orphaned():
+                self._stop()
+                continue
             for key, _events in self._selector.select(timeout=1.0):
                 if key.data == "listen" and self._listener is not None:
                     with contextlib.suppress(OSError):

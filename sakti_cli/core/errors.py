@@ -161,9 +161,12 @@ def library_text(exc: BaseException) -> str:
 
 def os_reason(exc: BaseException) -> str:
     """Why the computer refused a file operation, in Indonesian (the OS's English ``strerror`` goes in
-    ``detail``); a UnicodeDecodeError is a file that is not UTF-8 text."""
+    ``detail``); a UnicodeDecodeError is a file that is not UTF-8 text, ``Path.resolve``'s RuntimeError a
+    symlink loop."""
     if isinstance(exc, UnicodeDecodeError):
         return f"bukan teks UTF-8 (byte {exc.start})"
+    if isinstance(exc, RuntimeError) and str(exc).startswith("Symlink loop from "):  # Path.resolve(), < 3.13
+        return _OS_REASONS[errno.ELOOP]
     code = getattr(exc, "errno", None)
     return _OS_REASONS.get(code or 0, f"ditolak sistem ({errno.errorcode.get(code or 0, 'galat')})")
 

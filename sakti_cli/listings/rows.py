@@ -216,22 +216,24 @@ def _of_applicant(session: RegisterSession, query: Query, letter: Letter) -> boo
 def letter_rows(ws: Workspace, register: Register, query: Query, reveal: bool = False) -> Iterator[dict[str, Any]]:
     """The rows of ``sakti surat``, in the order reserved, read from one read-only session."""
     applicants = Applicants(ws, reveal)
-    found = False
     with register.listing() as session:
         for letter in _letters(session, query):
-            found = True
             yield letter_row(letter, applicants.of_letter(session, letter), applicants.service_name(letter))
-    if not found:
-        _unknown_signatory(ws, query)
 
 
-def _unknown_signatory(ws: Workspace, query: Query) -> None:
-    """An empty listing for a ``--penandatangan`` that is no id of sakti.toml is a typo, not "no letters"
-    (exit 3). An id no longer in sakti.toml (a former camat) still lists its letters: only the empty answer
-    is refused, and only it costs the check."""
+def _or_unknown_signatory(ws: Workspace, query: Query, rows: Iterator[dict[str, Any]]) -> Iterator[dict[str, Any]]:
+    """``rows``; but an empty listing for a ``--penandatangan`` that is no id of sakti.toml is a typo, not "no
+    letters" (exit 3). An id no longer in sakti.toml (a former camat) still lists its letters: only the empty
+    answer is refused, and only it costs the check."""
+    found = False
+    for row in rows:
+        found = True
+        yield row
     wanted = query.penandatangan
+    if found or wanted is None:
+        return
     known = [person.id for person in ws.config.penandatangan]
-    if wanted is not None and wanted not in known:
+    if wanted not in known:
         raise NotFound(f"--penandatangan '{wanted}' bukan id penandatangan di sakti.toml, dan tidak ada yang "
                        "cocok dengan id itu pada saringan ini.",
                        saran=f"Id di sakti.toml: {', '.join(known) or '-'}.", opsi="--penandatangan")
@@ -241,7 +243,7 @@ def letter_listing(ws: Workspace, register: Register, query: Query, reveal: bool
     """``sakti surat``: also what bench/ measures for a month's listing and a name search."""
     query = check_query(ws, query, LetterStatus)
     return Listing("surat", f"Surat ({query.period.label()})", LETTER_COLUMNS,
-                   letter_rows(ws, register, query, reveal))
+                   _or_unknown_signatory(ws, query, letter_rows(ws, register, query, reveal)))
 
 
 # --- applications ------------------------------------------------------------------------------------------------
@@ -296,17 +298,13 @@ def _applications(session: RegisterSession, query: Query) -> Iterator[Applicatio
 def application_rows(ws: Workspace, register: Register, query: Query, reveal: bool = False
                      ) -> Iterator[dict[str, Any]]:
     applicants = Applicants(ws, reveal)
-    found = False
     with register.listing() as session:
         for record in _applications(session, query):
-            found = True
             yield application_row(record, applicants.describe(record))
-    if not found:
-        _unknown_signatory(ws, query)
 
 
 def application_listing(ws: Workspace, register: Register, query: Query, reveal: bool = False) -> Listing:
     """``sakti permohonan``: also what bench/ measures for an applications listing."""
     query = check_query(ws, query, ApplicationStatus)
     return Listing("permohonan", f"Permohonan ({query.period.label()})", APPLICATION_COLUMNS,
-                   application_rows(ws, register, query, reveal))
+                   _or_unknown_signatory(ws, query, application_rows(ws, register, query, reveal)))

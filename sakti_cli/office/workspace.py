@@ -716,25 +716,24 @@ def check_setup(setup: OfficeSetup) -> str:
 
 
 def check_new_office(folder: Path, *, force: bool = False) -> Path:
-    """The folder a new office goes to, resolved: refused (before any question is asked) when it is a file or
-    a path that cannot be followed, or already holds an office (never overwritten)."""
-    from sakti_cli.core.errors import os_reason
+    """The folder a new office goes to, resolved: refused (before any question is asked) when it, or the
+    nearest part of its path that exists, is not a folder, when its path cannot be followed, or when it already
+    holds an office (never overwritten)."""
+    from sakti_cli.core.errors import library_text, os_reason
 
     folder = folder.expanduser()
     try:
-        folder = folder.resolve(strict=False)
-        taken = (folder / CONFIG_NAME).exists() if folder.is_dir() else None
-        if taken is None and (folder.exists() or folder.is_symlink()):
-            raise InputError(f"{folder} sudah ada dan bukan folder.", berkas=str(folder),
-                             saran="Sebut folder baru (dibuat) atau folder kosong untuk kantor ini.")
-        above = next((p for p in folder.parents if p.exists() or p.is_symlink()), None)
-        if taken is None and above is not None and not above.is_dir():
-            raise InputError(f"Folder kantor {folder} tidak dapat dibuat: {above} bukan folder.", berkas=str(folder),
-                             saran="Sebut folder kantor di folder yang ada.")
-    except OSError as exc:  # a symlink loop, a path through a file
+        folder = folder.resolve()
+        existing = next(p for p in (folder, *folder.parents) if p.exists())
+    except (OSError, RuntimeError) as exc:  # RuntimeError: a symlink loop (Path.resolve before 3.13)
         raise InputError(f"Folder kantor {folder} tidak dapat dipakai: {os_reason(exc)}.", berkas=str(folder),
-                         saran="Sebut folder lain untuk kantor ini.", pustaka=exc.strerror) from None
-    if taken and not force:
+                         saran="Sebut folder lain untuk kantor ini.", pustaka=library_text(exc)) from None
+    if not existing.is_dir():
+        what = f"{folder} sudah ada dan bukan folder" if existing == folder else \
+            f"Folder kantor {folder} tidak dapat dibuat: {existing} bukan folder"
+        raise InputError(f"{what}.", berkas=str(folder), saran="Sebut folder baru (dibuat) atau folder kosong "
+                         "untuk kantor ini, di folder yang ada.")
+    if (folder / CONFIG_NAME).exists() and not force:
         raise InputError(f"{folder} sudah berisi {CONFIG_NAME}.",
                          saran="Pilih folder lain; kantor yang ada tidak ditimpa.", berkas=str(folder / CONFIG_NAME))
     return folder

@@ -247,7 +247,7 @@ def renew(ws: Workspace, register: Register, numbers: list[str], *, all_issued: 
     outage: SaktiError | None = None
     for letter in chosen:
         if outage is not None:  # the TSA or a source is down: the rest wait for the next run, not for timeouts
-            result["gagal"].append({"nomor_surat": letter["nomor_surat"], "error": _error(outage)})
+            result["gagal"].append({"nomor_surat": letter["nomor_surat"], "error": error_record(outage)})
             continue
         if on_start:
             on_start(letter)
@@ -255,15 +255,13 @@ def renew(ws: Workspace, register: Register, numbers: list[str], *, all_issued: 
             result["diperbarui"].append(renew_letter(ws, register, letter, timestamp_url))
         except ServiceUnreachable as exc:
             outage = exc
-            result["gagal"].append({"nomor_surat": letter["nomor_surat"], "error": _error(exc)})
+            result["gagal"].append({"nomor_surat": letter["nomor_surat"], "error": error_record(exc)})
         except SaktiError as exc:
-            result["gagal"].append({"nomor_surat": letter["nomor_surat"], "error": _error(exc)})
+            result["gagal"].append({"nomor_surat": letter["nomor_surat"], "error": error_record(exc)})
         except Exception as exc:  # pyHanko refusing this file (e.g. an unusable earlier timestamp)
             result["gagal"].append({"nomor_surat": letter["nomor_surat"], "error": {
-                "kode": "PERBARUI_GAGAL", "pesan": f"Surat {letter['nomor_surat']} tidak dapat diperbarui: "
-                f"{library_text(exc)}", "saran": "Periksa suratnya dengan 'sakti verifikasi'."}})
+                "kode": "PERBARUI_GAGAL", "pesan": f"Surat {letter['nomor_surat']} tidak dapat diperbarui: pyHanko "
+                "menolak berkasnya (mis. cap waktu lama yang tidak dapat dipakai).",
+                "saran": "Periksa suratnya dengan 'sakti verifikasi'.", "detail": {"pustaka": library_text(exc)}}})
     return result
 
-
-def _error(exc: SaktiError) -> dict[str, Any]:
-    return error_record(exc)

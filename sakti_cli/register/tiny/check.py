@@ -71,6 +71,38 @@ class TrailResume(NamedTuple):
     events: int
 
 
+REG_NUMBER = re.compile(r"REG-\d{6}-\d{4,6}")
+
+
+class TrustedPartitions:
+    """The application partitions an incremental check trusts (unchanged since the checkpoint), asked once
+    per letter and per expected registration number: kept as month -> blocks, so a number is looked up
+    without building its partition's name (100,000 letters)."""
+
+    def __init__(self) -> None:
+        self._blocks: dict[str, set[int]] = defaultdict(set)
+
+    def __bool__(self) -> bool:
+        return bool(self._blocks)
+
+    def add(self, stem: str) -> None:
+        """An unchanged partition, by its file's stem (``2026-11-03``)."""
+        month, _, block = stem.rpartition("-")
+        if block.isdigit():
+            self._blocks[month].add(int(block))
+
+    def block(self, month: str, block: int) -> bool:
+        return block in self._blocks.get(month, ())
+
+    def holds(self, reg: Any) -> bool:
+        """Does a trusted partition hold the application ``reg`` (so it is as it was verified)?"""
+        from sakti_cli.register.tiny.registry import block_of_reg, month_of_reg
+
+        if not self._blocks or not isinstance(reg, str) or not REG_NUMBER.fullmatch(reg):
+            return False
+        return self.block(month_of_reg(reg), block_of_reg(reg))
+
+
 class Since:
     """What this check takes from the checkpoint (``plan``) and what it leaves for the next one: ``records``,
     each register file's ``"fingerprint [what was verified]"``, and ``files``, each PDF's fingerprint."""
@@ -78,13 +110,14 @@ class Since:
     def __init__(self, chosen: titik.Plan, resume: TrailResume | None = None) -> None:
         self.plan = chosen
         self.resume = resume
-        self.old = dict(chosen.checkpoint.records) if chosen.incremental and chosen.checkpoint else {}
+        self.old: Mapping[str, str] = chosen.checkpoint.records if chosen.incremental and chosen.checkpoint else {}
+        self.old_files: Mapping[str, str] = chosen.checkpoint.files if chosen.incremental and chosen.checkpoint else {}
         self.records: dict[str, str] = {}
         self.files: dict[str, str] = {}
         self.counts = titik.FileCounts()
         self.changed_letters: set[Path] = set()  # letter partitions read anew (a full check: all)
-        self.trusted: set[str] = set()  # application partitions unchanged since the checkpoint (stems)
-        self.skipped_pdfs: set[str] = set()
+        self.trusted = TrustedPartitions()  # application partitions unchanged since the checkpoint
+        self.unchanged_pdfs: set[str] = set()  # PDFs as they were at the checkpoint (fingerprint and content)
         self.new_events: dict[str, list[tuple[str, str]]] = defaultdict(list)  # name -> (month, id) since
         self.last: tuple[str, int, int, str] | None = None  # the trail's last event: file, line, start, hash
 
@@ -420,33 +453,51 @@ def _recorded_path(report: Report, ws: Workspace, relative: Any, folder: str, nu
     """A file a record names (later read, signed, or deleted): it must lie in its own folder of the
     workspace (``data/surat``, ``data/antrean``), never outside, also not through a symlink. Checked on
     the path's text and one lstat (100,000 letters: no Path objects, no walk of each path's folders)."""
+    found = _recorded_file(report, ws, relative, folder, number)
+    return found[0] if found is not None else None
+
+
+def _recorded_file(report: Report, ws: Workspace, relative: Any, folder: str, number: Any,
+                   ) -> tuple[str, os.stat_result | None] | None:
+    """:func:`_recorded_path` and what ``os.stat`` says of the file (None: it is not there), from the same
+    lstat when the file is not itself a symlink."""
     base = report.bases.get(folder)
     if base is None:  # resolved once per folder, not once per letter
         base = report.bases[folder] = os.path.realpath(ws.root / folder)
     text = str(relative)
     path = os.path.join(str(ws.root), text)
-    if os.path.isabs(text) or ".." in text.split("/") or not _real_path(report, path).startswith(base + os.sep):
-        report.problem("jalur_tidak_sah", text, f"Surat {number} mencatat berkas {relative}, di luar "
+    real, st = ("", None) if os.path.isabs(text) or ".." in text.split("/") else _real_path(report, path)
+    if not real.startswith(base + os.sep):
+        report.problem("jalur_tidak_sah", path, f"Surat {number} mencatat berkas {relative}, di luar "
                                                 f"{folder}/: catatan ini bukan buatan sakti.")
         return None
-    return path
+    return path, st
 
 
-def _real_path(report: Report, path: str) -> str:
+def _real_path(report: Report, path: str) -> tuple[str, os.stat_result | None]:
     """``os.path.realpath(path)``, its folder resolved once for all the letters in it: only a file that is
-    itself a symlink is resolved on its own (one lstat a letter instead of one per path component)."""
+    itself a symlink is resolved on its own (one lstat a letter instead of one per path component). With
+    the file's ``os.stat`` (None: missing), which for a file that is no symlink is that lstat."""
     parent, name = os.path.split(path)
     if not name or name in (".", ".."):
-        return os.path.realpath(path)
+        return os.path.realpath(path), _stat(path)
     real_parent = report.bases.get(parent)
     if real_parent is None:
         real_parent = report.bases[parent] = os.path.realpath(parent)
     try:
-        if stat.S_ISLNK(os.lstat(path).st_mode):
-            return os.path.realpath(path)
+        st = os.lstat(path)
     except OSError:
-        pass  # a missing file resolves to its folder's real path and its own name, as realpath does
-    return os.path.join(real_parent, name)
+        return os.path.join(real_parent, name), None  # a missing file: its folder's real path and its name
+    if stat.S_ISLNK(st.st_mode):
+        return os.path.realpath(path), _stat(path)
+    return os.path.join(real_parent, name), st
+
+
+def _stat(path: str) -> os.stat_result | None:
+    try:
+        return os.stat(path)
+    except OSError:
+        return None
 
 
 def _check_pdfs(report: Report, ws: Workspace, letters: list[tuple[Path, LetterFacts]]) -> None:
@@ -463,37 +514,39 @@ def _check_pdfs(report: Report, ws: Workspace, letters: list[tuple[Path, LetterF
         if not relative or not letter.get("sha256"):
             report.problem("pdf", "surat/", f"Surat {number} TERBIT tanpa catatan PDF atau SHA-256.")
             continue
-        path = _recorded_path(report, ws, relative, "data/surat", number)
-        if path is None:
+        found = _recorded_file(report, ws, relative, "data/surat", number)
+        if found is None:
             continue
-        try:
-            st = os.stat(path)
-        except OSError:
-            st = None
+        path, st = found
         if st is None or not stat.S_ISREG(st.st_mode):
-            report.problem("pdf_hilang", str(relative), f"PDF surat {number} tidak ada: {relative}.")
+            report.problem("pdf_hilang", path, f"PDF surat {number} tidak ada: {relative}.")
             continue
         name, current = str(relative), titik.fingerprint(st)
         action = titik.file_action(checkpoint, name, current, run)
         if action == titik.SKIP and partition in since.changed_letters:
             action = titik.HASH  # the letter's record changed: its recorded SHA-256 may have
         since.counts.count(action)
+        before = since.old_files.get(name)
+        if before == current:
+            current = before  # the checkpoint's string kept, not a new one per PDF (100,000 of them)
         if action == titik.SKIP:
-            since.skipped_pdfs.add(name)
+            since.unchanged_pdfs.add(name)
             since.files[name] = current
             continue
         try:
             digest = sha256_file(Path(path))
         except OSError as exc:
-            report.problem("pdf_hilang", str(relative), f"PDF surat {number} tidak dapat dibaca: {exc.strerror}.")
+            report.problem("pdf_hilang", path, f"PDF surat {number} tidak dapat dibaca: {exc.strerror}.")
             continue
         latest = letter_digests(letter)[-1]  # the stored file is the last revision
         if digest != latest:
-            report.problem("pdf_berubah", str(relative), f"PDF surat {number} ({relative}) berubah: SHA-256 "
+            report.problem("pdf_berubah", path, f"PDF surat {number} ({relative}) berubah: SHA-256 "
                                                          f"{digest[:12]}… tidak sama dengan yang tercatat "
                                                          f"{latest[:12]}….")
         else:
             since.files[name] = current
+            if current is before:
+                since.unchanged_pdfs.add(name)
 
 
 def _check_queue(report: Report, ws: Workspace, letters: list[tuple[Path, LetterFacts]],
@@ -501,8 +554,9 @@ def _check_queue(report: Report, ws: Workspace, letters: list[tuple[Path, Letter
     """Letters MENUNGGU_TTD against the queue table and the unsigned PDFs in data/antrean."""
     from sakti_cli.register.places import queued_pdf
 
+    folder = queued_pdf(report.root.parent.parent, {"nomor_surat": "-"}).parent
     listed = {str(entry.get("id")): entry for entry in queue}
-    by_id = {str(letter.get("id")): letter for _, letter in letters}
+    by_id = {key: letter for _, letter in letters if (key := str(letter.get("id"))) in listed}
     expected_files: set[Path] = set()
     for _, letter in letters:
         if letter.get("status") != WAITING:
@@ -518,17 +572,16 @@ def _check_queue(report: Report, ws: Workspace, letters: list[tuple[Path, Letter
             if _recorded_path(report, ws, relative, "data/antrean", number) is None:
                 continue
         if path is None or not path.is_file():
-            report.problem("pdf_hilang", str(relative or "antrean/"), f"PDF surat {number} yang menunggu tanda "
-                                                                       f"tangan tidak ada: {relative or '-'}.")
+            report.problem("pdf_hilang", str(path or folder), f"PDF surat {number} yang menunggu tanda "
+                                                              f"tangan tidak ada: {relative or '-'}.")
         elif sha256_file(path) != letter.get("sha256_belum_ttd"):
-            report.problem("pdf_berubah", str(relative), f"PDF surat {number} yang menunggu tanda tangan "
-                                                         f"({relative}) berubah sejak disiapkan.")
+            report.problem("pdf_berubah", str(path), f"PDF surat {number} yang menunggu tanda tangan "
+                                                     f"({relative}) berubah sejak disiapkan.")
     for key, entry in listed.items():
         found = by_id.get(key)
         if found is None or found.get("status") != WAITING:
             report.problem("antrean", "urutan.json", f"Antrean tanda tangan memuat surat {entry.get('nomor_surat')} "
                                                      "yang tidak menunggu tanda tangan.")
-    folder = queued_pdf(report.root.parent.parent, {"nomor_surat": "-"}).parent
     for path in sorted(folder.glob("*.pdf")) if folder.is_dir() else []:
         if path not in expected_files:
             report.problem("antrean_tertinggal", report.name(path),
@@ -628,7 +681,7 @@ def _check_applications(report: Report, letters: list[tuple[Path, LetterFacts]],
         if letter.get("status") == WAITING and reg in seen and waiting_for.get(str(reg)) != letter.get("nomor_surat"):
             report.problem("permohonan_surat", "surat/", f"Surat {letter.get('nomor_surat')} menunggu tanda tangan, "
                                                          f"tetapi permohonan {reg} tidak MENUNGGU_TTD untuknya.")
-        if reg not in seen and not report.damaged and not _trusted(report, reg):  # a damaged file hides it
+        if reg not in seen and not report.damaged and not report.since.trusted.holds(reg):  # a damaged file hides it
             report.problem("permohonan_surat", "surat/", f"Surat {letter.get('nomor_surat')} menyebut permohonan "
                                                          f"{reg} yang tidak ada di register.")
         replaced_by = letter.get("diganti_oleh")
@@ -655,15 +708,6 @@ def _check_applications(report: Report, letters: list[tuple[Path, LetterFacts]],
                 since.records[key] = f"{current} 0"
     report.seen_regs = seen
     return count
-
-
-def _trusted(report: Report, reg: Any) -> bool:
-    """Is ``reg``'s partition unchanged since the checkpoint (so the application is as it was verified)?"""
-    from sakti_cli.register.tiny.registry import partition_of_reg
-
-    if not report.since.trusted or not isinstance(reg, str) or not re.fullmatch(r"REG-\d{6}-\d{4,6}", reg):
-        return False
-    return partition_of_reg(reg) in report.since.trusted
 
 
 def _parse_event(line: str) -> tuple[dict[str, Any] | None, bool]:
@@ -878,17 +922,27 @@ def _check_missing(report: Report, counters: dict[str, Any], letters: list[tuple
     """Records that must exist (the counters, the audit trail and the indexes point at them) but do not:
     a deleted partition is reported by name with what it held."""
     from sakti_cli.register.session import letter_month
-    from sakti_cli.register.tiny.registry import letter_partition, partition_of_reg
+    from sakti_cli.register.tiny.registry import (
+        APPLICATION_BLOCK,
+        block_of,
+        letter_partition,
+        month_of_digits,
+        partition_of_reg,
+    )
 
-    expected = set(report.audit_regs)
+    trusted = report.since.trusted
+    expected = {reg for reg in report.audit_regs if not trusted.holds(reg)}
     for key, value in counters.items():
         if key.startswith("registrasi|") and isinstance(value, int):
-            month = key.split("|", 1)[1]
-            expected.update(f"REG-{month}-{n:04d}" for n in range(1, value + 1))
+            digits = key.split("|", 1)[1]
+            month = month_of_digits(digits)
+            for first in range(1, value + 1, APPLICATION_BLOCK):  # a trusted partition's numbers not even named
+                if not trusted.block(month, block_of(first, APPLICATION_BLOCK)):
+                    last = min(value, first + APPLICATION_BLOCK - 1)
+                    expected.update(f"REG-{digits}-{n:04d}" for n in range(first, last + 1))
     by_partition: dict[str, list[str]] = defaultdict(list)
     for reg in sorted(expected - regs):
-        if not _trusted(report, reg):
-            by_partition[partition_of_reg(reg)].append(reg)
+        by_partition[partition_of_reg(reg)].append(reg)
     for partition, missing in sorted(by_partition.items()):
         relative = f"permohonan/{partition}.json"
         gone = "hilang" if not (report.root / relative).exists() else "tidak memuatnya"
@@ -1000,16 +1054,18 @@ def _note_stale(report: Report, ws: Workspace, letters: list[tuple[Path, LetterF
         horizon: datetime | None = None
         if not letter.get("data_validasi_sampai"):  # read from the PDF: what the checkpoint keeps of it
             key = f"sampai:{letter['pdf']}"
-            kept = since.old.get(key) if str(letter["pdf"]) in since.skipped_pdfs else None
-            if kept is not None:
-                since.records[key] = kept
-                horizon = datetime.fromisoformat(kept) if kept != "-" else None
+            if str(letter["pdf"]) in since.unchanged_pdfs:  # the same file as then: its horizon as then read
+                kept = since.old.get(key)  # none: it had none (B-B); "-" in checkpoints of older sakti
+                if kept is not None and kept != "-":
+                    since.records[key] = kept
+                    horizon = datetime.fromisoformat(kept)
             else:
                 try:
                     horizon = letter_horizon(ws, letter)
                 except Exception:
                     continue  # a missing or unreadable PDF is already a problem of _check_pdfs
-                since.records[key] = horizon.isoformat() if horizon is not None else "-"
+                if horizon is not None:
+                    since.records[key] = horizon.isoformat()
         else:
             try:
                 horizon = letter_horizon(ws, letter)
@@ -1017,7 +1073,7 @@ def _note_stale(report: Report, ws: Workspace, letters: list[tuple[Path, LetterF
                 continue
         if horizon is not None and horizon <= limit:
             number, until = str(letter.get("nomor_surat")), iso(horizon.astimezone(at.tzinfo))
-            report.note("data_validasi_segera_kedaluwarsa", str(letter["pdf"]),
+            report.note("data_validasi_segera_kedaluwarsa", str(ws.root / str(letter["pdf"])),
                         f"Data validasi surat {number} (CRL/sertifikat TSA) berlaku sampai {until}; perbarui dengan "
                         f"'sakti ttd perbarui {number}' (sebelum itu).", nomor_surat=number, sampai=until)
 
@@ -1064,6 +1120,8 @@ def check_register(ws: Workspace, register: Register, stale_days: int = STALE_DA
         applications = _check_applications(report, letters, counters)
         _check_missing(report, counters, letters, report.seen_regs)
         _list_leftovers(report, ws, register)
+        statuses = [letter.get("status") for _, letter in letters]
+        del letters  # not held while the checkpoint is encoded
     since = report.since
     full_at = since.plan.checkpoint.full_at if since.incremental and since.plan.checkpoint else iso(moment)
     stale = titik.stale_full_note(full_at, moment, CHECKPOINT_FILE) if since.incremental else None
@@ -1076,13 +1134,12 @@ def check_register(ws: Workspace, register: Register, stale_days: int = STALE_DA
             locator=f"{last[0]}:{last[1]}:{last[2]}" if last else "", moment=iso(moment), files=since.files,
             records=since.records)
         write_checkpoint(register.root, written)
-    statuses = [letter.get("status") for _, letter in letters]
     return {
         "bersih": not report.problems,
         "masalah": _absolute(register.root, report.problems),
         "catatan": _absolute(register.root, report.notes),
         "ringkasan": {
-            "permohonan": applications, "surat": len(letters), "terbit": statuses.count(LetterStatus.TERBIT),
+            "permohonan": applications, "surat": len(statuses), "terbit": statuses.count(LetterStatus.TERBIT),
             "batal": statuses.count(LetterStatus.BATAL), "dipesan": statuses.count(LetterStatus.DIPESAN),
             "menunggu_ttd": statuses.count(WAITING), "peristiwa": events,
             **numbers,

@@ -88,12 +88,21 @@ def shard_of(key: str) -> str:
     return hashlib.sha256(key.encode()).hexdigest()[:SHARD_CHARS]
 
 
+def block_of(sequence: int, size: int) -> int:
+    """The block (from 0) of the ``sequence``-th record (from 1) in blocks of ``size``."""
+    if sequence < 1:
+        raise ValueError(f"urutan {sequence} harus mulai dari 1")
+    return (sequence - 1) // size
+
+
 def block_key(month: str, sequence: int, size: int) -> str:
     """The partition of the ``sequence``-th record (from 1) of ``month`` (YYYY-MM) in blocks of ``size``:
     ``YYYY-MM-BB`` (two digits or more)."""
-    if sequence < 1:
-        raise ValueError(f"urutan {sequence} harus mulai dari 1")
-    return f"{month}-{(sequence - 1) // size:02d}"
+    return _partition_key(month, block_of(sequence, size))
+
+
+def _partition_key(month: str, block: int) -> str:
+    return f"{month}-{block:02d}"
 
 
 def letter_partition(month: str, sequence: int) -> str:
@@ -114,14 +123,23 @@ def partition_order(key: str) -> tuple[str, int]:
 
 def month_of_reg(reg: str) -> str:
     """``REG-202611-0001`` -> ``2026-11``: the month an application was registered in."""
-    digits = reg.split("-")[1]
+    return month_of_digits(reg.split("-")[1])
+
+
+def month_of_digits(digits: str) -> str:
+    """``202611`` (as registration numbers and their counters write it) -> ``2026-11``."""
     return f"{digits[:4]}-{digits[4:]}"
 
 
 def partition_of_reg(reg: str) -> str:
     """The register partition holding an application: its month and the block of its sequence
     (REG-202611-0001 -> 2026-11-00, REG-202611-0026 -> 2026-11-01), read from the number alone."""
-    return block_key(month_of_reg(reg), max(1, int(reg.split("-")[2])), APPLICATION_BLOCK)  # 0000: never issued
+    return _partition_key(month_of_reg(reg), block_of_reg(reg))
+
+
+def block_of_reg(reg: str) -> int:
+    """The block of an application's partition within its month (REG-202611-0026 -> 1)."""
+    return block_of(max(1, int(reg.split("-")[2])), APPLICATION_BLOCK)  # 0000: never issued, in the first
 
 
 def months_between(first: str, last: str) -> Iterator[str]:

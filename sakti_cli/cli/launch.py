@@ -61,6 +61,11 @@ def _workspace(kantor: str | None) -> Path | None:
         return None
 
 
+def heavy(argv: list[str]) -> bool:
+    """Whether ``argv`` (``sys.argv``) runs one of the heavy commands the fork server serves."""
+    return _command(argv[1:])[0] in SERVED
+
+
 def run_in_worker(argv: list[str]) -> int | None:
     """Run ``argv`` (``sys.argv``) in this workspace's fork server; its exit code, or None when not served."""
     command, kantor = _command(argv[1:])

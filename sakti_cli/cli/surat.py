@@ -62,6 +62,15 @@ def waiting_payload(result: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+# What a fresh 'terbitkan' imports once its PDF is there (signing, validation, the register step, the
+# applicant's message and the verification site): imported while LibreOffice converts.
+AFTER_CONVERSION = (
+    "sakti_cli.documents.pdf_metadata", "pypdf", "sakti_cli.signatures.bsre", "sakti_cli.issuance.verification",
+    "sakti_cli.signatures.indication", "sakti_cli.register.tiny.search_index", "sakti_cli.cli.permohonan",
+    "sakti_cli.citizen.messages", "phonenumbers", "sakti_cli.cli.situs", "sakti_cli.citizen.site",
+)
+
+
 def desk_converter(ws: Any) -> Any:
     """One letter's converter: the resident worker ('sakti latar') when ours answers, else a LibreOffice
     started in the background once the application's checks passed (sakti_cli.documents.resident)."""
@@ -72,7 +81,7 @@ def desk_converter(ws: Any) -> Any:
 
         return ConverterPool.from_settings(ws.config.libreoffice, size=1)
 
-    return choose(ws.data_dir, ws.root, own)
+    return choose(ws.data_dir, ws.root, own, AFTER_CONVERSION)
 
 
 def issue_one(out: Output, ws: Any, reg: str, signatory: str | None, prompt: Any = passphrase_prompt,

@@ -31,7 +31,7 @@ import socket
 import socketserver
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -188,10 +188,15 @@ class EarlyConverter:
     """LibreOffice started early, in the background, while this run imports, checks and renders: the desk
     without a worker. A one-worker pool (its thread owns LibreOffice, as the death signal needs), built
     in a thread of its own from :meth:`start_early` on (the pipeline calls it once the application's cheap
-    checks passed, so a refused letter starts no LibreOffice); :meth:`convert` waits for it."""
+    checks passed, so a refused letter starts no LibreOffice); :meth:`convert` waits for it.
 
-    def __init__(self, make_pool: Callable[[], Any]) -> None:
+    ``meanwhile``: the modules the run imports after its conversion (pypdf, the signing and register steps),
+    imported in a thread while LibreOffice converts: this process only waits then, and a fresh run would
+    otherwise import them one after another once the PDF is there."""
+
+    def __init__(self, make_pool: Callable[[], Any], meanwhile: Sequence[str] = ()) -> None:
         self._make_pool = make_pool
+        self._meanwhile = tuple(meanwhile)
         self._pool: Any = None
         self._error: BaseException | None = None
         self._closed = False
@@ -221,6 +226,9 @@ class EarlyConverter:
         self._thread.join()
         if self._error is not None:
             raise self._error
+        if self._meanwhile:
+            names, self._meanwhile = self._meanwhile, ()
+            threading.Thread(target=_import_all, args=(names,), name="sakti-impor", daemon=True).start()
         result: Path = self._pool.convert(docx, out_dir, pdfa=pdfa)
         return result
 
@@ -232,16 +240,28 @@ class EarlyConverter:
             pool.kill()  # the letter is converted: no need to wait for LibreOffice's clean exit
 
 
-def desk_converter(data_dir: Path, root: Path, make_pool: Callable[[], Any]) -> ResidentClient | EarlyConverter:
+def _import_all(names: Sequence[str]) -> None:
+    """Import ``names`` (a module that fails is imported, and fails, again where the run needs it)."""
+    import importlib
+
+    for name in names:
+        try:
+            importlib.import_module(name)
+        except Exception:  # the run's own import reports it
+            continue
+
+
+def desk_converter(data_dir: Path, root: Path, make_pool: Callable[[], Any],
+                   meanwhile: Sequence[str] = ()) -> ResidentClient | EarlyConverter:
     """The converter of one letter at the desk: the resident worker when one of ours answers, else
     LibreOffice started in the background as soon as the pipeline says (``make_pool`` builds a one-worker
-    pool)."""
+    pool; ``meanwhile`` see :class:`EarlyConverter`)."""
     folder = runtime_dir(data_dir)
     ident = identity(root)
     found = worker_status(folder)
     if found is not None and all(found.get(key) == value for key, value in ident.items()):
         return ResidentClient(folder, ident, make_pool)
-    return EarlyConverter(make_pool)
+    return EarlyConverter(make_pool, meanwhile)
 
 
 # --- the server -------------------------------------------------------------------------------------

@@ -36,16 +36,22 @@ def test_a_batch_tries_the_template_once_and_reads_the_sop_once(kantor: Path, cl
     renders: list[str] = []
     loads: list[str] = []
     render, load = sakti_cli.documents.render.render_docx, sakti_cli.services.sop.load_service
+    trial = sakti_cli.documents.render.try_render
 
     def counted_render(template: Path, context: Any, out: Path, **kw: Any) -> None:
         renders.append(Path(out).name)
         render(template, context, out, **kw)
+
+    def counted_trial(template: Path, context: Any, **kw: Any) -> None:
+        renders.append("uji")
+        trial(template, context, **kw)
 
     def counted_load(sop_dir: Path, code: str) -> Any:
         loads.append(code)
         return load(sop_dir, code)
 
     monkeypatch.setattr(sakti_cli.documents.render, "render_docx", counted_render)
+    monkeypatch.setattr(sakti_cli.documents.render, "try_render", counted_trial)
     monkeypatch.setattr(sakti_cli.services.sop, "load_service", counted_load)
     monkeypatch.setattr(sakti_cli.documents.convert_pool.ConverterPool, "from_settings",
                         classmethod(lambda cls, s: _PdfPool()))
@@ -56,7 +62,7 @@ def test_a_batch_tries_the_template_once_and_reads_the_sop_once(kantor: Path, cl
     rows, summary = _lines(result.stdout)[:-1], _lines(result.stdout)[-1]
     assert summary["diterbitkan"] == 3 and all(row["status"] == "MENUNGGU_TTD" for row in rows)
     assert renders.count("surat.docx") == 3  # each letter rendered with its own number
-    assert renders.count("uji.docx") == 1  # the trial (before any number) once for this template version
+    assert renders.count("uji") == 1  # the trial (before any number) once for this template version
     assert loads.count("sktm") == 1
 
 

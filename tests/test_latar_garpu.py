@@ -82,10 +82,11 @@ def test_a_letter_through_the_fork_server_is_the_same_letter(
     assert "SAKTI_SANDI" not in Path(f"/proc/{forks['pid']}/environ").read_bytes().decode(errors="replace")
     assert cli.json("latar", "mulai")["garpu"]["pid"] == forks["pid"]  # one per workspace
 
+    assert forks["templat"] == len(_office_templates(kantor))  # parsed ahead, before any fork
     monkeypatch.setenv("SAKTI_SANDI", "demo")
-    here, there = registered(), registered()
-    cli.json("periksa", here)
-    cli.json("periksa", there)
+    here, there, later = registered(), registered(), registered()
+    for reg in (here, there, later):
+        cli.json("periksa", reg)
     own = cli.json("terbitkan", here)  # in-process: never the fork server
     assert _served(folder) == 0
     done = _sakti("terbitkan", there, "--json")
@@ -99,9 +100,18 @@ def test_a_letter_through_the_fork_server_is_the_same_letter(
     trail = [_trail(cli.json("riwayat", "--objek", reg)["peristiwa"]) for reg in (here, there)]
     assert trail[0] == trail[1] and len(trail[1]) >= 3
 
+    # a template edited after the server parsed it: the letter is made from the file as it is now
+    template = _office_templates(kantor)["sktm"]
+    _edit_docx(template, "KETERANGAN TIDAK MAMPU", "KETERANGAN TIDAK MAMPU DIUBAH")
+    edited = _sakti("terbitkan", later, "--json")
+    assert edited.returncode == 0, edited.stderr
+    assert "DIUBAH" in _pdf_text(Path(json.loads(edited.stdout)["pdf"]))
+    assert "DIUBAH" not in _pdf_text(Path(served["pdf"]))
+    assert _served(folder) == 2
+
     checked = _sakti("verifikasi", served["pdf"], "--json")  # pyHanko, served too
     assert checked.returncode == 0 and json.loads(checked.stdout)["sah"], checked.stderr
-    assert _served(folder) == 2
+    assert _served(folder) == 3
     assert pdfsig_verdict_ok(run_pdfsig(Path(served["pdf"]), make_nss_db(tmp_path / "nss", demo_pki.root_cert)))
 
     # exit codes and messages pass through: the same as a run of its own
@@ -109,7 +119,7 @@ def test_a_letter_through_the_fork_server_is_the_same_letter(
     alone = _sakti("terbitkan", "REG-209901-0001", env={"SAKTI_KANTOR": str(tmp_path)},
                    cwd=str(tmp_path))  # no office there: not served, and a different message
     assert missing.returncode == 3 and "REG-209901-0001 tidak ada di register" in missing.stderr
-    assert missing.stdout == "" and alone.returncode == 4 and _served(folder) == 3
+    assert missing.stdout == "" and alone.returncode == 4 and _served(folder) == 4
     tampered = tmp_path / "ubah.pdf"
     tampered.write_bytes(Path(served["pdf"]).read_bytes().replace(b"/Type /Page", b"/Type /Page ", 1))
     refused, by_itself = _sakti("verifikasi", str(tampered), "--json"), cli("verifikasi", str(tampered), "--json")
@@ -120,14 +130,45 @@ def test_a_letter_through_the_fork_server_is_the_same_letter(
     assert forkserver.run_client(folder, "0.0.0-lain", {}) is None
     assert _other_user_is_refused(folder) == b"Tpengguna lain\n"
     status = cli.json("latar", "status")["garpu"]
-    assert status["ditolak"] == 2 and status["dilayani"] == 4
+    assert status["ditolak"] == 2 and status["dilayani"] == 5
 
     stopped = cli.json("latar", "berhenti")
-    assert stopped["dihentikan"] and stopped["garpu"] == {"dihentikan": True, "pid": forks["pid"], "dilayani": 4}
+    assert stopped["dihentikan"] and stopped["garpu"] == {"dihentikan": True, "pid": forks["pid"], "dilayani": 5}
     assert _wait_gone([latar["pid"], forks["pid"], *latar["libreoffice"]])
     assert not (folder / "garpu").exists() and not (folder / "soket").exists()
     assert cli("latar", "status").exit_code == 1
     assert launch.run_in_worker(["sakti", "terbitkan", there]) is None  # nothing serves: run here, silently
+
+
+def _office_templates(kantor: Path) -> dict[str, Path]:
+    from sakti_cli.issuance.context import template_path
+    from sakti_cli.office.workspace import find_workspace
+    from sakti_cli.services.sop import load_services
+
+    ws = find_workspace(kantor)
+    return {code: template_path(ws, service) for code, service in load_services(ws.sop_dir).items()}
+
+
+def _edit_docx(path: Path, old: str, new: str) -> None:
+    import io
+    import zipfile
+
+    source = zipfile.ZipFile(io.BytesIO(path.read_bytes()))
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
+        for item in source.infolist():
+            data = source.read(item)
+            if item.filename == "word/document.xml":
+                assert old.encode() in data
+                data = data.replace(old.encode(), new.encode(), 1)
+            target.writestr(item, data)
+    path.write_bytes(out.getvalue())
+
+
+def _pdf_text(path: Path) -> str:
+    from pypdf import PdfReader
+
+    return " ".join(page.extract_text() for page in PdfReader(path).pages)
 
 
 def _other_user_is_refused(folder: Path) -> bytes:

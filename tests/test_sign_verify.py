@@ -259,6 +259,30 @@ def test_p12_without_key(work: Path, pki: DemoPki) -> None:
         load_pkcs12_signer(only_cert, b"pw")
 
 
+def test_an_inconsistent_rsa_key_is_refused_when_the_file_is_opened(work: Path) -> None:
+    """sign._key_parsed_once skips cryptography's RSA consistency check because the PKCS#12 loader already
+    ran it: a key whose CRT value was altered must be refused here, before anything is signed with it."""
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes
+    from cryptography.hazmat.primitives.asymmetric import rsa
+    from cryptography.hazmat.primitives.serialization import BestAvailableEncryption, pkcs12
+
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    n = key.private_numbers()
+    broken = rsa.RSAPrivateNumbers(n.p, n.q, n.d, n.dmp1, n.dmq1, (n.iqmp + 1) % n.p, n.public_numbers)
+    name = x509.Name([x509.NameAttribute(x509.NameOID.COMMON_NAME, "Kunci Rusak")])
+    moment = datetime.now(UTC)
+    cert = (x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(key.public_key())
+            .serial_number(7).not_valid_before(moment - timedelta(days=1)).not_valid_after(moment + timedelta(days=30))
+            .sign(key, hashes.SHA256()))
+    bad = work / "kunci-rusak.p12"
+    bad.write_bytes(pkcs12.serialize_key_and_certificates(
+        b"x", broken.private_key(unsafe_skip_rsa_key_validation=True), cert, None, BestAvailableEncryption(b"pw")))
+    with pytest.raises(SigningKeyError, match="rusak") as info:
+        load_pkcs12_signer(bad, b"pw")
+    assert str(bad) in info.value.pesan and "Sandi" not in info.value.pesan
+
+
 def test_unreachable_timestamp_server(work: Path, signer) -> None:
     """Port 9 on localhost refuses at once: no real network is involved."""
     with pytest.raises(EnvironmentProblem, match="TSA"):

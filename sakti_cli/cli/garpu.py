@@ -54,6 +54,27 @@ def preload() -> list[str]:
     return missing
 
 
+def parse_templates(office: Path) -> int:
+    """The office's letter templates parsed ahead, before any fork (documents.render.buka_di_muka): a served
+    ``terbitkan`` then parses none for its trial and its letter. How many are held; 0 when the office's
+    configuration or SOPs cannot be read now (each child then reads and reports them as a run would)."""
+    from sakti_cli.documents.render import buka_di_muka
+    from sakti_cli.issuance.context import template_path
+    from sakti_cli.office.workspace import find_workspace
+    from sakti_cli.services.sop import load_services
+
+    try:
+        ws = find_workspace(office)
+        services = load_services(ws.sop_dir)
+    except Exception:  # the children's own runs say what is wrong
+        return 0
+    paths = set()
+    for service in services.values():
+        with contextlib.suppress(Exception):
+            paths.add(template_path(ws, service))
+    return buka_di_muka(sorted(paths))
+
+
 def run_child(request: dict[str, Any]) -> int:
     """In the forked child, its stdio, folder and environment already the client's: the command, as
     ``sakti`` runs it; its exit code."""
@@ -100,12 +121,13 @@ def serve(folder: Path, version: str, on_ready: Any = None) -> bool:
         missing = preload()
         if missing:
             sys.stderr.write(f"garpu: tidak terimpor: {', '.join(missing)}\n")
+        held = parse_templates(folder.parent.parent)
         gc.freeze()  # what was imported is never collected in a child: its pages stay shared, unscanned
         extra = threading.active_count() - 1
         if extra:  # a fork copies only this thread: a thread started by an import would be lost in children
             sys.stderr.write(f"garpu: {extra} thread lain berjalan setelah impor\n")
         server = ForkServer(folder, version, run_child,
-                            lambda: {"modul": len(sys.modules), "kantor": str(folder.parent.parent)})
+                            lambda: {"modul": len(sys.modules), "templat": held, "kantor": str(folder.parent.parent)})
         server.serve(on_ready)
     finally:
         with contextlib.suppress(OSError):

@@ -42,7 +42,8 @@ def _forks(forks: dict[str, Any] | None) -> dict[str, Any]:
     if forks is None:
         return {"berjalan": False}
     return {"berjalan": True, "pid": forks["pid"], "mulai": forks["mulai"], "dilayani": forks["dilayani"],
-            "aktif": forks["aktif"], "ditolak": forks["ditolak"], "modul": forks["modul"]}
+            "aktif": forks["aktif"], "ditolak": forks["ditolak"], "modul": forks["modul"],
+            "templat": forks.get("templat", 0)}
 
 
 def _payload(found: dict[str, Any] | None, folder: Any, forks: dict[str, Any] | None = None) -> dict[str, Any]:

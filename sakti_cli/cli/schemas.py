@@ -963,6 +963,8 @@ class LatarGarpu(Strict):
     aktif: int | None = Field(None, description="perintah yang sedang berjalan di sana")
     ditolak: int | None = Field(None, description="sambungan yang ditolak (pengguna lain, versi sakti lain)")
     modul: int | None = Field(None, description="modul Python yang sudah dimuatnya")
+    templat: int | None = Field(None, description="templat surat kantor yang sudah dibukanya (dipakai selama berkasnya "
+                                                  "tidak berubah)")
 
 
 class LatarGarpuBerhenti(Strict):

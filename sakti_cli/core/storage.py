@@ -188,6 +188,12 @@ def writable(folder: Path) -> bool:
         return False
 
 
+def stat_key(st: os.stat_result) -> str:
+    """``size:mtime_ns:ctime_ns:inode``: a file rewritten, replaced, touched back or restored has another
+    (its ctime cannot be set back)."""
+    return f"{st.st_size}:{st.st_mtime_ns}:{st.st_ctime_ns}:{st.st_ino}"
+
+
 def sha256_file(path: Path) -> str:
     """SHA-256 of a file, read in chunks (scans and letters can be large)."""
     import hashlib

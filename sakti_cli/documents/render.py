@@ -27,12 +27,12 @@ import os
 import re
 import tempfile
 import zipfile
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from sakti_cli.core.errors import ConfigError, EnvironmentProblem, library_text
+from sakti_cli.core.errors import ConfigError, EnvironmentProblem, SaktiError, library_text
 
 QR_LEBAR_MM = 25
 LOGO_LEBAR_MM = 22
@@ -350,9 +350,57 @@ def _buka_templat(template: Path) -> Any:
     return _buka_templat_sidik(template)[0]
 
 
+_DIBUKA: dict[str, tuple[str, str, list[Any]]] = {}
+"""Templates parsed ahead (:func:`buka_di_muka`): path -> (the file's stat key then, SHA-256, parsed copies)."""
+
+
+def buka_di_muka(templates: Iterable[Path], salinan: int = 2) -> int:
+    """Parse each template ``salinan`` times ahead and check its placeholders and references once, so that
+    later renders in this process (or in its forked children) parse none: the fork server of ``sakti latar``
+    does this before it forks, and ``terbitkan`` renders twice (its trial, then the letter). A copy is used
+    only while the file is as it was then (size, times, inode); each copy once (a render changes it). A
+    template that fails is left out (its render says why). Returns how many templates are held."""
+    from sakti_cli.core.storage import stat_key
+
+    for template in templates:
+        _DIBUKA.pop(str(template), None)
+        try:
+            before = stat_key(template.stat())
+            opened = [_buka_templat_sidik(template) for _ in range(salinan)]
+            if len({sidik for _, sidik in opened}) != 1 or stat_key(template.stat()) != before:
+                continue  # changed while it was read
+            sidik = opened[0][1]
+            if sidik not in _TEMPLAT_LULUS:
+                sumber = _periksa_sintaks(opened[0][0], _buat_env(), template)
+                _periksa_sumber_luar(opened[0][0], sumber, template)
+                _TEMPLAT_LULUS.add(sidik)
+        except (SaktiError, OSError):
+            continue
+        _DIBUKA[str(template)] = (before, sidik, [tpl for tpl, _ in opened])
+    return len(_DIBUKA)
+
+
+def _dibuka_di_muka(template: Path) -> tuple[Any, str] | None:
+    """A copy :func:`buka_di_muka` parsed, when one is left and the file is still as it was."""
+    from sakti_cli.core.storage import stat_key
+
+    held = _DIBUKA.get(str(template))
+    if held is None or not held[2]:
+        return None
+    try:
+        if stat_key(template.stat()) != held[0]:
+            return None
+    except OSError:
+        return None
+    return held[2].pop(), held[1]
+
+
 def _buka_templat_sidik(template: Path) -> tuple[Any, str]:
     """:func:`_buka_templat` and the SHA-256 of the very bytes it opened (read once: no other version of
     the file can be checked in their place)."""
+    ahead = _dibuka_di_muka(template)
+    if ahead is not None:
+        return ahead
     if not template.is_file():
         raise ConfigError(
             f"Templat surat tidak ditemukan: {template}",
@@ -583,6 +631,14 @@ def render_docx(
     collect_young()
 
 
+def try_render(template: Path, context: Mapping[str, Any], *, qr_payload: str, logo: Path | None,
+               kertas: str = "A4") -> None:
+    """:func:`render_docx` without its file: every placeholder filled and every bound kept, the package not
+    assembled. ``terbitkan``'s trial with the applicant's data before a number is reserved."""
+    render_bytes(template, context, qr_payload=qr_payload, logo=logo, kertas=kertas, simpan=False)
+    collect_young()
+
+
 def collect_young() -> None:
     """Free a finished letter's object graph now. python-docx's parts and package refer to each other, so a
     rendered document is cyclic garbage, and it holds lxml trees in C memory the collector does not count:
@@ -631,8 +687,9 @@ def _tandai_contoh(document: Any) -> None:
 
 
 def render_bytes(template: Path, context: Mapping[str, Any], *, qr_payload: str, logo: Path | None,
-                 kertas: str = "A4") -> bytes:
-    """The rendered DOCX of :func:`render_docx`, in memory (the bounded trial keeps no file)."""
+                 kertas: str = "A4", simpan: bool = True) -> bytes:
+    """The rendered DOCX of :func:`render_docx`, in memory (the bounded trial keeps no file); ``simpan``
+    False: rendered but not assembled into a package (``b""``; :func:`try_render`)."""
     template = Path(template)
     tpl, sidik = _buka_templat_sidik(template)
     env = _buat_env()
@@ -661,7 +718,8 @@ def render_bytes(template: Path, context: Mapping[str, Any], *, qr_payload: str,
         if (context.get("tte") or {}).get("contoh"):
             _tandai_contoh(tpl.docx)
         buf = io.BytesIO()
-        tpl.save(buf)
+        if simpan:
+            tpl.save(buf)
     except PlaceholderHilang as exc:
         jalur, _, petunjuk = str(exc).partition("\n")
         if petunjuk:

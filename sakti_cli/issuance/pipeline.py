@@ -251,7 +251,7 @@ def prepare_letter(ws: Workspace, register: Register, plan: LetterPlan, issuer: 
     ``trial`` False: a run that already tried this :func:`trial_key` (the template rendered, no number
     used) skips the trial; ``massal`` tries once per service and template version per run."""
     from sakti_cli.documents.convert import find_soffice
-    from sakti_cli.documents.render import render_docx
+    from sakti_cli.documents.render import render_docx, try_render
 
     say = progress or (lambda _step: None)
     find_soffice()
@@ -263,8 +263,8 @@ def prepare_letter(ws: Workspace, register: Register, plan: LetterPlan, issuer: 
             say("mencoba templat")
             sample = letter_context(ws, service, plan.record, person, "000/000/CONTOH", "CONTOH",
                                     register.moment(), issuer)
-            render_docx(plan.template, sample, work / "uji.docx", qr_payload=verification_url(ws, "CONTOH"),
-                        logo=plan.logo, kertas=ws.config.surat.kertas)
+            try_render(plan.template, sample, qr_payload=verification_url(ws, "CONTOH"), logo=plan.logo,
+                       kertas=ws.config.surat.kertas)
         say("memesan nomor surat")
         signer_info = {"id": person.id, "nama": person.nama, "jabatan": person.jabatan, "peran": person.peran,
                        "sifat": person.sifat}

@@ -39,6 +39,8 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any, Literal
 
+from sakti_cli.core.storage import stat_key
+
 CHECKPOINT_KIND = "titik-periksa-sakti"
 CHECKPOINT_VERSION = 1
 SAMPLE_RUNS = 50
@@ -184,9 +186,8 @@ def unseal(data: bytes, key: bytes) -> Checkpoint:
 
 
 # --- files ---------------------------------------------------------------------------------------
-def fingerprint(st: os.stat_result) -> str:
-    """``size:mtime_ns:ctime_ns:inode``: a file rewritten, replaced, touched back or restored has another."""
-    return f"{st.st_size}:{st.st_mtime_ns}:{st.st_ctime_ns}:{st.st_ino}"
+fingerprint = stat_key
+"""A stored file's fingerprint (core.storage.stat_key): ``size:mtime_ns:ctime_ns:inode``."""
 
 
 def fingerprint_of(path: str | os.PathLike[str]) -> str | None:

@@ -143,7 +143,11 @@ def load_pkcs12_signer(p12: Path, passphrase: bytes) -> Signer:
 def _key_parsed_once(signer: Any) -> Any:
     """``signer`` whose RSA key is parsed into ``cryptography`` once, when it is opened: pyHanko's
     SimpleSigner parses it again for every signature (~60 ms with its consistency check), which a
-    batch of letters would pay per letter. Other mechanisms (PSS, EC) go through pyHanko as before."""
+    batch of letters would pay per letter. Other mechanisms (PSS, EC) go through pyHanko as before.
+
+    The consistency check (primes, CRT values: ~60 ms, a fifth of a letter at the desk) is not run a
+    second time: ``SimpleSigner.load_pkcs12_data`` reads the file with cryptography's PKCS#12 loader,
+    which runs it and refuses an inconsistent key (tests/test_sign_verify.py holds it to that)."""
     from cryptography.hazmat.primitives import serialization
     from cryptography.hazmat.primitives.asymmetric.padding import PKCS1v15
     from cryptography.hazmat.primitives.asymmetric.rsa import RSAPrivateKey
@@ -151,7 +155,8 @@ def _key_parsed_once(signer: Any) -> Any:
     from pyhanko.sign.signers import SimpleSigner
 
     try:
-        parsed = serialization.load_der_private_key(signer.signing_key.dump(), password=None)
+        parsed = serialization.load_der_private_key(signer.signing_key.dump(), password=None,
+                                                    unsafe_skip_rsa_key_validation=True)
     except (ValueError, TypeError):  # pyHanko reads the key its own way at each signature, as before
         return signer
     if not isinstance(parsed, RSAPrivateKey):
@@ -179,7 +184,10 @@ def _why_unusable(p12: Path, data: bytes, passphrase: bytes) -> SigningKeyError:
 
     try:
         key, cert, _ = pkcs12.load_key_and_certificates(data, passphrase or None)
-    except Exception:
+    except Exception as exc:
+        if "private key" in str(exc).lower():  # decrypted, but the key's numbers are inconsistent
+            return SigningKeyError(f"Kunci privat dalam berkas {p12} rusak (angka-angkanya tidak konsisten); "
+                                   "kunci ini tidak dipakai.", SARAN_KUNCI)
         if _looks_like_pkcs12(data):
             return SigningKeyError(
                 f"Sandi (passphrase) salah untuk berkas kunci {p12}", "Ketik ulang sandi berkas kunci."

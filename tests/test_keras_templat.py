@@ -144,6 +144,18 @@ def test_sandbox_leaves_ordinary_templates_alone() -> None:
     assert _buat_env().from_string(source).render(l=["x", "y"]) == "1. X, 2. Y|x/y|ab|1024|ababab|00007|5.0 MB"
 
 
+def test_compiled_code_is_shared_but_each_render_counts_its_own_steps() -> None:
+    """SandboxTerbatas.compile keeps a template's code for later renders: the bounds are counted per
+    environment, so a template that just fits passes every time and one over the bound fails every time."""
+    from sakti_cli.documents.render import Batas, _buat_env
+
+    fits, over = "{% for i in range(90) %}.{% endfor %}", "{% for i in range(150) %}.{% endfor %}"
+    for _ in range(3):
+        assert _buat_env(Batas(langkah=100)).from_string(fits).render() == "." * 90
+        with pytest.raises(Exception, match="langkah"):
+            _buat_env(Batas(langkah=100)).from_string(over).render()
+
+
 def test_sandbox_bounds_the_letter_render_itself(kantor: Path, tmp_path: Path) -> None:
     """The per-letter render (no child) is bounded too: a template changed after its check cannot hang it."""
     from sakti_cli.documents.render import render_docx

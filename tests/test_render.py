@@ -228,6 +228,32 @@ def test_render_tanpa_logo(tmp_path: Path) -> None:
     assert len(media) == 1  # only the QR
 
 
+def test_a_template_is_compiled_once_for_every_letter(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """docxtpl compiles the document XML at each render; SandboxTerbatas.compile keeps the code, so the second
+    letter of a template compiles nothing and still gets its own data."""
+    import jinja2.environment
+
+    import sakti_cli.documents.render
+
+    monkeypatch.setattr(sakti_cli.documents.render, "_KODE", {})  # nothing compiled yet in this process
+    compiled: list[int] = []
+    original = jinja2.environment.Environment._generate
+
+    def counted(self: Any, *args: Any, **kwargs: Any) -> Any:
+        compiled.append(1)
+        return original(self, *args, **kwargs)
+
+    monkeypatch.setattr(jinja2.environment.Environment, "_generate", counted)
+    first, second = konteks(), konteks()
+    second["data"]["nama"] = "NAMA YANG LAIN"
+    render(tmp_path, first, "satu.docx")
+    once = len(compiled)
+    render(tmp_path, second, "dua.docx")
+    assert once > 0 and len(compiled) == once
+    assert "NAMA YANG LAIN" in teks_docx(tmp_path / "dua.docx")
+    assert "NAMA YANG LAIN" not in teks_docx(tmp_path / "satu.docx")
+
+
 def test_konteks_tidak_diubah(tmp_path: Path) -> None:
     k = konteks()
     asli = copy.deepcopy(k)

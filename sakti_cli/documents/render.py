@@ -138,6 +138,11 @@ def _panjang(nilai: Any) -> int:
     return len(nilai) if isinstance(nilai, _URUTAN) else 0
 
 
+_KODE: dict[tuple[Any, ...], Any] = {}
+"""Compiled template code of this process (SandboxTerbatas.compile), oldest first."""
+_KODE_MAKS = 32
+
+
 @functools.cache
 def _kelas_sandbox() -> tuple[type, type[Exception]]:
     """(bounded sandbox environment class, exception raised when a bound is exceeded); lazily built."""
@@ -208,6 +213,24 @@ def _kelas_sandbox() -> tuple[type, type[Exception]]:
         def sakti_gabung(self, bagian: tuple[Any, ...]) -> Any:
             self._nilai(sum(len(b) if isinstance(b, str) else 32 for b in bagian), "penggabungan ~")
             return self._buat(markup_join(bagian))
+
+        def compile(self, source: Any, name: Any = None, filename: Any = None, raw: bool = False,
+                    defer_init: bool = False) -> Any:
+            """Jinja's compile, its code kept per source text and the options that shape the code (docxtpl
+            compiles a letter's whole document XML for every render: ~15 ms a letter; the code is the same
+            for every letter of a template, and each environment runs it with its own fresh counters)."""
+            if raw or name is not None or filename is not None or defer_init or not isinstance(source, str):
+                return super().compile(source, name, filename, raw, defer_init)  # type: ignore[call-overload]
+            key = (source, self.autoescape, self.undefined, self.finalize is not None, self.trim_blocks,
+                   self.lstrip_blocks, self.keep_trailing_newline, self.newline_sequence, self.optimized,
+                   tuple(self.extensions), frozenset(self.filters), frozenset(self.tests))
+            code = _KODE.get(key)
+            if code is None:
+                code = super().compile(source)
+                while len(_KODE) >= _KODE_MAKS:
+                    _KODE.pop(next(iter(_KODE)))  # the oldest
+                _KODE[key] = code
+            return code
 
         def _generate(self, source: Any, name: Any, filename: Any, defer_init: bool = False) -> Any:
             for loop in source.find_all(nodes.For):
@@ -499,6 +522,8 @@ def _periksa_sintaks(tpl: Any, env: Any, template: Path) -> list[tuple[str, str]
                 saran="Tulis seluruh isi surat di templat itu sendiri. " + _SARAN_TEMPLAT,
                 templat=str(template),
             )
+        with contextlib.suppress(Exception):  # compiled once here (SandboxTerbatas.compile); a failure: at render
+            env.compile(per_paragraf)
     return sumber
 
 

@@ -83,6 +83,8 @@ def test_a_letter_through_the_fork_server_is_the_same_letter(
     assert cli.json("latar", "mulai")["garpu"]["pid"] == forks["pid"]  # one per workspace
 
     assert forks["templat"] == len(_office_templates(kantor))  # parsed ahead, before any fork
+    # and a throwaway signature made and checked in a temporary folder, the message templates compiled
+    assert forks["dipanaskan"] == {"tanda_tangan": True, "telepon": True, "pesan": 5}
     monkeypatch.setenv("SAKTI_SANDI", "demo")
     here, there, later = registered(), registered(), registered()
     for reg in (here, there, later):

@@ -53,11 +53,34 @@ def _refused(path: Path, why: str, exc: BaseException | None = None) -> ConfigEr
     return ConfigError(f"Templat pesan {path.name} ditolak: {why}.", saran=saran, templat=str(path), **extra)
 
 
+def _environment() -> tuple[Any, type[Exception], type[Exception]]:
+    """(the bounded sandbox without HTML escaping, its missing-field exception, its over-the-bound exception)."""
+    from sakti_cli.documents.render import BATAS, _kelas_sandbox, _kelas_undefined
+
+    undefined, missing = _kelas_undefined()
+    env_class, over = _kelas_sandbox()
+    env = env_class(BATAS, loader=None, undefined=undefined, autoescape=False, cache_size=0, auto_reload=False)
+    return env, missing, over
+
+
+def compile_ahead(ws: Any, kinds: tuple[str, ...]) -> int:
+    """The code of the office's message templates of ``kinds`` compiled now (the sandbox keeps it per source text) for
+    the fork server's children; how many compiled. A template that cannot be read or compiled is left to
+    its render, which says what is wrong."""
+    env = _environment()[0]
+    done = 0
+    for kind in kinds:
+        try:
+            env.compile(template_path(ws, kind).read_text(encoding="utf-8"))
+        except Exception:  # said by render_message at its use
+            continue
+        done += 1
+    return done
+
+
 def render_message(path: Path, context: dict[str, Any]) -> str:
     """One template filled in the bounded sandbox; any escape attempt or runaway loop is refused."""
     from jinja2.exceptions import SecurityError, TemplateError
-
-    from sakti_cli.documents.render import BATAS, _kelas_sandbox, _kelas_undefined
 
     try:
         source = path.read_text(encoding="utf-8")
@@ -65,9 +88,7 @@ def render_message(path: Path, context: dict[str, Any]) -> str:
         raise _refused(path, "tidak dapat dibaca", exc) from None
     if len(source) > MAX_TEMPLATE_CHARS:
         raise _refused(path, f"lebih dari {MAX_TEMPLATE_CHARS} karakter")
-    undefined, missing = _kelas_undefined()
-    env_class, over = _kelas_sandbox()
-    env = env_class(BATAS, loader=None, undefined=undefined, autoescape=False, cache_size=0, auto_reload=False)
+    env, missing, over = _environment()
     try:
         text = env.from_string(source).render(context)
     except missing as exc:

@@ -43,7 +43,7 @@ def _forks(forks: dict[str, Any] | None) -> dict[str, Any]:
         return {"berjalan": False}
     return {"berjalan": True, "pid": forks["pid"], "mulai": forks["mulai"], "dilayani": forks["dilayani"],
             "aktif": forks["aktif"], "ditolak": forks["ditolak"], "modul": forks["modul"],
-            "templat": forks.get("templat", 0)}
+            "templat": forks.get("templat", 0), "dipanaskan": forks.get("dipanaskan")}
 
 
 def _payload(found: dict[str, Any] | None, folder: Any, forks: dict[str, Any] | None = None) -> dict[str, Any]:

@@ -952,6 +952,14 @@ class ContohPeta(Result):
     peta: str
 
 
+class LatarPemanasan(Strict):
+    """What the fork server built once before its first child (cli.garpu.warm_up)."""
+
+    tanda_tangan: bool = Field(description="satu tanda tangan uji dibuat dan diperiksa (kunci sekali pakai)")
+    telepon: bool = Field(description="data nomor telepon Indonesia dimuat")
+    pesan: int = Field(description="templat pesan warga yang sudah dikompilasi")
+
+
 class LatarGarpu(Strict):
     """The fork server beside the resident worker: runs terbitkan, tandatangani, ttd and verifikasi with
     sakti's modules already imported."""
@@ -965,6 +973,7 @@ class LatarGarpu(Strict):
     modul: int | None = Field(None, description="modul Python yang sudah dimuatnya")
     templat: int | None = Field(None, description="templat surat kantor yang sudah dibukanya (dipakai selama berkasnya "
                                                   "tidak berubah)")
+    dipanaskan: LatarPemanasan | None = Field(None, description="yang disiapkannya sekali sebelum perintah pertama")
 
 
 class LatarGarpuBerhenti(Strict):

@@ -26,5 +26,5 @@ docs: pasang
 # issue 15's figures, each against its baseline in the same run (README "Bench"); CEPAT=1: the short version;
 # BACA=1: also issue 13's reading section. The JSON report goes to JSON (default .bench-cache/laporan-*.json).
 bench:
-	@test -x $(BIN)/sakti || bash scripts/pasang.sh
+	@bash scripts/pasang.sh
 	$(BIN)/python bench/run.py $(if $(CEPAT),--cepat) $(if $(BACA),--baca) $(if $(JSON),--json $(JSON))

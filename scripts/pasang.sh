@@ -63,3 +63,7 @@ if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
   fi
   echo "$want" > "$stamp"
 fi
+# sakti's own modules byte-compiled (pip does so for the libraries, not for an editable install): a run then
+# starts from the compiled code even where Python writes none itself (PYTHONDONTWRITEBYTECODE); a changed
+# source is compiled again here, and Python ignores a stale one
+"$VENV/bin/python" -m compileall -q -j 0 sakti_cli >/dev/null || true

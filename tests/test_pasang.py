@@ -31,7 +31,11 @@ def test_installed_machine_needs_no_network(tmp_path: Path) -> None:
         assert run.returncode == 0, run.stderr
         assert run.stdout == "" and run.stderr == ""
     assert not (tmp_path / "dipanggil").exists()
-    for source in (REPO / "sakti_cli").rglob("*.py"):  # each one's bytecode there and current (its mtime)
+    for source in (REPO / "sakti_cli").rglob("*.py"):  # each one's bytecode there and current
         compiled = Path(importlib.util.cache_from_source(str(source)))
         assert compiled.is_file(), source
-        assert struct.unpack("<I", compiled.read_bytes()[8:12])[0] == int(source.stat().st_mtime) & 0xFFFFFFFF
+        header = compiled.read_bytes()[:16]
+        if struct.unpack("<I", header[4:8])[0] & 1:  # hash-based (SOURCE_DATE_EPOCH set): the source's hash
+            assert header[8:16] == importlib.util.source_hash(source.read_bytes()), source
+        else:  # timestamp-based: the source's mtime
+            assert struct.unpack("<I", header[8:12])[0] == int(source.stat().st_mtime) & 0xFFFFFFFF, source
